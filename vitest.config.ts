@@ -1,0 +1,31 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./workers/api-entry.ts",
+        remoteBindings: false,
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            DEV_MODE: "true",
+            APP_ORIGIN: "http://localhost",
+            MAIL_API_URL: "",
+            MAIL_API_KEY: "",
+            MAIL_FROM: "Enclave <no-reply@example.com>",
+            OPERATOR_EMAILS: "operator@example.com",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["tests/{api,domain,durable-objects}/**/*.test.ts"],
+      setupFiles: ["./tests/setup.ts"],
+      testTimeout: 20_000,
+    },
+  };
+});

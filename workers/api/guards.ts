@@ -1,0 +1,29 @@
+// require* helpers: return what the handler needs or throw 401/403/404 (CONVENTIONS.md #5).
+import type { Role } from "../db/schema";
+import { hasRole, loadCommunityAccess, type CommunityAccess } from "../domain/access";
+import { forbidden, notFound } from "../lib/errors";
+import { requireUser, type AppContext } from "./factory";
+
+/** The community as the caller may see it: a private community is 404 to non-members. */
+export async function requireCommunity(c: AppContext, slug: string): Promise<CommunityAccess> {
+  const user = c.get("user");
+  const access = await loadCommunityAccess(c.env, slug, user?.id ?? null);
+  if (!access) throw notFound("No such community.");
+  if (access.community.visibility === "private" && !access.membership) throw notFound("No such community.");
+  return access;
+}
+
+export type MemberAccess = CommunityAccess & { membership: NonNullable<CommunityAccess["membership"]>; role: Role };
+
+/** An active member of the community (signed in); non-members of a public one get 403. */
+export async function requireMember(c: AppContext, slug: string): Promise<MemberAccess> {
+  requireUser(c);
+  const access = await requireCommunity(c, slug);
+  if (!access.membership || !access.role) throw forbidden("Join this community first.");
+  return access as MemberAccess;
+}
+
+export function requireRole(access: MemberAccess, atLeast: Role): MemberAccess {
+  if (!hasRole(access.role, atLeast)) throw forbidden(`This needs the ${atLeast} role or higher.`);
+  return access;
+}

@@ -1,0 +1,19 @@
+// The /api/v1 surface: one sub-app per resource, mounted here, and the OpenAPI 3.1 document
+// generated from the same zod schemas that validate requests.
+import { createRouter } from "./factory";
+import { docs } from "./docs";
+
+export const api = createRouter().basePath("/api/v1");
+
+api.route("/", docs);
+
+api.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: {
+    title: "Enclave API",
+    version: "1.0.0",
+    description: "The public API of an Enclave deployment. Errors answer { error: { code, message } }.",
+  },
+});
+
+export type Api = typeof api;

@@ -1,0 +1,53 @@
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { loadSession } from "../domain/auth/sessions";
+import { DomainError, forbidden } from "../lib/errors";
+import type { AppEnv } from "./factory";
+
+export const SESSION_COOKIE = "enclave_session";
+const MAX_JSON_BYTES = 256 * 1024;
+
+const unsafeMethod = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method);
+
+// State-changing requests must come from the app's own Origin (cookies are SameSite=Lax, and
+// this closes the rest of the CSRF door for browsers that send Origin or Sec-Fetch-Site).
+export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
+  if (unsafeMethod(c.req.method) && !c.req.path.startsWith("/api/v1/webhooks/")) {
+    const self = new URL(c.req.url).origin;
+    const allowed = new Set([self, ...(c.env.APP_ORIGIN ? [c.env.APP_ORIGIN] : [])]);
+    const origin = c.req.header("Origin");
+    const site = c.req.header("Sec-Fetch-Site");
+    if ((origin && origin !== "null" && !allowed.has(origin)) || origin === "null" || site === "cross-site") {
+      throw forbidden("Cross-origin requests cannot change anything here.");
+    }
+  }
+  await next();
+});
+
+// JSON in: a body must say application/json (415) and stay under the size limit (413).
+// Multipart uploads and the Stripe webhook check their own type and size.
+export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  const hasBody =
+    unsafeMethod(c.req.method) &&
+    (Number(c.req.header("Content-Length") ?? "0") > 0 || c.req.header("Transfer-Encoding") !== undefined);
+  const rawBodyRoute = c.req.path.startsWith("/api/v1/webhooks/") || c.req.path === "/api/v1/uploads";
+  if (hasBody && !rawBodyRoute) {
+    const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+    if (type !== "application/json") {
+      throw new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
+    }
+    const text = await c.req.raw.clone().text();
+    if (new TextEncoder().encode(text).byteLength > MAX_JSON_BYTES) {
+      throw new DomainError(413, "too_large", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
+    }
+  }
+  await next();
+});
+
+export const session = createMiddleware<AppEnv>(async (c, next) => {
+  const token = getCookie(c, SESSION_COOKIE);
+  const found = token ? await loadSession(c.env, token) : null;
+  c.set("user", found?.user ?? null);
+  c.set("sessionId", found?.sessionId ?? null);
+  await next();
+});

@@ -1,0 +1,21 @@
+import { createRequestHandler, RouterContextProvider } from "react-router";
+import { cloudflareContext } from "../app/context";
+import { createWorkerApp } from "./server";
+import { runQueue, runScheduled } from "./domain/jobs";
+
+const requestHandler = createRequestHandler(
+  () => import("virtual:react-router/server-build"),
+  import.meta.env.MODE,
+);
+
+const app = createWorkerApp((c) => {
+  const context = new RouterContextProvider();
+  context.set(cloudflareContext, { env: c.env, ctx: c.executionCtx, nonce: c.get("nonce"), user: c.get("user") });
+  return requestHandler(c.req.raw, context);
+});
+
+export default {
+  fetch: app.fetch,
+  queue: runQueue,
+  scheduled: runScheduled,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,255 @@
+// Every row that belongs to a person can be found from that person's id: export and erasure
+// (workers/domain/account) depend on it. Times are stored as epoch milliseconds.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  // null once the account is erased; SQLite allows many NULLs in a unique column
+  email: text("email").unique(),
+  passwordHash: text("password_hash"),
+  name: text("name").notNull(),
+  bio: text("bio").notNull().default(""),
+  avatarUrl: text("avatar_url"),
+  locale: text("locale").notNull().default("en"),
+  timezone: text("timezone").notNull().default("UTC"),
+  notificationPrefs: text("notification_prefs", { mode: "json" })
+    .$type<Record<string, boolean>>()
+    .notNull()
+    .default(sql`'{}'`),
+  kind: text("kind", { enum: ["person", "bot"] }).notNull().default("person"),
+  emailVerifiedAt: integer("email_verified_at", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+  deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+});
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    // SHA-256 of the random cookie token: a stolen database holds no usable session
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+// Single-use tokens sent by mail (email verification, password reset), stored hashed.
+export const emailTokens = sqliteTable(
+  "email_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    purpose: text("purpose", { enum: ["verify_email", "password_reset"] }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("email_tokens_user_idx").on(t.userId)],
+);
+
+export const communities = sqliteTable(
+  "communities",
+  {
+    id: text("id").primaryKey(),
+    slug: text("slug").notNull().unique(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    defaultLocale: text("default_locale").notNull().default("en"),
+    visibility: text("visibility", { enum: ["private", "public"] }).notNull(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("communities_owner_idx").on(t.ownerId)],
+);
+
+export const tierKeys = ["free", "member", "vip"] as const;
+export type TierKey = (typeof tierKeys)[number];
+export const tierRank: Record<TierKey, number> = { free: 0, member: 1, vip: 2 };
+
+export const tiers = sqliteTable(
+  "tiers",
+  {
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    key: text("key", { enum: tierKeys }).notNull(),
+    rank: integer("rank").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    trialDays: integer("trial_days").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.key] })],
+);
+
+export const prices = sqliteTable(
+  "prices",
+  {
+    id: text("id").primaryKey(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    tierKey: text("tier_key", { enum: tierKeys }).notNull(),
+    interval: text("interval", { enum: ["month", "year"] }).notNull(),
+    // minor units of `currency` (zero-decimal currencies such as JPY are whole units)
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    stripePriceId: text("stripe_price_id"),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+  },
+  (t) => [uniqueIndex("prices_tier_interval_idx").on(t.communityId, t.tierKey, t.interval)],
+);
+
+export const roles = ["owner", "admin", "moderator", "member"] as const;
+export type Role = (typeof roles)[number];
+export const roleRank: Record<Role, number> = { member: 0, moderator: 1, admin: 2, owner: 3 };
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    role: text("role", { enum: roles }).notNull().default("member"),
+    // effective tier = the higher of paid_tier and comp_tier: a webhook never overwrites a hand
+    // grant and a grant never fakes a payment
+    paidTier: text("paid_tier", { enum: tierKeys }).notNull().default("free"),
+    compTier: text("comp_tier", { enum: tierKeys }),
+    status: text("status", { enum: ["active", "left", "removed", "banned"] })
+      .notNull()
+      .default("active"),
+    joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull(),
+    source: text("source"),
+    inviteCode: text("invite_code"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.communityId, t.userId] }),
+    index("memberships_user_idx").on(t.userId),
+  ],
+);
+
+export const bans = sqliteTable(
+  "bans",
+  {
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    reason: text("reason").notNull().default(""),
+    bannedBy: text("banned_by").references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index("bans_user_idx").on(t.userId)],
+);
+
+export const invites = sqliteTable(
+  "invites",
+  {
+    code: text("code").primaryKey(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    tier: text("tier", { enum: tierKeys }).notNull().default("free"),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    source: text("source"),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: createdAt(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("invites_community_idx").on(t.communityId)],
+);
+
+export const consentPurposes = ["essential", "marketing_email", "analytics", "ai_personalization"] as const;
+export type ConsentPurpose = (typeof consentPurposes)[number];
+
+// Append-only: each grant or withdrawal is a row, the newest per (user, community, purpose) is
+// the current state, and the history shows when it changed.
+export const consents = sqliteTable(
+  "consents",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    purpose: text("purpose", { enum: consentPurposes }).notNull(),
+    granted: integer("granted", { mode: "boolean" }).notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("consents_user_idx").on(t.userId, t.communityId, t.purpose, t.at)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    communityId: text("community_id"),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("audit_community_idx").on(t.communityId, t.at),
+    index("audit_actor_idx").on(t.actorId),
+    index("audit_target_idx").on(t.targetId),
+  ],
+);
+
+// Mail to send. A row is written in the same batch as the change that causes it; a queue
+// consumer (and the cron as a safety net) sends it through the mail adapter.
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").references(() => users.id),
+    toEmail: text("to_email").notNull(),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("outbox_user_idx").on(t.userId), index("outbox_unsent_idx").on(t.sentAt)],
+);
+
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    key: text("key").notNull().unique(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("uploads_user_idx").on(t.userId)],
+);

@@ -1,0 +1,55 @@
+// Who may see and do what in a community. Tier rank free < member < vip; role rank
+// member < moderator < admin < owner. Used by every route through workers/api/guards.ts.
+import { and, eq, isNull } from "drizzle-orm";
+import { getDb, schema } from "../db/client";
+import { roleRank, tierRank, type Role, type TierKey } from "../db/schema";
+
+export type Community = typeof schema.communities.$inferSelect;
+export type Membership = typeof schema.memberships.$inferSelect;
+
+export type CommunityAccess = {
+  community: Community;
+  /** the caller's active membership, or null */
+  membership: Membership | null;
+  role: Role | null;
+  tier: TierKey | null;
+};
+
+export function effectiveTier(m: Pick<Membership, "paidTier" | "compTier">): TierKey {
+  const comp = m.compTier ?? "free";
+  return tierRank[comp] > tierRank[m.paidTier] ? comp : m.paidTier;
+}
+
+export const hasRole = (role: Role | null, atLeast: Role) => role !== null && roleRank[role] >= roleRank[atLeast];
+export const hasTier = (tier: TierKey | null, atLeast: TierKey) => tier !== null && tierRank[tier] >= tierRank[atLeast];
+
+export async function loadCommunityAccess(env: Env, slug: string, userId: string | null): Promise<CommunityAccess | null> {
+  const db = getDb(env);
+  const [community] = await db
+    .select()
+    .from(schema.communities)
+    .where(and(eq(schema.communities.slug, slug), isNull(schema.communities.deletedAt)))
+    .limit(1);
+  if (!community) return null;
+  let membership: Membership | null = null;
+  if (userId) {
+    const [row] = await db
+      .select()
+      .from(schema.memberships)
+      .where(
+        and(
+          eq(schema.memberships.communityId, community.id),
+          eq(schema.memberships.userId, userId),
+          eq(schema.memberships.status, "active"),
+        ),
+      )
+      .limit(1);
+    membership = row ?? null;
+  }
+  return {
+    community,
+    membership,
+    role: membership?.role ?? null,
+    tier: membership ? effectiveTier(membership) : null,
+  };
+}

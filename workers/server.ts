@@ -1,0 +1,83 @@
+// The Worker's HTTP app: security headers, origin and body checks, the session, /api/v1, and the
+// one onError that writes API.md's envelope. `fallback` is the React Router handler in the real
+// Worker; the test entry (workers/api-entry.ts) builds the same app without it.
+import { Hono, type Handler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { api } from "./api";
+import type { AppEnv } from "./api/factory";
+import { jsonBody, sameOrigin, session } from "./api/middleware";
+import { DomainError, errorBody } from "./lib/errors";
+import { randomToken } from "./lib/ids";
+
+const httpCodes: Record<number, string> = {
+  400: "validation_failed",
+  401: "unauthenticated",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+function securityHeaders(headers: Headers, nonce: string) {
+  headers.set(
+    "Content-Security-Policy",
+    [
+      "default-src 'self'",
+      `script-src 'self' 'nonce-${nonce}'`,
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob:",
+      "font-src 'self'",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+  );
+  headers.set("X-Content-Type-Options", "nosniff");
+  headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
+  headers.set("X-Frame-Options", "DENY");
+  headers.set("Permissions-Policy", "camera=(), microphone=(self), geolocation=()");
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+}
+
+export function createWorkerApp(fallback?: Handler<AppEnv>) {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    c.set("nonce", randomToken(16));
+    await next();
+    // responses built from a fetch() can have immutable headers: copy them once
+    try {
+      securityHeaders(c.res.headers, c.get("nonce"));
+    } catch {
+      c.res = new Response(c.res.body, c.res);
+      securityHeaders(c.res.headers, c.get("nonce"));
+    }
+  });
+  app.use("*", sameOrigin, jsonBody, session);
+
+  app.route("/", api);
+  app.all("/api/*", (c) => c.json(errorBody("not_found", "No such API route."), 404));
+  if (fallback) app.all("*", fallback);
+
+  app.onError((err, c) => {
+    if (err instanceof DomainError) {
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      return c.json(errorBody(err.code, err.message, err.extra), err.status);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = httpCodes[status] ?? "error";
+      const message = status === 400 ? "The body is not valid JSON." : err.message || code;
+      return c.json(errorBody(code, message), status);
+    }
+    console.error("unhandled error", c.req.method, c.req.path, err);
+    return c.json(errorBody("internal_error", "Something went wrong on our side."), 500);
+  });
+
+  return app;
+}
