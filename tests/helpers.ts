@@ -1,0 +1,55 @@
+// Test helpers: make people and call the API as they would. Users are inserted straight into
+// D1 (with a real PBKDF2 hash and a real session) so a feature's tests do not depend on the
+// sign-up route; the auth tests exercise that route itself.
+import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { getDb, schema } from "../workers/db/client";
+import { createSession } from "../workers/domain/auth/sessions";
+import { hashPassword } from "../workers/lib/crypto";
+import { newId } from "../workers/lib/ids";
+
+export const ORIGIN = "http://localhost";
+export const PASSWORD = "correct horse battery";
+
+let counter = 0;
+export const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export type TestUser = { id: string; email: string; name: string; cookie: string };
+
+export async function createUser(opts: { email?: string; name?: string; verified?: boolean } = {}): Promise<TestUser> {
+  const email = opts.email ?? `${unique("user")}@example.com`;
+  const name = opts.name ?? unique("Person ");
+  const id = newId("usr");
+  const db = getDb(env);
+  await db.insert(schema.users).values({
+    id,
+    email,
+    name,
+    passwordHash: await hashPassword(PASSWORD),
+    emailVerifiedAt: opts.verified === false ? null : new Date(),
+  });
+  const session = await createSession(env, id);
+  await session.insert;
+  return { id, email, name, cookie: `enclave_session=${session.token}` };
+}
+
+export type CallOptions = { method?: string; body?: unknown; as?: TestUser | null; headers?: Record<string, string> };
+
+export async function call(path: string, opts: CallOptions = {}) {
+  const headers: Record<string, string> = { Origin: ORIGIN, ...opts.headers };
+  if (opts.as) headers.Cookie = opts.as.cookie;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    headers["Content-Type"] ??= "application/json";
+    body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+  }
+  const res = await SELF.fetch(`${ORIGIN}${path}`, { method: opts.method ?? (body ? "POST" : "GET"), headers, body });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}

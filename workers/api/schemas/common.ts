@@ -1,0 +1,43 @@
+// Schemas every resource shares: the error envelope, list paging, and cursors.
+import { z } from "@hono/zod-openapi";
+import { badRequest } from "../../lib/errors";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
+  })
+  .openapi("Error");
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: z.string().max(500).optional(),
+});
+
+export const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Standard error responses for createRoute({ responses }). */
+export const errorResponses = (...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429>) =>
+  Object.fromEntries(
+    statuses.map((s) => [s, { description: `Error ${s}`, content: { "application/json": { schema: ErrorSchema } } }]),
+  ) as Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
+
+// Cursors are opaque to clients: base64url of a small JSON value (e.g. [sortKey, id]).
+export function encodeCursor(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
+  if (!cursor) return undefined;
+  try {
+    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const parsed = shape.safeParse(JSON.parse(json));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through to the same error as a wrong shape
+  }
+  throw badRequest("The cursor is not valid.", { issues: [{ path: "cursor", message: "Invalid cursor" }] });
+}
+
+export const Id = z.string().min(1).max(100);
+export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T10:00:00.000Z" });
