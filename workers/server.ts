@@ -58,7 +58,10 @@ export function createWorkerApp(fallback?: Handler<AppEnv>) {
       securityHeaders(c.res.headers, c.get("nonce"));
     }
   });
-  app.use("*", sameOrigin, jsonBody, session);
+  // JSON-only bodies are an API rule; the web app's own forms post urlencoded/multipart to its routes
+  app.use("*", sameOrigin);
+  app.use("/api/*", jsonBody);
+  app.use("*", session);
 
   app.route("/", api);
   app.all("/api/*", (c) => c.json(errorBody("not_found", "No such API route."), 404));
