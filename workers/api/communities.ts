@@ -1,0 +1,225 @@
+// /communities: create, read, settings, delete, transfer, tiers, member export and audit log.
+import { createRoute, z } from "@hono/zod-openapi";
+import { createCommunity } from "../domain/communities/create-community";
+import { exportMembers, membersCsv } from "../domain/communities/export";
+import { listAuditLog } from "../domain/communities/audit-log";
+import {
+  deleteCommunity,
+  listPublicCommunities,
+  transferOwnership,
+  updateCommunity,
+  viewCommunity,
+} from "../domain/communities/manage-community";
+import { listTiers, updateTier } from "../domain/communities/tiers";
+import { tierKeys, type TierKey } from "../db/schema";
+import { notFound } from "../lib/errors";
+import { createRouter, requireUser } from "./factory";
+import { requireCommunity, requireMember, requireRole } from "./guards";
+import { pageRequest, pageResponse } from "./paging";
+import { errorResponses, listOf, PageQuery } from "./schemas/common";
+import {
+  AuditEntrySchema,
+  CommunitySchema,
+  CreateCommunityBody,
+  MemberExportSchema,
+  SlugParam,
+  SlugTierParam,
+  TierSchema,
+  TransferBody,
+  UpdateCommunityBody,
+  UpdateTierBody,
+  ViewerSchema,
+} from "./schemas/communities";
+
+export const communities = createRouter();
+
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const body = <T extends z.ZodTypeAny>(schema: T) => ({
+  body: { required: true, content: { "application/json": { schema } } },
+});
+const CommunityEnvelope = z.object({ community: CommunitySchema });
+const tags = ["communities"];
+
+communities.openapi(
+  createRoute({
+    method: "post",
+    path: "/communities",
+    tags,
+    summary: "Create a community (with default tiers and prices; the caller becomes its owner)",
+    request: body(CreateCommunityBody),
+    responses: { 201: json(CommunityEnvelope, "Created"), ...errorResponses(400, 401, 403, 409, 415) },
+  }),
+  async (c) => {
+    const user = requireUser(c);
+    const community = await createCommunity(c.env, user, c.req.valid("json"));
+    return c.json({ community }, 201);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities",
+    tags,
+    summary: "Public communities, newest first",
+    request: { query: PageQuery },
+    responses: { 200: json(listOf(CommunitySchema), "A page of public communities"), ...errorResponses(400) },
+  }),
+  async (c) => {
+    const page = await listPublicCommunities(c.env, pageRequest(c.req.valid("query")));
+    return c.json(pageResponse(page), 200);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}",
+    tags,
+    summary: "A community and the caller's place in it (private communities are 404 to non-members)",
+    request: { params: SlugParam },
+    responses: {
+      200: json(z.object({ community: CommunitySchema, viewer: ViewerSchema.nullable() }), "The community"),
+      ...errorResponses(404),
+    },
+  }),
+  async (c) => {
+    const access = await requireCommunity(c, c.req.valid("param").slug);
+    return c.json(await viewCommunity(c.env, access), 200);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "patch",
+    path: "/communities/{slug}",
+    tags,
+    summary: "Change a community's settings (admin and up; the slug is fixed)",
+    request: { params: SlugParam, ...body(UpdateCommunityBody) },
+    responses: { 200: json(CommunityEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+  }),
+  async (c) => {
+    const access = requireRole(await requireMember(c, c.req.valid("param").slug), "admin");
+    const community = await updateCommunity(c.env, access, c.req.valid("json"));
+    return c.json({ community }, 200);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "delete",
+    path: "/communities/{slug}",
+    tags,
+    summary: "Delete a community (owner; soft delete)",
+    request: { params: SlugParam },
+    responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const access = requireRole(await requireMember(c, c.req.valid("param").slug), "owner");
+    await deleteCommunity(c.env, access);
+    return c.body(null, 204);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "post",
+    path: "/communities/{slug}/transfer",
+    tags,
+    summary: "Hand ownership to an active member (owner); the old owner becomes an admin",
+    request: { params: SlugParam, ...body(TransferBody) },
+    responses: { 200: json(CommunityEnvelope, "Transferred"), ...errorResponses(400, 401, 403, 404, 409, 415) },
+  }),
+  async (c) => {
+    const access = requireRole(await requireMember(c, c.req.valid("param").slug), "owner");
+    const community = await transferOwnership(c.env, access, c.req.valid("json").userId);
+    return c.json({ community }, 200);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/tiers",
+    tags: ["tiers"],
+    summary: "The community's tiers with their prices",
+    request: { params: SlugParam },
+    responses: { 200: json(z.object({ items: z.array(TierSchema) }), "Tiers by rank"), ...errorResponses(404) },
+  }),
+  async (c) => {
+    const access = await requireCommunity(c, c.req.valid("param").slug);
+    return c.json({ items: await listTiers(c.env, access.community.id) }, 200);
+  },
+);
+
+const isTierKey = (key: string): key is TierKey => (tierKeys as readonly string[]).includes(key);
+
+communities.openapi(
+  createRoute({
+    method: "patch",
+    path: "/communities/{slug}/tiers/{key}",
+    tags: ["tiers"],
+    summary: "Edit a tier's text, trial and prices (owner); prices are upserted per interval",
+    request: { params: SlugTierParam, ...body(UpdateTierBody) },
+    responses: { 200: json(z.object({ tier: TierSchema }), "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+  }),
+  async (c) => {
+    const { slug, key } = c.req.valid("param");
+    const access = requireRole(await requireMember(c, slug), "owner");
+    if (!isTierKey(key)) throw notFound("No such tier.");
+    const tier = await updateTier(c.env, access, key, c.req.valid("json"));
+    return c.json({ tier }, 200);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/export",
+    tags,
+    summary: "Export active members with consent state and join source (owner); CSV with Accept: text/csv",
+    request: { params: SlugParam },
+    responses: {
+      200: {
+        description: "The members",
+        content: {
+          "application/json": { schema: z.object({ items: z.array(MemberExportSchema) }) },
+          "text/csv": { schema: z.string() },
+        },
+      },
+      ...errorResponses(401, 403, 404),
+    },
+  }),
+  async (c) => {
+    const access = requireRole(await requireMember(c, c.req.valid("param").slug), "owner");
+    const rows = await exportMembers(c.env, access.community.id);
+    if ((c.req.header("Accept") ?? "").toLowerCase().includes("text/csv")) {
+      return c.body(membersCsv(rows), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${access.community.slug}-members.csv"`,
+        "Cache-Control": "no-store",
+      });
+    }
+    c.header("Cache-Control", "no-store");
+    return c.json({ items: rows }, 200);
+  },
+);
+
+communities.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/audit-log",
+    tags,
+    summary: "Who did what in the community, newest first (admin and up)",
+    request: { params: SlugParam, query: PageQuery },
+    responses: { 200: json(listOf(AuditEntrySchema), "A page of audit entries"), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const access = requireRole(await requireMember(c, c.req.valid("param").slug), "admin");
+    const page = await listAuditLog(c.env, access.community.id, pageRequest(c.req.valid("query")));
+    return c.json(pageResponse(page), 200);
+  },
+);

@@ -1,0 +1,139 @@
+// Bans: a bans row plus membership status "banned" (access is checked on status alone, so the
+// ban takes effect on the banned person's next request). Lifting a ban leaves them outside;
+// they may join or accept an invite again later.
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { roleRank } from "../../db/schema";
+import { conflict, forbidden, notFound } from "../../lib/errors";
+import { auditInsert } from "../audit";
+import { runBatch, type Statement } from "./batch";
+import { isBanned } from "./members";
+import type { ActiveAccess, Page, PageRequest } from "./types";
+import type { UserCard, UserRef } from "./views";
+
+export type BanView = { user: UserCard; reason: string; bannedBy: UserRef | null; createdAt: string };
+
+const m = schema.memberships;
+
+export async function banMember(env: Env, access: ActiveAccess, targetUserId: string, reason: string): Promise<BanView> {
+  const db = getDb(env);
+  const communityId = access.community.id;
+  const actorId = access.membership.userId;
+  if (targetUserId === actorId) throw forbidden("You cannot ban yourself.");
+
+  const [user] = await db
+    .select({ id: schema.users.id, name: schema.users.name, avatarUrl: schema.users.avatarUrl })
+    .from(schema.users)
+    .where(and(eq(schema.users.id, targetUserId), isNull(schema.users.deletedAt)))
+    .limit(1);
+  if (!user) throw notFound("No such user.");
+  const [membership] = await db
+    .select()
+    .from(m)
+    .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId)))
+    .limit(1);
+  // a former member's old role no longer protects them
+  const targetRole = membership?.status === "active" ? membership.role : "member";
+  if (roleRank[access.role] <= roleRank[targetRole]) {
+    throw forbidden(targetRole === "owner" ? "Nobody bans the owner." : "You can only ban people below your role.");
+  }
+  if (await isBanned(env, communityId, targetUserId)) throw conflict("This person is already banned.");
+
+  const createdAt = new Date();
+  const statements: Statement[] = [
+    db.insert(schema.bans).values({ communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }),
+    auditInsert(env, {
+      communityId,
+      actorId,
+      action: "member.ban",
+      targetType: "user",
+      targetId: targetUserId,
+      data: { reason, role: targetRole },
+    }),
+  ];
+  if (membership) {
+    statements.push(
+      db
+        .update(m)
+        .set({ status: "banned" })
+        .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), membership.status === "active" ? eq(m.role, targetRole) : undefined)),
+    );
+  }
+  try {
+    await runBatch(db, statements);
+  } catch (err) {
+    if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`)) {
+      throw conflict("This person is already banned.");
+    }
+    throw err;
+  }
+  return {
+    user,
+    reason,
+    bannedBy: { id: actorId, name: await actorName(env, actorId) },
+    createdAt: createdAt.toISOString(),
+  };
+}
+
+async function actorName(env: Env, userId: string): Promise<string> {
+  const [row] = await getDb(env).select({ name: schema.users.name }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
+  return row?.name ?? "";
+}
+
+export async function unbanMember(env: Env, access: ActiveAccess, targetUserId: string): Promise<void> {
+  const db = getDb(env);
+  const communityId = access.community.id;
+  if (!(await isBanned(env, communityId, targetUserId))) throw notFound("This person is not banned.");
+  await runBatch(db, [
+    db.delete(schema.bans).where(and(eq(schema.bans.communityId, communityId), eq(schema.bans.userId, targetUserId))),
+    db
+      .update(m)
+      .set({ status: "removed" })
+      .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), eq(m.status, "banned"))),
+    auditInsert(env, {
+      communityId,
+      actorId: access.membership.userId,
+      action: "member.unban",
+      targetType: "user",
+      targetId: targetUserId,
+    }),
+  ]);
+}
+
+export async function listBans(env: Env, access: ActiveAccess, page: PageRequest): Promise<Page<BanView>> {
+  const db = getDb(env);
+  const b = schema.bans;
+  const banned = schema.users;
+  const after = page.after;
+  const rows = await db
+    .select({
+      userId: b.userId,
+      reason: b.reason,
+      createdAt: b.createdAt,
+      name: banned.name,
+      avatarUrl: banned.avatarUrl,
+      byId: b.bannedBy,
+      // a second join on users trips drizzle's join typing; a scalar subquery reads the same
+      byName: sql<string | null>`(select name from users where users.id = ${b.bannedBy})`,
+    })
+    .from(b)
+    .innerJoin(banned, eq(banned.id, b.userId))
+    .where(
+      and(
+        eq(b.communityId, access.community.id),
+        after ? or(lt(b.createdAt, new Date(after[0])), and(eq(b.createdAt, new Date(after[0])), lt(b.userId, after[1]))) : undefined,
+      ),
+    )
+    .orderBy(desc(b.createdAt), desc(b.userId))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit).map(
+    (r): BanView => ({
+      user: { id: r.userId, name: r.name, avatarUrl: r.avatarUrl },
+      reason: r.reason,
+      bannedBy: r.byId ? { id: r.byId, name: r.byName ?? "" } : null,
+      createdAt: r.createdAt.toISOString(),
+    }),
+  );
+  const last = rows.length > page.limit ? rows[page.limit - 1] : null;
+  return { items, next: last ? [last.createdAt.getTime(), last.userId] : null };
+}

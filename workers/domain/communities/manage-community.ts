@@ -1,0 +1,144 @@
+// Settings, deletion and ownership transfer of a community, and the public directory.
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { badRequest, conflict, notFound } from "../../lib/errors";
+import { auditInsert } from "../audit";
+import type { CommunityAccess } from "../access";
+import { runBatch } from "./batch";
+import type { CommunityLocale } from "./locales";
+import type { ActiveAccess, Page, PageRequest } from "./types";
+import { communityView, toCommunityView, type CommunityView } from "./views";
+
+const activeMemberCount = sql<number>`(select count(*) from memberships m where m.community_id = ${schema.communities.id} and m.status = 'active')`;
+
+export async function listPublicCommunities(
+  env: Env,
+  page: PageRequest,
+): Promise<Page<CommunityView>> {
+  const db = getDb(env);
+  const c = schema.communities;
+  const after = page.after;
+  const rows = await db
+    .select({ community: c, memberCount: activeMemberCount })
+    .from(c)
+    .where(
+      and(
+        eq(c.visibility, "public"),
+        isNull(c.deletedAt),
+        after
+          ? or(lt(c.createdAt, new Date(after[0])), and(eq(c.createdAt, new Date(after[0])), lt(c.id, after[1])))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(c.createdAt), desc(c.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit).map((r) => toCommunityView(r.community, Number(r.memberCount)));
+  const last = rows.length > page.limit ? rows[page.limit - 1].community : null;
+  return { items, next: last ? [last.createdAt.getTime(), last.id] : null };
+}
+
+export async function viewCommunity(env: Env, access: CommunityAccess) {
+  return {
+    community: await communityView(getDb(env), access.community),
+    viewer: access.role && access.tier ? { role: access.role, tier: access.tier } : null,
+  };
+}
+
+export type CommunityChanges = {
+  name?: string;
+  description?: string;
+  defaultLocale?: CommunityLocale;
+  visibility?: "private" | "public";
+};
+
+export async function updateCommunity(env: Env, access: ActiveAccess, changes: CommunityChanges): Promise<CommunityView> {
+  const db = getDb(env);
+  const current = access.community;
+  const changed: Partial<Record<keyof CommunityChanges, { from: string; to: string }>> = {};
+  for (const key of ["name", "description", "defaultLocale", "visibility"] as const) {
+    const next = changes[key];
+    if (next !== undefined && next !== current[key]) changed[key] = { from: current[key], to: next };
+  }
+  if (Object.keys(changed).length === 0) return communityView(db, current);
+
+  const set = Object.fromEntries(Object.entries(changed).map(([k, v]) => [k, v.to])) as CommunityChanges;
+  await runBatch(db, [
+    db.update(schema.communities).set(set).where(eq(schema.communities.id, current.id)),
+    auditInsert(env, {
+      communityId: current.id,
+      actorId: access.membership.userId,
+      action: "community.update",
+      targetType: "community",
+      targetId: current.id,
+      data: { changes: changed },
+    }),
+  ]);
+  return communityView(db, { ...current, ...set });
+}
+
+export async function deleteCommunity(env: Env, access: ActiveAccess): Promise<void> {
+  const db = getDb(env);
+  const id = access.community.id;
+  await runBatch(db, [
+    // the slug stays taken: old invite and calendar links must not lead to someone else's community
+    db.update(schema.communities).set({ deletedAt: new Date() }).where(eq(schema.communities.id, id)),
+    auditInsert(env, {
+      communityId: id,
+      actorId: access.membership.userId,
+      action: "community.delete",
+      targetType: "community",
+      targetId: id,
+    }),
+  ]);
+}
+
+export async function transferOwnership(env: Env, access: ActiveAccess, targetUserId: string): Promise<CommunityView> {
+  const db = getDb(env);
+  const community = access.community;
+  const actorId = access.membership.userId;
+  if (targetUserId === actorId) throw badRequest("You already own this community.", {
+    issues: [{ path: "userId", message: "Choose another member" }],
+  });
+  const m = schema.memberships;
+  const [target] = await db
+    .select()
+    .from(m)
+    .where(and(eq(m.communityId, community.id), eq(m.userId, targetUserId), eq(m.status, "active")))
+    .limit(1);
+  if (!target) throw notFound("That person is not an active member of this community.");
+
+  // Each statement re-checks the state it depends on, so a target who leaves meanwhile makes the
+  // whole transfer a no-op rather than a community with zero or two owners.
+  const ownerIsTarget = sql`(select owner_id from communities where id = ${community.id}) = ${targetUserId}`;
+  const [moved] = await db.batch([
+    db
+      .update(schema.communities)
+      .set({ ownerId: targetUserId })
+      .where(
+        and(
+          eq(schema.communities.id, community.id),
+          eq(schema.communities.ownerId, actorId),
+          sql`exists (select 1 from memberships where community_id = ${community.id} and user_id = ${targetUserId} and status = 'active')`,
+        ),
+      )
+      .returning({ id: schema.communities.id }),
+    db
+      .update(m)
+      .set({ role: "owner" })
+      .where(and(eq(m.communityId, community.id), eq(m.userId, targetUserId), ownerIsTarget)),
+    db
+      .update(m)
+      .set({ role: "admin" })
+      .where(and(eq(m.communityId, community.id), eq(m.userId, actorId), ownerIsTarget)),
+    auditInsert(env, {
+      communityId: community.id,
+      actorId,
+      action: "community.transfer",
+      targetType: "user",
+      targetId: targetUserId,
+      data: { from: actorId, to: targetUserId },
+    }),
+  ]);
+  if (moved.length === 0) throw conflict("The community changed meanwhile; try again.");
+  return communityView(db, { ...community, ownerId: targetUserId });
+}

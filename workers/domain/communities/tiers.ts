@@ -1,0 +1,100 @@
+// Tiers and their prices. Prices are upserted per interval; a changed amount or currency drops
+// the Stripe price id because Stripe prices are immutable and checkout must create a new one.
+import { and, asc, eq, sql } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import type { TierKey } from "../../db/schema";
+import { badRequest, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { auditInsert } from "../audit";
+import { runBatch, type Statement } from "./batch";
+import type { ActiveAccess } from "./types";
+
+export type PriceView = { interval: "month" | "year"; amount: number; currency: string };
+export type TierView = { key: TierKey; rank: number; name: string; description: string; prices: PriceView[]; trialDays: number };
+
+export type TierChanges = {
+  name?: string;
+  description?: string;
+  trialDays?: number;
+  prices?: PriceView[];
+};
+
+export async function listTiers(env: Env, communityId: string): Promise<TierView[]> {
+  const db = getDb(env);
+  const [tiers, prices] = await Promise.all([
+    db.select().from(schema.tiers).where(eq(schema.tiers.communityId, communityId)).orderBy(asc(schema.tiers.rank)),
+    db
+      .select()
+      .from(schema.prices)
+      .where(and(eq(schema.prices.communityId, communityId), eq(schema.prices.active, true)))
+      .orderBy(asc(schema.prices.interval)),
+  ]);
+  return tiers.map((t) => ({
+    key: t.key,
+    rank: t.rank,
+    name: t.name,
+    description: t.description,
+    trialDays: t.trialDays,
+    prices: prices
+      .filter((p) => p.tierKey === t.key)
+      .map((p) => ({ interval: p.interval, amount: p.amount, currency: p.currency })),
+  }));
+}
+
+export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, changes: TierChanges): Promise<TierView> {
+  const db = getDb(env);
+  const communityId = access.community.id;
+  const [tier] = await db
+    .select()
+    .from(schema.tiers)
+    .where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, key)))
+    .limit(1);
+  if (!tier) throw notFound("No such tier.");
+  if (key === "free" && changes.prices && changes.prices.length > 0) {
+    throw badRequest("The free tier has no prices.", { issues: [{ path: "prices", message: "The free tier has no prices" }] });
+  }
+
+  const statements: Statement[] = [];
+  const set: { name?: string; description?: string; trialDays?: number } = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.trialDays !== undefined) set.trialDays = changes.trialDays;
+  if (Object.keys(set).length > 0) {
+    statements.push(
+      db.update(schema.tiers).set(set).where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, key))),
+    );
+  }
+  for (const price of changes.prices ?? []) {
+    statements.push(
+      db
+        .insert(schema.prices)
+        .values({ id: newId("prc"), communityId, tierKey: key, interval: price.interval, amount: price.amount, currency: price.currency })
+        .onConflictDoUpdate({
+          target: [schema.prices.communityId, schema.prices.tierKey, schema.prices.interval],
+          set: {
+            amount: sql`excluded.amount`,
+            currency: sql`excluded.currency`,
+            active: true,
+            stripePriceId: sql`case when ${schema.prices.amount} = excluded.amount and ${schema.prices.currency} = excluded.currency then ${schema.prices.stripePriceId} else null end`,
+          },
+        }),
+    );
+  }
+  if (statements.length > 0) {
+    statements.push(
+      auditInsert(env, {
+        communityId,
+        actorId: access.membership.userId,
+        action: "tier.update",
+        targetType: "tier",
+        targetId: key,
+        data: { ...set, ...(changes.prices ? { prices: changes.prices } : {}) },
+      }),
+    );
+    await runBatch(db, statements);
+  }
+  const all = await listTiers(env, communityId);
+  const updated = all.find((t) => t.key === key);
+  if (!updated) throw notFound("No such tier.");
+  return updated;
+}
