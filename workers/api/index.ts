@@ -2,10 +2,18 @@
 // generated from the same zod schemas that validate requests.
 import { createRouter } from "./factory";
 import { docs } from "./docs";
+import { auth } from "./auth";
+import { me } from "./me";
+import { uploads } from "./uploads";
+import { dev } from "./dev";
 
 export const api = createRouter().basePath("/api/v1");
 
 api.route("/", docs);
+api.route("/", auth);
+api.route("/", me);
+api.route("/", uploads);
+api.route("/", dev);
 
 api.doc31("/openapi.json", {
   openapi: "3.1.0",

@@ -1,0 +1,140 @@
+// /me: the signed-in user's account — profile, memberships, consents, export and erasure.
+import { createRoute, z } from "@hono/zod-openapi";
+import { consentPurposes, roles, tierKeys } from "../db/schema";
+import { listConsents, setConsents } from "../domain/account/consents";
+import { eraseAccount } from "../domain/account/erase";
+import { exportAccount } from "../domain/account/export";
+import { loadMe, updateProfile } from "../domain/account/profile";
+import { errorResponses, IsoDate } from "./schemas/common";
+import { ProfilePatch, UserAnswer, UserSchema } from "./schemas/user";
+import { createRouter, requireUser } from "./factory";
+import { clearSessionCookie } from "./session-cookie";
+
+export const me = createRouter();
+
+const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
+const answer = <T extends z.ZodTypeAny>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const CommunityRef = z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi("CommunityRef");
+
+const MeSchema = z
+  .object({
+    user: UserSchema,
+    memberships: z.array(z.object({ community: CommunityRef, role: z.enum(roles), tier: z.enum(tierKeys) })),
+  })
+  .openapi("Me");
+
+const ConsentSchema = z
+  .object({
+    community: CommunityRef,
+    purpose: z.enum(consentPurposes),
+    granted: z.boolean(),
+    at: IsoDate.nullable().openapi({ description: "When it was last set; null when never asked" }),
+  })
+  .openapi("Consent");
+const Consents = z.object({ items: z.array(ConsentSchema) }).openapi("Consents");
+const ConsentChanges = z
+  .object({
+    items: z
+      .array(
+        ConsentSchema.pick({ purpose: true, granted: true }).extend({
+          community: z.string().min(1).max(100).openapi({ description: "Community slug or id" }),
+        }),
+      )
+      .max(100),
+  })
+  .openapi("ConsentChanges");
+
+const ExportArchive = z
+  .object({ format: z.literal("enclave-export/1"), exportedAt: IsoDate, userId: z.string() })
+  .catchall(z.unknown())
+  .openapi("ExportArchive", {
+    description: "One key per section: profile, memberships, consents, sessions, uploads, mails, audit, …",
+  });
+
+me.openapi(
+  createRoute({
+    method: "get",
+    path: "/me",
+    tags: ["me"],
+    summary: "The signed-in user and their active memberships",
+    responses: { 200: answer("The caller", MeSchema), ...errorResponses(401) },
+  }),
+  async (c) => c.json(await loadMe(c.env, requireUser(c).id), 200),
+);
+
+me.openapi(
+  createRoute({
+    method: "patch",
+    path: "/me",
+    tags: ["me"],
+    summary: "Edit the profile; notificationPrefs changes only the keys given",
+    request: { body: json(ProfilePatch) },
+    responses: { 200: answer("The updated user", UserAnswer), ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    const user = await updateProfile(c.env, requireUser(c).id, c.req.valid("json"));
+    return c.json({ user }, 200);
+  },
+);
+
+me.openapi(
+  createRoute({
+    method: "get",
+    path: "/me/consents",
+    tags: ["me"],
+    summary: "Current consent per community the caller belongs to and per purpose",
+    responses: { 200: answer("Consents", Consents), ...errorResponses(401) },
+  }),
+  async (c) => c.json({ items: await listConsents(c.env, requireUser(c).id) }, 200),
+);
+
+me.openapi(
+  createRoute({
+    method: "put",
+    path: "/me/consents",
+    tags: ["me"],
+    summary: "Grant or withdraw consents (history is kept); essential cannot be withdrawn",
+    request: { body: json(ConsentChanges) },
+    responses: { 200: answer("Consents after the change", Consents), ...errorResponses(400, 401, 404, 409, 415) },
+  }),
+  async (c) => c.json({ items: await setConsents(c.env, requireUser(c).id, c.req.valid("json").items) }, 200),
+);
+
+me.openapi(
+  createRoute({
+    method: "get",
+    path: "/me/export",
+    tags: ["me"],
+    summary: "Download everything stored about the caller as one JSON archive",
+    responses: { 200: answer("The archive (sent as an attachment)", ExportArchive), ...errorResponses(401) },
+  }),
+  async (c) => {
+    const archive = await exportAccount(c.env, requireUser(c).id);
+    c.header("Content-Disposition", `attachment; filename="enclave-export-${archive.exportedAt.slice(0, 10)}.json"`);
+    c.header("Cache-Control", "no-store");
+    return c.json(archive, 200);
+  },
+);
+
+me.openapi(
+  createRoute({
+    method: "delete",
+    path: "/me",
+    tags: ["me"],
+    summary: "Erase the account: personal data removed, content kept as “Deleted member”",
+    request: { body: json(z.object({ password: z.string().min(1).max(200) })) },
+    responses: {
+      204: { description: "Erased; the session cookie is cleared" },
+      ...errorResponses(400, 401, 409, 415, 429),
+    },
+  }),
+  async (c) => {
+    await eraseAccount(c.env, requireUser(c).id, c.req.valid("json").password);
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  },
+);

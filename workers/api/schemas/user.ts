@@ -1,0 +1,80 @@
+// The user resource: one schema, with the request bodies derived from its fields.
+import { z } from "@hono/zod-openapi";
+import { notificationPrefKeys } from "../../domain/account/user-view";
+import { UPLOAD_URL_PREFIX } from "../../domain/uploads/images";
+import { locales } from "../../lib/locale";
+import { IsoDate } from "./common";
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: "Enter a valid email address." }))
+  .openapi({ example: "mei@example.com" });
+export const Password = z
+  .string()
+  .min(8, { message: "Use at least 8 characters." })
+  .max(200, { message: "Use at most 200 characters." });
+export const Locale = z.enum(locales).openapi({ description: "Language of mail and the interface" });
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, { message: "Use an IANA time zone such as Asia/Taipei." })
+  .openapi({ example: "Asia/Taipei" });
+
+const NotificationPrefs = z
+  .object(Object.fromEntries(notificationPrefKeys.map((key) => [key, z.boolean()])) as Record<
+    (typeof notificationPrefKeys)[number],
+    z.ZodBoolean
+  >)
+  .openapi({ description: "Which notifications and mails the user wants" });
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().trim().min(1).max(80),
+    bio: z.string().max(2000),
+    avatarUrl: z
+      .string()
+      .max(300)
+      .refine((url) => url.startsWith(UPLOAD_URL_PREFIX) && !url.includes(".."), {
+        message: `Upload the image first and use its ${UPLOAD_URL_PREFIX}... URL.`,
+      })
+      .nullable(),
+    locale: Locale,
+    timezone: TimeZone,
+    notificationPrefs: NotificationPrefs,
+    emailVerified: z.boolean(),
+    createdAt: IsoDate,
+  })
+  .openapi("User");
+
+export const UserAnswer = z.object({ user: UserSchema });
+
+export const SignupBody = UserSchema.pick({ name: true })
+  .extend({ email: Email, password: Password, locale: Locale.optional(), timezone: TimeZone.optional() })
+  .openapi("SignupBody");
+
+export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(200) }).openapi("LoginBody");
+
+export const ProfilePatch = UserSchema.pick({
+  name: true,
+  bio: true,
+  avatarUrl: true,
+  locale: true,
+  timezone: true,
+})
+  .extend({ notificationPrefs: NotificationPrefs.partial().strict() })
+  .partial()
+  .openapi("ProfilePatch");

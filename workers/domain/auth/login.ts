@@ -1,0 +1,25 @@
+// Sign-in and sign-out. An unknown email and a wrong password get the same answer and take the
+// same time (verifyPassword hashes even when there is no account).
+import { verifyPassword } from "../../lib/crypto";
+import { DomainError } from "../../lib/errors";
+import { findPersonByEmail, toUserView } from "../account/user-view";
+import { createSession, deleteSession } from "./sessions";
+import { limitAuthAttempt } from "./rate-limit";
+import type { SignedIn } from "./signup";
+
+export const invalidCredentials = () =>
+  new DomainError(401, "invalid_credentials", "The email or password is not right.");
+
+export async function logIn(env: Env, input: { email: string; password: string }, ip: string): Promise<SignedIn> {
+  await limitAuthAttempt(env, "login", input.email, ip);
+  const user = await findPersonByEmail(env, input.email);
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
+  if (!user || !ok) throw invalidCredentials();
+  const session = await createSession(env, user.id);
+  await session.insert;
+  return { user: toUserView(user), session: { token: session.token, expiresAt: session.expiresAt } };
+}
+
+export async function logOut(env: Env, sessionId: string | null): Promise<void> {
+  if (sessionId) await deleteSession(env, sessionId);
+}

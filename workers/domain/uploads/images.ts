@@ -1,0 +1,77 @@
+// Image uploads in R2. The type is decided by the file's first bytes, never by the name or the
+// declared type, so nothing but these four image formats is ever served from our origin.
+import { and, eq } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { DomainError, badRequest } from "../../lib/errors";
+import { newId, randomToken } from "../../lib/ids";
+
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+export const UPLOAD_URL_PREFIX = "/api/v1/uploads/";
+
+export const tooLarge = () =>
+  new DomainError(413, "too_large", `Images can be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`);
+const unsupported = () =>
+  new DomainError(415, "unsupported_media_type", "Upload a PNG, JPEG, WebP or GIF image.");
+
+type ImageKind = { contentType: string; ext: string };
+
+const startsWith = (bytes: Uint8Array, prefix: number[], offset = 0) =>
+  bytes.length >= offset + prefix.length && prefix.every((b, i) => bytes[offset + i] === b);
+const ascii = (text: string) => [...text].map((ch) => ch.charCodeAt(0));
+
+export function sniffImage(bytes: Uint8Array): ImageKind | null {
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { contentType: "image/png", ext: "png" };
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return { contentType: "image/jpeg", ext: "jpg" };
+  if (startsWith(bytes, ascii("GIF87a")) || startsWith(bytes, ascii("GIF89a"))) return { contentType: "image/gif", ext: "gif" };
+  if (startsWith(bytes, ascii("RIFF")) && startsWith(bytes, ascii("WEBP"), 8)) return { contentType: "image/webp", ext: "webp" };
+  return null;
+}
+
+const KEY_SHAPE = /^u\/[a-z0-9_]+\/[a-z2-7]+\.(png|jpg|gif|webp)$/;
+
+export const uploadUrl = (key: string) => `${UPLOAD_URL_PREFIX}${key}`;
+const keyFromUrl = (url: string) => (url.startsWith(UPLOAD_URL_PREFIX) ? url.slice(UPLOAD_URL_PREFIX.length) : null);
+
+export async function storeImage(env: Env, userId: string, file: File): Promise<{ url: string }> {
+  if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
+  if (file.size === 0) throw badRequest("The file is empty.", { issues: [{ path: "file", message: "empty" }] });
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const kind = sniffImage(bytes);
+  if (!kind) throw unsupported();
+  const key = `u/${userId}/${randomToken(16)}.${kind.ext}`;
+  await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: kind.contentType } });
+  try {
+    await getDb(env)
+      .insert(schema.uploads)
+      .values({ id: newId("upl"), userId, key, contentType: kind.contentType, size: bytes.byteLength });
+  } catch (err) {
+    // an object without its row would be invisible to export and erasure
+    await env.UPLOADS.delete(key);
+    throw err;
+  }
+  return { url: uploadUrl(key) };
+}
+
+/** The stored image, or null. Served only while its row exists, so erasure takes effect at once. */
+export async function openUpload(env: Env, key: string) {
+  if (!KEY_SHAPE.test(key)) return null;
+  const [row] = await getDb(env)
+    .select({ contentType: schema.uploads.contentType })
+    .from(schema.uploads)
+    .where(eq(schema.uploads.key, key))
+    .limit(1);
+  if (!row) return null;
+  const object = await env.UPLOADS.get(key);
+  return object ? { object, contentType: row.contentType } : null;
+}
+
+export async function isOwnUpload(env: Env, userId: string, url: string): Promise<boolean> {
+  const key = keyFromUrl(url);
+  if (!key || !KEY_SHAPE.test(key)) return false;
+  const [row] = await getDb(env)
+    .select({ id: schema.uploads.id })
+    .from(schema.uploads)
+    .where(and(eq(schema.uploads.key, key), eq(schema.uploads.userId, userId)))
+    .limit(1);
+  return Boolean(row);
+}
