@@ -1,26 +1,49 @@
+import { useMemo } from "react";
+import { I18nextProvider, useTranslation } from "react-i18next";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteLoaderData } from "react-router";
 import type { Route } from "./+types/root";
+import { AppShell } from "./components/app-shell";
+import { ButtonLink, Container } from "./components/ui";
 import { cloudflareContext } from "./context";
+import { createI18n, defaultLocale, isLocale, type Locale } from "./i18n";
+import { findLocale } from "./i18n/locale.server";
+import { isDevMode } from "./lib/forms.server";
 import "./app.css";
 
-export async function loader({ context }: Route.LoaderArgs) {
-  const { nonce, user } = context.get(cloudflareContext);
-  return { nonce, user };
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const { nonce, user } = cf;
+  return {
+    nonce,
+    locale: findLocale(request, user),
+    devMode: isDevMode(cf),
+    user: user
+      ? { id: user.id, name: user.name, email: user.email, emailVerifiedAt: user.emailVerifiedAt ? new Date(user.emailVerifiedAt).toISOString() : null }
+      : null,
+  };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const nonce = data?.nonce;
+  const locale: Locale = isLocale(data?.locale) ? data.locale : defaultLocale;
+  // a fresh instance per server render (per request); in the browser one per chosen locale
+  const i18n = useMemo(() => createI18n(locale), [locale]);
   return (
-    <html lang="en">
+    <html lang={locale}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="theme-color" content="#4f46e5" />
         <Meta />
         <Links />
       </head>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
-        {children}
+        <I18nextProvider i18n={i18n}>
+          <AppShell user={data?.user ?? null} locale={locale} devMode={data?.devMode ?? false}>
+            {children}
+          </AppShell>
+        </I18nextProvider>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>
@@ -33,10 +56,19 @@ export default function App() {
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  const { t } = useTranslation();
   const status = isRouteErrorResponse(error) ? error.status : 500;
+  if (status !== 404 && !isRouteErrorResponse(error)) console.error(error);
+  const kind = status === 404 ? "notFound" : status === 403 ? "forbidden" : "server";
   return (
-    <main className="mx-auto max-w-xl p-8">
-      <h1 className="text-2xl font-semibold">{status}</h1>
-    </main>
+    <Container size="sm" className="py-20 text-center">
+      <title>{t(`errorPage.${kind}.title`)}</title>
+      <p className="text-sm font-semibold text-brand-700">{status}</p>
+      <h1 className="mt-2 text-3xl font-bold tracking-tight text-slate-900">{t(`errorPage.${kind}.title`)}</h1>
+      <p className="mt-3 text-base text-slate-600">{t(`errorPage.${kind}.body`)}</p>
+      <div className="mt-8 flex justify-center">
+        <ButtonLink to="/">{t("errorPage.home")}</ButtonLink>
+      </div>
+    </Container>
   );
 }

@@ -1,3 +1,4 @@
+// The splat route: unknown URLs answer a real 404 (rendered by the root error boundary).
 import { data } from "react-router";
 
 export function loader() {

@@ -1,0 +1,191 @@
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { Form, Link, NavLink, useLocation } from "react-router";
+import { locales } from "../i18n";
+import { Avatar, cx, focusRing } from "./ui";
+
+export type ShellUser = { id: string; name: string; email: string; emailVerifiedAt: string | Date | null } | null;
+
+export function Logo() {
+  const { t } = useTranslation();
+  return (
+    <Link to="/" className={cx("flex items-center gap-2 rounded-lg", focusRing)} aria-label={t("shell.homeLabel")}>
+      <span aria-hidden="true" className="flex size-8 items-center justify-center rounded-lg bg-brand-600 text-white shadow-sm">
+        <svg viewBox="0 0 24 24" className="size-5" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M4 11.5 12 5l8 6.5V19a1 1 0 0 1-1 1h-4.5v-5h-5v5H5a1 1 0 0 1-1-1z" />
+        </svg>
+      </span>
+      <span className="text-lg font-bold tracking-tight text-slate-900">{t("app.name")}</span>
+    </Link>
+  );
+}
+
+export function LanguageSwitcher({ locale }: { locale: string }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  return (
+    <Form method="post" action="/lang" className="flex items-center" aria-label={t("shell.language")}>
+      <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
+      <fieldset className="flex rounded-lg bg-slate-100 p-0.5">
+        <legend className="sr-only">{t("shell.language")}</legend>
+        {locales.map((code) => (
+          <button
+            key={code}
+            type="submit"
+            name="locale"
+            value={code}
+            lang={code}
+            aria-pressed={locale === code}
+            className={cx(
+              "rounded-md px-2.5 py-1 text-xs font-semibold transition-colors",
+              focusRing,
+              locale === code ? "bg-white text-slate-900 shadow-sm" : "text-slate-700 hover:text-slate-900",
+            )}
+          >
+            {t(`language.${code}`)}
+          </button>
+        ))}
+      </fieldset>
+    </Form>
+  );
+}
+
+function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
+  const { t } = useTranslation();
+  const item = cx("block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 hover:text-slate-900", focusRing);
+  return (
+    <details className="group relative">
+      <summary
+        className={cx("flex cursor-pointer list-none items-center gap-2 rounded-full p-0.5 pr-2 hover:bg-slate-100 [&::-webkit-details-marker]:hidden", focusRing)}
+        aria-label={t("shell.accountMenu")}
+      >
+        <Avatar name={user.name} size="sm" />
+        <span className="hidden max-w-32 truncate text-sm font-medium text-slate-800 sm:inline">{user.name}</span>
+        <svg aria-hidden="true" viewBox="0 0 20 20" className="size-4 text-slate-600 transition-transform group-open:rotate-180" fill="currentColor">
+          <path d="M5.25 7.5 10 12.25 14.75 7.5z" />
+        </svg>
+      </summary>
+      <div className="absolute right-0 z-20 mt-2 w-60 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
+        <div className="border-b border-slate-100 px-3 pb-2 pt-1.5">
+          <p className="truncate text-sm font-semibold text-slate-900">{user.name}</p>
+          <p className="truncate text-xs text-slate-600">{user.email}</p>
+        </div>
+        <nav className="py-1" aria-label={t("shell.accountMenu")}>
+          <Link to="/" className={item}>
+            {t("shell.yourCommunities")}
+          </Link>
+          <Link to="/settings/profile" className={item}>
+            {t("shell.profile")}
+          </Link>
+          <Link to="/settings/data" className={item}>
+            {t("shell.myData")}
+          </Link>
+        </nav>
+        <Form method="post" action="/logout" className="border-t border-slate-100 pt-1">
+          <button type="submit" className={cx(item, "w-full text-left")}>
+            {t("shell.signOut")}
+          </button>
+        </Form>
+      </div>
+    </details>
+  );
+}
+
+export function AppShell({
+  user,
+  locale,
+  devMode,
+  children,
+}: {
+  user: ShellUser;
+  locale: string;
+  devMode: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const navClass = ({ isActive }: { isActive: boolean }) =>
+    cx("rounded-md px-2.5 py-1.5 text-sm font-medium", focusRing, isActive ? "text-brand-700" : "text-slate-700 hover:text-slate-900");
+  return (
+    <div className="flex min-h-screen flex-col">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-4 focus:py-2 focus:shadow">
+        {t("shell.skip")}
+      </a>
+      <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur">
+        <div className="mx-auto flex h-16 max-w-5xl items-center gap-3 px-4 sm:px-6">
+          <Logo />
+          <nav className="ml-4 hidden items-center gap-1 md:flex" aria-label={t("shell.mainNav")}>
+            <NavLink to="/" end className={navClass}>
+              {t("shell.nav.home")}
+            </NavLink>
+            {user ? (
+              <NavLink to="/communities/new" className={navClass}>
+                {t("shell.nav.create")}
+              </NavLink>
+            ) : null}
+            <NavLink to="/docs/api" className={navClass}>
+              {t("shell.nav.api")}
+            </NavLink>
+          </nav>
+          <div className="ml-auto flex items-center gap-2 sm:gap-3">
+            <LanguageSwitcher locale={locale} />
+            {user ? (
+              <UserMenu user={user} />
+            ) : (
+              <>
+                <Link to="/login" className={cx("hidden rounded-md px-2 py-1.5 text-sm font-semibold text-slate-800 hover:text-slate-950 sm:block", focusRing)}>
+                  {t("shell.signIn")}
+                </Link>
+                <Link
+                  to="/signup"
+                  className={cx("rounded-lg bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-700", focusRing)}
+                >
+                  {t("shell.signUp")}
+                </Link>
+              </>
+            )}
+          </div>
+        </div>
+      </header>
+      {user && !user.emailVerifiedAt ? (
+        <div className="border-b border-amber-200 bg-amber-50">
+          <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2.5 text-sm text-amber-950 sm:px-6" role="status">
+            <p>
+              <span className="font-semibold">{t("verifyBanner.title")}</span> {t("verifyBanner.body", { email: user.email })}
+            </p>
+            <div className="flex items-center gap-3">
+              {devMode ? (
+                <Link to="/dev/outbox" className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+                  {t("verifyBanner.devOutbox")}
+                </Link>
+              ) : null}
+              <Form method="post" action="/verify-email">
+                <input type="hidden" name="intent" value="resend" />
+                <button type="submit" className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+                  {t("verifyBanner.resend")}
+                </button>
+              </Form>
+            </div>
+          </div>
+        </div>
+      ) : null}
+      <main id="main" className="flex-1">
+        {children}
+      </main>
+      <footer className="border-t border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-5xl flex-col gap-2 px-4 py-6 text-sm text-slate-600 sm:flex-row sm:items-center sm:justify-between sm:px-6">
+          <p>{t("shell.footer")}</p>
+          <nav className="flex gap-4" aria-label={t("shell.footerNav")}>
+            <Link to="/docs/api" className={cx("rounded hover:text-slate-900", focusRing)}>
+              {t("shell.nav.api")}
+            </Link>
+            {devMode ? (
+              <Link to="/dev/outbox" className={cx("rounded hover:text-slate-900", focusRing)}>
+                {t("shell.nav.outbox")}
+              </Link>
+            ) : null}
+          </nav>
+        </div>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import { useTranslation } from "react-i18next";
+import { NavLink } from "react-router";
+import type { Community, Role } from "../lib/types";
+import { roleRank } from "../lib/types";
+import { Badge, cx, focusRing } from "./ui";
+
+export function CommunityHeader({ community, viewer }: { community: Community; viewer: { role: Role; tier: string } | null }) {
+  const { t } = useTranslation();
+  const rank = viewer ? roleRank[viewer.role] : -1;
+  const tabs = [
+    { to: `/c/${community.slug}`, label: t("community.tabs.home"), end: true, show: true },
+    { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: rank >= roleRank.moderator },
+    { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: rank >= roleRank.admin },
+    { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: rank >= roleRank.admin },
+  ].filter((tab) => tab.show);
+  return (
+    <div className="border-b border-slate-200 bg-white">
+      <div className="mx-auto max-w-5xl px-4 pt-8 sm:px-6">
+        <div className="flex items-start gap-4">
+          <span aria-hidden="true" className="flex size-14 shrink-0 items-center justify-center rounded-2xl bg-brand-600 text-2xl font-bold text-white shadow-sm">
+            {community.name.slice(0, 1).toUpperCase()}
+          </span>
+          <div className="min-w-0">
+            <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{community.name}</h1>
+            <div className="mt-1.5 flex flex-wrap items-center gap-2 text-sm text-slate-600">
+              <Badge tone={community.visibility === "public" ? "success" : "neutral"}>{t(`visibility.${community.visibility}`)}</Badge>
+              {typeof community.memberCount === "number" ? <span>{t("community.memberCount", { count: community.memberCount })}</span> : null}
+              {viewer ? <Badge tone="brand">{t(`roles.${viewer.role}`)}</Badge> : null}
+            </div>
+          </div>
+        </div>
+        {tabs.length > 1 ? (
+          <nav className="-mb-px mt-6 flex gap-1 overflow-x-auto" aria-label={t("community.tabsLabel")}>
+            {tabs.map((tab) => (
+              <NavLink
+                key={tab.to}
+                to={tab.to}
+                end={tab.end}
+                className={({ isActive }) =>
+                  cx(
+                    "whitespace-nowrap rounded-t-md border-b-2 px-3 py-2.5 text-sm font-semibold",
+                    focusRing,
+                    isActive ? "border-brand-600 text-brand-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",
+                  )
+                }
+              >
+                {tab.label}
+              </NavLink>
+            ))}
+          </nav>
+        ) : (
+          <div className="h-6" />
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { useTranslation } from "react-i18next";
+import { useNavigation } from "react-router";
+import { Alert, Button } from "./ui";
+import type { ComponentPropsWithoutRef } from "react";
+
+export type ClientFormErrors = { fields: Record<string, string>; form: string | null; code: string | null };
+
+/** The form-level API error, in the reader's language when we know the code. */
+export function FormError({ errors }: { errors?: ClientFormErrors | null }) {
+  const { t } = useTranslation();
+  if (!errors || (!errors.form && !errors.code) || Object.keys(errors.fields).length > 0) return null;
+  const text = errors.code ? t(`apiError.${errors.code}`, { defaultValue: errors.form ?? t("apiError.error") }) : errors.form;
+  return (
+    <Alert tone="danger" className="mb-4">
+      {text}
+    </Alert>
+  );
+}
+
+export function SubmitButton({
+  children,
+  intent,
+  pendingLabel,
+  ...props
+}: ComponentPropsWithoutRef<typeof Button> & { intent?: string; pendingLabel?: string }) {
+  const navigation = useNavigation();
+  const { t } = useTranslation();
+  const busy =
+    navigation.state === "submitting" && (intent === undefined || navigation.formData?.get("intent") === intent);
+  return (
+    <Button type="submit" name={intent ? "intent" : undefined} value={intent} disabled={busy} aria-busy={busy || undefined} {...props}>
+      {busy ? (pendingLabel ?? t("common.working")) : children}
+    </Button>
+  );
+}

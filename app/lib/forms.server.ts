@@ -1,0 +1,60 @@
+// Helpers every action shares: reading form fields, safe `next=` targets, and turning an API error
+// into field errors (from `issues`) plus one message for the form.
+import { data, redirect } from "react-router";
+import type { CloudflareContext } from "../context";
+import type { ApiResult } from "./api.server";
+
+export type FormErrors = { fields: Record<string, string>; form: string | null; code: string | null };
+export type ActionFailure = { ok: false; errors: FormErrors; values?: Record<string, string> };
+
+export function field(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === "string" ? value.trim() : "";
+}
+
+/** Only same-site relative paths: "/x" but not "//evil", "/\\evil" or "https://evil". */
+export function safeNext(value: string | null | undefined, fallback = "/"): string {
+  if (!value || typeof value !== "string") return fallback;
+  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
+  if (/[\u0000-\u001f\\]/.test(value)) return fallback;
+  try {
+    const url = new URL(value, "http://enclave.invalid");
+    if (url.origin !== "http://enclave.invalid") return fallback;
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return fallback;
+  }
+}
+
+export function apiErrors(result: ApiResult<unknown>): FormErrors {
+  if (result.ok) return { fields: {}, form: null, code: null };
+  const fields: Record<string, string> = {};
+  const issues = result.error.issues;
+  if (Array.isArray(issues)) {
+    for (const issue of issues) {
+      if (issue && typeof issue === "object") {
+        const { path, message } = issue as { path?: unknown; message?: unknown };
+        const key = Array.isArray(path) ? path.map(String).join(".") : String(path ?? "");
+        if (key && typeof message === "string" && !fields[key]) fields[key] = message;
+      }
+    }
+  }
+  const hasFields = Object.keys(fields).length > 0;
+  return { fields, form: hasFields ? null : result.error.message, code: result.error.code };
+}
+
+export function fail(result: ApiResult<unknown>, values?: Record<string, string>, status?: number) {
+  return data({ ok: false, errors: apiErrors(result), values } satisfies ActionFailure, {
+    status: status ?? (result.ok ? 400 : result.status),
+  });
+}
+
+export function requireSignedIn(cf: CloudflareContext, request: Request) {
+  if (cf.user) return cf.user;
+  const url = new URL(request.url);
+  throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+}
+
+export function isDevMode(cf: CloudflareContext): boolean {
+  return String(cf.env.DEV_MODE) === "true";
+}

@@ -1,0 +1,189 @@
+import { useTranslation } from "react-i18next";
+import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import type { Route } from "./+types/community-invites";
+import { CommunityHeader } from "../components/community-header";
+import { CopyButton } from "../components/copy-button";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { Alert, Badge, Card, CardTitle, Container, EmptyState, Field, SelectField } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { apiFetch } from "../lib/api.server";
+import { loadCommunity, requireRole } from "../lib/community.server";
+import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { formatDate } from "../lib/format";
+import { inviteSources, tierKeys, type Invite, type List, type Tier } from "../lib/types";
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const answer = await loadCommunity(cf, request, params.slug);
+  requireRole(answer, "admin");
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const [invites, tiers] = await Promise.all([
+    apiFetch<List<Invite>>(cf, request, `${base}/invites?limit=100`),
+    apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
+  ]);
+  const origin = String(cf.env.APP_ORIGIN || new URL(request.url).origin).replace(/\/$/, "");
+  const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
+  return {
+    ...answer,
+    locale: findLocale(request, cf.user),
+    origin,
+    invites: invites.ok ? invites.data.items : [],
+    loadError: invites.ok ? null : invites.error.code,
+    tierNames: Object.fromEntries(tierItems.map((x) => [x.key, x.name])) as Record<string, string>,
+  };
+}
+
+export async function action({ context, request, params }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}/invites`;
+  if (intent === "revoke") {
+    const result = await apiFetch(cf, request, `${base}/${encodeURIComponent(field(form, "code"))}`, { method: "DELETE" });
+    if (!result.ok) return fail(result);
+    return redirect(`/c/${params.slug}/invites?revoked=1`);
+  }
+  const values = {
+    tier: field(form, "tier") || "free",
+    maxUses: field(form, "maxUses"),
+    expiresAt: field(form, "expiresAt"),
+    source: field(form, "source"),
+  };
+  const body: Record<string, unknown> = { tier: values.tier };
+  if (values.maxUses) body.maxUses = Number(values.maxUses);
+  if (values.source) body.source = values.source;
+  if (values.expiresAt) {
+    // <input type="date"> gives a calendar day: the invite works to the end of that day (UTC)
+    const end = new Date(`${values.expiresAt}T23:59:59.000Z`);
+    body.expiresAt = Number.isNaN(end.getTime()) ? values.expiresAt : end.toISOString();
+  }
+  const result = await apiFetch<{ code: string; url: string }>(cf, request, base, { method: "POST", body });
+  if (!result.ok) return fail(result, values);
+  return redirect(`/c/${params.slug}/invites?created=${encodeURIComponent(result.data.code)}`);
+}
+
+function inviteState(invite: Invite): "active" | "revoked" | "expired" | "usedUp" {
+  if (invite.status === "valid") return "active";
+  if (invite.status === "used_up") return "usedUp";
+  if (invite.status === "revoked" || invite.status === "expired") return invite.status;
+  if (invite.revokedAt) return "revoked";
+  if (invite.expiresAt && new Date(invite.expiresAt).getTime() < Date.now()) return "expired";
+  if (invite.maxUses !== null && invite.maxUses !== undefined && invite.uses >= invite.maxUses) return "usedUp";
+  return "active";
+}
+
+const stateTone = { active: "success", revoked: "neutral", expired: "warning", usedUp: "warning" } as const;
+
+export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { community, viewer, invites, locale, origin, tierNames } = loaderData;
+  const errors = actionData?.errors;
+  const created = params.get("created");
+  const linkFor = (invite: Invite) => invite.url ?? `${origin}/invite/${invite.code}`;
+  const createdInvite = created ? invites.find((i) => i.code === created) : undefined;
+  return (
+    <>
+      <title>{t("invites.title") + " · " + community.name}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container className="grid gap-6 lg:grid-cols-5">
+        <Card className="lg:col-span-2 lg:self-start">
+          <CardTitle description={t("invites.createDescription")}>{t("invites.create")}</CardTitle>
+          <FormError errors={errors} />
+          <Form method="post" className="space-y-5" noValidate>
+            <SelectField label={t("fields.tier")} name="tier" defaultValue={actionData?.values?.tier ?? "free"} error={errors?.fields.tier}>
+              {tierKeys.map((key) => (
+                <option key={key} value={key}>
+                  {tierNames[key] ?? t(`tiers.${key}`)}
+                </option>
+              ))}
+            </SelectField>
+            <SelectField label={t("fields.source")} name="source" defaultValue={actionData?.values?.source ?? ""} hint={t("invites.sourceHint")} error={errors?.fields.source}>
+              <option value="">{t("invites.noSource")}</option>
+              {inviteSources.map((s) => (
+                <option key={s} value={s}>
+                  {t(`sources.${s}`)}
+                </option>
+              ))}
+            </SelectField>
+            <Field
+              label={t("fields.maxUses")}
+              name="maxUses"
+              type="number"
+              min={1}
+              inputMode="numeric"
+              placeholder={t("invites.unlimited")}
+              defaultValue={actionData?.values?.maxUses}
+              error={errors?.fields.maxUses}
+            />
+            <Field label={t("fields.expiresAt")} name="expiresAt" type="date" hint={t("invites.expiryHint")} defaultValue={actionData?.values?.expiresAt} error={errors?.fields.expiresAt} />
+            <SubmitButton intent="create" className="w-full">
+              {t("invites.submit")}
+            </SubmitButton>
+          </Form>
+        </Card>
+
+        <section className="space-y-4 lg:col-span-3" aria-labelledby="invite-list">
+          {createdInvite ? (
+            <Alert tone="success" title={t("invites.created")}>
+              <div className="mt-2 flex flex-wrap items-center gap-2">
+                <code data-testid="new-invite-url" className="min-w-0 flex-1 break-all rounded-md bg-white px-2 py-1 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
+                  {linkFor(createdInvite)}
+                </code>
+                <CopyButton text={linkFor(createdInvite)} />
+              </div>
+            </Alert>
+          ) : null}
+          {params.get("revoked") ? <Alert>{t("invites.revokedNote")}</Alert> : null}
+          <h2 id="invite-list" className="text-base font-semibold text-slate-900">
+            {t("invites.list")}
+          </h2>
+          {invites.length === 0 ? (
+            <EmptyState title={t("invites.emptyTitle")} description={t("invites.emptyBody")} />
+          ) : (
+            <ul className="space-y-3">
+              {invites.map((invite) => {
+                const state = inviteState(invite);
+                return (
+                  <li key={invite.code} className="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm" data-invite-code={invite.code}>
+                    <div className="flex flex-wrap items-center gap-2">
+                      <Badge tone={stateTone[state]}>{t(`invites.state.${state}`)}</Badge>
+                      <Badge tone="brand">{tierNames[invite.tier] ?? t(`tiers.${invite.tier}`)}</Badge>
+                      {invite.source ? <Badge>{t(`sources.${invite.source}`, { defaultValue: invite.source })}</Badge> : null}
+                      <span className="ml-auto text-sm text-slate-700">
+                        {invite.maxUses ? t("invites.usesOf", { uses: invite.uses, max: invite.maxUses }) : t("invites.uses", { count: invite.uses })}
+                      </span>
+                    </div>
+                    <p className="mt-3 break-all font-mono text-sm text-slate-800" data-testid="invite-url">
+                      {linkFor(invite)}
+                    </p>
+                    <div className="mt-3 flex flex-wrap items-center gap-2">
+                      <p className="mr-auto text-xs text-slate-600">
+                        {invite.expiresAt ? t("invites.expires", { date: formatDate(invite.expiresAt, locale) }) : t("invites.noExpiry")}
+                      </p>
+                      {state === "active" ? (
+                        <>
+                          <CopyButton text={linkFor(invite)} />
+                          <Form method="post">
+                            <input type="hidden" name="code" value={invite.code} />
+                            <SubmitButton intent="revoke" variant="ghost" size="sm" className="text-red-700 hover:bg-red-50 hover:text-red-800">
+                              {t("invites.revoke")}
+                            </SubmitButton>
+                          </Form>
+                        </>
+                      ) : null}
+                    </div>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </section>
+      </Container>
+    </>
+  );
+}

@@ -1,0 +1,260 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import type { Route } from "./+types/community-settings";
+import { CommunityHeader } from "../components/community-header";
+import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
+import { Alert, Card, CardTitle, Container, Field, SelectField, TextareaField } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { locales } from "../i18n";
+import { apiFetch } from "../lib/api.server";
+import { loadCommunity, requireRole } from "../lib/community.server";
+import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { toMajor, toMinor } from "../lib/format";
+import type { List, Member, Price, Tier } from "../lib/types";
+
+const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD", "CAD"];
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const me = requireSignedIn(cf, request);
+  const answer = await loadCommunity(cf, request, params.slug);
+  requireRole(answer, "admin");
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const isOwner = answer.viewer?.role === "owner";
+  const [tiers, members] = await Promise.all([
+    apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
+    isOwner ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=100`) : Promise.resolve(null),
+  ]);
+  const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
+  return {
+    ...answer,
+    isOwner,
+    tiers: [...tierItems].sort((a, b) => a.rank - b.rank),
+    transferCandidates: members?.ok ? members.data.items.filter((m) => m.user.id !== me.id).map((m) => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
+  };
+}
+
+type Section = "general" | "tier" | "transfer" | "delete";
+
+export async function action({ context, request, params }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const form = await request.formData();
+  const intent = field(form, "intent") as Section;
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const back = (done: string) => redirect(`/c/${params.slug}/settings?saved=${done}`);
+
+  if (intent === "general") {
+    const values = {
+      name: field(form, "name"),
+      description: field(form, "description"),
+      visibility: field(form, "visibility"),
+      defaultLocale: field(form, "defaultLocale"),
+    };
+    const result = await apiFetch(cf, request, base, { method: "PATCH", body: values });
+    if (!result.ok) return fail(result, { ...values, section: "general" });
+    return back("general");
+  }
+  if (intent === "tier") {
+    const key = field(form, "key");
+    const currency = field(form, "currency") || "TWD";
+    const prices: Price[] = [];
+    const issues: Array<{ path: string; message: string }> = [];
+    for (const interval of ["month", "year"] as const) {
+      const raw = field(form, `price_${interval}`);
+      if (!raw) continue;
+      const amount = toMinor(raw, currency);
+      if (amount === null) issues.push({ path: `prices.${interval}`, message: "invalid_amount" });
+      else prices.push({ interval, amount, currency });
+    }
+    const values = { section: `tier:${key}`, name: field(form, "name"), description: field(form, "description"), trialDays: field(form, "trialDays") };
+    if (issues.length) {
+      return fail({ ok: false, status: 400, headers: new Headers(), error: { code: "validation_failed", message: "", issues } }, values);
+    }
+    const body: Record<string, unknown> = { name: values.name, description: values.description, prices };
+    if (values.trialDays !== "") body.trialDays = Number(values.trialDays);
+    const result = await apiFetch(cf, request, `${base}/tiers/${encodeURIComponent(key)}`, { method: "PATCH", body });
+    if (!result.ok) return fail(result, values);
+    return back("tier");
+  }
+  if (intent === "transfer") {
+    const userId = field(form, "userId");
+    const result = await apiFetch(cf, request, `${base}/transfer`, { method: "POST", body: { userId } });
+    if (!result.ok) return fail(result, { section: "transfer" });
+    return redirect(`/c/${params.slug}?transferred=1`);
+  }
+  if (intent === "delete") {
+    if (field(form, "confirm") !== params.slug) {
+      return fail(
+        { ok: false, status: 400, headers: new Headers(), error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "confirm_mismatch" }] } },
+        { section: "delete" },
+      );
+    }
+    const result = await apiFetch(cf, request, base, { method: "DELETE" });
+    if (!result.ok) return fail(result, { section: "delete" });
+    return redirect("/?deleted=1");
+  }
+  return null;
+}
+
+/** Our own check codes are translated; API messages are shown as they come. */
+function useFieldError(errors: ClientFormErrors | null | undefined) {
+  const { t } = useTranslation();
+  return (name: string) => {
+    const message = errors?.fields[name];
+    if (!message) return undefined;
+    return t(`settings.checks.${message}`, { defaultValue: message });
+  };
+}
+
+function TierEditor({ tier, errors }: { tier: Tier; errors: ClientFormErrors | null }) {
+  const { t } = useTranslation();
+  const err = useFieldError(errors);
+  const currency = tier.prices[0]?.currency ?? "TWD";
+  const price = (interval: "month" | "year") => {
+    const p = tier.prices.find((x) => x.interval === interval);
+    return p ? toMajor(p.amount, p.currency) : "";
+  };
+  return (
+    <Form method="post" className="space-y-4 rounded-xl border border-slate-200 p-4">
+      <input type="hidden" name="key" value={tier.key} />
+      <FormError errors={errors} />
+      <div className="flex items-center justify-between">
+        <h3 className="text-sm font-semibold uppercase tracking-wide text-slate-600">{t(`tiers.${tier.key}`)}</h3>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label={t("fields.tierName")} name="name" defaultValue={tier.name} required maxLength={60} error={err("name")} />
+        <Field label={t("fields.trialDays")} name="trialDays" type="number" min={0} max={365} defaultValue={tier.trialDays} error={err("trialDays")} />
+      </div>
+      <TextareaField label={t("fields.tierDescription")} name="description" rows={2} defaultValue={tier.description} error={err("description")} />
+      {tier.key !== "free" ? (
+        <div className="grid gap-4 sm:grid-cols-3">
+          <SelectField label={t("fields.currency")} name="currency" defaultValue={currency} error={err("currency")}>
+            {currencies.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </SelectField>
+          <Field label={t("fields.priceMonth")} name="price_month" inputMode="decimal" defaultValue={price("month")} placeholder={t("settings.noPrice")} error={err("prices.month") ?? err("prices")} />
+          <Field label={t("fields.priceYear")} name="price_year" inputMode="decimal" defaultValue={price("year")} placeholder={t("settings.noPrice")} error={err("prices.year")} />
+        </div>
+      ) : null}
+      <div className="flex justify-end">
+        <SubmitButton intent="tier" variant="secondary">
+          {t("settings.saveTier")}
+        </SubmitButton>
+      </div>
+    </Form>
+  );
+}
+
+export default function CommunitySettings({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { community, viewer, tiers, isOwner, transferCandidates } = loaderData;
+  const section = actionData?.values?.section;
+  const errorsFor = (s: string) => (section === s ? (actionData?.errors ?? null) : null);
+  const general = errorsFor("general");
+  const gErr = useFieldError(general);
+  const transferErr = errorsFor("transfer");
+  const deleteErr = errorsFor("delete");
+  const dErr = useFieldError(deleteErr);
+  const [confirm, setConfirm] = useState("");
+  const saved = params.get("saved");
+  return (
+    <>
+      <title>{t("settings.title") + " · " + community.name}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container size="md" className="space-y-6">
+        {saved ? <Alert tone="success">{t("common.saved")}</Alert> : null}
+        <Card>
+          <CardTitle description={t("settings.generalDescription")}>{t("settings.general")}</CardTitle>
+          <FormError errors={general} />
+          <Form method="post" className="space-y-5" noValidate>
+            <Field label={t("fields.communityName")} name="name" defaultValue={actionData?.values?.name ?? community.name} required maxLength={80} error={gErr("name")} />
+            <Field label={t("fields.slug")} name="slug-readonly" value={community.slug} readOnly disabled hint={t("settings.slugFixed")} />
+            <TextareaField label={t("fields.description")} name="description" defaultValue={actionData?.values?.description ?? community.description} maxLength={2000} error={gErr("description")} />
+            <div className="grid gap-5 sm:grid-cols-2">
+              <SelectField label={t("fields.visibility")} name="visibility" defaultValue={community.visibility} error={gErr("visibility")}>
+                <option value="private">{t("visibility.private")}</option>
+                <option value="public">{t("visibility.public")}</option>
+              </SelectField>
+              <SelectField label={t("fields.defaultLocale")} name="defaultLocale" defaultValue={community.defaultLocale} error={gErr("defaultLocale")}>
+                {locales.map((l) => (
+                  <option key={l} value={l}>
+                    {t(`language.${l}`)}
+                  </option>
+                ))}
+              </SelectField>
+            </div>
+            <div className="flex justify-end">
+              <SubmitButton intent="general">{t("common.saveChanges")}</SubmitButton>
+            </div>
+          </Form>
+        </Card>
+
+        <Card>
+          <CardTitle description={isOwner ? t("settings.tiersDescription") : t("settings.tiersOwnerOnly")}>{t("settings.tiers")}</CardTitle>
+          {isOwner ? (
+            <div className="space-y-4">
+              {tiers.map((tier) => (
+                <TierEditor key={tier.key} tier={tier} errors={errorsFor(`tier:${tier.key}`)} />
+              ))}
+            </div>
+          ) : null}
+        </Card>
+
+        {isOwner ? (
+          <Card>
+            <CardTitle description={t("settings.transferDescription")}>{t("settings.transfer")}</CardTitle>
+            <FormError errors={transferErr} />
+            {transferCandidates.length === 0 ? (
+              <p className="text-sm text-slate-600">{t("settings.transferNobody")}</p>
+            ) : (
+              <Form method="post" className="flex flex-col gap-3 sm:flex-row sm:items-end">
+                <SelectField label={t("fields.newOwner")} name="userId" className="flex-1" error={transferErr?.fields.userId}>
+                  {transferCandidates.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.name} · {t(`roles.${m.role}`)}
+                    </option>
+                  ))}
+                </SelectField>
+                <SubmitButton intent="transfer" variant="secondary">
+                  {t("settings.transferSubmit")}
+                </SubmitButton>
+              </Form>
+            )}
+          </Card>
+        ) : null}
+
+        {isOwner ? (
+          <section className="rounded-2xl border border-red-200 bg-white p-5 shadow-sm sm:p-6" aria-labelledby="danger-zone">
+            <h2 id="danger-zone" className="text-base font-semibold text-red-800">
+              {t("settings.delete")}
+            </h2>
+            <p className="mt-1 text-sm text-slate-700">{t("settings.deleteDescription")}</p>
+            <FormError errors={deleteErr && !deleteErr.fields.confirm ? deleteErr : null} />
+            <Form method="post" className="mt-4 space-y-4">
+              <Field
+                label={t("settings.deleteConfirm", { slug: community.slug })}
+                name="confirm"
+                autoComplete="off"
+                autoCapitalize="none"
+                spellCheck={false}
+                value={confirm}
+                onChange={(e) => setConfirm(e.currentTarget.value)}
+                error={dErr("confirm")}
+              />
+              <SubmitButton intent="delete" variant="danger">
+                {t("settings.deleteSubmit")}
+              </SubmitButton>
+            </Form>
+          </section>
+        ) : null}
+      </Container>
+    </>
+  );
+}

@@ -1,0 +1,187 @@
+import { useTranslation } from "react-i18next";
+import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import type { Route } from "./+types/community";
+import { CommunityHeader } from "../components/community-header";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, TextLink } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { apiFetch } from "../lib/api.server";
+import { loadCommunity } from "../lib/community.server";
+import { fail, field } from "../lib/forms.server";
+import { formatDate, formatMoney } from "../lib/format";
+import type { List, Member, Tier } from "../lib/types";
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const answer = await loadCommunity(cf, request, params.slug);
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const [tiers, members] = await Promise.all([
+    apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
+    answer.viewer ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=12`) : Promise.resolve(null),
+  ]);
+  const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
+  return {
+    ...answer,
+    locale: findLocale(request, cf.user),
+    signedIn: Boolean(cf.user),
+    tiers: [...tierItems].sort((a, b) => a.rank - b.rank),
+    members: members?.ok ? members.data.items : [],
+    moreMembers: Boolean(members?.ok && members.data.nextCursor),
+  };
+}
+
+export async function action({ context, request, params }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  if (!cf.user) throw redirect(`/login?next=${encodeURIComponent(`/c/${params.slug}`)}`);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  if (intent === "join") {
+    const result = await apiFetch(cf, request, `${base}/join`, { method: "POST" });
+    if (!result.ok) return fail(result);
+    return redirect(`/c/${params.slug}?joined=1`);
+  }
+  if (intent === "leave") {
+    const result = await apiFetch(cf, request, `${base}/leave`, { method: "POST" });
+    if (!result.ok) return fail(result);
+    return redirect("/");
+  }
+  return null;
+}
+
+export default function CommunityHome({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { community, viewer, tiers, members, locale, signedIn } = loaderData;
+  const welcome = Boolean(viewer && (params.get("welcome") || params.get("joined")));
+  const joinable = !viewer && community.visibility === "public";
+  return (
+    <>
+      <title>{community.name + " · " + t("app.name")}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <FormError errors={actionData?.errors} />
+          {welcome ? (
+            <Alert tone="success" title={t("community.welcomeTitle", { name: community.name })}>
+              {t("community.welcomeBody")}
+            </Alert>
+          ) : null}
+          <Card>
+            <CardTitle>{t("community.about")}</CardTitle>
+            {community.description ? (
+              <p className="whitespace-pre-line text-base leading-7 text-slate-700">{community.description}</p>
+            ) : (
+              <p className="text-sm text-slate-600">{t("community.noDescription")}</p>
+            )}
+            {joinable ? (
+              <div className="mt-6 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-5">
+                {signedIn ? (
+                  <Form method="post">
+                    <SubmitButton intent="join" size="lg">
+                      {t("community.join")}
+                    </SubmitButton>
+                  </Form>
+                ) : (
+                  <ButtonLink to={`/signup?next=${encodeURIComponent(`/c/${community.slug}`)}`} size="lg">
+                    {t("community.signUpToJoin")}
+                  </ButtonLink>
+                )}
+                <p className="text-sm text-slate-600">{t("community.joinFree")}</p>
+              </div>
+            ) : null}
+            {!viewer && community.visibility === "private" ? (
+              <Alert className="mt-6">{t("community.privateNote")}</Alert>
+            ) : null}
+          </Card>
+
+          <section aria-labelledby="tiers-heading">
+            <h2 id="tiers-heading" className="mb-3 text-base font-semibold text-slate-900">
+              {t("community.tiers")}
+            </h2>
+            {tiers.length === 0 ? (
+              <EmptyState title={t("community.noTiers")} />
+            ) : (
+              <ul className="grid gap-4 sm:grid-cols-3">
+                {tiers.map((tier) => (
+                  <li key={tier.key} className="flex flex-col rounded-2xl border border-slate-200 bg-white p-5 shadow-sm">
+                    <div className="flex items-center justify-between gap-2">
+                      <h3 className="font-semibold text-slate-900">{tier.name}</h3>
+                      {viewer?.tier === tier.key ? <Badge tone="brand">{t("community.yourTier")}</Badge> : null}
+                    </div>
+                    {tier.description ? <p className="mt-1 text-sm text-slate-600">{tier.description}</p> : null}
+                    <div className="mt-4 space-y-1">
+                      {tier.prices.length === 0 ? (
+                        <p className="text-2xl font-bold text-slate-900">{t("community.free")}</p>
+                      ) : (
+                        tier.prices.map((p) => (
+                          <p key={p.interval + p.currency} className="text-slate-900">
+                            <span className="text-xl font-bold">{formatMoney(p.amount, p.currency, locale)}</span>{" "}
+                            <span className="text-sm text-slate-600">{t(`community.per.${p.interval}`)}</span>
+                          </p>
+                        ))
+                      )}
+                    </div>
+                    {tier.trialDays > 0 ? <p className="mt-2 text-sm text-emerald-800">{t("community.trial", { count: tier.trialDays })}</p> : null}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+
+        <aside className="space-y-6">
+          {viewer ? (
+            <Card>
+              <CardTitle
+                action={
+                  loaderData.moreMembers && viewer.role !== "member" ? (
+                    <TextLink to={`/c/${community.slug}/members`} className="text-sm">
+                      {t("community.seeAll")}
+                    </TextLink>
+                  ) : null
+                }
+              >
+                {t("community.members")}
+              </CardTitle>
+              {members.length === 0 ? (
+                <p className="text-sm text-slate-600">{t("community.noMembers")}</p>
+              ) : (
+                <ul className="space-y-3">
+                  {members.map((m) => (
+                    <li key={m.user.id} className="flex items-center gap-3">
+                      <Avatar name={m.user.name} src={m.user.avatarUrl} size="sm" />
+                      <div className="min-w-0 flex-1">
+                        <p className="truncate text-sm font-medium text-slate-900">{m.user.name}</p>
+                        <p className="text-xs text-slate-600">{t("community.joined", { date: formatDate(m.joinedAt, locale) })}</p>
+                      </div>
+                      {m.role !== "member" ? <Badge tone="brand">{t(`roles.${m.role}`)}</Badge> : null}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Card>
+          ) : null}
+          {viewer ? (
+            <Card>
+              <CardTitle description={t("community.membershipBody", { tier: tiers.find((x) => x.key === viewer.tier)?.name ?? t(`tiers.${viewer.tier}`) })}>
+                {t("community.membership")}
+              </CardTitle>
+              {viewer.role === "owner" ? (
+                <p className="text-sm text-slate-600">{t("community.ownerCannotLeave")}</p>
+              ) : (
+                <Form method="post">
+                  <SubmitButton intent="leave" variant="secondary" size="sm">
+                    {t("community.leave")}
+                  </SubmitButton>
+                </Form>
+              )}
+            </Card>
+          ) : null}
+        </aside>
+      </Container>
+    </>
+  );
+}

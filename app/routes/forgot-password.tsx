@@ -1,0 +1,58 @@
+import { useTranslation } from "react-i18next";
+import { Form, useActionData } from "react-router";
+import type { Route } from "./+types/forgot-password";
+import { AuthLayout } from "../components/auth-layout";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { Alert, Field, TextLink } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { apiFetch } from "../lib/api.server";
+import { fail, field, isDevMode } from "../lib/forms.server";
+
+export function loader({ context }: Route.LoaderArgs) {
+  return { devMode: isDevMode(context.get(cloudflareContext)) };
+}
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  const form = await request.formData();
+  const values = { email: field(form, "email") };
+  const result = await apiFetch(cf, request, "/api/v1/auth/password-reset", { method: "POST", body: values });
+  if (!result.ok) return fail(result, values);
+  return { ok: true as const, email: values.email };
+}
+
+export default function ForgotPassword({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const sent = actionData && "email" in actionData;
+  const errors = actionData && !actionData.ok ? actionData.errors : null;
+  return (
+    <AuthLayout
+      title={t("forgot.title")}
+      description={t("forgot.description")}
+      footer={<TextLink to="/login">{t("forgot.back")}</TextLink>}
+    >
+      <title>{t("forgot.title") + " · " + t("app.name")}</title>
+      {sent ? (
+        <Alert tone="success" title={t("forgot.sentTitle")}>
+          <p>{t("forgot.sentBody", { email: actionData.email })}</p>
+          {loaderData.devMode ? (
+            <p className="mt-2">
+              <TextLink to="/dev/outbox">{t("verifyBanner.devOutbox")}</TextLink>
+            </p>
+          ) : null}
+        </Alert>
+      ) : (
+        <>
+          <FormError errors={errors} />
+          <Form method="post" className="space-y-5" noValidate>
+            <Field label={t("fields.email")} name="email" type="email" autoComplete="email" required error={errors?.fields.email} />
+            <SubmitButton className="w-full" size="lg">
+              {t("forgot.submit")}
+            </SubmitButton>
+          </Form>
+        </>
+      )}
+    </AuthLayout>
+  );
+}

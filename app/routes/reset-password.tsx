@@ -1,0 +1,57 @@
+import { useTranslation } from "react-i18next";
+import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import type { Route } from "./+types/reset-password";
+import { AuthLayout } from "../components/auth-layout";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { Alert, Field, TextLink } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { apiFetch } from "../lib/api.server";
+import { fail, field } from "../lib/forms.server";
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  const form = await request.formData();
+  const result = await apiFetch(cf, request, "/api/v1/auth/password-reset/confirm", {
+    method: "POST",
+    body: { token: field(form, "token"), password: String(form.get("password") ?? "") },
+  });
+  if (!result.ok) return fail(result);
+  return redirect("/login?reset=done");
+}
+
+export default function ResetPassword() {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const actionData = useActionData<typeof action>();
+  const errors = actionData?.errors;
+  return (
+    <AuthLayout title={t("reset.title")} description={t("reset.description")} footer={<TextLink to="/forgot-password">{t("reset.again")}</TextLink>}>
+      <title>{t("reset.title") + " · " + t("app.name")}</title>
+      {!token ? (
+        <Alert tone="warning">{t("reset.noToken")}</Alert>
+      ) : (
+        <>
+          <FormError errors={errors} />
+          {errors?.fields.token ? <Alert tone="danger" className="mb-4">{t("reset.badToken")}</Alert> : null}
+          <Form method="post" className="space-y-5" noValidate>
+            <input type="hidden" name="token" value={token} />
+            <Field
+              label={t("reset.newPassword")}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+              hint={t("signup.passwordHint")}
+              error={errors?.fields.password}
+            />
+            <SubmitButton className="w-full" size="lg">
+              {t("reset.submit")}
+            </SubmitButton>
+          </Form>
+        </>
+      )}
+    </AuthLayout>
+  );
+}

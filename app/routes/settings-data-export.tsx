@@ -1,0 +1,16 @@
+// A resource route: the browser downloads GET /api/v1/me/export as a file.
+import type { Route } from "./+types/settings-data-export";
+import { cloudflareContext } from "../context";
+import { apiFetch } from "../lib/api.server";
+import { requireSignedIn } from "../lib/forms.server";
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const result = await apiFetch(cf, request, "/api/v1/me/export");
+  if (!result.ok) return Response.json(result.error, { status: result.status });
+  const disposition = result.headers.get("Content-Disposition") ?? `attachment; filename="enclave-export-${new Date().toISOString().slice(0, 10)}.json"`;
+  return new Response(JSON.stringify(result.data, null, 2), {
+    headers: { "Content-Type": "application/json; charset=utf-8", "Content-Disposition": disposition, "Cache-Control": "no-store" },
+  });
+}

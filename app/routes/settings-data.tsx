@@ -1,0 +1,157 @@
+import { useTranslation } from "react-i18next";
+import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import type { Route } from "./+types/settings-data";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { SettingsNav } from "../components/settings-nav";
+import { Alert, Card, CardTitle, Checkbox, Container, EmptyState, Field, PageHeader, buttonClass } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { apiFetch, forwardCookies } from "../lib/api.server";
+import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { formatDate } from "../lib/format";
+import { consentPurposes, type Consent } from "../lib/types";
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const consents = await apiFetch<{ items: Consent[] }>(cf, request, "/api/v1/me/consents");
+  const byCommunity = new Map<string, { community: Consent["community"]; purposes: Record<string, { granted: boolean; at: string | null }> }>();
+  for (const item of consents.ok ? consents.data.items : []) {
+    const entry = byCommunity.get(item.community.slug) ?? { community: item.community, purposes: {} };
+    entry.purposes[item.purpose] = { granted: item.granted, at: item.at };
+    byCommunity.set(item.community.slug, entry);
+  }
+  return { communities: [...byCommunity.values()], locale: findLocale(request, cf.user), loadFailed: !consents.ok };
+}
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  if (intent === "consents") {
+    const community = field(form, "community");
+    // unchecked boxes are not sent: every purpose listed in the form is decided here
+    const items = form
+      .getAll("purposes")
+      .map(String)
+      .filter((p) => p !== "essential")
+      .map((purpose) => ({ community, purpose, granted: form.get(`consent_${purpose}`) === "on" }));
+    const result = await apiFetch(cf, request, "/api/v1/me/consents", { method: "PUT", body: { items } });
+    if (!result.ok) return fail(result, { section: `consents:${community}` });
+    return redirect(`/settings/data?saved=${encodeURIComponent(community)}`);
+  }
+  if (intent === "delete") {
+    const result = await apiFetch(cf, request, "/api/v1/me", { method: "DELETE", body: { password: String(form.get("password") ?? "") } });
+    if (!result.ok) return fail(result, { section: "delete" });
+    const headers = forwardCookies(result);
+    if (!headers.has("Set-Cookie")) headers.append("Set-Cookie", "enclave_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    return redirect("/goodbye", { headers });
+  }
+  return null;
+}
+
+export default function MyData({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { communities, locale } = loaderData;
+  const section = actionData?.values?.section;
+  const deleteErrors = section === "delete" ? actionData?.errors : null;
+  const deleteConflict = deleteErrors?.code === "conflict";
+  const saved = params.get("saved");
+  return (
+    <Container size="md">
+      <title>{t("data.title") + " · " + t("app.name")}</title>
+      <PageHeader title={t("data.title")} description={t("data.description")} />
+      <SettingsNav />
+      <div className="space-y-6">
+        <Card>
+          <CardTitle description={t("data.consentsDescription")}>{t("data.consents")}</CardTitle>
+          {communities.length === 0 ? (
+            <EmptyState title={t("data.noConsentsTitle")} description={t("data.noConsentsBody")} />
+          ) : (
+            <div className="space-y-4">
+              {communities.map(({ community, purposes }) => {
+                const errors = section === `consents:${community.slug}` ? actionData?.errors : null;
+                return (
+                  <Form key={community.slug} method="post" className="rounded-xl border border-slate-200 p-4" aria-label={t("data.consentsFor", { name: community.name })}>
+                    <input type="hidden" name="community" value={community.slug} />
+                    <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+                      <h3 className="font-semibold text-slate-900">{community.name}</h3>
+                      {saved === community.slug ? <span className="text-sm font-medium text-emerald-800" role="status">{t("common.saved")}</span> : null}
+                    </div>
+                    <FormError errors={errors} />
+                    <fieldset className="space-y-3">
+                      <legend className="sr-only">{t("data.consentsFor", { name: community.name })}</legend>
+                      {consentPurposes
+                        .filter((p) => purposes[p])
+                        .map((purpose) => {
+                          const state = purposes[purpose];
+                          return (
+                            <div key={purpose}>
+                              <input type="hidden" name="purposes" value={purpose} />
+                              <Checkbox
+                                name={`consent_${purpose}`}
+                                defaultChecked={state.granted}
+                                disabled={purpose === "essential"}
+                                label={t(`purposes.${purpose}.label`)}
+                                hint={
+                                  t(`purposes.${purpose}.hint`) +
+                                  (state.at ? " · " + t(state.granted ? "data.grantedAt" : "data.withdrawnAt", { date: formatDate(state.at, locale) }) : "")
+                                }
+                              />
+                            </div>
+                          );
+                        })}
+                    </fieldset>
+                    <div className="mt-4 flex justify-end">
+                      <SubmitButton intent="consents" variant="secondary" size="sm">
+                        {t("data.saveConsents")}
+                      </SubmitButton>
+                    </div>
+                  </Form>
+                );
+              })}
+            </div>
+          )}
+        </Card>
+
+        <Card>
+          <CardTitle description={t("data.exportDescription")}>{t("data.export")}</CardTitle>
+          <a href="/settings/data/export" download className={buttonClass("secondary")} data-testid="export-link">
+            {t("data.exportButton")}
+          </a>
+        </Card>
+
+        <section className="rounded-2xl border border-red-200 bg-white p-5 shadow-sm sm:p-6" aria-labelledby="delete-account">
+          <h2 id="delete-account" className="text-base font-semibold text-red-800">
+            {t("data.delete")}
+          </h2>
+          <p className="mt-1 text-sm text-slate-700">{t("data.deleteDescription")}</p>
+          {deleteConflict ? (
+            <Alert tone="warning" className="mt-4">
+              {t("data.deleteOwnerConflict")}
+            </Alert>
+          ) : (
+            <FormError errors={deleteErrors && !deleteErrors.fields.password ? deleteErrors : null} />
+          )}
+          <Form method="post" className="mt-4 flex flex-col gap-3 sm:flex-row sm:items-end">
+            <Field
+              label={t("data.deletePassword")}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              className="flex-1"
+              error={deleteErrors?.fields.password}
+            />
+            <SubmitButton intent="delete" variant="danger">
+              {t("data.deleteSubmit")}
+            </SubmitButton>
+          </Form>
+        </section>
+      </div>
+    </Container>
+  );
+}
