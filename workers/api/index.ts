@@ -2,6 +2,9 @@
 // generated from the same zod schemas that validate requests.
 import { createRouter } from "./factory";
 import { docs } from "./docs";
+import { communities } from "./communities";
+import { members } from "./members";
+import { invites } from "./invites";
 import { auth } from "./auth";
 import { me } from "./me";
 import { uploads } from "./uploads";
@@ -10,6 +13,9 @@ import { dev } from "./dev";
 export const api = createRouter().basePath("/api/v1");
 
 api.route("/", docs);
+api.route("/", communities);
+api.route("/", members);
+api.route("/", invites);
 api.route("/", auth);
 api.route("/", me);
 api.route("/", uploads);
