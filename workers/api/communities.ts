@@ -16,6 +16,7 @@ import { notFound } from "../lib/errors";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "./paging";
+import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {
   AuditEntrySchema,
@@ -33,13 +34,6 @@ import {
 
 export const communities = createRouter();
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 const CommunityEnvelope = z.object({ community: CommunitySchema });
 const tags = ["communities"];
 
@@ -49,8 +43,8 @@ communities.openapi(
     path: "/communities",
     tags,
     summary: "Create a community (with default tiers and prices; the caller becomes its owner)",
-    request: body(CreateCommunityBody),
-    responses: { 201: json(CommunityEnvelope, "Created"), ...errorResponses(400, 401, 403, 409, 415) },
+    request: jsonBody(CreateCommunityBody),
+    responses: { 201: jsonResponse(CommunityEnvelope, "Created"), ...errorResponses(400, 401, 403, 409, 415) },
   }),
   async (c) => {
     const user = requireUser(c);
@@ -66,7 +60,7 @@ communities.openapi(
     tags,
     summary: "Public communities, newest first",
     request: { query: PageQuery },
-    responses: { 200: json(listOf(CommunitySchema), "A page of public communities"), ...errorResponses(400) },
+    responses: { 200: jsonResponse(listOf(CommunitySchema), "A page of public communities"), ...errorResponses(400) },
   }),
   async (c) => {
     const page = await listPublicCommunities(c.env, pageRequest(c.req.valid("query")));
@@ -82,7 +76,7 @@ communities.openapi(
     summary: "A community and the caller's place in it (private communities are 404 to non-members)",
     request: { params: SlugParam },
     responses: {
-      200: json(z.object({ community: CommunitySchema, viewer: ViewerSchema.nullable() }), "The community"),
+      200: jsonResponse(z.object({ community: CommunitySchema, viewer: ViewerSchema.nullable() }), "The community"),
       ...errorResponses(404),
     },
   }),
@@ -98,8 +92,8 @@ communities.openapi(
     path: "/communities/{slug}",
     tags,
     summary: "Change a community's settings (admin and up; the slug is fixed)",
-    request: { params: SlugParam, ...body(UpdateCommunityBody) },
-    responses: { 200: json(CommunityEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+    request: { params: SlugParam, ...jsonBody(UpdateCommunityBody) },
+    responses: { 200: jsonResponse(CommunityEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "admin");
@@ -130,8 +124,8 @@ communities.openapi(
     path: "/communities/{slug}/transfer",
     tags,
     summary: "Hand ownership to an active member (owner); the old owner becomes an admin",
-    request: { params: SlugParam, ...body(TransferBody) },
-    responses: { 200: json(CommunityEnvelope, "Transferred"), ...errorResponses(400, 401, 403, 404, 409, 415) },
+    request: { params: SlugParam, ...jsonBody(TransferBody) },
+    responses: { 200: jsonResponse(CommunityEnvelope, "Transferred"), ...errorResponses(400, 401, 403, 404, 409, 415) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "owner");
@@ -147,7 +141,7 @@ communities.openapi(
     tags: ["tiers"],
     summary: "The community's tiers with their prices",
     request: { params: SlugParam },
-    responses: { 200: json(z.object({ items: z.array(TierSchema) }), "Tiers by rank"), ...errorResponses(404) },
+    responses: { 200: jsonResponse(z.object({ items: z.array(TierSchema) }), "Tiers by rank"), ...errorResponses(404) },
   }),
   async (c) => {
     const access = await requireCommunity(c, c.req.valid("param").slug);
@@ -163,8 +157,8 @@ communities.openapi(
     path: "/communities/{slug}/tiers/{key}",
     tags: ["tiers"],
     summary: "Edit a tier's text, trial and prices (owner); prices are upserted per interval",
-    request: { params: SlugTierParam, ...body(UpdateTierBody) },
-    responses: { 200: json(z.object({ tier: TierSchema }), "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+    request: { params: SlugTierParam, ...jsonBody(UpdateTierBody) },
+    responses: { 200: jsonResponse(z.object({ tier: TierSchema }), "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
   }),
   async (c) => {
     const { slug, key } = c.req.valid("param");
@@ -215,7 +209,7 @@ communities.openapi(
     tags,
     summary: "Who did what in the community, newest first (admin and up)",
     request: { params: SlugParam, query: PageQuery },
-    responses: { 200: json(listOf(AuditEntrySchema), "A page of audit entries"), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(listOf(AuditEntrySchema), "A page of audit entries"), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "admin");

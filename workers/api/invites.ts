@@ -5,6 +5,7 @@ import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } 
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "./paging";
+import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {
   CodeParam,
@@ -19,10 +20,6 @@ import {
 
 export const invites = createRouter();
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["invites"];
 
 // links must point at the app people open, which behind a proxy is not always this request's origin
@@ -34,8 +31,8 @@ invites.openapi(
     path: "/communities/{slug}/invites",
     tags,
     summary: "Create an invite link (moderators: free tier; admins: any tier)",
-    request: { params: SlugParam, body: { required: true, content: { "application/json": { schema: CreateInviteBody } } } },
-    responses: { 201: json(CreatedInviteSchema, "Created"), ...errorResponses(400, 401, 403, 404, 415) },
+    request: { params: SlugParam, ...jsonBody(CreateInviteBody) },
+    responses: { 201: jsonResponse(CreatedInviteSchema, "Created"), ...errorResponses(400, 401, 403, 404, 415) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "moderator");
@@ -57,7 +54,7 @@ invites.openapi(
     tags,
     summary: "The community's invites with their uses, newest first (moderator and up)",
     request: { params: SlugParam, query: PageQuery },
-    responses: { 200: json(listOf(InviteSchema), "A page of invites"), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(listOf(InviteSchema), "A page of invites"), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "moderator");
@@ -90,7 +87,7 @@ invites.openapi(
     tags,
     summary: "Preview an invite (no sign-in needed)",
     request: { params: CodeParam },
-    responses: { 200: json(InvitePreviewSchema, "The invite"), ...errorResponses(404) },
+    responses: { 200: jsonResponse(InvitePreviewSchema, "The invite"), ...errorResponses(404) },
   }),
   async (c) => c.json(await previewInvite(c.env, c.req.valid("param").code), 200),
 );
@@ -103,7 +100,7 @@ invites.openapi(
     summary: "Accept an invite; 409 with reason expired, revoked or used_up",
     request: { params: CodeParam },
     responses: {
-      200: json(z.object({ membership: MembershipSchema }), "The caller's membership"),
+      200: jsonResponse(z.object({ membership: MembershipSchema }), "The caller's membership"),
       ...errorResponses(401, 403, 404, 409),
     },
   }),

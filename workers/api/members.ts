@@ -5,6 +5,7 @@ import { joinCommunity, leaveCommunity, listMembers, removeMember, updateMember 
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "./paging";
+import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {
   BanBody,
@@ -18,13 +19,6 @@ import {
 
 export const members = createRouter();
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 const MembershipEnvelope = z.object({ membership: MembershipSchema });
 const tags = ["members"];
 
@@ -35,7 +29,7 @@ members.openapi(
     tags,
     summary: "Active members in join order (admins also see source, compTier and paidTier)",
     request: { params: SlugParam, query: PageQuery },
-    responses: { 200: json(listOf(MemberSchema), "A page of members"), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(listOf(MemberSchema), "A page of members"), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const access = await requireMember(c, c.req.valid("param").slug);
@@ -50,8 +44,8 @@ members.openapi(
     path: "/communities/{slug}/members/{userId}",
     tags,
     summary: "Change a member's role or comp tier (admin and up; only the owner makes or unmakes admins)",
-    request: { params: SlugUserParam, ...body(UpdateMemberBody) },
-    responses: { 200: json(MembershipEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 409, 415) },
+    request: { params: SlugUserParam, ...jsonBody(UpdateMemberBody) },
+    responses: { 200: jsonResponse(MembershipEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 409, 415) },
   }),
   async (c) => {
     const { slug, userId } = c.req.valid("param");
@@ -85,7 +79,7 @@ members.openapi(
     tags,
     summary: "Banned people, newest first (moderator and up)",
     request: { params: SlugParam, query: PageQuery },
-    responses: { 200: json(listOf(BanSchema), "A page of bans"), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(listOf(BanSchema), "A page of bans"), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "moderator");
@@ -100,8 +94,8 @@ members.openapi(
     path: "/communities/{slug}/bans",
     tags,
     summary: "Ban someone (moderator and up; only people below the caller's role)",
-    request: { params: SlugParam, ...body(BanBody) },
-    responses: { 201: json(z.object({ ban: BanSchema }), "Banned"), ...errorResponses(400, 401, 403, 404, 409, 415) },
+    request: { params: SlugParam, ...jsonBody(BanBody) },
+    responses: { 201: jsonResponse(z.object({ ban: BanSchema }), "Banned"), ...errorResponses(400, 401, 403, 404, 409, 415) },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "moderator");
@@ -151,7 +145,7 @@ members.openapi(
     tags,
     summary: "Join a public community at the free tier (private communities join by invite)",
     request: { params: SlugParam },
-    responses: { 200: json(MembershipEnvelope, "The caller's membership"), ...errorResponses(401, 403, 404) },
+    responses: { 200: jsonResponse(MembershipEnvelope, "The caller's membership"), ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
     const user = requireUser(c);
