@@ -94,7 +94,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                       </p>
                       <p className="text-sm text-slate-600">
                         {t("community.joined", { date: formatDate(m.joinedAt, locale) })}
-                        {m.source ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
+                        {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
                       </p>
                     </div>
                     <div className="flex flex-wrap gap-2">

@@ -64,6 +64,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
       <Container className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <FormError errors={actionData?.errors} />
+          {params.get("transferred") ? <Alert tone="success">{t("community.transferred")}</Alert> : null}
           {welcome ? (
             <Alert tone="success" title={t("community.welcomeTitle", { name: community.name })}>
               {t("community.welcomeBody")}

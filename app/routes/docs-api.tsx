@@ -129,23 +129,23 @@ function FieldTable({ caption, fields }: { caption: string; fields: Field[] }) {
   const { t } = useTranslation();
   return (
     <div className="mt-4 overflow-x-auto">
-      <table className="w-full min-w-[28rem] text-left text-sm">
+      <table className="w-full min-w-[28rem] table-fixed text-left text-sm">
         <caption className="mb-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">{caption}</caption>
         <thead className="border-b border-slate-200 text-xs text-slate-600">
           <tr>
-            <th scope="col" className="py-1.5 pr-4 font-semibold">{t("docs.name")}</th>
-            <th scope="col" className="py-1.5 pr-4 font-semibold">{t("docs.type")}</th>
+            <th scope="col" className="w-[32%] py-1.5 pr-4 font-semibold">{t("docs.name")}</th>
+            <th scope="col" className="w-[28%] py-1.5 pr-4 font-semibold">{t("docs.type")}</th>
             <th scope="col" className="py-1.5 font-semibold">{t("docs.descriptionCol")}</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {fields.map((f) => (
             <tr key={f.name} className="align-top">
-              <td className="py-2 pr-4 font-mono text-slate-900">
+              <td className="break-words py-2 pr-4 font-mono text-slate-900">
                 {f.name}
                 {f.required ? <span className="ml-1 text-xs font-sans font-semibold text-red-700">{t("docs.required")}</span> : null}
               </td>
-              <td className="py-2 pr-4 font-mono text-xs text-slate-700">{f.type}</td>
+              <td className="break-words py-2 pr-4 font-mono text-xs text-slate-700">{f.type}</td>
               <td className="py-2 text-slate-700">{f.description}</td>
             </tr>
           ))}

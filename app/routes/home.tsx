@@ -1,14 +1,16 @@
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import type { Route } from "./+types/home";
-import { Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
+import { Alert, Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
+import { formatMoney } from "../lib/format";
 import type { Me } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  if (!cf.user) return { signedIn: false as const };
+  if (!cf.user) return { signedIn: false as const, locale: findLocale(request, null) };
   const me = await apiFetch<Me>(cf, request, "/api/v1/me");
   return {
     signedIn: true as const,
@@ -36,16 +38,71 @@ const icon = (d: string) => (
   </svg>
 );
 
-function Landing() {
+/** A still picture of a community in Enclave, for the hero (decorative: hidden from screen readers). */
+function ProductPreview({ locale }: { locale: string }) {
+  const { t } = useTranslation();
+  const tiers = [
+    { key: "free", price: null },
+    { key: "member", price: 15000 },
+    { key: "vip", price: 49000 },
+  ] as const;
+  const sources = [
+    { key: "instagram", share: 54, colour: "bg-brand-600" },
+    { key: "youtube", share: 28, colour: "bg-rose-600" },
+    { key: "line", share: 18, colour: "bg-emerald-600" },
+  ];
+  return (
+    <div aria-hidden="true" className="relative isolate hidden w-80 shrink-0 lg:block">
+      <div className="absolute -inset-4 -z-10 rotate-3 rounded-3xl bg-brand-100/70" />
+      <div className="rounded-2xl border border-slate-200 bg-white p-5 shadow-xl">
+        <div className="flex items-center gap-3">
+          <span className="flex size-11 items-center justify-center rounded-xl bg-brand-600 text-lg font-bold text-white">{t("landing.preview.name").slice(0, 1)}</span>
+          <div>
+            <p className="font-semibold text-slate-900">{t("landing.preview.name")}</p>
+            <p className="text-xs text-slate-600">{t("landing.preview.members")}</p>
+          </div>
+        </div>
+        <p className="mt-5 text-xs font-semibold uppercase tracking-wide text-slate-600">{t("landing.preview.tiersTitle")}</p>
+        <ul className="mt-2 space-y-2">
+          {tiers.map((tier) => (
+            <li key={tier.key} className="flex items-center justify-between rounded-lg bg-slate-50 px-3 py-2 text-sm">
+              <span className="font-medium text-slate-800">{t(`tiers.${tier.key}`)}</span>
+              <span className="font-semibold text-slate-900">
+                {tier.price === null ? t("community.free") : `${formatMoney(tier.price, "TWD", locale)} ${t("community.per.month")}`}
+              </span>
+            </li>
+          ))}
+        </ul>
+        <p className="mt-5 text-xs font-semibold uppercase tracking-wide text-slate-600">{t("landing.preview.sourcesTitle")}</p>
+        <ul className="mt-2 space-y-2">
+          {sources.map((s) => (
+            <li key={s.key} className="text-sm">
+              <div className="flex justify-between text-slate-700">
+                <span>{t(`sources.${s.key}`)}</span>
+                <span className="font-medium text-slate-900">{s.share}%</span>
+              </div>
+              <div className="mt-1 h-1.5 rounded-full bg-slate-100">
+                <div className={`h-1.5 rounded-full ${s.colour}`} style={{ width: `${s.share}%` }} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}
+
+function Landing({ locale }: { locale: string }) {
   const { t } = useTranslation();
   return (
     <>
       <title>{t("landing.pageTitle")}</title>
       <section className="relative overflow-hidden border-b border-slate-200 bg-white">
         <div aria-hidden="true" className="pointer-events-none absolute inset-0 bg-[radial-gradient(60rem_30rem_at_70%_-10%,var(--color-brand-100),transparent)]" />
-        <div className="relative mx-auto max-w-5xl px-4 py-16 sm:px-6 sm:py-24">
+        <div className="relative mx-auto flex max-w-5xl items-center gap-12 px-4 py-16 sm:px-6 sm:py-24">
+          <div className="min-w-0 flex-1">
           <Badge tone="brand">{t("landing.eyebrow")}</Badge>
-          <h1 className="mt-5 max-w-3xl text-4xl font-bold tracking-tight text-slate-900 sm:text-5xl sm:leading-tight">{t("landing.title")}</h1>
+          <h1 className="mt-5 max-w-3xl text-balance text-4xl font-bold tracking-tight text-slate-900 sm:text-5xl sm:leading-tight">{t("landing.title")}</h1>
           <p className="mt-5 max-w-2xl text-lg leading-8 text-slate-700">{t("landing.lead")}</p>
           <div className="mt-8 flex flex-col gap-3 sm:flex-row">
             <ButtonLink to="/signup" size="lg">
@@ -56,6 +113,8 @@ function Landing() {
             </ButtonLink>
           </div>
           <p className="mt-4 text-sm text-slate-600">{t("landing.ctaNote")}</p>
+          </div>
+          <ProductPreview locale={locale} />
         </div>
       </section>
       <Container>
@@ -99,7 +158,8 @@ function Landing() {
 
 export default function Home({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
-  if (!loaderData.signedIn) return <Landing />;
+  const [params] = useSearchParams();
+  if (!loaderData.signedIn) return <Landing locale={loaderData.locale} />;
   const { memberships } = loaderData;
   return (
     <Container>
@@ -110,6 +170,11 @@ export default function Home({ loaderData }: Route.ComponentProps) {
         description={t("home.description")}
         actions={<ButtonLink to="/communities/new">{t("home.create")}</ButtonLink>}
       />
+      {params.get("deleted") ? (
+        <Alert tone="success" className="mb-6">
+          {t("home.deleted")}
+        </Alert>
+      ) : null}
       {memberships.length === 0 ? (
         <EmptyState
           title={t("home.emptyTitle")}
