@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const searchMigrations = await readD1Migrations("./migrations-search");
   return {
     plugins: [
       cloudflareTest({
@@ -12,6 +13,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_SEARCH_MIGRATIONS: searchMigrations,
             DEV_MODE: "true",
             APP_ORIGIN: "http://localhost",
             MAIL_API_URL: "",

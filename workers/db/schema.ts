@@ -253,3 +253,214 @@ export const uploads = sqliteTable(
   },
   (t) => [index("uploads_user_idx").on(t.userId)],
 );
+
+// ---- Discussion spaces -------------------------------------------------------------------------
+
+export const spaceKinds = ["discussion", "chat", "events"] as const;
+
+export const spaces = sqliteTable(
+  "spaces",
+  {
+    id: text("id").primaryKey(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    kind: text("kind", { enum: spaceKinds }).notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    minTier: text("min_tier", { enum: tierKeys }).notNull().default("free"),
+    private: integer("private", { mode: "boolean" }).notNull().default(false),
+    position: integer("position").notNull().default(0),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: createdAt(),
+    archivedAt: integer("archived_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("spaces_community_idx").on(t.communityId, t.position)],
+);
+
+export const spaceMembers = sqliteTable(
+  "space_members",
+  {
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    addedAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.spaceId, t.userId] }), index("space_members_user_idx").on(t.userId)],
+);
+
+// Followers get a notification for each new post in the space.
+export const spaceFollows = sqliteTable(
+  "space_follows",
+  {
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.spaceId, t.userId] }), index("space_follows_user_idx").on(t.userId)],
+);
+
+// The newest post seq a member had seen when they last opened the space: "new since your last visit".
+export const spaceVisits = sqliteTable(
+  "space_visits",
+  {
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    lastSeenSeq: integer("last_seen_seq").notNull().default(0),
+    visitedAt: integer("visited_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.spaceId, t.userId] }), index("space_visits_user_idx").on(t.userId)],
+);
+
+export const moderationStatuses = ["visible", "pending_review"] as const;
+
+// seq is assigned by SQLite (AUTOINCREMENT never reuses a value), so feed cursors over seq stay
+// free of gaps and duplicates while posts are being written; clocks of different isolates are not
+// trusted for ordering.
+export const posts = sqliteTable(
+  "posts",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    moderationStatus: text("moderation_status", { enum: moderationStatuses }).notNull().default("visible"),
+    commentCount: integer("comment_count").notNull().default(0),
+    pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
+    lockedAt: integer("locked_at", { mode: "timestamp_ms" }),
+    hiddenAt: integer("hidden_at", { mode: "timestamp_ms" }),
+    hiddenBy: text("hidden_by"),
+    editedAt: integer("edited_at", { mode: "timestamp_ms" }),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("posts_space_seq_idx").on(t.spaceId, t.seq),
+    index("posts_author_idx").on(t.authorId),
+    index("posts_community_idx").on(t.communityId, t.seq),
+  ],
+);
+
+// Threaded by parent_id; root_id is the top-level comment of the thread (null for top-level),
+// so the UI shows two levels and flattens deeper replies under their root.
+export const comments = sqliteTable(
+  "comments",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id),
+    parentId: text("parent_id"),
+    rootId: text("root_id"),
+    body: text("body").notNull(),
+    moderationStatus: text("moderation_status", { enum: moderationStatuses }).notNull().default("visible"),
+    hiddenAt: integer("hidden_at", { mode: "timestamp_ms" }),
+    hiddenBy: text("hidden_by"),
+    editedAt: integer("edited_at", { mode: "timestamp_ms" }),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("comments_post_seq_idx").on(t.postId, t.seq), index("comments_author_idx").on(t.authorId)],
+);
+
+export const reactionTargets = ["post", "comment", "message"] as const;
+
+export const reactions = sqliteTable(
+  "reactions",
+  {
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    targetType: text("target_type", { enum: reactionTargets }).notNull(),
+    targetId: text("target_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    emoji: text("emoji").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.targetType, t.targetId, t.userId, t.emoji] }),
+    index("reactions_user_idx").on(t.userId),
+  ],
+);
+
+export const mentions = sqliteTable(
+  "mentions",
+  {
+    id: text("id").primaryKey(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    sourceType: text("source_type", { enum: ["post", "comment", "message"] }).notNull(),
+    sourceId: text("source_id").notNull(),
+    mentionedUserId: text("mentioned_user_id")
+      .notNull()
+      .references(() => users.id),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("mentions_source_user_idx").on(t.sourceType, t.sourceId, t.mentionedUserId),
+    index("mentions_user_idx").on(t.mentionedUserId),
+    index("mentions_author_idx").on(t.authorId),
+  ],
+);
+
+export const notificationKinds = ["mention", "reply", "new_post"] as const;
+
+// Text is rendered at read time from kind + subject, in the reader's language, and the subject is
+// re-checked against the reader's current access so nothing leaks from a place they lost.
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    kind: text("kind", { enum: notificationKinds }).notNull(),
+    actorId: text("actor_id").references(() => users.id),
+    subjectType: text("subject_type", { enum: ["post", "comment", "message"] }).notNull(),
+    subjectId: text("subject_id").notNull(),
+    // dedupe key: one notification per (user, kind, subject)
+    createdAt: createdAt(),
+    readAt: integer("read_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("notifications_dedupe_idx").on(t.userId, t.kind, t.subjectType, t.subjectId),
+    index("notifications_user_idx").on(t.userId, t.createdAt),
+    index("notifications_actor_idx").on(t.actorId),
+  ],
+);
