@@ -61,9 +61,17 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     const currency = field(form, "currency") || "TWD";
     const prices: Price[] = [];
     const issues: Array<{ path: string; message: string }> = [];
+    // the API upserts prices per interval; an empty field leaves that interval as it is, which
+    // must not leave one tier priced in two currencies
+    const current = await apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`);
+    const currentTier = (current.ok ? (Array.isArray(current.data) ? current.data : current.data.items) : []).find((x) => x.key === key);
     for (const interval of ["month", "year"] as const) {
       const raw = field(form, `price_${interval}`);
-      if (!raw) continue;
+      if (!raw) {
+        const existing = currentTier?.prices.find((x) => x.interval === interval);
+        if (existing && existing.currency !== currency) issues.push({ path: `prices.${interval}`, message: "currency_mismatch" });
+        continue;
+      }
       const amount = toMinor(raw, currency);
       if (amount === null) issues.push({ path: `prices.${interval}`, message: "invalid_amount" });
       else prices.push({ interval, amount, currency });

@@ -1,5 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { Form, redirect, useActionData } from "react-router";
+import { data, Form, redirect, useActionData } from "react-router";
 import type { Route } from "./+types/invite";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Badge, ButtonLink } from "../components/ui";
@@ -13,7 +13,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const result = await apiFetch<InvitePreview>(cf, request, `/api/v1/invites/${encodeURIComponent(params.code)}`);
   const me = cf.user ? { name: cf.user.name } : null;
   if (!result.ok) {
-    return { code: params.code, preview: null, status: result.status === 404 ? "not_found" : result.error.code, me };
+    return data({ code: params.code, preview: null, status: result.status === 404 ? "not_found" : result.error.code, me }, { status: result.status === 404 ? 404 : 200 });
   }
   return { code: params.code, preview: result.data, status: result.data.status ?? "valid", me };
 }
@@ -42,7 +42,7 @@ export default function InvitePage({ loaderData }: Route.ComponentProps) {
       <title>{(preview ? t("invite.titleWith", { name: preview.community.name }) : t("invite.invalidTitle")) + " · " + t("app.name")}</title>
       <div className="overflow-hidden rounded-3xl border border-slate-200 bg-white shadow-sm">
         <div className="bg-gradient-to-br from-brand-600 to-brand-900 px-6 py-8 text-white sm:px-8">
-          <p className="text-sm font-medium text-brand-100">{t("invite.eyebrow")}</p>
+          {preview ? <p className="text-sm font-medium text-brand-100">{t("invite.eyebrow")}</p> : null}
           <h1 className="mt-2 text-2xl font-bold tracking-tight sm:text-3xl">{preview ? preview.community.name : t("invite.invalidTitle")}</h1>
         </div>
         <div className="px-6 py-6 sm:px-8">

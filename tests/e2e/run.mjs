@@ -223,6 +223,25 @@ try {
     await axe(pageA, "members");
   });
 
+  await step("owner prices VIP in yen and members see ¥1,200 (zero-decimal currency)", async () => {
+    await expectOk(pageA, await pageA.goto(`/c/${slug}/settings`));
+    const vip = pageA.locator("form", { has: pageA.locator('input[name="key"][value="vip"]') });
+    await vip.getByLabel("Currency").selectOption("JPY");
+    await vip.getByLabel("Price per month").fill("1200");
+    await vip.getByLabel("Price per year").fill("12000");
+    await Promise.all([pageA.waitForURL(/saved=tier/), vip.getByRole("button", { name: "Save tier" }).click()]);
+    await expectOk(pageA, await pageA.goto(`/c/${slug}`));
+    const card = pageA.locator("li", { has: pageA.getByRole("heading", { name: "VIP" }) });
+    await card.getByText("¥1,200").waitFor();
+    await card.getByText("¥12,000").waitFor();
+  });
+
+  await step("an unknown URL answers a 404 page", async () => {
+    const res = await pageB.goto("/no/such/page");
+    assert.equal(res.status(), 404);
+    await pageB.getByRole("heading", { level: 1, name: "找不到這個頁面" }).waitFor();
+  });
+
   await step("my-data page shows consents and passes axe", async () => {
     await expectOk(pageB, await pageB.goto("/settings/data"));
     await pageB.getByRole("heading", { level: 1, name: "我的資料" }).waitFor();
