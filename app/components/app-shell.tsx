@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Form, Link, NavLink, useLocation } from "react-router";
 import { locales } from "../i18n";
@@ -52,9 +52,32 @@ export function LanguageSwitcher({ locale }: { locale: string }) {
 
 function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
   const { t } = useTranslation();
+  const location = useLocation();
+  const menu = useRef<HTMLDetailsElement>(null);
+  // a <details> menu works without JavaScript; once hydrated, close it after navigating or on Escape
+  useEffect(() => {
+    if (menu.current) menu.current.open = false;
+  }, [location.key]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && menu.current?.open) {
+        menu.current.open = false;
+        menu.current.querySelector("summary")?.focus();
+      }
+    };
+    const onClick = (e: MouseEvent) => {
+      if (menu.current?.open && !menu.current.contains(e.target as Node)) menu.current.open = false;
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("click", onClick);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("click", onClick);
+    };
+  }, []);
   const item = cx("block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 hover:text-slate-900", focusRing);
   return (
-    <details className="group relative">
+    <details ref={menu} className="group relative">
       <summary
         className={cx("flex cursor-pointer list-none items-center gap-2 rounded-full p-0.5 pr-2 hover:bg-slate-100 [&::-webkit-details-marker]:hidden", focusRing)}
         aria-label={t("shell.accountMenu")}
@@ -73,6 +96,9 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
         <nav className="py-1" aria-label={t("shell.accountMenu")}>
           <Link to="/" className={item}>
             {t("shell.yourCommunities")}
+          </Link>
+          <Link to="/communities/new" className={cx(item, "md:hidden")}>
+            {t("shell.nav.create")}
           </Link>
           <Link to="/settings/profile" className={item}>
             {t("shell.profile")}
