@@ -1,6 +1,7 @@
 // require* helpers: return what the handler needs or throw 401/403/404 (CONVENTIONS.md #5).
 import type { Role } from "../db/schema";
 import { hasRole, loadCommunityAccess, type CommunityAccess } from "../domain/access";
+import { openComment, openPost, openSpace, type Mode } from "../domain/discussions/access";
 import { forbidden, notFound } from "../lib/errors";
 import { requireUser, type AppContext } from "./factory";
 
@@ -27,3 +28,11 @@ export function requireRole(access: MemberAccess, atLeast: Role): MemberAccess {
   if (!hasRole(access.role, atLeast)) throw forbidden(`This needs the ${atLeast} role or higher.`);
   return access;
 }
+
+const viewerId = (c: AppContext) => c.get("user")?.id ?? null;
+
+/** A space the caller may read ("read") or write in as a member ("write"); 401/403/404 otherwise. */
+export const requireSpace = <M extends Mode>(c: AppContext, spaceId: string, mode: M) => openSpace(c.env, spaceId, viewerId(c), mode);
+export const requirePost = <M extends Mode>(c: AppContext, postId: string, mode: M) => openPost(c.env, postId, viewerId(c), mode);
+export const requireComment = <M extends Mode>(c: AppContext, commentId: string, mode: M) =>
+  openComment(c.env, commentId, viewerId(c), mode);

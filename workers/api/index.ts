@@ -9,6 +9,10 @@ import { auth } from "./auth";
 import { me } from "./me";
 import { uploads } from "./uploads";
 import { dev } from "./dev";
+import { spaces } from "./spaces";
+import { posts } from "./posts";
+import { comments } from "./comments";
+import { reactions } from "./reactions";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -20,6 +24,10 @@ api.route("/", auth);
 api.route("/", me);
 api.route("/", uploads);
 api.route("/", dev);
+api.route("/", spaces);
+api.route("/", posts);
+api.route("/", comments);
+api.route("/", reactions);
 
 api.doc31("/openapi.json", {
   openapi: "3.1.0",

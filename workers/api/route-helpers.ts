@@ -10,3 +10,8 @@ export const jsonResponse = <T extends z.ZodTypeAny>(schema: T, description: str
 export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
   body: { required: true, content: { "application/json": { schema } } },
 });
+
+// optional: a request without a body validates as {} (the handler applies the defaults)
+export const optionalJsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  body: { required: false, content: { "application/json": { schema } } },
+});

@@ -1,0 +1,104 @@
+// /posts/:postId/comments and /comments/:commentId: threaded comments, oldest first.
+import { createRoute, z } from "@hono/zod-openapi";
+import { createComment, deleteComment, listComments, setCommentHidden, updateComment } from "../domain/discussions/comments";
+import { createRouter } from "./factory";
+import { requireComment, requirePost } from "./guards";
+import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
+import { decodeCursor, encodeCursor, errorResponses, listOf, PageQuery } from "./schemas/common";
+import {
+  CommentEnvelope,
+  CommentIdParam,
+  CommentSchema,
+  CreateCommentBody,
+  HideBody,
+  PostIdParam,
+  UpdateCommentBody,
+} from "./schemas/discussions";
+
+export const comments = createRouter();
+
+const tags = ["comments"];
+const SeqCursorShape = z.number().int();
+
+comments.openapi(
+  createRoute({
+    method: "get",
+    path: "/posts/{postId}/comments",
+    tags,
+    summary: "A post's comments, oldest first, threaded two levels deep by parentId/rootId",
+    description:
+      "Replies to replies keep their parentId but are flattened to depth 1 under their root, with `replyTo`. " +
+      "A removed comment that has replies stays as a placeholder (`deleted: true`, empty body); without replies it is left out.",
+    request: { params: PostIdParam, query: PageQuery },
+    responses: { 200: jsonResponse(listOf(CommentSchema), "A page of comments"), ...errorResponses(400, 403, 404) },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor, SeqCursorShape);
+    const access = await requirePost(c, c.req.valid("param").postId, "read");
+    const page = await listComments(c.env, access, limit, after);
+    return c.json({ items: page.items, nextCursor: page.next === null ? null : encodeCursor(page.next) }, 200);
+  },
+);
+
+comments.openapi(
+  createRoute({
+    method: "post",
+    path: "/posts/{postId}/comments",
+    tags,
+    summary: "Comment on a post, or reply to a comment on it (409 when the post is locked)",
+    request: { params: PostIdParam, ...jsonBody(CreateCommentBody) },
+    responses: { 201: jsonResponse(CommentEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 415) },
+  }),
+  async (c) => {
+    const access = await requirePost(c, c.req.valid("param").postId, "write");
+    return c.json({ comment: await createComment(c.env, access, c.req.valid("json")) }, 201);
+  },
+);
+
+comments.openapi(
+  createRoute({
+    method: "patch",
+    path: "/comments/{commentId}",
+    tags,
+    summary: "Edit a comment (its author only)",
+    request: { params: CommentIdParam, ...jsonBody(UpdateCommentBody) },
+    responses: { 200: jsonResponse(CommentEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+  }),
+  async (c) => {
+    const access = await requireComment(c, c.req.valid("param").commentId, "write");
+    return c.json({ comment: await updateComment(c.env, access, c.req.valid("json").body) }, 200);
+  },
+);
+
+comments.openapi(
+  createRoute({
+    method: "delete",
+    path: "/comments/{commentId}",
+    tags,
+    summary: "Delete a comment (its author, or a moderator and up)",
+    request: { params: CommentIdParam },
+    responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const access = await requireComment(c, c.req.valid("param").commentId, "write");
+    await deleteComment(c.env, access);
+    return c.body(null, 204);
+  },
+);
+
+comments.openapi(
+  createRoute({
+    method: "post",
+    path: "/comments/{commentId}/hide",
+    tags,
+    summary: "Hide a comment from members, or show it again (moderator and up)",
+    request: { params: CommentIdParam, ...optionalJsonBody(HideBody) },
+    responses: { 200: jsonResponse(CommentEnvelope, "The comment"), ...errorResponses(400, 401, 403, 404, 415) },
+  }),
+  async (c) => {
+    const access = await requireComment(c, c.req.valid("param").commentId, "write");
+    const body: { hidden?: boolean } = c.req.valid("json");
+    return c.json({ comment: await setCommentHidden(c.env, access, body.hidden ?? true) }, 200);
+  },
+);

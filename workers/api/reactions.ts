@@ -1,0 +1,57 @@
+// PUT/DELETE /posts/:postId/reactions/:emoji and /comments/:commentId/reactions/:emoji:
+// idempotent, from a fixed set of emoji (URL-encoded in the path).
+import { createRoute } from "@hono/zod-openapi";
+import { asReactionEmoji, reactionEmoji, reactToComment, reactToPost } from "../domain/discussions/reactions";
+import { badRequest } from "../lib/errors";
+import { createRouter } from "./factory";
+import { requireComment, requirePost } from "./guards";
+import { jsonResponse } from "./route-helpers";
+import { errorResponses } from "./schemas/common";
+import { CommentEmojiParam, PostEmojiParam, ReactionsEnvelope } from "./schemas/discussions";
+
+export const reactions = createRouter();
+
+const tags = ["reactions"];
+
+function emojiFrom(value: string) {
+  const emoji = asReactionEmoji(value);
+  if (!emoji) {
+    throw badRequest(`React with one of ${reactionEmoji.join(" ")}.`, { issues: [{ path: "emoji", message: "Not an allowed emoji" }] });
+  }
+  return emoji;
+}
+
+for (const [method, on] of [
+  ["put", true],
+  ["delete", false],
+] as const) {
+  const verb = on ? "React to" : "Take back a reaction to";
+  const responses = { 200: jsonResponse(ReactionsEnvelope, "The reactions now"), ...errorResponses(400, 401, 403, 404) };
+
+  reactions.openapi(
+    createRoute({ method, path: "/posts/{postId}/reactions/{emoji}", tags, summary: `${verb} a post`, request: { params: PostEmojiParam }, responses }),
+    async (c) => {
+      const { postId, emoji } = c.req.valid("param");
+      const chosen = emojiFrom(emoji);
+      const access = await requirePost(c, postId, "write");
+      return c.json({ reactions: await reactToPost(c.env, access, chosen, on) }, 200);
+    },
+  );
+
+  reactions.openapi(
+    createRoute({
+      method,
+      path: "/comments/{commentId}/reactions/{emoji}",
+      tags,
+      summary: `${verb} a comment`,
+      request: { params: CommentEmojiParam },
+      responses,
+    }),
+    async (c) => {
+      const { commentId, emoji } = c.req.valid("param");
+      const chosen = emojiFrom(emoji);
+      const access = await requireComment(c, commentId, "write");
+      return c.json({ reactions: await reactToComment(c.env, access, chosen, on) }, 200);
+    },
+  );
+}

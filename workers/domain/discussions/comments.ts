@@ -1,0 +1,180 @@
+// Comments on a post, oldest first by seq, two levels deep: a reply to a reply keeps its
+// parent_id but shares its thread's root_id, and the view flattens it to depth 1 with `replyTo`.
+// A removed comment that others answered stays as an empty placeholder so the thread reads.
+import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { getDb, schema } from "../../db/client";
+import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { auditInsert } from "../audit";
+import { publish } from "../publish";
+import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
+import { reactionSummaries } from "./reactions";
+import { authorColumns, toCommentView, type CommentRow, type CommentView } from "./views";
+
+const c = schema.comments;
+const parent = alias(schema.comments, "parent");
+const parentAuthor = alias(schema.users, "parent_author");
+const replies = alias(schema.comments, "replies");
+
+const hasReplies = sql<number>`exists (select 1 from ${replies} where ${replies.parentId} = ${c.id} and ${replies.deletedAt} is null)`;
+
+/** Comments the caller may read in full; the others appear only as placeholders when answered. */
+function readable(access: PostAccess<"read">): SQL | undefined {
+  if (canModerate(access)) return isNull(c.deletedAt);
+  const open = and(isNull(c.hiddenAt), eq(c.moderationStatus, "visible"));
+  return and(isNull(c.deletedAt), access.userId ? or(open, eq(c.authorId, access.userId)) : open);
+}
+
+const selection = {
+  comment: c,
+  author: authorColumns,
+  parentAuthor: { id: parentAuthor.id, name: parentAuthor.name, avatarUrl: parentAuthor.avatarUrl, deletedAt: parentAuthor.deletedAt },
+  readable: sql<number>`1`,
+};
+
+async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<CommentRow & { readable: number }>) {
+  const db = getDb(env);
+  const full = rows.filter((r) => Number(r.readable) === 1).map((r) => r.comment.id);
+  const reactions = await reactionSummaries(db, "comment", full, access.userId);
+  return rows.map((r) => toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1));
+}
+
+export type CommentPage = { items: CommentView[]; next: number | null };
+
+export async function listComments(env: Env, access: PostAccess<"read">, limit: number, afterSeq: number | undefined): Promise<CommentPage> {
+  const db = getDb(env);
+  const canRead = readable(access) ?? sql`1`;
+  const rows = await db
+    .select({ ...selection, readable: sql<number>`case when ${canRead} then 1 else 0 end` })
+    .from(c)
+    .innerJoin(schema.users, eq(schema.users.id, c.authorId))
+    .leftJoin(parent, eq(parent.id, c.parentId))
+    .leftJoin(parentAuthor, eq(parentAuthor.id, parent.authorId))
+    .where(and(eq(c.postId, access.post.id), afterSeq !== undefined ? gt(c.seq, afterSeq) : undefined, or(canRead, hasReplies)))
+    .orderBy(asc(c.seq))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { items: await commentViews(env, access, page), next: rows.length > limit ? page[page.length - 1].comment.seq : null };
+}
+
+async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: string): Promise<CommentView> {
+  const [row] = await getDb(env)
+    .select(selection)
+    .from(c)
+    .innerJoin(schema.users, eq(schema.users.id, c.authorId))
+    .leftJoin(parent, eq(parent.id, c.parentId))
+    .leftJoin(parentAuthor, eq(parentAuthor.id, parent.authorId))
+    .where(eq(c.id, commentId))
+    .limit(1);
+  if (!row) throw notFound("No such comment.");
+  const [view] = await commentViews(env, access, [row]);
+  return view;
+}
+
+const postIsOpen = (postId: string) =>
+  sql`exists (select 1 from ${schema.posts} where ${schema.posts.id} = ${postId} and ${schema.posts.lockedAt} is null and ${schema.posts.deletedAt} is null)`;
+const liveCommentCount = (postId: string) =>
+  sql<number>`(select count(*) from ${c} where ${c.postId} = ${postId} and ${c.deletedAt} is null)`;
+
+export async function createComment(
+  env: Env,
+  access: PostAccess<"write">,
+  input: { body: string; parentId?: string },
+): Promise<CommentView> {
+  const db = getDb(env);
+  const post = access.post;
+  if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.");
+  let rootId: string | null = null;
+  if (input.parentId) {
+    const [found] = await db.select().from(c).where(eq(c.id, input.parentId)).limit(1);
+    if (!found || found.postId !== post.id || found.deletedAt || !canSeeContent(access, found)) {
+      throw badRequest("Reply to a comment on the same post.", { issues: [{ path: "parentId", message: "Not a comment on this post" }] });
+    }
+    rootId = found.rootId ?? found.id;
+  }
+  const id = newId("cmt");
+  // One batch: the insert happens only while the post is open (a lock landing meanwhile wins),
+  // and the count is recomputed from the rows, so it never drifts.
+  await db.batch([
+    db.run(sql`insert into ${c} (id, community_id, post_id, author_id, parent_id, root_id, body)
+      select ${id}, ${access.community.id}, ${post.id}, ${access.userId}, ${input.parentId ?? null}, ${rootId}, ${input.body}
+      where ${postIsOpen(post.id)}`),
+    db
+      .update(schema.posts)
+      .set({ commentCount: liveCommentCount(post.id) })
+      .where(eq(schema.posts.id, post.id)),
+  ]);
+  const [comment] = await db.select().from(c).where(eq(c.id, id)).limit(1);
+  if (!comment) throw conflict("This post is locked or gone: it takes no new comments.");
+  await publish(env, { type: "comment.created", comment, post });
+  return loadCommentView(env, access, id);
+}
+
+export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {
+  if (access.comment.authorId !== access.userId) throw forbidden("Only the author can edit a comment.");
+  const [comment] = await getDb(env)
+    .update(c)
+    .set({ body, editedAt: new Date() })
+    .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
+    .returning();
+  if (!comment) throw notFound("No such comment.");
+  await publish(env, { type: "comment.updated", comment, post: access.post });
+  return loadCommentView(env, access, comment.id);
+}
+
+export async function deleteComment(env: Env, access: CommentAccess<"write">): Promise<void> {
+  const db = getDb(env);
+  const byAuthor = access.comment.authorId === access.userId;
+  if (!byAuthor && !canModerate(access)) throw forbidden("Only the author or a moderator can delete a comment.");
+  const postId = access.post.id;
+  const [removed] = await db.batch([
+    db
+      .update(c)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
+      .returning(),
+    db
+      .update(schema.posts)
+      .set({ commentCount: liveCommentCount(postId) })
+      .where(eq(schema.posts.id, postId)),
+    ...(byAuthor
+      ? []
+      : [
+          auditInsert(env, {
+            communityId: access.community.id,
+            actorId: access.userId,
+            action: "comment.delete",
+            targetType: "comment",
+            targetId: access.comment.id,
+            data: { postId, authorId: access.comment.authorId },
+          }),
+        ]),
+  ]);
+  if (removed[0]) await publish(env, { type: "comment.removed", comment: removed[0], post: access.post });
+}
+
+export async function setCommentHidden(env: Env, access: CommentAccess<"write">, hidden: boolean): Promise<CommentView> {
+  if (!canModerate(access)) throw forbidden("This needs the moderator role or higher.");
+  const db = getDb(env);
+  if ((access.comment.hiddenAt !== null) === hidden) return loadCommentView(env, access, access.comment.id);
+  const [updated] = await db.batch([
+    db
+      .update(c)
+      .set({ hiddenAt: hidden ? new Date() : null, hiddenBy: hidden ? access.userId : null })
+      .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
+      .returning(),
+    auditInsert(env, {
+      communityId: access.community.id,
+      actorId: access.userId,
+      action: hidden ? "comment.hide" : "comment.unhide",
+      targetType: "comment",
+      targetId: access.comment.id,
+      data: { postId: access.post.id },
+    }),
+  ]);
+  const comment = updated[0];
+  if (!comment) throw notFound("No such comment.");
+  await publish(env, { type: hidden ? "comment.removed" : "comment.updated", comment, post: access.post });
+  return loadCommentView(env, access, comment.id);
+}

@@ -1,0 +1,160 @@
+// The JSON shapes of spaces, posts and comments, built from rows. Times leave as ISO strings.
+import { eq } from "drizzle-orm";
+import { getDb, schema, type Db } from "../../db/client";
+import type { TierKey } from "../../db/schema";
+import { excerpt, renderMarkdown } from "../../lib/markdown";
+import { DELETED_MEMBER_NAME } from "../account/erase";
+import type { UserCard } from "../communities/views";
+import type { Comment, Post, Space } from "./access";
+import { reactionSummaries, type ReactionView } from "./reactions";
+
+export type SpaceView = {
+  id: string;
+  communityId: string;
+  kind: Space["kind"];
+  name: string;
+  description: string;
+  minTier: TierKey;
+  private: boolean;
+  position: number;
+  archived: boolean;
+  createdAt: string;
+  following: boolean;
+  newPosts: number;
+};
+
+export const toSpaceView = (s: Space, stats: { following: boolean; newPosts: number }): SpaceView => ({
+  id: s.id,
+  communityId: s.communityId,
+  kind: s.kind,
+  name: s.name,
+  description: s.description,
+  minTier: s.minTier,
+  private: s.private,
+  position: s.position,
+  archived: s.archivedAt !== null,
+  createdAt: s.createdAt.toISOString(),
+  following: stats.following,
+  newPosts: stats.newPosts,
+});
+
+/** The author columns every content query selects, joined from users. */
+export const authorColumns = {
+  id: schema.users.id,
+  name: schema.users.name,
+  avatarUrl: schema.users.avatarUrl,
+  deletedAt: schema.users.deletedAt,
+};
+export type AuthorRow = { id: string; name: string; avatarUrl: string | null; deletedAt: Date | null };
+
+// erasure already renames the row; saying it here too keeps a half-migrated row from leaking
+export const toAuthor = (a: AuthorRow): UserCard =>
+  a.deletedAt ? { id: a.id, name: DELETED_MEMBER_NAME, avatarUrl: null } : { id: a.id, name: a.name, avatarUrl: a.avatarUrl };
+
+export type PostView = {
+  id: string;
+  seq: number;
+  spaceId: string;
+  communityId: string;
+  author: UserCard;
+  title: string;
+  body: string;
+  excerpt: string;
+  moderationStatus: Post["moderationStatus"];
+  pinned: boolean;
+  locked: boolean;
+  hidden: boolean;
+  edited: boolean;
+  editedAt: string | null;
+  commentCount: number;
+  reactions: ReactionView[];
+  createdAt: string;
+};
+
+export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[]): PostView => ({
+  id: p.id,
+  seq: p.seq,
+  spaceId: p.spaceId,
+  communityId: p.communityId,
+  author: toAuthor(author),
+  title: p.title,
+  body: p.body,
+  excerpt: excerpt(p.body),
+  moderationStatus: p.moderationStatus,
+  pinned: p.pinnedAt !== null,
+  locked: p.lockedAt !== null,
+  hidden: p.hiddenAt !== null,
+  edited: p.editedAt !== null,
+  editedAt: p.editedAt ? p.editedAt.toISOString() : null,
+  commentCount: p.commentCount,
+  reactions,
+  createdAt: p.createdAt.toISOString(),
+});
+
+/** Post views for rows already loaded with their authors, reactions fetched in one go. */
+export async function postViews(db: Db, rows: Array<{ post: Post; author: AuthorRow }>, viewerId: string | null): Promise<PostView[]> {
+  const reactions = await reactionSummaries(
+    db,
+    "post",
+    rows.map((r) => r.post.id),
+    viewerId,
+  );
+  return rows.map(({ post, author }) => toPostView(post, author, reactions.get(post.id) ?? []));
+}
+
+export async function postView(env: Env, post: Post, viewerId: string | null): Promise<PostView> {
+  const db = getDb(env);
+  const [author] = await db.select(authorColumns).from(schema.users).where(eq(schema.users.id, post.authorId)).limit(1);
+  const [view] = await postViews(db, [{ post, author }], viewerId);
+  return view;
+}
+
+export type CommentView = {
+  id: string;
+  seq: number;
+  postId: string;
+  parentId: string | null;
+  rootId: string | null;
+  /** 0 for a top-level comment, 1 for every reply: deeper replies are flattened under their root */
+  depth: 0 | 1;
+  /** for a flattened reply (its parent is not the root): whom it answers */
+  replyTo: { id: string; author: { id: string; name: string } } | null;
+  author: UserCard;
+  body: string;
+  html: string;
+  moderationStatus: Comment["moderationStatus"];
+  hidden: boolean;
+  /** a removed comment kept as an empty placeholder because replies hang from it */
+  deleted: boolean;
+  edited: boolean;
+  editedAt: string | null;
+  reactions: ReactionView[];
+  createdAt: string;
+};
+
+export type CommentRow = { comment: Comment; author: AuthorRow; parentAuthor: AuthorRow | null };
+
+export function toCommentView(row: CommentRow, reactions: ReactionView[], placeholder: boolean): CommentView {
+  const c = row.comment;
+  const flattened = c.parentId !== null && c.rootId !== null && c.parentId !== c.rootId;
+  const parentAuthor = row.parentAuthor ? toAuthor(row.parentAuthor) : null;
+  return {
+    id: c.id,
+    seq: c.seq,
+    postId: c.postId,
+    parentId: c.parentId,
+    rootId: c.rootId,
+    depth: c.rootId === null ? 0 : 1,
+    replyTo: flattened && c.parentId && parentAuthor ? { id: c.parentId, author: { id: parentAuthor.id, name: parentAuthor.name } } : null,
+    author: toAuthor(row.author),
+    body: placeholder ? "" : c.body,
+    html: placeholder ? "" : renderMarkdown(c.body),
+    moderationStatus: c.moderationStatus,
+    hidden: !placeholder && c.hiddenAt !== null,
+    deleted: placeholder,
+    edited: !placeholder && c.editedAt !== null,
+    editedAt: !placeholder && c.editedAt ? c.editedAt.toISOString() : null,
+    reactions: placeholder ? [] : reactions,
+    createdAt: c.createdAt.toISOString(),
+  };
+}
