@@ -13,6 +13,8 @@ import { spaces } from "./spaces";
 import { posts } from "./posts";
 import { comments } from "./comments";
 import { reactions } from "./reactions";
+import { notifications } from "./notifications";
+import { search } from "./search";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -28,6 +30,8 @@ api.route("/", spaces);
 api.route("/", posts);
 api.route("/", comments);
 api.route("/", reactions);
+api.route("/", notifications);
+api.route("/", search);
 
 api.doc31("/openapi.json", {
   openapi: "3.1.0",

@@ -1,6 +1,13 @@
 // All side effects of a content change go through here, after the D1 write has committed
 // (CONVENTIONS.md #10): search indexing, mentions, notifications — and later the realtime fan-out.
-import type { schema } from "../db/client";
+// Each effect is idempotent (upserts, INSERT OR IGNORE on unique keys), so publishing an event
+// again repairs a half-done run. One failing effect is logged and does not stop the others: the
+// content is already saved, and the index can be rebuilt (scripts/reindex.mjs).
+import { and, eq } from "drizzle-orm";
+import { getDb, schema } from "../db/client";
+import { notify, notifyFollowers, type Subject } from "./notifications/deliver";
+import { resolveMentions, storeMentions } from "./notifications/mentions";
+import { commentDoc, indexDocument, postDoc, removeDocument, removePostDocuments } from "./search/index";
 
 export type Post = typeof schema.posts.$inferSelect;
 export type Comment = typeof schema.comments.$inferSelect;
@@ -14,7 +21,83 @@ export type ContentEvent =
   | { type: "comment.updated"; comment: Comment; post: Post }
   | { type: "comment.removed"; comment: Comment; post: Post };
 
+async function attempt(label: string, event: ContentEvent, effect: () => Promise<unknown>): Promise<void> {
+  try {
+    await effect();
+  } catch (error) {
+    const id = "comment" in event ? event.comment.id : event.post.id;
+    console.error(JSON.stringify({ at: "publish", effect: label, event: event.type, id, error: String(error) }));
+  }
+}
+
+/** Mentions are stored on create and on edit; the notification key makes "new mentions only" hold. */
+async function mentionAndNotify(env: Env, subject: Subject, text: string, sourceType: "post" | "comment"): Promise<string[]> {
+  const mentioned = await resolveMentions(env, subject.post.communityId, text);
+  const stored = await storeMentions(
+    env,
+    {
+      communityId: subject.post.communityId,
+      sourceType,
+      sourceId: subject.comment?.id ?? subject.post.id,
+      authorId: subject.actorId,
+    },
+    mentioned,
+  );
+  return notify(env, "mention", subject, stored);
+}
+
+async function postWritten(env: Env, post: Post, event: ContentEvent): Promise<void> {
+  const subject: Subject = { post, actorId: post.authorId };
+  await attempt("index", event, () => indexDocument(env, postDoc(post)));
+  let mentioned: string[] = [];
+  await attempt("mentions", event, async () => {
+    mentioned = await mentionAndNotify(env, subject, `${post.title}\n${post.body}`, "post");
+  });
+  // an edit can make a post readable to followers (approved after review): they hear of it once
+  await attempt("followers", event, () => notifyFollowers(env, { ...subject, post }, new Set(mentioned)));
+}
+
+async function parentAuthor(env: Env, comment: Comment): Promise<string | null> {
+  if (!comment.parentId) return null;
+  const [row] = await getDb(env)
+    .select({ authorId: schema.comments.authorId })
+    .from(schema.comments)
+    .where(and(eq(schema.comments.id, comment.parentId), eq(schema.comments.postId, comment.postId)))
+    .limit(1);
+  return row?.authorId ?? null;
+}
+
+async function commentWritten(env: Env, comment: Comment, post: Post, event: ContentEvent): Promise<void> {
+  const subject: Subject = { post, comment, actorId: comment.authorId };
+  await attempt("index", event, () => indexDocument(env, commentDoc(comment, post)));
+  let mentioned: string[] = [];
+  await attempt("mentions", event, async () => {
+    mentioned = await mentionAndNotify(env, subject, comment.body, "comment");
+  });
+  if (event.type !== "comment.created") return;
+  // a mention wins: whoever was just notified of being mentioned gets no reply notice as well
+  await attempt("replies", event, async () => {
+    const repliedTo = [post.authorId, await parentAuthor(env, comment)].flatMap((id) => (id ? [id] : []));
+    await notify(
+      env,
+      "reply",
+      subject,
+      repliedTo.filter((id) => !mentioned.includes(id)),
+    );
+  });
+}
+
 export async function publish(env: Env, event: ContentEvent): Promise<void> {
-  void env;
-  void event;
+  switch (event.type) {
+    case "post.created":
+    case "post.updated":
+      return postWritten(env, event.post, event);
+    case "comment.created":
+    case "comment.updated":
+      return commentWritten(env, event.comment, event.post, event);
+    case "post.removed":
+      return attempt("unindex", event, () => removePostDocuments(env, event.post.id));
+    case "comment.removed":
+      return attempt("unindex", event, () => removeDocument(env, event.comment.id));
+  }
 }

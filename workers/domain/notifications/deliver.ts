@@ -1,0 +1,102 @@
+// Writing notifications: for each kind a list of would-be recipients; only active members who may
+// read the subject now and whose preferences allow the kind receive one. The unique key
+// (user, kind, subject) makes every write idempotent, so a re-published event notifies nobody twice.
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import type { notificationKinds } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { effectiveNotificationPrefs, type NotificationPrefKey } from "../account/user-view";
+import { runBatch } from "../communities/batch";
+import { chunk, inChunks, readersAmong, type PostFacts } from "../search/readable";
+
+export type NotificationKind = (typeof notificationKinds)[number];
+
+export const prefForKind: Record<NotificationKind, NotificationPrefKey> = {
+  mention: "mentions",
+  reply: "replies",
+  new_post: "new_posts",
+};
+
+export type Subject = {
+  post: Pick<PostFacts, "id" | "communityId" | "spaceId">;
+  comment?: { id: string } | null;
+  actorId: string;
+};
+
+/** People (not bots, not erased) among `userIds` whose preference for `pref` is on. */
+async function wanting(env: Env, userIds: string[], pref: NotificationPrefKey): Promise<Set<string>> {
+  const db = getDb(env);
+  const u = schema.users;
+  const rows = await inChunks(userIds, (part) =>
+    db
+      .select({ id: u.id, prefs: u.notificationPrefs })
+      .from(u)
+      .where(and(inArray(u.id, part), isNull(u.deletedAt), eq(u.kind, "person"))),
+  );
+  return new Set(rows.filter((r) => effectiveNotificationPrefs(r.prefs)[pref]).map((r) => r.id));
+}
+
+/**
+ * Notify `userIds` of `kind` about the subject. Returns who was actually notified (or already had
+ * this notification), so a caller can keep a person from getting two kinds for one subject.
+ */
+export async function notify(env: Env, kind: NotificationKind, subject: Subject, userIds: string[]): Promise<string[]> {
+  const candidates = [...new Set(userIds)].filter((id) => id !== subject.actorId);
+  if (candidates.length === 0) return [];
+  const readers = await readersAmong(env, subject, candidates);
+  const allowed = await wanting(env, [...readers], prefForKind[kind]);
+  const recipients = candidates.filter((id) => readers.has(id) && allowed.has(id));
+  const db = getDb(env);
+  const subjectType = subject.comment ? ("comment" as const) : ("post" as const);
+  const subjectId = subject.comment ? subject.comment.id : subject.post.id;
+  // seven bound values per row
+  await runBatch(
+    db,
+    chunk(recipients, 14).map((part) =>
+      db
+        .insert(schema.notifications)
+        .values(
+          part.map((userId) => ({
+            id: newId("ntf"),
+            userId,
+            communityId: subject.post.communityId,
+            kind,
+            actorId: subject.actorId,
+            subjectType,
+            subjectId,
+          })),
+        )
+        .onConflictDoNothing(),
+    ),
+  );
+  return recipients;
+}
+
+const FOLLOWER_PAGE = 500;
+
+/**
+ * Tell the followers of the post's space about it, a page of followers at a time. Only follows
+ * made before the post count, so approving or editing an old post does not notify new followers.
+ */
+export async function notifyFollowers(
+  env: Env,
+  subject: Subject & { post: { createdAt: Date } },
+  except: Set<string>,
+): Promise<void> {
+  const f = schema.spaceFollows;
+  let after = "";
+  for (;;) {
+    const rows = await getDb(env)
+      .select({ userId: f.userId, createdAt: f.createdAt })
+      .from(f)
+      .where(and(eq(f.spaceId, subject.post.spaceId), after ? gt(f.userId, after) : undefined))
+      .orderBy(f.userId)
+      .limit(FOLLOWER_PAGE);
+    const ids = rows
+      .filter((r) => r.createdAt.getTime() <= subject.post.createdAt.getTime() && !except.has(r.userId))
+      .map((r) => r.userId);
+    await notify(env, "new_post", subject, ids);
+    if (rows.length < FOLLOWER_PAGE) return;
+    after = rows[rows.length - 1].userId;
+  }
+}

@@ -1,0 +1,176 @@
+// The reader's notifications: newest first, each re-checked against what the reader may read now
+// (a lost tier, a private space, a hidden or deleted post make it vanish from the list and from
+// the unread count), with its sentence rendered in the reader's language.
+import { and, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { isLocale, type Locale } from "../../lib/locale";
+import type { Page, PageKey, PageRequest } from "../communities/types";
+import { chunk, filterReadable, inChunks, type ReadableItem } from "../search/readable";
+import type { NotificationKind } from "./deliver";
+import { notificationText } from "./text";
+
+type NotificationRow = typeof schema.notifications.$inferSelect;
+
+export type NotificationView = {
+  id: string;
+  kind: NotificationKind;
+  text: string;
+  url: string;
+  readAt: string | null;
+  createdAt: string;
+  community: { slug: string; name: string };
+  actor: { id: string; name: string } | null;
+};
+
+type Ref = { postId?: string; commentId?: string; row: NotificationRow };
+
+/** The rows whose subject the reader may read now, in order, with what was loaded to decide. */
+async function readableRows(env: Env, readerId: string, rows: NotificationRow[]): Promise<ReadableItem<Ref>[]> {
+  const byCommunity = new Map<string, Ref[]>();
+  for (const row of rows) {
+    if (row.subjectType === "message") continue; // chat notifications are rendered by the chat feature
+    const ref: Ref = row.subjectType === "comment" ? { commentId: row.subjectId, row } : { postId: row.subjectId, row };
+    byCommunity.set(row.communityId, [...(byCommunity.get(row.communityId) ?? []), ref]);
+  }
+  const kept = new Set<string>();
+  const items = new Map<string, ReadableItem<Ref>>();
+  for (const [communityId, refs] of byCommunity) {
+    for (const item of await filterReadable(env, readerId, communityId, refs)) {
+      kept.add(item.ref.row.id);
+      items.set(item.ref.row.id, item);
+    }
+  }
+  return rows.flatMap((r) => (kept.has(r.id) ? [items.get(r.id) as ReadableItem<Ref>] : []));
+}
+
+async function namesOf(env: Env, ids: string[]): Promise<Map<string, string>> {
+  const db = getDb(env);
+  const u = schema.users;
+  const rows = await inChunks(ids, (part) => db.select({ id: u.id, name: u.name }).from(u).where(inArray(u.id, part)));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+async function render(env: Env, locale: Locale, readerId: string, items: ReadableItem<Ref>[]): Promise<NotificationView[]> {
+  if (items.length === 0) return [];
+  const db = getDb(env);
+  const c = schema.communities;
+  const communityIds = [...new Set(items.map((i) => i.ref.row.communityId))];
+  const parentIds = items.flatMap((i) => (i.ref.row.kind === "reply" && i.comment?.parentId ? [i.comment.parentId] : []));
+  const [communities, actors, parents] = await Promise.all([
+    inChunks(communityIds, (part) => db.select({ id: c.id, slug: c.slug, name: c.name }).from(c).where(inArray(c.id, part))),
+    namesOf(
+      env,
+      items.flatMap((i) => (i.ref.row.actorId ? [i.ref.row.actorId] : [])),
+    ),
+    inChunks(parentIds, (part) =>
+      db
+        .select({ id: schema.comments.id, authorId: schema.comments.authorId })
+        .from(schema.comments)
+        .where(inArray(schema.comments.id, part)),
+    ),
+  ]);
+  const communityById = new Map(communities.map((r) => [r.id, r]));
+  const parentAuthor = new Map(parents.map((r) => [r.id, r.authorId]));
+  return items.map(({ ref: { row }, post, comment, space }) => {
+    const community = communityById.get(row.communityId) ?? { slug: "", name: "" };
+    const actorName = row.actorId ? (actors.get(row.actorId) ?? null) : null;
+    return {
+      id: row.id,
+      kind: row.kind,
+      text: notificationText(locale, {
+        kind: row.kind,
+        actor: actorName,
+        title: post.title,
+        spaceName: space.name,
+        onComment: comment !== null,
+        replyToComment: comment?.parentId ? parentAuthor.get(comment.parentId) === readerId : false,
+      }),
+      url: `/c/${community.slug}/posts/${post.id}${comment ? `#comment-${comment.id}` : ""}`,
+      readAt: row.readAt ? row.readAt.toISOString() : null,
+      createdAt: row.createdAt.toISOString(),
+      community: { slug: community.slug, name: community.name },
+      actor: row.actorId && actorName !== null ? { id: row.actorId, name: actorName } : null,
+    };
+  });
+}
+
+function pageOfRows(env: Env, userId: string, unreadOnly: boolean, after: PageKey | undefined, size: number) {
+  const n = schema.notifications;
+  return getDb(env)
+    .select()
+    .from(n)
+    .where(
+      and(
+        eq(n.userId, userId),
+        unreadOnly ? isNull(n.readAt) : undefined,
+        after ? or(lt(n.createdAt, new Date(after[0])), and(eq(n.createdAt, new Date(after[0])), lt(n.id, after[1]))) : undefined,
+      ),
+    )
+    .orderBy(desc(n.createdAt), desc(n.id))
+    .limit(size);
+}
+
+const keyOf = (row: NotificationRow): PageKey => [row.createdAt.getTime(), row.id];
+
+/** Rows read per round and rounds per request: most rows are readable, so one round is usual. */
+const MAX_ROUNDS = 5;
+
+export async function listNotifications(
+  env: Env,
+  userId: string,
+  page: PageRequest & { unreadOnly: boolean },
+): Promise<Page<NotificationView>> {
+  const [reader] = await getDb(env)
+    .select({ locale: schema.users.locale })
+    .from(schema.users)
+    .where(eq(schema.users.id, userId))
+    .limit(1);
+  const locale: Locale = reader && isLocale(reader.locale) ? reader.locale : "en";
+  const size = Math.min(200, page.limit * 2 + 1);
+  const found: ReadableItem<Ref>[] = [];
+  let after = page.after;
+  let exhausted = false;
+  for (let round = 0; round < MAX_ROUNDS && found.length <= page.limit && !exhausted; round++) {
+    const rows = await pageOfRows(env, userId, page.unreadOnly, after, size);
+    exhausted = rows.length < size;
+    if (rows.length > 0) after = keyOf(rows[rows.length - 1]);
+    found.push(...(await readableRows(env, userId, rows)));
+  }
+  const items = await render(env, locale, userId, found.slice(0, page.limit));
+  let next: PageKey | null = null;
+  if (found.length > page.limit) next = keyOf(found[page.limit - 1].ref.row);
+  // rounds ran out before the page filled: continue from the last row looked at
+  else if (!exhausted && after) next = after;
+  return { items, next };
+}
+
+/** Unread notifications the reader may still read; the newest UNREAD_SCAN are counted. */
+export const UNREAD_SCAN = 1000;
+
+export async function countUnread(env: Env, userId: string): Promise<number> {
+  let count = 0;
+  let after: PageKey | undefined;
+  for (let scanned = 0; scanned < UNREAD_SCAN; ) {
+    const rows = await pageOfRows(env, userId, true, after, 200);
+    count += (await readableRows(env, userId, rows)).length;
+    scanned += rows.length;
+    if (rows.length < 200) break;
+    after = keyOf(rows[rows.length - 1]);
+  }
+  return count;
+}
+
+/** Mark the caller's notifications read: the given ids, or all of them. Others' ids are ignored. */
+export async function markRead(env: Env, userId: string, ids?: string[]): Promise<void> {
+  const db = getDb(env);
+  const n = schema.notifications;
+  const now = new Date();
+  const mine = and(eq(n.userId, userId), isNull(n.readAt));
+  if (!ids) {
+    await db.update(n).set({ readAt: now }).where(mine);
+    return;
+  }
+  const statements = chunk([...new Set(ids)]).map((part) => db.update(n).set({ readAt: now }).where(and(mine, inArray(n.id, part))));
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+}

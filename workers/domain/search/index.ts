@@ -1,0 +1,107 @@
+// Writes to the search index (binding SEARCH, migrations-search/0001_fts.sql). Every write is an
+// idempotent upsert or delete keyed by doc_id, so publishing an event twice or rebuilding over a
+// live index is harmless. search_fts is an external-content FTS5 table over search_docs: before a
+// search_docs row changes, FTS5's 'delete' command is given the stored values, in the same batch.
+import type { Comment, Post } from "../publish";
+
+export type SearchDoc = {
+  docId: string;
+  kind: "post" | "comment";
+  communityId: string;
+  spaceId: string;
+  postId: string;
+  createdAt: number;
+  title: string;
+  body: string;
+};
+
+const FTS_COLUMNS = "title, body, doc_id, kind, community_id, space_id, post_id, created_at";
+/** Statements per SEARCH batch: four per document. */
+const DOCS_PER_BATCH = 50;
+
+/** Markdown reduced to its words: link targets, emphasis marks and block markers say nothing. */
+export function plainText(markdown: string): string {
+  return markdown
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/<[^>]{1,200}>/g, " ")
+    .replace(/(\*\*|__|~~|`+)/g, "")
+    .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+/gm, "")
+    .replace(/[ \t]+/g, " ")
+    .trim();
+}
+
+export const postDoc = (post: Post): SearchDoc => ({
+  docId: post.id,
+  kind: "post",
+  communityId: post.communityId,
+  spaceId: post.spaceId,
+  postId: post.id,
+  createdAt: post.createdAt.getTime(),
+  title: post.title,
+  body: plainText(post.body),
+});
+
+// a comment has no title of its own; results show its post's title, read from the main database
+export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">): SearchDoc => ({
+  docId: comment.id,
+  kind: "comment",
+  communityId: comment.communityId,
+  spaceId: post.spaceId,
+  postId: comment.postId,
+  createdAt: comment.createdAt.getTime(),
+  title: "",
+  body: plainText(comment.body),
+});
+
+function forgetStatements(search: D1Database, where: string, value: string): D1PreparedStatement[] {
+  return [
+    search
+      .prepare(
+        `INSERT INTO search_fts(search_fts, rowid, ${FTS_COLUMNS}) SELECT 'delete', rowid, ${FTS_COLUMNS} FROM search_docs WHERE ${where} = ?`,
+      )
+      .bind(value),
+    search.prepare(`DELETE FROM search_docs WHERE ${where} = ?`).bind(value),
+  ];
+}
+
+function upsertStatements(search: D1Database, doc: SearchDoc): D1PreparedStatement[] {
+  return [
+    ...forgetStatements(search, "doc_id", doc.docId),
+    search
+      .prepare(`INSERT INTO search_docs (${FTS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .bind(doc.title, doc.body, doc.docId, doc.kind, doc.communityId, doc.spaceId, doc.postId, doc.createdAt),
+    search
+      .prepare(`INSERT INTO search_fts(rowid, ${FTS_COLUMNS}) SELECT rowid, ${FTS_COLUMNS} FROM search_docs WHERE doc_id = ?`)
+      .bind(doc.docId),
+  ];
+}
+
+export async function indexDocuments(env: Env, docs: SearchDoc[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += DOCS_PER_BATCH) {
+    await env.SEARCH.batch(docs.slice(i, i + DOCS_PER_BATCH).flatMap((doc) => upsertStatements(env.SEARCH, doc)));
+  }
+}
+
+export const indexDocument = (env: Env, doc: SearchDoc) => indexDocuments(env, [doc]);
+
+export async function removeDocument(env: Env, docId: string): Promise<void> {
+  await env.SEARCH.batch(forgetStatements(env.SEARCH, "doc_id", docId));
+}
+
+/** A post and every comment under it. */
+export async function removePostDocuments(env: Env, postId: string): Promise<void> {
+  await env.SEARCH.batch(forgetStatements(env.SEARCH, "post_id", postId));
+}
+
+/** Everything of one community (before a rebuild), or the whole index. */
+export async function clearIndex(env: Env, communityId?: string): Promise<void> {
+  if (communityId) {
+    await env.SEARCH.batch(forgetStatements(env.SEARCH, "community_id", communityId));
+    return;
+  }
+  await env.SEARCH.batch([
+    env.SEARCH.prepare("DELETE FROM search_docs"),
+    env.SEARCH.prepare("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"),
+  ]);
+}

@@ -1,0 +1,307 @@
+// Who may read which post or comment right now. Search and notifications keep pointers to
+// content; access can change after they were written (a tier lapses, a space turns private,
+// a post is hidden), so every pointer is checked again at read time, here, in batches.
+//
+// Rules (shared/ARCHITECTURE.md "Access rules"): the community is visible (private → active
+// member); the space is not archived; the reader's effective tier ≥ the space's min_tier and, for
+// a private space, the reader is listed in it — admins and the owner pass both; the post (and the
+// comment) is not deleted; hidden or pending content is shown to moderators and up and to its own
+// author only. A non-member of a public community reads like a free member of no private space.
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { type Role, type TierKey } from "../../db/schema";
+import { effectiveTier, hasRole, hasTier } from "../access";
+
+/** Ids per IN (...) list: D1 allows 100 bound parameters per statement, leave room for the rest. */
+export const ID_CHUNK = 90;
+
+export function chunk<T>(items: T[], size = ID_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const unique = <T>(items: Iterable<T>) => [...new Set(items)];
+
+/** Run `query` over distinct `ids` a chunk at a time (in parallel) and join the rows. */
+export async function inChunks<R>(ids: string[], query: (part: string[]) => Promise<R[]>): Promise<R[]> {
+  return (await Promise.all(chunk(unique(ids)).map(query))).flat();
+}
+
+export type Viewer = {
+  userId: string | null;
+  role: Role | null;
+  /** null for someone who is not an active member */
+  tier: TierKey | null;
+  /** private spaces the viewer is listed in */
+  listedIn: Set<string>;
+};
+
+export type SpaceFacts = Pick<
+  typeof schema.spaces.$inferSelect,
+  "id" | "communityId" | "name" | "minTier" | "private" | "archivedAt"
+>;
+export type PostFacts = Pick<
+  typeof schema.posts.$inferSelect,
+  "id" | "communityId" | "spaceId" | "authorId" | "title" | "deletedAt" | "hiddenAt" | "moderationStatus" | "createdAt"
+>;
+export type CommentFacts = Pick<
+  typeof schema.comments.$inferSelect,
+  "id" | "postId" | "authorId" | "parentId" | "deletedAt" | "hiddenAt" | "moderationStatus" | "createdAt"
+>;
+
+type Moderated = { authorId: string; deletedAt: Date | null; hiddenAt: Date | null; moderationStatus: string };
+
+export function canReadSpace(viewer: Viewer, space: SpaceFacts, communityPrivate: boolean): boolean {
+  if (space.archivedAt) return false;
+  if (communityPrivate && !viewer.role) return false;
+  if (hasRole(viewer.role, "admin")) return true;
+  // a non-member of a public community reads what a free member reads
+  const tier = viewer.tier ?? (communityPrivate ? null : "free");
+  if (!hasTier(tier, space.minTier)) return false;
+  return !space.private || (viewer.role !== null && viewer.listedIn.has(space.id));
+}
+
+export function canReadContent(viewer: Viewer, item: Moderated): boolean {
+  if (item.deletedAt) return false;
+  if (!item.hiddenAt && item.moderationStatus === "visible") return true;
+  return hasRole(viewer.role, "moderator") || (viewer.userId !== null && viewer.userId === item.authorId);
+}
+
+type CommunityFacts = { id: string; private: boolean };
+
+async function loadCommunity(env: Env, communityId: string): Promise<CommunityFacts | null> {
+  const [row] = await getDb(env)
+    .select({ id: schema.communities.id, visibility: schema.communities.visibility })
+    .from(schema.communities)
+    .where(and(eq(schema.communities.id, communityId), isNull(schema.communities.deletedAt)))
+    .limit(1);
+  return row ? { id: row.id, private: row.visibility === "private" } : null;
+}
+
+const spaceColumns = {
+  id: schema.spaces.id,
+  communityId: schema.spaces.communityId,
+  name: schema.spaces.name,
+  minTier: schema.spaces.minTier,
+  private: schema.spaces.private,
+  archivedAt: schema.spaces.archivedAt,
+};
+
+async function loadSpaces(env: Env, communityId: string, ids: string[]): Promise<Map<string, SpaceFacts>> {
+  const db = getDb(env);
+  const s = schema.spaces;
+  const rows = await inChunks(ids, (part) =>
+    db
+      .select(spaceColumns)
+      .from(s)
+      .where(and(eq(s.communityId, communityId), inArray(s.id, part))),
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Which of `userIds` are listed in which of the private `spaceIds`: "space:user" keys. */
+async function loadListings(env: Env, spaceIds: string[], userIds: string[]): Promise<Set<string>> {
+  if (spaceIds.length === 0 || userIds.length === 0) return new Set();
+  const db = getDb(env);
+  const sm = schema.spaceMembers;
+  // both lists share one statement's parameters: few spaces (the usual case) leave room for many users
+  const spaceParts = chunk(unique(spaceIds), 45);
+  const userParts = chunk(unique(userIds), ID_CHUNK - Math.min(45, spaceIds.length));
+  const rows = (
+    await Promise.all(
+      spaceParts.flatMap((sp) =>
+        userParts.map((up) =>
+          db
+            .select({ spaceId: sm.spaceId, userId: sm.userId })
+            .from(sm)
+            .where(and(inArray(sm.spaceId, sp), inArray(sm.userId, up))),
+        ),
+      ),
+    )
+  ).flat();
+  return new Set(rows.map((r) => `${r.spaceId}:${r.userId}`));
+}
+
+async function loadViewers(env: Env, communityId: string, userIds: string[]): Promise<Map<string, Viewer>> {
+  const db = getDb(env);
+  const m = schema.memberships;
+  const rows = await inChunks(userIds, (part) =>
+    db
+      .select({ userId: m.userId, role: m.role, paidTier: m.paidTier, compTier: m.compTier })
+      .from(m)
+      .where(and(eq(m.communityId, communityId), eq(m.status, "active"), inArray(m.userId, part))),
+  );
+  return new Map(
+    rows.map((r) => [r.userId, { userId: r.userId, role: r.role, tier: effectiveTier(r), listedIn: new Set<string>() }]),
+  );
+}
+
+async function loadViewer(env: Env, communityId: string, userId: string | null): Promise<Viewer> {
+  const anonymous: Viewer = { userId, role: null, tier: null, listedIn: new Set() };
+  if (!userId) return anonymous;
+  return (await loadViewers(env, communityId, [userId])).get(userId) ?? anonymous;
+}
+
+async function loadPosts(env: Env, communityId: string, ids: string[]): Promise<Map<string, PostFacts>> {
+  const db = getDb(env);
+  const p = schema.posts;
+  const rows = await inChunks(ids, (part) =>
+    db
+      .select({
+        id: p.id,
+        communityId: p.communityId,
+        spaceId: p.spaceId,
+        authorId: p.authorId,
+        title: p.title,
+        deletedAt: p.deletedAt,
+        hiddenAt: p.hiddenAt,
+        moderationStatus: p.moderationStatus,
+        createdAt: p.createdAt,
+      })
+      .from(p)
+      .where(and(eq(p.communityId, communityId), inArray(p.id, part))),
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+async function loadComments(env: Env, communityId: string, ids: string[]): Promise<Map<string, CommentFacts>> {
+  const db = getDb(env);
+  const c = schema.comments;
+  const rows = await inChunks(ids, (part) =>
+    db
+      .select({
+        id: c.id,
+        postId: c.postId,
+        authorId: c.authorId,
+        parentId: c.parentId,
+        deletedAt: c.deletedAt,
+        hiddenAt: c.hiddenAt,
+        moderationStatus: c.moderationStatus,
+        createdAt: c.createdAt,
+      })
+      .from(c)
+      .where(and(eq(c.communityId, communityId), inArray(c.id, part))),
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** A pointer to content: a post, or a comment (its post is looked up when not given). */
+export type ContentRef = { postId?: string | null; commentId?: string | null };
+
+export type ReadableItem<T extends ContentRef> = {
+  ref: T;
+  space: SpaceFacts;
+  post: PostFacts;
+  comment: CommentFacts | null;
+};
+
+/**
+ * The refs that `userId` (null: signed out) may read now in one community, in the given order,
+ * each with the facts that were loaded to decide it (titles, authors, space names).
+ */
+export async function filterReadable<T extends ContentRef>(
+  env: Env,
+  userId: string | null,
+  communityId: string,
+  refs: T[],
+): Promise<ReadableItem<T>[]> {
+  if (refs.length === 0) return [];
+  const community = await loadCommunity(env, communityId);
+  if (!community) return [];
+  const viewer = await loadViewer(env, communityId, userId);
+  if (community.private && !viewer.role) return [];
+
+  const commentIds = refs.flatMap((r) => (r.commentId ? [r.commentId] : []));
+  const comments = await loadComments(env, communityId, commentIds);
+  const postIdOf = (r: T) => (r.commentId ? comments.get(r.commentId)?.postId : r.postId) ?? null;
+  const posts = await loadPosts(
+    env,
+    communityId,
+    refs.flatMap((r) => postIdOf(r) ?? []),
+  );
+  const spaces = await loadSpaces(
+    env,
+    communityId,
+    [...posts.values()].map((p) => p.spaceId),
+  );
+  if (userId && viewer.role) {
+    const privateIds = [...spaces.values()].filter((s) => s.private).map((s) => s.id);
+    for (const key of await loadListings(env, privateIds, [userId])) viewer.listedIn.add(key.split(":")[0]);
+  }
+
+  const out: ReadableItem<T>[] = [];
+  for (const ref of refs) {
+    const comment = ref.commentId ? comments.get(ref.commentId) : null;
+    if (comment === undefined) continue;
+    const postId = postIdOf(ref);
+    const post = postId ? posts.get(postId) : undefined;
+    if (!post) continue;
+    if (comment && comment.postId !== post.id) continue;
+    const space = spaces.get(post.spaceId);
+    if (!space || !canReadSpace(viewer, space, community.private)) continue;
+    if (!canReadContent(viewer, post)) continue;
+    if (comment && !canReadContent(viewer, comment)) continue;
+    out.push({ ref, space, post, comment });
+  }
+  return out;
+}
+
+/** The spaces of a community whose content `userId` may read (archived ones excluded). */
+export async function readableSpaceIds(env: Env, userId: string | null, communityId: string): Promise<string[]> {
+  const community = await loadCommunity(env, communityId);
+  if (!community) return [];
+  const viewer = await loadViewer(env, communityId, userId);
+  if (community.private && !viewer.role) return [];
+  const s = schema.spaces;
+  const spaces = await getDb(env)
+    .select(spaceColumns)
+    .from(s)
+    .where(and(eq(s.communityId, communityId), isNull(s.archivedAt)));
+  if (userId && viewer.role) {
+    const privateIds = spaces.filter((sp) => sp.private).map((sp) => sp.id);
+    for (const key of await loadListings(env, privateIds, [userId])) viewer.listedIn.add(key.split(":")[0]);
+  }
+  return spaces.filter((sp) => canReadSpace(viewer, sp, community.private)).map((sp) => sp.id);
+}
+
+/**
+ * Which of `userIds` (active members only: notifications go to members) may read this post or
+ * comment now. Used to fan out notifications without one access check per recipient.
+ */
+export async function readersAmong(
+  env: Env,
+  target: { post: Pick<PostFacts, "id" | "communityId" | "spaceId">; comment?: { id: string } | null },
+  userIds: string[],
+): Promise<Set<string>> {
+  const ids = unique(userIds);
+  if (ids.length === 0) return new Set();
+  const { communityId } = target.post;
+  const community = await loadCommunity(env, communityId);
+  if (!community) return new Set();
+  // the stored rows, not the event's copy: what counts is the state now
+  const [posts, comments, spaces] = await Promise.all([
+    loadPosts(env, communityId, [target.post.id]),
+    target.comment ? loadComments(env, communityId, [target.comment.id]) : Promise.resolve(null),
+    loadSpaces(env, communityId, [target.post.spaceId]),
+  ]);
+  const post = posts.get(target.post.id);
+  const space = post ? spaces.get(post.spaceId) : undefined;
+  const comment = target.comment ? comments?.get(target.comment.id) : null;
+  if (!post || !space || comment === undefined) return new Set();
+
+  const viewers = await loadViewers(env, communityId, ids);
+  if (space.private) {
+    for (const key of await loadListings(env, [space.id], [...viewers.keys()])) {
+      viewers.get(key.split(":")[1])?.listedIn.add(space.id);
+    }
+  }
+  const readers = new Set<string>();
+  for (const [id, viewer] of viewers) {
+    if (!canReadSpace(viewer, space, community.private)) continue;
+    if (!canReadContent(viewer, post)) continue;
+    if (comment && !canReadContent(viewer, comment)) continue;
+    readers.add(id);
+  }
+  return readers;
+}

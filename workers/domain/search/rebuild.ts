@@ -1,0 +1,81 @@
+// Rebuild the search index from the main database, inside a Worker. D1 allows 1,000 queries per
+// invocation and each document costs four statements, so one call indexes at most `maxDocs`
+// documents and returns where it stopped; the caller (a queue message, a cron tick or a loop in a
+// script) passes `next` back until it is null. scripts/reindex.mjs does the same from outside.
+import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { clearIndex, commentDoc, indexDocuments, postDoc } from "./index";
+
+export type RebuildCursor = { phase: "posts" | "comments"; afterSeq: number };
+export type RebuildProgress = { indexed: number; next: RebuildCursor | null };
+
+const PAGE = 50;
+
+/** What belongs in the index: not deleted, not hidden, in a space that is not archived. */
+async function postPage(env: Env, communityId: string | undefined, afterSeq: number) {
+  const p = schema.posts;
+  return getDb(env)
+    .select({ post: p })
+    .from(p)
+    .innerJoin(schema.spaces, eq(schema.spaces.id, p.spaceId))
+    .where(
+      and(
+        communityId ? eq(p.communityId, communityId) : undefined,
+        gt(p.seq, afterSeq),
+        isNull(p.deletedAt),
+        isNull(p.hiddenAt),
+        isNull(schema.spaces.archivedAt),
+      ),
+    )
+    .orderBy(asc(p.seq))
+    .limit(PAGE);
+}
+
+async function commentPage(env: Env, communityId: string | undefined, afterSeq: number) {
+  const c = schema.comments;
+  const p = schema.posts;
+  return getDb(env)
+    .select({ comment: c, spaceId: p.spaceId })
+    .from(c)
+    .innerJoin(p, eq(p.id, c.postId))
+    .innerJoin(schema.spaces, eq(schema.spaces.id, p.spaceId))
+    .where(
+      and(
+        communityId ? eq(c.communityId, communityId) : undefined,
+        gt(c.seq, afterSeq),
+        isNull(c.deletedAt),
+        isNull(c.hiddenAt),
+        isNull(p.deletedAt),
+        isNull(p.hiddenAt),
+        isNull(schema.spaces.archivedAt),
+      ),
+    )
+    .orderBy(asc(c.seq))
+    .limit(PAGE);
+}
+
+export async function rebuildSearchIndex(
+  env: Env,
+  communityId?: string,
+  resume?: RebuildCursor,
+  maxDocs = 200,
+): Promise<RebuildProgress> {
+  if (!resume) await clearIndex(env, communityId);
+  let cursor: RebuildCursor = resume ?? { phase: "posts", afterSeq: 0 };
+  let indexed = 0;
+  while (indexed < maxDocs) {
+    if (cursor.phase === "posts") {
+      const rows = await postPage(env, communityId, cursor.afterSeq);
+      await indexDocuments(env, rows.map(({ post }) => postDoc(post)));
+      indexed += rows.length;
+      cursor = rows.length < PAGE ? { phase: "comments", afterSeq: 0 } : { phase: "posts", afterSeq: rows[rows.length - 1].post.seq };
+    } else {
+      const rows = await commentPage(env, communityId, cursor.afterSeq);
+      await indexDocuments(env, rows.map(({ comment, spaceId }) => commentDoc(comment, { spaceId })));
+      indexed += rows.length;
+      if (rows.length < PAGE) return { indexed, next: null };
+      cursor = { phase: "comments", afterSeq: rows[rows.length - 1].comment.seq };
+    }
+  }
+  return { indexed, next: cursor };
+}
