@@ -1,0 +1,52 @@
+// /communities/:slug/search: posts and comments the caller may read, best match first.
+import { createRoute, z } from "@hono/zod-openapi";
+import { searchCommunity } from "../domain/search/query";
+import { createRouter } from "./factory";
+import { requireCommunity } from "./guards";
+import { jsonResponse } from "./route-helpers";
+import { decodeCursor, encodeCursor, errorResponses, IsoDate, PageQuery } from "./schemas/common";
+import { SlugParam } from "./schemas/communities";
+
+export const search = createRouter();
+
+const SearchQuery = PageQuery.extend({
+  q: z.string().trim().min(1).max(200).openapi({ description: "Words or \"quoted phrases\"; a partial last word matches longer words" }),
+});
+
+const SearchHitSchema = z
+  .object({
+    type: z.enum(["post", "comment"]),
+    id: z.string(),
+    postId: z.string(),
+    spaceId: z.string(),
+    title: z.string().openapi({ description: "The post's title (a comment's post)" }),
+    snippet: z.string().openapi({ description: "HTML-escaped text with <mark> around each hit", example: "our <mark>community</mark> rules" }),
+    score: z.number(),
+    createdAt: IsoDate,
+    author: z.object({ id: z.string(), name: z.string() }),
+  })
+  .openapi("SearchHit");
+
+const SearchPage = z.object({ items: z.array(SearchHitSchema), nextCursor: z.string().nullable() }).openapi("SearchPage");
+
+// a search cursor is a position in the ranked candidate list
+const OffsetCursor = z.tuple([z.number().int().min(0).max(100_000)]);
+
+search.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/search",
+    tags: ["search"],
+    summary: "Search posts and comments the caller may read (a private community is 404 to non-members)",
+    request: { params: SlugParam, query: SearchQuery },
+    responses: { 200: jsonResponse(SearchPage, "Hits, best first"), ...errorResponses(400, 404) },
+  }),
+  async (c) => {
+    const access = await requireCommunity(c, c.req.valid("param").slug);
+    const { q, limit, cursor } = c.req.valid("query");
+    const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
+    const page = await searchCommunity(c.env, c.get("user")?.id ?? null, access.community.id, q, { limit, offset });
+    c.header("Cache-Control", "no-store");
+    return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);
+  },
+);

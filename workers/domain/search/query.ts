@@ -1,0 +1,203 @@
+// Search within one community (ADR 006). Terms of 3+ characters go to the trigram FTS5 index
+// (ranked by bm25, title weighted above body; a trigram phrase matches inside words, so "commun"
+// finds "community" and "付費模式" finds it inside a sentence). Terms of 1–2 characters ("貓",
+// "付費") cannot be trigram-matched: alongside long terms they filter the FTS candidates with LIKE;
+// alone they scan the community's documents with LIKE. User text only ever reaches SQL as bound
+// values and reaches FTS5 as quoted strings, so no input is a syntax error.
+import { inArray } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { chunk, filterReadable, inChunks, readableSpaceIds, type ReadableItem } from "./readable";
+
+export type SearchHit = {
+  type: "post" | "comment";
+  id: string;
+  postId: string;
+  spaceId: string;
+  title: string;
+  snippet: string;
+  score: number;
+  createdAt: string;
+  author: { id: string; name: string };
+};
+
+export type SearchPage = { items: SearchHit[]; nextOffset: number | null };
+
+const MAX_TERMS = 8;
+/** Candidates read from the index per request at most; a page can come back short, with a cursor. */
+const MAX_SCANNED = 1000;
+const TITLE_WEIGHT = 10;
+const BODY_WEIGHT = 1;
+
+/** Words, or "quoted phrases"; double quotes are never part of a term. */
+export function searchTerms(q: string): string[] {
+  const terms: string[] = [];
+  for (const match of q.matchAll(/"([^"]*)"|([^\s"]+)/g)) {
+    const term = (match[1] ?? match[2] ?? "").trim().replace(/\s+/g, " ");
+    if (term && !terms.some((t) => t.toLowerCase() === term.toLowerCase())) terms.push(term);
+  }
+  return terms.slice(0, MAX_TERMS);
+}
+
+const charLength = (s: string) => [...s].length;
+/** FTS5 string literal: inside double quotes every character is text, `""` is a quote. */
+const ftsString = (term: string) => `"${term.replace(/"/g, '""')}"`;
+const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+type Candidate = { rowid: number; docId: string; kind: "post" | "comment"; spaceId: string; postId: string; createdAt: number; score: number };
+type CandidateRef = { postId: string; commentId: string | null; i: number };
+type CandidateRow = { rowid: number; doc_id: string; kind: string; space_id: string; post_id: string; created_at: number; score: number };
+
+type Plan = { sql: string; params: (string | number)[] };
+
+const COLUMNS = "d.rowid, d.doc_id, d.kind, d.space_id, d.post_id, d.created_at";
+const LIKE = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
+
+function plan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
+  const long = terms.filter((t) => charLength(t) >= 3);
+  const short = terms.filter((t) => charLength(t) < 3);
+  // conditions after the community: readable spaces, then every short term in title or body
+  const filters: string[] = [];
+  const filterParams: string[] = [];
+  if (spaceIds) {
+    filters.push(`d.space_id IN (${spaceIds.map(() => "?").join(", ")})`);
+    filterParams.push(...spaceIds);
+  }
+  for (const term of short) {
+    filters.push(`(${LIKE("d.title")} OR ${LIKE("d.body")})`);
+    filterParams.push(likePattern(term), likePattern(term));
+  }
+  const order = "ORDER BY score DESC, d.created_at DESC, d.rowid DESC LIMIT ? OFFSET ?";
+
+  if (long.length > 0) {
+    return {
+      sql: `SELECT ${COLUMNS}, -bm25(search_fts, ${TITLE_WEIGHT}.0, ${BODY_WEIGHT}.0) AS score
+            FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid
+            WHERE ${["search_fts MATCH ?", "d.community_id = ?", ...filters].join(" AND ")} ${order}`,
+      params: [long.map(ftsString).join(" "), communityId, ...filterParams],
+    };
+  }
+  // short terms only: a title hit counts double, as the weighting above does
+  const score = short.map(() => `(CASE WHEN ${LIKE("d.title")} THEN 2 ELSE 0 END + CASE WHEN ${LIKE("d.body")} THEN 1 ELSE 0 END)`);
+  return {
+    sql: `SELECT ${COLUMNS}, (${score.join(" + ")}) AS score
+          FROM search_docs d
+          WHERE ${["d.community_id = ?", ...filters].join(" AND ")} ${order}`,
+    params: [...short.flatMap((t) => [likePattern(t), likePattern(t)]), communityId, ...filterParams],
+  };
+}
+
+async function candidates(env: Env, query: Plan, offset: number, size: number): Promise<Candidate[]> {
+  const { results } = await env.SEARCH.prepare(query.sql)
+    .bind(...query.params, size, offset)
+    .all<CandidateRow>();
+  return results.map((r) => ({
+    rowid: r.rowid,
+    docId: r.doc_id,
+    kind: r.kind === "comment" ? "comment" : "post",
+    spaceId: r.space_id,
+    postId: r.post_id,
+    createdAt: r.created_at,
+    score: Math.round(r.score * 1000) / 1000,
+  }));
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const SNIPPET_CHARS = 160;
+
+/** About SNIPPET_CHARS of `text` around the first hit, HTML-escaped, every hit in <mark>. */
+export function snippet(text: string, terms: string[]): string {
+  const pattern = new RegExp(terms.map(escapeRegExp).join("|"), "giu");
+  const first = pattern.exec(text);
+  const start = first ? Math.max(0, first.index - 40) : 0;
+  const end = Math.min(text.length, start + SNIPPET_CHARS);
+  const window = text.slice(start, end).replace(/\s+/g, " ");
+  let out = start > 0 ? "…" : "";
+  let at = 0;
+  for (const hit of window.matchAll(pattern)) {
+    out += `${escapeHtml(window.slice(at, hit.index))}<mark>${escapeHtml(hit[0])}</mark>`;
+    at = hit.index + hit[0].length;
+  }
+  return out + escapeHtml(window.slice(at)) + (end < text.length ? "…" : "");
+}
+
+async function texts(env: Env, rowids: number[]): Promise<Map<number, { title: string; body: string }>> {
+  const out = new Map<number, { title: string; body: string }>();
+  for (const part of chunk(rowids)) {
+    const { results } = await env.SEARCH.prepare(
+      `SELECT rowid, title, body FROM search_docs WHERE rowid IN (${part.map(() => "?").join(", ")})`,
+    )
+      .bind(...part)
+      .all<{ rowid: number; title: string; body: string }>();
+    for (const r of results) out.set(r.rowid, { title: r.title, body: r.body });
+  }
+  return out;
+}
+
+/**
+ * One page of what `userId` may read in the community that matches `q`, best first. Paging is by
+ * position in the ranked candidate list (`offset`), which stays stable while the index is unchanged.
+ */
+export async function searchCommunity(
+  env: Env,
+  userId: string | null,
+  communityId: string,
+  q: string,
+  page: { limit: number; offset: number },
+): Promise<SearchPage> {
+  const terms = searchTerms(q);
+  if (terms.length === 0) return { items: [], nextOffset: null };
+  const spaces = await readableSpaceIds(env, userId, communityId);
+  if (spaces.length === 0) return { items: [], nextOffset: null };
+  // the space filter moves most of the access check into the index query; posts hidden or deleted
+  // since they were indexed are caught by filterReadable below
+  const query = plan(communityId, terms, spaces.length <= 60 ? spaces : null);
+  const size = Math.min(200, Math.max(30, page.limit * 3));
+
+  type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> };
+  const found: Found[] = [];
+  let offset = page.offset;
+  let exhausted = false;
+  while (found.length <= page.limit && !exhausted && offset - page.offset < MAX_SCANNED) {
+    const batch = await candidates(env, query, offset, size);
+    exhausted = batch.length < size;
+    const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
+    const readable = await filterReadable(env, userId, communityId, refs);
+    for (const read of readable) found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
+    offset += batch.length;
+  }
+
+  const shown = found.slice(0, page.limit);
+  const authorIds = shown.map(({ read }) => read.comment?.authorId ?? read.post.authorId);
+  const [bodies, authors] = await Promise.all([
+    texts(
+      env,
+      shown.map((f) => f.candidate.rowid),
+    ),
+    inChunks(authorIds, (part) =>
+      getDb(env).select({ id: schema.users.id, name: schema.users.name }).from(schema.users).where(inArray(schema.users.id, part)),
+    ),
+  ]);
+  const nameOf = new Map(authors.map((a) => [a.id, a.name]));
+  const items = shown.map(({ candidate, read }, i): SearchHit => {
+    const text = bodies.get(candidate.rowid) ?? { title: "", body: "" };
+    const authorId = authorIds[i];
+    return {
+      type: candidate.kind,
+      id: candidate.docId,
+      postId: read.post.id,
+      spaceId: read.post.spaceId,
+      title: read.post.title,
+      snippet: snippet(text.body || text.title, terms),
+      score: candidate.score,
+      createdAt: new Date(candidate.createdAt).toISOString(),
+      author: { id: authorId, name: nameOf.get(authorId) ?? "" },
+    };
+  });
+  let nextOffset: number | null = null;
+  if (found.length > page.limit) nextOffset = found[page.limit - 1].position + 1;
+  else if (!exhausted) nextOffset = offset;
+  return { items, nextOffset };
+}
