@@ -7,13 +7,17 @@ import { ButtonLink, Container } from "./components/ui";
 import { cloudflareContext } from "./context";
 import { createI18n, defaultLocale, isLocale, type Locale } from "./i18n";
 import { findLocale } from "./i18n/locale.server";
+import { apiFetch } from "./lib/api.server";
 import { isDevMode } from "./lib/forms.server";
 import "./app.css";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const { nonce, user } = cf;
+  // one indexed count for the bell; a failure only hides the number
+  const unread = user ? await apiFetch<{ count: number }>(cf, request, "/api/v1/me/notifications/unread-count") : null;
   return {
+    unreadNotifications: unread?.ok && typeof unread.data.count === "number" ? unread.data.count : 0,
     nonce,
     locale: findLocale(request, user),
     devMode: isDevMode(cf),
@@ -40,7 +44,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
         <I18nextProvider i18n={i18n}>
-          <AppShell user={data?.user ?? null} locale={locale} devMode={data?.devMode ?? false}>
+          <AppShell user={data?.user ?? null} locale={locale} devMode={data?.devMode ?? false} unreadNotifications={data?.unreadNotifications ?? 0}>
             {children}
           </AppShell>
         </I18nextProvider>

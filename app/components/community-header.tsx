@@ -9,6 +9,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
   const rank = viewer ? roleRank[viewer.role] : -1;
   const tabs = [
     { to: `/c/${community.slug}`, label: t("community.tabs.home"), end: true, show: true },
+    { to: `/c/${community.slug}/search`, label: t("community.tabs.search"), show: rank >= roleRank.member },
     { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: rank >= roleRank.moderator },
     { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: rank >= roleRank.admin },
     { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: rank >= roleRank.admin },

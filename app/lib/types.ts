@@ -73,3 +73,90 @@ export const roleRank: Record<Role, number> = { member: 0, moderator: 1, admin: 
 export const notificationPrefKeys = ["mentions", "replies", "new_posts", "events", "marketing_email", "digest"] as const;
 export const consentPurposes = ["essential", "marketing_email", "analytics", "ai_personalization"] as const;
 export const inviteSources = ["instagram", "youtube", "tiktok", "line", "facebook", "x", "newsletter", "other"] as const;
+
+// ---- Discussions (spaces, posts, comments, reactions, notifications, search) -----------------
+
+export const reactionEmojis = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "🔥"] as const;
+
+export type Reaction = { emoji: string; count: number; reacted: boolean };
+export type Person = { id: string; name: string; avatarUrl?: string | null };
+
+export type Space = {
+  id: string;
+  communityId: string;
+  kind: "discussion" | "chat" | "events";
+  name: string;
+  description: string;
+  minTier: TierKey;
+  private: boolean;
+  position: number;
+  archived: boolean;
+  createdAt: string;
+  following?: boolean;
+  newPosts?: number;
+};
+export type SpaceEntry = { space: Space; locked: boolean };
+
+export type Post = {
+  id: string;
+  seq: number;
+  spaceId: string;
+  communityId: string;
+  author: Person;
+  title: string;
+  body: string;
+  excerpt: string;
+  moderationStatus: "visible" | "pending_review";
+  pinned: boolean;
+  locked: boolean;
+  hidden: boolean;
+  edited: boolean;
+  editedAt: string | null;
+  commentCount: number;
+  reactions: Reaction[];
+  createdAt: string;
+  isNew?: boolean;
+};
+export type PostPage = { items: Post[]; pinned: Post[]; nextCursor: string | null; lastSeenSeq?: number };
+
+export type Comment = {
+  id: string;
+  seq: number;
+  postId: string;
+  parentId: string | null;
+  rootId: string | null;
+  depth: number;
+  replyTo?: { id: string; author: { id: string; name: string } } | null;
+  author: Person;
+  body: string;
+  html: string;
+  moderationStatus: "visible" | "pending_review";
+  hidden: boolean;
+  edited: boolean;
+  reactions: Reaction[];
+  createdAt: string;
+};
+
+export type AppNotification = {
+  id: string;
+  kind: "mention" | "reply" | "new_post" | string;
+  text: string;
+  url: string;
+  readAt: string | null;
+  createdAt: string;
+  community?: { slug: string; name: string } | null;
+  actor?: Person | null;
+};
+export type NotificationPage = List<AppNotification> & { unreadCount?: number };
+
+export type SearchHit = {
+  type: "post" | "comment";
+  id: string;
+  postId: string;
+  spaceId: string;
+  title: string;
+  snippet: string;
+  score?: number;
+  createdAt: string;
+  author?: Person | null;
+};

@@ -3,22 +3,27 @@ import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
+import { SpaceList } from "../components/space-list";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity } from "../lib/community.server";
+import { loadSpaces } from "../lib/discussions.server";
 import { fail, field } from "../lib/forms.server";
 import { formatDate, formatMoney } from "../lib/format";
-import type { List, Member, Tier } from "../lib/types";
+import { roleRank, tierKeys, type List, type Member, type Space, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const answer = await loadCommunity(cf, request, params.slug);
   const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
-  const [tiers, members] = await Promise.all([
+  const isAdmin = answer.viewer ? roleRank[answer.viewer.role] >= roleRank.admin : false;
+  const [tiers, members, spaces] = await Promise.all([
     apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
-    answer.viewer ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=12`) : Promise.resolve(null),
+    // admins pick the members of a private space from this list too
+    answer.viewer ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=${isAdmin ? 100 : 12}`) : Promise.resolve(null),
+    loadSpaces(cf, request, params.slug),
   ]);
   const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
   return {
@@ -26,8 +31,10 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     locale: findLocale(request, cf.user),
     signedIn: Boolean(cf.user),
     tiers: [...tierItems].sort((a, b) => a.rank - b.rank),
-    members: members?.ok ? members.data.items : [],
-    moreMembers: Boolean(members?.ok && members.data.nextCursor),
+    members: members?.ok ? members.data.items.slice(0, 12) : [],
+    moreMembers: Boolean(members?.ok && (members.data.nextCursor || members.data.items.length > 12)),
+    candidates: isAdmin && members?.ok ? members.data.items.map((m) => m.user) : [],
+    spaces: spaces?.filter((e) => !e.space.archived && e.space.kind === "discussion") ?? null,
   };
 }
 
@@ -42,6 +49,49 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     if (!result.ok) return fail(result);
     return redirect(`/c/${params.slug}?joined=1`);
   }
+  if (intent === "create-space") {
+    const values = {
+      name: field(form, "name"),
+      description: field(form, "description"),
+      minTier: field(form, "minTier"),
+      private: form.get("private") === "on" ? "on" : "",
+    };
+    const memberIds = form.getAll("memberIds").map(String).filter(Boolean);
+    const body: Record<string, unknown> = {
+      name: values.name,
+      description: values.description,
+      kind: "discussion",
+      minTier: tierKeys.includes(values.minTier as (typeof tierKeys)[number]) ? values.minTier : "free",
+      private: values.private === "on",
+    };
+    if (values.private === "on" && memberIds.length) body.memberIds = memberIds;
+    const result = await apiFetch<{ space: Space }>(cf, request, `${base}/spaces`, { method: "POST", body });
+    if (!result.ok) return fail(result, { ...values, intent });
+    return redirect(`/c/${params.slug}?space=created#spaces`);
+  }
+  if (intent === "follow" || intent === "unfollow") {
+    const spaceId = field(form, "spaceId");
+    const result = await apiFetch(cf, request, `/api/v1/spaces/${encodeURIComponent(spaceId)}/follow`, { method: intent === "follow" ? "POST" : "DELETE" });
+    if (!result.ok) return fail(result, { intent });
+    return { ok: true as const, intent };
+  }
+  if (intent === "move-up" || intent === "move-down") {
+    const spaceId = field(form, "spaceId");
+    const order = form.getAll("order").map(String);
+    const from = order.indexOf(spaceId);
+    const to = intent === "move-up" ? from - 1 : from + 1;
+    if (from === -1 || to < 0 || to >= order.length) return null;
+    [order[from], order[to]] = [order[to], order[from]];
+    const result = await apiFetch(cf, request, `${base}/spaces/reorder`, { method: "POST", body: { spaceIds: order } });
+    if (!result.ok) return fail(result, { intent });
+    return { ok: true as const, intent };
+  }
+  if (intent === "archive") {
+    const spaceId = field(form, "spaceId");
+    const result = await apiFetch(cf, request, `/api/v1/spaces/${encodeURIComponent(spaceId)}`, { method: "DELETE" });
+    if (!result.ok) return fail(result, { intent });
+    return redirect(`/c/${params.slug}?space=archived#spaces`);
+  }
   if (intent === "leave") {
     const result = await apiFetch(cf, request, `${base}/leave`, { method: "POST" });
     if (!result.ok) return fail(result);
@@ -54,7 +104,10 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, tiers, members, locale, signedIn } = loaderData;
+  const { community, viewer, tiers, members, locale, signedIn, spaces, candidates } = loaderData;
+  const isAdmin = viewer ? roleRank[viewer.role] >= roleRank.admin : false;
+  const failure = actionData && "errors" in actionData ? actionData : null;
+  const spaceNotice = params.get("space");
   const welcome = Boolean(viewer && (params.get("welcome") || params.get("joined")));
   const joinable = !viewer && community.visibility === "public";
   return (
@@ -63,12 +116,16 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
       <CommunityHeader community={community} viewer={viewer} />
       <Container className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
-          <FormError errors={actionData?.errors} />
+          {failure && !failure.values?.intent ? <FormError errors={failure.errors} /> : null}
+          {spaceNotice === "created" || spaceNotice === "archived" ? <Alert tone="success">{t(`spaces.notice.${spaceNotice}`)}</Alert> : null}
           {params.get("transferred") ? <Alert tone="success">{t("community.transferred")}</Alert> : null}
           {welcome ? (
             <Alert tone="success" title={t("community.welcomeTitle", { name: community.name })}>
               {t("community.welcomeBody")}
             </Alert>
+          ) : null}
+          {viewer && spaces ? (
+            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} isAdmin={isAdmin} isMember candidates={candidates} failure={failure?.values?.intent ? failure : null} />
           ) : null}
           <Card>
             <CardTitle>{t("community.about")}</CardTitle>
@@ -98,7 +155,10 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
             ) : null}
           </Card>
 
-          <section aria-labelledby="tiers-heading">
+          {!viewer && spaces && spaces.length > 0 ? (
+            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} isAdmin={false} isMember={false} candidates={[]} failure={null} />
+          ) : null}
+          <section id="tiers" aria-labelledby="tiers-heading" className="scroll-mt-24">
             <h2 id="tiers-heading" className="mb-3 text-base font-semibold text-slate-900">
               {t("community.tiers")}
             </h2>

@@ -1,0 +1,461 @@
+// Building blocks of the discussion pages: rendered Markdown, the reactions bar, the Markdown
+// editor (write / preview / image upload), post cards and the upgrade prompt for locked spaces.
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useFetcher } from "react-router";
+import { reactionEmojis, type Post, type Reaction } from "../lib/types";
+import { formatDate } from "../lib/format";
+import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
+
+type IconProps = { className?: string };
+const iconBase = { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.8, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true } as const;
+
+export function LockIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <rect x="4.5" y="10.5" width="15" height="10" rx="2" />
+      <path d="M8 10.5V7.5a4 4 0 0 1 8 0v3" />
+    </svg>
+  );
+}
+export function BellIcon({ className = "size-5" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
+  );
+}
+export function PinIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <path d="M12 17v5M9 10.76V6h6v4.76a2 2 0 0 0 1.11 1.79l1.78.9A2 2 0 0 1 19 15.24V17H5v-1.76a2 2 0 0 1 1.11-1.79l1.78-.9A2 2 0 0 0 9 10.76ZM8 6h8M9 2h6" />
+    </svg>
+  );
+}
+export function ChatIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />
+    </svg>
+  );
+}
+export function HashIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <path d="M4 9h16M4 15h16M10 3 8 21M16 3l-2 18" />
+    </svg>
+  );
+}
+export function SearchIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <circle cx="11" cy="11" r="7" />
+      <path d="m20 20-3.5-3.5" />
+    </svg>
+  );
+}
+export function ImageIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <rect x="3" y="3" width="18" height="18" rx="2" />
+      <circle cx="9" cy="9" r="2" />
+      <path d="m21 15-3.09-3.09a2 2 0 0 0-2.82 0L6 21" />
+    </svg>
+  );
+}
+export function SmileIcon({ className = "size-4" }: IconProps) {
+  return (
+    <svg {...iconBase} className={className}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01" />
+    </svg>
+  );
+}
+
+/** HTML the API rendered and sanitised (posts, comments, previews). */
+export function RichText({ html, size = "md", className }: { html: string; size?: "sm" | "md"; className?: string }) {
+  return <div className={cx("rich-text", size === "sm" && "rich-text-sm", className)} dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+export function useHydrated() {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  return hydrated;
+}
+
+export function TimeStamp({ value, locale, withTime = true }: { value: string; locale: string; withTime?: boolean }) {
+  return (
+    <time dateTime={value} suppressHydrationWarning>
+      {formatDate(value, locale, withTime)}
+    </time>
+  );
+}
+
+const emojiKeys: Record<string, string> = {
+  "👍": "thumbsUp",
+  "❤️": "heart",
+  "😂": "laugh",
+  "🎉": "party",
+  "😮": "wow",
+  "😢": "sad",
+  "🙏": "thanks",
+  "🔥": "fire",
+};
+
+/**
+ * Counts with a toggle per emoji plus a picker. Each button is a form post to the page's action
+ * (works without JavaScript); once hydrated a fetcher keeps the scroll position and shows the
+ * change before the server answers.
+ */
+export function ReactionBar({ target, id, reactions, disabled = false }: { target: "post" | "comment"; id: string; reactions: Reaction[]; disabled?: boolean }) {
+  const { t } = useTranslation();
+  const fetcher = useFetcher();
+  const picker = useRef<HTMLDetailsElement>(null);
+  const pendingEmoji = fetcher.formData?.get("emoji");
+  const pendingRemove = fetcher.formData?.get("reacted") === "1";
+  let shown = reactions.map((r) => ({ ...r }));
+  if (typeof pendingEmoji === "string") {
+    const existing = shown.find((r) => r.emoji === pendingEmoji);
+    if (existing) {
+      if (pendingRemove && existing.reacted) existing.count -= 1;
+      if (!pendingRemove && !existing.reacted) existing.count += 1;
+      existing.reacted = !pendingRemove;
+    } else if (!pendingRemove) shown.push({ emoji: pendingEmoji, count: 1, reacted: true });
+  }
+  shown = shown.filter((r) => r.count > 0);
+  const name = (emoji: string) => t(`reactions.names.${emojiKeys[emoji] ?? "other"}`, { defaultValue: emoji });
+  const hidden = (
+    <>
+      <input type="hidden" name="intent" value="react" />
+      <input type="hidden" name="target" value={target} />
+      <input type="hidden" name="id" value={id} />
+    </>
+  );
+  return (
+    <div className="flex flex-wrap items-center gap-1.5" data-reactions={id}>
+      {shown.map((r) => (
+        <fetcher.Form method="post" key={r.emoji} preventScrollReset>
+          {hidden}
+          <input type="hidden" name="emoji" value={r.emoji} />
+          <input type="hidden" name="reacted" value={r.reacted ? "1" : "0"} />
+          <button
+            type="submit"
+            disabled={disabled}
+            aria-pressed={r.reacted}
+            aria-label={t("reactions.toggle", { name: name(r.emoji), count: r.count })}
+            className={cx(
+              "inline-flex h-8 items-center gap-1.5 rounded-full px-2.5 text-sm font-medium ring-1 ring-inset transition-colors disabled:cursor-not-allowed disabled:opacity-60",
+              focusRing,
+              r.reacted ? "bg-brand-50 text-brand-900 ring-brand-600/40 hover:bg-brand-100" : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50",
+            )}
+          >
+            <span aria-hidden="true">{r.emoji}</span>
+            <span className="tabular-nums" aria-hidden="true">
+              {r.count}
+            </span>
+          </button>
+        </fetcher.Form>
+      ))}
+      {disabled ? null : (
+        <details ref={picker} className="group relative">
+          <summary
+            className={cx(
+              "flex h-8 cursor-pointer list-none items-center gap-1 rounded-full px-2.5 text-sm text-slate-600 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 hover:text-slate-900 [&::-webkit-details-marker]:hidden",
+              focusRing,
+            )}
+            aria-label={t("reactions.add")}
+          >
+            <SmileIcon />
+            <span aria-hidden="true" className="text-base leading-none">
+              +
+            </span>
+          </summary>
+          <div className="absolute left-0 z-20 mt-2 grid w-max grid-cols-4 gap-1 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
+            {reactionEmojis.map((emoji) => {
+              const mine = reactions.find((r) => r.emoji === emoji)?.reacted ?? false;
+              return (
+                <fetcher.Form method="post" key={emoji} preventScrollReset onSubmit={() => picker.current?.removeAttribute("open")}>
+                  {hidden}
+                  <input type="hidden" name="emoji" value={emoji} />
+                  <input type="hidden" name="reacted" value={mine ? "1" : "0"} />
+                  <button
+                    type="submit"
+                    title={name(emoji)}
+                    aria-label={name(emoji)}
+                    aria-pressed={mine}
+                    className={cx("flex size-10 items-center justify-center rounded-lg text-xl hover:bg-slate-100", focusRing, mine && "bg-brand-50")}
+                  >
+                    <span aria-hidden="true">{emoji}</span>
+                  </button>
+                </fetcher.Form>
+              );
+            })}
+          </div>
+        </details>
+      )}
+    </div>
+  );
+}
+
+type UploadAnswer = { url?: string; error?: { code: string; message: string } };
+
+/**
+ * A Markdown textarea with Write / Preview tabs and an image button. The textarea is a plain form
+ * field, so posting works without JavaScript; preview and upload appear once hydrated.
+ */
+export function MarkdownEditor({
+  name = "body",
+  label,
+  defaultValue = "",
+  error,
+  rows = 8,
+  placeholder,
+  required,
+  maxLength,
+  autoFocus,
+  labelHidden = false,
+}: {
+  name?: string;
+  label: string;
+  defaultValue?: string;
+  error?: string | null;
+  rows?: number;
+  placeholder?: string;
+  required?: boolean;
+  maxLength?: number;
+  autoFocus?: boolean;
+  labelHidden?: boolean;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const hydrated = useHydrated();
+  const area = useRef<HTMLTextAreaElement>(null);
+  const file = useRef<HTMLInputElement>(null);
+  const preview = useFetcher<{ html: string }>();
+  const [mode, setMode] = useState<"write" | "preview">("write");
+  const [upload, setUpload] = useState<{ state: "idle" | "uploading" | "error" | "done"; message: string | null }>({ state: "idle", message: null });
+
+  const insert = (text: string) => {
+    const el = area.current;
+    if (!el) return;
+    const start = el.selectionStart ?? el.value.length;
+    const end = el.selectionEnd ?? el.value.length;
+    const before = el.value.slice(0, start);
+    const after = el.value.slice(end);
+    const pad = before && !before.endsWith("\n") ? "\n" : "";
+    el.value = before + pad + text + "\n" + after;
+    const caret = (before + pad + text + "\n").length;
+    el.focus();
+    el.setSelectionRange(caret, caret);
+  };
+
+  const onFile = async (chosen: File | undefined) => {
+    if (!chosen) return;
+    setUpload({ state: "uploading", message: t("editor.uploading") });
+    const body = new FormData();
+    body.append("file", chosen);
+    try {
+      const res = await fetch("/api/v1/uploads", { method: "POST", body, credentials: "same-origin" });
+      const json = (await res.json()) as UploadAnswer;
+      if (!res.ok || !json.url) throw new Error(json.error ? t(`apiError.${json.error.code}`, { defaultValue: json.error.message }) : t("apiError.error"));
+      setMode("write");
+      // wait for the textarea to be visible again before placing the caret
+      requestAnimationFrame(() => insert(`![](${json.url})`));
+      setUpload({ state: "done", message: t("editor.uploaded") });
+    } catch (err) {
+      setUpload({ state: "error", message: err instanceof Error ? err.message : t("apiError.error") });
+    } finally {
+      if (file.current) file.current.value = "";
+    }
+  };
+
+  const showPreview = () => {
+    setMode("preview");
+    preview.submit({ body: area.current?.value ?? "" }, { method: "post", action: "/markdown-preview" });
+  };
+
+  const tab = (active: boolean) =>
+    cx(
+      "rounded-md px-3 py-1.5 text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-60",
+      focusRing,
+      active ? "bg-white text-slate-900 shadow-sm ring-1 ring-slate-200" : "text-slate-600 hover:text-slate-900",
+    );
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  return (
+    <div className="space-y-1.5">
+      <label htmlFor={id} className={labelHidden ? "sr-only" : "block text-sm font-medium text-slate-800"}>
+        {label}
+      </label>
+      <div className={cx("overflow-hidden rounded-lg border bg-white shadow-sm", error ? "border-red-600" : "border-slate-300 focus-within:border-brand-600 focus-within:ring-2 focus-within:ring-brand-600/30")}>
+        <div className="flex items-center justify-between gap-2 border-b border-slate-200 bg-slate-50 px-2 py-1.5">
+          <div className="flex gap-1" role="group" aria-label={t("editor.mode")}>
+            <button type="button" className={tab(mode === "write")} aria-pressed={mode === "write"} onClick={() => setMode("write")} disabled={!hydrated}>
+              {t("editor.write")}
+            </button>
+            <button type="button" className={tab(mode === "preview")} aria-pressed={mode === "preview"} onClick={showPreview} disabled={!hydrated}>
+              {t("editor.preview")}
+            </button>
+          </div>
+          <input
+            ref={file}
+            id={`${id}-file`}
+            type="file"
+            accept="image/png,image/jpeg,image/webp,image/gif"
+            className="sr-only"
+            tabIndex={-1}
+            aria-label={t("editor.addImage")}
+            onChange={(e) => void onFile(e.currentTarget.files?.[0])}
+          />
+          <button
+            type="button"
+            onClick={() => file.current?.click()}
+            disabled={!hydrated || upload.state === "uploading"}
+            className={cx("inline-flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-white hover:text-slate-900 disabled:cursor-not-allowed disabled:opacity-60", focusRing)}
+          >
+            <ImageIcon />
+            <span>{upload.state === "uploading" ? t("editor.uploading") : t("editor.addImage")}</span>
+          </button>
+        </div>
+        <textarea
+          ref={area}
+          id={id}
+          name={name}
+          rows={rows}
+          defaultValue={defaultValue}
+          placeholder={placeholder}
+          required={required}
+          maxLength={maxLength}
+          autoFocus={autoFocus}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errorId : hintId}
+          className={cx("block w-full resize-y border-0 px-3 py-2.5 text-sm leading-6 text-slate-900 placeholder:text-slate-500 focus:outline-none focus:ring-0", mode === "preview" && "hidden")}
+        />
+        {mode === "preview" ? (
+          <div className="min-h-32 px-4 py-3" aria-live="polite" aria-busy={preview.state !== "idle"}>
+            {preview.state !== "idle" ? (
+              <p className="text-sm text-slate-600">{t("editor.rendering")}</p>
+            ) : preview.data?.html ? (
+              <RichText html={preview.data.html} size="sm" />
+            ) : (
+              <p className="text-sm text-slate-600">{t("editor.nothingToPreview")}</p>
+            )}
+          </div>
+        ) : null}
+      </div>
+      {error ? (
+        <p id={errorId} className="text-sm font-medium text-red-700" role="alert">
+          {error}
+        </p>
+      ) : (
+        <p id={hintId} className="text-xs text-slate-600">
+          {t("editor.hint")}
+        </p>
+      )}
+      <p className={cx("text-sm", upload.state === "error" ? "font-medium text-red-700" : "text-slate-600", !upload.message && "sr-only")} aria-live="polite">
+        {upload.message}
+      </p>
+    </div>
+  );
+}
+
+export function ReactionSummary({ reactions }: { reactions: Reaction[] }) {
+  const shown = reactions.filter((r) => r.count > 0).slice(0, 3);
+  if (shown.length === 0) return null;
+  return (
+    <span className="inline-flex items-center gap-1">
+      {shown.map((r) => (
+        <span key={r.emoji} className="inline-flex items-center gap-0.5">
+          <span aria-hidden="true">{r.emoji}</span>
+          <span className="tabular-nums">{r.count}</span>
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function PostCard({ post, slug, locale, showStatus = false }: { post: Post; slug: string; locale: string; showStatus?: boolean }) {
+  const { t } = useTranslation();
+  const href = `/c/${slug}/posts/${post.id}`;
+  return (
+    <article className={cx("group relative flex gap-3 rounded-2xl border bg-white p-4 shadow-sm transition-shadow hover:shadow-md sm:gap-4 sm:p-5", post.isNew ? "border-brand-100" : "border-slate-200")} data-post-id={post.id}>
+      <Avatar name={post.author.name} src={post.author.avatarUrl} />
+      <div className="min-w-0 flex-1">
+        <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-slate-600">
+          <span className="font-medium text-slate-900">{post.author.name}</span>
+          <span aria-hidden="true">·</span>
+          <TimeStamp value={post.createdAt} locale={locale} withTime={false} />
+          {post.pinned ? (
+            <Badge tone="brand" className="gap-1">
+              <PinIcon className="size-3" />
+              {t("post.pinned")}
+            </Badge>
+          ) : null}
+          {post.isNew ? <Badge tone="success">{t("post.new")}</Badge> : null}
+          {post.locked ? (
+            <Badge className="gap-1">
+              <LockIcon className="size-3" />
+              {t("post.locked")}
+            </Badge>
+          ) : null}
+          {showStatus && post.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
+          {showStatus && post.hidden ? <Badge tone="danger">{t("post.hiddenBadge")}</Badge> : null}
+        </div>
+        <h3 className="mt-1 text-base font-semibold leading-snug text-slate-900 sm:text-lg">
+          <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
+            {post.title}
+          </Link>
+        </h3>
+        {post.excerpt ? <p className="mt-1 line-clamp-2 text-sm leading-6 text-slate-600">{post.excerpt}</p> : null}
+        <div className="mt-3 flex flex-wrap items-center gap-4 text-sm text-slate-600">
+          <span className="inline-flex items-center gap-1.5">
+            <ChatIcon />
+            {t("post.commentCount", { count: post.commentCount })}
+          </span>
+          <ReactionSummary reactions={post.reactions} />
+        </div>
+      </div>
+    </article>
+  );
+}
+
+export function UpgradePrompt({ slug, tierName, spaceName }: { slug: string; tierName: string; spaceName?: string }) {
+  const { t } = useTranslation();
+  return (
+    <div className="flex flex-col items-center rounded-2xl border border-amber-200 bg-gradient-to-b from-amber-50 to-white px-6 py-12 text-center">
+      <span className="mb-4 flex size-12 items-center justify-center rounded-full bg-amber-100 text-amber-900">
+        <LockIcon className="size-6" />
+      </span>
+      <h2 className="text-lg font-semibold text-slate-900">{spaceName ? t("spaces.lockedTitle", { name: spaceName }) : t("spaces.lockedTitleGeneric")}</h2>
+      <p className="mt-2 max-w-md text-sm text-slate-700">{t("spaces.lockedBody", { tier: tierName })}</p>
+      <ButtonLink to={`/c/${slug}#tiers`} className="mt-6">
+        {t("spaces.upgradeTo", { tier: tierName })}
+      </ButtonLink>
+    </div>
+  );
+}
+
+export function Breadcrumbs({ items }: { items: Array<{ to?: string; label: ReactNode }> }) {
+  const { t } = useTranslation();
+  return (
+    <nav aria-label={t("common.breadcrumbs")} className="mb-4 text-sm">
+      <ol className="flex flex-wrap items-center gap-1.5 text-slate-600">
+        {items.map((item, i) => (
+          <li key={i} className="flex min-w-0 items-center gap-1.5">
+            {i > 0 ? <span aria-hidden="true">/</span> : null}
+            {item.to ? (
+              <Link to={item.to} className={cx("truncate rounded font-medium text-slate-700 hover:text-brand-700 hover:underline", focusRing)}>
+                {item.label}
+              </Link>
+            ) : (
+              <span aria-current="page" className="truncate text-slate-900">
+                {item.label}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}

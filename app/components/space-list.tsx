@@ -1,0 +1,208 @@
+// The community home's list of discussion spaces: what is new, what is locked above the reader's
+// tier, a follow toggle, and for admins the order, archiving and a form for a new space.
+import { useTranslation } from "react-i18next";
+import { Form, Link, useFetcher } from "react-router";
+import type { ClientFormErrors } from "./form-bits";
+import { FormError, SubmitButton } from "./form-bits";
+import { HashIcon, LockIcon } from "./discussions";
+import { Badge, ButtonLink, Checkbox, EmptyState, Field, SelectField, TextareaField, buttonClass, cx, focusRing } from "./ui";
+import type { Person, SpaceEntry, Tier, TierKey } from "../lib/types";
+import { tierKeys } from "../lib/types";
+
+type Failure = { errors: ClientFormErrors; values?: Record<string, string> } | null;
+
+function tierName(tiers: Tier[], key: TierKey, fallback: (k: string) => string) {
+  return tiers.find((t) => t.key === key)?.name ?? fallback(key);
+}
+
+function FollowToggle({ spaceId, following, name }: { spaceId: string; following: boolean; name: string }) {
+  const { t } = useTranslation();
+  const fetcher = useFetcher();
+  const pending = fetcher.formData?.get("intent");
+  const on = pending ? pending === "follow" : following;
+  return (
+    <fetcher.Form method="post" preventScrollReset>
+      <input type="hidden" name="spaceId" value={spaceId} />
+      <button
+        type="submit"
+        name="intent"
+        value={on ? "unfollow" : "follow"}
+        aria-pressed={on}
+        aria-label={on ? t("spaces.unfollowLabel", { name }) : t("spaces.followLabel", { name })}
+        className={cx(buttonClass(on ? "secondary" : "ghost", "sm"), !on && "ring-1 ring-inset ring-slate-300")}
+      >
+        {on ? t("spaces.following") : t("spaces.follow")}
+      </button>
+    </fetcher.Form>
+  );
+}
+
+export function SpaceList({
+  slug,
+  spaces,
+  tiers,
+  isAdmin,
+  isMember,
+  candidates,
+  failure,
+}: {
+  slug: string;
+  spaces: SpaceEntry[];
+  tiers: Tier[];
+  isAdmin: boolean;
+  isMember: boolean;
+  candidates: Person[];
+  failure: Failure;
+}) {
+  const { t } = useTranslation();
+  const order = spaces.map((e) => e.space.id);
+  const createFailed = failure?.values?.intent === "create-space";
+  const values = createFailed ? failure?.values : undefined;
+  const errors = createFailed ? failure?.errors : undefined;
+  const label = (k: string) => t(`tiers.${k}`);
+  return (
+    <section id="spaces" aria-labelledby="spaces-heading" className="scroll-mt-24">
+      <div className="mb-3 flex items-center justify-between gap-3">
+        <h2 id="spaces-heading" className="text-base font-semibold text-slate-900">
+          {t("spaces.title")}
+        </h2>
+        {isMember ? (
+          <Link to={`/c/${slug}/search`} className={cx("rounded text-sm font-medium text-brand-700 hover:underline", focusRing)}>
+            {t("search.linkLabel")}
+          </Link>
+        ) : null}
+      </div>
+      {failure && !createFailed ? <FormError errors={failure.errors} /> : null}
+      {spaces.length === 0 ? (
+        <EmptyState
+          icon={<HashIcon className="size-6" />}
+          title={t("spaces.noneTitle")}
+          description={isAdmin ? t("spaces.noneBodyAdmin") : t("spaces.noneBody")}
+        />
+      ) : (
+        <ul className="divide-y divide-slate-100 overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
+          {spaces.map(({ space, locked }, index) => {
+            const tierText = tierName(tiers, space.minTier, label);
+            const newCount = space.newPosts ?? 0;
+            return (
+              <li key={space.id} className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:gap-4 sm:p-5" data-space-id={space.id}>
+                <div className="flex min-w-0 flex-1 items-start gap-3">
+                  <span
+                    aria-hidden="true"
+                    className={cx("flex size-10 shrink-0 items-center justify-center rounded-xl", locked ? "bg-amber-100 text-amber-900" : "bg-brand-50 text-brand-700")}
+                  >
+                    {locked ? <LockIcon className="size-5" /> : <HashIcon className="size-5" />}
+                  </span>
+                  <div className="min-w-0 flex-1">
+                    <div className="flex flex-wrap items-center gap-2">
+                      <Link to={`/c/${slug}/s/${space.id}`} className={cx("rounded font-semibold text-slate-900 hover:text-brand-700 hover:underline", focusRing)}>
+                        {space.name}
+                      </Link>
+                      {locked ? <span className="sr-only">{t("spaces.lockedShort")}</span> : null}
+                      {!locked && newCount > 0 ? <Badge tone="brand">{t("spaces.newCount", { count: newCount })}</Badge> : null}
+                      {space.minTier !== "free" ? <Badge tone="warning">{t("spaces.tierBadge", { tier: tierText })}</Badge> : null}
+                      {space.private ? <Badge>{t("spaces.private")}</Badge> : null}
+                    </div>
+                    {space.description ? <p className="mt-0.5 line-clamp-2 text-sm text-slate-600">{space.description}</p> : null}
+                    {locked ? <p className="mt-1 text-sm text-amber-900">{t("spaces.lockedHint", { tier: tierText })}</p> : null}
+                  </div>
+                </div>
+                <div className="flex flex-wrap items-center gap-2 pl-[3.25rem] sm:pl-0">
+                  {locked ? (
+                    <ButtonLink to={`/c/${slug}#tiers`} size="sm">
+                      {t("spaces.upgradeTo", { tier: tierText })}
+                    </ButtonLink>
+                  ) : isMember ? (
+                    <FollowToggle spaceId={space.id} following={Boolean(space.following)} name={space.name} />
+                  ) : null}
+                  {isAdmin ? (
+                    <>
+                      <Form method="post" className="flex" preventScrollReset>
+                        <input type="hidden" name="spaceId" value={space.id} />
+                        {order.map((id) => (
+                          <input key={id} type="hidden" name="order" value={id} />
+                        ))}
+                        <button
+                          type="submit"
+                          name="intent"
+                          value="move-up"
+                          disabled={index === 0}
+                          aria-label={t("spaces.moveUp", { name: space.name })}
+                          className={cx(buttonClass("ghost", "sm"), "px-2 disabled:opacity-40")}
+                        >
+                          <span aria-hidden="true">↑</span>
+                        </button>
+                        <button
+                          type="submit"
+                          name="intent"
+                          value="move-down"
+                          disabled={index === spaces.length - 1}
+                          aria-label={t("spaces.moveDown", { name: space.name })}
+                          className={cx(buttonClass("ghost", "sm"), "px-2 disabled:opacity-40")}
+                        >
+                          <span aria-hidden="true">↓</span>
+                        </button>
+                      </Form>
+                      <details className="relative">
+                        <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700 hover:bg-red-50 [&::-webkit-details-marker]:hidden")} aria-label={t("spaces.archiveLabel", { name: space.name })}>
+                          {t("spaces.archive")}
+                        </summary>
+                        <Form method="post" className="absolute right-0 z-20 mt-2 w-64 space-y-3 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">
+                          <input type="hidden" name="spaceId" value={space.id} />
+                          <p className="text-sm text-slate-800">{t("spaces.archiveQuestion", { name: space.name })}</p>
+                          <div className="flex justify-end">
+                            <SubmitButton intent="archive" variant="danger" size="sm">
+                              {t("spaces.archiveConfirm")}
+                            </SubmitButton>
+                          </div>
+                        </Form>
+                      </details>
+                    </>
+                  ) : null}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+
+      {isAdmin ? (
+        <details className="group mt-4 rounded-2xl border border-slate-200 bg-white shadow-sm open:p-5 sm:open:p-6" open={createFailed || undefined}>
+          <summary className={cx("flex cursor-pointer list-none items-center gap-2 rounded-2xl px-4 py-3 text-sm font-semibold text-brand-700 hover:bg-slate-50 group-open:mb-4 group-open:p-0 group-open:text-base group-open:text-slate-900 group-open:hover:bg-transparent [&::-webkit-details-marker]:hidden", focusRing)}>
+            <span aria-hidden="true" className="group-open:hidden">
+              +
+            </span>
+            {t("spaces.create")}
+          </summary>
+          <Form method="post" className="space-y-4" noValidate>
+            <FormError errors={errors && Object.keys(errors.fields).length === 0 ? errors : undefined} />
+            <Field label={t("spaces.name")} name="name" required maxLength={80} defaultValue={values?.name ?? ""} error={errors?.fields.name} placeholder={t("spaces.namePlaceholder")} />
+            <TextareaField label={t("spaces.descriptionField")} name="description" rows={2} maxLength={500} defaultValue={values?.description ?? ""} error={errors?.fields.description} />
+            <SelectField label={t("spaces.minTier")} name="minTier" defaultValue={values?.minTier ?? "free"} hint={t("spaces.minTierHint")} error={errors?.fields.minTier}>
+              {tierKeys.map((key) => (
+                <option key={key} value={key}>
+                  {tierName(tiers, key, label)}
+                </option>
+              ))}
+            </SelectField>
+            <Checkbox name="private" label={t("spaces.privateField")} hint={t("spaces.privateHint")} defaultChecked={values?.private === "on"} />
+            {candidates.length > 0 ? (
+              <fieldset className="rounded-xl border border-slate-200 p-3">
+                <legend className="px-1 text-sm font-medium text-slate-800">{t("spaces.membersField")}</legend>
+                <p className="mb-2 px-1 text-sm text-slate-600">{t("spaces.membersHint")}</p>
+                <div className="grid max-h-48 gap-2 overflow-y-auto px-1 sm:grid-cols-2">
+                  {candidates.map((person) => (
+                    <Checkbox key={person.id} name="memberIds" value={person.id} label={person.name} />
+                  ))}
+                </div>
+              </fieldset>
+            ) : null}
+            <div className="flex justify-end">
+              <SubmitButton intent="create-space">{t("spaces.createSubmit")}</SubmitButton>
+            </div>
+          </Form>
+        </details>
+      ) : null}
+    </section>
+  );
+}

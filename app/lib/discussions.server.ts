@@ -1,0 +1,42 @@
+// Shared by the discussion pages: the space list, tier names, and the reaction toggle every page
+// with posts or comments answers the same way.
+import { data } from "react-router";
+import type { CloudflareContext } from "../context";
+import { apiFetch } from "./api.server";
+import type { List, SpaceEntry, Tier, TierKey } from "./types";
+
+const communityPath = (slug: string) => `/api/v1/communities/${encodeURIComponent(slug)}`;
+
+export async function loadSpaces(cf: CloudflareContext, request: Request, slug: string): Promise<SpaceEntry[] | null> {
+  const result = await apiFetch<List<SpaceEntry> | SpaceEntry[]>(cf, request, `${communityPath(slug)}/spaces?limit=100`);
+  if (!result.ok) return null;
+  const items = Array.isArray(result.data) ? result.data : result.data.items;
+  return [...items].sort((a, b) => a.space.position - b.space.position);
+}
+
+export async function loadTiers(cf: CloudflareContext, request: Request, slug: string): Promise<Tier[]> {
+  const result = await apiFetch<List<Tier> | Tier[]>(cf, request, `${communityPath(slug)}/tiers`);
+  if (!result.ok) return [];
+  const items = Array.isArray(result.data) ? result.data : result.data.items;
+  return [...items].sort((a, b) => a.rank - b.rank);
+}
+
+export function tierLabel(tiers: Pick<Tier, "key" | "name">[], key: TierKey | string): string | null {
+  return tiers.find((tier) => tier.key === key)?.name ?? null;
+}
+
+/** Reaction toggles from any page: PUT to add, DELETE to take back (both idempotent). */
+export async function toggleReaction(cf: CloudflareContext, request: Request, form: FormData) {
+  const target = form.get("target") === "comment" ? "comments" : "posts";
+  const id = String(form.get("id") ?? "");
+  const emoji = String(form.get("emoji") ?? "");
+  const remove = form.get("reacted") === "1";
+  return apiFetch(cf, request, `/api/v1/${target}/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`, {
+    method: remove ? "DELETE" : "PUT",
+  });
+}
+
+/** A 404 from the API is a 404 page; anything else keeps its status. */
+export function notFoundUnless(ok: boolean, status: number) {
+  if (!ok) throw data(null, { status: status === 400 ? 404 : status });
+}

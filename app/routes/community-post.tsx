@@ -1,0 +1,467 @@
+import { useEffect, useRef, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
+import type { Route } from "./+types/community-post";
+import { CommunityHeader } from "../components/community-header";
+import { Breadcrumbs, LockIcon, MarkdownEditor, PinIcon, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { SpaceNav } from "../components/space-nav";
+import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { apiFetch } from "../lib/api.server";
+import { loadCommunity } from "../lib/community.server";
+import { loadSpaces, loadTiers, tierLabel, toggleReaction } from "../lib/discussions.server";
+import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { roleRank, type Comment, type List, type Post } from "../lib/types";
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const answer = await loadCommunity(cf, request, params.slug);
+  const postPath = `/api/v1/posts/${encodeURIComponent(params.postId)}`;
+  const url = new URL(request.url);
+  const cursor = url.searchParams.get("cursor");
+  const qs = new URLSearchParams({ limit: "100" });
+  if (cursor) qs.set("cursor", cursor);
+  const [spaces, tiers, post, comments] = await Promise.all([
+    loadSpaces(cf, request, params.slug),
+    loadTiers(cf, request, params.slug),
+    apiFetch<{ post: Post; html: string }>(cf, request, postPath),
+    apiFetch<List<Comment>>(cf, request, `${postPath}/comments?${qs}`),
+  ]);
+  const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null, spaces: spaces ?? [] };
+  if (!post.ok) {
+    if (post.error.code === "tier_required") {
+      const required = String(post.error.requiredTier ?? "");
+      return { ...base, locked: true as const, tierName: tierLabel(tiers, required) ?? required };
+    }
+    throw new Response(null, { status: post.status === 400 ? 404 : post.status });
+  }
+  // a post belongs to the community in the URL, or the URL is wrong
+  if (post.data.post.communityId !== answer.community.id) throw new Response(null, { status: 404 });
+  return {
+    ...base,
+    locked: false as const,
+    post: post.data.post,
+    html: post.data.html,
+    space: spaces?.find((e) => e.space.id === post.data.post.spaceId)?.space ?? null,
+    comments: comments.ok ? comments.data.items : [],
+    nextCursor: comments.ok ? comments.data.nextCursor : null,
+    cursor,
+    editing: url.searchParams.get("edit") === "1",
+    editComment: url.searchParams.get("editComment"),
+  };
+}
+
+export async function action({ context, request, params }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  const here = `/c/${params.slug}/posts/${params.postId}`;
+  const postPath = `/api/v1/posts/${encodeURIComponent(params.postId)}`;
+  const commentPath = (id: string) => `/api/v1/comments/${encodeURIComponent(id)}`;
+  const flag = form.get("value") === "1";
+  switch (intent) {
+    case "comment": {
+      const values = { body: String(form.get("body") ?? ""), parentId: field(form, "parentId") };
+      const body: Record<string, string> = { body: values.body };
+      if (values.parentId) body.parentId = values.parentId;
+      const result = await apiFetch<{ comment: Comment }>(cf, request, `${postPath}/comments`, { method: "POST", body });
+      if (!result.ok) return fail(result, { ...values, intent });
+      return redirect(`${here}#comment-${result.data.comment.id}`);
+    }
+    case "edit-post": {
+      const values = { title: field(form, "title"), body: String(form.get("body") ?? "") };
+      const result = await apiFetch(cf, request, postPath, { method: "PATCH", body: values });
+      if (!result.ok) return fail(result, { ...values, intent });
+      return redirect(`${here}?saved=1`);
+    }
+    case "delete-post": {
+      const spaceId = field(form, "spaceId");
+      const result = await apiFetch(cf, request, postPath, { method: "DELETE" });
+      if (!result.ok) return fail(result, { intent });
+      return redirect(spaceId ? `/c/${params.slug}/s/${spaceId}?deleted=1` : `/c/${params.slug}`);
+    }
+    case "pin":
+    case "lock":
+    case "hide": {
+      const key = { pin: "pinned", lock: "locked", hide: "hidden" }[intent];
+      const result = await apiFetch(cf, request, `${postPath}/${intent}`, { method: "POST", body: { [key]: flag } });
+      if (!result.ok) return fail(result, { intent });
+      return redirect(`${here}?done=${intent}${flag ? "" : "-undo"}`);
+    }
+    case "edit-comment": {
+      const commentId = field(form, "commentId");
+      const values = { body: String(form.get("body") ?? ""), commentId };
+      const result = await apiFetch(cf, request, commentPath(commentId), { method: "PATCH", body: { body: values.body } });
+      if (!result.ok) return fail(result, { ...values, intent });
+      return redirect(`${here}#comment-${commentId}`);
+    }
+    case "delete-comment": {
+      const commentId = field(form, "commentId");
+      const result = await apiFetch(cf, request, commentPath(commentId), { method: "DELETE" });
+      if (!result.ok) return fail(result, { intent, commentId });
+      return redirect(`${here}?done=comment-deleted#comments`);
+    }
+    case "react": {
+      const result = await toggleReaction(cf, request, form);
+      if (!result.ok) return fail(result, { intent });
+      return { ok: true as const };
+    }
+    default:
+      return null;
+  }
+}
+
+/** A small "are you sure?" that works without JavaScript: a disclosure holding the real button. */
+function ConfirmDelete({ label, question, intent, children }: { label: string; question: string; intent: string; children?: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <details className="group relative">
+      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700 hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>{label}</summary>
+      <div className="absolute right-0 z-20 mt-2 w-64 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">
+        <p className="text-sm text-slate-800">{question}</p>
+        <Form method="post" className="mt-3 flex justify-end">
+          {children}
+          <SubmitButton intent={intent} variant="danger" size="sm">
+            {t("post.confirmDelete")}
+          </SubmitButton>
+        </Form>
+      </div>
+    </details>
+  );
+}
+
+type CommentNode = Comment & { replies: Comment[] };
+
+function thread(comments: Comment[]): CommentNode[] {
+  const roots = new Map<string, CommentNode>();
+  const orphans: Comment[] = [];
+  for (const c of comments) if (!c.rootId && !c.parentId) roots.set(c.id, { ...c, replies: [] });
+  for (const c of comments) {
+    if (roots.has(c.id)) continue;
+    const root = roots.get(c.rootId ?? c.parentId ?? "");
+    if (root) root.replies.push(c);
+    else orphans.push(c);
+  }
+  // replies whose thread starts on another page still show, as their own entries
+  return [...roots.values(), ...orphans.map((c) => ({ ...c, replies: [] }))];
+}
+
+type Failure = { ok: false; errors: { fields: Record<string, string>; form: string | null; code: string | null }; values?: Record<string, string> };
+
+function CommentForm({ parentId, label, failure, autoFocus, submitLabel, compact }: { parentId?: string; label: string; failure: Failure | null; autoFocus?: boolean; submitLabel: string; compact?: boolean }) {
+  const mine = failure?.values?.intent === "comment" && (failure.values.parentId ?? "") === (parentId ?? "");
+  return (
+    <Form method="post" className="space-y-3" preventScrollReset>
+      {parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
+      {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
+      <MarkdownEditor label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} />
+      <div className="flex justify-end">
+        <SubmitButton intent="comment" size="sm">
+          {submitLabel}
+        </SubmitButton>
+      </div>
+    </Form>
+  );
+}
+
+function CommentItem({
+  comment,
+  locale,
+  meId,
+  isModerator,
+  canReply,
+  editing,
+  failure,
+}: {
+  comment: Comment;
+  locale: string;
+  meId: string | null;
+  isModerator: boolean;
+  canReply: boolean;
+  editing: boolean;
+  failure: Failure | null;
+}) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const reply = useRef<HTMLDetailsElement>(null);
+  const isAuthor = meId !== null && comment.author.id === meId;
+  const flattened = comment.replyTo && comment.replyTo.id !== comment.rootId ? comment.replyTo : null;
+  const replyFailed = failure?.values?.intent === "comment" && failure.values.parentId === comment.id;
+  useEffect(() => {
+    // a new location means the reply was posted (or abandoned): fold the form away
+    if (reply.current && !replyFailed) reply.current.open = false;
+  }, [location.key, replyFailed]);
+  const editFailed = failure?.values?.intent === "edit-comment" && failure.values.commentId === comment.id;
+  return (
+    <article id={`comment-${comment.id}`} className="scroll-mt-24 rounded-xl p-3 target:bg-brand-50/60 target:ring-2 target:ring-brand-600/40 sm:p-4" aria-labelledby={`comment-${comment.id}-author`}>
+      <div className="flex gap-3">
+        <Avatar name={comment.author.name} src={comment.author.avatarUrl} size="sm" />
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5 text-sm">
+            <span id={`comment-${comment.id}-author`} className="font-semibold text-slate-900">
+              {comment.author.name}
+            </span>
+            <a href={`#comment-${comment.id}`} className={cx("rounded text-slate-600 hover:underline", focusRing)}>
+              <TimeStamp value={comment.createdAt} locale={locale} />
+            </a>
+            {comment.edited ? <span className="text-slate-600">{t("post.edited")}</span> : null}
+            {comment.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
+            {comment.hidden ? <Badge tone="danger">{t("post.hiddenBadge")}</Badge> : null}
+          </div>
+          {flattened ? (
+            <p className="mt-0.5 text-xs text-slate-600">
+              <a href={`#comment-${flattened.id}`} className={cx("rounded hover:underline", focusRing)}>
+                {t("comments.replyingTo", { name: flattened.author.name })}
+              </a>
+            </p>
+          ) : null}
+          {editing || editFailed ? (
+            <Form method="post" className="mt-2 space-y-3">
+              <input type="hidden" name="commentId" value={comment.id} />
+              {editFailed ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
+              <MarkdownEditor label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : comment.body} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
+              <div className="flex justify-end gap-2">
+                <ButtonLink to={`?#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
+                  {t("common.cancel")}
+                </ButtonLink>
+                <SubmitButton intent="edit-comment" size="sm">
+                  {t("common.save")}
+                </SubmitButton>
+              </div>
+            </Form>
+          ) : (
+            <RichText html={comment.html} size="sm" className="mt-1" />
+          )}
+          <div className="mt-2 flex flex-wrap items-center gap-1">
+            <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!meId} />
+            {canReply ? (
+              <details ref={reply} className="group" open={replyFailed || undefined}>
+                <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")} aria-label={t("comments.replyTo", { name: comment.author.name })}>
+                  {t("comments.reply")}
+                </summary>
+                <div className="mt-3 w-full">
+                  <CommentForm parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
+                </div>
+              </details>
+            ) : null}
+            {isAuthor && !editing ? (
+              <ButtonLink to={`?editComment=${comment.id}#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
+                {t("post.edit")}
+              </ButtonLink>
+            ) : null}
+            {isAuthor || isModerator ? (
+              <ConfirmDelete label={t("post.delete")} question={t("comments.deleteQuestion")} intent="delete-comment">
+                <input type="hidden" name="commentId" value={comment.id} />
+              </ConfirmDelete>
+            ) : null}
+          </div>
+        </div>
+      </div>
+    </article>
+  );
+}
+
+export default function PostPage({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { community, viewer, spaces } = loaderData;
+  const failure = actionData && "errors" in actionData ? (actionData as Failure) : null;
+  if (loaderData.locked) {
+    return (
+      <>
+        <title>{t("spaces.lockedTitleGeneric") + " · " + community.name}</title>
+        <CommunityHeader community={community} viewer={viewer} />
+        <Container size="md">
+          <UpgradePrompt slug={community.slug} tierName={loaderData.tierName} />
+        </Container>
+      </>
+    );
+  }
+  const { post, html, space, comments, locale, meId, editing, editComment, nextCursor, cursor } = loaderData;
+  const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
+  const isAuthor = meId !== null && post.author.id === meId;
+  const canComment = Boolean(viewer) && (!post.locked || isModerator);
+  const threads = thread(comments);
+  const done = params.get("done");
+  const editFailed = failure?.values?.intent === "edit-post";
+  const topFailure = failure && !["comment", "edit-post", "edit-comment"].includes(failure.values?.intent ?? "") ? failure : null;
+  return (
+    <>
+      <title>{post.title + " · " + community.name}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_16rem]">
+        <div className="min-w-0 space-y-6">
+          <Breadcrumbs
+            items={[
+              { to: `/c/${community.slug}`, label: community.name },
+              ...(space ? [{ to: `/c/${community.slug}/s/${space.id}`, label: space.name }] : []),
+              { label: post.title },
+            ]}
+          />
+          {topFailure ? <FormError errors={topFailure.errors} /> : null}
+          {params.get("created") ? <Alert tone="success">{t("post.createdNotice")}</Alert> : null}
+          {params.get("saved") ? <Alert tone="success">{t("common.saved")}</Alert> : null}
+          {done ? <Alert tone="success">{t(`post.done.${done}`, { defaultValue: t("common.saved") })}</Alert> : null}
+
+          <article className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm sm:p-8" aria-labelledby="post-title">
+            <header className="flex items-start gap-3">
+              <Avatar name={post.author.name} src={post.author.avatarUrl} />
+              <div className="min-w-0 flex-1">
+                <p className="font-semibold text-slate-900">{post.author.name}</p>
+                <p className="text-sm text-slate-600">
+                  <TimeStamp value={post.createdAt} locale={locale} />
+                  {post.edited ? (
+                    <span title={post.editedAt ?? undefined}>
+                      {" · "}
+                      {t("post.edited")}
+                    </span>
+                  ) : null}
+                </p>
+              </div>
+              {isAuthor || isModerator ? (
+                <details className="group relative">
+                  <summary className={cx(buttonClass("secondary", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")}>{t("post.actions")}</summary>
+                  <div className="absolute right-0 z-20 mt-2 w-56 space-y-0.5 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
+                    {isAuthor ? (
+                      <Link to="?edit=1" className={cx("block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100", focusRing)}>
+                        {t("post.edit")}
+                      </Link>
+                    ) : null}
+                    {isModerator ? (
+                      <>
+                        <ModAction intent="pin" on={!post.pinned} label={post.pinned ? t("post.unpin") : t("post.pin")} />
+                        <ModAction intent="lock" on={!post.locked} label={post.locked ? t("post.unlock") : t("post.lock")} />
+                        <ModAction intent="hide" on={!post.hidden} label={post.hidden ? t("post.unhide") : t("post.hide")} />
+                      </>
+                    ) : null}
+                    <div className="border-t border-slate-100 pt-1">
+                      <details>
+                        <summary className={cx("block cursor-pointer list-none rounded-md px-3 py-2 text-sm text-red-700 hover:bg-red-50 [&::-webkit-details-marker]:hidden", focusRing)}>{t("post.delete")}</summary>
+                        <Form method="post" className="space-y-2 px-3 pb-2 pt-1">
+                          <p className="text-sm text-slate-700">{t("post.deleteQuestion")}</p>
+                          <input type="hidden" name="spaceId" value={post.spaceId} />
+                          <SubmitButton intent="delete-post" variant="danger" size="sm">
+                            {t("post.confirmDelete")}
+                          </SubmitButton>
+                        </Form>
+                      </details>
+                    </div>
+                  </div>
+                </details>
+              ) : null}
+            </header>
+
+            <div className="mt-4 flex flex-wrap gap-2">
+              {post.pinned ? (
+                <Badge tone="brand" className="gap-1">
+                  <PinIcon className="size-3" />
+                  {t("post.pinned")}
+                </Badge>
+              ) : null}
+              {post.locked ? (
+                <Badge className="gap-1">
+                  <LockIcon className="size-3" />
+                  {t("post.locked")}
+                </Badge>
+              ) : null}
+              {post.hidden ? <Badge tone="danger">{t("post.hiddenBadge")}</Badge> : null}
+              {post.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
+            </div>
+
+            {editing && isAuthor || editFailed ? (
+              <Form method="post" className="mt-4 space-y-4" noValidate>
+                <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
+                <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
+                <MarkdownEditor label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : post.body} error={editFailed ? failure?.errors.fields.body : undefined} />
+                <div className="flex justify-end gap-2">
+                  <ButtonLink to="." variant="ghost">
+                    {t("common.cancel")}
+                  </ButtonLink>
+                  <SubmitButton intent="edit-post">{t("common.saveChanges")}</SubmitButton>
+                </div>
+              </Form>
+            ) : (
+              <>
+                <h1 id="post-title" className="mt-3 text-balance break-words text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">
+                  {post.title}
+                </h1>
+                <RichText html={html} className="mt-4" />
+              </>
+            )}
+            <div className="mt-6 border-t border-slate-100 pt-4">
+              <ReactionBar target="post" id={post.id} reactions={post.reactions} disabled={!viewer} />
+            </div>
+          </article>
+
+          <section id="comments" aria-labelledby="comments-heading" className="scroll-mt-24 space-y-4">
+            <h2 id="comments-heading" className="text-lg font-semibold text-slate-900">
+              {t("comments.heading", { count: post.commentCount })}
+            </h2>
+            {post.locked ? (
+              <Alert tone="warning" title={t("post.lockedNoticeTitle")}>
+                {isModerator ? t("post.lockedNoticeModerator") : t("post.lockedNotice")}
+              </Alert>
+            ) : null}
+            {canComment ? (
+              <div className="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+                <CommentForm label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
+              </div>
+            ) : null}
+            {threads.length === 0 ? (
+              <EmptyState title={t("comments.emptyTitle")} description={canComment ? t("comments.emptyBody") : undefined} />
+            ) : (
+              <ol className="space-y-3">
+                {threads.map((root) => (
+                  <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
+                    <CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} editing={editComment === root.id} failure={failure} />
+                    {root.replies.length > 0 ? (
+                      <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
+                        {root.replies.map((reply) => (
+                          <li key={reply.id}>
+                            <CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} editing={editComment === reply.id} failure={failure} />
+                          </li>
+                        ))}
+                      </ol>
+                    ) : null}
+                  </li>
+                ))}
+              </ol>
+            )}
+            {nextCursor || cursor ? (
+              <div className="flex flex-wrap justify-center gap-3">
+                {cursor ? (
+                  <ButtonLink to="." variant="ghost" size="sm">
+                    {t("comments.firstPage")}
+                  </ButtonLink>
+                ) : null}
+                {nextCursor ? (
+                  <ButtonLink to={`?${new URLSearchParams({ cursor: nextCursor })}#comments`} variant="secondary" size="sm">
+                    {t("comments.more")}
+                  </ButtonLink>
+                ) : null}
+              </div>
+            ) : null}
+          </section>
+        </div>
+        <aside className="space-y-4">
+          <SpaceNav slug={community.slug} spaces={spaces} currentId={post.spaceId} />
+        </aside>
+      </Container>
+    </>
+  );
+}
+
+function ModAction({ intent, on, label }: { intent: string; on: boolean; label: string }) {
+  return (
+    <Form method="post">
+      <input type="hidden" name="value" value={on ? "1" : "0"} />
+      <button type="submit" name="intent" value={intent} className={cx("block w-full rounded-md px-3 py-2 text-left text-sm text-slate-700 hover:bg-slate-100", focusRing)}>
+        {label}
+      </button>
+    </Form>
+  );
+}

@@ -1,0 +1,216 @@
+import { Fragment } from "react";
+import { useTranslation } from "react-i18next";
+import { Form, Link, redirect, useActionData, useSearchParams } from "react-router";
+import type { Route } from "./+types/community-space";
+import { CommunityHeader } from "../components/community-header";
+import { Breadcrumbs, HashIcon, LockIcon, MarkdownEditor, PostCard, UpgradePrompt } from "../components/discussions";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { SpaceNav } from "../components/space-nav";
+import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, cx, focusRing } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { apiFetch } from "../lib/api.server";
+import { loadCommunity } from "../lib/community.server";
+import { loadSpaces, loadTiers, tierLabel, toggleReaction } from "../lib/discussions.server";
+import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { roleRank, type Post, type PostPage } from "../lib/types";
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const answer = await loadCommunity(cf, request, params.slug);
+  const [spaces, tiers] = await Promise.all([loadSpaces(cf, request, params.slug), loadTiers(cf, request, params.slug)]);
+  const entry = spaces?.find((e) => e.space.id === params.spaceId);
+  if (!spaces || !entry) throw new Response(null, { status: 404 });
+  const base = {
+    ...answer,
+    locale: findLocale(request, cf.user),
+    spaces,
+    space: entry.space,
+    tierName: tierLabel(tiers, entry.space.minTier),
+  };
+  const empty = { posts: [] as Post[], pinned: [] as Post[], nextCursor: null as string | null, cursor: null as string | null };
+  if (entry.locked) return { ...base, ...empty, locked: true };
+  const cursor = new URL(request.url).searchParams.get("cursor");
+  const qs = new URLSearchParams({ limit: "20" });
+  if (cursor) qs.set("cursor", cursor);
+  const page = await apiFetch<PostPage>(cf, request, `/api/v1/spaces/${encodeURIComponent(params.spaceId)}/posts?${qs}`);
+  if (!page.ok) {
+    if (page.error.code === "tier_required") return { ...base, ...empty, locked: true };
+    throw new Response(null, { status: page.status === 400 ? 404 : page.status });
+  }
+  return { ...base, locked: false, posts: page.data.items, pinned: cursor ? [] : page.data.pinned ?? [], nextCursor: page.data.nextCursor, cursor };
+}
+
+export async function action({ context, request, params }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  const space = `/api/v1/spaces/${encodeURIComponent(params.spaceId)}`;
+  if (intent === "post") {
+    const values = { title: field(form, "title"), body: String(form.get("body") ?? "") };
+    const result = await apiFetch<{ post: Post }>(cf, request, `${space}/posts`, { method: "POST", body: values });
+    if (!result.ok) return fail(result, values);
+    return redirect(`/c/${params.slug}/posts/${result.data.post.id}?created=1`);
+  }
+  if (intent === "follow" || intent === "unfollow") {
+    const result = await apiFetch(cf, request, `${space}/follow`, { method: intent === "follow" ? "POST" : "DELETE" });
+    if (!result.ok) return fail(result);
+    return { ok: true as const, intent };
+  }
+  if (intent === "react") {
+    const result = await toggleReaction(cf, request, form);
+    if (!result.ok) return fail(result);
+    return { ok: true as const, intent };
+  }
+  return null;
+}
+
+export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { community, viewer, space, spaces, locale, locked, posts, pinned, nextCursor, cursor, tierName } = loaderData;
+  const failure = actionData && "errors" in actionData ? actionData : null;
+  const errors = failure?.errors;
+  const values = failure?.values;
+  const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
+  const firstOld = posts.findIndex((p) => !p.isNew);
+  const hasNew = posts.some((p) => p.isNew);
+  const tierText = tierName ?? t(`tiers.${space.minTier}`);
+  const composerOpen = Boolean(errors) || (posts.length === 0 && pinned.length === 0);
+  return (
+    <>
+      <title>{space.name + " · " + community.name}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_16rem]">
+        <div className="min-w-0 space-y-6">
+          {params.get("deleted") ? <Alert tone="success">{t("post.deletedNotice")}</Alert> : null}
+          <div>
+            <Breadcrumbs items={[{ to: `/c/${community.slug}`, label: community.name }, { label: space.name }]} />
+            <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
+              <div className="min-w-0">
+                <h1 className="flex items-center gap-2 text-2xl font-bold tracking-tight text-slate-900">
+                  {locked ? <LockIcon className="size-6 shrink-0 text-amber-800" /> : <HashIcon className="size-6 shrink-0 text-slate-500" />}
+                  <span className="min-w-0 break-words">{space.name}</span>
+                </h1>
+                {space.description ? <p className="mt-1.5 max-w-2xl text-sm leading-6 text-slate-600">{space.description}</p> : null}
+                <div className="mt-2 flex flex-wrap gap-2">
+                  {space.minTier !== "free" ? <Badge tone="warning">{t("spaces.tierBadge", { tier: tierText })}</Badge> : null}
+                  {space.private ? <Badge>{t("spaces.private")}</Badge> : null}
+                </div>
+              </div>
+              {!locked && viewer ? (
+                <Form method="post" preventScrollReset>
+                  <SubmitButton intent={space.following ? "unfollow" : "follow"} variant={space.following ? "secondary" : "primary"} size="sm" aria-pressed={Boolean(space.following)}>
+                    {space.following ? t("spaces.following") : t("spaces.follow")}
+                  </SubmitButton>
+                </Form>
+              ) : null}
+            </div>
+          </div>
+
+          {locked ? (
+            <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} />
+          ) : (
+            <>
+              <FormError errors={errors && !errors.fields.title && !errors.fields.body ? errors : undefined} />
+              {viewer && !cursor ? (
+                <details id="composer" className="group rounded-2xl border border-slate-200 bg-white shadow-sm open:p-5 sm:open:p-6" open={composerOpen}>
+                  <summary
+                    className={cx(
+                      "flex cursor-pointer list-none items-center gap-3 rounded-2xl p-4 text-sm text-slate-600 hover:bg-slate-50 group-open:mb-4 group-open:p-0 group-open:hover:bg-transparent [&::-webkit-details-marker]:hidden",
+                      focusRing,
+                    )}
+                  >
+                    <span className="flex-1 rounded-lg border border-slate-300 bg-white px-3 py-2 group-open:hidden">{t("composer.placeholder")}</span>
+                    <span className="hidden text-base font-semibold text-slate-900 group-open:inline">{t("composer.title")}</span>
+                    <span className={cx("rounded-lg bg-brand-600 px-3 py-2 font-semibold text-white group-open:hidden")}>{t("composer.start")}</span>
+                  </summary>
+                  <Form method="post" className="space-y-4" noValidate>
+                    <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={values?.title ?? ""} error={errors?.fields.title} autoComplete="off" />
+                    <MarkdownEditor label={t("composer.body")} name="body" defaultValue={values?.body ?? ""} error={errors?.fields.body} rows={8} placeholder={t("composer.bodyPlaceholder")} />
+                    <div className="flex justify-end">
+                      <SubmitButton intent="post" pendingLabel={t("composer.publishing")}>
+                        {t("composer.publish")}
+                      </SubmitButton>
+                    </div>
+                  </Form>
+                </details>
+              ) : null}
+
+              {pinned.length > 0 ? (
+                <section aria-labelledby="pinned-heading" className="space-y-3">
+                  <h2 id="pinned-heading" className="text-sm font-semibold uppercase tracking-wide text-slate-600">
+                    {t("spaces.pinned")}
+                  </h2>
+                  <ul className="space-y-3">
+                    {pinned.map((post) => (
+                      <li key={post.id}>
+                        <PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} />
+                      </li>
+                    ))}
+                  </ul>
+                </section>
+              ) : null}
+
+              <section aria-labelledby="feed-heading" className="space-y-3">
+                <h2 id="feed-heading" className={pinned.length > 0 ? "text-sm font-semibold uppercase tracking-wide text-slate-600" : "sr-only"}>
+                  {t("spaces.latest")}
+                </h2>
+                {posts.length === 0 && pinned.length === 0 ? (
+                  <EmptyState
+                    title={t("spaces.emptyTitle")}
+                    description={viewer ? t("spaces.emptyBody") : t("spaces.emptyBodyGuest")}
+                    icon={<HashIcon className="size-6" />}
+                  />
+                ) : posts.length === 0 ? (
+                  <p className="rounded-2xl border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-sm text-slate-600">{t("spaces.noMore")}</p>
+                ) : (
+                  <ul className="space-y-3">
+                    {posts.map((post, i) => (
+                      <Fragment key={post.id}>
+                        {hasNew && i === firstOld && i > 0 ? (
+                          <li role="separator" aria-label={t("spaces.newSince")} className="flex items-center gap-3 py-1 text-xs font-semibold uppercase tracking-wide text-brand-700">
+                            <span className="h-px flex-1 bg-brand-100" />
+                            <span>{t("spaces.newSince")}</span>
+                            <span className="h-px flex-1 bg-brand-100" />
+                          </li>
+                        ) : null}
+                        <li>
+                          <PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} />
+                        </li>
+                      </Fragment>
+                    ))}
+                  </ul>
+                )}
+                {nextCursor || cursor ? (
+                  <div className="flex flex-wrap items-center justify-center gap-3 pt-2">
+                    {cursor ? (
+                      <ButtonLink to={`/c/${community.slug}/s/${space.id}`} variant="ghost" size="sm">
+                        {t("spaces.backToNewest")}
+                      </ButtonLink>
+                    ) : null}
+                    {nextCursor ? (
+                      <ButtonLink to={`?${new URLSearchParams({ cursor: nextCursor })}`} variant="secondary">
+                        {t("spaces.loadMore")}
+                      </ButtonLink>
+                    ) : null}
+                  </div>
+                ) : null}
+              </section>
+            </>
+          )}
+        </div>
+        <aside className="space-y-4">
+          <SpaceNav slug={community.slug} spaces={spaces} currentId={space.id} />
+          <p className="px-1 text-sm text-slate-600">
+            <Link to={`/c/${community.slug}/search`} className={cx("rounded font-medium text-brand-700 hover:underline", focusRing)}>
+              {t("search.linkLabel")}
+            </Link>
+          </p>
+        </aside>
+      </Container>
+    </>
+  );
+}

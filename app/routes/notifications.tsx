@@ -1,0 +1,147 @@
+import { useTranslation } from "react-i18next";
+import { Form, NavLink, redirect, useActionData } from "react-router";
+import type { Route } from "./+types/notifications";
+import { BellIcon, TimeStamp } from "../components/discussions";
+import { FormError, SubmitButton } from "../components/form-bits";
+import { Avatar, ButtonLink, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { apiFetch } from "../lib/api.server";
+import { fail, field, requireSignedIn, safeNext } from "../lib/forms.server";
+import type { NotificationPage } from "../lib/types";
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const url = new URL(request.url);
+  const unreadOnly = url.searchParams.get("unread") === "1";
+  const cursor = url.searchParams.get("cursor");
+  const qs = new URLSearchParams({ limit: "30" });
+  if (unreadOnly) qs.set("unread", "true");
+  if (cursor) qs.set("cursor", cursor);
+  const result = await apiFetch<NotificationPage>(cf, request, `/api/v1/me/notifications?${qs}`);
+  if (!result.ok) throw new Response(null, { status: result.status });
+  return {
+    locale: findLocale(request, cf.user),
+    items: result.data.items,
+    nextCursor: result.data.nextCursor,
+    unreadCount: result.data.unreadCount ?? result.data.items.filter((n) => !n.readAt).length,
+    unreadOnly,
+    cursor,
+  };
+}
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  requireSignedIn(cf, request);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  const id = field(form, "id");
+  const back = safeNext(field(form, "back"), "/notifications");
+  if (intent === "open") {
+    // opening marks it read; a failure to mark must not keep the reader from the content
+    await apiFetch(cf, request, "/api/v1/me/notifications/read", { method: "POST", body: { ids: [id] } });
+    return redirect(safeNext(field(form, "url"), "/notifications"));
+  }
+  if (intent === "read" || intent === "read-all") {
+    const result = await apiFetch(cf, request, "/api/v1/me/notifications/read", { method: "POST", body: intent === "read" ? { ids: [id] } : {} });
+    if (!result.ok) return fail(result);
+    return redirect(back);
+  }
+  return null;
+}
+
+export default function Notifications({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const { items, nextCursor, unreadCount, unreadOnly, cursor, locale } = loaderData;
+  const back = `/notifications${unreadOnly ? "?unread=1" : ""}`;
+  const filter = (active: boolean) =>
+    cx("rounded-md px-3 py-1.5 text-sm font-semibold", focusRing, active ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900");
+  return (
+    <Container size="md">
+      <title>{t("notifications.title") + " · " + t("app.name")}</title>
+      <PageHeader
+        title={t("notifications.title")}
+        description={<span aria-live="polite">{unreadCount > 0 ? t("notifications.unreadSummary", { count: unreadCount }) : t("notifications.allCaughtUp")}</span>}
+        actions={
+          unreadCount > 0 ? (
+            <Form method="post">
+              <input type="hidden" name="back" value={back} />
+              <SubmitButton intent="read-all" variant="secondary" size="sm">
+                {t("notifications.markAllRead")}
+              </SubmitButton>
+            </Form>
+          ) : null
+        }
+      />
+      <FormError errors={actionData?.errors} />
+      <nav aria-label={t("notifications.filter")} className="mb-4 inline-flex rounded-lg bg-slate-100 p-1">
+        <NavLink to="/notifications" end className={() => filter(!unreadOnly)} aria-current={!unreadOnly ? "page" : undefined}>
+          {t("notifications.all")}
+        </NavLink>
+        <NavLink to="/notifications?unread=1" className={() => filter(unreadOnly)} aria-current={unreadOnly ? "page" : undefined}>
+          {t("notifications.unread")}
+        </NavLink>
+      </nav>
+      {items.length === 0 ? (
+        <EmptyState icon={<BellIcon className="size-6" />} title={unreadOnly ? t("notifications.emptyUnreadTitle") : t("notifications.emptyTitle")} description={t("notifications.emptyBody")} />
+      ) : (
+        <ul className="divide-y divide-slate-100 overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
+          {items.map((n) => {
+            const unread = !n.readAt;
+            return (
+              <li key={n.id} className={cx("flex items-start gap-2 p-2 sm:p-3", unread && "bg-brand-50/50")} data-notification-kind={n.kind}>
+                <Form method="post" className="min-w-0 flex-1">
+                  <input type="hidden" name="id" value={n.id} />
+                  <input type="hidden" name="url" value={n.url} />
+                  <button type="submit" name="intent" value="open" className={cx("flex w-full items-start gap-3 rounded-xl p-2 text-left hover:bg-slate-50", focusRing)}>
+                    <Avatar name={n.actor?.name ?? "?"} src={n.actor?.avatarUrl} size="sm" />
+                    <span className="min-w-0 flex-1">
+                      <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>{n.text}</span>
+                      <span className="mt-0.5 block text-xs text-slate-600">
+                        {n.community ? `${n.community.name} · ` : ""}
+                        <TimeStamp value={n.createdAt} locale={locale} />
+                        {unread ? <span className="sr-only">{` · ${t("notifications.unreadLabel")}`}</span> : null}
+                      </span>
+                    </span>
+                    {unread ? <span aria-hidden="true" className="mt-2 size-2.5 shrink-0 rounded-full bg-brand-600" /> : null}
+                  </button>
+                </Form>
+                {unread ? (
+                  <Form method="post" className="shrink-0 pt-1.5">
+                    <input type="hidden" name="id" value={n.id} />
+                    <input type="hidden" name="back" value={back} />
+                    <button
+                      type="submit"
+                      name="intent"
+                      value="read"
+                      className={cx("rounded-md px-2 py-1.5 text-xs font-semibold text-brand-700 hover:bg-brand-50", focusRing)}
+                      aria-label={t("notifications.markReadLabel", { text: n.text })}
+                    >
+                      {t("notifications.markRead")}
+                    </button>
+                  </Form>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {nextCursor || cursor ? (
+        <div className="mt-6 flex flex-wrap justify-center gap-3">
+          {cursor ? (
+            <ButtonLink to={back} variant="ghost" size="sm">
+              {t("common.firstPage")}
+            </ButtonLink>
+          ) : null}
+          {nextCursor ? (
+            <ButtonLink to={`?${new URLSearchParams({ ...(unreadOnly ? { unread: "1" } : {}), cursor: nextCursor })}`} variant="secondary" size="sm">
+              {t("common.nextPage")}
+            </ButtonLink>
+          ) : null}
+        </div>
+      ) : null}
+    </Container>
+  );
+}
