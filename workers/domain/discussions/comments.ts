@@ -15,9 +15,8 @@ import { authorColumns, toCommentView, type CommentRow, type CommentView } from 
 const c = schema.comments;
 const parent = alias(schema.comments, "parent");
 const parentAuthor = alias(schema.users, "parent_author");
-const replies = alias(schema.comments, "replies");
-
-const hasReplies = sql<number>`exists (select 1 from ${replies} where ${replies.parentId} = ${c.id} and ${replies.deletedAt} is null)`;
+// the outer row stays "comments"; the subquery's rows are "replies"
+const hasReplies = sql<number>`exists (select 1 from ${c} as replies where replies.parent_id = ${c.id} and replies.deleted_at is null)`;
 
 /** Comments the caller may read in full; the others appear only as placeholders when answered. */
 function readable(access: PostAccess<"read">): SQL | undefined {
@@ -72,8 +71,6 @@ async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: 
   return view;
 }
 
-const postIsOpen = (postId: string) =>
-  sql`exists (select 1 from ${schema.posts} where ${schema.posts.id} = ${postId} and ${schema.posts.lockedAt} is null and ${schema.posts.deletedAt} is null)`;
 const liveCommentCount = (postId: string) =>
   sql<number>`(select count(*) from ${c} where ${c.postId} = ${postId} and ${c.deletedAt} is null)`;
 
@@ -94,16 +91,39 @@ export async function createComment(
     rootId = found.rootId ?? found.id;
   }
   const id = newId("cmt");
-  // One batch: the insert happens only while the post is open (a lock landing meanwhile wins),
-  // and the count is recomputed from the rows, so it never drifts.
+  const posts = schema.posts;
+  // One batch: the row is inserted only while the post is open (INSERT … SELECT from the post, so
+  // a lock landing meanwhile wins), and the count is recomputed from the rows, so it never drifts.
+  // The selection lists every column in table order, as INSERT … SELECT requires.
+  const row = {
+    seq: sql<number>`null`.as("seq"),
+    id: sql<string>`${id}`.as("id"),
+    communityId: posts.communityId,
+    postId: posts.id,
+    authorId: sql<string>`${access.userId}`.as("authorId"),
+    parentId: sql<string | null>`${input.parentId ?? null}`.as("parentId"),
+    rootId: sql<string | null>`${rootId}`.as("rootId"),
+    body: sql<string>`${input.body}`.as("body"),
+    moderationStatus: sql<string>`'visible'`.as("moderationStatus"),
+    hiddenAt: sql<null>`null`.as("hiddenAt"),
+    hiddenBy: sql<null>`null`.as("hiddenBy"),
+    editedAt: sql<null>`null`.as("editedAt"),
+    deletedAt: sql<null>`null`.as("deletedAt"),
+    createdAt: sql<number>`${Date.now()}`.as("createdAt"),
+  };
   await db.batch([
-    db.run(sql`insert into ${c} (id, community_id, post_id, author_id, parent_id, root_id, body)
-      select ${id}, ${access.community.id}, ${post.id}, ${access.userId}, ${input.parentId ?? null}, ${rootId}, ${input.body}
-      where ${postIsOpen(post.id)}`),
     db
-      .update(schema.posts)
+      .insert(c)
+      .select(
+        db
+          .select(row)
+          .from(posts)
+          .where(and(eq(posts.id, post.id), isNull(posts.lockedAt), isNull(posts.deletedAt))),
+      ),
+    db
+      .update(posts)
       .set({ commentCount: liveCommentCount(post.id) })
-      .where(eq(schema.posts.id, post.id)),
+      .where(eq(posts.id, post.id)),
   ]);
   const [comment] = await db.select().from(c).where(eq(c.id, id)).limit(1);
   if (!comment) throw conflict("This post is locked or gone: it takes no new comments.");

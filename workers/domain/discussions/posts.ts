@@ -65,7 +65,9 @@ export async function listPosts(env: Env, access: SpaceAccess, limit: number, cu
   const spaceId = access.space.id;
   const userId = access.membership ? access.userId : null;
   const visible = and(eq(p.spaceId, spaceId), visibleTo(access));
-  const [visits, maxSeq, pageRows, pinnedRows] = await db.batch([
+  // not one db.batch: D1 batches return rows keyed by column name, so the joined author's `id`
+  // would overwrite the post's
+  const [visits, maxSeq, pageRows, pinnedRows] = await Promise.all([
     db
       .select({ lastSeenSeq: v.lastSeenSeq })
       .from(v)

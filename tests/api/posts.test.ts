@@ -1,0 +1,297 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { schema } from "../../workers/db/client";
+import { addMember, auditActions, db, expectError, makeCommunity } from "../community-fixtures";
+import { feed, makeSpace, writePost } from "../discussion-fixtures";
+import { call, createUser, PASSWORD } from "../helpers";
+
+type FeedPost = { id: string; seq: number; isNew: boolean; pinned: boolean; hidden: boolean };
+const feedIds = (res: { body: { items: FeedPost[] } }) => res.body.items.map((p) => p.id);
+
+describe("writing a post", () => {
+  it("answers 201 with the full post shape, trimmed title, excerpt and author", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const m = await addMember(c);
+    const res = await call(`/api/v1/spaces/${space.id}/posts`, {
+      as: m,
+      body: { title: "  Hello there  ", body: "# Welcome\n\nThis is **bold** and [a link](https://example.com)." },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.post).toEqual({
+      id: expect.any(String),
+      seq: expect.any(Number),
+      spaceId: space.id,
+      communityId: c.id,
+      author: { id: m.id, name: m.name, avatarUrl: null },
+      title: "Hello there",
+      body: "# Welcome\n\nThis is **bold** and [a link](https://example.com).",
+      excerpt: "Welcome This is bold and a link.",
+      moderationStatus: "visible",
+      pinned: false,
+      locked: false,
+      hidden: false,
+      edited: false,
+      editedAt: null,
+      commentCount: 0,
+      reactions: [],
+      createdAt: expect.any(String),
+    });
+  });
+
+  it("refuses an empty or blank title with 400", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    expectError(await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "", body: "x" } }), 400, "validation_failed");
+    expectError(await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "   ", body: "x" } }), 400, "validation_failed");
+    expectError(await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "x".repeat(201), body: "x" } }), 400, "validation_failed");
+  });
+
+  it("accepts a body of exactly 40,000 characters and refuses a longer one with 413 too_large", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const ok = await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "Long", body: "a".repeat(40_000) } });
+    expect(ok.status).toBe(201);
+    const tooBig = await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "Long", body: "a".repeat(40_001) } });
+    expectError(tooBig, 413, "too_large");
+    const edit = await call(`/api/v1/posts/${ok.body.post.id}`, { as: c.owner, method: "PATCH", body: { body: "b".repeat(40_001) } });
+    expectError(edit, 413, "too_large");
+  });
+
+  it("refuses a post in a space above the writer's tier with 403 tier_required", async () => {
+    const c = await makeCommunity();
+    const vip = await makeSpace(c, { minTier: "vip" });
+    const m = await addMember(c, { paidTier: "member" });
+    const res = await call(`/api/v1/spaces/${vip.id}/posts`, { as: m, body: { title: "t", body: "b" } });
+    expectError(res, 403, "tier_required");
+    expect(res.body.error.requiredTier).toBe("vip");
+  });
+});
+
+describe("reading posts", () => {
+  it("answers a post with its sanitised HTML rendering", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner, { body: "**hi** <script>alert(1)</script> [x](javascript:alert(1)) ![](/api/v1/uploads/u/usr_a/abc.png)" });
+    const res = await call(`/api/v1/posts/${post.id}`, { as: c.owner });
+    expect(res.status).toBe(200);
+    expect(res.body.post.id).toBe(post.id);
+    expect(res.body.html).toContain("<strong>hi</strong>");
+    expect(res.body.html).toContain('src="/api/v1/uploads/u/usr_a/abc.png"');
+    expect(res.body.html).not.toContain("<script");
+    expect(res.body.html).not.toContain("javascript:");
+  });
+
+  it("answers 403 tier_required for a post, its comments and the feed of a locked space; 404 for a private space", async () => {
+    const c = await makeCommunity();
+    const vip = await makeSpace(c, { minTier: "vip" });
+    const post = await writePost(vip, c.owner);
+    const free = await addMember(c);
+    for (const res of [
+      await call(`/api/v1/posts/${post.id}`, { as: free }),
+      await call(`/api/v1/posts/${post.id}/comments`, { as: free }),
+      await feed(vip.id, free),
+    ]) {
+      expectError(res, 403, "tier_required");
+      expect(res.body.error.requiredTier).toBe("vip");
+    }
+    const secret = await makeSpace(c, { private: true });
+    const hidden = await writePost(secret, c.owner);
+    expectError(await call(`/api/v1/posts/${hidden.id}`, { as: free }), 404, "not_found");
+    expectError(await call(`/api/v1/posts/${hidden.id}/comments`, { as: free }), 404, "not_found");
+  });
+
+  it("answers 404 for a post in a private community to outsiders", async () => {
+    const c = await makeCommunity({ visibility: "private" });
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner);
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: await createUser() }), 404, "not_found");
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: null }), 404, "not_found");
+  });
+
+  it("shows the author of an erased account as Deleted member", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const leaver = await addMember(c);
+    const post = await writePost(space, leaver);
+    expect((await call("/api/v1/me", { as: leaver, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
+    const res = await call(`/api/v1/posts/${post.id}`, { as: c.owner });
+    expect(res.status).toBe(200);
+    expect(res.body.post.author).toEqual({ id: leaver.id, name: "Deleted member", avatarUrl: null });
+    expect(JSON.stringify((await feed(space.id, c.owner)).body)).not.toContain(leaver.name);
+  });
+});
+
+describe("the feed", () => {
+  it("pages newest first by seq with no duplicates and no gaps while posts are written between pages", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const writer = await addMember(c);
+    const reader = await addMember(c);
+    const initial: string[] = [];
+    for (let i = 0; i < 12; i++) initial.push((await writePost(space, writer, { title: `Post ${i}` })).id);
+
+    const seen: string[] = [];
+    const seqs: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { status: number; body: { items: FeedPost[]; nextCursor: string | null } } = await feed(
+        space.id,
+        reader,
+        `?limit=5${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(res.status).toBe(200);
+      for (const p of res.body.items) {
+        seen.push(p.id);
+        seqs.push(p.seq);
+      }
+      cursor = res.body.nextCursor;
+      pages++;
+      // others keep writing while the reader pages
+      await Promise.all([writePost(space, writer, { title: `Late ${pages}a` }), writePost(space, writer, { title: `Late ${pages}b` })]);
+    } while (cursor);
+
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seqs].sort((a, b) => b - a)).toEqual(seqs);
+    for (const id of initial) expect(seen.filter((s) => s === id)).toHaveLength(1);
+    expect(pages).toBe(3);
+  });
+
+  it("returns pinned posts apart from the paged items and never repeats them there", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const a = await writePost(space, c.owner, { title: "A" });
+    const b = await writePost(space, c.owner, { title: "B" });
+    const pin = await call(`/api/v1/posts/${a.id}/pin`, { as: mod, method: "POST" });
+    expect(pin.status).toBe(200);
+    expect(pin.body.post.pinned).toBe(true);
+    const res = await feed(space.id, mod);
+    expect(res.body.pinned.map((p: FeedPost) => p.id)).toEqual([a.id]);
+    expect(feedIds(res)).toEqual([b.id]);
+    const unpin = await call(`/api/v1/posts/${a.id}/pin`, { as: mod, method: "POST", body: { pinned: false } });
+    expect(unpin.body.post.pinned).toBe(false);
+    const after = await feed(space.id, mod);
+    expect(after.body.pinned).toEqual([]);
+    expect(feedIds(after)).toEqual([b.id, a.id]);
+    const actions = await auditActions(c.id);
+    expect(actions).toContain("post.pin");
+    expect(actions).toContain("post.unpin");
+  });
+
+  it("marks posts written since the previous visit as new, then records the visit", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const writer = await addMember(c);
+    const reader = await addMember(c);
+    const first = await writePost(space, writer);
+    const firstVisit = await feed(space.id, reader);
+    expect(firstVisit.body.lastSeenSeq).toBe(0);
+    expect(firstVisit.body.items.map((p: FeedPost) => p.isNew)).toEqual([true]);
+
+    const second = await writePost(space, writer);
+    const third = await writePost(space, writer);
+    const visit = await feed(space.id, reader, "?limit=1");
+    expect(visit.body.lastSeenSeq).toBe(first.seq);
+    expect(visit.body.items.map((p: FeedPost) => [p.id, p.isNew])).toEqual([[third.id, true]]);
+    // later pages keep the marker of the first page even though the visit is already recorded
+    const page2 = await feed(space.id, reader, `?limit=1&cursor=${visit.body.nextCursor}`);
+    expect(page2.body.items.map((p: FeedPost) => [p.id, p.isNew])).toEqual([[second.id, true]]);
+    const page3 = await feed(space.id, reader, `?limit=1&cursor=${page2.body.nextCursor}`);
+    expect(page3.body.items.map((p: FeedPost) => [p.id, p.isNew])).toEqual([[first.id, false]]);
+
+    const again = await feed(space.id, reader);
+    expect(again.body.lastSeenSeq).toBe(third.seq);
+    expect(again.body.items.every((p: FeedPost) => !p.isNew)).toBe(true);
+    const [visitRow] = await db().select().from(schema.spaceVisits).where(eq(schema.spaceVisits.userId, reader.id));
+    expect(visitRow.lastSeenSeq).toBe(third.seq);
+  });
+
+  it("answers 400 for a malformed cursor", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    expectError(await feed(space.id, c.owner, "?cursor=nonsense"), 400, "validation_failed");
+  });
+});
+
+describe("editing and deleting", () => {
+  it("lets the author edit (setting editedAt) and refuses anyone else with 403, moderators included", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const author = await addMember(c);
+    const other = await addMember(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const post = await writePost(space, author);
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: other, method: "PATCH", body: { title: "Mine now" } }), 403, "forbidden");
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: mod, method: "PATCH", body: { title: "Mine now" } }), 403, "forbidden");
+    const res = await call(`/api/v1/posts/${post.id}`, { as: author, method: "PATCH", body: { title: "Better title", body: "New body" } });
+    expect(res.status).toBe(200);
+    expect(res.body.post).toMatchObject({ title: "Better title", body: "New body", edited: true, editedAt: expect.any(String) });
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: author, method: "PATCH", body: { title: " " } }), 400, "validation_failed");
+  });
+
+  it("lets the author delete their post; it disappears from the feed and answers 404", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const author = await addMember(c);
+    const other = await addMember(c);
+    const post = await writePost(space, author);
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: other, method: "DELETE" }), 403, "forbidden");
+    expect((await call(`/api/v1/posts/${post.id}`, { as: author, method: "DELETE" })).status).toBe(204);
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: author }), 404, "not_found");
+    expect(feedIds(await feed(space.id, c.owner))).not.toContain(post.id);
+    expect(await auditActions(c.id)).not.toContain("post.delete");
+  });
+
+  it("lets a moderator delete someone's post, with an audit row", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const author = await addMember(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const post = await writePost(space, author);
+    expect((await call(`/api/v1/posts/${post.id}`, { as: mod, method: "DELETE" })).status).toBe(204);
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: mod }), 404, "not_found");
+    expect(await auditActions(c.id)).toContain("post.delete");
+  });
+});
+
+describe("moderator switches", () => {
+  it("hides a post from members while its author and moderators still see it, flagged", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const author = await addMember(c);
+    const member = await addMember(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const post = await writePost(space, author);
+    expectError(await call(`/api/v1/posts/${post.id}/hide`, { as: member, method: "POST" }), 403, "forbidden");
+    const hide = await call(`/api/v1/posts/${post.id}/hide`, { as: mod, method: "POST", body: { hidden: true } });
+    expect(hide.status).toBe(200);
+    expect(hide.body.post.hidden).toBe(true);
+
+    expectError(await call(`/api/v1/posts/${post.id}`, { as: member }), 404, "not_found");
+    expect(feedIds(await feed(space.id, member))).not.toContain(post.id);
+    expect((await call(`/api/v1/posts/${post.id}`, { as: author })).body.post.hidden).toBe(true);
+    const modFeed = await feed(space.id, mod);
+    expect(modFeed.body.items.find((p: FeedPost) => p.id === post.id)?.hidden).toBe(true);
+
+    expect((await call(`/api/v1/posts/${post.id}/hide`, { as: mod, method: "POST", body: { hidden: false } })).body.post.hidden).toBe(false);
+    expect((await call(`/api/v1/posts/${post.id}`, { as: member })).status).toBe(200);
+    const actions = await auditActions(c.id);
+    expect(actions).toContain("post.hide");
+    expect(actions).toContain("post.unhide");
+  });
+
+  it("locks and unlocks a post (moderator and up, audited); members cannot", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const member = await addMember(c);
+    const post = await writePost(space, member);
+    expectError(await call(`/api/v1/posts/${post.id}/lock`, { as: member, method: "POST" }), 403, "forbidden");
+    expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST" })).body.post.locked).toBe(true);
+    expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST", body: { locked: false } })).body.post.locked).toBe(false);
+    const actions = await auditActions(c.id);
+    expect(actions).toContain("post.lock");
+    expect(actions).toContain("post.unlock");
+  });
+});
