@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { addMember, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { follow, makeComment, makePost, makeSpace, setTier, updatePost } from "../content-fixtures";
-import { call, createUser, type TestUser } from "../helpers";
+import { makeSpace as apiSpace, writeComment, writePost } from "../discussion-fixtures";
+import { call, createUser, PASSWORD, type TestUser } from "../helpers";
 
 async function person(community: TestCommunity, name: string, opts: Parameters<typeof addMember>[1] = {}) {
   return addMember(community, { ...opts, user: await createUser({ name }) });
@@ -33,8 +34,8 @@ describe("mention notifications", () => {
     const community = await makeCommunity();
     const author = await person(community, "Mei Lin");
     const reader = await person(community, "Reader Rui");
-    const space = await makeSpace(community);
-    const post = await makePost(space, author, { title: "Pricing plans", body: "What do you think, @Reader Rui?" });
+    const space = await apiSpace(community);
+    const post = await writePost(space, author, { title: "Pricing plans", body: "What do you think, @Reader Rui?" });
 
     const box = await inbox(reader);
     expect(box.items).toHaveLength(1);
@@ -105,10 +106,10 @@ describe("reply notifications", () => {
     const poster = await person(community, "Poster Po");
     const commenter = await person(community, "Commenter Cy");
     const replier = await person(community, "Replier Ray");
-    const space = await makeSpace(community);
-    const post = await makePost(space, poster, { title: "Book of the month" });
-    const comment = await makeComment(post, commenter, "I vote for Dune");
-    const reply = await makeComment(post, replier, "Seconded", comment);
+    const space = await apiSpace(community);
+    const post = await writePost(space, poster, { title: "Book of the month" });
+    const comment = await writeComment(post.id, commenter, "I vote for Dune");
+    const reply = await writeComment(post.id, replier, "Seconded", comment.id);
 
     const posterBox = await inbox(poster);
     expect(posterBox.items.map((n) => n.text)).toEqual([
@@ -130,9 +131,9 @@ describe("reply notifications", () => {
     const community = await makeCommunity();
     const poster = await person(community, "Poster Po");
     const commenter = await person(community, "Commenter Cy");
-    const space = await makeSpace(community);
-    const post = await makePost(space, poster, { title: "Meetup" });
-    await makeComment(post, commenter, "@Poster Po what time?");
+    const space = await apiSpace(community);
+    const post = await writePost(space, poster, { title: "Meetup" });
+    await writeComment(post.id, commenter, "@Poster Po what time?");
     const box = await inbox(poster);
     expect(box.items.map((n) => [n.kind, n.text])).toEqual([["mention", "Commenter Cy mentioned you in a comment on “Meetup”"]]);
   });
@@ -144,12 +145,10 @@ describe("new posts in followed spaces", () => {
     const author = await person(community, "Author Ada");
     const fan = await person(community, "Fan Flo");
     const lapsed = await person(community, "Lapsed Lou");
-    const space = await makeSpace(community, { name: "Announcements" });
-    await follow(space, fan);
-    await follow(space, author);
-    await follow(space, lapsed);
-    await getDb(env).update(schema.memberships).set({ status: "left" }).where(eq(schema.memberships.userId, lapsed.id));
-    await makePost(space, author, { title: "We moved" });
+    const space = await apiSpace(community, { name: "Announcements" });
+    for (const user of [fan, author, lapsed]) expect((await call(`/api/v1/spaces/${space.id}/follow`, { as: user, body: {} })).status).toBe(200);
+    expect((await call(`/api/v1/communities/${community.slug}/leave`, { as: lapsed, body: {} })).status).toBe(204);
+    await writePost(space, author, { title: "We moved" });
     expect((await inbox(fan)).items.map((n) => n.text)).toEqual(["Author Ada posted “We moved” in Announcements"]);
     expect((await inbox(author)).items).toEqual([]);
     expect((await inbox(lapsed)).items).toEqual([]);
@@ -260,5 +259,37 @@ describe("notifications about content the reader can no longer read", () => {
     await getDb(env).update(schema.spaces).set({ archivedAt: new Date() }).where(eq(schema.spaces.id, archived.id));
     expect((await inbox(reader)).items.map((n) => n.text)).toEqual(["Author Ada mentioned you in “Stays”"]);
     expect(await unreadCount(reader)).toBe(1);
+  });
+});
+
+describe("notifications in the account's export and erasure", () => {
+  it("are in the caller's export", async () => {
+    const community = await makeCommunity();
+    const author = await person(community, "Author Ada");
+    const reader = await person(community, "Reader Rui");
+    const post = await makePost(await makeSpace(community), author, { title: "Exported", body: "@Reader Rui" });
+    const res = await call("/api/v1/me/export", { as: reader });
+    expect(res.status).toBe(200);
+    expect(res.body.notifications).toEqual([
+      expect.objectContaining({ kind: "mention", subjectType: "post", subjectId: post.id, actorId: author.id, readAt: null }),
+    ]);
+  });
+
+  it("go with an erased account; others' notifications it caused lose the actor, and mentions of and by it are deleted", async () => {
+    const community = await makeCommunity();
+    const leaving = await person(community, "Leaving Lena");
+    const staying = await person(community, "Staying Stan");
+    const space = await makeSpace(community);
+    await makePost(space, staying, { title: "For Lena", body: "@Leaving Lena" });
+    await makePost(space, leaving, { title: "From Lena", body: "@Staying Stan" });
+    expect((await inbox(leaving)).items).toHaveLength(1);
+
+    expect((await call("/api/v1/me", { method: "DELETE", as: leaving, body: { password: PASSWORD } })).status).toBe(204);
+    const db = getDb(env);
+    expect(await db.select().from(schema.notifications).where(eq(schema.notifications.userId, leaving.id))).toEqual([]);
+    expect(await db.select().from(schema.mentions).where(eq(schema.mentions.mentionedUserId, leaving.id))).toEqual([]);
+    expect(await db.select().from(schema.mentions).where(eq(schema.mentions.authorId, leaving.id))).toEqual([]);
+    const box = await inbox(staying);
+    expect(box.items.map((n) => [n.text, n.actor])).toEqual([["Someone mentioned you in “From Lena”", null]]);
   });
 });

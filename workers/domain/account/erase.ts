@@ -11,6 +11,7 @@ import { auditInsert } from "../audit";
 import { invalidCredentials } from "../auth/login";
 import { limitByEmail } from "../auth/rate-limit";
 import { loadUserRow, type UserRow } from "./user-view";
+import { eraseNotificationData } from "../notifications/account-data";
 
 export const DELETED_MEMBER_NAME = "Deleted member";
 
@@ -55,6 +56,7 @@ export const erasureSteps: ErasureStep[] = [
       .set({ data: null })
       .where(or(eq(schema.auditLog.actorId, user.id), eq(schema.auditLog.targetId, user.id))),
   ],
+  eraseNotificationData,
 ];
 
 type AfterErase = (ctx: ErasureContext) => Promise<void>;

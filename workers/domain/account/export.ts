@@ -7,6 +7,7 @@ import { getDb, schema } from "../../db/client";
 import { effectiveTier } from "../access";
 import { uploadUrl } from "../uploads/images";
 import { loadUserRow, toUserView, type UserRow } from "./user-view";
+import { notificationsExport } from "../notifications/account-data";
 
 export type ExportContext = { env: Env; user: UserRow };
 export type ExportSection = { name: string; build: (ctx: ExportContext) => Promise<unknown> };
@@ -116,6 +117,7 @@ export const exportSections: ExportSection[] = [
       }));
     },
   },
+  notificationsExport,
 ];
 
 export async function exportAccount(env: Env, userId: string) {

@@ -24,7 +24,7 @@ export function plainText(markdown: string): string {
   return markdown
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/<[^>]{1,200}>/g, " ")
+    .replace(/<\/?[A-Za-z][^<>]{0,200}>/g, " ")
     .replace(/(\*\*|__|~~|`+)/g, "")
     .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+/gm, "")
     .replace(/[ \t]+/g, " ")

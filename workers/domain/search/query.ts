@@ -97,7 +97,7 @@ async function candidates(env: Env, query: Plan, offset: number, size: number): 
     spaceId: r.space_id,
     postId: r.post_id,
     createdAt: r.created_at,
-    score: Math.round(r.score * 1000) / 1000,
+    score: Number(r.score.toPrecision(6)),
   }));
 }
 
@@ -107,12 +107,16 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const SNIPPET_CHARS = 160;
 
+/** Move a cut back by one when it would split an emoji (a UTF-16 surrogate pair) in two. */
+const notInsidePair = (text: string, at: number) => (/[\uDC00-\uDFFF]/.test(text[at] ?? "") ? at - 1 : at);
+
 /** About SNIPPET_CHARS of `text` around the first hit, HTML-escaped, every hit in <mark>. */
 export function snippet(text: string, terms: string[]): string {
-  const pattern = new RegExp(terms.map(escapeRegExp).join("|"), "giu");
-  const first = pattern.exec(text);
-  const start = first ? Math.max(0, first.index - 40) : 0;
-  const end = Math.min(text.length, start + SNIPPET_CHARS);
+  // longest first, so a hit of "付費模式" is not cut short by a shorter term "付費"
+  const pattern = new RegExp([...terms].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"), "giu");
+  const first = text.search(pattern);
+  const start = first > 40 ? notInsidePair(text, first - 40) : 0;
+  const end = notInsidePair(text, Math.min(text.length, start + SNIPPET_CHARS));
   const window = text.slice(start, end).replace(/\s+/g, " ");
   let out = start > 0 ? "…" : "";
   let at = 0;
