@@ -4,21 +4,12 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
+import type { SearchHit as Hit } from "../../workers/domain/search/query";
 import { rebuildSearchIndex } from "../../workers/domain/search/rebuild";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
 
-type Hit = {
-  type: "post" | "comment";
-  id: string;
-  postId: string;
-  spaceId: string;
-  title: string;
-  snippet: string;
-  score: number;
-  createdAt: string;
-  author: { id: string; name: string };
 };
 
 async function search(slug: string, q: string, as: TestUser | null, query = "") {
