@@ -10,8 +10,6 @@ import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
 
-};
-
 async function search(slug: string, q: string, as: TestUser | null, query = "") {
   const res = await call(`/api/v1/communities/${slug}/search?q=${encodeURIComponent(q)}${query}`, { as });
   expect(res.status).toBe(200);
