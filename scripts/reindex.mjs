@@ -1,0 +1,101 @@
+// Rebuild the local search index (D1 binding SEARCH) from the main database (DB), through
+// `wrangler d1 execute --local`: read posts and comments a page at a time, write SQL files of
+// search_docs rows, load them, and let FTS5 rebuild its index from them in one step.
+//
+//   npm run search:reindex [-- --persist-to <dir>] [-- --community <id>]
+//
+// Same rules as workers/domain/search/rebuild.ts (which does this inside a Worker): posts and
+// comments that are not deleted or hidden, in spaces that are not archived. The text goes through
+// the Worker's own plainText(), imported from its TypeScript source (Node 22 strips the types).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { plainText } = await import(join(root, "workers/domain/search/index.ts"));
+
+const { values: args } = parseArgs({
+  options: { "persist-to": { type: "string" }, community: { type: "string" }, config: { type: "string", default: "wrangler.toml" } },
+});
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+const PAGE = 5000;
+const ROWS_PER_FILE = 20000;
+
+function wrangler(database, what) {
+  const cmd = ["wrangler", "d1", "execute", database, "--local", "-c", args.config, "--json", ...what];
+  if (args["persist-to"]) cmd.push("--persist-to", args["persist-to"]);
+  const res = spawnSync("npx", cmd, { cwd: root, env, encoding: "utf8", maxBuffer: 1 << 30 });
+  if (res.status !== 0) throw new Error(`wrangler d1 execute ${database} failed:\n${res.stderr || res.stdout}`);
+  return JSON.parse(res.stdout);
+}
+
+const query = (sql) => wrangler("DB", ["--command", sql])[0].results;
+const quote = (value) => (value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
+if (args.community && !/^[A-Za-z0-9_-]+$/.test(args.community)) throw new Error("--community takes a community id");
+const inCommunity = (alias) => (args.community ? `AND ${alias}.community_id = '${args.community}'` : "");
+
+const visiblePosts = (after) => `
+  SELECT p.seq, p.id, p.community_id, p.space_id, p.created_at, p.title, p.body
+  FROM posts p JOIN spaces s ON s.id = p.space_id
+  WHERE p.seq > ${after} AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND s.archived_at IS NULL ${inCommunity("p")}
+  ORDER BY p.seq LIMIT ${PAGE}`;
+const visibleComments = (after) => `
+  SELECT c.seq, c.id, c.community_id, p.space_id, c.post_id, c.created_at, c.body
+  FROM comments c JOIN posts p ON p.id = c.post_id JOIN spaces s ON s.id = p.space_id
+  WHERE c.seq > ${after} AND c.deleted_at IS NULL AND c.hidden_at IS NULL
+    AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND s.archived_at IS NULL ${inCommunity("c")}
+  ORDER BY c.seq LIMIT ${PAGE}`;
+
+const work = mkdtempSync(join(tmpdir(), "enclave-reindex-"));
+const files = [];
+let rows = [];
+let total = 0;
+function flush() {
+  if (rows.length === 0) return;
+  const file = join(work, `docs-${files.length}.sql`);
+  const lines = [];
+  for (let i = 0; i < rows.length; i += 200) {
+    lines.push(
+      `INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body) VALUES\n${rows
+        .slice(i, i + 200)
+        .map((r) => `(${r.map(quote).join(", ")})`)
+        .join(",\n")};`,
+    );
+  }
+  writeFileSync(file, lines.join("\n"));
+  files.push(file);
+  rows = [];
+}
+function add(row) {
+  rows.push(row);
+  total++;
+  if (rows.length >= ROWS_PER_FILE) flush();
+}
+
+try {
+  for (let after = 0; ; ) {
+    const page = query(visiblePosts(after));
+    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, p.title, plainText(p.body)]);
+    if (page.length < PAGE) break;
+    after = page[page.length - 1].seq;
+  }
+  for (let after = 0; ; ) {
+    const page = query(visibleComments(after));
+    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", plainText(c.body)]);
+    if (page.length < PAGE) break;
+    after = page[page.length - 1].seq;
+  }
+  flush();
+
+  const clear = args.community ? `DELETE FROM search_docs WHERE community_id = '${args.community}';` : "DELETE FROM search_docs;";
+  wrangler("SEARCH", ["--command", clear]);
+  for (const file of files) wrangler("SEARCH", ["--file", file]);
+  // the FTS5 index is derived from search_docs in one pass
+  wrangler("SEARCH", ["--command", "INSERT INTO search_fts(search_fts) VALUES ('rebuild');"]);
+  console.log(`search index rebuilt: ${total} documents${args.community ? ` in community ${args.community}` : ""}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
