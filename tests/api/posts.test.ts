@@ -295,3 +295,46 @@ describe("moderator switches", () => {
     expect(actions).toContain("post.unlock");
   });
 });
+
+describe("data rights", () => {
+  it("exports the member's posts, comments, reactions, follows and private-space listings", async () => {
+    const c = await makeCommunity();
+    const m = await addMember(c);
+    const space = await makeSpace(c, { private: true, memberIds: [m.id], name: "Inner circle" });
+    const post = await writePost(space, m, { title: "My post", body: "my words" });
+    const comment = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "my comment" } });
+    await call(`/api/v1/posts/${post.id}/reactions/${encodeURIComponent("🔥")}`, { as: m, method: "PUT" });
+    await call(`/api/v1/spaces/${space.id}/follow`, { as: m, method: "POST" });
+    const res = await call("/api/v1/me/export", { as: m });
+    expect(res.status).toBe(200);
+    expect(res.body.posts).toEqual([
+      expect.objectContaining({ id: post.id, title: "My post", body: "my words", space: { id: space.id, name: "Inner circle", communityId: c.id } }),
+    ]);
+    expect(res.body.comments).toEqual([expect.objectContaining({ id: comment.body.comment.id, postId: post.id, body: "my comment" })]);
+    expect(res.body.reactions).toEqual([expect.objectContaining({ targetType: "post", targetId: post.id, emoji: "🔥" })]);
+    expect(res.body.spaceFollows).toEqual([expect.objectContaining({ space: expect.objectContaining({ id: space.id }) })]);
+    expect(res.body.spaceMemberships).toEqual([expect.objectContaining({ space: expect.objectContaining({ id: space.id }) })]);
+  });
+
+  it("erasure removes reactions, follows, visits and listings; posts and comments stay as Deleted member", async () => {
+    const c = await makeCommunity();
+    const m = await addMember(c);
+    const space = await makeSpace(c, { private: true, memberIds: [m.id] });
+    const post = await writePost(space, m);
+    await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "still here" } });
+    await call(`/api/v1/posts/${post.id}/reactions/${encodeURIComponent("👍")}`, { as: m, method: "PUT" });
+    await call(`/api/v1/spaces/${space.id}/follow`, { as: m, method: "POST" });
+    await feed(space.id, m);
+    expect((await call("/api/v1/me", { as: m, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
+
+    for (const table of [schema.reactions, schema.spaceFollows, schema.spaceVisits, schema.spaceMembers]) {
+      expect(await db().select().from(table).where(eq(table.userId, m.id))).toEqual([]);
+    }
+    const read = await call(`/api/v1/posts/${post.id}`, { as: c.owner });
+    expect(read.body.post.author).toEqual({ id: m.id, name: "Deleted member", avatarUrl: null });
+    expect(read.body.post.reactions).toEqual([]);
+    const comments = await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner });
+    expect(comments.body.items).toEqual([expect.objectContaining({ body: "still here", author: { id: m.id, name: "Deleted member", avatarUrl: null } })]);
+    expect(JSON.stringify([read.body, comments.body, (await feed(space.id, c.owner)).body])).not.toContain(m.name);
+  });
+});

@@ -10,6 +10,7 @@ import { conflict } from "../../lib/errors";
 import { auditInsert } from "../audit";
 import { invalidCredentials } from "../auth/login";
 import { limitByEmail } from "../auth/rate-limit";
+import { eraseDiscussionData } from "../discussions/data-rights";
 import { loadUserRow, type UserRow } from "./user-view";
 import { eraseNotificationData } from "../notifications/account-data";
 
@@ -57,6 +58,7 @@ export const erasureSteps: ErasureStep[] = [
       .where(or(eq(schema.auditLog.actorId, user.id), eq(schema.auditLog.targetId, user.id))),
   ],
   eraseNotificationData,
+  eraseDiscussionData,
 ];
 
 type AfterErase = (ctx: ErasureContext) => Promise<void>;

@@ -6,6 +6,7 @@ import { asc, desc, eq, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { effectiveTier } from "../access";
 import { uploadUrl } from "../uploads/images";
+import { discussionExportSections } from "../discussions/data-rights";
 import { loadUserRow, toUserView, type UserRow } from "./user-view";
 import { notificationsExport } from "../notifications/account-data";
 
@@ -118,6 +119,7 @@ export const exportSections: ExportSection[] = [
     },
   },
   notificationsExport,
+  ...discussionExportSections,
 ];
 
 export async function exportAccount(env: Env, userId: string) {
