@@ -66,11 +66,6 @@ export function SpaceList({
         <h2 id="spaces-heading" className="text-base font-semibold text-slate-900">
           {t("spaces.title")}
         </h2>
-        {isMember ? (
-          <Link to={`/c/${slug}/search`} className={cx("rounded text-sm font-medium text-brand-700 hover:underline", focusRing)}>
-            {t("search.linkLabel")}
-          </Link>
-        ) : null}
       </div>
       {failure && !createFailed ? <FormError errors={failure.errors} /> : null}
       {spaces.length === 0 ? (

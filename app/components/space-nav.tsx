@@ -1,9 +1,9 @@
 // The community's spaces as a side list (feed and post pages): where am I, what else is there,
 // which ones have something new.
 import { useTranslation } from "react-i18next";
-import { NavLink } from "react-router";
+import { Form, NavLink } from "react-router";
 import type { SpaceEntry } from "../lib/types";
-import { HashIcon, LockIcon } from "./discussions";
+import { HashIcon, LockIcon, SearchIcon } from "./discussions";
 import { cx, focusRing } from "./ui";
 
 export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: SpaceEntry[]; currentId?: string }) {
@@ -36,5 +36,24 @@ export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: Sp
         ))}
       </ul>
     </nav>
+  );
+}
+
+export function SearchBox({ slug }: { slug: string }) {
+  const { t } = useTranslation();
+  return (
+    <Form method="get" action={`/c/${slug}/search`} role="search" className="relative">
+      <label htmlFor="side-search" className="sr-only">
+        {t("search.label")}
+      </label>
+      <SearchIcon className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-slate-500" />
+      <input
+        id="side-search"
+        type="search"
+        name="q"
+        placeholder={t("search.placeholder")}
+        className="block h-10 w-full rounded-xl border border-slate-300 bg-white pl-9 pr-3 text-sm text-slate-900 shadow-sm placeholder:text-slate-500 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
+      />
+    </Form>
   );
 }

@@ -132,7 +132,10 @@ export type Comment = {
   html: string;
   moderationStatus: "visible" | "pending_review";
   hidden: boolean;
+  /** removed, kept as an empty placeholder because replies hang from it */
+  deleted?: boolean;
   edited: boolean;
+  editedAt?: string | null;
   reactions: Reaction[];
   createdAt: string;
 };

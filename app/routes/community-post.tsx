@@ -5,7 +5,7 @@ import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, LockIcon, MarkdownEditor, PinIcon, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { SpaceNav } from "../components/space-nav";
+import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
@@ -195,6 +195,13 @@ function CommentItem({
     if (reply.current && !replyFailed) reply.current.open = false;
   }, [location.key, replyFailed]);
   const editFailed = failure?.values?.intent === "edit-comment" && failure.values.commentId === comment.id;
+  if (comment.deleted) {
+    return (
+      <div id={`comment-${comment.id}`} className="scroll-mt-24 p-3 text-sm italic text-slate-600 sm:p-4">
+        {t("comments.deleted")}
+      </div>
+    );
+  }
   return (
     <article id={`comment-${comment.id}`} className="scroll-mt-24 rounded-xl p-3 target:bg-brand-50/60 target:ring-2 target:ring-brand-600/40 sm:p-4" aria-labelledby={`comment-${comment.id}-author`}>
       <div className="flex gap-3">
@@ -449,6 +456,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
         </div>
         <aside className="space-y-4">
           <SpaceNav slug={community.slug} spaces={spaces} currentId={post.spaceId} />
+          {viewer ? <SearchBox slug={community.slug} /> : null}
         </aside>
       </Container>
     </>

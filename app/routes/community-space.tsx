@@ -1,11 +1,11 @@
 import { Fragment } from "react";
 import { useTranslation } from "react-i18next";
-import { Form, Link, redirect, useActionData, useSearchParams } from "react-router";
+import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, HashIcon, LockIcon, MarkdownEditor, PostCard, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { SpaceNav } from "../components/space-nav";
+import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
@@ -204,11 +204,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
         </div>
         <aside className="space-y-4">
           <SpaceNav slug={community.slug} spaces={spaces} currentId={space.id} />
-          <p className="px-1 text-sm text-slate-600">
-            <Link to={`/c/${community.slug}/search`} className={cx("rounded font-medium text-brand-700 hover:underline", focusRing)}>
-              {t("search.linkLabel")}
-            </Link>
-          </p>
+          {viewer ? <SearchBox slug={community.slug} /> : null}
         </aside>
       </Container>
     </>

@@ -1,0 +1,193 @@
+// Discussions: the owner opens a space; member A posts Markdown with an uploaded image and an
+// @mention of member B; B finds the mention behind the bell, comments and reacts; A sees the reply
+// notification and the reaction. A member below the VIP tier sees the VIP space locked.
+// Accounts and the community are set up through the API; everything under test goes through the UI.
+import assert from "node:assert/strict";
+
+// 1×1 PNG, generated here rather than stored as a fixture
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+
+async function api(ctx, ORIGIN, method, path, data) {
+  const res = await ctx.request.fetch(`${ORIGIN}${path}`, { method, data, headers: { Origin: ORIGIN } });
+  const text = await res.text();
+  assert.ok(res.ok(), `${method} ${path} → ${res.status()} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Reload until `check` passes: notifications are written right after the content, not with it. */
+async function eventually(page, check, tries = 10) {
+  let last;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await check();
+    } catch (error) {
+      last = error;
+      await page.waitForTimeout(300);
+      await page.reload();
+    }
+  }
+  throw last;
+}
+
+export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot, expectOk, consoleErrors }) {
+  const stamp = Date.now().toString(36);
+  const slug = `oolong-${stamp}`;
+  const owner = { name: "Lin Ya-ting", email: `owner-${stamp}@example.com`, password: "owner pass 12345" };
+  const a = { name: "Mei Lin", email: `mei-d-${stamp}@example.com`, password: "mei pass 12345" };
+  const b = { name: "Kai Chen", email: `kai-d-${stamp}@example.com`, password: "kai pass 12345" };
+  const postTitle = "Cold-brewing high-mountain oolong";
+  let spaceUrl = "";
+  let postUrl = "";
+
+  const ctxOwner = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const ctxA = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const ctxB = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } });
+  const pageOwner = await ctxOwner.newPage();
+  const pageA = await ctxA.newPage();
+  const pageB = await ctxB.newPage();
+  for (const page of [pageOwner, pageA, pageB]) page.on("pageerror", (e) => consoleErrors.push(e.message));
+
+  await step("discussions: owner and two members are set up through the API", async () => {
+    await api(ctxOwner, ORIGIN, "POST", "/api/v1/auth/signup", owner);
+    await api(ctxOwner, ORIGIN, "POST", "/api/v1/communities", { slug, name: "Oolong Society", description: "Notes from the tea table.", visibility: "public" });
+    for (const [ctx, user] of [
+      [ctxA, a],
+      [ctxB, b],
+    ]) {
+      await api(ctx, ORIGIN, "POST", "/api/v1/auth/signup", user);
+      await api(ctx, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
+    }
+  });
+
+  await step("owner creates a discussion space and a VIP space from the community home", async () => {
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}`));
+    await pageOwner.getByText("No spaces yet").waitFor();
+    for (const [name, description, tier] of [
+      ["Brewing notes", "Recipes, ratios and what went wrong.", "free"],
+      ["VIP lounge", "Tastings and early access for VIP members.", "vip"],
+    ]) {
+      const form = pageOwner.locator("details", { has: pageOwner.locator("summary", { hasText: "New space" }) });
+      if (!(await form.evaluate((el) => el.open))) await form.locator("summary").click();
+      await form.getByLabel("Space name").fill(name);
+      await form.getByLabel("Description (optional)").fill(description);
+      await form.getByLabel("Who can read it").selectOption(tier);
+      await Promise.all([pageOwner.waitForURL(/space=created/), form.getByRole("button", { name: "Create space" }).click()]);
+      await pageOwner.getByRole("link", { name, exact: true }).first().waitFor();
+    }
+    await pageOwner.getByText("The space is ready.").waitFor();
+    await shot(pageOwner, "20-community-spaces-owner");
+    await axe(pageOwner, "community home with spaces");
+  });
+
+  await step("a free member sees the VIP space locked with an upgrade prompt", async () => {
+    await expectOk(pageA, await pageA.goto(`/c/${slug}`));
+    const row = pageA.locator("li[data-space-id]", { has: pageA.getByRole("link", { name: "VIP lounge", exact: true }) });
+    await row.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
+    await Promise.all([pageA.waitForURL(/\/s\//), row.getByRole("link", { name: "VIP lounge", exact: true }).click()]);
+    await pageA.getByRole("heading", { name: "VIP lounge is for VIP members" }).waitFor();
+    await pageA.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
+    assert.equal(await pageA.getByText("Start a discussion…").count(), 0, "no composer in a locked space");
+    assert.equal(await pageA.locator("article[data-post-id]").count(), 0, "no posts in a locked space");
+    await shot(pageA, "21-space-locked");
+  });
+
+  await step("member A writes a post with Markdown, an uploaded image and an @mention", async () => {
+    await expectOk(pageA, await pageA.goto(`/c/${slug}`));
+    await Promise.all([pageA.waitForURL(/\/s\//), pageA.getByRole("link", { name: "Brewing notes", exact: true }).first().click()]);
+    spaceUrl = pageA.url();
+    await pageA.getByRole("heading", { name: "No posts here yet" }).waitFor();
+    await shot(pageA, "22-space-empty");
+    await axe(pageA, "space feed (empty, composer open)");
+    await pageA.getByLabel("Title").fill(postTitle);
+    const body = pageA.getByRole("textbox", { name: "Post", exact: true });
+    await body.fill(`## Ratio\n\nUse **10 g per litre** and steep overnight. More in [the guide](https://example.com/cold-brew).\n\n@${b.name} what do you think?\n`);
+    await pageA.locator('input[type="file"]').setInputFiles({ name: "leaf.png", mimeType: "image/png", buffer: PNG });
+    await pageA.getByText("Image added to your text.").waitFor();
+    assert.match(await body.inputValue(), /!\[\]\(\/api\/v1\/uploads\/[^)]+\)/, "the upload is in the Markdown");
+    await pageA.getByRole("button", { name: "Preview" }).click();
+    await pageA.locator(".rich-text h2", { hasText: "Ratio" }).waitFor();
+    await pageA.locator(".rich-text strong", { hasText: "10 g per litre" }).waitFor();
+    await shot(pageA, "23-composer-preview");
+    await pageA.getByRole("button", { name: "Write" }).click();
+    await Promise.all([pageA.waitForURL(/\/posts\//), pageA.getByRole("button", { name: "Publish post" }).click()]);
+    postUrl = new URL(pageA.url()).pathname;
+    await pageA.getByRole("heading", { level: 1, name: postTitle }).waitFor();
+    const article = pageA.locator("article", { has: pageA.locator("#post-title") });
+    await article.locator(".rich-text h2", { hasText: "Ratio" }).waitFor();
+    await article.locator(".rich-text strong", { hasText: "10 g per litre" }).waitFor();
+    assert.equal(await article.locator('.rich-text a[href="https://example.com/cold-brew"]').count(), 1, "the link is rendered");
+    const img = article.locator('.rich-text img[src^="/api/v1/uploads/"]');
+    await img.waitFor();
+    await pageA.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+    await shot(pageA, "24-post-desktop");
+  });
+
+  await step("member B sees the mention behind the bell and opens the post", async () => {
+    await expectOk(pageB, await pageB.goto(`/c/${slug}`));
+    const bell = pageB.getByTestId("notification-bell");
+    await eventually(pageB, () => bell.and(pageB.getByRole("link", { name: /Notifications, 1 unread/ })).waitFor({ timeout: 1000 }));
+    await shot(pageB, "25-bell-mobile");
+    await Promise.all([pageB.waitForURL(/\/notifications$/), bell.click()]);
+    const mention = pageB.getByRole("button", { name: new RegExp(`${a.name} mentioned you in “${postTitle}”`) });
+    await mention.waitFor();
+    await shot(pageB, "26-notifications-mobile");
+    await axe(pageB, "notifications");
+    await Promise.all([pageB.waitForURL((url) => url.pathname === postUrl), mention.click()]);
+    await pageB.getByRole("heading", { level: 1, name: postTitle }).waitFor();
+    assert.equal(await pageB.getByRole("link", { name: /Notifications, \d+ unread/ }).count(), 0, "opening the notification marked it read");
+  });
+
+  await step("member B comments and reacts 👍 on the post", async () => {
+    await pageB.getByRole("textbox", { name: "Write a comment" }).fill("Tried it last night — **sweeter** than hot brew!");
+    await Promise.all([pageB.waitForURL(/#comment-/), pageB.getByRole("button", { name: "Comment", exact: true }).click()]);
+    const comment = pageB.locator('article[id^="comment-"]', { hasText: "sweeter than hot brew" });
+    await comment.waitFor();
+    const bar = pageB.locator(`[data-reactions]`).first();
+    await bar.getByRole("button", { name: "Add reaction" }).or(bar.locator("summary")).first().click();
+    await bar.getByRole("button", { name: "Thumbs up" }).click();
+    await bar.getByRole("button", { name: "Thumbs up: 1 reaction", pressed: true }).waitFor();
+    await pageB.reload();
+    await pageB.locator("[data-reactions]").first().getByRole("button", { name: "Thumbs up: 1 reaction", pressed: true }).waitFor();
+    await shot(pageB, "27-post-mobile");
+    await axe(pageB, "post page (mobile)");
+  });
+
+  await step("member A sees the reply notification and the reaction count, and replies in the thread", async () => {
+    await expectOk(pageA, await pageA.goto("/notifications"));
+    const reply = pageA.getByRole("button", { name: new RegExp(`${b.name} commented on your post “${postTitle}”`) });
+    await eventually(pageA, () => reply.waitFor({ timeout: 1000 }));
+    await Promise.all([pageA.waitForURL((url) => url.pathname === postUrl), reply.click()]);
+    const postBar = pageA.locator("article", { has: pageA.locator("#post-title") }).locator("[data-reactions]");
+    await postBar.getByRole("button", { name: "Thumbs up: 1 reaction", pressed: false }).waitFor();
+    const comment = pageA.locator('article[id^="comment-"]', { hasText: "sweeter than hot brew" });
+    await comment.locator("summary", { hasText: "Reply" }).click();
+    await comment.getByRole("textbox", { name: `Reply to ${b.name}` }).fill("Glad it worked. Try 8 g for a lighter cup.");
+    await Promise.all([pageA.waitForURL(/#comment-/), comment.getByRole("button", { name: "Post reply" }).click()]);
+    const thread = pageA.locator("ol li", { has: comment });
+    await thread.locator('ol article[id^="comment-"]', { hasText: "Try 8 g for a lighter cup" }).waitFor();
+    await shot(pageA, "28-post-thread-desktop");
+    await axe(pageA, "post page with a thread");
+  });
+
+  await step("the feed lists the post with its comments, and search finds it", async () => {
+    await expectOk(pageA, await pageA.goto(spaceUrl));
+    const card = pageA.locator("article[data-post-id]", { hasText: postTitle });
+    await card.getByText("2 comments").waitFor();
+    await shot(pageA, "29-space-feed-desktop");
+    await axe(pageA, "space feed");
+    await expectOk(pageB, await pageB.goto(spaceUrl));
+    await pageB.locator("article[data-post-id]", { hasText: postTitle }).waitFor();
+    await shot(pageB, "30-space-feed-mobile");
+    await expectOk(pageA, await pageA.goto(`/c/${slug}/search?q=${encodeURIComponent("oolong")}`));
+    await pageA.locator(".search-snippet mark, h2", { hasText: /oolong/i }).first().waitFor();
+    await pageA.getByRole("link", { name: postTitle }).waitFor();
+    await shot(pageA, "31-search");
+    await axe(pageA, "search");
+    await expectOk(pageA, await pageA.goto(`/c/${slug}/search?q=${encodeURIComponent("zzzunfindable")}`));
+    await pageA.getByRole("heading", { name: /Nothing found/ }).waitFor();
+  });
+
+  await ctxOwner.close();
+  await ctxA.close();
+  await ctxB.close();
+}
