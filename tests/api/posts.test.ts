@@ -58,6 +58,12 @@ describe("writing a post", () => {
     expectError(edit, 413, "too_large");
   });
 
+  it("refuses a post in a chat space with 409: posts live in discussion spaces", async () => {
+    const c = await makeCommunity();
+    const chat = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "Chat", kind: "chat", minTier: "free" } });
+    expectError(await call(`/api/v1/spaces/${chat.body.space.id}/posts`, { as: c.owner, body: { title: "t", body: "b" } }), 409, "conflict");
+  });
+
   it("refuses a post in a space above the writer's tier with 403 tier_required", async () => {
     const c = await makeCommunity();
     const vip = await makeSpace(c, { minTier: "vip" });

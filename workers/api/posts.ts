@@ -30,9 +30,9 @@ posts.openapi(
     method: "post",
     path: "/spaces/{spaceId}/posts",
     tags,
-    summary: "Write a post (Markdown body, stored raw, rendered sanitised)",
+    summary: "Write a post (Markdown body, stored raw, rendered sanitised); 409 in a chat or events space",
     request: { params: SpaceIdParam, ...jsonBody(CreatePostBody) },
-    responses: { 201: jsonResponse(PostEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 201: jsonResponse(PostEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
   }),
   async (c) => {
     const access = await requireSpace(c, c.req.valid("param").spaceId, "write");

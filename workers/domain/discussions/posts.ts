@@ -2,7 +2,7 @@
 // your last visit"), read, edit, delete, and the moderator switches pin, lock and hide.
 import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { DomainError, forbidden, notFound } from "../../lib/errors";
+import { conflict, DomainError, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
@@ -27,6 +27,7 @@ function assertBodySize(body: string) {
 }
 
 export async function createPost(env: Env, access: MemberSpaceAccess, input: { title: string; body: string }): Promise<PostView> {
+  if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
   assertBodySize(input.body);
   const [post] = await getDb(env)
     .insert(p)
