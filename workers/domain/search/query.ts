@@ -6,6 +6,7 @@
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
 import { inArray } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
 import { chunk, filterReadable, inChunks, readableSpaceIds, type ReadableItem } from "./readable";
 
 export type SearchHit = {
@@ -22,69 +23,11 @@ export type SearchHit = {
 
 export type SearchPage = { items: SearchHit[]; nextOffset: number | null };
 
-const MAX_TERMS = 8;
-/** Candidates read from the index per request at most; a page can come back short, with a cursor. */
-const MAX_SCANNED = 1000;
-const TITLE_WEIGHT = 10;
-const BODY_WEIGHT = 1;
-
-/** Words, or "quoted phrases"; double quotes are never part of a term. */
-export function searchTerms(q: string): string[] {
-  const terms: string[] = [];
-  for (const match of q.matchAll(/"([^"]*)"|([^\s"]+)/g)) {
-    const term = (match[1] ?? match[2] ?? "").trim().replace(/\s+/g, " ");
-    if (term && !terms.some((t) => t.toLowerCase() === term.toLowerCase())) terms.push(term);
-  }
-  return terms.slice(0, MAX_TERMS);
-}
-
-const charLength = (s: string) => [...s].length;
-/** FTS5 string literal: inside double quotes every character is text, `""` is a quote. */
-const ftsString = (term: string) => `"${term.replace(/"/g, '""')}"`;
-const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-
 type Candidate = { rowid: number; docId: string; kind: "post" | "comment"; spaceId: string; postId: string; createdAt: number; score: number };
 type CandidateRef = { postId: string; commentId: string | null; i: number };
-type CandidateRow = { rowid: number; doc_id: string; kind: string; space_id: string; post_id: string; created_at: number; score: number };
 
-type Plan = { sql: string; params: (string | number)[] };
-
-const COLUMNS = "d.rowid, d.doc_id, d.kind, d.space_id, d.post_id, d.created_at";
-const LIKE = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
-
-function plan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
-  const long = terms.filter((t) => charLength(t) >= 3);
-  const short = terms.filter((t) => charLength(t) < 3);
-  // conditions after the community: readable spaces, then every short term in title or body
-  const filters: string[] = [];
-  const filterParams: string[] = [];
-  if (spaceIds) {
-    filters.push(`d.space_id IN (${spaceIds.map(() => "?").join(", ")})`);
-    filterParams.push(...spaceIds);
-  }
-  for (const term of short) {
-    filters.push(`(${LIKE("d.title")} OR ${LIKE("d.body")})`);
-    filterParams.push(likePattern(term), likePattern(term));
-  }
-  const order = "ORDER BY score DESC, d.created_at DESC, d.rowid DESC LIMIT ? OFFSET ?";
-
-  if (long.length > 0) {
-    return {
-      sql: `SELECT ${COLUMNS}, -bm25(search_fts, ${TITLE_WEIGHT}.0, ${BODY_WEIGHT}.0) AS score
-            FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid
-            WHERE ${["search_fts MATCH ?", "d.community_id = ?", ...filters].join(" AND ")} ${order}`,
-      params: [long.map(ftsString).join(" "), communityId, ...filterParams],
-    };
-  }
-  // short terms only: a title hit counts double, as the weighting above does
-  const score = short.map(() => `(CASE WHEN ${LIKE("d.title")} THEN 2 ELSE 0 END + CASE WHEN ${LIKE("d.body")} THEN 1 ELSE 0 END)`);
-  return {
-    sql: `SELECT ${COLUMNS}, (${score.join(" + ")}) AS score
-          FROM search_docs d
-          WHERE ${["d.community_id = ?", ...filters].join(" AND ")} ${order}`,
-    params: [...short.flatMap((t) => [likePattern(t), likePattern(t)]), communityId, ...filterParams],
-  };
-}
+/** Candidates read from the index per request at most; a page can come back short, with a cursor. */
+const MAX_SCANNED = 1000;
 
 async function candidates(env: Env, query: Plan, offset: number, size: number): Promise<Candidate[]> {
   const { results } = await env.SEARCH.prepare(query.sql)
