@@ -38,7 +38,7 @@ export function LanguageSwitcher({ locale }: { locale: string }) {
             lang={code}
             aria-pressed={locale === code}
             className={cx(
-              "rounded-md px-2.5 py-1 text-xs font-semibold transition-colors",
+              "whitespace-nowrap rounded-md px-2.5 py-1 text-xs font-semibold transition-colors",
               focusRing,
               locale === code ? "bg-white text-slate-900 shadow-sm" : "text-slate-700 hover:text-slate-900",
             )}

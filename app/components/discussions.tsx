@@ -427,7 +427,7 @@ export function UpgradePrompt({ slug, tierName, spaceName }: { slug: string; tie
       <span className="mb-4 flex size-12 items-center justify-center rounded-full bg-amber-100 text-amber-900">
         <LockIcon className="size-6" />
       </span>
-      <h2 className="text-lg font-semibold text-slate-900">{spaceName ? t("spaces.lockedTitle", { name: spaceName }) : t("spaces.lockedTitleGeneric")}</h2>
+      <h2 className="text-lg font-semibold text-slate-900">{spaceName ? t("spaces.lockedTitle", { name: spaceName, tier: tierName }) : t("spaces.lockedTitleGeneric")}</h2>
       <p className="mt-2 max-w-md text-sm text-slate-700">{t("spaces.lockedBody", { tier: tierName })}</p>
       <ButtonLink to={`/c/${slug}#tiers`} className="mt-6">
         {t("spaces.upgradeTo", { tier: tierName })}

@@ -28,7 +28,7 @@ export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: Sp
               {locked ? <LockIcon className="size-4 shrink-0 text-amber-800" /> : <HashIcon className="size-4 shrink-0 text-slate-500" />}
               <span className="min-w-0 flex-1 truncate">{space.name}</span>
               {locked ? <span className="sr-only">{t("spaces.lockedShort")}</span> : null}
-              {!locked && (space.newPosts ?? 0) > 0 ? (
+              {!locked && space.id !== currentId && (space.newPosts ?? 0) > 0 ? (
                 <span className="rounded-full bg-brand-600 px-1.5 text-xs font-semibold tabular-nums text-white">{space.newPosts}</span>
               ) : null}
             </NavLink>

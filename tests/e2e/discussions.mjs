@@ -128,7 +128,7 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await eventually(pageB, () => bell.and(pageB.getByRole("link", { name: /Notifications, 1 unread/ })).waitFor({ timeout: 1000 }));
     await shot(pageB, "25-bell-mobile");
     await Promise.all([pageB.waitForURL(/\/notifications$/), bell.click()]);
-    const mention = pageB.getByRole("button", { name: new RegExp(`${a.name} mentioned you in “${postTitle}”`) });
+    const mention = pageB.getByRole("button", { name: new RegExp(`^${a.name} mentioned you in “${postTitle}”`) });
     await mention.waitFor();
     await shot(pageB, "26-notifications-mobile");
     await axe(pageB, "notifications");
@@ -154,7 +154,7 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
 
   await step("member A sees the reply notification and the reaction count, and replies in the thread", async () => {
     await expectOk(pageA, await pageA.goto("/notifications"));
-    const reply = pageA.getByRole("button", { name: new RegExp(`${b.name} commented on your post “${postTitle}”`) });
+    const reply = pageA.getByRole("button", { name: new RegExp(`^${b.name} commented on your post “${postTitle}”`) });
     await eventually(pageA, () => reply.waitFor({ timeout: 1000 }));
     await Promise.all([pageA.waitForURL((url) => url.pathname === postUrl), reply.click()]);
     const postBar = pageA.locator("article", { has: pageA.locator("#post-title") }).locator("[data-reactions]");
