@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { schema } from "../../workers/db/client";
-import { addMember, auditActions, db, expectError, makeCommunity } from "../community-fixtures";
+import { openPost } from "../../workers/domain/discussions/access";
+import { createComment } from "../../workers/domain/discussions/comments";
+import { addMember, auditActions, db, env, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
 
@@ -73,6 +75,15 @@ describe("commenting", () => {
     expect(await commentCount(post.id)).toBe(0);
     await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST", body: { locked: false } });
     expect((await call(`/api/v1/posts/${post.id}/comments`, { as: author, body: { body: "hello!" } })).status).toBe(201);
+  });
+
+  it("stores nothing when a lock lands between the check and the write (409)", async () => {
+    const { c, post, author } = await setup();
+    const checkedWhileOpen = await openPost(env, post.id, author.id, "write");
+    expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST" })).status).toBe(200);
+    await expect(createComment(env, checkedWhileOpen, { body: "just too late" })).rejects.toMatchObject({ status: 409, code: "conflict" });
+    expect(await db().select().from(schema.comments).where(eq(schema.comments.postId, post.id))).toEqual([]);
+    expect(await commentCount(post.id)).toBe(0);
   });
 
   it("refuses a parent from another post with 400", async () => {
