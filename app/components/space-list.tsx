@@ -1,7 +1,7 @@
 // The community home's list of discussion spaces: what is new, what is locked above the reader's
 // tier, a follow toggle, and for admins the order, archiving and a form for a new space.
 import { useTranslation } from "react-i18next";
-import { Form, Link, useFetcher } from "react-router";
+import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { ClientFormErrors } from "./form-bits";
 import { FormError, SubmitButton } from "./form-bits";
 import { HashIcon, LockIcon } from "./discussions";
@@ -55,6 +55,7 @@ export function SpaceList({
   failure: Failure;
 }) {
   const { t } = useTranslation();
+  const location = useLocation();
   const order = spaces.map((e) => e.space.id);
   const createFailed = failure?.values?.intent === "create-space";
   const values = createFailed ? failure?.values : undefined;
@@ -162,14 +163,15 @@ export function SpaceList({
       )}
 
       {isAdmin ? (
-        <details className="group mt-4 rounded-2xl border border-slate-200 bg-white shadow-sm open:p-5 sm:open:p-6" open={createFailed || undefined}>
+        // a new location (the space was created) starts the form afresh and folds it away
+        <details key={location.key} className="group mt-4 rounded-2xl border border-slate-200 bg-white shadow-sm open:p-5 sm:open:p-6" open={createFailed || undefined}>
           <summary className={cx("flex cursor-pointer list-none items-center gap-2 rounded-2xl px-4 py-3 text-sm font-semibold text-brand-700 hover:bg-slate-50 group-open:mb-4 group-open:p-0 group-open:text-base group-open:text-slate-900 group-open:hover:bg-transparent [&::-webkit-details-marker]:hidden", focusRing)}>
             <span aria-hidden="true" className="group-open:hidden">
               +
             </span>
             {t("spaces.create")}
           </summary>
-          <Form method="post" className="space-y-4" noValidate>
+          <Form method="post" className="space-y-4 [&:has(input[name=private]:checked)_[data-members]]:block" noValidate>
             <FormError errors={errors && Object.keys(errors.fields).length === 0 ? errors : undefined} />
             <Field label={t("spaces.name")} name="name" required maxLength={80} defaultValue={values?.name ?? ""} error={errors?.fields.name} placeholder={t("spaces.namePlaceholder")} />
             <TextareaField label={t("spaces.descriptionField")} name="description" rows={2} maxLength={500} defaultValue={values?.description ?? ""} error={errors?.fields.description} />
@@ -182,7 +184,7 @@ export function SpaceList({
             </SelectField>
             <Checkbox name="private" label={t("spaces.privateField")} hint={t("spaces.privateHint")} defaultChecked={values?.private === "on"} />
             {candidates.length > 0 ? (
-              <fieldset className="rounded-xl border border-slate-200 p-3">
+              <fieldset data-members className="hidden rounded-xl border border-slate-200 p-3">
                 <legend className="px-1 text-sm font-medium text-slate-800">{t("spaces.membersField")}</legend>
                 <p className="mb-2 px-1 text-sm text-slate-600">{t("spaces.membersHint")}</p>
                 <div className="grid max-h-48 gap-2 overflow-y-auto px-1 sm:grid-cols-2">

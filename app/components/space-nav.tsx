@@ -51,7 +51,7 @@ export function SearchBox({ slug }: { slug: string }) {
         id="side-search"
         type="search"
         name="q"
-        placeholder={t("search.placeholder")}
+        placeholder={t("search.sidePlaceholder")}
         className="block h-10 w-full rounded-xl border border-slate-300 bg-white pl-9 pr-3 text-sm text-slate-900 shadow-sm placeholder:text-slate-500 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
       />
     </Form>

@@ -419,7 +419,11 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               </div>
             ) : null}
             {threads.length === 0 ? (
-              <EmptyState title={t("comments.emptyTitle")} description={canComment ? t("comments.emptyBody") : undefined} />
+              canComment ? (
+                <p className="px-1 text-sm text-slate-600">{t("comments.emptyBody")}</p>
+              ) : (
+                <EmptyState title={t("comments.emptyTitle")} />
+              )
             ) : (
               <ol className="space-y-3">
                 {threads.map((root) => (

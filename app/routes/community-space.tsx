@@ -38,7 +38,10 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     if (page.error.code === "tier_required") return { ...base, ...empty, locked: true };
     throw new Response(null, { status: page.status === 400 ? 404 : page.status });
   }
-  return { ...base, locked: false, posts: page.data.items, pinned: cursor ? [] : page.data.pinned ?? [], nextCursor: page.data.nextCursor, cursor };
+  // your own posts are never news to you
+  const me = cf.user?.id;
+  const items = page.data.items.map((p) => (p.author.id === me ? { ...p, isNew: false } : p));
+  return { ...base, locked: false, posts: items, pinned: cursor ? [] : page.data.pinned ?? [], nextCursor: page.data.nextCursor, cursor };
 }
 
 export async function action({ context, request, params }: Route.ActionArgs) {

@@ -3,9 +3,35 @@
 // notification and the reaction. A member below the VIP tier sees the VIP space locked.
 // Accounts and the community are set up through the API; everything under test goes through the UI.
 import assert from "node:assert/strict";
+import { crc32, deflateSync } from "node:zlib";
 
-// 1×1 PNG, generated here rather than stored as a fixture
-const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+// A small PNG drawn here (a green tea-coloured gradient) rather than stored as a fixture
+function makePng(width, height) {
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      row[1 + x * 3] = 60 + Math.round((x / width) * 80);
+      row[2 + x * 3] = 120 + Math.round((y / height) * 90);
+      row[3 + x * 3] = 70;
+    }
+    rows.push(row);
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
+}
+const PNG = makePng(480, 240);
 
 async function api(ctx, ORIGIN, method, path, data) {
   const res = await ctx.request.fetch(`${ORIGIN}${path}`, { method, data, headers: { Origin: ORIGIN } });

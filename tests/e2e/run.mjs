@@ -88,7 +88,11 @@ async function axe(page, label) {
   assert.equal(bad.length, 0, `axe found serious/critical issues on ${label}:\n${bad.map((v) => `  ${v.id}: ${v.help} → ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`).join("\n")}`);
 }
 
-const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+// from the top, so the sticky header is not painted into the middle of a full-page capture
+const shot = async (page, name) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+};
 
 async function expectOk(page, response) {
   assert.ok(response, "no response");
