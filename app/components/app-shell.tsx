@@ -80,7 +80,7 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
   return (
     <details ref={menu} className="group relative">
       <summary
-        className={cx("flex cursor-pointer list-none items-center gap-2 rounded-full p-0.5 pr-2 hover:bg-slate-100 [&::-webkit-details-marker]:hidden", focusRing)}
+        className={cx("flex cursor-pointer list-none items-center gap-1 rounded-full p-0.5 pr-1 hover:bg-slate-100 sm:gap-2 sm:pr-2 [&::-webkit-details-marker]:hidden", focusRing)}
         aria-label={t("shell.accountMenu")}
       >
         <Avatar name={user.name} size="sm" />
@@ -182,7 +182,7 @@ export function AppShell({
               {t("shell.nav.api")}
             </NavLink>
           </nav>
-          <div className="ml-auto flex items-center gap-2 sm:gap-3">
+          <div className="ml-auto flex items-center gap-1 sm:gap-3">
             <LanguageSwitcher locale={locale} />
             {user ? <NotificationBell count={unreadNotifications} /> : null}
             {user ? (

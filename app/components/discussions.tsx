@@ -2,7 +2,7 @@
 // editor (write / preview / image upload), post cards and the upgrade prompt for locked spaces.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useFetcher } from "react-router";
+import { Link, useFetcher, useLocation } from "react-router";
 import { reactionEmojis, type Post, type Reaction } from "../lib/types";
 import { formatDate } from "../lib/format";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
@@ -78,6 +78,36 @@ export function RichText({ html, size = "md", className }: { html: string; size?
   return <div className={cx("rich-text", size === "sm" && "rich-text-sm", className)} dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
+/**
+ * A <details> used as a menu opens and closes without JavaScript; once hydrated it also closes on
+ * Escape (focus back on its summary), on a click outside and after navigating.
+ */
+export function useDismissable() {
+  const ref = useRef<HTMLDetailsElement>(null);
+  const location = useLocation();
+  useEffect(() => {
+    if (ref.current) ref.current.open = false;
+  }, [location.key]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && ref.current?.open) {
+        ref.current.open = false;
+        ref.current.querySelector("summary")?.focus();
+      }
+    };
+    const onClick = (e: MouseEvent) => {
+      if (ref.current?.open && !ref.current.contains(e.target as Node)) ref.current.open = false;
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("click", onClick);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("click", onClick);
+    };
+  }, []);
+  return ref;
+}
+
 export function useHydrated() {
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
@@ -111,7 +141,7 @@ const emojiKeys: Record<string, string> = {
 export function ReactionBar({ target, id, reactions, disabled = false }: { target: "post" | "comment"; id: string; reactions: Reaction[]; disabled?: boolean }) {
   const { t } = useTranslation();
   const fetcher = useFetcher();
-  const picker = useRef<HTMLDetailsElement>(null);
+  const picker = useDismissable();
   const pendingEmoji = fetcher.formData?.get("emoji");
   const pendingRemove = fetcher.formData?.get("reacted") === "1";
   let shown = reactions.map((r) => ({ ...r }));

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
-import { Breadcrumbs, LockIcon, MarkdownEditor, PinIcon, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
+import { Breadcrumbs, useDismissable, LockIcon, MarkdownEditor, PinIcon, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
@@ -117,8 +117,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 /** A small "are you sure?" that works without JavaScript: a disclosure holding the real button. */
 function ConfirmDelete({ label, question, intent, children }: { label: string; question: string; intent: string; children?: ReactNode }) {
   const { t } = useTranslation();
+  const menu = useDismissable();
   return (
-    <details className="group relative">
+    <details ref={menu} className="group relative">
       <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700 hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>{label}</summary>
       <div className="absolute right-0 z-20 mt-2 w-64 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">
         <p className="text-sm text-slate-800">{question}</p>
@@ -277,6 +278,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
   const [params] = useSearchParams();
   const { community, viewer, spaces } = loaderData;
   const failure = actionData && "errors" in actionData ? (actionData as Failure) : null;
+  const manage = useDismissable();
   if (loaderData.locked) {
     return (
       <>
@@ -330,7 +332,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
                 </p>
               </div>
               {isAuthor || isModerator ? (
-                <details className="group relative">
+                <details ref={manage} className="group relative">
                   <summary className={cx(buttonClass("secondary", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")}>{t("post.actions")}</summary>
                   <div className="absolute right-0 z-20 mt-2 w-56 space-y-0.5 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
                     {isAuthor ? (
@@ -421,7 +423,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             {threads.length === 0 ? (
               canComment ? (
                 <p className="px-1 text-sm text-slate-600">{t("comments.emptyBody")}</p>
-              ) : (
+              ) : post.locked ? null : (
                 <EmptyState title={t("comments.emptyTitle")} />
               )
             ) : (

@@ -176,6 +176,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                         {hasNew && i === firstOld && i > 0 ? (
                           <li role="separator" aria-label={t("spaces.newSince")} className="flex items-center gap-3 py-1 text-xs font-semibold uppercase tracking-wide text-brand-700">
                             <span className="h-px flex-1 bg-brand-100" />
+                            <span aria-hidden="true">↑</span>
                             <span>{t("spaces.newSince")}</span>
                             <span className="h-px flex-1 bg-brand-100" />
                           </li>
