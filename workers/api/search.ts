@@ -1,6 +1,7 @@
 // /communities/:slug/search: posts and comments the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
 import { searchCommunity } from "../domain/search/query";
+import { loadReaderScope } from "../domain/search/readable";
 import { createRouter } from "./factory";
 import { requireCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -45,7 +46,8 @@ search.openapi(
     const access = await requireCommunity(c, c.req.valid("param").slug);
     const { q, limit, cursor } = c.req.valid("query");
     const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
-    const page = await searchCommunity(c.env, c.get("user")?.id ?? null, access.community.id, q, { limit, offset });
+    const scope = await loadReaderScope(c.env, c.get("user")?.id ?? null, access.community.id, access);
+    const page = scope ? await searchCommunity(c.env, scope, q, { limit, offset }) : { items: [], nextOffset: null };
     c.header("Cache-Control", "no-store");
     return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);
   },

@@ -26,7 +26,6 @@ export type CandidateRow = { rowid: number; doc_id: string; kind: string; space_
 
 export type Plan = { sql: string; params: (string | number)[] };
 
-const COLUMNS = "d.rowid, d.doc_id, d.kind, d.space_id, d.post_id, d.created_at";
 const LIKE = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
 
 /**
@@ -36,31 +35,36 @@ const LIKE = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
 export function plan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
   const long = terms.filter((t) => charLength(t) >= 3);
   const short = terms.filter((t) => charLength(t) < 3);
+  // With long terms the query reads the FTS table alone (its UNINDEXED columns come from
+  // search_docs by rowid): no join the planner could turn into "scan the community's documents,
+  // then probe the index once per document". Short terms alone scan search_docs.
+  const t = long.length > 0 ? "search_fts" : "d";
   // conditions after the community: readable spaces, then every short term in title or body
   const filters: string[] = [];
   const filterParams: string[] = [];
   if (spaceIds) {
-    filters.push(`d.space_id IN (${spaceIds.map(() => "?").join(", ")})`);
+    filters.push(`${t}.space_id IN (${spaceIds.map(() => "?").join(", ")})`);
     filterParams.push(...spaceIds);
   }
   for (const term of short) {
-    filters.push(`(${LIKE("d.title")} OR ${LIKE("d.body")})`);
+    filters.push(`(${LIKE(`${t}.title`)} OR ${LIKE(`${t}.body`)})`);
     filterParams.push(likePattern(term), likePattern(term));
   }
-  const order = "ORDER BY score DESC, d.created_at DESC, d.rowid DESC LIMIT ? OFFSET ?";
+  const columns = `${t}.rowid, ${t}.doc_id, ${t}.kind, ${t}.space_id, ${t}.post_id, ${t}.created_at`;
+  const order = `ORDER BY score DESC, ${t}.created_at DESC, ${t}.rowid DESC LIMIT ? OFFSET ?`;
 
   if (long.length > 0) {
     return {
-      sql: `SELECT ${COLUMNS}, -bm25(search_fts, ${TITLE_WEIGHT}.0, ${BODY_WEIGHT}.0) AS score
-            FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid
-            WHERE ${["search_fts MATCH ?", "d.community_id = ?", ...filters].join(" AND ")} ${order}`,
+      sql: `SELECT ${columns}, -bm25(search_fts, ${TITLE_WEIGHT}.0, ${BODY_WEIGHT}.0) AS score
+            FROM search_fts
+            WHERE ${["search_fts MATCH ?", "search_fts.community_id = ?", ...filters].join(" AND ")} ${order}`,
       params: [long.map(ftsString).join(" "), communityId, ...filterParams],
     };
   }
   // short terms only: a title hit counts double, as the weighting above does
   const score = short.map(() => `(CASE WHEN ${LIKE("d.title")} THEN 2 ELSE 0 END + CASE WHEN ${LIKE("d.body")} THEN 1 ELSE 0 END)`);
   return {
-    sql: `SELECT ${COLUMNS}, (${score.join(" + ")}) AS score
+    sql: `SELECT ${columns}, (${score.join(" + ")}) AS score
           FROM search_docs d
           WHERE ${["d.community_id = ?", ...filters].join(" AND ")} ${order}`,
     params: [...short.flatMap((t) => [likePattern(t), likePattern(t)]), communityId, ...filterParams],

@@ -7,7 +7,7 @@
 import { inArray } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { chunk, filterReadable, inChunks, readableSpaceIds, type ReadableItem } from "./readable";
+import { chunk, filterInScope, inChunks, readableSpaceIds, type ReadableItem, type ReaderScope } from "./readable";
 
 export type SearchHit = {
   type: "post" | "comment";
@@ -89,17 +89,17 @@ async function texts(env: Env, rowids: number[]): Promise<Map<number, { title: s
  */
 export async function searchCommunity(
   env: Env,
-  userId: string | null,
-  communityId: string,
+  scope: ReaderScope,
   q: string,
   page: { limit: number; offset: number },
 ): Promise<SearchPage> {
   const terms = searchTerms(q);
   if (terms.length === 0) return { items: [], nextOffset: null };
-  const spaces = await readableSpaceIds(env, userId, communityId);
+  const { communityId } = scope;
+  const spaces = readableSpaceIds(scope);
   if (spaces.length === 0) return { items: [], nextOffset: null };
   // the space filter moves most of the access check into the index query; posts hidden or deleted
-  // since they were indexed are caught by filterReadable below
+  // since they were indexed are caught by filterInScope below
   const query = plan(communityId, terms, spaces.length <= 60 ? spaces : null);
   const size = Math.min(200, Math.max(30, page.limit * 3));
 
@@ -111,7 +111,7 @@ export async function searchCommunity(
     const batch = await candidates(env, query, offset, size);
     exhausted = batch.length < size;
     const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
-    const readable = await filterReadable(env, userId, communityId, refs);
+    const readable = await filterInScope(env, scope, refs);
     for (const read of readable) found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
     offset += batch.length;
   }

@@ -197,38 +197,69 @@ export type ReadableItem<T extends ContentRef> = {
 };
 
 /**
- * The refs that `userId` (null: signed out) may read now in one community, in the given order,
- * each with the facts that were loaded to decide it (titles, authors, space names).
+ * What one reader may see of one community: the community, the reader's membership, and every
+ * space with the reader's listings, loaded once per request (a community has few spaces) so that
+ * filtering a page of candidates costs only the post and comment lookups.
  */
-export async function filterReadable<T extends ContentRef>(
+export type ReaderScope = { communityId: string; communityPrivate: boolean; viewer: Viewer; spaces: Map<string, SpaceFacts> };
+
+type KnownAccess = {
+  community: { id: string; visibility: "private" | "public" };
+  membership: { role: Role; paidTier: TierKey; compTier: TierKey | null } | null;
+};
+
+/** `known`: the community and membership a route guard already loaded, so they are not read again. */
+export async function loadReaderScope(
   env: Env,
   userId: string | null,
   communityId: string,
-  refs: T[],
-): Promise<ReadableItem<T>[]> {
-  if (refs.length === 0) return [];
-  const community = await loadCommunity(env, communityId);
-  if (!community) return [];
-  const viewer = await loadViewer(env, communityId, userId);
-  if (community.private && !viewer.role) return [];
+  known?: KnownAccess,
+): Promise<ReaderScope | null> {
+  const db = getDb(env);
+  const [community, viewer, spaces, listed] = await Promise.all([
+    known ? { id: known.community.id, private: known.community.visibility === "private" } : loadCommunity(env, communityId),
+    known
+      ? {
+          userId,
+          role: known.membership?.role ?? null,
+          tier: known.membership ? effectiveTier(known.membership) : null,
+          listedIn: new Set<string>(),
+        }
+      : loadViewer(env, communityId, userId),
+    db.select(spaceColumns).from(schema.spaces).where(eq(schema.spaces.communityId, communityId)),
+    userId
+      ? db
+          .select({ spaceId: schema.spaceMembers.spaceId })
+          .from(schema.spaceMembers)
+          .innerJoin(schema.spaces, eq(schema.spaces.id, schema.spaceMembers.spaceId))
+          .where(and(eq(schema.spaceMembers.userId, userId), eq(schema.spaces.communityId, communityId)))
+      : [],
+  ]);
+  if (!community) return null;
+  if (viewer.role) for (const row of listed) viewer.listedIn.add(row.spaceId);
+  return { communityId, communityPrivate: community.private, viewer, spaces: new Map(spaces.map((sp) => [sp.id, sp])) };
+}
 
-  const commentIds = refs.flatMap((r) => (r.commentId ? [r.commentId] : []));
-  const comments = await loadComments(env, communityId, commentIds);
-  const postIdOf = (r: T) => (r.commentId ? comments.get(r.commentId)?.postId : r.postId) ?? null;
-  const posts = await loadPosts(
-    env,
-    communityId,
-    refs.flatMap((r) => postIdOf(r) ?? []),
-  );
-  const spaces = await loadSpaces(
-    env,
-    communityId,
-    [...posts.values()].map((p) => p.spaceId),
-  );
-  if (userId && viewer.role) {
-    const privateIds = [...spaces.values()].filter((s) => s.private).map((s) => s.id);
-    for (const key of await loadListings(env, privateIds, [userId])) viewer.listedIn.add(key.split(":")[0]);
-  }
+/** The spaces whose content the scope's reader may read (archived ones excluded). */
+export function readableSpaceIds(scope: ReaderScope): string[] {
+  if (scope.communityPrivate && !scope.viewer.role) return [];
+  return [...scope.spaces.values()].filter((sp) => canReadSpace(scope.viewer, sp, scope.communityPrivate)).map((sp) => sp.id);
+}
+
+/** The refs the scope's reader may read now, in the given order, with the facts that decided it. */
+export async function filterInScope<T extends ContentRef>(env: Env, scope: ReaderScope, refs: T[]): Promise<ReadableItem<T>[]> {
+  const { communityId, viewer } = scope;
+  if (refs.length === 0 || (scope.communityPrivate && !viewer.role)) return [];
+  // a comment ref without its post id needs the comment first; the others load beside the posts
+  const orphanIds = refs.flatMap((r) => (r.commentId && !r.postId ? [r.commentId] : []));
+  const pairedIds = refs.flatMap((r) => (r.commentId && r.postId ? [r.commentId] : []));
+  const comments = await loadComments(env, communityId, orphanIds);
+  const postIdOf = (r: T) => (r.postId ? r.postId : r.commentId ? comments.get(r.commentId)?.postId : null) ?? null;
+  const [posts, paired] = await Promise.all([
+    loadPosts(env, communityId, refs.flatMap((r) => postIdOf(r) ?? [])),
+    loadComments(env, communityId, pairedIds),
+  ]);
+  for (const [id, comment] of paired) comments.set(id, comment);
 
   const out: ReadableItem<T>[] = [];
   for (const ref of refs) {
@@ -238,8 +269,8 @@ export async function filterReadable<T extends ContentRef>(
     const post = postId ? posts.get(postId) : undefined;
     if (!post) continue;
     if (comment && comment.postId !== post.id) continue;
-    const space = spaces.get(post.spaceId);
-    if (!space || !canReadSpace(viewer, space, community.private)) continue;
+    const space = scope.spaces.get(post.spaceId);
+    if (!space || !canReadSpace(viewer, space, scope.communityPrivate)) continue;
     if (!canReadContent(viewer, post)) continue;
     if (comment && !canReadContent(viewer, comment)) continue;
     out.push({ ref, space, post, comment });
@@ -247,22 +278,16 @@ export async function filterReadable<T extends ContentRef>(
   return out;
 }
 
-/** The spaces of a community whose content `userId` may read (archived ones excluded). */
-export async function readableSpaceIds(env: Env, userId: string | null, communityId: string): Promise<string[]> {
-  const community = await loadCommunity(env, communityId);
-  if (!community) return [];
-  const viewer = await loadViewer(env, communityId, userId);
-  if (community.private && !viewer.role) return [];
-  const s = schema.spaces;
-  const spaces = await getDb(env)
-    .select(spaceColumns)
-    .from(s)
-    .where(and(eq(s.communityId, communityId), isNull(s.archivedAt)));
-  if (userId && viewer.role) {
-    const privateIds = spaces.filter((sp) => sp.private).map((sp) => sp.id);
-    for (const key of await loadListings(env, privateIds, [userId])) viewer.listedIn.add(key.split(":")[0]);
-  }
-  return spaces.filter((sp) => canReadSpace(viewer, sp, community.private)).map((sp) => sp.id);
+/** The refs that `userId` (null: signed out) may read now in one community, in the given order. */
+export async function filterReadable<T extends ContentRef>(
+  env: Env,
+  userId: string | null,
+  communityId: string,
+  refs: T[],
+): Promise<ReadableItem<T>[]> {
+  if (refs.length === 0) return [];
+  const scope = await loadReaderScope(env, userId, communityId);
+  return scope ? filterInScope(env, scope, refs) : [];
 }
 
 /**
