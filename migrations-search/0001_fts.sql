@@ -1,6 +1,6 @@
 -- The search index (binding SEARCH), written by hand: drizzle-kit cannot generate FTS5 tables.
 -- Rebuildable at any time from the main database (scripts/reindex.mjs, rebuildSearchIndex).
--- ADR 006 explains the shape.
+-- ADR 007 explains the shape.
 --
 -- search_docs holds one row per indexed post or comment. It is the external content of the
 -- trigram FTS5 index below (so the text is stored once) and it is also what 1–2 character

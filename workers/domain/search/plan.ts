@@ -1,4 +1,4 @@
-// The SQL of a community search, built from the user's text (ADR 006). No imports: the Worker
+// The SQL of a community search, built from the user's text (ADR 007). No imports: the Worker
 // (query.ts), the benchmark's minimal Worker and its raw-SQLite timings run exactly this SQL.
 // User text reaches SQL only as bound values and FTS5 only as quoted strings.
 

@@ -1,13 +1,11 @@
-// Search within one community (ADR 006). Terms of 3+ characters go to the trigram FTS5 index
+// Search within one community (ADR 007). Terms of 3+ characters go to the trigram FTS5 index
 // (ranked by bm25, title weighted above body; a trigram phrase matches inside words, so "commun"
 // finds "community" and "付費模式" finds it inside a sentence). Terms of 1–2 characters ("貓",
 // "付費") cannot be trigram-matched: alongside long terms they filter the FTS candidates with LIKE;
 // alone they scan the community's documents with LIKE. User text only ever reaches SQL as bound
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
-import { inArray } from "drizzle-orm";
-import { getDb, schema } from "../../db/client";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { chunk, filterInScope, inChunks, readableSpaceIds, type ReadableItem, type ReaderScope } from "./readable";
+import { chunk, filterInScope, readableSpaceIds, type ReadableItem, type ReaderScope } from "./readable";
 
 export type SearchHit = {
   type: "post" | "comment";
@@ -107,30 +105,34 @@ export async function searchCommunity(
   const found: Found[] = [];
   let offset = page.offset;
   let exhausted = false;
+  const bodies = new Map<number, { title: string; body: string }>();
   while (found.length <= page.limit && !exhausted && offset - page.offset < MAX_SCANNED) {
     const batch = await candidates(env, query, offset, size);
     exhausted = batch.length < size;
     const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
-    const readable = await filterInScope(env, scope, refs);
+    // the snippet text of the candidates that may make the page loads beside the access check
+    const [readable, text] = await Promise.all([
+      filterInScope(env, scope, refs),
+      texts(
+        env,
+        batch.slice(0, page.limit + 1 - found.length).map((c) => c.rowid),
+      ),
+    ]);
+    for (const [rowid, t] of text) bodies.set(rowid, t);
     for (const read of readable) found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
     offset += batch.length;
   }
 
   const shown = found.slice(0, page.limit);
-  const authorIds = shown.map(({ read }) => read.comment?.authorId ?? read.post.authorId);
-  const [bodies, authors] = await Promise.all([
-    texts(
-      env,
-      shown.map((f) => f.candidate.rowid),
-    ),
-    inChunks(authorIds, (part) =>
-      getDb(env).select({ id: schema.users.id, name: schema.users.name }).from(schema.users).where(inArray(schema.users.id, part)),
-    ),
-  ]);
-  const nameOf = new Map(authors.map((a) => [a.id, a.name]));
-  const items = shown.map(({ candidate, read }, i): SearchHit => {
+  // candidates that replaced unreadable ones still need their text
+  const missing = await texts(
+    env,
+    shown.filter((f) => !bodies.has(f.candidate.rowid)).map((f) => f.candidate.rowid),
+  );
+  for (const [rowid, t] of missing) bodies.set(rowid, t);
+  const items = shown.map(({ candidate, read }): SearchHit => {
     const text = bodies.get(candidate.rowid) ?? { title: "", body: "" };
-    const authorId = authorIds[i];
+    const author = read.comment ?? read.post;
     return {
       type: candidate.kind,
       id: candidate.docId,
@@ -140,7 +142,7 @@ export async function searchCommunity(
       snippet: snippet(text.body || text.title, terms),
       score: candidate.score,
       createdAt: new Date(candidate.createdAt).toISOString(),
-      author: { id: authorId, name: nameOf.get(authorId) ?? "" },
+      author: { id: author.authorId, name: author.authorName },
     };
   });
   let nextOffset: number | null = null;

@@ -44,11 +44,11 @@ export type SpaceFacts = Pick<
 export type PostFacts = Pick<
   typeof schema.posts.$inferSelect,
   "id" | "communityId" | "spaceId" | "authorId" | "title" | "deletedAt" | "hiddenAt" | "moderationStatus" | "createdAt"
->;
+> & { authorName: string };
 export type CommentFacts = Pick<
   typeof schema.comments.$inferSelect,
   "id" | "postId" | "authorId" | "parentId" | "deletedAt" | "hiddenAt" | "moderationStatus" | "createdAt"
->;
+> & { authorName: string };
 
 type Moderated = { authorId: string; deletedAt: Date | null; hiddenAt: Date | null; moderationStatus: string };
 
@@ -158,8 +158,10 @@ async function loadPosts(env: Env, communityId: string, ids: string[]): Promise<
         hiddenAt: p.hiddenAt,
         moderationStatus: p.moderationStatus,
         createdAt: p.createdAt,
+        authorName: schema.users.name,
       })
       .from(p)
+      .innerJoin(schema.users, eq(schema.users.id, p.authorId))
       .where(and(eq(p.communityId, communityId), inArray(p.id, part))),
   );
   return new Map(rows.map((r) => [r.id, r]));
@@ -179,8 +181,10 @@ async function loadComments(env: Env, communityId: string, ids: string[]): Promi
         hiddenAt: c.hiddenAt,
         moderationStatus: c.moderationStatus,
         createdAt: c.createdAt,
+        authorName: schema.users.name,
       })
       .from(c)
+      .innerJoin(schema.users, eq(schema.users.id, c.authorId))
       .where(and(eq(c.communityId, communityId), inArray(c.id, part))),
   );
   return new Map(rows.map((r) => [r.id, r]));
