@@ -2,7 +2,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Form, Link, NavLink, useLocation } from "react-router";
 import { locales } from "../i18n";
-import { BellIcon } from "./discussions";
+import { NotificationBell } from "./notification-bell";
 import { Avatar, cx, focusRing } from "./ui";
 
 export type ShellUser = { id: string; name: string; email: string; emailVerifiedAt: string | Date | null } | null;
@@ -115,33 +115,6 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
         </Form>
       </div>
     </details>
-  );
-}
-
-function NotificationBell({ count }: { count: number }) {
-  const { t } = useTranslation();
-  const shown = count > 99 ? "99+" : String(count);
-  return (
-    <>
-      <NavLink
-        to="/notifications"
-        className={({ isActive }) =>
-          cx("relative flex size-9 items-center justify-center rounded-full text-slate-700 hover:bg-slate-100 hover:text-slate-900", focusRing, isActive && "bg-slate-100 text-slate-900")
-        }
-        aria-label={count > 0 ? t("shell.notificationsUnread", { count }) : t("shell.notifications")}
-        data-testid="notification-bell"
-      >
-        <BellIcon className="size-5" />
-        {count > 0 ? (
-          <span aria-hidden="true" className="absolute -right-0.5 -top-0.5 min-w-[1.125rem] rounded-full bg-red-700 px-1 text-center text-[0.6875rem] font-bold leading-[1.125rem] text-white ring-2 ring-white">
-            {shown}
-          </span>
-        ) : null}
-      </NavLink>
-      <span className="sr-only" aria-live="polite">
-        {count > 0 ? t("shell.notificationsUnread", { count }) : ""}
-      </span>
-    </>
   );
 }
 

@@ -1,9 +1,10 @@
 import { useTranslation } from "react-i18next";
 import { Form, NavLink, redirect, useActionData } from "react-router";
 import type { Route } from "./+types/notifications";
-import { BellIcon, TimeStamp } from "../components/discussions";
+import { BellIcon } from "../components/discussions";
+import { NotificationRow } from "../components/notification-bell";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { Avatar, ButtonLink, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
+import { ButtonLink, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
@@ -16,7 +17,9 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const url = new URL(request.url);
   const unreadOnly = url.searchParams.get("unread") === "1";
   const cursor = url.searchParams.get("cursor");
-  const qs = new URLSearchParams({ limit: "30" });
+  // the header bell asks for a few; the page shows a screenful
+  const limit = Math.min(30, Math.max(1, Number(url.searchParams.get("limit")) || 30));
+  const qs = new URLSearchParams({ limit: String(limit) });
   if (unreadOnly) qs.set("unread", "true");
   if (cursor) qs.set("cursor", cursor);
   const result = await apiFetch<NotificationPage>(cf, request, `/api/v1/me/notifications?${qs}`);
@@ -92,22 +95,7 @@ export default function Notifications({ loaderData }: Route.ComponentProps) {
             const unread = !n.readAt;
             return (
               <li key={n.id} className={cx("flex items-start gap-2 p-2 sm:p-3", unread && "bg-brand-50/50")} data-notification-kind={n.kind}>
-                <Form method="post" className="min-w-0 flex-1">
-                  <input type="hidden" name="id" value={n.id} />
-                  <input type="hidden" name="url" value={n.url} />
-                  <button type="submit" name="intent" value="open" className={cx("flex w-full items-start gap-3 rounded-xl p-2 text-left hover:bg-slate-50", focusRing)}>
-                    <Avatar name={n.actor?.name ?? "?"} src={n.actor?.avatarUrl} size="sm" />
-                    <span className="min-w-0 flex-1">
-                      <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>{n.text}</span>
-                      <span className="mt-0.5 block text-xs text-slate-600">
-                        {n.community ? `${n.community.name} · ` : ""}
-                        <TimeStamp value={n.createdAt} locale={locale} />
-                        {unread ? <span className="sr-only">{` · ${t("notifications.unreadLabel")}`}</span> : null}
-                      </span>
-                    </span>
-                    {unread ? <span aria-hidden="true" className="mt-2 size-2.5 shrink-0 rounded-full bg-brand-600" /> : null}
-                  </button>
-                </Form>
+                <NotificationRow n={n} locale={locale} />
                 {unread ? (
                   <Form method="post" className="shrink-0 pt-1.5">
                     <input type="hidden" name="id" value={n.id} />

@@ -152,12 +152,13 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await expectOk(pageB, await pageB.goto(`/c/${slug}`));
     const bell = pageB.getByTestId("notification-bell");
     await eventually(pageB, () => bell.and(pageB.getByRole("link", { name: /Notifications, 1 unread/ })).waitFor({ timeout: 1000 }));
-    await shot(pageB, "25-bell-mobile");
-    await Promise.all([pageB.waitForURL(/\/notifications$/), bell.click()]);
-    const mention = pageB.getByRole("button", { name: new RegExp(`^${a.name} mentioned you in “${postTitle}”`) });
+    await pageB.waitForLoadState("networkidle"); // hydrated: the bell opens its panel instead of navigating
+    await bell.click();
+    const panel = pageB.getByRole("dialog", { name: "Notifications" });
+    const mention = panel.getByRole("button", { name: new RegExp(`^${a.name} mentioned you in “${postTitle}”`) });
     await mention.waitFor();
-    await shot(pageB, "26-notifications-mobile");
-    await axe(pageB, "notifications");
+    await shot(pageB, "25-bell-open-mobile");
+    await axe(pageB, "notification panel");
     await Promise.all([pageB.waitForURL((url) => url.pathname === postUrl), mention.click()]);
     await pageB.getByRole("heading", { level: 1, name: postTitle }).waitFor();
     assert.equal(await pageB.getByRole("link", { name: /Notifications, \d+ unread/ }).count(), 0, "opening the notification marked it read");
@@ -182,6 +183,8 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await expectOk(pageA, await pageA.goto("/notifications"));
     const reply = pageA.getByRole("button", { name: new RegExp(`^${b.name} commented on your post “${postTitle}”`) });
     await eventually(pageA, () => reply.waitFor({ timeout: 1000 }));
+    await shot(pageA, "26-notifications");
+    await axe(pageA, "notifications");
     await Promise.all([pageA.waitForURL((url) => url.pathname === postUrl), reply.click()]);
     const postBar = pageA.locator("article", { has: pageA.locator("#post-title") }).locator("[data-reactions]");
     await postBar.getByRole("button", { name: "Thumbs up: 1 reaction", pressed: false }).waitFor();
