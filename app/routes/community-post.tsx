@@ -415,6 +415,19 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
                 {isModerator ? t("post.lockedNoticeModerator") : t("post.lockedNotice")}
               </Alert>
             ) : null}
+            {!viewer ? (
+              <Alert>
+                {meId ? (
+                  <Link to={`/c/${community.slug}`} className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+                    {t("comments.joinToComment")}
+                  </Link>
+                ) : (
+                  <Link to={`/login?next=${encodeURIComponent(`/c/${community.slug}/posts/${post.id}`)}`} className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+                    {t("comments.signInToComment")}
+                  </Link>
+                )}
+              </Alert>
+            ) : null}
             {canComment ? (
               <div className="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
                 <CommentForm label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
