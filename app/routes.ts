@@ -18,6 +18,7 @@ export default [
   route("c/:slug/s/:spaceId", "routes/community-space.tsx"),
   route("c/:slug/posts/:postId", "routes/community-post.tsx"),
   route("c/:slug/search", "routes/community-search.tsx"),
+  route("c/:slug/mention-suggestions", "routes/community-mention-suggestions.tsx"),
   route("notifications", "routes/notifications.tsx"),
   route("markdown-preview", "routes/markdown-preview.tsx"),
   route("invite/:code", "routes/invite.tsx"),

@@ -2,8 +2,8 @@
 // editor (write / preview / image upload), post cards and the upgrade prompt for locked spaces.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useFetcher, useLocation } from "react-router";
-import { reactionEmojis, type Post, type Reaction } from "../lib/types";
+import { Link, useFetcher, useLocation, useParams } from "react-router";
+import { reactionEmojis, type Person, type Post, type Reaction } from "../lib/types";
 import { formatDate } from "../lib/format";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 
@@ -228,6 +228,113 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
   );
 }
 
+const WORD_BEFORE_AT = /[\p{L}\p{N}_]/u;
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/**
+ * "@" followed by the start of a member's name offers those members (arrows to choose, Enter or
+ * Tab to insert, Escape to dismiss). The API resolves "@Name" itself, so this only saves typing
+ * and spelling; the textarea stays an ordinary field.
+ */
+function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, source: string | undefined) {
+  const { t } = useTranslation();
+  const people = useFetcher<{ people: Person[] }>();
+  const listId = useId();
+  const [query, setQuery] = useState<{ text: string; at: number } | null>(null);
+  const [active, setActive] = useState(0);
+
+  const matches =
+    query && people.data
+      ? people.data.people
+          .filter((p) => {
+            const name = p.name.toLowerCase();
+            const q = query.text.toLowerCase();
+            return name.startsWith(q) || name.includes(` ${q}`);
+          })
+          .slice(0, 6)
+      : [];
+  const open = Boolean(source) && query !== null && matches.length > 0;
+
+  const update = () => {
+    const el = area.current;
+    if (!source || !el) return;
+    const caret = el.selectionStart ?? 0;
+    const before = el.value.slice(0, caret);
+    const at = before.lastIndexOf("@");
+    const prev = at > 0 ? before[at - 1] : undefined;
+    const text = at === -1 ? "" : before.slice(at + 1);
+    if (at === -1 || (prev && WORD_BEFORE_AT.test(prev) && !CJK_CHAR.test(prev)) || text.length > 40 || text.includes("\n")) {
+      setQuery(null);
+      return;
+    }
+    setQuery({ text, at });
+    setActive(0);
+    if (!people.data && people.state === "idle") people.load(source);
+  };
+
+  const pick = (person: Person) => {
+    const el = area.current;
+    if (!el || !query) return;
+    const caret = el.selectionStart ?? el.value.length;
+    const insert = `@${person.name} `;
+    el.value = el.value.slice(0, query.at) + insert + el.value.slice(caret);
+    const pos = query.at + insert.length;
+    el.focus();
+    el.setSelectionRange(pos, pos);
+    setQuery(null);
+  };
+
+  const textareaProps = source
+    ? {
+        role: "combobox" as const,
+        "aria-autocomplete": "list" as const,
+        "aria-expanded": open,
+        "aria-controls": open ? listId : undefined,
+        "aria-activedescendant": open ? `${listId}-${active}` : undefined,
+        onInput: update,
+        onClick: update,
+        onBlur: () => setTimeout(() => setQuery(null), 150),
+        onKeyDown: (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
+          if (!open) return;
+          if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+            e.preventDefault();
+            setActive((i) => (i + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
+          } else if (e.key === "Enter" || e.key === "Tab") {
+            e.preventDefault();
+            pick(matches[active] ?? matches[0]);
+          } else if (e.key === "Escape") {
+            e.preventDefault();
+            setQuery(null);
+          }
+        },
+      }
+    : {};
+
+  const list = open ? (
+    <ul id={listId} role="listbox" aria-label={t("editor.mentionList")} className="border-t border-slate-200 bg-white p-1">
+      {matches.map((person, i) => (
+        <li
+          key={person.id}
+          id={`${listId}-${i}`}
+          role="option"
+          aria-selected={i === active}
+          // mousedown, not click: the textarea must keep focus and its caret
+          onMouseDown={(e) => {
+            e.preventDefault();
+            pick(person);
+          }}
+          className={cx("flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-sm", i === active ? "bg-brand-50 text-brand-900" : "text-slate-800 hover:bg-slate-50")}
+        >
+          <Avatar name={person.name} src={person.avatarUrl} size="sm" />
+          <span className="truncate">{person.name}</span>
+        </li>
+      ))}
+    </ul>
+  ) : null;
+
+  return { textareaProps, list };
+}
+
 type UploadAnswer = { url?: string; error?: { code: string; message: string } };
 
 /**
@@ -245,6 +352,7 @@ export function MarkdownEditor({
   maxLength,
   autoFocus,
   labelHidden = false,
+  mentions = false,
 }: {
   name?: string;
   label: string;
@@ -256,6 +364,8 @@ export function MarkdownEditor({
   maxLength?: number;
   autoFocus?: boolean;
   labelHidden?: boolean;
+  /** suggest the community's members after "@" (inside /c/:slug pages) */
+  mentions?: boolean;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -264,6 +374,8 @@ export function MarkdownEditor({
   const file = useRef<HTMLInputElement>(null);
   const preview = useFetcher<{ html: string }>();
   const [mode, setMode] = useState<"write" | "preview">("write");
+  const { slug } = useParams();
+  const mention = useMentionSuggestions(area, mentions && slug ? `/c/${slug}/mention-suggestions` : undefined);
   const [upload, setUpload] = useState<{ state: "idle" | "uploading" | "error" | "done"; message: string | null }>({ state: "idle", message: null });
 
   const insert = (text: string) => {
@@ -360,8 +472,10 @@ export function MarkdownEditor({
           autoFocus={autoFocus}
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? errorId : hintId}
+          {...mention.textareaProps}
           className={cx("block w-full resize-y border-0 px-3 py-2.5 text-sm leading-6 text-slate-900 placeholder:text-slate-500 focus:outline-none focus:ring-0", mode === "preview" && "hidden")}
         />
+        {mode === "write" ? mention.list : null}
         {mode === "preview" ? (
           <div className="min-h-32 px-4 py-3" aria-live="polite" aria-busy={preview.state !== "idle"}>
             {preview.state !== "idle" ? (

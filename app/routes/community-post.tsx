@@ -158,7 +158,7 @@ function CommentForm({ parentId, label, failure, autoFocus, submitLabel, compact
     <Form method="post" className="space-y-3" preventScrollReset>
       {parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
       {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
-      <MarkdownEditor label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
+      <MarkdownEditor mentions label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
       <div className="flex justify-end">
         <SubmitButton intent="comment" size="sm">
           {submitLabel}
@@ -230,7 +230,7 @@ function CommentItem({
             <Form method="post" className="mt-2 space-y-3">
               <input type="hidden" name="commentId" value={comment.id} />
               {editFailed ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
-              <MarkdownEditor label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : comment.body} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
+              <MarkdownEditor mentions label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : comment.body} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
               <div className="flex justify-end gap-2">
                 <ButtonLink to={`?#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                   {t("common.cancel")}
@@ -385,7 +385,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="mt-4 space-y-4" noValidate>
                 <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
                 <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
-                <MarkdownEditor label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : post.body} error={editFailed ? failure?.errors.fields.body : undefined} />
+                <MarkdownEditor mentions label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : post.body} error={editFailed ? failure?.errors.fields.body : undefined} />
                 <div className="flex justify-end gap-2">
                   <ButtonLink to="." variant="ghost">
                     {t("common.cancel")}

@@ -125,8 +125,12 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await shot(pageA, "22-space-empty");
     await axe(pageA, "space feed (empty, composer open)");
     await pageA.getByLabel("Title").fill(postTitle);
-    const body = pageA.getByRole("textbox", { name: "Post", exact: true });
-    await body.fill(`## Ratio\n\nUse **10 g per litre** and steep overnight. More in [the guide](https://example.com/cold-brew).\n\n@${b.name} what do you think?\n`);
+    const body = pageA.getByRole("combobox", { name: "Post", exact: true });
+    await body.fill(`## Ratio\n\nUse **10 g per litre** and steep overnight. More in [the guide](https://example.com/cold-brew).\n\n@Ka`);
+    // the editor suggests members after "@"
+    await pageA.getByRole("option", { name: b.name }).click();
+    await body.pressSequentially("what do you think?\n");
+    assert.match(await body.inputValue(), new RegExp(`@${b.name} what do you think\\?`));
     await pageA.locator('input[type="file"]').setInputFiles({ name: "leaf.png", mimeType: "image/png", buffer: PNG });
     await pageA.getByText("Image added to your text.").waitFor();
     assert.match(await body.inputValue(), /!\[\]\(\/api\/v1\/uploads\/[^)]+\)/, "the upload is in the Markdown");
@@ -165,7 +169,7 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
   });
 
   await step("member B comments and reacts 👍 on the post", async () => {
-    await pageB.getByRole("textbox", { name: "Write a comment" }).fill("Tried it last night — **sweeter** than hot brew!");
+    await pageB.getByRole("combobox", { name: "Write a comment" }).fill("Tried it last night — **sweeter** than hot brew!");
     await Promise.all([pageB.waitForURL(/#comment-/), pageB.getByRole("button", { name: "Comment", exact: true }).click()]);
     const comment = pageB.locator('article[id^="comment-"]', { hasText: "sweeter than hot brew" });
     await comment.waitFor();
@@ -190,7 +194,7 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await postBar.getByRole("button", { name: "Thumbs up: 1 reaction", pressed: false }).waitFor();
     const comment = pageA.locator('article[id^="comment-"]', { hasText: "sweeter than hot brew" });
     await comment.locator("summary", { hasText: "Reply" }).click();
-    await comment.getByRole("textbox", { name: `Reply to ${b.name}` }).fill("Glad it worked. Try 8 g for a lighter cup.");
+    await comment.getByRole("combobox", { name: `Reply to ${b.name}` }).fill("Glad it worked. Try 8 g for a lighter cup.");
     await Promise.all([pageA.waitForURL(/#comment-/), comment.getByRole("button", { name: "Post reply" }).click()]);
     const thread = pageA.locator("ol li", { has: comment });
     await thread.locator('ol article[id^="comment-"]', { hasText: "Try 8 g for a lighter cup" }).waitFor();
