@@ -128,6 +128,8 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     const body = pageA.getByRole("combobox", { name: "Post", exact: true });
     await body.fill(`## Ratio\n\nUse **10 g per litre** and steep overnight. More in [the guide](https://example.com/cold-brew).\n\n@Ka`);
     // the editor suggests members after "@"
+    await pageA.getByRole("option", { name: b.name }).waitFor();
+    await shot(pageA, "23a-mention-suggestions");
     await pageA.getByRole("option", { name: b.name }).click();
     await body.pressSequentially("what do you think?\n");
     assert.match(await body.inputValue(), new RegExp(`@${b.name} what do you think\\?`));
@@ -211,9 +213,11 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await expectOk(pageB, await pageB.goto(spaceUrl));
     await pageB.locator("article[data-post-id]", { hasText: postTitle }).waitFor();
     await shot(pageB, "30-space-feed-mobile");
-    await expectOk(pageA, await pageA.goto(`/c/${slug}/search?q=${encodeURIComponent("oolong")}`));
-    await pageA.locator(".search-snippet mark, h2", { hasText: /oolong/i }).first().waitFor();
-    await pageA.getByRole("link", { name: postTitle }).waitFor();
+    await expectOk(pageA, await pageA.goto(`/c/${slug}/search?q=${encodeURIComponent("sweeter")}`));
+    await pageA.locator(".search-snippet mark", { hasText: /sweeter/i }).first().waitFor();
+    const hit = pageA.getByRole("link", { name: `Comment on “${postTitle}”` });
+    await hit.waitFor();
+    assert.match(await hit.getAttribute("href"), /#comment-/, "a comment hit links to its anchor");
     await shot(pageA, "31-search");
     await axe(pageA, "search");
     await expectOk(pageA, await pageA.goto(`/c/${slug}/search?q=${encodeURIComponent("zzzunfindable")}`));
