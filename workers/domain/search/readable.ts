@@ -162,9 +162,11 @@ async function loadPosts(env: Env, communityId: string, ids: string[]): Promise<
       })
       .from(p)
       .innerJoin(schema.users, eq(schema.users.id, p.authorId))
-      .where(and(eq(p.communityId, communityId), inArray(p.id, part))),
+      // by id alone: with the community in the WHERE too, SQLite may walk the community's
+      // (community_id, seq) index instead of the id index — a scan of every post (bench/RESULTS.md)
+      .where(inArray(p.id, part)),
   );
-  return new Map(rows.map((r) => [r.id, r]));
+  return new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
 }
 
 async function loadComments(env: Env, communityId: string, ids: string[]): Promise<Map<string, CommentFacts>> {
@@ -182,12 +184,13 @@ async function loadComments(env: Env, communityId: string, ids: string[]): Promi
         moderationStatus: c.moderationStatus,
         createdAt: c.createdAt,
         authorName: schema.users.name,
+        communityId: c.communityId,
       })
       .from(c)
       .innerJoin(schema.users, eq(schema.users.id, c.authorId))
-      .where(and(eq(c.communityId, communityId), inArray(c.id, part))),
+      .where(inArray(c.id, part)),
   );
-  return new Map(rows.map((r) => [r.id, r]));
+  return new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
 }
 
 /** A pointer to content: a post, or a comment (its post is looked up when not given). */
