@@ -16,6 +16,7 @@ export default [
   route("c/:slug/members", "routes/community-members.tsx"),
   route("c/:slug/settings", "routes/community-settings.tsx"),
   route("c/:slug/s/:spaceId", "routes/community-space.tsx"),
+  route("c/:slug/s/:spaceId/settings", "routes/community-space-settings.tsx"),
   route("c/:slug/posts/:postId", "routes/community-post.tsx"),
   route("c/:slug/search", "routes/community-search.tsx"),
   route("c/:slug/mention-suggestions", "routes/community-mention-suggestions.tsx"),

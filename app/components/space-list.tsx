@@ -160,6 +160,13 @@ export function SpaceList({
                           <span aria-hidden="true">↓</span>
                         </button>
                       </Form>
+                      <Link
+                        to={`/c/${slug}/s/${space.id}/settings`}
+                        aria-label={t("spaceSettings.linkLabel", { name: space.name })}
+                        className={buttonClass("ghost", "sm")}
+                      >
+                        {t("spaceSettings.edit")}
+                      </Link>
                       <ArchiveSpace spaceId={space.id} name={space.name} />
                     </>
                   ) : null}

@@ -78,6 +78,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
   const errors = failure?.errors;
   const values = failure?.values;
   const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
+  const isAdmin = viewer ? roleRank[viewer.role] >= roleRank.admin : false;
   const firstOld = posts.findIndex((p) => !p.isNew);
   const hasNew = posts.some((p) => p.isNew);
   const tierText = tierName ?? t(`tiers.${space.minTier}`);
@@ -103,13 +104,20 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                   {space.private ? <Badge>{t("spaces.private")}</Badge> : null}
                 </div>
               </div>
-              {!locked && viewer ? (
-                <Form method="post" preventScrollReset>
-                  <SubmitButton intent={space.following ? "unfollow" : "follow"} variant={space.following ? "secondary" : "primary"} size="sm" aria-pressed={Boolean(space.following)}>
-                    {space.following ? t("spaces.following") : t("spaces.follow")}
-                  </SubmitButton>
-                </Form>
-              ) : null}
+              <div className="flex shrink-0 flex-wrap items-center gap-2">
+                {isAdmin ? (
+                  <ButtonLink to={`/c/${community.slug}/s/${space.id}/settings`} variant="secondary" size="sm">
+                    {t("spaceSettings.link")}
+                  </ButtonLink>
+                ) : null}
+                {!locked && viewer ? (
+                  <Form method="post" preventScrollReset>
+                    <SubmitButton intent={space.following ? "unfollow" : "follow"} variant={space.following ? "secondary" : "primary"} size="sm" aria-pressed={Boolean(space.following)}>
+                      {space.following ? t("spaces.following") : t("spaces.follow")}
+                    </SubmitButton>
+                  </Form>
+                ) : null}
+              </div>
             </div>
           </div>
 

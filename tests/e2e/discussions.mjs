@@ -117,6 +117,27 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await shot(pageA, "21-space-locked");
   });
 
+  await step("a private space is listed only for the members the owner picked", async () => {
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}`));
+    const form = pageOwner.locator("details", { has: pageOwner.locator("summary", { hasText: "New space" }) });
+    await form.locator("summary").click();
+    await form.getByLabel("Space name").fill("Hosts' corner");
+    await form.getByLabel("Private space").check();
+    await form.getByRole("group", { name: "Members of the private space" }).getByLabel(a.name).check();
+    await Promise.all([pageOwner.waitForURL(/space=created/), form.getByRole("button", { name: "Create space" }).click()]);
+    const row = pageOwner.locator("li[data-space-id]", { hasText: "Hosts' corner" });
+    await row.getByText("Private").waitFor();
+    await Promise.all([pageOwner.waitForURL(/\/settings$/), row.getByRole("link", { name: "Settings of Hosts' corner" }).click()]);
+    await pageOwner.locator("#members").getByText(a.name).waitFor();
+    await shot(pageOwner, "21a-space-settings");
+    await axe(pageOwner, "space settings");
+    await expectOk(pageA, await pageA.goto(`/c/${slug}`));
+    await pageA.getByRole("link", { name: "Hosts' corner", exact: true }).first().waitFor();
+    await expectOk(pageB, await pageB.goto(`/c/${slug}`));
+    await pageB.getByRole("link", { name: "Brewing notes", exact: true }).first().waitFor();
+    assert.equal(await pageB.getByRole("link", { name: "Hosts' corner", exact: true }).count(), 0, "B is not in the private space");
+  });
+
   await step("member A writes a post with Markdown, an uploaded image and an @mention", async () => {
     await expectOk(pageA, await pageA.goto(`/c/${slug}`));
     await Promise.all([pageA.waitForURL(/\/s\//), pageA.getByRole("link", { name: "Brewing notes", exact: true }).first().click()]);
