@@ -42,7 +42,7 @@ function ArchiveSpace({ spaceId, name }: { spaceId: string; name: string }) {
   const menu = useDismissable();
   return (
     <details ref={menu} className="relative">
-      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700 hover:bg-red-50 [&::-webkit-details-marker]:hidden")} aria-label={t("spaces.archiveLabel", { name })}>
+      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700! hover:bg-red-50 [&::-webkit-details-marker]:hidden")} aria-label={t("spaces.archiveLabel", { name })}>
         {t("spaces.archive")}
       </summary>
       <Form method="post" className="absolute right-0 z-20 mt-2 w-64 space-y-3 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">

@@ -120,7 +120,7 @@ function ConfirmDelete({ label, question, intent, children }: { label: string; q
   const menu = useDismissable();
   return (
     <details ref={menu} className="group relative">
-      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700 hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>{label}</summary>
+      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700! hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>{label}</summary>
       <div className="absolute right-0 z-20 mt-2 w-64 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">
         <p className="text-sm text-slate-800">{question}</p>
         <Form method="post" className="mt-3 flex justify-end">
@@ -174,6 +174,7 @@ function CommentItem({
   meId,
   isModerator,
   canReply,
+  canReact,
   editing,
   failure,
 }: {
@@ -182,6 +183,7 @@ function CommentItem({
   meId: string | null;
   isModerator: boolean;
   canReply: boolean;
+  canReact: boolean;
   editing: boolean;
   failure: Failure | null;
 }) {
@@ -244,7 +246,7 @@ function CommentItem({
             <RichText html={comment.html} size="sm" className="mt-1" />
           )}
           <div className="mt-2 flex flex-wrap items-center gap-1">
-            <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!meId} />
+            <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!canReact} />
             {canReply ? (
               <details ref={reply} className="group" open={replyFailed || undefined}>
                 <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")} aria-label={t("comments.replyTo", { name: comment.author.name })}>
@@ -443,12 +445,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} editing={editComment === root.id} failure={failure} />
+                    <CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} />
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} editing={editComment === reply.id} failure={failure} />
+                            <CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} />
                           </li>
                         ))}
                       </ol>
