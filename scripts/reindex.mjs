@@ -53,19 +53,44 @@ const work = mkdtempSync(join(tmpdir(), "enclave-reindex-"));
 const files = [];
 let rows = [];
 let total = 0;
+// D1 refuses statements over 100 KB: rows go into INSERTs of at most ~80 KB, and a body too
+// long for one statement is appended in pieces
+const STATEMENT_BYTES = 80_000;
+const PIECE_CHARS = 10_000;
+const bytes = (text) => Buffer.byteLength(text);
+const insertHead = "INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body) VALUES\n";
+
+function statementsFor(batch) {
+  const out = [];
+  let values = [];
+  let size = 0;
+  const emit = () => {
+    if (values.length) out.push(`${insertHead}${values.join(",\n")};`);
+    values = [];
+    size = 0;
+  };
+  for (const row of batch) {
+    const literal = `(${row.map(quote).join(", ")})`;
+    if (bytes(literal) > STATEMENT_BYTES / 2) {
+      const body = row[7];
+      out.push(`${insertHead}(${[...row.slice(0, 7), ""].map(quote).join(", ")});`);
+      for (let i = 0; i < body.length; i += PIECE_CHARS) {
+        out.push(`UPDATE search_docs SET body = body || ${quote(body.slice(i, i + PIECE_CHARS))} WHERE doc_id = ${quote(row[0])};`);
+      }
+      continue;
+    }
+    if (size + bytes(literal) > STATEMENT_BYTES) emit();
+    values.push(literal);
+    size += bytes(literal);
+  }
+  emit();
+  return out;
+}
+
 function flush() {
   if (rows.length === 0) return;
   const file = join(work, `docs-${files.length}.sql`);
-  const lines = [];
-  for (let i = 0; i < rows.length; i += 200) {
-    lines.push(
-      `INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body) VALUES\n${rows
-        .slice(i, i + 200)
-        .map((r) => `(${r.map(quote).join(", ")})`)
-        .join(",\n")};`,
-    );
-  }
-  writeFileSync(file, lines.join("\n"));
+  writeFileSync(file, statementsFor(rows).join("\n"));
   files.push(file);
   rows = [];
 }
