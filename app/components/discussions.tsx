@@ -114,10 +114,32 @@ export function useHydrated() {
   return hydrated;
 }
 
+const RELATIVE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ["second", 60],
+  ["minute", 60],
+  ["hour", 24],
+  ["day", 7],
+];
+
+/** "5 minutes ago" for the last week, then the date; the exact time is in the tooltip. */
+export function relativeTime(value: string, locale: string, now = Date.now()): string | null {
+  let delta = (new Date(value).getTime() - now) / 1000;
+  if (!Number.isFinite(delta) || delta > 60) return null;
+  if (Math.abs(delta) < 45) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(0, "second");
+  for (const [unit, size] of RELATIVE_STEPS) {
+    if (Math.abs(delta) < size) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(delta), unit);
+    delta /= size;
+  }
+  return null;
+}
+
 export function TimeStamp({ value, locale, withTime = true }: { value: string; locale: string; withTime?: boolean }) {
+  // server and browser clocks differ by the time the page took to arrive: the text may change
+  // by a step on hydration, which is expected
+  const relative = relativeTime(value, locale);
   return (
-    <time dateTime={value} suppressHydrationWarning>
-      {formatDate(value, locale, withTime)}
+    <time dateTime={value} title={formatDate(value, locale, true)} suppressHydrationWarning>
+      {relative ?? formatDate(value, locale, withTime)}
     </time>
   );
 }
