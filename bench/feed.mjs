@@ -15,7 +15,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
@@ -326,6 +326,7 @@ function table(app, minimal, raw) {
   return rows.join("\n");
 }
 
+const loadAtStart = loadavg()[0];
 try {
   log(`persist dir ${persist}; ${POSTS} posts in ${SPACES} spaces; ${REQUESTS} timed requests per scenario after ${WARMUP} warm-up`);
   run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml", "--persist-to", persist]);
@@ -369,6 +370,8 @@ Measured ${new Date().toISOString().slice(0, 10)} on this machine (${process.pla
 (workerd + local D1), sequential requests on 127.0.0.1 (one at a time, keep-alive), ${WARMUP} warm-up and
 ${REQUESTS} timed requests per scenario. Data: ${POSTS.toLocaleString("en")} posts in ${SPACES} spaces of one private community
 (${perSpace.toLocaleString("en")} per space), ${AUTHORS} authors; the reader is a vip member with a session cookie.
+Machine load average (1 min) ${loadAtStart.toFixed(2)} at the start and ${loadavg()[0].toFixed(2)} at the end: other work
+shared the machine, so p99 figures carry noise; compare p50s first.
 
 ${result}
 

@@ -82,7 +82,7 @@ async function texts(env: Env, rowids: number[]): Promise<Map<number, { title: s
 }
 
 /**
- * One page of what `userId` may read in the community that matches `q`, best first. Paging is by
+ * One page of what the scope's reader may read in its community that matches `q`, best first. Paging is by
  * position in the ranked candidate list (`offset`), which stays stable while the index is unchanged.
  */
 export async function searchCommunity(
