@@ -76,12 +76,61 @@ for (const [i, p] of people.entries()) {
 sql.push(
   row("invites", { code: "welcome-demo", community_id: community.id, tier: "free", max_uses: 100, uses: 0, expires_at: null, source: "instagram", created_by: "usr_demo_owner", created_at: now }),
 );
+
+// Discussion spaces with a few conversations, so the demo looks like a community in use.
+const spaces = [
+  { id: "spc_demo_announce", name: "📣 公告 Announcements", description: "社群最新消息與活動公告。", min_tier: "free", position: 0 },
+  { id: "spc_demo_general", name: "💬 創作討論 General", description: "分享作品、提問、交流經營心得。", min_tier: "free", position: 1 },
+  { id: "spc_demo_members", name: "📈 變現研究室 Monetisation", description: "會員限定：付費模式、定價與轉換率。", min_tier: "member", position: 2 },
+  { id: "spc_demo_vip", name: "💎 VIP 私房 Inner circle", description: "VIP 限定的深度諮詢與案例拆解。", min_tier: "vip", position: 3 },
+];
+for (const sp of spaces) {
+  sql.push(row("spaces", { id: sp.id, community_id: community.id, kind: "discussion", name: sp.name, description: sp.description, min_tier: sp.min_tier, private: 0, position: sp.position, created_by: "usr_demo_owner", created_at: now - 29 * day }));
+}
+const posts = [
+  { id: "pst_demo_welcome", space: "spc_demo_announce", author: "usr_demo_owner", title: "歡迎來到 Creator Lab！Welcome 👋", pinned: true,
+    body: "大家好，我是 **林美**。這裡是我們的私域社群：\n\n- 在 **創作討論** 自我介紹\n- 會員可以進入 **變現研究室**\n- 每月第一個週六有線上聚會\n\nHello everyone — introduce yourself in *General* and say what you are building!" },
+  { id: "pst_demo_intro", space: "spc_demo_general", author: "usr_demo_member", title: "自我介紹：我在做 Podcast 🎙️",
+    body: "大家好，我是小明，經營一個關於咖啡的 Podcast，目前每週更新。想請教大家怎麼把聽眾帶到自己的社群？" },
+  { id: "pst_demo_tools", space: "spc_demo_general", author: "usr_demo_sofia", title: "Which tools do you use to schedule posts?",
+    body: "I publish on Instagram and YouTube. What do you use to plan a content calendar across platforms? Any tips for a small team?" },
+  { id: "pst_demo_pricing", space: "spc_demo_members", author: "usr_demo_admin", title: "付費模式拆解：月費 vs 年費",
+    body: "我們比較了三個社群的付費模式：\n\n1. 月費 NT$300，轉換率 4%\n2. 年費 NT$3,000，續訂率較高\n3. 混合方案\n\n結論：**年費方案** 搭配 7 天試用效果最好。" },
+  { id: "pst_demo_vip", space: "spc_demo_vip", author: "usr_demo_owner", title: "VIP 案例：從 0 到 1,000 位付費會員",
+    body: "這一篇分享我們從零開始累積一千位付費會員的完整時間線與數據。" },
+];
+for (const [i, po] of posts.entries()) {
+  const at = now - (20 - i * 3) * day;
+  sql.push(row("posts", { id: po.id, community_id: community.id, space_id: po.space, author_id: po.author, title: po.title, body: po.body, moderation_status: "visible", comment_count: 0, pinned_at: po.pinned ? at : null, created_at: at }));
+}
+const comments = [
+  { id: "cmt_demo_1", post: "pst_demo_intro", author: "usr_demo_owner", parent: null, body: "歡迎小明！可以在每集節目結尾放社群的邀請連結，並說明加入後能得到什麼。" },
+  { id: "cmt_demo_2", post: "pst_demo_intro", author: "usr_demo_member", parent: "cmt_demo_1", body: "謝謝林美！我這週就試試看 🙏" },
+  { id: "cmt_demo_3", post: "pst_demo_tools", author: "usr_demo_vip", parent: null, body: "We keep a shared calendar and batch-record on Mondays. Simple beats clever." },
+  { id: "cmt_demo_4", post: "pst_demo_pricing", author: "usr_demo_mod", parent: null, body: "年費方案的退款政策你們怎麼設計？" },
+];
+for (const [i, c] of comments.entries()) {
+  sql.push(row("comments", { id: c.id, community_id: community.id, post_id: c.post, author_id: c.author, parent_id: c.parent, root_id: c.parent, body: c.body, moderation_status: "visible", created_at: now - (10 - i) * day }));
+}
+sql.push(`UPDATE posts SET comment_count = (SELECT count(*) FROM comments WHERE comments.post_id = posts.id AND comments.deleted_at IS NULL) WHERE community_id = '${community.id}';`);
+for (const [target, user, emoji] of [
+  ["pst_demo_welcome", "usr_demo_member", "❤️"], ["pst_demo_welcome", "usr_demo_sofia", "🎉"], ["pst_demo_welcome", "usr_demo_vip", "🎉"],
+  ["pst_demo_intro", "usr_demo_owner", "👍"], ["pst_demo_pricing", "usr_demo_vip", "🔥"],
+]) {
+  sql.push(row("reactions", { community_id: community.id, target_type: "post", target_id: target, user_id: user, emoji, created_at: now }));
+}
 sql.push(row("audit_log", { id: "aud_demo_seed", community_id: community.id, actor_id: "usr_demo_owner", action: "community.create", target_type: "community", target_id: community.id, data: null, at: now - 30 * day }));
 
 const dir = mkdtempSync(join(tmpdir(), "enclave-seed-"));
 const file = join(dir, "seed.sql");
 writeFileSync(file, sql.join("\n"));
 execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--local", "-c", "wrangler.toml", ...persistArgs, "--file", file], {
+  stdio: ["ignore", "ignore", "inherit"],
+  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+});
+
+// the search index lives in its own database and is rebuilt from the main one
+execFileSync("npx", ["node", "scripts/reindex.mjs", ...persistArgs], {
   stdio: ["ignore", "ignore", "inherit"],
   env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
 });
