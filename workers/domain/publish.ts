@@ -3,11 +3,17 @@
 // Each effect is idempotent (upserts, INSERT OR IGNORE on unique keys), so publishing an event
 // again repairs a half-done run. One failing effect is logged and does not stop the others: the
 // content is already saved, and the index can be rebuilt (scripts/reindex.mjs).
+//
+// Effects whose cost grows with a space's audience (new-post notices to its followers) do not run
+// in the request: publish sends a ContentJob to the content queue and runContentJob does the work
+// a bounded slice at a time in the consumer (ADR 008). Mentions and replies, a few people each,
+// stay inline so that they are there when the author's request returns.
 import { and, eq } from "drizzle-orm";
+import { z } from "zod";
 import { getDb, schema } from "../db/client";
-import { notify, notifyFollowers, type Subject } from "./notifications/deliver";
-import { resolveMentions, storeMentions } from "./notifications/mentions";
-import { commentDoc, indexDocument, postDoc, removeDocument, removePostDocuments } from "./search/index";
+import { notify, notifyFollowerPage, type Subject } from "./notifications/deliver";
+import { MAX_MENTIONS, resolveMentions, storeMentions } from "./notifications/mentions";
+import { commentDoc, indexDocument, postDoc, removeDocument, removePostDocuments, removeSpace } from "./search/index";
 
 export type Post = typeof schema.posts.$inferSelect;
 export type Comment = typeof schema.comments.$inferSelect;
@@ -19,13 +25,30 @@ export type ContentEvent =
   | { type: "post.removed"; post: Post }
   | { type: "comment.created"; comment: Comment; post: Post }
   | { type: "comment.updated"; comment: Comment; post: Post }
-  | { type: "comment.removed"; comment: Comment; post: Post };
+  | { type: "comment.removed"; comment: Comment; post: Post }
+  /** every post and comment of the space leaves search at once; notifications are filtered at read time */
+  | { type: "space.archived"; space: { id: string; communityId: string } };
+
+/** How many pages of followers (FOLLOWER_PAGE each) one queue message handles before handing on. */
+const FOLLOWER_PAGES_PER_JOB = 2;
+
+/**
+ * A queue message for the content queue. `after` is where the previous message stopped (a follower's
+ * user id, "" at the start); `except` are the people already told of the post by a mention.
+ */
+export const contentJobSchema = z.object({
+  job: z.literal("notify_followers"),
+  postId: z.string().min(1),
+  except: z.array(z.string()).max(MAX_MENTIONS),
+  after: z.string(),
+});
+export type ContentJob = z.infer<typeof contentJobSchema>;
 
 async function attempt(label: string, event: ContentEvent, effect: () => Promise<unknown>): Promise<void> {
   try {
     await effect();
   } catch (error) {
-    const id = "comment" in event ? event.comment.id : event.post.id;
+    const id = "comment" in event ? event.comment.id : "post" in event ? event.post.id : event.space.id;
     console.error(JSON.stringify({ at: "publish", effect: label, event: event.type, id, error: String(error) }));
   }
 }
@@ -54,7 +77,9 @@ async function postWritten(env: Env, post: Post, event: ContentEvent): Promise<v
     mentioned = await mentionAndNotify(env, subject, `${post.title}\n${post.body}`, "post");
   });
   // an edit can make a post readable to followers (approved after review): they hear of it once
-  await attempt("followers", event, () => notifyFollowers(env, { ...subject, post }, new Set(mentioned)));
+  await attempt("followers", event, () =>
+    env.CONTENT_QUEUE.send({ job: "notify_followers", postId: post.id, except: mentioned, after: "" } satisfies ContentJob),
+  );
 }
 
 async function parentAuthor(env: Env, comment: Comment): Promise<string | null> {
@@ -99,5 +124,25 @@ export async function publish(env: Env, event: ContentEvent): Promise<void> {
       return attempt("unindex", event, () => removePostDocuments(env, event.post.id));
     case "comment.removed":
       return attempt("unindex", event, () => removeDocument(env, event.comment.id));
+    case "space.archived":
+      return attempt("unindex", event, () => removeSpace(env, event.space.communityId, event.space.id));
   }
+}
+
+/**
+ * The queued half of publishing: up to FOLLOWER_PAGES_PER_JOB pages of followers. Returns the job
+ * that carries on from where this one stopped, or null when done. Safe to run twice (a queue
+ * delivers at least once): the notification's unique key makes a repeated insert a no-op.
+ */
+export async function runContentJob(env: Env, job: ContentJob): Promise<ContentJob | null> {
+  const [post] = await getDb(env).select().from(schema.posts).where(eq(schema.posts.id, job.postId)).limit(1);
+  // deleted meanwhile: nobody may read it, so there is nobody to tell
+  if (!post || post.deletedAt) return null;
+  const subject = { post, actorId: post.authorId };
+  const except = new Set(job.except);
+  let after: string | null = job.after;
+  for (let page = 0; page < FOLLOWER_PAGES_PER_JOB && after !== null; page++) {
+    after = await notifyFollowerPage(env, subject, except, after);
+  }
+  return after === null ? null : { ...job, after };
 }

@@ -188,12 +188,9 @@ export async function archiveSpace(env: Env, access: MemberSpaceAccess): Promise
       data: { name: space.name },
     }),
   ]);
-  // an archived space's posts leave search and notifications
-  const gone = await db
-    .select()
-    .from(p)
-    .where(and(eq(p.spaceId, space.id), isNull(p.deletedAt)));
-  for (const post of gone) await publish(env, { type: "post.removed", post });
+  // its posts leave search in one step, whatever the space's size; notifications about them
+  // are filtered at read time (search/readable.ts), and queued new-post notices find no readers
+  await publish(env, { type: "space.archived", space: { id: space.id, communityId: space.communityId } });
 }
 
 export type SpaceMemberView = { user: UserCard; addedAt: string };

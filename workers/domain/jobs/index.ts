@@ -1,11 +1,15 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
 import { drainOutbox, sendOutboxBatch } from "../../mail/outbox";
+import { parseContentJob, runContentBatch } from "./content";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
   // safety net: mail whose queue message was lost is sent by the cron
   await drainOutbox(env);
 }
 
+// A batch comes from one queue. It is told apart by what its messages hold, not by the queue's
+// name, which an operator may change in wrangler.toml.
 export async function runQueue(batch: MessageBatch<unknown>, env: Env) {
+  if (batch.messages.some((m) => parseContentJob(m.body) !== null)) return runContentBatch(batch, env);
   await sendOutboxBatch(batch, env);
 }

@@ -105,3 +105,17 @@ export async function clearIndex(env: Env, communityId?: string): Promise<void> 
     env.SEARCH.prepare("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"),
   ]);
 }
+
+/**
+ * Every post and comment of one space (archived), in one batch whatever the space's size: the
+ * community's index narrows the rows, space_id picks them (ADR 008).
+ */
+export async function removeSpace(env: Env, communityId: string, spaceId: string): Promise<void> {
+  const where = "community_id = ? AND space_id = ?";
+  await env.SEARCH.batch([
+    env.SEARCH.prepare(
+      `INSERT INTO search_fts(search_fts, rowid, ${FTS_COLUMNS}) SELECT 'delete', rowid, ${FTS_COLUMNS} FROM search_docs WHERE ${where}`,
+    ).bind(communityId, spaceId),
+    env.SEARCH.prepare(`DELETE FROM search_docs WHERE ${where}`).bind(communityId, spaceId),
+  ]);
+}
