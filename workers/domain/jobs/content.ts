@@ -9,7 +9,7 @@ export function parseContentJob(body: unknown): ContentJob | null {
 }
 
 export async function runContentBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  // one at a time: each message already uses up to ~120 of the invocation's 1,000 D1 queries
+  // one at a time: each message already uses up to ~130 of the invocation's 1,000 D1 queries
   for (const message of batch.messages) {
     const job = parseContentJob(message.body);
     if (!job) {

@@ -36,6 +36,25 @@ async function wanting(env: Env, userIds: string[], pref: NotificationPrefKey): 
   return new Set(rows.filter((r) => effectiveNotificationPrefs(r.prefs)[pref]).map((r) => r.id));
 }
 
+const subjectKey = (subject: Subject) =>
+  subject.comment
+    ? { subjectType: "comment" as const, subjectId: subject.comment.id }
+    : { subjectType: "post" as const, subjectId: subject.post.id };
+
+/** Those of `userIds` who already hold this notification (by the unique key's index). */
+async function alreadyNotified(env: Env, kind: NotificationKind, subject: Subject, userIds: string[]): Promise<Set<string>> {
+  const db = getDb(env);
+  const n = schema.notifications;
+  const { subjectType, subjectId } = subjectKey(subject);
+  const rows = await inChunks(userIds, (part) =>
+    db
+      .select({ userId: n.userId })
+      .from(n)
+      .where(and(inArray(n.userId, part), eq(n.kind, kind), eq(n.subjectType, subjectType), eq(n.subjectId, subjectId))),
+  );
+  return new Set(rows.map((r) => r.userId));
+}
+
 /**
  * Notify `userIds` of `kind` about the subject. Returns who was actually notified (or already had
  * this notification), so a caller can keep a person from getting two kinds for one subject.
@@ -47,8 +66,7 @@ export async function notify(env: Env, kind: NotificationKind, subject: Subject,
   const allowed = await wanting(env, [...readers], prefForKind[kind]);
   const recipients = candidates.filter((id) => readers.has(id) && allowed.has(id));
   const db = getDb(env);
-  const subjectType = subject.comment ? ("comment" as const) : ("post" as const);
-  const subjectId = subject.comment ? subject.comment.id : subject.post.id;
+  const { subjectType, subjectId } = subjectKey(subject);
   // seven bound values per row
   await runBatch(
     db,
@@ -72,7 +90,7 @@ export async function notify(env: Env, kind: NotificationKind, subject: Subject,
   return recipients;
 }
 
-/** Followers read per page: ~60 D1 queries to check and notify them (IN lists of 90, inserts of 14). */
+/** Followers read per page: ~65 D1 queries to check and notify them (IN lists of 90, inserts of 14). */
 export const FOLLOWER_PAGE = 500;
 
 /**
@@ -98,6 +116,9 @@ export async function notifyFollowerPage(
   const ids = rows
     .filter((r) => r.createdAt.getTime() <= subject.post.createdAt.getTime() && !except.has(r.userId))
     .map((r) => r.userId);
-  await notify(env, "new_post", subject, ids);
+  // every edit of the post and every repeated message comes here again: skip the access checks
+  // and the inserts for those who were told already (the unique key still guards a race)
+  const told = await alreadyNotified(env, "new_post", subject, ids);
+  await notify(env, "new_post", subject, ids.filter((id) => !told.has(id)));
   return rows.length < FOLLOWER_PAGE ? null : rows[rows.length - 1].userId;
 }
