@@ -55,8 +55,13 @@ posts.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const after = decodeCursor(cursor, FeedCursorShape);
-    const access = await requireSpace(c, c.req.valid("param").spaceId, "read");
-    const feed = await listPosts(c.env, access, limit, after ? { before: after[0], since: after[1] } : undefined);
+    const feed = await listPosts(
+      c.env,
+      c.req.valid("param").spaceId,
+      c.get("user")?.id ?? null,
+      { limit, cursor: after ? { before: after[0], since: after[1] } : undefined },
+      (work) => c.executionCtx.waitUntil(work),
+    );
     return c.json(
       {
         items: feed.items,

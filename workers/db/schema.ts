@@ -344,6 +344,10 @@ export const posts = sqliteTable(
       .references(() => users.id),
     title: text("title").notNull(),
     body: text("body").notNull(),
+    // the plain-text preview lists show, derived from body at every write: parsing Markdown on
+    // every read cost ~1 ms a post (bench/RESULTS.md); null on rows written before the column
+    // existed, which readers derive on the fly
+    excerpt: text("excerpt"),
     moderationStatus: text("moderation_status", { enum: moderationStatuses }).notNull().default("visible"),
     commentCount: integer("comment_count").notNull().default(0),
     pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
@@ -356,6 +360,8 @@ export const posts = sqliteTable(
   },
   (t) => [
     index("posts_space_seq_idx").on(t.spaceId, t.seq),
+    // the feed's pinned list: without it, every feed read walked the whole space (bench/RESULTS.md)
+    index("posts_space_pinned_idx").on(t.spaceId, t.pinnedAt).where(sql`${t.pinnedAt} is not null`),
     index("posts_author_idx").on(t.authorId),
     index("posts_community_idx").on(t.communityId, t.seq),
   ],

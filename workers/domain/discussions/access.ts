@@ -5,12 +5,11 @@
 // - 403 tier_required when the caller's effective tier is below the space's min_tier;
 // - admins and the owner bypass both the private list and the tier (moderators do not);
 // - signed-out callers and non-members may read a public community's open spaces, never write.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import type { Role } from "../../db/schema";
+import type { Role, TierKey } from "../../db/schema";
 import { forbidden, notFound, tierRequired, unauthenticated } from "../../lib/errors";
 import { effectiveTier, hasRole, hasTier, type CommunityAccess, type Membership } from "../access";
-import { loadActiveMembership } from "../communities/members";
 
 export type Space = typeof schema.spaces.$inferSelect;
 export type Post = typeof schema.posts.$inferSelect;
@@ -23,13 +22,23 @@ export type MemberSpaceAccess = SpaceAccess & { userId: string; membership: Memb
 export type Mode = "read" | "write";
 export type SpaceAccessFor<M extends Mode> = M extends "write" ? MemberSpaceAccess : SpaceAccess;
 
-/** hidden: the caller may not know it exists; locked: listed but above their tier. */
-export function spaceVisibility(space: Space, access: CommunityAccess, listedInSpace: boolean): SpaceVisibility {
+/** The space facts the visibility rules read. */
+export type SpaceRules = Pick<Space, "archivedAt" | "private" | "minTier">;
+/** The reader facts they read: a CommunityAccess is one; search and notifications build their own. */
+export type ReaderRules = { community: { visibility: "public" | "private" }; role: Role | null; tier: TierKey | null };
+
+/**
+ * The one statement of the space rules, for the route guards, the space list, search and
+ * notification fan-out alike. hidden: the reader may not know it exists; locked: listed but above
+ * their tier. `role` is null for anyone who is not an active member: a listing left over from a
+ * lapsed membership opens nothing, and a non-member of a public community reads like a free member.
+ */
+export function spaceVisibility(space: SpaceRules, reader: ReaderRules, listedInSpace: boolean): SpaceVisibility {
   if (space.archivedAt) return "hidden";
-  if (access.community.visibility === "private" && !access.membership) return "hidden";
-  const admin = hasRole(access.role, "admin");
-  if (space.private && !admin && !listedInSpace) return "hidden";
-  if (!admin && space.minTier !== "free" && !hasTier(access.tier, space.minTier)) return "locked";
+  if (reader.community.visibility === "private" && !reader.role) return "hidden";
+  const admin = hasRole(reader.role, "admin");
+  if (space.private && !admin && !(listedInSpace && reader.role)) return "hidden";
+  if (!admin && space.minTier !== "free" && !hasTier(reader.tier, space.minTier)) return "locked";
   return "open";
 }
 
@@ -40,16 +49,25 @@ export function assertRole<A extends MemberSpaceAccess>(access: A, atLeast: Role
   return access;
 }
 
-async function loadSpaceAccess(env: Env, spaceId: string, userId: string | null): Promise<SpaceAccess | null> {
-  const db = getDb(env);
-  const [found] = await db
-    .select({ space: schema.spaces, community: schema.communities })
-    .from(schema.spaces)
-    .innerJoin(schema.communities, eq(schema.communities.id, schema.spaces.communityId))
-    .where(and(eq(schema.spaces.id, spaceId), isNull(schema.communities.deletedAt)))
+/**
+ * The space, its community, the caller's active membership and whether they are listed in the
+ * space, in one statement: a feed or post read pays one round trip for its access check.
+ */
+async function loadSpaceAccess(env: Env, spaceId: string, userId: string | null): Promise<(SpaceAccess & { listed: boolean }) | null> {
+  const m = schema.memberships;
+  const sm = schema.spaceMembers;
+  const s = schema.spaces;
+  const [found] = await getDb(env)
+    .select({ space: s, community: schema.communities, membership: m, listed: sql<number>`${sm.userId} is not null` })
+    .from(s)
+    .innerJoin(schema.communities, and(eq(schema.communities.id, s.communityId), isNull(schema.communities.deletedAt)))
+    // "" matches no user: a signed-out caller gets no membership and no listing
+    .leftJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, userId ?? ""), eq(m.status, "active")))
+    .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId ?? "")))
+    .where(eq(s.id, spaceId))
     .limit(1);
   if (!found) return null;
-  const membership = userId ? await loadActiveMembership(env, found.community.id, userId) : null;
+  const membership = found.membership;
   return {
     community: found.community,
     space: found.space,
@@ -57,25 +75,16 @@ async function loadSpaceAccess(env: Env, spaceId: string, userId: string | null)
     role: membership?.role ?? null,
     tier: membership ? effectiveTier(membership) : null,
     userId,
+    listed: Number(found.listed) === 1,
   };
-}
-
-export async function isListedInSpace(env: Env, spaceId: string, userId: string | null): Promise<boolean> {
-  if (!userId) return false;
-  const [row] = await getDb(env)
-    .select({ userId: schema.spaceMembers.userId })
-    .from(schema.spaceMembers)
-    .where(and(eq(schema.spaceMembers.spaceId, spaceId), eq(schema.spaceMembers.userId, userId)))
-    .limit(1);
-  return Boolean(row);
 }
 
 /** The space as the caller may use it, or the 401/403/404 that says why not. */
 export async function openSpace<M extends Mode>(env: Env, spaceId: string, userId: string | null, mode: M): Promise<SpaceAccessFor<M>> {
   if (mode === "write" && !userId) throw unauthenticated();
-  const access = await loadSpaceAccess(env, spaceId, userId);
-  if (!access) throw notFound("No such space.");
-  const listed = access.space.private ? await isListedInSpace(env, spaceId, userId) : false;
+  const found = await loadSpaceAccess(env, spaceId, userId);
+  if (!found) throw notFound("No such space.");
+  const { listed, ...access } = found;
   const visibility = spaceVisibility(access.space, access, listed);
   if (visibility === "hidden") throw notFound("No such space.");
   if (visibility === "locked") throw tierRequired(access.space.minTier);
@@ -83,11 +92,21 @@ export async function openSpace<M extends Mode>(env: Env, spaceId: string, userI
   return access as SpaceAccessFor<M>;
 }
 
-/** Hidden and pending-review content is shown only to its author and to moderators and up. */
+/** The reader facts the content rule reads: a SpaceAccess is one, so is search's Viewer. */
+export type ContentReader = { userId: string | null; role: Role | null };
+
+/**
+ * The one statement of the content rule: deleted content is shown to no one; hidden and
+ * pending-review content only to its author and to moderators and up.
+ */
 export const canSeeContent = (
-  access: SpaceAccess,
-  item: { authorId: string; hiddenAt: Date | null; moderationStatus: Post["moderationStatus"] },
-) => (item.hiddenAt === null && item.moderationStatus === "visible") || item.authorId === access.userId || canModerate(access);
+  reader: ContentReader,
+  item: { authorId: string; hiddenAt: Date | null; moderationStatus: string; deletedAt?: Date | null },
+) =>
+  !item.deletedAt &&
+  ((item.hiddenAt === null && item.moderationStatus === "visible") ||
+    (reader.userId !== null && item.authorId === reader.userId) ||
+    hasRole(reader.role, "moderator"));
 
 export type PostAccess<M extends Mode> = SpaceAccessFor<M> & { post: Post };
 

@@ -4,11 +4,11 @@ import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle
 import { getDb, schema } from "../../db/client";
 import { conflict, DomainError, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { renderMarkdown } from "../../lib/markdown";
+import { excerpt, renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
-import { canModerate, type MemberSpaceAccess, type Post, type PostAccess, type SpaceAccess } from "./access";
-import { authorColumns, postView, postViews, type PostView } from "./views";
+import { canModerate, openSpace, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
+import { batchAuthorColumns, parseReactions, postView, reactionsColumn, toPostView, type AuthorRow, type PostView } from "./views";
 
 const p = schema.posts;
 const v = schema.spaceVisits;
@@ -38,83 +38,107 @@ export async function createPost(env: Env, access: MemberSpaceAccess, input: { t
       authorId: access.userId,
       title: input.title,
       body: input.body,
+      excerpt: excerpt(input.body),
     })
     .returning();
   await publish(env, { type: "post.created", post });
   return postView(env, post, access.userId);
 }
 
-/** Rows the caller may see in a list: never deleted; hidden and pending only for their author and moderators. */
-function visibleTo(access: SpaceAccess): SQL | undefined {
+/** Rows a reader may see in a list: never deleted; hidden and pending only for their author and moderators. */
+function visibleTo(reader: FeedReader): SQL | undefined {
   const open = and(isNull(p.hiddenAt), eq(p.moderationStatus, "visible"));
-  return and(isNull(p.deletedAt), canModerate(access) ? undefined : access.userId ? or(open, eq(p.authorId, access.userId)) : open);
+  return and(isNull(p.deletedAt), reader.moderator ? undefined : reader.userId ? or(open, eq(p.authorId, reader.userId)) : open);
 }
 
 export type FeedItem = PostView & { isNew: boolean };
 /** before: the seq the next page starts below; since: the last-seen seq that marks items new. */
 export type FeedCursor = { before: number; since: number | null };
 export type Feed = { items: FeedItem[]; pinned: FeedItem[]; next: FeedCursor | null; lastSeenSeq: number | null };
+/** Work that may finish after the response (the Worker's waitUntil); the domain knows no Hono. */
+export type Defer = (work: Promise<unknown>) => void;
 
-/**
- * A page of the space's feed. Paging by seq (assigned by SQLite, never reused) means posts
- * written while someone pages land above the first page: no duplicates, no gaps. The first page
- * records the visit after computing which items are new; later pages carry the same `since` in
- * their cursor so the marker stays the same across pages.
- */
-export async function listPosts(env: Env, access: SpaceAccess, limit: number, cursor: FeedCursor | undefined): Promise<Feed> {
+type FeedReader = { userId: string | null; moderator: boolean };
+type FeedRow = { post: Post; author: AuthorRow; reactions: string | null };
+
+/** The page, the pinned posts and the reader's last visit: one batch, one round trip. */
+async function feedRows(env: Env, spaceId: string, reader: FeedReader, limit: number, cursor: FeedCursor | undefined) {
   const db = getDb(env);
-  const spaceId = access.space.id;
-  const userId = access.membership ? access.userId : null;
-  const visible = and(eq(p.spaceId, spaceId), visibleTo(access));
-  // not one db.batch: D1 batches return rows keyed by column name, so the joined author's `id`
-  // would overwrite the post's
-  const [visits, maxSeq, pageRows, pinnedRows] = await Promise.all([
+  const visible = and(eq(p.spaceId, spaceId), visibleTo(reader));
+  const columns = { post: p, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, reader.userId) };
+  const [visits, pageRows, pinnedRows] = await db.batch([
     db
       .select({ lastSeenSeq: v.lastSeenSeq })
       .from(v)
-      .where(and(eq(v.spaceId, spaceId), eq(v.userId, userId ?? "")))
+      .where(and(eq(v.spaceId, spaceId), eq(v.userId, reader.userId ?? "")))
       .limit(1),
     db
-      .select({ seq: sql<number | null>`max(${p.seq})` })
-      .from(p)
-      .where(eq(p.spaceId, spaceId)),
-    db
-      .select({ post: p, author: authorColumns })
+      .select(columns)
       .from(p)
       .innerJoin(schema.users, eq(schema.users.id, p.authorId))
       .where(and(visible, isNull(p.pinnedAt), cursor ? lt(p.seq, cursor.before) : undefined))
       .orderBy(desc(p.seq))
       .limit(limit + 1),
     db
-      .select({ post: p, author: authorColumns })
+      .select(columns)
       .from(p)
       .innerJoin(schema.users, eq(schema.users.id, p.authorId))
       .where(and(visible, isNotNull(p.pinnedAt)))
       .orderBy(desc(p.pinnedAt), desc(p.seq))
       .limit(MAX_PINNED),
   ]);
+  return { lastSeenSeq: visits[0]?.lastSeenSeq ?? null, pageRows, pinnedRows };
+}
 
-  const since = cursor ? cursor.since : userId ? (visits[0]?.lastSeenSeq ?? 0) : null;
-  const pageSlice = pageRows.slice(0, limit);
-  const views = await postViews(db, [...pageSlice, ...pinnedRows], access.userId);
-  const mark = (view: PostView): FeedItem => ({ ...view, isNew: since !== null && view.seq > since });
-  const items = views.slice(0, pageSlice.length).map(mark);
-  const pinned = views.slice(pageSlice.length).map(mark);
+/**
+ * A page of the space's feed, for whoever may read the space (openSpace's 401/403/404 otherwise).
+ * Paging by seq (assigned by SQLite, never reused) means posts written while someone pages land
+ * above the first page: no duplicates, no gaps. A member's first page records the visit after
+ * computing which items are new; later pages carry the same `since` in their cursor so the marker
+ * stays the same across pages.
+ *
+ * The access check and the rows load side by side (one round trip, not two): the rows are read
+ * as a non-moderator sees them and are dropped unused when openSpace refuses; a moderator, who
+ * also sees hidden and pending posts, pays a second read. The visit is written after the
+ * response (`defer`): nothing in this response depends on it.
+ */
+export async function listPosts(
+  env: Env,
+  spaceId: string,
+  userId: string | null,
+  page: { limit: number; cursor: FeedCursor | undefined },
+  defer: Defer,
+): Promise<Feed> {
+  const { limit, cursor } = page;
+  const [access, asMember] = await Promise.all([
+    openSpace(env, spaceId, userId, "read"),
+    feedRows(env, spaceId, { userId, moderator: false }, limit, cursor),
+  ]);
+  const rows = canModerate(access) ? await feedRows(env, spaceId, { userId, moderator: true }, limit, cursor) : asMember;
+  const member = access.membership ? userId : null;
+  const since = cursor ? cursor.since : member ? (rows.lastSeenSeq ?? 0) : null;
 
-  if (!cursor && userId) {
-    const seen = Number(maxSeq[0]?.seq ?? 0);
+  if (!cursor && member) {
     const now = new Date();
-    await db
-      .insert(v)
-      .values({ spaceId, userId, lastSeenSeq: seen, visitedAt: now })
-      .onConflictDoUpdate({
-        target: [v.spaceId, v.userId],
-        set: { lastSeenSeq: sql`max(${v.lastSeenSeq}, excluded.last_seen_seq)`, visitedAt: now },
-      });
+    defer(
+      getDb(env)
+        .insert(v)
+        .values({ spaceId, userId: member, lastSeenSeq: sql`(select coalesce(max(${p.seq}), 0) from ${p} where ${p.spaceId} = ${spaceId})`, visitedAt: now })
+        .onConflictDoUpdate({
+          target: [v.spaceId, v.userId],
+          set: { lastSeenSeq: sql`max(${v.lastSeenSeq}, excluded.last_seen_seq)`, visitedAt: now },
+        })
+        .then(() => undefined),
+    );
   }
 
-  const last = pageRows.length > limit ? pageSlice[pageSlice.length - 1].post : null;
-  return { items, pinned, next: last ? { before: last.seq, since } : null, lastSeenSeq: since };
+  const mark = ({ post, author, reactions }: FeedRow): FeedItem => ({
+    ...toPostView(post, author, parseReactions(reactions)),
+    isNew: since !== null && post.seq > since,
+  });
+  const pageSlice = rows.pageRows.slice(0, limit);
+  const last = rows.pageRows.length > limit ? pageSlice[pageSlice.length - 1].post : null;
+  return { items: pageSlice.map(mark), pinned: rows.pinnedRows.map(mark), next: last ? { before: last.seq, since } : null, lastSeenSeq: since };
 }
 
 export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ post: PostView; html: string }> {
@@ -127,7 +151,7 @@ export async function updatePost(env: Env, access: PostAccess<"write">, changes:
   if (changes.title === undefined && changes.body === undefined) return postView(env, access.post, access.userId);
   const [post] = await getDb(env)
     .update(p)
-    .set({ ...changes, editedAt: new Date() })
+    .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
     .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
     .returning();
   if (!post) throw notFound("No such post.");

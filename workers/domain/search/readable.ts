@@ -2,15 +2,14 @@
 // content; access can change after they were written (a tier lapses, a space turns private,
 // a post is hidden), so every pointer is checked again at read time, here, in batches.
 //
-// Rules (shared/ARCHITECTURE.md "Access rules"): the community is visible (private → active
-// member); the space is not archived; the reader's effective tier ≥ the space's min_tier and, for
-// a private space, the reader is listed in it — admins and the owner pass both; the post (and the
-// comment) is not deleted; hidden or pending content is shown to moderators and up and to its own
-// author only. A non-member of a public community reads like a free member of no private space.
+// The rules themselves live once, in discussions/access.ts (spaceVisibility, canSeeContent), so
+// the route guards and these batch checks cannot drift apart; this module only loads the facts
+// for many pointers and readers at a time.
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { type Role, type TierKey } from "../../db/schema";
-import { effectiveTier, hasRole, hasTier } from "../access";
+import { effectiveTier } from "../access";
+import { canSeeContent, spaceVisibility } from "../discussions/access";
 
 /** Ids per IN (...) list: D1 allows 100 bound parameters per statement, leave room for the rest. */
 export const ID_CHUNK = 90;
@@ -50,23 +49,13 @@ export type CommentFacts = Pick<
   "id" | "postId" | "authorId" | "parentId" | "deletedAt" | "hiddenAt" | "moderationStatus" | "createdAt"
 > & { authorName: string };
 
-type Moderated = { authorId: string; deletedAt: Date | null; hiddenAt: Date | null; moderationStatus: string };
-
-export function canReadSpace(viewer: Viewer, space: SpaceFacts, communityPrivate: boolean): boolean {
-  if (space.archivedAt) return false;
-  if (communityPrivate && !viewer.role) return false;
-  if (hasRole(viewer.role, "admin")) return true;
-  // a non-member of a public community reads what a free member reads
-  const tier = viewer.tier ?? (communityPrivate ? null : "free");
-  if (!hasTier(tier, space.minTier)) return false;
-  return !space.private || (viewer.role !== null && viewer.listedIn.has(space.id));
-}
-
-export function canReadContent(viewer: Viewer, item: Moderated): boolean {
-  if (item.deletedAt) return false;
-  if (!item.hiddenAt && item.moderationStatus === "visible") return true;
-  return hasRole(viewer.role, "moderator") || (viewer.userId !== null && viewer.userId === item.authorId);
-}
+/** The space rules of discussions/access.ts, for a viewer that search and notifications built. */
+export const canReadSpace = (viewer: Viewer, space: SpaceFacts, communityPrivate: boolean): boolean =>
+  spaceVisibility(
+    space,
+    { community: { visibility: communityPrivate ? "private" : "public" }, role: viewer.role, tier: viewer.tier },
+    viewer.listedIn.has(space.id),
+  ) === "open";
 
 type CommunityFacts = { id: string; private: boolean };
 
@@ -278,8 +267,8 @@ export async function filterInScope<T extends ContentRef>(env: Env, scope: Reade
     if (comment && comment.postId !== post.id) continue;
     const space = scope.spaces.get(post.spaceId);
     if (!space || !canReadSpace(viewer, space, scope.communityPrivate)) continue;
-    if (!canReadContent(viewer, post)) continue;
-    if (comment && !canReadContent(viewer, comment)) continue;
+    if (!canSeeContent(viewer, post)) continue;
+    if (comment && !canSeeContent(viewer, comment)) continue;
     out.push({ ref, space, post, comment });
   }
   return out;
@@ -331,8 +320,8 @@ export async function readersAmong(
   const readers = new Set<string>();
   for (const [id, viewer] of viewers) {
     if (!canReadSpace(viewer, space, community.private)) continue;
-    if (!canReadContent(viewer, post)) continue;
-    if (comment && !canReadContent(viewer, comment)) continue;
+    if (!canSeeContent(viewer, post)) continue;
+    if (comment && !canSeeContent(viewer, comment)) continue;
     readers.add(id);
   }
   return readers;
