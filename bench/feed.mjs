@@ -68,6 +68,13 @@ function postText(i) {
   return { title: title[0].toUpperCase() + title.slice(1), body };
 }
 
+// The app stores each post's excerpt at write time (workers/lib/markdown.ts excerpt()). These bodies
+// hold no Markdown syntax, so their excerpt is the text, whitespace collapsed, cut to 200 characters.
+function plainExcerpt(text, max = 200) {
+  const chars = [...text.replace(/\s+/g, " ").trim()];
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
 const token = randomBytes(32).toString("hex");
 const sessionId = createHash("sha256").update(token).digest("hex");
 const READER = "usr_benchreader";
@@ -98,9 +105,9 @@ function seedFiles() {
       const rows = [];
       for (let i = s; i < Math.min(s + 100, start + PER_FILE, POSTS + 1); i++) {
         const { title, body } = postText(i);
-        rows.push(`(${i}, 'pst_b${i}', ${q(COMMUNITY)}, ${q(spaceId(i % SPACES))}, 'usr_author${i % AUTHORS}', ${q(title)}, ${q(body)}, ${now - (POSTS - i) * 60_000})`);
+        rows.push(`(${i}, 'pst_b${i}', ${q(COMMUNITY)}, ${q(spaceId(i % SPACES))}, 'usr_author${i % AUTHORS}', ${q(title)}, ${q(body)}, ${q(plainExcerpt(body))}, ${now - (POSTS - i) * 60_000})`);
       }
-      lines.push(`INSERT INTO posts (seq, id, community_id, space_id, author_id, title, body, created_at) VALUES\n${rows.join(",\n")};`);
+      lines.push(`INSERT INTO posts (seq, id, community_id, space_id, author_id, title, body, excerpt, created_at) VALUES\n${rows.join(",\n")};`);
     }
     const file = join(dir, `posts-${start}.sql`);
     writeFileSync(file, lines.join("\n"));
@@ -375,13 +382,14 @@ shared the machine, so p99 figures carry noise; compare p50s first.
 
 ${result}
 
-- feed: first page = GET /api/v1/spaces/:id/posts?limit=${PAGE} (newest ${PAGE}; the app also reads pinned posts,
-  the reader's last visit, reaction and comment summaries, and records the visit). Deep cursor page =
+- feed: first page = GET /api/v1/spaces/:id/posts?limit=${PAGE} (newest ${PAGE}; the app also checks the session and
+  the space access, reads pinned posts, the reader's last visit and reaction summaries, and records the
+  visit after the response). Deep cursor page =
   a page ${Math.floor(perSpace / 2).toLocaleString("en")}–${(perSpace - PAGE).toLocaleString("en")} posts down. The minimal Worker runs only the page query
   (bench/queries.ts) on the same persisted database; raw SQLite runs it through node:sqlite.
 - search = GET /api/v1/communities/${SLUG}/search?q=…&limit=${PAGE}. The minimal Worker and raw SQLite run the
   candidate query the app runs (workers/domain/search/plan.ts, ${SEARCH_LIMIT} candidates, readable spaces as the
-  app passes them); the app also checks the session and membership, filters candidates through
+  app passes them); the app also checks the session, membership and spaces, filters candidates through
   readable.ts against the main database, and loads authors and snippet text.
 
 Matches per query (all documents / candidates returned by the minimal Worker / hits in the app's first page):

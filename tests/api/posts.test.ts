@@ -39,6 +39,31 @@ describe("writing a post", () => {
     });
   });
 
+  it("stores the excerpt with the post and replaces it when the body is edited, feed and row alike", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const m = await addMember(c);
+    const created = await call(`/api/v1/spaces/${space.id}/posts`, { as: m, body: { title: "Draft", body: "## Plan\n\n- *one*\n- two" } });
+    const stored = async () =>
+      (await db().select({ excerpt: schema.posts.excerpt }).from(schema.posts).where(eq(schema.posts.id, created.body.post.id)))[0].excerpt;
+    expect(await stored()).toBe("Plan one two");
+    await call(`/api/v1/posts/${created.body.post.id}`, { as: m, method: "PATCH", body: { title: "Only the title" } });
+    expect(await stored()).toBe("Plan one two");
+    await call(`/api/v1/posts/${created.body.post.id}`, { as: m, method: "PATCH", body: { body: "Now **final**." } });
+    expect(await stored()).toBe("Now final.");
+    const list = await feed(space.id, m);
+    expect(list.body.items.map((p: { excerpt: string }) => p.excerpt)).toEqual(["Now final."]);
+  });
+
+  it("derives the excerpt on read for a row stored without one (written before the column existed)", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner);
+    await db().update(schema.posts).set({ body: "Old *markdown* body", excerpt: null }).where(eq(schema.posts.id, post.id));
+    const list = await feed(space.id, c.owner);
+    expect(list.body.items.map((p: { excerpt: string }) => p.excerpt)).toEqual(["Old markdown body"]);
+  });
+
   it("refuses an empty or blank title with 400", async () => {
     const c = await makeCommunity();
     const space = await makeSpace(c);

@@ -1,7 +1,7 @@
 // /communities/:slug/search: posts and comments the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
 import { searchCommunity } from "../domain/search/query";
-import { loadReaderScope } from "../domain/search/readable";
+import { loadReaderScope, loadScopeSpaces } from "../domain/search/readable";
 import { createRouter } from "./factory";
 import { requireCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -43,10 +43,13 @@ search.openapi(
     responses: { 200: jsonResponse(SearchPage, "Hits, best first"), ...errorResponses(400, 404) },
   }),
   async (c) => {
-    const access = await requireCommunity(c, c.req.valid("param").slug);
+    const { slug } = c.req.valid("param");
+    const userId = c.get("user")?.id ?? null;
+    // the spaces load beside the guard (one round trip, not two); a refusal discards them unread
+    const [access, spaces] = await Promise.all([requireCommunity(c, slug), loadScopeSpaces(c.env, { slug }, userId)]);
     const { q, limit, cursor } = c.req.valid("query");
     const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
-    const scope = await loadReaderScope(c.env, c.get("user")?.id ?? null, access.community.id, access);
+    const scope = await loadReaderScope(c.env, userId, access.community.id, access, spaces);
     const page = scope ? await searchCommunity(c.env, scope, q, { limit, offset }) : { items: [], nextOffset: null };
     c.header("Cache-Control", "no-store");
     return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);

@@ -23,31 +23,20 @@ export function effectiveTier(m: Pick<Membership, "paidTier" | "compTier">): Tie
 export const hasRole = (role: Role | null, atLeast: Role) => role !== null && roleRank[role] >= roleRank[atLeast];
 export const hasTier = (tier: TierKey | null, atLeast: TierKey) => tier !== null && tierRank[tier] >= tierRank[atLeast];
 
+/** The community and the caller's active membership: one statement, since every route asks. */
 export async function loadCommunityAccess(env: Env, slug: string, userId: string | null): Promise<CommunityAccess | null> {
-  const db = getDb(env);
-  const [community] = await db
-    .select()
+  const m = schema.memberships;
+  const [found] = await getDb(env)
+    .select({ community: schema.communities, membership: m })
     .from(schema.communities)
+    // "" matches no user: a signed-out caller gets no membership
+    .leftJoin(m, and(eq(m.communityId, schema.communities.id), eq(m.userId, userId ?? ""), eq(m.status, "active")))
     .where(and(eq(schema.communities.slug, slug), isNull(schema.communities.deletedAt)))
     .limit(1);
-  if (!community) return null;
-  let membership: Membership | null = null;
-  if (userId) {
-    const [row] = await db
-      .select()
-      .from(schema.memberships)
-      .where(
-        and(
-          eq(schema.memberships.communityId, community.id),
-          eq(schema.memberships.userId, userId),
-          eq(schema.memberships.status, "active"),
-        ),
-      )
-      .limit(1);
-    membership = row ?? null;
-  }
+  if (!found) return null;
+  const membership = found.membership;
   return {
-    community,
+    community: found.community,
     membership,
     role: membership?.role ?? null,
     tier: membership ? effectiveTier(membership) : null,

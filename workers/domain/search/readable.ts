@@ -5,7 +5,7 @@
 // The rules themselves live once, in discussions/access.ts (spaceVisibility, canSeeContent), so
 // the route guards and these batch checks cannot drift apart; this module only loads the facts
 // for many pointers and readers at a time.
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { type Role, type TierKey } from "../../db/schema";
 import { effectiveTier } from "../access";
@@ -204,15 +204,38 @@ type KnownAccess = {
   membership: { role: Role; paidTier: TierKey; compTier: TierKey | null } | null;
 };
 
-/** `known`: the community and membership a route guard already loaded, so they are not read again. */
+/** A community's spaces, each with whether `userId` is listed in it: one statement. */
+export type ScopeSpaces = Array<SpaceFacts & { listed: boolean }>;
+
+/**
+ * The spaces of the community named by id or by slug: by slug, a route loads them beside its
+ * guard (requireCommunity) instead of after it; they are discarded if the guard refuses.
+ */
+export async function loadScopeSpaces(env: Env, community: { id: string } | { slug: string }, userId: string | null): Promise<ScopeSpaces> {
+  const s = schema.spaces;
+  const c = schema.communities;
+  const sm = schema.spaceMembers;
+  const rows = await getDb(env)
+    .select({ ...spaceColumns, listed: sql<number>`${sm.userId} is not null` })
+    .from(s)
+    .innerJoin(c, and(eq(c.id, s.communityId), "id" in community ? eq(c.id, community.id) : eq(c.slug, community.slug)))
+    // "" matches no user: a signed-out reader is listed nowhere
+    .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId ?? "")));
+  return rows.map((r) => ({ ...r, listed: Number(r.listed) === 1 }));
+}
+
+/**
+ * `known`: the community and membership a route guard already loaded, and `spaces` what
+ * loadScopeSpaces read beside it, so neither is read again.
+ */
 export async function loadReaderScope(
   env: Env,
   userId: string | null,
   communityId: string,
   known?: KnownAccess,
+  spaces?: ScopeSpaces,
 ): Promise<ReaderScope | null> {
-  const db = getDb(env);
-  const [community, viewer, spaces, listed] = await Promise.all([
+  const [community, viewer, rows] = await Promise.all([
     known ? { id: known.community.id, private: known.community.visibility === "private" } : loadCommunity(env, communityId),
     known
       ? {
@@ -222,18 +245,12 @@ export async function loadReaderScope(
           listedIn: new Set<string>(),
         }
       : loadViewer(env, communityId, userId),
-    db.select(spaceColumns).from(schema.spaces).where(eq(schema.spaces.communityId, communityId)),
-    userId
-      ? db
-          .select({ spaceId: schema.spaceMembers.spaceId })
-          .from(schema.spaceMembers)
-          .innerJoin(schema.spaces, eq(schema.spaces.id, schema.spaceMembers.spaceId))
-          .where(and(eq(schema.spaceMembers.userId, userId), eq(schema.spaces.communityId, communityId)))
-      : [],
+    spaces ?? loadScopeSpaces(env, { id: communityId }, userId),
   ]);
   if (!community) return null;
-  if (viewer.role) for (const row of listed) viewer.listedIn.add(row.spaceId);
-  return { communityId, communityPrivate: community.private, viewer, spaces: new Map(spaces.map((sp) => [sp.id, sp])) };
+  const own = rows.filter((sp) => sp.communityId === communityId);
+  if (viewer.role) for (const sp of own) if (sp.listed) viewer.listedIn.add(sp.id);
+  return { communityId, communityPrivate: community.private, viewer, spaces: new Map(own.map((sp) => [sp.id, sp])) };
 }
 
 /** The spaces whose content the scope's reader may read (archived ones excluded). */
