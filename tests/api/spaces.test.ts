@@ -156,6 +156,38 @@ describe("who sees which space", () => {
     expect((await feed(secret.id, admin)).status).toBe(200);
   });
 
+  it("a listing left from a lapsed membership opens nothing: not the feed, not the space list, not search", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    const former = await addMember(c);
+    const secret = await makeSpace(c, { private: true, memberIds: [former.id] });
+    await writePost(secret, c.owner, { title: "Secret plans", body: "quarterly plans" });
+    expect((await feed(secret.id, former)).status).toBe(200);
+    // the membership lapses (status no longer active) while the space_members row stays
+    await db()
+      .update(schema.memberships)
+      .set({ status: "left" })
+      .where(and(eq(schema.memberships.communityId, c.id), eq(schema.memberships.userId, former.id)));
+    expectError(await feed(secret.id, former), 404, "not_found");
+    expect(ids(await listSpaces(c.slug, former))).not.toContain(secret.id);
+    const found = await call(`/api/v1/communities/${c.slug}/search?q=quarterly`, { as: former });
+    expect(found.status).toBe(200);
+    expect(found.body.items).toEqual([]);
+  });
+
+  it("shows a moderator the hidden posts of a feed, and members only their own", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const author = await addMember(c);
+    const reader = await addMember(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const post = await writePost(space, author);
+    await db().update(schema.posts).set({ hiddenAt: new Date() }).where(eq(schema.posts.id, post.id));
+    const shown = async (as: TestUser) => (await feed(space.id, as)).body.items.map((p: { id: string }) => p.id);
+    expect(await shown(mod)).toEqual([post.id]);
+    expect(await shown(author)).toEqual([post.id]);
+    expect(await shown(reader)).toEqual([]);
+  });
+
   it("adds and removes private space members (admin only, audited); the removed member loses access", async () => {
     const c = await makeCommunity();
     const m = await addMember(c);
