@@ -1,3 +1,5 @@
+import type { SpaceView } from "../../workers/domain/discussions/views";
+import type { SearchHit } from "../../workers/domain/search/query";
 // Shapes of the public API (shared/API.md) as the web app reads them.
 export type TierKey = "free" | "member" | "vip";
 export type Role = "owner" | "admin" | "moderator" | "member";
@@ -81,20 +83,8 @@ export const reactionEmojis = ["👍", "❤️", "😂", "🎉", "😮", "😢",
 export type Reaction = { emoji: string; count: number; reacted: boolean };
 export type Person = { id: string; name: string; avatarUrl?: string | null };
 
-export type Space = {
-  id: string;
-  communityId: string;
-  kind: "discussion" | "chat" | "events";
-  name: string;
-  description: string;
-  minTier: TierKey;
-  private: boolean;
-  position: number;
-  archived: boolean;
-  createdAt: string;
-  following?: boolean;
-  newPosts?: number;
-};
+// the API's own view types: one definition for the server and the UI
+export type Space = SpaceView;
 export type SpaceEntry = { space: Space; locked: boolean };
 
 export type Post = {
@@ -152,14 +142,4 @@ export type AppNotification = {
 };
 export type NotificationPage = List<AppNotification> & { unreadCount?: number };
 
-export type SearchHit = {
-  type: "post" | "comment";
-  id: string;
-  postId: string;
-  spaceId: string;
-  title: string;
-  snippet: string;
-  score?: number;
-  createdAt: string;
-  author?: Person | null;
-};
+export type { SearchHit };
