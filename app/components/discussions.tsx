@@ -541,6 +541,30 @@ export function ReactionSummary({ reactions }: { reactions: Reaction[] }) {
   );
 }
 
+/** Pinned, new, locked — and, for moderators and the author, pending review and hidden. */
+export function PostBadges({ post, showStatus }: { post: Post; showStatus: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {post.pinned ? (
+        <Badge tone="brand" className="gap-1">
+          <PinIcon className="size-3" />
+          {t("post.pinned")}
+        </Badge>
+      ) : null}
+      {post.isNew ? <Badge tone="success">{t("post.new")}</Badge> : null}
+      {post.locked ? (
+        <Badge className="gap-1">
+          <LockIcon className="size-3" />
+          {t("post.locked")}
+        </Badge>
+      ) : null}
+      {showStatus && post.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
+      {showStatus && post.hidden ? <Badge tone="danger">{t("post.hiddenBadge")}</Badge> : null}
+    </>
+  );
+}
+
 export function PostCard({ post, slug, locale, showStatus = false }: { post: Post; slug: string; locale: string; showStatus?: boolean }) {
   const { t } = useTranslation();
   const href = `/c/${slug}/posts/${post.id}`;
@@ -552,21 +576,7 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Pos
           <span className="font-medium text-slate-900">{post.author.name}</span>
           <span aria-hidden="true">·</span>
           <TimeStamp value={post.createdAt} locale={locale} withTime={false} />
-          {post.pinned ? (
-            <Badge tone="brand" className="gap-1">
-              <PinIcon className="size-3" />
-              {t("post.pinned")}
-            </Badge>
-          ) : null}
-          {post.isNew ? <Badge tone="success">{t("post.new")}</Badge> : null}
-          {post.locked ? (
-            <Badge className="gap-1">
-              <LockIcon className="size-3" />
-              {t("post.locked")}
-            </Badge>
-          ) : null}
-          {showStatus && post.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
-          {showStatus && post.hidden ? <Badge tone="danger">{t("post.hiddenBadge")}</Badge> : null}
+          <PostBadges post={post} showStatus={showStatus} />
         </div>
         <h3 className="mt-1 text-base font-semibold leading-snug text-slate-900 sm:text-lg">
           <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
-import { Breadcrumbs, useDismissable, LockIcon, MarkdownEditor, PinIcon, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
+import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
@@ -367,20 +367,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             </header>
 
             <div className="mt-4 flex flex-wrap gap-2">
-              {post.pinned ? (
-                <Badge tone="brand" className="gap-1">
-                  <PinIcon className="size-3" />
-                  {t("post.pinned")}
-                </Badge>
-              ) : null}
-              {post.locked ? (
-                <Badge className="gap-1">
-                  <LockIcon className="size-3" />
-                  {t("post.locked")}
-                </Badge>
-              ) : null}
-              {post.hidden ? <Badge tone="danger">{t("post.hiddenBadge")}</Badge> : null}
-              {post.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
+              <PostBadges post={post} showStatus />
             </div>
 
             {editing && isAuthor || editFailed ? (
