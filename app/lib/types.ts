@@ -1,4 +1,4 @@
-import type { SpaceView } from "../../workers/domain/discussions/views";
+import type { CommentView, PostView, SpaceView } from "../../workers/domain/discussions/views";
 import type { SearchHit } from "../../workers/domain/search/query";
 // Shapes of the public API (shared/API.md) as the web app reads them.
 export type TierKey = "free" | "member" | "vip";
@@ -87,48 +87,10 @@ export type Person = { id: string; name: string; avatarUrl?: string | null };
 export type Space = SpaceView;
 export type SpaceEntry = { space: Space; locked: boolean };
 
-export type Post = {
-  id: string;
-  seq: number;
-  spaceId: string;
-  communityId: string;
-  author: Person;
-  title: string;
-  body: string;
-  excerpt: string;
-  moderationStatus: "visible" | "pending_review";
-  pinned: boolean;
-  locked: boolean;
-  hidden: boolean;
-  edited: boolean;
-  editedAt: string | null;
-  commentCount: number;
-  reactions: Reaction[];
-  createdAt: string;
-  isNew?: boolean;
-};
+export type Post = PostView & { isNew?: boolean };
 export type PostPage = { items: Post[]; pinned: Post[]; nextCursor: string | null; lastSeenSeq?: number };
 
-export type Comment = {
-  id: string;
-  seq: number;
-  postId: string;
-  parentId: string | null;
-  rootId: string | null;
-  depth: number;
-  replyTo?: { id: string; author: { id: string; name: string } } | null;
-  author: Person;
-  body: string;
-  html: string;
-  moderationStatus: "visible" | "pending_review";
-  hidden: boolean;
-  /** removed, kept as an empty placeholder because replies hang from it */
-  deleted?: boolean;
-  edited: boolean;
-  editedAt?: string | null;
-  reactions: Reaction[];
-  createdAt: string;
-};
+export type Comment = CommentView;
 
 export type AppNotification = {
   id: string;
