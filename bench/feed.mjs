@@ -3,6 +3,8 @@
 //
 //   npm run bench:feed            (or: npx node bench/feed.mjs)
 //   BENCH_POSTS=20000 BENCH_REQUESTS=100 npm run bench:feed   (a quicker run; BENCH_KEEP=1 keeps the data)
+//   BENCH_DATA=/tmp/enclave-bench-xxxx npm run bench:feed     (reuse data a BENCH_KEEP run left; skips seeding,
+//                                                              does not rewrite bench/RESULTS.md)
 //
 // 1. seeds 100k posts across 20 spaces (SQL files loaded with `wrangler d1 execute --local
 //    --persist-to <tmp> --file`), a reader with a session cookie, and builds the search index
@@ -14,7 +16,7 @@
 // 5. prints a table and writes bench/RESULTS.md.
 import { createHash, randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -34,7 +36,8 @@ const APP_PORT = 8790;
 const MINIMAL_PORT = 8791;
 const PAGE = 20;
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
-const persist = mkdtempSync(join(tmpdir(), "enclave-bench-"));
+const reuse = process.env.BENCH_DATA ?? null;
+const persist = reuse ?? mkdtempSync(join(tmpdir(), "enclave-bench-"));
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 function run(cmd, args, opts = {}) {
@@ -75,7 +78,8 @@ function plainExcerpt(text, max = 200) {
   return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
 }
 
-const token = randomBytes(32).toString("hex");
+// a kept data directory holds its reader's token, so a later run can sign in as the same reader
+const token = reuse ? readFileSync(join(reuse, "reader-token"), "utf8").trim() : randomBytes(32).toString("hex");
 const sessionId = createHash("sha256").update(token).digest("hex");
 const READER = "usr_benchreader";
 const COMMUNITY = "com_bench";
@@ -341,17 +345,22 @@ function table(app, minimal, raw) {
 const loadAtStart = loadavg()[0];
 try {
   log(`persist dir ${persist}; ${POSTS} posts in ${SPACES} spaces; ${REQUESTS} timed requests per scenario after ${WARMUP} warm-up`);
-  run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml", "--persist-to", persist]);
-  run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "-c", "wrangler.toml", "--persist-to", persist]);
-  let t = performance.now();
-  const files = seedFiles();
-  for (const file of files) run("npx", ["wrangler", "d1", "execute", "DB", "--local", "-c", "wrangler.toml", "--persist-to", persist, "--file", file]);
-  const seedMs = performance.now() - t;
-  log(`seeded in ${(seedMs / 1000).toFixed(1)} s`);
-  t = performance.now();
-  log(run("npx", ["node", "scripts/reindex.mjs", "--persist-to", persist]).trim());
-  const reindexMs = performance.now() - t;
-  log(`search index built in ${(reindexMs / 1000).toFixed(1)} s`);
+  let seedMs = NaN;
+  let reindexMs = NaN;
+  if (!reuse) {
+    run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml", "--persist-to", persist]);
+    run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "-c", "wrangler.toml", "--persist-to", persist]);
+    let t = performance.now();
+    const files = seedFiles();
+    for (const file of files) run("npx", ["wrangler", "d1", "execute", "DB", "--local", "-c", "wrangler.toml", "--persist-to", persist, "--file", file]);
+    seedMs = performance.now() - t;
+    log(`seeded in ${(seedMs / 1000).toFixed(1)} s`);
+    t = performance.now();
+    log(run("npx", ["node", "scripts/reindex.mjs", "--persist-to", persist]).trim());
+    reindexMs = performance.now() - t;
+    log(`search index built in ${(reindexMs / 1000).toFixed(1)} s`);
+    writeFileSync(join(persist, "reader-token"), token);
+  }
 
   log("building the app…");
   run("npx", ["react-router", "build"]);
@@ -411,15 +420,15 @@ The alternative path for 1–2 character CJK terms (ADR 007), built in memory fr
 an FTS5 unicode61 index of CJK unigrams + bigrams took ${(bigram.buildMs / 1000).toFixed(1)} s to build and ${(bigram.bytes / 1e6).toFixed(1)} MB; the
 query "付費" ran in ${ms(bigram.p50)} / ${ms(bigram.p99)} ms (p50 / p99) against ${ms(raw["search: Chinese word (2 chars)"].p50)} / ${ms(raw["search: Chinese word (2 chars)"].p99)} ms for the LIKE scan.
 `;
-  writeFileSync(join(here, "RESULTS.md"), report);
+  if (!reuse) writeFileSync(join(here, "RESULTS.md"), report);
   console.log(`\n${result}\n`);
   console.log(`bigram alternative: build ${(bigram.buildMs / 1000).toFixed(1)} s, ${(bigram.bytes / 1e6).toFixed(1)} MB, query p50 ${ms(bigram.p50)} / p99 ${ms(bigram.p99)} ms`);
-  log("wrote bench/RESULTS.md");
+  log(reuse ? "reused data: bench/RESULTS.md left as it was" : "wrote bench/RESULTS.md");
 } catch (error) {
   console.error(`benchmark stopped: ${error.stack ?? error}`);
   process.exitCode = 0; // a benchmark reports; it never fails a pipeline
 } finally {
   await stopServer();
-  if (process.env.BENCH_KEEP) log(`kept ${persist} (BENCH_KEEP)`);
+  if (process.env.BENCH_KEEP || reuse) log(`kept ${persist}`);
   else rmSync(persist, { recursive: true, force: true });
 }

@@ -8,9 +8,10 @@ const requestHandler = createRequestHandler(
   import.meta.env.MODE,
 );
 
-const app = createWorkerApp((c) => {
+const app = createWorkerApp(async (c) => {
   const context = new RouterContextProvider();
-  context.set(cloudflareContext, { env: c.env, ctx: c.executionCtx, nonce: c.get("nonce"), user: c.get("user") });
+  const user = await c.get("reader").user();
+  context.set(cloudflareContext, { env: c.env, ctx: c.executionCtx, nonce: c.get("nonce"), user });
   return requestHandler(c.req.raw, context);
 });
 

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { schema } from "../../workers/db/client";
+import { Reader } from "../../workers/domain/auth/reader";
 import { openPost } from "../../workers/domain/discussions/access";
 import { createComment } from "../../workers/domain/discussions/comments";
 import { addMember, auditActions, db, env, expectError, makeCommunity } from "../community-fixtures";
@@ -79,7 +80,7 @@ describe("commenting", () => {
 
   it("stores nothing when a lock lands between the check and the write (409)", async () => {
     const { c, post, author } = await setup();
-    const checkedWhileOpen = await openPost(env, post.id, author.id, "write");
+    const checkedWhileOpen = await openPost(env, post.id, Reader.of(env, author.id), "write");
     expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST" })).status).toBe(200);
     await expect(createComment(env, checkedWhileOpen, { body: "just too late" })).rejects.toMatchObject({ status: 409, code: "conflict" });
     expect(await db().select().from(schema.comments).where(eq(schema.comments.postId, post.id))).toEqual([]);

@@ -63,7 +63,7 @@ auth.openapi(
     responses: { 204: { description: "Signed out (also when no one was signed in)" } },
   }),
   async (c) => {
-    await logOut(c.env, c.get("sessionId"));
+    await logOut(c.env, (await c.get("reader").session())?.sessionId ?? null);
     clearSessionCookie(c);
     return c.body(null, 204);
   },
@@ -126,7 +126,7 @@ auth.openapi(
     responses: { 202: { description: "Accepted" }, ...errorResponses(401, 429) },
   }),
   async (c) => {
-    const user = requireUser(c);
+    const user = await requireUser(c);
     await resendVerification(c.env, user.id, mailOrigin(c));
     return c.body(null, 202);
   },

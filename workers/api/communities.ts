@@ -47,7 +47,7 @@ communities.openapi(
     responses: { 201: jsonResponse(CommunityEnvelope, "Created"), ...errorResponses(400, 401, 403, 409, 415) },
   }),
   async (c) => {
-    const user = requireUser(c);
+    const user = await requireUser(c);
     const community = await createCommunity(c.env, user, c.req.valid("json"));
     return c.json({ community }, 201);
   },

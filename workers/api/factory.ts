@@ -2,6 +2,7 @@
 // answer API.md's envelope, and the session user on the context.
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Reader } from "../domain/auth/reader";
 import { badRequest, unauthenticated } from "../lib/errors";
 
 export type SessionUser = {
@@ -16,8 +17,8 @@ export type SessionUser = {
 export type AppEnv = {
   Bindings: Env;
   Variables: {
-    user: SessionUser | null;
-    sessionId: string | null;
+    /** who is asking: resolved lazily, or inside a route's first batch (domain/auth/reader.ts) */
+    reader: Reader;
     nonce: string;
   };
 };
@@ -38,8 +39,10 @@ const defaultHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
 
 export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook });
 
-export function requireUser(c: AppContext): SessionUser {
-  const user = c.get("user");
+export const currentUser = (c: AppContext): Promise<SessionUser | null> => c.get("reader").user();
+
+export async function requireUser(c: AppContext): Promise<SessionUser> {
+  const user = await currentUser(c);
   if (!user) throw unauthenticated();
   return user;
 }

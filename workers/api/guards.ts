@@ -7,8 +7,11 @@ import { requireUser, type AppContext } from "./factory";
 
 /** The community as the caller may see it: a private community is 404 to non-members. */
 export async function requireCommunity(c: AppContext, slug: string): Promise<CommunityAccess> {
-  const user = c.get("user");
-  const access = await loadCommunityAccess(c.env, slug, user?.id ?? null);
+  return visibleCommunity(await loadCommunityAccess(c.env, slug, c.get("reader")));
+}
+
+/** 404 unless the community exists and, when private, the caller is an active member. */
+export function visibleCommunity(access: CommunityAccess | null): CommunityAccess {
   if (!access) throw notFound("No such community.");
   if (access.community.visibility === "private" && !access.membership) throw notFound("No such community.");
   return access;
@@ -18,8 +21,9 @@ export type MemberAccess = CommunityAccess & { membership: NonNullable<Community
 
 /** An active member of the community (signed in); non-members of a public one get 403. */
 export async function requireMember(c: AppContext, slug: string): Promise<MemberAccess> {
-  requireUser(c);
-  const access = await requireCommunity(c, slug);
+  const found = await loadCommunityAccess(c.env, slug, c.get("reader"));
+  await requireUser(c); // 401 before 404; the session came in the community statement's batch
+  const access = visibleCommunity(found);
   if (!access.membership || !access.role) throw forbidden("Join this community first.");
   return access as MemberAccess;
 }
@@ -29,10 +33,8 @@ export function requireRole(access: MemberAccess, atLeast: Role): MemberAccess {
   return access;
 }
 
-const viewerId = (c: AppContext) => c.get("user")?.id ?? null;
-
 /** A space the caller may read ("read") or write in as a member ("write"); 401/403/404 otherwise. */
-export const requireSpace = <M extends Mode>(c: AppContext, spaceId: string, mode: M) => openSpace(c.env, spaceId, viewerId(c), mode);
-export const requirePost = <M extends Mode>(c: AppContext, postId: string, mode: M) => openPost(c.env, postId, viewerId(c), mode);
+export const requireSpace = <M extends Mode>(c: AppContext, spaceId: string, mode: M) => openSpace(c.env, spaceId, c.get("reader"), mode);
+export const requirePost = <M extends Mode>(c: AppContext, postId: string, mode: M) => openPost(c.env, postId, c.get("reader"), mode);
 export const requireComment = <M extends Mode>(c: AppContext, commentId: string, mode: M) =>
-  openComment(c.env, commentId, viewerId(c), mode);
+  openComment(c.env, commentId, c.get("reader"), mode);

@@ -105,7 +105,7 @@ invites.openapi(
     },
   }),
   async (c) => {
-    const user = requireUser(c);
+    const user = await requireUser(c);
     const membership = await acceptInvite(c.env, user.id, c.req.valid("param").code);
     return c.json({ membership }, 200);
   },

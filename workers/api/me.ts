@@ -63,7 +63,7 @@ me.openapi(
     summary: "The signed-in user and their active memberships",
     responses: { 200: answer("The caller", MeSchema), ...errorResponses(401) },
   }),
-  async (c) => c.json(await loadMe(c.env, requireUser(c).id), 200),
+  async (c) => c.json(await loadMe(c.env, (await requireUser(c)).id), 200),
 );
 
 me.openapi(
@@ -76,7 +76,7 @@ me.openapi(
     responses: { 200: answer("The updated user", UserAnswer), ...errorResponses(400, 401, 415) },
   }),
   async (c) => {
-    const user = await updateProfile(c.env, requireUser(c).id, c.req.valid("json"));
+    const user = await updateProfile(c.env, (await requireUser(c)).id, c.req.valid("json"));
     return c.json({ user }, 200);
   },
 );
@@ -89,7 +89,7 @@ me.openapi(
     summary: "Current consent per community the caller belongs to and per purpose",
     responses: { 200: answer("Consents", Consents), ...errorResponses(401) },
   }),
-  async (c) => c.json({ items: await listConsents(c.env, requireUser(c).id) }, 200),
+  async (c) => c.json({ items: await listConsents(c.env, (await requireUser(c)).id) }, 200),
 );
 
 me.openapi(
@@ -101,7 +101,7 @@ me.openapi(
     request: { body: json(ConsentChanges) },
     responses: { 200: answer("Consents after the change", Consents), ...errorResponses(400, 401, 404, 409, 415) },
   }),
-  async (c) => c.json({ items: await setConsents(c.env, requireUser(c).id, c.req.valid("json").items) }, 200),
+  async (c) => c.json({ items: await setConsents(c.env, (await requireUser(c)).id, c.req.valid("json").items) }, 200),
 );
 
 me.openapi(
@@ -113,7 +113,7 @@ me.openapi(
     responses: { 200: answer("The archive (sent as an attachment)", ExportArchive), ...errorResponses(401) },
   }),
   async (c) => {
-    const archive = await exportAccount(c.env, requireUser(c).id);
+    const archive = await exportAccount(c.env, (await requireUser(c)).id);
     c.header("Content-Disposition", `attachment; filename="enclave-export-${archive.exportedAt.slice(0, 10)}.json"`);
     c.header("Cache-Control", "no-store");
     return c.json(archive, 200);
@@ -133,7 +133,7 @@ me.openapi(
     },
   }),
   async (c) => {
-    await eraseAccount(c.env, requireUser(c).id, c.req.valid("json").password);
+    await eraseAccount(c.env, (await requireUser(c)).id, c.req.valid("json").password);
     clearSessionCookie(c);
     return c.body(null, 204);
   },

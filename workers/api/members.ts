@@ -148,7 +148,7 @@ members.openapi(
     responses: { 200: jsonResponse(MembershipEnvelope, "The caller's membership"), ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
-    const user = requireUser(c);
+    const user = await requireUser(c);
     const access = await requireCommunity(c, c.req.valid("param").slug);
     const membership = await joinCommunity(c.env, access, user.id);
     return c.json({ membership }, 200);

@@ -1,6 +1,6 @@
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { loadSession } from "../domain/auth/sessions";
+import { Reader } from "../domain/auth/reader";
 import { DomainError, forbidden } from "../lib/errors";
 import type { AppEnv } from "./factory";
 
@@ -44,10 +44,8 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+// The session is not looked up here: the first route statement that needs it carries it (ADR 010).
 export const session = createMiddleware<AppEnv>(async (c, next) => {
-  const token = getCookie(c, SESSION_COOKIE);
-  const found = token ? await loadSession(c.env, token) : null;
-  c.set("user", found?.user ?? null);
-  c.set("sessionId", found?.sessionId ?? null);
+  c.set("reader", await Reader.fromToken(c.env, getCookie(c, SESSION_COOKIE)));
   await next();
 });

@@ -55,7 +55,7 @@ notifications.openapi(
     responses: { 200: jsonResponse(NotificationPage, "A page of notifications"), ...errorResponses(400, 401) },
   }),
   async (c) => {
-    const user = requireUser(c);
+    const user = await requireUser(c);
     const query = c.req.valid("query");
     const [page, unreadCount] = await Promise.all([
       listNotifications(c.env, user.id, { ...pageRequest(query), unreadOnly: query.unread === "true" }),
@@ -76,7 +76,7 @@ notifications.openapi(
   }),
   async (c) => {
     c.header("Cache-Control", "no-store");
-    return c.json({ count: await countUnread(c.env, requireUser(c).id) }, 200);
+    return c.json({ count: await countUnread(c.env, (await requireUser(c)).id) }, 200);
   },
 );
 
@@ -92,7 +92,7 @@ notifications.openapi(
   }),
   async (c) => {
     const body: { ids?: string[] } | undefined = c.req.valid("json");
-    await markRead(c.env, requireUser(c).id, body?.ids);
+    await markRead(c.env, (await requireUser(c)).id, body?.ids);
     return c.body(null, 204);
   },
 );

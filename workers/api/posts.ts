@@ -58,7 +58,7 @@ posts.openapi(
     const feed = await listPosts(
       c.env,
       c.req.valid("param").spaceId,
-      c.get("user")?.id ?? null,
+      c.get("reader"),
       { limit, cursor: after ? { before: after[0], since: after[1] } : undefined },
       (work) => c.executionCtx.waitUntil(work),
     );

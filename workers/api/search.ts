@@ -1,9 +1,10 @@
 // /communities/:slug/search: posts and comments the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
-import { searchCommunity } from "../domain/search/query";
-import { loadReaderScope, loadScopeSpaces } from "../domain/search/readable";
+import { communityAccessQuery, toCommunityAccess } from "../domain/access";
+import { guessCommunityId, rememberCommunityId, searchCommunity, speculate } from "../domain/search/query";
+import { loadReaderScope, scopeSpacesQuery, toScopeSpaces } from "../domain/search/readable";
 import { createRouter } from "./factory";
-import { requireCommunity } from "./guards";
+import { visibleCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, IsoDate, PageQuery } from "./schemas/common";
 import { SlugParam } from "./schemas/communities";
@@ -44,13 +45,22 @@ search.openapi(
   }),
   async (c) => {
     const { slug } = c.req.valid("param");
-    const userId = c.get("user")?.id ?? null;
-    // the spaces load beside the guard (one round trip, not two); a refusal discards them unread
-    const [access, spaces] = await Promise.all([requireCommunity(c, slug), loadScopeSpaces(c.env, { slug }, userId)]);
     const { q, limit, cursor } = c.req.valid("query");
     const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
-    const scope = await loadReaderScope(c.env, userId, access.community.id, access, spaces);
-    const page = scope ? await searchCommunity(c.env, scope, q, { limit, offset }) : { items: [], nextOffset: null };
+    const reader = c.get("reader");
+    // Two round trips side by side: the session, community, membership and spaces in one batch on
+    // the main database, and the index's first candidates as a reader of the whole community would
+    // get them (used only if the checked scope calls for exactly that query; ADR 010).
+    const guess = guessCommunityId(slug);
+    const early = guess ? speculate(c.env, guess, q, { limit, offset }) : null;
+    const { userId, results } = await reader.batch([
+      communityAccessQuery(c.env, slug, reader.userIdSql),
+      scopeSpacesQuery(c.env, { slug }, reader.userIdSql),
+    ] as const);
+    const access = visibleCommunity(toCommunityAccess(results[0]));
+    rememberCommunityId(slug, access.community.id);
+    const scope = await loadReaderScope(c.env, userId, access.community.id, access, toScopeSpaces(results[1]));
+    const page = scope ? await searchCommunity(c.env, scope, q, { limit, offset }, early) : { items: [], nextOffset: null };
     c.header("Cache-Control", "no-store");
     return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);
   },

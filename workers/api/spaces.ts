@@ -66,7 +66,7 @@ spaces.openapi(
   }),
   async (c) => {
     const access = await requireCommunity(c, c.req.valid("param").slug);
-    const items = await listSpaces(c.env, access, c.get("user")?.id ?? null);
+    const items = await listSpaces(c.env, access, await c.get("reader").userId());
     return c.json({ items, nextCursor: null }, 200);
   },
 );

@@ -13,7 +13,7 @@ export const uploads = createRouter();
 const MULTIPART_OVERHEAD = 16 * 1024;
 
 const bodySizeLimit = createMiddleware<AppEnv>(async (c, next) => {
-  requireUser(c);
+  await requireUser(c);
   const length = Number(c.req.header("Content-Length") ?? "0");
   if (length > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD) throw tooLarge();
   await next();
@@ -46,7 +46,7 @@ uploads.openapi(
     },
   }),
   async (c) => {
-    const { url } = await storeImage(c.env, requireUser(c).id, c.req.valid("form").file);
+    const { url } = await storeImage(c.env, (await requireUser(c)).id, c.req.valid("form").file);
     return c.json({ url }, 201);
   },
 );

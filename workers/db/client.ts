@@ -1,9 +1,37 @@
+import { getTableColumns, sql, type InferSelectModel, type SQL, type Table } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
+const instances = new WeakMap<D1Database, ReturnType<typeof open>>();
+const open = (d1: D1Database) => drizzle(d1, { schema });
+
+/** The drizzle handle of a D1 binding, built once per binding (building it walks the schema). */
 export function getDb(env: { DB: D1Database }) {
-  return drizzle(env.DB, { schema });
+  let db = instances.get(env.DB);
+  if (!db) instances.set(env.DB, (db = open(env.DB)));
+  return db;
+}
+
+/**
+ * A table's columns renamed `<prefix>_<column>`, decoded as the columns are. A D1 batch keys each
+ * row by column name, so two tables in one statement that share a name (id, created_at) would
+ * overwrite each other there. Only for tables that are always present in the row: drizzle turns a
+ * left-joined table into null from its plain columns, not from renamed ones.
+ */
+export function batchColumns<T extends Table>(table: T, prefix: string): { [K in keyof InferSelectModel<T>]: SQL.Aliased<InferSelectModel<T>[K]> } {
+  const out: Record<string, SQL.Aliased> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    out[key] = sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`);
+  }
+  return out as { [K in keyof InferSelectModel<T>]: SQL.Aliased<InferSelectModel<T>[K]> };
 }
 
 export type Db = ReturnType<typeof getDb>;
 export { schema };
+
+/** A D1 batch of any number of statements of one shape (one round trip); none gives none. */
+export async function batchAll<Q extends BatchItem<"sqlite">>(db: Db, queries: Q[]): Promise<BatchResponse<[Q]>[number][]> {
+  if (queries.length === 0) return [];
+  return (await db.batch(queries as unknown as [Q])) as BatchResponse<[Q]>[number][];
+}

@@ -1,8 +1,9 @@
 // Who may see and do what in a community. Tier rank free < member < vip; role rank
 // member < moderator < admin < owner. Used by every route through workers/api/guards.ts.
-import { and, eq, isNull } from "drizzle-orm";
-import { getDb, schema } from "../db/client";
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { batchColumns, getDb, schema } from "../db/client";
 import { roleRank, tierRank, type Role, type TierKey } from "../db/schema";
+import type { Reader } from "./auth/reader";
 
 export type Community = typeof schema.communities.$inferSelect;
 export type Membership = typeof schema.memberships.$inferSelect;
@@ -24,15 +25,18 @@ export const hasRole = (role: Role | null, atLeast: Role) => role !== null && ro
 export const hasTier = (tier: TierKey | null, atLeast: TierKey) => tier !== null && tierRank[tier] >= tierRank[atLeast];
 
 /** The community and the caller's active membership: one statement, since every route asks. */
-export async function loadCommunityAccess(env: Env, slug: string, userId: string | null): Promise<CommunityAccess | null> {
+export function communityAccessQuery(env: Env, slug: string, userId: SQL) {
   const m = schema.memberships;
-  const [found] = await getDb(env)
-    .select({ community: schema.communities, membership: m })
+  return getDb(env)
+    .select({ community: batchColumns(schema.communities, "c"), membership: m })
     .from(schema.communities)
-    // "" matches no user: a signed-out caller gets no membership
-    .leftJoin(m, and(eq(m.communityId, schema.communities.id), eq(m.userId, userId ?? ""), eq(m.status, "active")))
+    .leftJoin(m, and(eq(m.communityId, schema.communities.id), eq(m.userId, userId), eq(m.status, "active")))
     .where(and(eq(schema.communities.slug, slug), isNull(schema.communities.deletedAt)))
     .limit(1);
+}
+
+export function toCommunityAccess(rows: Awaited<ReturnType<typeof communityAccessQuery>>): CommunityAccess | null {
+  const [found] = rows;
   if (!found) return null;
   const membership = found.membership;
   return {
@@ -41,4 +45,10 @@ export async function loadCommunityAccess(env: Env, slug: string, userId: string
     role: membership?.role ?? null,
     tier: membership ? effectiveTier(membership) : null,
   };
+}
+
+/** The community as `reader` sees it; the session, if still unread, comes in the same round trip. */
+export async function loadCommunityAccess(env: Env, slug: string, reader: Reader): Promise<CommunityAccess | null> {
+  const { results } = await reader.batch([communityAccessQuery(env, slug, reader.userIdSql)] as const);
+  return toCommunityAccess(results[0]);
 }

@@ -5,11 +5,12 @@
 // - 403 tier_required when the caller's effective tier is below the space's min_tier;
 // - admins and the owner bypass both the private list and the tier (moderators do not);
 // - signed-out callers and non-members may read a public community's open spaces, never write.
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { getDb, schema } from "../../db/client";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { batchColumns, getDb, schema } from "../../db/client";
 import type { Role, TierKey } from "../../db/schema";
 import { forbidden, notFound, tierRequired, unauthenticated } from "../../lib/errors";
 import { effectiveTier, hasRole, hasTier, type CommunityAccess, type Membership } from "../access";
+import type { Reader } from "../auth/reader";
 
 export type Space = typeof schema.spaces.$inferSelect;
 export type Post = typeof schema.posts.$inferSelect;
@@ -51,45 +52,58 @@ export function assertRole<A extends MemberSpaceAccess>(access: A, atLeast: Role
 
 /**
  * The space, its community, the caller's active membership and whether they are listed in the
- * space, in one statement: a feed or post read pays one round trip for its access check.
+ * space, in one statement. `spaceId` may be SQL (the space of a post or comment looked up in the
+ * same statement) and `userId` is the reader's id as SQL (auth/reader.ts), so a post read pays one
+ * round trip for the session, the post and its access check together.
  */
-async function loadSpaceAccess(env: Env, spaceId: string, userId: string | null): Promise<(SpaceAccess & { listed: boolean }) | null> {
+export function spaceAccessQuery(env: Env, spaceId: string | SQL, userId: SQL) {
   const m = schema.memberships;
   const sm = schema.spaceMembers;
   const s = schema.spaces;
-  const [found] = await getDb(env)
-    .select({ space: s, community: schema.communities, membership: m, listed: sql<number>`${sm.userId} is not null` })
+  return getDb(env)
+    .select({
+      space: batchColumns(s, "s"),
+      community: batchColumns(schema.communities, "c"),
+      membership: m,
+      listed: sql<number>`${sm.userId} is not null`.as("listed"),
+    })
     .from(s)
     .innerJoin(schema.communities, and(eq(schema.communities.id, s.communityId), isNull(schema.communities.deletedAt)))
-    // "" matches no user: a signed-out caller gets no membership and no listing
-    .leftJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, userId ?? ""), eq(m.status, "active")))
-    .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId ?? "")))
+    .leftJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, userId), eq(m.status, "active")))
+    .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId)))
     .where(eq(s.id, spaceId))
     .limit(1);
-  if (!found) return null;
+}
+
+/** What spaceAccessQuery found, as the caller may use it, or the 401/403/404 that says why not. */
+export function settleSpaceAccess<M extends Mode>(
+  rows: Awaited<ReturnType<typeof spaceAccessQuery>>,
+  userId: string | null,
+  mode: M,
+): SpaceAccessFor<M> {
+  if (mode === "write" && !userId) throw unauthenticated();
+  const [found] = rows;
+  if (!found) throw notFound("No such space.");
   const membership = found.membership;
-  return {
+  const access: SpaceAccess = {
     community: found.community,
     space: found.space,
     membership,
     role: membership?.role ?? null,
     tier: membership ? effectiveTier(membership) : null,
     userId,
-    listed: Number(found.listed) === 1,
   };
-}
-
-/** The space as the caller may use it, or the 401/403/404 that says why not. */
-export async function openSpace<M extends Mode>(env: Env, spaceId: string, userId: string | null, mode: M): Promise<SpaceAccessFor<M>> {
-  if (mode === "write" && !userId) throw unauthenticated();
-  const found = await loadSpaceAccess(env, spaceId, userId);
-  if (!found) throw notFound("No such space.");
-  const { listed, ...access } = found;
-  const visibility = spaceVisibility(access.space, access, listed);
+  const visibility = spaceVisibility(access.space, access, Number(found.listed) === 1);
   if (visibility === "hidden") throw notFound("No such space.");
   if (visibility === "locked") throw tierRequired(access.space.minTier);
   if (mode === "write" && !access.membership) throw forbidden("Join this community first.");
   return access as SpaceAccessFor<M>;
+}
+
+/** The space as the caller may use it, or the 401/403/404 that says why not. */
+export async function openSpace<M extends Mode>(env: Env, spaceId: string, reader: Reader, mode: M): Promise<SpaceAccessFor<M>> {
+  const { userId, results } = await reader.batch([spaceAccessQuery(env, spaceId, reader.userIdSql)] as const);
+  return settleSpaceAccess(results[0], userId, mode);
 }
 
 /** The reader facts the content rule reads: a SpaceAccess is one, so is search's Viewer. */
@@ -110,27 +124,48 @@ export const canSeeContent = (
 
 export type PostAccess<M extends Mode> = SpaceAccessFor<M> & { post: Post };
 
-export async function openPost<M extends Mode>(env: Env, postId: string, userId: string | null, mode: M): Promise<PostAccess<M>> {
+const p = schema.posts;
+const cm = schema.comments;
+const postQuery = (env: Env, postId: string | SQL) => getDb(env).select().from(p).where(eq(p.id, postId)).limit(1);
+const spaceOfPost = (postId: string | SQL) => sql`(select ${p.spaceId} from ${p} where ${p.id} = ${postId})`;
+
+function settlePost<M extends Mode>(posts: Post[], rows: Awaited<ReturnType<typeof spaceAccessQuery>>, userId: string | null, mode: M): PostAccess<M> {
   if (mode === "write" && !userId) throw unauthenticated();
-  const [post] = await getDb(env).select().from(schema.posts).where(eq(schema.posts.id, postId)).limit(1);
+  const [post] = posts;
   if (!post || post.deletedAt) throw notFound("No such post.");
-  const access = await openSpace(env, post.spaceId, userId, mode);
+  const access = settleSpaceAccess(rows, userId, mode);
   if (!canSeeContent(access, post)) throw notFound("No such post.");
   return Object.assign(access, { post });
 }
 
+/** The post, its space and the caller's access to it: one round trip, the session included. */
+export async function openPost<M extends Mode>(env: Env, postId: string, reader: Reader, mode: M): Promise<PostAccess<M>> {
+  const { userId, results } = await reader.batch([
+    postQuery(env, postId),
+    spaceAccessQuery(env, spaceOfPost(postId), reader.userIdSql),
+  ] as const);
+  return settlePost(results[0], results[1], userId, mode);
+}
+
 export type CommentAccess<M extends Mode> = PostAccess<M> & { comment: Comment };
 
+/** The comment, its post, their space and the caller's access: one round trip, as openPost. */
 export async function openComment<M extends Mode>(
   env: Env,
   commentId: string,
-  userId: string | null,
+  reader: Reader,
   mode: M,
 ): Promise<CommentAccess<M>> {
+  const postOfComment = sql`(select ${cm.postId} from ${cm} where ${cm.id} = ${commentId})`;
+  const { userId, results } = await reader.batch([
+    getDb(env).select().from(cm).where(eq(cm.id, commentId)).limit(1),
+    postQuery(env, postOfComment),
+    spaceAccessQuery(env, spaceOfPost(postOfComment), reader.userIdSql),
+  ] as const);
   if (mode === "write" && !userId) throw unauthenticated();
-  const [comment] = await getDb(env).select().from(schema.comments).where(eq(schema.comments.id, commentId)).limit(1);
+  const [comment] = results[0];
   if (!comment || comment.deletedAt) throw notFound("No such comment.");
-  const access = await openPost(env, comment.postId, userId, mode);
+  const access = settlePost(results[1], results[2], userId, mode);
   if (!canSeeContent(access, comment)) throw notFound("No such comment.");
   return Object.assign(access, { comment });
 }

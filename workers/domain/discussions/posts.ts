@@ -7,7 +7,8 @@ import { newId } from "../../lib/ids";
 import { excerpt, renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
-import { canModerate, openSpace, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
+import type { Reader } from "../auth/reader";
+import { canModerate, settleSpaceAccess, spaceAccessQuery, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
 import { batchAuthorColumns, parseReactions, postView, reactionsColumn, toPostView, type AuthorRow, type PostView } from "./views";
 
 const p = schema.posts;
@@ -48,7 +49,7 @@ export async function createPost(env: Env, access: MemberSpaceAccess, input: { t
 /** Rows a reader may see in a list: never deleted; hidden and pending only for their author and moderators. */
 function visibleTo(reader: FeedReader): SQL | undefined {
   const open = and(isNull(p.hiddenAt), eq(p.moderationStatus, "visible"));
-  return and(isNull(p.deletedAt), reader.moderator ? undefined : reader.userId ? or(open, eq(p.authorId, reader.userId)) : open);
+  return and(isNull(p.deletedAt), reader.moderator ? undefined : or(open, eq(p.authorId, reader.userId)));
 }
 
 export type FeedItem = PostView & { isNew: boolean };
@@ -58,19 +59,20 @@ export type Feed = { items: FeedItem[]; pinned: FeedItem[]; next: FeedCursor | n
 /** Work that may finish after the response (the Worker's waitUntil); the domain knows no Hono. */
 export type Defer = (work: Promise<unknown>) => void;
 
-type FeedReader = { userId: string | null; moderator: boolean };
+/** userId: the reader's id as SQL (auth/reader.ts), so these statements can share the session's batch. */
+type FeedReader = { userId: SQL; moderator: boolean };
 type FeedRow = { post: Post; author: AuthorRow; reactions: string | null };
 
-/** The page, the pinned posts and the reader's last visit: one batch, one round trip. */
-async function feedRows(env: Env, spaceId: string, reader: FeedReader, limit: number, cursor: FeedCursor | undefined) {
+/** The reader's last visit, the page and the pinned posts: statements for one batch. */
+function feedQueries(env: Env, spaceId: string, reader: FeedReader, limit: number, cursor: FeedCursor | undefined) {
   const db = getDb(env);
   const visible = and(eq(p.spaceId, spaceId), visibleTo(reader));
   const columns = { post: p, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, reader.userId) };
-  const [visits, pageRows, pinnedRows] = await db.batch([
+  return [
     db
       .select({ lastSeenSeq: v.lastSeenSeq })
       .from(v)
-      .where(and(eq(v.spaceId, spaceId), eq(v.userId, reader.userId ?? "")))
+      .where(and(eq(v.spaceId, spaceId), eq(v.userId, reader.userId)))
       .limit(1),
     db
       .select(columns)
@@ -86,8 +88,7 @@ async function feedRows(env: Env, spaceId: string, reader: FeedReader, limit: nu
       .where(and(visible, isNotNull(p.pinnedAt)))
       .orderBy(desc(p.pinnedAt), desc(p.seq))
       .limit(MAX_PINNED),
-  ]);
-  return { lastSeenSeq: visits[0]?.lastSeenSeq ?? null, pageRows, pinnedRows };
+  ] as const;
 }
 
 /**
@@ -97,24 +98,29 @@ async function feedRows(env: Env, spaceId: string, reader: FeedReader, limit: nu
  * computing which items are new; later pages carry the same `since` in their cursor so the marker
  * stays the same across pages.
  *
- * The access check and the rows load side by side (one round trip, not two): the rows are read
- * as a non-moderator sees them and are dropped unused when openSpace refuses; a moderator, who
- * also sees hidden and pending posts, pays a second read. The visit is written after the
- * response (`defer`): nothing in this response depends on it.
+ * The session, the access check and the rows are one batch, one round trip (ADR 009, ADR 010):
+ * the rows are read as a non-moderator sees them and are dropped unused when the access check
+ * refuses; a moderator, who also sees hidden and pending posts, pays a second read. The visit is
+ * written after the response (`defer`): nothing in this response depends on it.
  */
 export async function listPosts(
   env: Env,
   spaceId: string,
-  userId: string | null,
+  reader: Reader,
   page: { limit: number; cursor: FeedCursor | undefined },
   defer: Defer,
 ): Promise<Feed> {
   const { limit, cursor } = page;
-  const [access, asMember] = await Promise.all([
-    openSpace(env, spaceId, userId, "read"),
-    feedRows(env, spaceId, { userId, moderator: false }, limit, cursor),
-  ]);
-  const rows = canModerate(access) ? await feedRows(env, spaceId, { userId, moderator: true }, limit, cursor) : asMember;
+  const { userId, results } = await reader.batch([
+    spaceAccessQuery(env, spaceId, reader.userIdSql),
+    ...feedQueries(env, spaceId, { userId: reader.userIdSql, moderator: false }, limit, cursor),
+  ] as const);
+  const access = settleSpaceAccess(results[0], userId, "read");
+  let [visits, pageRows, pinnedRows] = [results[1], results[2], results[3]];
+  if (canModerate(access)) {
+    [visits, pageRows, pinnedRows] = await getDb(env).batch(feedQueries(env, spaceId, { userId: reader.userIdSql, moderator: true }, limit, cursor));
+  }
+  const rows = { lastSeenSeq: visits[0]?.lastSeenSeq ?? null, pageRows, pinnedRows };
   const member = access.membership ? userId : null;
   const since = cursor ? cursor.since : member ? (rows.lastSeenSeq ?? 0) : null;
 

@@ -1,5 +1,5 @@
 // The JSON shapes of spaces, posts and comments, built from rows. Times leave as ISO strings.
-import { eq, sql, type Column } from "drizzle-orm";
+import { eq, sql, type Column, type SQL } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
 import { excerpt, renderMarkdown } from "../../lib/markdown";
@@ -106,7 +106,7 @@ export async function postViews(db: Db, rows: Array<{ post: Post; author: Author
  * The reaction summary of each row as one JSON column ([emoji, count, viewer reacted] per emoji),
  * so a list reads its posts and their reactions in one statement instead of two round trips.
  */
-export function reactionsColumn(targetType: "post" | "comment", targetId: Column, viewerId: string | null) {
+export function reactionsColumn(targetType: "post" | "comment", targetId: Column, viewerId: string | null | SQL) {
   const r = schema.reactions;
   return sql<string>`(select json_group_array(json_array(emoji, n, mine)) from (
     select ${r.emoji} as emoji, count(*) as n, max(${r.userId} = ${viewerId ?? ""}) as mine

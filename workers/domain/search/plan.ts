@@ -21,18 +21,38 @@ export const charLength = (s: string) => [...s].length;
 const ftsString = (term: string) => `"${term.replace(/"/g, '""')}"`;
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
-/** A row of the planned query. */
-export type CandidateRow = { rowid: number; doc_id: string; kind: string; space_id: string; post_id: string; created_at: number; score: number };
+/** A row of the planned query: the candidate, its score and its text (for the snippet). */
+export type CandidateRow = {
+  rowid: number;
+  doc_id: string;
+  kind: string;
+  space_id: string;
+  post_id: string;
+  created_at: number;
+  score: number;
+  title: string;
+  body: string;
+};
 
 export type Plan = { sql: string; params: (string | number)[] };
 
 const LIKE = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
 
 /**
- * The ranked candidates for `terms` in one community (optionally only in `spaceIds`); the caller
- * binds `params`, then LIMIT and OFFSET.
+ * The ranked candidates for `terms` in one community (optionally only in `spaceIds`), with their
+ * text; the caller binds `params`, then LIMIT and OFFSET.
  */
 export function plan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
+  const ranked = rankedPlan(communityId, terms, spaceIds);
+  // the text is joined to the page of candidates only, not carried through the ranking sort
+  return {
+    sql: `SELECT c.*, txt.title, txt.body FROM (${ranked.sql}) AS c JOIN search_docs txt ON txt.rowid = c.rowid
+          ORDER BY c.score DESC, c.created_at DESC, c.rowid DESC`,
+    params: ranked.params,
+  };
+}
+
+function rankedPlan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
   const long = terms.filter((t) => charLength(t) >= 3);
   const short = terms.filter((t) => charLength(t) < 3);
   // With long terms the query reads the FTS table alone (its UNINDEXED columns come from
@@ -50,7 +70,7 @@ export function plan(communityId: string, terms: string[], spaceIds: string[] | 
     filters.push(`(${LIKE(`${t}.title`)} OR ${LIKE(`${t}.body`)})`);
     filterParams.push(likePattern(term), likePattern(term));
   }
-  const columns = `${t}.rowid, ${t}.doc_id, ${t}.kind, ${t}.space_id, ${t}.post_id, ${t}.created_at`;
+  const columns = `${t}.rowid AS rowid, ${t}.doc_id, ${t}.kind, ${t}.space_id, ${t}.post_id, ${t}.created_at`;
   const order = `ORDER BY score DESC, ${t}.created_at DESC, ${t}.rowid DESC LIMIT ? OFFSET ?`;
 
   if (long.length > 0) {

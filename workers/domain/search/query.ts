@@ -5,7 +5,7 @@
 // alone they scan the community's documents with LIKE. User text only ever reaches SQL as bound
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { chunk, filterInScope, readableSpaceIds, type ReadableItem, type ReaderScope } from "./readable";
+import { filterInScope, readableSpaceIds, type ReadableItem, type ReaderScope } from "./readable";
 
 export type SearchHit = {
   type: "post" | "comment";
@@ -21,26 +21,40 @@ export type SearchHit = {
 
 export type SearchPage = { items: SearchHit[]; nextOffset: number | null };
 
-type Candidate = { rowid: number; docId: string; kind: "post" | "comment"; spaceId: string; postId: string; createdAt: number; score: number };
+type Candidate = {
+  rowid: number;
+  docId: string;
+  kind: "post" | "comment";
+  spaceId: string;
+  postId: string;
+  createdAt: number;
+  score: number;
+  title: string;
+  body: string;
+};
 type CandidateRef = { postId: string; commentId: string | null; i: number };
 
 /** Candidates read from the index per request at most; a page can come back short, with a cursor. */
 const MAX_SCANNED = 1000;
 
-async function candidates(env: Env, query: Plan, offset: number, size: number): Promise<Candidate[]> {
-  const { results } = await env.SEARCH.prepare(query.sql)
+function candidates(env: Env, query: Plan, offset: number, size: number): Promise<Candidate[]> {
+  return env.SEARCH.prepare(query.sql)
     .bind(...query.params, size, offset)
-    .all<CandidateRow>();
-  return results.map((r) => ({
-    rowid: r.rowid,
-    docId: r.doc_id,
-    kind: r.kind === "comment" ? "comment" : "post",
-    spaceId: r.space_id,
-    postId: r.post_id,
-    createdAt: r.created_at,
-    score: Number(r.score.toPrecision(6)),
-  }));
+    .all<CandidateRow>()
+    .then(({ results }) => results.map(toCandidate));
 }
+
+const toCandidate = (r: CandidateRow): Candidate => ({
+  rowid: r.rowid,
+  docId: r.doc_id,
+  kind: r.kind === "comment" ? "comment" : "post",
+  spaceId: r.space_id,
+  postId: r.post_id,
+  createdAt: r.created_at,
+  score: Number(r.score.toPrecision(6)),
+  title: r.title,
+  body: r.body,
+});
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch);
@@ -68,18 +82,56 @@ export function snippet(text: string, terms: string[]): string {
   return out + escapeHtml(window.slice(at)) + (end < text.length ? "…" : "");
 }
 
-async function texts(env: Env, rowids: number[]): Promise<Map<number, { title: string; body: string }>> {
-  const out = new Map<number, { title: string; body: string }>();
-  for (const part of chunk(rowids)) {
-    const { results } = await env.SEARCH.prepare(
-      `SELECT rowid, title, body FROM search_docs WHERE rowid IN (${part.map(() => "?").join(", ")})`,
-    )
-      .bind(...part)
-      .all<{ rowid: number; title: string; body: string }>();
-    for (const r of results) out.set(r.rowid, { title: r.title, body: r.body });
-  }
-  return out;
+/** Candidates per request round: enough to fill a page after unreadable ones drop out. */
+const roundSize = (limit: number) => Math.min(200, Math.max(30, limit * 3));
+
+/**
+ * The plan for a scope: the candidates in the spaces its reader may read. When the reader may read
+ * every live space (or too many to list) the space filter is left out: the index then holds
+ * nothing else of the community's (archived spaces leave it; filterInScope catches stragglers), so
+ * the same list comes without the filter — and it is the one plan that can start before the access
+ * check has finished (`speculate`).
+ */
+function planFor(scope: ReaderScope, terms: string[]): Plan | null {
+  const spaces = readableSpaceIds(scope);
+  if (spaces.length === 0) return null;
+  const live = [...scope.spaces.values()].filter((sp) => !sp.archivedAt).length;
+  return plan(scope.communityId, terms, spaces.length >= live || spaces.length > 60 ? null : spaces);
 }
+
+/** A first round of candidates started before the scope was known, with the plan it ran. */
+export type Speculation = { plan: Plan; offset: number; size: number; rows: Promise<Candidate[] | null> };
+
+/**
+ * Starts the first round for a reader who may read all of community `communityId`, beside the
+ * access check. searchCommunity uses it only if the scope turns out to call for exactly this plan;
+ * otherwise it is dropped (the index was read, nothing of it is shown).
+ */
+export function speculate(env: Env, communityId: string, q: string, page: { limit: number; offset: number }): Speculation | null {
+  const terms = searchTerms(q);
+  if (terms.length === 0) return null;
+  const guess = plan(communityId, terms, null);
+  const size = roundSize(page.limit);
+  return { plan: guess, offset: page.offset, size, rows: candidates(env, guess, page.offset, size).catch(() => null) };
+}
+
+/**
+ * Community ids by slug, as this isolate last saw them: a slug never changes once created, so the
+ * id can be guessed before the access check has read it. Only a guess: searchCommunity compares
+ * the plan (which names the community) with the one the checked scope calls for.
+ */
+const idBySlug = new Map<string, string>();
+const MAX_REMEMBERED = 1000;
+
+export function rememberCommunityId(slug: string, id: string) {
+  if (idBySlug.get(slug) === id) return;
+  if (idBySlug.size >= MAX_REMEMBERED) idBySlug.delete(idBySlug.keys().next().value as string);
+  idBySlug.set(slug, id);
+}
+
+export const guessCommunityId = (slug: string) => idBySlug.get(slug) ?? null;
+
+const samePlan = (a: Plan, b: Plan) => a.sql === b.sql && JSON.stringify(a.params) === JSON.stringify(b.params);
 
 /**
  * One page of what the scope's reader may read in its community that matches `q`, best first. Paging is by
@@ -90,48 +142,34 @@ export async function searchCommunity(
   scope: ReaderScope,
   q: string,
   page: { limit: number; offset: number },
+  early: Speculation | null = null,
 ): Promise<SearchPage> {
   const terms = searchTerms(q);
   if (terms.length === 0) return { items: [], nextOffset: null };
-  const { communityId } = scope;
-  const spaces = readableSpaceIds(scope);
-  if (spaces.length === 0) return { items: [], nextOffset: null };
   // the space filter moves most of the access check into the index query; posts hidden or deleted
   // since they were indexed are caught by filterInScope below
-  const query = plan(communityId, terms, spaces.length <= 60 ? spaces : null);
-  const size = Math.min(200, Math.max(30, page.limit * 3));
+  const query = planFor(scope, terms);
+  if (!query) return { items: [], nextOffset: null };
+  const size = roundSize(page.limit);
+  const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early.rows : null;
 
   type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> };
   const found: Found[] = [];
   let offset = page.offset;
   let exhausted = false;
-  const bodies = new Map<number, { title: string; body: string }>();
+  let first = true;
   while (found.length <= page.limit && !exhausted && offset - page.offset < MAX_SCANNED) {
-    const batch = await candidates(env, query, offset, size);
+    const batch = (first && usable ? await usable : null) ?? (await candidates(env, query, offset, size));
+    first = false;
     exhausted = batch.length < size;
     const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
-    // the snippet text of the candidates that may make the page loads beside the access check
-    const [readable, text] = await Promise.all([
-      filterInScope(env, scope, refs),
-      texts(
-        env,
-        batch.slice(0, page.limit + 1 - found.length).map((c) => c.rowid),
-      ),
-    ]);
-    for (const [rowid, t] of text) bodies.set(rowid, t);
-    for (const read of readable) found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
+    for (const read of await filterInScope(env, scope, refs)) {
+      found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
+    }
     offset += batch.length;
   }
 
-  const shown = found.slice(0, page.limit);
-  // candidates that replaced unreadable ones still need their text
-  const missing = await texts(
-    env,
-    shown.filter((f) => !bodies.has(f.candidate.rowid)).map((f) => f.candidate.rowid),
-  );
-  for (const [rowid, t] of missing) bodies.set(rowid, t);
-  const items = shown.map(({ candidate, read }): SearchHit => {
-    const text = bodies.get(candidate.rowid) ?? { title: "", body: "" };
+  const items = found.slice(0, page.limit).map(({ candidate, read }): SearchHit => {
     const author = read.comment ?? read.post;
     return {
       type: candidate.kind,
@@ -139,7 +177,7 @@ export async function searchCommunity(
       postId: read.post.id,
       spaceId: read.post.spaceId,
       title: read.post.title,
-      snippet: snippet(text.body || text.title, terms),
+      snippet: snippet(candidate.body || candidate.title, terms),
       score: candidate.score,
       createdAt: new Date(candidate.createdAt).toISOString(),
       author: { id: author.authorId, name: author.authorName },

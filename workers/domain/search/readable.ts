@@ -5,8 +5,8 @@
 // The rules themselves live once, in discussions/access.ts (spaceVisibility, canSeeContent), so
 // the route guards and these batch checks cannot drift apart; this module only loads the facts
 // for many pointers and readers at a time.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { getDb, schema } from "../../db/client";
+import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { batchAll, getDb, schema } from "../../db/client";
 import { type Role, type TierKey } from "../../db/schema";
 import { effectiveTier } from "../access";
 import { canSeeContent, spaceVisibility } from "../discussions/access";
@@ -132,55 +132,68 @@ async function loadViewer(env: Env, communityId: string, userId: string | null):
   return (await loadViewers(env, communityId, [userId])).get(userId) ?? anonymous;
 }
 
-async function loadPosts(env: Env, communityId: string, ids: string[]): Promise<Map<string, PostFacts>> {
-  const db = getDb(env);
+function postFactsQuery(env: Env, ids: string[]) {
   const p = schema.posts;
-  const rows = await inChunks(ids, (part) =>
-    db
-      .select({
-        id: p.id,
-        communityId: p.communityId,
-        spaceId: p.spaceId,
-        authorId: p.authorId,
-        title: p.title,
-        deletedAt: p.deletedAt,
-        hiddenAt: p.hiddenAt,
-        moderationStatus: p.moderationStatus,
-        createdAt: p.createdAt,
-        authorName: schema.users.name,
-      })
-      .from(p)
-      .innerJoin(schema.users, eq(schema.users.id, p.authorId))
-      // by id alone: with the community in the WHERE too, SQLite may walk the community's
-      // (community_id, seq) index instead of the id index — a scan of every post (bench/RESULTS.md)
-      .where(inArray(p.id, part)),
-  );
-  return new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
+  return getDb(env)
+    .select({
+      id: p.id,
+      communityId: p.communityId,
+      spaceId: p.spaceId,
+      authorId: p.authorId,
+      title: p.title,
+      deletedAt: p.deletedAt,
+      hiddenAt: p.hiddenAt,
+      moderationStatus: p.moderationStatus,
+      createdAt: p.createdAt,
+      authorName: schema.users.name,
+    })
+    .from(p)
+    .innerJoin(schema.users, eq(schema.users.id, p.authorId))
+    // by id alone: with the community in the WHERE too, SQLite may walk the community's
+    // (community_id, seq) index instead of the id index — a scan of every post (bench/RESULTS.md)
+    .where(inArray(p.id, ids));
 }
 
-async function loadComments(env: Env, communityId: string, ids: string[]): Promise<Map<string, CommentFacts>> {
-  const db = getDb(env);
+function commentFactsQuery(env: Env, ids: string[]) {
   const c = schema.comments;
-  const rows = await inChunks(ids, (part) =>
-    db
-      .select({
-        id: c.id,
-        postId: c.postId,
-        authorId: c.authorId,
-        parentId: c.parentId,
-        deletedAt: c.deletedAt,
-        hiddenAt: c.hiddenAt,
-        moderationStatus: c.moderationStatus,
-        createdAt: c.createdAt,
-        authorName: schema.users.name,
-        communityId: c.communityId,
-      })
-      .from(c)
-      .innerJoin(schema.users, eq(schema.users.id, c.authorId))
-      .where(inArray(c.id, part)),
-  );
-  return new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
+  return getDb(env)
+    .select({
+      id: c.id,
+      postId: c.postId,
+      authorId: c.authorId,
+      parentId: c.parentId,
+      deletedAt: c.deletedAt,
+      hiddenAt: c.hiddenAt,
+      moderationStatus: c.moderationStatus,
+      createdAt: c.createdAt,
+      authorName: schema.users.name,
+      communityId: c.communityId,
+    })
+    .from(c)
+    .innerJoin(schema.users, eq(schema.users.id, c.authorId))
+    .where(inArray(c.id, ids));
 }
+
+/** Rows of one community only, by id: facts read by id alone must still belong to it. */
+const byIdIn = <R extends { id: string; communityId: string }>(communityId: string, rows: R[]) =>
+  new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
+
+/** The facts of posts and comments by id, all in one D1 batch: one round trip. */
+async function loadFacts(env: Env, communityId: string, postIds: string[], commentIds: string[]) {
+  const postParts = chunk(unique(postIds));
+  const commentParts = chunk(unique(commentIds));
+  const results = await batchAll(getDb(env), [
+    ...postParts.map((part) => postFactsQuery(env, part)),
+    ...commentParts.map((part) => commentFactsQuery(env, part)),
+  ]);
+  return {
+    posts: byIdIn(communityId, results.slice(0, postParts.length).flat() as PostFacts[]),
+    comments: byIdIn(communityId, results.slice(postParts.length).flat() as (CommentFacts & { communityId: string })[]),
+  };
+}
+
+const loadPosts = async (env: Env, communityId: string, ids: string[]) => (await loadFacts(env, communityId, ids, [])).posts;
+const loadComments = async (env: Env, communityId: string, ids: string[]) => (await loadFacts(env, communityId, [], ids)).comments;
 
 /** A pointer to content: a post, or a comment (its post is looked up when not given). */
 export type ContentRef = { postId?: string | null; commentId?: string | null };
@@ -208,21 +221,23 @@ type KnownAccess = {
 export type ScopeSpaces = Array<SpaceFacts & { listed: boolean }>;
 
 /**
- * The spaces of the community named by id or by slug: by slug, a route loads them beside its
- * guard (requireCommunity) instead of after it; they are discarded if the guard refuses.
+ * The spaces of the community named by id or by slug, each with whether the reader (`userId`, a
+ * bound id or the session's subquery: auth/reader.ts) is listed in it. By slug, a route reads
+ * them in its guard's batch; they are discarded if the guard refuses.
  */
-export async function loadScopeSpaces(env: Env, community: { id: string } | { slug: string }, userId: string | null): Promise<ScopeSpaces> {
+export function scopeSpacesQuery(env: Env, community: { id: string } | { slug: string }, userId: SQL) {
   const s = schema.spaces;
   const c = schema.communities;
   const sm = schema.spaceMembers;
-  const rows = await getDb(env)
-    .select({ ...spaceColumns, listed: sql<number>`${sm.userId} is not null` })
+  return getDb(env)
+    .select({ ...spaceColumns, listed: sql<number>`${sm.userId} is not null`.as("listed") })
     .from(s)
     .innerJoin(c, and(eq(c.id, s.communityId), "id" in community ? eq(c.id, community.id) : eq(c.slug, community.slug)))
-    // "" matches no user: a signed-out reader is listed nowhere
-    .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId ?? "")));
-  return rows.map((r) => ({ ...r, listed: Number(r.listed) === 1 }));
+    .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId)));
 }
+
+export const toScopeSpaces = (rows: Awaited<ReturnType<typeof scopeSpacesQuery>>): ScopeSpaces =>
+  rows.map((r) => ({ ...r, listed: Number(r.listed) === 1 }));
 
 /**
  * `known`: the community and membership a route guard already loaded, and `spaces` what
@@ -245,7 +260,7 @@ export async function loadReaderScope(
           listedIn: new Set<string>(),
         }
       : loadViewer(env, communityId, userId),
-    spaces ?? loadScopeSpaces(env, { id: communityId }, userId),
+    spaces ?? scopeSpacesQuery(env, { id: communityId }, sql`${userId ?? ""}`).then(toScopeSpaces),
   ]);
   if (!community) return null;
   const own = rows.filter((sp) => sp.communityId === communityId);
@@ -266,12 +281,14 @@ export async function filterInScope<T extends ContentRef>(env: Env, scope: Reade
   // a comment ref without its post id needs the comment first; the others load beside the posts
   const orphanIds = refs.flatMap((r) => (r.commentId && !r.postId ? [r.commentId] : []));
   const pairedIds = refs.flatMap((r) => (r.commentId && r.postId ? [r.commentId] : []));
-  const comments = await loadComments(env, communityId, orphanIds);
+  const comments = orphanIds.length ? await loadComments(env, communityId, orphanIds) : new Map<string, CommentFacts>();
   const postIdOf = (r: T) => (r.postId ? r.postId : r.commentId ? comments.get(r.commentId)?.postId : null) ?? null;
-  const [posts, paired] = await Promise.all([
-    loadPosts(env, communityId, refs.flatMap((r) => postIdOf(r) ?? [])),
-    loadComments(env, communityId, pairedIds),
-  ]);
+  const { posts, comments: paired } = await loadFacts(
+    env,
+    communityId,
+    refs.flatMap((r) => postIdOf(r) ?? []),
+    pairedIds,
+  );
   for (const [id, comment] of paired) comments.set(id, comment);
 
   const out: ReadableItem<T>[] = [];
@@ -318,9 +335,8 @@ export async function readersAmong(
   const community = await loadCommunity(env, communityId);
   if (!community) return new Set();
   // the stored rows, not the event's copy: what counts is the state now
-  const [posts, comments, spaces] = await Promise.all([
-    loadPosts(env, communityId, [target.post.id]),
-    target.comment ? loadComments(env, communityId, [target.comment.id]) : Promise.resolve(null),
+  const [{ posts, comments }, spaces] = await Promise.all([
+    loadFacts(env, communityId, [target.post.id], target.comment ? [target.comment.id] : []),
     loadSpaces(env, communityId, [target.post.spaceId]),
   ]);
   const post = posts.get(target.post.id);

@@ -1,0 +1,127 @@
+// Who is asking, resolved as late as possible (ADR 010). A request's session costs a D1 round
+// trip; a route that starts with an access check folds the session lookup into the same
+// `db.batch` as that check instead of paying for it first. Until the session is known its user
+// id exists only as SQL (`userIdSql`, a subquery on the hashed token), which the access
+// statements use in place of a bound id; the batch's first statement loads the session row and
+// settles the user for everything later in the request.
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import { and, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { sha256Hex } from "../../lib/crypto";
+import type { SessionUser } from "../../api/factory";
+
+export type SessionFound = { sessionId: string; user: SessionUser };
+
+/** Longer cookies are not ours: no lookup. */
+const MAX_TOKEN_CHARS = 128;
+
+const s = schema.sessions;
+const u = schema.users;
+
+function sessionQuery(env: Env, tokenHash: string) {
+  return getDb(env)
+    .select({
+      // renamed: a D1 batch keys rows by column name, and users.id would overwrite it
+      sessionId: sql<string>`${s.id}`.as("session_id"),
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      locale: u.locale,
+      timezone: u.timezone,
+      emailVerifiedAt: u.emailVerifiedAt,
+    })
+    .from(s)
+    .innerJoin(u, eq(u.id, s.userId))
+    .where(and(eq(s.id, tokenHash), gt(s.expiresAt, new Date()), isNull(u.deletedAt)))
+    .limit(1);
+}
+
+type SessionRow = Awaited<ReturnType<typeof sessionQuery>>[number];
+
+function toFound(rows: SessionRow[]): SessionFound | null {
+  const [row] = rows;
+  if (!row || !row.email) return null;
+  const { sessionId, ...user } = row;
+  return { sessionId, user: { ...user, email: row.email } };
+}
+
+/**
+ * The caller of one request: a session token (hashed) that may or may not name a live session,
+ * or a user id already known (tests, queue consumers, a session resolved earlier).
+ */
+export class Reader {
+  #found: Promise<SessionFound | null> | null = null;
+  #known: { userId: string | null } | null;
+
+  private constructor(
+    private readonly env: Env,
+    private readonly tokenHash: string | null,
+    known: { userId: string | null } | null,
+  ) {
+    this.#known = known;
+  }
+
+  /** The reader behind a session cookie (or no cookie). Looks nothing up yet. */
+  static async fromToken(env: Env, token: string | undefined): Promise<Reader> {
+    if (!token || token.length > MAX_TOKEN_CHARS) return new Reader(env, null, { userId: null });
+    return new Reader(env, await sha256Hex(token), null);
+  }
+
+  /** A reader whose user id is already known (null: signed out). */
+  static of(env: Env, userId: string | null): Reader {
+    return new Reader(env, null, { userId });
+  }
+
+  /** The user id when it is known without a lookup; undefined while the session is unresolved. */
+  get knownUserId(): string | null | undefined {
+    return this.#known?.userId;
+  }
+
+  /**
+   * The reader's user id as SQL: a bound id once known, else a subquery on the session. A
+   * signed-out reader is "", which matches no user.
+   */
+  get userIdSql(): SQL {
+    if (this.#known) return sql`${this.#known.userId ?? ""}`;
+    return sql`coalesce((select ${s.userId} from ${s} inner join ${u} on ${u.id} = ${s.userId} where ${s.id} = ${this.tokenHash} and ${s.expiresAt} > ${Date.now()} and ${u.deletedAt} is null), '')`;
+  }
+
+  /** The session and its user, loading them if no batch has. */
+  session(): Promise<SessionFound | null> {
+    if (!this.#found) {
+      this.#found = this.tokenHash ? sessionQuery(this.env, this.tokenHash).then(toFound) : Promise.resolve(null);
+      this.#found.then((found) => (this.#known = { userId: found?.user.id ?? null })).catch(() => {});
+    }
+    return this.#found;
+  }
+
+  async user(): Promise<SessionUser | null> {
+    if (this.#known && this.#known.userId === null) return null;
+    return (await this.session())?.user ?? null;
+  }
+
+  async userId(): Promise<string | null> {
+    if (this.#known) return this.#known.userId;
+    return (await this.session())?.user.id ?? null;
+  }
+
+  /**
+   * Runs `queries` as one D1 batch (one round trip) with the session lookup in front when the
+   * session is not resolved yet, and returns their results with the resolved user id. Queries
+   * that depend on the caller use `userIdSql`, which reads the same session inside the batch.
+   */
+  async batch<T extends readonly BatchItem<"sqlite">[]>(queries: T): Promise<{ userId: string | null; results: BatchResponse<T> }> {
+    const db = getDb(this.env);
+    if (this.#known || this.#found || !this.tokenHash) {
+      const results = queries.length ? await db.batch(queries as unknown as [BatchItem<"sqlite">]) : [];
+      return { userId: await this.userId(), results: results as unknown as BatchResponse<T> };
+    }
+    const [sessionRows, ...results] = await db.batch([sessionQuery(this.env, this.tokenHash), ...queries] as unknown as [
+      ReturnType<typeof sessionQuery>,
+    ]);
+    const found = toFound(sessionRows as SessionRow[]);
+    this.#found = Promise.resolve(found);
+    this.#known = { userId: found?.user.id ?? null };
+    return { userId: this.#known.userId, results: results as unknown as BatchResponse<T> };
+  }
+}
