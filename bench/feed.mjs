@@ -192,7 +192,6 @@ const searches = [
   { key: "search: Chinese word (2 chars)", q: "付費" },
 ];
 const NO_QUERY = "no query: GET /api/v1/health (signed out)";
-const spaceList = Array.from({ length: SPACES }, (_, k) => spaceId(k)).join(",");
 
 async function measureApp() {
   const base = `http://127.0.0.1:${APP_PORT}/api/v1`;
@@ -227,7 +226,8 @@ async function measureMinimal() {
   });
   results[NO_QUERY] = await timeRequests(() => `${base}/`);
   for (const s of searches) {
-    const url = `${base}/search?community=${COMMUNITY}&spaces=${spaceList}&q=${encodeURIComponent(s.q)}`;
+    // the reader may read every space, so the app's plan has no space filter (query.ts planFor)
+    const url = `${base}/search?community=${COMMUNITY}&q=${encodeURIComponent(s.q)}`;
     s.minimalHits = (await (await fetch(url)).json()).items;
     results[s.key] = await timeRequests(() => url);
   }
@@ -285,7 +285,7 @@ function measureRaw(files) {
     return [spaceId(k), READER, before, PAGE + 1];
   });
   for (const s of searches) {
-    const query = plan(COMMUNITY, searchTerms(s.q), spaceList.split(","));
+    const query = plan(COMMUNITY, searchTerms(s.q), null);
     s.rawMatches = search.prepare(query.sql.replace(/LIMIT \? OFFSET \?/, "")).all(...query.params).length;
     results[s.key] = timeSql(search, query.sql, () => [...query.params, SEARCH_LIMIT, 0]);
   }
@@ -396,15 +396,16 @@ shared the machine, so p99 figures carry noise; compare p50s first.
 
 ${result}
 
-- feed: first page = GET /api/v1/spaces/:id/posts?limit=${PAGE} (newest ${PAGE}; the app also checks the session and
-  the space access, reads pinned posts, the reader's last visit and reaction summaries, and records the
-  visit after the response). Deep cursor page =
+- feed: first page = GET /api/v1/spaces/:id/posts?limit=${PAGE} (newest ${PAGE}; in the same D1 batch the app also
+  reads the session, the space access, pinned posts and the reader's last visit, with reaction summaries as
+  a column of the page, and records the visit after the response; ADR 010). Deep cursor page =
   a page ${Math.floor(perSpace / 2).toLocaleString("en")}–${(perSpace - PAGE).toLocaleString("en")} posts down. The minimal Worker runs only the page query
   (bench/queries.ts) on the same persisted database; raw SQLite runs it through node:sqlite.
 - search = GET /api/v1/communities/${SLUG}/search?q=…&limit=${PAGE}. The minimal Worker and raw SQLite run the
-  candidate query the app runs (workers/domain/search/plan.ts, ${SEARCH_LIMIT} candidates, readable spaces as the
-  app passes them); the app also checks the session, membership and spaces, filters candidates through
-  readable.ts against the main database, and loads authors and snippet text.
+  candidate query the app runs (workers/domain/search/plan.ts, ${SEARCH_LIMIT} candidates with their text; no
+  space filter, as the reader may read every space); the app also reads the session, membership and spaces
+  in one batch beside that query, then filters the candidates through readable.ts against the main
+  database (one batch) and builds the snippets.
 
 Matches per query (all documents / candidates returned by the minimal Worker / hits in the app's first page):
 

@@ -17,7 +17,7 @@ export default {
       return Response.json({ items: results.length });
     }
     if (url.pathname === "/search") {
-      // the app passes the reader's readable spaces; the benchmark passes the same list
+      // the readable spaces when the app filters by them (query.ts planFor); none for a reader of every space
       const spaces = p.get("spaces");
       const query = plan(p.get("community") ?? "", searchTerms(p.get("q") ?? ""), spaces ? spaces.split(",") : null);
       const { results } = await env.SEARCH.prepare(query.sql)

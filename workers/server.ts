@@ -21,10 +21,11 @@ const httpCodes: Record<number, string> = {
   429: "rate_limited",
 };
 
-function securityHeaders(headers: Headers, nonce: string) {
-  headers.set(
-    "Content-Security-Policy",
-    [
+/** JSON and files: nothing in them may run, load or be framed. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+const pageCsp = (nonce: string) =>
+  [
       "default-src 'self'",
       `script-src 'self' 'nonce-${nonce}'`,
       "style-src 'self' 'unsafe-inline'",
@@ -35,8 +36,10 @@ function securityHeaders(headers: Headers, nonce: string) {
       "base-uri 'self'",
       "form-action 'self'",
       "frame-ancestors 'none'",
-    ].join("; "),
-  );
+    ].join("; ");
+
+function securityHeaders(headers: Headers, csp: string) {
+  headers.set("Content-Security-Policy", csp);
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
   headers.set("X-Frame-Options", "DENY");
@@ -48,14 +51,17 @@ export function createWorkerApp(fallback?: Handler<AppEnv>) {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    c.set("nonce", randomToken(16));
+    // only pages carry scripts, so only they need a nonce
+    const api = c.req.path.startsWith("/api/");
+    if (!api) c.set("nonce", randomToken(16));
     await next();
+    const csp = api ? API_CSP : pageCsp(c.get("nonce"));
     // responses built from a fetch() can have immutable headers: copy them once
     try {
-      securityHeaders(c.res.headers, c.get("nonce"));
+      securityHeaders(c.res.headers, csp);
     } catch {
       c.res = new Response(c.res.body, c.res);
-      securityHeaders(c.res.headers, c.get("nonce"));
+      securityHeaders(c.res.headers, csp);
     }
   });
   // JSON-only bodies are an API rule; the web app's own forms post urlencoded/multipart to its routes

@@ -42,4 +42,10 @@ describe("the API surface", () => {
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(res.headers.get("Referrer-Policy")).toBeTruthy();
   });
+
+  it("lets nothing in an API response run or load: default-src 'none', no nonce", async () => {
+    const res = await SELF.fetch("http://localhost/api/v1/health");
+    expect(res.headers.get("Content-Security-Policy")).toMatch(/^default-src 'none';/);
+    expect(res.headers.get("Content-Security-Policy")).not.toMatch(/nonce-/);
+  });
 });

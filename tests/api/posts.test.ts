@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it, vi } from "vitest";
 import { schema } from "../../workers/db/client";
 import { addMember, auditActions, db, expectError, makeCommunity } from "../community-fixtures";
 import { feed, makeSpace, writePost } from "../discussion-fixtures";
@@ -237,6 +237,41 @@ describe("the feed", () => {
     expect(again.body.items.every((p: FeedPost) => !p.isNew)).toBe(true);
     const [visitRow] = await db().select().from(schema.spaceVisits).where(eq(schema.spaceVisits.userId, reader.id));
     expect(visitRow.lastSeenSeq).toBe(third.seq);
+  });
+
+  it("records the visit again only when it says something new: a newer post, or a visit time 15 minutes old", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const writer = await addMember(c);
+    const reader = await addMember(c);
+    const v = schema.spaceVisits;
+    const visitRow = async () =>
+      (await db().select().from(v).where(and(eq(v.spaceId, space.id), eq(v.userId, reader.id))))[0];
+    const first = await writePost(space, writer);
+    await feed(space.id, reader);
+    await vi.waitFor(async () => expect((await visitRow())?.lastSeenSeq).toBe(first.seq));
+
+    // re-reading an unchanged space leaves the stored visit as it was
+    const recent = new Date(Date.now() - 60_000);
+    await db().update(v).set({ visitedAt: recent }).where(and(eq(v.spaceId, space.id), eq(v.userId, reader.id)));
+    await feed(space.id, reader);
+    await feed(space.id, reader);
+    await new Promise((r) => setTimeout(r, 150)); // a deferred write would have landed by now
+    expect((await visitRow()).visitedAt.getTime()).toBe(recent.getTime());
+
+    // a newer post is something new
+    const second = await writePost(space, writer);
+    expect((await feed(space.id, reader)).body.items.map((p: FeedPost) => [p.id, p.isNew])).toEqual([
+      [second.id, true],
+      [first.id, false],
+    ]);
+    await vi.waitFor(async () => expect((await visitRow()).lastSeenSeq).toBe(second.seq));
+
+    // so is a visit time older than 15 minutes
+    const old = new Date(Date.now() - 16 * 60_000);
+    await db().update(v).set({ visitedAt: old }).where(and(eq(v.spaceId, space.id), eq(v.userId, reader.id)));
+    await feed(space.id, reader);
+    await vi.waitFor(async () => expect((await visitRow()).visitedAt.getTime()).toBeGreaterThan(old.getTime()));
   });
 
   it("answers 400 for a malformed cursor", async () => {

@@ -142,6 +142,26 @@ describe("search shows only what the caller may read", () => {
     expect(titles(await search(c.slug, "sauce", c.owner))).toEqual(["Secret sauce"]);
   });
 
+  it("never shows a reader of some spaces what the index read ahead for a reader of all of them found", async () => {
+    // the route starts the index query for a reader of the whole community beside its access
+    // check (ADR 010); a reader who turns out to see less must get their own, filtered query
+    const c = await makeCommunity({ visibility: "public" });
+    const free = await addMember(c);
+    const vip = await addMember(c, { paidTier: "vip" });
+    const open = await makeSpace(c);
+    const locked = await makeSpace(c, { minTier: "vip" });
+    const archived = await makeSpace(c);
+    await writePost(open, c.owner, { title: "Harvest open", body: "pumpkin" });
+    await writePost(locked, c.owner, { title: "Harvest vip", body: "pumpkin" });
+    await writePost(archived, c.owner, { title: "Harvest archived", body: "pumpkin" });
+    expect((await call(`/api/v1/spaces/${archived.id}`, { method: "DELETE", as: c.owner })).status).toBe(204);
+    for (let round = 0; round < 2; round++) {
+      expect(titles(await search(c.slug, "pumpkin", vip)).sort()).toEqual(["Harvest open", "Harvest vip"]);
+      expect(titles(await search(c.slug, "pumpkin", free))).toEqual(["Harvest open"]);
+      expect(titles(await search(c.slug, "pumpkin", null))).toEqual(["Harvest open"]);
+    }
+  });
+
   it("leaves out private spaces the caller is not listed in, and their comments", async () => {
     const c = await makeCommunity();
     const listed = await addMember(c);

@@ -1,4 +1,4 @@
-import { getTableColumns, sql, type InferSelectModel, type SQL, type Table } from "drizzle-orm";
+import { getTableColumns, getTableName, sql, type InferSelectModel, type SQL, type Table } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
@@ -20,12 +20,18 @@ export function getDb(env: { DB: D1Database }) {
  * left-joined table into null from its plain columns, not from renamed ones.
  */
 export function batchColumns<T extends Table>(table: T, prefix: string): { [K in keyof InferSelectModel<T>]: SQL.Aliased<InferSelectModel<T>[K]> } {
-  const out: Record<string, SQL.Aliased> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    out[key] = sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`);
+  const key = `${prefix}:${getTableName(table)}`;
+  let out = renamed.get(key);
+  if (!out) {
+    out = {};
+    for (const [name, column] of Object.entries(getTableColumns(table))) {
+      out[name] = sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`);
+    }
+    renamed.set(key, out);
   }
   return out as { [K in keyof InferSelectModel<T>]: SQL.Aliased<InferSelectModel<T>[K]> };
 }
+const renamed = new Map<string, Record<string, SQL.Aliased>>();
 
 export type Db = ReturnType<typeof getDb>;
 export { schema };

@@ -63,6 +63,20 @@ export type Defer = (work: Promise<unknown>) => void;
 type FeedReader = { userId: SQL; moderator: boolean };
 type FeedRow = { post: Post; author: AuthorRow; reactions: string | null };
 
+/** A visit is written again only when it would say something new; on D1 a write costs every reader. */
+const VISIT_REFRESH_MS = 15 * 60_000;
+
+/**
+ * Whether this first-page read changes the stored visit: a first visit, a post newer than the
+ * last one seen, or a visit time older than VISIT_REFRESH_MS. Re-reading an unchanged space
+ * writes nothing.
+ */
+function visitChanged(visit: { lastSeenSeq: number; visitedAt: Date } | null, rows: FeedRow[], now: number): boolean {
+  if (!visit) return true;
+  if (rows.some((row) => row.post.seq > visit.lastSeenSeq)) return true;
+  return now - visit.visitedAt.getTime() >= VISIT_REFRESH_MS;
+}
+
 /** The reader's last visit, the page and the pinned posts: statements for one batch. */
 function feedQueries(env: Env, spaceId: string, reader: FeedReader, limit: number, cursor: FeedCursor | undefined) {
   const db = getDb(env);
@@ -70,7 +84,7 @@ function feedQueries(env: Env, spaceId: string, reader: FeedReader, limit: numbe
   const columns = { post: p, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, reader.userId) };
   return [
     db
-      .select({ lastSeenSeq: v.lastSeenSeq })
+      .select({ lastSeenSeq: v.lastSeenSeq, visitedAt: v.visitedAt })
       .from(v)
       .where(and(eq(v.spaceId, spaceId), eq(v.userId, reader.userId)))
       .limit(1),
@@ -120,11 +134,12 @@ export async function listPosts(
   if (canModerate(access)) {
     [visits, pageRows, pinnedRows] = await getDb(env).batch(feedQueries(env, spaceId, { userId: reader.userIdSql, moderator: true }, limit, cursor));
   }
-  const rows = { lastSeenSeq: visits[0]?.lastSeenSeq ?? null, pageRows, pinnedRows };
+  const visit = visits[0] ?? null;
+  const rows = { lastSeenSeq: visit?.lastSeenSeq ?? null, pageRows, pinnedRows };
   const member = access.membership ? userId : null;
   const since = cursor ? cursor.since : member ? (rows.lastSeenSeq ?? 0) : null;
 
-  if (!cursor && member) {
+  if (!cursor && member && visitChanged(visit, [...pageRows, ...pinnedRows], Date.now())) {
     const now = new Date();
     defer(
       getDb(env)
