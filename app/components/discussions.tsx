@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
-import { reactionEmojis, type Person, type Post, type Reaction } from "../lib/types";
+import { reactionEmojis, type FeedPost, type Person, type Reaction } from "../lib/types";
 import { formatDate } from "../lib/format";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 
@@ -542,7 +542,7 @@ export function ReactionSummary({ reactions }: { reactions: Reaction[] }) {
 }
 
 /** Pinned, new, locked — and, for moderators and the author, pending review and hidden. */
-export function PostBadges({ post, showStatus }: { post: Post; showStatus: boolean }) {
+export function PostBadges({ post, showStatus }: { post: FeedPost; showStatus: boolean }) {
   const { t } = useTranslation();
   return (
     <>
@@ -565,7 +565,7 @@ export function PostBadges({ post, showStatus }: { post: Post; showStatus: boole
   );
 }
 
-export function PostCard({ post, slug, locale, showStatus = false }: { post: Post; slug: string; locale: string; showStatus?: boolean }) {
+export function PostCard({ post, slug, locale, showStatus = false }: { post: FeedPost; slug: string; locale: string; showStatus?: boolean }) {
   const { t } = useTranslation();
   const href = `/c/${slug}/posts/${post.id}`;
   return (

@@ -88,7 +88,9 @@ export type Space = SpaceView;
 export type SpaceEntry = { space: Space; locked: boolean };
 
 export type Post = PostView & { isNew?: boolean };
-export type PostPage = { items: Post[]; pinned: Post[]; nextCursor: string | null; lastSeenSeq?: number };
+/** A feed entry: lists carry the excerpt, not the body. */
+export type FeedPost = Omit<Post, "body">;
+export type PostPage = { items: FeedPost[]; pinned: FeedPost[]; nextCursor: string | null; lastSeenSeq?: number };
 
 export type Comment = CommentView;
 

@@ -53,6 +53,9 @@ describe("writing a post", () => {
     expect(await stored()).toBe("Now final.");
     const list = await feed(space.id, m);
     expect(list.body.items.map((p: { excerpt: string }) => p.excerpt)).toEqual(["Now final."]);
+    // a feed carries the excerpt, not the Markdown body: a long post does not weigh on the list
+    expect(list.body.items[0]).not.toHaveProperty("body");
+    expect((await call(`/api/v1/posts/${created.body.post.id}`, { as: m })).body.post.body).toBe("Now **final**.");
   });
 
   it("derives the excerpt on read for a row stored without one (written before the column existed)", async () => {

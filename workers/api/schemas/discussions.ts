@@ -87,7 +87,7 @@ export const PostSchema = z
   })
   .openapi("Post");
 
-export const FeedPostSchema = PostSchema.extend({
+export const FeedPostSchema = PostSchema.omit({ body: true }).extend({
   isNew: z.boolean().openapi({ description: "written after the caller's previous visit" }),
 }).openapi("FeedPost");
 

@@ -9,7 +9,18 @@ import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import type { Reader } from "../auth/reader";
 import { canModerate, settleSpaceAccess, spaceAccessQuery, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
-import { batchAuthorColumns, parseReactions, postView, reactionsColumn, toPostView, type AuthorRow, type PostView } from "./views";
+import {
+  batchAuthorColumns,
+  parseReactions,
+  postView,
+  reactionsColumn,
+  summaryColumns,
+  toPostSummary,
+  type AuthorRow,
+  type PostSummary,
+  type PostSummaryRow,
+  type PostView,
+} from "./views";
 
 const p = schema.posts;
 const v = schema.spaceVisits;
@@ -52,7 +63,8 @@ function visibleTo(reader: FeedReader): SQL | undefined {
   return and(isNull(p.deletedAt), reader.moderator ? undefined : or(open, eq(p.authorId, reader.userId)));
 }
 
-export type FeedItem = PostView & { isNew: boolean };
+/** A feed entry: the post without its body (lists show the excerpt), and whether it is new. */
+export type FeedItem = PostSummary & { isNew: boolean };
 /** before: the seq the next page starts below; since: the last-seen seq that marks items new. */
 export type FeedCursor = { before: number; since: number | null };
 export type Feed = { items: FeedItem[]; pinned: FeedItem[]; next: FeedCursor | null; lastSeenSeq: number | null };
@@ -61,7 +73,7 @@ export type Defer = (work: Promise<unknown>) => void;
 
 /** userId: the reader's id as SQL (auth/reader.ts), so these statements can share the session's batch. */
 type FeedReader = { userId: SQL; moderator: boolean };
-type FeedRow = { post: Post; author: AuthorRow; reactions: string | null };
+type FeedRow = { post: PostSummaryRow; author: AuthorRow; reactions: string | null };
 
 /** A visit is written again only when it would say something new; on D1 a write costs every reader. */
 const VISIT_REFRESH_MS = 15 * 60_000;
@@ -81,7 +93,7 @@ function visitChanged(visit: { lastSeenSeq: number; visitedAt: Date } | null, ro
 function feedQueries(env: Env, spaceId: string, reader: FeedReader, limit: number, cursor: FeedCursor | undefined) {
   const db = getDb(env);
   const visible = and(eq(p.spaceId, spaceId), visibleTo(reader));
-  const columns = { post: p, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, reader.userId) };
+  const columns = { post: summaryColumns, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, reader.userId) };
   return [
     db
       .select({ lastSeenSeq: v.lastSeenSeq, visitedAt: v.visitedAt })
@@ -154,7 +166,7 @@ export async function listPosts(
   }
 
   const mark = ({ post, author, reactions }: FeedRow): FeedItem => ({
-    ...toPostView(post, author, parseReactions(reactions)),
+    ...toPostSummary(post, author, parseReactions(reactions)),
     isNew: since !== null && post.seq > since,
   });
   const pageSlice = rows.pageRows.slice(0, limit);

@@ -1,5 +1,5 @@
 // The JSON shapes of spaces, posts and comments, built from rows. Times leave as ISO strings.
-import { eq, sql, type Column, type SQL } from "drizzle-orm";
+import { eq, getTableColumns, sql, type Column, type SQL } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
 import { excerpt, renderMarkdown } from "../../lib/markdown";
@@ -51,6 +51,9 @@ export type AuthorRow = { id: string; name: string; avatarUrl: string | null; de
 export const toAuthor = (a: AuthorRow): UserCard =>
   a.deletedAt ? { id: a.id, name: DELETED_MEMBER_NAME, avatarUrl: null } : { id: a.id, name: a.name, avatarUrl: a.avatarUrl };
 
+/** A post as lists show it: everything but the Markdown body (the excerpt stands in for it). */
+export type PostSummary = Omit<PostView, "body">;
+
 export type PostView = {
   id: string;
   seq: number;
@@ -71,15 +74,24 @@ export type PostView = {
   createdAt: string;
 };
 
-export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[]): PostView => ({
+/** The post columns a list reads: no body, except for rows stored before excerpts were (0002). */
+export const summaryColumns = (() => {
+  const { body: _body, ...columns } = getTableColumns(schema.posts);
+  return {
+    ...columns,
+    legacyBody: sql<string | null>`case when ${schema.posts.excerpt} is null then ${schema.posts.body} end`.as("legacy_body"),
+  };
+})();
+export type PostSummaryRow = Omit<Post, "body"> & { legacyBody: string | null };
+
+export const toPostSummary = (p: PostSummaryRow | Post, author: AuthorRow, reactions: ReactionView[]): PostSummary => ({
   id: p.id,
   seq: p.seq,
   spaceId: p.spaceId,
   communityId: p.communityId,
   author: toAuthor(author),
   title: p.title,
-  body: p.body,
-  excerpt: p.excerpt ?? excerpt(p.body),
+  excerpt: p.excerpt ?? excerpt(("body" in p ? p.body : p.legacyBody) ?? ""),
   moderationStatus: p.moderationStatus,
   pinned: p.pinnedAt !== null,
   locked: p.lockedAt !== null,
@@ -89,6 +101,11 @@ export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[]
   commentCount: p.commentCount,
   reactions,
   createdAt: p.createdAt.toISOString(),
+});
+
+export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[]): PostView => ({
+  ...toPostSummary(p, author, reactions),
+  body: p.body,
 });
 
 /** Post views for rows already loaded with their authors, reactions fetched in one go. */
