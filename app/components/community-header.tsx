@@ -25,7 +25,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
             <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{community.name}</h1>
             <div className="mt-1.5 flex flex-wrap items-center gap-2 text-sm text-slate-600">
               <Badge tone={community.visibility === "public" ? "success" : "neutral"}>{t(`visibility.${community.visibility}`)}</Badge>
-              {typeof community.memberCount === "number" ? <span>{t("community.memberCount", { count: community.memberCount })}</span> : null}
+              <span>{t("community.memberCount", { count: community.memberCount })}</span>
               {viewer ? <Badge tone="brand">{t(`roles.${viewer.role}`)}</Badge> : null}
             </div>
           </div>

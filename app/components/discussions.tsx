@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
-import { reactionEmojis, type FeedPost, type Person, type Reaction } from "../lib/types";
+import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
 import { formatDate } from "../lib/format";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 
@@ -144,6 +144,7 @@ export function TimeStamp({ value, locale, withTime = true }: { value: string; l
   );
 }
 
+// every emoji the API accepts has a name (a compile error when the vocabulary grows)
 const emojiKeys: Record<string, string> = {
   "👍": "thumbsUp",
   "❤️": "heart",
@@ -153,7 +154,7 @@ const emojiKeys: Record<string, string> = {
   "😢": "sad",
   "🙏": "thanks",
   "🔥": "fire",
-};
+} satisfies Record<ReactionEmoji, string>;
 
 /**
  * Counts with a toggle per emoji plus a picker. Each button is a form post to the page's action

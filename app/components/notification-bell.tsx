@@ -19,11 +19,11 @@ export function NotificationRow({ n, locale, back, compact = false }: { n: AppNo
       <input type="hidden" name="url" value={n.url} />
       {back ? <input type="hidden" name="back" value={back} /> : null}
       <button type="submit" name="intent" value="open" className={cx("flex w-full items-start gap-3 rounded-xl text-left hover:bg-slate-50", compact ? "p-2" : "p-2", focusRing)}>
-        <Avatar name={n.actor?.name ?? "?"} src={n.actor?.avatarUrl} size="sm" />
+        <Avatar name={n.actor?.name ?? "?"} size="sm" />
         <span className="min-w-0 flex-1">
           <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>{n.text}</span>
           <span className="mt-0.5 block text-xs text-slate-600">
-            {n.community ? `${n.community.name} · ` : ""}
+            {`${n.community.name} · `}
             <TimeStamp value={n.createdAt} locale={locale} />
             {unread ? <span className="sr-only">{` · ${t("notifications.unreadLabel")}`}</span> : null}
           </span>

@@ -1,91 +1,59 @@
+// Shapes of the public API (shared/API.md) as the web app reads them: one definition for the
+// server and the UI. Server modules are imported for their types only (`import type`), so no
+// server code reaches the browser bundle; the vocabularies come from workers/lib/vocabulary.ts,
+// which imports nothing and is safe to bundle.
+import type { ConsentState } from "../../workers/domain/account/consents";
+import type { loadMe } from "../../workers/domain/account/profile";
+import type { InvitePreview as InvitePreviewView, InviteView } from "../../workers/domain/communities/invites";
+import type { viewCommunity } from "../../workers/domain/communities/manage-community";
+import type { MemberView } from "../../workers/domain/communities/members";
+import type { PriceView, TierView } from "../../workers/domain/communities/tiers";
+import type { CommunityView } from "../../workers/domain/communities/views";
+import type { ReactionView } from "../../workers/domain/discussions/reactions";
+import type { SpaceListItem } from "../../workers/domain/discussions/spaces";
 import type { CommentView, PostView, SpaceView } from "../../workers/domain/discussions/views";
+import type { NotificationView } from "../../workers/domain/notifications/list";
 import type { SearchHit } from "../../workers/domain/search/query";
-// Shapes of the public API (shared/API.md) as the web app reads them.
-export type TierKey = "free" | "member" | "vip";
-export type Role = "owner" | "admin" | "moderator" | "member";
+import { reactionEmoji } from "../../workers/lib/vocabulary";
 
-export type Me = {
-  user: {
-    id: string;
-    email: string;
-    name: string;
-    bio?: string;
-    avatarUrl?: string | null;
-    locale?: string;
-    timezone?: string;
-    notificationPrefs?: Record<string, boolean>;
-    emailVerifiedAt?: string | null;
-  };
-  memberships: Array<{ community: { id: string; slug: string; name: string }; role: Role; tier: TierKey }>;
-};
+export {
+  consentPurposes,
+  inviteSources,
+  notificationPrefKeys,
+  roleRank,
+  roles,
+  tierKeys,
+  tierRank,
+} from "../../workers/lib/vocabulary";
+export type { ConsentPurpose, InviteSource, NotificationPrefKey, ReactionEmoji, Role, TierKey } from "../../workers/lib/vocabulary";
 
-export type Community = {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  defaultLocale: string;
-  visibility: "private" | "public";
-  ownerId: string;
-  memberCount?: number;
-};
+/** GET /me: the user and their active memberships. */
+export type Me = Awaited<ReturnType<typeof loadMe>>;
 
-export type CommunityAnswer = { community: Community; viewer: { role: Role; tier: TierKey } | null };
+export type Community = CommunityView;
+/** GET /communities/{slug}: the community and the caller's place in it. */
+export type CommunityAnswer = Awaited<ReturnType<typeof viewCommunity>>;
 
-export type Price = { interval: "month" | "year"; amount: number; currency: string };
-export type Tier = { key: TierKey; rank: number; name: string; description: string; prices: Price[]; trialDays: number };
-
-export type Member = {
-  user: { id: string; name: string; avatarUrl: string | null };
-  role: Role;
-  tier: TierKey;
-  joinedAt: string;
-  source?: string | null;
-  compTier?: TierKey | null;
-};
-
-export type Invite = {
-  code: string;
-  url?: string;
-  tier: TierKey;
-  maxUses: number | null;
-  uses: number;
-  expiresAt: string | null;
-  source: string | null;
-  revokedAt?: string | null;
-  status?: "valid" | "expired" | "revoked" | "used_up";
-  createdAt?: string;
-};
-
-export type InvitePreview = {
-  community: { name: string; description: string; slug?: string };
-  tier: TierKey;
-  status?: "valid" | "expired" | "revoked" | "used_up" | string;
-};
-
-export type Consent = { community: { id: string; slug: string; name: string }; purpose: string; granted: boolean; at: string | null };
+export type Price = PriceView;
+export type Tier = TierView;
+export type Member = MemberView;
+export type Invite = InviteView;
+export type InvitePreview = InvitePreviewView;
+export type Consent = ConsentState;
 
 export type OutboxMail = { id: string; to: string; kind: string; subject: string; text: string; createdAt: string };
 
 export type List<T> = { items: T[]; nextCursor: string | null };
 
-export const tierKeys: TierKey[] = ["free", "member", "vip"];
-export const roles: Role[] = ["owner", "admin", "moderator", "member"];
-export const roleRank: Record<Role, number> = { member: 0, moderator: 1, admin: 2, owner: 3 };
-export const notificationPrefKeys = ["mentions", "replies", "new_posts", "events", "marketing_email", "digest"] as const;
-export const consentPurposes = ["essential", "marketing_email", "analytics", "ai_personalization"] as const;
-export const inviteSources = ["instagram", "youtube", "tiktok", "line", "facebook", "x", "newsletter", "other"] as const;
-
 // ---- Discussions (spaces, posts, comments, reactions, notifications, search) -----------------
 
-export const reactionEmojis = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "🔥"] as const;
+export const reactionEmojis = reactionEmoji;
 
-export type Reaction = { emoji: string; count: number; reacted: boolean };
+export type Reaction = ReactionView;
 export type Person = { id: string; name: string; avatarUrl?: string | null };
 
-// the API's own view types: one definition for the server and the UI
 export type Space = SpaceView;
-export type SpaceEntry = { space: Space; locked: boolean };
+export type SpaceEntry = SpaceListItem;
 
 export type Post = PostView & { isNew?: boolean };
 /** A feed entry: lists carry the excerpt, not the body. */
@@ -94,16 +62,7 @@ export type PostPage = { items: FeedPost[]; pinned: FeedPost[]; nextCursor: stri
 
 export type Comment = CommentView;
 
-export type AppNotification = {
-  id: string;
-  kind: "mention" | "reply" | "new_post" | string;
-  text: string;
-  url: string;
-  readAt: string | null;
-  createdAt: string;
-  community?: { slug: string; name: string } | null;
-  actor?: Person | null;
-};
-export type NotificationPage = List<AppNotification> & { unreadCount?: number };
+export type AppNotification = NotificationView;
+export type NotificationPage = List<AppNotification> & { unreadCount: number };
 
 export type { SearchHit };

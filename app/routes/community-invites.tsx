@@ -23,12 +23,10 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     apiFetch<List<Invite>>(cf, request, `${base}/invites?limit=100`),
     apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
   ]);
-  const origin = String(cf.env.APP_ORIGIN || new URL(request.url).origin).replace(/\/$/, "");
   const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
   return {
     ...answer,
     locale: findLocale(request, cf.user),
-    origin,
     invites: invites.ok ? invites.data.items : [],
     loadError: invites.ok ? null : invites.error.code,
     tierNames: Object.fromEntries(tierItems.map((x) => [x.key, x.name])) as Record<string, string>,
@@ -65,15 +63,8 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   return redirect(`/c/${params.slug}/invites?created=${encodeURIComponent(result.data.code)}`);
 }
 
-function inviteState(invite: Invite): "active" | "revoked" | "expired" | "usedUp" {
-  if (invite.status === "valid") return "active";
-  if (invite.status === "used_up") return "usedUp";
-  if (invite.status === "revoked" || invite.status === "expired") return invite.status;
-  if (invite.revokedAt) return "revoked";
-  if (invite.expiresAt && new Date(invite.expiresAt).getTime() < Date.now()) return "expired";
-  if (invite.maxUses !== null && invite.maxUses !== undefined && invite.uses >= invite.maxUses) return "usedUp";
-  return "active";
-}
+const inviteStates = { valid: "active", revoked: "revoked", expired: "expired", used_up: "usedUp" } as const;
+const inviteState = (invite: Invite) => inviteStates[invite.status];
 
 const stateTone = { active: "success", revoked: "neutral", expired: "warning", usedUp: "warning" } as const;
 
@@ -81,10 +72,9 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, invites, locale, origin, tierNames } = loaderData;
+  const { community, viewer, invites, locale, tierNames } = loaderData;
   const errors = actionData?.errors;
   const created = params.get("created");
-  const linkFor = (invite: Invite) => invite.url ?? `${origin}/invite/${invite.code}`;
   const createdInvite = created ? invites.find((i) => i.code === created) : undefined;
   return (
     <>
@@ -132,9 +122,9 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
             <Alert tone="success" title={t("invites.created")}>
               <div className="mt-2 flex flex-wrap items-center gap-2">
                 <code data-testid="new-invite-url" className="min-w-0 flex-1 break-all rounded-md bg-white px-2 py-1 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
-                  {linkFor(createdInvite)}
+                  {createdInvite.url}
                 </code>
-                <CopyButton text={linkFor(createdInvite)} />
+                <CopyButton text={createdInvite.url} />
               </div>
             </Alert>
           ) : null}
@@ -159,7 +149,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
                       </span>
                     </div>
                     <p className="mt-3 break-all font-mono text-sm text-slate-800" data-testid="invite-url">
-                      {linkFor(invite)}
+                      {invite.url}
                     </p>
                     <div className="mt-3 flex flex-wrap items-center gap-2">
                       <p className="mr-auto text-xs text-slate-600">
@@ -167,7 +157,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
                       </p>
                       {state === "active" ? (
                         <>
-                          <CopyButton text={linkFor(invite)} />
+                          <CopyButton text={invite.url} />
                           <Form method="post">
                             <input type="hidden" name="code" value={invite.code} />
                             <SubmitButton intent="revoke" variant="ghost" size="sm" className="text-red-700 hover:bg-red-50 hover:text-red-800">

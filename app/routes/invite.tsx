@@ -15,7 +15,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   if (!result.ok) {
     return data({ code: params.code, preview: null, status: result.status === 404 ? "not_found" : result.error.code, me }, { status: result.status === 404 ? 404 : 200 });
   }
-  return { code: params.code, preview: result.data, status: result.data.status ?? "valid", me };
+  return { code: params.code, preview: result.data, status: result.data.status, me };
 }
 
 export async function action({ context, request, params }: Route.ActionArgs) {
@@ -36,7 +36,7 @@ export default function InvitePage({ loaderData }: Route.ComponentProps) {
   const actionData = useActionData<typeof action>();
   const { preview, status, me, code } = loaderData;
   const next = encodeURIComponent(`/invite/${code}`);
-  const usable = preview && (status === "valid" || status === "active");
+  const usable = preview && status === "valid";
   return (
     <div className="mx-auto w-full max-w-lg px-4 py-12 sm:py-20">
       <title>{(preview ? t("invite.titleWith", { name: preview.community.name }) : t("invite.invalidTitle")) + " · " + t("app.name")}</title>

@@ -28,7 +28,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     locale: findLocale(request, cf.user),
     items: result.data.items,
     nextCursor: result.data.nextCursor,
-    unreadCount: result.data.unreadCount ?? result.data.items.filter((n) => !n.readAt).length,
+    unreadCount: result.data.unreadCount,
     unreadOnly,
     cursor,
   };

@@ -106,7 +106,7 @@ export default function ProfileSettings({ loaderData }: Route.ComponentProps) {
   const { user } = loaderData;
   const errors = actionData?.errors;
   const values = actionData?.values;
-  const prefs = user.notificationPrefs ?? {};
+  const prefs = user.notificationPrefs;
   return (
     <Container size="md">
       <title>{t("profile.title") + " · " + t("app.name")}</title>
@@ -125,20 +125,20 @@ export default function ProfileSettings({ loaderData }: Route.ComponentProps) {
             <AvatarUpload name={user.name} current={user.avatarUrl} />
             {errors?.fields.avatarUrl ? <p className="text-sm font-medium text-red-700">{errors.fields.avatarUrl}</p> : null}
             <Field label={t("fields.name")} name="name" defaultValue={values?.name ?? user.name} required maxLength={80} autoComplete="name" error={errors?.fields.name} />
-            <TextareaField label={t("fields.bio")} name="bio" defaultValue={values?.bio ?? user.bio ?? ""} maxLength={2000} hint={t("profile.bioHint")} error={errors?.fields.bio} />
+            <TextareaField label={t("fields.bio")} name="bio" defaultValue={values?.bio ?? user.bio} maxLength={2000} hint={t("profile.bioHint")} error={errors?.fields.bio} />
           </div>
         </Card>
         <Card>
           <CardTitle description={t("profile.regionDescription")}>{t("profile.region")}</CardTitle>
           <div className="grid gap-5 sm:grid-cols-2">
-            <SelectField label={t("fields.language")} name="locale" defaultValue={values?.locale ?? user.locale ?? "en"} error={errors?.fields.locale}>
+            <SelectField label={t("fields.language")} name="locale" defaultValue={values?.locale ?? user.locale} error={errors?.fields.locale}>
               {locales.map((l) => (
                 <option key={l} value={l}>
                   {t(`language.${l}`)}
                 </option>
               ))}
             </SelectField>
-            <SelectField label={t("fields.timezone")} name="timezone" defaultValue={values?.timezone ?? user.timezone ?? "UTC"} error={errors?.fields.timezone}>
+            <SelectField label={t("fields.timezone")} name="timezone" defaultValue={values?.timezone ?? user.timezone} error={errors?.fields.timezone}>
               {loaderData.timeZones.map((zone) => (
                 <option key={zone} value={zone}>
                   {zone.replace(/_/g, " ")}
@@ -152,7 +152,7 @@ export default function ProfileSettings({ loaderData }: Route.ComponentProps) {
           <fieldset className="space-y-4">
             <legend className="sr-only">{t("profile.notifications")}</legend>
             {notificationPrefKeys.map((key) => (
-              <Checkbox key={key} name={`pref_${key}`} defaultChecked={prefs[key] ?? key !== "marketing_email"} label={t(`prefs.${key}.label`)} hint={t(`prefs.${key}.hint`)} />
+              <Checkbox key={key} name={`pref_${key}`} defaultChecked={prefs[key]} label={t(`prefs.${key}.label`)} hint={t(`prefs.${key}.hint`)} />
             ))}
           </fieldset>
         </Card>

@@ -2,6 +2,11 @@
 // (workers/domain/account) depend on it. Times are stored as epoch milliseconds.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { consentPurposes, roles, tierKeys } from "../lib/vocabulary";
+
+// the shared vocabularies live in lib/vocabulary.ts (the web app imports them too)
+export { consentPurposes, roleRank, roles, tierKeys, tierRank } from "../lib/vocabulary";
+export type { ConsentPurpose, Role, TierKey } from "../lib/vocabulary";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" })
@@ -76,10 +81,6 @@ export const communities = sqliteTable(
   (t) => [index("communities_owner_idx").on(t.ownerId)],
 );
 
-export const tierKeys = ["free", "member", "vip"] as const;
-export type TierKey = (typeof tierKeys)[number];
-export const tierRank: Record<TierKey, number> = { free: 0, member: 1, vip: 2 };
-
 export const tiers = sqliteTable(
   "tiers",
   {
@@ -112,10 +113,6 @@ export const prices = sqliteTable(
   },
   (t) => [uniqueIndex("prices_tier_interval_idx").on(t.communityId, t.tierKey, t.interval)],
 );
-
-export const roles = ["owner", "admin", "moderator", "member"] as const;
-export type Role = (typeof roles)[number];
-export const roleRank: Record<Role, number> = { member: 0, moderator: 1, admin: 2, owner: 3 };
 
 export const memberships = sqliteTable(
   "memberships",
@@ -178,9 +175,6 @@ export const invites = sqliteTable(
   },
   (t) => [index("invites_community_idx").on(t.communityId)],
 );
-
-export const consentPurposes = ["essential", "marketing_email", "analytics", "ai_personalization"] as const;
-export type ConsentPurpose = (typeof consentPurposes)[number];
 
 // Append-only: each grant or withdrawal is a row, the newest per (user, community, purpose) is
 // the current state, and the history shows when it changed.

@@ -3,11 +3,11 @@ import { and, eq, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { notFound } from "../../lib/errors";
 import { isLocale, type Locale } from "../../lib/locale";
+import { notificationPrefKeys, type NotificationPrefKey } from "../../lib/vocabulary";
 
 export type UserRow = typeof schema.users.$inferSelect;
 
-export const notificationPrefKeys = ["mentions", "replies", "new_posts", "events", "marketing_email", "digest"] as const;
-export type NotificationPrefKey = (typeof notificationPrefKeys)[number];
+export { notificationPrefKeys, type NotificationPrefKey };
 
 // Stored prefs hold only what the person changed, so a default can change later for everyone
 // who never touched it; readers always see every known key.

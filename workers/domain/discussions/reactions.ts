@@ -2,11 +2,12 @@
 // idempotent (INSERT OR IGNORE / DELETE). Chat message reactions join later with chat.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
+import { reactionEmoji, type ReactionEmoji } from "../../lib/vocabulary";
 import type { CommentAccess, MemberSpaceAccess, PostAccess } from "./access";
 
-// Order is the display order. ❤️ carries VS16; a bare ❤ (what some keyboards send) means the same.
-export const reactionEmoji = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "🔥"] as const;
-export type ReactionEmoji = (typeof reactionEmoji)[number];
+// the emoji and their display order live in lib/vocabulary.ts (the web app shows the same list)
+export { reactionEmoji, type ReactionEmoji };
+// a bare ❤ (what some keyboards send) means the ❤️ with VS16
 const aliases: Record<string, ReactionEmoji> = { "❤": "❤️" };
 
 export function asReactionEmoji(value: string): ReactionEmoji | null {
