@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { schema } from "../../workers/db/client";
+import { auditInsertIfChanged } from "../../workers/domain/audit";
 import { addMember, auditActions, db, expectError, makeCommunity, membershipRow, type TestCommunity } from "../community-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
 
@@ -74,6 +76,40 @@ describe("changing roles", () => {
     expect(res.body.membership).toMatchObject({ userId: m.id, role: "moderator", status: "active" });
     expect((await patchMember(c, admin, m.id, { role: "member" })).body.membership.role).toBe("member");
     expect((await auditActions(c.id)).filter((a) => a === "member.role_change")).toHaveLength(2);
+  });
+
+  it("writes an audit row only for a role change that happened, when two land at once", async () => {
+    const c = await makeCommunity();
+    const admin = await addMember(c, { role: "admin" });
+    const m = await addMember(c);
+    // both were checked against role "member"; the batch's conditional update lets one through
+    const results = await Promise.all([
+      patchMember(c, admin, m.id, { role: "moderator" }),
+      patchMember(c, c.owner, m.id, { role: "moderator" }),
+      patchMember(c, admin, m.id, { role: "moderator" }),
+    ]);
+    // one request changes the role; the others find it changed (200, nothing to do) or lose the race (409)
+    expect(results.map((r) => r.status).every((status) => status === 200 || status === 409)).toBe(true);
+    expect((await auditActions(c.id)).filter((a) => a === "member.role_change")).toHaveLength(1);
+  });
+
+  it("leaves no audit row for a conditional change that lost its race (the statement before it changed nothing)", async () => {
+    const c = await makeCommunity();
+    const m = await addMember(c);
+    const ms = schema.memberships;
+    const stale = and(eq(ms.communityId, c.id), eq(ms.userId, m.id), eq(ms.role, "moderator")); // m is a member
+    const fresh = and(eq(ms.communityId, c.id), eq(ms.userId, m.id), eq(ms.role, "member"));
+    const entry = (action: string) => ({ communityId: c.id, actorId: c.owner.id, action, targetType: "user", targetId: m.id });
+    await db().batch([db().update(ms).set({ role: "moderator" }).where(stale), auditInsertIfChanged(env, entry("test.lost"))]);
+    await db().batch([
+      db().update(ms).set({ role: "moderator" }).where(fresh),
+      auditInsertIfChanged(env, entry("test.won")),
+      auditInsertIfChanged(env, entry("test.won_too")),
+    ]);
+    const actions = await auditActions(c.id);
+    expect(actions).not.toContain("test.lost");
+    expect(actions).toContain("test.won");
+    expect(actions).toContain("test.won_too");
   });
 
   it("lets only the owner make or unmake admins", async () => {

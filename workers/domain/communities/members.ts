@@ -5,7 +5,7 @@ import { and, asc, eq, gt, ne, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank, type Role, type TierKey } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
-import { auditInsert } from "../audit";
+import { auditInsert, auditInsertIfChanged } from "../audit";
 import { effectiveTier, type CommunityAccess, type Membership } from "../access";
 import { runBatch, type Statement } from "./batch";
 import { essentialConsentInsert } from "./consent";
@@ -102,7 +102,7 @@ export async function updateMember(
   if (roleChanges && changes.role) {
     set.role = changes.role;
     statements.push(
-      auditInsert(env, {
+      auditInsertIfChanged(env, {
         communityId,
         actorId,
         action: "member.role_change",
@@ -115,7 +115,7 @@ export async function updateMember(
   if (compChanges && changes.compTier !== undefined) {
     set.compTier = changes.compTier;
     statements.push(
-      auditInsert(env, {
+      auditInsertIfChanged(env, {
         communityId,
         actorId,
         action: changes.compTier === null ? "member.comp_revoke" : "member.comp_grant",
@@ -155,7 +155,7 @@ export async function removeMember(env: Env, access: ActiveAccess, targetUserId:
       .update(m)
       .set({ status: "removed" })
       .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), eq(m.status, "active"), eq(m.role, target.role))),
-    auditInsert(env, {
+    auditInsertIfChanged(env, {
       communityId,
       actorId: access.membership.userId,
       action: "member.remove",
@@ -176,7 +176,7 @@ export async function leaveCommunity(env: Env, access: ActiveAccess): Promise<vo
       .update(m)
       .set({ status: "left" })
       .where(and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "active"), ne(m.role, "owner"))),
-    auditInsert(env, { communityId, actorId: userId, action: "member.leave", targetType: "user", targetId: userId }),
+    auditInsertIfChanged(env, { communityId, actorId: userId, action: "member.leave", targetType: "user", targetId: userId }),
   ]);
 }
 

@@ -107,8 +107,8 @@ export async function clearIndex(env: Env, communityId?: string): Promise<void> 
 }
 
 /**
- * Every post and comment of one space (archived), in one batch whatever the space's size: the
- * community's index narrows the rows, space_id picks them (ADR 008).
+ * Every post and comment of one space (archived), in one batch whatever the space's size; the
+ * (community_id, space_id) index reads only the space's rows (ADR 008).
  */
 export async function removeSpace(env: Env, communityId: string, spaceId: string): Promise<void> {
   const where = "community_id = ? AND space_id = ?";
