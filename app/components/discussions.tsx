@@ -425,9 +425,11 @@ export function MarkdownEditor({
       const json = (await res.json()) as UploadAnswer;
       if (!res.ok || !json.url) throw new Error(json.error ? t(`apiError.${json.error.code}`, { defaultValue: json.error.message }) : t("apiError.error"));
       setMode("write");
-      // wait for the textarea to be visible again before placing the caret
-      requestAnimationFrame(() => insert(`![](${json.url})`));
-      setUpload({ state: "done", message: t("editor.uploaded") });
+      // wait for the textarea to be visible again before placing the caret; "added" once it is in
+      requestAnimationFrame(() => {
+        insert(`![](${json.url})`);
+        setUpload({ state: "done", message: t("editor.uploaded") });
+      });
     } catch (err) {
       setUpload({ state: "error", message: err instanceof Error ? err.message : t("apiError.error") });
     } finally {

@@ -29,11 +29,61 @@ export function toMajor(amountMinor: number, currency: string): string {
   return (amountMinor / 10 ** digits).toFixed(digits);
 }
 
-export function formatDate(value: string | number | Date | null | undefined, locale: string, withTime = false): string {
+export function formatDate(
+  value: string | number | Date | null | undefined,
+  locale: string,
+  withTime = false,
+  timeZone?: string,
+): string {
   if (value === null || value === undefined || value === "") return "";
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return "";
-  return new Intl.DateTimeFormat(locale, withTime ? { dateStyle: "medium", timeStyle: "short" } : { dateStyle: "medium" }).format(date);
+  const style: Intl.DateTimeFormatOptions = withTime ? { dateStyle: "medium", timeStyle: "short" } : { dateStyle: "medium" };
+  try {
+    return new Intl.DateTimeFormat(locale, { ...style, timeZone }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(locale, style).format(date); // an unknown zone: the runtime's own
+  }
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms (Taipei: +8 h). */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The last moment of calendar day `day` ("2026-12-31") in `timeZone`, as an ISO instant: what an
+ * `<input type="date">` means when a person picks the day something stops working. null for a
+ * day that is not one; an unknown zone counts as UTC.
+ */
+export function endOfDayIn(day: string, timeZone: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return null;
+  const wallEnd = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59);
+  if (Number.isNaN(wallEnd) || new Date(wallEnd).toISOString().slice(0, 10) !== day) return null;
+  let zone = "UTC";
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    zone = timeZone;
+  } catch {
+    // unknown zone: UTC
+  }
+  // the offset at the guess, then again at the result: a DST change that day moves it once
+  let instant = wallEnd - zoneOffsetMs(wallEnd, zone);
+  instant = wallEnd - zoneOffsetMs(instant, zone);
+  return new Date(instant).toISOString();
 }
 
 export function timeZones(): string[] {

@@ -10,7 +10,7 @@ import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { formatDate } from "../lib/format";
+import { endOfDayIn, formatDate } from "../lib/format";
 import { inviteSources, tierKeys, type Invite, type List, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -27,6 +27,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   return {
     ...answer,
     locale: findLocale(request, cf.user),
+    timeZone: cf.user?.timezone ?? "UTC",
     invites: invites.ok ? invites.data.items : [],
     loadError: invites.ok ? null : invites.error.code,
     tierNames: Object.fromEntries(tierItems.map((x) => [x.key, x.name])) as Record<string, string>,
@@ -54,9 +55,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   if (values.maxUses) body.maxUses = Number(values.maxUses);
   if (values.source) body.source = values.source;
   if (values.expiresAt) {
-    // <input type="date"> gives a calendar day: the invite works to the end of that day (UTC)
-    const end = new Date(`${values.expiresAt}T23:59:59.000Z`);
-    body.expiresAt = Number.isNaN(end.getTime()) ? values.expiresAt : end.toISOString();
+    // <input type="date"> gives a calendar day: the invite works to the end of that day where
+    // its creator lives (their profile's time zone); a malformed day goes on for the API to refuse
+    body.expiresAt = endOfDayIn(values.expiresAt, cf.user?.timezone ?? "UTC") ?? values.expiresAt;
   }
   const result = await apiFetch<{ code: string; url: string }>(cf, request, base, { method: "POST", body });
   if (!result.ok) return fail(result, values);
@@ -72,7 +73,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, invites, locale, tierNames } = loaderData;
+  const { community, viewer, invites, locale, tierNames, timeZone } = loaderData;
   const errors = actionData?.errors;
   const created = params.get("created");
   const createdInvite = created ? invites.find((i) => i.code === created) : undefined;
@@ -110,7 +111,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
               defaultValue={actionData?.values?.maxUses}
               error={errors?.fields.maxUses}
             />
-            <Field label={t("fields.expiresAt")} name="expiresAt" type="date" hint={t("invites.expiryHint")} defaultValue={actionData?.values?.expiresAt} error={errors?.fields.expiresAt} />
+            <Field label={t("fields.expiresAt")} name="expiresAt" type="date" hint={t("invites.expiryHint", { timeZone })} defaultValue={actionData?.values?.expiresAt} error={errors?.fields.expiresAt} />
             <SubmitButton intent="create" className="w-full">
               {t("invites.submit")}
             </SubmitButton>
@@ -153,7 +154,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
                     </p>
                     <div className="mt-3 flex flex-wrap items-center gap-2">
                       <p className="mr-auto text-xs text-slate-600">
-                        {invite.expiresAt ? t("invites.expires", { date: formatDate(invite.expiresAt, locale) }) : t("invites.noExpiry")}
+                        {invite.expiresAt ? t("invites.expires", { date: formatDate(invite.expiresAt, locale, false, timeZone) }) : t("invites.noExpiry")}
                       </p>
                       {state === "active" ? (
                         <>

@@ -71,6 +71,21 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
     await shot(pageA, "05-invites");
   });
 
+  await step("an invite that ends on a day works to the end of that day in its creator's time zone", async () => {
+    const tz = await pageA.request.patch("/api/v1/me", { data: { timezone: "Asia/Taipei" } });
+    assert.equal(tz.status(), 200, "the time zone is saved");
+    await expectOk(pageA, await pageA.goto(`/c/${slug}/invites`));
+    await pageA.getByText("Asia/Taipei").first().waitFor(); // the hint names the zone the day ends in
+    const year = new Date().getUTCFullYear() + 1;
+    await pageA.getByLabel("Expires on").fill(`${year}-12-31`);
+    await Promise.all([pageA.waitForURL(/\/invites\?created=/), pageA.getByRole("button", { name: "Create invite link" }).click()]);
+    const code = new URL(pageA.url()).searchParams.get("created");
+    const list = await (await pageA.request.get(`/api/v1/communities/${slug}/invites?limit=100`)).json();
+    const invite = list.items.find((i) => i.code === code);
+    assert.equal(invite?.expiresAt, `${year}-12-31T15:59:59.000Z`, "23:59:59 in Taipei is 15:59:59 UTC");
+    await pageA.locator(`[data-invite-code="${code}"]`).getByText(`Expires Dec 31, ${year}`).waitFor();
+  });
+
   const ctxB = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } });
   const pageB = await ctxB.newPage();
   pageB.on("pageerror", (e) => consoleErrors.push(e.message));
