@@ -6,6 +6,7 @@ import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
 import { formatDate } from "../lib/format";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
+import { issueText, type FieldIssue } from "../lib/issues";
 
 type IconProps = { className?: string };
 const iconBase = { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.8, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true } as const;
@@ -380,7 +381,7 @@ export function MarkdownEditor({
   name?: string;
   label: string;
   defaultValue?: string;
-  error?: string | null;
+  error?: string | FieldIssue | null;
   rows?: number;
   placeholder?: string;
   required?: boolean;
@@ -515,7 +516,7 @@ export function MarkdownEditor({
       </div>
       {error ? (
         <p id={errorId} className="text-sm font-medium text-red-700" role="alert">
-          {error}
+          {issueText(t, error)}
         </p>
       ) : (
         <p id={hintId} className="text-xs text-slate-600">

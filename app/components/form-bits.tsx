@@ -2,8 +2,10 @@ import { useTranslation } from "react-i18next";
 import { useNavigation } from "react-router";
 import { Alert, Button } from "./ui";
 import type { ComponentPropsWithoutRef } from "react";
+import type { FieldIssue } from "../lib/issues";
 
-export type ClientFormErrors = { fields: Record<string, string>; form: string | null; code: string | null };
+/** A field error is the API's issue (translated where shown) or a message the UI wrote itself. */
+export type ClientFormErrors = { fields: Record<string, FieldIssue | string>; form: string | null; code: string | null };
 
 /** The form-level API error, in the reader's language when we know the code. */
 export function FormError({ errors }: { errors?: ClientFormErrors | null }) {

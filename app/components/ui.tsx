@@ -1,6 +1,8 @@
 // Enclave's small design system: Tailwind only, 4-point spacing, visible focus rings, AA contrast.
 import { forwardRef, useId, type ComponentPropsWithoutRef, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, type LinkProps } from "react-router";
+import { issueText, type FieldIssue } from "../lib/issues";
 
 export function cx(...parts: Array<string | false | null | undefined>) {
   return parts.filter(Boolean).join(" ");
@@ -60,7 +62,8 @@ const controlClass = (invalid: boolean) =>
     invalid ? "border-red-600 focus:border-red-600 focus:ring-red-600/30" : "border-slate-300 focus:border-brand-600 focus:ring-brand-600/30",
   );
 
-type FieldProps = { label: ReactNode; hint?: ReactNode; error?: string | null; className?: string };
+/** error: a message, or an API issue shown in the reader's language (lib/issues.ts) */
+type FieldProps = { label: ReactNode; hint?: ReactNode; error?: string | FieldIssue | null; className?: string };
 
 function FieldShell({
   id,
@@ -70,6 +73,7 @@ function FieldShell({
   className,
   children,
 }: FieldProps & { id: string; children: ReactNode }) {
+  const { t } = useTranslation();
   return (
     <div className={cx("space-y-1.5", className)}>
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
@@ -83,14 +87,14 @@ function FieldShell({
       ) : null}
       {error ? (
         <p id={`${id}-error`} className="text-sm font-medium text-red-700" role="alert">
-          {error}
+          {issueText(t, error)}
         </p>
       ) : null}
     </div>
   );
 }
 
-function describedBy(id: string, hint: ReactNode, error: string | null | undefined) {
+function describedBy(id: string, hint: ReactNode, error: FieldProps["error"]) {
   if (error) return `${id}-error`;
   if (hint) return `${id}-hint`;
   return undefined;

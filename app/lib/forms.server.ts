@@ -3,8 +3,10 @@
 import { data, redirect } from "react-router";
 import type { CloudflareContext } from "../context";
 import type { ApiResult } from "./api.server";
+import type { FieldIssue } from "./issues";
 
-export type FormErrors = { fields: Record<string, string>; form: string | null; code: string | null };
+/** Field errors keep the API's issue (code and bounds) so the form shows it in the reader's language. */
+export type FormErrors = { fields: Record<string, FieldIssue>; form: string | null; code: string | null };
 export type ActionFailure = { ok: false; errors: FormErrors; values?: Record<string, string> };
 
 export function field(form: FormData, name: string): string {
@@ -28,14 +30,23 @@ export function safeNext(value: string | null | undefined, fallback = "/"): stri
 
 export function apiErrors(result: ApiResult<unknown>): FormErrors {
   if (result.ok) return { fields: {}, form: null, code: null };
-  const fields: Record<string, string> = {};
+  const fields: Record<string, FieldIssue> = {};
   const issues = result.error.issues;
   if (Array.isArray(issues)) {
     for (const issue of issues) {
       if (issue && typeof issue === "object") {
-        const { path, message } = issue as { path?: unknown; message?: unknown };
+        const { path, message, code, origin, minimum, maximum, format } = issue as Record<string, unknown>;
         const key = Array.isArray(path) ? path.map(String).join(".") : String(path ?? "");
-        if (key && typeof message === "string" && !fields[key]) fields[key] = message;
+        if (!key || typeof message !== "string" || fields[key]) continue;
+        fields[key] = {
+          message,
+          path: key,
+          ...(typeof code === "string" ? { code } : {}),
+          ...(typeof origin === "string" ? { origin } : {}),
+          ...(typeof minimum === "number" ? { minimum } : {}),
+          ...(typeof maximum === "number" ? { maximum } : {}),
+          ...(typeof format === "string" ? { format } : {}),
+        };
       }
     }
   }

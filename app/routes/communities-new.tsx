@@ -10,6 +10,7 @@ import { locales } from "../i18n";
 import { apiFetch } from "../lib/api.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import type { Community } from "../lib/types";
+import { issueText } from "../lib/issues";
 
 export function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -103,7 +104,7 @@ export default function NewCommunity({ loaderData }: Route.ComponentProps) {
                 </label>
               ))}
             </div>
-            {errors?.fields.visibility ? <p className="mt-1.5 text-sm font-medium text-red-700">{errors.fields.visibility}</p> : null}
+            {errors?.fields.visibility ? <p className="mt-1.5 text-sm font-medium text-red-700">{issueText(t, errors.fields.visibility)}</p> : null}
           </fieldset>
           <SelectField label={t("fields.defaultLocale")} name="defaultLocale" defaultValue={values?.defaultLocale ?? loaderData.defaultLocale} error={errors?.fields.defaultLocale}>
             {locales.map((l) => (

@@ -4,7 +4,7 @@ import { Form, Link, redirect, useActionData, useLocation, useSearchParams } fro
 import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
-import { FormError, SubmitButton } from "../components/form-bits";
+import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
@@ -150,7 +150,7 @@ function thread(comments: Comment[]): CommentNode[] {
   return [...roots.values(), ...orphans.map((c) => ({ ...c, replies: [] }))];
 }
 
-type Failure = { ok: false; errors: { fields: Record<string, string>; form: string | null; code: string | null }; values?: Record<string, string> };
+type Failure = { ok: false; errors: ClientFormErrors; values?: Record<string, string> };
 
 function CommentForm({ parentId, label, failure, autoFocus, submitLabel, compact }: { parentId?: string; label: string; failure: Failure | null; autoFocus?: boolean; submitLabel: string; compact?: boolean }) {
   const mine = failure?.values?.intent === "comment" && (failure.values.parentId ?? "") === (parentId ?? "");

@@ -12,6 +12,7 @@ import { apiFetch } from "../lib/api.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { timeZones } from "../lib/format";
 import { notificationPrefKeys, type Me } from "../lib/types";
+import { issueText } from "../lib/issues";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -123,7 +124,7 @@ export default function ProfileSettings({ loaderData }: Route.ComponentProps) {
           <CardTitle description={t("profile.publicDescription")}>{t("profile.public")}</CardTitle>
           <div className="space-y-5">
             <AvatarUpload name={user.name} current={user.avatarUrl} />
-            {errors?.fields.avatarUrl ? <p className="text-sm font-medium text-red-700">{errors.fields.avatarUrl}</p> : null}
+            {errors?.fields.avatarUrl ? <p className="text-sm font-medium text-red-700">{issueText(t, errors.fields.avatarUrl)}</p> : null}
             <Field label={t("fields.name")} name="name" defaultValue={values?.name ?? user.name} required maxLength={80} autoComplete="name" error={errors?.fields.name} />
             <TextareaField label={t("fields.bio")} name="bio" defaultValue={values?.bio ?? user.bio} maxLength={2000} hint={t("profile.bioHint")} error={errors?.fields.bio} />
           </div>

@@ -165,7 +165,7 @@ describe("POST /auth/signup", () => {
     expectValidationError(await signUp({ ...base, locale: "fr" }));
     const zone = await signUp({ ...base, timezone: "Mars/Olympus" });
     expectValidationError(zone);
-    expect(zone.body.error.issues[0]).toEqual({ path: "timezone", message: expect.stringContaining("IANA") });
+    expect(zone.body.error.issues[0]).toEqual({ path: "timezone", message: expect.stringContaining("IANA"), code: "time_zone" });
     // nothing was created by any of these
     expect(await db.select().from(schema.users).where(eq(schema.users.email, base.email))).toHaveLength(0);
   });
@@ -284,7 +284,7 @@ describe("email verification", () => {
 
     const again = await call("/api/v1/auth/verify-email", { body: { token } });
     expectValidationError(again);
-    expect(again.body.error.issues[0]).toEqual({ path: "token", message: "invalid_or_expired_token" });
+    expect(again.body.error.issues[0]).toEqual({ path: "token", message: "invalid_or_expired_token", code: "invalid_or_expired_token" });
   });
 
   it("stores only the hash of the mailed token", async () => {

@@ -73,7 +73,7 @@ describe("creating a community", () => {
     for (const slug of ["api", "admin", "login", "invite", "settings", "enclave", "www"]) {
       const res = await create(owner, { slug, name: "X", visibility: "public" });
       expectError(res, 400, "validation_failed");
-      expect(res.body.error.issues[0]).toMatchObject({ path: "slug", message: "This slug is reserved." });
+      expect(res.body.error.issues[0]).toMatchObject({ path: "slug", message: "This slug is reserved.", code: "slug_reserved" });
     }
   });
 

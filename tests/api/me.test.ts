@@ -149,7 +149,7 @@ describe("PATCH /me", () => {
     const user = await createUser();
     const zone = await call("/api/v1/me", { method: "PATCH", as: user, body: { timezone: "Europe/Atlantis" } });
     expectValidationError(zone);
-    expect(zone.body.error.issues).toEqual([{ path: "timezone", message: expect.stringContaining("IANA") }]);
+    expect(zone.body.error.issues).toEqual([{ path: "timezone", message: expect.stringContaining("IANA"), code: "time_zone" }]);
     expectValidationError(await call("/api/v1/me", { method: "PATCH", as: user, body: { locale: "de" } }));
     expectValidationError(await call("/api/v1/me", { method: "PATCH", as: user, body: { notificationPrefs: { sms: true } } }));
     expectValidationError(await call("/api/v1/me", { method: "PATCH", as: user, body: { notificationPrefs: { digest: "no" } } }));

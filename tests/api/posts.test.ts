@@ -71,8 +71,15 @@ describe("writing a post", () => {
     const c = await makeCommunity();
     const space = await makeSpace(c);
     expectError(await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "", body: "x" } }), 400, "validation_failed");
-    expectError(await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "   ", body: "x" } }), 400, "validation_failed");
-    expectError(await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "x".repeat(201), body: "x" } }), 400, "validation_failed");
+    const blank = await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "   ", body: "x" } });
+    expectError(blank, 400, "validation_failed");
+    // each issue says why in a form the UI translates: the code and the bound it broke
+    expect(blank.body.error.issues).toEqual([
+      expect.objectContaining({ path: "title", code: "too_small", origin: "string", minimum: 1, message: expect.any(String) }),
+    ]);
+    const long = await call(`/api/v1/spaces/${space.id}/posts`, { as: c.owner, body: { title: "x".repeat(201), body: "x" } });
+    expectError(long, 400, "validation_failed");
+    expect(long.body.error.issues[0]).toMatchObject({ path: "title", code: "too_big", origin: "string", maximum: 200 });
   });
 
   it("accepts a body of exactly 40,000 characters and refuses a longer one with 413 too_large", async () => {

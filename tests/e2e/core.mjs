@@ -122,6 +122,15 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
     await shot(pageB, "08-community-home-zh-mobile");
   });
 
+  await step("a form error from the API reads in Chinese for a Chinese reader", async () => {
+    await expectOk(pageB, await pageB.goto("/communities/new"));
+    await pageB.getByLabel("社群名稱").fill("管理員俱樂部");
+    await pageB.getByLabel("社群網址").fill("admin");
+    await pageB.getByRole("button", { name: "建立社群" }).click();
+    await pageB.getByText("這個網址已保留，請換一個。").waitFor();
+    assert.equal(await pageB.getByText("This slug is reserved.").count(), 0, "the API's English message is not shown");
+  });
+
   await step("members page lists both people and passes axe", async () => {
     await expectOk(pageA, await pageA.goto(`/c/${slug}/members`));
     await pageA.getByText(b.name).first().waitFor();

@@ -16,7 +16,7 @@ const tags = ["reactions"];
 function emojiFrom(value: string) {
   const emoji = asReactionEmoji(value);
   if (!emoji) {
-    throw badRequest(`React with one of ${reactionEmoji.join(" ")}.`, { issues: [{ path: "emoji", message: "Not an allowed emoji" }] });
+    throw badRequest(`React with one of ${reactionEmoji.join(" ")}.`, { issues: [{ path: "emoji", message: "Not an allowed emoji", code: "emoji_not_allowed" }] });
   }
   return emoji;
 }

@@ -36,7 +36,7 @@ export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>)
   } catch {
     // fall through to the same error as a wrong shape
   }
-  throw badRequest("The cursor is not valid.", { issues: [{ path: "cursor", message: "Invalid cursor" }] });
+  throw badRequest("The cursor is not valid.", { issues: [{ path: "cursor", message: "Invalid cursor", code: "invalid_cursor" }] });
 }
 
 export const Id = z.string().min(1).max(100);

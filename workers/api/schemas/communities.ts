@@ -13,7 +13,7 @@ export const SlugSchema = z
   .string()
   .superRefine((slug, ctx) => {
     const problem = slugProblem(slug);
-    if (problem) ctx.addIssue({ code: "custom", message: slugProblemMessage[problem] });
+    if (problem) ctx.addIssue({ code: "custom", message: slugProblemMessage[problem], params: { reason: `slug_${problem}` } });
   })
   .openapi({ example: "tea-lovers", description: "3–40 of a–z 0–9 and single hyphens; fixed once created" });
 
@@ -94,7 +94,10 @@ export const UpdateTierBody = TierSchema.pick({ name: true, description: true, t
         }),
       )
       .max(2)
-      .refine((prices) => new Set(prices.map((p) => p.interval)).size === prices.length, "One price per interval")
+      .refine((prices) => new Set(prices.map((p) => p.interval)).size === prices.length, {
+        message: "One price per interval",
+        params: { reason: "price_interval_repeated" },
+      })
       .optional(),
   })
   .openapi("UpdateTier");
@@ -166,7 +169,7 @@ export const CreateInviteBody = z
     maxUses: InviteSchema.shape.maxUses.unwrap(),
     expiresAt: z.iso
       .datetime({ offset: true })
-      .refine((value) => Date.parse(value) > Date.now(), "expiresAt must be in the future"),
+      .refine((value) => Date.parse(value) > Date.now(), { message: "expiresAt must be in the future", params: { reason: "not_in_future" } }),
     source: InviteSchema.shape.source.unwrap(),
   })
   .partial()

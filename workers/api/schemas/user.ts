@@ -29,7 +29,7 @@ export const Locale = z.enum(locales).openapi({ description: "Language of mail a
 export const TimeZone = z
   .string()
   .max(64)
-  .refine(isTimeZone, { message: "Use an IANA time zone such as Asia/Taipei." })
+  .refine(isTimeZone, { message: "Use an IANA time zone such as Asia/Taipei.", params: { reason: "time_zone" } })
   .openapi({ example: "Asia/Taipei" });
 
 const NotificationPrefs = z
@@ -50,6 +50,7 @@ export const UserSchema = z
       .max(300)
       .refine((url) => url.startsWith(UPLOAD_URL_PREFIX) && !url.includes(".."), {
         message: `Upload the image first and use its ${UPLOAD_URL_PREFIX}... URL.`,
+        params: { reason: "not_your_upload" },
       })
       .nullable(),
     locale: Locale,

@@ -24,7 +24,7 @@ export type ProfilePatch = {
 export async function updateProfile(env: Env, userId: string, patch: ProfilePatch) {
   if (patch.avatarUrl && !(await isOwnUpload(env, userId, patch.avatarUrl))) {
     throw badRequest("The avatar must be an image you uploaded.", {
-      issues: [{ path: "avatarUrl", message: "not_your_upload" }],
+      issues: [{ path: "avatarUrl", message: "not_your_upload", code: "not_your_upload" }],
     });
   }
   const { notificationPrefs, ...fields } = patch;

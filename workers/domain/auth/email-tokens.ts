@@ -54,5 +54,5 @@ export const tokenIdOf = (token: string) => sha256Hex(token);
 
 export const invalidToken = () =>
   badRequest("This link is invalid, already used or expired.", {
-    issues: [{ path: "token", message: "invalid_or_expired_token" }],
+    issues: [{ path: "token", message: "invalid_or_expired_token", code: "invalid_or_expired_token" }],
   });

@@ -97,7 +97,7 @@ export async function transferOwnership(env: Env, access: ActiveAccess, targetUs
   const community = access.community;
   const actorId = access.membership.userId;
   if (targetUserId === actorId) throw badRequest("You already own this community.", {
-    issues: [{ path: "userId", message: "Choose another member" }],
+    issues: [{ path: "userId", message: "Choose another member", code: "choose_another_member" }],
   });
   const m = schema.memberships;
   const [target] = await db

@@ -51,7 +51,7 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
     .limit(1);
   if (!tier) throw notFound("No such tier.");
   if (key === "free" && changes.prices && changes.prices.length > 0) {
-    throw badRequest("The free tier has no prices.", { issues: [{ path: "prices", message: "The free tier has no prices" }] });
+    throw badRequest("The free tier has no prices.", { issues: [{ path: "prices", message: "The free tier has no prices", code: "free_tier_unpriced" }] });
   }
 
   const statements: Statement[] = [];

@@ -86,7 +86,7 @@ export async function createComment(
   if (input.parentId) {
     const [found] = await db.select().from(c).where(eq(c.id, input.parentId)).limit(1);
     if (!found || found.postId !== post.id || found.deletedAt || !canSeeContent(access, found)) {
-      throw badRequest("Reply to a comment on the same post.", { issues: [{ path: "parentId", message: "Not a comment on this post" }] });
+      throw badRequest("Reply to a comment on the same post.", { issues: [{ path: "parentId", message: "Not a comment on this post", code: "parent_elsewhere" }] });
     }
     rootId = found.rootId ?? found.id;
   }

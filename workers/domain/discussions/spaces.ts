@@ -83,7 +83,7 @@ async function assertMembers(db: Db, communityId: string, userIds: string[], pat
   const missing = await notMembers(db, communityId, userIds);
   if (missing.length > 0) {
     throw badRequest("Everyone listed must be an active member of the community.", {
-      issues: [{ path, message: `Not members: ${missing.join(", ")}` }],
+      issues: [{ path, message: `Not members: ${missing.join(", ")}`, code: "not_members" }],
     });
   }
 }
@@ -294,7 +294,9 @@ export async function reorderSpaces(env: Env, access: ActiveAccess, spaceIds: st
   const unknown = spaceIds.filter((id) => !known.has(id));
   if (unknown.length > 0 || new Set(spaceIds).size !== spaceIds.length) {
     throw badRequest("List each of this community's spaces at most once.", {
-      issues: [{ path: "spaceIds", message: unknown.length > 0 ? `Unknown: ${unknown.join(", ")}` : "Repeated ids" }],
+      issues: [
+        { path: "spaceIds", message: unknown.length > 0 ? `Unknown: ${unknown.join(", ")}` : "Repeated ids", code: unknown.length > 0 ? "unknown_ids" : "repeated_ids" },
+      ],
     });
   }
   const listed = new Set(spaceIds);

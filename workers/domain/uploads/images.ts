@@ -34,7 +34,7 @@ const keyFromUrl = (url: string) => (url.startsWith(UPLOAD_URL_PREFIX) ? url.sli
 
 export async function storeImage(env: Env, userId: string, file: File): Promise<{ url: string }> {
   if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
-  if (file.size === 0) throw badRequest("The file is empty.", { issues: [{ path: "file", message: "empty" }] });
+  if (file.size === 0) throw badRequest("The file is empty.", { issues: [{ path: "file", message: "empty", code: "file_empty" }] });
   const bytes = new Uint8Array(await file.arrayBuffer());
   const kind = sniffImage(bytes);
   if (!kind) throw unsupported();

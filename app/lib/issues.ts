@@ -1,0 +1,34 @@
+// Field errors from the API's 400 `issues` (workers/api/factory.ts ApiIssue), in the reader's
+// language: the API's `message` is English; its `code` (with the bounds it names) is what the UI
+// translates. A code this UI does not know yet shows the API's message.
+import type { TFunction } from "i18next";
+
+export type FieldIssue = {
+  message: string;
+  code?: string;
+  path?: string;
+  origin?: string;
+  minimum?: number;
+  maximum?: number;
+  format?: string;
+};
+
+/** "prices.0.currency" → "prices.currency": one text serves every row of a list. */
+const fieldKey = (path: string) =>
+  path
+    .split(".")
+    .filter((part) => !/^\d+$/.test(part))
+    .join(".");
+
+export function issueText(t: TFunction, issue: string | FieldIssue): string {
+  if (typeof issue === "string") return issue;
+  const { code, origin, format, path, message } = issue;
+  if (!code) return message;
+  const keys: string[] = [];
+  if (path) keys.push(`validation.fields.${fieldKey(path)}.${code}`);
+  if (code === "too_small" && origin === "string" && issue.minimum === 1) keys.push("validation.required");
+  if (origin) keys.push(`validation.${code}_${origin}`);
+  if (format) keys.push(`validation.${code}_${format}`);
+  keys.push(`validation.${code}`);
+  return t(keys, { minimum: issue.minimum, maximum: issue.maximum, defaultValue: message });
+}
