@@ -5,8 +5,9 @@
 // statements use in place of a bound id; the batch's first statement loads the session row and
 // settles the user for everything later in the request.
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
-import { and, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { runBound, template, type Bound, type BoundResults } from "../../db/templates";
 import { sha256Hex } from "../../lib/crypto";
 import type { SessionUser } from "../../api/factory";
 
@@ -18,7 +19,7 @@ const MAX_TOKEN_CHARS = 128;
 const s = schema.sessions;
 const u = schema.users;
 
-function sessionQuery(env: Env, tokenHash: string) {
+function sessionQuery(env: Env, tokenHash: string | SQLWrapper, now: number | SQLWrapper = Date.now()) {
   return getDb(env)
     .select({
       // renamed: a D1 batch keys rows by column name, and users.id would overwrite it
@@ -32,9 +33,25 @@ function sessionQuery(env: Env, tokenHash: string) {
     })
     .from(s)
     .innerJoin(u, eq(u.id, s.userId))
-    .where(and(eq(s.id, tokenHash), gt(s.expiresAt, new Date()), isNull(u.deletedAt)))
+    .where(and(eq(s.id, tokenHash), sql`${s.expiresAt} > ${now}`, isNull(u.deletedAt)))
     .limit(1);
 }
+
+/**
+ * How a statement names its reader: "session", a subquery on the hashed token (the session is
+ * not read yet), or "known", a bound user id. Templates (db/templates.ts) are built per shape.
+ */
+export type ReaderShape = "session" | "known";
+
+/** The reader's user id in a template of `shape`; `Reader.placeholders()` gives its values. */
+export function readerIdSql(shape: ReaderShape): SQL {
+  if (shape === "known") return sql`${sql.placeholder("reader_id")}`;
+  return sql`coalesce((select ${s.userId} from ${s} inner join ${u} on ${u.id} = ${s.userId} where ${s.id} = ${sql.placeholder("reader_token")} and ${s.expiresAt} > ${sql.placeholder("reader_now")} and ${u.deletedAt} is null), '')`;
+}
+
+const sessionTemplate = template((env: Env, _shape: "session") =>
+  sessionQuery(env, sql.placeholder("reader_token"), sql.placeholder("reader_now")),
+);
 
 type SessionRow = Awaited<ReturnType<typeof sessionQuery>>[number];
 
@@ -84,6 +101,35 @@ export class Reader {
   get userIdSql(): SQL {
     if (this.#known) return sql`${this.#known.userId ?? ""}`;
     return sql`coalesce((select ${s.userId} from ${s} inner join ${u} on ${u.id} = ${s.userId} where ${s.id} = ${this.tokenHash} and ${s.expiresAt} > ${Date.now()} and ${u.deletedAt} is null), '')`;
+  }
+
+  /** Which form of readerIdSql this reader's statements take now. */
+  get shape(): ReaderShape {
+    return this.#known || !this.tokenHash ? "known" : "session";
+  }
+
+  /** The values of readerIdSql(this.shape)'s placeholders. */
+  placeholders(): Record<string, unknown> {
+    if (this.shape === "known") return { reader_id: this.#known?.userId ?? "" };
+    return { reader_token: this.tokenHash, reader_now: Date.now() };
+  }
+
+  /**
+   * As `batch`, for template statements (db/templates.ts) built with readerIdSql(this.shape) and
+   * bound with this.placeholders().
+   */
+  async runBound<T extends readonly Bound<unknown>[]>(items: T): Promise<{ userId: string | null; results: BoundResults<T> }> {
+    if (this.#known || this.#found || !this.tokenHash) {
+      return { userId: await this.userId(), results: await runBound(this.env, items) };
+    }
+    const [sessionRows, ...results] = await runBound(this.env, [
+      sessionTemplate(this.env, "session", { reader_token: this.tokenHash, reader_now: Date.now() }),
+      ...items,
+    ]);
+    const found = toFound(sessionRows as SessionRow[]);
+    this.#found = Promise.resolve(found);
+    this.#known = { userId: found?.user.id ?? null };
+    return { userId: this.#known.userId, results: results as unknown as BoundResults<T> };
   }
 
   /** The session and its user, loading them if no batch has. */

@@ -5,7 +5,7 @@
 // - 403 tier_required when the caller's effective tier is below the space's min_tier;
 // - admins and the owner bypass both the private list and the tier (moderators do not);
 // - signed-out callers and non-members may read a public community's open spaces, never write.
-import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { batchColumns, getDb, schema } from "../../db/client";
 import type { Role, TierKey } from "../../db/schema";
 import { forbidden, notFound, tierRequired, unauthenticated } from "../../lib/errors";
@@ -56,7 +56,7 @@ export function assertRole<A extends MemberSpaceAccess>(access: A, atLeast: Role
  * same statement) and `userId` is the reader's id as SQL (auth/reader.ts), so a post read pays one
  * round trip for the session, the post and its access check together.
  */
-export function spaceAccessQuery(env: Env, spaceId: string | SQL, userId: SQL) {
+export function spaceAccessQuery(env: Env, spaceId: string | SQLWrapper, userId: SQL) {
   const m = schema.memberships;
   const sm = schema.spaceMembers;
   const s = schema.spaces;

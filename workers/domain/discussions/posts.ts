@@ -7,7 +7,8 @@ import { newId } from "../../lib/ids";
 import { excerpt, renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
-import type { Reader } from "../auth/reader";
+import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
+import { runBound, template } from "../../db/templates";
 import { canModerate, settleSpaceAccess, spaceAccessQuery, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
 import {
   batchAuthorColumns,
@@ -89,33 +90,56 @@ function visitChanged(visit: { lastSeenSeq: number; visitedAt: Date } | null, ro
   return now - visit.visitedAt.getTime() >= VISIT_REFRESH_MS;
 }
 
-/** The reader's last visit, the page and the pinned posts: statements for one batch. */
-function feedQueries(env: Env, spaceId: string, reader: FeedReader, limit: number, cursor: FeedCursor | undefined) {
-  const db = getDb(env);
-  const visible = and(eq(p.spaceId, spaceId), visibleTo(reader));
-  const columns = { post: summaryColumns, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, reader.userId) };
-  return [
-    db
-      .select({ lastSeenSeq: v.lastSeenSeq, visitedAt: v.visitedAt })
-      .from(v)
-      .where(and(eq(v.spaceId, spaceId), eq(v.userId, reader.userId)))
-      .limit(1),
-    db
-      .select(columns)
-      .from(p)
-      .innerJoin(schema.users, eq(schema.users.id, p.authorId))
-      .where(and(visible, isNull(p.pinnedAt), cursor ? lt(p.seq, cursor.before) : undefined))
-      .orderBy(desc(p.seq))
-      .limit(limit + 1),
-    db
-      .select(columns)
-      .from(p)
-      .innerJoin(schema.users, eq(schema.users.id, p.authorId))
-      .where(and(visible, isNotNull(p.pinnedAt)))
-      .orderBy(desc(p.pinnedAt), desc(p.seq))
-      .limit(MAX_PINNED),
-  ] as const;
+/**
+ * The feed's statements as templates (db/templates.ts): space access, the reader's last visit, the
+ * page and the pinned posts, for one batch. Shape: how the reader is named (auth/reader.ts),
+ * whether the page continues below a cursor, and whether the reader moderates (sees hidden posts).
+ * Placeholders: space_id, before, page_size and the reader's.
+ */
+type FeedShape = `${ReaderShape}:${"first" | "after"}:${"member" | "moderator"}`;
+const shapeParts = (shape: FeedShape) => {
+  const [who, page, role] = shape.split(":") as [ReaderShape, "first" | "after", "member" | "moderator"];
+  return { who, after: page === "after", moderator: role === "moderator" };
+};
+const spaceIdParam = sql.placeholder("space_id");
+
+const feedAccess = template((env: Env, shape: ReaderShape) => spaceAccessQuery(env, spaceIdParam, readerIdSql(shape)));
+
+const feedVisit = template((env: Env, shape: ReaderShape) =>
+  getDb(env)
+    .select({ lastSeenSeq: v.lastSeenSeq, visitedAt: v.visitedAt })
+    .from(v)
+    .where(and(eq(v.spaceId, spaceIdParam), eq(v.userId, readerIdSql(shape))))
+    .limit(1),
+);
+
+function feedColumns(userId: SQL) {
+  return { post: summaryColumns, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, userId) };
 }
+
+const feedPage = template((env: Env, shape: FeedShape) => {
+  const { who, after, moderator } = shapeParts(shape);
+  const userId = readerIdSql(who);
+  return getDb(env)
+    .select(feedColumns(userId))
+    .from(p)
+    .innerJoin(schema.users, eq(schema.users.id, p.authorId))
+    .where(and(eq(p.spaceId, spaceIdParam), visibleTo({ userId, moderator }), isNull(p.pinnedAt), after ? lt(p.seq, sql.placeholder("before")) : undefined))
+    .orderBy(desc(p.seq))
+    .limit(sql.placeholder("page_size"));
+});
+
+const feedPinned = template((env: Env, shape: `${ReaderShape}:${"member" | "moderator"}`) => {
+  const [who, role] = shape.split(":") as [ReaderShape, "member" | "moderator"];
+  const userId = readerIdSql(who);
+  return getDb(env)
+    .select(feedColumns(userId))
+    .from(p)
+    .innerJoin(schema.users, eq(schema.users.id, p.authorId))
+    .where(and(eq(p.spaceId, spaceIdParam), visibleTo({ userId, moderator: role === "moderator" }), isNotNull(p.pinnedAt)))
+    .orderBy(desc(p.pinnedAt), desc(p.seq))
+    .limit(MAX_PINNED);
+});
 
 /**
  * A page of the space's feed, for whoever may read the space (openSpace's 401/403/404 otherwise).
@@ -137,14 +161,19 @@ export async function listPosts(
   defer: Defer,
 ): Promise<Feed> {
   const { limit, cursor } = page;
-  const { userId, results } = await reader.batch([
-    spaceAccessQuery(env, spaceId, reader.userIdSql),
-    ...feedQueries(env, spaceId, { userId: reader.userIdSql, moderator: false }, limit, cursor),
-  ] as const);
+  const rowsAs = (who: ReaderShape, values: Record<string, unknown>, role: "member" | "moderator") => [
+    feedVisit(env, who, values),
+    feedPage(env, `${who}:${cursor ? "after" : "first"}:${role}`, values),
+    feedPinned(env, `${who}:${role}`, values),
+  ] as const;
+  const who = reader.shape;
+  const values = { ...reader.placeholders(), space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
+  const { userId, results } = await reader.runBound([feedAccess(env, who, values), ...rowsAs(who, values, "member")] as const);
   const access = settleSpaceAccess(results[0], userId, "read");
   let [visits, pageRows, pinnedRows] = [results[1], results[2], results[3]];
   if (canModerate(access)) {
-    [visits, pageRows, pinnedRows] = await getDb(env).batch(feedQueries(env, spaceId, { userId: reader.userIdSql, moderator: true }, limit, cursor));
+    const known = { reader_id: userId ?? "", space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
+    [visits, pageRows, pinnedRows] = await runBound(env, rowsAs("known", known, "moderator"));
   }
   const visit = visits[0] ?? null;
   const rows = { lastSeenSeq: visit?.lastSeenSeq ?? null, pageRows, pinnedRows };
