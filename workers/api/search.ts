@@ -1,8 +1,8 @@
 // /communities/:slug/search: posts and comments the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
-import { communityAccessQuery, toCommunityAccess } from "../domain/access";
+import { communityAccess, toCommunityAccess } from "../domain/access";
 import { guessCommunityId, rememberCommunityId, searchCommunity, speculate } from "../domain/search/query";
-import { loadReaderScope, scopeSpacesQuery, toScopeSpaces } from "../domain/search/readable";
+import { loadReaderScope, scopeSpacesBySlug, toScopeSpaces } from "../domain/search/readable";
 import { createRouter } from "./factory";
 import { visibleCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -53,9 +53,10 @@ search.openapi(
     // get them (used only if the checked scope calls for exactly that query; ADR 010).
     const guess = guessCommunityId(slug);
     const early = guess ? speculate(c.env, guess, q, { limit, offset }) : null;
-    const { userId, results } = await reader.batch([
-      communityAccessQuery(c.env, slug, reader.userIdSql),
-      scopeSpacesQuery(c.env, { slug }, reader.userIdSql),
+    const values = { ...reader.placeholders(), slug };
+    const { userId, results } = await reader.runBound([
+      communityAccess(c.env, reader.shape, values),
+      scopeSpacesBySlug(c.env, reader.shape, values),
     ] as const);
     const access = visibleCommunity(toCommunityAccess(results[0]));
     rememberCommunityId(slug, access.community.id);

@@ -1,5 +1,4 @@
 import { getTableColumns, getTableName, sql, type InferSelectModel, type SQL, type Table } from "drizzle-orm";
-import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -35,9 +34,3 @@ const renamed = new Map<string, Record<string, SQL.Aliased>>();
 
 export type Db = ReturnType<typeof getDb>;
 export { schema };
-
-/** A D1 batch of any number of statements of one shape (one round trip); none gives none. */
-export async function batchAll<Q extends BatchItem<"sqlite">>(db: Db, queries: Q[]): Promise<BatchResponse<[Q]>[number][]> {
-  if (queries.length === 0) return [];
-  return (await db.batch(queries as unknown as [Q])) as BatchResponse<[Q]>[number][];
-}

@@ -1,9 +1,10 @@
 // Who may see and do what in a community. Tier rank free < member < vip; role rank
 // member < moderator < admin < owner. Used by every route through workers/api/guards.ts.
-import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { batchColumns, getDb, schema } from "../db/client";
 import { roleRank, tierRank, type Role, type TierKey } from "../db/schema";
-import type { Reader } from "./auth/reader";
+import { readerIdSql, type Reader, type ReaderShape } from "./auth/reader";
+import { template } from "../db/templates";
 
 export type Community = typeof schema.communities.$inferSelect;
 export type Membership = typeof schema.memberships.$inferSelect;
@@ -25,7 +26,7 @@ export const hasRole = (role: Role | null, atLeast: Role) => role !== null && ro
 export const hasTier = (tier: TierKey | null, atLeast: TierKey) => tier !== null && tierRank[tier] >= tierRank[atLeast];
 
 /** The community and the caller's active membership: one statement, since every route asks. */
-export function communityAccessQuery(env: Env, slug: string, userId: SQL) {
+export function communityAccessQuery(env: Env, slug: string | SQLWrapper, userId: SQL) {
   const m = schema.memberships;
   return getDb(env)
     .select({ community: batchColumns(schema.communities, "c"), membership: m })
@@ -47,8 +48,13 @@ export function toCommunityAccess(rows: Awaited<ReturnType<typeof communityAcces
   };
 }
 
+/** communityAccessQuery as a template (db/templates.ts): placeholder `slug` and the reader's. */
+export const communityAccess = template((env: Env, shape: ReaderShape) =>
+  communityAccessQuery(env, sql.placeholder("slug"), readerIdSql(shape)),
+);
+
 /** The community as `reader` sees it; the session, if still unread, comes in the same round trip. */
 export async function loadCommunityAccess(env: Env, slug: string, reader: Reader): Promise<CommunityAccess | null> {
-  const { results } = await reader.batch([communityAccessQuery(env, slug, reader.userIdSql)] as const);
+  const { results } = await reader.runBound([communityAccess(env, reader.shape, { ...reader.placeholders(), slug })] as const);
   return toCommunityAccess(results[0]);
 }

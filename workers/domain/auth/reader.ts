@@ -1,10 +1,9 @@
 // Who is asking, resolved as late as possible (ADR 010). A request's session costs a D1 round
-// trip; a route that starts with an access check folds the session lookup into the same
-// `db.batch` as that check instead of paying for it first. Until the session is known its user
-// id exists only as SQL (`userIdSql`, a subquery on the hashed token), which the access
+// trip; a route that starts with an access check folds the session lookup into the same D1 batch
+// as that check instead of paying for it first. Until the session is known its user id exists
+// only as SQL (`readerIdSql("session")`, a subquery on the hashed token), which the access
 // statements use in place of a bound id; the batch's first statement loads the session row and
 // settles the user for everything later in the request.
-import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { and, eq, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { runBound, template, type Bound, type BoundResults } from "../../db/templates";
@@ -94,15 +93,6 @@ export class Reader {
     return this.#known?.userId;
   }
 
-  /**
-   * The reader's user id as SQL: a bound id once known, else a subquery on the session. A
-   * signed-out reader is "", which matches no user.
-   */
-  get userIdSql(): SQL {
-    if (this.#known) return sql`${this.#known.userId ?? ""}`;
-    return sql`coalesce((select ${s.userId} from ${s} inner join ${u} on ${u.id} = ${s.userId} where ${s.id} = ${this.tokenHash} and ${s.expiresAt} > ${Date.now()} and ${u.deletedAt} is null), '')`;
-  }
-
   /** Which form of readerIdSql this reader's statements take now. */
   get shape(): ReaderShape {
     return this.#known || !this.tokenHash ? "known" : "session";
@@ -115,8 +105,9 @@ export class Reader {
   }
 
   /**
-   * As `batch`, for template statements (db/templates.ts) built with readerIdSql(this.shape) and
-   * bound with this.placeholders().
+   * Runs template statements (db/templates.ts), built with readerIdSql(this.shape) and bound with
+   * this.placeholders(), as one D1 batch (one round trip) with the session lookup in front when
+   * the session is not resolved yet; returns their results with the resolved user id.
    */
   async runBound<T extends readonly Bound<unknown>[]>(items: T): Promise<{ userId: string | null; results: BoundResults<T> }> {
     if (this.#known || this.#found || !this.tokenHash) {
@@ -149,25 +140,5 @@ export class Reader {
   async userId(): Promise<string | null> {
     if (this.#known) return this.#known.userId;
     return (await this.session())?.user.id ?? null;
-  }
-
-  /**
-   * Runs `queries` as one D1 batch (one round trip) with the session lookup in front when the
-   * session is not resolved yet, and returns their results with the resolved user id. Queries
-   * that depend on the caller use `userIdSql`, which reads the same session inside the batch.
-   */
-  async batch<T extends readonly BatchItem<"sqlite">[]>(queries: T): Promise<{ userId: string | null; results: BatchResponse<T> }> {
-    const db = getDb(this.env);
-    if (this.#known || this.#found || !this.tokenHash) {
-      const results = queries.length ? await db.batch(queries as unknown as [BatchItem<"sqlite">]) : [];
-      return { userId: await this.userId(), results: results as unknown as BatchResponse<T> };
-    }
-    const [sessionRows, ...results] = await db.batch([sessionQuery(this.env, this.tokenHash), ...queries] as unknown as [
-      ReturnType<typeof sessionQuery>,
-    ]);
-    const found = toFound(sessionRows as SessionRow[]);
-    this.#found = Promise.resolve(found);
-    this.#known = { userId: found?.user.id ?? null };
-    return { userId: this.#known.userId, results: results as unknown as BatchResponse<T> };
   }
 }

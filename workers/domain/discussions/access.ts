@@ -10,7 +10,8 @@ import { batchColumns, getDb, schema } from "../../db/client";
 import type { Role, TierKey } from "../../db/schema";
 import { forbidden, notFound, tierRequired, unauthenticated } from "../../lib/errors";
 import { effectiveTier, hasRole, hasTier, type CommunityAccess, type Membership } from "../access";
-import type { Reader } from "../auth/reader";
+import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
+import { template } from "../../db/templates";
 
 export type Space = typeof schema.spaces.$inferSelect;
 export type Post = typeof schema.posts.$inferSelect;
@@ -100,9 +101,35 @@ export function settleSpaceAccess<M extends Mode>(
   return access as SpaceAccessFor<M>;
 }
 
+/**
+ * spaceAccessQuery as templates (db/templates.ts) for the three ways a route names its space: by
+ * id, by a post, by a comment (placeholder `target`), each for either reader shape.
+ */
+type Target = "space" | "post" | "comment";
+const p = schema.posts;
+const cm = schema.comments;
+const target = sql.placeholder("target");
+const postOfComment = sql`(select ${cm.postId} from ${cm} where ${cm.id} = ${target})`;
+const spaceOfPost = (postId: SQLWrapper) => sql`(select ${p.spaceId} from ${p} where ${p.id} = ${postId})`;
+const spaceOf: Record<Target, SQLWrapper> = { space: target, post: spaceOfPost(target), comment: spaceOfPost(postOfComment) };
+
+export const spaceAccess = template((env: Env, shape: `${ReaderShape}:${Target}`) => {
+  const [who, of] = shape.split(":") as [ReaderShape, Target];
+  return spaceAccessQuery(env, spaceOf[of], readerIdSql(who));
+});
+const postRow = template((env: Env, of: "post" | "comment") =>
+  getDb(env)
+    .select()
+    .from(p)
+    .where(eq(p.id, of === "post" ? target : postOfComment))
+    .limit(1),
+);
+const commentRow = template((env: Env, _shape: "comment") => getDb(env).select().from(cm).where(eq(cm.id, target)).limit(1));
+
 /** The space as the caller may use it, or the 401/403/404 that says why not. */
 export async function openSpace<M extends Mode>(env: Env, spaceId: string, reader: Reader, mode: M): Promise<SpaceAccessFor<M>> {
-  const { userId, results } = await reader.batch([spaceAccessQuery(env, spaceId, reader.userIdSql)] as const);
+  const values = { ...reader.placeholders(), target: spaceId };
+  const { userId, results } = await reader.runBound([spaceAccess(env, `${reader.shape}:space`, values)] as const);
   return settleSpaceAccess(results[0], userId, mode);
 }
 
@@ -124,11 +151,6 @@ export const canSeeContent = (
 
 export type PostAccess<M extends Mode> = SpaceAccessFor<M> & { post: Post };
 
-const p = schema.posts;
-const cm = schema.comments;
-const postQuery = (env: Env, postId: string | SQL) => getDb(env).select().from(p).where(eq(p.id, postId)).limit(1);
-const spaceOfPost = (postId: string | SQL) => sql`(select ${p.spaceId} from ${p} where ${p.id} = ${postId})`;
-
 function settlePost<M extends Mode>(posts: Post[], rows: Awaited<ReturnType<typeof spaceAccessQuery>>, userId: string | null, mode: M): PostAccess<M> {
   if (mode === "write" && !userId) throw unauthenticated();
   const [post] = posts;
@@ -140,10 +162,8 @@ function settlePost<M extends Mode>(posts: Post[], rows: Awaited<ReturnType<type
 
 /** The post, its space and the caller's access to it: one round trip, the session included. */
 export async function openPost<M extends Mode>(env: Env, postId: string, reader: Reader, mode: M): Promise<PostAccess<M>> {
-  const { userId, results } = await reader.batch([
-    postQuery(env, postId),
-    spaceAccessQuery(env, spaceOfPost(postId), reader.userIdSql),
-  ] as const);
+  const values = { ...reader.placeholders(), target: postId };
+  const { userId, results } = await reader.runBound([postRow(env, "post", values), spaceAccess(env, `${reader.shape}:post`, values)] as const);
   return settlePost(results[0], results[1], userId, mode);
 }
 
@@ -156,11 +176,11 @@ export async function openComment<M extends Mode>(
   reader: Reader,
   mode: M,
 ): Promise<CommentAccess<M>> {
-  const postOfComment = sql`(select ${cm.postId} from ${cm} where ${cm.id} = ${commentId})`;
-  const { userId, results } = await reader.batch([
-    getDb(env).select().from(cm).where(eq(cm.id, commentId)).limit(1),
-    postQuery(env, postOfComment),
-    spaceAccessQuery(env, spaceOfPost(postOfComment), reader.userIdSql),
+  const values = { ...reader.placeholders(), target: commentId };
+  const { userId, results } = await reader.runBound([
+    commentRow(env, "comment", values),
+    postRow(env, "comment", values),
+    spaceAccess(env, `${reader.shape}:comment`, values),
   ] as const);
   if (mode === "write" && !userId) throw unauthenticated();
   const [comment] = results[0];

@@ -9,7 +9,7 @@ import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
-import { canModerate, settleSpaceAccess, spaceAccessQuery, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
+import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
 import {
   batchAuthorColumns,
   parseReactions,
@@ -91,8 +91,8 @@ function visitChanged(visit: { lastSeenSeq: number; visitedAt: Date } | null, ro
 }
 
 /**
- * The feed's statements as templates (db/templates.ts): space access, the reader's last visit, the
- * page and the pinned posts, for one batch. Shape: how the reader is named (auth/reader.ts),
+ * The feed's statements as templates (db/templates.ts): the reader's last visit, the page and the
+ * pinned posts, for one batch beside the space access (access.ts spaceAccess). Shape: how the reader is named (auth/reader.ts),
  * whether the page continues below a cursor, and whether the reader moderates (sees hidden posts).
  * Placeholders: space_id, before, page_size and the reader's.
  */
@@ -102,8 +102,6 @@ const shapeParts = (shape: FeedShape) => {
   return { who, after: page === "after", moderator: role === "moderator" };
 };
 const spaceIdParam = sql.placeholder("space_id");
-
-const feedAccess = template((env: Env, shape: ReaderShape) => spaceAccessQuery(env, spaceIdParam, readerIdSql(shape)));
 
 const feedVisit = template((env: Env, shape: ReaderShape) =>
   getDb(env)
@@ -167,8 +165,8 @@ export async function listPosts(
     feedPinned(env, `${who}:${role}`, values),
   ] as const;
   const who = reader.shape;
-  const values = { ...reader.placeholders(), space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
-  const { userId, results } = await reader.runBound([feedAccess(env, who, values), ...rowsAs(who, values, "member")] as const);
+  const values = { ...reader.placeholders(), target: spaceId, space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
+  const { userId, results } = await reader.runBound([spaceAccess(env, `${who}:space`, values), ...rowsAs(who, values, "member")] as const);
   const access = settleSpaceAccess(results[0], userId, "read");
   let [visits, pageRows, pinnedRows] = [results[1], results[2], results[3]];
   if (canModerate(access)) {

@@ -5,8 +5,10 @@
 // The rules themselves live once, in discussions/access.ts (spaceVisibility, canSeeContent), so
 // the route guards and these batch checks cannot drift apart; this module only loads the facts
 // for many pointers and readers at a time.
-import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import { batchAll, getDb, schema } from "../../db/client";
+import { and, eq, inArray, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { runBound, template } from "../../db/templates";
+import { readerIdSql, type ReaderShape } from "../auth/reader";
 import { type Role, type TierKey } from "../../db/schema";
 import { effectiveTier } from "../access";
 import { canSeeContent, spaceVisibility } from "../discussions/access";
@@ -132,7 +134,10 @@ async function loadViewer(env: Env, communityId: string, userId: string | null):
   return (await loadViewers(env, communityId, [userId])).get(userId) ?? anonymous;
 }
 
-function postFactsQuery(env: Env, ids: string[]) {
+/** `ids` is a JSON array of ids (placeholder `ids`): one statement, one SQL text, any count. */
+const idsParam = sql`(select value from json_each(${sql.placeholder("ids")}))`;
+
+const postFacts = template((env: Env, _shape: "by-id") => {
   const p = schema.posts;
   return getDb(env)
     .select({
@@ -151,10 +156,10 @@ function postFactsQuery(env: Env, ids: string[]) {
     .innerJoin(schema.users, eq(schema.users.id, p.authorId))
     // by id alone: with the community in the WHERE too, SQLite may walk the community's
     // (community_id, seq) index instead of the id index — a scan of every post (bench/RESULTS.md)
-    .where(inArray(p.id, ids));
-}
+    .where(inArray(p.id, idsParam));
+});
 
-function commentFactsQuery(env: Env, ids: string[]) {
+const commentFacts = template((env: Env, _shape: "by-id") => {
   const c = schema.comments;
   return getDb(env)
     .select({
@@ -171,25 +176,20 @@ function commentFactsQuery(env: Env, ids: string[]) {
     })
     .from(c)
     .innerJoin(schema.users, eq(schema.users.id, c.authorId))
-    .where(inArray(c.id, ids));
-}
+    .where(inArray(c.id, idsParam));
+});
 
 /** Rows of one community only, by id: facts read by id alone must still belong to it. */
 const byIdIn = <R extends { id: string; communityId: string }>(communityId: string, rows: R[]) =>
   new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
 
-/** The facts of posts and comments by id, all in one D1 batch: one round trip. */
+/** The facts of posts and comments by id, in one D1 batch: one round trip. */
 async function loadFacts(env: Env, communityId: string, postIds: string[], commentIds: string[]) {
-  const postParts = chunk(unique(postIds));
-  const commentParts = chunk(unique(commentIds));
-  const results = await batchAll(getDb(env), [
-    ...postParts.map((part) => postFactsQuery(env, part)),
-    ...commentParts.map((part) => commentFactsQuery(env, part)),
-  ]);
-  return {
-    posts: byIdIn(communityId, results.slice(0, postParts.length).flat() as PostFacts[]),
-    comments: byIdIn(communityId, results.slice(postParts.length).flat() as (CommentFacts & { communityId: string })[]),
-  };
+  const [posts, comments] = await runBound(env, [
+    postFacts(env, "by-id", { ids: JSON.stringify(unique(postIds)) }),
+    commentFacts(env, "by-id", { ids: JSON.stringify(unique(commentIds)) }),
+  ] as const);
+  return { posts: byIdIn(communityId, posts), comments: byIdIn(communityId, comments) };
 }
 
 const loadPosts = async (env: Env, communityId: string, ids: string[]) => (await loadFacts(env, communityId, ids, [])).posts;
@@ -225,7 +225,7 @@ export type ScopeSpaces = Array<SpaceFacts & { listed: boolean }>;
  * bound id or the session's subquery: auth/reader.ts) is listed in it. By slug, a route reads
  * them in its guard's batch; they are discarded if the guard refuses.
  */
-export function scopeSpacesQuery(env: Env, community: { id: string } | { slug: string }, userId: SQL) {
+export function scopeSpacesQuery(env: Env, community: { id: string | SQLWrapper } | { slug: string | SQLWrapper }, userId: SQL) {
   const s = schema.spaces;
   const c = schema.communities;
   const sm = schema.spaceMembers;
@@ -235,6 +235,11 @@ export function scopeSpacesQuery(env: Env, community: { id: string } | { slug: s
     .innerJoin(c, and(eq(c.id, s.communityId), "id" in community ? eq(c.id, community.id) : eq(c.slug, community.slug)))
     .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId)));
 }
+
+/** scopeSpacesQuery by slug as a template (db/templates.ts): placeholder `slug` and the reader's. */
+export const scopeSpacesBySlug = template((env: Env, shape: ReaderShape) =>
+  scopeSpacesQuery(env, { slug: sql.placeholder("slug") }, readerIdSql(shape)),
+);
 
 export const toScopeSpaces = (rows: Awaited<ReturnType<typeof scopeSpacesQuery>>): ScopeSpaces =>
   rows.map((r) => ({ ...r, listed: Number(r.listed) === 1 }));
