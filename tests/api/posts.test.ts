@@ -211,6 +211,15 @@ describe("the feed", () => {
     const res = await feed(space.id, mod);
     expect(res.body.pinned.map((p: FeedPost) => p.id)).toEqual([a.id]);
     expect(feedIds(res)).toEqual([b.id]);
+    // the first page carries the pinned posts; a later page does not repeat them
+    const c2 = await writePost(space, c.owner, { title: "C" });
+    const first = await feed(space.id, c.owner, "?limit=1");
+    expect(feedIds(first)).toEqual([c2.id]);
+    expect(first.body.pinned.map((p: FeedPost) => p.id)).toEqual([a.id]);
+    const second = await feed(space.id, c.owner, `?limit=1&cursor=${first.body.nextCursor}`);
+    expect(feedIds(second)).toEqual([b.id]);
+    expect(second.body.pinned).toEqual([]);
+    await call(`/api/v1/posts/${c2.id}`, { method: "DELETE", as: c.owner });
     const unpin = await call(`/api/v1/posts/${a.id}/pin`, { as: mod, method: "POST", body: { pinned: false } });
     expect(unpin.body.post.pinned).toBe(false);
     const after = await feed(space.id, mod);

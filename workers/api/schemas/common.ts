@@ -2,9 +2,27 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../../lib/errors";
 
+/** One entry of a 400's `issues` (workers/api/factory.ts toApiIssue). */
+export const IssueSchema = z
+  .object({
+    path: z.string().openapi({ example: "title" }),
+    message: z.string().openapi({ description: "English, for developers", example: "Too small: expected string to have >=1 characters" }),
+    code: z.string().openapi({
+      description: "Why, for a client to translate: zod's issue code (too_small, too_big, invalid_format, invalid_type, invalid_value) or the reason of one of our rules (slug_reserved, time_zone, ...)",
+      example: "too_small",
+    }),
+    origin: z.string().optional().openapi({ description: "what was measured: string, number, array", example: "string" }),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    format: z.string().optional().openapi({ example: "email" }),
+  })
+  .openapi("Issue");
+
 export const ErrorSchema = z
   .object({
-    error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
+    error: z
+      .object({ code: z.string(), message: z.string(), issues: z.array(IssueSchema).optional().openapi({ description: "with 400 validation_failed" }) })
+      .catchall(z.unknown()),
   })
   .openapi("Error");
 

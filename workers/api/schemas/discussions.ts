@@ -94,7 +94,9 @@ export const FeedPostSchema = PostSchema.omit({ body: true }).extend({
 export const FeedSchema = z
   .object({
     items: z.array(FeedPostSchema),
-    pinned: z.array(FeedPostSchema).openapi({ description: "pinned posts, apart from (and never repeated in) items" }),
+    pinned: z
+      .array(FeedPostSchema)
+      .openapi({ description: "pinned posts, apart from (and never repeated in) items; on the first page, empty on later ones" }),
     nextCursor: z.string().nullable(),
     lastSeenSeq: z.number().int().nullable().openapi({ description: "the seq seen at the previous visit; null when signed out" }),
   })

@@ -9,7 +9,7 @@ import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
-import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess } from "./access";
+import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess, type spaceAccessQuery } from "./access";
 import {
   batchAuthorColumns,
   parseReactions,
@@ -159,24 +159,43 @@ export async function listPosts(
   defer: Defer,
 ): Promise<Feed> {
   const { limit, cursor } = page;
-  const rowsAs = (who: ReaderShape, values: Record<string, unknown>, role: "member" | "moderator") => [
-    feedVisit(env, who, values),
-    feedPage(env, `${who}:${cursor ? "after" : "first"}:${role}`, values),
-    feedPinned(env, `${who}:${role}`, values),
-  ] as const;
+  const pageShape = (who: ReaderShape, role: "member" | "moderator"): FeedShape => `${who}:${cursor ? "after" : "first"}:${role}`;
   const who = reader.shape;
   const values = { ...reader.placeholders(), target: spaceId, space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
-  const { userId, results } = await reader.runBound([spaceAccess(env, `${who}:space`, values), ...rowsAs(who, values, "member")] as const);
-  const access = settleSpaceAccess(results[0], userId, "read");
-  let [visits, pageRows, pinnedRows] = [results[1], results[2], results[3]];
+  const accessStatement = spaceAccess(env, `${who}:space`, values);
+  // a later page needs neither the visit (its cursor carries `since`) nor the pinned posts (the
+  // first page has them)
+  let userId: string | null;
+  let accessRows: Awaited<ReturnType<typeof spaceAccessQuery>>;
+  let rows: { visit: { lastSeenSeq: number; visitedAt: Date } | null; pageRows: FeedRow[]; pinnedRows: FeedRow[] };
+  if (cursor) {
+    const read = await reader.runBound([accessStatement, feedPage(env, pageShape(who, "member"), values)] as const);
+    userId = read.userId;
+    accessRows = read.results[0];
+    rows = { visit: null, pageRows: read.results[1], pinnedRows: [] };
+  } else {
+    const read = await reader.runBound([
+      accessStatement,
+      feedVisit(env, who, values),
+      feedPage(env, pageShape(who, "member"), values),
+      feedPinned(env, `${who}:member`, values),
+    ] as const);
+    userId = read.userId;
+    accessRows = read.results[0];
+    rows = { visit: read.results[1][0] ?? null, pageRows: read.results[2], pinnedRows: read.results[3] };
+  }
+  const access = settleSpaceAccess(accessRows, userId, "read");
   if (canModerate(access)) {
     const known = { reader_id: userId ?? "", space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
-    [visits, pageRows, pinnedRows] = await runBound(env, rowsAs("known", known, "moderator"));
+    const [pageRows, pinnedRows] = await runBound(env, [
+      feedPage(env, pageShape("known", "moderator"), known),
+      ...(cursor ? [] : [feedPinned(env, "known:moderator", known)]),
+    ] as const);
+    rows = { ...rows, pageRows, pinnedRows: pinnedRows ?? [] };
   }
-  const visit = visits[0] ?? null;
-  const rows = { lastSeenSeq: visit?.lastSeenSeq ?? null, pageRows, pinnedRows };
+  const { visit, pageRows, pinnedRows } = rows;
   const member = access.membership ? userId : null;
-  const since = cursor ? cursor.since : member ? (rows.lastSeenSeq ?? 0) : null;
+  const since = cursor ? cursor.since : member ? (visit?.lastSeenSeq ?? 0) : null;
 
   if (!cursor && member && visitChanged(visit, [...pageRows, ...pinnedRows], Date.now())) {
     const now = new Date();
@@ -196,9 +215,9 @@ export async function listPosts(
     ...toPostSummary(post, author, parseReactions(reactions)),
     isNew: since !== null && post.seq > since,
   });
-  const pageSlice = rows.pageRows.slice(0, limit);
-  const last = rows.pageRows.length > limit ? pageSlice[pageSlice.length - 1].post : null;
-  return { items: pageSlice.map(mark), pinned: rows.pinnedRows.map(mark), next: last ? { before: last.seq, since } : null, lastSeenSeq: since };
+  const pageSlice = pageRows.slice(0, limit);
+  const last = pageRows.length > limit ? pageSlice[pageSlice.length - 1].post : null;
+  return { items: pageSlice.map(mark), pinned: pinnedRows.map(mark), next: last ? { before: last.seq, since } : null, lastSeenSeq: since };
 }
 
 export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ post: PostView; html: string }> {

@@ -192,7 +192,6 @@ async function loadFacts(env: Env, communityId: string, postIds: string[], comme
   return { posts: byIdIn(communityId, posts), comments: byIdIn(communityId, comments) };
 }
 
-const loadPosts = async (env: Env, communityId: string, ids: string[]) => (await loadFacts(env, communityId, ids, [])).posts;
 const loadComments = async (env: Env, communityId: string, ids: string[]) => (await loadFacts(env, communityId, [], ids)).comments;
 
 /** A pointer to content: a post, or a comment (its post is looked up when not given). */
