@@ -1,7 +1,7 @@
 // Community search: ranked, prefix and Chinese matching, safe with any input, and never showing
 // what the caller may not read.
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import type { SearchHit as Hit } from "../../workers/domain/search/query";
@@ -160,6 +160,17 @@ describe("search shows only what the caller may read", () => {
       expect(titles(await search(c.slug, "pumpkin", free))).toEqual(["Harvest open"]);
       expect(titles(await search(c.slug, "pumpkin", null))).toEqual(["Harvest open"]);
     }
+    // each reader's next search reads ahead with the plan of their last one; a view that changed
+    // since (an upgrade, a lapse) must get its own
+    const m = schema.memberships;
+    const setTier = (tier: "free" | "vip") =>
+      getDb(env).update(m).set({ paidTier: tier }).where(and(eq(m.communityId, c.id), eq(m.userId, free.id)));
+    await setTier("vip");
+    expect(titles(await search(c.slug, "pumpkin", free)).sort()).toEqual(["Harvest open", "Harvest vip"]);
+    await setTier("free");
+    expect(titles(await search(c.slug, "pumpkin", free))).toEqual(["Harvest open"]);
+    await setTier("free");
+    expect(titles(await search(c.slug, "pumpkin", free))).toEqual(["Harvest open"]);
   });
 
   it("leaves out private spaces the caller is not listed in, and their comments", async () => {

@@ -1,8 +1,8 @@
 // /communities/:slug/search: posts and comments the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
 import { communityAccess, toCommunityAccess } from "../domain/access";
-import { guessCommunityId, rememberCommunityId, searchCommunity, speculate } from "../domain/search/query";
-import { loadReaderScope, scopeSpacesBySlug, toScopeSpaces } from "../domain/search/readable";
+import { candidateIds, guessPlan, searchCommunity, speculate } from "../domain/search/query";
+import { factsStatements, loadReaderScope, scopeSpacesBySlug, toFacts, toScopeSpaces } from "../domain/search/readable";
 import { createRouter } from "./factory";
 import { visibleCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -48,20 +48,28 @@ search.openapi(
     const { q, limit, cursor } = c.req.valid("query");
     const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
     const reader = c.get("reader");
-    // Two round trips side by side: the session, community, membership and spaces in one batch on
-    // the main database, and the index's first candidates as a reader of the whole community would
-    // get them (used only if the checked scope calls for exactly that query; ADR 010).
-    const guess = guessCommunityId(slug);
+    // Locally the two databases answer one after the other, so search reads in this order: the
+    // index's first candidates for the plan this reader searched this community with last time
+    // (guessPlan), then one batch on the main database with the session, community, membership,
+    // spaces and the facts of those candidates. The candidates are used only if the checked scope
+    // calls for exactly that plan (ADR 010).
+    const who = reader.cacheKey;
+    const guess = guessPlan(who, slug);
     const early = guess ? speculate(c.env, guess, q, { limit, offset }) : null;
+    const ahead = early ? await early.rows : null;
+    const ids = ahead ? candidateIds(ahead) : { postIds: [], commentIds: [] };
     const values = { ...reader.placeholders(), slug };
     const { userId, results } = await reader.runBound([
       communityAccess(c.env, reader.shape, values),
       scopeSpacesBySlug(c.env, reader.shape, values),
+      ...factsStatements(c.env, ids.postIds, ids.commentIds),
     ] as const);
     const access = visibleCommunity(toCommunityAccess(results[0]));
-    rememberCommunityId(slug, access.community.id);
     const scope = await loadReaderScope(c.env, userId, access.community.id, access, toScopeSpaces(results[1]));
-    const page = scope ? await searchCommunity(c.env, scope, q, { limit, offset }, early) : { items: [], nextOffset: null };
+    if (early && guess) early.facts = toFacts(guess.communityId, results[2], results[3]);
+    const page = scope
+      ? await searchCommunity(c.env, scope, q, { limit, offset }, { early, remember: { who, slug } })
+      : { items: [], nextOffset: null };
     c.header("Cache-Control", "no-store");
     return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);
   },

@@ -93,6 +93,14 @@ export class Reader {
     return this.#known?.userId;
   }
 
+  /**
+   * Names this reader for in-isolate hints (never for access): the hashed session token, or
+   * "anon" without one.
+   */
+  get cacheKey(): string {
+    return this.tokenHash ?? "anon";
+  }
+
   /** Which form of readerIdSql this reader's statements take now. */
   get shape(): ReaderShape {
     return this.#known || !this.tokenHash ? "known" : "session";

@@ -5,7 +5,7 @@
 // alone they scan the community's documents with LIKE. User text only ever reaches SQL as bound
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { filterInScope, readableSpaceIds, type ReadableItem, type ReaderScope } from "./readable";
+import { filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "./readable";
 
 export type SearchHit = {
   type: "post" | "comment";
@@ -85,51 +85,68 @@ export function snippet(text: string, terms: string[]): string {
 /** Candidates per request round: enough to fill a page after unreadable ones drop out. */
 const roundSize = (limit: number) => Math.min(200, Math.max(30, limit * 3));
 
+/** Which community and spaces a plan searches: what a reader's plan is remembered by. */
+export type PlanScope = { communityId: string; spaceIds: string[] | null };
+
 /**
  * The plan for a scope: the candidates in the spaces its reader may read. When the reader may read
  * every live space (or too many to list) the space filter is left out: the index then holds
- * nothing else of the community's (archived spaces leave it; filterInScope catches stragglers), so
- * the same list comes without the filter — and it is the one plan that can start before the access
- * check has finished (`speculate`).
+ * nothing else of the community's (archived spaces leave it; filterInScope catches stragglers).
  */
-function planFor(scope: ReaderScope, terms: string[]): Plan | null {
+function planScope(scope: ReaderScope): PlanScope | null {
   const spaces = readableSpaceIds(scope);
   if (spaces.length === 0) return null;
   const live = [...scope.spaces.values()].filter((sp) => !sp.archivedAt).length;
-  return plan(scope.communityId, terms, spaces.length >= live || spaces.length > 60 ? null : spaces);
+  return { communityId: scope.communityId, spaceIds: spaces.length >= live || spaces.length > 60 ? null : spaces };
 }
 
 /** A first round of candidates started before the scope was known, with the plan it ran. */
-export type Speculation = { plan: Plan; offset: number; size: number; rows: Promise<Candidate[] | null> };
+export type Speculation = {
+  plan: Plan;
+  offset: number;
+  size: number;
+  rows: Promise<Candidate[] | null>;
+  /** the facts of those candidates' posts and comments, once the caller has read them */
+  facts?: Facts;
+};
+
+/** The posts and comments a round of candidates points at, for the readable check. */
+export function candidateIds(rows: Candidate[]): { postIds: string[]; commentIds: string[] } {
+  return {
+    postIds: rows.map((c) => c.postId),
+    commentIds: rows.flatMap((c) => (c.kind === "comment" ? [c.docId] : [])),
+  };
+}
 
 /**
- * Starts the first round for a reader who may read all of community `communityId`, beside the
- * access check. searchCommunity uses it only if the scope turns out to call for exactly this plan;
- * otherwise it is dropped (the index was read, nothing of it is shown).
+ * Starts the first round of a plan guessed before the access check (`guessPlan`).
+ * searchCommunity uses it only if the checked scope calls for exactly this plan; otherwise it is
+ * dropped (the index was read, nothing of it is shown).
  */
-export function speculate(env: Env, communityId: string, q: string, page: { limit: number; offset: number }): Speculation | null {
+export function speculate(env: Env, guess: PlanScope, q: string, page: { limit: number; offset: number }): Speculation | null {
   const terms = searchTerms(q);
   if (terms.length === 0) return null;
-  const guess = plan(communityId, terms, null);
+  const guessed = plan(guess.communityId, terms, guess.spaceIds);
   const size = roundSize(page.limit);
-  return { plan: guess, offset: page.offset, size, rows: candidates(env, guess, page.offset, size).catch(() => null) };
+  return { plan: guessed, offset: page.offset, size, rows: candidates(env, guessed, page.offset, size).catch(() => null) };
 }
 
 /**
- * Community ids by slug, as this isolate last saw them: a slug never changes once created, so the
- * id can be guessed before the access check has read it. Only a guess: searchCommunity compares
- * the plan (which names the community) with the one the checked scope calls for.
+ * The plan scope each reader last searched a community with, in this isolate, by "who:slug" (who:
+ * the hashed session token, or "anon"). A slug never changes once created and a reader's view
+ * seldom does, so it is a good guess; only a guess: searchCommunity compares the guessed plan with
+ * the one the checked scope calls for, and access is decided by filterInScope regardless.
  */
-const idBySlug = new Map<string, string>();
+const lastPlans = new Map<string, PlanScope>();
 const MAX_REMEMBERED = 1000;
 
-export function rememberCommunityId(slug: string, id: string) {
-  if (idBySlug.get(slug) === id) return;
-  if (idBySlug.size >= MAX_REMEMBERED) idBySlug.delete(idBySlug.keys().next().value as string);
-  idBySlug.set(slug, id);
-}
+export const guessPlan = (who: string, slug: string) => lastPlans.get(`${who}:${slug}`) ?? null;
 
-export const guessCommunityId = (slug: string) => idBySlug.get(slug) ?? null;
+function rememberPlan(key: string, planned: PlanScope) {
+  lastPlans.delete(key); // re-inserted last: the oldest entry goes first when full
+  if (lastPlans.size >= MAX_REMEMBERED) lastPlans.delete(lastPlans.keys().next().value as string);
+  lastPlans.set(key, planned);
+}
 
 const samePlan = (a: Plan, b: Plan) => a.sql === b.sql && JSON.stringify(a.params) === JSON.stringify(b.params);
 
@@ -142,16 +159,20 @@ export async function searchCommunity(
   scope: ReaderScope,
   q: string,
   page: { limit: number; offset: number },
-  early: Speculation | null = null,
+  /** remember: who searched which slug, so their next search can read ahead (guessPlan) */
+  ahead: { early: Speculation | null; remember: { who: string; slug: string } } | null = null,
 ): Promise<SearchPage> {
+  const early = ahead?.early ?? null;
   const terms = searchTerms(q);
   if (terms.length === 0) return { items: [], nextOffset: null };
   // the space filter moves most of the access check into the index query; posts hidden or deleted
   // since they were indexed are caught by filterInScope below
-  const query = planFor(scope, terms);
-  if (!query) return { items: [], nextOffset: null };
+  const planned = planScope(scope);
+  if (!planned) return { items: [], nextOffset: null };
+  if (ahead) rememberPlan(`${ahead.remember.who}:${ahead.remember.slug}`, planned);
+  const query = plan(planned.communityId, terms, planned.spaceIds);
   const size = roundSize(page.limit);
-  const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early.rows : null;
+  const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early : null;
 
   type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> };
   const found: Found[] = [];
@@ -159,11 +180,13 @@ export async function searchCommunity(
   let exhausted = false;
   let first = true;
   while (found.length <= page.limit && !exhausted && offset - page.offset < MAX_SCANNED) {
-    const batch = (first && usable ? await usable : null) ?? (await candidates(env, query, offset, size));
+    const ahead = first && usable ? await usable.rows : null;
+    const batch = ahead ?? (await candidates(env, query, offset, size));
+    const known = ahead ? usable?.facts : undefined;
     first = false;
     exhausted = batch.length < size;
     const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
-    for (const read of await filterInScope(env, scope, refs)) {
+    for (const read of await filterInScope(env, scope, refs, known)) {
       found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
     }
     offset += batch.length;

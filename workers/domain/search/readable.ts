@@ -183,13 +183,28 @@ const commentFacts = template((env: Env, _shape: "by-id") => {
 const byIdIn = <R extends { id: string; communityId: string }>(communityId: string, rows: R[]) =>
   new Map(rows.filter((r) => r.communityId === communityId).map((r) => [r.id, r]));
 
-/** The facts of posts and comments by id, in one D1 batch: one round trip. */
-async function loadFacts(env: Env, communityId: string, postIds: string[], commentIds: string[]) {
-  const [posts, comments] = await runBound(env, [
+/** Posts and comments by id, as facts for the readable check. */
+export type Facts = { posts: Map<string, PostFacts>; comments: Map<string, CommentFacts> };
+
+/**
+ * The two statements that read the facts of these posts and comments, for a batch of the
+ * caller's (search reads them in its access batch); `toFacts` keeps those of one community.
+ */
+export const factsStatements = (env: Env, postIds: string[], commentIds: string[]) =>
+  [
     postFacts(env, "by-id", { ids: JSON.stringify(unique(postIds)) }),
     commentFacts(env, "by-id", { ids: JSON.stringify(unique(commentIds)) }),
-  ] as const);
-  return { posts: byIdIn(communityId, posts), comments: byIdIn(communityId, comments) };
+  ] as const;
+
+export const toFacts = (communityId: string, posts: PostFacts[], comments: (CommentFacts & { communityId: string })[]): Facts => ({
+  posts: byIdIn(communityId, posts),
+  comments: byIdIn(communityId, comments),
+});
+
+/** The facts of posts and comments by id, in one D1 batch: one round trip. */
+async function loadFacts(env: Env, communityId: string, postIds: string[], commentIds: string[]): Promise<Facts> {
+  const [posts, comments] = await runBound(env, factsStatements(env, postIds, commentIds));
+  return toFacts(communityId, posts, comments);
 }
 
 const loadComments = async (env: Env, communityId: string, ids: string[]) => (await loadFacts(env, communityId, [], ids)).comments;
@@ -279,21 +294,36 @@ export function readableSpaceIds(scope: ReaderScope): string[] {
 }
 
 /** The refs the scope's reader may read now, in the given order, with the facts that decided it. */
-export async function filterInScope<T extends ContentRef>(env: Env, scope: ReaderScope, refs: T[]): Promise<ReadableItem<T>[]> {
+export async function filterInScope<T extends ContentRef>(
+  env: Env,
+  scope: ReaderScope,
+  refs: T[],
+  /** the facts of every ref's post and comment, when the caller has read them already */
+  known?: Facts,
+): Promise<ReadableItem<T>[]> {
   const { communityId, viewer } = scope;
   if (refs.length === 0 || (scope.communityPrivate && !viewer.role)) return [];
-  // a comment ref without its post id needs the comment first; the others load beside the posts
-  const orphanIds = refs.flatMap((r) => (r.commentId && !r.postId ? [r.commentId] : []));
-  const pairedIds = refs.flatMap((r) => (r.commentId && r.postId ? [r.commentId] : []));
-  const comments = orphanIds.length ? await loadComments(env, communityId, orphanIds) : new Map<string, CommentFacts>();
-  const postIdOf = (r: T) => (r.postId ? r.postId : r.commentId ? comments.get(r.commentId)?.postId : null) ?? null;
-  const { posts, comments: paired } = await loadFacts(
-    env,
-    communityId,
-    refs.flatMap((r) => postIdOf(r) ?? []),
-    pairedIds,
-  );
-  for (const [id, comment] of paired) comments.set(id, comment);
+  let posts: Map<string, PostFacts>;
+  let comments: Map<string, CommentFacts>;
+  let postIdOf: (r: T) => string | null;
+  if (known) {
+    ({ posts, comments } = known);
+    postIdOf = (r) => (r.postId ? r.postId : r.commentId ? (comments.get(r.commentId)?.postId ?? null) : null);
+  } else {
+    // a comment ref without its post id needs the comment first; the others load beside the posts
+    const orphanIds = refs.flatMap((r) => (r.commentId && !r.postId ? [r.commentId] : []));
+    const pairedIds = refs.flatMap((r) => (r.commentId && r.postId ? [r.commentId] : []));
+    const orphans = orphanIds.length ? await loadComments(env, communityId, orphanIds) : new Map<string, CommentFacts>();
+    postIdOf = (r) => (r.postId ? r.postId : r.commentId ? (orphans.get(r.commentId)?.postId ?? null) : null);
+    const loaded = await loadFacts(
+      env,
+      communityId,
+      refs.flatMap((r) => postIdOf(r) ?? []),
+      pairedIds,
+    );
+    posts = loaded.posts;
+    comments = new Map([...orphans, ...loaded.comments]);
+  }
 
   const out: ReadableItem<T>[] = [];
   for (const ref of refs) {
