@@ -421,7 +421,7 @@ try {
 
 Measured ${new Date().toISOString().slice(0, 10)} on this machine (${process.platform}, Node ${process.version}), wrangler dev --local
 (workerd + local D1), sequential requests on 127.0.0.1 (one at a time, keep-alive), ${WARMUP} warm-up and
-${REQUESTS} timed requests per scenario (${SLOW_REQUESTS} for the 2-character search), the app's and the minimal Worker's in turn (both servers up, over the same
+${REQUESTS} timed requests per scenario (${SLOW_REQUESTS} for the 2-character search), the app's and both minimal Workers' in turn (all three servers up, over the same
 persisted data) so that changing machine load falls on both series alike. Data: ${POSTS.toLocaleString("en")} posts in ${SPACES} spaces of one private community
 (${perSpace.toLocaleString("en")} per space), ${AUTHORS} authors; the reader is a vip member with a session cookie.
 Machine load average (1 min) ${loadAtStart.toFixed(2)} at the start and ${loadavg()[0].toFixed(2)} at the end. On this
