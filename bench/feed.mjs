@@ -437,14 +437,16 @@ ${result}
 
 - feed: first page = GET /api/v1/spaces/:id/posts?limit=${PAGE} (newest ${PAGE}; in the same D1 batch the app also
   reads the session, the space access, pinned posts and the reader's last visit, with reaction summaries as
-  a column of the page, and records the visit after the response; ADR 010). Deep cursor page =
+  a column of the page, and records the visit after the response; ADR 010). Deep cursor page (the
+  session, the access and the page only) =
   a page ${Math.floor(perSpace / 2).toLocaleString("en")}–${(perSpace - PAGE).toLocaleString("en")} posts down. The minimal Worker runs only the page query
   (bench/queries.ts) on the same persisted database; raw SQLite runs it through node:sqlite.
 - search = GET /api/v1/communities/${SLUG}/search?q=…&limit=${PAGE}. The minimal Worker and raw SQLite run the
   candidate query the app runs (workers/domain/search/plan.ts, ${SEARCH_LIMIT} candidates with their text; no
-  space filter, as the reader may read every space); the app also reads the session, membership and spaces
-  in one batch beside that query, then filters the candidates through readable.ts against the main
-  database (one batch) and builds the snippets.
+  space filter, as the reader may read every space); the app runs that query first (the plan the reader
+  last searched with, ADR 010), then one main-database batch with the session, membership, spaces and
+  the candidates' posts and comments, filters them through readable.ts and builds the snippets. A
+  reader's first search in an isolate reads main database, index, main database in turn.
 
 Matches per query (all documents / candidates returned by the minimal Worker / hits in the app's first page):
 
