@@ -138,8 +138,12 @@ describe("reading posts", () => {
     }
     const secret = await makeSpace(c, { private: true });
     const hidden = await writePost(secret, c.owner);
-    expectError(await call(`/api/v1/posts/${hidden.id}`, { as: free }), 404, "not_found");
+    const inPrivate = await call(`/api/v1/posts/${hidden.id}`, { as: free });
+    expectError(inPrivate, 404, "not_found");
     expectError(await call(`/api/v1/posts/${hidden.id}/comments`, { as: free }), 404, "not_found");
+    // the same words as for a post that does not exist: the answer does not tell them apart
+    const missing = await call(`/api/v1/posts/pst_doesnotexist`, { as: free });
+    expect(inPrivate.body.error.message).toBe(missing.body.error.message);
   });
 
   it("answers 404 for a post in a private community to outsiders", async () => {

@@ -1,10 +1,11 @@
 // Statement templates (workers/db/templates.ts): the SQL is built once per shape, the values are
-// bound per call, and rows come back mapped as drizzle maps them.
+// bound per call, and rows come back mapped as drizzle maps them. And the Reader the templates name.
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { runBound, template } from "../../workers/db/templates";
+import { Reader } from "../../workers/domain/auth/reader";
 import { createUser } from "../helpers";
 
 const u = schema.users;
@@ -28,5 +29,14 @@ describe("statement templates", () => {
 
   it("refuse a call that leaves a placeholder without a value", async () => {
     expect(() => userById(env, "one", {})).toThrow(/placeholder/i);
+  });
+});
+
+describe("a reader made from a known user id (queue consumers, tests)", () => {
+  it("gives that user, and nobody for a signed-out one", async () => {
+    const someone = await createUser();
+    expect((await Reader.of(env, someone.id).user())?.email).toBe(someone.email);
+    expect(await Reader.of(env, null).user()).toBeNull();
+    expect(Reader.of(env, someone.id).cacheKey).not.toBe(Reader.of(env, null).cacheKey);
   });
 });

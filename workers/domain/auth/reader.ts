@@ -18,7 +18,7 @@ const MAX_TOKEN_CHARS = 128;
 const s = schema.sessions;
 const u = schema.users;
 
-function sessionQuery(env: Env, tokenHash: string | SQLWrapper, now: number | SQLWrapper = Date.now()) {
+function sessionQuery(env: Env, tokenHash: string | SQLWrapper, now: number | SQLWrapper) {
   return getDb(env)
     .select({
       // renamed: a D1 batch keys rows by column name, and users.id would overwrite it
@@ -45,7 +45,7 @@ export type ReaderShape = "session" | "known";
 /** The reader's user id in a template of `shape`; `Reader.placeholders()` gives its values. */
 export function readerIdSql(shape: ReaderShape): SQL {
   if (shape === "known") return sql`${sql.placeholder("reader_id")}`;
-  return sql`coalesce((select ${s.userId} from ${s} inner join ${u} on ${u.id} = ${s.userId} where ${s.id} = ${sql.placeholder("reader_token")} and ${s.expiresAt} > ${sql.placeholder("reader_now")} and ${u.deletedAt} is null), '')`;
+  return sql`coalesce((select ${s.userId} from ${s} inner join ${u} on ${u.id} = ${s.userId} where ${s.id} = ${sql.placeholder("reader_token")} and ${s.expiresAt} > ${sql.placeholder("reader_now")} and ${u.deletedAt} is null and ${u.email} is not null), '')`;
 }
 
 const sessionTemplate = template((env: Env, _shape: "session") =>
@@ -53,6 +53,23 @@ const sessionTemplate = template((env: Env, _shape: "session") =>
 );
 
 type SessionRow = Awaited<ReturnType<typeof sessionQuery>>[number];
+
+/** A reader made from a known id (Reader.of) has no session: its user comes by id. */
+function userQuery(env: Env, userId: string) {
+  return getDb(env)
+    .select({
+      sessionId: sql<string>`''`.as("session_id"),
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      locale: u.locale,
+      timezone: u.timezone,
+      emailVerifiedAt: u.emailVerifiedAt,
+    })
+    .from(u)
+    .where(and(eq(u.id, userId), isNull(u.deletedAt)))
+    .limit(1);
+}
 
 function toFound(rows: SessionRow[]): SessionFound | null {
   const [row] = rows;
@@ -68,6 +85,8 @@ function toFound(rows: SessionRow[]): SessionFound | null {
 export class Reader {
   #found: Promise<SessionFound | null> | null = null;
   #known: { userId: string | null } | null;
+  /** One clock per request: the session row and the subqueries judge expiry at the same instant. */
+  readonly #now = Date.now();
 
   private constructor(
     private readonly env: Env,
@@ -83,7 +102,7 @@ export class Reader {
     return new Reader(env, await sha256Hex(token), null);
   }
 
-  /** A reader whose user id is already known (null: signed out). */
+  /** A reader whose user id is already known (null: signed out), e.g. in a queue consumer. */
   static of(env: Env, userId: string | null): Reader {
     return new Reader(env, null, { userId });
   }
@@ -98,7 +117,9 @@ export class Reader {
    * "anon" without one.
    */
   get cacheKey(): string {
-    return this.tokenHash ?? "anon";
+    if (this.tokenHash) return this.tokenHash;
+    const id = this.#known?.userId;
+    return id ? `user:${id}` : "anon";
   }
 
   /** Which form of readerIdSql this reader's statements take now. */
@@ -109,7 +130,7 @@ export class Reader {
   /** The values of readerIdSql(this.shape)'s placeholders. */
   placeholders(): Record<string, unknown> {
     if (this.shape === "known") return { reader_id: this.#known?.userId ?? "" };
-    return { reader_token: this.tokenHash, reader_now: Date.now() };
+    return { reader_token: this.tokenHash, reader_now: this.#now };
   }
 
   /**
@@ -119,10 +140,12 @@ export class Reader {
    */
   async runBound<T extends readonly Bound<unknown>[]>(items: T): Promise<{ userId: string | null; results: BoundResults<T> }> {
     if (this.#known || this.#found || !this.tokenHash) {
-      return { userId: await this.userId(), results: await runBound(this.env, items) };
+      // a session lookup already under way runs beside the batch, not before it
+      const [userId, results] = await Promise.all([this.userId(), runBound(this.env, items)]);
+      return { userId, results };
     }
     const [sessionRows, ...results] = await runBound(this.env, [
-      sessionTemplate(this.env, "session", { reader_token: this.tokenHash, reader_now: Date.now() }),
+      sessionTemplate(this.env, "session", { reader_token: this.tokenHash, reader_now: this.#now }),
       ...items,
     ]);
     const found = toFound(sessionRows as SessionRow[]);
@@ -134,7 +157,12 @@ export class Reader {
   /** The session and its user, loading them if no batch has. */
   session(): Promise<SessionFound | null> {
     if (!this.#found) {
-      this.#found = this.tokenHash ? sessionQuery(this.env, this.tokenHash).then(toFound) : Promise.resolve(null);
+      const knownId = this.#known?.userId;
+      this.#found = this.tokenHash
+        ? sessionQuery(this.env, this.tokenHash, this.#now).then(toFound)
+        : knownId
+          ? userQuery(this.env, knownId).then(toFound)
+          : Promise.resolve(null);
       this.#found.then((found) => (this.#known = { userId: found?.user.id ?? null })).catch(() => {});
     }
     return this.#found;

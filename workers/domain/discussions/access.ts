@@ -81,10 +81,12 @@ export function settleSpaceAccess<M extends Mode>(
   rows: Awaited<ReturnType<typeof spaceAccessQuery>>,
   userId: string | null,
   mode: M,
+  /** what a 404 says is missing: a post in a space the caller may not know of is "no such post" */
+  what: "space" | "post" | "comment" = "space",
 ): SpaceAccessFor<M> {
   if (mode === "write" && !userId) throw unauthenticated();
   const [found] = rows;
-  if (!found) throw notFound("No such space.");
+  if (!found) throw notFound(`No such ${what}.`);
   const membership = found.membership;
   const access: SpaceAccess = {
     community: found.community,
@@ -95,7 +97,7 @@ export function settleSpaceAccess<M extends Mode>(
     userId,
   };
   const visibility = spaceVisibility(access.space, access, Number(found.listed) === 1);
-  if (visibility === "hidden") throw notFound("No such space.");
+  if (visibility === "hidden") throw notFound(`No such ${what}.`);
   if (visibility === "locked") throw tierRequired(access.space.minTier);
   if (mode === "write" && !access.membership) throw forbidden("Join this community first.");
   return access as SpaceAccessFor<M>;
@@ -151,12 +153,18 @@ export const canSeeContent = (
 
 export type PostAccess<M extends Mode> = SpaceAccessFor<M> & { post: Post };
 
-function settlePost<M extends Mode>(posts: Post[], rows: Awaited<ReturnType<typeof spaceAccessQuery>>, userId: string | null, mode: M): PostAccess<M> {
+function settlePost<M extends Mode>(
+  posts: Post[],
+  rows: Awaited<ReturnType<typeof spaceAccessQuery>>,
+  userId: string | null,
+  mode: M,
+  what: "post" | "comment" = "post",
+): PostAccess<M> {
   if (mode === "write" && !userId) throw unauthenticated();
   const [post] = posts;
-  if (!post || post.deletedAt) throw notFound("No such post.");
-  const access = settleSpaceAccess(rows, userId, mode);
-  if (!canSeeContent(access, post)) throw notFound("No such post.");
+  if (!post || post.deletedAt) throw notFound(`No such ${what}.`);
+  const access = settleSpaceAccess(rows, userId, mode, what);
+  if (!canSeeContent(access, post)) throw notFound(`No such ${what}.`);
   return Object.assign(access, { post });
 }
 
@@ -185,7 +193,7 @@ export async function openComment<M extends Mode>(
   if (mode === "write" && !userId) throw unauthenticated();
   const [comment] = results[0];
   if (!comment || comment.deletedAt) throw notFound("No such comment.");
-  const access = settlePost(results[1], results[2], userId, mode);
+  const access = settlePost(results[1], results[2], userId, mode, "comment");
   if (!canSeeContent(access, comment)) throw notFound("No such comment.");
   return Object.assign(access, { comment });
 }

@@ -246,7 +246,10 @@ export function scopeSpacesQuery(env: Env, community: { id: string | SQLWrapper 
   return getDb(env)
     .select({ ...spaceColumns, listed: sql<number>`${sm.userId} is not null`.as("listed") })
     .from(s)
-    .innerJoin(c, and(eq(c.id, s.communityId), "id" in community ? eq(c.id, community.id) : eq(c.slug, community.slug)))
+    .innerJoin(
+      c,
+      and(eq(c.id, s.communityId), isNull(c.deletedAt), "id" in community ? eq(c.id, community.id) : eq(c.slug, community.slug)),
+    )
     .leftJoin(sm, and(eq(sm.spaceId, s.id), eq(sm.userId, userId)));
 }
 
