@@ -18,17 +18,22 @@ const MAX_TOKEN_CHARS = 128;
 const s = schema.sessions;
 const u = schema.users;
 
+/** The user columns a session answers with (SessionUser). */
+const userColumns = {
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  locale: u.locale,
+  timezone: u.timezone,
+  emailVerifiedAt: u.emailVerifiedAt,
+};
+
 function sessionQuery(env: Env, tokenHash: string | SQLWrapper, now: number | SQLWrapper) {
   return getDb(env)
     .select({
       // renamed: a D1 batch keys rows by column name, and users.id would overwrite it
       sessionId: sql<string>`${s.id}`.as("session_id"),
-      id: u.id,
-      email: u.email,
-      name: u.name,
-      locale: u.locale,
-      timezone: u.timezone,
-      emailVerifiedAt: u.emailVerifiedAt,
+      ...userColumns,
     })
     .from(s)
     .innerJoin(u, eq(u.id, s.userId))
@@ -57,15 +62,7 @@ type SessionRow = Awaited<ReturnType<typeof sessionQuery>>[number];
 /** A reader made from a known id (Reader.of) has no session: its user comes by id. */
 function userQuery(env: Env, userId: string) {
   return getDb(env)
-    .select({
-      sessionId: sql<string>`''`.as("session_id"),
-      id: u.id,
-      email: u.email,
-      name: u.name,
-      locale: u.locale,
-      timezone: u.timezone,
-      emailVerifiedAt: u.emailVerifiedAt,
-    })
+    .select({ sessionId: sql<string>`''`.as("session_id"), ...userColumns })
     .from(u)
     .where(and(eq(u.id, userId), isNull(u.deletedAt)))
     .limit(1);
