@@ -13,7 +13,7 @@ import { apiFetch } from "../lib/api.server";
 import { loadCommunity } from "../lib/community.server";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction } from "../lib/discussions.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { roleRank, type Post, type PostPage } from "../lib/types";
+import { roleRank, type FeedPost, type Post, type PostPage } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -28,7 +28,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     space: entry.space,
     tierName: tierLabel(tiers, entry.space.minTier),
   };
-  const empty = { posts: [] as Post[], pinned: [] as Post[], nextCursor: null as string | null, cursor: null as string | null };
+  const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null };
   if (entry.locked) return { ...base, ...empty, locked: true };
   const cursor = new URL(request.url).searchParams.get("cursor");
   const qs = new URLSearchParams({ limit: "20" });
@@ -41,7 +41,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   // your own posts are never news to you
   const me = cf.user?.id;
   const items = page.data.items.map((p) => (p.author.id === me ? { ...p, isNew: false } : p));
-  return { ...base, locked: false, posts: items, pinned: cursor ? [] : page.data.pinned ?? [], nextCursor: page.data.nextCursor, cursor };
+  return { ...base, locked: false, posts: items, pinned: page.data.pinned, nextCursor: page.data.nextCursor, cursor };
 }
 
 export async function action({ context, request, params }: Route.ActionArgs) {

@@ -66,9 +66,9 @@ search.openapi(
     ] as const);
     const access = visibleCommunity(toCommunityAccess(results[0]));
     const scope = await loadReaderScope(c.env, userId, access.community.id, access, toScopeSpaces(results[1]));
-    if (early && guess) early.facts = toFacts(guess.communityId, results[2], results[3]);
+    const facts = guess ? toFacts(guess.communityId, results[2], results[3]) : null;
     const page = scope
-      ? await searchCommunity(c.env, scope, q, { limit, offset }, { early, remember: { who, slug } })
+      ? await searchCommunity(c.env, scope, q, { limit, offset }, { early, facts, remember: { who, slug } })
       : { items: [], nextOffset: null };
     c.header("Cache-Control", "no-store");
     return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);

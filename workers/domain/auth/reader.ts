@@ -104,11 +104,6 @@ export class Reader {
     return new Reader(env, null, { userId });
   }
 
-  /** The user id when it is known without a lookup; undefined while the session is unresolved. */
-  get knownUserId(): string | null | undefined {
-    return this.#known?.userId;
-  }
-
   /**
    * Names this reader for in-isolate hints (never for access): the hashed session token, or
    * "anon" without one.

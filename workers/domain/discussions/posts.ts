@@ -127,14 +127,14 @@ const feedPage = template((env: Env, shape: FeedShape) => {
     .limit(sql.placeholder("page_size"));
 });
 
-const feedPinned = template((env: Env, shape: `${ReaderShape}:${"member" | "moderator"}`) => {
-  const [who, role] = shape.split(":") as [ReaderShape, "member" | "moderator"];
+const feedPinned = template((env: Env, shape: FeedShape) => {
+  const { who, moderator } = shapeParts(shape);
   const userId = readerIdSql(who);
   return getDb(env)
     .select(feedColumns(userId))
     .from(p)
     .innerJoin(schema.users, eq(schema.users.id, p.authorId))
-    .where(and(eq(p.spaceId, spaceIdParam), visibleTo({ userId, moderator: role === "moderator" }), isNotNull(p.pinnedAt)))
+    .where(and(eq(p.spaceId, spaceIdParam), visibleTo({ userId, moderator }), isNotNull(p.pinnedAt)))
     .orderBy(desc(p.pinnedAt), desc(p.seq))
     .limit(MAX_PINNED);
 });
@@ -178,7 +178,7 @@ export async function listPosts(
       accessStatement,
       feedVisit(env, who, values),
       feedPage(env, pageShape(who, "member"), values),
-      feedPinned(env, `${who}:member`, values),
+      feedPinned(env, pageShape(who, "member"), values),
     ] as const);
     userId = read.userId;
     accessRows = read.results[0];
@@ -186,10 +186,10 @@ export async function listPosts(
   }
   const access = settleSpaceAccess(accessRows, userId, "read");
   if (canModerate(access)) {
-    const known = { reader_id: userId ?? "", space_id: spaceId, page_size: limit + 1, before: cursor?.before ?? null };
+    const known = { ...values, reader_id: userId ?? "" };
     const [pageRows, pinnedRows] = await runBound(env, [
       feedPage(env, pageShape("known", "moderator"), known),
-      ...(cursor ? [] : [feedPinned(env, "known:moderator", known)]),
+      ...(cursor ? [] : [feedPinned(env, pageShape("known", "moderator"), known)]),
     ] as const);
     rows = { ...rows, pageRows, pinnedRows: pinnedRows ?? [] };
   }

@@ -106,8 +106,6 @@ export type Speculation = {
   offset: number;
   size: number;
   rows: Promise<Candidate[] | null>;
-  /** the facts of those candidates' posts and comments, once the caller has read them */
-  facts?: Facts;
 };
 
 /** The posts and comments a round of candidates points at, for the readable check. */
@@ -159,8 +157,11 @@ export async function searchCommunity(
   scope: ReaderScope,
   q: string,
   page: { limit: number; offset: number },
-  /** remember: who searched which slug, so their next search can read ahead (guessPlan) */
-  ahead: { early: Speculation | null; remember: { who: string; slug: string } } | null = null,
+  /**
+   * early: a first round read ahead, with the facts of its candidates' posts and comments;
+   * remember: who searched which slug, so their next search can read ahead (guessPlan)
+   */
+  ahead: { early: Speculation | null; facts: Facts | null; remember: { who: string; slug: string } } | null = null,
 ): Promise<SearchPage> {
   const early = ahead?.early ?? null;
   const terms = searchTerms(q);
@@ -178,12 +179,11 @@ export async function searchCommunity(
   const found: Found[] = [];
   let offset = page.offset;
   let exhausted = false;
-  let first = true;
   while (found.length <= page.limit && !exhausted && offset - page.offset < MAX_SCANNED) {
-    const ahead = first && usable ? await usable.rows : null;
-    const batch = ahead ?? (await candidates(env, query, offset, size));
-    const known = ahead ? usable?.facts : undefined;
-    first = false;
+    // the first round may have been read ahead; later rounds start further down the list
+    const readAhead = usable && offset === page.offset ? await usable.rows : null;
+    const batch = readAhead ?? (await candidates(env, query, offset, size));
+    const known = readAhead ? (ahead?.facts ?? undefined) : undefined;
     exhausted = batch.length < size;
     const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
     for (const read of await filterInScope(env, scope, refs, known)) {

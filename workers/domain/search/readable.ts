@@ -263,7 +263,7 @@ export const toScopeSpaces = (rows: Awaited<ReturnType<typeof scopeSpacesQuery>>
 
 /**
  * `known`: the community and membership a route guard already loaded, and `spaces` what
- * loadScopeSpaces read beside it, so neither is read again.
+ * scopeSpacesQuery read in the same batch, so neither is read again.
  */
 export async function loadReaderScope(
   env: Env,
