@@ -20,7 +20,7 @@ const flows = [
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const shots = join(root, "tests", "e2e", "screenshots");
-const PORT = 8799;
+const PORT = Number(process.env.E2E_PORT ?? 8799);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
