@@ -3,6 +3,7 @@
 // Worker; the test entry (workers/api-entry.ts) builds the same app without it.
 import { Hono, type Handler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { TrieRouter } from "hono/router/trie-router";
 import { api } from "./api";
 import type { AppEnv } from "./api/factory";
 import { jsonBody, sameOrigin, session } from "./api/middleware";
@@ -47,6 +48,29 @@ function securityHeaders(headers: Headers, csp: string) {
   headers.set("Cross-Origin-Opener-Policy", "same-origin");
 }
 
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+let apiMethods: TrieRouter<string> | null = null;
+
+/**
+ * The methods the API answers on `path` ("/api/v1/posts/pst_1" → ["DELETE", "GET", "HEAD",
+ * "OPTIONS", "PATCH"]), from the routes the sub-apps registered; [] when no route has that path.
+ * HEAD comes with GET (Hono answers it from the GET handler) and OPTIONS with any. RFC 9110
+ * §15.5.6: a 405 must list them in `Allow`.
+ */
+export function allowedMethods(path: string): string[] {
+  if (!apiMethods) {
+    const router = new TrieRouter<string>();
+    for (const route of api.routes) if (route.method !== "ALL") router.add(route.method, route.path, route.method);
+    apiMethods = router;
+  }
+  const router = apiMethods;
+  const allowed = new Set(METHODS.filter((method) => router.match(method, path)[0].length > 0));
+  if (allowed.size === 0) return [];
+  if (allowed.has("GET")) allowed.add("HEAD");
+  allowed.add("OPTIONS");
+  return [...allowed].sort();
+}
+
 export function createWorkerApp(fallback?: Handler<AppEnv>) {
   const app = new Hono<AppEnv>();
 
@@ -70,7 +94,13 @@ export function createWorkerApp(fallback?: Handler<AppEnv>) {
   app.use("*", session);
 
   app.route("/", api);
-  app.all("/api/*", (c) => c.json(errorBody("not_found", "No such API route."), 404));
+  app.all("/api/*", (c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0) return c.json(errorBody("not_found", "No such API route."), 404);
+    c.header("Allow", allowed.join(", "));
+    if (c.req.method === "OPTIONS") return c.body(null, 204);
+    return c.json(errorBody("method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}.`, { allow: allowed }), 405);
+  });
   if (fallback) app.all("*", fallback);
 
   app.onError((err, c) => {

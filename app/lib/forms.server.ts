@@ -14,18 +14,32 @@ export function field(form: FormData, name: string): string {
   return typeof value === "string" ? value.trim() : "";
 }
 
-/** Only same-site relative paths: "/x" but not "//evil", "/\\evil" or "https://evil". */
+const SENTINEL = "http://enclave.invalid";
+
+/**
+ * A redirect target taken from the request (`next=`, `redirectTo`), made safe: the same path
+ * within this app ("/c/x?tab=1#top"), or `fallback`. The check runs on the URL as a browser will
+ * read it, after the WHATWG URL parser has collapsed dot segments ("/./", "/../", "%2e"), turned
+ * backslashes into slashes and dropped tabs and newlines, so "/.//evil.example" (which normalises
+ * to the protocol-relative "//evil.example") is refused, like "//evil", "/\\evil", "https://evil"
+ * and "javascript:". The answer is itself normalised, so passing it through again changes nothing.
+ */
 export function safeNext(value: string | null | undefined, fallback = "/"): string {
-  if (!value || typeof value !== "string") return fallback;
-  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
-  if (/[\u0000-\u001f\\]/.test(value)) return fallback;
+  if (!value || typeof value !== "string" || !value.startsWith("/")) return fallback;
+  // control characters and backslashes have no place in a link of ours; the parser would drop or rewrite them
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  let url: URL;
   try {
-    const url = new URL(value, "http://enclave.invalid");
-    if (url.origin !== "http://enclave.invalid") return fallback;
-    return url.pathname + url.search + url.hash;
+    url = new URL(value, SENTINEL);
   } catch {
     return fallback;
   }
+  if (url.origin !== SENTINEL) return fallback;
+  const target = url.pathname + url.search + url.hash;
+  // after normalisation the path must still be a path: "//host" or "/\\host" would leave the site
+  if (!target.startsWith("/") || target.startsWith("//") || target.startsWith("/\\")) return fallback;
+  if (new URL(target, SENTINEL).origin !== SENTINEL) return fallback;
+  return target;
 }
 
 export function apiErrors(result: ApiResult<unknown>): FormErrors {

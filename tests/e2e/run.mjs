@@ -11,10 +11,12 @@ import { chromium } from "playwright-core";
 import AxeBuilderModule from "@axe-core/playwright";
 import coreFlow from "./core.mjs";
 import discussionsFlow from "./discussions.mjs";
+import redirectsFlow from "./redirects.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
   ["discussions", discussionsFlow],
+  ["redirects from request values", redirectsFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
@@ -124,7 +126,8 @@ try {
   });
   const consoleErrors = [];
   const harness = { browser, ORIGIN, step, axe, shot, expectOk, consoleErrors };
-  for (const [name, flow] of flows) {
+  // E2E_ONLY=redirects runs the flows whose name contains it (while working on one)
+  for (const [name, flow] of flows.filter(([name]) => !process.env.E2E_ONLY || name.includes(process.env.E2E_ONLY))) {
     blocked = null; // a failure skips the rest of its own flow, not the other flows
     console.log(`— ${name}`);
     await flow(harness);
