@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { plainText } = await import(join(root, "workers/domain/search/index.ts"));
+const { plainText } = await import(join(root, "workers/domain/search/plain-text.ts"));
+const { cleanText } = await import(join(root, "workers/lib/text.ts"));
 
 const { values: args } = parseArgs({
   options: { "persist-to": { type: "string" }, community: { type: "string" }, config: { type: "string", default: "wrangler.toml" } },
@@ -103,13 +104,13 @@ function add(row) {
 try {
   for (let after = 0; ; ) {
     const page = query(visiblePosts(after));
-    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, p.title, plainText(p.body)]);
+    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, cleanText(p.title), plainText(cleanText(p.body))]);
     if (page.length < PAGE) break;
     after = page[page.length - 1].seq;
   }
   for (let after = 0; ; ) {
     const page = query(visibleComments(after));
-    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", plainText(c.body)]);
+    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", plainText(cleanText(c.body))]);
     if (page.length < PAGE) break;
     after = page[page.length - 1].seq;
   }

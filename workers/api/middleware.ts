@@ -2,6 +2,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { Reader } from "../domain/auth/reader";
 import { DomainError, forbidden } from "../lib/errors";
+import { cleanJson } from "../lib/text";
 import type { AppEnv } from "./factory";
 
 export const SESSION_COOKIE = "enclave_session";
@@ -40,6 +41,41 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
     if (new TextEncoder().encode(text).byteLength > MAX_JSON_BYTES) {
       throw new DomainError(413, "too_large", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
     }
+  }
+  await next();
+});
+
+/**
+ * The one place user text enters (issue 7 §3): every string of a JSON body and every query-string
+ * value is NFC-normalised and loses control characters other than tab and line feed, before any
+ * route or validator sees it (lib/text.ts cleanJson / cleanText; names get NFC here and the name
+ * rule in their schema, passwords and tokens pass untouched). Registered for all of /api/*, so a
+ * new route cannot forget it. Path parameters are identifiers (ids, slugs, codes, the reaction
+ * emoji list) matched exactly and never stored as text, so they are left as routed; uploads are
+ * multipart with no text field.
+ */
+export const cleanInput = createMiddleware<AppEnv>(async (c, next) => {
+  const url = new URL(c.req.url);
+  const query = new URLSearchParams();
+  for (const [key, value] of url.searchParams) query.append(key, cleanJson(value, key) as string);
+  const queryChanged = query.toString() !== url.searchParams.toString();
+  if (queryChanged) url.search = query.toString();
+
+  const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+  let body: string | null = null;
+  if (unsafeMethod(c.req.method) && type === "application/json" && c.req.raw.body) {
+    const text = await c.req.raw.text();
+    try {
+      body = JSON.stringify(cleanJson(JSON.parse(text)));
+    } catch {
+      body = text; // malformed JSON stays as sent: the validator answers its 400
+    }
+  }
+  if (queryChanged || body !== null) {
+    // the routes' validators read the query and body from c.req.raw: give them the cleaned ones
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("Content-Length");
+    c.req.raw = new Request(url, { method: c.req.method, headers, body: body ?? c.req.raw.body });
   }
   await next();
 });
