@@ -78,5 +78,7 @@ export const NameField = (max: number) =>
     .min(1)
     .max(max)
     .openapi({
+      // marks the field for the guard test that every `name` in a request body is a NameField
+      "x-enclave-text": "name",
       description: `A name: at least one visible character, no control or bidi formatting characters; blanks collapsed, zero-width characters outside emoji and joining scripts removed; at most ${max} characters`,
     });

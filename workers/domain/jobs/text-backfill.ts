@@ -40,9 +40,11 @@ function columnsRead(spec: StoredTextTable): string[] {
  * those that break the rules (each UPDATE applies only if the row still holds the values read, so
  * an edit made meanwhile — already clean, it came through the API — is never overwritten), then
  * saves the cursor. Returns what it did; `done` once every table is through (later calls cost one
- * read). `budget`: D1 statements this step may spend (≤ 1,000).
+ * read). `budget`: D1 statements this step may spend (≤ 1,000; at least one chunk's worst case, 254).
  */
 export async function continueTextBackfill(env: Env, budget = QUERY_BUDGET): Promise<BackfillStep> {
+  // a step must afford one chunk, or it would never move
+  const limit = Math.max(budget, CHUNK_COST + 2);
   const step: BackfillStep = { rows: 0, changed: 0, queries: 0, done: false };
   const db = getDb(env);
   const [marker] = await db.select().from(schema.backfills).where(eq(schema.backfills.name, TEXT_BACKFILL)).limit(1);
@@ -50,7 +52,7 @@ export async function continueTextBackfill(env: Env, budget = QUERY_BUDGET): Pro
   if (marker?.doneAt) return { ...step, done: true };
   let cursor = (marker?.cursor as Cursor | null) ?? { table: 0, afterRowid: 0 };
 
-  while (cursor.table < storedText.length && step.queries + CHUNK_COST + 1 <= budget) {
+  while (cursor.table < storedText.length && step.queries + CHUNK_COST + 1 <= limit) {
     const spec = storedText[cursor.table];
     const columns = columnsRead(spec);
     const { results } = await env.DB.prepare(
