@@ -4,6 +4,9 @@
 // through the API boundary and need nothing else. Type imports only: the script loads this file under Node.
 import type { StoredTextTable } from "../lib/text";
 
+/** The backfill's marker in the `backfills` table: a later change of the rules that needs another pass takes a new name. */
+export const TEXT_BACKFILL = "text-nfc-2026-11";
+
 export const storedText: StoredTextTable[] = [
   {
     table: "users",

@@ -6,12 +6,9 @@
 // Locally, `npm run text:backfill` does the same through wrangler (scripts/text-backfill.mjs).
 import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { storedText } from "../../db/stored-text";
+import { storedText, TEXT_BACKFILL } from "../../db/stored-text";
 import { repairStoredRow, type StoredTextTable } from "../../lib/text";
 import { reindexDocuments } from "../search/rebuild";
-
-/** The marker's name: a later change of the rules that needs another pass takes a new name. */
-export const TEXT_BACKFILL = "text-nfc-2026-11";
 
 type Cursor = { table: number; afterRowid: number };
 export type BackfillStep = { rows: number; changed: number; queries: number; done: boolean };
