@@ -204,6 +204,13 @@ describe("search matches composed and decomposed text alike (GET /communities/:s
     expect((await search(c.slug, "cafe\u0301", c.owner)).sort()).toEqual([decomposed.id, composed.id].sort());
   });
 
+  it("cleans the query string at the boundary: a U+0000 in q does not stop 'café' from matching", async () => {
+    const c = await makeCommunity();
+    const sp = await makeSpace(c);
+    const post = await writePost(sp, c.owner, { title: "Corner", body: "The best caf\u00E9 in town." });
+    expect(await search(c.slug, "\u0000cafe\u0301\u0000", c.owner)).toEqual([post.id]);
+  });
+
   it("matches on the 1–2 character LIKE path as well", async () => {
     const c = await makeCommunity();
     const sp = await makeSpace(c);

@@ -1,6 +1,8 @@
 // The text rules of lib/text.ts, one behaviour at a time: what a name may hold and how it is
 // stored, how any other text is cleaned, how case is folded, and how a stored row is repaired.
 import { describe, expect, it } from "vitest";
+import { createI18n } from "../../app/i18n";
+import { issueText } from "../../app/lib/issues";
 import { storedText } from "../../workers/db/stored-text";
 import {
   cleanJson,
@@ -146,5 +148,19 @@ describe("repairing stored rows (the backfill)", () => {
       name: "tea-club",
       description: "x",
     });
+  });
+});
+
+describe("the name codes in the UI", () => {
+  it("are translated in both languages, for any name field", () => {
+    const en = createI18n("en").t;
+    const zh = createI18n("zh-Hant").t;
+    for (const code of ["name_invisible", "name_control_chars", "name_bidi_control"]) {
+      const issue = { path: "name", code, message: "English from the API" };
+      expect(issueText(en, issue), code).not.toBe("English from the API");
+      expect(issueText(zh, issue), code).not.toBe(issueText(en, issue));
+    }
+    expect(issueText(en, { path: "name", code: "name_invisible", message: "x" })).toBe("Use at least one visible letter, number or symbol.");
+    expect(issueText(zh, { path: "name", code: "name_bidi_control", message: "x" })).toBe("請移除看不見的文字方向控制字元（例如由右至左覆寫）。");
   });
 });
