@@ -1,5 +1,5 @@
 // Unicode hygiene for every piece of user text, written once: the API boundary
-// (api/middleware.ts `normalizeInput`), the name schema (api/schemas/common.ts `NameField`), the
+// (api/middleware.ts `cleanInput`), the name schema (api/schemas/common.ts `NameField`), the
 // search index, the folded columns and the backfill of old rows all call these functions, and so
 // must chat and events when they arrive (a Durable Object message never passes the HTTP
 // middleware: call `cleanText` / `nameProblem` + `cleanName` on it).
@@ -27,8 +27,10 @@ const CONTROL_BUT_TAB_LF = /(?![\t\n])\p{Cc}/gu;
 const BLANK = /[\p{White_Space}\u2800\u3164\uFFA0]/u;
 /** Default_Ignorable_Code_Point: ZWSP, ZWJ/ZWNJ, word joiner, BOM, soft hyphen, CGJ, fillers, marks, VS, tags, … */
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
-/** Emoji sequences as recommended for general interchange (UTS #51): 👩‍💻, ❤️, 🏴󠁧󠁢󠁳󠁣󠁴󠁿, 1️⃣. */
-// built from a string: TypeScript checks regex literals against the ES2022 target, which predates the v flag
+/**
+ * Emoji sequences as recommended for general interchange (UTS #51): 👩‍💻, ❤️, 🏴󠁧󠁢󠁳󠁣󠁴󠁿, 1️⃣. Built from a
+ * string: TypeScript checks regex literals against the ES2022 target, which predates the v flag.
+ */
 const RGI_EMOJI = new RegExp("\\p{RGI_Emoji}", "gv");
 const JOINER = /^[\u200C\u200D]$/u;
 /** Variation selectors (VS1–16, VS17–256) and Mongolian free variation selectors: they modify the character before. */
@@ -115,29 +117,36 @@ export function cleanName(raw: string): string {
   return out.replace(/ {2,}/g, " ").trim().normalize("NFC");
 }
 
-/** One stretch of a name without emoji sequences; `before` is what has been kept so far. */
+/** The last code point of `text` (a surrogate pair whole), or undefined for "". */
+function lastCodePoint(text: string): string | undefined {
+  if (text.length === 0) return undefined;
+  const low = text.charCodeAt(text.length - 1);
+  return low >= 0xdc00 && low <= 0xdfff && text.length > 1 ? text.slice(-2) : text.slice(-1);
+}
+
+/** One stretch of a name without emoji sequences; `before` is what has been kept so far. Linear in its length. */
 function cleanNameRun(run: string, before: string): string {
   const chars = [...run];
   let out = "";
-  const last = () => {
-    const kept = [...(out || before)];
-    return kept[kept.length - 1];
+  let last = lastCodePoint(before);
+  const keep = (ch: string) => {
+    out += ch;
+    last = ch;
   };
   chars.forEach((ch, i) => {
     const next = chars[i + 1];
     if (BLANK.test(ch)) {
-      out += " ";
+      keep(" ");
     } else if (!IGNORABLE.test(ch)) {
-      out += ch;
+      keep(ch);
     } else if (JOINER.test(ch)) {
-      if (isVisible(last()) && isVisible(next)) out += ch;
+      if (isVisible(last) && isVisible(next)) keep(ch);
     } else if (SELECTOR.test(ch)) {
-      if (isVisible(last())) out += ch;
+      if (isVisible(last)) keep(ch);
     } else if (ch === "\u115F") {
-      if (next !== undefined && next >= "\u1160" && next <= "\u11A7") out += ch;
+      if (next !== undefined && next >= "\u1160" && next <= "\u11A7") keep(ch);
     } else if (ch === "\u1160") {
-      const prev = last();
-      if (prev !== undefined && prev >= "\u1100" && prev <= "\u115F") out += ch;
+      if (last !== undefined && last >= "\u1100" && last <= "\u115F") keep(ch);
     }
     // any other default-ignorable character is dropped
   });
