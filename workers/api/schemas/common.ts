@@ -9,7 +9,7 @@ export const IssueSchema = z
     path: z.string().openapi({ example: "title" }),
     message: z.string().openapi({ description: "English, for developers", example: "Too small: expected string to have >=1 characters" }),
     code: z.string().openapi({
-      description: "Why, for a client to translate: zod's issue code (too_small, too_big, invalid_format, invalid_type, invalid_value) or the reason of one of our rules (slug_reserved, time_zone, ...)",
+      description: "Why, for a client to translate: zod's issue code (too_small, too_big, invalid_format, invalid_type, invalid_value) or the reason of one of our rules (slug_reserved, time_zone, name_invisible, name_control_chars, name_bidi_control, ...)",
       example: "too_small",
     }),
     origin: z.string().optional().openapi({ description: "what was measured: string, number, array", example: "string" }),
