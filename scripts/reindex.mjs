@@ -6,7 +6,8 @@
 //
 // Same rules as workers/domain/search/rebuild.ts (which does this inside a Worker): posts and
 // comments that are not deleted or hidden, in spaces that are not archived. The text goes through
-// the Worker's own plainText(), imported from its TypeScript source (Node 22 strips the types).
+// the Worker's own cleanText() and plainText(), imported from their TypeScript source (Node 22
+// strips the types).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

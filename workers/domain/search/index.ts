@@ -6,8 +6,6 @@ import { cleanText } from "../../lib/text";
 import type { Comment, Post } from "../publish";
 import { plainText } from "./plain-text";
 
-export { plainText };
-
 export type SearchDoc = {
   docId: string;
   kind: "post" | "comment";
