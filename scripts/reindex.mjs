@@ -6,34 +6,25 @@
 //
 // Same rules as workers/domain/search/rebuild.ts (which does this inside a Worker): posts and
 // comments that are not deleted or hidden, in spaces that are not archived. The text goes through
-// the Worker's own plainText(), imported from its TypeScript source (Node 22 strips the types).
-import { spawnSync } from "node:child_process";
+// the Worker's own cleanText() and plainText(), imported from their TypeScript source (Node 22
+// strips the types).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { localD1, quote, root } from "./lib/local-d1.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { plainText } = await import(join(root, "workers/domain/search/index.ts"));
+const { plainText } = await import(join(root, "workers/domain/search/plain-text.ts"));
+const { cleanText } = await import(join(root, "workers/lib/text.ts"));
 
 const { values: args } = parseArgs({
   options: { "persist-to": { type: "string" }, community: { type: "string" }, config: { type: "string", default: "wrangler.toml" } },
 });
-const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 const PAGE = 5000;
 const ROWS_PER_FILE = 20000;
 
-function wrangler(database, what) {
-  const cmd = ["wrangler", "d1", "execute", database, "--local", "-c", args.config, "--json", ...what];
-  if (args["persist-to"]) cmd.push("--persist-to", args["persist-to"]);
-  const res = spawnSync("npx", cmd, { cwd: root, env, encoding: "utf8", maxBuffer: 1 << 30 });
-  if (res.status !== 0) throw new Error(`wrangler d1 execute ${database} failed:\n${res.stderr || res.stdout}`);
-  return JSON.parse(res.stdout);
-}
-
+const wrangler = (database, what) => localD1(database, what, { config: args.config, persistTo: args["persist-to"] });
 const query = (sql) => wrangler("DB", ["--command", sql])[0].results;
-const quote = (value) => (value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
 if (args.community && !/^[A-Za-z0-9_-]+$/.test(args.community)) throw new Error("--community takes a community id");
 const inCommunity = (alias) => (args.community ? `AND ${alias}.community_id = '${args.community}'` : "");
 
@@ -103,13 +94,13 @@ function add(row) {
 try {
   for (let after = 0; ; ) {
     const page = query(visiblePosts(after));
-    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, p.title, plainText(p.body)]);
+    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, cleanText(p.title), plainText(cleanText(p.body))]);
     if (page.length < PAGE) break;
     after = page[page.length - 1].seq;
   }
   for (let after = 0; ; ) {
     const page = query(visibleComments(after));
-    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", plainText(c.body)]);
+    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", plainText(cleanText(c.body))]);
     if (page.length < PAGE) break;
     after = page[page.length - 1].seq;
   }

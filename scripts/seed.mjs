@@ -4,7 +4,11 @@ import { execFileSync } from "node:child_process";
 import { webcrypto as crypto } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// the Worker's own case fold (users.name_folded), imported from its TypeScript source (Node 22 strips the types)
+const { foldCase } = await import(join(dirname(fileURLToPath(import.meta.url)), "..", "workers/lib/text.ts"));
 
 export const DEMO_PASSWORD = "enclave-demo-2026";
 const persistArgs = process.env.SEED_PERSIST_TO ? ["--persist-to", process.env.SEED_PERSIST_TO] : [];
@@ -50,7 +54,7 @@ const sql = [];
 for (const [i, p] of people.entries()) {
   sql.push(
     row("users", {
-      id: p.id, email: p.email, password_hash: await hashPassword(DEMO_PASSWORD), name: p.name, bio: "", locale: p.locale,
+      id: p.id, email: p.email, password_hash: await hashPassword(DEMO_PASSWORD), name: p.name, name_folded: foldCase(p.name), bio: "", locale: p.locale,
       timezone: p.tz, notification_prefs: "{}", kind: "person", email_verified_at: now, created_at: now - (30 - i) * day,
     }),
   );

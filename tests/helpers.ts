@@ -24,7 +24,7 @@ export async function createUser(opts: { email?: string; name?: string; verified
   await db.insert(schema.users).values({
     id,
     email,
-    name,
+    ...schema.userName(name),
     passwordHash: await hashPassword(PASSWORD),
     emailVerifiedAt: opts.verified === false ? null : new Date(),
   });

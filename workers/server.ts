@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { TrieRouter } from "hono/router/trie-router";
 import { api } from "./api";
 import type { AppEnv } from "./api/factory";
-import { jsonBody, sameOrigin, session } from "./api/middleware";
+import { cleanInput, jsonBody, sameOrigin, session } from "./api/middleware";
 import { DomainError, errorBody } from "./lib/errors";
 import { randomToken } from "./lib/ids";
 
@@ -91,6 +91,7 @@ export function createWorkerApp(fallback?: Handler<AppEnv>) {
   // JSON-only bodies are an API rule; the web app's own forms post urlencoded/multipart to its routes
   app.use("*", sameOrigin);
   app.use("/api/*", jsonBody);
+  app.use("/api/*", cleanInput);
   app.use("*", session);
 
   app.route("/", api);

@@ -2,12 +2,16 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { Reader } from "../domain/auth/reader";
 import { DomainError, forbidden } from "../lib/errors";
-import type { AppEnv } from "./factory";
+import { cleanJson } from "../lib/text";
+import type { AppContext, AppEnv } from "./factory";
 
 export const SESSION_COOKIE = "enclave_session";
 const MAX_JSON_BYTES = 256 * 1024;
 
 const unsafeMethod = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method);
+/** Routes that read their body as bytes: webhooks verify a signature over it, uploads are files. */
+const rawBodyRoute = (c: AppContext) => c.req.path.startsWith("/api/v1/webhooks/") || c.req.path === "/api/v1/uploads";
+const mediaType = (c: AppContext) => (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
 
 // State-changing requests must come from the app's own Origin (cookies are SameSite=Lax, and
 // this closes the rest of the CSRF door for browsers that send Origin or Sec-Fetch-Site).
@@ -30,16 +34,48 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   const hasBody =
     unsafeMethod(c.req.method) &&
     (Number(c.req.header("Content-Length") ?? "0") > 0 || c.req.header("Transfer-Encoding") !== undefined);
-  const rawBodyRoute = c.req.path.startsWith("/api/v1/webhooks/") || c.req.path === "/api/v1/uploads";
-  if (hasBody && !rawBodyRoute) {
-    const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
-    if (type !== "application/json") {
+  if (hasBody && !rawBodyRoute(c)) {
+    if (mediaType(c) !== "application/json") {
       throw new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
     }
     const text = await c.req.raw.clone().text();
     if (new TextEncoder().encode(text).byteLength > MAX_JSON_BYTES) {
       throw new DomainError(413, "too_large", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
     }
+  }
+  await next();
+});
+
+/**
+ * The one place user text enters (issue 7 §3): every string of a JSON body and every query-string
+ * value is NFC-normalised and loses control characters other than tab and line feed, before any
+ * route or validator sees it (lib/text.ts cleanJson / cleanText; names get NFC here and the name
+ * rule in their schema, passwords and tokens pass untouched). Registered for all of /api/*, so a
+ * new route cannot forget it. Path parameters are identifiers (ids, slugs, codes, the reaction
+ * emoji list) matched exactly and never stored as text, so they are left as routed. Bodies read as
+ * bytes (webhooks, whose signature covers them, and uploads) pass untouched.
+ */
+export const cleanInput = createMiddleware<AppEnv>(async (c, next) => {
+  const url = new URL(c.req.url);
+  const query = new URLSearchParams();
+  for (const [key, value] of url.searchParams) query.append(key, cleanJson(value, key) as string);
+  const queryChanged = query.toString() !== url.searchParams.toString();
+  if (queryChanged) url.search = query.toString();
+
+  let body: string | null = null;
+  if (unsafeMethod(c.req.method) && !rawBodyRoute(c) && mediaType(c) === "application/json" && c.req.raw.body) {
+    const text = await c.req.raw.text();
+    try {
+      body = JSON.stringify(cleanJson(JSON.parse(text)));
+    } catch {
+      body = text; // malformed JSON stays as sent: the validator answers its 400
+    }
+  }
+  if (queryChanged || body !== null) {
+    // the routes' validators read the query and body from c.req.raw: give them the cleaned ones
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("Content-Length");
+    c.req.raw = new Request(url, { method: c.req.method, headers, body: body ?? c.req.raw.body });
   }
   await next();
 });

@@ -2,6 +2,7 @@
 // (workers/domain/account) depend on it. Times are stored as epoch milliseconds.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { foldCase } from "../lib/text";
 import { consentPurposes, roles, tierKeys } from "../lib/vocabulary";
 
 // the shared vocabularies live in lib/vocabulary.ts (the web app imports them too)
@@ -19,6 +20,10 @@ export const users = sqliteTable("users", {
   email: text("email").unique(),
   passwordHash: text("password_hash"),
   name: text("name").notNull(),
+  // foldCase(name), for case-insensitive matching in SQL (lower() folds ASCII only, D1 has no
+  // ICU); always written with the name through userName(); null only on rows the text backfill
+  // (domain/maintenance/text-backfill.ts) has not reached yet
+  nameFolded: text("name_folded"),
   bio: text("bio").notNull().default(""),
   avatarUrl: text("avatar_url"),
   locale: text("locale").notNull().default("en"),
@@ -31,7 +36,10 @@ export const users = sqliteTable("users", {
   emailVerifiedAt: integer("email_verified_at", { mode: "timestamp_ms" }),
   createdAt: createdAt(),
   deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
-});
+}, (t) => [index("users_name_folded_idx").on(t.nameFolded)]);
+
+/** The name columns of a users row: every write of a name goes through this, so the folded copy cannot drift. */
+export const userName = (name: string) => ({ name, nameFolded: foldCase(name) });
 
 export const sessions = sqliteTable(
   "sessions",
@@ -464,3 +472,12 @@ export const notifications = sqliteTable(
     index("notifications_actor_idx").on(t.actorId),
   ],
 );
+
+// Resumable maintenance walks over existing rows (domain/maintenance/text-backfill.ts): where each
+// stopped, and when it finished. A cron tick does a bounded step and saves the cursor here.
+export const backfills = sqliteTable("backfills", {
+  name: text("name").primaryKey(),
+  cursor: text("cursor", { mode: "json" }).$type<unknown>(),
+  doneAt: integer("done_at", { mode: "timestamp_ms" }),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

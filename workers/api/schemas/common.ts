@@ -1,6 +1,7 @@
 // Schemas every resource shares: the error envelope, list paging, and cursors.
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../../lib/errors";
+import { cleanName, nameProblem, nameProblemMessage } from "../../lib/text";
 
 /** One entry of a 400's `issues` (workers/api/factory.ts toApiIssue). */
 export const IssueSchema = z
@@ -8,7 +9,7 @@ export const IssueSchema = z
     path: z.string().openapi({ example: "title" }),
     message: z.string().openapi({ description: "English, for developers", example: "Too small: expected string to have >=1 characters" }),
     code: z.string().openapi({
-      description: "Why, for a client to translate: zod's issue code (too_small, too_big, invalid_format, invalid_type, invalid_value) or the reason of one of our rules (slug_reserved, time_zone, ...)",
+      description: "Why, for a client to translate: zod's issue code (too_small, too_big, invalid_format, invalid_type, invalid_value) or the reason of one of our rules (slug_reserved, time_zone, name_invisible, name_control_chars, name_bidi_control, ...)",
       example: "too_small",
     }),
     origin: z.string().optional().openapi({ description: "what was measured: string, number, array", example: "string" }),
@@ -59,3 +60,25 @@ export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>)
 
 export const Id = z.string().min(1).max(100);
 export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T10:00:00.000Z" });
+
+/**
+ * The name of a person, community, space or tier (and of whatever gets a name later): refused
+ * with 400 validation_failed and an issue `code` of name_control_chars, name_bidi_control or
+ * name_invisible (lib/text.ts nameProblem; the first problem found, nothing after it), otherwise
+ * stored as lib/text.ts cleanName writes it, 1..`max` UTF-16 units long after cleaning.
+ */
+export const NameField = (max: number) =>
+  z
+    .string()
+    .superRefine((raw, ctx) => {
+      const problem = nameProblem(raw);
+      if (problem) ctx.addIssue({ code: "custom", message: nameProblemMessage[problem], params: { reason: problem }, continue: false });
+    })
+    .overwrite(cleanName)
+    .min(1)
+    .max(max)
+    .openapi({
+      // marks the field for the guard test that every `name` in a request body is a NameField
+      "x-enclave-text": "name",
+      description: `A name: at least one visible character, no control or bidi formatting characters; blanks collapsed, zero-width characters outside emoji and joining scripts removed; at most ${max} characters`,
+    });

@@ -4,7 +4,7 @@ import { z } from "@hono/zod-openapi";
 import { consentPurposes, roles, tierKeys } from "../../db/schema";
 import { communityLocales } from "../../domain/communities/locales";
 import { slugProblem, slugProblemMessage } from "../../domain/communities/slug";
-import { Id, IsoDate } from "./common";
+import { Id, IsoDate, NameField } from "./common";
 
 export const TierKeySchema = z.enum(tierKeys).openapi({ example: "member" });
 export const RoleSchema = z.enum(roles);
@@ -38,7 +38,7 @@ export const CommunitySchema = z
   .object({
     id: z.string(),
     slug: SlugSchema,
-    name: z.string().trim().min(1).max(80),
+    name: NameField(80),
     description: z.string().max(2000),
     defaultLocale: z.enum(communityLocales),
     visibility: z.enum(["private", "public"]),
@@ -74,7 +74,7 @@ export const TierSchema = z
   .object({
     key: TierKeySchema,
     rank: z.number().int(),
-    name: z.string().trim().min(1).max(60),
+    name: NameField(60),
     description: z.string().max(1000),
     prices: z.array(PriceSchema),
     trialDays: z.number().int().min(0).max(365),

@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { spaceKinds } from "../../db/schema";
 import { reactionEmoji } from "../../domain/discussions/reactions";
-import { Id, IsoDate } from "./common";
+import { Id, IsoDate, NameField } from "./common";
 import { TierKeySchema, UserCardSchema, UserRefSchema } from "./communities";
 
 const pathId = (name: string) => Id.openapi({ param: { name, in: "path" } });
@@ -25,7 +25,7 @@ export const SpaceSchema = z
     id: z.string(),
     communityId: z.string(),
     kind: z.enum(spaceKinds).openapi({ description: "discussion now; chat and events spaces are stored, their features come later" }),
-    name: z.string().trim().min(1).max(80),
+    name: NameField(80),
     description: z.string().trim().max(1000),
     minTier: TierKeySchema,
     private: z.boolean().openapi({ description: "only listed members (and admins) see it" }),

@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { notificationPrefKeys } from "../../domain/account/user-view";
 import { UPLOAD_URL_PREFIX } from "../../domain/uploads/images";
 import { locales } from "../../lib/locale";
-import { IsoDate } from "./common";
+import { IsoDate, NameField } from "./common";
 
 const isTimeZone = (zone: string) => {
   try {
@@ -43,7 +43,7 @@ export const UserSchema = z
   .object({
     id: z.string(),
     email: z.string(),
-    name: z.string().trim().min(1).max(80),
+    name: NameField(80),
     bio: z.string().max(2000),
     avatarUrl: z
       .string()

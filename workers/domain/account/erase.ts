@@ -25,7 +25,7 @@ export const erasureSteps: ErasureStep[] = [
       .update(schema.users)
       .set({
         email: null,
-        name: DELETED_MEMBER_NAME,
+        ...schema.userName(DELETED_MEMBER_NAME),
         bio: "",
         avatarUrl: null,
         passwordHash: null,

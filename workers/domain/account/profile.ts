@@ -28,7 +28,7 @@ export async function updateProfile(env: Env, userId: string, patch: ProfilePatc
     });
   }
   const { notificationPrefs, ...fields } = patch;
-  const changes: Partial<typeof schema.users.$inferInsert> = { ...fields };
+  const changes: Partial<typeof schema.users.$inferInsert> = { ...fields, ...(fields.name === undefined ? {} : schema.userName(fields.name)) };
   if (notificationPrefs) {
     // a patch of prefs changes the named keys only
     const current = await loadUserRow(env, userId);

@@ -41,7 +41,7 @@ export async function signUp(
       db.insert(schema.users).values({
         id,
         email: input.email,
-        name: input.name,
+        ...schema.userName(input.name),
         passwordHash: await hashPassword(input.password),
         locale,
         timezone: input.timezone ?? "UTC",

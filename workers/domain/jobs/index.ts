@@ -1,10 +1,13 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
 import { drainOutbox, sendOutboxBatch } from "../../mail/outbox";
 import { parseContentJob, runContentBatch } from "./content";
+import { continueTextBackfill } from "./text-backfill";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
   // safety net: mail whose queue message was lost is sent by the cron
   await drainOutbox(env);
+  // until its marker says done: stored text brought under the text rules, a bounded step a tick
+  await continueTextBackfill(env);
 }
 
 // A batch comes from one queue. It is told apart by what its messages hold, not by the queue's

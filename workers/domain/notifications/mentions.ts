@@ -4,6 +4,7 @@
 import { and, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { newId } from "../../lib/ids";
+import { foldCase } from "../../lib/text";
 import { chunk } from "../search/readable";
 
 /** More than this many people in one text is a broadcast, not a mention. */
@@ -85,14 +86,15 @@ export async function resolveMentions(env: Env, communityId: string, text: strin
 
   let named: string[] = [];
   if (rest.includes("@")) {
-    // One pass over the community's members narrows the names to those that occur after an "@"
-    // (SQLite's lower() folds ASCII only, so non-ASCII names match case-sensitively here);
+    // One pass over the community's members narrows the names to those that occur after an "@",
+    // caselessly in every script: the text is folded here and compared with users.name_folded,
+    // folded in JavaScript when the name was written (SQLite's lower() folds ASCII only);
     // matchMentions then applies positions, boundaries and longest-first.
     const candidates = await db
       .select({ id: u.id, name: u.name })
       .from(m)
       .innerJoin(u, eq(u.id, m.userId))
-      .where(and(activeMember(communityId), sql`instr(lower(${rest}), '@' || lower(${u.name})) > 0`));
+      .where(and(activeMember(communityId), sql`instr(${foldCase(rest)}, '@' || ${u.nameFolded}) > 0`));
     named = matchMentions(rest, candidates);
   }
   const ordered = explicitIds.filter((id) => explicitSet.has(id));

@@ -2,7 +2,9 @@
 // idempotent upsert or delete keyed by doc_id, so publishing an event twice or rebuilding over a
 // live index is harmless. search_fts is an external-content FTS5 table over search_docs: before a
 // search_docs row changes, FTS5's 'delete' command is given the stored values, in the same batch.
+import { cleanText } from "../../lib/text";
 import type { Comment, Post } from "../publish";
+import { plainText } from "./plain-text";
 
 export type SearchDoc = {
   docId: string;
@@ -19,18 +21,6 @@ const FTS_COLUMNS = "title, body, doc_id, kind, community_id, space_id, post_id,
 /** Statements per SEARCH batch: four per document. */
 const DOCS_PER_BATCH = 50;
 
-/** Markdown reduced to its words: link targets, emphasis marks and block markers say nothing. */
-export function plainText(markdown: string): string {
-  return markdown
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/<\/?[A-Za-z][^<>]{0,200}>/g, " ")
-    .replace(/(\*\*|__|~~|`+)/g, "")
-    .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+/gm, "")
-    .replace(/[ \t]+/g, " ")
-    .trim();
-}
-
 export const postDoc = (post: Post): SearchDoc => ({
   docId: post.id,
   kind: "post",
@@ -38,8 +28,8 @@ export const postDoc = (post: Post): SearchDoc => ({
   spaceId: post.spaceId,
   postId: post.id,
   createdAt: post.createdAt.getTime(),
-  title: post.title,
-  body: plainText(post.body),
+  title: cleanText(post.title),
+  body: plainText(cleanText(post.body)),
 });
 
 // a comment has no title of its own; results show its post's title, read from the main database
@@ -51,7 +41,7 @@ export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">): Searc
   postId: comment.postId,
   createdAt: comment.createdAt.getTime(),
   title: "",
-  body: plainText(comment.body),
+  body: plainText(cleanText(comment.body)),
 });
 
 function forgetStatements(search: D1Database, where: string, value: string): D1PreparedStatement[] {

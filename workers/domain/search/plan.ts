@@ -6,10 +6,14 @@ export const MAX_TERMS = 8;
 const TITLE_WEIGHT = 10;
 const BODY_WEIGHT = 1;
 
-/** Words, or "quoted phrases"; double quotes are never part of a term. */
+/**
+ * Words, or "quoted phrases"; double quotes are never part of a term. NFC, as the index is
+ * (the API boundary already normalised `q`; this keeps every other caller, and the LIKE path for
+ * 1–2 character terms, on the same form).
+ */
 export function searchTerms(q: string): string[] {
   const terms: string[] = [];
-  for (const match of q.matchAll(/"([^"]*)"|([^\s"]+)/g)) {
+  for (const match of q.normalize("NFC").matchAll(/"([^"]*)"|([^\s"]+)/g)) {
     const term = (match[1] ?? match[2] ?? "").trim().replace(/\s+/g, " ");
     if (term && !terms.some((t) => t.toLowerCase() === term.toLowerCase())) terms.push(term);
   }

@@ -2,9 +2,10 @@
 // invocation and each document costs four statements, so one call indexes at most `maxDocs`
 // documents and returns where it stopped; the caller (a queue message, a cron tick or a loop in a
 // script) passes `next` back until it is null. scripts/reindex.mjs does the same from outside.
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { clearIndex, commentDoc, indexDocuments, postDoc } from "./index";
+import { chunk, ID_CHUNK } from "./readable";
 
 export type RebuildCursor = { phase: "posts" | "comments"; afterSeq: number };
 export type RebuildProgress = { indexed: number; next: RebuildCursor | null };
@@ -12,26 +13,18 @@ export type RebuildProgress = { indexed: number; next: RebuildCursor | null };
 const PAGE = 50;
 
 /** What belongs in the index: not deleted, not hidden, in a space that is not archived. */
-async function postPage(env: Env, communityId: string | undefined, afterSeq: number) {
+function indexablePosts(env: Env, where: SQL | undefined, limit: number) {
   const p = schema.posts;
   return getDb(env)
     .select({ post: p })
     .from(p)
     .innerJoin(schema.spaces, eq(schema.spaces.id, p.spaceId))
-    .where(
-      and(
-        communityId ? eq(p.communityId, communityId) : undefined,
-        gt(p.seq, afterSeq),
-        isNull(p.deletedAt),
-        isNull(p.hiddenAt),
-        isNull(schema.spaces.archivedAt),
-      ),
-    )
+    .where(and(where, isNull(p.deletedAt), isNull(p.hiddenAt), isNull(schema.spaces.archivedAt)))
     .orderBy(asc(p.seq))
-    .limit(PAGE);
+    .limit(limit);
 }
 
-async function commentPage(env: Env, communityId: string | undefined, afterSeq: number) {
+function indexableComments(env: Env, where: SQL | undefined, limit: number) {
   const c = schema.comments;
   const p = schema.posts;
   return getDb(env)
@@ -40,18 +33,40 @@ async function commentPage(env: Env, communityId: string | undefined, afterSeq: 
     .innerJoin(p, eq(p.id, c.postId))
     .innerJoin(schema.spaces, eq(schema.spaces.id, p.spaceId))
     .where(
-      and(
-        communityId ? eq(c.communityId, communityId) : undefined,
-        gt(c.seq, afterSeq),
-        isNull(c.deletedAt),
-        isNull(c.hiddenAt),
-        isNull(p.deletedAt),
-        isNull(p.hiddenAt),
-        isNull(schema.spaces.archivedAt),
-      ),
+      and(where, isNull(c.deletedAt), isNull(c.hiddenAt), isNull(p.deletedAt), isNull(p.hiddenAt), isNull(schema.spaces.archivedAt)),
     )
     .orderBy(asc(c.seq))
-    .limit(PAGE);
+    .limit(limit);
+}
+
+const postPage = (env: Env, communityId: string | undefined, afterSeq: number) =>
+  indexablePosts(env, and(communityId ? eq(schema.posts.communityId, communityId) : undefined, gt(schema.posts.seq, afterSeq)), PAGE);
+
+const commentPage = (env: Env, communityId: string | undefined, afterSeq: number) =>
+  indexableComments(
+    env,
+    and(communityId ? eq(schema.comments.communityId, communityId) : undefined, gt(schema.comments.seq, afterSeq)),
+    PAGE,
+  );
+
+/**
+ * Index again the posts or comments with these ids whose stored text changed (the text backfill),
+ * skipping those that do not belong in the index. D1 queries: one read per ID_CHUNK ids, four
+ * SEARCH statements per indexed document.
+ */
+export async function reindexDocuments(env: Env, kind: "post" | "comment", ids: string[]): Promise<number> {
+  let indexed = 0;
+  for (const part of chunk(ids, ID_CHUNK)) {
+    const docs =
+      kind === "post"
+        ? (await indexablePosts(env, inArray(schema.posts.id, part), part.length)).map(({ post }) => postDoc(post))
+        : (await indexableComments(env, inArray(schema.comments.id, part), part.length)).map(({ comment, spaceId }) =>
+            commentDoc(comment, { spaceId }),
+          );
+    await indexDocuments(env, docs);
+    indexed += docs.length;
+  }
+  return indexed;
 }
 
 export async function rebuildSearchIndex(

@@ -1,0 +1,256 @@
+// Unicode hygiene for every piece of user text, written once: the API boundary
+// (api/middleware.ts `cleanInput`), the name schema (api/schemas/common.ts `NameField`), the
+// search index, the folded columns and the backfill of old rows all call these functions, and so
+// must chat and events when they arrive (a Durable Object message never passes the HTTP
+// middleware: call `cleanText` / `nameProblem` + `cleanName` on it).
+//
+// Sources: Unicode Standard Annex #15 (normalization forms; NFC is what the web and IMEs write),
+// UAX #9 / TR9 §2 (explicit bidi formatting characters U+202A–202E, U+2066–2069; implicit marks
+// U+200E, U+200F, U+061C), UAX #44 (General_Category Cc/Cf, Default_Ignorable_Code_Point,
+// White_Space), UTS #51 (emoji ZWJ, variation and tag sequences: the RGI_Emoji property of
+// strings), Unicode §5.18 / CaseFolding.txt (caseless matching). Properties are read from the
+// engine's own Unicode tables through `\p{…}` regexes, so a new Unicode version needs no edit here.
+
+/** Explicit bidi embeddings, overrides and isolates (TR9 §2.1–2.7): they reorder text after them. */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+const BIDI_CONTROL_ALL = /[\u202A-\u202E\u2066-\u2069]/gu;
+/** C0, DEL and C1 controls (General_Category Cc). */
+const CONTROL = /\p{Cc}/u;
+const CONTROL_ALL = /\p{Cc}/gu;
+/** Cc that text may keep: tab and line feed (a CR is turned into a line feed first). */
+const CONTROL_BUT_TAB_LF = /(?![\t\n])\p{Cc}/gu;
+/**
+ * Characters that show as blank: every White_Space character (spaces of every width, line and
+ * paragraph separators) and the "blank" letters and symbols that are not White_Space but render as
+ * nothing (U+2800 BRAILLE PATTERN BLANK, U+3164 HANGUL FILLER, U+FFA0 HALFWIDTH HANGUL FILLER).
+ */
+const BLANK = /[\p{White_Space}\u2800\u3164\uFFA0]/u;
+/** Default_Ignorable_Code_Point: ZWSP, ZWJ/ZWNJ, word joiner, BOM, soft hyphen, CGJ, fillers, marks, VS, tags, … */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+/**
+ * Emoji sequences as recommended for general interchange (UTS #51): 👩‍💻, ❤️, 🏴󠁧󠁢󠁳󠁣󠁴󠁿, 1️⃣. Built from a
+ * string: TypeScript checks regex literals against the ES2022 target, which predates the v flag.
+ */
+const RGI_EMOJI = new RegExp("\\p{RGI_Emoji}", "gv");
+const JOINER = /^[\u200C\u200D]$/u;
+/** Variation selectors (VS1–16, VS17–256) and Mongolian free variation selectors: they modify the character before. */
+const SELECTOR = /^[\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}]$/u;
+/** A character a reader can see: not blank, not ignorable, not a control or format character, not a lone surrogate. */
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Cs}\u2800]/u;
+
+/** With the u flag a lone surrogate is a code point of its own, of category Cs; pairs never match. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+const isVisible = (ch: string | undefined) => ch !== undefined && VISIBLE.test(ch) && !BLANK.test(ch);
+
+/**
+ * NFC (UAX #15) of well-formed text: lone UTF-16 surrogates, which JSON can carry ("\ud800") but
+ * no storage or renderer can, become U+FFFD. Loses nothing a reader could see.
+ */
+export function normalizeText(text: string): string {
+  return text.replace(LONE_SURROGATE, "\uFFFD").normalize("NFC");
+}
+
+/**
+ * Text a person wrote (a body, title, bio, description, search query, chat message): NFC, line
+ * breaks as "\n" ("\r\n" and a lone "\r" become "\n"), and no Cc control character except tab and
+ * line feed (U+0000, escape sequences, C1 controls are dropped). Right-to-left text, emoji and
+ * format characters stay: isolation when rendering keeps their effect inside the text.
+ */
+export function cleanText(text: string): string {
+  return normalizeText(text).replace(/\r\n?/g, "\n").replace(CONTROL_BUT_TAB_LF, "");
+}
+
+/** Why a name is refused, as the `code` of an API issue; see `nameProblem`. */
+export type NameProblem = "name_control_chars" | "name_bidi_control" | "name_invisible";
+
+/** English messages for the API's `message`; the UI translates the code (app/i18n validation.*). */
+export const nameProblemMessage: Record<NameProblem, string> = {
+  name_control_chars: "A name cannot contain control characters (tabs, line breaks, U+0000, …).",
+  name_bidi_control: "A name cannot contain bidirectional override, embedding or isolate characters (U+202A–U+202E, U+2066–U+2069).",
+  name_invisible: "A name needs at least one visible character.",
+};
+
+/**
+ * What is wrong with `raw` as a name of a person, community, space or tier, or null. Checked on the
+ * text as sent (after NFC): any Cc control → "name_control_chars"; any explicit bidi formatting
+ * character (TR9: U+202A–202E, U+2066–2069) → "name_bidi_control"; non-empty but nothing visible
+ * once `cleanName` has run (only blanks, fillers, zero-width or other default-ignorable
+ * characters) → "name_invisible". The empty string is left to the field's length check.
+ */
+export function nameProblem(raw: string): NameProblem | null {
+  if (CONTROL.test(raw)) return "name_control_chars";
+  if (BIDI_CONTROL.test(raw)) return "name_bidi_control";
+  if (raw.length > 0 && !hasVisible(cleanName(raw))) return "name_invisible";
+  return null;
+}
+
+/** True when `text` has at least one character a reader can see. */
+export function hasVisible(text: string): boolean {
+  for (const ch of text) if (isVisible(ch)) return true;
+  return false;
+}
+
+/**
+ * The stored form of a name (call `nameProblem` first; this does not refuse anything): NFC;
+ * every run of blanks (any White_Space, U+2800, U+3164, U+FFA0) is one U+0020, none at the ends;
+ * invisible default-ignorable characters are **stripped** — zero-width space, word joiner, BOM,
+ * soft hyphen, CGJ, bidi marks (the name is rendered isolated, so they have no work to do), tags
+ * and selectors standing alone — except where they are part of the writing:
+ * - emoji sequences (RGI_Emoji: ZWJ, VS16, keycaps, tag flags) are kept whole;
+ * - ZWJ / ZWNJ between two visible characters (Persian, Indic scripts, newer emoji sequences);
+ * - a variation selector right after a visible character (CJK ideographic variants in names);
+ * - Hangul choseong/jungseong fillers U+115F/U+1160 inside a conjoining jamo sequence.
+ * Stripping rather than refusing: they arrive unseen with pasted text, and stripping makes
+ * "Ad\u200Bmin" and "Admin" the same name rather than two that look alike.
+ */
+export function cleanName(raw: string): string {
+  const text = normalizeText(raw);
+  let out = "";
+  let at = 0;
+  for (const emoji of text.matchAll(RGI_EMOJI)) {
+    out += cleanNameRun(text.slice(at, emoji.index), out);
+    out += emoji[0];
+    at = emoji.index + emoji[0].length;
+  }
+  out += cleanNameRun(text.slice(at), out);
+  return out.replace(/ {2,}/g, " ").trim().normalize("NFC");
+}
+
+/** The last code point of `text` (a surrogate pair whole), or undefined for "". */
+function lastCodePoint(text: string): string | undefined {
+  if (text.length === 0) return undefined;
+  const low = text.charCodeAt(text.length - 1);
+  return low >= 0xdc00 && low <= 0xdfff && text.length > 1 ? text.slice(-2) : text.slice(-1);
+}
+
+/** One stretch of a name without emoji sequences; `before` is what has been kept so far. Linear in its length. */
+function cleanNameRun(run: string, before: string): string {
+  const chars = [...run];
+  let out = "";
+  let last = lastCodePoint(before);
+  const keep = (ch: string) => {
+    out += ch;
+    last = ch;
+  };
+  chars.forEach((ch, i) => {
+    const next = chars[i + 1];
+    if (BLANK.test(ch)) {
+      keep(" ");
+    } else if (!IGNORABLE.test(ch)) {
+      keep(ch);
+    } else if (JOINER.test(ch)) {
+      if (isVisible(last) && isVisible(next)) keep(ch);
+    } else if (SELECTOR.test(ch)) {
+      if (isVisible(last)) keep(ch);
+    } else if (ch === "\u115F") {
+      if (next !== undefined && next >= "\u1160" && next <= "\u11A7") keep(ch);
+    } else if (ch === "\u1160") {
+      if (last !== undefined && last >= "\u1100" && last <= "\u115F") keep(ch);
+    }
+    // any other default-ignorable character is dropped
+  });
+  return out;
+}
+
+/**
+ * A name ready to store, or the problem that refuses it: `nameProblem`, then `cleanName`.
+ * For callers outside zod (chat, scripts); the API uses `NameField` (api/schemas/common.ts).
+ */
+export function toName(raw: string): { ok: true; name: string } | { ok: false; problem: NameProblem } {
+  const problem = nameProblem(normalizeText(raw));
+  return problem ? { ok: false, problem } : { ok: true, name: cleanName(raw) };
+}
+
+/**
+ * Caseless-matching key (Unicode §3.13 / CaseFolding.txt, full folding approximated by the
+ * engine's own case mappings): NFC, then each code point upper-cased and lower-cased on its own
+ * (so "ß" and "SS" meet at "ss", "ς" and "Σ" at "σ", "ﬁ" at "fi"; per code point, so the final-sigma
+ * rule of toLowerCase cannot make one word fold two ways), then NFC again. The result may be
+ * longer than the input ("İ" → "i̇"): compare folded strings with folded strings only, never
+ * index into the original with positions found in the folded form. SQLite's lower() folds ASCII
+ * only and D1 has no ICU, so case-insensitive SQL compares columns filled with this.
+ */
+export function foldCase(text: string): string {
+  let out = "";
+  for (const ch of normalizeText(text)) out += ch.toUpperCase().toLowerCase();
+  return out.normalize("NFC");
+}
+
+/** Keys whose string values are secrets, passed on byte for byte (crypto.ts NFKC-normalises passwords itself). */
+const SECRET_KEY = /password|token|secret/i;
+/**
+ * Keys whose values are names: NFC only here, so that the name rule (`NameField`) still sees a
+ * control character and refuses it with "name_control_chars" instead of it being dropped unseen.
+ */
+const NAME_KEY = "name";
+
+/**
+ * The boundary pass over a parsed JSON body (api/middleware.ts): every string `cleanText`-ed,
+ * recursively through arrays and objects, except the values of secret keys (password, token, …:
+ * untouched) and of `name` keys (NFC only; the name rule decides). Object keys stay as sent.
+ */
+export function cleanJson(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    if (SECRET_KEY.test(key)) return value;
+    return key === NAME_KEY ? normalizeText(value) : cleanText(value);
+  }
+  if (Array.isArray(value)) return value.map((item) => cleanJson(item, key));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanJson(v, k)]));
+  }
+  return value;
+}
+
+/**
+ * A name stored before the name rule existed, made to follow it without refusing anything (the
+ * backfill): control characters become blanks, bidi formatting characters go, then `cleanName`.
+ * Null when nothing visible is left: the caller substitutes a neutral name.
+ */
+export function repairName(stored: string): string | null {
+  const name = cleanName(normalizeText(stored).replace(CONTROL_ALL, " ").replace(BIDI_CONTROL_ALL, ""));
+  return hasVisible(name) ? name : null;
+}
+
+/** A column of user text in a stored table: a name (the name rule) or text (`cleanText`). */
+export type StoredTextColumn = {
+  column: string;
+  kind: "name" | "text";
+  /** for a name with nothing visible left: another column's value (a slug, a key) or a fixed word */
+  fallback?: { column: string } | { value: string };
+};
+
+/** A table whose user text the backfill brings under these rules (workers/db/stored-text.ts lists them). */
+export type StoredTextTable = {
+  table: string;
+  columns: StoredTextColumn[];
+  /** a column that holds foldCase() of another (users.name_folded of users.name) */
+  folded?: { column: string; of: string };
+  /** the search document kind its rows are indexed as, re-indexed when their text changes */
+  search?: "post" | "comment";
+};
+
+/**
+ * The columns of one stored row that must change to follow the rules (NFC, no stray controls,
+ * the name rule, a folded copy in step), as { column: new value }; empty when the row is fine.
+ * `row` holds the current values of the table's columns (and of any fallback column).
+ */
+export function repairStoredRow(spec: StoredTextTable, row: Record<string, unknown>): Record<string, string> {
+  const set: Record<string, string> = {};
+  const current = (column: string) => (typeof row[column] === "string" ? (row[column] as string) : null);
+  for (const { column, kind, fallback } of spec.columns) {
+    const value = current(column);
+    if (value === null) continue;
+    let next = kind === "text" ? cleanText(value) : repairName(value);
+    if (next === null) {
+      const other = fallback && "column" in fallback ? current(fallback.column) : null;
+      next = (other && repairName(other)) ?? (fallback && "value" in fallback ? fallback.value : "-");
+    }
+    if (next !== value) set[column] = next;
+  }
+  if (spec.folded) {
+    const folded = foldCase(set[spec.folded.of] ?? current(spec.folded.of) ?? "");
+    if (folded !== current(spec.folded.column)) set[spec.folded.column] = folded;
+  }
+  return set;
+}
