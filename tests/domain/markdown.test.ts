@@ -71,7 +71,7 @@ describe("renderMarkdown", () => {
   });
 
   it("escapes text that looks like HTML in code", () => {
-    expect(renderMarkdown("`<script>alert(1)</script>`")).toContain("<code>&#x3C;script>alert(1)&#x3C;/script></code>");
+    expect(renderMarkdown("`<script>alert(1)</script>`")).toContain("<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>");
   });
 
   it("marks links rel=nofollow ugc noopener and opens them in a new tab", () => {

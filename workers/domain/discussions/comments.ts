@@ -6,6 +6,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
@@ -71,6 +72,9 @@ async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: 
   return view;
 }
 
+// 413 past MAX_COMMENT_BODY_CHARS, 400 markdown_too_deep past the nesting bound (ADR 011)
+const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", maxChars: MAX_COMMENT_BODY_CHARS, what: "A comment" });
+
 const liveCommentCount = (postId: string) =>
   sql<number>`(select count(*) from ${c} where ${c.postId} = ${postId} and ${c.deletedAt} is null)`;
 
@@ -82,6 +86,7 @@ export async function createComment(
   const db = getDb(env);
   const post = access.post;
   if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.");
+  assertBody(input.body);
   let rootId: string | null = null;
   if (input.parentId) {
     const [found] = await db.select().from(c).where(eq(c.id, input.parentId)).limit(1);
@@ -133,6 +138,7 @@ export async function createComment(
 
 export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {
   if (access.comment.authorId !== access.userId) throw forbidden("Only the author can edit a comment.");
+  assertBody(body);
   const [comment] = await getDb(env)
     .update(c)
     .set({ body, editedAt: new Date() })

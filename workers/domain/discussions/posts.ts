@@ -2,9 +2,9 @@
 // your last visit"), read, edit, delete, and the moderator switches pin, lock and hide.
 import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { conflict, DomainError, forbidden, notFound } from "../../lib/errors";
+import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { excerpt, renderMarkdown } from "../../lib/markdown";
+import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
@@ -26,22 +26,14 @@ import {
 const p = schema.posts;
 const v = schema.spaceVisits;
 
-export const MAX_POST_BODY_CHARS = 40_000;
 export const MAX_PINNED = 20;
 
-const charCount = (text: string) => [...text].length;
-
-function assertBodySize(body: string) {
-  if (charCount(body) > MAX_POST_BODY_CHARS) {
-    throw new DomainError(413, "too_large", `A post can be at most ${MAX_POST_BODY_CHARS.toLocaleString("en")} characters.`, {
-      maxChars: MAX_POST_BODY_CHARS,
-    });
-  }
-}
+// 413 past MAX_POST_BODY_CHARS, 400 markdown_too_deep past the nesting bound (ADR 011)
+const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", maxChars: MAX_POST_BODY_CHARS, what: "A post" });
 
 export async function createPost(env: Env, access: MemberSpaceAccess, input: { title: string; body: string }): Promise<PostView> {
   if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
-  assertBodySize(input.body);
+  assertBody(input.body);
   const [post] = await getDb(env)
     .insert(p)
     .values({
@@ -226,7 +218,7 @@ export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ 
 
 export async function updatePost(env: Env, access: PostAccess<"write">, changes: { title?: string; body?: string }): Promise<PostView> {
   if (access.post.authorId !== access.userId) throw forbidden("Only the author can edit a post.");
-  if (changes.body !== undefined) assertBodySize(changes.body);
+  if (changes.body !== undefined) assertBody(changes.body);
   if (changes.title === undefined && changes.body === undefined) return postView(env, access.post, access.userId);
   const [post] = await getDb(env)
     .update(p)
