@@ -62,11 +62,15 @@ describe("commenting", () => {
     expect((await call(`/api/v1/posts/${post.id}`, { as: m })).body.post.commentCount).toBe(1);
   });
 
-  it("refuses an empty body and one over 10,000 characters with 400", async () => {
+  it("refuses an empty body with 400 and one over 10,000 characters (code points) with 413 too_large", async () => {
     const { c, post } = await setup();
     expectError(await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "  " } }), 400, "validation_failed");
-    expectError(await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "x".repeat(10_001) } }), 400, "validation_failed");
+    const long = await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "x".repeat(10_001) } });
+    expectError(long, 413, "too_large");
+    expect(long.body.error.maxChars).toBe(10_000);
     expect((await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "x".repeat(10_000) } })).status).toBe(201);
+    // 10,000 emoji are 20,000 UTF-16 units and still 10,000 characters
+    expect((await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "🎉".repeat(10_000) } })).status).toBe(201);
   });
 
   it("answers 409 on a locked post, and takes comments again once unlocked", async () => {

@@ -145,7 +145,7 @@ export function renderMarkdown(markdown: string): string {
   const parsed = parseWithinBounds(markdown);
   if ("reason" in parsed) return plainTextHtml(markdown);
   try {
-    return md.renderer.render(parsed.tokens, md.options, {});
+    return md.renderer.render(parsed.tokens, md.options, {}).trimEnd();
   } catch (error) {
     console.error(JSON.stringify({ at: "renderMarkdown", error: String(error), chars: markdown.length }));
     return plainTextHtml(markdown);

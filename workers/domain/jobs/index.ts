@@ -1,10 +1,13 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
 import { drainOutbox, sendOutboxBatch } from "../../mail/outbox";
+import { purgeIdempotencyKeys } from "../idempotency";
 import { parseContentJob, runContentBatch } from "./content";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
   // safety net: mail whose queue message was lost is sent by the cron
   await drainOutbox(env);
+  // Idempotency-Keys are remembered 24 h (ADR 011)
+  await purgeIdempotencyKeys(env);
 }
 
 // A batch comes from one queue. It is told apart by what its messages hold, not by the queue's
