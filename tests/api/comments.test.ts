@@ -73,6 +73,17 @@ describe("commenting", () => {
     expect((await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "🎉".repeat(10_000) } })).status).toBe(201);
   });
 
+  it("answers each new comment and reply exactly as the list shows it, replyTo included", async () => {
+    const { c, post, author } = await setup();
+    const m = await addMember(c);
+    const top = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "top *one*" } });
+    const reply = await call(`/api/v1/posts/${post.id}/comments`, { as: author, body: { body: "reply", parentId: top.body.comment.id } });
+    const deeper = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "deeper", parentId: reply.body.comment.id } });
+    expect(deeper.body.comment.replyTo).toEqual({ id: reply.body.comment.id, author: { id: author.id, name: author.name } });
+    const listed = (await listComments(post.id, m)).body.items;
+    expect(listed).toEqual([top.body.comment, reply.body.comment, deeper.body.comment]);
+  });
+
   it("answers 409 on a locked post, and takes comments again once unlocked", async () => {
     const { c, post, author } = await setup();
     expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST" })).status).toBe(200);

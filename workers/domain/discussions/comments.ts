@@ -88,12 +88,14 @@ export async function createComment(
   if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.");
   assertBody(input.body);
   let rootId: string | null = null;
+  let parentAuthorId: string | null = null;
   if (input.parentId) {
     const [found] = await db.select().from(c).where(eq(c.id, input.parentId)).limit(1);
     if (!found || found.postId !== post.id || found.deletedAt || !canSeeContent(access, found)) {
       throw badRequest("Reply to a comment on the same post.", { issues: [{ path: "parentId", message: "Not a comment on this post", code: "parent_elsewhere" }] });
     }
     rootId = found.rootId ?? found.id;
+    parentAuthorId = found.authorId;
   }
   const id = newId("cmt");
   const posts = schema.posts;
@@ -116,7 +118,11 @@ export async function createComment(
     deletedAt: sql<null>`null`.as("deletedAt"),
     createdAt: sql<number>`${Date.now()}`.as("createdAt"),
   };
-  await db.batch([
+  // The comment is read back with its author and its parent's in the same batch (one table per
+  // statement: a batch keys rows by column name): once it is stored nothing is left to fail, and
+  // a new comment has no reactions (a stored write never answers 500).
+  const users = schema.users;
+  const [, , [comment], [author], [parentAuthorRow]] = await db.batch([
     db
       .insert(c)
       .select(
@@ -129,11 +135,13 @@ export async function createComment(
       .update(posts)
       .set({ commentCount: liveCommentCount(post.id) })
       .where(eq(posts.id, post.id)),
+    db.select().from(c).where(eq(c.id, id)).limit(1),
+    db.select(authorColumns).from(users).where(eq(users.id, access.userId)).limit(1),
+    db.select(authorColumns).from(users).where(eq(users.id, parentAuthorId ?? "")).limit(1),
   ]);
-  const [comment] = await db.select().from(c).where(eq(c.id, id)).limit(1);
   if (!comment) throw conflict("This post is locked or gone: it takes no new comments.");
   await publish(env, { type: "comment.created", comment, post });
-  return loadCommentView(env, access, id);
+  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, [], false);
 }
 
 export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {

@@ -11,12 +11,14 @@ import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
 import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess, type spaceAccessQuery } from "./access";
 import {
+  authorColumns,
   batchAuthorColumns,
   parseReactions,
   postView,
   reactionsColumn,
   summaryColumns,
   toPostSummary,
+  toPostView,
   type AuthorRow,
   type PostSummary,
   type PostSummaryRow,
@@ -34,20 +36,27 @@ const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", 
 export async function createPost(env: Env, access: MemberSpaceAccess, input: { title: string; body: string }): Promise<PostView> {
   if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
   assertBody(input.body);
-  const [post] = await getDb(env)
-    .insert(p)
-    .values({
-      id: newId("pst"),
-      communityId: access.community.id,
-      spaceId: access.space.id,
-      authorId: access.userId,
-      title: input.title,
-      body: input.body,
-      excerpt: excerpt(input.body),
-    })
-    .returning();
+  const db = getDb(env);
+  // the author is read in the write's batch: once the row is stored nothing is left to fail, and
+  // a new post has no reactions, so the answer is built from what the batch returned (a stored
+  // write never answers 500)
+  const [[post], [author]] = await db.batch([
+    db
+      .insert(p)
+      .values({
+        id: newId("pst"),
+        communityId: access.community.id,
+        spaceId: access.space.id,
+        authorId: access.userId,
+        title: input.title,
+        body: input.body,
+        excerpt: excerpt(input.body),
+      })
+      .returning(),
+    db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
+  ]);
   await publish(env, { type: "post.created", post });
-  return postView(env, post, access.userId);
+  return toPostView(post, author, []);
 }
 
 /** Rows a reader may see in a list: never deleted; hidden and pending only for their author and moderators. */
