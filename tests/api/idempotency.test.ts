@@ -128,3 +128,17 @@ describe("Idempotency-Key on creates", () => {
     expect(await commentsOn(post.id)).toBe(3);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("documents the Idempotency-Key header, 409 and 422 on creating posts and comments", async () => {
+    const doc = (await call("/api/v1/openapi.json")).body;
+    for (const path of ["/api/v1/spaces/{spaceId}/posts", "/api/v1/posts/{postId}/comments"]) {
+      const create = doc.paths[path].post;
+      const header = create.parameters.find((p: { in: string; name: string }) => p.in === "header");
+      expect(header).toMatchObject({ name: "idempotency-key", required: false });
+      expect(header.description).toContain("422 idempotency_key_reused");
+      expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(["201", "400", "409", "413", "422"]));
+      expect(create.description).toContain("markdown_too_deep");
+    }
+  });
+});

@@ -25,7 +25,8 @@ export const IdempotencyHeader = z.object({
     .regex(KEY)
     .optional()
     .openapi({
-      param: { name: HEADER, in: "header" },
+      // header names are case-insensitive; the validator sees them lower-cased
+      param: { name: "idempotency-key", in: "header" },
       description:
         "1–255 printable ASCII characters, remembered 24 h per caller. A retry with the same key and body answers the " +
         "first result (header Idempotent-Replayed: true) and creates nothing; 409 idempotency_key_in_use while the first " +

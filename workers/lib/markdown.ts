@@ -47,9 +47,18 @@ md.use(footnote).use(taskLists);
 // `html: true` only so that raw HTML is recognised as such and dropped whole (never shown as
 // text either), as GitHub drops the tags it does not allow. Added after the plugins, this runs
 // right after the inline parse, before the task-list rule writes its own checkbox.
+// Inline footnotes (`^[…]`) are parsed into the env, not the token list, until footnote_tail
+// (later in the chain) moves them: their raw HTML is dropped there.
+const dropInlineHtml = (tokens: Token[]) => {
+  for (const t of tokens) if (t.children) t.children = t.children.filter((c) => c.type !== "html_inline");
+};
 md.core.ruler.after("inline", "drop_raw_html", (state) => {
   state.tokens = state.tokens.filter((t) => t.type !== "html_block");
-  for (const t of state.tokens) if (t.children) t.children = t.children.filter((c) => c.type !== "html_inline");
+  dropInlineHtml(state.tokens);
+  const notes: unknown = state.env?.footnotes?.list;
+  if (Array.isArray(notes)) {
+    for (const note of notes) if (Array.isArray(note?.tokens)) note.tokens = note.tokens.filter((t: Token) => t.type !== "html_inline");
+  }
 });
 
 md.core.ruler.push("safe_links_and_media", (state) => {
