@@ -100,6 +100,14 @@ describe("renderMarkdown", () => {
     }
   });
 
+  it("renders task lists with disabled checkboxes, ticked where the source says [x]", () => {
+    expect(renderMarkdown("- [ ] todo\n- [x] done")).toBe(
+      '<ul class="contains-task-list">\n' +
+        '<li class="task-list-item"><input class="task-list-item-checkbox" disabled="" type="checkbox"> todo</li>\n' +
+        '<li class="task-list-item"><input class="task-list-item-checkbox" checked="" disabled="" type="checkbox"> done</li>\n</ul>',
+    );
+  });
+
   it("drops raw HTML instead of rendering it", () => {
     const html = renderMarkdown('<b>bold</b> <div class="x">block</div>');
     expect(html).not.toContain("<b>");
@@ -213,8 +221,9 @@ describe("Markdown bounds", () => {
   // Inputs whose cost grows faster than their length in some parsers (cmark's pathological
   // suite and what issue 7 names), each at a post's full 40,000 characters. The target is about
   // 100 ms; most take 1–30 ms, the heaviest (a megabyte of HTML from 32-deep quotes in every
-  // paragraph) 60–120 ms on the shared 2-core machine, hence the ceiling. The best of three runs
-  // is measured so that a busy machine does not decide the outcome.
+  // paragraph) 60–120 ms. The ceiling is looser so that a busy shared machine does not decide the
+  // outcome, yet far below what a super-linear parser costs here (seconds to minutes: ADR 011);
+  // the best of three runs is measured for the same reason.
   const fill = (unit: string) => unit.repeat(Math.floor(40_000 / unit.length)).slice(0, 40_000);
   const adversarial: Record<string, string> = {
     "nested quotes": fill(">"),
@@ -256,6 +265,6 @@ describe("Markdown bounds", () => {
       best = Math.min(best, performance.now() - started);
       expect(typeof html).toBe("string");
     }
-    expect(best).toBeLessThan(150);
+    expect(best).toBeLessThan(250);
   });
 });

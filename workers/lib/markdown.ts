@@ -61,6 +61,12 @@ md.core.ruler.after("inline", "drop_raw_html", (state) => {
   }
 });
 
+// And the renderer writes no raw HTML whatever path a token took (a plugin's own sub-parse):
+// the one piece it lets through is the task-list plugin's checkbox, exactly as that writes it.
+const TASK_CHECKBOX = /^<input class="task-list-item-checkbox"(?: checked="")? disabled="" type="checkbox">$/;
+md.renderer.rules.html_block = () => "";
+md.renderer.rules.html_inline = (tokens, idx) => (TASK_CHECKBOX.test(tokens[idx].content) ? tokens[idx].content : "");
+
 md.core.ruler.push("safe_links_and_media", (state) => {
   for (const block of state.tokens) {
     for (const t of block.children ?? []) {
