@@ -55,7 +55,7 @@ const dropInlineHtml = (tokens: Token[]) => {
 md.core.ruler.after("inline", "drop_raw_html", (state) => {
   state.tokens = state.tokens.filter((t) => t.type !== "html_block");
   dropInlineHtml(state.tokens);
-  const notes: unknown = state.env?.footnotes?.list;
+  const notes = (state.env as { footnotes?: { list?: unknown } } | undefined)?.footnotes?.list;
   if (Array.isArray(notes)) {
     for (const note of notes) if (Array.isArray(note?.tokens)) note.tokens = note.tokens.filter((t: Token) => t.type !== "html_inline");
   }
