@@ -84,6 +84,23 @@ describe("commenting", () => {
     expect(listed).toEqual([top.body.comment, reply.body.comment, deeper.body.comment]);
   });
 
+  it("answers an edited reply exactly as the list shows it, its reactions and replyTo included", async () => {
+    const { c, post, author } = await setup();
+    const m = await addMember(c);
+    const top = await writeComment(post.id, m, "top");
+    const reply = await writeComment(post.id, author, "reply", top.id);
+    const deeper = await writeComment(post.id, m, "deeper", reply.id);
+    const react = await call(`/api/v1/comments/${deeper.id}/reactions/${encodeURIComponent("👍")}`, { as: author, method: "PUT" });
+    expect(react.status).toBe(200);
+    const edited = await call(`/api/v1/comments/${deeper.id}`, { as: m, method: "PATCH", body: { body: "deeper, *edited*" } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.comment.reactions).toEqual([{ emoji: "👍", count: 1, reacted: false }]);
+    const listed = (await listComments(post.id, m)).body.items;
+    expect(listed[2]).toEqual(edited.body.comment);
+    const editedPost = await call(`/api/v1/posts/${post.id}`, { as: author, method: "PATCH", body: { body: "new **body**" } });
+    expect(editedPost.body.post).toEqual((await call(`/api/v1/posts/${post.id}`, { as: author })).body.post);
+  });
+
   it("answers 409 on a locked post, and takes comments again once unlocked", async () => {
     const { c, post, author } = await setup();
     expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST" })).status).toBe(200);

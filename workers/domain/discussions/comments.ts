@@ -11,7 +11,7 @@ import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
-import { authorColumns, toCommentView, type CommentRow, type CommentView } from "./views";
+import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
 
 const c = schema.comments;
 const parent = alias(schema.comments, "parent");
@@ -147,14 +147,31 @@ export async function createComment(
 export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {
   if (access.comment.authorId !== access.userId) throw forbidden("Only the author can edit a comment.");
   assertBody(body);
-  const [comment] = await getDb(env)
-    .update(c)
-    .set({ body, editedAt: new Date() })
-    .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
-    .returning();
+  const db = getDb(env);
+  const users = schema.users;
+  const parentId = access.comment.parentId ?? "";
+  // the answer's authors and reactions are read in the write's batch (one table per statement: a
+  // batch keys rows by column name): once stored, nothing is left to fail
+  const [[comment], [author], [parentAuthorRow], [reactions]] = await db.batch([
+    db
+      .update(c)
+      .set({ body, editedAt: new Date() })
+      .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
+      .returning(),
+    db.select(authorColumns).from(users).where(eq(users.id, access.userId)).limit(1),
+    db
+      .select(authorColumns)
+      .from(users)
+      .where(eq(users.id, sql`(select ${c.authorId} from ${c} where ${c.id} = ${parentId})`))
+      .limit(1),
+    db
+      .select({ json: reactionsColumn("comment", c.id, access.userId) })
+      .from(c)
+      .where(eq(c.id, access.comment.id)),
+  ]);
   if (!comment) throw notFound("No such comment.");
   await publish(env, { type: "comment.updated", comment, post: access.post });
-  return loadCommentView(env, access, comment.id);
+  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false);
 }
 
 export async function deleteComment(env: Env, access: CommentAccess<"write">): Promise<void> {

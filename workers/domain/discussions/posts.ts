@@ -229,14 +229,23 @@ export async function updatePost(env: Env, access: PostAccess<"write">, changes:
   if (access.post.authorId !== access.userId) throw forbidden("Only the author can edit a post.");
   if (changes.body !== undefined) assertBody(changes.body);
   if (changes.title === undefined && changes.body === undefined) return postView(env, access.post, access.userId);
-  const [post] = await getDb(env)
-    .update(p)
-    .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
-    .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
-    .returning();
+  const db = getDb(env);
+  // the answer's author and reactions are read in the write's batch: once stored, nothing is left to fail
+  const [[post], [author], [reactions]] = await db.batch([
+    db
+      .update(p)
+      .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
+      .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
+      .returning(),
+    db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
+    db
+      .select({ json: reactionsColumn("post", p.id, access.userId) })
+      .from(p)
+      .where(eq(p.id, access.post.id)),
+  ]);
   if (!post) throw notFound("No such post.");
   await publish(env, { type: "post.updated", post });
-  return postView(env, post, access.userId);
+  return toPostView(post, author, parseReactions(reactions?.json ?? null));
 }
 
 /** The author deletes their own post; moderators and up delete anyone's (audited). */
