@@ -62,11 +62,43 @@ describe("commenting", () => {
     expect((await call(`/api/v1/posts/${post.id}`, { as: m })).body.post.commentCount).toBe(1);
   });
 
-  it("refuses an empty body and one over 10,000 characters with 400", async () => {
+  it("refuses an empty body with 400 and one over 10,000 characters (code points) with 413 too_large", async () => {
     const { c, post } = await setup();
     expectError(await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "  " } }), 400, "validation_failed");
-    expectError(await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "x".repeat(10_001) } }), 400, "validation_failed");
+    const long = await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "x".repeat(10_001) } });
+    expectError(long, 413, "too_large");
+    expect(long.body.error.maxChars).toBe(10_000);
     expect((await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "x".repeat(10_000) } })).status).toBe(201);
+    // 10,000 emoji are 20,000 UTF-16 units and still 10,000 characters
+    expect((await call(`/api/v1/posts/${post.id}/comments`, { as: c.owner, body: { body: "🎉".repeat(10_000) } })).status).toBe(201);
+  });
+
+  it("answers each new comment and reply exactly as the list shows it, replyTo included", async () => {
+    const { c, post, author } = await setup();
+    const m = await addMember(c);
+    const top = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "top *one*" } });
+    const reply = await call(`/api/v1/posts/${post.id}/comments`, { as: author, body: { body: "reply", parentId: top.body.comment.id } });
+    const deeper = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "deeper", parentId: reply.body.comment.id } });
+    expect(deeper.body.comment.replyTo).toEqual({ id: reply.body.comment.id, author: { id: author.id, name: author.name } });
+    const listed = (await listComments(post.id, m)).body.items;
+    expect(listed).toEqual([top.body.comment, reply.body.comment, deeper.body.comment]);
+  });
+
+  it("answers an edited reply exactly as the list shows it, its reactions and replyTo included", async () => {
+    const { c, post, author } = await setup();
+    const m = await addMember(c);
+    const top = await writeComment(post.id, m, "top");
+    const reply = await writeComment(post.id, author, "reply", top.id);
+    const deeper = await writeComment(post.id, m, "deeper", reply.id);
+    const react = await call(`/api/v1/comments/${deeper.id}/reactions/${encodeURIComponent("👍")}`, { as: author, method: "PUT" });
+    expect(react.status).toBe(200);
+    const edited = await call(`/api/v1/comments/${deeper.id}`, { as: m, method: "PATCH", body: { body: "deeper, *edited*" } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.comment.reactions).toEqual([{ emoji: "👍", count: 1, reacted: false }]);
+    const listed = (await listComments(post.id, m)).body.items;
+    expect(listed[2]).toEqual(edited.body.comment);
+    const editedPost = await call(`/api/v1/posts/${post.id}`, { as: author, method: "PATCH", body: { body: "new **body**" } });
+    expect(editedPost.body.post).toEqual((await call(`/api/v1/posts/${post.id}`, { as: author })).body.post);
   });
 
   it("answers 409 on a locked post, and takes comments again once unlocked", async () => {

@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createComment, deleteComment, listComments, setCommentHidden, updateComment } from "../domain/discussions/comments";
 import { createRouter } from "./factory";
+import { IdempotencyHeader, idempotent } from "./idempotency";
 import { requireComment, requirePost } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, listOf, PageQuery } from "./schemas/common";
@@ -47,8 +48,12 @@ comments.openapi(
     path: "/posts/{postId}/comments",
     tags,
     summary: "Comment on a post, or reply to a comment on it (409 when the post is locked)",
-    request: { params: PostIdParam, ...jsonBody(CreateCommentBody) },
-    responses: { 201: jsonResponse(CommentEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 415) },
+    description:
+      "400 markdown_too_deep when the body nests deeper than 32 levels, 413 too_large past 10,000 characters. " +
+      "Honours Idempotency-Key (24 h): a retry answers the first result and creates nothing twice.",
+    middleware: [idempotent] as const,
+    request: { params: PostIdParam, headers: IdempotencyHeader, ...jsonBody(CreateCommentBody) },
+    responses: { 201: jsonResponse(CommentEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
   }),
   async (c) => {
     const access = await requirePost(c, c.req.valid("param").postId, "write");
@@ -61,9 +66,9 @@ comments.openapi(
     method: "patch",
     path: "/comments/{commentId}",
     tags,
-    summary: "Edit a comment (its author only)",
+    summary: "Edit a comment (its author only); 400 markdown_too_deep past 32 levels of nesting, 413 past 10,000 characters",
     request: { params: CommentIdParam, ...jsonBody(UpdateCommentBody) },
-    responses: { 200: jsonResponse(CommentEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+    responses: { 200: jsonResponse(CommentEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const access = await requireComment(c, c.req.valid("param").commentId, "write");

@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createPost, deletePost, listPosts, readPost, setPostSwitch, updatePost } from "../domain/discussions/posts";
 import { createRouter } from "./factory";
+import { IdempotencyHeader, idempotent } from "./idempotency";
 import { requirePost, requireSpace } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, PageQuery } from "./schemas/common";
@@ -31,8 +32,12 @@ posts.openapi(
     path: "/spaces/{spaceId}/posts",
     tags,
     summary: "Write a post (Markdown body, stored raw, rendered sanitised); 409 in a chat or events space",
-    request: { params: SpaceIdParam, ...jsonBody(CreatePostBody) },
-    responses: { 201: jsonResponse(PostEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+    description:
+      "400 markdown_too_deep when the body nests deeper than 32 levels, 413 too_large past 40,000 characters. " +
+      "Honours Idempotency-Key (24 h): a retry answers the first result and creates nothing twice.",
+    middleware: [idempotent] as const,
+    request: { params: SpaceIdParam, headers: IdempotencyHeader, ...jsonBody(CreatePostBody) },
+    responses: { 201: jsonResponse(PostEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
   }),
   async (c) => {
     const access = await requireSpace(c, c.req.valid("param").spaceId, "write");
@@ -94,7 +99,7 @@ posts.openapi(
     method: "patch",
     path: "/posts/{postId}",
     tags,
-    summary: "Edit a post (its author only)",
+    summary: "Edit a post (its author only); 400 markdown_too_deep past 32 levels of nesting, 413 past 40,000 characters",
     request: { params: PostIdParam, ...jsonBody(UpdatePostBody) },
     responses: { 200: jsonResponse(PostEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   }),

@@ -481,3 +481,23 @@ export const backfills = sqliteTable("backfills", {
   doneAt: integer("done_at", { mode: "timestamp_ms" }),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+// A client's Idempotency-Key for a create (API.md "Conventions", ADR 012): the first request with
+// a key claims the row (the primary key makes two racing claims one winner), and its success is
+// stored so a retry within 24 h answers the same status and body instead of creating again.
+// `status` is null while the first request is still running. Purged by the cron after 24 h.
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    key: text("key").notNull(),
+    // SHA-256 (hex) of method, path and body: the same key with another request is refused
+    fingerprint: text("fingerprint").notNull(),
+    status: integer("status"),
+    response: text("response"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+);

@@ -1,86 +1,200 @@
-// Markdown for posts and comments: stored raw, rendered here to sanitised HTML. Raw HTML in the
-// source is dropped (never parsed), the sanitiser allows only GitHub-style elements and safe URL
-// protocols, and images may come only from the web or from our own uploads.
-import type { Element, Root as HastRoot, RootContent as HastContent } from "hast";
-import type { Root as MdastRoot, RootContent as MdastContent } from "mdast";
-import rehypeSanitize, { defaultSchema, type Options as SanitizeSchema } from "rehype-sanitize";
-import rehypeStringify from "rehype-stringify";
-import remarkGfm from "remark-gfm";
-import remarkParse from "remark-parse";
-import remarkRehype from "remark-rehype";
-import { unified } from "unified";
+// Markdown for posts and comments (and later chat): stored raw, rendered here to safe HTML.
+// markdown-it (ADR 012) because its cost stays near-linear on adversarial input (the pathological
+// cases of cmark's suite) and it nests with a stated limit (`maxNesting`) instead of recursing
+// until the stack ends; its renderer walks a flat token list. Raw HTML in the source is dropped,
+// never rendered; links may be http(s), mailto or relative; images only from the web or our uploads.
+//
+// Every text is measured against markdown-bounds.ts: a write past the bounds is refused
+// (assertMarkdownWithin), and a stored row past them — written before the bounds existed — is
+// shown as escaped plain text. Nothing here throws on any input, so one row never fails a list,
+// a thread or a page.
+import MarkdownIt, { type RendererRule, type Token } from "markdown-it";
+import footnote from "markdown-it-footnote";
+import taskLists from "markdown-it-task-lists";
 import { UPLOAD_URL_PREFIX } from "../domain/uploads/images";
+import { DomainError } from "./errors";
+import { MAX_MARKDOWN_DEPTH, MAX_RENDER_UNITS, PARSER_MAX_NESTING, tokenDepth } from "./markdown-bounds";
 
-const sanitizeSchema: SanitizeSchema = {
-  ...defaultSchema,
-  protocols: {
-    ...defaultSchema.protocols,
-    href: ["http", "https", "mailto"],
-    cite: ["http", "https"],
-    src: ["http", "https"],
-    longDesc: ["http", "https"],
-  },
+export { MAX_COMMENT_BODY_CHARS, MAX_MARKDOWN_DEPTH, MAX_POST_BODY_CHARS } from "./markdown-bounds";
+
+/**
+ * Prefix of every id the renderer writes (footnotes), and of every in-page link, so that user
+ * content can never name (clobber) an element of the page around it, and a footnote's
+ * `href="#user-content-fn-1"` finds its `id="user-content-fn-1"`: one prefix, written once.
+ */
+export const ID_PREFIX = "user-content-";
+
+// Browsers ignore tabs, newlines and controls inside a scheme ("java\tscript:"), so the scheme is
+// read with them taken out; anything without a scheme is relative and stays on this site.
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+const ALLOWED_SCHEMES = new Set(["http", "https", "mailto"]);
+const allowedHref = (url: string) => {
+  const scheme = SCHEME.exec(url.replace(/[\u0000-\u0020\u007f]/g, ""));
+  return !scheme || ALLOWED_SCHEMES.has(scheme[1].toLowerCase());
 };
 
-function walk(node: HastRoot | HastContent, visit: (el: Element) => void) {
-  if (node.type === "element") visit(node);
-  if ("children" in node) for (const child of node.children) walk(child, visit);
-}
-
-// The sanitiser lets any relative URL through; an image may be relative only when it is one of
-// our uploads (no `..`, no backslashes, no protocol-relative `//host`).
+// An image may be relative only when it is one of our uploads (no `..`, no backslashes, no
+// protocol-relative `//host`).
 const allowedImageSrc = (src: string) =>
   /^https?:\/\//i.test(src) || (src.startsWith(UPLOAD_URL_PREFIX) && !/\.\.|\\|%2e|%5c/i.test(src));
 
-function rehypeSafeMedia() {
-  return (tree: HastRoot) => {
-    walk(tree, (el) => {
-      if (el.tagName === "img") {
-        const src = el.properties.src;
-        if (typeof src !== "string" || !allowedImageSrc(src)) delete el.properties.src;
+const md = new MarkdownIt({ html: true, linkify: true, typographer: false, maxNesting: PARSER_MAX_NESTING });
+md.validateLink = allowedHref;
+// bare www. addresses and e-mail addresses become links, as GitHub's autolink literals do
+md.linkify.set({ fuzzyLink: true, fuzzyEmail: true });
+md.use(footnote).use(taskLists);
+
+// `html: true` only so that raw HTML is recognised as such and dropped whole (never shown as
+// text either), as GitHub drops the tags it does not allow. Added after the plugins, this runs
+// right after the inline parse, before the task-list rule writes its own checkbox.
+// Inline footnotes (`^[…]`) are parsed into the env, not the token list, until footnote_tail
+// (later in the chain) moves them: their raw HTML is dropped there.
+const dropInlineHtml = (tokens: Token[]) => {
+  for (const t of tokens) if (t.children) t.children = t.children.filter((c) => c.type !== "html_inline");
+};
+md.core.ruler.after("inline", "drop_raw_html", (state) => {
+  state.tokens = state.tokens.filter((t) => t.type !== "html_block");
+  dropInlineHtml(state.tokens);
+  const notes = (state.env as { footnotes?: { list?: unknown } } | undefined)?.footnotes?.list;
+  if (Array.isArray(notes)) {
+    for (const note of notes) if (Array.isArray(note?.tokens)) note.tokens = note.tokens.filter((t: Token) => t.type !== "html_inline");
+  }
+});
+
+// And the renderer writes no raw HTML whatever path a token took (a plugin's own sub-parse):
+// the one piece it lets through is the task-list plugin's checkbox, exactly as that writes it.
+const TASK_CHECKBOX = /^<input class="task-list-item-checkbox"(?: checked="")? disabled="" type="checkbox">$/;
+md.renderer.rules.html_block = () => "";
+md.renderer.rules.html_inline = (tokens, idx) => (TASK_CHECKBOX.test(tokens[idx].content) ? tokens[idx].content : "");
+
+md.core.ruler.push("safe_links_and_media", (state) => {
+  for (const block of state.tokens) {
+    for (const t of block.children ?? []) {
+      if (t.type === "image") {
+        const src = t.attrGet("src");
+        if (typeof src !== "string" || !allowedImageSrc(src)) t.attrs = (t.attrs ?? []).filter(([name]) => name !== "src");
+      } else if (t.type === "link_open") {
+        const href = String(t.attrGet("href") ?? "");
+        if (!href.startsWith("#")) {
+          t.attrSet("rel", "nofollow ugc noopener");
+          t.attrSet("target", "_blank");
+        } else if (href.length > 1 && !href.startsWith(`#${ID_PREFIX}`)) {
+          t.attrSet("href", `#${ID_PREFIX}${href.slice(1)}`);
+        }
       }
-      if (el.tagName === "a" && typeof el.properties.href === "string" && !el.properties.href.startsWith("#")) {
-        el.properties.rel = ["nofollow", "ugc", "noopener"];
-        el.properties.target = "_blank";
-      }
+    }
+  }
+});
+
+// strikethrough as GitHub writes it (markdown-it's default is <s>)
+md.renderer.rules.s_open = () => "<del>";
+md.renderer.rules.s_close = () => "</del>";
+
+// footnote ids as GitHub writes them (fn-1, fnref-1), with the one prefix
+md.renderer.rules.footnote_anchor_name = (tokens, idx) => `-${Number(tokens[idx].meta?.id) + 1}`;
+for (const rule of ["footnote_ref", "footnote_open", "footnote_anchor"]) {
+  const base = md.renderer.rules[rule] as RendererRule;
+  md.renderer.rules[rule] = (tokens, idx, options, env, self) =>
+    base(tokens, idx, options, env, self).replace(/(href="#|id=")(fn)/g, `$1${ID_PREFIX}$2`);
+}
+
+/** Why a text is past the bounds: too long to parse, or nested deeper than MAX_MARKDOWN_DEPTH. */
+export type MarkdownRefusal = { reason: "too_long" } | { reason: "too_deep"; depth: number };
+
+/**
+ * The tokens of `markdown`, or why it may not be rendered. The parser stops descending at
+ * PARSER_MAX_NESTING (well past MAX_MARKDOWN_DEPTH), so deeper input costs no more and is then
+ * refused by the measured depth. Never throws: a parser failure on input nobody foresaw is
+ * "too_deep" (the plain-text fallback).
+ */
+export function parseWithinBounds(markdown: string): { tokens: Token[] } | MarkdownRefusal {
+  if (markdown.length > MAX_RENDER_UNITS) return { reason: "too_long" };
+  try {
+    const tokens = md.parse(markdown, {});
+    const depth = tokenDepth(tokens);
+    return depth > MAX_MARKDOWN_DEPTH ? { reason: "too_deep", depth } : { tokens };
+  } catch (error) {
+    console.error(JSON.stringify({ at: "parseWithinBounds", error: String(error), chars: markdown.length }));
+    return { reason: "too_deep", depth: Number.POSITIVE_INFINITY };
+  }
+}
+
+/**
+ * The check every Markdown write runs (post create/edit, comment create/edit; chat reuses it).
+ * `maxChars` counts Unicode code points; `path` names the field in `issues`. Throws DomainError
+ * 413 `too_large` (with `maxChars`) past the size, and 400 `markdown_too_deep` (with
+ * `issues: [{ path, code: "markdown_too_deep", maximum: MAX_MARKDOWN_DEPTH }]`) past the nesting bound.
+ */
+export function assertMarkdownWithin(markdown: string, opts: { path: string; maxChars: number; what: string }): void {
+  if ([...markdown].length > opts.maxChars) {
+    throw new DomainError(413, "too_large", `${opts.what} can be at most ${opts.maxChars.toLocaleString("en")} characters.`, {
+      maxChars: opts.maxChars,
     });
-  };
+  }
+  const parsed = parseWithinBounds(markdown);
+  if ("reason" in parsed) {
+    const message = `Markdown may nest at most ${MAX_MARKDOWN_DEPTH} levels (quotes, lists, emphasis, links, footnotes, tables).`;
+    throw new DomainError(400, "markdown_too_deep", message, {
+      issues: [{ path: opts.path, message, code: "markdown_too_deep", maximum: MAX_MARKDOWN_DEPTH }],
+    });
+  }
 }
 
-const renderer = unified()
-  .use(remarkParse)
-  .use(remarkGfm)
-  .use(remarkRehype, { allowDangerousHtml: false })
-  .use(rehypeSanitize, sanitizeSchema)
-  .use(rehypeSafeMedia)
-  .use(rehypeStringify);
+const escapeHtml = (text: string) => md.utils.escapeHtml(text);
 
+/** The fallback for a text past the bounds: escaped, one `<p>` per paragraph, line breaks kept. */
+export function plainTextHtml(text: string): string {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .split(/\n[ \t]*\n+/)
+    .filter((para) => para.trim() !== "")
+    .map((para) => `<p>${escapeHtml(para).replace(/\n/g, "<br>\n")}</p>`)
+    .join("\n");
+}
+
+/**
+ * Safe HTML for `markdown`. Never throws: a text past the bounds (a row stored before them) or
+ * one the renderer fails on comes back as plainTextHtml.
+ */
 export function renderMarkdown(markdown: string): string {
-  return String(renderer.processSync(markdown));
+  const parsed = parseWithinBounds(markdown);
+  if ("reason" in parsed) return plainTextHtml(markdown);
+  try {
+    return md.renderer.render(parsed.tokens, md.options, {}).trimEnd();
+  } catch (error) {
+    console.error(JSON.stringify({ at: "renderMarkdown", error: String(error), chars: markdown.length }));
+    return plainTextHtml(markdown);
+  }
 }
-
-const parser = unified().use(remarkParse).use(remarkGfm);
 
 // An excerpt needs only the start: parsing at most this much keeps long posts cheap in lists.
 const EXCERPT_SOURCE_CHARS = 2_000;
+const BLOCK_ENDS = new Set(["paragraph_close", "heading_close", "list_item_close", "td_close", "th_close", "blockquote_close"]);
+const INLINE_BREAKS = new Set(["softbreak", "hardbreak"]);
 
-function collectText(node: MdastRoot | MdastContent, out: string[]) {
-  // raw HTML is never shown, not even as text; code and images contribute their words
-  if (node.type === "html") return;
-  if (node.type === "text" || node.type === "inlineCode" || node.type === "code") out.push(node.value);
-  else if (node.type === "image" && node.alt) out.push(node.alt);
-  if ("children" in node) {
-    for (const child of node.children) collectText(child, out);
-    if (node.type === "paragraph" || node.type === "heading" || node.type === "listItem" || node.type === "tableCell") out.push(" ");
+/** The words of a token list in reading order: text, code and image alt text (image children). */
+function collectText(tokens: Token[]): string {
+  const out: string[] = [];
+  for (const t of tokens) {
+    if (t.type === "code_block" || t.type === "fence") out.push(t.content, " ");
+    else if (BLOCK_ENDS.has(t.type)) out.push(" ");
+    for (const c of t.children ?? []) {
+      if (c.type === "text" || c.type === "code_inline") out.push(c.content);
+      else if (c.type === "image") out.push(c.content);
+      else if (INLINE_BREAKS.has(c.type)) out.push(" ");
+    }
   }
-  if (node.type === "break") out.push(" ");
+  return out.join("");
 }
 
-/** Plain text of the Markdown, whitespace collapsed, at most `max` characters (… when cut). */
+/**
+ * Plain text of the Markdown, whitespace collapsed, at most `max` characters (… when cut).
+ * Never throws: a start past the bounds gives its source text as it is.
+ */
 export function excerpt(markdown: string, max = 200): string {
-  const out: string[] = [];
-  collectText(parser.parse(markdown.slice(0, EXCERPT_SOURCE_CHARS)), out);
-  const text = out.join("").replace(/\s+/g, " ").trim();
+  const source = markdown.slice(0, EXCERPT_SOURCE_CHARS);
+  const parsed = parseWithinBounds(source);
+  const text = ("reason" in parsed ? source : collectText(parsed.tokens)).replace(/\s+/g, " ").trim();
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
 }

@@ -73,7 +73,10 @@ export const PostSchema = z
     communityId: z.string(),
     author: UserCardSchema,
     title: z.string().trim().min(1).max(200),
-    body: z.string().openapi({ description: "Markdown, at most 40,000 characters (413 too_large beyond)" }),
+    body: z.string().openapi({
+      description:
+        "Markdown, at most 40,000 characters (413 too_large beyond) nested at most 32 levels deep (400 markdown_too_deep beyond)",
+    }),
     excerpt: z.string().openapi({ description: "plain text, at most 200 characters" }),
     moderationStatus: ModerationStatus,
     pinned: z.boolean(),
@@ -125,7 +128,14 @@ export const CommentSchema = z
       .nullable()
       .openapi({ description: "for a flattened reply: the comment it answers" }),
     author: UserCardSchema,
-    body: z.string().trim().min(1).max(10_000),
+    body: z
+      .string()
+      .trim()
+      .min(1)
+      .openapi({
+        description:
+          "Markdown, at most 10,000 characters (413 too_large beyond) nested at most 32 levels deep (400 markdown_too_deep beyond)",
+      }),
     html: z.string(),
     moderationStatus: ModerationStatus,
     hidden: z.boolean(),

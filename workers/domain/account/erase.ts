@@ -42,6 +42,8 @@ export const erasureSteps: ErasureStep[] = [
       db.delete(schema.consents).where(eq(schema.consents.userId, user.id)),
       db.delete(schema.memberships).where(eq(schema.memberships.userId, user.id)),
       db.delete(schema.uploads).where(eq(schema.uploads.userId, user.id)),
+      // remembered answers of the member's creates carry their name and words
+      db.delete(schema.idempotencyKeys).where(eq(schema.idempotencyKeys.userId, user.id)),
     ];
     const mailTo = user.email
       ? or(eq(schema.outbox.userId, user.id), eq(schema.outbox.toEmail, user.email))

@@ -6,11 +6,12 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
-import { authorColumns, toCommentView, type CommentRow, type CommentView } from "./views";
+import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
 
 const c = schema.comments;
 const parent = alias(schema.comments, "parent");
@@ -71,6 +72,9 @@ async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: 
   return view;
 }
 
+// 413 past MAX_COMMENT_BODY_CHARS, 400 markdown_too_deep past the nesting bound (ADR 012)
+const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", maxChars: MAX_COMMENT_BODY_CHARS, what: "A comment" });
+
 const liveCommentCount = (postId: string) =>
   sql<number>`(select count(*) from ${c} where ${c.postId} = ${postId} and ${c.deletedAt} is null)`;
 
@@ -82,13 +86,16 @@ export async function createComment(
   const db = getDb(env);
   const post = access.post;
   if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.");
+  assertBody(input.body);
   let rootId: string | null = null;
+  let parentAuthorId: string | null = null;
   if (input.parentId) {
     const [found] = await db.select().from(c).where(eq(c.id, input.parentId)).limit(1);
     if (!found || found.postId !== post.id || found.deletedAt || !canSeeContent(access, found)) {
       throw badRequest("Reply to a comment on the same post.", { issues: [{ path: "parentId", message: "Not a comment on this post", code: "parent_elsewhere" }] });
     }
     rootId = found.rootId ?? found.id;
+    parentAuthorId = found.authorId;
   }
   const id = newId("cmt");
   const posts = schema.posts;
@@ -111,7 +118,11 @@ export async function createComment(
     deletedAt: sql<null>`null`.as("deletedAt"),
     createdAt: sql<number>`${Date.now()}`.as("createdAt"),
   };
-  await db.batch([
+  // The comment is read back with its author and its parent's in the same batch (one table per
+  // statement: a batch keys rows by column name): once it is stored nothing is left to fail, and
+  // a new comment has no reactions (a stored write never answers 500).
+  const users = schema.users;
+  const [, , [comment], [author], [parentAuthorRow]] = await db.batch([
     db
       .insert(c)
       .select(
@@ -124,23 +135,43 @@ export async function createComment(
       .update(posts)
       .set({ commentCount: liveCommentCount(post.id) })
       .where(eq(posts.id, post.id)),
+    db.select().from(c).where(eq(c.id, id)).limit(1),
+    db.select(authorColumns).from(users).where(eq(users.id, access.userId)).limit(1),
+    db.select(authorColumns).from(users).where(eq(users.id, parentAuthorId ?? "")).limit(1),
   ]);
-  const [comment] = await db.select().from(c).where(eq(c.id, id)).limit(1);
   if (!comment) throw conflict("This post is locked or gone: it takes no new comments.");
   await publish(env, { type: "comment.created", comment, post });
-  return loadCommentView(env, access, id);
+  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, [], false);
 }
 
 export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {
   if (access.comment.authorId !== access.userId) throw forbidden("Only the author can edit a comment.");
-  const [comment] = await getDb(env)
-    .update(c)
-    .set({ body, editedAt: new Date() })
-    .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
-    .returning();
+  assertBody(body);
+  const db = getDb(env);
+  const users = schema.users;
+  const parentId = access.comment.parentId ?? "";
+  // the answer's authors and reactions are read in the write's batch (one table per statement: a
+  // batch keys rows by column name): once stored, nothing is left to fail
+  const [[comment], [author], [parentAuthorRow], [reactions]] = await db.batch([
+    db
+      .update(c)
+      .set({ body, editedAt: new Date() })
+      .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
+      .returning(),
+    db.select(authorColumns).from(users).where(eq(users.id, access.userId)).limit(1),
+    db
+      .select(authorColumns)
+      .from(users)
+      .where(eq(users.id, sql`(select ${c.authorId} from ${c} where ${c.id} = ${parentId})`))
+      .limit(1),
+    db
+      .select({ json: reactionsColumn("comment", c.id, access.userId) })
+      .from(c)
+      .where(eq(c.id, access.comment.id)),
+  ]);
   if (!comment) throw notFound("No such comment.");
   await publish(env, { type: "comment.updated", comment, post: access.post });
-  return loadCommentView(env, access, comment.id);
+  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false);
 }
 
 export async function deleteComment(env: Env, access: CommentAccess<"write">): Promise<void> {

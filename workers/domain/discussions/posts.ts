@@ -2,21 +2,23 @@
 // your last visit"), read, edit, delete, and the moderator switches pin, lock and hide.
 import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { conflict, DomainError, forbidden, notFound } from "../../lib/errors";
+import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { excerpt, renderMarkdown } from "../../lib/markdown";
+import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
 import { publish } from "../publish";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
 import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess, type spaceAccessQuery } from "./access";
 import {
+  authorColumns,
   batchAuthorColumns,
   parseReactions,
   postView,
   reactionsColumn,
   summaryColumns,
   toPostSummary,
+  toPostView,
   type AuthorRow,
   type PostSummary,
   type PostSummaryRow,
@@ -26,36 +28,35 @@ import {
 const p = schema.posts;
 const v = schema.spaceVisits;
 
-export const MAX_POST_BODY_CHARS = 40_000;
 export const MAX_PINNED = 20;
 
-const charCount = (text: string) => [...text].length;
-
-function assertBodySize(body: string) {
-  if (charCount(body) > MAX_POST_BODY_CHARS) {
-    throw new DomainError(413, "too_large", `A post can be at most ${MAX_POST_BODY_CHARS.toLocaleString("en")} characters.`, {
-      maxChars: MAX_POST_BODY_CHARS,
-    });
-  }
-}
+// 413 past MAX_POST_BODY_CHARS, 400 markdown_too_deep past the nesting bound (ADR 012)
+const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", maxChars: MAX_POST_BODY_CHARS, what: "A post" });
 
 export async function createPost(env: Env, access: MemberSpaceAccess, input: { title: string; body: string }): Promise<PostView> {
   if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
-  assertBodySize(input.body);
-  const [post] = await getDb(env)
-    .insert(p)
-    .values({
-      id: newId("pst"),
-      communityId: access.community.id,
-      spaceId: access.space.id,
-      authorId: access.userId,
-      title: input.title,
-      body: input.body,
-      excerpt: excerpt(input.body),
-    })
-    .returning();
+  assertBody(input.body);
+  const db = getDb(env);
+  // the author is read in the write's batch: once the row is stored nothing is left to fail, and
+  // a new post has no reactions, so the answer is built from what the batch returned (a stored
+  // write never answers 500)
+  const [[post], [author]] = await db.batch([
+    db
+      .insert(p)
+      .values({
+        id: newId("pst"),
+        communityId: access.community.id,
+        spaceId: access.space.id,
+        authorId: access.userId,
+        title: input.title,
+        body: input.body,
+        excerpt: excerpt(input.body),
+      })
+      .returning(),
+    db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
+  ]);
   await publish(env, { type: "post.created", post });
-  return postView(env, post, access.userId);
+  return toPostView(post, author, []);
 }
 
 /** Rows a reader may see in a list: never deleted; hidden and pending only for their author and moderators. */
@@ -226,16 +227,25 @@ export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ 
 
 export async function updatePost(env: Env, access: PostAccess<"write">, changes: { title?: string; body?: string }): Promise<PostView> {
   if (access.post.authorId !== access.userId) throw forbidden("Only the author can edit a post.");
-  if (changes.body !== undefined) assertBodySize(changes.body);
+  if (changes.body !== undefined) assertBody(changes.body);
   if (changes.title === undefined && changes.body === undefined) return postView(env, access.post, access.userId);
-  const [post] = await getDb(env)
-    .update(p)
-    .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
-    .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
-    .returning();
+  const db = getDb(env);
+  // the answer's author and reactions are read in the write's batch: once stored, nothing is left to fail
+  const [[post], [author], [reactions]] = await db.batch([
+    db
+      .update(p)
+      .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
+      .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
+      .returning(),
+    db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
+    db
+      .select({ json: reactionsColumn("post", p.id, access.userId) })
+      .from(p)
+      .where(eq(p.id, access.post.id)),
+  ]);
   if (!post) throw notFound("No such post.");
   await publish(env, { type: "post.updated", post });
-  return postView(env, post, access.userId);
+  return toPostView(post, author, parseReactions(reactions?.json ?? null));
 }
 
 /** The author deletes their own post; moderators and up delete anyone's (audited). */

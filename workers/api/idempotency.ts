@@ -1,0 +1,81 @@
+// The Idempotency-Key header on creating routes (posts, comments; chat messages later): put
+// `middleware: [idempotent]` and `request: { headers: IdempotencyHeader }` on the route. See
+// domain/idempotency.ts and ADR 012 for the statuses: a replay answers the first status and body
+// with `Idempotent-Replayed: true`; 409 idempotency_key_in_use while the first is still running;
+// 422 idempotency_key_reused for the same key with another request (draft-ietf-httpapi-idempotency-key-header).
+import { z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  requestFingerprint,
+} from "../domain/idempotency";
+import { badRequest, DomainError } from "../lib/errors";
+import { currentUser, type AppEnv } from "./factory";
+
+const HEADER = "Idempotency-Key";
+// printable ASCII, 1–255 characters (Stripe's bound)
+const KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** The header as the OpenAPI document shows it (the middleware checks it, answering 400). */
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(KEY)
+    .optional()
+    .openapi({
+      // header names are case-insensitive; the validator sees them lower-cased
+      param: { name: "idempotency-key", in: "header" },
+      description:
+        "1–255 printable ASCII characters, remembered 24 h per caller. A retry with the same key and body answers the " +
+        "first result (header Idempotent-Replayed: true) and creates nothing; 409 idempotency_key_in_use while the first " +
+        "request runs; 422 idempotency_key_reused when the body or route differs.",
+    }),
+});
+
+export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
+  const key = c.req.header(HEADER);
+  if (key === undefined) return next();
+  if (!KEY.test(key)) {
+    throw badRequest("The Idempotency-Key header must be 1–255 printable ASCII characters.", {
+      issues: [{ path: HEADER, message: "1–255 printable ASCII characters", code: "invalid_format", minimum: 1, maximum: 255 }],
+    });
+  }
+  // without a session the route answers 401 itself; there is nobody to remember the key for
+  const user = await currentUser(c);
+  if (!user) return next();
+  const fingerprint = await requestFingerprint(c.req.method, c.req.path, await c.req.raw.clone().text());
+  const outcome = await claimIdempotencyKey(c.env, user.id, key, fingerprint);
+  if (outcome.kind === "replay") {
+    return c.body(outcome.body, outcome.status as 201, { "Content-Type": "application/json", "Idempotent-Replayed": "true" });
+  }
+  if (outcome.kind === "in_flight") {
+    throw new DomainError(409, "idempotency_key_in_use", "A request with this Idempotency-Key is still being processed; retry shortly.", {}, { "Retry-After": "1" });
+  }
+  if (outcome.kind === "mismatch") {
+    throw new DomainError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
+  }
+  try {
+    await next();
+  } catch (error) {
+    await settle(() => releaseIdempotencyKey(c.env, user.id, key));
+    throw error;
+  }
+  const res = c.res;
+  // the row is written: failing to remember the answer must not turn a success into a 500 (the
+  // claim then counts as abandoned after ABANDONED_CLAIM_MS)
+  if (res.status >= 200 && res.status < 300) {
+    await settle(async () => completeIdempotencyKey(c.env, user.id, key, res.status, await res.clone().text()));
+  } else {
+    await settle(() => releaseIdempotencyKey(c.env, user.id, key));
+  }
+});
+
+async function settle(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    console.error(JSON.stringify({ at: "idempotency", error: String(error) }));
+  }
+}
