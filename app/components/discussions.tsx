@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
-import { formatDate } from "../lib/format";
+import { LocalTime } from "./local-time";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 
@@ -115,34 +115,9 @@ export function useHydrated() {
   return hydrated;
 }
 
-const RELATIVE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ["second", 60],
-  ["minute", 60],
-  ["hour", 24],
-  ["day", 7],
-];
-
-/** "5 minutes ago" for the last week, then the date; the exact time is in the tooltip. */
-export function relativeTime(value: string, locale: string, now = Date.now()): string | null {
-  let delta = (new Date(value).getTime() - now) / 1000;
-  if (!Number.isFinite(delta) || delta > 60) return null;
-  if (Math.abs(delta) < 45) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(0, "second");
-  for (const [unit, size] of RELATIVE_STEPS) {
-    if (Math.abs(delta) < size) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(delta), unit);
-    delta /= size;
-  }
-  return null;
-}
-
-export function TimeStamp({ value, locale, withTime = true }: { value: string; locale: string; withTime?: boolean }) {
-  // server and browser clocks differ by the time the page took to arrive: the text may change
-  // by a step on hydration, which is expected
-  const relative = relativeTime(value, locale);
-  return (
-    <time dateTime={value} title={formatDate(value, locale, true)} suppressHydrationWarning>
-      {relative ?? formatDate(value, locale, withTime)}
-    </time>
-  );
+/** A post's or comment's time: relative for the last week, in the reader's zone (see LocalTime). */
+export function TimeStamp({ value, withTime = true }: { value: string; withTime?: boolean }) {
+  return <LocalTime value={value} withTime={withTime} relative />;
 }
 
 // every emoji the API accepts has a name (a compile error when the vocabulary grows)
@@ -579,7 +554,7 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
         <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-slate-600">
           <span className="font-medium text-slate-900">{post.author.name}</span>
           <span aria-hidden="true">·</span>
-          <TimeStamp value={post.createdAt} locale={locale} withTime={false} />
+          <TimeStamp value={post.createdAt} withTime={false} />
           <PostBadges post={post} showStatus={showStatus} />
         </div>
         <h3 className="mt-1 text-base font-semibold leading-snug text-slate-900 sm:text-lg">

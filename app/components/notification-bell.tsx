@@ -24,7 +24,7 @@ export function NotificationRow({ n, locale, back, compact = false }: { n: AppNo
           <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>{n.text}</span>
           <span className="mt-0.5 block text-xs text-slate-600">
             {`${n.community.name} · `}
-            <TimeStamp value={n.createdAt} locale={locale} />
+            <TimeStamp value={n.createdAt} />
             {unread ? <span className="sr-only">{` · ${t("notifications.unreadLabel")}`}</span> : null}
           </span>
         </span>

@@ -1,7 +1,7 @@
 // Enclave's small design system: Tailwind only, 4-point spacing, visible focus rings, AA contrast.
 import { forwardRef, useId, type ComponentPropsWithoutRef, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, type LinkProps } from "react-router";
+import { Link, useLocation, type LinkProps } from "react-router";
 import { issueText, type FieldIssue } from "../lib/issues";
 
 export function cx(...parts: Array<string | false | null | undefined>) {
@@ -310,6 +310,27 @@ export function Alert({
       {title ? <p className="font-semibold">{title}</p> : null}
       {children ? <div className={title ? "mt-1" : undefined}>{children}</div> : null}
     </div>
+  );
+}
+
+/**
+ * A list whose API call failed: says so and offers the same URL again, instead of an empty state
+ * that would claim there is nothing. `message` names what failed ("Comments could not be loaded.");
+ * "Try again" loads the same URL afresh.
+ */
+export function LoadError({ message, className }: { message: ReactNode; className?: string }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const retryTo = location.pathname + location.search;
+  return (
+    <Alert tone="danger" title={message} className={className}>
+      <p>
+        {t("loadError.body")}{" "}
+        <Link to={retryTo} reloadDocument className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+          {t("loadError.retry")}
+        </Link>
+      </p>
+    </Alert>
   );
 }
 

@@ -3,13 +3,13 @@ import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, PageHeader, SelectField, cx, focusRing } from "../components/ui";
+import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { formatDate } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { roleRank, tierKeys, type List, type Member, type Role } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -26,6 +26,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     meId: me.id,
     locale: findLocale(request, cf.user),
     members: members.ok ? members.data.items : [],
+    loadFailed: !members.ok,
     nextCursor: members.ok ? members.data.nextCursor : null,
     isFirstPage: !cursor,
   };
@@ -53,9 +54,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 
 export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, members, locale, meId } = loaderData;
+  const { community, viewer, members, locale, meId, loadFailed } = loaderData;
   const myRank = viewer ? roleRank[viewer.role] : -1;
   const isAdmin = myRank >= roleRank.admin;
   const done = params.get("done");
@@ -72,7 +74,9 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
           </Alert>
         ) : null}
         {actionData && !actionData.errors.fields.role ? <FormError errors={actionData.errors} /> : null}
-        {members.length === 0 ? (
+        {loadFailed ? (
+          <LoadError message={t("loadError.members")} />
+        ) : members.length === 0 ? (
           <EmptyState
             title={t("members.emptyTitle")}
             description={t("members.emptyBody")}
@@ -93,7 +97,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                         {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}
                       </p>
                       <p className="text-sm text-slate-600">
-                        {t("community.joined", { date: formatDate(m.joinedAt, locale) })}
+                        {t("community.joined", { date: formatDay(m.joinedAt) })}
                         {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
                       </p>
                     </div>

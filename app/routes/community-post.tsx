@@ -6,7 +6,7 @@ import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
-import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
+import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, buttonClass, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
@@ -46,6 +46,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     html: post.data.html,
     space: spaces?.find((e) => e.space.id === post.data.post.spaceId)?.space ?? null,
     comments: comments.ok ? comments.data.items : [],
+    commentsFailed: !comments.ok,
     nextCursor: comments.ok ? comments.data.nextCursor : null,
     cursor,
     editing: url.searchParams.get("edit") === "1",
@@ -215,7 +216,7 @@ function CommentItem({
               {comment.author.name}
             </span>
             <a href={`#comment-${comment.id}`} className={cx("rounded text-slate-600 hover:underline", focusRing)}>
-              <TimeStamp value={comment.createdAt} locale={locale} />
+              <TimeStamp value={comment.createdAt} />
             </a>
             {comment.edited ? <span className="text-slate-600">{t("post.edited")}</span> : null}
             {comment.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
@@ -292,7 +293,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
       </>
     );
   }
-  const { post, html, space, comments, locale, meId, editing, editComment, nextCursor, cursor } = loaderData;
+  const { post, html, space, comments, commentsFailed, locale, meId, editing, editComment, nextCursor, cursor } = loaderData;
   const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
   const isAuthor = meId !== null && post.author.id === meId;
   const canComment = Boolean(viewer) && (!post.locked || isModerator);
@@ -324,7 +325,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <div className="min-w-0 flex-1">
                 <p className="font-semibold text-slate-900">{post.author.name}</p>
                 <p className="text-sm text-slate-600">
-                  <TimeStamp value={post.createdAt} locale={locale} />
+                  <TimeStamp value={post.createdAt} />
                   {post.edited ? (
                     <span title={post.editedAt ?? undefined}>
                       {" · "}
@@ -422,7 +423,9 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
                 <CommentForm label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
               </div>
             ) : null}
-            {threads.length === 0 ? (
+            {commentsFailed ? (
+              <LoadError message={t("loadError.comments")} />
+            ) : threads.length === 0 ? (
               canComment ? (
                 <p className="px-1 text-sm text-slate-600">{t("comments.emptyBody")}</p>
               ) : post.locked ? null : (

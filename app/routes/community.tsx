@@ -11,7 +11,8 @@ import { apiFetch } from "../lib/api.server";
 import { loadCommunity } from "../lib/community.server";
 import { loadSpaces } from "../lib/discussions.server";
 import { fail, field } from "../lib/forms.server";
-import { formatDate, formatMoney } from "../lib/format";
+import { formatMoney } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { roleRank, tierKeys, type List, type Member, type Space, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -102,6 +103,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 
 export default function CommunityHome({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { community, viewer, tiers, members, locale, signedIn, spaces, candidates } = loaderData;
@@ -216,7 +218,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
                       <Avatar name={m.user.name} src={m.user.avatarUrl} size="sm" />
                       <div className="min-w-0 flex-1">
                         <p className="truncate text-sm font-medium text-slate-900">{m.user.name}</p>
-                        <p className="text-xs text-slate-600">{t("community.joined", { date: formatDate(m.joinedAt, locale) })}</p>
+                        <p className="text-xs text-slate-600">{t("community.joined", { date: formatDay(m.joinedAt) })}</p>
                       </div>
                       {m.role !== "member" ? <Badge tone="brand">{t(`roles.${m.role}`)}</Badge> : null}
                     </li>

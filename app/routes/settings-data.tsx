@@ -8,7 +8,7 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch, forwardCookies } from "../lib/api.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { formatDate } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { consentPurposes, type Consent } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -53,6 +53,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 export default function MyData({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { communities, locale } = loaderData;
@@ -98,7 +99,7 @@ export default function MyData({ loaderData }: Route.ComponentProps) {
                                 label={t(`purposes.${purpose}.label`)}
                                 hint={
                                   t(`purposes.${purpose}.hint`) +
-                                  (state.at ? " · " + t(state.granted ? "data.grantedAt" : "data.withdrawnAt", { date: formatDate(state.at, locale) }) : "")
+                                  (state.at ? " · " + t(state.granted ? "data.grantedAt" : "data.withdrawnAt", { date: formatDay(state.at) }) : "")
                                 }
                               />
                             </div>
