@@ -1,6 +1,7 @@
 // Building blocks of the discussion pages: rendered Markdown, the reactions bar, the Markdown
 // editor (write / preview / image upload), post cards and the upgrade prompt for locked spaces.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { Name } from "./name";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
@@ -325,7 +326,9 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           className={cx("flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-sm", i === active ? "bg-brand-50 text-brand-900" : "text-slate-800 hover:bg-slate-50")}
         >
           <Avatar name={person.name} src={person.avatarUrl} size="sm" />
-          <span className="truncate">{person.name}</span>
+          <span className="truncate">
+            <Name>{person.name}</Name>
+          </span>
         </li>
       ))}
     </ul>
@@ -552,7 +555,7 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
       <Avatar name={post.author.name} src={post.author.avatarUrl} />
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-slate-600">
-          <span className="font-medium text-slate-900">{post.author.name}</span>
+          <Name className="font-medium text-slate-900">{post.author.name}</Name>
           <span aria-hidden="true">·</span>
           <TimeStamp value={post.createdAt} withTime={false} />
           <PostBadges post={post} showStatus={showStatus} />
@@ -601,11 +604,11 @@ export function Breadcrumbs({ items }: { items: Array<{ to?: string; label: Reac
             {i > 0 ? <span aria-hidden="true">/</span> : null}
             {item.to ? (
               <Link to={item.to} className={cx("truncate rounded font-medium text-slate-700 hover:text-brand-700 hover:underline", focusRing)}>
-                {item.label}
+                {typeof item.label === "string" ? <Name>{item.label}</Name> : item.label}
               </Link>
             ) : (
               <span aria-current="page" className="truncate text-slate-900">
-                {item.label}
+                {typeof item.label === "string" ? <Name>{item.label}</Name> : item.label}
               </span>
             )}
           </li>

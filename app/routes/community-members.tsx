@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { Name } from "../components/name";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
@@ -93,7 +94,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                     <Avatar name={m.user.name} src={m.user.avatarUrl} />
                     <div className="min-w-0 flex-1">
                       <p className="truncate font-medium text-slate-900">
-                        {m.user.name}
+                        <Name>{m.user.name}</Name>
                         {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}
                       </p>
                       <p className="text-sm text-slate-600">

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from "react";
+import { Name, NamedText } from "../components/name";
 import { useTranslation } from "react-i18next";
 import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
@@ -213,7 +214,7 @@ function CommentItem({
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5 text-sm">
             <span id={`comment-${comment.id}-author`} className="font-semibold text-slate-900">
-              {comment.author.name}
+              <Name>{comment.author.name}</Name>
             </span>
             <a href={`#comment-${comment.id}`} className={cx("rounded text-slate-600 hover:underline", focusRing)}>
               <TimeStamp value={comment.createdAt} />
@@ -225,7 +226,7 @@ function CommentItem({
           {flattened ? (
             <p className="mt-0.5 text-xs text-slate-600">
               <a href={`#comment-${flattened.id}`} className={cx("rounded hover:underline", focusRing)}>
-                {t("comments.replyingTo", { name: flattened.author.name })}
+                <NamedText k="comments.replyingTo" names={{ name: flattened.author.name }} />
               </a>
             </p>
           ) : null}
@@ -323,7 +324,9 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             <header className="flex items-start gap-3">
               <Avatar name={post.author.name} src={post.author.avatarUrl} />
               <div className="min-w-0 flex-1">
-                <p className="font-semibold text-slate-900">{post.author.name}</p>
+                <p className="font-semibold text-slate-900">
+                  <Name>{post.author.name}</Name>
+                </p>
                 <p className="text-sm text-slate-600">
                   <TimeStamp value={post.createdAt} />
                   {post.edited ? (

@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { Name } from "../components/name";
 import { Form, Link } from "react-router";
 import type { Route } from "./+types/community-search";
 import { CommunityHeader } from "../components/community-header";
@@ -89,7 +90,7 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
                       {hit.author ? (
                         <>
                           <span aria-hidden="true">·</span>
-                          <span>{hit.author.name}</span>
+                          <Name>{hit.author.name}</Name>
                         </>
                       ) : null}
                       <span aria-hidden="true">·</span>

@@ -1,4 +1,5 @@
 import { Fragment } from "react";
+import { Name } from "../components/name";
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space";
@@ -97,7 +98,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
               <div className="min-w-0">
                 <h1 className="flex items-center gap-2 text-2xl font-bold tracking-tight text-slate-900">
                   {locked ? <LockIcon className="size-6 shrink-0 text-amber-800" /> : <HashIcon className="size-6 shrink-0 text-slate-500" />}
-                  <span className="min-w-0 break-words">{space.name}</span>
+                  <Name className="min-w-0">{space.name}</Name>
                 </h1>
                 {space.description ? <p className="mt-1.5 max-w-2xl text-sm leading-6 text-slate-600">{space.description}</p> : null}
                 <div className="mt-2 flex flex-wrap gap-2">
