@@ -183,9 +183,9 @@ export default function Home({ loaderData }: Route.ComponentProps) {
           action={<ButtonLink to="/communities/new">{t("home.createFirst")}</ButtonLink>}
         />
       ) : (
-        <ul className="grid gap-4 sm:grid-cols-2">
+        <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2">
           {memberships.map((m) => (
-            <li key={m.community.id}>
+            <li key={m.community.id} className="min-w-0">
               <Link to={`/c/${m.community.slug}`} className={cx("group block h-full rounded-2xl", focusRing)}>
                 <Card className="h-full transition-shadow group-hover:border-brand-100 group-hover:shadow-md">
                   <div className="flex items-start gap-4">
