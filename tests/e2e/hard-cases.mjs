@@ -24,6 +24,7 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
   const owner = { name: longName, email: `long-${stamp}@example.com`, password: "long pass 123456" };
   let spaceId = "";
   let postId = "";
+  let oldPostId = "";
 
   const phone = { baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } };
   const ctxOwner = await browser.newContext({ ...phone, timezoneId: "Pacific/Honolulu" });
@@ -39,6 +40,8 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     spaceId = space.space.id;
     const post = await api(ctxOwner, ORIGIN, "POST", `/api/v1/spaces/${spaceId}/posts`, { title: title190, body: `${longWord}\n\n@${arabic.name}` });
     postId = post.post.id;
+    const old = await api(ctxOwner, ORIGIN, "POST", `/api/v1/spaces/${spaceId}/posts`, { title: "Harvest notes from October", body: "Written a month ago." });
+    oldPostId = old.post.id;
     await api(ctxArabic, ORIGIN, "POST", "/api/v1/auth/signup", arabic);
     await api(ctxArabic, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
     await api(ctxArabic, ORIGIN, "POST", `/api/v1/posts/${postId}/comments`, { body: `${longWord} and a reply from ${arabic.name}` });
@@ -111,15 +114,24 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     await ctxM.close();
   });
 
-  await step("hard cases: a first visit with no cookie from Kiritimati (UTC+14) hydrates without React #418, and later pages use its zone", async () => {
+  await step("hard cases: a first visit with no cookie from Kiritimati (UTC+14) hydrates without React #418, then shows and remembers its zone", async () => {
+    // 2026-10-31T12:00Z is 31 Oct in UTC and 1 Nov in Kiritimati: older than a week, so the feed shows the date
+    sql(`UPDATE posts SET created_at = ${Date.parse("2026-10-31T12:00:00Z")} WHERE id = '${oldPostId}'`);
     const ctxK = await browser.newContext({ ...phone, timezoneId: "Pacific/Kiritimati" });
     const page = watch(await ctxK.newPage(), "kiritimati");
-    await expectOk(page, await page.goto("/login")); // a signed-out page, no cookie yet
+    const card = page.locator(`article[data-post-id="${oldPostId}"]`);
+    // the first render (server and hydration) is in UTC; the harness fails the run on any #418
+    await expectOk(page, await page.goto(`/c/${slug}/s/${spaceId}`));
     await page.waitForLoadState("networkidle");
-    await expectOk(page, await page.goto("/"));
-    await page.waitForLoadState("networkidle");
+    // after hydration the browser's own zone takes over and is sent as a cookie
+    await card.getByText("Nov 1, 2026").waitFor();
     const cookies = await ctxK.cookies();
     assert.equal(cookies.find((c) => c.name === "tz")?.value, encodeURIComponent("Pacific/Kiritimati"), "the browser told the server its zone");
+    // the next server render already writes Kiritimati's date
+    const html = await (await page.request.get(`/c/${slug}/s/${spaceId}`)).text();
+    assert.match(html, /Nov 1, 2026/);
+    await expectOk(page, await page.goto(`/c/${slug}/s/${spaceId}`));
+    await card.getByText("Nov 1, 2026").waitFor();
     await ctxK.close();
   });
 
