@@ -11,13 +11,13 @@ export type ShellUser = { id: string; name: string; email: string; emailVerified
 export function Logo() {
   const { t } = useTranslation();
   return (
-    <Link to="/" className={cx("flex items-center gap-2 rounded-lg", focusRing)} aria-label={t("shell.homeLabel")}>
+    <Link to="/" className={cx("flex shrink-0 items-center gap-2 rounded-lg", focusRing)} aria-label={t("shell.homeLabel")}>
       <span aria-hidden="true" className="flex size-8 items-center justify-center rounded-lg bg-brand-600 text-white shadow-sm">
         <svg viewBox="0 0 24 24" className="size-5" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
           <path d="M4 11.5 12 5l8 6.5V19a1 1 0 0 1-1 1h-4.5v-5h-5v5H5a1 1 0 0 1-1-1z" />
         </svg>
       </span>
-      <span className="text-lg font-bold tracking-tight text-slate-900">{t("app.name")}</span>
+      <span className="whitespace-nowrap text-lg font-bold tracking-tight text-slate-900">{t("app.name")}</span>
     </Link>
   );
 }

@@ -23,7 +23,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
             {community.name.slice(0, 1).toUpperCase()}
           </span>
           <div className="min-w-0">
-            <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">
+            <h1 className="line-clamp-2 text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl" title={community.name}>
               <Name>{community.name}</Name>
             </h1>
             <div className="mt-1.5 flex flex-wrap items-center gap-2 text-sm text-slate-600">

@@ -555,12 +555,17 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
       <Avatar name={post.author.name} src={post.author.avatarUrl} />
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-slate-600">
-          <Name className="font-medium text-slate-900">{post.author.name}</Name>
-          <span aria-hidden="true">·</span>
-          <TimeStamp value={post.createdAt} withTime={false} />
+          {/* one line: a long name is cut short, the time always shows */}
+          <span className="flex max-w-full items-center gap-x-2">
+            <Name className="truncate font-medium text-slate-900">{post.author.name}</Name>
+            <span aria-hidden="true">·</span>
+            <span className="shrink-0">
+              <TimeStamp value={post.createdAt} withTime={false} />
+            </span>
+          </span>
           <PostBadges post={post} showStatus={showStatus} />
         </div>
-        <h3 className="mt-1 text-base font-semibold leading-snug text-slate-900 sm:text-lg">
+        <h3 className="mt-1 line-clamp-3 text-base font-semibold leading-snug text-slate-900 sm:text-lg">
           <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
             {post.title}
           </Link>

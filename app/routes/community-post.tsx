@@ -213,7 +213,7 @@ function CommentItem({
         <Avatar name={comment.author.name} src={comment.author.avatarUrl} size="sm" />
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5 text-sm">
-            <span id={`comment-${comment.id}-author`} className="font-semibold text-slate-900">
+            <span id={`comment-${comment.id}-author`} className="max-w-full truncate font-semibold text-slate-900" title={comment.author.name}>
               <Name>{comment.author.name}</Name>
             </span>
             <a href={`#comment-${comment.id}`} className={cx("rounded text-slate-600 hover:underline", focusRing)}>
@@ -324,7 +324,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             <header className="flex items-start gap-3">
               <Avatar name={post.author.name} src={post.author.avatarUrl} />
               <div className="min-w-0 flex-1">
-                <p className="font-semibold text-slate-900">
+                <p className="truncate font-semibold text-slate-900" title={post.author.name}>
                   <Name>{post.author.name}</Name>
                 </p>
                 <p className="text-sm text-slate-600">
