@@ -1,6 +1,7 @@
 // The bell in the header. Without JavaScript it is a link to /notifications; once hydrated a click
 // opens a panel with the latest few (loaded from the same route), each opening its target.
 import { useEffect, useRef, useState } from "react";
+import { ItemBoundary } from "./item-boundary";
 import { Name, IsolateNames } from "./name";
 import { useTranslation } from "react-i18next";
 import { Form, Link, useFetcher, useLocation } from "react-router";
@@ -128,7 +129,7 @@ export function NotificationBell({ count }: { count: number }) {
               <ul className="space-y-0.5">
                 {items.map((n) => (
                   <li key={n.id} className={cx("rounded-xl", !n.readAt && "bg-brand-50/50")}>
-                    <NotificationRow n={n} locale={peek.data?.locale ?? "en"} compact />
+                    <ItemBoundary><NotificationRow n={n} locale={peek.data?.locale ?? "en"} compact /></ItemBoundary>
                   </li>
                 ))}
               </ul>

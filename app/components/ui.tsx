@@ -257,7 +257,7 @@ const badgeTones: Record<Tone, string> = {
 export function Badge({ tone = "neutral", children, className }: { tone?: Tone; children: ReactNode; className?: string }) {
   return (
     <span className={cx("inline-flex max-w-full items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset", badgeTones[tone], className)}>
-      <span className="truncate">{children}</span>
+      {typeof children === "string" ? <span className="truncate">{children}</span> : children}
     </span>
   );
 }

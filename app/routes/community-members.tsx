@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Name } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
@@ -90,6 +91,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
               const rowError = actionData?.values?.userId === m.user.id ? actionData.errors : null;
               return (
                 <li key={m.user.id} className="p-4 sm:px-6">
+                  <ItemBoundary>
                   <div className="flex flex-wrap items-center gap-3">
                     <Avatar name={m.user.name} src={m.user.avatarUrl} />
                     <div className="min-w-0 flex-1">
@@ -162,6 +164,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                       </div>
                     </details>
                   ) : null}
+                  </ItemBoundary>
                 </li>
               );
             })}

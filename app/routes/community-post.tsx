@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { Name, NamedText } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
 import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
@@ -438,12 +439,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} />
+                    <ItemBoundary><CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} />
+                            <ItemBoundary><CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Name } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { Form, Link } from "react-router";
 import type { Route } from "./+types/community-search";
 import { CommunityHeader } from "../components/community-header";
@@ -81,6 +82,7 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
                 const href = `/c/${community.slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
                 return (
                   <li key={`${hit.type}-${hit.id}`} className="relative rounded-2xl border border-slate-200 bg-white p-4 shadow-sm hover:shadow-md sm:p-5">
+                    <ItemBoundary>
                     <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
                       <Badge tone={hit.type === "post" ? "brand" : "neutral"} className="gap-1">
                         {hit.type === "post" ? <HashIcon className="size-3" /> : <ChatIcon className="size-3" />}
@@ -103,6 +105,7 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
                     </h2>
                     {/* the snippet is escaped by the server except for its <mark> highlights */}
                     <p className="search-snippet mt-1 text-sm leading-6 text-slate-700" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+                    </ItemBoundary>
                   </li>
                 );
               })}

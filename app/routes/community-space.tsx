@@ -1,5 +1,6 @@
 import { Fragment } from "react";
 import { Name } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space";
@@ -160,7 +161,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                   <ul className="space-y-3">
                     {pinned.map((post) => (
                       <li key={post.id}>
-                        <PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} />
+                        <ItemBoundary><PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} /></ItemBoundary>
                       </li>
                     ))}
                   </ul>
@@ -194,7 +195,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                           </li>
                         ) : null}
                         <li>
-                          <PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} />
+                          <ItemBoundary><PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} /></ItemBoundary>
                         </li>
                       </Fragment>
                     ))}

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Form, NavLink, redirect, useActionData } from "react-router";
+import { ItemBoundary } from "../components/item-boundary";
 import type { Route } from "./+types/notifications";
 import { BellIcon } from "../components/discussions";
 import { NotificationRow } from "../components/notification-bell";
@@ -97,7 +98,7 @@ export default function Notifications({ loaderData }: Route.ComponentProps) {
             const unread = !n.readAt;
             return (
               <li key={n.id} className={cx("flex items-start gap-2 p-2 sm:p-3", unread && "bg-brand-50/50")} data-notification-kind={n.kind}>
-                <NotificationRow n={n} locale={locale} />
+                <ItemBoundary><NotificationRow n={n} locale={locale} /></ItemBoundary>
                 {unread ? (
                   <Form method="post" className="shrink-0 pt-1.5">
                     <input type="hidden" name="id" value={n.id} />

@@ -25,6 +25,7 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
   let spaceId = "";
   let postId = "";
   let oldPostId = "";
+  let inviteCode = "";
 
   const phone = { baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } };
   const ctxOwner = await browser.newContext({ ...phone, timezoneId: "Pacific/Honolulu" });
@@ -45,7 +46,7 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     await api(ctxArabic, ORIGIN, "POST", "/api/v1/auth/signup", arabic);
     await api(ctxArabic, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
     await api(ctxArabic, ORIGIN, "POST", `/api/v1/posts/${postId}/comments`, { body: `${longWord} and a reply from ${arabic.name}` });
-    await api(ctxOwner, ORIGIN, "POST", `/api/v1/communities/${slug}/invites`, { source: "instagram", maxUses: 5 });
+    inviteCode = (await api(ctxOwner, ORIGIN, "POST", `/api/v1/communities/${slug}/invites`, { source: "instagram", maxUses: 5 })).code;
     assert.equal(title190.length, 190);
     assert.equal(longName.length, 80);
   });
@@ -87,6 +88,13 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     await shot(owner375, "41-post-long-words-mobile");
     const arabicPages = ["/", `/c/${slug}`, "/notifications", `/c/${slug}/posts/${postId}`];
     for (const path of arabicPages) await expectOk(arabicPage, await arabicPage.goto(path));
+    // and signed out: the landing page, the auth pages, a public community, the invite preview, the API docs
+    const ctxGuest = await browser.newContext(phone);
+    const guest = watch(await ctxGuest.newPage(), "guest");
+    for (const path of ["/", "/login", "/signup", "/forgot-password", `/c/${slug}`, `/c/${slug}/s/${spaceId}`, `/invite/${inviteCode}`, "/docs/api"]) {
+      await expectOk(guest, await guest.goto(path));
+    }
+    await ctxGuest.close();
   });
 
   await step("hard cases: names are isolated, so an Arabic name or one ending in U+202E does not reorder the text after it", async () => {
