@@ -3,7 +3,7 @@
 // uses the very same zone and `now`, so hydration sees identical text. Only after hydration may a
 // reader with no known zone switch to the browser's own — and the cookie makes the next server
 // render agree.
-import { useEffect, useState } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import { useRouteLoaderData } from "react-router";
 import { defaultLocale } from "../i18n";
 import { formatDate, relativeTime, TZ_COOKIE } from "../lib/format";
@@ -12,9 +12,17 @@ export type ReaderClock = { locale: string; timeZone: string; timeZoneKnown: boo
 
 type RootClockData = { locale?: string; timeZone?: string; timeZoneKnown?: boolean; now?: number } | undefined;
 
-// true once the first render of this document has hydrated: later mounts (client navigation)
-// have no server text to match and may use the browser's clock and zone at once
-let hydratedOnce = false;
+// false while React hydrates server HTML (every Suspense boundary included, however late it
+// hydrates), true for any render after that: React uses the server snapshot during hydration and
+// re-renders with the client one right after
+const noSubscription = () => () => {};
+function useHydrated(): boolean {
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
+}
 
 /** The browser's IANA zone, or null on the server / when the runtime does not say. */
 export function browserTimeZone(): string | null {
@@ -29,11 +37,7 @@ export function browserTimeZone(): string | null {
 /** The locale, zone and `now` (ms) to write dates with; equal on the server and in the hydrating browser. */
 export function useReaderClock(): ReaderClock {
   const root = useRouteLoaderData("root") as RootClockData;
-  const [hydrated, setHydrated] = useState(hydratedOnce);
-  useEffect(() => {
-    hydratedOnce = true;
-    setHydrated(true);
-  }, []);
+  const hydrated = useHydrated();
   const known = root?.timeZoneKnown ?? false;
   const serverZone = root?.timeZone ?? "UTC";
   const timeZone = hydrated && !known ? (browserTimeZone() ?? serverZone) : serverZone;
