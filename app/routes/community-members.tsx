@@ -1,5 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { Name } from "../components/name";
+import { Name, NamedText } from "../components/name";
 import { ItemBoundary } from "../components/item-boundary";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
@@ -113,7 +113,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                   {manageable ? (
                     <details className="group mt-3" open={Boolean(rowError)}>
                       <summary className={cx("inline-flex cursor-pointer list-none items-center gap-1 rounded-md text-sm font-semibold text-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
-                        {t("members.manage", { name: m.user.name })}
+                        <NamedText k="members.manage" names={{ name: m.user.name }} />
                       </summary>
                       <div className="mt-3 grid gap-4 rounded-xl bg-slate-50 p-4 sm:grid-cols-2">
                         {isAdmin ? (

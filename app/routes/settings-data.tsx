@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { Name } from "../components/name";
 import type { Route } from "./+types/settings-data";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SettingsNav } from "../components/settings-nav";
@@ -79,7 +80,9 @@ export default function MyData({ loaderData }: Route.ComponentProps) {
                   <Form key={community.slug} method="post" className="rounded-xl border border-slate-200 p-4" aria-label={t("data.consentsFor", { name: community.name })}>
                     <input type="hidden" name="community" value={community.slug} />
                     <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-                      <h3 className="font-semibold text-slate-900">{community.name}</h3>
+                      <h3 className="font-semibold text-slate-900">
+                        <Name>{community.name}</Name>
+                      </h3>
                       {saved === community.slug ? <span className="text-sm font-medium text-emerald-800" role="status">{t("common.saved")}</span> : null}
                     </div>
                     <FormError errors={errors} />
