@@ -113,9 +113,38 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
       await expectOk(owner375, await owner375.goto(`/c/${slug}/members`));
       const row = owner375.locator("li", { has: owner375.locator("bdi", { hasText: "Mallory" }) }).first();
       await row.waitFor();
-      assert.equal(await row.locator("bdi", { hasText: "Mallory" }).evaluate((el) => el.tagName), "BDI");
-      // the joined line after the name still reads left to right
+      const name = row.locator("bdi", { hasText: "Mallory" }).first();
+      assert.deepEqual(await name.evaluate((el) => [el.tagName, getComputedStyle(el).unicodeBidi]), ["BDI", "isolate"]);
+      // the override ends with the <bdi>: the text after it in the same line is still in order
+      const after = await name.evaluate((el) => el.nextSibling?.textContent ?? el.parentElement?.nextElementSibling?.textContent ?? "");
+      assert.doesNotMatch(after, /\u202E/);
       await row.getByText(/^Joined /).waitFor();
+      // and in a sentence: "Mallory‮ commented on your post" keeps its words in reading order
+      await api(ctxM, ORIGIN, "POST", `/api/v1/posts/${postId}/comments`, { body: "Lovely." });
+      await expectOk(owner375, await owner375.goto("/notifications"));
+      const line = owner375.getByRole("button", { name: /commented on your post/ }).filter({ hasText: "Mallory" }).first();
+      await line.waitFor();
+      const [commented, your] = await line.evaluate((el) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const x = (word) => {
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.textContent.indexOf(word);
+            if (at === -1 || node.parentElement.closest("bdi")) continue;
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const box = range.getBoundingClientRect();
+            return { top: Math.round(box.top), left: Math.round(box.left) };
+          }
+          return null;
+        };
+        const a = x("commented");
+        walker.currentNode = el;
+        return [a, x("your")];
+      });
+      // reading order: an earlier line, or the same line further left
+      const before = commented.top < your.top || (commented.top === your.top && commented.left < your.left);
+      assert.ok(before, `"commented" ${JSON.stringify(commented)} reads before "your" ${JSON.stringify(your)}`);
     } else {
       assert.equal(res.status(), 400, "a name the API refuses is refused with a 4xx, not a 500");
     }
