@@ -213,6 +213,11 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     }
     await expectOk(owner375, await owner375.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
     await shot(owner375, "42-comments-failed-mobile");
+    // and in Traditional Chinese for a Chinese reader
+    await api(ctxArabic, ORIGIN, "PATCH", "/api/v1/me", { locale: "zh-Hant" });
+    await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
+    const zh = arabicPage.getByRole("alert").filter({ hasText: "留言無法載入。" });
+    await zh.getByRole("link", { name: "再試一次" }).waitFor();
   });
 
   await ctxOwner.close();
