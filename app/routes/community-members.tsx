@@ -92,78 +92,78 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
               return (
                 <li key={m.user.id} className="p-4 sm:px-6">
                   <ItemBoundary>
-                  <div className="flex flex-wrap items-center gap-3">
-                    <Avatar name={m.user.name} src={m.user.avatarUrl} />
-                    <div className="min-w-0 flex-1">
-                      <p className="truncate font-medium text-slate-900">
-                        <Name>{m.user.name}</Name>
-                        {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}
-                      </p>
-                      <p className="text-sm text-slate-600">
-                        {t("community.joined", { date: formatDay(m.joinedAt) })}
-                        {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
-                      </p>
-                    </div>
-                    <div className="flex flex-wrap gap-2">
-                      <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>
-                      <Badge>{t(`tiers.${m.tier}`)}</Badge>
-                      {m.compTier ? <Badge tone="success">{t("members.comped", { tier: t(`tiers.${m.compTier}`) })}</Badge> : null}
-                    </div>
-                  </div>
-                  {manageable ? (
-                    <details className="group mt-3" open={Boolean(rowError)}>
-                      <summary className={cx("inline-flex cursor-pointer list-none items-center gap-1 rounded-md text-sm font-semibold text-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
-                        <NamedText k="members.manage" names={{ name: m.user.name }} />
-                      </summary>
-                      <div className="mt-3 grid gap-4 rounded-xl bg-slate-50 p-4 sm:grid-cols-2">
-                        {isAdmin ? (
-                          <Form method="post" className="flex items-end gap-2">
-                            <input type="hidden" name="userId" value={m.user.id} />
-                            <SelectField label={t("fields.role")} name="role" defaultValue={m.role} className="flex-1" error={rowError?.fields.role}>
-                              {assignable.map((r) => (
-                                <option key={r} value={r}>
-                                  {t(`roles.${r}`)}
-                                </option>
-                              ))}
-                            </SelectField>
-                            <SubmitButton intent="role" variant="secondary">
-                              {t("common.save")}
-                            </SubmitButton>
-                          </Form>
-                        ) : null}
-                        {isAdmin ? (
-                          <Form method="post" className="flex items-end gap-2">
-                            <input type="hidden" name="userId" value={m.user.id} />
-                            <SelectField label={t("fields.compTier")} name="compTier" defaultValue={m.compTier ?? "none"} className="flex-1" error={rowError?.fields.compTier}>
-                              <option value="none">{t("members.noComp")}</option>
-                              {tierKeys.map((k) => (
-                                <option key={k} value={k}>
-                                  {t(`tiers.${k}`)}
-                                </option>
-                              ))}
-                            </SelectField>
-                            <SubmitButton intent="comp" variant="secondary">
-                              {t("members.grant")}
-                            </SubmitButton>
-                          </Form>
-                        ) : null}
-                        <Form method="post" className="flex items-end gap-2 sm:col-span-2">
-                          <input type="hidden" name="userId" value={m.user.id} />
-                          <Field label={t("fields.banReason")} name="reason" className="flex-1" maxLength={500} error={rowError?.fields.reason} />
-                          <SubmitButton intent="ban" variant="danger">
-                            {t("members.ban")}
-                          </SubmitButton>
-                        </Form>
-                        <Form method="post" className="sm:col-span-2">
-                          <input type="hidden" name="userId" value={m.user.id} />
-                          <SubmitButton intent="remove" variant="secondary" size="sm">
-                            {t("members.remove")}
-                          </SubmitButton>
-                          <span className="ml-3 text-sm text-slate-600">{t("members.removeHint")}</span>
-                        </Form>
+                    <div className="flex flex-wrap items-center gap-3">
+                      <Avatar name={m.user.name} src={m.user.avatarUrl} />
+                      <div className="min-w-0 flex-1">
+                        <p className="truncate font-medium text-slate-900">
+                          <Name>{m.user.name}</Name>
+                          {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}
+                        </p>
+                        <p className="text-sm text-slate-600">
+                          {t("community.joined", { date: formatDay(m.joinedAt) })}
+                          {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
+                        </p>
                       </div>
-                    </details>
-                  ) : null}
+                      <div className="flex flex-wrap gap-2">
+                        <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>
+                        <Badge>{t(`tiers.${m.tier}`)}</Badge>
+                        {m.compTier ? <Badge tone="success">{t("members.comped", { tier: t(`tiers.${m.compTier}`) })}</Badge> : null}
+                      </div>
+                    </div>
+                    {manageable ? (
+                      <details className="group mt-3" open={Boolean(rowError)}>
+                        <summary className={cx("inline-flex cursor-pointer list-none items-center gap-1 rounded-md text-sm font-semibold text-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
+                          <NamedText k="members.manage" names={{ name: m.user.name }} />
+                        </summary>
+                        <div className="mt-3 grid gap-4 rounded-xl bg-slate-50 p-4 sm:grid-cols-2">
+                          {isAdmin ? (
+                            <Form method="post" className="flex items-end gap-2">
+                              <input type="hidden" name="userId" value={m.user.id} />
+                              <SelectField label={t("fields.role")} name="role" defaultValue={m.role} className="flex-1" error={rowError?.fields.role}>
+                                {assignable.map((r) => (
+                                  <option key={r} value={r}>
+                                    {t(`roles.${r}`)}
+                                  </option>
+                                ))}
+                              </SelectField>
+                              <SubmitButton intent="role" variant="secondary">
+                                {t("common.save")}
+                              </SubmitButton>
+                            </Form>
+                          ) : null}
+                          {isAdmin ? (
+                            <Form method="post" className="flex items-end gap-2">
+                              <input type="hidden" name="userId" value={m.user.id} />
+                              <SelectField label={t("fields.compTier")} name="compTier" defaultValue={m.compTier ?? "none"} className="flex-1" error={rowError?.fields.compTier}>
+                                <option value="none">{t("members.noComp")}</option>
+                                {tierKeys.map((k) => (
+                                  <option key={k} value={k}>
+                                    {t(`tiers.${k}`)}
+                                  </option>
+                                ))}
+                              </SelectField>
+                              <SubmitButton intent="comp" variant="secondary">
+                                {t("members.grant")}
+                              </SubmitButton>
+                            </Form>
+                          ) : null}
+                          <Form method="post" className="flex items-end gap-2 sm:col-span-2">
+                            <input type="hidden" name="userId" value={m.user.id} />
+                            <Field label={t("fields.banReason")} name="reason" className="flex-1" maxLength={500} error={rowError?.fields.reason} />
+                            <SubmitButton intent="ban" variant="danger">
+                              {t("members.ban")}
+                            </SubmitButton>
+                          </Form>
+                          <Form method="post" className="sm:col-span-2">
+                            <input type="hidden" name="userId" value={m.user.id} />
+                            <SubmitButton intent="remove" variant="secondary" size="sm">
+                              {t("members.remove")}
+                            </SubmitButton>
+                            <span className="ml-3 text-sm text-slate-600">{t("members.removeHint")}</span>
+                          </Form>
+                        </div>
+                      </details>
+                    ) : null}
                   </ItemBoundary>
                 </li>
               );

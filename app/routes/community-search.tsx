@@ -83,28 +83,28 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
                 return (
                   <li key={`${hit.type}-${hit.id}`} className="relative rounded-2xl border border-slate-200 bg-white p-4 shadow-sm hover:shadow-md sm:p-5">
                     <ItemBoundary>
-                    <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
-                      <Badge tone={hit.type === "post" ? "brand" : "neutral"} className="gap-1">
-                        {hit.type === "post" ? <HashIcon className="size-3" /> : <ChatIcon className="size-3" />}
-                        {t(`search.type.${hit.type}`)}
-                      </Badge>
-                      {spaceNames[hit.spaceId] ? <span>{spaceNames[hit.spaceId]}</span> : null}
-                      {hit.author ? (
-                        <>
-                          <span aria-hidden="true">·</span>
-                          <Name>{hit.author.name}</Name>
-                        </>
-                      ) : null}
-                      <span aria-hidden="true">·</span>
-                      <TimeStamp value={hit.createdAt} withTime={false} />
-                    </div>
-                    <h2 className="mt-1.5 text-base font-semibold text-slate-900">
-                      <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
-                        {hit.type === "comment" ? t("search.commentOn", { title: hit.title }) : hit.title}
-                      </Link>
-                    </h2>
-                    {/* the snippet is escaped by the server except for its <mark> highlights */}
-                    <p className="search-snippet mt-1 text-sm leading-6 text-slate-700" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+                      <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
+                        <Badge tone={hit.type === "post" ? "brand" : "neutral"} className="gap-1">
+                          {hit.type === "post" ? <HashIcon className="size-3" /> : <ChatIcon className="size-3" />}
+                          {t(`search.type.${hit.type}`)}
+                        </Badge>
+                        {spaceNames[hit.spaceId] ? <span>{spaceNames[hit.spaceId]}</span> : null}
+                        {hit.author ? (
+                          <>
+                            <span aria-hidden="true">·</span>
+                            <Name>{hit.author.name}</Name>
+                          </>
+                        ) : null}
+                        <span aria-hidden="true">·</span>
+                        <TimeStamp value={hit.createdAt} withTime={false} />
+                      </div>
+                      <h2 className="mt-1.5 text-base font-semibold text-slate-900">
+                        <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
+                          {hit.type === "comment" ? t("search.commentOn", { title: hit.title }) : hit.title}
+                        </Link>
+                      </h2>
+                      {/* the snippet is escaped by the server except for its <mark> highlights */}
+                      <p className="search-snippet mt-1 text-sm leading-6 text-slate-700" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
                     </ItemBoundary>
                   </li>
                 );

@@ -57,7 +57,7 @@ function AvatarUpload({ name, current }: { name: string; current: string | null 
         <input type="hidden" name="avatarUrl" value={url ?? ""} />
         <div className="flex flex-wrap gap-2">
           <input
-              id="avatar-file"
+            id="avatar-file"
             type="file"
             accept="image/png,image/jpeg,image/webp,image/gif"
             className="peer sr-only"
