@@ -12,15 +12,15 @@ export default async function handleRequest(
   loadContext: RouterContextProvider,
 ) {
   const { nonce } = loadContext.get(cloudflareContext);
-  let shellRendered = false;
   const body = await renderToReadableStream(<ServerRouter context={routerContext} url={request.url} nonce={nonce} />, {
     nonce,
+    // a shell that fails rejects this call (React Router answers with the error page); an error
+    // reported here is one item inside its own boundary (components/item-boundary.tsx), which the
+    // page shows as a notice: log it and keep the page's status
     onError(error: unknown) {
-      responseStatusCode = 500;
-      if (shellRendered) console.error(error);
+      console.error(error);
     },
   });
-  shellRendered = true;
 
   if (isbot(request.headers.get("user-agent") || "") || routerContext.isSpaMode) {
     await body.allReady;

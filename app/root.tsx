@@ -9,6 +9,8 @@ import { createI18n, defaultLocale, isLocale, type Locale } from "./i18n";
 import { findLocale } from "./i18n/locale.server";
 import { apiFetch } from "./lib/api.server";
 import { isDevMode } from "./lib/forms.server";
+import { readerTimeZone } from "./lib/time-zone.server";
+import { useTimeZoneCookie } from "./components/local-time";
 import "./app.css";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -16,10 +18,15 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const { nonce, user } = cf;
   // one indexed count for the bell; a failure only hides the number
   const unread = user ? await apiFetch<{ count: number }>(cf, request, "/api/v1/me/notifications/unread-count") : null;
+  const zone = readerTimeZone(request, user);
   return {
     unreadNotifications: unread?.ok && typeof unread.data.count === "number" ? unread.data.count : 0,
     nonce,
     locale: findLocale(request, user),
+    timeZone: zone.timeZone,
+    timeZoneKnown: zone.known,
+    // relative times ("3 hours ago") on the first render count from this instant, here and in the browser
+    now: Date.now(),
     devMode: isDevMode(cf),
     user: user
       ? { id: user.id, name: user.name, email: user.email, emailVerifiedAt: user.emailVerifiedAt ? new Date(user.emailVerifiedAt).toISOString() : null }
@@ -33,12 +40,17 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const locale: Locale = isLocale(data?.locale) ? data.locale : defaultLocale;
   // a fresh instance per server render (per request); in the browser one per chosen locale
   const i18n = useMemo(() => createI18n(locale), [locale]);
+  useTimeZoneCookie();
   return (
     <html lang={locale}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="theme-color" content="#4f46e5" />
+        <link rel="icon" href="/favicon.ico" sizes="32x32" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+        <link rel="manifest" href="/manifest.webmanifest" />
         <Meta />
         <Links />
       </head>

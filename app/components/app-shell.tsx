@@ -2,6 +2,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Form, Link, NavLink, useLocation } from "react-router";
 import { locales } from "../i18n";
+import { Name } from "./name";
 import { NotificationBell } from "./notification-bell";
 import { Avatar, cx, focusRing } from "./ui";
 
@@ -10,13 +11,13 @@ export type ShellUser = { id: string; name: string; email: string; emailVerified
 export function Logo() {
   const { t } = useTranslation();
   return (
-    <Link to="/" className={cx("flex items-center gap-2 rounded-lg", focusRing)} aria-label={t("shell.homeLabel")}>
+    <Link to="/" className={cx("flex shrink-0 items-center gap-2 rounded-lg", focusRing)} aria-label={t("shell.homeLabel")}>
       <span aria-hidden="true" className="flex size-8 items-center justify-center rounded-lg bg-brand-600 text-white shadow-sm">
         <svg viewBox="0 0 24 24" className="size-5" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
           <path d="M4 11.5 12 5l8 6.5V19a1 1 0 0 1-1 1h-4.5v-5h-5v5H5a1 1 0 0 1-1-1z" />
         </svg>
       </span>
-      <span className="text-lg font-bold tracking-tight text-slate-900">{t("app.name")}</span>
+      <span className="whitespace-nowrap text-lg font-bold tracking-tight text-slate-900">{t("app.name")}</span>
     </Link>
   );
 }
@@ -81,17 +82,21 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
     <details ref={menu} className="group relative">
       <summary
         className={cx("flex cursor-pointer list-none items-center gap-1 rounded-full p-0.5 pr-1 hover:bg-slate-100 sm:gap-2 sm:pr-2 [&::-webkit-details-marker]:hidden", focusRing)}
-        aria-label={t("shell.accountMenu")}
+        aria-label={t("shell.accountMenuFor", { name: user.name })}
       >
         <Avatar name={user.name} size="sm" />
-        <span className="hidden max-w-32 truncate text-sm font-medium text-slate-800 sm:inline">{user.name}</span>
+        <span className="hidden max-w-32 truncate text-sm font-medium text-slate-800 sm:inline">
+          <Name>{user.name}</Name>
+        </span>
         <svg aria-hidden="true" viewBox="0 0 20 20" className="size-4 text-slate-600 transition-transform group-open:rotate-180" fill="currentColor">
           <path d="M5.25 7.5 10 12.25 14.75 7.5z" />
         </svg>
       </summary>
       <div className="absolute right-0 z-20 mt-2 w-60 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
         <div className="border-b border-slate-100 px-3 pb-2 pt-1.5">
-          <p className="truncate text-sm font-semibold text-slate-900">{user.name}</p>
+          <p className="truncate text-sm font-semibold text-slate-900">
+            <Name>{user.name}</Name>
+          </p>
           <p className="truncate text-xs text-slate-600">{user.email}</p>
         </div>
         <nav className="py-1" aria-label={t("shell.accountMenu")}>

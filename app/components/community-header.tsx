@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { Name } from "./name";
 import { NavLink } from "react-router";
 import type { Community, Role } from "../lib/types";
 import { roleRank } from "../lib/types";
@@ -22,7 +23,9 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
             {community.name.slice(0, 1).toUpperCase()}
           </span>
           <div className="min-w-0">
-            <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{community.name}</h1>
+            <h1 className="line-clamp-2 text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl" title={community.name}>
+              <Name>{community.name}</Name>
+            </h1>
             <div className="mt-1.5 flex flex-wrap items-center gap-2 text-sm text-slate-600">
               <Badge tone={community.visibility === "public" ? "success" : "neutral"}>{t(`visibility.${community.visibility}`)}</Badge>
               <span>{t("community.memberCount", { count: community.memberCount })}</span>
@@ -39,7 +42,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
                 end={tab.end}
                 className={({ isActive }) =>
                   cx(
-                    "whitespace-nowrap rounded-t-md border-b-2 px-3 py-2.5 text-sm font-semibold",
+                    "whitespace-nowrap rounded-t-md border-b-2 px-2 py-2.5 text-sm font-semibold sm:px-3",
                     focusRing,
                     isActive ? "border-brand-600 text-brand-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",
                   )

@@ -1,10 +1,11 @@
 // Building blocks of the discussion pages: rendered Markdown, the reactions bar, the Markdown
 // editor (write / preview / image upload), post cards and the upgrade prompt for locked spaces.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { Name } from "./name";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
-import { formatDate } from "../lib/format";
+import { LocalTime } from "./local-time";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 
@@ -115,34 +116,9 @@ export function useHydrated() {
   return hydrated;
 }
 
-const RELATIVE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ["second", 60],
-  ["minute", 60],
-  ["hour", 24],
-  ["day", 7],
-];
-
-/** "5 minutes ago" for the last week, then the date; the exact time is in the tooltip. */
-export function relativeTime(value: string, locale: string, now = Date.now()): string | null {
-  let delta = (new Date(value).getTime() - now) / 1000;
-  if (!Number.isFinite(delta) || delta > 60) return null;
-  if (Math.abs(delta) < 45) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(0, "second");
-  for (const [unit, size] of RELATIVE_STEPS) {
-    if (Math.abs(delta) < size) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(delta), unit);
-    delta /= size;
-  }
-  return null;
-}
-
-export function TimeStamp({ value, locale, withTime = true }: { value: string; locale: string; withTime?: boolean }) {
-  // server and browser clocks differ by the time the page took to arrive: the text may change
-  // by a step on hydration, which is expected
-  const relative = relativeTime(value, locale);
-  return (
-    <time dateTime={value} title={formatDate(value, locale, true)} suppressHydrationWarning>
-      {relative ?? formatDate(value, locale, withTime)}
-    </time>
-  );
+/** A post's or comment's time: relative for the last week, in the reader's zone (see LocalTime). */
+export function TimeStamp({ value, withTime = true }: { value: string; withTime?: boolean }) {
+  return <LocalTime value={value} withTime={withTime} relative />;
 }
 
 // every emoji the API accepts has a name (a compile error when the vocabulary grows)
@@ -350,7 +326,9 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           className={cx("flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-sm", i === active ? "bg-brand-50 text-brand-900" : "text-slate-800 hover:bg-slate-50")}
         >
           <Avatar name={person.name} src={person.avatarUrl} size="sm" />
-          <span className="truncate">{person.name}</span>
+          <span className="truncate">
+            <Name>{person.name}</Name>
+          </span>
         </li>
       ))}
     </ul>
@@ -577,12 +555,17 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
       <Avatar name={post.author.name} src={post.author.avatarUrl} />
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-slate-600">
-          <span className="font-medium text-slate-900">{post.author.name}</span>
-          <span aria-hidden="true">·</span>
-          <TimeStamp value={post.createdAt} locale={locale} withTime={false} />
+          {/* one line: a long name is cut short, the time always shows */}
+          <span className="flex max-w-full items-center gap-x-2">
+            <Name className="truncate font-medium text-slate-900">{post.author.name}</Name>
+            <span aria-hidden="true">·</span>
+            <span className="shrink-0">
+              <TimeStamp value={post.createdAt} withTime={false} />
+            </span>
+          </span>
           <PostBadges post={post} showStatus={showStatus} />
         </div>
-        <h3 className="mt-1 text-base font-semibold leading-snug text-slate-900 sm:text-lg">
+        <h3 className="mt-1 line-clamp-3 text-base font-semibold leading-snug text-slate-900 sm:text-lg">
           <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
             {post.title}
           </Link>
@@ -626,11 +609,11 @@ export function Breadcrumbs({ items }: { items: Array<{ to?: string; label: Reac
             {i > 0 ? <span aria-hidden="true">/</span> : null}
             {item.to ? (
               <Link to={item.to} className={cx("truncate rounded font-medium text-slate-700 hover:text-brand-700 hover:underline", focusRing)}>
-                {item.label}
+                {typeof item.label === "string" ? <Name>{item.label}</Name> : item.label}
               </Link>
             ) : (
               <span aria-current="page" className="truncate text-slate-900">
-                {item.label}
+                {typeof item.label === "string" ? <Name>{item.label}</Name> : item.label}
               </span>
             )}
           </li>

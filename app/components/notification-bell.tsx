@@ -1,6 +1,8 @@
 // The bell in the header. Without JavaScript it is a link to /notifications; once hydrated a click
 // opens a panel with the latest few (loaded from the same route), each opening its target.
 import { useEffect, useRef, useState } from "react";
+import { ItemBoundary } from "./item-boundary";
+import { Name, IsolateNames } from "./name";
 import { useTranslation } from "react-i18next";
 import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { AppNotification } from "../lib/types";
@@ -21,10 +23,13 @@ export function NotificationRow({ n, locale, back, compact = false }: { n: AppNo
       <button type="submit" name="intent" value="open" className={cx("flex w-full items-start gap-3 rounded-xl text-left hover:bg-slate-50", compact ? "p-2" : "p-2", focusRing)}>
         <Avatar name={n.actor?.name ?? "?"} size="sm" />
         <span className="min-w-0 flex-1">
-          <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>{n.text}</span>
+          <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>
+            <IsolateNames text={n.text} names={[n.actor?.name]} />
+          </span>
           <span className="mt-0.5 block text-xs text-slate-600">
-            {`${n.community.name} · `}
-            <TimeStamp value={n.createdAt} locale={locale} />
+            <Name>{n.community.name}</Name>
+            {" · "}
+            <TimeStamp value={n.createdAt} />
             {unread ? <span className="sr-only">{` · ${t("notifications.unreadLabel")}`}</span> : null}
           </span>
         </span>
@@ -124,7 +129,7 @@ export function NotificationBell({ count }: { count: number }) {
               <ul className="space-y-0.5">
                 {items.map((n) => (
                   <li key={n.id} className={cx("rounded-xl", !n.readAt && "bg-brand-50/50")}>
-                    <NotificationRow n={n} locale={peek.data?.locale ?? "en"} compact />
+                    <ItemBoundary><NotificationRow n={n} locale={peek.data?.locale ?? "en"} compact /></ItemBoundary>
                   </li>
                 ))}
               </ul>

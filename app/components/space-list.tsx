@@ -1,6 +1,7 @@
 // The community home's list of discussion spaces: what is new, what is locked above the reader's
 // tier, a follow toggle, and for admins the order, archiving and a form for a new space.
 import { useTranslation } from "react-i18next";
+import { Name } from "./name";
 import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { ClientFormErrors } from "./form-bits";
 import { FormError, SubmitButton } from "./form-bits";
@@ -113,7 +114,7 @@ export function SpaceList({
                   <div className="min-w-0 flex-1">
                     <div className="flex flex-wrap items-center gap-2">
                       <Link to={`/c/${slug}/s/${space.id}`} className={cx("rounded font-semibold text-slate-900 hover:text-brand-700 hover:underline", focusRing)}>
-                        {space.name}
+                        <Name>{space.name}</Name>
                       </Link>
                       {locked ? <span className="sr-only">{t("spaces.lockedShort")}</span> : null}
                       {!locked && newCount > 0 ? <Badge tone="brand">{t("spaces.newCount", { count: newCount })}</Badge> : null}

@@ -1,7 +1,7 @@
 // Enclave's small design system: Tailwind only, 4-point spacing, visible focus rings, AA contrast.
 import { forwardRef, useId, type ComponentPropsWithoutRef, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, type LinkProps } from "react-router";
+import { Link, useLocation, type LinkProps } from "react-router";
 import { issueText, type FieldIssue } from "../lib/issues";
 
 export function cx(...parts: Array<string | false | null | undefined>) {
@@ -256,8 +256,8 @@ const badgeTones: Record<Tone, string> = {
 
 export function Badge({ tone = "neutral", children, className }: { tone?: Tone; children: ReactNode; className?: string }) {
   return (
-    <span className={cx("inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset", badgeTones[tone], className)}>
-      {children}
+    <span className={cx("inline-flex max-w-full items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset", badgeTones[tone], className)}>
+      {typeof children === "string" ? <span className="truncate">{children}</span> : children}
     </span>
   );
 }
@@ -277,13 +277,14 @@ export function Avatar({ name, src, size = "md" }: { name: string; src?: string 
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   if (src) return <img src={src} alt="" className={cx(dims, "shrink-0 rounded-full object-cover ring-2 ring-white")} />;
+  // the initials are drawn by CSS, not text: an avatar inside a link or menu button adds nothing to
+  // its visible text, so that text stays inside the accessible name (WCAG 2.5.3 label in name)
   return (
     <span
       aria-hidden="true"
-      className={cx(dims, avatarColours[hash % avatarColours.length], "inline-flex shrink-0 items-center justify-center rounded-full font-semibold text-white ring-2 ring-white")}
-    >
-      {initials(name)}
-    </span>
+      data-initials={initials(name)}
+      className={cx(dims, avatarColours[hash % avatarColours.length], "inline-flex shrink-0 items-center justify-center rounded-full font-semibold text-white ring-2 ring-white before:content-[attr(data-initials)]")}
+    />
   );
 }
 
@@ -310,6 +311,27 @@ export function Alert({
       {title ? <p className="font-semibold">{title}</p> : null}
       {children ? <div className={title ? "mt-1" : undefined}>{children}</div> : null}
     </div>
+  );
+}
+
+/**
+ * A list whose API call failed: says so and offers the same URL again, instead of an empty state
+ * that would claim there is nothing. `message` names what failed ("Comments could not be loaded.");
+ * "Try again" loads the same URL afresh.
+ */
+export function LoadError({ message, className }: { message: ReactNode; className?: string }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const retryTo = location.pathname + location.search;
+  return (
+    <Alert tone="danger" title={message} className={className}>
+      <p>
+        {t("loadError.body")}{" "}
+        <Link to={retryTo} reloadDocument className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+          {t("loadError.retry")}
+        </Link>
+      </p>
+    </Alert>
   );
 }
 

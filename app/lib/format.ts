@@ -29,6 +29,25 @@ export function toMajor(amountMinor: number, currency: string): string {
   return (amountMinor / 10 ** digits).toFixed(digits);
 }
 
+/** The cookie carrying the browser's IANA zone for readers without a profile zone (set by the browser). */
+export const TZ_COOKIE = "tz";
+
+/** Whether `zone` is an IANA time zone this runtime knows ("Pacific/Honolulu", "UTC"); false for anything else. */
+export function isTimeZone(zone: unknown): zone is string {
+  if (typeof zone !== "string" || zone === "" || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `value` as a date (or date and time) in `locale`, on the wall clock of `timeZone` (IANA; the
+ * runtime's own zone when absent or unknown — pass one, or server and browser disagree). "" for no
+ * date or an invalid one. Pages show dates through <LocalTime>, which passes the reader's zone.
+ */
 export function formatDate(
   value: string | number | Date | null | undefined,
   locale: string,
@@ -73,13 +92,7 @@ export function endOfDayIn(day: string, timeZone: string): string | null {
   if (!match) return null;
   const wallEnd = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59);
   if (Number.isNaN(wallEnd) || new Date(wallEnd).toISOString().slice(0, 10) !== day) return null;
-  let zone = "UTC";
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    zone = timeZone;
-  } catch {
-    // unknown zone: UTC
-  }
+  const zone = isTimeZone(timeZone) ? timeZone : "UTC";
   // the offset at the guess, then again at the result: a DST change that day moves it once
   let instant = wallEnd - zoneOffsetMs(wallEnd, zone);
   instant = wallEnd - zoneOffsetMs(instant, zone);
@@ -94,4 +107,27 @@ export function timeZones(): string[] {
     // fall through to a short list
   }
   return ["UTC", "Asia/Taipei", "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Singapore", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles"];
+}
+
+const RELATIVE_STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ["second", 60],
+  ["minute", 60],
+  ["hour", 24],
+  ["day", 7],
+];
+
+/**
+ * "5 minutes ago" for an ISO instant within the last week before `now` (ms since the epoch),
+ * else null (show the date). Depends on `now` only, never the clock, so the server and the
+ * hydrating browser given the same `now` write the same words.
+ */
+export function relativeTime(value: string, locale: string, now: number): string | null {
+  let delta = (new Date(value).getTime() - now) / 1000;
+  if (!Number.isFinite(delta) || delta > 60) return null;
+  if (Math.abs(delta) < 45) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(0, "second");
+  for (const [unit, size] of RELATIVE_STEPS) {
+    if (Math.abs(delta) < size) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(Math.round(delta), unit);
+    delta /= size;
+  }
+  return null;
 }

@@ -10,7 +10,8 @@ import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { endOfDayIn, formatDate } from "../lib/format";
+import { endOfDayIn } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { inviteSources, tierKeys, type Invite, type List, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -71,6 +72,7 @@ const stateTone = { active: "success", revoked: "neutral", expired: "warning", u
 
 export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { community, viewer, invites, locale, tierNames, timeZone } = loaderData;
@@ -154,7 +156,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
                     </p>
                     <div className="mt-3 flex flex-wrap items-center gap-2">
                       <p className="mr-auto text-xs text-slate-600">
-                        {invite.expiresAt ? t("invites.expires", { date: formatDate(invite.expiresAt, locale, false, timeZone) }) : t("invites.noExpiry")}
+                        {invite.expiresAt ? t("invites.expires", { date: formatDay(invite.expiresAt) }) : t("invites.noExpiry")}
                       </p>
                       {state === "active" ? (
                         <>

@@ -1,15 +1,17 @@
 import { useTranslation } from "react-i18next";
+import { Name, NamedText } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, PageHeader, SelectField, cx, focusRing } from "../components/ui";
+import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { formatDate } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { roleRank, tierKeys, type List, type Member, type Role } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -26,6 +28,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     meId: me.id,
     locale: findLocale(request, cf.user),
     members: members.ok ? members.data.items : [],
+    loadFailed: !members.ok,
     nextCursor: members.ok ? members.data.nextCursor : null,
     isFirstPage: !cursor,
   };
@@ -53,9 +56,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 
 export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, members, locale, meId } = loaderData;
+  const { community, viewer, members, locale, meId, loadFailed } = loaderData;
   const myRank = viewer ? roleRank[viewer.role] : -1;
   const isAdmin = myRank >= roleRank.admin;
   const done = params.get("done");
@@ -72,7 +76,9 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
           </Alert>
         ) : null}
         {actionData && !actionData.errors.fields.role ? <FormError errors={actionData.errors} /> : null}
-        {members.length === 0 ? (
+        {loadFailed ? (
+          <LoadError message={t("loadError.members")} />
+        ) : members.length === 0 ? (
           <EmptyState
             title={t("members.emptyTitle")}
             description={t("members.emptyBody")}
@@ -85,78 +91,80 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
               const rowError = actionData?.values?.userId === m.user.id ? actionData.errors : null;
               return (
                 <li key={m.user.id} className="p-4 sm:px-6">
-                  <div className="flex flex-wrap items-center gap-3">
-                    <Avatar name={m.user.name} src={m.user.avatarUrl} />
-                    <div className="min-w-0 flex-1">
-                      <p className="truncate font-medium text-slate-900">
-                        {m.user.name}
-                        {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}
-                      </p>
-                      <p className="text-sm text-slate-600">
-                        {t("community.joined", { date: formatDate(m.joinedAt, locale) })}
-                        {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
-                      </p>
-                    </div>
-                    <div className="flex flex-wrap gap-2">
-                      <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>
-                      <Badge>{t(`tiers.${m.tier}`)}</Badge>
-                      {m.compTier ? <Badge tone="success">{t("members.comped", { tier: t(`tiers.${m.compTier}`) })}</Badge> : null}
-                    </div>
-                  </div>
-                  {manageable ? (
-                    <details className="group mt-3" open={Boolean(rowError)}>
-                      <summary className={cx("inline-flex cursor-pointer list-none items-center gap-1 rounded-md text-sm font-semibold text-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
-                        {t("members.manage", { name: m.user.name })}
-                      </summary>
-                      <div className="mt-3 grid gap-4 rounded-xl bg-slate-50 p-4 sm:grid-cols-2">
-                        {isAdmin ? (
-                          <Form method="post" className="flex items-end gap-2">
-                            <input type="hidden" name="userId" value={m.user.id} />
-                            <SelectField label={t("fields.role")} name="role" defaultValue={m.role} className="flex-1" error={rowError?.fields.role}>
-                              {assignable.map((r) => (
-                                <option key={r} value={r}>
-                                  {t(`roles.${r}`)}
-                                </option>
-                              ))}
-                            </SelectField>
-                            <SubmitButton intent="role" variant="secondary">
-                              {t("common.save")}
-                            </SubmitButton>
-                          </Form>
-                        ) : null}
-                        {isAdmin ? (
-                          <Form method="post" className="flex items-end gap-2">
-                            <input type="hidden" name="userId" value={m.user.id} />
-                            <SelectField label={t("fields.compTier")} name="compTier" defaultValue={m.compTier ?? "none"} className="flex-1" error={rowError?.fields.compTier}>
-                              <option value="none">{t("members.noComp")}</option>
-                              {tierKeys.map((k) => (
-                                <option key={k} value={k}>
-                                  {t(`tiers.${k}`)}
-                                </option>
-                              ))}
-                            </SelectField>
-                            <SubmitButton intent="comp" variant="secondary">
-                              {t("members.grant")}
-                            </SubmitButton>
-                          </Form>
-                        ) : null}
-                        <Form method="post" className="flex items-end gap-2 sm:col-span-2">
-                          <input type="hidden" name="userId" value={m.user.id} />
-                          <Field label={t("fields.banReason")} name="reason" className="flex-1" maxLength={500} error={rowError?.fields.reason} />
-                          <SubmitButton intent="ban" variant="danger">
-                            {t("members.ban")}
-                          </SubmitButton>
-                        </Form>
-                        <Form method="post" className="sm:col-span-2">
-                          <input type="hidden" name="userId" value={m.user.id} />
-                          <SubmitButton intent="remove" variant="secondary" size="sm">
-                            {t("members.remove")}
-                          </SubmitButton>
-                          <span className="ml-3 text-sm text-slate-600">{t("members.removeHint")}</span>
-                        </Form>
+                  <ItemBoundary>
+                    <div className="flex flex-wrap items-center gap-3">
+                      <Avatar name={m.user.name} src={m.user.avatarUrl} />
+                      <div className="min-w-0 flex-1">
+                        <p className="truncate font-medium text-slate-900">
+                          <Name>{m.user.name}</Name>
+                          {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}
+                        </p>
+                        <p className="text-sm text-slate-600">
+                          {t("community.joined", { date: formatDay(m.joinedAt) })}
+                          {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
+                        </p>
                       </div>
-                    </details>
-                  ) : null}
+                      <div className="flex flex-wrap gap-2">
+                        <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>
+                        <Badge>{t(`tiers.${m.tier}`)}</Badge>
+                        {m.compTier ? <Badge tone="success">{t("members.comped", { tier: t(`tiers.${m.compTier}`) })}</Badge> : null}
+                      </div>
+                    </div>
+                    {manageable ? (
+                      <details className="group mt-3" open={Boolean(rowError)}>
+                        <summary className={cx("inline-flex cursor-pointer list-none items-center gap-1 rounded-md text-sm font-semibold text-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
+                          <NamedText k="members.manage" names={{ name: m.user.name }} />
+                        </summary>
+                        <div className="mt-3 grid gap-4 rounded-xl bg-slate-50 p-4 sm:grid-cols-2">
+                          {isAdmin ? (
+                            <Form method="post" className="flex items-end gap-2">
+                              <input type="hidden" name="userId" value={m.user.id} />
+                              <SelectField label={t("fields.role")} name="role" defaultValue={m.role} className="flex-1" error={rowError?.fields.role}>
+                                {assignable.map((r) => (
+                                  <option key={r} value={r}>
+                                    {t(`roles.${r}`)}
+                                  </option>
+                                ))}
+                              </SelectField>
+                              <SubmitButton intent="role" variant="secondary">
+                                {t("common.save")}
+                              </SubmitButton>
+                            </Form>
+                          ) : null}
+                          {isAdmin ? (
+                            <Form method="post" className="flex items-end gap-2">
+                              <input type="hidden" name="userId" value={m.user.id} />
+                              <SelectField label={t("fields.compTier")} name="compTier" defaultValue={m.compTier ?? "none"} className="flex-1" error={rowError?.fields.compTier}>
+                                <option value="none">{t("members.noComp")}</option>
+                                {tierKeys.map((k) => (
+                                  <option key={k} value={k}>
+                                    {t(`tiers.${k}`)}
+                                  </option>
+                                ))}
+                              </SelectField>
+                              <SubmitButton intent="comp" variant="secondary">
+                                {t("members.grant")}
+                              </SubmitButton>
+                            </Form>
+                          ) : null}
+                          <Form method="post" className="flex items-end gap-2 sm:col-span-2">
+                            <input type="hidden" name="userId" value={m.user.id} />
+                            <Field label={t("fields.banReason")} name="reason" className="flex-1" maxLength={500} error={rowError?.fields.reason} />
+                            <SubmitButton intent="ban" variant="danger">
+                              {t("members.ban")}
+                            </SubmitButton>
+                          </Form>
+                          <Form method="post" className="sm:col-span-2">
+                            <input type="hidden" name="userId" value={m.user.id} />
+                            <SubmitButton intent="remove" variant="secondary" size="sm">
+                              {t("members.remove")}
+                            </SubmitButton>
+                            <span className="ml-3 text-sm text-slate-600">{t("members.removeHint")}</span>
+                          </Form>
+                        </div>
+                      </details>
+                    ) : null}
+                  </ItemBoundary>
                 </li>
               );
             })}

@@ -1,4 +1,6 @@
 import { useEffect, useRef, type ReactNode } from "react";
+import { Name, NamedText } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
 import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
@@ -6,7 +8,7 @@ import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
-import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, buttonClass, cx, focusRing } from "../components/ui";
+import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, buttonClass, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
@@ -46,6 +48,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     html: post.data.html,
     space: spaces?.find((e) => e.space.id === post.data.post.spaceId)?.space ?? null,
     comments: comments.ok ? comments.data.items : [],
+    commentsFailed: !comments.ok,
     nextCursor: comments.ok ? comments.data.nextCursor : null,
     cursor,
     editing: url.searchParams.get("edit") === "1",
@@ -211,11 +214,11 @@ function CommentItem({
         <Avatar name={comment.author.name} src={comment.author.avatarUrl} size="sm" />
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5 text-sm">
-            <span id={`comment-${comment.id}-author`} className="font-semibold text-slate-900">
-              {comment.author.name}
+            <span id={`comment-${comment.id}-author`} className="max-w-full truncate font-semibold text-slate-900" title={comment.author.name}>
+              <Name>{comment.author.name}</Name>
             </span>
             <a href={`#comment-${comment.id}`} className={cx("rounded text-slate-600 hover:underline", focusRing)}>
-              <TimeStamp value={comment.createdAt} locale={locale} />
+              <TimeStamp value={comment.createdAt} />
             </a>
             {comment.edited ? <span className="text-slate-600">{t("post.edited")}</span> : null}
             {comment.moderationStatus === "pending_review" ? <Badge tone="warning">{t("post.pendingReview")}</Badge> : null}
@@ -224,7 +227,7 @@ function CommentItem({
           {flattened ? (
             <p className="mt-0.5 text-xs text-slate-600">
               <a href={`#comment-${flattened.id}`} className={cx("rounded hover:underline", focusRing)}>
-                {t("comments.replyingTo", { name: flattened.author.name })}
+                <NamedText k="comments.replyingTo" names={{ name: flattened.author.name }} />
               </a>
             </p>
           ) : null}
@@ -292,7 +295,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
       </>
     );
   }
-  const { post, html, space, comments, locale, meId, editing, editComment, nextCursor, cursor } = loaderData;
+  const { post, html, space, comments, commentsFailed, locale, meId, editing, editComment, nextCursor, cursor } = loaderData;
   const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
   const isAuthor = meId !== null && post.author.id === meId;
   const canComment = Boolean(viewer) && (!post.locked || isModerator);
@@ -322,9 +325,11 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             <header className="flex items-start gap-3">
               <Avatar name={post.author.name} src={post.author.avatarUrl} />
               <div className="min-w-0 flex-1">
-                <p className="font-semibold text-slate-900">{post.author.name}</p>
+                <p className="truncate font-semibold text-slate-900" title={post.author.name}>
+                  <Name>{post.author.name}</Name>
+                </p>
                 <p className="text-sm text-slate-600">
-                  <TimeStamp value={post.createdAt} locale={locale} />
+                  <TimeStamp value={post.createdAt} />
                   {post.edited ? (
                     <span title={post.editedAt ?? undefined}>
                       {" · "}
@@ -422,7 +427,9 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
                 <CommentForm label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
               </div>
             ) : null}
-            {threads.length === 0 ? (
+            {commentsFailed ? (
+              <LoadError message={t("loadError.comments")} />
+            ) : threads.length === 0 ? (
               canComment ? (
                 <p className="px-1 text-sm text-slate-600">{t("comments.emptyBody")}</p>
               ) : post.locked ? null : (
@@ -432,12 +439,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} />
+                    <ItemBoundary><CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} />
+                            <ItemBoundary><CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>

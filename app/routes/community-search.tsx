@@ -1,10 +1,12 @@
 import { useTranslation } from "react-i18next";
+import { Name } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { Form, Link } from "react-router";
 import type { Route } from "./+types/community-search";
 import { CommunityHeader } from "../components/community-header";
 import { ChatIcon, HashIcon, SearchIcon, TimeStamp } from "../components/discussions";
 import { FormError } from "../components/form-bits";
-import { Badge, Button, ButtonLink, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
+import { Badge, Button, ButtonLink, Container, EmptyState, LoadError, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiErrors } from "../lib/forms.server";
@@ -20,7 +22,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const q = (url.searchParams.get("q") ?? "").trim().slice(0, 200);
   const cursor = url.searchParams.get("cursor");
   const base = { ...answer, locale: findLocale(request, cf.user), q, cursor };
-  if (!q) return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames: {} as Record<string, string>, errors: null };
+  if (!q) return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames: {} as Record<string, string>, errors: null, loadFailed: false };
   const qs = new URLSearchParams({ q, limit: "20" });
   if (cursor) qs.set("cursor", cursor);
   const [result, spaces] = await Promise.all([
@@ -28,13 +30,17 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     loadSpaces(cf, request, params.slug),
   ]);
   const spaceNames = Object.fromEntries((spaces ?? []).map((e) => [e.space.id, e.space.name]));
-  if (!result.ok) return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames, errors: apiErrors(result) };
-  return { ...base, hits: result.data.items, nextCursor: result.data.nextCursor, spaceNames, errors: null };
+  // a query the API refuses is the reader's to fix (a field error); any other failure is an error state
+  if (!result.ok) {
+    const errors = apiErrors(result);
+    return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames, errors, loadFailed: !errors.fields.q };
+  }
+  return { ...base, hits: result.data.items, nextCursor: result.data.nextCursor, spaceNames, errors: null, loadFailed: false };
 }
 
 export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
-  const { community, viewer, q, hits, nextCursor, cursor, spaceNames, locale, errors } = loaderData;
+  const { community, viewer, q, hits, nextCursor, cursor, spaceNames, locale, errors, loadFailed } = loaderData;
   return (
     <>
       <title>{(q ? t("search.titleFor", { q }) : t("search.title")) + " · " + community.name}</title>
@@ -59,8 +65,10 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
           </div>
           <Button type="submit">{t("search.submit")}</Button>
         </Form>
-        <FormError errors={errors} />
-        {!q ? (
+        {loadFailed ? null : <FormError errors={errors} />}
+        {loadFailed ? (
+          <LoadError message={t("loadError.search")} />
+        ) : !q ? (
           <EmptyState icon={<SearchIcon className="size-6" />} title={t("search.startTitle")} description={t("search.startBody")} />
         ) : hits.length === 0 && !errors ? (
           <EmptyState icon={<SearchIcon className="size-6" />} title={t("search.noResultsTitle", { q })} description={t("search.noResultsBody")} />
@@ -74,28 +82,30 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
                 const href = `/c/${community.slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
                 return (
                   <li key={`${hit.type}-${hit.id}`} className="relative rounded-2xl border border-slate-200 bg-white p-4 shadow-sm hover:shadow-md sm:p-5">
-                    <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
-                      <Badge tone={hit.type === "post" ? "brand" : "neutral"} className="gap-1">
-                        {hit.type === "post" ? <HashIcon className="size-3" /> : <ChatIcon className="size-3" />}
-                        {t(`search.type.${hit.type}`)}
-                      </Badge>
-                      {spaceNames[hit.spaceId] ? <span>{spaceNames[hit.spaceId]}</span> : null}
-                      {hit.author ? (
-                        <>
-                          <span aria-hidden="true">·</span>
-                          <span>{hit.author.name}</span>
-                        </>
-                      ) : null}
-                      <span aria-hidden="true">·</span>
-                      <TimeStamp value={hit.createdAt} locale={locale} withTime={false} />
-                    </div>
-                    <h2 className="mt-1.5 text-base font-semibold text-slate-900">
-                      <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
-                        {hit.type === "comment" ? t("search.commentOn", { title: hit.title }) : hit.title}
-                      </Link>
-                    </h2>
-                    {/* the snippet is escaped by the server except for its <mark> highlights */}
-                    <p className="search-snippet mt-1 text-sm leading-6 text-slate-700" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+                    <ItemBoundary>
+                      <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
+                        <Badge tone={hit.type === "post" ? "brand" : "neutral"} className="gap-1">
+                          {hit.type === "post" ? <HashIcon className="size-3" /> : <ChatIcon className="size-3" />}
+                          {t(`search.type.${hit.type}`)}
+                        </Badge>
+                        {spaceNames[hit.spaceId] ? <span>{spaceNames[hit.spaceId]}</span> : null}
+                        {hit.author ? (
+                          <>
+                            <span aria-hidden="true">·</span>
+                            <Name>{hit.author.name}</Name>
+                          </>
+                        ) : null}
+                        <span aria-hidden="true">·</span>
+                        <TimeStamp value={hit.createdAt} withTime={false} />
+                      </div>
+                      <h2 className="mt-1.5 text-base font-semibold text-slate-900">
+                        <Link to={href} className={cx("rounded after:absolute after:inset-0 after:rounded-2xl hover:text-brand-700", focusRing)}>
+                          {hit.type === "comment" ? t("search.commentOn", { title: hit.title }) : hit.title}
+                        </Link>
+                      </h2>
+                      {/* the snippet is escaped by the server except for its <mark> highlights */}
+                      <p className="search-snippet mt-1 text-sm leading-6 text-slate-700" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+                    </ItemBoundary>
                   </li>
                 );
               })}

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Name } from "../components/name";
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-settings";
@@ -226,7 +227,7 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
                 <SelectField label={t("fields.newOwner")} name="userId" className="flex-1" error={transferErr?.fields.userId}>
                   {transferCandidates.map((m) => (
                     <option key={m.id} value={m.id}>
-                      {m.name} · {t(`roles.${m.role}`)}
+                      <Name>{m.name}</Name> · {t(`roles.${m.role}`)}
                     </option>
                   ))}
                 </SelectField>

@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { Name } from "../components/name";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space-settings";
 import { CommunityHeader } from "../components/community-header";
@@ -124,7 +125,9 @@ export default function SpaceSettings({ loaderData }: Route.ComponentProps) {
               {listed.map((m) => (
                 <li key={m.user.id} className="flex items-center gap-3 py-2.5">
                   <Avatar name={m.user.name} src={m.user.avatarUrl} size="sm" />
-                  <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900">{m.user.name}</span>
+                  <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900">
+                    <Name>{m.user.name}</Name>
+                  </span>
                   <Form method="post">
                     <input type="hidden" name="userId" value={m.user.id} />
                     <SubmitButton intent="remove-member" variant="ghost" size="sm" aria-label={t("spaceSettings.removeLabel", { name: m.user.name })}>

@@ -1,4 +1,6 @@
 import { Fragment } from "react";
+import { Name } from "../components/name";
+import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space";
@@ -6,7 +8,7 @@ import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, HashIcon, LockIcon, MarkdownEditor, PostCard, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
-import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, cx, focusRing } from "../components/ui";
+import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, LoadError, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
@@ -28,7 +30,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     space: entry.space,
     tierName: tierLabel(tiers, entry.space.minTier),
   };
-  const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null };
+  const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null, loadFailed: false };
   if (entry.locked) return { ...base, ...empty, locked: true };
   const cursor = new URL(request.url).searchParams.get("cursor");
   const qs = new URLSearchParams({ limit: "20" });
@@ -36,12 +38,13 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const page = await apiFetch<PostPage>(cf, request, `/api/v1/spaces/${encodeURIComponent(params.spaceId)}/posts?${qs}`);
   if (!page.ok) {
     if (page.error.code === "tier_required") return { ...base, ...empty, locked: true };
-    throw new Response(null, { status: page.status === 400 ? 404 : page.status });
+    // the space exists (it is in the list): a failing page of posts is an error state, not a 404
+    return { ...base, ...empty, cursor, locked: false, loadFailed: true };
   }
   // your own posts are never news to you
   const me = cf.user?.id;
   const items = page.data.items.map((p) => (p.author.id === me ? { ...p, isNew: false } : p));
-  return { ...base, locked: false, posts: items, pinned: page.data.pinned, nextCursor: page.data.nextCursor, cursor };
+  return { ...base, locked: false, posts: items, pinned: page.data.pinned, nextCursor: page.data.nextCursor, cursor, loadFailed: false };
 }
 
 export async function action({ context, request, params }: Route.ActionArgs) {
@@ -73,7 +76,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, space, spaces, locale, locked, posts, pinned, nextCursor, cursor, tierName } = loaderData;
+  const { community, viewer, space, spaces, locale, locked, posts, pinned, nextCursor, cursor, tierName, loadFailed } = loaderData;
   const failure = actionData && "errors" in actionData ? actionData : null;
   const errors = failure?.errors;
   const values = failure?.values;
@@ -96,7 +99,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
               <div className="min-w-0">
                 <h1 className="flex items-center gap-2 text-2xl font-bold tracking-tight text-slate-900">
                   {locked ? <LockIcon className="size-6 shrink-0 text-amber-800" /> : <HashIcon className="size-6 shrink-0 text-slate-500" />}
-                  <span className="min-w-0 break-words">{space.name}</span>
+                  <Name className="min-w-0">{space.name}</Name>
                 </h1>
                 {space.description ? <p className="mt-1.5 max-w-2xl text-sm leading-6 text-slate-600">{space.description}</p> : null}
                 <div className="mt-2 flex flex-wrap gap-2">
@@ -158,7 +161,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                   <ul className="space-y-3">
                     {pinned.map((post) => (
                       <li key={post.id}>
-                        <PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} />
+                        <ItemBoundary><PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} /></ItemBoundary>
                       </li>
                     ))}
                   </ul>
@@ -169,7 +172,9 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                 <h2 id="feed-heading" className={pinned.length > 0 ? "text-sm font-semibold uppercase tracking-wide text-slate-600" : "sr-only"}>
                   {t("spaces.latest")}
                 </h2>
-                {posts.length === 0 && pinned.length === 0 ? (
+                {loadFailed ? (
+                  <LoadError message={t("loadError.posts")} />
+                ) : posts.length === 0 && pinned.length === 0 ? (
                   <EmptyState
                     title={t("spaces.emptyTitle")}
                     description={viewer ? t("spaces.emptyBody") : t("spaces.emptyBodyGuest")}
@@ -190,7 +195,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                           </li>
                         ) : null}
                         <li>
-                          <PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} />
+                          <ItemBoundary><PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} /></ItemBoundary>
                         </li>
                       </Fragment>
                     ))}

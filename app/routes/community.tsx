@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { Name, NamedText } from "../components/name";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community";
 import { CommunityHeader } from "../components/community-header";
@@ -11,7 +12,8 @@ import { apiFetch } from "../lib/api.server";
 import { loadCommunity } from "../lib/community.server";
 import { loadSpaces } from "../lib/discussions.server";
 import { fail, field } from "../lib/forms.server";
-import { formatDate, formatMoney } from "../lib/format";
+import { formatMoney } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { roleRank, tierKeys, type List, type Member, type Space, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -102,6 +104,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 
 export default function CommunityHome({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { community, viewer, tiers, members, locale, signedIn, spaces, candidates } = loaderData;
@@ -120,7 +123,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
           {spaceNotice === "created" || spaceNotice === "archived" ? <Alert tone="success">{t(`spaces.notice.${spaceNotice}`)}</Alert> : null}
           {params.get("transferred") ? <Alert tone="success">{t("community.transferred")}</Alert> : null}
           {welcome ? (
-            <Alert tone="success" title={t("community.welcomeTitle", { name: community.name })}>
+            <Alert tone="success" title={<NamedText k="community.welcomeTitle" names={{ name: community.name }} />}>
               {t("community.welcomeBody")}
             </Alert>
           ) : null}
@@ -169,7 +172,9 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
                 {tiers.map((tier) => (
                   <li key={tier.key} className="flex flex-col rounded-2xl border border-slate-200 bg-white p-5 shadow-sm">
                     <div className="flex items-center justify-between gap-2">
-                      <h3 className="font-semibold text-slate-900">{tier.name}</h3>
+                      <h3 className="font-semibold text-slate-900">
+                        <Name>{tier.name}</Name>
+                      </h3>
                       {viewer?.tier === tier.key ? <Badge tone="brand">{t("community.yourTier")}</Badge> : null}
                     </div>
                     {tier.description ? <p className="mt-1 text-sm text-slate-600">{tier.description}</p> : null}
@@ -215,8 +220,10 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
                     <li key={m.user.id} className="flex items-center gap-3">
                       <Avatar name={m.user.name} src={m.user.avatarUrl} size="sm" />
                       <div className="min-w-0 flex-1">
-                        <p className="truncate text-sm font-medium text-slate-900">{m.user.name}</p>
-                        <p className="text-xs text-slate-600">{t("community.joined", { date: formatDate(m.joinedAt, locale) })}</p>
+                        <p className="truncate text-sm font-medium text-slate-900">
+                          <Name>{m.user.name}</Name>
+                        </p>
+                        <p className="text-xs text-slate-600">{t("community.joined", { date: formatDay(m.joinedAt) })}</p>
                       </div>
                       {m.role !== "member" ? <Badge tone="brand">{t(`roles.${m.role}`)}</Badge> : null}
                     </li>

@@ -6,7 +6,7 @@ import { Alert, Badge, Container, EmptyState, PageHeader, cx, focusRing } from "
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { formatDate } from "../lib/format";
+import { LocalTime } from "../components/local-time";
 import type { OutboxMail } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -56,7 +56,7 @@ export default function DevOutbox({ loaderData }: Route.ComponentProps) {
                 <div className="flex flex-wrap items-center gap-2">
                   <Badge tone="brand">{mail.kind}</Badge>
                   <time className="text-xs text-slate-600" dateTime={mail.createdAt}>
-                    {formatDate(mail.createdAt, locale, true)}
+                    <LocalTime value={mail.createdAt} withTime />
                   </time>
                 </div>
                 <h2 className="mt-1.5 font-semibold text-slate-900">{mail.subject}</h2>

@@ -128,7 +128,8 @@ const methodTone: Record<string, string> = {
 function FieldTable({ caption, fields }: { caption: string; fields: Field[] }) {
   const { t } = useTranslation();
   return (
-    <div className="mt-4 overflow-x-auto">
+    // on a phone the table scrolls sideways: a focusable, named region, so keyboards can scroll it too
+    <div className={cx("mt-4 overflow-x-auto rounded", focusRing)} tabIndex={0} role="region" aria-label={caption}>
       <table className="w-full min-w-[28rem] table-fixed text-left text-sm">
         <caption className="mb-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">{caption}</caption>
         <thead className="border-b border-slate-200 text-xs text-slate-600">

@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { Name, NamedText } from "../components/name";
 import { Link, useSearchParams } from "react-router";
 import type { Route } from "./+types/home";
 import { Alert, Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
@@ -165,7 +166,7 @@ export default function Home({ loaderData }: Route.ComponentProps) {
     <Container>
       <title>{t("home.title") + " · " + t("app.name")}</title>
       <PageHeader
-        eyebrow={t("home.greeting", { name: loaderData.name })}
+        eyebrow={<NamedText k="home.greeting" names={{ name: loaderData.name }} />}
         title={t("home.title")}
         description={t("home.description")}
         actions={<ButtonLink to="/communities/new">{t("home.create")}</ButtonLink>}
@@ -182,9 +183,9 @@ export default function Home({ loaderData }: Route.ComponentProps) {
           action={<ButtonLink to="/communities/new">{t("home.createFirst")}</ButtonLink>}
         />
       ) : (
-        <ul className="grid gap-4 sm:grid-cols-2">
+        <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2">
           {memberships.map((m) => (
-            <li key={m.community.id}>
+            <li key={m.community.id} className="min-w-0">
               <Link to={`/c/${m.community.slug}`} className={cx("group block h-full rounded-2xl", focusRing)}>
                 <Card className="h-full transition-shadow group-hover:border-brand-100 group-hover:shadow-md">
                   <div className="flex items-start gap-4">
@@ -192,7 +193,9 @@ export default function Home({ loaderData }: Route.ComponentProps) {
                       {m.community.name.slice(0, 1).toUpperCase()}
                     </span>
                     <div className="min-w-0">
-                      <h2 className="truncate text-base font-semibold text-slate-900 group-hover:text-brand-700">{m.community.name}</h2>
+                      <h2 className="truncate text-base font-semibold text-slate-900 group-hover:text-brand-700">
+                        <Name>{m.community.name}</Name>
+                      </h2>
                       <p className="truncate text-sm text-slate-600">/c/{m.community.slug}</p>
                       <div className="mt-3 flex flex-wrap gap-2">
                         <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { data, Form, redirect, useActionData } from "react-router";
+import { Name, NamedText } from "../components/name";
 import type { Route } from "./+types/invite";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Badge, ButtonLink } from "../components/ui";
@@ -43,7 +44,7 @@ export default function InvitePage({ loaderData }: Route.ComponentProps) {
       <div className="overflow-hidden rounded-3xl border border-slate-200 bg-white shadow-sm">
         <div className="bg-gradient-to-br from-brand-600 to-brand-900 px-6 py-8 text-white sm:px-8">
           {preview ? <p className="text-sm font-medium text-brand-100">{t("invite.eyebrow")}</p> : null}
-          <h1 className="mt-2 text-2xl font-bold tracking-tight sm:text-3xl">{preview ? preview.community.name : t("invite.invalidTitle")}</h1>
+          <h1 className="mt-2 text-2xl font-bold tracking-tight sm:text-3xl">{preview ? <Name>{preview.community.name}</Name> : t("invite.invalidTitle")}</h1>
         </div>
         <div className="px-6 py-6 sm:px-8">
           {preview ? (
@@ -67,7 +68,7 @@ export default function InvitePage({ loaderData }: Route.ComponentProps) {
                   {t("invite.accept")}
                 </SubmitButton>
               </Form>
-              <p className="text-center text-sm text-slate-600">{t("invite.signedInAs", { name: me.name })}</p>
+              <p className="text-center text-sm text-slate-600"><NamedText k="invite.signedInAs" names={{ name: me.name }} /></p>
             </div>
           ) : (
             <div className="mt-6 space-y-3">

@@ -1,10 +1,11 @@
 import { useTranslation } from "react-i18next";
 import { Form, NavLink, redirect, useActionData } from "react-router";
+import { ItemBoundary } from "../components/item-boundary";
 import type { Route } from "./+types/notifications";
 import { BellIcon } from "../components/discussions";
 import { NotificationRow } from "../components/notification-bell";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { ButtonLink, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
+import { ButtonLink, Container, EmptyState, LoadError, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
@@ -23,12 +24,12 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   if (unreadOnly) qs.set("unread", "true");
   if (cursor) qs.set("cursor", cursor);
   const result = await apiFetch<NotificationPage>(cf, request, `/api/v1/me/notifications?${qs}`);
-  if (!result.ok) throw new Response(null, { status: result.status });
   return {
     locale: findLocale(request, cf.user),
-    items: result.data.items,
-    nextCursor: result.data.nextCursor,
-    unreadCount: result.data.unreadCount,
+    loadFailed: !result.ok,
+    items: result.ok ? result.data.items : [],
+    nextCursor: result.ok ? result.data.nextCursor : null,
+    unreadCount: result.ok ? result.data.unreadCount : 0,
     unreadOnly,
     cursor,
   };
@@ -57,7 +58,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 export default function Notifications({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
-  const { items, nextCursor, unreadCount, unreadOnly, cursor, locale } = loaderData;
+  const { items, nextCursor, unreadCount, unreadOnly, cursor, locale, loadFailed } = loaderData;
   const back = `/notifications${unreadOnly ? "?unread=1" : ""}`;
   const filter = (active: boolean) =>
     cx("rounded-md px-3 py-1.5 text-sm font-semibold", focusRing, active ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900");
@@ -87,7 +88,9 @@ export default function Notifications({ loaderData }: Route.ComponentProps) {
           {t("notifications.unread")}
         </NavLink>
       </nav>
-      {items.length === 0 ? (
+      {loadFailed ? (
+        <LoadError message={t("loadError.notifications")} />
+      ) : items.length === 0 ? (
         <EmptyState icon={<BellIcon className="size-6" />} title={unreadOnly ? t("notifications.emptyUnreadTitle") : t("notifications.emptyTitle")} description={t("notifications.emptyBody")} />
       ) : (
         <ul className="divide-y divide-slate-100 overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
@@ -95,7 +98,7 @@ export default function Notifications({ loaderData }: Route.ComponentProps) {
             const unread = !n.readAt;
             return (
               <li key={n.id} className={cx("flex items-start gap-2 p-2 sm:p-3", unread && "bg-brand-50/50")} data-notification-kind={n.kind}>
-                <NotificationRow n={n} locale={locale} />
+                <ItemBoundary><NotificationRow n={n} locale={locale} /></ItemBoundary>
                 {unread ? (
                   <Form method="post" className="shrink-0 pt-1.5">
                     <input type="hidden" name="id" value={n.id} />

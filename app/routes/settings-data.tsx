@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { Name } from "../components/name";
 import type { Route } from "./+types/settings-data";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SettingsNav } from "../components/settings-nav";
@@ -8,7 +9,7 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch, forwardCookies } from "../lib/api.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { formatDate } from "../lib/format";
+import { useFormatDate } from "../components/local-time";
 import { consentPurposes, type Consent } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -53,6 +54,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 export default function MyData({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
+  const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { communities, locale } = loaderData;
@@ -78,7 +80,9 @@ export default function MyData({ loaderData }: Route.ComponentProps) {
                   <Form key={community.slug} method="post" className="rounded-xl border border-slate-200 p-4" aria-label={t("data.consentsFor", { name: community.name })}>
                     <input type="hidden" name="community" value={community.slug} />
                     <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-                      <h3 className="font-semibold text-slate-900">{community.name}</h3>
+                      <h3 className="font-semibold text-slate-900">
+                        <Name>{community.name}</Name>
+                      </h3>
                       {saved === community.slug ? <span className="text-sm font-medium text-emerald-800" role="status">{t("common.saved")}</span> : null}
                     </div>
                     <FormError errors={errors} />
@@ -98,7 +102,7 @@ export default function MyData({ loaderData }: Route.ComponentProps) {
                                 label={t(`purposes.${purpose}.label`)}
                                 hint={
                                   t(`purposes.${purpose}.hint`) +
-                                  (state.at ? " · " + t(state.granted ? "data.grantedAt" : "data.withdrawnAt", { date: formatDate(state.at, locale) }) : "")
+                                  (state.at ? " · " + t(state.granted ? "data.grantedAt" : "data.withdrawnAt", { date: formatDay(state.at) }) : "")
                                 }
                               />
                             </div>

@@ -1,10 +1,10 @@
-import { useRef, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/settings-profile";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SettingsNav } from "../components/settings-nav";
-import { Alert, Avatar, Button, Card, CardTitle, Checkbox, Container, Field, PageHeader, SelectField, TextareaField } from "../components/ui";
+import { Alert, Avatar, Button, buttonClass, Card, cx, CardTitle, Checkbox, Container, Field, PageHeader, SelectField, TextareaField } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { isLocale, locales } from "../i18n";
 import { langCookie } from "../i18n/locale.server";
@@ -50,49 +50,53 @@ function AvatarUpload({ name, current }: { name: string; current: string | null 
   const [url, setUrl] = useState<string | null>(null);
   const [state, setState] = useState<"idle" | "uploading" | "error">("idle");
   const [message, setMessage] = useState<string | null>(null);
-  const input = useRef<HTMLInputElement>(null);
   return (
     <div className="flex flex-wrap items-center gap-4">
       <Avatar name={name} src={url ?? current} size="xl" />
       <div className="space-y-2">
         <input type="hidden" name="avatarUrl" value={url ?? ""} />
-        <input
-          ref={input}
-          id="avatar-file"
-          type="file"
-          accept="image/png,image/jpeg,image/webp,image/gif"
-          className="sr-only"
-          onChange={async (e) => {
-            const file = e.currentTarget.files?.[0];
-            if (!file) return;
-            setState("uploading");
-            setMessage(null);
-            const body = new FormData();
-            body.append("file", file);
-            try {
-              const res = await fetch("/api/v1/uploads", { method: "POST", body, credentials: "same-origin" });
-              const json = (await res.json()) as { url?: string; error?: { code: string; message: string } };
-              if (!res.ok || !json.url) throw new Error(json.error ? t(`apiError.${json.error.code}`, { defaultValue: json.error.message }) : t("apiError.error"));
-              setUrl(json.url);
-              setState("idle");
-              setMessage(t("profile.avatarReady"));
-            } catch (error) {
-              setState("error");
-              setMessage(error instanceof Error ? error.message : t("apiError.error"));
-            }
-          }}
-        />
         <div className="flex flex-wrap gap-2">
-          <Button variant="secondary" size="sm" onClick={() => input.current?.click()} disabled={state === "uploading"}>
+          <input
+            id="avatar-file"
+            type="file"
+            accept="image/png,image/jpeg,image/webp,image/gif"
+            className="peer sr-only"
+            aria-describedby="avatar-hint"
+            disabled={state === "uploading"}
+            onChange={async (e) => {
+              const file = e.currentTarget.files?.[0];
+              if (!file) return;
+              setState("uploading");
+              setMessage(null);
+              const body = new FormData();
+              body.append("file", file);
+              try {
+                const res = await fetch("/api/v1/uploads", { method: "POST", body, credentials: "same-origin" });
+                const json = (await res.json()) as { url?: string; error?: { code: string; message: string } };
+                if (!res.ok || !json.url) throw new Error(json.error ? t(`apiError.${json.error.code}`, { defaultValue: json.error.message }) : t("apiError.error"));
+                setUrl(json.url);
+                setState("idle");
+                setMessage(t("profile.avatarReady"));
+              } catch (error) {
+                setState("error");
+                setMessage(error instanceof Error ? error.message : t("apiError.error"));
+              }
+            }}
+          />
+          {/* a real label: clicking it opens the picker, and it names the (visually hidden) input */}
+          <label
+            htmlFor="avatar-file"
+            className={cx(buttonClass("secondary", "sm"), "cursor-pointer peer-focus-visible:ring-2 peer-focus-visible:ring-brand-600 peer-focus-visible:ring-offset-2", state === "uploading" && "cursor-not-allowed opacity-60")}
+          >
             {state === "uploading" ? t("profile.uploading") : t("profile.uploadAvatar")}
-          </Button>
+          </label>
           {current && !url ? (
             <Button variant="ghost" size="sm" type="submit" name="removeAvatar" value="1">
               {t("profile.removeAvatar")}
             </Button>
           ) : null}
         </div>
-        <p className={state === "error" ? "text-sm font-medium text-red-700" : "text-sm text-slate-600"} aria-live="polite">
+        <p id="avatar-hint" className={state === "error" ? "text-sm font-medium text-red-700" : "text-sm text-slate-600"} aria-live="polite">
           {message ?? t("profile.avatarHint")}
         </p>
       </div>

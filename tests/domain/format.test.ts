@@ -1,7 +1,7 @@
 // Dates the web app turns into instants: an invite that "expires on" a day works to the end of
 // that day where its creator lives, not in UTC.
 import { describe, expect, it } from "vitest";
-import { endOfDayIn, formatDate } from "../../app/lib/format";
+import { endOfDayIn, formatDate, isTimeZone, relativeTime } from "../../app/lib/format";
 
 describe("endOfDayIn", () => {
   it("ends the day at 23:59:59 local time in the given zone", () => {
@@ -31,5 +31,28 @@ describe("formatDate", () => {
     expect(formatDate(instant, "en", false, "Asia/Taipei")).toBe("Dec 31, 2026");
     expect(formatDate(instant, "en", false, "America/Los_Angeles")).toBe("Dec 31, 2026");
     expect(formatDate("2027-01-01T07:59:59.000Z", "en", false, "Asia/Taipei")).toBe("Jan 1, 2027");
+  });
+});
+
+describe("dates the server and the browser write alike", () => {
+  it("writes a join at 2026-10-31T05:00Z as 30 Oct for a Honolulu reader and 31 Oct in UTC", () => {
+    expect(formatDate("2026-10-31T05:00:00Z", "en", false, "Pacific/Honolulu")).toBe("Oct 30, 2026");
+    expect(formatDate("2026-10-31T05:00:00Z", "en", false, "UTC")).toBe("Oct 31, 2026");
+    expect(formatDate("2026-10-31T05:00:00Z", "en", false, "Pacific/Kiritimati")).toBe("Oct 31, 2026");
+  });
+
+  it("accepts IANA zones for the tz cookie and refuses anything else", () => {
+    expect(isTimeZone("Pacific/Honolulu")).toBe(true);
+    expect(isTimeZone("UTC")).toBe(true);
+    expect(isTimeZone("Not/A_Zone")).toBe(false);
+    expect(isTimeZone("")).toBe(false);
+    expect(isTimeZone(42)).toBe(false);
+  });
+
+  it("counts relative times from the given now, never the clock", () => {
+    const now = Date.parse("2026-11-30T12:00:00Z");
+    expect(relativeTime("2026-11-30T09:00:00Z", "en", now)).toBe("3 hours ago");
+    expect(relativeTime("2026-11-30T11:59:30Z", "en", now)).toBe("now");
+    expect(relativeTime("2026-11-01T09:00:00Z", "en", now)).toBeNull(); // older than a week: the date
   });
 });

@@ -2,7 +2,7 @@
 // tier prices, 404 page and my-data, with axe checks on the main pages.
 import assert from "node:assert/strict";
 
-export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expectOk, consoleErrors }) {
+export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expectOk, watch }) {
   const stamp = Date.now().toString(36);
   const a = { name: "Mei Lin", email: `mei-${stamp}@example.com`, password: "correct horse 42" };
   const b = { name: "Kai Chen", email: `kai-${stamp}@example.com`, password: "another good one 7" };
@@ -12,7 +12,7 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
 
   const ctxA = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 }, permissions: ["clipboard-read", "clipboard-write"] });
   const pageA = await ctxA.newPage();
-  pageA.on("pageerror", (e) => consoleErrors.push(e.message));
+  watch(pageA, "A");
 
   await step("landing page explains Enclave and passes axe", async () => {
     await expectOk(pageA, await pageA.goto("/"));
@@ -88,7 +88,7 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
 
   const ctxB = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } });
   const pageB = await ctxB.newPage();
-  pageB.on("pageerror", (e) => consoleErrors.push(e.message));
+  watch(pageB, "B");
 
   await step("user B opens the invite link and sees the preview", async () => {
     await expectOk(pageB, await pageB.goto(inviteUrl));
@@ -153,6 +153,7 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
   });
 
   await step("an unknown URL answers a 404 page", async () => {
+    pageB.expectErrors(/status of 404/);
     const res = await pageB.goto("/no/such/page");
     assert.equal(res.status(), 404);
     await pageB.getByRole("heading", { level: 1, name: "找不到這個頁面" }).waitFor();

@@ -55,7 +55,7 @@ async function eventually(page, check, tries = 10) {
   throw last;
 }
 
-export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot, expectOk, consoleErrors }) {
+export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot, expectOk, watch }) {
   const stamp = Date.now().toString(36);
   const slug = `oolong-${stamp}`;
   const owner = { name: "Lin Ya-ting", email: `owner-${stamp}@example.com`, password: "owner pass 12345" };
@@ -71,7 +71,9 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
   const pageOwner = await ctxOwner.newPage();
   const pageA = await ctxA.newPage();
   const pageB = await ctxB.newPage();
-  for (const page of [pageOwner, pageA, pageB]) page.on("pageerror", (e) => consoleErrors.push(e.message));
+  watch(pageOwner, "owner");
+  watch(pageA, "A");
+  watch(pageB, "B");
 
   await step("discussions: owner and two members are set up through the API", async () => {
     await api(ctxOwner, ORIGIN, "POST", "/api/v1/auth/signup", owner);
@@ -127,7 +129,7 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await Promise.all([pageOwner.waitForURL(/space=created/), form.getByRole("button", { name: "Create space" }).click()]);
     const row = pageOwner.locator("li[data-space-id]", { hasText: "Hosts' corner" });
     await row.getByText("Private").waitFor();
-    await Promise.all([pageOwner.waitForURL(/\/settings$/), row.getByRole("link", { name: "Settings of Hosts' corner" }).click()]);
+    await Promise.all([pageOwner.waitForURL(/\/settings$/), row.getByRole("link", { name: "Edit Hosts' corner" }).click()]);
     await pageOwner.locator("#members").getByText(a.name).waitFor();
     await shot(pageOwner, "21a-space-settings");
     await axe(pageOwner, "space settings");

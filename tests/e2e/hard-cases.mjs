@@ -1,0 +1,228 @@
+// The hard cases of issue 7 on a phone: a 190-character unbroken title, an 80-character unbroken
+// name, long community, space and comment words; a reader in Honolulu and a first visit from
+// Kiritimati (UTC+14); names in Arabic and ending in U+202E; the site icon and manifest; and lists
+// whose API call fails. Every page visited is checked by the harness's `watch` (axe, 375 px width,
+// console errors including React #418).
+import assert from "node:assert/strict";
+
+async function api(ctx, ORIGIN, method, path, data) {
+  const res = await ctx.request.fetch(`${ORIGIN}${path}`, { method, data, headers: { Origin: ORIGIN } });
+  const text = await res.text();
+  assert.ok(res.ok(), `${method} ${path} → ${res.status()} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expectOk, watch, sql }) {
+  const stamp = Date.now().toString(36);
+  const slug = `long-${stamp}`;
+  const title190 = ("Oolong" + "coldbrewed".repeat(20)).slice(0, 190);
+  const longName = ("Wolfeschlegelsteinhausenbergerdorff" + "Z".repeat(80)).slice(0, 80);
+  const communityName = ("Supercalifragilisticexpialidocious" + "Q".repeat(80)).slice(0, 80);
+  const spaceName = ("Pneumonoultramicroscopicsilicovolcanoconiosis" + "S".repeat(80)).slice(0, 80);
+  const longWord = "Tastingnotes".repeat(20);
+  const arabic = { name: "ليلى حداد", email: `layla-${stamp}@example.com`, password: "layla pass 12345" };
+  const owner = { name: longName, email: `long-${stamp}@example.com`, password: "long pass 123456" };
+  let spaceId = "";
+  let postId = "";
+  let oldPostId = "";
+  let inviteCode = "";
+
+  const phone = { baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } };
+  const ctxOwner = await browser.newContext({ ...phone, timezoneId: "Pacific/Honolulu" });
+  const ctxArabic = await browser.newContext({ ...phone, timezoneId: "Asia/Taipei" });
+  const owner375 = watch(await ctxOwner.newPage(), "long-owner");
+  const arabicPage = watch(await ctxArabic.newPage(), "arabic");
+
+  await step("hard cases: a member with an 80-character name in Honolulu sets up long names through the API", async () => {
+    await api(ctxOwner, ORIGIN, "POST", "/api/v1/auth/signup", { ...owner, timezone: "Pacific/Honolulu" });
+    await api(ctxOwner, ORIGIN, "PATCH", "/api/v1/me", { timezone: "Pacific/Honolulu" });
+    await api(ctxOwner, ORIGIN, "POST", "/api/v1/communities", { slug, name: communityName, description: longWord, visibility: "public" });
+    const space = await api(ctxOwner, ORIGIN, "POST", `/api/v1/communities/${slug}/spaces`, { name: spaceName, kind: "discussion", minTier: "free" });
+    spaceId = space.space.id;
+    const post = await api(ctxOwner, ORIGIN, "POST", `/api/v1/spaces/${spaceId}/posts`, { title: title190, body: `${longWord}\n\n@${arabic.name}` });
+    postId = post.post.id;
+    const old = await api(ctxOwner, ORIGIN, "POST", `/api/v1/spaces/${spaceId}/posts`, { title: "Harvest notes from October", body: "Written a month ago." });
+    oldPostId = old.post.id;
+    await api(ctxArabic, ORIGIN, "POST", "/api/v1/auth/signup", arabic);
+    await api(ctxArabic, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
+    await api(ctxArabic, ORIGIN, "POST", `/api/v1/posts/${postId}/comments`, { body: `${longWord} and a reply from ${arabic.name}` });
+    inviteCode = (await api(ctxOwner, ORIGIN, "POST", `/api/v1/communities/${slug}/invites`, { source: "instagram", maxUses: 5 })).code;
+    assert.equal(title190.length, 190);
+    assert.equal(longName.length, 80);
+  });
+
+  await step("hard cases: the members page shows a join at 2026-10-31T05:00Z as Oct 30 to a reader in Honolulu, on the server and after hydration", async () => {
+    // no API moves a join date into the past: set it in the database the server reads
+    sql(`UPDATE memberships SET joined_at = ${Date.parse("2026-10-31T05:00:00Z")} WHERE user_id = (SELECT id FROM users WHERE email = '${owner.email}')`);
+    const res = await owner375.request.get(`/c/${slug}/members`);
+    const html = await res.text();
+    assert.match(html, /Joined Oct 30, 2026/, "the server writes the date in the reader's profile zone");
+    assert.doesNotMatch(html, /Joined Oct 31, 2026/);
+    await expectOk(owner375, await owner375.goto(`/c/${slug}/members`));
+    await owner375.waitForLoadState("networkidle");
+    await owner375.getByText("Joined Oct 30, 2026").first().waitFor();
+    assert.equal(await owner375.getByText("Joined Oct 31, 2026").count(), 0);
+  });
+
+  await step("hard cases: every page fits 375 px with a 190-character title, 80-character names and long words", async () => {
+    const pages = [
+      "/",
+      `/c/${slug}`,
+      `/c/${slug}/s/${spaceId}`,
+      `/c/${slug}/posts/${postId}`,
+      `/c/${slug}/search?q=${encodeURIComponent("Oolong")}`,
+      `/c/${slug}/search?q=${encodeURIComponent(longWord)}`,
+      `/c/${slug}/members`,
+      `/c/${slug}/invites`,
+      `/c/${slug}/settings`,
+      `/c/${slug}/s/${spaceId}/settings`,
+      "/notifications",
+      "/settings/profile",
+      "/settings/data",
+      "/communities/new",
+    ];
+    for (const path of pages) await expectOk(owner375, await owner375.goto(path)); // watch() asserts the width
+    // the avatar file input is named by a real label (axe: critical when it was not)
+    await expectOk(owner375, await owner375.goto("/settings/profile"));
+    assert.equal(await owner375.getByLabel("Upload a photo").getAttribute("type"), "file");
+    await owner375.goto(`/c/${slug}/s/${spaceId}`);
+    await shot(owner375, "40-feed-long-title-mobile");
+    await owner375.goto(`/c/${slug}/posts/${postId}`);
+    await shot(owner375, "41-post-long-words-mobile");
+    const arabicPages = ["/", `/c/${slug}`, "/notifications", `/c/${slug}/posts/${postId}`];
+    for (const path of arabicPages) await expectOk(arabicPage, await arabicPage.goto(path));
+    // and signed out: the landing page, the auth pages, a public community, the invite preview, the API docs
+    const ctxGuest = await browser.newContext(phone);
+    const guest = watch(await ctxGuest.newPage(), "guest");
+    for (const path of ["/", "/login", "/signup", "/forgot-password", `/c/${slug}`, `/c/${slug}/s/${spaceId}`, `/invite/${inviteCode}`, "/docs/api"]) {
+      await expectOk(guest, await guest.goto(path));
+    }
+    await ctxGuest.close();
+  });
+
+  await step("hard cases: names are isolated, so an Arabic name or one ending in U+202E does not reorder the text after it", async () => {
+    // the comment author's name sits in a <bdi>, whose direction does not leak into the line
+    await expectOk(owner375, await owner375.goto(`/c/${slug}/posts/${postId}`));
+    const author = owner375.locator("bdi", { hasText: arabic.name }).first();
+    await author.waitFor();
+    const isolation = await author.evaluate((el) => getComputedStyle(el).unicodeBidi);
+    assert.equal(isolation, "isolate");
+    // a name that ends in RIGHT-TO-LEFT OVERRIDE, when the API accepts it, stays inside its <bdi>
+    const mallory = { name: "Mallory\u202E", email: `mallory-${stamp}@example.com`, password: "mallory pass 123" };
+    const ctxM = await browser.newContext(phone);
+    const res = await ctxM.request.fetch(`${ORIGIN}/api/v1/auth/signup`, { method: "POST", data: mallory, headers: { Origin: ORIGIN } });
+    if (res.ok()) {
+      await api(ctxM, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
+      await expectOk(owner375, await owner375.goto(`/c/${slug}/members`));
+      const row = owner375.locator("li", { has: owner375.locator("bdi", { hasText: "Mallory" }) }).first();
+      await row.waitFor();
+      const name = row.locator("bdi", { hasText: "Mallory" }).first();
+      assert.deepEqual(await name.evaluate((el) => [el.tagName, getComputedStyle(el).unicodeBidi]), ["BDI", "isolate"]);
+      // the override ends with the <bdi>: the text after it in the same line is still in order
+      const after = await name.evaluate((el) => el.nextSibling?.textContent ?? el.parentElement?.nextElementSibling?.textContent ?? "");
+      assert.doesNotMatch(after, /\u202E/);
+      await row.getByText(/^Joined /).waitFor();
+      // and in a sentence: "Mallory‮ commented on your post" keeps its words in reading order
+      await api(ctxM, ORIGIN, "POST", `/api/v1/posts/${postId}/comments`, { body: "Lovely." });
+      await expectOk(owner375, await owner375.goto("/notifications"));
+      const line = owner375.getByRole("button", { name: /commented on your post/ }).filter({ hasText: "Mallory" }).first();
+      await line.waitFor();
+      const [commented, your] = await line.evaluate((el) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const x = (word) => {
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.textContent.indexOf(word);
+            if (at === -1 || node.parentElement.closest("bdi")) continue;
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const box = range.getBoundingClientRect();
+            return { top: Math.round(box.top), left: Math.round(box.left) };
+          }
+          return null;
+        };
+        const a = x("commented");
+        walker.currentNode = el;
+        return [a, x("your")];
+      });
+      // reading order: an earlier line, or the same line further left
+      const before = commented.top < your.top || (commented.top === your.top && commented.left < your.left);
+      assert.ok(before, `"commented" ${JSON.stringify(commented)} reads before "your" ${JSON.stringify(your)}`);
+    } else {
+      assert.equal(res.status(), 400, "a name the API refuses is refused with a 4xx, not a 500");
+    }
+    await ctxM.close();
+  });
+
+  await step("hard cases: a first visit with no cookie from Kiritimati (UTC+14) hydrates without React #418, then shows and remembers its zone", async () => {
+    // 2026-10-31T12:00Z is 31 Oct in UTC and 1 Nov in Kiritimati: older than a week, so the feed shows the date
+    sql(`UPDATE posts SET created_at = ${Date.parse("2026-10-31T12:00:00Z")} WHERE id = '${oldPostId}'`);
+    const ctxK = await browser.newContext({ ...phone, timezoneId: "Pacific/Kiritimati" });
+    const page = watch(await ctxK.newPage(), "kiritimati");
+    const card = page.locator(`article[data-post-id="${oldPostId}"]`);
+    // the first render (server and hydration) is in UTC; the harness fails the run on any #418
+    await expectOk(page, await page.goto(`/c/${slug}/s/${spaceId}`));
+    await page.waitForLoadState("networkidle");
+    // after hydration the browser's own zone takes over and is sent as a cookie
+    await card.getByText("Nov 1, 2026").waitFor();
+    const cookies = await ctxK.cookies();
+    assert.equal(cookies.find((c) => c.name === "tz")?.value, encodeURIComponent("Pacific/Kiritimati"), "the browser told the server its zone");
+    // the next server render already writes Kiritimati's date
+    const html = await (await page.request.get(`/c/${slug}/s/${spaceId}`)).text();
+    assert.match(html, /Nov 1, 2026/);
+    await expectOk(page, await page.goto(`/c/${slug}/s/${spaceId}`));
+    await card.getByText("Nov 1, 2026").waitFor();
+    await ctxK.close();
+  });
+
+  await step("hard cases: the site has an icon and a web app manifest, and a first visit logs no 404", async () => {
+    const ctx = await browser.newContext(phone);
+    const page = watch(await ctx.newPage(), "first-visit");
+    const favicon = await page.request.get("/favicon.ico");
+    assert.equal(favicon.status(), 200);
+    assert.match(favicon.headers()["content-type"] ?? "", /^image\//);
+    const svg = await page.request.get("/favicon.svg");
+    assert.equal(svg.status(), 200);
+    const manifest = await page.request.get("/manifest.webmanifest");
+    assert.equal(manifest.status(), 200);
+    const parsed = JSON.parse(await manifest.text());
+    assert.equal(parsed.name, "Enclave");
+    assert.ok(parsed.icons.length >= 2, "the manifest lists icons");
+    for (const icon of parsed.icons) assert.equal((await page.request.get(icon.src)).status(), 200, `${icon.src} is served`);
+    const failed = [];
+    page.on("response", (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
+    await expectOk(page, await page.goto("/"));
+    await page.waitForLoadState("networkidle");
+    assert.equal(await page.locator('link[rel="manifest"]').getAttribute("href"), "/manifest.webmanifest");
+    assert.deepEqual(failed, []);
+    await ctx.close();
+  });
+
+  await step("hard cases: when a list fails to load, the page says so with a retry link instead of an empty state", async () => {
+    // a cursor the API cannot read is a real failure of the list call (400), with the page itself fine
+    const cases = [
+      [`/c/${slug}/posts/${postId}?cursor=not-a-cursor`, "Comments could not be loaded."],
+      [`/c/${slug}/s/${spaceId}?cursor=not-a-cursor`, "Posts could not be loaded."],
+      [`/c/${slug}/members?cursor=not-a-cursor`, "Members could not be loaded."],
+      [`/c/${slug}/search?q=Oolong&cursor=not-a-cursor`, "Search results could not be loaded."],
+      [`/notifications?cursor=not-a-cursor`, "Notifications could not be loaded."],
+    ];
+    for (const [path, message] of cases) {
+      await expectOk(owner375, await owner375.goto(path));
+      const alert = owner375.getByRole("alert").filter({ hasText: message });
+      await alert.waitFor();
+      await alert.getByRole("link", { name: "Try again" }).waitFor();
+      assert.equal(await owner375.getByText(/No comments yet|No posts here yet|Nothing found/).count(), 0, `${path} shows no empty state`);
+    }
+    await expectOk(owner375, await owner375.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
+    await shot(owner375, "42-comments-failed-mobile");
+    // and in Traditional Chinese for a Chinese reader
+    await api(ctxArabic, ORIGIN, "PATCH", "/api/v1/me", { locale: "zh-Hant" });
+    await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
+    const zh = arabicPage.getByRole("alert").filter({ hasText: "留言無法載入。" });
+    await zh.getByRole("link", { name: "再試一次" }).waitFor();
+  });
+
+  await ctxOwner.close();
+  await ctxArabic.close();
+}
