@@ -2,6 +2,7 @@
 // characters or bidi overrides are refused on every surface that takes a name; all user text is
 // stored NFC without stray control characters; search matches composed and decomposed text alike;
 // mentions fold case beyond ASCII; rows stored before the rules are repaired by the backfill.
+import { caseVariants } from "../../workers/domain/search/plan";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -223,6 +224,32 @@ describe("search matches composed and decomposed text alike (GET /communities/:s
     // "e\u0301" is two code units as sent and one character after NFC: the LIKE path either way
     expect((await search(c.slug, "\u00E9", c.owner)).sort()).toEqual([decomposed.id, composed.id].sort());
     expect((await search(c.slug, "e\u0301", c.owner)).sort()).toEqual([decomposed.id, composed.id].sort());
+  });
+
+  it("folds case beyond ASCII on the 1–2 character LIKE path: 'üb' and 'ÜB' find 'Über', 'σ' finds 'ΣΟΦΙΑ'", async () => {
+    const c = await makeCommunity();
+    const sp = await makeSpace(c);
+    const german = await writePost(sp, c.owner, { title: "Über den Tee", body: "Ein kurzer Text." });
+    const greek = await writePost(sp, c.owner, { title: "ΣΟΦΙΑ", body: "ΟΝΟΜΑ" });
+    const lower = await writePost(sp, c.owner, { title: "über alles", body: "klein" });
+    expect((await search(c.slug, "üb", c.owner)).sort()).toEqual([german.id, lower.id].sort());
+    expect((await search(c.slug, "ÜB", c.owner)).sort()).toEqual([german.id, lower.id].sort());
+    expect(await search(c.slug, "σ", c.owner)).toEqual([greek.id]);
+    // beside a trigram term, the short term filters with the same folding
+    expect(await search(c.slug, "ÜB kurzer", c.owner)).toEqual([german.id]);
+  });
+});
+
+describe("caseVariants (the LIKE path's spellings of a short term)", () => {
+  it("enumerates the cases of non-ASCII letters and leaves ASCII and caseless text to LIKE", () => {
+    expect(caseVariants("é").sort()).toEqual(["É", "é"]);
+    expect(caseVariants("ÜB").sort()).toEqual(["ÜB", "üB"]);
+    expect(caseVariants("ab")).toEqual(["ab"]);
+    expect(caseVariants("付費")).toEqual(["付費"]);
+    // ß's upper case is "SS": another length, so ß stands for itself
+    expect(caseVariants("ß")).toEqual(["ß"]);
+    // three forms each (ǅ: ǆ, Ǆ) would make nine spellings: past the bound, the term as typed
+    expect(caseVariants("ǅǅ")).toEqual(["ǅǅ"]);
   });
 });
 

@@ -42,6 +42,36 @@ export type Plan = { sql: string; params: (string | number)[] };
 
 const LIKE = (column: string) => `${column} LIKE ? ESCAPE '\\'`;
 
+/** At most this many spellings of one short term; past it only the term as typed is matched. */
+const MAX_CASE_VARIANTS = 4;
+/**
+ * At most this many extra spellings over all short terms of a query: each costs two bound values
+ * (title, body) twice (filter and score), and D1 binds at most 100 per statement.
+ */
+const MAX_EXTRA_VARIANTS = 8;
+
+/**
+ * The spellings of a 1–2 character term that differ only in case ("é" → ["é", "É"], "ÉA" →
+ * ["ÉA", "éA"]), for the LIKE path: SQLite's LIKE folds ASCII letters only (no ICU in D1), so
+ * the other letters' cases are enumerated here, in JavaScript. A character whose other case has
+ * another length (ß ↔ SS) keeps its own spelling only; more than MAX_CASE_VARIANTS spellings
+ * (never for two characters with one non-ASCII case pair each) keeps the term as typed.
+ */
+export function caseVariants(term: string): string[] {
+  let variants = [""];
+  for (const ch of term) {
+    const forms = /[\u0000-\u007f]/.test(ch)
+      ? [ch] // LIKE folds ASCII itself
+      : [...new Set([ch, ch.toLowerCase(), ch.toUpperCase()])].filter((form) => [...form].length === 1);
+    variants = variants.flatMap((head) => forms.map((form) => head + form));
+    if (variants.length > MAX_CASE_VARIANTS) return [term];
+  }
+  return variants.map((v) => v.normalize("NFC"));
+}
+
+/** `column` contains one of `patterns` (LIKE): "(col LIKE ? ESCAPE '\\' OR …)". */
+const likeAny = (column: string, patterns: string[]) => `(${patterns.map(() => LIKE(column)).join(" OR ")})`;
+
 /**
  * The ranked candidates for `terms` in one community (optionally only in `spaceIds`), with their
  * text; the caller binds `params`, then LIMIT and OFFSET.
@@ -70,9 +100,16 @@ function rankedPlan(communityId: string, terms: string[], spaceIds: string[] | n
     filters.push(`${t}.space_id IN (${spaceIds.map(() => "?").join(", ")})`);
     filterParams.push(...spaceIds);
   }
-  for (const term of short) {
-    filters.push(`(${LIKE(`${t}.title`)} OR ${LIKE(`${t}.body`)})`);
-    filterParams.push(likePattern(term), likePattern(term));
+  let extra = 0;
+  const shortPatterns = short.map((term) => {
+    const variants = caseVariants(term);
+    if (extra + variants.length - 1 > MAX_EXTRA_VARIANTS) return [likePattern(term)];
+    extra += variants.length - 1;
+    return variants.map(likePattern);
+  });
+  for (const patterns of shortPatterns) {
+    filters.push(`(${likeAny(`${t}.title`, patterns)} OR ${likeAny(`${t}.body`, patterns)})`);
+    filterParams.push(...patterns, ...patterns);
   }
   const columns = `${t}.rowid AS rowid, ${t}.doc_id, ${t}.kind, ${t}.space_id, ${t}.post_id, ${t}.created_at`;
   const order = `ORDER BY score DESC, ${t}.created_at DESC, ${t}.rowid DESC LIMIT ? OFFSET ?`;
@@ -86,11 +123,13 @@ function rankedPlan(communityId: string, terms: string[], spaceIds: string[] | n
     };
   }
   // short terms only: a title hit counts double, as the weighting above does
-  const score = short.map(() => `(CASE WHEN ${LIKE("d.title")} THEN 2 ELSE 0 END + CASE WHEN ${LIKE("d.body")} THEN 1 ELSE 0 END)`);
+  const score = shortPatterns.map(
+    (patterns) => `(CASE WHEN ${likeAny("d.title", patterns)} THEN 2 ELSE 0 END + CASE WHEN ${likeAny("d.body", patterns)} THEN 1 ELSE 0 END)`,
+  );
   return {
     sql: `SELECT ${columns}, (${score.join(" + ")}) AS score
           FROM search_docs d
           WHERE ${["d.community_id = ?", ...filters].join(" AND ")} ${order}`,
-    params: [...short.flatMap((t) => [likePattern(t), likePattern(t)]), communityId, ...filterParams],
+    params: [...shortPatterns.flatMap((patterns) => [...patterns, ...patterns]), communityId, ...filterParams],
   };
 }
