@@ -5,7 +5,13 @@ import { and, count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/api-entry";
 import { schema } from "../../workers/db/client";
-import { ABANDONED_CLAIM_MS, IDEMPOTENCY_TTL_MS } from "../../workers/domain/idempotency";
+import {
+  ABANDONED_CLAIM_MS,
+  claimIdempotencyKey,
+  IDEMPOTENCY_TTL_MS,
+  releaseIdempotencyKey,
+  requestFingerprint,
+} from "../../workers/domain/idempotency";
 import { removePostDocuments } from "../../workers/domain/search/index";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writePost } from "../discussion-fixtures";
@@ -254,6 +260,20 @@ describe("Idempotency-Key after a Worker died between writing and storing the an
     // reads filter deleted posts anyway; what matters is that the deleted words are not stored again
     const indexed = await env.SEARCH.prepare("SELECT count(*) AS n FROM search_docs WHERE post_id = ?").bind(first.body.post.id).first<{ n: number }>();
     expect(indexed?.n).toBe(0);
+  });
+
+  it("a first request slower than ABANDONED_CLAIM_MS that then fails leaves the claim of the retry that took it over", async () => {
+    const { c } = await setup();
+    const fingerprint = await requestFingerprint("POST", "/api/v1/posts/x/comments", "{}");
+    const slow = await claimIdempotencyKey(env, c.owner.id, "slow", fingerprint, Date.now() - ABANDONED_CLAIM_MS - 1000);
+    const taker = await claimIdempotencyKey(env, c.owner.id, "slow", fingerprint);
+    if (slow.kind !== "claimed" || taker.kind !== "claimed") throw new Error("both should have claimed");
+    expect(taker).toMatchObject({ claimId: slow.claimId, resumed: true });
+    await releaseIdempotencyKey(env, c.owner.id, "slow", slow);
+    const [row] = await keyRows(c.owner);
+    expect(row).toMatchObject({ claimId: slow.claimId, status: null, createdAt: new Date(taker.claimedAt) });
+    // and the taker, still running, is answered 409 meanwhile rather than letting a third request in
+    expect(await claimIdempotencyKey(env, c.owner.id, "slow", fingerprint)).toEqual({ kind: "in_flight" });
   });
 
   it("another request with the key of an abandoned claim answers 422 idempotency_key_reused and creates nothing", async () => {

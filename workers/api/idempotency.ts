@@ -74,7 +74,7 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
     throw new DomainError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
   }
   claims.set(c, outcome.claimId);
-  const release = () => releaseIdempotencyKey(c.env, user.id, key, outcome.resumed);
+  const release = () => releaseIdempotencyKey(c.env, user.id, key, outcome);
   try {
     await next();
   } catch (error) {

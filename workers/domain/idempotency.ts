@@ -25,9 +25,10 @@ export type IdempotencyOutcome =
   /**
    * This request owns the key: run it, then complete() or release(). `claimId` seeds the id of
    * what it creates; `resumed` when it took over an abandoned claim, whose request may have
-   * written its row already (the create then finds that row).
+   * written its row already (the create then finds that row); `claimedAt` (epoch ms) tells this
+   * claim from a later takeover of it.
    */
-  | { kind: "claimed"; claimId: string; resumed: boolean }
+  | { kind: "claimed"; claimId: string; resumed: boolean; claimedAt: number }
   /** an earlier request with the same key and the same payload finished: answer its result */
   | { kind: "replay"; status: number; body: string }
   /** an earlier request with the same key is still running */
@@ -63,7 +64,7 @@ export async function claimIdempotencyKey(
     .values({ userId, key, fingerprint, claimId, createdAt })
     .onConflictDoNothing()
     .returning({ claimId: k.claimId });
-  if (inserted) return { kind: "claimed", claimId, resumed: false };
+  if (inserted) return { kind: "claimed", claimId, resumed: false, claimedAt: now };
   const expiredBefore = now - IDEMPOTENCY_TTL_MS;
   // SET reads the row as it was, so the CASE sees the old created_at: an expired key gets the new
   // claim id, an abandoned claim keeps its own
@@ -87,7 +88,7 @@ export async function claimIdempotencyKey(
       ),
     )
     .returning({ claimId: k.claimId });
-  if (taken) return { kind: "claimed", claimId: taken.claimId, resumed: taken.claimId !== claimId };
+  if (taken) return { kind: "claimed", claimId: taken.claimId, resumed: taken.claimId !== claimId, claimedAt: now };
   const [row] = await db.select().from(k).where(and(eq(k.userId, userId), eq(k.key, key))).limit(1);
   // released between our two statements: the key is free again, and the client may simply retry
   if (!row) return { kind: "in_flight" };
@@ -109,11 +110,19 @@ export async function completeIdempotencyKey(env: Env, userId: string, key: stri
  * deleted, so even a corrected request may use the key. A resumed claim may have a row behind it
  * (written by the request that died): it is kept with its claim id and fingerprint and dated as
  * abandoned, so the same request may take it over at once and find that row, never write another.
+ * Only this request's own claim is touched: one that outlived ABANDONED_CLAIM_MS and was taken
+ * over meanwhile leaves the taker's claim alone.
  */
-export async function releaseIdempotencyKey(env: Env, userId: string, key: string, resumed: boolean, now = Date.now()): Promise<void> {
+export async function releaseIdempotencyKey(
+  env: Env,
+  userId: string,
+  key: string,
+  mine: { resumed: boolean; claimedAt: number },
+  now = Date.now(),
+): Promise<void> {
   const db = getDb(env);
-  const claim = and(eq(k.userId, userId), eq(k.key, key), isNull(k.status));
-  if (resumed) await db.update(k).set({ createdAt: new Date(now - ABANDONED_CLAIM_MS - 1) }).where(claim);
+  const claim = and(eq(k.userId, userId), eq(k.key, key), isNull(k.status), eq(k.createdAt, new Date(mine.claimedAt)));
+  if (mine.resumed) await db.update(k).set({ createdAt: new Date(now - ABANDONED_CLAIM_MS - 1) }).where(claim);
   else await db.delete(k).where(claim);
 }
 
