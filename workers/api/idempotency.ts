@@ -83,7 +83,7 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
   }
   const res = c.res;
   // the row is written: failing to remember the answer must not turn a success into a 500 (the
-  // claim then counts as abandoned after ABANDONED_CLAIM_MS)
+  // claim then counts as abandoned after ABANDONED_CLAIM_MS, and a retry finds the row by its id)
   if (res.status >= 200 && res.status < 300) {
     await settle(async () => completeIdempotencyKey(c.env, user.id, key, res.status, await res.clone().text()));
   } else {

@@ -17,7 +17,9 @@ const k = schema.idempotencyKeys;
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /**
  * A claim without an answer this old belongs to a request that died between its write and
- * storing the answer (a Worker's request cannot run this long): another request may take it over.
+ * storing the answer: a retry of the same request may take it over, keeping the claim id, and so
+ * finds the row the dead one wrote under the derived id. Were the first still running, both
+ * would write under one id: one row either way.
  */
 export const ABANDONED_CLAIM_MS = 60_000;
 
