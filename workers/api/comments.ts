@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createComment, deleteComment, listComments, setCommentHidden, updateComment } from "../domain/discussions/comments";
 import { createRouter } from "./factory";
-import { IdempotencyHeader, idempotent } from "./idempotency";
+import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { requireComment, requirePost } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, listOf, PageQuery } from "./schemas/common";
@@ -57,7 +57,7 @@ comments.openapi(
   }),
   async (c) => {
     const access = await requirePost(c, c.req.valid("param").postId, "write");
-    return c.json({ comment: await createComment(c.env, access, c.req.valid("json")) }, 201);
+    return c.json({ comment: await createComment(c.env, access, c.req.valid("json"), { id: await createdId(c, "cmt") }) }, 201);
   },
 );
 

@@ -3,6 +3,8 @@
 // domain/idempotency.ts and ADR 012 for the statuses: a replay answers the first status and body
 // with `Idempotent-Replayed: true`; 409 idempotency_key_in_use while the first is still running;
 // 422 idempotency_key_reused for the same key with another request (draft-ietf-httpapi-idempotency-key-header).
+// The route names what it creates with `createdId(c, prefix)`, so a retry that takes over the claim
+// of a request that died after its write finds that row instead of creating a second.
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import {
@@ -12,7 +14,8 @@ import {
   requestFingerprint,
 } from "../domain/idempotency";
 import { badRequest, DomainError } from "../lib/errors";
-import { currentUser, type AppEnv } from "./factory";
+import { derivedId } from "../lib/ids";
+import { currentUser, type AppContext, type AppEnv } from "./factory";
 
 const HEADER = "Idempotency-Key";
 // printable ASCII, 1–255 characters (Stripe's bound)
@@ -33,6 +36,20 @@ export const IdempotencyHeader = z.object({
         "request runs; 422 idempotency_key_reused when the body or route differs.",
     }),
 });
+
+// the claim of this request's key, kept beside the context rather than in AppEnv's variables: only
+// createdId reads it
+const claims = new WeakMap<AppContext, string>();
+
+/**
+ * The id for the row this request creates: derived from its Idempotency-Key claim when it sent
+ * one (`prefix_` + 26 base32 characters, the same on every takeover of the claim; lib/ids.ts
+ * derivedId), else undefined and the domain draws a random one. Pass it to the create's `id`.
+ */
+export async function createdId(c: AppContext, prefix: string): Promise<string | undefined> {
+  const claimId = claims.get(c);
+  return claimId === undefined ? undefined : derivedId(prefix, claimId);
+}
 
 export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header(HEADER);
@@ -56,19 +73,21 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
   if (outcome.kind === "mismatch") {
     throw new DomainError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
   }
+  claims.set(c, outcome.claimId);
+  const release = () => releaseIdempotencyKey(c.env, user.id, key, outcome);
   try {
     await next();
   } catch (error) {
-    await settle(() => releaseIdempotencyKey(c.env, user.id, key));
+    await settle(release);
     throw error;
   }
   const res = c.res;
   // the row is written: failing to remember the answer must not turn a success into a 500 (the
-  // claim then counts as abandoned after ABANDONED_CLAIM_MS)
+  // claim then counts as abandoned after ABANDONED_CLAIM_MS, and a retry finds the row by its id)
   if (res.status >= 200 && res.status < 300) {
     await settle(async () => completeIdempotencyKey(c.env, user.id, key, res.status, await res.clone().text()));
   } else {
-    await settle(() => releaseIdempotencyKey(c.env, user.id, key));
+    await settle(release);
   }
 });
 

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createPost, deletePost, listPosts, readPost, setPostSwitch, updatePost } from "../domain/discussions/posts";
 import { createRouter } from "./factory";
-import { IdempotencyHeader, idempotent } from "./idempotency";
+import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { requirePost, requireSpace } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, PageQuery } from "./schemas/common";
@@ -41,7 +41,7 @@ posts.openapi(
   }),
   async (c) => {
     const access = await requireSpace(c, c.req.valid("param").spaceId, "write");
-    return c.json({ post: await createPost(c.env, access, c.req.valid("json")) }, 201);
+    return c.json({ post: await createPost(c.env, access, c.req.valid("json"), { id: await createdId(c, "pst") }) }, 201);
   },
 );
 

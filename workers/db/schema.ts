@@ -495,6 +495,10 @@ export const idempotencyKeys = sqliteTable(
     key: text("key").notNull(),
     // SHA-256 (hex) of method, path and body: the same key with another request is refused
     fingerprint: text("fingerprint").notNull(),
+    // random at the first claim, kept when an abandoned claim is taken over, new when an expired key
+    // is reused: the created row's id derives from it, so a takeover finds the row a dead request
+    // wrote instead of writing a second one (ADR 012)
+    claimId: text("claim_id").notNull(),
     status: integer("status"),
     response: text("response"),
     createdAt: createdAt(),

@@ -3,8 +3,13 @@
 // interactive transactions, so every step is one conditional statement: the claim is an INSERT
 // that only one of two racing requests wins (primary key user_id + key), a takeover of an expired
 // or abandoned claim is one UPDATE … WHERE, and the answer is stored by the request that claimed.
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+// A request can die between its write and storing the answer, so the answer alone cannot prove
+// "not created yet": each claim carries a random claim_id that a takeover of an abandoned claim
+// keeps, and the route derives the new row's id from it (createdId in api/idempotency.ts). The
+// retry's insert then meets the dead request's row and answers it instead of writing a second one.
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../db/client";
+import { randomToken } from "../lib/ids";
 
 const k = schema.idempotencyKeys;
 
@@ -12,13 +17,20 @@ const k = schema.idempotencyKeys;
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /**
  * A claim without an answer this old belongs to a request that died between its write and
- * storing the answer (a Worker's request cannot run this long): another request may take it over.
+ * storing the answer: a retry of the same request may take it over, keeping the claim id, and so
+ * finds the row the dead one wrote under the derived id. Were the first still running, both
+ * would write under one id: one row either way.
  */
 export const ABANDONED_CLAIM_MS = 60_000;
 
 export type IdempotencyOutcome =
-  /** this request owns the key: run it, then complete() or release() */
-  | { kind: "claimed" }
+  /**
+   * This request owns the key: run it, then complete() or release(). `claimId` seeds the id of
+   * what it creates; `resumed` when it took over an abandoned claim, whose request may have
+   * written its row already (the create then finds that row); `claimedAt` (epoch ms) tells this
+   * claim from a later takeover of it.
+   */
+  | { kind: "claimed"; claimId: string; resumed: boolean; claimedAt: number }
   /** an earlier request with the same key and the same payload finished: answer its result */
   | { kind: "replay"; status: number; body: string }
   /** an earlier request with the same key is still running */
@@ -32,7 +44,13 @@ export async function requestFingerprint(method: string, path: string, body: str
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Claim `key` for `userId`, or say what an earlier request with it left. `now` in epoch ms. */
+/**
+ * Claim `key` for `userId`, or say what an earlier request with it left. `now` in epoch ms.
+ * An abandoned claim (no answer after ABANDONED_CLAIM_MS) is taken over only by the same request
+ * (fingerprint), keeping its claim id; another request with that key answers "mismatch", as it
+ * would had the first finished. A key older than IDEMPOTENCY_TTL_MS is claimed afresh, with a new
+ * claim id, whatever it was used for.
+ */
 export async function claimIdempotencyKey(
   env: Env,
   userId: string,
@@ -42,20 +60,37 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyOutcome> {
   const db = getDb(env);
   const createdAt = new Date(now);
-  const [inserted] = await db.insert(k).values({ userId, key, fingerprint, createdAt }).onConflictDoNothing().returning({ key: k.key });
-  if (inserted) return { kind: "claimed" };
+  const claimId = randomToken(16);
+  const [inserted] = await db
+    .insert(k)
+    .values({ userId, key, fingerprint, claimId, createdAt })
+    .onConflictDoNothing()
+    .returning({ claimId: k.claimId });
+  if (inserted) return { kind: "claimed", claimId, resumed: false, claimedAt: now };
+  const expiredBefore = now - IDEMPOTENCY_TTL_MS;
+  // SET reads the row as it was, so the CASE sees the old created_at: an expired key gets the new
+  // claim id, an abandoned claim keeps its own
   const [taken] = await db
     .update(k)
-    .set({ fingerprint, status: null, response: null, createdAt })
+    .set({
+      fingerprint,
+      claimId: sql`case when ${k.createdAt} < ${expiredBefore} then ${claimId} else ${k.claimId} end`,
+      status: null,
+      response: null,
+      createdAt,
+    })
     .where(
       and(
         eq(k.userId, userId),
         eq(k.key, key),
-        or(lt(k.createdAt, new Date(now - IDEMPOTENCY_TTL_MS)), and(isNull(k.status), lt(k.createdAt, new Date(now - ABANDONED_CLAIM_MS)))),
+        or(
+          lt(k.createdAt, new Date(expiredBefore)),
+          and(isNull(k.status), eq(k.fingerprint, fingerprint), lt(k.createdAt, new Date(now - ABANDONED_CLAIM_MS))),
+        ),
       ),
     )
-    .returning({ key: k.key });
-  if (taken) return { kind: "claimed" };
+    .returning({ claimId: k.claimId });
+  if (taken) return { kind: "claimed", claimId: taken.claimId, resumed: taken.claimId !== claimId, claimedAt: now };
   const [row] = await db.select().from(k).where(and(eq(k.userId, userId), eq(k.key, key))).limit(1);
   // released between our two statements: the key is free again, and the client may simply retry
   if (!row) return { kind: "in_flight" };
@@ -72,11 +107,25 @@ export async function completeIdempotencyKey(env: Env, userId: string, key: stri
     .where(and(eq(k.userId, userId), eq(k.key, key)));
 }
 
-/** Free the key after a request that created nothing (an error answer), so a retry runs again. */
-export async function releaseIdempotencyKey(env: Env, userId: string, key: string): Promise<void> {
-  await getDb(env)
-    .delete(k)
-    .where(and(eq(k.userId, userId), eq(k.key, key), isNull(k.status)));
+/**
+ * Let a retry run after a request that answered an error. A fresh claim created nothing and is
+ * deleted, so even a corrected request may use the key. A resumed claim may have a row behind it
+ * (written by the request that died): it is kept with its claim id and fingerprint and dated as
+ * abandoned, so the same request may take it over at once and find that row, never write another.
+ * Only this request's own claim is touched: one that outlived ABANDONED_CLAIM_MS and was taken
+ * over meanwhile leaves the taker's claim alone.
+ */
+export async function releaseIdempotencyKey(
+  env: Env,
+  userId: string,
+  key: string,
+  mine: { resumed: boolean; claimedAt: number },
+  now = Date.now(),
+): Promise<void> {
+  const db = getDb(env);
+  const claim = and(eq(k.userId, userId), eq(k.key, key), isNull(k.status), eq(k.createdAt, new Date(mine.claimedAt)));
+  if (mine.resumed) await db.update(k).set({ createdAt: new Date(now - ABANDONED_CLAIM_MS - 1) }).where(claim);
+  else await db.delete(k).where(claim);
 }
 
 /** Forget keys older than IDEMPOTENCY_TTL_MS (the cron); returns how many went. */
@@ -86,4 +135,16 @@ export async function purgeIdempotencyKeys(env: Env, now = Date.now()): Promise<
     .where(lt(k.createdAt, new Date(now - IDEMPOTENCY_TTL_MS)))
     .returning({ key: k.key });
   return gone.length;
+}
+
+/**
+ * Whether a create publishes its "created" event (publish.ts). Always for a row it just wrote.
+ * For a row found under its id, written by an earlier request of the same claim that may have
+ * died before publishing, only while the row is as created: publishing's effects are idempotent
+ * (search upserts, mentions and notifications keyed uniquely), so this completes a half-done run
+ * and tells nobody twice, whereas after an edit, hide or delete, which published their own
+ * events, a late "created" would undo them.
+ */
+export function publishesCreation(fresh: boolean, row: { editedAt: Date | null; hiddenAt: Date | null; deletedAt: Date | null }): boolean {
+  return fresh || (row.editedAt === null && row.hiddenAt === null && row.deletedAt === null);
 }

@@ -8,6 +8,7 @@ import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
 import { auditInsert } from "../audit";
+import { publishesCreation } from "../idempotency";
 import { publish } from "../publish";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
@@ -78,10 +79,18 @@ const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", 
 const liveCommentCount = (postId: string) =>
   sql<number>`(select count(*) from ${c} where ${c.postId} = ${postId} and ${c.deletedAt} is null)`;
 
+/**
+ * Comment on a post or reply to a comment on it; 409 when the post is locked or gone, 400
+ * parent_elsewhere for a parent not on this post, 413/400 past the Markdown bounds (ADR 012).
+ * `options.id` names the row (an Idempotency-Key claim's derived id, api/idempotency.ts createdId;
+ * a random id without one). A row with that id already there is one an earlier request of the same
+ * claim wrote before it died: it is answered as if just created, and nothing is stored twice.
+ */
 export async function createComment(
   env: Env,
   access: PostAccess<"write">,
   input: { body: string; parentId?: string },
+  options: { id?: string } = {},
 ): Promise<CommentView> {
   const db = getDb(env);
   const post = access.post;
@@ -97,7 +106,7 @@ export async function createComment(
     rootId = found.rootId ?? found.id;
     parentAuthorId = found.authorId;
   }
-  const id = newId("cmt");
+  const id = options.id ?? newId("cmt");
   const posts = schema.posts;
   // One batch: the row is inserted only while the post is open (INSERT … SELECT from the post, so
   // a lock landing meanwhile wins), and the count is recomputed from the rows, so it never drifts.
@@ -120,9 +129,10 @@ export async function createComment(
   };
   // The comment is read back with its author and its parent's in the same batch (one table per
   // statement: a batch keys rows by column name): once it is stored nothing is left to fail, and
-  // a new comment has no reactions (a stored write never answers 500).
+  // a new comment has no reactions (a stored write never answers 500). A row already under the id
+  // (ON CONFLICT(id) DO NOTHING) is read back the same way, with its reactions.
   const users = schema.users;
-  const [, , [comment], [author], [parentAuthorRow]] = await db.batch([
+  const [inserted, , [comment], [author], [parentAuthorRow], [reactions]] = await db.batch([
     db
       .insert(c)
       .select(
@@ -130,7 +140,9 @@ export async function createComment(
           .select(row)
           .from(posts)
           .where(and(eq(posts.id, post.id), isNull(posts.lockedAt), isNull(posts.deletedAt))),
-      ),
+      )
+      .onConflictDoNothing({ target: c.id })
+      .returning({ id: c.id }),
     db
       .update(posts)
       .set({ commentCount: liveCommentCount(post.id) })
@@ -138,10 +150,17 @@ export async function createComment(
     db.select().from(c).where(eq(c.id, id)).limit(1),
     db.select(authorColumns).from(users).where(eq(users.id, access.userId)).limit(1),
     db.select(authorColumns).from(users).where(eq(users.id, parentAuthorId ?? "")).limit(1),
+    db
+      .select({ json: reactionsColumn("comment", c.id, access.userId) })
+      .from(c)
+      .where(eq(c.id, id)),
   ]);
   if (!comment) throw conflict("This post is locked or gone: it takes no new comments.");
-  await publish(env, { type: "comment.created", comment, post });
-  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, [], false);
+  const fresh = inserted.length > 0;
+  // a derived id is only ever the caller's own claim's: another row under it would be a collision
+  if (!fresh && (comment.authorId !== access.userId || comment.postId !== post.id)) throw conflict("This comment id is taken.");
+  if (publishesCreation(fresh, comment)) await publish(env, { type: "comment.created", comment, post });
+  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false);
 }
 
 export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {

@@ -6,6 +6,7 @@ import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
 import { auditInsert } from "../audit";
+import { publishesCreation } from "../idempotency";
 import { publish } from "../publish";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
@@ -33,18 +34,29 @@ export const MAX_PINNED = 20;
 // 413 past MAX_POST_BODY_CHARS, 400 markdown_too_deep past the nesting bound (ADR 012)
 const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", maxChars: MAX_POST_BODY_CHARS, what: "A post" });
 
-export async function createPost(env: Env, access: MemberSpaceAccess, input: { title: string; body: string }): Promise<PostView> {
+/**
+ * Write a post in a discussion space; 409 in another kind of space, 413/400 past the Markdown
+ * bounds (ADR 012). `options.id` names the row (an Idempotency-Key claim's derived id, api/idempotency.ts
+ * createdId; a random id without one). A row with that id already there is one an earlier request
+ * of the same claim wrote before it died: it is answered as if just created, and nothing is stored twice.
+ */
+export async function createPost(
+  env: Env,
+  access: MemberSpaceAccess,
+  input: { title: string; body: string },
+  options: { id?: string } = {},
+): Promise<PostView> {
   if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
   assertBody(input.body);
   const db = getDb(env);
-  // the author is read in the write's batch: once the row is stored nothing is left to fail, and
-  // a new post has no reactions, so the answer is built from what the batch returned (a stored
-  // write never answers 500)
-  const [[post], [author]] = await db.batch([
+  const id = options.id ?? newId("pst");
+  // the author (and, for a row already there, its reactions) is read in the write's batch: once
+  // the row is stored nothing is left to fail (a stored write never answers 500)
+  const [inserted, [post], [author], [reactions]] = await db.batch([
     db
       .insert(p)
       .values({
-        id: newId("pst"),
+        id,
         communityId: access.community.id,
         spaceId: access.space.id,
         authorId: access.userId,
@@ -52,11 +64,20 @@ export async function createPost(env: Env, access: MemberSpaceAccess, input: { t
         body: input.body,
         excerpt: excerpt(input.body),
       })
-      .returning(),
+      .onConflictDoNothing({ target: p.id })
+      .returning({ id: p.id }),
+    db.select().from(p).where(eq(p.id, id)).limit(1),
     db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
+    db
+      .select({ json: reactionsColumn("post", p.id, access.userId) })
+      .from(p)
+      .where(eq(p.id, id)),
   ]);
-  await publish(env, { type: "post.created", post });
-  return toPostView(post, author, []);
+  const fresh = inserted.length > 0;
+  // a derived id is only ever the caller's own claim's: another row under it would be a collision
+  if (!fresh && (post.authorId !== access.userId || post.spaceId !== access.space.id)) throw conflict("This post id is taken.");
+  if (publishesCreation(fresh, post)) await publish(env, { type: "post.created", post });
+  return toPostView(post, author, fresh ? [] : parseReactions(reactions?.json ?? null));
 }
 
 /** Rows a reader may see in a list: never deleted; hidden and pending only for their author and moderators. */
