@@ -2,6 +2,7 @@ CREATE TABLE `idempotency_keys` (
 	`user_id` text NOT NULL,
 	`key` text NOT NULL,
 	`fingerprint` text NOT NULL,
+	`claim_id` text NOT NULL,
 	`status` integer,
 	`response` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
