@@ -1,6 +1,6 @@
 // Draws the site icons from public/favicon.svg with the Chromium the browser tests use, offline:
 // PNGs for the web app manifest and iOS, and favicon.ico (an ICO that carries PNG images, which
-// every current browser reads). Run after changing the SVG: `npx node scripts/icons.mjs`.
+// every current browser reads). Run after changing the SVG: `npm run icons`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
