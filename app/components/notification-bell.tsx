@@ -24,7 +24,7 @@ export function NotificationRow({ n, locale, back, compact = false }: { n: AppNo
         <Avatar name={n.actor?.name ?? "?"} size="sm" />
         <span className="min-w-0 flex-1">
           <span className={cx("block text-sm leading-6", unread ? "font-semibold text-slate-900" : "text-slate-700")}>
-            <IsolateNames text={n.text} names={[n.actor?.name]} />
+            <IsolateNames text={n.text} names={[n.actor?.name, n.title, n.spaceName]} />
           </span>
           <span className="mt-0.5 block text-xs text-slate-600">
             <Name>{n.community.name}</Name>

@@ -145,6 +145,14 @@ describe("PATCH /me", () => {
     expect((await call("/api/v1/me", { as: user })).body.user.avatarUrl).toBeNull();
   });
 
+  it("stores a time zone in its canonical IANA spelling, whatever case it was sent in", async () => {
+    const user = await createUser();
+    const res = await call("/api/v1/me", { method: "PATCH", as: user, body: { timezone: "pacific/kiritimati" } });
+    expect(res.status).toBe(200);
+    expect(res.body.user.timezone).toBe("Pacific/Kiritimati");
+    expect((await call("/api/v1/me", { as: user })).body.user.timezone).toBe("Pacific/Kiritimati");
+  });
+
   it("answers 400 for an unknown time zone, locale, preference or wrong types", async () => {
     const user = await createUser();
     const zone = await call("/api/v1/me", { method: "PATCH", as: user, body: { timezone: "Europe/Atlantis" } });

@@ -28,6 +28,11 @@ const badNames: Array<[label: string, name: string, code: string]> = [
   ["fillers and zero-width characters between spaces", " \u3164 \u200B\u00A0\uFFA0\u2060\uFEFF ", "name_invisible"],
   ["bidi marks and a lone variation selector", "\u200E\u200F\u061C\uFE0F", "name_invisible"],
   ["Hangul jamo fillers", "\u115F\u1160", "name_invisible"],
+  ["a combining mark on a filler", "\u3164\u0301", "name_invisible"],
+  ["a combining mark on a zero-width space", "\u200B\u0301", "name_invisible"],
+  ["a combining mark after a space", " \u0301", "name_invisible"],
+  ["a noncharacter beside a filler (the noncharacter goes at the boundary)", "\u3164\uFFFF", "name_invisible"],
+  ["a private-use character alone", "\uE000", "name_invisible"],
   ["U+202E RIGHT-TO-LEFT OVERRIDE", "\u202E", "name_bidi_control"],
   ["U+202E between spaces", " \u202E ", "name_bidi_control"],
   ["an override inside a name", "Mei\u202Egnp.exe", "name_bidi_control"],
@@ -180,6 +185,40 @@ describe("all user text is stored NFC, with line feeds and without control chara
     const post = await writePost(sp, c.owner, { title: "Cre\u0300me bru\u0302le\u0301e", body: "Cafe\u0301\u0000 au lait" });
     const [row] = await db.select().from(schema.posts).where(eq(schema.posts.id, post.id));
     expect({ title: row.title, body: row.body }).toEqual({ title: "Cr\u00E8me br\u00FBl\u00E9e", body: "Caf\u00E9 au lait" });
+  });
+
+  it("refuses post titles with nothing visible or with bidi overrides (400, title_* codes), on create and edit", async () => {
+    const c = await makeCommunity();
+    const sp = await makeSpace(c);
+    const post = await writePost(sp, c.owner, { title: "Harvest notes", body: "Body" });
+    const cases: Array<[string, string]> = [
+      ["\u202E", "title_bidi_control"],
+      ["RLOTITLE\u202E gnp.exe", "title_bidi_control"],
+      ["\u2066a\u2069", "title_bidi_control"],
+      ["\u200B", "title_invisible"],
+      ["\u3164", "title_invisible"],
+      [" \u3164\u0301 ", "title_invisible"],
+      ["\u0000", "too_small"], // U+0000 goes at the boundary: an empty title
+    ];
+    for (const [title, code] of cases) {
+      const created = await call(`/api/v1/spaces/${sp.id}/posts`, { as: c.owner, body: { title, body: "x" } });
+      expect(created.status, JSON.stringify(title)).toBe(400);
+      expect(created.body.error.issues, JSON.stringify(title)).toEqual([expect.objectContaining({ path: "title", code })]);
+      const edited = await call(`/api/v1/posts/${post.id}`, { as: c.owner, method: "PATCH", body: { title } });
+      expect(edited.status, JSON.stringify(title)).toBe(400);
+    }
+    expect((await call(`/api/v1/posts/${post.id}`, { as: c.owner })).body.post.title).toBe("Harvest notes");
+  });
+
+  it("takes right-to-left titles and stores a title pasted across lines as one line", async () => {
+    const c = await makeCommunity();
+    const sp = await makeSpace(c);
+    const arabic = await call(`/api/v1/spaces/${sp.id}/posts`, { as: c.owner, body: { title: "مرحبا بالجميع", body: "x" } });
+    expect(arabic.status).toBe(201);
+    expect(arabic.body.post.title).toBe("مرحبا بالجميع");
+    const pasted = await call(`/api/v1/spaces/${sp.id}/posts`, { as: c.owner, body: { title: "  Harvest\n\tnotes\u200B  ", body: "x" } });
+    expect(pasted.status).toBe(201);
+    expect(pasted.body.post.title).toBe("Harvest notes");
   });
 
   it("passes a password through unchanged, so a decomposed password still signs in as typed", async () => {

@@ -36,8 +36,14 @@ describe("nameProblem", () => {
   });
 
   it("accepts names in any script, with marks, numbers, symbols and emoji, and leaves the empty name to the length check", () => {
-    for (const name of ["Mei Lin", "林美", "مريم", "שרה", "Zoë", "Nguyễn", "ಕನ್ನಡ", "👩‍💻", "🇹🇼", "R2-D2", "★", "\u0301", ""]) {
+    for (const name of ["Mei Lin", "林美", "مريم", "שרה", "Zoë", "Nguyễn", "ಕನ್ನಡ", "👩‍💻", "🇹🇼", "R2-D2", "★", "\uE000Mei", ""]) {
       expect(nameProblem(name), name).toBeNull();
+    }
+  });
+
+  it("refuses names of combining marks, private-use or noncharacter code points alone: nothing shows on its own", () => {
+    for (const name of ["\u0301", "\u3164\u0301", "\u200B\u0301", " \u0301", "\u20DD\u0301", "\uE000", "\uFFFF", "\u{10FFFF}", "\u{E0001}"]) {
+      expect(nameProblem(name), JSON.stringify(name)).toBe("name_invisible");
     }
   });
 });
@@ -91,6 +97,11 @@ describe("cleanText", () => {
   it("turns lone surrogates into U+FFFD", () => {
     expect(normalizeText("a\uD800b")).toBe("a\uFFFDb");
     expect(normalizeText("😀")).toBe("😀");
+  });
+
+  it("drops noncharacters (U+FFFF, U+FDD0, U+10FFFF), which are never for interchange, and keeps private use", () => {
+    expect(normalizeText("a\uFFFFb\uFDD0c\u{10FFFF}d")).toBe("abcd");
+    expect(cleanText("x\uFFFE\uE000")).toBe("x\uE000");
   });
 });
 
@@ -155,8 +166,8 @@ describe("the name codes in the UI", () => {
   it("are translated in both languages, for any name field", () => {
     const en = createI18n("en").t;
     const zh = createI18n("zh-Hant").t;
-    for (const code of ["name_invisible", "name_control_chars", "name_bidi_control"]) {
-      const issue = { path: "name", code, message: "English from the API" };
+    for (const code of ["name_invisible", "name_control_chars", "name_bidi_control", "title_invisible", "title_control_chars", "title_bidi_control"]) {
+      const issue = { path: code.startsWith("title") ? "title" : "name", code, message: "English from the API" };
       expect(issueText(en, issue), code).not.toBe("English from the API");
       expect(issueText(zh, issue), code).not.toBe(issueText(en, issue));
     }

@@ -19,6 +19,8 @@ const NotificationSchema = z
     url: z.string().openapi({ example: "/c/book-club/posts/pst_abc#comment-cmt_def" }),
     readAt: IsoDate.nullable(),
     createdAt: IsoDate,
+    title: z.string().openapi({ description: "the post's title, as quoted in `text` (for clients that isolate it when rendering)" }),
+    spaceName: z.string().openapi({ description: "the space's name, as it may appear in `text`" }),
     community: z.object({ slug: z.string(), name: z.string() }),
     actor: z.object({ id: z.string(), name: z.string() }).nullable(),
   })

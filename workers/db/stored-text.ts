@@ -41,7 +41,8 @@ export const storedText: StoredTextTable[] = [
   {
     table: "posts",
     columns: [
-      { column: "title", kind: "text" },
+      // a title follows the name rule (lib/text.ts titleProblem): overrides go, blanks collapse
+      { column: "title", kind: "name", fallback: { value: "Untitled" } },
       { column: "body", kind: "text" },
       { column: "excerpt", kind: "text" },
     ],

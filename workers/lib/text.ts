@@ -35,20 +35,34 @@ const RGI_EMOJI = new RegExp("\\p{RGI_Emoji}", "gv");
 const JOINER = /^[\u200C\u200D]$/u;
 /** Variation selectors (VS1–16, VS17–256) and Mongolian free variation selectors: they modify the character before. */
 const SELECTOR = /^[\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}]$/u;
-/** A character a reader can see: not blank, not ignorable, not a control or format character, not a lone surrogate. */
+/** A character that is part of what a reader sees: not blank, not ignorable, not a control or format character, not a lone surrogate. */
 const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Cs}\u2800]/u;
+/**
+ * A character that shows on its own: a letter, number, symbol or punctuation mark (General
+ * Category L, N, S, P). Combining marks (M) are not: "\u0301" alone shows at most a dotted
+ * circle; nor are private-use (Co), unassigned or noncharacter code points (Cn), whose look no
+ * standard defines. A name needs one of these (that is also VISIBLE: U+3164 is a "letter" that
+ * shows nothing).
+ */
+const BASE = /[\p{L}\p{N}\p{S}\p{P}]/u;
 
 /** With the u flag a lone surrogate is a code point of its own, of category Cs; pairs never match. */
 const LONE_SURROGATE = /\p{Cs}/gu;
+/**
+ * Noncharacters (Unicode §23.7: U+FDD0–FDEF and the last two code points of every plane, U+FFFE,
+ * U+FFFF, U+1FFFE, …): permanently reserved for a program's internal use, never for interchange.
+ */
+const NONCHARACTER = /[\uFDD0-\uFDEF\uFFFE\uFFFF\u{1FFFE}\u{1FFFF}\u{2FFFE}\u{2FFFF}\u{3FFFE}\u{3FFFF}\u{4FFFE}\u{4FFFF}\u{5FFFE}\u{5FFFF}\u{6FFFE}\u{6FFFF}\u{7FFFE}\u{7FFFF}\u{8FFFE}\u{8FFFF}\u{9FFFE}\u{9FFFF}\u{AFFFE}\u{AFFFF}\u{BFFFE}\u{BFFFF}\u{CFFFE}\u{CFFFF}\u{DFFFE}\u{DFFFF}\u{EFFFE}\u{EFFFF}\u{FFFFE}\u{FFFFF}\u{10FFFE}\u{10FFFF}]/gu;
 
 const isVisible = (ch: string | undefined) => ch !== undefined && VISIBLE.test(ch) && !BLANK.test(ch);
 
 /**
  * NFC (UAX #15) of well-formed text: lone UTF-16 surrogates, which JSON can carry ("\ud800") but
- * no storage or renderer can, become U+FFFD. Loses nothing a reader could see.
+ * no storage or renderer can, become U+FFFD, and noncharacters (U+FFFF, …) are dropped. Loses
+ * nothing a reader could see.
  */
 export function normalizeText(text: string): string {
-  return text.replace(LONE_SURROGATE, "\uFFFD").normalize("NFC");
+  return text.replace(LONE_SURROGATE, "\uFFFD").replace(NONCHARACTER, "").normalize("NFC");
 }
 
 /**
@@ -71,6 +85,31 @@ export const nameProblemMessage: Record<NameProblem, string> = {
   name_invisible: "A name needs at least one visible character.",
 };
 
+/** Why a title (of a post; later an event) is refused: the name rule's reasons under a title_ code. */
+export type TitleProblem = "title_control_chars" | "title_bidi_control" | "title_invisible";
+
+export const titleProblemMessage: Record<TitleProblem, string> = {
+  title_control_chars: "A title cannot contain control characters.",
+  title_bidi_control: "A title cannot contain bidirectional override, embedding or isolate characters (U+202A–U+202E, U+2066–U+2069).",
+  title_invisible: "A title needs at least one visible character.",
+};
+
+/**
+ * A title is one line shown inside other text (a feed, a notification sentence, the page's
+ * <title>), so it follows the name rule: nothing-visible, control characters and bidi overrides
+ * are refused, blanks collapse. Tabs and line breaks are blanks here, not refused: a title pasted
+ * across lines is still one title. `titleText` gives the form the rule is checked on and stored in.
+ */
+export const titleText = (raw: string) => raw.replace(/[\t\n\r]/g, " ");
+
+/** What is wrong with `raw` as a title, or null (see `titleText`, `nameProblem`). */
+export function titleProblem(raw: string): TitleProblem | null {
+  // blanks alone are an empty title: the length check answers that (too_small), as it always has
+  if (titleText(raw).trim() === "") return null;
+  const problem = nameProblem(titleText(raw));
+  return problem ? (problem.replace("name_", "title_") as TitleProblem) : null;
+}
+
 /**
  * What is wrong with `raw` as a name of a person, community, space or tier, or null. Checked on the
  * text as sent (after NFC): any Cc control → "name_control_chars"; any explicit bidi formatting
@@ -85,9 +124,9 @@ export function nameProblem(raw: string): NameProblem | null {
   return null;
 }
 
-/** True when `text` has at least one character a reader can see. */
+/** True when `text` has at least one character a reader can see on its own (a visible letter, number, symbol or punctuation mark). */
 export function hasVisible(text: string): boolean {
-  for (const ch of text) if (isVisible(ch)) return true;
+  for (const ch of text) if (isVisible(ch) && BASE.test(ch)) return true;
   return false;
 }
 

@@ -1,7 +1,7 @@
 // Schemas every resource shares: the error envelope, list paging, and cursors.
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../../lib/errors";
-import { cleanName, nameProblem, nameProblemMessage } from "../../lib/text";
+import { cleanName, nameProblem, nameProblemMessage, titleProblem, titleProblemMessage, titleText } from "../../lib/text";
 
 /** One entry of a 400's `issues` (workers/api/factory.ts toApiIssue). */
 export const IssueSchema = z
@@ -81,4 +81,24 @@ export const NameField = (max: number) =>
       // marks the field for the guard test that every `name` in a request body is a NameField
       "x-enclave-text": "name",
       description: `A name: at least one visible character, no control or bidi formatting characters; blanks collapsed, zero-width characters outside emoji and joining scripts removed; at most ${max} characters`,
+    });
+
+/**
+ * The title of a post (and of whatever gets a title later): the name rule under title_ codes
+ * (title_control_chars, title_bidi_control, title_invisible; lib/text.ts titleProblem), tabs and
+ * line breaks read as blanks, stored as cleanName writes it, 1..`max` UTF-16 units after cleaning.
+ */
+export const TitleField = (max: number) =>
+  z
+    .string()
+    .superRefine((raw, ctx) => {
+      const problem = titleProblem(raw);
+      if (problem) ctx.addIssue({ code: "custom", message: titleProblemMessage[problem], params: { reason: problem }, continue: false });
+    })
+    .overwrite((raw) => cleanName(titleText(raw)))
+    .min(1)
+    .max(max)
+    .openapi({
+      "x-enclave-text": "title",
+      description: `A title: at least one visible character, no control or bidi formatting characters; blanks collapsed; at most ${max} characters`,
     });

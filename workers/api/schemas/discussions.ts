@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { spaceKinds } from "../../db/schema";
 import { reactionEmoji } from "../../domain/discussions/reactions";
-import { Id, IsoDate, NameField } from "./common";
+import { Id, IsoDate, NameField, TitleField } from "./common";
 import { TierKeySchema, UserCardSchema, UserRefSchema } from "./communities";
 
 const pathId = (name: string) => Id.openapi({ param: { name, in: "path" } });
@@ -72,7 +72,7 @@ export const PostSchema = z
     spaceId: z.string(),
     communityId: z.string(),
     author: UserCardSchema,
-    title: z.string().trim().min(1).max(200),
+    title: TitleField(200),
     body: z.string().openapi({
       description:
         "Markdown, at most 40,000 characters (413 too_large beyond) nested at most 32 levels deep (400 markdown_too_deep beyond)",

@@ -26,10 +26,23 @@ export const Password = z
   .min(8, { message: "Use at least 8 characters." })
   .max(200, { message: "Use at most 200 characters." });
 export const Locale = z.enum(locales).openapi({ description: "Language of mail and the interface" });
+/**
+ * The zone's canonical IANA spelling as the runtime's tz database gives it ("pacific/kiritimati"
+ * → "Pacific/Kiritimati"; zone names match case-insensitively, so any case is accepted and one is stored).
+ */
+const canonicalTimeZone = (zone: string) => {
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone;
+  }
+};
+
 export const TimeZone = z
   .string()
   .max(64)
   .refine(isTimeZone, { message: "Use an IANA time zone such as Asia/Taipei.", params: { reason: "time_zone" } })
+  .overwrite(canonicalTimeZone)
   .openapi({ example: "Asia/Taipei" });
 
 const NotificationPrefs = z

@@ -18,6 +18,9 @@ export type NotificationView = {
   url: string;
   readAt: string | null;
   createdAt: string;
+  /** the post's title and the space's name as `text` quotes them, so a client can isolate them (bidi) */
+  title: string;
+  spaceName: string;
   community: { slug: string; name: string };
   actor: { id: string; name: string } | null;
 };
@@ -88,6 +91,8 @@ async function render(env: Env, locale: Locale, readerId: string, items: Readabl
       url: `/c/${community.slug}/posts/${post.id}${comment ? `#comment-${comment.id}` : ""}`,
       readAt: row.readAt ? row.readAt.toISOString() : null,
       createdAt: row.createdAt.toISOString(),
+      title: post.title,
+      spaceName: space.name,
       community: { slug: community.slug, name: community.name },
       actor: row.actorId && actorName !== null ? { id: row.actorId, name: actorName } : null,
     };
