@@ -275,8 +275,9 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
 
     // a comment nested past the bound is refused in the reader's language (zh-Hant since the step before)
     await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/posts/${mdPostId}`));
-    await arabicPage.getByRole("textbox", { name: "寫下留言" }).fill(`${">".repeat(33)} too deep`);
-    await arabicPage.getByRole("button", { name: "留言", exact: true }).click();
+    const box = arabicPage.getByLabel("寫下留言", { exact: true });
+    await box.fill(`${">".repeat(33)} too deep`);
+    await arabicPage.locator("form", { has: box }).getByRole("button", { name: "留言", exact: true }).click();
     await arabicPage.getByText("Markdown 最多只能巢狀 32 層（引言、清單、強調、連結、註腳、表格）。").waitFor();
   });
 
