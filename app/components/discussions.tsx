@@ -8,6 +8,7 @@ import { reactionEmojis, type FeedPost, type Person, type Reaction, type Reactio
 import { LocalTime } from "./local-time";
 import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
+import { scopeFragmentIds } from "../../workers/lib/markdown-ids";
 
 type IconProps = { className?: string };
 const iconBase = { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.8, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true } as const;
@@ -75,9 +76,18 @@ export function SmileIcon({ className = "size-4" }: IconProps) {
   );
 }
 
-/** HTML the API rendered and sanitised (posts, comments, previews). */
-export function RichText({ html, size = "md", className }: { html: string; size?: "sm" | "md"; className?: string }) {
-  return <div className={cx("rich-text", size === "sm" && "rich-text-sm", className)} dangerouslySetInnerHTML={{ __html: html }} />;
+/**
+ * HTML the API rendered and sanitised (posts, comments, previews). Where several items share a
+ * page, each but one passes `scope` (its id): its footnote ids and in-page links become
+ * `user-content-<scope>-…`, so its [1] reaches its own note, not the post's (ADR 012).
+ */
+export function RichText({ html, size = "md", className, scope }: { html: string; size?: "sm" | "md"; className?: string; scope?: string }) {
+  return (
+    <div
+      className={cx("rich-text", size === "sm" && "rich-text-sm", className)}
+      dangerouslySetInnerHTML={{ __html: scope ? scopeFragmentIds(html, scope) : html }}
+    />
+  );
 }
 
 /**
@@ -485,7 +495,7 @@ export function MarkdownEditor({
             {preview.state !== "idle" ? (
               <p className="text-sm text-slate-600">{t("editor.rendering")}</p>
             ) : preview.data?.html ? (
-              <RichText html={preview.data.html} size="sm" />
+              <RichText html={preview.data.html} size="sm" scope={`preview-${id}`} />
             ) : (
               <p className="text-sm text-slate-600">{t("editor.nothingToPreview")}</p>
             )}

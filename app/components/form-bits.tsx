@@ -2,16 +2,16 @@ import { useTranslation } from "react-i18next";
 import { useNavigation } from "react-router";
 import { Alert, Button } from "./ui";
 import type { ComponentPropsWithoutRef } from "react";
-import type { FieldIssue } from "../lib/issues";
+import { formErrorText, type FieldIssue } from "../lib/issues";
 
 /** A field error is the API's issue (translated where shown) or a message the UI wrote itself. */
-export type ClientFormErrors = { fields: Record<string, FieldIssue | string>; form: string | null; code: string | null };
+export type ClientFormErrors = { fields: Record<string, FieldIssue | string>; form: string | null; code: string | null; maxChars?: number };
 
 /** The form-level API error, in the reader's language when we know the code. */
 export function FormError({ errors }: { errors?: ClientFormErrors | null }) {
   const { t } = useTranslation();
   if (!errors || (!errors.form && !errors.code) || Object.keys(errors.fields).length > 0) return null;
-  const text = errors.code ? t(`apiError.${errors.code}`, { defaultValue: errors.form ?? t("apiError.error") }) : errors.form;
+  const text = formErrorText(t, errors);
   return (
     <Alert tone="danger" className="mb-4">
       {text}

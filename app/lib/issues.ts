@@ -32,3 +32,15 @@ export function issueText(t: TFunction, issue: string | FieldIssue): string {
   keys.push(`validation.${code}`);
   return t(keys, { minimum: issue.minimum, maximum: issue.maximum, defaultValue: message });
 }
+
+/**
+ * The form-level text of an API error without field issues, in the reader's language: `apiError.<code>`,
+ * and for a text past its size (413 `too_large` with `maxChars`, ADR 012) the bound in characters.
+ * Falls back to the API's English `form` message for a code the UI does not know.
+ */
+export function formErrorText(t: TFunction, errors: { code: string | null; form: string | null; maxChars?: number }): string | null {
+  if (!errors.code) return errors.form;
+  const defaultValue = errors.form ?? t("apiError.error");
+  if (errors.code === "too_large" && typeof errors.maxChars === "number") return t("apiError.too_large_text", { maxChars: errors.maxChars, defaultValue });
+  return t(`apiError.${errors.code}`, { defaultValue });
+}

@@ -246,7 +246,7 @@ function CommentItem({
               </div>
             </Form>
           ) : (
-            <RichText html={comment.html} size="sm" className="mt-1" />
+            <RichText html={comment.html} size="sm" className="mt-1" scope={comment.id} />
           )}
           <div className="mt-2 flex flex-wrap items-center gap-1">
             <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!canReact} />

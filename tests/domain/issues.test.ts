@@ -2,7 +2,7 @@
 // API's English message rather than nothing.
 import { describe, expect, it } from "vitest";
 import { createI18n } from "../../app/i18n";
-import { issueText } from "../../app/lib/issues";
+import { formErrorText, issueText } from "../../app/lib/issues";
 
 const en = createI18n("en").t;
 const zh = createI18n("zh-Hant").t;
@@ -32,5 +32,25 @@ describe("issueText", () => {
     expect(issueText(zh, { path: "x", code: "brand_new_rule", message: "Some new rule" })).toBe("Some new rule");
     expect(issueText(zh, { path: "x", message: "No code at all" })).toBe("No code at all");
     expect(issueText(zh, "A message the UI wrote")).toBe("A message the UI wrote");
+  });
+
+  it("translates Markdown nested past its bound with the bound, in both languages (ADR 012)", () => {
+    const issue = { path: "body", code: "markdown_too_deep", maximum: 32, message: "Markdown may nest at most 32 levels (quotes, lists, emphasis, links, footnotes, tables)." };
+    expect(issueText(en, issue)).toBe("Markdown can nest at most 32 levels (quotes, lists, emphasis, links, footnotes, tables).");
+    expect(issueText(zh, issue)).toBe("Markdown 最多只能巢狀 32 層（引言、清單、強調、連結、註腳、表格）。");
+  });
+});
+
+describe("formErrorText", () => {
+  it("says a text past its size is too long, with its bound in characters, in both languages (413 too_large with maxChars)", () => {
+    const errors = { code: "too_large", form: "A comment can be at most 10,000 characters.", maxChars: 10_000 };
+    expect(formErrorText(en, errors)).toBe("That is too long: use at most 10,000 characters.");
+    expect(formErrorText(zh, errors)).toBe("內容太長，最多 10,000 個字元。");
+  });
+
+  it("keeps the file text for a too_large without maxChars, and the API's message for an unknown code", () => {
+    expect(formErrorText(zh, { code: "too_large", form: "File too large" })).toBe("檔案太大。");
+    expect(formErrorText(zh, { code: "brand_new_code", form: "Some new error" })).toBe("Some new error");
+    expect(formErrorText(zh, { code: null, form: "A message the UI wrote" })).toBe("A message the UI wrote");
   });
 });

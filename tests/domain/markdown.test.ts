@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../workers/lib/errors";
-import { assertMarkdownWithin, excerpt, parseWithinBounds, renderMarkdown } from "../../workers/lib/markdown";
+import { assertMarkdownWithin, excerpt, parseWithinBounds, renderMarkdown, scopeFragmentIds } from "../../workers/lib/markdown";
 
 // Every payload must come out inert: no script element, no event-handler attribute, and no
 // javascript:/data:/vbscript: URL in any href or src.
@@ -92,20 +92,41 @@ describe("renderMarkdown", () => {
     expect(html).toContain('href="mailto:a@b.example"');
   });
 
-  it("allows images from http(s) and our uploads only", () => {
-    expect(renderMarkdown("![a](/api/v1/uploads/u/usr_x/abc.png)")).toContain('src="/api/v1/uploads/u/usr_x/abc.png"');
-    expect(renderMarkdown("![a](https://img.example/a.png)")).toContain('src="https://img.example/a.png"');
+  it("shows images from our uploads only; an outside image is a link to it, never an <img> (ADR 012)", () => {
+    expect(renderMarkdown("![a](/api/v1/uploads/u/usr_x/abc.png)")).toBe('<p><img src="/api/v1/uploads/u/usr_x/abc.png" alt="a"></p>');
+    expect(renderMarkdown("![x](https://example.com/a.png)")).toBe(
+      '<p><a href="https://example.com/a.png" rel="nofollow ugc noopener" target="_blank">x</a></p>',
+    );
+    // without alt text the link shows the address; inside a link it is the text alone (links do not nest)
+    expect(renderMarkdown("![](http://example.com/b.png)")).toBe(
+      '<p><a href="http://example.com/b.png" rel="nofollow ugc noopener" target="_blank">http://example.com/b.png</a></p>',
+    );
+    expect(renderMarkdown("[![badge](https://e.example/b.svg)](https://e.example)")).toBe(
+      '<p><a href="https://e.example" rel="nofollow ugc noopener" target="_blank">badge</a></p>',
+    );
     for (const src of ["/elsewhere/a.png", "//evil.example/a.png", "/api/v1/uploads/../me", "/api/v1/uploads/%2e%2e/me", "ftp://x.example/a.png"]) {
       expect(renderMarkdown(`![a](${src})`)).not.toContain("src=");
     }
   });
 
-  it("renders task lists with disabled checkboxes, ticked where the source says [x]", () => {
-    expect(renderMarkdown("- [ ] todo\n- [x] done")).toBe(
+  it("names each task checkbox by its text, wrapping the item's line in a <label> (axe label)", () => {
+    expect(renderMarkdown("- [ ] buy milk\n- [x] done")).toBe(
       '<ul class="contains-task-list">\n' +
-        '<li class="task-list-item"><input class="task-list-item-checkbox" disabled="" type="checkbox"> todo</li>\n' +
-        '<li class="task-list-item"><input class="task-list-item-checkbox" checked="" disabled="" type="checkbox"> done</li>\n</ul>',
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" disabled="" type="checkbox"> buy milk</label></li>\n' +
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" checked="" disabled="" type="checkbox"> done</label></li>\n</ul>',
     );
+    // an author's own <label> is still dropped: the allowlist is the checkbox alone
+    expect(renderMarkdown("- [ ] <label>x</label> y")).toBe(
+      '<ul class="contains-task-list">\n<li class="task-list-item"><label><input class="task-list-item-checkbox" disabled="" type="checkbox"> x y</label></li>\n</ul>',
+    );
+  });
+
+  it("makes code blocks and tables, which may scroll sideways, reachable by keyboard (axe scrollable-region-focusable)", () => {
+    expect(renderMarkdown(`\`\`\`js\n${"x".repeat(100)}\n\`\`\``)).toBe(`<pre tabindex="0"><code class="language-js">${"x".repeat(100)}\n</code></pre>`);
+    expect(renderMarkdown("    indented code")).toBe('<pre tabindex="0"><code>indented code\n</code></pre>');
+    const table = renderMarkdown("| a | b |\n| - | - |\n| c | d |");
+    expect(table.startsWith('<div class="table-scroll" tabindex="0">\n<table>\n')).toBe(true);
+    expect(table.endsWith("</table>\n</div>")).toBe(true);
   });
 
   it("drops raw HTML instead of rendering it", () => {
@@ -155,6 +176,31 @@ describe("footnotes", () => {
     const targets = [...html.matchAll(/ href="#([^"]+)"/g)].map((m) => m[1]);
     expect(targets).toEqual(["user-content-fn-1", "user-content-fn-2", "user-content-fn-1", "user-content-fnref-1", "user-content-fnref-1:1", "user-content-fnref-2"]);
     for (const target of targets) expect(ids.has(target)).toBe(true);
+  });
+
+  it("scope per item where several share a page: a post's and a comment's [^1] link to their own notes", () => {
+    const source = "a[^1]\n\n[^1]: x";
+    const post = renderMarkdown(source);
+    // the API's html for one item is unscoped (issue 7's own example)
+    expect(post).toContain('<a href="#user-content-fn-1" id="user-content-fnref-1">');
+    const comment = scopeFragmentIds(renderMarkdown(source), "cmt_abc");
+    expect(comment).toContain('<a href="#user-content-cmt_abc-fn-1" id="user-content-cmt_abc-fnref-1">');
+    expect(comment).toContain('<li id="user-content-cmt_abc-fn-1" class="footnote-item">');
+    expect(comment).toContain('<a href="#user-content-cmt_abc-fnref-1" class="footnote-backref">');
+    const idsOf = (html: string) => [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    const pageIds = [...idsOf(post), ...idsOf(comment)];
+    expect(new Set(pageIds).size).toBe(pageIds.length);
+    for (const target of [...comment.matchAll(/ href="#([^"]+)"/g)].map((m) => m[1])) expect(idsOf(comment)).toContain(target);
+  });
+
+  it("scope only the renderer's own attributes: text that reads like one is escaped and stays as written", () => {
+    const html = renderMarkdown('`id="user-content-x"` [a](#top) say id="user-content-y"');
+    expect(scopeFragmentIds(html, "cmt_1")).toBe(
+      '<p><code>id=&quot;user-content-x&quot;</code> <a href="#user-content-cmt_1-top">a</a> say id=&quot;user-content-y&quot;</p>',
+    );
+    // a scope with characters an id should not carry is cleaned; an empty one leaves the html as it is
+    expect(scopeFragmentIds(html, 'c"1 <x>')).toContain('href="#user-content-c1x-top"');
+    expect(scopeFragmentIds(html, "")).toBe(html);
   });
 
   it("prefix an author's own in-page link once, like the ids it may point at", () => {

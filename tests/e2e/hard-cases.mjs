@@ -1,7 +1,7 @@
 // The hard cases of issue 7 on a phone: a 190-character unbroken title, an 80-character unbroken
 // name, long community, space and comment words; a reader in Honolulu and a first visit from
 // Kiritimati (UTC+14); names in Arabic and ending in U+202E; the site icon and manifest; and lists
-// whose API call fails. Every page visited is checked by the harness's `watch` (axe, 375 px width,
+// whose API call fails; a post of every Markdown construct at its limit. Every page visited is checked by the harness's `watch` (axe, 375 px width,
 // console errors including React #418).
 import assert from "node:assert/strict";
 
@@ -221,6 +221,64 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
     const zh = arabicPage.getByRole("alert").filter({ hasText: "留言無法載入。" });
     await zh.getByRole("link", { name: "再試一次" }).waitFor();
+  });
+
+  await step("hard cases: a post of every Markdown construct at its limit passes axe and fits 375 px; a comment's footnote reaches its own note", async () => {
+    const level32List = Array.from({ length: 32 }, (_, i) => `${"  ".repeat(i)}- item ${i + 1}`).join("\n");
+    const footnote = "A claim[^1] with a source.\n\n[^1]: The source.";
+    const body = [
+      "- [ ] buy milk\n- [x] done",
+      `\`\`\`js\nconst line = ${JSON.stringify("x".repeat(100 - 15))};\n\`\`\``,
+      `| ${Array.from({ length: 8 }, (_, i) => `Column heading ${i + 1}`).join(" | ")} |\n|${" --- |".repeat(8)}\n| ${Array.from({ length: 8 }, (_, i) => `cell ${i + 1} of a wide row`).join(" | ")} |`,
+      level32List,
+      `${">".repeat(32)} thirty-two quotes deep, still readable`,
+      "An outside picture: ![a tea field](https://example.com/tea.png)",
+      footnote,
+    ].join("\n\n");
+    const post = await api(ctxOwner, ORIGIN, "POST", `/api/v1/spaces/${spaceId}/posts`, { title: "Every Markdown construct", body });
+    const mdPostId = post.post.id;
+    // the API's html for one item is unscoped: its [1] links to its own note
+    const { html } = await api(ctxOwner, ORIGIN, "GET", `/api/v1/posts/${mdPostId}`);
+    assert.match(html, /<a href="#user-content-fn-1" id="user-content-fnref-1">/);
+    assert.match(html, /<li id="user-content-fn-1" class="footnote-item">/);
+    const comment = await api(ctxArabic, ORIGIN, "POST", `/api/v1/posts/${mdPostId}/comments`, { body: footnote });
+    const commentId = comment.comment.id;
+
+    await expectOk(owner375, await owner375.goto(`/c/${slug}/posts/${mdPostId}`)); // watch(): axe, 375 px, console
+    await owner375.getByRole("checkbox", { name: "buy milk" }).waitFor();
+    assert.equal(await owner375.getByRole("checkbox", { name: "done" }).isChecked(), true);
+    // code and the table scroll on their own, and a keyboard can reach them
+    for (const selector of ['.rich-text pre[tabindex="0"]', '.rich-text .table-scroll[tabindex="0"]']) {
+      const [scrollWidth, clientWidth] = await owner375.locator(selector).first().evaluate((el) => [el.scrollWidth, el.clientWidth]);
+      assert.ok(scrollWidth > clientWidth, `${selector} scrolls sideways (${scrollWidth} > ${clientWidth})`);
+    }
+    assert.ok((await owner375.evaluate(() => document.documentElement.scrollWidth)) <= 375);
+    // the outside image is a link, not an <img> the CSP would block
+    assert.equal(await owner375.locator('.rich-text img[src^="https://"]').count(), 0);
+    assert.equal(await owner375.getByRole("link", { name: "a tea field" }).getAttribute("href"), "https://example.com/tea.png");
+    await shot(owner375, "43-markdown-limits-mobile");
+
+    // the comment's [1] links to the comment's note, not the post's; ids are unique on the page
+    const article = owner375.locator(`article[id="comment-${commentId}"]`);
+    const ref = article.locator("sup.footnote-ref a");
+    assert.equal(await ref.getAttribute("href"), `#user-content-${commentId}-fn-1`);
+    const ids = await owner375.evaluate(() => [...document.querySelectorAll("[id]")].map((el) => el.id));
+    assert.equal(new Set(ids).size, ids.length, "no id is repeated on the page");
+    await ref.click();
+    const target = await owner375.evaluate(() => {
+      const el = document.querySelector(":target");
+      return [el?.id, el?.closest("article")?.id];
+    });
+    assert.deepEqual(target, [`user-content-${commentId}-fn-1`, `comment-${commentId}`]);
+    await article.locator("a.footnote-backref").click();
+    assert.equal(await owner375.evaluate(() => document.querySelector(":target")?.id), `user-content-${commentId}-fnref-1`);
+
+    // a comment nested past the bound is refused in the reader's language (zh-Hant since the step before)
+    await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/posts/${mdPostId}`));
+    const box = arabicPage.getByLabel("寫下留言", { exact: true });
+    await box.fill(`${">".repeat(33)} too deep`);
+    await arabicPage.locator("form", { has: box }).getByRole("button", { name: "留言", exact: true }).click();
+    await arabicPage.getByText("Markdown 最多只能巢狀 32 層（引言、清單、強調、連結、註腳、表格）。").waitFor();
   });
 
   await ctxOwner.close();

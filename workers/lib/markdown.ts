@@ -2,7 +2,8 @@
 // markdown-it (ADR 012) because its cost stays near-linear on adversarial input (the pathological
 // cases of cmark's suite) and it nests with a stated limit (`maxNesting`) instead of recursing
 // until the stack ends; its renderer walks a flat token list. Raw HTML in the source is dropped,
-// never rendered; links may be http(s), mailto or relative; images only from the web or our uploads.
+// never rendered; links may be http(s), mailto or relative; images only from our uploads (an
+// outside image is a link to it).
 //
 // Every text is measured against markdown-bounds.ts: a write past the bounds is refused
 // (assertMarkdownWithin), and a stored row past them — written before the bounds existed — is
@@ -14,15 +15,10 @@ import taskLists from "markdown-it-task-lists";
 import { UPLOAD_URL_PREFIX } from "../domain/uploads/images";
 import { DomainError } from "./errors";
 import { MAX_MARKDOWN_DEPTH, MAX_RENDER_UNITS, PARSER_MAX_NESTING, tokenDepth } from "./markdown-bounds";
+import { ID_PREFIX } from "./markdown-ids";
 
 export { MAX_COMMENT_BODY_CHARS, MAX_MARKDOWN_DEPTH, MAX_POST_BODY_CHARS } from "./markdown-bounds";
-
-/**
- * Prefix of every id the renderer writes (footnotes), and of every in-page link, so that user
- * content can never name (clobber) an element of the page around it, and a footnote's
- * `href="#user-content-fn-1"` finds its `id="user-content-fn-1"`: one prefix, written once.
- */
-export const ID_PREFIX = "user-content-";
+export { ID_PREFIX, scopeFragmentIds } from "./markdown-ids";
 
 // Browsers ignore tabs, newlines and controls inside a scheme ("java\tscript:"), so the scheme is
 // read with them taken out; anything without a scheme is relative and stays on this site.
@@ -33,10 +29,9 @@ const allowedHref = (url: string) => {
   return !scheme || ALLOWED_SCHEMES.has(scheme[1].toLowerCase());
 };
 
-// An image may be relative only when it is one of our uploads (no `..`, no backslashes, no
-// protocol-relative `//host`).
-const allowedImageSrc = (src: string) =>
-  /^https?:\/\//i.test(src) || (src.startsWith(UPLOAD_URL_PREFIX) && !/\.\.|\\|%2e|%5c/i.test(src));
+// An <img> may show only our own uploads (no `..`, no backslashes, no protocol-relative `//host`);
+// an http(s) image from elsewhere becomes a link (outsideImageAsLink), anything else loses its src.
+const allowedImageSrc = (src: string) => src.startsWith(UPLOAD_URL_PREFIX) && !/\.\.|\\|%2e|%5c/i.test(src);
 
 const md = new MarkdownIt({ html: true, linkify: true, typographer: false, maxNesting: PARSER_MAX_NESTING });
 md.validateLink = allowedHref;
@@ -67,13 +62,37 @@ const TASK_CHECKBOX = /^<input class="task-list-item-checkbox"(?: checked="")? d
 md.renderer.rules.html_block = () => "";
 md.renderer.rules.html_inline = (tokens, idx) => (TASK_CHECKBOX.test(tokens[idx].content) ? tokens[idx].content : "");
 
+// An image from outside this site becomes a link to it (ADR 012): the page's CSP (img-src 'self')
+// would block it anyway, and in a private community loading it would tell a third party who read
+// the post and when. Inside a link (a linked badge) it is the text alone: links do not nest.
+function outsideImageAsLink(image: Token, src: string, insideLink: boolean, TokenClass: typeof Token): Token[] {
+  const text = new TokenClass("text", "", 0);
+  text.content = md.renderer.renderInlineAsText(image.children ?? [], md.options, {}).trim() || src;
+  if (insideLink) return [text];
+  const open = new TokenClass("link_open", "a", 1);
+  open.attrs = [
+    ["href", src],
+    ["rel", "nofollow ugc noopener"],
+    ["target", "_blank"],
+  ];
+  return [open, text, new TokenClass("link_close", "a", -1)];
+}
+
 md.core.ruler.push("safe_links_and_media", (state) => {
   for (const block of state.tokens) {
-    for (const t of block.children ?? []) {
+    if (!block.children) continue;
+    const children: Token[] = [];
+    let linkDepth = 0;
+    for (const t of block.children) {
       if (t.type === "image") {
         const src = t.attrGet("src");
+        if (typeof src === "string" && /^https?:\/\//i.test(src)) {
+          children.push(...outsideImageAsLink(t, src, linkDepth > 0, state.Token));
+          continue;
+        }
         if (typeof src !== "string" || !allowedImageSrc(src)) t.attrs = (t.attrs ?? []).filter(([name]) => name !== "src");
       } else if (t.type === "link_open") {
+        linkDepth++;
         const href = String(t.attrGet("href") ?? "");
         if (!href.startsWith("#")) {
           t.attrSet("rel", "nofollow ugc noopener");
@@ -81,10 +100,34 @@ md.core.ruler.push("safe_links_and_media", (state) => {
         } else if (href.length > 1 && !href.startsWith(`#${ID_PREFIX}`)) {
           t.attrSet("href", `#${ID_PREFIX}${href.slice(1)}`);
         }
+      } else if (t.type === "link_close") {
+        linkDepth--;
       }
+      children.push(t);
     }
+    block.children = children;
   }
 });
+
+// A task's checkbox is named by its text (axe `label`): the item's first line is wrapped in a
+// <label> written as tokens, so the raw-HTML allowlist stays the checkbox alone.
+md.core.ruler.push("task_labels", (state) => {
+  for (const block of state.tokens) {
+    const first = block.children?.[0];
+    if (!first || first.type !== "html_inline" || !TASK_CHECKBOX.test(first.content)) continue;
+    block.children = [new state.Token("task_label_open", "label", 1), ...(block.children ?? []), new state.Token("task_label_close", "label", -1)];
+  }
+});
+
+// Code blocks and tables may be wider than a phone: each scrolls on its own, and takes focus so a
+// keyboard can scroll it (axe `scrollable-region-focusable`). A table scrolls in a wrapper so it
+// keeps its table semantics.
+for (const rule of ["fence", "code_block"]) {
+  const base = md.renderer.rules[rule] as RendererRule;
+  md.renderer.rules[rule] = (tokens, idx, options, env, self) => base(tokens, idx, options, env, self).replace(/^<pre>/, '<pre tabindex="0">');
+}
+md.renderer.rules.table_open = (tokens, idx, options, _env, self) => `<div class="table-scroll" tabindex="0">\n${self.renderToken(tokens, idx, options)}`;
+md.renderer.rules.table_close = (tokens, idx, options, _env, self) => `${self.renderToken(tokens, idx, options)}</div>\n`;
 
 // strikethrough as GitHub writes it (markdown-it's default is <s>)
 md.renderer.rules.s_open = () => "<del>";
