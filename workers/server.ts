@@ -1,7 +1,7 @@
 // The Worker's HTTP app: security headers, origin and body checks, the session, /api/v1, and the
 // one onError that writes API.md's envelope. `fallback` is the React Router handler in the real
 // Worker; the test entry (workers/api-entry.ts) builds the same app without it.
-import { Hono, type Handler } from "hono";
+import { Hono, type Handler, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { TrieRouter } from "hono/router/trie-router";
 import { api } from "./api";
@@ -71,6 +71,33 @@ export function allowedMethods(path: string): string[] {
   return [...allowed].sort();
 }
 
+const PAGE_METHODS = "GET, HEAD, POST, OPTIONS";
+const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
+
+/**
+ * Pages take what a browser sends them: GET and HEAD, and POST of a form (urlencoded or
+ * multipart) to a route's action. Anything else is refused here, before a route reads the body,
+ * so bad input answers 405 (with `Allow`), 415 or 400 — never the 500 a route's
+ * `request.formData()` would throw on JSON, plain text or a broken multipart body.
+ */
+const pageRequestGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method;
+  if (method === "OPTIONS") return c.body(null, 204, { Allow: PAGE_METHODS });
+  if (method !== "GET" && method !== "HEAD" && method !== "POST") {
+    return c.text(`${method} is not allowed here.`, 405, { Allow: PAGE_METHODS });
+  }
+  if (method === "POST") {
+    const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+    if (!FORM_TYPES.has(type)) return c.text("Send a form (application/x-www-form-urlencoded or multipart/form-data).", 415);
+    try {
+      await c.req.raw.clone().formData();
+    } catch {
+      return c.text("The form data could not be read.", 400);
+    }
+  }
+  await next();
+};
+
 export function createWorkerApp(fallback?: Handler<AppEnv>) {
   const app = new Hono<AppEnv>();
 
@@ -102,7 +129,7 @@ export function createWorkerApp(fallback?: Handler<AppEnv>) {
     if (c.req.method === "OPTIONS") return c.body(null, 204);
     return c.json(errorBody("method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}.`, { allow: allowed }), 405);
   });
-  if (fallback) app.all("*", fallback);
+  if (fallback) app.all("*", pageRequestGuard, fallback);
 
   app.onError((err, c) => {
     if (err instanceof DomainError) {

@@ -59,4 +59,26 @@ export default async function redirectsFlow({ ORIGIN, step }) {
   await step("the language switcher's redirectTo stays on the site", async () => {
     for (const redirectTo of HOSTILE) expectOnSite(await send("/lang", { form: { locale: "en", redirectTo }, cookie }), `lang redirectTo=${redirectTo}`);
   });
+
+  await step("pages answer bad input with 4xx, never 500: JSON, plain text or broken multipart to a form, other methods 405 with Allow", async () => {
+    const pages = ["/login", "/signup", "/forgot-password", "/reset-password", "/lang", "/communities/new", "/notifications", "/settings/profile", "/c/no-such/posts/x"];
+    const raw = (path, init) => fetch(`${ORIGIN}${path}`, { redirect: "manual", ...init, headers: { Origin: ORIGIN, Cookie: cookie, ...init.headers } });
+    for (const path of pages) {
+      const json = await raw(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: "x" });
+      assert.equal(json.status, 415, `POST JSON ${path}`);
+      const text = await raw(path, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "hello" });
+      assert.equal(text.status, 415, `POST text ${path}`);
+      const broken = await raw(path, { method: "POST", headers: { "Content-Type": "multipart/form-data; boundary=x" }, body: "not multipart" });
+      assert.equal(broken.status, 400, `POST broken multipart ${path}`);
+      for (const method of ["PUT", "PATCH", "DELETE"]) {
+        const res = await raw(path, { method });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.equal(res.headers.get("Allow"), "GET, HEAD, POST, OPTIONS", `${method} ${path} Allow`);
+      }
+      const options = await raw(path, { method: "OPTIONS" });
+      assert.equal(options.status, 204, `OPTIONS ${path}`);
+    }
+    // and a real form still works: the switcher takes its urlencoded POST
+    assert.equal((await send("/lang", { form: { locale: "en", redirectTo: "/" }, cookie })).status, 302);
+  });
 }
