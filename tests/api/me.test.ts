@@ -151,6 +151,9 @@ describe("PATCH /me", () => {
     expect(res.status).toBe(200);
     expect(res.body.user.timezone).toBe("Pacific/Kiritimati");
     expect((await call("/api/v1/me", { as: user })).body.user.timezone).toBe("Pacific/Kiritimati");
+    // only the case changes: a zone the runtime knows by an older name keeps the member's choice
+    const kyiv = await call("/api/v1/me", { method: "PATCH", as: user, body: { timezone: "Europe/Kyiv" } });
+    expect(kyiv.body.user.timezone).toBe("Europe/Kyiv");
   });
 
   it("answers 400 for an unknown time zone, locale, preference or wrong types", async () => {

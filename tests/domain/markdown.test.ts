@@ -109,6 +109,34 @@ describe("renderMarkdown", () => {
     }
   });
 
+  it("drops bidi overrides that an entity decodes to, in text and code", () => {
+    expect(renderMarkdown("file&#x202E;gnp.exe and `a&#x202D;b`")).toBe("<p>filegnp.exe and <code>a&amp;#x202D;b</code></p>");
+    expect(renderMarkdown("x\u202Ey")).toBe("<p>xy</p>");
+    expect(renderMarkdown("```\nx\u202Ey\n```")).toBe("<pre tabindex=\"0\"><code>xy\n</code></pre>");
+  });
+
+  it("never writes an <img> without a source, which shows as a broken image: any other address is a link, none is the alt text", () => {
+    for (const body of [
+      "![img1](//evil.example/a.png)",
+      "![x](/favicon.svg)",
+      "![x](x.png)",
+      "![x](#frag)",
+      "![x](mailto:a@b.c)",
+      "![x]( )",
+      "![x](<>)",
+      "![r][ref]\n\n[ref]: //evil.example/r.png",
+      "![x](/api/v1/uploads/../me)",
+    ]) {
+      const html = renderMarkdown(body);
+      expect(html, body).not.toContain("<img");
+      expect(html, body).toMatch(/>(img1|x|r)</);
+    }
+    expect(renderMarkdown("![img1](//evil.example/a.png)")).toBe(
+      '<p><a href="//evil.example/a.png" rel="nofollow ugc noopener" target="_blank">img1</a></p>',
+    );
+    expect(renderMarkdown("![x](<>)")).toBe("<p>x</p>");
+  });
+
   it("names each task checkbox by its text, wrapping the item's line in a <label> (axe label)", () => {
     expect(renderMarkdown("- [ ] buy milk\n- [x] done")).toBe(
       '<ul class="contains-task-list">\n' +

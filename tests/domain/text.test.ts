@@ -90,8 +90,12 @@ describe("cleanText", () => {
     expect(cleanText("a\u0000b\u001B[0mc\u0085d\te")).toBe("ab[0mcd\te");
   });
 
-  it("keeps right-to-left text, bidi characters and emoji: rendering isolates them", () => {
-    expect(cleanText("\u202Bمرحبا\u202C 👩\u200D💻")).toBe("\u202Bمرحبا\u202C 👩\u200D💻");
+  it("keeps right-to-left text, bidi embeddings, isolates and emoji: rendering isolates them", () => {
+    expect(cleanText("\u202Bمرحبا\u202C \u2067שלום\u2069 👩\u200D💻")).toBe("\u202Bمرحبا\u202C \u2067שלום\u2069 👩\u200D💻");
+  });
+
+  it("drops the bidi overrides LRO and RLO, which spoof the order of letters ('file\\u202Egnp.exe')", () => {
+    expect(cleanText("filename: RLO\u202E gnp.exe and \u202Dmore")).toBe("filename: RLO gnp.exe and more");
   });
 
   it("turns lone surrogates into U+FFFD", () => {
@@ -106,9 +110,10 @@ describe("cleanText", () => {
 });
 
 describe("cleanJson", () => {
-  it("cleans every string of a body except secrets, and gives names NFC only, for the name rule", () => {
+  it("cleans every string of a body except secrets, and gives names and titles NFC only, for their rule", () => {
     const body = {
       title: "cafe\u0301\u0000",
+      description: "cafe\u0301\u0000\u202E",
       items: [{ body: "a\r\nb" }],
       password: "pa\u0301ss\u0000",
       token: "t\u0000",
@@ -117,7 +122,8 @@ describe("cleanJson", () => {
       flag: null,
     };
     expect(cleanJson(body)).toEqual({
-      title: "caf\u00E9",
+      title: "caf\u00E9\u0000",
+      description: "caf\u00E9",
       items: [{ body: "a\nb" }],
       password: "pa\u0301ss\u0000",
       token: "t\u0000",

@@ -14,6 +14,7 @@ import footnote from "markdown-it-footnote";
 import taskLists from "markdown-it-task-lists";
 import { UPLOAD_URL_PREFIX } from "../domain/uploads/images";
 import { DomainError } from "./errors";
+import { BIDI_OVERRIDE } from "./text";
 import { MAX_MARKDOWN_DEPTH, MAX_RENDER_UNITS, PARSER_MAX_NESTING, tokenDepth } from "./markdown-bounds";
 import { ID_PREFIX } from "./markdown-ids";
 
@@ -30,7 +31,7 @@ const allowedHref = (url: string) => {
 };
 
 // An <img> may show only our own uploads (no `..`, no backslashes, no protocol-relative `//host`);
-// an http(s) image from elsewhere becomes a link (outsideImageAsLink), anything else loses its src.
+// any other image becomes a link to its address, or its alt text (outsideImageAsLink).
 const allowedImageSrc = (src: string) => src.startsWith(UPLOAD_URL_PREFIX) && !/\.\.|\\|%2e|%5c/i.test(src);
 
 const md = new MarkdownIt({ html: true, linkify: true, typographer: false, maxNesting: PARSER_MAX_NESTING });
@@ -64,7 +65,7 @@ md.renderer.rules.html_inline = (tokens, idx) => (TASK_CHECKBOX.test(tokens[idx]
 
 // An image from outside this site becomes a link to it (ADR 012): the page's CSP (img-src 'self')
 // would block it anyway, and in a private community loading it would tell a third party who read
-// the post and when. Inside a link (a linked badge) it is the text alone: links do not nest.
+// the post and when. Inside a link (a linked badge), or with no address, it is the text alone.
 function outsideImageAsLink(image: Token, src: string, insideLink: boolean, TokenClass: typeof Token): Token[] {
   const text = new TokenClass("text", "", 0);
   text.content = md.renderer.renderInlineAsText(image.children ?? [], md.options, {}).trim() || src;
@@ -78,6 +79,15 @@ function outsideImageAsLink(image: Token, src: string, insideLink: boolean, Toke
   return [open, text, new TokenClass("link_close", "a", -1)];
 }
 
+// Stored text has no bidi override (lib/text.ts cleanText), but an entity ("&#x202E;") decodes to
+// one here: the rendered text drops them too, so "file&#x202E;gnp.exe" cannot read "fileexe.png".
+md.core.ruler.push("drop_bidi_overrides", (state) => {
+  for (const block of state.tokens) {
+    if (block.type === "fence" || block.type === "code_block") block.content = block.content.replace(BIDI_OVERRIDE, "");
+    for (const t of block.children ?? []) if (t.content) t.content = t.content.replace(BIDI_OVERRIDE, "");
+  }
+});
+
 md.core.ruler.push("safe_links_and_media", (state) => {
   for (const block of state.tokens) {
     if (!block.children) continue;
@@ -85,12 +95,13 @@ md.core.ruler.push("safe_links_and_media", (state) => {
     let linkDepth = 0;
     for (const t of block.children) {
       if (t.type === "image") {
-        const src = t.attrGet("src");
-        if (typeof src === "string" && /^https?:\/\//i.test(src)) {
-          children.push(...outsideImageAsLink(t, src, linkDepth > 0, state.Token));
+        const src = (t.attrGet("src") ?? "").trim();
+        // anything but our own upload never becomes an <img> (one without a src shows as broken):
+        // an address is a link to it, and no address leaves the alt text
+        if (!allowedImageSrc(src)) {
+          children.push(...outsideImageAsLink(t, src, linkDepth > 0 || src === "", state.Token));
           continue;
         }
-        if (typeof src !== "string" || !allowedImageSrc(src)) t.attrs = (t.attrs ?? []).filter(([name]) => name !== "src");
       } else if (t.type === "link_open") {
         linkDepth++;
         const href = String(t.attrGet("href") ?? "");

@@ -66,13 +66,21 @@ export function normalizeText(text: string): string {
 }
 
 /**
- * Text a person wrote (a body, title, bio, description, search query, chat message): NFC, line
- * breaks as "\n" ("\r\n" and a lone "\r" become "\n"), and no Cc control character except tab and
- * line feed (U+0000, escape sequences, C1 controls are dropped). Right-to-left text, emoji and
- * format characters stay: isolation when rendering keeps their effect inside the text.
+ * The bidi overrides LRO and RLO (TR9 §2.2): they lay the letters after them out in a forced
+ * order, "file\u202Egnp.exe" reads "fileexe.png", which is a spoof and never writing. Embeddings
+ * and isolates, which only set a direction, stay.
+ */
+export const BIDI_OVERRIDE = /[\u202D\u202E]/gu;
+
+/**
+ * Text a person wrote (a body, bio, description, search query, chat message): NFC, line breaks as
+ * "\n" ("\r\n" and a lone "\r" become "\n"), no Cc control character except tab and line feed
+ * (U+0000, escape sequences, C1 controls are dropped), and no bidi override (BIDI_OVERRIDE).
+ * Right-to-left text, emoji, embeddings and isolates stay: isolation when rendering keeps their
+ * effect inside the text.
  */
 export function cleanText(text: string): string {
-  return normalizeText(text).replace(/\r\n?/g, "\n").replace(CONTROL_BUT_TAB_LF, "");
+  return normalizeText(text).replace(/\r\n?/g, "\n").replace(CONTROL_BUT_TAB_LF, "").replace(BIDI_OVERRIDE, "");
 }
 
 /** Why a name is refused, as the `code` of an API issue; see `nameProblem`. */
@@ -219,20 +227,21 @@ export function foldCase(text: string): string {
 /** Keys whose string values are secrets, passed on byte for byte (crypto.ts NFKC-normalises passwords itself). */
 const SECRET_KEY = /password|token|secret/i;
 /**
- * Keys whose values are names: NFC only here, so that the name rule (`NameField`) still sees a
- * control character and refuses it with "name_control_chars" instead of it being dropped unseen.
+ * Keys whose values are names and titles: NFC only here, so that their rule (`NameField`,
+ * `TitleField`) still sees a control character or an override and refuses it with its own code
+ * instead of it being dropped unseen.
  */
-const NAME_KEY = "name";
+const LABEL_KEYS = new Set(["name", "title"]);
 
 /**
  * The boundary pass over a parsed JSON body (api/middleware.ts): every string `cleanText`-ed,
  * recursively through arrays and objects, except the values of secret keys (password, token, …:
- * untouched) and of `name` keys (NFC only; the name rule decides). Object keys stay as sent.
+ * untouched) and of `name` and `title` keys (NFC only; their rule decides). Object keys stay as sent.
  */
 export function cleanJson(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
     if (SECRET_KEY.test(key)) return value;
-    return key === NAME_KEY ? normalizeText(value) : cleanText(value);
+    return LABEL_KEYS.has(key) ? normalizeText(value) : cleanText(value);
   }
   if (Array.isArray(value)) return value.map((item) => cleanJson(item, key));
   if (value !== null && typeof value === "object") {

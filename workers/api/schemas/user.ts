@@ -27,12 +27,15 @@ export const Password = z
   .max(200, { message: "Use at most 200 characters." });
 export const Locale = z.enum(locales).openapi({ description: "Language of mail and the interface" });
 /**
- * The zone's canonical IANA spelling as the runtime's tz database gives it ("pacific/kiritimati"
- * → "Pacific/Kiritimati"; zone names match case-insensitively, so any case is accepted and one is stored).
+ * The zone in its IANA capitalisation ("pacific/kiritimati" → "Pacific/Kiritimati": zone names
+ * match case-insensitively, so any case is accepted and one is stored). Only the case changes: a
+ * zone the runtime knows by another name (its ICU data says "Europe/Kiev" for "Europe/Kyiv") is
+ * kept as the member chose it.
  */
 const canonicalTimeZone = (zone: string) => {
   try {
-    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
   } catch {
     return zone;
   }
