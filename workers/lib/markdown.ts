@@ -95,7 +95,7 @@ md.core.ruler.push("safe_links_and_media", (state) => {
     let linkDepth = 0;
     for (const t of block.children) {
       if (t.type === "image") {
-        const src = (t.attrGet("src") ?? "").trim();
+        const src = String(t.attrGet("src") ?? "").trim();
         // anything but our own upload never becomes an <img> (one without a src shows as broken):
         // an address is a link to it, and no address leaves the alt text
         if (!allowedImageSrc(src)) {
