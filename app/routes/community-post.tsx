@@ -160,7 +160,7 @@ function CommentForm({ parentId, label, failure, autoFocus, submitLabel, compact
   return (
     <Form method="post" className="space-y-3" preventScrollReset>
       {parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
-      {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
+      {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} unshown={["parentId"]} /> : null}
       <MarkdownEditor mentions label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
       <div className="flex justify-end">
         <SubmitButton intent="comment" size="sm">

@@ -34,6 +34,21 @@ async function setup() {
 }
 
 describe("commenting", () => {
+  it("refuses a reply to a comment deleted meanwhile with parent_deleted, and one to another post's comment with parent_elsewhere", async () => {
+    const { c, space, author, post } = await setup();
+    const m = await addMember(c);
+    const parent = await writeComment(post.id, author, "First!");
+    expect((await call(`/api/v1/comments/${parent.id}`, { as: author, method: "DELETE" })).status).toBe(204);
+    const gone = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "Agreed", parentId: parent.id } });
+    expectError(gone, 400, "validation_failed");
+    expect(gone.body.error.issues).toEqual([expect.objectContaining({ path: "parentId", code: "parent_deleted" })]);
+    const other = await writePost(space, author, { title: "Other" });
+    const elsewhere = await writeComment(other.id, author, "Elsewhere");
+    const wrong = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "Agreed", parentId: elsewhere.id } });
+    expect(wrong.body.error.issues).toEqual([expect.objectContaining({ path: "parentId", code: "parent_elsewhere" })]);
+    expect(await commentCount(post.id)).toBe(0);
+  });
+
   it("answers 201 with the comment shape, rendered HTML and counts it on the post", async () => {
     const { c, post } = await setup();
     const m = await addMember(c);

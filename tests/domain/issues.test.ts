@@ -14,6 +14,12 @@ describe("issueText", () => {
     expect(issueText(zh, issue)).toBe("最多 80 個字元。");
   });
 
+  it("tells a reply whose comment was deleted meanwhile what happened, in both languages", () => {
+    const issue = { path: "parentId", code: "parent_deleted", message: "The comment was deleted" };
+    expect(issueText(en, issue)).toBe("The comment you are replying to was deleted. Your text is still here: post it as a new comment.");
+    expect(issueText(zh, issue)).toBe("你要回覆的留言已被刪除。你寫的內容還在，可以改發為新留言。");
+  });
+
   it("says a one-character minimum means the field is required", () => {
     const issue = { path: "title", code: "too_small", origin: "string", minimum: 1, message: "Too small" };
     expect(issueText(en, issue)).toBe("This can't be empty.");

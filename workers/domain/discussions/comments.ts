@@ -100,7 +100,11 @@ export async function createComment(
   let parentAuthorId: string | null = null;
   if (input.parentId) {
     const [found] = await db.select().from(c).where(eq(c.id, input.parentId)).limit(1);
-    if (!found || found.postId !== post.id || found.deletedAt || !canSeeContent(access, found)) {
+    // deleted while the reply was being written: say so, rather than "not on this post"
+    if (found && found.postId === post.id && found.deletedAt) {
+      throw badRequest("The comment you are replying to was deleted.", { issues: [{ path: "parentId", message: "The comment was deleted", code: "parent_deleted" }] });
+    }
+    if (!found || found.postId !== post.id || !canSeeContent(access, found)) {
       throw badRequest("Reply to a comment on the same post.", { issues: [{ path: "parentId", message: "Not a comment on this post", code: "parent_elsewhere" }] });
     }
     rootId = found.rootId ?? found.id;
