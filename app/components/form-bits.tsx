@@ -5,7 +5,7 @@ import type { ComponentPropsWithoutRef } from "react";
 import { formErrorText, issueText, type FieldIssue } from "../lib/issues";
 
 /** A field error is the API's issue (translated where shown) or a message the UI wrote itself. */
-export type ClientFormErrors = { fields: Record<string, FieldIssue | string>; form: string | null; code: string | null; maxChars?: number };
+export type ClientFormErrors = { fields: Record<string, FieldIssue | string>; form: string | null; code: string | null; maxChars?: number; reason?: string };
 
 /** The form-level API error, in the reader's language when we know the code. */
 /**

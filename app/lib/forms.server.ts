@@ -6,7 +6,7 @@ import type { ApiResult } from "./api.server";
 import type { FieldIssue } from "./issues";
 
 /** Field errors keep the API's issue (code and bounds) so the form shows it in the reader's language. */
-export type FormErrors = { fields: Record<string, FieldIssue>; form: string | null; code: string | null; maxChars?: number };
+export type FormErrors = { fields: Record<string, FieldIssue>; form: string | null; code: string | null; maxChars?: number; reason?: string };
 export type ActionFailure = { ok: false; errors: FormErrors; values?: Record<string, string> };
 
 export function field(form: FormData, name: string): string {
@@ -67,7 +67,8 @@ export function apiErrors(result: ApiResult<unknown>): FormErrors {
   const hasFields = Object.keys(fields).length > 0;
   // a text past its size (413 too_large) names its bound, which the form shows in the reader's language
   const maxChars = typeof result.error.maxChars === "number" ? { maxChars: result.error.maxChars } : {};
-  return { fields, form: hasFields ? null : result.error.message, code: result.error.code, ...maxChars };
+  const reason = typeof result.error.reason === "string" ? { reason: result.error.reason } : {};
+  return { fields, form: hasFields ? null : result.error.message, code: result.error.code, ...maxChars, ...reason };
 }
 
 export function fail(result: ApiResult<unknown>, values?: Record<string, string>, status?: number) {

@@ -38,9 +38,10 @@ export function issueText(t: TFunction, issue: string | FieldIssue): string {
  * and for a text past its size (413 `too_large` with `maxChars`, ADR 012) the bound in characters.
  * Falls back to the API's English `form` message for a code the UI does not know.
  */
-export function formErrorText(t: TFunction, errors: { code: string | null; form: string | null; maxChars?: number }): string | null {
+export function formErrorText(t: TFunction, errors: { code: string | null; form: string | null; maxChars?: number; reason?: string }): string | null {
   if (!errors.code) return errors.form;
   const defaultValue = errors.form ?? t("apiError.error");
   if (errors.code === "too_large" && typeof errors.maxChars === "number") return t("apiError.too_large_text", { maxChars: errors.maxChars, defaultValue });
-  return t(`apiError.${errors.code}`, { defaultValue });
+  // a reason the API gives beside its code (409 conflict: post_locked) has its own words when known
+  return t([...(errors.reason ? [`apiError.${errors.code}_${errors.reason}`] : []), `apiError.${errors.code}`], { defaultValue });
 }

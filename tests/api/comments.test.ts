@@ -119,7 +119,9 @@ describe("commenting", () => {
   it("answers 409 on a locked post, and takes comments again once unlocked", async () => {
     const { c, post, author } = await setup();
     expect((await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST" })).status).toBe(200);
-    expectError(await call(`/api/v1/posts/${post.id}/comments`, { as: author, body: { body: "hello?" } }), 409, "conflict");
+    const refused = await call(`/api/v1/posts/${post.id}/comments`, { as: author, body: { body: "hello?" } });
+    expectError(refused, 409, "conflict");
+    expect(refused.body.error.reason).toBe("post_locked");
     expect(await commentCount(post.id)).toBe(0);
     await call(`/api/v1/posts/${post.id}/lock`, { as: c.owner, method: "POST", body: { locked: false } });
     expect((await call(`/api/v1/posts/${post.id}/comments`, { as: author, body: { body: "hello!" } })).status).toBe(201);

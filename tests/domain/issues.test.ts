@@ -14,6 +14,13 @@ describe("issueText", () => {
     expect(issueText(zh, issue)).toBe("最多 80 個字元。");
   });
 
+  it("says a 409 with a known reason in its own words: a post locked while the comment was written", () => {
+    const errors = { code: "conflict", form: "This post is locked: it takes no new comments.", reason: "post_locked" };
+    expect(formErrorText(en, errors)).toBe("This post was locked: it takes no new comments.");
+    expect(formErrorText(zh, errors)).toBe("這篇貼文已被鎖定，不再接受新留言。");
+    expect(formErrorText(en, { code: "conflict", form: "x", reason: "unknown_reason" })).toBe("That conflicts with something that already exists.");
+  });
+
   it("tells a reply whose comment was deleted meanwhile what happened, in both languages", () => {
     const issue = { path: "parentId", code: "parent_deleted", message: "The comment was deleted" };
     expect(issueText(en, issue)).toBe("The comment you are replying to was deleted. Your text is still here: post it as a new comment.");

@@ -94,7 +94,7 @@ export async function createComment(
 ): Promise<CommentView> {
   const db = getDb(env);
   const post = access.post;
-  if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.");
+  if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.", { reason: "post_locked" });
   assertBody(input.body);
   let rootId: string | null = null;
   let parentAuthorId: string | null = null;
@@ -159,7 +159,7 @@ export async function createComment(
       .from(c)
       .where(eq(c.id, id)),
   ]);
-  if (!comment) throw conflict("This post is locked or gone: it takes no new comments.");
+  if (!comment) throw conflict("This post is locked or gone: it takes no new comments.", { reason: "post_locked" });
   const fresh = inserted.length > 0;
   // a derived id is only ever the caller's own claim's: another row under it would be a collision
   if (!fresh && (comment.authorId !== access.userId || comment.postId !== post.id)) throw conflict("This comment id is taken.");
