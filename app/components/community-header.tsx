@@ -42,7 +42,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
                 end={tab.end}
                 className={({ isActive }) =>
                   cx(
-                    "whitespace-nowrap rounded-t-md border-b-2 px-2 py-2.5 text-sm font-semibold sm:px-3",
+                    "shrink-0 whitespace-nowrap rounded-t-md border-b-2 px-2 py-2.5 text-sm font-semibold sm:px-3",
                     focusRing,
                     isActive ? "border-brand-600 text-brand-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",
                   )
