@@ -223,7 +223,9 @@ export function PageHeader({
         <h1 className="text-balance text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{title}</h1>
         {description ? <p className="mt-2 max-w-2xl text-base text-slate-600">{description}</p> : null}
       </div>
-      {actions ? <div className="flex flex-wrap gap-2">{actions}</div> : null}
+      {/* the actions keep their width; the title shrinks and wraps (a long unbroken name would
+          otherwise squeeze this box and push a shrink-0 button past the page edge at sm–md) */}
+      {actions ? <div className="flex flex-wrap gap-2 sm:shrink-0">{actions}</div> : null}
     </header>
   );
 }
