@@ -77,7 +77,7 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
       document.removeEventListener("click", onClick);
     };
   }, []);
-  const item = cx("block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 hover:text-slate-900", focusRing);
+  const item = cx("block whitespace-nowrap rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 hover:text-slate-900", focusRing);
   return (
     <details ref={menu} className="group relative">
       <summary
@@ -103,7 +103,7 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
           <Link to="/" className={item}>
             {t("shell.yourCommunities")}
           </Link>
-          <Link to="/communities/new" className={cx(item, "md:hidden")}>
+          <Link to="/communities/new" className={cx(item, "lg:hidden")}>
             {t("shell.nav.create")}
           </Link>
           <Link to="/settings/profile" className={item}>
@@ -138,7 +138,7 @@ export function AppShell({
 }) {
   const { t } = useTranslation();
   const navClass = ({ isActive }: { isActive: boolean }) =>
-    cx("rounded-md px-2.5 py-1.5 text-sm font-medium", focusRing, isActive ? "text-brand-700" : "text-slate-700 hover:text-slate-900");
+    cx("shrink-0 whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm font-medium", focusRing, isActive ? "text-brand-700" : "text-slate-700 hover:text-slate-900");
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-4 focus:py-2 focus:shadow">
@@ -147,7 +147,10 @@ export function AppShell({
       <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur">
         <div className="mx-auto flex h-16 max-w-5xl items-center gap-3 px-4 sm:px-6">
           <Logo />
-          <nav className="ml-4 hidden items-center gap-1 md:flex" aria-label={t("shell.mainNav")}>
+          {/* below lg the logo, language switcher, bell and account menu leave no room for three
+              labels that must stay whole (the body lets words break anywhere): the links live in
+              the logo, the account menu and the footer there instead */}
+          <nav className="ml-4 hidden shrink-0 items-center gap-1 lg:flex" aria-label={t("shell.mainNav")}>
             <NavLink to="/" end className={navClass}>
               {t("shell.nav.home")}
             </NavLink>
@@ -167,12 +170,12 @@ export function AppShell({
               <UserMenu user={user} />
             ) : (
               <>
-                <Link to="/login" className={cx("hidden rounded-md px-2 py-1.5 text-sm font-semibold text-slate-800 hover:text-slate-950 sm:block", focusRing)}>
+                <Link to="/login" className={cx("hidden whitespace-nowrap rounded-md px-2 py-1.5 text-sm font-semibold text-slate-800 hover:text-slate-950 sm:block", focusRing)}>
                   {t("shell.signIn")}
                 </Link>
                 <Link
                   to="/signup"
-                  className={cx("rounded-lg bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-700", focusRing)}
+                  className={cx("shrink-0 whitespace-nowrap rounded-lg bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-700", focusRing)}
                 >
                   {t("shell.signUp")}
                 </Link>
@@ -189,13 +192,13 @@ export function AppShell({
             </p>
             <div className="flex items-center gap-3">
               {devMode ? (
-                <Link to="/dev/outbox" className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+                <Link to="/dev/outbox" className={cx("whitespace-nowrap rounded font-semibold underline underline-offset-2", focusRing)}>
                   {t("verifyBanner.devOutbox")}
                 </Link>
               ) : null}
               <Form method="post" action="/verify-email">
                 <input type="hidden" name="intent" value="resend" />
-                <button type="submit" className={cx("rounded font-semibold underline underline-offset-2", focusRing)}>
+                <button type="submit" className={cx("whitespace-nowrap rounded font-semibold underline underline-offset-2", focusRing)}>
                   {t("verifyBanner.resend")}
                 </button>
               </Form>
@@ -210,11 +213,11 @@ export function AppShell({
         <div className="mx-auto flex max-w-5xl flex-col gap-2 px-4 py-6 text-sm text-slate-600 sm:flex-row sm:items-center sm:justify-between sm:px-6">
           <p>{t("shell.footer")}</p>
           <nav className="flex gap-4" aria-label={t("shell.footerNav")}>
-            <Link to="/docs/api" className={cx("rounded hover:text-slate-900", focusRing)}>
+            <Link to="/docs/api" className={cx("whitespace-nowrap rounded hover:text-slate-900", focusRing)}>
               {t("shell.nav.api")}
             </Link>
             {devMode ? (
-              <Link to="/dev/outbox" className={cx("rounded hover:text-slate-900", focusRing)}>
+              <Link to="/dev/outbox" className={cx("whitespace-nowrap rounded hover:text-slate-900", focusRing)}>
                 {t("shell.nav.outbox")}
               </Link>
             ) : null}

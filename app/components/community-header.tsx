@@ -3,7 +3,7 @@ import { Name } from "./name";
 import { NavLink } from "react-router";
 import type { Community, Role } from "../lib/types";
 import { roleRank } from "../lib/types";
-import { Badge, cx, focusRing } from "./ui";
+import { Badge, cx, firstGrapheme, focusRing } from "./ui";
 
 export function CommunityHeader({ community, viewer }: { community: Community; viewer: { role: Role; tier: string } | null }) {
   const { t } = useTranslation();
@@ -20,7 +20,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
       <div className="mx-auto max-w-5xl px-4 pt-8 sm:px-6">
         <div className="flex items-start gap-4">
           <span aria-hidden="true" className="flex size-14 shrink-0 items-center justify-center rounded-2xl bg-brand-600 text-2xl font-bold text-white shadow-sm">
-            {community.name.slice(0, 1).toUpperCase()}
+            {firstGrapheme(community.name)}
           </span>
           <div className="min-w-0">
             <h1 className="line-clamp-2 text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl" title={community.name}>
@@ -42,7 +42,7 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
                 end={tab.end}
                 className={({ isActive }) =>
                   cx(
-                    "whitespace-nowrap rounded-t-md border-b-2 px-2 py-2.5 text-sm font-semibold sm:px-3",
+                    "shrink-0 whitespace-nowrap rounded-t-md border-b-2 px-2 py-2.5 text-sm font-semibold sm:px-3",
                     focusRing,
                     isActive ? "border-brand-600 text-brand-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",
                   )

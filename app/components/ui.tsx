@@ -223,7 +223,9 @@ export function PageHeader({
         <h1 className="text-balance text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{title}</h1>
         {description ? <p className="mt-2 max-w-2xl text-base text-slate-600">{description}</p> : null}
       </div>
-      {actions ? <div className="flex flex-wrap gap-2">{actions}</div> : null}
+      {/* the actions keep their width; the title shrinks and wraps (a long unbroken name would
+          otherwise squeeze this box and push a shrink-0 button past the page edge at sm–md) */}
+      {actions ? <div className="flex flex-wrap gap-2 sm:shrink-0">{actions}</div> : null}
     </header>
   );
 }
@@ -264,18 +266,38 @@ export function Badge({ tone = "neutral", children, className }: { tone?: Tone; 
 
 const avatarColours = ["bg-indigo-700", "bg-emerald-700", "bg-rose-700", "bg-sky-700", "bg-amber-800", "bg-violet-700", "bg-teal-700"];
 
-export function initials(name: string) {
+// one segmenter for the module: building it loads the locale's break rules
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * The first user-perceived character (grapheme cluster) of `text`, upper-cased when that stays one
+ * character: "élan" → "É", "🎉 Party" → "🎉", "👩‍👩‍👧" → the whole family, "𝒜lice" → "𝒜" (never half a
+ * surrogate pair, which would show as U+FFFD). "" for empty text.
+ */
+export function firstGrapheme(text: string): string {
+  const first = graphemes.segment(text.trim())[Symbol.iterator]().next().value?.segment ?? "";
+  const upper = first.toUpperCase();
+  // "ß" → "SS" would read as two initials
+  return [...graphemes.segment(upper)].length === 1 ? upper : first;
+}
+
+/**
+ * Avatar initials of a display name: the first characters (grapheme clusters) of its first and
+ * last words, or one character for a name that starts with a Han character (CJK names read best
+ * as their first character), "?" for a blank name. "Ada Lovelace" → "AL", "🎉 Party" → "🎉P".
+ */
+export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   if (parts.length === 0) return "?";
-  // CJK names read best as their first character
-  if (/[\u3400-\u9fff]/.test(parts[0][0])) return parts[0][0];
-  return (parts[0][0] + (parts.length > 1 ? parts[parts.length - 1][0] : "")).toUpperCase();
+  const first = firstGrapheme(parts[0]);
+  if (/^\p{Script=Han}/u.test(first)) return first;
+  return first + (parts.length > 1 ? firstGrapheme(parts[parts.length - 1]) : "");
 }
 
 export function Avatar({ name, src, size = "md" }: { name: string; src?: string | null; size?: "sm" | "md" | "lg" | "xl" }) {
   const dims = { sm: "size-8 text-xs", md: "size-10 text-sm", lg: "size-14 text-lg", xl: "size-20 text-2xl" }[size];
   let hash = 0;
-  for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  for (const ch of name) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
   if (src) return <img src={src} alt="" className={cx(dims, "shrink-0 rounded-full object-cover ring-2 ring-white")} />;
   // the initials are drawn by CSS, not text: an avatar inside a link or menu button adds nothing to
   // its visible text, so that text stays inside the accessible name (WCAG 2.5.3 label in name)

@@ -83,7 +83,8 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
   const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
   const isAdmin = viewer ? roleRank[viewer.role] >= roleRank.admin : false;
   const firstOld = posts.findIndex((p) => !p.isNew);
-  const hasNew = posts.some((p) => p.isNew);
+  // the divider goes before the first older post, when newer ones stand above it
+  const feedGroups = posts.some((p) => p.isNew) && firstOld > 0 ? [posts.slice(0, firstOld), posts.slice(firstOld)] : [posts];
   const tierText = tierName ?? t(`tiers.${space.minTier}`);
   const composerOpen = Boolean(errors) || (posts.length === 0 && pinned.length === 0);
   return (
@@ -183,23 +184,27 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                 ) : posts.length === 0 ? (
                   <p className="rounded-2xl border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-sm text-slate-600">{t("spaces.noMore")}</p>
                 ) : (
-                  <ul className="space-y-3">
-                    {posts.map((post, i) => (
-                      <Fragment key={post.id}>
-                        {hasNew && i === firstOld && i > 0 ? (
-                          <li role="separator" aria-label={t("spaces.newSince")} className="flex items-center gap-3 py-1 text-xs font-semibold uppercase tracking-wide text-brand-700">
-                            <span className="h-px flex-1 bg-brand-100" />
-                            <span aria-hidden="true">↑</span>
-                            <span>{t("spaces.newSince")}</span>
-                            <span className="h-px flex-1 bg-brand-100" />
+                  // posts newer than the last visit and the older ones are two lists with the divider
+                  // between them: a <ul> may hold only list items, so the divider cannot sit inside one
+                  feedGroups.map((group, g) => (
+                    <Fragment key={group[0].id}>
+                      {g > 0 ? (
+                        <div role="separator" aria-label={t("spaces.newSince")} className="flex items-center gap-3 py-1 text-xs font-semibold uppercase tracking-wide text-brand-700">
+                          <span className="h-px flex-1 bg-brand-100" />
+                          <span aria-hidden="true">↑</span>
+                          <span className="whitespace-nowrap">{t("spaces.newSince")}</span>
+                          <span className="h-px flex-1 bg-brand-100" />
+                        </div>
+                      ) : null}
+                      <ul className="space-y-3">
+                        {group.map((post) => (
+                          <li key={post.id}>
+                            <ItemBoundary><PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} /></ItemBoundary>
                           </li>
-                        ) : null}
-                        <li>
-                          <ItemBoundary><PostCard post={post} slug={community.slug} locale={locale} showStatus={isModerator} /></ItemBoundary>
-                        </li>
-                      </Fragment>
-                    ))}
-                  </ul>
+                        ))}
+                      </ul>
+                    </Fragment>
+                  ))
                 )}
                 {nextCursor || cursor ? (
                   <div className="flex flex-wrap items-center justify-center gap-3 pt-2">

@@ -2,7 +2,7 @@ import { useTranslation } from "react-i18next";
 import { Name, NamedText } from "../components/name";
 import { Link, useSearchParams } from "react-router";
 import type { Route } from "./+types/home";
-import { Alert, Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
+import { Alert, Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, firstGrapheme, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
@@ -57,7 +57,7 @@ function ProductPreview({ locale }: { locale: string }) {
       <div className="absolute -inset-4 -z-10 rotate-3 rounded-3xl bg-brand-100/70" />
       <div className="rounded-2xl border border-slate-200 bg-white p-5 shadow-xl">
         <div className="flex items-center gap-3">
-          <span className="flex size-11 items-center justify-center rounded-xl bg-brand-600 text-lg font-bold text-white">{t("landing.preview.name").slice(0, 1)}</span>
+          <span className="flex size-11 items-center justify-center rounded-xl bg-brand-600 text-lg font-bold text-white">{firstGrapheme(t("landing.preview.name"))}</span>
           <div>
             <p className="font-semibold text-slate-900">{t("landing.preview.name")}</p>
             <p className="text-xs text-slate-600">{t("landing.preview.members")}</p>
@@ -190,7 +190,7 @@ export default function Home({ loaderData }: Route.ComponentProps) {
                 <Card className="h-full transition-shadow group-hover:border-brand-100 group-hover:shadow-md">
                   <div className="flex items-start gap-4">
                     <span aria-hidden="true" className="flex size-12 shrink-0 items-center justify-center rounded-xl bg-brand-600 text-lg font-bold text-white">
-                      {m.community.name.slice(0, 1).toUpperCase()}
+                      {firstGrapheme(m.community.name)}
                     </span>
                     <div className="min-w-0">
                       <h2 className="truncate text-base font-semibold text-slate-900 group-hover:text-brand-700">

@@ -61,7 +61,7 @@ export default function Notifications({ loaderData }: Route.ComponentProps) {
   const { items, nextCursor, unreadCount, unreadOnly, cursor, locale, loadFailed } = loaderData;
   const back = `/notifications${unreadOnly ? "?unread=1" : ""}`;
   const filter = (active: boolean) =>
-    cx("rounded-md px-3 py-1.5 text-sm font-semibold", focusRing, active ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900");
+    cx("shrink-0 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-semibold", focusRing, active ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900");
   return (
     <Container size="md">
       <title>{t("notifications.title") + " · " + t("app.name")}</title>

@@ -281,6 +281,96 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     await arabicPage.getByText("Markdown 最多只能巢狀 32 層（引言、清單、強調、連結、註腳、表格）。").waitFor();
   });
 
+  await step("hard cases: the feed's \"new since your last visit\" divider stands between two lists and passes axe; avatar initials are whole characters", async () => {
+    // a member whose name ends in an emoji: the initials were "م�" when they took half a surrogate pair
+    const mariam = { name: "مريم כהן 🎉", email: `mariam-${stamp}@example.com`, password: "mariam pass 1234" };
+    const ctxM = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1024, height: 800 } });
+    await api(ctxM, ORIGIN, "POST", "/api/v1/auth/signup", mariam);
+    await api(ctxM, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
+    const page = watch(await ctxM.newPage(), "mariam");
+    await expectOk(page, await page.goto(`/c/${slug}/s/${spaceId}`)); // the first visit marks everything seen
+    assert.equal(await page.locator("header summary [data-initials]").getAttribute("data-initials"), "م🎉");
+    await api(ctxOwner, ORIGIN, "POST", `/api/v1/spaces/${spaceId}/posts`, { title: "Second flush is in", body: "Written after Mariam's visit." });
+    await expectOk(page, await page.goto(`/c/${slug}/s/${spaceId}`)); // watch(): axe runs on the page with the divider
+    const divider = page.getByRole("separator", { name: "New since your last visit" });
+    assert.equal(await divider.count(), 1);
+    assert.equal(await divider.evaluate((el) => el.parentElement.tagName), "SECTION", "the divider is not inside the <ul>");
+    const lists = page.locator('section[aria-labelledby="feed-heading"] > ul');
+    assert.equal(await lists.count(), 2, "the new posts and the older ones are two lists");
+    assert.equal(await lists.first().getByText("Second flush is in").count(), 1);
+    assert.equal(await page.locator("ul > :not(li), ol > :not(li)").count(), 0, "every child of a list is a list item");
+    await ctxM.close();
+  });
+
+  await step("hard cases: header links, buttons and community tabs stay one whole line at 375, 640, 768, 800 and 1024 px", async () => {
+    const ctxWide = await browser.newContext({ baseURL: ORIGIN, locale: "en-US" });
+    await api(ctxWide, ORIGIN, "POST", "/api/v1/auth/login", { email: owner.email, password: owner.password });
+    const ctxGuest = await browser.newContext({ baseURL: ORIGIN, locale: "en-US" });
+    const member = watch(await ctxWide.newPage(), "owner-widths");
+    const guest = watch(await ctxGuest.newPage(), "guest-widths");
+    // every line box of an item's text, by top edge: one line is one distinct top. Text that spills
+    // past the item (or past the ancestor inside it that clips, as a truncated name does) overflows.
+    // Absolutely placed text is left out: an unread badge sits on the bell's corner, sr-only text
+    // is a 1 px box.
+    const lineCounts = (page) =>
+      page.evaluate(() => {
+        const items = document.querySelectorAll('header.sticky :is(a, button, summary), nav[aria-label="Community sections"] a, nav[aria-label="Main"] a');
+        return [...items]
+          .filter((el) => el.getClientRects().length > 0 && el.textContent.trim() !== "")
+          .map((el) => {
+            const tops = new Set();
+            let overflows = false;
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const parent = node.parentElement;
+              if (!node.textContent.trim() || getComputedStyle(parent).position === "absolute") continue;
+              let box = parent;
+              while (box !== el && getComputedStyle(box).overflowX === "visible") box = box.parentElement;
+              const limit = box.getBoundingClientRect();
+              const range = document.createRange();
+              range.selectNodeContents(node);
+              for (const r of range.getClientRects()) {
+                if (r.width === 0) continue;
+                tops.add(Math.round(r.top));
+                if (box === el && (r.left < limit.left - 1 || r.right > limit.right + 1)) overflows = true;
+              }
+            }
+            return { text: el.textContent.trim().slice(0, 40), lines: tops.size, overflows };
+          })
+          .filter((item) => item.lines > 0); // only a badge or sr-only text: nothing in the line
+      });
+    for (const width of [375, 640, 768, 800, 1024]) {
+      for (const [page, who, paths] of [
+        [member, "owner", ["/", `/c/${slug}`]],
+        [guest, "guest", ["/"]],
+      ]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const path of paths) {
+          await expectOk(page, await page.goto(path));
+          const items = await lineCounts(page);
+          assert.ok(items.length >= 2, `${who} ${path} at ${width} px: header items found`);
+          for (const item of items) {
+            assert.equal(item.lines, 1, `${who} ${path} at ${width} px: "${item.text}" takes ${item.lines} lines`);
+            assert.equal(item.overflows, false, `${who} ${path} at ${width} px: "${item.text}" spills out of its box`);
+          }
+          const row = await page.locator("header.sticky > div").first().evaluate((el) => [el.scrollWidth, el.clientWidth]);
+          assert.ok(row[0] <= row[1], `${who} ${path} at ${width} px: the header row is ${row[0]} px in ${row[1]} px`);
+        }
+        await page.goto("/");
+        await shot(page, `44-header-${who}-${width}`);
+      }
+    }
+    // at lg the main navigation is shown, each label whole
+    await member.setViewportSize({ width: 1024, height: 800 });
+    await member.goto("/");
+    for (const name of ["Home", "New community", "API reference"]) {
+      const link = member.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
+      assert.ok(await link.isVisible(), `"${name}" is in the header at 1024 px`);
+    }
+    await ctxWide.close();
+    await ctxGuest.close();
+  });
+
   await ctxOwner.close();
   await ctxArabic.close();
 }
