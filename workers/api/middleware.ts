@@ -28,8 +28,21 @@ export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-// JSON in: a body must say application/json (415) and stay under the size limit (413).
-// Multipart uploads and the Stripe webhook check their own type and size.
+/** A copy of the request with `url` and, when given, another body (the validators read c.req.raw). */
+function replaceRequest(c: AppContext, url: URL | string, body?: string) {
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("Content-Length");
+  c.req.raw = new Request(url, { method: c.req.method, headers, body: body ?? c.req.raw.body });
+}
+
+/**
+ * JSON in: a body must say application/json (415) and stay under the size limit (413); multipart
+ * uploads and the Stripe webhook check their own type and size. The body read for the size check
+ * is also where user text is cleaned (issue 7 §3, ADR 011): every string is NFC-normalised and
+ * loses control characters other than tab and line feed before any route or validator sees it
+ * (lib/text.ts cleanJson; names and titles get NFC here and their rule in their schema,
+ * passwords and tokens pass untouched). Malformed JSON stays as sent: the validator answers its 400.
+ */
 export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   const hasBody =
     unsafeMethod(c.req.method) &&
@@ -38,44 +51,34 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
     if (mediaType(c) !== "application/json") {
       throw new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
     }
-    const text = await c.req.raw.clone().text();
+    const text = await c.req.raw.text();
     if (new TextEncoder().encode(text).byteLength > MAX_JSON_BYTES) {
       throw new DomainError(413, "too_large", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
     }
+    let cleaned = text;
+    try {
+      cleaned = JSON.stringify(cleanJson(JSON.parse(text)));
+    } catch {
+      // not JSON: passed on as sent
+    }
+    replaceRequest(c, c.req.raw.url, cleaned);
   }
   await next();
 });
 
 /**
- * The one place user text enters (issue 7 §3): every string of a JSON body and every query-string
- * value is NFC-normalised and loses control characters other than tab and line feed, before any
- * route or validator sees it (lib/text.ts cleanJson / cleanText; names get NFC here and the name
- * rule in their schema, passwords and tokens pass untouched). Registered for all of /api/*, so a
- * new route cannot forget it. Path parameters are identifiers (ids, slugs, codes, the reaction
- * emoji list) matched exactly and never stored as text, so they are left as routed. Bodies read as
- * bytes (webhooks, whose signature covers them, and uploads) pass untouched.
+ * The other half of the one place user text enters (the body's is in jsonBody): every
+ * query-string value is cleaned as body strings are. Registered for all of /api/*, so a new
+ * route cannot forget it. Path parameters are identifiers (ids, slugs, codes, the reaction emoji
+ * list) matched exactly and never stored as text, so they are left as routed.
  */
 export const cleanInput = createMiddleware<AppEnv>(async (c, next) => {
   const url = new URL(c.req.url);
   const query = new URLSearchParams();
   for (const [key, value] of url.searchParams) query.append(key, cleanJson(value, key) as string);
-  const queryChanged = query.toString() !== url.searchParams.toString();
-  if (queryChanged) url.search = query.toString();
-
-  let body: string | null = null;
-  if (unsafeMethod(c.req.method) && !rawBodyRoute(c) && mediaType(c) === "application/json" && c.req.raw.body) {
-    const text = await c.req.raw.text();
-    try {
-      body = JSON.stringify(cleanJson(JSON.parse(text)));
-    } catch {
-      body = text; // malformed JSON stays as sent: the validator answers its 400
-    }
-  }
-  if (queryChanged || body !== null) {
-    // the routes' validators read the query and body from c.req.raw: give them the cleaned ones
-    const headers = new Headers(c.req.raw.headers);
-    headers.delete("Content-Length");
-    c.req.raw = new Request(url, { method: c.req.method, headers, body: body ?? c.req.raw.body });
+  if (query.toString() !== url.searchParams.toString()) {
+    url.search = query.toString();
+    replaceRequest(c, url);
   }
   await next();
 });

@@ -1,5 +1,5 @@
 // Unicode hygiene for every piece of user text, written once: the API boundary
-// (api/middleware.ts `cleanInput`), the name schema (api/schemas/common.ts `NameField`), the
+// (api/middleware.ts `jsonBody` and `cleanInput`), the name schema (api/schemas/common.ts `NameField`), the
 // search index, the folded columns and the backfill of old rows all call these functions, and so
 // must chat and events when they arrive (a Durable Object message never passes the HTTP
 // middleware: call `cleanText` / `nameProblem` + `cleanName` on it).
