@@ -5,8 +5,7 @@ interface __BaseEnv_Env {
 	UPLOADS: R2Bucket;
 	DB: D1Database;
 	SEARCH: D1Database;
-	MAIL_QUEUE: Queue;
-	CONTENT_QUEUE: Queue;
+	EVENTS_QUEUE: Queue;
 	AUTH_EMAIL_LIMITER: RateLimit;
 	AUTH_IP_LIMITER: RateLimit;
 	APP_NAME: "Enclave";

@@ -237,6 +237,8 @@ export const outbox = sqliteTable(
     sentAt: integer("sent_at", { mode: "timestamp_ms" }),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
+    // the lease of the consumer sending it: two consumers never send one mail (ADR 014)
+    claimedUntil: integer("claimed_until", { mode: "timestamp_ms" }),
   },
   (t) => [index("outbox_user_idx").on(t.userId), index("outbox_unsent_idx").on(t.sentAt)],
 );
@@ -504,4 +506,40 @@ export const idempotencyKeys = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+);
+
+// The spine (ADR 014): every change that has consequences writes one row here in the same D1
+// batch as the change; the events queue's consumer (domain/events/process.ts) runs the kind's
+// handlers, each idempotent. `payload` holds ids only — never personal text — so erasure has
+// nothing to chase here. `handled` lists the handlers that finished, so a retry runs only the rest.
+// A row is `pending` until every handler has run (`done`), or `dead` after MAX_EVENT_ATTEMPTS;
+// `claimed_until` is the lease of the consumer running it, so the queue and the sweep never run
+// one event at once. Done rows are purged after the retention period; dead ones stay until an
+// operator retries or discards them.
+export const eventStatuses = ["pending", "done", "dead"] as const;
+export const domainEvents = sqliteTable(
+  "domain_events",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    // whose admins see it when it fails; null for platform-wide events (mail, accounts)
+    communityId: text("community_id"),
+    subjectType: text("subject_type").notNull(),
+    subjectId: text("subject_id").notNull(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: eventStatuses }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    handled: text("handled", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    lastError: text("last_error"),
+    claimedUntil: integer("claimed_until", { mode: "timestamp_ms" }),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: createdAt(),
+    processedAt: integer("processed_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("domain_events_due_idx").on(t.status, t.nextAttemptAt),
+    index("domain_events_community_idx").on(t.communityId, t.status),
+    index("domain_events_processed_idx").on(t.processedAt),
+    index("domain_events_subject_idx").on(t.subjectType, t.subjectId),
+  ],
 );

@@ -5,12 +5,12 @@ import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
 import { badRequest, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { auditInsert } from "../audit";
+import { auditInsert, auditInsertIfChanged } from "../audit";
 import type { CommunityAccess } from "../access";
 import { runBatch, type Statement } from "../communities/batch";
 import type { ActiveAccess } from "../communities/types";
 import type { UserCard } from "../communities/views";
-import { publish } from "../publish";
+import { announceEvents, eventInsert } from "../events/emit";
 import { spaceVisibility, type MemberSpaceAccess, type Space, type SpaceAccess } from "./access";
 import { authorColumns, toAuthor, toSpaceView, type SpaceView } from "./views";
 
@@ -174,12 +174,20 @@ export async function updateSpace(env: Env, access: MemberSpaceAccess, changes: 
 export async function archiveSpace(env: Env, access: MemberSpaceAccess): Promise<void> {
   const db = getDb(env);
   const space = access.space;
-  await runBatch(db, [
+  // its posts leave search in one step, whatever the space's size (the spine's search handler);
+  // notifications about them are filtered at read time (search/readable.ts), and queued new-post
+  // notices find no readers. Audit and event only if this request archived it.
+  const event = eventInsert(
+    env,
+    { kind: "space.archived", communityId: space.communityId, subject: { type: "space", id: space.id }, payload: { spaceId: space.id, communityId: space.communityId } },
+    { ifChanged: true },
+  );
+  await db.batch([
     db
       .update(s)
       .set({ archivedAt: new Date() })
       .where(and(eq(s.id, space.id), isNull(s.archivedAt))),
-    auditInsert(env, {
+    auditInsertIfChanged(env, {
       communityId: space.communityId,
       actorId: access.userId,
       action: "space.archive",
@@ -187,10 +195,9 @@ export async function archiveSpace(env: Env, access: MemberSpaceAccess): Promise
       targetId: space.id,
       data: { name: space.name },
     }),
+    event.statement,
   ]);
-  // its posts leave search in one step, whatever the space's size; notifications about them
-  // are filtered at read time (search/readable.ts), and queued new-post notices find no readers
-  await publish(env, { type: "space.archived", space: { id: space.id, communityId: space.communityId } });
+  await announceEvents(env, [event.id]);
 }
 
 export type SpaceMemberView = { user: UserCard; addedAt: string };

@@ -1,0 +1,88 @@
+// Writing domain events (ADR 014): a use case adds `eventInsert(...).statement` to the D1 batch
+// that makes the change, and calls `announceEvents` with the ids once the batch has committed.
+// The row is the durable record; the queue message only wakes the consumer sooner. If the
+// message is lost (the isolate died between the commit and the send, the queue refused it),
+// the cron sweep (process.ts sweepEvents) finds the row and sends it again.
+import { sql } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { newId } from "../../lib/ids";
+import type { EventKind, EventPayload, EventSubject } from "./kinds";
+
+export type EventInput<K extends EventKind> = {
+  kind: K;
+  /** whose admins see the event if it dead-letters; null for platform-wide events */
+  communityId: string | null;
+  subject: EventSubject;
+  /** ids only (kinds.ts) */
+  payload: EventPayload<K>;
+};
+
+export type EventWrite = { id: string; statement: ReturnType<typeof plainInsert> | ReturnType<typeof conditionalInsert> };
+
+function plainInsert<K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) {
+  return getDb(env)
+    .insert(schema.domainEvents)
+    .values({
+      id,
+      kind: input.kind,
+      communityId: input.communityId,
+      subjectType: input.subject.type,
+      subjectId: input.subject.id,
+      payload: input.payload,
+      nextAttemptAt: now,
+      createdAt: now,
+    });
+}
+
+function conditionalInsert<K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) {
+  const db = getDb(env);
+  const value = <T>(v: T, name: string) => sql<T>`${v}`.as(name);
+  return db.insert(schema.domainEvents).select(
+    db
+      .select({
+        id: value(id, "id"),
+        kind: value(input.kind, "kind"),
+        communityId: value(input.communityId, "community_id"),
+        subjectType: value(input.subject.type, "subject_type"),
+        subjectId: value(input.subject.id, "subject_id"),
+        payload: value(JSON.stringify(input.payload), "payload"),
+        status: value("pending" as const, "status"),
+        attempts: value(0, "attempts"),
+        handled: value("[]", "handled"),
+        lastError: value(null, "last_error"),
+        claimedUntil: value(null, "claimed_until"),
+        nextAttemptAt: value(now.getTime(), "next_attempt_at"),
+        createdAt: value(now.getTime(), "created_at"),
+        processedAt: value(null, "processed_at"),
+      })
+      .from(sql`(select 1)`)
+      .where(sql`changes() > 0`),
+  );
+}
+
+/**
+ * The insert of one domain event, to put in the batch of the change it records. With
+ * `ifChanged`, the row is written only if the statement just before it in the batch changed a
+ * row (SQLite's changes(); an insert before it chains, so audit-then-event works): a conditional
+ * change that lost a race leaves no event. Returns the event's id (for announceEvents) and the
+ * statement. Throws nothing; a payload is checked by its kind's schema when it is processed.
+ */
+export function eventInsert<K extends EventKind>(env: Env, input: EventInput<K>, options: { ifChanged?: boolean } = {}): EventWrite {
+  const id = newId("evt");
+  const now = new Date();
+  return { id, statement: options.ifChanged ? conditionalInsert(env, id, input, now) : plainInsert(env, id, input, now) };
+}
+
+/**
+ * Wake the consumer for events whose batch has committed. Never throws: a message that cannot be
+ * sent is logged, and the sweep delivers the event later (at most SWEEP_AFTER_MS late). An id
+ * whose conditional insert wrote nothing is harmless: the consumer finds no row and acks.
+ */
+export async function announceEvents(env: Env, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    await env.EVENTS_QUEUE.sendBatch(ids.map((eventId) => ({ body: { eventId } })));
+  } catch (error) {
+    console.error(JSON.stringify({ at: "events.announce", ids, error: String(error) }));
+  }
+}

@@ -1,0 +1,76 @@
+// The kinds of domain event and what each one carries (ADR 014). A payload names things by id
+// only — never a title, a body, a name or an address — so erasing a person leaves nothing behind
+// in domain_events, and a handler always acts on the state stored now, not on a copy that may be
+// stale by the time it runs (an edit, a delete or a lost tier in between).
+import { z } from "zod";
+
+const id = z.string().min(1).max(100);
+
+/** Why access changed: the writer that changed it (domain/access-changes.ts). */
+export const accessChangeReasons = [
+  "community_created",
+  "community_deleted",
+  "ownership_transferred",
+  "member_joined",
+  "member_activated",
+  "role_changed",
+  "tier_changed",
+  "member_removed",
+  "member_left",
+  "member_banned",
+  "member_unbanned",
+  "space_created",
+  "space_access_changed",
+  "space_member_added",
+  "space_member_removed",
+  "account_erased",
+] as const;
+export type AccessChangeReason = (typeof accessChangeReasons)[number];
+
+export const eventPayloads = {
+  "post.created": z.object({ postId: id }),
+  "post.updated": z.object({ postId: id }),
+  /** deleted or hidden: leaves search; notifications stop showing it at read time */
+  "post.removed": z.object({ postId: id }),
+  "comment.created": z.object({ commentId: id, postId: id }),
+  "comment.updated": z.object({ commentId: id, postId: id }),
+  "comment.removed": z.object({ commentId: id, postId: id }),
+  /** every post and comment of the space leaves search at once */
+  "space.archived": z.object({ spaceId: id, communityId: id }),
+  /**
+   * One slice of telling a space's followers of a post (ADR 008): followers whose id sorts after
+   * `after`; `except` were told by a mention already. A slice that does not finish emits the next.
+   */
+  "post.followers": z.object({ postId: id, after: z.string().max(100), except: z.array(id).max(50) }),
+  /** a row of the mail outbox to send (the row holds the address and the text) */
+  "mail.queued": z.object({ outboxId: id }),
+  /**
+   * Membership or access changed (domain/access-changes.ts): sockets close, caches and
+   * recommendations forget. `userId` null: everyone in the community or space may be affected.
+   */
+  "access.changed": z.object({
+    communityId: id,
+    userId: id.nullable(),
+    spaceId: id.nullable(),
+    reason: z.enum(accessChangeReasons),
+  }),
+} as const;
+
+export type EventKind = keyof typeof eventPayloads;
+export type EventPayload<K extends EventKind> = z.infer<(typeof eventPayloads)[K]>;
+export const eventKinds = Object.keys(eventPayloads) as EventKind[];
+
+/** What an event is about, for the dead-letter page and for finding a subject's events. */
+export type EventSubject = { type: "post" | "comment" | "space" | "mail" | "user" | "community"; id: string };
+
+/** An event as a handler receives it: its row, with the payload parsed for its kind. */
+export type DomainEvent<K extends EventKind = EventKind> = {
+  id: string;
+  kind: K;
+  communityId: string | null;
+  subject: EventSubject;
+  payload: EventPayload<K>;
+  createdAt: Date;
+};
+
+export const isEventKind = (kind: string): kind is EventKind => Object.hasOwn(eventPayloads, kind);
