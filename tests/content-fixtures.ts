@@ -1,11 +1,14 @@
 // Fixtures for the mentions, notifications and search tests: spaces, posts and comments written
-// straight into D1 and then published, the way the discussion routes publish after their writes.
+// straight into D1 with their domain event in the same batch, as the discussion routes write them,
+// and the events then drained (ADR 014).
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { getDb, schema } from "../workers/db/client";
 import type { TierKey } from "../workers/db/schema";
 import { newId } from "../workers/lib/ids";
-import { publish, type Comment, type Post } from "../workers/domain/publish";
+import type { Comment, Post } from "../workers/domain/discussions/access";
+import { eventInsert } from "../workers/domain/events/emit";
+import { drainEvents } from "./queue-fixtures";
 import type { TestCommunity } from "./community-fixtures";
 import type { TestUser } from "./helpers";
 
@@ -38,10 +41,14 @@ export async function makePost(
   author: TestUser,
   content: { title: string; body?: string; moderationStatus?: "visible" | "pending_review" },
 ): Promise<Post> {
-  const [post] = await getDb(env)
+  const id = newId("pst");
+  const db = getDb(env);
+  const event = eventInsert(env, { kind: "post.created", communityId: space.communityId, subject: { type: "post", id }, payload: { postId: id } });
+  const [[post]] = await db.batch([
+    db
     .insert(schema.posts)
     .values({
-      id: newId("pst"),
+      id,
       communityId: space.communityId,
       spaceId: space.id,
       authorId: author.id,
@@ -49,16 +56,27 @@ export async function makePost(
       body: content.body ?? "",
       moderationStatus: content.moderationStatus ?? "visible",
     })
-    .returning();
-  await publish(env, { type: "post.created", post });
+    .returning(),
+    event.statement,
+  ]);
+  await drainEvents();
   return post;
 }
 
 export async function makeComment(post: Post, author: TestUser, body: string, parent?: Comment): Promise<Comment> {
-  const [comment] = await getDb(env)
+  const id = newId("cmt");
+  const db = getDb(env);
+  const event = eventInsert(env, {
+    kind: "comment.created",
+    communityId: post.communityId,
+    subject: { type: "comment", id },
+    payload: { commentId: id, postId: post.id },
+  });
+  const [[comment]] = await db.batch([
+    db
     .insert(schema.comments)
     .values({
-      id: newId("cmt"),
+      id,
       communityId: post.communityId,
       postId: post.id,
       authorId: author.id,
@@ -66,13 +84,25 @@ export async function makeComment(post: Post, author: TestUser, body: string, pa
       rootId: parent ? (parent.rootId ?? parent.id) : null,
       body,
     })
-    .returning();
-  await publish(env, { type: "comment.created", comment, post });
+    .returning(),
+    event.statement,
+  ]);
+  await drainEvents();
   return comment;
 }
 
-export async function updatePost(post: Post, changes: Partial<Pick<Post, "title" | "body" | "hiddenAt" | "deletedAt" | "moderationStatus">>) {
-  const [updated] = await getDb(env).update(schema.posts).set(changes).where(eq(schema.posts.id, post.id)).returning();
+/** Change the stored post, and with `event` write that kind of event beside it and drain. */
+export async function updatePost(
+  post: Post,
+  changes: Partial<Pick<Post, "title" | "body" | "hiddenAt" | "deletedAt" | "moderationStatus">>,
+  event?: "post.updated" | "post.removed",
+) {
+  const db = getDb(env);
+  const update = db.update(schema.posts).set(changes).where(eq(schema.posts.id, post.id)).returning();
+  if (!event) return (await update)[0];
+  const write = eventInsert(env, { kind: event, communityId: post.communityId, subject: { type: "post", id: post.id }, payload: { postId: post.id } });
+  const [[updated]] = await db.batch([update, write.statement]);
+  await drainEvents();
   return updated;
 }
 

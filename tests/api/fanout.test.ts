@@ -1,17 +1,18 @@
-// Work that grows with a space's audience runs off the request (ADR 008): new-post notices go
-// through the content queue a slice of followers at a time, and archiving a space takes its whole
-// search footprint out in one step.
+// Work that grows with a space's audience runs off the request (ADR 008, 014): new-post notices go
+// through the spine a slice of followers at a time, and archiving a space takes its whole search
+// footprint out in one step.
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { FOLLOWER_PAGE } from "../../workers/domain/notifications/deliver";
-import { runContentJob, type ContentJob } from "../../workers/domain/publish";
+import { followerSlice } from "../../workers/domain/discussions/consequences";
+import { eventInsert } from "../../workers/domain/events/emit";
 import { newId } from "../../workers/lib/ids";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
-import { deliverContentJobs as deliver, eventually } from "../queue-fixtures";
+import { deliverEvents, drainEvents } from "../queue-fixtures";
 
 const FOLLOWERS = 1_200;
 
@@ -54,7 +55,17 @@ async function crowd(communityId: string, spaceId: string) {
   return eligible;
 }
 
-describe("new-post notices through the content queue", () => {
+/** The domain events about a subject, oldest first. */
+async function eventsAbout(subjectId: string, kind?: string) {
+  const e = schema.domainEvents;
+  return getDb(env)
+    .select()
+    .from(e)
+    .where(and(eq(e.subjectId, subjectId), kind ? eq(e.kind, kind) : undefined))
+    .orderBy(e.createdAt);
+}
+
+describe("new-post notices through the spine", () => {
   it("reach every eligible follower of a space with more followers than one message handles, exactly once, even when delivered twice", async () => {
     expect(FOLLOWERS).toBeGreaterThan(2 * FOLLOWER_PAGE);
     const community = await makeCommunity();
@@ -71,27 +82,40 @@ describe("new-post notices through the content queue", () => {
       .bind(space.id, stored.createdAt.getTime() + 1)
       .run();
 
-    // the platform delivers at least once: the POST's message arrives twice more. Each delivery
-    // handles two pages and queues the continuation, so the continuation is delivered twice too.
-    const first: ContentJob = { job: "notify_followers", postId: post.id, except: [], after: "" };
-    const result = await deliver([first, first]);
+    // the platform delivers at least once: the POST's own message arrives twice more, and
+    // whichever delivery runs the event first, the event runs once
+    const [created] = await eventsAbout(post.id, "post.created");
+    const result = await deliverEvents([created.id, created.id]);
     expect(result.retryMessages).toEqual([]);
     expect([...result.explicitAcks].sort()).toEqual(["delivery-0", "delivery-1"]);
-    // a message stops after two pages and hands on from the last follower it read
+    const [ran] = await eventsAbout(post.id, "post.created");
+    expect(ran).toMatchObject({ status: "done", attempts: 1, handled: ["search", "mentions", "followers"] });
+
+    // the followers are handed to a chain of slices; a slice stops after two pages and hands on
+    // from the last follower it read, under an id derived from where it starts, so a slice run
+    // twice hands on once
     const follows = await getDb(env)
       .select({ userId: schema.spaceFollows.userId })
       .from(schema.spaceFollows)
       .where(eq(schema.spaceFollows.spaceId, space.id))
       .orderBy(schema.spaceFollows.userId);
-    const next = await runContentJob(env, first);
-    expect(next).toEqual({ ...first, after: follows[2 * FOLLOWER_PAGE - 1].userId });
-    expect(next && (await runContentJob(env, next))).toBeNull();
+    await drainEvents();
+    const slices = await eventsAbout(post.id, "post.followers");
+    expect(slices.map((row) => (row.payload as { after: string }).after)).toEqual(["", follows[2 * FOLLOWER_PAGE - 1].userId]);
+    expect(slices.every((row) => row.status === "done")).toBe(true);
+    const [first] = slices;
+    await followerSlice(env, {
+      id: first.id,
+      kind: "post.followers",
+      communityId: community.id,
+      subject: { type: "post", id: post.id },
+      payload: { postId: post.id, after: "" },
+      createdAt: first.createdAt,
+    });
+    expect(await eventsAbout(post.id, "post.followers")).toHaveLength(2);
+    await drainEvents();
 
-    // the rest arrives through the local queue: the POST's own message and every continuation
-    const notices = await eventually(
-      () => noticesOf(post.id),
-      (rows) => rows.length >= eligible.length,
-    );
+    const notices = await noticesOf(post.id);
     expect(notices.map((r) => r.userId)).toEqual(eligible);
     expect(notices.every((r) => r.n === 1)).toBe(true);
     const authorNotices = await getDb(env)
@@ -107,15 +131,19 @@ describe("new-post notices through the content queue", () => {
     const fan = await addMember(community);
     const space = await makeSpace(community);
     expect((await call(`/api/v1/spaces/${space.id}/follow`, { as: fan, body: {} })).status).toBe(200);
-    // written without publishing, as if the request's message were still in the queue
-    const [post] = await getDb(env)
-      .insert(schema.posts)
-      .values({ id: newId("pst"), communityId: community.id, spaceId: space.id, authorId: author.id, title: "Late", body: "" })
-      .returning();
+    // written with its event, as if the request's message were still in the queue
+    const id = newId("pst");
+    const db = getDb(env);
+    const event = eventInsert(env, { kind: "post.created", communityId: community.id, subject: { type: "post", id }, payload: { postId: id } });
+    await db.batch([
+      db.insert(schema.posts).values({ id, communityId: community.id, spaceId: space.id, authorId: author.id, title: "Late", body: "" }),
+      event.statement,
+    ]);
     expect((await call(`/api/v1/spaces/${space.id}`, { as: community.owner, method: "DELETE" })).status).toBe(204);
-    const result = await deliver([{ job: "notify_followers", postId: post.id, except: [], after: "" }]);
+    const result = await deliverEvents([event.id]);
     expect(result.explicitAcks).toEqual(["delivery-0"]);
-    expect(await noticesOf(post.id)).toEqual([]);
+    await drainEvents();
+    expect(await noticesOf(id)).toEqual([]);
   });
 });
 
@@ -150,15 +178,14 @@ describe("archiving a space", () => {
     await writePost(kept, author, { title: "Pumpkin soup", body: "@Reader Rui a recipe" });
 
     // twelve new-post notices (the mention wins for the thirteenth post) and two mentions
-    const before = await eventually(
-      () => inbox(reader),
-      (box) => box.items.length >= 14,
-    );
+    await drainEvents();
+    const before = await inbox(reader);
     expect(before.items.filter((n) => n.kind === "new_post")).toHaveLength(12);
     expect(before.items.filter((n) => n.kind === "mention")).toHaveLength(2);
     expect(await indexedIn(doomed.id)).toBe(14);
 
     expect((await call(`/api/v1/spaces/${doomed.id}`, { as: community.owner, method: "DELETE" })).status).toBe(204);
+    await drainEvents();
     expect(await indexedIn(doomed.id)).toBe(0);
     expect(await indexedIn(kept.id)).toBe(1);
     expect(await searchTitles(community.slug, "pumpkin", community.owner)).toEqual(["post:Pumpkin soup"]);

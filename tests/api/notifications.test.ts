@@ -8,13 +8,15 @@ import { addMember, makeCommunity, type TestCommunity } from "../community-fixtu
 import { follow, makeComment, makePost, makeSpace, setTier, updatePost } from "../content-fixtures";
 import { makeSpace as apiSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, PASSWORD, type TestUser } from "../helpers";
-import { eventually } from "../queue-fixtures";
+import { drainEvents, eventually } from "../queue-fixtures";
 
 async function person(community: TestCommunity, name: string, opts: Parameters<typeof addMember>[1] = {}) {
   return addMember(community, { ...opts, user: await createUser({ name }) });
 }
 
+/** The inbox once every write so far has had its consequences (the spine's events drained). */
 async function inbox(user: TestUser, query = "") {
+  await drainEvents();
   const res = await call(`/api/v1/me/notifications${query}`, { as: user });
   expect(res.status).toBe(200);
   return res.body as {
@@ -25,6 +27,7 @@ async function inbox(user: TestUser, query = "") {
 }
 
 async function unreadCount(user: TestUser) {
+  await drainEvents();
   const res = await call("/api/v1/me/notifications/unread-count", { as: user });
   expect(res.status).toBe(200);
   return res.body.count as number;
@@ -93,9 +96,7 @@ describe("mention notifications", () => {
     const second = await person(community, "Second Sam");
     const space = await makeSpace(community);
     const post = await makePost(space, author, { title: "Draft", body: "@First Fred" });
-    const edited = await updatePost(post, { body: "@First Fred and @Second Sam" });
-    const { publish } = await import("../../workers/domain/publish");
-    await publish(env, { type: "post.updated", post: edited });
+    await updatePost(post, { body: "@First Fred and @Second Sam" }, "post.updated");
     expect((await inbox(first)).items).toHaveLength(1);
     expect((await inbox(second)).items.map((n) => n.kind)).toEqual(["mention"]);
   });

@@ -9,8 +9,11 @@ import { rebuildSearchIndex } from "../../workers/domain/search/rebuild";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
+import { drainEvents } from "../queue-fixtures";
 
+/** Search once every write so far has reached the index (the spine's events drained). */
 async function search(slug: string, q: string, as: TestUser | null, query = "") {
+  await drainEvents();
   const res = await call(`/api/v1/communities/${slug}/search?q=${encodeURIComponent(q)}${query}`, { as });
   expect(res.status).toBe(200);
   return res.body as { items: Hit[]; nextCursor: string | null };
@@ -204,7 +207,8 @@ describe("search shows only what the caller may read", () => {
     const moderator = await addMember(c, { role: "moderator" });
     const space = await makeSpace(c);
     const post = await writePost(space, c.owner, { title: "Stale entry", body: "gossip" });
-    // hidden behind publish's back, as if the index write had failed
+    await drainEvents();
+    // hidden behind the spine's back, as if the index write had failed
     await getDb(env).update(schema.posts).set({ hiddenAt: new Date() }).where(eq(schema.posts.id, post.id));
     expect((await search(c.slug, "gossip", member)).items).toEqual([]);
     expect(titles(await search(c.slug, "gossip", moderator))).toEqual(["Stale entry"]);
@@ -242,6 +246,7 @@ describe("rebuilding the index", () => {
     const space = await makeSpace(c);
     const post = await writePost(space, c.owner, { title: "Rebuilt", body: "phoenix" });
     await writeComment(post.id, c.owner, "phoenix rising");
+    await drainEvents();
     await env.SEARCH.batch([env.SEARCH.prepare("DELETE FROM search_docs"), env.SEARCH.prepare("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")]);
     expect((await search(c.slug, "phoenix", c.owner)).items).toEqual([]);
     let progress = await rebuildSearchIndex(env, c.id, undefined, 1);

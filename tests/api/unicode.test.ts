@@ -14,6 +14,7 @@ import { indexDocument } from "../../workers/domain/search/index";
 import { addMember, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { makeSpace, writePost } from "../discussion-fixtures";
 import { call, createUser, PASSWORD, unique, type TestUser } from "../helpers";
+import { drainEvents } from "../queue-fixtures";
 
 const db = getDb(env);
 
@@ -234,6 +235,7 @@ describe("all user text is stored NFC, with line feeds and without control chara
 
 describe("search matches composed and decomposed text alike (GET /communities/:slug/search)", () => {
   const search = async (slug: string, q: string, as: TestUser) => {
+    await drainEvents();
     const res = await call(`/api/v1/communities/${slug}/search?q=${encodeURIComponent(q)}`, { as });
     expect(res.status).toBe(200);
     return (res.body.items as Array<{ id: string; snippet: string }>).map((hit) => hit.id);

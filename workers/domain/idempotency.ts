@@ -136,15 +136,3 @@ export async function purgeIdempotencyKeys(env: Env, now = Date.now()): Promise<
     .returning({ key: k.key });
   return gone.length;
 }
-
-/**
- * Whether a create publishes its "created" event (publish.ts). Always for a row it just wrote.
- * For a row found under its id, written by an earlier request of the same claim that may have
- * died before publishing, only while the row is as created: publishing's effects are idempotent
- * (search upserts, mentions and notifications keyed uniquely), so this completes a half-done run
- * and tells nobody twice, whereas after an edit, hide or delete, which published their own
- * events, a late "created" would undo them.
- */
-export function publishesCreation(fresh: boolean, row: { editedAt: Date | null; hiddenAt: Date | null; deletedAt: Date | null }): boolean {
-  return fresh || (row.editedAt === null && row.hiddenAt === null && row.deletedAt === null);
-}

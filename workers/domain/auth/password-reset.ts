@@ -3,7 +3,8 @@
 import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { hashPassword } from "../../lib/crypto";
-import { announceMail, outboxInsert } from "../../mail/outbox";
+import { outboxInsert } from "../../mail/outbox";
+import { announceEvents } from "../events/emit";
 import { mailTemplates } from "../../mail/templates";
 import { findPersonByEmail } from "../account/user-view";
 import { invalidToken, issueEmailToken, markTokenUsed, tokenIdOf, tokenOwner } from "./email-tokens";
@@ -18,8 +19,8 @@ export async function requestPasswordReset(env: Env, email: string, request: { i
   const link = `${request.origin}/reset-password?token=${encodeURIComponent(token)}`;
   const content = mailTemplates(user.locale).passwordReset({ name: user.name, link, appName: env.APP_NAME });
   const mail = outboxInsert(env, { userId: user.id, to: user.email, kind: "password_reset", ...content });
-  await getDb(env).batch([insert, mail.statement]);
-  await announceMail(env, [mail.id]);
+  await getDb(env).batch([insert, ...mail.statements]);
+  await announceEvents(env, [mail.eventId]);
 }
 
 export async function confirmPasswordReset(env: Env, input: { token: string; password: string }): Promise<void> {

@@ -5,7 +5,7 @@ import { hashPassword } from "../../lib/crypto";
 import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { localeFromAcceptLanguage, type Locale } from "../../lib/locale";
-import { announceMail } from "../../mail/outbox";
+import { announceEvents } from "../events/emit";
 import { loadUserView, type UserView } from "../account/user-view";
 import { createSession } from "./sessions";
 import { verificationMail } from "./verify-email";
@@ -48,13 +48,13 @@ export async function signUp(
       }),
       session.insert,
       tokenInsert,
-      mail.statement,
+      ...mail.statements,
     ]);
   } catch (err) {
     // two sign-ups for the same address at once: the unique index decides
     if (String(err).includes("UNIQUE constraint failed: users.email")) throw emailTaken();
     throw err;
   }
-  await announceMail(env, [mail.id]);
+  await announceEvents(env, [mail.eventId]);
   return { user: await loadUserView(env, id), session: { token: session.token, expiresAt: session.expiresAt } };
 }

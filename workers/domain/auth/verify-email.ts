@@ -1,7 +1,8 @@
 // Email verification: a 24-hour single-use link, mailed at sign-up and on request.
 import { inArray, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { announceMail, outboxInsert } from "../../mail/outbox";
+import { outboxInsert } from "../../mail/outbox";
+import { announceEvents } from "../events/emit";
 import { mailTemplates } from "../../mail/templates";
 import { loadUserRow } from "../account/user-view";
 import { invalidToken, issueEmailToken, markTokenUsed, tokenIdOf, tokenOwner } from "./email-tokens";
@@ -39,6 +40,6 @@ export async function resendVerification(env: Env, userId: string, origin: strin
   // the same budget as sign-in attempts: nobody should be able to turn this into a mail cannon
   await limitByEmail(env, `verify:${user.id}`);
   const { tokenInsert, mail } = await verificationMail(env, { ...user, email: user.email }, origin);
-  await getDb(env).batch([tokenInsert, mail.statement]);
-  await announceMail(env, [mail.id]);
+  await getDb(env).batch([tokenInsert, ...mail.statements]);
+  await announceEvents(env, [mail.eventId]);
 }

@@ -7,9 +7,8 @@ import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
-import { auditInsert } from "../audit";
-import { publishesCreation } from "../idempotency";
-import { publish } from "../publish";
+import { auditInsertIfChanged } from "../audit";
+import { announceEvents, eventInsert } from "../events/emit";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
 import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
@@ -136,7 +135,9 @@ export async function createComment(
   // a new comment has no reactions (a stored write never answers 500). A row already under the id
   // (ON CONFLICT(id) DO NOTHING) is read back the same way, with its reactions.
   const users = schema.users;
-  const [inserted, , [comment], [author], [parentAuthorRow], [reactions]] = await db.batch([
+  // its consequences ride in the batch as a domain event, written only if the insert wrote
+  const event = commentEvent(env, "comment.created", post.communityId, id, post.id);
+  const [inserted, , , [comment], [author], [parentAuthorRow], [reactions]] = await db.batch([
     db
       .insert(c)
       .select(
@@ -147,6 +148,7 @@ export async function createComment(
       )
       .onConflictDoNothing({ target: c.id })
       .returning({ id: c.id }),
+    event.statement,
     db
       .update(posts)
       .set({ commentCount: liveCommentCount(post.id) })
@@ -163,7 +165,7 @@ export async function createComment(
   const fresh = inserted.length > 0;
   // a derived id is only ever the caller's own claim's: another row under it would be a collision
   if (!fresh && (comment.authorId !== access.userId || comment.postId !== post.id)) throw conflict("This comment id is taken.");
-  if (publishesCreation(fresh, comment)) await publish(env, { type: "comment.created", comment, post });
+  if (fresh) await announceEvents(env, [event.id]);
   return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false);
 }
 
@@ -173,14 +175,16 @@ export async function updateComment(env: Env, access: CommentAccess<"write">, bo
   const db = getDb(env);
   const users = schema.users;
   const parentId = access.comment.parentId ?? "";
+  const event = commentEvent(env, "comment.updated", access.community.id, access.comment.id, access.post.id);
   // the answer's authors and reactions are read in the write's batch (one table per statement: a
   // batch keys rows by column name): once stored, nothing is left to fail
-  const [[comment], [author], [parentAuthorRow], [reactions]] = await db.batch([
+  const [[comment], , [author], [parentAuthorRow], [reactions]] = await db.batch([
     db
       .update(c)
       .set({ body, editedAt: new Date() })
       .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
       .returning(),
+    event.statement,
     db.select(authorColumns).from(users).where(eq(users.id, access.userId)).limit(1),
     db
       .select(authorColumns)
@@ -193,7 +197,7 @@ export async function updateComment(env: Env, access: CommentAccess<"write">, bo
       .where(eq(c.id, access.comment.id)),
   ]);
   if (!comment) throw notFound("No such comment.");
-  await publish(env, { type: "comment.updated", comment, post: access.post });
+  await announceEvents(env, [event.id]);
   return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false);
 }
 
@@ -202,20 +206,19 @@ export async function deleteComment(env: Env, access: CommentAccess<"write">): P
   const byAuthor = access.comment.authorId === access.userId;
   if (!byAuthor && !canModerate(access)) throw forbidden("Only the author or a moderator can delete a comment.");
   const postId = access.post.id;
+  const event = commentEvent(env, "comment.removed", access.community.id, access.comment.id, postId);
+  // audit and event only if this request deleted it; the count follows the event (changes() reads
+  // the statement just before)
   const [removed] = await db.batch([
     db
       .update(c)
       .set({ deletedAt: new Date() })
       .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
-      .returning(),
-    db
-      .update(schema.posts)
-      .set({ commentCount: liveCommentCount(postId) })
-      .where(eq(schema.posts.id, postId)),
+      .returning({ id: c.id }),
     ...(byAuthor
       ? []
       : [
-          auditInsert(env, {
+          auditInsertIfChanged(env, {
             communityId: access.community.id,
             actorId: access.userId,
             action: "comment.delete",
@@ -224,21 +227,27 @@ export async function deleteComment(env: Env, access: CommentAccess<"write">): P
             data: { postId, authorId: access.comment.authorId },
           }),
         ]),
+    event.statement,
+    db
+      .update(schema.posts)
+      .set({ commentCount: liveCommentCount(postId) })
+      .where(eq(schema.posts.id, postId)),
   ]);
-  if (removed[0]) await publish(env, { type: "comment.removed", comment: removed[0], post: access.post });
+  if (removed[0]) await announceEvents(env, [event.id]);
 }
 
 export async function setCommentHidden(env: Env, access: CommentAccess<"write">, hidden: boolean): Promise<CommentView> {
   if (!canModerate(access)) throw forbidden("This needs the moderator role or higher.");
   const db = getDb(env);
   if ((access.comment.hiddenAt !== null) === hidden) return loadCommentView(env, access, access.comment.id);
+  const event = commentEvent(env, hidden ? "comment.removed" : "comment.updated", access.community.id, access.comment.id, access.post.id);
   const [updated] = await db.batch([
     db
       .update(c)
       .set({ hiddenAt: hidden ? new Date() : null, hiddenBy: hidden ? access.userId : null })
       .where(and(eq(c.id, access.comment.id), isNull(c.deletedAt)))
       .returning(),
-    auditInsert(env, {
+    auditInsertIfChanged(env, {
       communityId: access.community.id,
       actorId: access.userId,
       action: hidden ? "comment.hide" : "comment.unhide",
@@ -246,9 +255,21 @@ export async function setCommentHidden(env: Env, access: CommentAccess<"write">,
       targetId: access.comment.id,
       data: { postId: access.post.id },
     }),
+    event.statement,
   ]);
   const comment = updated[0];
   if (!comment) throw notFound("No such comment.");
-  await publish(env, { type: hidden ? "comment.removed" : "comment.updated", comment, post: access.post });
+  await announceEvents(env, [event.id]);
   return loadCommentView(env, access, comment.id);
+}
+
+/** A comment's domain event, written only if the statement before it in the batch changed the comment. */
+function commentEvent(
+  env: Env,
+  kind: "comment.created" | "comment.updated" | "comment.removed",
+  communityId: string,
+  commentId: string,
+  postId: string,
+) {
+  return eventInsert(env, { kind, communityId, subject: { type: "comment", id: commentId }, payload: { commentId, postId } }, { ifChanged: true });
 }

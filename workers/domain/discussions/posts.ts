@@ -5,9 +5,8 @@ import { getDb, schema } from "../../db/client";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
-import { auditInsert } from "../audit";
-import { publishesCreation } from "../idempotency";
-import { publish } from "../publish";
+import { auditInsertIfChanged } from "../audit";
+import { announceEvents, eventInsert } from "../events/emit";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
 import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess, type spaceAccessQuery } from "./access";
@@ -50,9 +49,12 @@ export async function createPost(
   assertBody(input.body);
   const db = getDb(env);
   const id = options.id ?? newId("pst");
+  // its consequences (search, mentions, followers) ride in the batch as a domain event, written
+  // only if the insert wrote: a retry that finds the row of a request that died finds its event too
+  const event = postEvent(env, "post.created", access.community.id, id);
   // the author (and, for a row already there, its reactions) is read in the write's batch: once
   // the row is stored nothing is left to fail (a stored write never answers 500)
-  const [inserted, [post], [author], [reactions]] = await db.batch([
+  const [inserted, , [post], [author], [reactions]] = await db.batch([
     db
       .insert(p)
       .values({
@@ -66,6 +68,7 @@ export async function createPost(
       })
       .onConflictDoNothing({ target: p.id })
       .returning({ id: p.id }),
+    event.statement,
     db.select().from(p).where(eq(p.id, id)).limit(1),
     db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
     db
@@ -76,7 +79,7 @@ export async function createPost(
   const fresh = inserted.length > 0;
   // a derived id is only ever the caller's own claim's: another row under it would be a collision
   if (!fresh && (post.authorId !== access.userId || post.spaceId !== access.space.id)) throw conflict("This post id is taken.");
-  if (publishesCreation(fresh, post)) await publish(env, { type: "post.created", post });
+  if (fresh) await announceEvents(env, [event.id]);
   return toPostView(post, author, fresh ? [] : parseReactions(reactions?.json ?? null));
 }
 
@@ -251,13 +254,15 @@ export async function updatePost(env: Env, access: PostAccess<"write">, changes:
   if (changes.body !== undefined) assertBody(changes.body);
   if (changes.title === undefined && changes.body === undefined) return postView(env, access.post, access.userId);
   const db = getDb(env);
+  const event = postEvent(env, "post.updated", access.community.id, access.post.id);
   // the answer's author and reactions are read in the write's batch: once stored, nothing is left to fail
-  const [[post], [author], [reactions]] = await db.batch([
+  const [[post], , [author], [reactions]] = await db.batch([
     db
       .update(p)
       .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
       .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
       .returning(),
+    event.statement,
     db.select(authorColumns).from(schema.users).where(eq(schema.users.id, access.userId)).limit(1),
     db
       .select({ json: reactionsColumn("post", p.id, access.userId) })
@@ -265,7 +270,7 @@ export async function updatePost(env: Env, access: PostAccess<"write">, changes:
       .where(eq(p.id, access.post.id)),
   ]);
   if (!post) throw notFound("No such post.");
-  await publish(env, { type: "post.updated", post });
+  await announceEvents(env, [event.id]);
   return toPostView(post, author, parseReactions(reactions?.json ?? null));
 }
 
@@ -274,25 +279,29 @@ export async function deletePost(env: Env, access: PostAccess<"write">): Promise
   const db = getDb(env);
   const byAuthor = access.post.authorId === access.userId;
   if (!byAuthor && !canModerate(access)) throw forbidden("Only the author or a moderator can delete a post.");
-  const remove = db
-    .update(p)
-    .set({ deletedAt: new Date() })
-    .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
-    .returning();
-  const [removed] = byAuthor
-    ? [await remove]
-    : await db.batch([
-        remove,
-        auditInsert(env, {
-          communityId: access.community.id,
-          actorId: access.userId,
-          action: "post.delete",
-          targetType: "post",
-          targetId: access.post.id,
-          data: { spaceId: access.space.id, authorId: access.post.authorId },
-        }),
-      ]);
-  if (removed[0]) await publish(env, { type: "post.removed", post: removed[0] });
+  const event = postEvent(env, "post.removed", access.community.id, access.post.id);
+  // audit and event only if this request deleted it (not a second click, not a lost race)
+  const [removed] = await db.batch([
+    db
+      .update(p)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
+      .returning({ id: p.id }),
+    ...(byAuthor
+      ? []
+      : [
+          auditInsertIfChanged(env, {
+            communityId: access.community.id,
+            actorId: access.userId,
+            action: "post.delete",
+            targetType: "post",
+            targetId: access.post.id,
+            data: { spaceId: access.space.id, authorId: access.post.authorId },
+          }),
+        ]),
+    event.statement,
+  ]);
+  if (removed[0]) await announceEvents(env, [event.id]);
 }
 
 type Switch = "pinned" | "locked" | "hidden";
@@ -312,13 +321,15 @@ export async function setPostSwitch(env: Env, access: PostAccess<"write">, which
   if ((current !== null) === on) return postView(env, access.post, access.userId);
   const set: Partial<Post> = { [column]: on ? new Date() : null };
   if (which === "hidden") set.hiddenBy = on ? access.userId : null;
+  // hiding takes the post out of search and notifications; showing it again puts it back
+  const event = which === "hidden" ? postEvent(env, on ? "post.removed" : "post.updated", access.community.id, access.post.id) : null;
   const [updated] = await db.batch([
     db
       .update(p)
       .set(set)
       .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
       .returning(),
-    auditInsert(env, {
+    auditInsertIfChanged(env, {
       communityId: access.community.id,
       actorId: access.userId,
       action: switchAction[which][on ? 0 : 1],
@@ -326,9 +337,19 @@ export async function setPostSwitch(env: Env, access: PostAccess<"write">, which
       targetId: access.post.id,
       data: { spaceId: access.space.id },
     }),
+    ...(event ? [event.statement] : []),
   ]);
   const post = updated[0];
   if (!post) throw notFound("No such post.");
-  if (which === "hidden") await publish(env, { type: on ? "post.removed" : "post.updated", post });
+  if (event) await announceEvents(env, [event.id]);
   return postView(env, post, access.userId);
+}
+
+/** A post's domain event, written only if the statement before it in the batch changed the post. */
+function postEvent(env: Env, kind: "post.created" | "post.updated" | "post.removed", communityId: string, postId: string) {
+  return eventInsert(
+    env,
+    { kind, communityId, subject: { type: "post", id: postId }, payload: { postId } },
+    { ifChanged: true },
+  );
 }

@@ -17,7 +17,10 @@ export type EventInput<K extends EventKind> = {
   payload: EventPayload<K>;
 };
 
-export type EventWrite = { id: string; statement: ReturnType<typeof plainInsert> | ReturnType<typeof conditionalInsert> };
+export type EventWrite = {
+  id: string;
+  statement: ReturnType<typeof plainInsert> | ReturnType<ReturnType<typeof plainInsert>["onConflictDoNothing"]> | ReturnType<typeof conditionalInsert>;
+};
 
 function plainInsert<K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) {
   return getDb(env)
@@ -64,12 +67,19 @@ function conditionalInsert<K extends EventKind>(env: Env, id: string, input: Eve
  * The insert of one domain event, to put in the batch of the change it records. With
  * `ifChanged`, the row is written only if the statement just before it in the batch changed a
  * row (SQLite's changes(); an insert before it chains, so audit-then-event works): a conditional
- * change that lost a race leaves no event. Returns the event's id (for announceEvents) and the
+ * change that lost a race leaves no event. With `id` (a derived id: lib/ids.ts derivedId), an
+ * event already written under it is left as it is, so a handler that emits the next step of its
+ * work can run twice and still emit one. Returns the event's id (for announceEvents) and the
  * statement. Throws nothing; a payload is checked by its kind's schema when it is processed.
  */
-export function eventInsert<K extends EventKind>(env: Env, input: EventInput<K>, options: { ifChanged?: boolean } = {}): EventWrite {
-  const id = newId("evt");
+export function eventInsert<K extends EventKind>(
+  env: Env,
+  input: EventInput<K>,
+  options: { ifChanged?: boolean; id?: string } = {},
+): EventWrite {
   const now = new Date();
+  if (options.id) return { id: options.id, statement: plainInsert(env, options.id, input, now).onConflictDoNothing() };
+  const id = newId("evt");
   return { id, statement: options.ifChanged ? conditionalInsert(env, id, input, now) : plainInsert(env, id, input, now) };
 }
 

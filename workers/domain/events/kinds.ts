@@ -39,9 +39,9 @@ export const eventPayloads = {
   "space.archived": z.object({ spaceId: id, communityId: id }),
   /**
    * One slice of telling a space's followers of a post (ADR 008): followers whose id sorts after
-   * `after`; `except` were told by a mention already. A slice that does not finish emits the next.
+   * `after` ("" from the start). A slice that does not finish emits the next.
    */
-  "post.followers": z.object({ postId: id, after: z.string().max(100), except: z.array(id).max(50) }),
+  "post.followers": z.object({ postId: id, after: z.string().max(100) }),
   /** a row of the mail outbox to send (the row holds the address and the text) */
   "mail.queued": z.object({ outboxId: id }),
   /**

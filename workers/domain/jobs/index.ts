@@ -1,21 +1,32 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
-import { drainOutbox, sendOutboxBatch } from "../../mail/outbox";
 import { purgeIdempotencyKeys } from "../idempotency";
-import { parseContentJob, runContentBatch } from "./content";
+import { runEventBatch, sweepEvents } from "../events/process";
 import { continueTextBackfill } from "./text-backfill";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
-  // safety net: mail whose queue message was lost is sent by the cron
-  await drainOutbox(env);
+  // the spine's safety net: events whose queue message was lost are sent again; done ones purged
+  await sweepEvents(env);
   // until its marker says done: stored text brought under the text rules, a bounded step a tick
   await continueTextBackfill(env);
   // Idempotency-Keys are remembered 24 h (ADR 012)
   await purgeIdempotencyKeys(env);
 }
 
-// A batch comes from one queue. It is told apart by what its messages hold, not by the queue's
-// name, which an operator may change in wrangler.toml.
+/**
+ * The consumer of each queue, by the queue's name as wrangler.toml declares it
+ * ([[queues.consumers]] queue = ...). A queue listed there but not here is a deployment mistake:
+ * its batch is retried and logged, never guessed at from the messages' shape.
+ */
+export const queueConsumers: Record<string, (batch: MessageBatch<unknown>, env: Env) => Promise<void>> = {
+  "enclave-events": runEventBatch,
+};
+
 export async function runQueue(batch: MessageBatch<unknown>, env: Env) {
-  if (batch.messages.some((m) => parseContentJob(m.body) !== null)) return runContentBatch(batch, env);
-  await sendOutboxBatch(batch, env);
+  const consume = queueConsumers[batch.queue];
+  if (!consume) {
+    console.error(JSON.stringify({ at: "queue", error: "no consumer for this queue", queue: batch.queue }));
+    batch.retryAll();
+    return;
+  }
+  await consume(batch, env);
 }

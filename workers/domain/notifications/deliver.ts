@@ -7,7 +7,7 @@ import type { notificationKinds } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { effectiveNotificationPrefs, type NotificationPrefKey } from "../account/user-view";
 import { runBatch } from "../communities/batch";
-import { chunk, inChunks, readersAmong, type PostFacts } from "../search/readable";
+import { chunk, inChunks, readersAmong } from "../search/readable";
 
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -17,11 +17,14 @@ export const prefForKind: Record<NotificationKind, NotificationPrefKey> = {
   new_post: "new_posts",
 };
 
-export type Subject = {
-  post: Pick<PostFacts, "id" | "communityId" | "spaceId">;
-  comment?: { id: string } | null;
-  actorId: string;
-};
+/**
+ * What a notification is about: a post or a comment — next a chat message, a DM, an event. Each
+ * type says where it lives (community, space) so readersAmong can check who may read it now;
+ * the notification row keeps only (subject_type, subject_id).
+ */
+export type Subject =
+  | { type: "post"; id: string; communityId: string; spaceId: string }
+  | { type: "comment"; id: string; postId: string; communityId: string; spaceId: string };
 
 /** People (not bots, not erased) among `userIds` whose preference for `pref` is on. */
 async function wanting(env: Env, userIds: string[], pref: NotificationPrefKey): Promise<Set<string>> {
@@ -36,10 +39,7 @@ async function wanting(env: Env, userIds: string[], pref: NotificationPrefKey): 
   return new Set(rows.filter((r) => effectiveNotificationPrefs(r.prefs)[pref]).map((r) => r.id));
 }
 
-const subjectKey = (subject: Subject) =>
-  subject.comment
-    ? { subjectType: "comment" as const, subjectId: subject.comment.id }
-    : { subjectType: "post" as const, subjectId: subject.post.id };
+const subjectKey = (subject: Subject) => ({ subjectType: subject.type, subjectId: subject.id });
 
 /** Those of `userIds` who already hold this notification (by the unique key's index). */
 async function alreadyNotified(env: Env, kind: NotificationKind, subject: Subject, userIds: string[]): Promise<Set<string>> {
@@ -59,8 +59,8 @@ async function alreadyNotified(env: Env, kind: NotificationKind, subject: Subjec
  * Notify `userIds` of `kind` about the subject. Returns who was actually notified (or already had
  * this notification), so a caller can keep a person from getting two kinds for one subject.
  */
-export async function notify(env: Env, kind: NotificationKind, subject: Subject, userIds: string[]): Promise<string[]> {
-  const candidates = [...new Set(userIds)].filter((id) => id !== subject.actorId);
+export async function notify(env: Env, kind: NotificationKind, subject: Subject, actorId: string, userIds: string[]): Promise<string[]> {
+  const candidates = [...new Set(userIds)].filter((id) => id !== actorId);
   if (candidates.length === 0) return [];
   const readers = await readersAmong(env, subject, candidates);
   const allowed = await wanting(env, [...readers], prefForKind[kind]);
@@ -77,9 +77,9 @@ export async function notify(env: Env, kind: NotificationKind, subject: Subject,
           part.map((userId) => ({
             id: newId("ntf"),
             userId,
-            communityId: subject.post.communityId,
+            communityId: subject.communityId,
             kind,
-            actorId: subject.actorId,
+            actorId,
             subjectType,
             subjectId,
           })),
@@ -97,28 +97,27 @@ export const FOLLOWER_PAGE = 500;
  * Tell one page of the followers of the post's space about it: those whose user id sorts after
  * `after` ("" for the first page). Returns the cursor of the next page, or null after the last.
  * Only follows made before the post count, so approving or editing an old post does not notify
- * new followers. Runs in the content queue's consumer (workers/domain/publish.ts), never in the
- * request: a space may have more followers than one invocation can read.
+ * new followers; a follower the post mentions was told by the mention and gets no second notice.
+ * Runs in the spine's consumer (discussions/consequences.ts), never in the request: a space may
+ * have more followers than one invocation can read.
  */
 export async function notifyFollowerPage(
   env: Env,
-  subject: Subject & { post: { createdAt: Date } },
-  except: Set<string>,
+  post: { id: string; communityId: string; spaceId: string; authorId: string; createdAt: Date },
   after: string,
 ): Promise<string | null> {
   const f = schema.spaceFollows;
+  const subject: Subject = { type: "post", id: post.id, communityId: post.communityId, spaceId: post.spaceId };
   const rows = await getDb(env)
     .select({ userId: f.userId, createdAt: f.createdAt })
     .from(f)
-    .where(and(eq(f.spaceId, subject.post.spaceId), after ? gt(f.userId, after) : undefined))
+    .where(and(eq(f.spaceId, post.spaceId), after ? gt(f.userId, after) : undefined))
     .orderBy(f.userId)
     .limit(FOLLOWER_PAGE);
-  const ids = rows
-    .filter((r) => r.createdAt.getTime() <= subject.post.createdAt.getTime() && !except.has(r.userId))
-    .map((r) => r.userId);
+  const ids = rows.filter((r) => r.createdAt.getTime() <= post.createdAt.getTime()).map((r) => r.userId);
   // every edit of the post and every repeated message comes here again: skip the access checks
   // and the inserts for those who were told already (the unique key still guards a race)
-  const told = await alreadyNotified(env, "new_post", subject, ids);
-  await notify(env, "new_post", subject, ids.filter((id) => !told.has(id)));
+  const [told, mentioned] = await Promise.all([alreadyNotified(env, "new_post", subject, ids), alreadyNotified(env, "mention", subject, ids)]);
+  await notify(env, "new_post", subject, post.authorId, ids.filter((id) => !told.has(id) && !mentioned.has(id)));
   return rows.length < FOLLOWER_PAGE ? null : rows[rows.length - 1].userId;
 }

@@ -3,7 +3,7 @@
 // live index is harmless. search_fts is an external-content FTS5 table over search_docs: before a
 // search_docs row changes, FTS5's 'delete' command is given the stored values, in the same batch.
 import { cleanText } from "../../lib/text";
-import type { Comment, Post } from "../publish";
+import type { Comment, Post } from "../discussions/access";
 import { plainText } from "./plain-text";
 
 export type SearchDoc = {

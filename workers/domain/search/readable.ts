@@ -358,27 +358,26 @@ export async function filterReadable<T extends ContentRef>(
 }
 
 /**
- * Which of `userIds` (active members only: notifications go to members) may read this post or
- * comment now. Used to fan out notifications without one access check per recipient.
+ * Which of `userIds` (active members only: notifications go to members) may read this subject
+ * (a post, or a comment and its post) now. Used to fan out notifications without one access
+ * check per recipient. The stored rows decide, not a caller's copy: what counts is the state now.
  */
 export async function readersAmong(
   env: Env,
-  target: { post: Pick<PostFacts, "id" | "communityId" | "spaceId">; comment?: { id: string } | null },
+  subject: { type: "post"; id: string; communityId: string } | { type: "comment"; id: string; postId: string; communityId: string },
   userIds: string[],
 ): Promise<Set<string>> {
   const ids = unique(userIds);
   if (ids.length === 0) return new Set();
-  const { communityId } = target.post;
+  const { communityId } = subject;
+  const postId = subject.type === "post" ? subject.id : subject.postId;
   const community = await loadCommunity(env, communityId);
   if (!community) return new Set();
-  // the stored rows, not the event's copy: what counts is the state now
-  const [{ posts, comments }, spaces] = await Promise.all([
-    loadFacts(env, communityId, [target.post.id], target.comment ? [target.comment.id] : []),
-    loadSpaces(env, communityId, [target.post.spaceId]),
-  ]);
-  const post = posts.get(target.post.id);
+  const { posts, comments } = await loadFacts(env, communityId, [postId], subject.type === "comment" ? [subject.id] : []);
+  const post = posts.get(postId);
+  const spaces = post ? await loadSpaces(env, communityId, [post.spaceId]) : new Map<string, SpaceFacts>();
   const space = post ? spaces.get(post.spaceId) : undefined;
-  const comment = target.comment ? comments?.get(target.comment.id) : null;
+  const comment = subject.type === "comment" ? comments?.get(subject.id) : null;
   if (!post || !space || comment === undefined) return new Set();
 
   const viewers = await loadViewers(env, communityId, ids);

@@ -1,0 +1,119 @@
+// What follows from writing a post or a comment, as the spine's handlers (ADR 014): mentions and
+// their notifications, reply notices, and new-post notices to the space's followers. Each reads
+// the stored row now — the event carries only ids — and is idempotent: mentions are made equal to
+// the text (storeMentions), notifications are keyed (user, kind, subject), and the followers'
+// continuation event has an id derived from where it starts.
+import { and, eq } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { derivedId } from "../../lib/ids";
+import { announceEvents, eventInsert } from "../events/emit";
+import type { DomainEvent } from "../events/kinds";
+import { notify, notifyFollowerPage, type Subject } from "../notifications/deliver";
+import { resolveMentions, storeMentions } from "../notifications/mentions";
+import type { Comment, Post } from "./access";
+
+/** How many pages of followers (FOLLOWER_PAGE each) one event handles before handing on. */
+const FOLLOWER_PAGES_PER_EVENT = 2;
+
+async function loadPost(env: Env, postId: string): Promise<Post | undefined> {
+  const [post] = await getDb(env).select().from(schema.posts).where(eq(schema.posts.id, postId)).limit(1);
+  return post;
+}
+
+async function loadComment(env: Env, commentId: string): Promise<{ comment: Comment; post: Post } | undefined> {
+  const [row] = await getDb(env)
+    .select({ comment: schema.comments, post: schema.posts })
+    .from(schema.comments)
+    .innerJoin(schema.posts, eq(schema.posts.id, schema.comments.postId))
+    .where(eq(schema.comments.id, commentId))
+    .limit(1);
+  return row;
+}
+
+const postSubject = (post: Post): Subject => ({ type: "post", id: post.id, communityId: post.communityId, spaceId: post.spaceId });
+
+/**
+ * Store the mentions of the post's current text (edited-away ones are removed) and notify those
+ * newly mentioned who may read it. A deleted post mentions nobody. Returns who holds a mention.
+ */
+export async function mentionsOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated">): Promise<void> {
+  const post = await loadPost(env, event.payload.postId);
+  if (!post) return;
+  const text = post.deletedAt ? "" : `${post.title}\n${post.body}`;
+  const mentioned = await resolveMentions(env, post.communityId, text);
+  const stored = await storeMentions(env, { communityId: post.communityId, sourceType: "post", sourceId: post.id, authorId: post.authorId }, mentioned);
+  await notify(env, "mention", postSubject(post), post.authorId, stored);
+}
+
+/**
+ * Hand the post's followers to the `post.followers` event, which tells them a slice at a time.
+ * The continuation's id derives from this event, so running this twice queues one pass.
+ */
+export async function followersOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated">): Promise<void> {
+  await emitFollowerSlice(env, event, event.payload.postId, "");
+}
+
+async function emitFollowerSlice(env: Env, from: DomainEvent, postId: string, after: string): Promise<void> {
+  const id = await derivedId("evt", `${from.id}\nfollowers\n${after}`);
+  const next = eventInsert(
+    env,
+    { kind: "post.followers", communityId: from.communityId, subject: { type: "post", id: postId }, payload: { postId, after } },
+    { id },
+  );
+  await next.statement;
+  await announceEvents(env, [next.id]);
+}
+
+/**
+ * One slice of new-post notices: up to FOLLOWER_PAGES_PER_EVENT pages of followers from
+ * `after`; if more remain, the next slice is emitted as its own event. A deleted post has nobody
+ * left to tell; notify() checks each follower's access to the post as it stands now.
+ */
+export async function followerSlice(env: Env, event: DomainEvent<"post.followers">): Promise<void> {
+  const post = await loadPost(env, event.payload.postId);
+  if (!post || post.deletedAt) return;
+  let after: string | null = event.payload.after;
+  for (let page = 0; page < FOLLOWER_PAGES_PER_EVENT && after !== null; page++) {
+    after = await notifyFollowerPage(env, post, after);
+  }
+  if (after !== null) await emitFollowerSlice(env, event, post.id, after);
+}
+
+async function parentAuthor(env: Env, comment: Comment): Promise<string | null> {
+  if (!comment.parentId) return null;
+  const [row] = await getDb(env)
+    .select({ authorId: schema.comments.authorId })
+    .from(schema.comments)
+    .where(and(eq(schema.comments.id, comment.parentId), eq(schema.comments.postId, comment.postId)))
+    .limit(1);
+  return row?.authorId ?? null;
+}
+
+/**
+ * Mentions of a comment (as mentionsOfPost) and, when it was just written, reply notices to the
+ * post's author and the parent comment's author — except whoever the comment mentions: a
+ * mention wins, nobody gets two notices for one comment.
+ */
+export async function mentionsAndRepliesOfComment(env: Env, event: DomainEvent<"comment.created" | "comment.updated">): Promise<void> {
+  const row = await loadComment(env, event.payload.commentId);
+  if (!row) return;
+  const { comment, post } = row;
+  const subject: Subject = { type: "comment", id: comment.id, postId: post.id, communityId: comment.communityId, spaceId: post.spaceId };
+  const text = comment.deletedAt ? "" : comment.body;
+  const mentioned = await resolveMentions(env, comment.communityId, text);
+  const stored = await storeMentions(
+    env,
+    { communityId: comment.communityId, sourceType: "comment", sourceId: comment.id, authorId: comment.authorId },
+    mentioned,
+  );
+  await notify(env, "mention", subject, comment.authorId, stored);
+  if (event.kind !== "comment.created" || comment.deletedAt) return;
+  const repliedTo = [post.authorId, await parentAuthor(env, comment)].flatMap((id) => (id ? [id] : []));
+  await notify(
+    env,
+    "reply",
+    subject,
+    comment.authorId,
+    repliedTo.filter((id) => !stored.includes(id)),
+  );
+}

@@ -1,0 +1,48 @@
+// Which handlers run for each kind of domain event, in order (ADR 014). A handler's name is
+// recorded on the event once it has run, so a retry runs only those that failed; names must not
+// change while events that use them may still be pending. Later capabilities add their handlers
+// here: Durable Object calls (revoke on access.changed), AI passes, Stripe follow-ups, reminders.
+import { sendQueuedMail } from "../../mail/outbox";
+import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost } from "../discussions/consequences";
+import { removeSpace } from "../search/index";
+import { syncSearchDocument } from "../search/sync";
+import type { DomainEvent, EventKind } from "./kinds";
+
+export type EventHandler<K extends EventKind> = {
+  name: string;
+  /** Idempotent: may run more than once for one event. Throws to have the event retried. */
+  run: (env: Env, event: DomainEvent<K>) => Promise<void>;
+};
+
+const searchPost: EventHandler<"post.created" | "post.updated" | "post.removed"> = {
+  name: "search",
+  run: (env, event) => syncSearchDocument(env, { type: "post", id: event.payload.postId }),
+};
+const searchComment: EventHandler<"comment.created" | "comment.updated" | "comment.removed"> = {
+  name: "search",
+  run: (env, event) => syncSearchDocument(env, { type: "comment", id: event.payload.commentId }),
+};
+const postMentions: EventHandler<"post.created" | "post.updated"> = { name: "mentions", run: mentionsOfPost };
+// an edit can make a post readable to followers (approved after review): they hear of it once
+const postFollowers: EventHandler<"post.created" | "post.updated"> = { name: "followers", run: followersOfPost };
+const commentMentions: EventHandler<"comment.created" | "comment.updated"> = { name: "mentions", run: mentionsAndRepliesOfComment };
+
+const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
+  // mentions before followers: a follower the post mentions is told once, by the mention
+  "post.created": [searchPost, postMentions, postFollowers],
+  "post.updated": [searchPost, postMentions, postFollowers],
+  "post.removed": [searchPost],
+  "comment.created": [searchComment, commentMentions],
+  "comment.updated": [searchComment, commentMentions],
+  "comment.removed": [searchComment],
+  "space.archived": [{ name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) }],
+  "post.followers": [{ name: "followers", run: followerSlice }],
+  "mail.queued": [{ name: "mail", run: sendQueuedMail }],
+  // nothing listens yet: chat's objects will revoke sockets here (issue 12), recommendations forget
+  "access.changed": [],
+};
+
+/** The handlers of one kind, in the order they run. */
+export function handlersFor<K extends EventKind>(kind: K): ReadonlyArray<EventHandler<K>> {
+  return registry[kind];
+}
