@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { mailApi } from "./tests/stand-ins/mail-api";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -11,6 +12,8 @@ export default defineConfig(async () => {
         remoteBindings: false,
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // the Worker's outbound fetch: the mail provider's stand-in, and no network beyond it
+          outboundService: mailApi,
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_SEARCH_MIGRATIONS: searchMigrations,

@@ -15,6 +15,7 @@ import { comments } from "./comments";
 import { reactions } from "./reactions";
 import { notifications } from "./notifications";
 import { search } from "./search";
+import { deadLetters } from "./dead-letters";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -32,6 +33,7 @@ api.route("/", comments);
 api.route("/", reactions);
 api.route("/", notifications);
 api.route("/", search);
+api.route("/", deadLetters);
 
 api.doc31("/openapi.json", {
   openapi: "3.1.0",

@@ -157,9 +157,9 @@ export async function runEventBatch(batch: MessageBatch<unknown>, env: Env): Pro
 /**
  * The cron's part (every tick): re-send due events that no consumer has claimed for
  * SWEEP_AFTER_MS (their message was lost, or its retries ran out), and purge done events older
- * than EVENT_RETENTION_MS. Returns how many it re-sent and purged.
+ * than EVENT_RETENTION_MS. Returns the ids it re-sent and how many it purged.
  */
-export async function sweepEvents(env: Env, now = Date.now()): Promise<{ resent: number; purged: number }> {
+export async function sweepEvents(env: Env, now = Date.now()): Promise<{ resent: string[]; purged: number }> {
   const db = getDb(env);
   const lost = await db
     .select({ id: e.id })
@@ -180,7 +180,7 @@ export async function sweepEvents(env: Env, now = Date.now()): Promise<{ resent:
       sql`${e.id} IN (SELECT ${e.id} FROM ${e} WHERE ${e.status} = 'done' AND ${e.processedAt} < ${now - EVENT_RETENTION_MS} LIMIT ${PURGE_LIMIT})`,
     )
     .returning({ id: e.id });
-  return { resent: lost.length, purged: purged.length };
+  return { resent: lost.map((r) => r.id), purged: purged.length };
 }
 
 /**

@@ -1,0 +1,103 @@
+// Dead letters of the spine (ADR 014): background work that failed MAX_EVENT_ATTEMPTS times.
+// Platform operators (OPERATOR_EMAILS) see all of them; a community's admins see their own.
+// Anyone else is told the platform routes do not exist (404).
+import { createRoute, z } from "@hono/zod-openapi";
+import { isOperator } from "../domain/communities/create-community";
+import { countDeadLetters, listDeadLetters, retryDeadLetter, type DeadLetterScope } from "../domain/events/dead-letters";
+import { notFound } from "../lib/errors";
+import { createRouter, requireUser, type AppContext } from "./factory";
+import { requireMember, requireRole } from "./guards";
+import { pageRequest, pageResponse } from "./paging";
+import { errorResponses, Id, IsoDate, listOf, PageQuery } from "./schemas/common";
+import { SlugParam } from "./schemas/communities";
+import { jsonResponse } from "./route-helpers";
+
+export const deadLetters = createRouter();
+const tags = ["dead letters"];
+
+const DeadLetterSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string().openapi({ example: "post.created" }),
+    communityId: z.string().nullable(),
+    subject: z.object({ type: z.string().openapi({ example: "post" }), id: z.string() }),
+    attempts: z.number().int(),
+    lastError: z.string().nullable().openapi({ description: "The last attempt's error, one per failing handler" }),
+    handled: z.array(z.string()).openapi({ description: "Handlers of the kind that did finish" }),
+    createdAt: IsoDate,
+  })
+  .openapi("DeadLetter");
+const DeadLetterList = listOf(DeadLetterSchema).extend({ total: z.number().int() });
+const EventParam = z.object({ eventId: Id });
+
+async function platformScope(c: AppContext): Promise<DeadLetterScope> {
+  const user = await requireUser(c);
+  if (!isOperator(c.env, user.email)) throw notFound("Not found.");
+  return { platform: true };
+}
+
+async function communityScope(c: AppContext, slug: string): Promise<DeadLetterScope> {
+  const access = requireRole(await requireMember(c, slug), "admin");
+  return { communityId: access.community.id };
+}
+
+async function listIn(c: AppContext, scope: DeadLetterScope, query: { limit: number; cursor?: string }) {
+  const [page, total] = await Promise.all([listDeadLetters(c.env, scope, pageRequest(query)), countDeadLetters(c.env, scope)]);
+  c.header("Cache-Control", "no-store");
+  return { ...pageResponse(page), total };
+}
+
+deadLetters.openapi(
+  createRoute({
+    method: "get",
+    path: "/platform/dead-letters",
+    tags,
+    summary: "Every dead letter of the deployment, newest first (platform operators)",
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse(DeadLetterList, "A page of dead letters"), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => c.json(await listIn(c, await platformScope(c), c.req.valid("query")), 200),
+);
+
+deadLetters.openapi(
+  createRoute({
+    method: "post",
+    path: "/platform/dead-letters/{eventId}/retry",
+    tags,
+    summary: "Try a dead letter again (platform operators)",
+    request: { params: EventParam },
+    responses: { 202: { description: "Queued again" }, ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    await retryDeadLetter(c.env, await platformScope(c), c.req.valid("param").eventId);
+    return c.body(null, 202);
+  },
+);
+
+deadLetters.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/dead-letters",
+    tags,
+    summary: "The community's dead letters, newest first (admin and up)",
+    request: { params: SlugParam, query: PageQuery },
+    responses: { 200: jsonResponse(DeadLetterList, "A page of dead letters"), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => c.json(await listIn(c, await communityScope(c, c.req.valid("param").slug), c.req.valid("query")), 200),
+);
+
+deadLetters.openapi(
+  createRoute({
+    method: "post",
+    path: "/communities/{slug}/dead-letters/{eventId}/retry",
+    tags,
+    summary: "Try one of the community's dead letters again (admin and up)",
+    request: { params: SlugParam.extend(EventParam.shape) },
+    responses: { 202: { description: "Queued again" }, ...errorResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const { slug, eventId } = c.req.valid("param");
+    await retryDeadLetter(c.env, await communityScope(c, slug), eventId);
+    return c.body(null, 202);
+  },
+);

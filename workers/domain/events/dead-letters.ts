@@ -1,0 +1,85 @@
+// Dead letters (ADR 014): domain events whose handlers kept failing after MAX_EVENT_ATTEMPTS.
+// Platform operators see every one (GET /api/v1/platform/dead-letters); a community's admins see
+// those of their community. Either can send one back to be tried again once the cause is fixed.
+// What is shown is the event's kind, subject ids, attempts and last error — never personal text:
+// the payload holds ids only.
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { notFound } from "../../lib/errors";
+import type { Page, PageRequest } from "../communities/types";
+import { announceEvents } from "./emit";
+
+const e = schema.domainEvents;
+
+export type DeadLetterView = {
+  id: string;
+  kind: string;
+  communityId: string | null;
+  subject: { type: string; id: string };
+  attempts: number;
+  /** the last attempt's errors, one per failing handler: "search: D1_ERROR …" */
+  lastError: string | null;
+  /** which of the kind's handlers did finish */
+  handled: string[];
+  createdAt: string;
+};
+
+/** Whose dead letters: a community's (its admins) or all of them (platform operators). */
+export type DeadLetterScope = { communityId: string } | { platform: true };
+
+const inScope = (scope: DeadLetterScope): SQL | undefined => ("communityId" in scope ? eq(e.communityId, scope.communityId) : undefined);
+
+/** A page of dead letters in the scope, newest first. */
+export async function listDeadLetters(env: Env, scope: DeadLetterScope, page: PageRequest): Promise<Page<DeadLetterView>> {
+  const after = page.after;
+  const rows = await getDb(env)
+    .select()
+    .from(e)
+    .where(
+      and(
+        eq(e.status, "dead"),
+        inScope(scope),
+        after ? or(lt(e.createdAt, new Date(after[0])), and(eq(e.createdAt, new Date(after[0])), lt(e.id, after[1]))) : undefined,
+      ),
+    )
+    .orderBy(desc(e.createdAt), desc(e.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit).map(
+    (row): DeadLetterView => ({
+      id: row.id,
+      kind: row.kind,
+      communityId: row.communityId,
+      subject: { type: row.subjectType, id: row.subjectId },
+      attempts: row.attempts,
+      lastError: row.lastError,
+      handled: row.handled,
+      createdAt: row.createdAt.toISOString(),
+    }),
+  );
+  const last = rows.length > page.limit ? rows[page.limit - 1] : null;
+  return { items, next: last ? [last.createdAt.getTime(), last.id] : null };
+}
+
+/** How many dead letters the scope holds (the settings tab's badge). */
+export async function countDeadLetters(env: Env, scope: DeadLetterScope): Promise<number> {
+  const [row] = await getDb(env)
+    .select({ n: sql<number>`count(*)` })
+    .from(e)
+    .where(and(eq(e.status, "dead"), inScope(scope)));
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Send a dead letter back to be tried again: a fresh MAX_EVENT_ATTEMPTS, due now, the handlers
+ * that had finished still skipped. 404 when no dead letter has that id in the scope (another
+ * community's, already retried, or never dead).
+ */
+export async function retryDeadLetter(env: Env, scope: DeadLetterScope, id: string): Promise<void> {
+  const [row] = await getDb(env)
+    .update(e)
+    .set({ status: "pending", attempts: 0, nextAttemptAt: new Date(), claimedUntil: null })
+    .where(and(eq(e.id, id), eq(e.status, "dead"), inScope(scope)))
+    .returning({ id: e.id });
+  if (!row) throw notFound("No such dead letter.");
+  await announceEvents(env, [row.id]);
+}
