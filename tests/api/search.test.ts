@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import type { SearchHit as Hit } from "../../workers/domain/search/query";
 import { rebuildSearchIndex } from "../../workers/domain/search/rebuild";
+import { THREAD_SLICE } from "../../workers/domain/search/sync";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
@@ -199,6 +200,35 @@ describe("search shows only what the caller may read", () => {
     expect((await call(`/api/v1/posts/${deleted.id}`, { method: "DELETE", as: c.owner })).status).toBe(204);
     expect((await search(c.slug, "plot twist", member)).items).toEqual([]);
     expect((await search(c.slug, "plot twist", moderator)).items).toEqual([]);
+  });
+
+  it("finds a post shown again after hiding, with every comment under it, however long the thread", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner, { title: "Back again", body: "okapi" });
+    // more comments than one slice indexes, written straight into D1 and indexed as a rebuild would
+    const count = THREAD_SLICE + 30;
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
+       INSERT INTO comments (id, community_id, post_id, author_id, body) SELECT 'cmt_okapi' || i, ?1, ?2, ?3, 'okapi reply ' || i FROM n`,
+    )
+      .bind(c.id, post.id, member.id)
+      .run();
+    let progress = await rebuildSearchIndex(env, c.id);
+    while (progress.next) progress = await rebuildSearchIndex(env, c.id, progress.next);
+    const indexed = async () =>
+      (await env.SEARCH.prepare("SELECT count(*) AS n FROM search_docs WHERE post_id = ?").bind(post.id).first<{ n: number }>())?.n;
+    expect(await indexed()).toBe(count + 1);
+
+    expect((await call(`/api/v1/posts/${post.id}/hide`, { as: c.owner, body: {} })).status).toBe(200);
+    expect((await search(c.slug, "okapi", member)).items).toEqual([]);
+    expect(await indexed()).toBe(0);
+    expect((await call(`/api/v1/posts/${post.id}/hide`, { as: c.owner, body: { hidden: false } })).status).toBe(200);
+    const found = await search(c.slug, "okapi", member, "&limit=50");
+    expect(found.items.filter((hit) => hit.type === "post").map((hit) => hit.title)).toEqual(["Back again"]);
+    expect(found.items).toHaveLength(50);
+    expect(await indexed()).toBe(count + 1);
   });
 
   it("checks the main database, not the index: a stale index entry of a hidden post does not leak", async () => {

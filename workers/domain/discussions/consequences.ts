@@ -5,8 +5,7 @@
 // continuation event has an id derived from where it starts.
 import { and, eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { derivedId } from "../../lib/ids";
-import { announceEvents, eventInsert } from "../events/emit";
+import { emitFollowUp } from "../events/emit";
 import type { DomainEvent } from "../events/kinds";
 import { notify, notifyFollowerPage, type Subject } from "../notifications/deliver";
 import { resolveMentions, storeMentions } from "../notifications/mentions";
@@ -36,7 +35,7 @@ const postSubject = (post: Post): Subject => ({ type: "post", id: post.id, commu
  * Store the mentions of the post's current text (edited-away ones are removed) and notify those
  * newly mentioned who may read it. A deleted post mentions nobody. Returns who holds a mention.
  */
-export async function mentionsOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated">): Promise<void> {
+export async function mentionsOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated" | "post.restored">): Promise<void> {
   const post = await loadPost(env, event.payload.postId);
   if (!post) return;
   const text = post.deletedAt ? "" : `${post.title}\n${post.body}`;
@@ -49,20 +48,17 @@ export async function mentionsOfPost(env: Env, event: DomainEvent<"post.created"
  * Hand the post's followers to the `post.followers` event, which tells them a slice at a time.
  * The continuation's id derives from this event, so running this twice queues one pass.
  */
-export async function followersOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated">): Promise<void> {
+export async function followersOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated" | "post.restored">): Promise<void> {
   await emitFollowerSlice(env, event, event.payload.postId, "");
 }
 
-async function emitFollowerSlice(env: Env, from: DomainEvent, postId: string, after: string): Promise<void> {
-  const id = await derivedId("evt", `${from.id}\nfollowers\n${after}`);
-  const next = eventInsert(
-    env,
-    { kind: "post.followers", communityId: from.communityId, subject: { type: "post", id: postId }, payload: { postId, after } },
-    { id },
-  );
-  await next.statement;
-  await announceEvents(env, [next.id]);
-}
+const emitFollowerSlice = (env: Env, from: DomainEvent, postId: string, after: string) =>
+  emitFollowUp(env, from, `followers\n${after}`, {
+    kind: "post.followers",
+    communityId: from.communityId,
+    subject: { type: "post", id: postId },
+    payload: { postId, after },
+  });
 
 /**
  * One slice of new-post notices: up to FOLLOWER_PAGES_PER_EVENT pages of followers from

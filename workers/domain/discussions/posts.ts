@@ -322,7 +322,7 @@ export async function setPostSwitch(env: Env, access: PostAccess<"write">, which
   const set: Partial<Post> = { [column]: on ? new Date() : null };
   if (which === "hidden") set.hiddenBy = on ? access.userId : null;
   // hiding takes the post out of search and notifications; showing it again puts it back
-  const event = which === "hidden" ? postEvent(env, on ? "post.removed" : "post.updated", access.community.id, access.post.id) : null;
+  const event = which === "hidden" ? postEvent(env, on ? "post.removed" : "post.restored", access.community.id, access.post.id) : null;
   const [updated] = await db.batch([
     db
       .update(p)
@@ -346,7 +346,7 @@ export async function setPostSwitch(env: Env, access: PostAccess<"write">, which
 }
 
 /** A post's domain event, written only if the statement before it in the batch changed the post. */
-function postEvent(env: Env, kind: "post.created" | "post.updated" | "post.removed", communityId: string, postId: string) {
+function postEvent(env: Env, kind: "post.created" | "post.updated" | "post.removed" | "post.restored", communityId: string, postId: string) {
   return eventInsert(
     env,
     { kind, communityId, subject: { type: "post", id: postId }, payload: { postId } },

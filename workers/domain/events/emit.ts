@@ -5,7 +5,7 @@
 // the cron sweep (process.ts sweepEvents) finds the row and sends it again.
 import { sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { newId } from "../../lib/ids";
+import { derivedId, newId } from "../../lib/ids";
 import type { EventKind, EventPayload, EventSubject } from "./kinds";
 
 export type EventInput<K extends EventKind> = {
@@ -95,4 +95,15 @@ export async function announceEvents(env: Env, ids: string[]): Promise<void> {
   } catch (error) {
     console.error(JSON.stringify({ at: "events.announce", ids, error: String(error) }));
   }
+}
+
+/**
+ * From inside a handler, emit the next step of its work as an event of its own (a slice of a fan-out
+ * that did not fit one invocation). Its id derives from the running event and `step`, so a handler
+ * that runs twice emits the step once. Written and announced at once (no batch to join).
+ */
+export async function emitFollowUp<K extends EventKind>(env: Env, from: { id: string }, step: string, input: EventInput<K>): Promise<void> {
+  const id = await derivedId("evt", `${from.id}\n${step}`);
+  await eventInsert(env, input, { id }).statement;
+  await announceEvents(env, [id]);
 }

@@ -5,7 +5,7 @@
 import { sendQueuedMail } from "../../mail/outbox";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost } from "../discussions/consequences";
 import { removeSpace } from "../search/index";
-import { syncSearchDocument } from "../search/sync";
+import { restoreThread, syncSearchDocument } from "../search/sync";
 import type { DomainEvent, EventKind } from "./kinds";
 
 export type EventHandler<K extends EventKind> = {
@@ -22,9 +22,9 @@ const searchComment: EventHandler<"comment.created" | "comment.updated" | "comme
   name: "search",
   run: (env, event) => syncSearchDocument(env, { type: "comment", id: event.payload.commentId }),
 };
-const postMentions: EventHandler<"post.created" | "post.updated"> = { name: "mentions", run: mentionsOfPost };
+const postMentions: EventHandler<"post.created" | "post.updated" | "post.restored"> = { name: "mentions", run: mentionsOfPost };
 // an edit can make a post readable to followers (approved after review): they hear of it once
-const postFollowers: EventHandler<"post.created" | "post.updated"> = { name: "followers", run: followersOfPost };
+const postFollowers: EventHandler<"post.created" | "post.updated" | "post.restored"> = { name: "followers", run: followersOfPost };
 const commentMentions: EventHandler<"comment.created" | "comment.updated"> = { name: "mentions", run: mentionsAndRepliesOfComment };
 
 const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
@@ -32,6 +32,8 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "post.created": [searchPost, postMentions, postFollowers],
   "post.updated": [searchPost, postMentions, postFollowers],
   "post.removed": [searchPost],
+  "post.restored": [{ name: "search", run: restoreThread }, postMentions, postFollowers],
+  "post.comments_restored": [{ name: "search", run: restoreThread }],
   "comment.created": [searchComment, commentMentions],
   "comment.updated": [searchComment, commentMentions],
   "comment.removed": [searchComment],

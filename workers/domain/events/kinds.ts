@@ -30,8 +30,12 @@ export type AccessChangeReason = (typeof accessChangeReasons)[number];
 export const eventPayloads = {
   "post.created": z.object({ postId: id }),
   "post.updated": z.object({ postId: id }),
-  /** deleted or hidden: leaves search; notifications stop showing it at read time */
+  /** deleted or hidden: leaves search with its comments; notifications stop showing it at read time */
   "post.removed": z.object({ postId: id }),
+  /** shown again after being hidden: back in search with its comments, and told as an edit is */
+  "post.restored": z.object({ postId: id }),
+  /** one slice of a restored post's comments going back into search: those after seq `afterSeq` */
+  "post.comments_restored": z.object({ postId: id, afterSeq: z.number().int().min(0) }),
   "comment.created": z.object({ commentId: id, postId: id }),
   "comment.updated": z.object({ commentId: id, postId: id }),
   "comment.removed": z.object({ commentId: id, postId: id }),
