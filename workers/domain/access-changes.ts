@@ -369,14 +369,13 @@ export function writeSpaceMemberRemoval(env: Env, space: { id: string; community
  */
 export function writeMembershipErasure(env: Env, userId: string, activeIn: string[]): AccessWrite {
   const db = getDb(env);
-  const perCommunity = activeIn.flatMap((communityId) => {
-    const write = chain(env, db.delete(m).where(and(eq(m.userId, userId), eq(m.communityId, communityId), eq(m.status, "active"))), change(communityId, "account_erased", { userId }));
-    return [{ statements: [write.first, ...write.rest], changes: write.changes }];
-  });
+  const perCommunity = activeIn.map((communityId) =>
+    chain(env, db.delete(m).where(and(eq(m.userId, userId), eq(m.communityId, communityId), eq(m.status, "active"))), change(communityId, "account_erased", { userId })),
+  );
   return {
     first: db.delete(m).where(and(eq(m.userId, userId), ne(m.status, "active"))),
     rest: [
-      ...perCommunity.flatMap((w) => w.statements),
+      ...perCommunity.flatMap((w) => [w.first, ...w.rest]),
       // an active membership that began after `activeIn` was read still goes, without an event
       db.delete(m).where(eq(m.userId, userId)),
       db.delete(sm).where(eq(sm.userId, userId)),
