@@ -115,6 +115,16 @@ describe("every writer of access emits exactly one access.changed", () => {
     expect(await eventsAfter(c.id, before)).toEqual([change(c.id, "member_joined", { userId: u.id })]);
   });
 
+  it("rejoining after leaving: the same row reactivated, with a fresh consent", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    const u = await addMember(c, { status: "left" });
+    const before = await accessEvents(c.id);
+    expect((await call(`/api/v1/communities/${c.slug}/join`, { as: u, method: "POST" })).status).toBe(200);
+    expect((await membershipRow(c.id, u.id)).status).toBe("active");
+    expect(await consentCount(c.id, u.id)).toBe(1);
+    expect(await eventsAfter(c.id, before)).toEqual([change(c.id, "member_joined", { userId: u.id })]);
+  });
+
   it("accepting an invite", async () => {
     const c = await makeCommunity();
     const code = await createInvite(c, { tier: "member" });
