@@ -11,6 +11,7 @@ import {
   writeMembershipActivation,
   writeMembershipEnd,
   writeOwnershipTransfer,
+  writeBan,
   writeSpaceUpdate,
   type AccessChange,
   type PendingAccessChange,
@@ -299,6 +300,36 @@ describe("a change that did not happen writes no event, audit or consent", () =>
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
     expect((await auditActions(c.id)).filter((a) => a === "member.ban")).toHaveLength(1);
     expect(await eventsAfter(c.id, before)).toEqual([change(c.id, "member_banned", { userId: m.id })]);
+  });
+
+  it("a ban whose target was promoted meanwhile writes no ban, audit or event, and leaves them active", async () => {
+    const c = await makeCommunity();
+    const m = await addMember(c, { role: "moderator" });
+    const before = await accessEvents(c.id);
+    const audit = { communityId: c.id, actorId: c.owner.id, action: "member.ban", targetType: "user", targetId: m.id };
+    // checked as a member; a moderator now
+    const banned = await commitAccessWrite(env, writeBan(env, { communityId: c.id, userId: m.id, reason: "spam", bannedBy: c.owner.id, createdAt: new Date() }, "member", audit));
+    expect(banned).toEqual([]);
+    expect((await membershipRow(c.id, m.id)).status).toBe("active");
+    expect(await db().select().from(schema.bans).where(eq(schema.bans.userId, m.id))).toEqual([]);
+    expect(await auditActions(c.id)).not.toContain("member.ban");
+    expect(await eventsAfter(c.id, before)).toEqual([]);
+  });
+
+  it("a ban of someone who joined after it was checked bans their new membership too", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    const u = await createUser();
+    // checked as a non-member, then they joined before the ban's batch ran
+    const write = writeBan(env, { communityId: c.id, userId: u.id, reason: "spam", bannedBy: c.owner.id, createdAt: new Date() }, "member", {
+      communityId: c.id,
+      actorId: c.owner.id,
+      action: "member.ban",
+      targetType: "user",
+      targetId: u.id,
+    });
+    expect((await call(`/api/v1/communities/${c.slug}/join`, { as: u, method: "POST" })).status).toBe(200);
+    expect(await commitAccessWrite(env, write)).toEqual([{ userId: u.id }]);
+    expect((await membershipRow(c.id, u.id)).status).toBe("banned");
   });
 
   it("two role changes racing: one event, like the one audit row", async () => {

@@ -267,23 +267,23 @@ export function writeMembershipActivation(env: Env, communityId: string, userId:
 // ---- bans ------------------------------------------------------------------------------------
 
 /**
- * A bans row (a second one for the same person fails the batch: UNIQUE) and membership status
- * "banned"; an active member's row only if their role is still the one checked.
+ * A bans row and membership status "banned". The ban is written only if the person's role is still
+ * the one checked (`checkedRole`; "member" for someone who is not an active member): a promotion
+ * meanwhile leaves nothing written, and `first` returns no row. A second ban of the same person
+ * fails the batch (UNIQUE). The membership follows the bans row, so someone who joined meanwhile
+ * is banned too.
  */
-export function writeBan(
-  env: Env,
-  ban: { communityId: string; userId: string; reason: string; bannedBy: string; createdAt: Date },
-  membership: { status: "active"; role: Role } | { status: "inactive" } | null,
-  audit: AuditEntry,
-) {
+export function writeBan(env: Env, ban: { communityId: string; userId: string; reason: string; bannedBy: string; createdAt: Date }, checkedRole: Role, audit: AuditEntry) {
   const db = getDb(env);
+  const b = schema.bans;
   const { communityId, userId } = ban;
-  const then: Statement[] = [];
-  if (membership) {
-    const row = and(eq(m.communityId, communityId), eq(m.userId, userId), membership.status === "active" ? eq(m.role, membership.role) : undefined);
-    then.push(db.update(m).set({ status: "banned" }).where(row));
-  }
-  return chain(env, db.insert(schema.bans).values(ban), change(communityId, "member_banned", { userId }), { audit: [audit], then });
+  const roleAsChecked = sql`not exists (select 1 from ${m} where ${m.communityId} = ${communityId} and ${m.userId} = ${userId} and ${m.status} = 'active' and ${m.role} <> ${checkedRole})`;
+  const banned = db.insert(b).select(rowWhere(b, ban, roleAsChecked)).returning({ userId: b.userId });
+  const isBanned = sql`exists (select 1 from ${b} where ${b.communityId} = ${communityId} and ${b.userId} = ${userId})`;
+  return chain(env, banned, change(communityId, "member_banned", { userId }), {
+    audit: [audit],
+    then: [db.update(m).set({ status: "banned" }).where(and(eq(m.communityId, communityId), eq(m.userId, userId), isBanned))],
+  });
 }
 
 /** Lift a ban: the bans row goes and the membership becomes "removed" (they may join again). */

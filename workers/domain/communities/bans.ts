@@ -40,15 +40,14 @@ export async function banMember(env: Env, access: ActiveAccess, targetUserId: st
 
   const createdAt = new Date();
   const audit = { communityId, actorId, action: "member.ban", targetType: "user", targetId: targetUserId, data: { reason, role: targetRole } };
-  const held = membership ? (membership.status === "active" ? { status: "active" as const, role: targetRole } : { status: "inactive" as const }) : null;
-  try {
-    await commitAccessWrite(env, writeBan(env, { communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }, held, audit));
-  } catch (err) {
+  const write = writeBan(env, { communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }, targetRole, audit);
+  const banned = await commitAccessWrite(env, write).catch((err: unknown) => {
     if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`)) {
       throw conflict("This person is already banned.");
     }
     throw err;
-  }
+  });
+  if (banned.length === 0) throw conflict("Their role changed meanwhile; try again.");
   return {
     user,
     reason,
