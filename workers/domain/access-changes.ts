@@ -2,7 +2,7 @@
 // memberships, space_members, bans or communities.owner_id is built here, with the
 // `access.changed` event that records it, for the caller's D1 batch; the use cases keep their
 // policy checks and run the batch. tests/api/access-changes.test.ts refuses such a write anywhere
-// else under workers/domain.
+// else under workers/.
 //
 // A write is a chain: the deciding statement first, then — each only if the one before it changed
 // a row (db/insert-select.ts) — the audit rows, the consent, and the event; statements that follow
@@ -11,7 +11,7 @@
 //
 // After the commit, `afterAccessCommitted` wakes the spine and calls the interested parties
 // directly, so that revocation is prompt; the spine's delivery is the retry.
-import { and, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteInsertValue } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../db/client";
@@ -93,8 +93,9 @@ const listeners = new Set<AccessListener>();
 
 /**
  * Register a party that must hear of access changes at once (chat will register its `revoke`;
- * today nobody does). A listener must be idempotent and cheap; what it throws is logged, never
- * passed on, since the change has committed. Returns the function that unregisters it.
+ * today nobody does). Register at module load, so that every isolate has it: the registry lives
+ * in the isolate's memory. A listener must be idempotent and cheap; what it throws is logged,
+ * never passed on, since the change has committed. Returns the function that unregisters it.
  */
 export function onAccessChanged(listener: AccessListener): () => void {
   listeners.add(listener);
@@ -112,10 +113,10 @@ export async function afterAccessCommitted(env: Env, changes: PendingAccessChang
   await announceEvents(env, changes.map((p) => p.eventId));
   if (listeners.size === 0) return;
   try {
-    const rows = await getDb(env)
-      .select({ id: schema.domainEvents.id })
-      .from(schema.domainEvents)
-      .where(inArray(schema.domainEvents.id, changes.map((p) => p.eventId)));
+    const e = schema.domainEvents;
+    // one bound list, however many (an erasure writes one event per community)
+    const ids = JSON.stringify(changes.map((p) => p.eventId));
+    const rows = await getDb(env).select({ id: e.id }).from(e).where(sql`${e.id} in (select value from json_each(${ids}))`);
     const committed = new Set(rows.map((r) => r.id));
     for (const pending of changes.filter((p) => committed.has(p.eventId))) {
       for (const listener of listeners) {
