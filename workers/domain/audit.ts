@@ -1,6 +1,6 @@
 // Every admin action writes the audit log, in the same batch as the change it records.
-import { sql } from "drizzle-orm";
 import { getDb, schema } from "../db/client";
+import { changedJustBefore, rowWhere } from "../db/insert-select";
 import { newId } from "../lib/ids";
 
 export type AuditEntry = {
@@ -24,21 +24,6 @@ export function auditInsert(env: Env, entry: AuditEntry) {
  * Two in a row chain: the second sees the first one's insert.
  */
 export function auditInsertIfChanged(env: Env, entry: AuditEntry) {
-  const db = getDb(env);
-  const value = <T>(v: T, name: string) => sql<T>`${v}`.as(name);
-  return db.insert(schema.auditLog).select(
-    db
-      .select({
-        id: value(newId("aud"), "id"),
-        communityId: value(entry.communityId, "community_id"),
-        actorId: value(entry.actorId, "actor_id"),
-        action: value(entry.action, "action"),
-        targetType: value(entry.targetType ?? null, "target_type"),
-        targetId: value(entry.targetId ?? null, "target_id"),
-        data: value(entry.data === undefined ? null : JSON.stringify(entry.data), "data"),
-        at: value(Date.now(), "at"),
-      })
-      .from(sql`(select 1)`)
-      .where(sql`changes() > 0`),
-  );
+  const row = { id: newId("aud"), at: new Date(), ...entry };
+  return getDb(env).insert(schema.auditLog).select(rowWhere(schema.auditLog, row, changedJustBefore));
 }

@@ -7,6 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { getDb, schema } from "../../db/client";
 import { verifyPassword } from "../../lib/crypto";
 import { conflict } from "../../lib/errors";
+import { commitAccessWrite, writeMembershipErasure } from "../access-changes";
 import { auditInsert } from "../audit";
 import { invalidCredentials } from "../auth/login";
 import { limitByEmail } from "../auth/rate-limit";
@@ -40,7 +41,6 @@ export const erasureSteps: ErasureStep[] = [
       db.delete(schema.sessions).where(eq(schema.sessions.userId, user.id)),
       db.delete(schema.emailTokens).where(eq(schema.emailTokens.userId, user.id)),
       db.delete(schema.consents).where(eq(schema.consents.userId, user.id)),
-      db.delete(schema.memberships).where(eq(schema.memberships.userId, user.id)),
       db.delete(schema.uploads).where(eq(schema.uploads.userId, user.id)),
       // remembered answers of the member's creates carry their name and words
       db.delete(schema.idempotencyKeys).where(eq(schema.idempotencyKeys.userId, user.id)),
@@ -50,8 +50,7 @@ export const erasureSteps: ErasureStep[] = [
       : eq(schema.outbox.userId, user.id);
     return [...personal, db.delete(schema.outbox).where(mailTo)];
   },
-  // a ban must survive (it is the community's record) but its reason may describe the person
-  ({ env, user }) => [getDb(env).update(schema.bans).set({ reason: "" }).where(eq(schema.bans.userId, user.id))],
+  // memberships, space listings and ban reasons: access-changes.ts writeMembershipErasure, in eraseAccount
   // audit rows stay for the communities' accountability; their free-form data may hold names and emails
   ({ env, user }) => [
     getDb(env)
@@ -88,10 +87,15 @@ export async function eraseAccount(env: Env, userId: string, password: string): 
     });
   }
 
-  const uploads = await db.select({ key: schema.uploads.key }).from(schema.uploads).where(eq(schema.uploads.userId, user.id));
+  const m = schema.memberships;
+  const [uploads, memberOf] = await db.batch([
+    db.select({ key: schema.uploads.key }).from(schema.uploads).where(eq(schema.uploads.userId, user.id)),
+    db.select({ communityId: m.communityId }).from(m).where(and(eq(m.userId, user.id), eq(m.status, "active"))),
+  ]);
   const ctx: ErasureContext = { env, user, now: new Date(), uploadKeys: uploads.map((u) => u.key) };
   const statements = erasureSteps.flatMap((step) => step(ctx));
-  await db.batch([
+  const access = writeMembershipErasure(env, user.id, memberOf.map((r) => r.communityId));
+  await commitAccessWrite(env, access, [
     // ids only, no data: nothing personal is left for the scrub to remove
     auditInsert(env, { communityId: null, actorId: user.id, action: "account.erased", targetType: "user", targetId: user.id }),
     ...statements,

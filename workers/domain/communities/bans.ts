@@ -5,8 +5,7 @@ import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
-import { auditInsert } from "../audit";
-import { runBatch, type Statement } from "./batch";
+import { commitAccessWrite, writeBan, writeUnban } from "../access-changes";
 import { isBanned } from "./members";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import type { UserCard, UserRef } from "./views";
@@ -40,33 +39,15 @@ export async function banMember(env: Env, access: ActiveAccess, targetUserId: st
   if (await isBanned(env, communityId, targetUserId)) throw conflict("This person is already banned.");
 
   const createdAt = new Date();
-  const statements: Statement[] = [
-    db.insert(schema.bans).values({ communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }),
-    auditInsert(env, {
-      communityId,
-      actorId,
-      action: "member.ban",
-      targetType: "user",
-      targetId: targetUserId,
-      data: { reason, role: targetRole },
-    }),
-  ];
-  if (membership) {
-    statements.push(
-      db
-        .update(m)
-        .set({ status: "banned" })
-        .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), membership.status === "active" ? eq(m.role, targetRole) : undefined)),
-    );
-  }
-  try {
-    await runBatch(db, statements);
-  } catch (err) {
+  const audit = { communityId, actorId, action: "member.ban", targetType: "user", targetId: targetUserId, data: { reason, role: targetRole } };
+  const write = writeBan(env, { communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }, targetRole, audit);
+  const banned = await commitAccessWrite(env, write).catch((err: unknown) => {
     if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`)) {
       throw conflict("This person is already banned.");
     }
     throw err;
-  }
+  });
+  if (banned.length === 0) throw conflict("Their role changed meanwhile; try again.");
   return {
     user,
     reason,
@@ -81,23 +62,10 @@ async function actorName(env: Env, userId: string): Promise<string> {
 }
 
 export async function unbanMember(env: Env, access: ActiveAccess, targetUserId: string): Promise<void> {
-  const db = getDb(env);
   const communityId = access.community.id;
   if (!(await isBanned(env, communityId, targetUserId))) throw notFound("This person is not banned.");
-  await runBatch(db, [
-    db.delete(schema.bans).where(and(eq(schema.bans.communityId, communityId), eq(schema.bans.userId, targetUserId))),
-    db
-      .update(m)
-      .set({ status: "removed" })
-      .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), eq(m.status, "banned"))),
-    auditInsert(env, {
-      communityId,
-      actorId: access.membership.userId,
-      action: "member.unban",
-      targetType: "user",
-      targetId: targetUserId,
-    }),
-  ]);
+  const audit = { communityId, actorId: access.membership.userId, action: "member.unban", targetType: "user", targetId: targetUserId };
+  await commitAccessWrite(env, writeUnban(env, communityId, targetUserId, audit));
 }
 
 export async function listBans(env: Env, access: ActiveAccess, page: PageRequest): Promise<Page<BanView>> {

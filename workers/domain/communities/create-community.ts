@@ -5,10 +5,8 @@ import { getDb, schema } from "../../db/client";
 import type { TierKey } from "../../db/schema";
 import { conflict, forbidden } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { auditInsert } from "../audit";
-import { runBatch } from "./batch";
+import { commitAccessWrite, writeCommunityCreation } from "../access-changes";
 import type { CommunityLocale } from "./locales";
-import { essentialConsentInsert } from "./consent";
 import { toCommunityView, type CommunityView } from "./views";
 
 
@@ -87,9 +85,16 @@ export async function createCommunity(env: Env, actor: Actor, input: CreateCommu
   };
   const text = defaultTierText[locale];
 
+  const audit = {
+    communityId: community.id,
+    actorId: actor.id,
+    action: "community.create",
+    targetType: "community",
+    targetId: community.id,
+    data: { slug: community.slug, visibility: community.visibility },
+  };
   try {
-    await runBatch(db, [
-      db.insert(schema.communities).values(community),
+    await commitAccessWrite(env, writeCommunityCreation(env, community, now, audit), [
       db.insert(schema.tiers).values(
         (["free", "member", "vip"] as const).map((key, rank) => ({
           communityId: community.id,
@@ -109,22 +114,6 @@ export async function createCommunity(env: Env, actor: Actor, input: CreateCommu
           currency: "USD",
         })),
       ),
-      db.insert(schema.memberships).values({
-        communityId: community.id,
-        userId: actor.id,
-        role: "owner",
-        joinedAt: now,
-        source: "owner",
-      }),
-      essentialConsentInsert(env, actor.id, community.id, now),
-      auditInsert(env, {
-        communityId: community.id,
-        actorId: actor.id,
-        action: "community.create",
-        targetType: "community",
-        targetId: community.id,
-        data: { slug: community.slug, visibility: community.visibility },
-      }),
     ]);
   } catch (err) {
     // two creators racing for one slug: the loser's whole batch rolls back

@@ -1,5 +1,6 @@
 // Invites: links that let someone join (a private community too) at a tier, with attribution.
-// A use is consumed by one conditional UPDATE, so concurrent accepts can never exceed max_uses.
+// A use is spent in the batch that admits the member, only while the invite is live, so concurrent
+// accepts can never exceed max_uses and a refused accept spends nothing.
 import { aliasedTable, and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank, tierRank, type TierKey } from "../../db/schema";
@@ -172,34 +173,21 @@ export async function acceptInvite(env: Env, userId: string, code: string): Prom
   const current = await loadActiveMembership(env, communityId, userId);
   if (current) return toMembershipView(current);
 
-  const i = schema.invites;
-  const now = new Date();
-  const [consumed] = await getDb(env)
-    .update(i)
-    .set({ uses: sql`${i.uses} + 1` })
-    .where(
-      and(
-        eq(i.code, code),
-        isNull(i.revokedAt),
-        or(isNull(i.expiresAt), gt(i.expiresAt, now)),
-        or(isNull(i.maxUses), lt(i.uses, i.maxUses)),
-      ),
-    )
-    .returning();
-  if (!consumed) {
-    const latest = await loadLiveInvite(env, code);
-    const status = latest ? inviteStatus(latest.invite, now) : "revoked";
-    // the invite was valid a moment ago and still is: only a race on the last use explains it
-    const reason = status === "valid" ? "used_up" : status;
-    throw conflict(`This invite cannot be used: ${reason.replace("_", " ")}.`, { reason });
-  }
-
-  const compTier = tierRank[consumed.tier] > tierRank.free ? consumed.tier : null;
-  return activateMembership(env, communityId, userId, {
-    source: consumed.source ?? "invite",
-    inviteCode: consumed.code,
+  const invite = found.invite;
+  const compTier = tierRank[invite.tier] > tierRank.free ? invite.tier : null;
+  // the use is spent in the membership's batch, only if the invite is still live then
+  const joined = await activateMembership(env, communityId, userId, {
+    source: invite.source ?? "invite",
+    inviteCode: invite.code,
     compTier,
     auditAction: "invite.accept",
-    auditData: { code: consumed.code, tier: consumed.tier },
+    auditData: { code: invite.code, tier: invite.tier },
   });
+  if (joined) return toMembershipView(joined);
+  if (await isBanned(env, communityId, userId)) throw forbidden("You are banned from this community.");
+  const latest = await loadLiveInvite(env, code);
+  const status = latest ? inviteStatus(latest.invite) : "revoked";
+  // the invite was valid a moment ago and still is: only a race on the last use explains it
+  const reason = status === "valid" ? "used_up" : status;
+  throw conflict(`This invite cannot be used: ${reason.replace("_", " ")}.`, { reason });
 }

@@ -4,6 +4,7 @@ import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, notFound } from "../../lib/errors";
 import { auditInsert } from "../audit";
 import type { CommunityAccess } from "../access";
+import { commitAccessWrite, writeCommunityDeletion, writeOwnershipTransfer } from "../access-changes";
 import { runBatch } from "./batch";
 import type { CommunityLocale } from "./locales";
 import type { ActiveAccess, Page, PageRequest } from "./types";
@@ -77,19 +78,9 @@ export async function updateCommunity(env: Env, access: ActiveAccess, changes: C
 }
 
 export async function deleteCommunity(env: Env, access: ActiveAccess): Promise<void> {
-  const db = getDb(env);
   const id = access.community.id;
-  await runBatch(db, [
-    // the slug stays taken: old invite and calendar links must not lead to someone else's community
-    db.update(schema.communities).set({ deletedAt: new Date() }).where(eq(schema.communities.id, id)),
-    auditInsert(env, {
-      communityId: id,
-      actorId: access.membership.userId,
-      action: "community.delete",
-      targetType: "community",
-      targetId: id,
-    }),
-  ]);
+  const audit = { communityId: id, actorId: access.membership.userId, action: "community.delete", targetType: "community", targetId: id };
+  await commitAccessWrite(env, writeCommunityDeletion(env, id, audit));
 }
 
 export async function transferOwnership(env: Env, access: ActiveAccess, targetUserId: string): Promise<CommunityView> {
@@ -107,38 +98,15 @@ export async function transferOwnership(env: Env, access: ActiveAccess, targetUs
     .limit(1);
   if (!target) throw notFound("That person is not an active member of this community.");
 
-  // Each statement re-checks the state it depends on, so a target who leaves meanwhile makes the
-  // whole transfer a no-op rather than a community with zero or two owners.
-  const ownerIsTarget = sql`(select owner_id from communities where id = ${community.id}) = ${targetUserId}`;
-  const [moved] = await db.batch([
-    db
-      .update(schema.communities)
-      .set({ ownerId: targetUserId })
-      .where(
-        and(
-          eq(schema.communities.id, community.id),
-          eq(schema.communities.ownerId, actorId),
-          sql`exists (select 1 from memberships where community_id = ${community.id} and user_id = ${targetUserId} and status = 'active')`,
-        ),
-      )
-      .returning({ id: schema.communities.id }),
-    db
-      .update(m)
-      .set({ role: "owner" })
-      .where(and(eq(m.communityId, community.id), eq(m.userId, targetUserId), ownerIsTarget)),
-    db
-      .update(m)
-      .set({ role: "admin" })
-      .where(and(eq(m.communityId, community.id), eq(m.userId, actorId), ownerIsTarget)),
-    auditInsert(env, {
-      communityId: community.id,
-      actorId,
-      action: "community.transfer",
-      targetType: "user",
-      targetId: targetUserId,
-      data: { from: actorId, to: targetUserId },
-    }),
-  ]);
+  const audit = {
+    communityId: community.id,
+    actorId,
+    action: "community.transfer",
+    targetType: "user",
+    targetId: targetUserId,
+    data: { from: actorId, to: targetUserId },
+  };
+  const moved = await commitAccessWrite(env, writeOwnershipTransfer(env, community.id, actorId, targetUserId, audit));
   if (moved.length === 0) throw conflict("The community changed meanwhile; try again.");
   return communityView(db, { ...community, ownerId: targetUserId });
 }

@@ -1,14 +1,13 @@
 // Membership use cases: the member list, role and comp-tier changes, removal, leaving and joining.
 // Role rules: owner > admin > moderator > member; an actor acts only on people they outrank, only
 // the owner makes or unmakes admins, and ownership moves only through transfer.
-import { and, asc, eq, gt, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank, type Role, type TierKey } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
-import { auditInsert, auditInsertIfChanged } from "../audit";
+import type { AuditEntry } from "../audit";
 import { effectiveTier, type CommunityAccess, type Membership } from "../access";
-import { runBatch, type Statement } from "./batch";
-import { essentialConsentInsert } from "./consent";
+import { commitAccessWrite, writeMemberUpdate, writeMembershipActivation, writeMembershipEnd, type Joining } from "../access-changes";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import { toMembershipView, type MembershipView, type UserCard } from "./views";
 
@@ -78,7 +77,6 @@ export async function updateMember(
   targetUserId: string,
   changes: MemberChanges,
 ): Promise<MembershipView> {
-  const db = getDb(env);
   const communityId = access.community.id;
   const actorId = access.membership.userId;
   const target = await loadActiveMembership(env, communityId, targetUserId);
@@ -97,45 +95,33 @@ export async function updateMember(
     throw forbidden("Only the owner makes or unmakes admins.");
   }
 
-  const set: Partial<Pick<Membership, "role" | "compTier">> = {};
-  const statements: Statement[] = [];
+  const set: MemberChanges = {};
+  const audit: AuditEntry[] = [];
   if (roleChanges && changes.role) {
     set.role = changes.role;
-    statements.push(
-      auditInsertIfChanged(env, {
-        communityId,
-        actorId,
-        action: "member.role_change",
-        targetType: "user",
-        targetId: targetUserId,
-        data: { from: target.role, to: changes.role },
-      }),
-    );
+    audit.push({
+      communityId,
+      actorId,
+      action: "member.role_change",
+      targetType: "user",
+      targetId: targetUserId,
+      data: { from: target.role, to: changes.role },
+    });
   }
   if (compChanges && changes.compTier !== undefined) {
     set.compTier = changes.compTier;
-    statements.push(
-      auditInsertIfChanged(env, {
-        communityId,
-        actorId,
-        action: changes.compTier === null ? "member.comp_revoke" : "member.comp_grant",
-        targetType: "user",
-        targetId: targetUserId,
-        data: { from: target.compTier, to: changes.compTier },
-      }),
-    );
+    audit.push({
+      communityId,
+      actorId,
+      action: changes.compTier === null ? "member.comp_revoke" : "member.comp_grant",
+      targetType: "user",
+      targetId: targetUserId,
+      data: { from: target.compTier, to: changes.compTier },
+    });
   }
-  if (statements.length === 0) return toMembershipView(target);
+  if (audit.length === 0) return toMembershipView(target);
 
-  // conditional on the role we checked, so a concurrent promotion cannot be overridden blindly
-  const [updated] = await db.batch([
-    db
-      .update(m)
-      .set(set)
-      .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), eq(m.status, "active"), eq(m.role, target.role)))
-      .returning(),
-    ...statements,
-  ]);
+  const updated = await commitAccessWrite(env, writeMemberUpdate(env, { communityId, userId: targetUserId, role: target.role }, set, audit));
   const row = updated[0];
   if (!row) throw conflict("The membership changed meanwhile; try again.");
   return toMembershipView(row);
@@ -143,41 +129,22 @@ export async function updateMember(
 
 /** Remove (moderators: members; admins: moderators and members; nobody: the owner). */
 export async function removeMember(env: Env, access: ActiveAccess, targetUserId: string): Promise<void> {
-  const db = getDb(env);
   const communityId = access.community.id;
   const target = await loadActiveMembership(env, communityId, targetUserId);
   if (!target) throw notFound("That person is not an active member of this community.");
   if (roleRank[access.role] <= roleRank[target.role]) {
     throw forbidden(target.role === "owner" ? "Nobody removes the owner." : "You can only remove people below your role.");
   }
-  await runBatch(db, [
-    db
-      .update(m)
-      .set({ status: "removed" })
-      .where(and(eq(m.communityId, communityId), eq(m.userId, targetUserId), eq(m.status, "active"), eq(m.role, target.role))),
-    auditInsertIfChanged(env, {
-      communityId,
-      actorId: access.membership.userId,
-      action: "member.remove",
-      targetType: "user",
-      targetId: targetUserId,
-      data: { role: target.role },
-    }),
-  ]);
+  const audit = { communityId, actorId: access.membership.userId, action: "member.remove", targetType: "user", targetId: targetUserId, data: { role: target.role } };
+  await commitAccessWrite(env, writeMembershipEnd(env, { communityId, userId: targetUserId }, { status: "removed", role: target.role }, audit));
 }
 
 export async function leaveCommunity(env: Env, access: ActiveAccess): Promise<void> {
   if (access.role === "owner") throw conflict("Transfer ownership first.");
-  const db = getDb(env);
   const communityId = access.community.id;
   const userId = access.membership.userId;
-  await runBatch(db, [
-    db
-      .update(m)
-      .set({ status: "left" })
-      .where(and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "active"), ne(m.role, "owner"))),
-    auditInsertIfChanged(env, { communityId, actorId: userId, action: "member.leave", targetType: "user", targetId: userId }),
-  ]);
+  const audit = { communityId, actorId: userId, action: "member.leave", targetType: "user", targetId: userId };
+  await commitAccessWrite(env, writeMembershipEnd(env, { communityId, userId }, { status: "left" }, audit));
 }
 
 export async function isBanned(env: Env, communityId: string, userId: string): Promise<boolean> {
@@ -189,60 +156,21 @@ export async function isBanned(env: Env, communityId: string, userId: string): P
   return Boolean(ban);
 }
 
-export type Joining = {
-  source: string;
-  inviteCode: string | null;
-  compTier: TierKey | null;
-  auditAction: string;
-  auditData?: Record<string, unknown>;
-};
+/** How someone joins, and the audit row that records it. */
+export type JoiningWithAudit = Joining & { auditAction: string; auditData?: Record<string, unknown> };
 
 /**
- * Insert or reactivate a membership as a plain member, with the essential consent and an audit
- * row, in one batch. A banned row is never reactivated, even if a ban lands meanwhile. paid_tier
- * is left alone: billing webhooks own it.
+ * Insert or reactivate a membership as a plain member (access-changes.ts writeMembershipActivation:
+ * never over a ban, with the invite's use spent in the same batch). Returns the membership if it
+ * is active now, or null: a ban landed meanwhile, or the invite ran out.
  */
-export async function activateMembership(env: Env, communityId: string, userId: string, joining: Joining): Promise<MembershipView> {
-  const db = getDb(env);
-  const now = new Date();
-  await runBatch(db, [
-    db
-      .insert(m)
-      .values({
-        communityId,
-        userId,
-        role: "member",
-        compTier: joining.compTier,
-        status: "active",
-        joinedAt: now,
-        source: joining.source,
-        inviteCode: joining.inviteCode,
-      })
-      .onConflictDoUpdate({
-        target: [m.communityId, m.userId],
-        set: {
-          role: "member",
-          compTier: joining.compTier,
-          status: "active",
-          joinedAt: now,
-          source: joining.source,
-          inviteCode: joining.inviteCode,
-        },
-        setWhere: sql`${m.status} not in ('active', 'banned')`,
-      }),
-    essentialConsentInsert(env, userId, communityId, now),
-    auditInsert(env, {
-      communityId,
-      actorId: userId,
-      action: joining.auditAction,
-      targetType: "user",
-      targetId: userId,
-      data: joining.auditData,
-    }),
-  ]);
-  const row = await loadMembership(env, communityId, userId);
-  if (!row || row.status !== "active") throw forbidden("You cannot join this community.");
-  return toMembershipView(row);
+export async function activateMembership(env: Env, communityId: string, userId: string, joining: JoiningWithAudit): Promise<Membership | null> {
+  const { auditAction, auditData, ...how } = joining;
+  const audit = { communityId, actorId: userId, action: auditAction, targetType: "user", targetId: userId, data: auditData };
+  const [activated] = await commitAccessWrite(env, writeMembershipActivation(env, communityId, userId, how, audit));
+  if (activated) return activated;
+  // nothing changed: someone else activated them meanwhile, or they are refused
+  return loadActiveMembership(env, communityId, userId);
 }
 
 export async function joinCommunity(env: Env, access: CommunityAccess, userId: string): Promise<MembershipView> {
@@ -253,10 +181,7 @@ export async function joinCommunity(env: Env, access: CommunityAccess, userId: s
   if (existing?.status === "banned" || (await isBanned(env, community.id, userId))) {
     throw forbidden("You are banned from this community.");
   }
-  return activateMembership(env, community.id, userId, {
-    source: "direct",
-    inviteCode: null,
-    compTier: null,
-    auditAction: "member.join",
-  });
+  const joined = await activateMembership(env, community.id, userId, { source: "direct", inviteCode: null, compTier: null, auditAction: "member.join" });
+  if (!joined) throw forbidden("You cannot join this community.");
+  return toMembershipView(joined);
 }

@@ -1,6 +1,7 @@
 // What the discussions feature adds to GET /me/export and DELETE /me (ADR 004). Posts and
 // comments stay after erasure, attributed to "Deleted member" through the scrubbed users row;
-// reactions, follows, visits and private-space listings are the person's own and go.
+// reactions, follows, visits and private-space listings are the person's own and go (the listings
+// through access-changes.ts writeMembershipErasure, which owns every write of space_members).
 import { asc, eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -99,6 +100,5 @@ export function eraseDiscussionData({ env, user }: { env: Env; user: UserRow }):
     db.delete(schema.reactions).where(eq(schema.reactions.userId, user.id)),
     db.delete(schema.spaceFollows).where(eq(schema.spaceFollows.userId, user.id)),
     db.delete(schema.spaceVisits).where(eq(schema.spaceVisits.userId, user.id)),
-    db.delete(schema.spaceMembers).where(eq(schema.spaceMembers.userId, user.id)),
   ];
 }

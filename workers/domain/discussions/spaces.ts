@@ -7,10 +7,11 @@ import { badRequest, conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { auditInsert, auditInsertIfChanged } from "../audit";
 import type { CommunityAccess } from "../access";
-import { runBatch, type Statement } from "../communities/batch";
+import { runBatch } from "../communities/batch";
 import type { ActiveAccess } from "../communities/types";
 import type { UserCard } from "../communities/views";
 import { announceEvents, eventInsert } from "../events/emit";
+import { commitAccessWrite, writeSpaceCreation, writeSpaceMemberRemoval, writeSpaceMembersAddition, writeSpaceUpdate } from "../access-changes";
 import { spaceVisibility, type MemberSpaceAccess, type Space, type SpaceAccess } from "./access";
 import { authorColumns, toAuthor, toSpaceView, type SpaceView } from "./views";
 
@@ -88,14 +89,6 @@ async function assertMembers(db: Db, communityId: string, userIds: string[], pat
   }
 }
 
-const spaceMemberInserts = (db: Db, spaceId: string, userIds: string[]): Statement[] =>
-  chunked([...new Set(userIds)], USER_CHUNK).map((chunk) =>
-    db
-      .insert(schema.spaceMembers)
-      .values(chunk.map((userId) => ({ spaceId, userId })))
-      .onConflictDoNothing(),
-  );
-
 export type NewSpace = {
   name: string;
   description?: string;
@@ -111,39 +104,33 @@ export async function createSpace(env: Env, access: ActiveAccess, input: NewSpac
   const memberIds = input.memberIds ?? [];
   if (memberIds.length > 0) await assertMembers(db, communityId, memberIds, "memberIds");
   const id = newId("spc");
-  const [inserted] = await db.batch([
-    db
-      .insert(s)
-      .values({
-        id,
-        communityId,
-        kind: input.kind,
-        name: input.name,
-        description: input.description ?? "",
-        minTier: input.minTier,
-        private: input.private ?? false,
-        // new spaces go last
-        position: sql`(select coalesce(max(${s.position}), -1) + 1 from ${s} where ${s.communityId} = ${communityId})`,
-        createdBy: access.membership.userId,
-      })
-      .returning(),
-    ...spaceMemberInserts(db, id, memberIds),
-    auditInsert(env, {
-      communityId,
-      actorId: access.membership.userId,
-      action: "space.create",
-      targetType: "space",
-      targetId: id,
-      data: { name: input.name, kind: input.kind, minTier: input.minTier, private: input.private ?? false, members: memberIds.length },
-    }),
-  ]);
+  const space = {
+    id,
+    communityId,
+    kind: input.kind,
+    name: input.name,
+    description: input.description ?? "",
+    minTier: input.minTier,
+    private: input.private ?? false,
+    // new spaces go last
+    position: sql<number>`(select coalesce(max(${s.position}), -1) + 1 from ${s} where ${s.communityId} = ${communityId})`,
+    createdBy: access.membership.userId,
+  };
+  const audit = {
+    communityId,
+    actorId: access.membership.userId,
+    action: "space.create",
+    targetType: "space",
+    targetId: id,
+    data: { name: input.name, kind: input.kind, minTier: input.minTier, private: input.private ?? false, members: memberIds.length },
+  };
+  const inserted = await commitAccessWrite(env, writeSpaceCreation(env, space, memberIds, audit));
   return toSpaceView(inserted[0], { following: false, newPosts: 0 });
 }
 
 export type SpaceChanges = { name?: string; description?: string; minTier?: TierKey; private?: boolean; position?: number };
 
 export async function updateSpace(env: Env, access: MemberSpaceAccess, changes: SpaceChanges): Promise<SpaceView> {
-  const db = getDb(env);
   const current = access.space;
   const changed: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of ["name", "description", "minTier", "private", "position"] as const) {
@@ -152,21 +139,8 @@ export async function updateSpace(env: Env, access: MemberSpaceAccess, changes: 
   }
   if (Object.keys(changed).length === 0) return spaceView(env, access);
   const set = Object.fromEntries(Object.entries(changed).map(([k, v]) => [k, v.to])) as SpaceChanges;
-  const [updated] = await db.batch([
-    db
-      .update(s)
-      .set(set)
-      .where(and(eq(s.id, current.id), isNull(s.archivedAt)))
-      .returning(),
-    auditInsert(env, {
-      communityId: current.communityId,
-      actorId: access.userId,
-      action: "space.update",
-      targetType: "space",
-      targetId: current.id,
-      data: { changes: changed },
-    }),
-  ]);
+  const audit = { communityId: current.communityId, actorId: access.userId, action: "space.update", targetType: "space", targetId: current.id, data: { changes: changed } };
+  const updated = await commitAccessWrite(env, writeSpaceUpdate(env, current, set, audit));
   if (!updated[0]) throw conflict("The space was archived meanwhile.");
   return spaceView(env, { ...access, space: updated[0] });
 }
@@ -217,40 +191,25 @@ function assertPrivate(space: Space) {
 }
 
 export async function addSpaceMembers(env: Env, access: MemberSpaceAccess, userIds: string[]): Promise<SpaceMemberView[]> {
-  const db = getDb(env);
   assertPrivate(access.space);
-  await assertMembers(db, access.community.id, userIds, "userIds");
-  await runBatch(db, [
-    ...spaceMemberInserts(db, access.space.id, userIds),
-    auditInsert(env, {
-      communityId: access.community.id,
-      actorId: access.userId,
-      action: "space.members_add",
-      targetType: "space",
-      targetId: access.space.id,
-      data: { userIds: [...new Set(userIds)] },
-    }),
-  ]);
+  await assertMembers(getDb(env), access.community.id, userIds, "userIds");
+  const audit = {
+    communityId: access.community.id,
+    actorId: access.userId,
+    action: "space.members_add",
+    targetType: "space",
+    targetId: access.space.id,
+    data: { userIds: [...new Set(userIds)] },
+  };
+  await commitAccessWrite(env, writeSpaceMembersAddition(env, access.space, userIds, audit));
   return listSpaceMembers(env, access);
 }
 
 export async function removeSpaceMember(env: Env, access: MemberSpaceAccess, userId: string): Promise<void> {
-  const db = getDb(env);
   assertPrivate(access.space);
   const spaceId = access.space.id;
-  await runBatch(db, [
-    db.delete(schema.spaceMembers).where(and(eq(schema.spaceMembers.spaceId, spaceId), eq(schema.spaceMembers.userId, userId))),
-    // someone who cannot see the space any more should not keep hearing about it
-    db.delete(schema.spaceFollows).where(and(eq(schema.spaceFollows.spaceId, spaceId), eq(schema.spaceFollows.userId, userId))),
-    auditInsert(env, {
-      communityId: access.community.id,
-      actorId: access.userId,
-      action: "space.member_remove",
-      targetType: "user",
-      targetId: userId,
-      data: { spaceId },
-    }),
-  ]);
+  const audit = { communityId: access.community.id, actorId: access.userId, action: "space.member_remove", targetType: "user", targetId: userId, data: { spaceId } };
+  await commitAccessWrite(env, writeSpaceMemberRemoval(env, access.space, userId, audit));
 }
 
 export type SpaceListItem = { space: SpaceView; locked: boolean };

@@ -1,0 +1,387 @@
+// The one place where membership and access change (ADR 015). Every statement that writes
+// memberships, space_members, bans or communities.owner_id is built here, with the
+// `access.changed` event that records it, for the caller's D1 batch; the use cases keep their
+// policy checks and run the batch. tests/api/access-changes.test.ts refuses such a write anywhere
+// else under workers/.
+//
+// A write is a chain: the deciding statement first, then — each only if the one before it changed
+// a row (db/insert-select.ts) — the audit rows, the consent, and the event; statements that follow
+// from the change but do not decide it come last. A change that lost its race, or found nothing to
+// do, leaves no audit row, no consent and no event.
+//
+// After the commit, `afterAccessCommitted` wakes the spine and calls the interested parties
+// directly, so that revocation is prompt; the spine's delivery is the retry.
+import { and, eq, isNull, ne, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteInsertValue } from "drizzle-orm/sqlite-core";
+import { getDb, schema } from "../db/client";
+import { changedJustBefore, rowWhere } from "../db/insert-select";
+import type { Role, TierKey } from "../db/schema";
+import { auditInsertIfChanged, type AuditEntry } from "./audit";
+import { essentialConsentInsertIfChanged } from "./communities/consent";
+import { announceEvents, eventInsert } from "./events/emit";
+import type { AccessChangeReason, EventPayload, EventSubject } from "./events/kinds";
+
+type Statement = BatchItem<"sqlite">;
+
+/**
+ * What changed: whose access in which community (and space). `userId` null: more than one
+ * person's, e.g. everyone's in a deleted community or a space whose tier changed.
+ */
+export type AccessChange = EventPayload<"access.changed">;
+
+/** A change and the id of the event row that records it (written only if the change commits). */
+export type PendingAccessChange = { eventId: string; change: AccessChange };
+
+/**
+ * Statements for one D1 batch, in this order: `first` decides (its result is the batch's first),
+ * `rest` follow it. The caller may append its own statements after `rest`, never between.
+ */
+export type AccessWrite<First extends Statement = Statement> = {
+  first: First;
+  rest: Statement[];
+  changes: PendingAccessChange[];
+};
+
+const m = schema.memberships;
+const sm = schema.spaceMembers;
+const c = schema.communities;
+
+function subjectOf(change: AccessChange): EventSubject {
+  if (change.userId) return { type: "user", id: change.userId };
+  if (change.spaceId) return { type: "space", id: change.spaceId };
+  return { type: "community", id: change.communityId };
+}
+
+function accessEvent(env: Env, change: AccessChange): { statement: Statement; pending: PendingAccessChange } {
+  const event = eventInsert(env, { kind: "access.changed", communityId: change.communityId, subject: subjectOf(change), payload: change }, { ifChanged: true });
+  return { statement: event.statement, pending: { eventId: event.id, change } };
+}
+
+type Chain = {
+  /** audit rows, each written only if the deciding statement changed a row */
+  audit?: AuditEntry[];
+  /** other inserts guarded by changedJustBefore, written after the audit rows */
+  guarded?: Statement[];
+  /** statements that follow from the change, after its event */
+  then?: Statement[];
+};
+
+/** `first`, then (if it changed a row) audit, guarded inserts and the event, then `then`. */
+function chain<First extends Statement>(env: Env, first: First, change: AccessChange, links: Chain = {}): AccessWrite<First> {
+  const event = accessEvent(env, change);
+  return {
+    first,
+    rest: [...(links.audit ?? []).map((entry) => auditInsertIfChanged(env, entry)), ...(links.guarded ?? []), event.statement, ...(links.then ?? [])],
+    changes: [event.pending],
+  };
+}
+
+const change = (communityId: string, reason: AccessChangeReason, who: { userId?: string | null; spaceId?: string | null } = {}): AccessChange => ({
+  communityId,
+  userId: who.userId ?? null,
+  spaceId: who.spaceId ?? null,
+  reason,
+});
+
+// ---- listeners -------------------------------------------------------------------------------
+
+/** Called once per committed change, right after the commit; may run again from the spine. */
+export type AccessListener = (change: PendingAccessChange) => void | Promise<void>;
+
+const listeners = new Set<AccessListener>();
+
+/**
+ * Register a party that must hear of access changes at once (chat will register its `revoke`;
+ * today nobody does). Register at module load, so that every isolate has it: the registry lives
+ * in the isolate's memory. A listener must be idempotent and cheap; what it throws is logged,
+ * never passed on, since the change has committed. Returns the function that unregisters it.
+ */
+export function onAccessChanged(listener: AccessListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/**
+ * After the batch of one or more AccessWrites has committed: wake the spine for their events and
+ * call each listener once per change that did commit — a conditional write that changed nothing
+ * wrote no event row, and is skipped (one read of domain_events, only when someone listens).
+ * Never throws.
+ */
+export async function afterAccessCommitted(env: Env, changes: PendingAccessChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await announceEvents(env, changes.map((p) => p.eventId));
+  if (listeners.size === 0) return;
+  try {
+    const e = schema.domainEvents;
+    // one bound list, however many (an erasure writes one event per community)
+    const ids = JSON.stringify(changes.map((p) => p.eventId));
+    const rows = await getDb(env).select({ id: e.id }).from(e).where(sql`${e.id} in (select value from json_each(${ids}))`);
+    const committed = new Set(rows.map((r) => r.id));
+    for (const pending of changes.filter((p) => committed.has(p.eventId))) {
+      for (const listener of listeners) {
+        try {
+          await listener(pending);
+        } catch (error) {
+          console.error(JSON.stringify({ at: "access.listener", eventId: pending.eventId, error: String(error) }));
+        }
+      }
+    }
+  } catch (error) {
+    // the spine delivers the same events later
+    console.error(JSON.stringify({ at: "access.after_commit", error: String(error) }));
+  }
+}
+
+/** Run an AccessWrite (and the caller's statements after it) as one batch, then afterAccessCommitted. Returns the result of `first`. */
+export async function commitAccessWrite<First extends Statement>(env: Env, write: AccessWrite<First>, after: Statement[] = []) {
+  const [result] = await getDb(env).batch([write.first, ...write.rest, ...after]);
+  await afterAccessCommitted(env, write.changes);
+  return result;
+}
+
+// ---- communities -----------------------------------------------------------------------------
+
+/** A new community and its owner's membership, consent and audit row. */
+export function writeCommunityCreation(env: Env, community: typeof c.$inferInsert & { id: string; ownerId: string }, at: Date, audit: AuditEntry) {
+  const db = getDb(env);
+  const owner = db.insert(m).values({ communityId: community.id, userId: community.ownerId, role: "owner", joinedAt: at, source: "owner" });
+  const write = chain(env, owner, change(community.id, "community_created", { userId: community.ownerId }), {
+    audit: [audit],
+    guarded: [essentialConsentInsertIfChanged(env, community.ownerId, community.id, at)],
+  });
+  // the community row goes first: the membership refers to it
+  return { first: db.insert(c).values(community), rest: [write.first, ...write.rest], changes: write.changes };
+}
+
+/** Soft-delete a community (once; a second delete changes nothing): everyone's access ends. */
+export function writeCommunityDeletion(env: Env, communityId: string, audit: AuditEntry) {
+  const db = getDb(env);
+  // the slug stays taken: old invite and calendar links must not lead to someone else's community
+  const deleted = db.update(c).set({ deletedAt: new Date() }).where(and(eq(c.id, communityId), isNull(c.deletedAt)));
+  return chain(env, deleted, change(communityId, "community_deleted"), { audit: [audit] });
+}
+
+/**
+ * Move ownership from `from` to `to`, who must still be an active member; the old owner becomes an
+ * admin. Each statement re-checks the state it depends on, so a target who left meanwhile makes
+ * the whole transfer a no-op (`first` returns no row) rather than a community with zero or two
+ * owners. Two people's roles change: the event names nobody.
+ */
+export function writeOwnershipTransfer(env: Env, communityId: string, from: string, to: string, audit: AuditEntry) {
+  const db = getDb(env);
+  const ownerIsTarget = sql`(select owner_id from communities where id = ${communityId}) = ${to}`;
+  const moved = db
+    .update(c)
+    .set({ ownerId: to })
+    .where(
+      and(
+        eq(c.id, communityId),
+        eq(c.ownerId, from),
+        sql`exists (select 1 from memberships where community_id = ${communityId} and user_id = ${to} and status = 'active')`,
+      ),
+    )
+    .returning({ id: c.id });
+  return chain(env, moved, change(communityId, "ownership_transferred"), {
+    audit: [audit],
+    then: [
+      db.update(m).set({ role: "owner" }).where(and(eq(m.communityId, communityId), eq(m.userId, to), ownerIsTarget)),
+      db.update(m).set({ role: "admin" }).where(and(eq(m.communityId, communityId), eq(m.userId, from), ownerIsTarget)),
+    ],
+  });
+}
+
+// ---- memberships -----------------------------------------------------------------------------
+
+const activeWithRole = (communityId: string, userId: string, role: Role) =>
+  and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "active"), eq(m.role, role));
+
+/**
+ * Change an active member's role and/or comp tier, conditional on the role that was checked (a
+ * concurrent promotion is not overridden blindly); `first` returns the updated row, or none.
+ */
+export function writeMemberUpdate(
+  env: Env,
+  target: { communityId: string; userId: string; role: Role },
+  set: { role?: Exclude<Role, "owner">; compTier?: TierKey | null },
+  audit: AuditEntry[],
+) {
+  const updated = getDb(env).update(m).set(set).where(activeWithRole(target.communityId, target.userId, target.role)).returning();
+  const reason = set.role !== undefined ? "role_changed" : "tier_changed";
+  return chain(env, updated, change(target.communityId, reason, { userId: target.userId }), { audit });
+}
+
+/** End an active membership: a removal (conditional on the checked role) or leaving (never the owner). */
+export function writeMembershipEnd(
+  env: Env,
+  target: { communityId: string; userId: string },
+  end: { status: "removed"; role: Role } | { status: "left" },
+  audit: AuditEntry,
+) {
+  const where =
+    end.status === "removed"
+      ? activeWithRole(target.communityId, target.userId, end.role)
+      : and(eq(m.communityId, target.communityId), eq(m.userId, target.userId), eq(m.status, "active"), ne(m.role, "owner"));
+  const ended = getDb(env).update(m).set({ status: end.status }).where(where);
+  return chain(env, ended, change(target.communityId, end.status === "removed" ? "member_removed" : "member_left", { userId: target.userId }), {
+    audit: [audit],
+  });
+}
+
+/** How someone joins: where from, with which invite and comp tier. */
+export type Joining = { source: string; inviteCode: string | null; compTier: TierKey | null };
+
+/**
+ * Insert or reactivate a membership as a plain member (paid_tier is left alone: billing owns it),
+ * with the essential consent, the audit row and the event, all only if it happened. Never for a
+ * banned person, even if the ban landed a moment ago, and never over an active membership. With
+ * `inviteCode`, only while the invite is live (not revoked, expired or used up), and the use is
+ * spent in the same batch: two accepts racing for the last use let one person in. `first`
+ * returns the membership if this write made it active, else nothing.
+ */
+export function writeMembershipActivation(env: Env, communityId: string, userId: string, joining: Joining, audit: AuditEntry, at = new Date()) {
+  const db = getDb(env);
+  const i = schema.invites;
+  const b = schema.bans;
+  const notBanned = sql`not exists (select 1 from ${b} where ${b.communityId} = ${communityId} and ${b.userId} = ${userId})`;
+  const liveInvite = (code: string) =>
+    sql`exists (select 1 from ${i} where ${i.code} = ${code} and ${i.communityId} = ${communityId} and ${i.revokedAt} is null
+      and (${i.expiresAt} is null or ${i.expiresAt} > ${at.getTime()}) and (${i.maxUses} is null or ${i.uses} < ${i.maxUses}))`;
+  const joined = { role: "member" as const, compTier: joining.compTier, status: "active" as const, joinedAt: at, source: joining.source, inviteCode: joining.inviteCode };
+  const conditions: SQL[] = [notBanned];
+  if (joining.inviteCode) conditions.push(liveInvite(joining.inviteCode));
+  const activated = db
+    .insert(m)
+    .select(rowWhere(m, { communityId, userId, ...joined }, sql.join(conditions, sql` and `)))
+    .onConflictDoUpdate({ target: [m.communityId, m.userId], set: joined, setWhere: sql`${m.status} not in ('active', 'banned') and ${notBanned}` })
+    .returning();
+  const write = chain(env, activated, change(communityId, "member_joined", { userId }), {
+    audit: [audit],
+    guarded: [essentialConsentInsertIfChanged(env, userId, communityId, at)],
+  });
+  if (!joining.inviteCode) return write;
+  // the use is spent only if the membership changed, and the audit row chains on the use
+  const spend = db.update(i).set({ uses: sql`${i.uses} + 1` }).where(and(eq(i.code, joining.inviteCode), changedJustBefore));
+  return { ...write, rest: [spend, ...write.rest] };
+}
+
+// ---- bans ------------------------------------------------------------------------------------
+
+/**
+ * A bans row and membership status "banned". The ban is written only if the person's role is still
+ * the one checked (`checkedRole`; "member" for someone who is not an active member): a promotion
+ * meanwhile leaves nothing written, and `first` returns no row. A second ban of the same person
+ * fails the batch (UNIQUE). The membership follows the bans row, so someone who joined meanwhile
+ * is banned too.
+ */
+export function writeBan(env: Env, ban: { communityId: string; userId: string; reason: string; bannedBy: string; createdAt: Date }, checkedRole: Role, audit: AuditEntry) {
+  const db = getDb(env);
+  const b = schema.bans;
+  const { communityId, userId } = ban;
+  const roleAsChecked = sql`not exists (select 1 from ${m} where ${m.communityId} = ${communityId} and ${m.userId} = ${userId} and ${m.status} = 'active' and ${m.role} <> ${checkedRole})`;
+  const banned = db.insert(b).select(rowWhere(b, ban, roleAsChecked)).returning({ userId: b.userId });
+  const isBanned = sql`exists (select 1 from ${b} where ${b.communityId} = ${communityId} and ${b.userId} = ${userId})`;
+  return chain(env, banned, change(communityId, "member_banned", { userId }), {
+    audit: [audit],
+    then: [db.update(m).set({ status: "banned" }).where(and(eq(m.communityId, communityId), eq(m.userId, userId), isBanned))],
+  });
+}
+
+/** Lift a ban: the bans row goes and the membership becomes "removed" (they may join again). */
+export function writeUnban(env: Env, communityId: string, userId: string, audit: AuditEntry) {
+  const db = getDb(env);
+  const b = schema.bans;
+  return chain(env, db.delete(b).where(and(eq(b.communityId, communityId), eq(b.userId, userId))), change(communityId, "member_unbanned", { userId }), {
+    audit: [audit],
+    then: [db.update(m).set({ status: "removed" }).where(and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "banned")))],
+  });
+}
+
+// ---- spaces ----------------------------------------------------------------------------------
+
+/** One statement for any number of people (one bound list, under D1's 100 parameters). */
+function spaceMembersInsert(env: Env, spaceId: string, userIds: string[]) {
+  return getDb(env)
+    .insert(sm)
+    .select(sql`select ${spaceId}, value, (unixepoch('subsec') * 1000) from json_each(${JSON.stringify([...new Set(userIds)])}) where true`)
+    .onConflictDoNothing();
+}
+
+const oneOrNobody = (userIds: string[]) => (new Set(userIds).size === 1 ? userIds[0] : null);
+
+/** A new space and the people listed in it (a private space's members). */
+export function writeSpaceCreation(env: Env, space: SQLiteInsertValue<typeof schema.spaces> & { id: string; communityId: string }, memberIds: string[], audit: AuditEntry) {
+  const db = getDb(env);
+  const inserted = db.insert(schema.spaces).values(space).returning();
+  const write = chain(env, inserted, change(space.communityId, "space_created", { spaceId: space.id }), { audit: [audit] });
+  if (memberIds.length === 0) return write;
+  // the new space's list is empty, so the insert adds everyone and the chain holds
+  return { ...write, rest: [spaceMembersInsert(env, space.id, memberIds), ...write.rest] };
+}
+
+/**
+ * Change a space that is not archived (`first` returns it, or nothing). Only a change of its tier
+ * or its privacy changes who sees it, so only that is an access change; other edits are written
+ * here too, to keep the conditional audit in one place, and carry no event.
+ */
+export function writeSpaceUpdate(
+  env: Env,
+  space: { id: string; communityId: string },
+  set: Partial<Pick<typeof schema.spaces.$inferInsert, "name" | "description" | "minTier" | "private" | "position">>,
+  audit: AuditEntry,
+): AccessWrite<ReturnType<typeof spaceUpdate>> {
+  const updated = spaceUpdate(env, space.id, set);
+  if (set.minTier === undefined && set.private === undefined) return { first: updated, rest: [auditInsertIfChanged(env, audit)], changes: [] };
+  return chain(env, updated, change(space.communityId, "space_access_changed", { spaceId: space.id }), { audit: [audit] });
+}
+
+const spaceUpdate = (env: Env, spaceId: string, set: Partial<typeof schema.spaces.$inferInsert>) =>
+  getDb(env)
+    .update(schema.spaces)
+    .set(set)
+    .where(and(eq(schema.spaces.id, spaceId), isNull(schema.spaces.archivedAt)))
+    .returning();
+
+/** List people in a private space; those already listed are skipped, and if all were, nothing is written. */
+export function writeSpaceMembersAddition(env: Env, space: { id: string; communityId: string }, userIds: string[], audit: AuditEntry) {
+  return chain(env, spaceMembersInsert(env, space.id, userIds), change(space.communityId, "space_member_added", { spaceId: space.id, userId: oneOrNobody(userIds) }), {
+    audit: [audit],
+  });
+}
+
+/** Take someone off a private space's list; they stop following it too. */
+export function writeSpaceMemberRemoval(env: Env, space: { id: string; communityId: string }, userId: string, audit: AuditEntry) {
+  const db = getDb(env);
+  const f = schema.spaceFollows;
+  const removed = db.delete(sm).where(and(eq(sm.spaceId, space.id), eq(sm.userId, userId)));
+  return chain(env, removed, change(space.communityId, "space_member_removed", { spaceId: space.id, userId }), {
+    audit: [audit],
+    // someone who cannot see the space any more should not keep hearing about it
+    then: [db.delete(f).where(and(eq(f.spaceId, space.id), eq(f.userId, userId)))],
+  });
+}
+
+// ---- erasure ---------------------------------------------------------------------------------
+
+/**
+ * Account erasure's share (ADR 004): every membership and space listing of the person goes, and a
+ * ban stays (it is the community's record) without its reason, which may describe them. One event
+ * per community whose active membership this removed (`activeIn`, read before the batch).
+ */
+export function writeMembershipErasure(env: Env, userId: string, activeIn: string[]): AccessWrite {
+  const db = getDb(env);
+  const perCommunity = activeIn.map((communityId) =>
+    chain(env, db.delete(m).where(and(eq(m.userId, userId), eq(m.communityId, communityId), eq(m.status, "active"))), change(communityId, "account_erased", { userId })),
+  );
+  return {
+    first: db.delete(m).where(and(eq(m.userId, userId), ne(m.status, "active"))),
+    rest: [
+      ...perCommunity.flatMap((w) => [w.first, ...w.rest]),
+      // an active membership that began after `activeIn` was read still goes, without an event
+      db.delete(m).where(eq(m.userId, userId)),
+      db.delete(sm).where(eq(sm.userId, userId)),
+      db.update(schema.bans).set({ reason: "" }).where(eq(schema.bans.userId, userId)),
+    ],
+    changes: perCommunity.flatMap((w) => w.changes),
+  };
+}
