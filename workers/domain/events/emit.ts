@@ -3,8 +3,8 @@
 // The row is the durable record; the queue message only wakes the consumer sooner. If the
 // message is lost (the isolate died between the commit and the send, the queue refused it),
 // the cron sweep (process.ts sweepEvents) finds the row and sends it again.
-import { sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { changedJustBefore, rowWhere } from "../../db/insert-select";
 import { derivedId, newId } from "../../lib/ids";
 import type { EventKind, EventPayload, EventSubject } from "./kinds";
 
@@ -22,46 +22,24 @@ export type EventWrite = {
   statement: ReturnType<typeof plainInsert> | ReturnType<ReturnType<typeof plainInsert>["onConflictDoNothing"]> | ReturnType<typeof conditionalInsert>;
 };
 
-function plainInsert<K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) {
-  return getDb(env)
-    .insert(schema.domainEvents)
-    .values({
-      id,
-      kind: input.kind,
-      communityId: input.communityId,
-      subjectType: input.subject.type,
-      subjectId: input.subject.id,
-      payload: input.payload,
-      nextAttemptAt: now,
-      createdAt: now,
-    });
-}
+const eventRow = <K extends EventKind>(id: string, input: EventInput<K>, now: Date) => ({
+  id,
+  kind: input.kind,
+  communityId: input.communityId,
+  subjectType: input.subject.type,
+  subjectId: input.subject.id,
+  payload: input.payload,
+  nextAttemptAt: now,
+  createdAt: now,
+});
 
-function conditionalInsert<K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) {
-  const db = getDb(env);
-  const value = <T>(v: T, name: string) => sql<T>`${v}`.as(name);
-  return db.insert(schema.domainEvents).select(
-    db
-      .select({
-        id: value(id, "id"),
-        kind: value(input.kind, "kind"),
-        communityId: value(input.communityId, "community_id"),
-        subjectType: value(input.subject.type, "subject_type"),
-        subjectId: value(input.subject.id, "subject_id"),
-        payload: value(JSON.stringify(input.payload), "payload"),
-        status: value("pending" as const, "status"),
-        attempts: value(0, "attempts"),
-        handled: value("[]", "handled"),
-        lastError: value(null, "last_error"),
-        claimedUntil: value(null, "claimed_until"),
-        nextAttemptAt: value(now.getTime(), "next_attempt_at"),
-        createdAt: value(now.getTime(), "created_at"),
-        processedAt: value(null, "processed_at"),
-      })
-      .from(sql`(select 1)`)
-      .where(sql`changes() > 0`),
-  );
-}
+const plainInsert = <K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) =>
+  getDb(env).insert(schema.domainEvents).values(eventRow(id, input, now));
+
+const conditionalInsert = <K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) =>
+  getDb(env)
+    .insert(schema.domainEvents)
+    .select(rowWhere(schema.domainEvents, eventRow(id, input, now), changedJustBefore));
 
 /**
  * The insert of one domain event, to put in the batch of the change it records. With
