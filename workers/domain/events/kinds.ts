@@ -12,7 +12,6 @@ export const accessChangeReasons = [
   "community_deleted",
   "ownership_transferred",
   "member_joined",
-  "member_activated",
   "role_changed",
   "tier_changed",
   "member_removed",
