@@ -1,0 +1,37 @@
+// `npm run serve`: the app under `wrangler dev --local`, plus what Cloudflare does on its own in
+// production and wrangler dev does not — the cron trigger. Every minute this calls the Worker's
+// scheduled handler (the cron in wrangler.toml runs every 5 minutes in production; locally a
+// minute keeps a restart's lost queue messages from waiting long), so the event spine's sweep
+// (ADR 014) re-sends events whose queue message died with a previous run, done events are purged,
+// and the other cron work happens as it would in production.
+//   npm run serve [-- --port 8787]
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({ options: { port: { type: "string", default: "8787" } } });
+const port = values.port;
+const cronEveryMs = 60_000;
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+const wrangler = spawn("npx", ["wrangler", "dev", "--local", "--port", port, "--ip", "127.0.0.1"], { env, stdio: "inherit" });
+
+async function tick() {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
+    if (!res.ok) console.error(`[cron] the scheduled handler answered ${res.status}`);
+  } catch {
+    // not listening yet (or shutting down): the next tick tries again
+  }
+}
+const timer = setInterval(tick, cronEveryMs);
+
+const stop = (signal) => {
+  clearInterval(timer);
+  wrangler.kill(signal);
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+wrangler.on("exit", (code) => {
+  clearInterval(timer);
+  process.exit(code ?? 0);
+});
