@@ -38,7 +38,7 @@ function DeadLetterRow({ letter, slug, showCommunity, cursor }: { letter: DeadLe
   const titleId = `dead-letter-${letter.id}`;
   return (
     <li className="space-y-3 p-4 sm:p-5" data-dead-letter={letter.id}>
-      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+      <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
           {/* "post.created" reads as the nested key kinds.post.created (i18next splits keys at dots) */}
           <h3 id={titleId} className="text-sm font-semibold text-slate-900">
@@ -53,7 +53,7 @@ function DeadLetterRow({ letter, slug, showCommunity, cursor }: { letter: DeadLe
           </SubmitButton>
         </Form>
       </div>
-      <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-2 text-sm sm:gap-x-6">
         <dt className="text-slate-600">{t("deadLetters.subject")}</dt>
         <dd className="min-w-0 text-slate-900">
           <Subject letter={letter} slug={slug} />
@@ -81,7 +81,7 @@ function DeadLetterRow({ letter, slug, showCommunity, cursor }: { letter: DeadLe
       <div>
         <p className="text-sm text-slate-600">{t("deadLetters.lastError")}</p>
         {/* the error is the handler's own text (English, from the runtime): shown as it is, wrapped */}
-        <pre className="mt-1 max-h-48 overflow-y-auto whitespace-pre-wrap break-all rounded-lg bg-slate-50 p-3 font-mono text-xs text-slate-800 ring-1 ring-inset ring-slate-200" lang={letter.lastError ? "en" : undefined}>
+        <pre className="mt-1 max-h-48 overflow-y-auto whitespace-pre-wrap break-words rounded-lg bg-slate-50 p-3 font-mono text-xs text-slate-800 ring-1 ring-inset ring-slate-200" lang={letter.lastError ? "en" : undefined}>
           {letter.lastError ?? t("deadLetters.noError")}
         </pre>
       </div>

@@ -219,18 +219,19 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
           ) : null}
         </Card>
 
-        <Card>
-          <CardTitle
-            description={t("settings.backgroundWorkDescription")}
-            action={
-              <ButtonLink to={`/c/${community.slug}/settings/background-work`} variant="secondary" size="sm">
-                {t("settings.backgroundWorkOpen")}
-                {deadLetterCount > 0 ? <Badge tone="danger">{t("settings.backgroundWorkFailed", { count: deadLetterCount })}</Badge> : null}
-              </ButtonLink>
-            }
-          >
-            {t("deadLetters.title")}
-          </CardTitle>
+        <Card aria-labelledby="background-work">
+          <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">
+            <div className="min-w-0">
+              <h2 id="background-work" className="text-base font-semibold text-slate-900">
+                {t("deadLetters.title")}
+              </h2>
+              <p className="mt-1 text-sm text-slate-600">{t("settings.backgroundWorkDescription")}</p>
+            </div>
+            <ButtonLink to={`/c/${community.slug}/settings/background-work`} variant="secondary" size="sm" className="self-start sm:self-center">
+              {t("settings.backgroundWorkOpen")}
+              {deadLetterCount > 0 ? <Badge tone="danger">{t("settings.backgroundWorkFailed", { count: deadLetterCount })}</Badge> : null}
+            </ButtonLink>
+          </div>
         </Card>
 
         {isOwner ? (

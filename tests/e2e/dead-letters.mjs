@@ -49,6 +49,7 @@ export default async function deadLettersFlow({ browser, ORIGIN, step, shot, exp
     await expectOk(ownerPage, await ownerPage.goto(`/c/${slug}/settings`));
     const link = ownerPage.getByRole("link", { name: /View background work/ });
     assert.match((await link.textContent()) ?? "", /2 failed/);
+    await shot(ownerPage, "dead-letters-settings");
     await Promise.all([ownerPage.waitForURL(`${ORIGIN}/c/${slug}/settings/background-work`), link.click()]);
     await ownerPage.getByRole("heading", { level: 2, name: "Background work" }).waitFor();
     await ownerPage.getByText("2 pieces of background work could not be finished after five tries.").waitFor();
@@ -68,6 +69,14 @@ export default async function deadLettersFlow({ browser, ORIGIN, step, shot, exp
     await ownerPage.reload(); // the harness checks the width and axe again at this size
     await ownerPage.locator(`li[data-dead-letter]`).first().waitFor();
     await shot(ownerPage, "dead-letters-community-mobile");
+    // and in Traditional Chinese, whose labels are as short as they should be
+    await Promise.all([ownerPage.waitForURL(/\/background-work$/), ownerPage.getByRole("button", { name: "中文" }).click()]);
+    await ownerPage.getByRole("heading", { level: 2, name: "背景工作" }).waitFor();
+    await ownerPage.locator(`li[data-dead-letter]`).filter({ hasText: "為新貼文建立索引並發送通知" }).getByRole("button", { name: "再試一次" }).waitFor();
+    await ownerPage.check();
+    await shot(ownerPage, "dead-letters-community-mobile-zh");
+    await Promise.all([ownerPage.waitForURL(/\/background-work$/), ownerPage.getByRole("button", { name: "English" }).click()]);
+    await ownerPage.getByRole("heading", { level: 2, name: "Background work" }).waitFor();
     await ownerPage.setViewportSize(desktop.viewport);
   });
 
@@ -113,9 +122,9 @@ export default async function deadLettersFlow({ browser, ORIGIN, step, shot, exp
     await expectOk(ownerPage, await ownerPage.goto(`/c/${slug}/settings/background-work`));
     await ownerPage.getByRole("heading", { name: "Nothing has failed" }).waitFor();
     await ownerPage.getByText("When search indexing, a notification or an email cannot be finished after five tries", { exact: false }).waitFor();
+    await shot(ownerPage, "dead-letters-community-empty");
     await expectOk(ownerPage, await ownerPage.goto(`/c/${slug}/settings`));
     assert.doesNotMatch((await ownerPage.getByRole("link", { name: /View background work/ }).textContent()) ?? "", /failed/);
-    await shot(ownerPage, "dead-letters-community-empty");
   });
 
   await step("dead letters: the platform page is a 404 for a non-operator and the login for a signed-out visitor", async () => {
