@@ -7,6 +7,7 @@ import { FormError, SubmitButton, type ClientFormErrors } from "./form-bits";
 import { LocalTime } from "./local-time";
 import { Alert, Badge, ButtonLink, EmptyState, LoadError, TextLink } from "./ui";
 
+/** What loadDeadLetters (lib/dead-letters.server.ts) returns: one page, the scope's total, the cursors. */
 export type DeadLetterListPage = { items: DeadLetter[]; total: number; nextCursor: string | null; cursor: string | null; loadFailed: boolean };
 
 function CheckIcon({ className }: { className?: string }) {
