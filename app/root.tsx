@@ -8,7 +8,7 @@ import { cloudflareContext } from "./context";
 import { createI18n, defaultLocale, isLocale, type Locale } from "./i18n";
 import { findLocale } from "./i18n/locale.server";
 import { apiFetch } from "./lib/api.server";
-import { isDevMode } from "./lib/forms.server";
+import { isDevMode, isPlatformOperator } from "./lib/forms.server";
 import { readerTimeZone } from "./lib/time-zone.server";
 import { useTimeZoneCookie } from "./components/local-time";
 import "./app.css";
@@ -28,6 +28,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     // relative times ("3 hours ago") on the first render count from this instant, here and in the browser
     now: Date.now(),
     devMode: isDevMode(cf),
+    operator: isPlatformOperator(cf),
     user: user
       ? { id: user.id, name: user.name, email: user.email, emailVerifiedAt: user.emailVerifiedAt ? new Date(user.emailVerifiedAt).toISOString() : null }
       : null,
@@ -56,7 +57,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
         <I18nextProvider i18n={i18n}>
-          <AppShell user={data?.user ?? null} locale={locale} devMode={data?.devMode ?? false} unreadNotifications={data?.unreadNotifications ?? 0}>
+          <AppShell user={data?.user ?? null} locale={locale} devMode={data?.devMode ?? false} operator={data?.operator ?? false} unreadNotifications={data?.unreadNotifications ?? 0}>
             {children}
           </AppShell>
         </I18nextProvider>

@@ -52,7 +52,7 @@ export function LanguageSwitcher({ locale }: { locale: string }) {
   );
 }
 
-function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
+function UserMenu({ user, operator }: { user: NonNullable<ShellUser>; operator: boolean }) {
   const { t } = useTranslation();
   const location = useLocation();
   const menu = useRef<HTMLDetailsElement>(null);
@@ -112,6 +112,11 @@ function UserMenu({ user }: { user: NonNullable<ShellUser> }) {
           <Link to="/settings/data" className={item}>
             {t("shell.myData")}
           </Link>
+          {operator ? (
+            <Link to="/platform/dead-letters" className={cx(item, "border-t border-slate-100")}>
+              {t("shell.platformWork")}
+            </Link>
+          ) : null}
         </nav>
         <Form method="post" action="/logout" className="border-t border-slate-100 pt-1">
           <button type="submit" className={cx(item, "w-full text-left")}>
@@ -127,12 +132,15 @@ export function AppShell({
   user,
   locale,
   devMode,
+  operator = false,
   unreadNotifications = 0,
   children,
 }: {
   user: ShellUser;
   locale: string;
   devMode: boolean;
+  /** a platform operator (OPERATOR_EMAILS): the account menu links the platform's background work */
+  operator?: boolean;
   unreadNotifications?: number;
   children: ReactNode;
 }) {
@@ -167,7 +175,7 @@ export function AppShell({
             <LanguageSwitcher locale={locale} />
             {user ? <NotificationBell count={unreadNotifications} /> : null}
             {user ? (
-              <UserMenu user={user} />
+              <UserMenu user={user} operator={operator} />
             ) : (
               <>
                 <Link to="/login" className={cx("hidden whitespace-nowrap rounded-md px-2 py-1.5 text-sm font-semibold text-slate-800 hover:text-slate-950 sm:block", focusRing)}>

@@ -4,6 +4,7 @@ import { data, redirect } from "react-router";
 import type { CloudflareContext } from "../context";
 import type { ApiResult } from "./api.server";
 import type { FieldIssue } from "./issues";
+import { isOperator } from "../../workers/domain/communities/create-community";
 
 /** Field errors keep the API's issue (code and bounds) so the form shows it in the reader's language. */
 export type FormErrors = { fields: Record<string, FieldIssue>; form: string | null; code: string | null; maxChars?: number; reason?: string };
@@ -85,4 +86,9 @@ export function requireSignedIn(cf: CloudflareContext, request: Request) {
 
 export function isDevMode(cf: CloudflareContext): boolean {
   return String(cf.env.DEV_MODE) === "true";
+}
+
+/** The signed-in user is a platform operator (OPERATOR_EMAILS): the account menu links the platform pages. */
+export function isPlatformOperator(cf: CloudflareContext): boolean {
+  return cf.user ? isOperator(cf.env, cf.user.email) : false;
 }

@@ -14,6 +14,7 @@ import type { SpaceListItem } from "../../workers/domain/discussions/spaces";
 import type { CommentView, PostView, SpaceView } from "../../workers/domain/discussions/views";
 import type { NotificationView } from "../../workers/domain/notifications/list";
 import type { SearchHit } from "../../workers/domain/search/query";
+import type { DeadLetterView } from "../../workers/domain/events/dead-letters";
 import { reactionEmoji } from "../../workers/lib/vocabulary";
 
 export {
@@ -66,3 +67,9 @@ export type AppNotification = NotificationView;
 export type NotificationPage = List<AppNotification> & { unreadCount: number };
 
 export type { SearchHit };
+
+// ---- The spine's dead letters (background work that kept failing) ---------------------------
+
+export type DeadLetter = DeadLetterView;
+/** GET /communities/{slug}/dead-letters and /platform/dead-letters: a page and the scope's count. */
+export type DeadLetterPage = List<DeadLetter> & { total: number };

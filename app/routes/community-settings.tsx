@@ -5,14 +5,14 @@ import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-settings";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
-import { Alert, Card, CardTitle, Container, Field, SelectField, TextareaField } from "../components/ui";
+import { Alert, Badge, ButtonLink, Card, CardTitle, Container, Field, SelectField, TextareaField } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { locales } from "../i18n";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { toMajor, toMinor } from "../lib/format";
-import type { List, Member, Price, Tier } from "../lib/types";
+import type { DeadLetterPage, List, Member, Price, Tier } from "../lib/types";
 
 const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD", "CAD"];
 
@@ -23,15 +23,18 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   requireRole(answer, "admin");
   const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
   const isOwner = answer.viewer?.role === "owner";
-  const [tiers, members] = await Promise.all([
+  const [tiers, members, deadLetters] = await Promise.all([
     apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
     isOwner ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=100`) : Promise.resolve(null),
+    // only the count, for the link's badge; a failure hides the number, the link stays
+    apiFetch<DeadLetterPage>(cf, request, `${base}/dead-letters?limit=1`),
   ]);
   const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
   return {
     ...answer,
     isOwner,
     tiers: [...tierItems].sort((a, b) => a.rank - b.rank),
+    deadLetterCount: deadLetters.ok ? deadLetters.data.total : 0,
     transferCandidates: members?.ok ? members.data.items.filter((m) => m.user.id !== me.id).map((m) => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
   };
 }
@@ -163,7 +166,7 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, tiers, isOwner, transferCandidates } = loaderData;
+  const { community, viewer, tiers, isOwner, transferCandidates, deadLetterCount } = loaderData;
   const section = actionData?.values?.section;
   const errorsFor = (s: string) => (section === s ? (actionData?.errors ?? null) : null);
   const general = errorsFor("general");
@@ -214,6 +217,21 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
               ))}
             </div>
           ) : null}
+        </Card>
+
+        <Card aria-labelledby="background-work">
+          <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">
+            <div className="min-w-0">
+              <h2 id="background-work" className="text-base font-semibold text-slate-900">
+                {t("deadLetters.title")}
+              </h2>
+              <p className="mt-1 text-sm text-slate-600">{t("settings.backgroundWorkDescription")}</p>
+            </div>
+            <ButtonLink to={`/c/${community.slug}/settings/background-work`} variant="secondary" size="sm" className="self-start sm:self-center">
+              {t("settings.backgroundWorkOpen")}
+              {deadLetterCount > 0 ? <Badge tone="danger">{t("settings.backgroundWorkFailed", { count: deadLetterCount })}</Badge> : null}
+            </ButtonLink>
+          </div>
         </Card>
 
         {isOwner ? (

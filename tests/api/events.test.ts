@@ -17,7 +17,7 @@ import {
 import { newId } from "../../workers/lib/ids";
 import { outboxInsert } from "../../workers/mail/outbox";
 import { addMember, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
-import { makeSpace, writePost } from "../discussion-fixtures";
+import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, unique, type TestUser } from "../helpers";
 import { deliverEvents, deliverMessages, drainEvents, eventually } from "../queue-fixtures";
 
@@ -196,7 +196,7 @@ describe("dead letters", () => {
     expect(mine.status).toBe(200);
     expect(mine.body.total).toBe(1);
     expect(mine.body.items).toEqual([
-      expect.objectContaining({ id: eventId, kind: "post.created", subject: { type: "post", id: postId }, attempts: MAX_EVENT_ATTEMPTS, handled: ["mentions", "followers"] }),
+      expect.objectContaining({ id: eventId, kind: "post.created", subject: { type: "post", id: postId }, postId, attempts: MAX_EVENT_ATTEMPTS, handled: ["mentions", "followers"] }),
     ]);
     expect(mine.body.items[0].lastError).toMatch(/^search: /);
     expectError(await call(`/api/v1/communities/${c.slug}/dead-letters`, { as: member }), 403, "forbidden");
@@ -218,6 +218,20 @@ describe("dead letters", () => {
     expect(await eventRow(eventId)).toMatchObject({ status: "done", handled: ["mentions", "followers", "search"] });
     expect(await searchIds(c.slug, "aardvark", c.owner)).toEqual([postId]);
     expect((await call(`/api/v1/communities/${c.slug}/dead-letters`, { as: c.owner })).body.total).toBe(0);
+  });
+
+  it("names the post a dead comment event belongs to, so the page links the comment in its post", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner, { title: "Linked", body: "" });
+    const comment = await writeComment(post.id, c.owner, "A reply that failed to index");
+    await drainEvents();
+    const [commentEvent] = (await eventsAbout(comment.id)).filter((row) => row.kind === "comment.created");
+    await db().update(e).set({ status: "dead", attempts: MAX_EVENT_ATTEMPTS, lastError: "search: D1_ERROR" }).where(eq(e.id, commentEvent.id));
+    const list = await call(`/api/v1/communities/${c.slug}/dead-letters`, { as: c.owner });
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ id: commentEvent.id, kind: "comment.created", subject: { type: "comment", id: comment.id }, postId: post.id }),
+    ]);
   });
 
   it("purges done events after the retention period and keeps the dead", async () => {

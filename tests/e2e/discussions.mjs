@@ -3,6 +3,7 @@
 // notification and the reaction. A member below the VIP tier sees the VIP space locked.
 // Accounts and the community are set up through the API; everything under test goes through the UI.
 import assert from "node:assert/strict";
+import { api } from "./api.mjs";
 import { crc32, deflateSync } from "node:zlib";
 
 // A small PNG drawn here (a green tea-coloured gradient) rather than stored as a fixture
@@ -32,13 +33,6 @@ function makePng(width, height) {
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
 }
 const PNG = makePng(480, 240);
-
-async function api(ctx, ORIGIN, method, path, data) {
-  const res = await ctx.request.fetch(`${ORIGIN}${path}`, { method, data, headers: { Origin: ORIGIN } });
-  const text = await res.text();
-  assert.ok(res.ok(), `${method} ${path} → ${res.status()} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
 
 /** Reload until `check` passes: notifications are written right after the content, not with it. */
 async function eventually(page, check, tries = 10) {

@@ -4,13 +4,7 @@
 // whose API call fails; a post of every Markdown construct at its limit. Every page visited is checked by the harness's `watch` (axe, 375 px width,
 // console errors including React #418).
 import assert from "node:assert/strict";
-
-async function api(ctx, ORIGIN, method, path, data) {
-  const res = await ctx.request.fetch(`${ORIGIN}${path}`, { method, data, headers: { Origin: ORIGIN } });
-  const text = await res.text();
-  assert.ok(res.ok(), `${method} ${path} → ${res.status()} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
+import { api } from "./api.mjs";
 
 export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expectOk, watch, sql }) {
   const stamp = Date.now().toString(36);

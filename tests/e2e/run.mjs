@@ -1,5 +1,5 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
-// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs). Every page a flow visits
+// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs). Every page a flow visits
 // (goto, reload, a click that lands on a new URL) is checked by `watch`: axe (serious/critical fail),
 // at 375 px no sideways scrolling, and every console error, page error (React #418 included) and
 // failed request goes into consoleErrors.
@@ -16,12 +16,14 @@ import coreFlow from "./core.mjs";
 import discussionsFlow from "./discussions.mjs";
 import redirectsFlow from "./redirects.mjs";
 import hardCasesFlow from "./hard-cases.mjs";
+import deadLettersFlow from "./dead-letters.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
   ["discussions", discussionsFlow],
   ["redirects from request values", redirectsFlow],
   ["hard cases: long words, names, time zones, icons, failures", hardCasesFlow],
+  ["dead letters: background work that failed, and trying it again", deadLettersFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
@@ -29,6 +31,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const shots = join(root, "tests", "e2e", "screenshots");
 const PORT = Number(process.env.E2E_PORT ?? 8799);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
+// the platform operator of the run (OPERATOR_EMAILS): the dead-letters flow signs up with it
+const OPERATOR_EMAIL = "operator@e2e.example.com";
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
 mkdirSync(shots, { recursive: true });
@@ -182,7 +186,7 @@ try {
   run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "--persist-to", persist]);
   server = spawn(
     "npx",
-    ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`],
+    ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`, "--var", `OPERATOR_EMAILS:${OPERATOR_EMAIL}`],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   let serverLog = "";
@@ -199,7 +203,13 @@ try {
   });
   /** Runs SQL on the local D1 the server uses: only to set what no API can (a join date in the past). */
   const sql = (command) => run("npx", ["wrangler", "d1", "execute", "DB", "--local", "--persist-to", persist, "--command", command]);
-  const harness = { browser, ORIGIN, step, axe, shot, expectOk, consoleErrors, watch, fitsWidth, sql };
+  /** The rows one SELECT reads from that D1: to check what no API shows (an event's state). */
+  const query = (command) => {
+    const res = spawnSync("npx", ["wrangler", "d1", "execute", "DB", "--local", "--persist-to", persist, "--json", "--command", command], { cwd: root, env, encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`wrangler d1 execute exited with ${res.status}: ${res.stderr.slice(-500)}`);
+    return JSON.parse(res.stdout)[0].results;
+  };
+  const harness = { browser, ORIGIN, OPERATOR_EMAIL, step, axe, shot, expectOk, consoleErrors, watch, fitsWidth, sql, query };
   // E2E_ONLY=hard runs only the flows whose name contains "hard" (a quicker loop while developing)
   for (const [name, flow] of flows.filter(([n]) => !process.env.E2E_ONLY || n.includes(process.env.E2E_ONLY))) {
     blocked = null; // a failure skips the rest of its own flow, not the other flows

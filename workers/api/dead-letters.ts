@@ -21,6 +21,7 @@ const DeadLetterSchema = z
     kind: z.string().openapi({ example: "post.created" }),
     communityId: z.string().nullable(),
     subject: z.object({ type: z.string().openapi({ example: "post" }), id: z.string() }),
+    postId: z.string().nullable().openapi({ description: "The post the subject is or belongs to (post and comment events), for a link" }),
     attempts: z.number().int(),
     lastError: z.string().nullable().openapi({ description: "The last attempt's error, one per failing handler" }),
     handled: z.array(z.string()).openapi({ description: "Handlers of the kind that did finish" }),

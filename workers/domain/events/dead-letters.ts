@@ -16,6 +16,8 @@ export type DeadLetterView = {
   kind: string;
   communityId: string | null;
   subject: { type: string; id: string };
+  /** the post the subject is or belongs to (post and comment events), so a page can link it; else null */
+  postId: string | null;
   attempts: number;
   /** the last attempt's errors, one per failing handler: "search: D1_ERROR …" */
   lastError: string | null;
@@ -50,6 +52,7 @@ export async function listDeadLetters(env: Env, scope: DeadLetterScope, page: Pa
       kind: row.kind,
       communityId: row.communityId,
       subject: { type: row.subjectType, id: row.subjectId },
+      postId: typeof row.payload.postId === "string" ? row.payload.postId : null,
       attempts: row.attempts,
       lastError: row.lastError,
       handled: row.handled,
