@@ -5,6 +5,7 @@ import { Form, useSearchParams } from "react-router";
 import type { DeadLetter } from "../lib/types";
 import { FormError, SubmitButton, type ClientFormErrors } from "./form-bits";
 import { LocalTime } from "./local-time";
+import { Name } from "./name";
 import { Alert, Badge, ButtonLink, EmptyState, LoadError, TextLink } from "./ui";
 
 /** What loadDeadLetters (lib/dead-letters.server.ts) returns: one page, the scope's total, the cursors. */
@@ -62,7 +63,15 @@ function DeadLetterRow({ letter, slug, showCommunity, cursor }: { letter: DeadLe
         {showCommunity ? (
           <>
             <dt className="text-slate-600">{t("deadLetters.community")}</dt>
-            <dd className="min-w-0 break-all font-mono text-xs leading-5 text-slate-900">{letter.communityId ?? t("deadLetters.noCommunity")}</dd>
+            <dd className="min-w-0 text-slate-900">
+              {letter.community ? (
+                <TextLink className="break-words" to={`/c/${letter.community.slug}/settings/background-work`}>
+                  <Name>{letter.community.name}</Name>
+                </TextLink>
+              ) : (
+                t("deadLetters.noCommunity")
+              )}
+            </dd>
           </>
         ) : null}
         <dt className="text-slate-600">{t("deadLetters.when")}</dt>

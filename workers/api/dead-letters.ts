@@ -20,6 +20,7 @@ const DeadLetterSchema = z
     id: z.string(),
     kind: z.string().openapi({ example: "post.created" }),
     communityId: z.string().nullable(),
+    community: z.object({ id: z.string(), slug: z.string(), name: z.string() }).nullable(),
     subject: z.object({ type: z.string().openapi({ example: "post" }), id: z.string() }),
     postId: z.string().nullable().openapi({ description: "The post the subject is or belongs to (post and comment events), for a link" }),
     attempts: z.number().int(),

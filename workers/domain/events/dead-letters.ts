@@ -15,6 +15,8 @@ export type DeadLetterView = {
   id: string;
   kind: string;
   communityId: string | null;
+  /** where it happened, for the operators' page; null for platform-wide work (mail) */
+  community: { id: string; slug: string; name: string } | null;
   subject: { type: string; id: string };
   /** the post the subject is or belongs to (post and comment events), so a page can link it; else null */
   postId: string | null;
@@ -35,8 +37,9 @@ const inScope = (scope: DeadLetterScope): SQL | undefined => ("communityId" in s
 export async function listDeadLetters(env: Env, scope: DeadLetterScope, page: PageRequest): Promise<Page<DeadLetterView>> {
   const after = page.after;
   const rows = await getDb(env)
-    .select()
+    .select({ event: e, community: { slug: schema.communities.slug, name: schema.communities.name } })
     .from(e)
+    .leftJoin(schema.communities, eq(schema.communities.id, e.communityId))
     .where(
       and(
         eq(e.status, "dead"),
@@ -47,10 +50,11 @@ export async function listDeadLetters(env: Env, scope: DeadLetterScope, page: Pa
     .orderBy(desc(e.createdAt), desc(e.id))
     .limit(page.limit + 1);
   const items = rows.slice(0, page.limit).map(
-    (row): DeadLetterView => ({
+    ({ event: row, community }): DeadLetterView => ({
       id: row.id,
       kind: row.kind,
       communityId: row.communityId,
+      community: row.communityId && community?.slug ? { id: row.communityId, slug: community.slug, name: community.name } : null,
       subject: { type: row.subjectType, id: row.subjectId },
       postId: typeof row.payload.postId === "string" ? row.payload.postId : null,
       attempts: row.attempts,
@@ -59,7 +63,7 @@ export async function listDeadLetters(env: Env, scope: DeadLetterScope, page: Pa
       createdAt: row.createdAt.toISOString(),
     }),
   );
-  const last = rows.length > page.limit ? rows[page.limit - 1] : null;
+  const last = rows.length > page.limit ? rows[page.limit - 1].event : null;
   return { items, next: last ? [last.createdAt.getTime(), last.id] : null };
 }
 
