@@ -19,6 +19,7 @@ import {
 import { addMember, auditActions, db, env, expectError, makeCommunity, membershipRow, type TestCommunity } from "../community-fixtures";
 import { makeSpace } from "../discussion-fixtures";
 import { call, createUser, PASSWORD, type TestUser } from "../helpers";
+import { EVENT_BACKOFF_BASE_MS, processEvent } from "../../workers/domain/events/process";
 
 /** The access.changed payloads written for a community, oldest first. */
 async function accessEvents(communityId: string): Promise<AccessChange[]> {
@@ -383,6 +384,32 @@ describe("interested parties hear of a change right after its commit", () => {
     stop = () => stops.forEach((s) => s());
     expect((await call(`/api/v1/communities/${c.slug}/members/${m.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
     expect(heard).toEqual([change(c.id, "member_removed", { userId: m.id })]);
+  });
+});
+
+describe("the spine is the retry of the direct call", () => {
+  let stop: (() => void) | null = null;
+  afterEach(() => stop?.());
+
+  it("calls the listeners again from the access.changed event until they succeed", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const heard: AccessChange[] = [];
+    let failing = true;
+    stop = onAccessChanged(({ change: changed }) => {
+      if (failing) throw new Error("chat object unreachable");
+      heard.push(changed);
+    });
+    const audit = { communityId: c.id, actorId: c.owner.id, action: "member.remove", targetType: "user", targetId: member.id };
+    const removal = writeMembershipEnd(env, { communityId: c.id, userId: member.id }, { status: "removed", role: "member" }, audit);
+    // committed, as a Worker that died before calling anyone would leave it
+    await db().batch([removal.first, ...removal.rest]);
+    const { eventId } = removal.changes[0];
+    const now = Date.now();
+    expect(await processEvent(env, eventId, now)).toMatchObject({ outcome: "retry", error: expect.stringContaining("chat object unreachable") });
+    failing = false;
+    expect(await processEvent(env, eventId, now + EVENT_BACKOFF_BASE_MS + 1)).toEqual({ outcome: "done" });
+    expect(heard).toEqual([change(c.id, "member_removed", { userId: member.id })]);
   });
 });
 

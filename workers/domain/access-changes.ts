@@ -20,7 +20,7 @@ import type { Role, TierKey } from "../db/schema";
 import { auditInsertIfChanged, type AuditEntry } from "./audit";
 import { essentialConsentInsertIfChanged } from "./communities/consent";
 import { announceEvents, eventInsert } from "./events/emit";
-import type { AccessChangeReason, EventPayload, EventSubject } from "./events/kinds";
+import type { AccessChangeReason, DomainEvent, EventPayload, EventSubject } from "./events/kinds";
 
 type Statement = BatchItem<"sqlite">;
 
@@ -131,6 +131,23 @@ export async function afterAccessCommitted(env: Env, changes: PendingAccessChang
     // the spine delivers the same events later
     console.error(JSON.stringify({ at: "access.after_commit", error: String(error) }));
   }
+}
+
+/**
+ * The spine's handler for `access.changed`: the retry of the direct call. Calls every listener
+ * with the event's change and throws if any of them failed, so the spine tries again (listeners
+ * are idempotent: closing a socket that is already closed does nothing).
+ */
+export async function deliverAccessChange(_env: Env, event: DomainEvent<"access.changed">): Promise<void> {
+  const failures: string[] = [];
+  for (const listener of listeners) {
+    try {
+      await listener({ eventId: event.id, change: event.payload });
+    } catch (error) {
+      failures.push(String(error));
+    }
+  }
+  if (failures.length > 0) throw new Error(`access listeners failed: ${failures.join("; ")}`);
 }
 
 /** Run an AccessWrite (and the caller's statements after it) as one batch, then afterAccessCommitted. Returns the result of `first`. */

@@ -3,6 +3,7 @@
 // change while events that use them may still be pending. Later capabilities add their handlers
 // here: Durable Object calls (revoke on access.changed), AI passes, Stripe follow-ups, reminders.
 import { sendQueuedMail } from "../../mail/outbox";
+import { deliverAccessChange } from "../access-changes";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost } from "../discussions/consequences";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncSearchDocument } from "../search/sync";
@@ -40,8 +41,9 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "space.archived": [{ name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) }],
   "post.followers": [{ name: "followers", run: followerSlice }],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
-  // nothing listens yet: chat's objects will revoke sockets here (issue 12), recommendations forget
-  "access.changed": [],
+  // the parties registered with onAccessChanged (chat's revoke, issue 12), called directly after
+  // the commit; this is their retry
+  "access.changed": [{ name: "listeners", run: deliverAccessChange }],
 };
 
 /** The handlers of one kind, in the order they run. */
