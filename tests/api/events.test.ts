@@ -129,7 +129,7 @@ describe("work between the commit and its consequences is never lost", () => {
     const c = await makeCommunity();
     const space = await makeSpace(c);
     const reader = await addMember(c, { user: await createUser({ name: unique("Retry Reader ") }) });
-    const { postId, eventId } = await postLeftBehind(c, space.id, c.owner, { title: "Flaky", body: `@${reader.name} tapir news` });
+    const { postId, eventId } = await postLeftBehind(c, space.id, c.owner, { title: "Flaky", body: `<@${reader.id}> tapir news` });
     await breakSearch();
     const now = Date.now();
     let first;
@@ -155,7 +155,7 @@ describe("work between the commit and its consequences is never lost", () => {
     const c = await makeCommunity();
     const space = await makeSpace(c);
     const reader = await addMember(c, { user: await createUser({ name: unique("Twice Reader ") }) });
-    const { postId, eventId } = await postLeftBehind(c, space.id, c.owner, { title: "Echo", body: `@${reader.name} hello` });
+    const { postId, eventId } = await postLeftBehind(c, space.id, c.owner, { title: "Echo", body: `<@${reader.id}> hello` });
     const result = await deliverEvents([eventId, eventId]);
     expect(result.retryMessages).toEqual([]);
     expect(await eventRow(eventId)).toMatchObject({ status: "done", attempts: 1 });
