@@ -1,0 +1,95 @@
+// Mentions as the composer handles them. The server stores a mention as Discord's token `<@usr_…>`
+// (the member's user id) and answers each body with `mentions: [{ id, name }]`, the current names
+// of the members its tokens name. The editor shows `@Name` instead and remembers whom each
+// `@Name` means ("picks"); a write sends the picks' ids as `mentionIds`, and the server turns the
+// picked members' `@Name` back into tokens, so two members called "Daniel Chen" stay apart.
+// Imported by the browser bundle: nothing here may reach server code.
+
+/** A member the writer chose (from the suggestion list, or kept from the stored body). */
+export type MentionPick = { id: string; name: string };
+
+/** A member a body mentions, as the API answers it; `name` is null (or "") for an erased account. */
+export type MentionRef = { id: string; name: string | null };
+
+/** The API's bound on `mentionIds` per write (issue 9: a broadcast is not a mention). */
+export const MAX_PICKS = 50;
+
+/** The form field that carries the picks, as JSON [{ id, name }]: ids for the API, names to restore a failed form. */
+export const PICKS_FIELD = "mentionPicks";
+
+// the id part as the API writes ids (lib/ids.ts: a prefix, "_" and base32)
+const TOKEN = /<@([A-Za-z0-9_]{1,100})>/g;
+
+/**
+ * A stored body as the editor shows it: each `<@id>` of a member in `mentions` with a name becomes
+ * `@Name`, and that member becomes a pick (once, in order of first appearance), so saving the
+ * edit keeps the same people. A token whose member has no name (erased) or is not in `mentions`
+ * stays as written: saving then keeps it unchanged.
+ * Example: ("hi <@usr_a>", [{ id: "usr_a", name: "Daniel Chen" }]) →
+ * { text: "hi @Daniel Chen", picks: [{ id: "usr_a", name: "Daniel Chen" }] }.
+ */
+export function mentionsForEditing(body: string, mentions: readonly MentionRef[] | undefined): { text: string; picks: MentionPick[] } {
+  const names = new Map((mentions ?? []).flatMap((m) => (m.name ? [[m.id, m.name] as const] : [])));
+  const picks: MentionPick[] = [];
+  const text = body.replace(TOKEN, (token, id: string) => {
+    const name = names.get(id);
+    if (!name) return token;
+    if (!picks.some((p) => p.id === id)) picks.push({ id, name });
+    return `@${name}`;
+  });
+  return { text, picks };
+}
+
+/** The picks whose `@Name` is still in `text` (a pick whose mention was deleted is dropped), at most MAX_PICKS. */
+export function picksInText(text: string, picks: readonly MentionPick[]): MentionPick[] {
+  return picks.filter((p) => text.includes(`@${p.name}`)).slice(0, MAX_PICKS);
+}
+
+/** Add `pick` unless that member is picked already. */
+export const addPick = (picks: readonly MentionPick[], pick: MentionPick): MentionPick[] =>
+  picks.some((p) => p.id === pick.id) ? [...picks] : [...picks, pick];
+
+/**
+ * The picks a form posted in PICKS_FIELD (JSON written by the editor), checked entry by entry:
+ * anything that is not { id: string, name: string } is ignored, duplicates too; at most MAX_PICKS.
+ */
+export function readPicks(value: FormDataEntryValue | null | undefined): MentionPick[] {
+  if (typeof value !== "string" || value === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  let picks: MentionPick[] = [];
+  for (const entry of parsed) {
+    if (entry && typeof entry === "object" && typeof entry.id === "string" && typeof entry.name === "string" && entry.id) {
+      picks = addPick(picks, { id: entry.id, name: entry.name });
+    }
+  }
+  return picks.slice(0, MAX_PICKS);
+}
+
+/** The query string that carries a write's unreachable members to the page it redirects to. */
+export const UNREACHABLE_PARAM = "unreachable";
+
+/** `unreachableMentions` of a write answer as a value of UNREACHABLE_PARAM (ids only: the page shows current names). */
+export const unreachableParam = (unreachable: readonly { id: string }[] | undefined): string | null =>
+  unreachable && unreachable.length > 0 ? unreachable.map((u) => u.id).join(",") : null;
+
+/**
+ * The names of the members in UNREACHABLE_PARAM, looked up in the `mentions` of what the page
+ * shows (the post, its comments): ids it does not find are left out, so the notice only ever
+ * names people the content really mentions.
+ */
+export function unreachableNames(param: string | null, mentions: readonly MentionRef[]): string[] {
+  if (!param) return [];
+  const names = new Map(mentions.flatMap((m) => (m.name ? [[m.id, m.name] as const] : [])));
+  const out: string[] = [];
+  for (const id of new Set(param.split(","))) {
+    const name = names.get(id);
+    if (name) out.push(name);
+  }
+  return out;
+}
