@@ -6,9 +6,10 @@ import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
 import { LocalTime } from "./local-time";
-import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
+import { Alert, Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 import { scopeFragmentIds } from "../../workers/lib/markdown-ids";
+import { addPick, picksInText, PICKS_FIELD, type MentionPick } from "../lib/mentions";
 
 type IconProps = { className?: string };
 const iconBase = { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.8, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true } as const;
@@ -240,34 +241,44 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
 
 const WORD_BEFORE_AT = /[\p{L}\p{N}_]/u;
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+/** How long typing must pause before the server is asked: a fast typist sends one query, not one per key. */
+const SUGGEST_DEBOUNCE_MS = 150;
+
+/** Where the editor writes, for mentions: the space (suggestions are its readers) and the picks it starts with. */
+export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
 
 /**
- * "@" followed by the start of a member's name offers those members (arrows to choose, Enter or
- * Tab to insert, Escape to dismiss). The API resolves "@Name" itself, so this only saves typing
- * and spelling; the textarea stays an ordinary field.
+ * "@" followed by the start of a member's name (or of a later word of it) asks the server which
+ * members of the community who can read the space match (arrows to choose, Enter or Tab to
+ * insert, Escape to dismiss). A pick inserts "@Name " and is remembered with the member's id in a
+ * hidden field (PICKS_FIELD), so the server writes that member's token even when another member
+ * has the same name. The textarea stays an ordinary field.
  */
-function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, source: string | undefined) {
+function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
-  const people = useFetcher<{ people: Person[] }>();
+  const { slug } = useParams();
+  const people = useFetcher<{ q: string; people: Person[] }>();
   const listId = useId();
   const [query, setQuery] = useState<{ text: string; at: number } | null>(null);
   const [active, setActive] = useState(0);
+  const [picks, setPicks] = useState<MentionPick[]>(target?.picks ?? []);
+  const source = target && slug ? `/c/${encodeURIComponent(slug)}/mention-suggestions` : undefined;
+  const load = people.load;
 
-  const matches =
-    query && people.data
-      ? people.data.people
-          .filter((p) => {
-            const name = p.name.toLowerCase();
-            const q = query.text.toLowerCase();
-            return name.startsWith(q) || name.includes(` ${q}`);
-          })
-          .slice(0, 6)
-      : [];
+  useEffect(() => {
+    if (!source || !target || query === null) return;
+    const timer = setTimeout(() => load(`${source}?${new URLSearchParams({ q: query.text, spaceId: target.spaceId })}`), SUGGEST_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [source, target?.spaceId, query?.text, load]);
+
+  // the last answer stays up while the next is on its way: the list does not blink at each key
+  const matches = query && people.data ? people.data.people : [];
   const open = Boolean(source) && query !== null && matches.length > 0;
 
   const update = () => {
     const el = area.current;
     if (!source || !el) return;
+    setPicks((current) => picksInText(el.value, current));
     const caret = el.selectionStart ?? 0;
     const before = el.value.slice(0, caret);
     const at = before.lastIndexOf("@");
@@ -279,7 +290,6 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     }
     setQuery({ text, at });
     setActive(0);
-    if (!people.data && people.state === "idle") people.load(source);
   };
 
   const pick = (person: Person) => {
@@ -291,6 +301,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     const pos = query.at + insert.length;
     el.focus();
     el.setSelectionRange(pos, pos);
+    setPicks((current) => addPick(current, { id: person.id, name: person.name }));
     setQuery(null);
   };
 
@@ -328,6 +339,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           id={`${listId}-${i}`}
           role="option"
           aria-selected={i === active}
+          data-user-id={person.id}
           // mousedown, not click: the textarea must keep focus and its caret
           onMouseDown={(e) => {
             e.preventDefault();
@@ -344,7 +356,31 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     </ul>
   ) : null;
 
-  return { textareaProps, list };
+  const field = source ? <input type="hidden" name={PICKS_FIELD} value={JSON.stringify(picks)} /> : null;
+
+  return { textareaProps, list, field };
+}
+
+/**
+ * After a write: "Sofia Rossi can't see this space and wasn't notified." for the mentioned members
+ * who cannot read it (the API's `unreachableMentions`), each name isolated, the list joined the
+ * reader's way (Intl.ListFormat: "A, B and C", "A、B和C"). Nothing when `names` is empty.
+ */
+export function UnreachableNotice({ names }: { names: string[] }) {
+  const { t, i18n } = useTranslation();
+  if (names.length === 0) return null;
+  const list = new Intl.ListFormat(i18n.language, { type: "conjunction" })
+    .formatToParts(names)
+    .map((part, i) => (part.type === "element" ? <Name key={i}>{part.value}</Name> : part.value));
+  // the names go where the translation puts {{names}}: a marker no translation contains stands in
+  const [before, after = ""] = t("editor.unreachableMentions", { count: names.length, names: "\u0000" }).split("\u0000");
+  return (
+    <Alert tone="warning">
+      {before}
+      {list}
+      {after}
+    </Alert>
+  );
 }
 
 type UploadAnswer = { url?: string; error?: { code: string; message: string } };
@@ -364,7 +400,7 @@ export function MarkdownEditor({
   maxLength,
   autoFocus,
   labelHidden = false,
-  mentions = false,
+  mentions,
 }: {
   name?: string;
   label: string;
@@ -376,8 +412,8 @@ export function MarkdownEditor({
   maxLength?: number;
   autoFocus?: boolean;
   labelHidden?: boolean;
-  /** suggest the community's members after "@" (inside /c/:slug pages) */
-  mentions?: boolean;
+  /** suggest the members who can read this space after "@" (inside /c/:slug pages), starting with these picks */
+  mentions?: MentionTarget;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -386,8 +422,7 @@ export function MarkdownEditor({
   const file = useRef<HTMLInputElement>(null);
   const preview = useFetcher<{ html: string }>();
   const [mode, setMode] = useState<"write" | "preview">("write");
-  const { slug } = useParams();
-  const mention = useMentionSuggestions(area, mentions && slug ? `/c/${slug}/mention-suggestions` : undefined);
+  const mention = useMentionSuggestions(area, mentions);
   const [upload, setUpload] = useState<{ state: "idle" | "uploading" | "error" | "done"; message: string | null }>({ state: "idle", message: null });
 
   const insert = (text: string) => {
@@ -490,6 +525,7 @@ export function MarkdownEditor({
           className={cx("block w-full resize-y border-0 px-3 py-2.5 text-sm leading-6 text-slate-900 placeholder:text-slate-500 focus:outline-none focus:ring-0", mode === "preview" && "hidden")}
         />
         {mode === "write" ? mention.list : null}
+        {mention.field}
         {mode === "preview" ? (
           <div className="min-h-32 px-4 py-3" aria-live="polite" aria-busy={preview.state !== "idle"}>
             {preview.state !== "idle" ? (

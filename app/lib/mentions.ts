@@ -45,6 +45,9 @@ export function picksInText(text: string, picks: readonly MentionPick[]): Mentio
   return picks.filter((p) => text.includes(`@${p.name}`)).slice(0, MAX_PICKS);
 }
 
+/** The ids to send as a write's `mentionIds`: the picks whose `@Name` `body` still holds. */
+export const mentionIdsFor = (body: string, picks: readonly MentionPick[]): string[] => picksInText(body, picks).map((p) => p.id);
+
 /** Add `pick` unless that member is picked already. */
 export const addPick = (picks: readonly MentionPick[], pick: MentionPick): MentionPick[] =>
   picks.some((p) => p.id === pick.id) ? [...picks] : [...picks, pick];
@@ -75,8 +78,22 @@ export function readPicks(value: FormDataEntryValue | null | undefined): Mention
 export const UNREACHABLE_PARAM = "unreachable";
 
 /** `unreachableMentions` of a write answer as a value of UNREACHABLE_PARAM (ids only: the page shows current names). */
-export const unreachableParam = (unreachable: readonly { id: string }[] | undefined): string | null =>
+const unreachableParam = (unreachable: readonly { id: string }[] | undefined): string | null =>
   unreachable && unreachable.length > 0 ? unreachable.map((u) => u.id).join(",") : null;
+
+/**
+ * `path` (which may end in a #fragment) with the write answer's `unreachableMentions` in its
+ * query, for the page to say who was not notified (unreachableNames).
+ */
+export function withUnreachable(path: string, answer: { unreachableMentions?: { id: string }[] }): string {
+  const ids = unreachableParam(answer.unreachableMentions);
+  if (!ids) return path;
+  const [beforeHash, hash] = path.split("#", 2);
+  const [pathname, query] = beforeHash.split("?", 2);
+  const params = new URLSearchParams(query);
+  params.set(UNREACHABLE_PARAM, ids);
+  return `${pathname}?${params}${hash === undefined ? "" : `#${hash}`}`;
+}
 
 /**
  * The names of the members in UNREACHABLE_PARAM, looked up in the `mentions` of what the page

@@ -1,7 +1,7 @@
 // The composer's side of mentions: a stored body's `<@id>` tokens shown as `@Name` in the edit
 // form and kept as picks, so that saving an edit mentions the same people (issue 9, part 1).
 import { describe, expect, it } from "vitest";
-import { MAX_PICKS, mentionsForEditing, picksInText, readPicks, unreachableNames, unreachableParam } from "../../app/lib/mentions";
+import { MAX_PICKS, mentionIdsFor, mentionsForEditing, picksInText, readPicks, unreachableNames, withUnreachable } from "../../app/lib/mentions";
 
 const admin = { id: "usr_admin", name: "Daniel Chen" };
 const newcomer = { id: "usr_newcomer", name: "Daniel Chen" };
@@ -35,10 +35,11 @@ describe("mentionsForEditing", () => {
 });
 
 describe("picks in the form", () => {
-  it("drops a pick whose @Name was deleted from the text", () => {
+  it("drops a pick whose @Name was deleted from the text: only the others are sent as mentionIds", () => {
     const sofia = { id: "usr_s", name: "Sofia Rossi" };
     expect(picksInText("hey @Daniel Chen", [admin, sofia])).toEqual([admin]);
     expect(picksInText("hey Sofia Rossi", [sofia])).toEqual([]);
+    expect(mentionIdsFor("@Daniel Chen and @Sofia Rossi", [newcomer, sofia])).toEqual(["usr_newcomer", "usr_s"]);
   });
 
   it("reads the posted picks, ignoring malformed entries and duplicates, at most 50", () => {
@@ -52,13 +53,19 @@ describe("picks in the form", () => {
 });
 
 describe("unreachable mentions after saving", () => {
-  it("carries ids, and names only members the page's content mentions, with their current names", () => {
-    const param = unreachableParam([{ id: "usr_s" }, { id: "usr_h" }]);
-    expect(param).toBe("usr_s,usr_h");
+  it("carries ids in the page's address, before its #fragment and beside its query", () => {
+    const answer = { unreachableMentions: [{ id: "usr_s", name: "Sofia Rossi" }, { id: "usr_h", name: "Hiro Tanaka" }] };
+    expect(withUnreachable("/c/club/posts/pst_1?created=1", answer)).toBe("/c/club/posts/pst_1?created=1&unreachable=usr_s%2Cusr_h");
+    expect(withUnreachable("/c/club/posts/pst_1#comment-cmt_1", answer)).toBe("/c/club/posts/pst_1?unreachable=usr_s%2Cusr_h#comment-cmt_1");
+    expect(withUnreachable("/c/club/posts/pst_1#comment-cmt_1", { unreachableMentions: [] })).toBe("/c/club/posts/pst_1#comment-cmt_1");
+    expect(withUnreachable("/c/club/posts/pst_1", {})).toBe("/c/club/posts/pst_1");
+  });
+
+  it("names only members the page's content mentions, with their current names", () => {
+    const param = new URLSearchParams(withUnreachable("/p", { unreachableMentions: [{ id: "usr_s" }, { id: "usr_h" }] }).split("?")[1]).get("unreachable");
     expect(unreachableNames(param, [{ id: "usr_s", name: "Sofia Rossi" }, { id: "usr_h", name: "Hiro Tanaka" }])).toEqual(["Sofia Rossi", "Hiro Tanaka"]);
     // an id typed into the address bar that the post does not mention shows nothing
     expect(unreachableNames("usr_s,usr_forged", [{ id: "usr_s", name: "Sofia Rossi" }])).toEqual(["Sofia Rossi"]);
-    expect(unreachableParam([])).toBeNull();
     expect(unreachableNames(null, [{ id: "usr_s", name: "Sofia Rossi" }])).toEqual([]);
   });
 });
