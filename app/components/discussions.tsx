@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { Name } from "./name";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
-import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
+import { reactionEmojis, type FeedPost, type MentionSuggestion, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
 import { LocalTime } from "./local-time";
 import { Alert, Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
@@ -257,7 +257,7 @@ export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
 function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
   const { slug } = useParams();
-  const people = useFetcher<{ q: string; people: Person[] }>();
+  const people = useFetcher<{ q: string; people: MentionSuggestion[] }>();
   const listId = useId();
   const [query, setQuery] = useState<{ text: string; at: number } | null>(null);
   const [active, setActive] = useState(0);
@@ -351,6 +351,8 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           <span className="truncate">
             <Name>{person.name}</Name>
           </span>
+          {/* the owner and a newcomer who took the same name must not look alike */}
+          {person.role !== "member" ? <span className="shrink-0 text-xs text-slate-600">{t(`roles.${person.role}`)}</span> : null}
         </li>
       ))}
     </ul>

@@ -9,6 +9,7 @@ import type { viewCommunity } from "../../workers/domain/communities/manage-comm
 import type { MemberView } from "../../workers/domain/communities/members";
 import type { PriceView, TierView } from "../../workers/domain/communities/tiers";
 import type { CommunityView } from "../../workers/domain/communities/views";
+import type { MentionSuggestion as MentionSuggestionView } from "../../workers/domain/communities/mention-suggestions";
 import type { ReactionView } from "../../workers/domain/discussions/reactions";
 import type { SpaceListItem } from "../../workers/domain/discussions/spaces";
 import type { CommentView, PostView, SpaceView } from "../../workers/domain/discussions/views";
@@ -53,6 +54,8 @@ export const reactionEmojis = reactionEmoji;
 
 export type Reaction = ReactionView;
 export type Person = { id: string; name: string; avatarUrl?: string | null };
+/** GET /communities/{slug}/mention-suggestions: a member the composer may mention. */
+export type MentionSuggestion = MentionSuggestionView;
 
 export type Space = SpaceView;
 export type SpaceEntry = SpaceListItem;

@@ -8,7 +8,7 @@ import { addMember, db, expectError, makeCommunity, type TestCommunity } from ".
 import { makeSpace } from "../discussion-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
 
-type Suggestion = { id: string; name: string; avatarUrl: string | null };
+type Suggestion = { id: string; name: string; avatarUrl: string | null; role: string };
 
 /** Active members by name, inserted in one batch (no password: they never sign in here). */
 async function addNamedMembers(community: TestCommunity, people: Array<{ name: string; paidTier?: TierKey }>) {
@@ -50,12 +50,26 @@ describe("mention suggestions: who is found", () => {
     expect(filler.length + 2).toBe(107);
     const res = await suggest(c.slug, c.owner, { q: "zo", spaceId: space.id });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ items: [{ id: ids["Zoe Zimmerman"], name: "Zoe Zimmerman", avatarUrl: null }] });
+    expect(res.body).toEqual({ items: [{ id: ids["Zoe Zimmerman"], name: "Zoe Zimmerman", avatarUrl: null, role: "member" }] });
     // a later word of the name starts with the query too
     expect(await names(c.slug, c.owner, space.id, "zimm")).toEqual(["Zoe Zimmerman"]);
     // many matches: the default 8, alphabetical; up to 20 when asked
     expect(await names(c.slug, c.owner, space.id, "member")).toEqual(filler.slice(0, 8).map((p) => p.name));
     expect(await names(c.slug, c.owner, space.id, "member 10", 20)).toEqual(["Member 100", "Member 101", "Member 102", "Member 103", "Member 104", "Member 105"]);
+  });
+
+  it("offers both members called \"Daniel Chen\", each with their own id and role", async () => {
+    const admin = await createUser({ name: "Daniel Chen" });
+    const c = await makeCommunity({ owner: admin });
+    const space = await makeSpace(c);
+    const newcomer = await addMember(c, { user: await createUser({ name: "Daniel Chen" }) });
+    const writer = await addMember(c);
+    const res = await suggest(c.slug, writer, { q: "daniel", spaceId: space.id });
+    expect(res.status).toBe(200);
+    const items = res.body.items as Suggestion[];
+    expect(items.map((s) => [s.id, s.name, s.role]).sort()).toEqual(
+      [[admin.id, "Daniel Chen", "owner"], [newcomer.id, "Daniel Chen", "member"]].sort(),
+    );
   });
 
   it("finds \"Daniel Chen\" by \"chen\", after the members whose name starts with it", async () => {
@@ -73,7 +87,7 @@ describe("mention suggestions: who is found", () => {
     expect(await names(c.slug, c.owner, space.id, "élodie")).toEqual(["Élodie Martin"]);
     expect(await names(c.slug, c.owner, space.id, "ÉLODIE MAR")).toEqual(["Élodie Martin"]);
     const iz = await suggest(c.slug, c.owner, { q: "İz", spaceId: space.id });
-    expect(iz.body.items).toEqual([{ id: ids["İzmir Ay"], name: "İzmir Ay", avatarUrl: null }]);
+    expect(iz.body.items).toEqual([{ id: ids["İzmir Ay"], name: "İzmir Ay", avatarUrl: null, role: "member" }]);
     expect(await names(c.slug, c.owner, space.id, "王小")).toEqual(["王小明"]);
   });
 

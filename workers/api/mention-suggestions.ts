@@ -7,7 +7,7 @@ import { notFound } from "../lib/errors";
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";
 import { errorResponses, Id } from "./schemas/common";
-import { SlugParam, UserCardSchema } from "./schemas/communities";
+import { RoleSchema, SlugParam, UserCardSchema } from "./schemas/communities";
 
 export const mentionSuggestions = createRouter();
 
@@ -17,7 +17,8 @@ const SuggestionQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_SUGGESTIONS).default(DEFAULT_SUGGESTIONS),
 });
 
-const SuggestionList = z.object({ items: z.array(UserCardSchema) }).openapi("MentionSuggestions");
+const SuggestionSchema = UserCardSchema.extend({ role: RoleSchema }).openapi("MentionSuggestion");
+const SuggestionList = z.object({ items: z.array(SuggestionSchema) }).openapi("MentionSuggestions");
 
 mentionSuggestions.openapi(
   createRoute({

@@ -5,6 +5,7 @@
 // SQLite's lower() folds ASCII only and D1 has no ICU.
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import type { Role } from "../../db/schema";
 import { foldCase } from "../../lib/text";
 import { effectiveTier } from "../access";
 import { canReadSpace, type ReaderScope, type Viewer } from "../search/readable";
@@ -14,7 +15,8 @@ export const DEFAULT_SUGGESTIONS = 8;
 /** The most a caller may ask for. */
 export const MAX_SUGGESTIONS = 20;
 
-export type MentionSuggestion = { id: string; name: string; avatarUrl: string | null };
+/** `role` tells namesakes apart where it can (the owner from a newcomer of the same name). */
+export type MentionSuggestion = { id: string; name: string; avatarUrl: string | null; role: Role };
 
 const m = schema.memberships;
 const u = schema.users;
@@ -53,7 +55,7 @@ function matchingMembers(env: Env, communityId: string, spaceId: string, folded:
 
 /**
  * Up to `limit` members to offer for a mention in `spaceId` (a space of `scope`'s community the
- * caller has been checked to read), as [{ id, name, avatarUrl }]. `query` is the text typed after
+ * caller has been checked to read), as [{ id, name, avatarUrl, role }]. `query` is the text typed after
  * "@" (any case, any script; "" offers everyone); the caller (`excludeUserId`) is never offered.
  * Who can read the space is decided by the same rules as every other read (discussions/access.ts
  * spaceVisibility through readable.ts canReadSpace), applied to each candidate in turn; a first
@@ -81,7 +83,7 @@ export async function suggestMentions(
         tier: effectiveTier(row),
         listedIn: new Set(Number(row.listed) === 1 ? [spaceId] : []),
       };
-      if (canReadSpace(viewer, space, scope.communityPrivate)) out.push({ id: row.id, name: row.name, avatarUrl: row.avatarUrl });
+      if (canReadSpace(viewer, space, scope.communityPrivate)) out.push({ id: row.id, name: row.name, avatarUrl: row.avatarUrl, role: row.role });
     }
   };
   const first = limit * 4;
