@@ -6,22 +6,7 @@
 // says she cannot see the space and was not notified.
 // Accounts and the community are set up through the API; everything under test goes through the UI.
 import assert from "node:assert/strict";
-import { api } from "./api.mjs";
-
-/** Reload until `check` passes: notifications are written by the spine a moment after the content. */
-async function eventually(page, check, tries = 15) {
-  let last;
-  for (let i = 0; i < tries; i++) {
-    try {
-      return await check();
-    } catch (error) {
-      last = error;
-      await page.waitForTimeout(300);
-      await page.reload();
-    }
-  }
-  throw last;
-}
+import { api, eventually } from "./api.mjs";
 
 export default async function mentionsFlow({ browser, ORIGIN, step, shot, expectOk, watch }) {
   const stamp = Date.now().toString(36);
@@ -89,7 +74,7 @@ export default async function mentionsFlow({ browser, ORIGIN, step, shot, expect
     const mention = new RegExp(`^${mei.name} mentioned you in “${title.replace(/[?]/g, "\\?")}”`);
     const page = pages.newcomer;
     await expectOk(page, await page.goto("/notifications"));
-    await eventually(page, () => page.getByRole("button", { name: mention }).waitFor({ timeout: 1000 }));
+    await eventually(page, () => page.getByRole("button", { name: mention }).waitFor({ timeout: 1000 }), 15);
     await expectOk(pages.owner, await pages.owner.goto("/notifications"));
     assert.equal(await pages.owner.getByRole("button", { name: mention }).count(), 0, "the namesake is not notified");
   });
