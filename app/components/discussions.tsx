@@ -271,8 +271,10 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     return () => clearTimeout(timer);
   }, [source, target?.spaceId, query?.text, load]);
 
-  // the last answer stays up while the next is on its way: the list does not blink at each key
+  // the last answer stays up while the next is on its way, so the list does not blink at each key,
+  // but only an answer to what is typed now takes Enter and Tab: a stale one would replace the text
   const matches = query && people.data ? people.data.people : [];
+  const fresh = query !== null && people.data?.q === query.text;
   const open = Boolean(source) && query !== null && matches.length > 0;
 
   const update = () => {
@@ -284,7 +286,8 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     const at = before.lastIndexOf("@");
     const prev = at > 0 ? before[at - 1] : undefined;
     const text = at === -1 ? "" : before.slice(at + 1);
-    if (at === -1 || (prev && WORD_BEFORE_AT.test(prev) && !CJK_CHAR.test(prev)) || text.length > 40 || text.includes("\n")) {
+    const typedOn = (p: MentionPick) => text.startsWith(`${p.name} `);
+    if (at === -1 || (prev && WORD_BEFORE_AT.test(prev) && !CJK_CHAR.test(prev)) || text.length > 40 || text.includes("\n") || picks.some(typedOn)) {
       setQuery(null);
       return;
     }
@@ -316,7 +319,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
         onClick: update,
         onBlur: () => setTimeout(() => setQuery(null), 150),
         onKeyDown: (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
-          if (!open) return;
+          if (!open || !fresh) return;
           if (e.key === "ArrowDown" || e.key === "ArrowUp") {
             e.preventDefault();
             setActive((i) => (i + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
