@@ -16,6 +16,8 @@ import { localD1, quote, root } from "./lib/local-d1.mjs";
 
 const { plainText } = await import(join(root, "workers/domain/search/plain-text.ts"));
 const { cleanText } = await import(join(root, "workers/lib/text.ts"));
+const { tokenIds, withMentionNames } = await import(join(root, "workers/lib/mention-tokens.ts"));
+const { DELETED_MEMBER_NAME } = await import(join(root, "workers/lib/vocabulary.ts"));
 
 const { values: args } = parseArgs({
   options: { "persist-to": { type: "string" }, community: { type: "string" }, config: { type: "string", default: "wrangler.toml" } },
@@ -91,16 +93,35 @@ function add(row) {
   if (rows.length >= ROWS_PER_FILE) flush();
 }
 
+/**
+ * A page's mention names, as the Worker's mentionNamesOf gives them: members of the text's
+ * community by id (an erased one as DELETED_MEMBER_NAME); a token of anyone else stays unnamed.
+ */
+function mentionNames(page) {
+  const ids = [...new Set(page.flatMap((row) => (row.body.includes("<@") ? tokenIds(row.body) : [])))];
+  const byCommunity = new Map();
+  for (let i = 0; i < ids.length; i += 500) {
+    const list = ids.slice(i, i + 500).map(quote).join(", ");
+    for (const r of query(`SELECT m.community_id, u.id, u.name, u.deleted_at FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.id IN (${list})`)) {
+      if (!byCommunity.has(r.community_id)) byCommunity.set(r.community_id, new Map());
+      byCommunity.get(r.community_id).set(r.id, r.deleted_at ? DELETED_MEMBER_NAME : r.name);
+    }
+  }
+  return (row) => plainText(withMentionNames(cleanText(row.body), byCommunity.get(row.community_id) ?? new Map()));
+}
+
 try {
   for (let after = 0; ; ) {
     const page = query(visiblePosts(after));
-    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, cleanText(p.title), plainText(cleanText(p.body))]);
+    const text = mentionNames(page);
+    for (const p of page) add([p.id, "post", p.community_id, p.space_id, p.id, p.created_at, cleanText(p.title), text(p)]);
     if (page.length < PAGE) break;
     after = page[page.length - 1].seq;
   }
   for (let after = 0; ; ) {
     const page = query(visibleComments(after));
-    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", plainText(cleanText(c.body))]);
+    const text = mentionNames(page);
+    for (const c of page) add([c.id, "comment", c.community_id, c.space_id, c.post_id, c.created_at, "", text(c)]);
     if (page.length < PAGE) break;
     after = page[page.length - 1].seq;
   }

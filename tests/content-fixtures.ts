@@ -8,6 +8,7 @@ import type { TierKey } from "../workers/db/schema";
 import { newId } from "../workers/lib/ids";
 import type { Comment, Post } from "../workers/domain/discussions/access";
 import { eventInsert } from "../workers/domain/events/emit";
+import { tokenizeMentions } from "../workers/domain/notifications/mentions";
 import { drainEvents } from "./queue-fixtures";
 import type { TestCommunity } from "./community-fixtures";
 import type { TestUser } from "./helpers";
@@ -43,6 +44,8 @@ export async function makePost(
 ): Promise<Post> {
   const id = newId("pst");
   const db = getDb(env);
+  // typed mentions become tokens, as the discussion routes store them
+  const body = await tokenizeMentions(env, space.communityId, content.body ?? "");
   const event = eventInsert(env, { kind: "post.created", communityId: space.communityId, subject: { type: "post", id }, payload: { postId: id } });
   const [[post]] = await db.batch([
     db
@@ -53,7 +56,7 @@ export async function makePost(
       spaceId: space.id,
       authorId: author.id,
       title: content.title,
-      body: content.body ?? "",
+      body,
       moderationStatus: content.moderationStatus ?? "visible",
     })
     .returning(),
@@ -66,6 +69,7 @@ export async function makePost(
 export async function makeComment(post: Post, author: TestUser, body: string, parent?: Comment): Promise<Comment> {
   const id = newId("cmt");
   const db = getDb(env);
+  const stored = await tokenizeMentions(env, post.communityId, body);
   const event = eventInsert(env, {
     kind: "comment.created",
     communityId: post.communityId,
@@ -82,7 +86,7 @@ export async function makeComment(post: Post, author: TestUser, body: string, pa
       authorId: author.id,
       parentId: parent?.id ?? null,
       rootId: parent ? (parent.rootId ?? parent.id) : null,
-      body,
+      body: stored,
     })
     .returning(),
     event.statement,
@@ -98,6 +102,7 @@ export async function updatePost(
   event?: "post.updated" | "post.removed",
 ) {
   const db = getDb(env);
+  if (changes.body !== undefined) changes = { ...changes, body: await tokenizeMentions(env, post.communityId, changes.body) };
   const update = db.update(schema.posts).set(changes).where(eq(schema.posts.id, post.id)).returning();
   if (!event) return (await update)[0];
   const write = eventInsert(env, { kind: event, communityId: post.communityId, subject: { type: "post", id: post.id }, payload: { postId: post.id } });

@@ -71,8 +71,10 @@ describe("commenting", () => {
       edited: false,
       editedAt: null,
       reactions: [],
+      mentions: [],
       createdAt: expect.any(String),
     });
+    expect(res.body.unreachableMentions).toEqual([]);
     expect(await commentCount(post.id)).toBe(1);
     expect((await call(`/api/v1/posts/${post.id}`, { as: m })).body.post.commentCount).toBe(1);
   });

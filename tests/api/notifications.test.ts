@@ -297,6 +297,8 @@ describe("notifications in the account's export and erasure", () => {
     expect((await call("/api/v1/me", { method: "DELETE", as: leaving, body: { password: PASSWORD } })).status).toBe(204);
     const db = getDb(env);
     expect(await db.select().from(schema.notifications).where(eq(schema.notifications.userId, leaving.id))).toEqual([]);
+    // mentions of them go once what mentions them shows "Deleted member" (the spine's user.renamed)
+    await drainEvents();
     expect(await db.select().from(schema.mentions).where(eq(schema.mentions.mentionedUserId, leaving.id))).toEqual([]);
     expect(await db.select().from(schema.mentions).where(eq(schema.mentions.authorId, leaving.id))).toEqual([]);
     const box = await inbox(staying);

@@ -35,8 +35,10 @@ describe("writing a post", () => {
       editedAt: null,
       commentCount: 0,
       reactions: [],
+      mentions: [],
       createdAt: expect.any(String),
     });
+    expect(res.body.unreachableMentions).toEqual([]);
   });
 
   it("stores the excerpt with the post and replaces it when the body is edited, feed and row alike", async () => {

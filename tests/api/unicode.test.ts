@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { TEXT_BACKFILL } from "../../workers/db/stored-text";
 import { continueTextBackfill } from "../../workers/domain/jobs/text-backfill";
-import { resolveMentions } from "../../workers/domain/notifications/mentions";
+import { resolveMentions, tokenizeMentions } from "../../workers/domain/notifications/mentions";
 import { indexDocument } from "../../workers/domain/search/index";
 import { addMember, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { makeSpace, writePost } from "../discussion-fixtures";
@@ -299,7 +299,9 @@ describe("mentions fold case in every script, through users.name_folded", () => 
     const c = await makeCommunity();
     const elodie = await addMember(c, { user: await createUser({ name: "\u00C9lodie" }) });
     const zoe = await addMember(c, { user: await createUser({ name: "ZO\u00CB" }) });
-    expect(await resolveMentions(env, c.id, "thanks @\u00E9LODIE and @zo\u00EB!")).toEqual([elodie.id, zoe.id]);
+    const tokenized = await tokenizeMentions(env, c.id, "thanks @\u00E9LODIE and @zo\u00EB!");
+    expect(tokenized).toBe(`thanks <@${elodie.id}> and <@${zoe.id}>!`);
+    expect(await resolveMentions(env, c.id, tokenized)).toEqual([elodie.id, zoe.id]);
   });
 
   it("keeps the folded name in step on PATCH /me and erasure", async () => {

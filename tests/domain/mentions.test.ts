@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
-import { matchMentions, resolveMentions } from "../../workers/domain/notifications/mentions";
+import { matchMentions, resolveMentions, tokenizeMentions } from "../../workers/domain/notifications/mentions";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { makePost, makeSpace } from "../content-fixtures";
 import { createUser } from "../helpers";
@@ -44,19 +44,16 @@ describe("matchMentions", () => {
 });
 
 describe("resolveMentions and stored mentions", () => {
-  it("resolves names and the explicit form to active members only", async () => {
+  it("turns typed names of active members into tokens and resolves tokens to active members only", async () => {
     const community = await makeCommunity();
     const mei = await addMember(community, { user: await createUser({ name: "Mei Lin" }) });
     const wang = await addMember(community, { user: await createUser({ name: "王小明" }) });
     const outsider = await createUser({ name: "Outsider Olga" });
     const gone = await addMember(community, { user: await createUser({ name: "Gone Gus" }), status: "left" });
-    const ids = await resolveMentions(
-      env,
-      community.id,
-      `@Mei Lin @王小明 @Outsider Olga @Gone Gus @[Someone](user:${wang.id}) @[Olga](user:${outsider.id})`,
-    );
-    expect(ids.sort()).toEqual([mei.id, wang.id].sort());
-    expect(ids).not.toContain(gone.id);
+    const text = await tokenizeMentions(env, community.id, "@Mei Lin @王小明 @Outsider Olga @Gone Gus");
+    expect(text).toBe(`<@${mei.id}> <@${wang.id}> @Outsider Olga @Gone Gus`);
+    const ids = await resolveMentions(env, community.id, `${text} <@${outsider.id}> <@${gone.id}>`);
+    expect(ids).toEqual([mei.id, wang.id]);
   });
 
   it("stores a mentions row per person mentioned in a post, and none for the author", async () => {

@@ -8,6 +8,7 @@ import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, listOf, PageQuery } from "./schemas/common";
 import {
   CommentEnvelope,
+  CommentWriteEnvelope,
   CommentIdParam,
   CommentSchema,
   CreateCommentBody,
@@ -53,11 +54,11 @@ comments.openapi(
       "Honours Idempotency-Key (24 h): a retry answers the first result and creates nothing twice.",
     middleware: [idempotent] as const,
     request: { params: PostIdParam, headers: IdempotencyHeader, ...jsonBody(CreateCommentBody) },
-    responses: { 201: jsonResponse(CommentEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    responses: { 201: jsonResponse(CommentWriteEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
   }),
   async (c) => {
     const access = await requirePost(c, c.req.valid("param").postId, "write");
-    return c.json({ comment: await createComment(c.env, access, c.req.valid("json"), { id: await createdId(c, "cmt") }) }, 201);
+    return c.json(await createComment(c.env, access, c.req.valid("json"), { id: await createdId(c, "cmt") }), 201);
   },
 );
 
@@ -68,11 +69,12 @@ comments.openapi(
     tags,
     summary: "Edit a comment (its author only); 400 markdown_too_deep past 32 levels of nesting, 413 past 10,000 characters",
     request: { params: CommentIdParam, ...jsonBody(UpdateCommentBody) },
-    responses: { 200: jsonResponse(CommentEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: jsonResponse(CommentWriteEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const access = await requireComment(c, c.req.valid("param").commentId, "write");
-    return c.json({ comment: await updateComment(c.env, access, c.req.valid("json").body) }, 200);
+    const { body, mentionIds } = c.req.valid("json");
+    return c.json(await updateComment(c.env, access, body, mentionIds), 200);
   },
 );
 

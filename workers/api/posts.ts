@@ -14,6 +14,7 @@ import {
   LockBody,
   PinBody,
   PostEnvelope,
+  PostWriteEnvelope,
   PostIdParam,
   PostWithHtml,
   SpaceIdParam,
@@ -37,11 +38,11 @@ posts.openapi(
       "Honours Idempotency-Key (24 h): a retry answers the first result and creates nothing twice.",
     middleware: [idempotent] as const,
     request: { params: SpaceIdParam, headers: IdempotencyHeader, ...jsonBody(CreatePostBody) },
-    responses: { 201: jsonResponse(PostEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    responses: { 201: jsonResponse(PostWriteEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
   }),
   async (c) => {
     const access = await requireSpace(c, c.req.valid("param").spaceId, "write");
-    return c.json({ post: await createPost(c.env, access, c.req.valid("json"), { id: await createdId(c, "pst") }) }, 201);
+    return c.json(await createPost(c.env, access, c.req.valid("json"), { id: await createdId(c, "pst") }), 201);
   },
 );
 
@@ -101,11 +102,11 @@ posts.openapi(
     tags,
     summary: "Edit a post (its author only); 400 markdown_too_deep past 32 levels of nesting, 413 past 40,000 characters",
     request: { params: PostIdParam, ...jsonBody(UpdatePostBody) },
-    responses: { 200: jsonResponse(PostEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: jsonResponse(PostWriteEnvelope, "Updated"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const access = await requirePost(c, c.req.valid("param").postId, "write");
-    return c.json({ post: await updatePost(c.env, access, c.req.valid("json")) }, 200);
+    return c.json(await updatePost(c.env, access, c.req.valid("json")), 200);
   },
 );
 

@@ -17,6 +17,7 @@ import { DomainError } from "./errors";
 import { BIDI_OVERRIDE } from "./text";
 import { MAX_MARKDOWN_DEPTH, MAX_RENDER_UNITS, PARSER_MAX_NESTING, tokenDepth } from "./markdown-bounds";
 import { ID_PREFIX } from "./markdown-ids";
+import { MENTION_ID, withMentionNames } from "./mention-tokens";
 
 export { MAX_COMMENT_BODY_CHARS, MAX_MARKDOWN_DEPTH, MAX_POST_BODY_CHARS } from "./markdown-bounds";
 export { ID_PREFIX, scopeFragmentIds } from "./markdown-ids";
@@ -77,6 +78,61 @@ function outsideImageAsLink(image: Token, src: string, insideLink: boolean, Toke
     ["target", "_blank"],
   ];
   return [open, text, new TokenClass("link_close", "a", -1)];
+}
+
+// Mention tokens (`<@usr_…>`, lib/mention-tokens.ts) become `mention` tokens, recognised before
+// raw HTML so the sanitiser never sees them. Inside code they stay text (the code rules consume the
+// span first); inside a link's text they are marked, and render as the name without the mention.
+const MENTION_AT = new RegExp(`^<@(${MENTION_ID})>`);
+md.inline.ruler.before("html_inline", "mention", (state, silent) => {
+  if (state.src.charCodeAt(state.pos) !== 0x3c /* < */ || state.src.charCodeAt(state.pos + 1) !== 0x40 /* @ */) return false;
+  const match = MENTION_AT.exec(state.src.slice(state.pos, state.pos + 80));
+  if (!match) return false;
+  if (!silent) {
+    const token = state.push("mention", "", 0);
+    token.meta = { userId: match[1], inLink: state.linkLevel > 0 };
+    token.content = match[0];
+  }
+  state.pos += match[0].length;
+  return true;
+});
+
+/** What the renderer shows for a mention: the member's current name, by user id. */
+export type MentionNames = ReadonlyMap<string, string>;
+type RenderEnv = { mentionNames?: MentionNames };
+
+// A member of the community shows as "@Name" (an erased one as "@Deleted member"); an id that is
+// not one of them shows as the literal token, so a hand-written token cannot reveal a name.
+type MentionMeta = { userId: string; inLink: boolean };
+const mentionMeta = (token: Token) => token.meta as MentionMeta;
+
+md.renderer.rules.mention = (tokens, idx, _options, env) => {
+  const { userId, inLink } = mentionMeta(tokens[idx]);
+  const name = (env as RenderEnv | undefined)?.mentionNames?.get(userId);
+  if (name === undefined) return escapeHtml(tokens[idx].content);
+  if (inLink) return escapeHtml(`@${name}`);
+  return `<span class="mention" data-user-id="${escapeHtml(userId)}">@${escapeHtml(name)}</span>`;
+};
+
+/**
+ * The members the Markdown mentions, in order of first appearance: mention tokens in its text,
+ * not in code (never parsed as tokens) and not in a link's text. A text past the bounds
+ * mentions nobody (it is refused on write, and shown as plain text).
+ */
+export function mentionedIds(markdown: string): string[] {
+  if (!markdown.includes("<@")) return [];
+  const parsed = parseWithinBounds(markdown);
+  if ("reason" in parsed) return [];
+  const ids: string[] = [];
+  const visit = (tokens: Token[]) => {
+    for (const t of tokens) {
+      const meta = t.type === "mention" ? mentionMeta(t) : null;
+      if (meta && !meta.inLink && !ids.includes(meta.userId)) ids.push(meta.userId);
+      if (t.children) visit(t.children);
+    }
+  };
+  visit(parsed.tokens);
+  return ids;
 }
 
 // Stored text has no bidi override (lib/text.ts cleanText), but an entity ("&#x202E;") decodes to
@@ -207,17 +263,18 @@ export function plainTextHtml(text: string): string {
 }
 
 /**
- * Safe HTML for `markdown`. Never throws: a text past the bounds (a row stored before them) or
- * one the renderer fails on comes back as plainTextHtml.
+ * Safe HTML for `markdown`, its mentions shown with `mentionNames` (names of the community's
+ * members by user id; mentionNamesOf in domain/notifications/mentions.ts). Never throws: a text
+ * past the bounds (a row stored before them) or one the renderer fails on comes back as plainTextHtml.
  */
-export function renderMarkdown(markdown: string): string {
+export function renderMarkdown(markdown: string, options: { mentionNames?: MentionNames } = {}): string {
   const parsed = parseWithinBounds(markdown);
-  if ("reason" in parsed) return plainTextHtml(markdown);
+  if ("reason" in parsed) return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
   try {
-    return md.renderer.render(parsed.tokens, md.options, {}).trimEnd();
+    return md.renderer.render(parsed.tokens, md.options, { mentionNames: options.mentionNames } satisfies RenderEnv).trimEnd();
   } catch (error) {
     console.error(JSON.stringify({ at: "renderMarkdown", error: String(error), chars: markdown.length }));
-    return plainTextHtml(markdown);
+    return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
   }
 }
 
@@ -226,14 +283,17 @@ const EXCERPT_SOURCE_CHARS = 2_000;
 const BLOCK_ENDS = new Set(["paragraph_close", "heading_close", "list_item_close", "td_close", "th_close", "blockquote_close"]);
 const INLINE_BREAKS = new Set(["softbreak", "hardbreak"]);
 
-/** The words of a token list in reading order: text, code and image alt text (image children). */
-function collectText(tokens: Token[]): string {
+/** The words of a token list in reading order: text, code, image alt text (image children) and mentions by name. */
+function collectText(tokens: Token[], names: MentionNames): string {
   const out: string[] = [];
   for (const t of tokens) {
     if (t.type === "code_block" || t.type === "fence") out.push(t.content, " ");
     else if (BLOCK_ENDS.has(t.type)) out.push(" ");
     for (const c of t.children ?? []) {
-      if (c.type === "text" || c.type === "code_inline") out.push(c.content);
+      if (c.type === "mention") {
+        const name = names.get(mentionMeta(c).userId);
+        out.push(name === undefined ? c.content : `@${name}`);
+      } else if (c.type === "text" || c.type === "code_inline") out.push(c.content);
       else if (c.type === "image") out.push(c.content);
       else if (INLINE_BREAKS.has(c.type)) out.push(" ");
     }
@@ -242,13 +302,13 @@ function collectText(tokens: Token[]): string {
 }
 
 /**
- * Plain text of the Markdown, whitespace collapsed, at most `max` characters (… when cut).
- * Never throws: a start past the bounds gives its source text as it is.
+ * Plain text of the Markdown, whitespace collapsed, at most `max` characters (… when cut), its
+ * mentions as "@Name" from `names`. Never throws: a start past the bounds gives its source text.
  */
-export function excerpt(markdown: string, max = 200): string {
+export function excerpt(markdown: string, names: MentionNames = new Map(), max = 200): string {
   const source = markdown.slice(0, EXCERPT_SOURCE_CHARS);
   const parsed = parseWithinBounds(source);
-  const text = ("reason" in parsed ? source : collectText(parsed.tokens)).replace(/\s+/g, " ").trim();
+  const text = ("reason" in parsed ? withMentionNames(source, names) : collectText(parsed.tokens, names)).replace(/\s+/g, " ").trim();
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
 }

@@ -30,3 +30,6 @@ export type ReactionEmoji = (typeof reactionEmoji)[number];
  */
 export const inviteSources = ["instagram", "youtube", "tiktok", "line", "facebook", "x", "newsletter", "other"] as const;
 export type InviteSource = (typeof inviteSources)[number];
+
+/** The name an erased member is shown by: as the author of what they wrote, and in mentions of them. */
+export const DELETED_MEMBER_NAME = "Deleted member";

@@ -65,6 +65,24 @@ export const ReactionsEnvelope = z.object({ reactions: z.array(ReactionSchema) }
 
 const ModerationStatus = z.enum(["visible", "pending_review"]);
 
+/** A member a text mentions, by id, with the name shown now ("Deleted member" once erased). */
+export const MentionRefSchema = z.object({ id: z.string(), name: z.string() }).openapi("MentionRef");
+const Mentions = z.array(MentionRefSchema).openapi({
+  description: "the members the body's mention tokens (<@userId>) name, with their current names, in order",
+});
+const MentionIds = z
+  .array(Id)
+  .max(50)
+  .optional()
+  .openapi({
+    description:
+      "members the composer picked: their typed @Name in the body becomes their mention token. A typed @Name of " +
+      "exactly one member becomes a token without a pick; a body may also hold tokens <@userId> itself.",
+  });
+const UnreachableMentions = z.array(MentionRefSchema).openapi({
+  description: "mentioned members who cannot read the space, and so were not notified",
+});
+
 export const PostSchema = z
   .object({
     id: z.string(),
@@ -86,11 +104,12 @@ export const PostSchema = z
     editedAt: IsoDate.nullable(),
     commentCount: z.number().int(),
     reactions: z.array(ReactionSchema),
+    mentions: Mentions,
     createdAt: IsoDate,
   })
   .openapi("Post");
 
-export const FeedPostSchema = PostSchema.omit({ body: true }).extend({
+export const FeedPostSchema = PostSchema.omit({ body: true, mentions: true }).extend({
   isNew: z.boolean().openapi({ description: "written after the caller's previous visit" }),
 }).openapi("FeedPost");
 
@@ -105,9 +124,10 @@ export const FeedSchema = z
   })
   .openapi("PostFeed");
 
-export const CreatePostBody = PostSchema.pick({ title: true, body: true }).openapi("CreatePost");
-export const UpdatePostBody = CreatePostBody.partial().strict().openapi("UpdatePost");
+export const CreatePostBody = PostSchema.pick({ title: true, body: true }).extend({ mentionIds: MentionIds }).openapi("CreatePost");
+export const UpdatePostBody = PostSchema.pick({ title: true, body: true }).partial().extend({ mentionIds: MentionIds }).strict().openapi("UpdatePost");
 export const PostEnvelope = z.object({ post: PostSchema });
+export const PostWriteEnvelope = z.object({ post: PostSchema, unreachableMentions: UnreachableMentions });
 export const PostWithHtml = z.object({ post: PostSchema, html: z.string().openapi({ description: "the body rendered and sanitised" }) });
 
 const SwitchFlag = z.boolean().optional().openapi({ description: "true (the default) sets it, false clears it" });
@@ -143,10 +163,12 @@ export const CommentSchema = z
     edited: z.boolean(),
     editedAt: IsoDate.nullable(),
     reactions: z.array(ReactionSchema),
+    mentions: Mentions,
     createdAt: IsoDate,
   })
   .openapi("Comment");
 
-export const CreateCommentBody = CommentSchema.pick({ body: true }).extend({ parentId: Id.optional() }).openapi("CreateComment");
-export const UpdateCommentBody = CommentSchema.pick({ body: true }).strict().openapi("UpdateComment");
+export const CreateCommentBody = CommentSchema.pick({ body: true }).extend({ parentId: Id.optional(), mentionIds: MentionIds }).openapi("CreateComment");
+export const UpdateCommentBody = CommentSchema.pick({ body: true }).extend({ mentionIds: MentionIds }).strict().openapi("UpdateComment");
 export const CommentEnvelope = z.object({ comment: CommentSchema });
+export const CommentWriteEnvelope = z.object({ comment: CommentSchema, unreachableMentions: UnreachableMentions });

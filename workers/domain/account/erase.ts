@@ -12,10 +12,13 @@ import { auditInsert } from "../audit";
 import { invalidCredentials } from "../auth/login";
 import { limitByEmail } from "../auth/rate-limit";
 import { eraseDiscussionData } from "../discussions/data-rights";
+import { announceEvents } from "../events/emit";
+import { renameEvent } from "./profile";
 import { loadUserRow, type UserRow } from "./user-view";
 import { eraseNotificationData } from "../notifications/account-data";
 
-export const DELETED_MEMBER_NAME = "Deleted member";
+export { DELETED_MEMBER_NAME } from "../../lib/vocabulary";
+import { DELETED_MEMBER_NAME } from "../../lib/vocabulary";
 
 type ErasureContext = { env: Env; user: UserRow; now: Date; uploadKeys: string[] };
 type ErasureStep = (ctx: ErasureContext) => BatchItem<"sqlite">[];
@@ -95,10 +98,14 @@ export async function eraseAccount(env: Env, userId: string, password: string): 
   const ctx: ErasureContext = { env, user, now: new Date(), uploadKeys: uploads.map((u) => u.key) };
   const statements = erasureSteps.flatMap((step) => step(ctx));
   const access = writeMembershipErasure(env, user.id, memberOf.map((r) => r.communityId));
+  // others' posts that mention them show "Deleted member" in excerpts and search too (ADR 017)
+  const renamed = renameEvent(env, user.id);
   await commitAccessWrite(env, access, [
     // ids only, no data: nothing personal is left for the scrub to remove
     auditInsert(env, { communityId: null, actorId: user.id, action: "account.erased", targetType: "user", targetId: user.id }),
     ...statements,
+    renamed.statement,
   ]);
+  await announceEvents(env, [renamed.id]);
   for (const step of afterErase) await step(ctx);
 }

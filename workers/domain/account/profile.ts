@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { badRequest } from "../../lib/errors";
 import type { Locale } from "../../lib/locale";
+import { announceEvents, eventInsert } from "../events/emit";
 import { isOwnUpload } from "../uploads/images";
 import { activeMemberships } from "./memberships";
 import { loadUserRow, loadUserView, type NotificationPrefKey } from "./user-view";
@@ -29,13 +30,22 @@ export async function updateProfile(env: Env, userId: string, patch: ProfilePatc
   }
   const { notificationPrefs, ...fields } = patch;
   const changes: Partial<typeof schema.users.$inferInsert> = { ...fields, ...(fields.name === undefined ? {} : schema.userName(fields.name)) };
-  if (notificationPrefs) {
-    // a patch of prefs changes the named keys only
-    const current = await loadUserRow(env, userId);
-    changes.notificationPrefs = { ...current.notificationPrefs, ...notificationPrefs };
-  }
+  const current = notificationPrefs || fields.name !== undefined ? await loadUserRow(env, userId) : null;
+  // a patch of prefs changes the named keys only
+  if (current && notificationPrefs) changes.notificationPrefs = { ...current.notificationPrefs, ...notificationPrefs };
   if (Object.keys(changes).length > 0) {
-    await getDb(env).update(schema.users).set(changes).where(eq(schema.users.id, userId));
+    const db = getDb(env);
+    const update = db.update(schema.users).set(changes).where(eq(schema.users.id, userId));
+    // a new name: what mentions them shows it in excerpts and search too (the spine, ADR 017)
+    const renamed = current && fields.name !== undefined && fields.name !== current.name ? renameEvent(env, userId) : null;
+    if (renamed) {
+      await db.batch([update, renamed.statement]);
+      await announceEvents(env, [renamed.id]);
+    } else await update;
   }
   return loadUserView(env, userId);
 }
+
+/** The `user.renamed` event of a rename or an erasure, for the batch that changes the name. */
+export const renameEvent = (env: Env, userId: string) =>
+  eventInsert(env, { kind: "user.renamed", communityId: null, subject: { type: "user", id: userId }, payload: { userId, after: "" } });

@@ -9,6 +9,7 @@ import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
 import { auditInsertIfChanged } from "../audit";
 import { announceEvents, eventInsert } from "../events/emit";
+import { mentionNamesOf, prepareMentions, type MentionRef } from "../notifications/mentions";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
 import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
@@ -35,10 +36,25 @@ const selection = {
 
 async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<CommentRow & { readable: number }>) {
   const db = getDb(env);
-  const full = rows.filter((r) => Number(r.readable) === 1).map((r) => r.comment.id);
-  const reactions = await reactionSummaries(db, "comment", full, access.userId);
-  return rows.map((r) => toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1));
+  const full = rows.filter((r) => Number(r.readable) === 1);
+  const [reactions, names] = await Promise.all([
+    reactionSummaries(
+      db,
+      "comment",
+      full.map((r) => r.comment.id),
+      access.userId,
+    ),
+    mentionNamesOf(
+      env,
+      access.community.id,
+      full.map((r) => r.comment.body),
+    ),
+  ]);
+  return rows.map((r) => toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1, names));
 }
+
+/** What a write of a comment answers: the comment, and the mentioned members who cannot read its space. */
+export type CommentWrite = { comment: CommentView; unreachableMentions: MentionRef[] };
 
 export type CommentPage = { items: CommentView[]; next: number | null };
 
@@ -88,13 +104,14 @@ const liveCommentCount = (postId: string) =>
 export async function createComment(
   env: Env,
   access: PostAccess<"write">,
-  input: { body: string; parentId?: string },
+  input: { body: string; parentId?: string; mentionIds?: string[] },
   options: { id?: string } = {},
-): Promise<CommentView> {
+): Promise<CommentWrite> {
   const db = getDb(env);
   const post = access.post;
   if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.", { reason: "post_locked" });
   assertBody(input.body);
+  const { body, names, unreachable } = await prepareMentions(env, access.space, access.userId, input.body, input.mentionIds);
   let rootId: string | null = null;
   let parentAuthorId: string | null = null;
   if (input.parentId) {
@@ -122,7 +139,7 @@ export async function createComment(
     authorId: sql<string>`${access.userId}`.as("authorId"),
     parentId: sql<string | null>`${input.parentId ?? null}`.as("parentId"),
     rootId: sql<string | null>`${rootId}`.as("rootId"),
-    body: sql<string>`${input.body}`.as("body"),
+    body: sql<string>`${body}`.as("body"),
     moderationStatus: sql<string>`'visible'`.as("moderationStatus"),
     hiddenAt: sql<null>`null`.as("hiddenAt"),
     hiddenBy: sql<null>`null`.as("hiddenBy"),
@@ -166,12 +183,18 @@ export async function createComment(
   // a derived id is only ever the caller's own claim's: another row under it would be a collision
   if (!fresh && (comment.authorId !== access.userId || comment.postId !== post.id)) throw conflict("This comment id is taken.");
   if (fresh) await announceEvents(env, [event.id]);
-  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false);
+  // a retry that found its row answers the row as stored (its body may have been edited since)
+  const shown = fresh ? names : await mentionNamesOf(env, comment.communityId, [comment.body]);
+  return {
+    comment: toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false, shown),
+    unreachableMentions: fresh ? unreachable : [],
+  };
 }
 
-export async function updateComment(env: Env, access: CommentAccess<"write">, body: string): Promise<CommentView> {
+export async function updateComment(env: Env, access: CommentAccess<"write">, input: string, mentionIds?: string[]): Promise<CommentWrite> {
   if (access.comment.authorId !== access.userId) throw forbidden("Only the author can edit a comment.");
-  assertBody(body);
+  assertBody(input);
+  const { body, names, unreachable } = await prepareMentions(env, access.space, access.userId, input, mentionIds);
   const db = getDb(env);
   const users = schema.users;
   const parentId = access.comment.parentId ?? "";
@@ -198,7 +221,10 @@ export async function updateComment(env: Env, access: CommentAccess<"write">, bo
   ]);
   if (!comment) throw notFound("No such comment.");
   await announceEvents(env, [event.id]);
-  return toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false);
+  return {
+    comment: toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false, names),
+    unreachableMentions: unreachable,
+  };
 }
 
 export async function deleteComment(env: Env, access: CommentAccess<"write">): Promise<void> {

@@ -3,12 +3,14 @@
 // the stored row now — the event carries only ids — and is idempotent: mentions are made equal to
 // the text (storeMentions), notifications are keyed (user, kind, subject), and the followers'
 // continuation event has an id derived from where it starts.
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { emitFollowUp } from "../events/emit";
 import type { DomainEvent } from "../events/kinds";
 import { notify, notifyFollowerPage, type Subject } from "../notifications/deliver";
-import { resolveMentions, storeMentions } from "../notifications/mentions";
+import { excerpt } from "../../lib/markdown";
+import { mentionNamesOf, resolveMentions, storeMentions } from "../notifications/mentions";
+import { syncSearchDocument } from "../search/sync";
 import type { Comment, Post } from "./access";
 
 /** How many pages of followers (FOLLOWER_PAGE each) one event handles before handing on. */
@@ -38,7 +40,8 @@ const postSubject = (post: Post): Subject => ({ type: "post", id: post.id, commu
 export async function mentionsOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated" | "post.restored">): Promise<void> {
   const post = await loadPost(env, event.payload.postId);
   if (!post) return;
-  const text = post.deletedAt ? "" : `${post.title}\n${post.body}`;
+  // mentions live in the body (the title is plain text, tokens are not shown there)
+  const text = post.deletedAt ? "" : post.body;
   const mentioned = await resolveMentions(env, post.communityId, text);
   const stored = await storeMentions(env, { communityId: post.communityId, sourceType: "post", sourceId: post.id, authorId: post.authorId }, mentioned);
   await notify(env, "mention", postSubject(post), post.authorId, stored);
@@ -112,4 +115,43 @@ export async function mentionsAndRepliesOfComment(env: Env, event: DomainEvent<"
     comment.authorId,
     repliedTo.filter((id) => !stored.includes(id)),
   );
+}
+
+/** Sources of mentions refreshed per `user.renamed` event: ~10 D1 queries each. */
+const MENTION_SOURCES_PER_EVENT = 25;
+
+/**
+ * A member was renamed or erased: what mentions them is written again with the name shown now —
+ * a post's stored excerpt, and the search text of posts and comments — MENTION_SOURCES_PER_EVENT
+ * sources at a time in mention id order, each slice emitting the next. Rendering needs nothing:
+ * it reads names when it renders. For an erased member the mention rows themselves go after the
+ * last slice (account-data.ts leaves them for this).
+ */
+export async function refreshMentionsOf(env: Env, event: DomainEvent<"user.renamed">): Promise<void> {
+  const { userId, after } = event.payload;
+  const db = getDb(env);
+  const mt = schema.mentions;
+  const rows = await db
+    .select({ id: mt.id, sourceType: mt.sourceType, sourceId: mt.sourceId, communityId: mt.communityId })
+    .from(mt)
+    .where(and(eq(mt.mentionedUserId, userId), gt(mt.id, after)))
+    .orderBy(asc(mt.id))
+    .limit(MENTION_SOURCES_PER_EVENT);
+  for (const row of rows) {
+    if (row.sourceType === "post") {
+      const post = await loadPost(env, row.sourceId);
+      if (post) {
+        const names = await mentionNamesOf(env, post.communityId, [post.body]);
+        await db.update(schema.posts).set({ excerpt: excerpt(post.body, names) }).where(eq(schema.posts.id, post.id));
+      }
+    }
+    if (row.sourceType === "post" || row.sourceType === "comment") await syncSearchDocument(env, { type: row.sourceType, id: row.sourceId });
+  }
+  if (rows.length === MENTION_SOURCES_PER_EVENT) {
+    const last = rows[rows.length - 1].id;
+    await emitFollowUp(env, event, `mentions\n${last}`, { kind: "user.renamed", communityId: null, subject: { type: "user", id: userId }, payload: { userId, after: last } });
+    return;
+  }
+  const [user] = await db.select({ deletedAt: schema.users.deletedAt }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
+  if (!user || user.deletedAt) await db.delete(mt).where(eq(mt.mentionedUserId, userId));
 }

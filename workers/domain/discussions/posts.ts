@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
 import { auditInsertIfChanged } from "../audit";
 import { announceEvents, eventInsert } from "../events/emit";
+import { mentionNamesOf, prepareMentions, type MentionRef } from "../notifications/mentions";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
 import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess, type spaceAccessQuery } from "./access";
@@ -42,11 +43,12 @@ const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", 
 export async function createPost(
   env: Env,
   access: MemberSpaceAccess,
-  input: { title: string; body: string },
+  input: { title: string; body: string; mentionIds?: string[] },
   options: { id?: string } = {},
-): Promise<PostView> {
+): Promise<PostWrite> {
   if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
   assertBody(input.body);
+  const { body, names, unreachable } = await prepareMentions(env, access.space, access.userId, input.body, input.mentionIds);
   const db = getDb(env);
   const id = options.id ?? newId("pst");
   // its consequences (search, mentions, followers) ride in the batch as a domain event, written
@@ -63,8 +65,8 @@ export async function createPost(
         spaceId: access.space.id,
         authorId: access.userId,
         title: input.title,
-        body: input.body,
-        excerpt: excerpt(input.body),
+        body,
+        excerpt: excerpt(body, names),
       })
       .onConflictDoNothing({ target: p.id })
       .returning({ id: p.id }),
@@ -80,7 +82,9 @@ export async function createPost(
   // a derived id is only ever the caller's own claim's: another row under it would be a collision
   if (!fresh && (post.authorId !== access.userId || post.spaceId !== access.space.id)) throw conflict("This post id is taken.");
   if (fresh) await announceEvents(env, [event.id]);
-  return toPostView(post, author, fresh ? [] : parseReactions(reactions?.json ?? null));
+  // a retry that found its row answers the row as stored (its body may have been edited since)
+  const shown = fresh ? names : await mentionNamesOf(env, post.communityId, [post.body]);
+  return { post: toPostView(post, author, fresh ? [] : parseReactions(reactions?.json ?? null), shown), unreachableMentions: fresh ? unreachable : [] };
 }
 
 /** Rows a reader may see in a list: never deleted; hidden and pending only for their author and moderators. */
@@ -246,20 +250,33 @@ export async function listPosts(
 }
 
 export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ post: PostView; html: string }> {
-  return { post: await postView(env, access.post, access.userId), html: renderMarkdown(access.post.body) };
+  const [post, names] = await Promise.all([postView(env, access.post, access.userId), mentionNamesOf(env, access.post.communityId, [access.post.body])]);
+  return { post, html: renderMarkdown(access.post.body, { mentionNames: names }) };
 }
 
-export async function updatePost(env: Env, access: PostAccess<"write">, changes: { title?: string; body?: string }): Promise<PostView> {
+/** What a write of a post answers: the post, and the mentioned members who cannot read its space. */
+export type PostWrite = { post: PostView; unreachableMentions: MentionRef[] };
+
+export async function updatePost(
+  env: Env,
+  access: PostAccess<"write">,
+  input: { title?: string; body?: string; mentionIds?: string[] },
+): Promise<PostWrite> {
   if (access.post.authorId !== access.userId) throw forbidden("Only the author can edit a post.");
-  if (changes.body !== undefined) assertBody(changes.body);
-  if (changes.title === undefined && changes.body === undefined) return postView(env, access.post, access.userId);
+  if (input.body !== undefined) assertBody(input.body);
+  if (input.title === undefined && input.body === undefined) return { post: await postView(env, access.post, access.userId), unreachableMentions: [] };
+  const prepared = input.body !== undefined ? await prepareMentions(env, access.space, access.userId, input.body, input.mentionIds) : null;
+  const changes = {
+    ...(input.title !== undefined ? { title: input.title } : {}),
+    ...(prepared ? { body: prepared.body, excerpt: excerpt(prepared.body, prepared.names) } : {}),
+  };
   const db = getDb(env);
   const event = postEvent(env, "post.updated", access.community.id, access.post.id);
   // the answer's author and reactions are read in the write's batch: once stored, nothing is left to fail
   const [[post], , [author], [reactions]] = await db.batch([
     db
       .update(p)
-      .set({ ...changes, ...(changes.body !== undefined ? { excerpt: excerpt(changes.body) } : {}), editedAt: new Date() })
+      .set({ ...changes, editedAt: new Date() })
       .where(and(eq(p.id, access.post.id), isNull(p.deletedAt)))
       .returning(),
     event.statement,
@@ -271,7 +288,8 @@ export async function updatePost(env: Env, access: PostAccess<"write">, changes:
   ]);
   if (!post) throw notFound("No such post.");
   await announceEvents(env, [event.id]);
-  return toPostView(post, author, parseReactions(reactions?.json ?? null));
+  const names = prepared?.names ?? (await mentionNamesOf(env, post.communityId, [post.body]));
+  return { post: toPostView(post, author, parseReactions(reactions?.json ?? null), names), unreachableMentions: prepared?.unreachable ?? [] };
 }
 
 /** The author deletes their own post; moderators and up delete anyone's (audited). */

@@ -2,7 +2,8 @@
 import { eq, getTableColumns, sql, type Column, type SQL } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
-import { excerpt, renderMarkdown } from "../../lib/markdown";
+import { excerpt, renderMarkdown, type MentionNames } from "../../lib/markdown";
+import { mentionList, mentionNamesOf, type MentionRef } from "../notifications/mentions";
 import { DELETED_MEMBER_NAME } from "../account/erase";
 import type { UserCard } from "../communities/views";
 import type { Comment, Post, Space } from "./access";
@@ -52,7 +53,7 @@ export const toAuthor = (a: AuthorRow): UserCard =>
   a.deletedAt ? { id: a.id, name: DELETED_MEMBER_NAME, avatarUrl: null } : { id: a.id, name: a.name, avatarUrl: a.avatarUrl };
 
 /** A post as lists show it: everything but the Markdown body (the excerpt stands in for it). */
-export type PostSummary = Omit<PostView, "body">;
+export type PostSummary = Omit<PostView, "body" | "mentions">;
 
 export type PostView = {
   id: string;
@@ -71,6 +72,8 @@ export type PostView = {
   editedAt: string | null;
   commentCount: number;
   reactions: ReactionView[];
+  /** the members the body's tokens name, with their current names (notifications/mentions.ts) */
+  mentions: MentionRef[];
   createdAt: string;
 };
 
@@ -103,20 +106,27 @@ export const toPostSummary = (p: PostSummaryRow | Post, author: AuthorRow, react
   createdAt: p.createdAt.toISOString(),
 });
 
-export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[]): PostView => ({
+/** `names`: the current names of the members the body mentions (mentionNamesOf). */
+export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[], names: MentionNames): PostView => ({
   ...toPostSummary(p, author, reactions),
   body: p.body,
+  mentions: mentionList(p.body, names),
 });
 
-/** Post views for rows already loaded with their authors, reactions fetched in one go. */
-export async function postViews(db: Db, rows: Array<{ post: Post; author: AuthorRow }>, viewerId: string | null): Promise<PostView[]> {
-  const reactions = await reactionSummaries(
-    db,
-    "post",
-    rows.map((r) => r.post.id),
-    viewerId,
-  );
-  return rows.map(({ post, author }) => toPostView(post, author, reactions.get(post.id) ?? []));
+/** Post views for rows already loaded with their authors, reactions and mentioned names fetched in one go. */
+export async function postViews(env: Env, rows: Array<{ post: Post; author: AuthorRow }>, viewerId: string | null): Promise<PostView[]> {
+  const db = getDb(env);
+  const communityId = rows[0]?.post.communityId;
+  const [reactions, names] = await Promise.all([
+    reactionSummaries(
+      db,
+      "post",
+      rows.map((r) => r.post.id),
+      viewerId,
+    ),
+    communityId ? mentionNamesOf(env, communityId, rows.map((r) => r.post.body)) : new Map<string, string>(),
+  ]);
+  return rows.map(({ post, author }) => toPostView(post, author, reactions.get(post.id) ?? [], names));
 }
 
 /**
@@ -158,7 +168,7 @@ export const batchAuthorColumns = {
 export async function postView(env: Env, post: Post, viewerId: string | null): Promise<PostView> {
   const db = getDb(env);
   const [author] = await db.select(authorColumns).from(schema.users).where(eq(schema.users.id, post.authorId)).limit(1);
-  const [view] = await postViews(db, [{ post, author }], viewerId);
+  const [view] = await postViews(env, [{ post, author }], viewerId);
   return view;
 }
 
@@ -182,12 +192,14 @@ export type CommentView = {
   edited: boolean;
   editedAt: string | null;
   reactions: ReactionView[];
+  mentions: MentionRef[];
   createdAt: string;
 };
 
 export type CommentRow = { comment: Comment; author: AuthorRow; parentAuthor: AuthorRow | null };
 
-export function toCommentView(row: CommentRow, reactions: ReactionView[], placeholder: boolean): CommentView {
+/** `names`: the current names of the members the body mentions (mentionNamesOf). */
+export function toCommentView(row: CommentRow, reactions: ReactionView[], placeholder: boolean, names: MentionNames): CommentView {
   const c = row.comment;
   const flattened = c.parentId !== null && c.rootId !== null && c.parentId !== c.rootId;
   const parentAuthor = row.parentAuthor ? toAuthor(row.parentAuthor) : null;
@@ -201,13 +213,14 @@ export function toCommentView(row: CommentRow, reactions: ReactionView[], placeh
     replyTo: flattened && c.parentId && parentAuthor ? { id: c.parentId, author: { id: parentAuthor.id, name: parentAuthor.name } } : null,
     author: toAuthor(row.author),
     body: placeholder ? "" : c.body,
-    html: placeholder ? "" : renderMarkdown(c.body),
+    html: placeholder ? "" : renderMarkdown(c.body, { mentionNames: names }),
     moderationStatus: c.moderationStatus,
     hidden: !placeholder && c.hiddenAt !== null,
     deleted: placeholder,
     edited: !placeholder && c.editedAt !== null,
     editedAt: !placeholder && c.editedAt ? c.editedAt.toISOString() : null,
     reactions: placeholder ? [] : reactions,
+    mentions: placeholder ? [] : mentionList(c.body, names),
     createdAt: c.createdAt.toISOString(),
   };
 }

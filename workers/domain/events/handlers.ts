@@ -4,7 +4,7 @@
 // here: Durable Object calls (revoke on access.changed), AI passes, Stripe follow-ups, reminders.
 import { sendQueuedMail } from "../../mail/outbox";
 import { deliverAccessChange } from "../access-changes";
-import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost } from "../discussions/consequences";
+import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncSearchDocument } from "../search/sync";
 import type { DomainEvent, EventKind } from "./kinds";
@@ -40,6 +40,7 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "comment.removed": [searchComment],
   "space.archived": [{ name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) }],
   "post.followers": [{ name: "followers", run: followerSlice }],
+  "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
   // the parties registered with onAccessChanged (chat's revoke, issue 12), called directly after
   // the commit; this is their retry

@@ -45,6 +45,12 @@ export const eventPayloads = {
    * `after` ("" from the start). A slice that does not finish emits the next.
    */
   "post.followers": z.object({ postId: id, after: z.string().max(100) }),
+  /**
+   * A member's name changed, or they were erased (shown as "Deleted member" from now on): the
+   * stored excerpts and search text of what mentions them are written again, 25 sources a slice
+   * after mention id `after` ("" from the start); for an erased member the mention rows go last.
+   */
+  "user.renamed": z.object({ userId: id, after: z.string().max(100) }),
   /** a row of the mail outbox to send (the row holds the address and the text) */
   "mail.queued": z.object({ outboxId: id }),
   /**

@@ -28,13 +28,18 @@ export const notificationsExport: ExportSection = {
   },
 };
 
-/** Notifications to the person go; where they were the actor, the pointer to them goes; mentions of and by them go. */
+/**
+ * Notifications to the person go; where they were the actor, the pointer to them goes; mentions by
+ * them go. Mentions *of* them go through the spine (user.renamed, discussions/consequences.ts):
+ * they lead to the excerpts and search text that still show the old name, and are deleted once
+ * those are written again.
+ */
 export function eraseNotificationData({ env, user }: { env: Env; user: UserRow }): BatchItem<"sqlite">[] {
   const db = getDb(env);
   const mt = schema.mentions;
   return [
     db.delete(schema.notifications).where(eq(schema.notifications.userId, user.id)),
     db.update(schema.notifications).set({ actorId: null }).where(eq(schema.notifications.actorId, user.id)),
-    db.delete(mt).where(or(eq(mt.mentionedUserId, user.id), eq(mt.authorId, user.id))),
+    db.delete(mt).where(eq(mt.authorId, user.id)),
   ];
 }

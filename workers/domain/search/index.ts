@@ -2,6 +2,7 @@
 // idempotent upsert or delete keyed by doc_id, so publishing an event twice or rebuilding over a
 // live index is harmless. search_fts is an external-content FTS5 table over search_docs: before a
 // search_docs row changes, FTS5's 'delete' command is given the stored values, in the same batch.
+import { withMentionNames } from "../../lib/mention-tokens";
 import { cleanText } from "../../lib/text";
 import type { Comment, Post } from "../discussions/access";
 import { plainText } from "./plain-text";
@@ -21,7 +22,12 @@ const FTS_COLUMNS = "title, body, doc_id, kind, community_id, space_id, post_id,
 /** Statements per SEARCH batch: four per document. */
 const DOCS_PER_BATCH = 50;
 
-export const postDoc = (post: Post): SearchDoc => ({
+/**
+ * A post's document. `names`: the current names of the members its body mentions
+ * (notifications/mentions.ts mentionNamesOf), so "@Name" is found by the name shown today; a
+ * renamed or erased member's posts are indexed again through the spine (user.renamed).
+ */
+export const postDoc = (post: Post, names: ReadonlyMap<string, string> = new Map()): SearchDoc => ({
   docId: post.id,
   kind: "post",
   communityId: post.communityId,
@@ -29,11 +35,11 @@ export const postDoc = (post: Post): SearchDoc => ({
   postId: post.id,
   createdAt: post.createdAt.getTime(),
   title: cleanText(post.title),
-  body: plainText(cleanText(post.body)),
+  body: plainText(withMentionNames(cleanText(post.body), names)),
 });
 
 // a comment has no title of its own; results show its post's title, read from the main database
-export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">): SearchDoc => ({
+export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">, names: ReadonlyMap<string, string> = new Map()): SearchDoc => ({
   docId: comment.id,
   kind: "comment",
   communityId: comment.communityId,
@@ -41,7 +47,7 @@ export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">): Searc
   postId: comment.postId,
   createdAt: comment.createdAt.getTime(),
   title: "",
-  body: plainText(cleanText(comment.body)),
+  body: plainText(withMentionNames(cleanText(comment.body), names)),
 });
 
 function forgetStatements(search: D1Database, where: string, value: string): D1PreparedStatement[] {

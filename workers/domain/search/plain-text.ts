@@ -10,6 +10,8 @@ export function plainText(markdown: string): string {
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/<\/?[A-Za-z][^<>]{0,200}>/g, " ")
+    // a mention token left (lib/mention-tokens.ts: not a member's, so no name to show) says nothing
+    .replace(/<@usr_[A-Za-z0-9_]{1,64}>/g, " ")
     .replace(/(\*\*|__|~~|`+)/g, "")
     .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+/gm, "")
     .replace(/[ \t]+/g, " ")

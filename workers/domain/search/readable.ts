@@ -358,6 +358,25 @@ export async function filterReadable<T extends ContentRef>(
 }
 
 /**
+ * The viewers among `userIds` (active members only) who may read the space now: its tier and,
+ * for a private space, its listing. An archived space, or one of another community, has none.
+ */
+export async function spaceReadersAmong(env: Env, communityId: string, spaceId: string, userIds: string[]): Promise<Map<string, Viewer>> {
+  const ids = unique(userIds);
+  if (ids.length === 0) return new Map();
+  const [community, spaces] = await Promise.all([loadCommunity(env, communityId), loadSpaces(env, communityId, [spaceId])]);
+  const space = spaces.get(spaceId);
+  if (!community || !space) return new Map();
+  const viewers = await loadViewers(env, communityId, ids);
+  if (space.private) {
+    for (const key of await loadListings(env, [space.id], [...viewers.keys()])) {
+      viewers.get(key.split(":")[1])?.listedIn.add(space.id);
+    }
+  }
+  return new Map([...viewers].filter(([, viewer]) => canReadSpace(viewer, space, community.private)));
+}
+
+/**
  * Which of `userIds` (active members only: notifications go to members) may read this subject
  * (a post, or a comment and its post) now. Used to fan out notifications without one access
  * check per recipient. The stored rows decide, not a caller's copy: what counts is the state now.
@@ -367,28 +386,15 @@ export async function readersAmong(
   subject: { type: "post"; id: string; communityId: string } | { type: "comment"; id: string; postId: string; communityId: string },
   userIds: string[],
 ): Promise<Set<string>> {
-  const ids = unique(userIds);
-  if (ids.length === 0) return new Set();
+  if (userIds.length === 0) return new Set();
   const { communityId } = subject;
   const postId = subject.type === "post" ? subject.id : subject.postId;
-  const community = await loadCommunity(env, communityId);
-  if (!community) return new Set();
   const { posts, comments } = await loadFacts(env, communityId, [postId], subject.type === "comment" ? [subject.id] : []);
   const post = posts.get(postId);
-  const spaces = post ? await loadSpaces(env, communityId, [post.spaceId]) : new Map<string, SpaceFacts>();
-  const space = post ? spaces.get(post.spaceId) : undefined;
   const comment = subject.type === "comment" ? comments?.get(subject.id) : null;
-  if (!post || !space || comment === undefined) return new Set();
-
-  const viewers = await loadViewers(env, communityId, ids);
-  if (space.private) {
-    for (const key of await loadListings(env, [space.id], [...viewers.keys()])) {
-      viewers.get(key.split(":")[1])?.listedIn.add(space.id);
-    }
-  }
+  if (!post || comment === undefined) return new Set();
   const readers = new Set<string>();
-  for (const [id, viewer] of viewers) {
-    if (!canReadSpace(viewer, space, community.private)) continue;
+  for (const [id, viewer] of await spaceReadersAmong(env, communityId, post.spaceId, userIds)) {
     if (!canSeeContent(viewer, post)) continue;
     if (comment && !canSeeContent(viewer, comment)) continue;
     readers.add(id);

@@ -4,7 +4,9 @@
 // script) passes `next` back until it is null. scripts/reindex.mjs does the same from outside.
 import { and, asc, eq, gt, inArray, isNull, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { clearIndex, commentDoc, indexDocuments, postDoc } from "./index";
+import type { Comment, Post } from "../discussions/access";
+import { mentionNamesOf } from "../notifications/mentions";
+import { clearIndex, commentDoc, indexDocuments, postDoc, type SearchDoc } from "./index";
 import { chunk, ID_CHUNK } from "./readable";
 
 export type RebuildCursor = { phase: "posts" | "comments"; afterSeq: number };
@@ -49,6 +51,25 @@ const commentPage = (env: Env, communityId: string | undefined, afterSeq: number
     PAGE,
   );
 
+/** The mentioned members' names for texts of several communities (mentionNamesOf, per community). */
+async function namesByCommunity(env: Env, texts: Array<{ communityId: string; body: string }>): Promise<(communityId: string) => Map<string, string>> {
+  const byCommunity = new Map<string, string[]>();
+  for (const { communityId, body } of texts) if (body.includes("<@")) byCommunity.set(communityId, [...(byCommunity.get(communityId) ?? []), body]);
+  const names = new Map<string, Map<string, string>>();
+  for (const [communityId, bodies] of byCommunity) names.set(communityId, await mentionNamesOf(env, communityId, bodies));
+  return (communityId) => names.get(communityId) ?? new Map();
+}
+
+async function postDocs(env: Env, rows: Array<{ post: Post }>): Promise<SearchDoc[]> {
+  const names = await namesByCommunity(env, rows.map(({ post }) => post));
+  return rows.map(({ post }) => postDoc(post, names(post.communityId)));
+}
+
+async function commentDocs(env: Env, rows: Array<{ comment: Comment; spaceId: string }>): Promise<SearchDoc[]> {
+  const names = await namesByCommunity(env, rows.map(({ comment }) => comment));
+  return rows.map(({ comment, spaceId }) => commentDoc(comment, { spaceId }, names(comment.communityId)));
+}
+
 /**
  * Index again the posts or comments with these ids whose stored text changed (the text backfill),
  * skipping those that do not belong in the index. D1 queries: one read per ID_CHUNK ids, four
@@ -59,10 +80,8 @@ export async function reindexDocuments(env: Env, kind: "post" | "comment", ids: 
   for (const part of chunk(ids, ID_CHUNK)) {
     const docs =
       kind === "post"
-        ? (await indexablePosts(env, inArray(schema.posts.id, part), part.length)).map(({ post }) => postDoc(post))
-        : (await indexableComments(env, inArray(schema.comments.id, part), part.length)).map(({ comment, spaceId }) =>
-            commentDoc(comment, { spaceId }),
-          );
+        ? await postDocs(env, await indexablePosts(env, inArray(schema.posts.id, part), part.length))
+        : await commentDocs(env, await indexableComments(env, inArray(schema.comments.id, part), part.length));
     await indexDocuments(env, docs);
     indexed += docs.length;
   }
@@ -81,12 +100,12 @@ export async function rebuildSearchIndex(
   while (indexed < maxDocs) {
     if (cursor.phase === "posts") {
       const rows = await postPage(env, communityId, cursor.afterSeq);
-      await indexDocuments(env, rows.map(({ post }) => postDoc(post)));
+      await indexDocuments(env, await postDocs(env, rows));
       indexed += rows.length;
       cursor = rows.length < PAGE ? { phase: "comments", afterSeq: 0 } : { phase: "posts", afterSeq: rows[rows.length - 1].post.seq };
     } else {
       const rows = await commentPage(env, communityId, cursor.afterSeq);
-      await indexDocuments(env, rows.map(({ comment, spaceId }) => commentDoc(comment, { spaceId })));
+      await indexDocuments(env, await commentDocs(env, rows));
       indexed += rows.length;
       if (rows.length < PAGE) return { indexed, next: null };
       cursor = { phase: "comments", afterSeq: rows[rows.length - 1].comment.seq };

@@ -7,6 +7,7 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { commentDoc, indexDocument, postDoc, removeDocument, removePostDocuments, type SearchDoc } from "./index";
 import { reindexDocuments } from "./rebuild";
+import { mentionNamesOf } from "../notifications/mentions";
 import { emitFollowUp } from "../events/emit";
 import type { DomainEvent } from "../events/kinds";
 
@@ -28,7 +29,7 @@ const subjects: Record<SearchSubject["type"], (env: Env, id: string) => Promise<
     // deleted, hidden or archived: the post and every comment under it leave (showing a hidden
     // post again brings its comments back: post.restored, searchThreadSlice)
     if (!row || row.post.deletedAt || row.post.hiddenAt || row.archivedAt) return { remove: "thread" };
-    return { doc: postDoc(row.post) };
+    return { doc: postDoc(row.post, await mentionNamesOf(env, row.post.communityId, [row.post.body])) };
   },
   async comment(env, id) {
     const c = schema.comments;
@@ -41,7 +42,7 @@ const subjects: Record<SearchSubject["type"], (env: Env, id: string) => Promise<
       .where(eq(c.id, id))
       .limit(1);
     if (!row || row.comment.deletedAt || row.comment.hiddenAt || row.postGone || row.postHidden || row.archivedAt) return { remove: "subject" };
-    return { doc: commentDoc(row.comment, { spaceId: row.spaceId }) };
+    return { doc: commentDoc(row.comment, { spaceId: row.spaceId }, await mentionNamesOf(env, row.comment.communityId, [row.comment.body])) };
   },
 };
 
