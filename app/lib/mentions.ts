@@ -3,12 +3,15 @@
 // of the members its tokens name. The editor shows `@Name` instead and remembers whom each
 // `@Name` means ("picks"); a write sends the picks' ids as `mentionIds`, and the server turns the
 // picked members' `@Name` back into tokens, so two members called "Daniel Chen" stay apart.
-// Imported by the browser bundle: nothing here may reach server code.
+// Imported by the browser bundle: nothing here may reach server code (mention-tokens.ts and
+// vocabulary.ts import nothing).
+import { MENTION_TOKEN } from "../../workers/lib/mention-tokens";
+import { DELETED_MEMBER_NAME } from "../../workers/lib/vocabulary";
 
 /** A member the writer chose (from the suggestion list, or kept from the stored body). */
 export type MentionPick = { id: string; name: string };
 
-/** A member a body mentions, as the API answers it; `name` is null (or "") for an erased account. */
+/** A member a body mentions, as the API answers it (an erased account is named DELETED_MEMBER_NAME). */
 export type MentionRef = { id: string; name: string | null };
 
 /** The API's bound on `mentionIds` per write (issue 9: a broadcast is not a mention). */
@@ -17,21 +20,24 @@ export const MAX_PICKS = 50;
 /** The form field that carries the picks, as JSON [{ id, name }]: ids for the API, names to restore a failed form. */
 export const PICKS_FIELD = "mentionPicks";
 
-// the id part as the API writes ids (lib/ids.ts: a prefix, "_" and base32)
-const TOKEN = /<@([A-Za-z0-9_]{1,100})>/g;
-
 /**
- * A stored body as the editor shows it: each `<@id>` of a member in `mentions` with a name becomes
+ * A stored body as the editor shows it: each `<@id>` token of a member in `mentions` becomes
  * `@Name`, and that member becomes a pick (once, in order of first appearance), so saving the
- * edit keeps the same people. A token whose member has no name (erased) or is not in `mentions`
- * stays as written: saving then keeps it unchanged.
+ * edit keeps the same people. The server tells picks apart by name only, so a token stays as
+ * written (and saving keeps it unchanged) where "@Name" could not come back as the same person:
+ * the member is erased (DELETED_MEMBER_NAME) or not in `mentions`, or another member the body
+ * mentions has the same name, caselessly (ADR 018).
  * Example: ("hi <@usr_a>", [{ id: "usr_a", name: "Daniel Chen" }]) →
  * { text: "hi @Daniel Chen", picks: [{ id: "usr_a", name: "Daniel Chen" }] }.
  */
 export function mentionsForEditing(body: string, mentions: readonly MentionRef[] | undefined): { text: string; picks: MentionPick[] } {
-  const names = new Map((mentions ?? []).flatMap((m) => (m.name ? [[m.id, m.name] as const] : [])));
+  const named = (mentions ?? []).filter((m): m is MentionPick => Boolean(m.name) && m.name !== DELETED_MEMBER_NAME);
+  const key = (name: string) => name.normalize("NFC").toLowerCase();
+  const idsByName = new Map<string, Set<string>>();
+  for (const m of named) idsByName.set(key(m.name), (idsByName.get(key(m.name)) ?? new Set()).add(m.id));
+  const names = new Map(named.filter((m) => idsByName.get(key(m.name))?.size === 1).map((m) => [m.id, m.name] as const));
   const picks: MentionPick[] = [];
-  const text = body.replace(TOKEN, (token, id: string) => {
+  const text = body.replace(MENTION_TOKEN, (token, id: string) => {
     const name = names.get(id);
     if (!name) return token;
     if (!picks.some((p) => p.id === id)) picks.push({ id, name });

@@ -1,17 +1,26 @@
 // The composer's side of mentions: a stored body's `<@id>` tokens shown as `@Name` in the edit
 // form and kept as picks, so that saving an edit mentions the same people (issue 9, part 1).
 import { describe, expect, it } from "vitest";
+import { DELETED_MEMBER_NAME } from "../../workers/lib/vocabulary";
 import { MAX_PICKS, mentionIdsFor, mentionsForEditing, picksInText, readPicks, unreachableNames, withUnreachable } from "../../app/lib/mentions";
 
 const admin = { id: "usr_admin", name: "Daniel Chen" };
 const newcomer = { id: "usr_newcomer", name: "Daniel Chen" };
 
 describe("mentionsForEditing", () => {
-  it("shows each token as @Name and keeps whom it meant as a pick, namesakes apart", () => {
-    const body = "<@usr_newcomer> could you review? cc <@usr_admin> and <@usr_newcomer> again";
-    expect(mentionsForEditing(body, [admin, newcomer])).toEqual({
-      text: "@Daniel Chen could you review? cc @Daniel Chen and @Daniel Chen again",
-      picks: [newcomer, admin],
+  it("shows a token as @Name and keeps whom it meant as a pick: the newcomer, not the admin of the same name", () => {
+    const body = "<@usr_newcomer> could you review? cc <@usr_sofia>, and <@usr_newcomer> again";
+    expect(mentionsForEditing(body, [newcomer, { id: "usr_sofia", name: "Sofia Rossi" }])).toEqual({
+      text: "@Daniel Chen could you review? cc @Sofia Rossi, and @Daniel Chen again",
+      picks: [newcomer, { id: "usr_sofia", name: "Sofia Rossi" }],
+    });
+  });
+
+  it("leaves the tokens of two mentioned namesakes as written: \"@Daniel Chen\" twice could not come back apart", () => {
+    const body = "<@usr_newcomer> and <@usr_admin>, with <@usr_sofia>";
+    expect(mentionsForEditing(body, [newcomer, { ...admin, name: "daniel chen" }, { id: "usr_sofia", name: "Sofia Rossi" }])).toEqual({
+      text: "<@usr_newcomer> and <@usr_admin>, with @Sofia Rossi",
+      picks: [{ id: "usr_sofia", name: "Sofia Rossi" }],
     });
   });
 
@@ -24,7 +33,7 @@ describe("mentionsForEditing", () => {
 
   it("leaves the token of an erased member, and of one the answer does not name, as written", () => {
     const body = "Thanks <@usr_gone> and <@usr_unknown>, and <@usr_empty>";
-    expect(mentionsForEditing(body, [{ id: "usr_gone", name: null }, { id: "usr_empty", name: "" }])).toEqual({ text: body, picks: [] });
+    expect(mentionsForEditing(body, [{ id: "usr_gone", name: DELETED_MEMBER_NAME }, { id: "usr_empty", name: "" }])).toEqual({ text: body, picks: [] });
   });
 
   it("changes nothing in a body without tokens, or with only look-alikes", () => {
