@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { mailApi } from "./tests/stand-ins/mail-api";
+import { mailApi } from "./tests/stand-ins/mail-api.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");

@@ -110,7 +110,7 @@ for (const [i, po] of posts.entries()) {
 const comments = [
   { id: "cmt_demo_1", post: "pst_demo_intro", author: "usr_demo_owner", parent: null, body: "歡迎小明！可以在每集節目結尾放社群的邀請連結，並說明加入後能得到什麼。" },
   { id: "cmt_demo_2", post: "pst_demo_intro", author: "usr_demo_member", parent: "cmt_demo_1", body: "謝謝林美！我這週就試試看 🙏" },
-  { id: "cmt_demo_3", post: "pst_demo_tools", author: "usr_demo_vip", parent: null, body: "We keep a shared calendar and batch-record on Mondays. Simple beats clever." },
+  { id: "cmt_demo_3", post: "pst_demo_tools", author: "usr_demo_vip", parent: null, body: "We keep a shared calendar and batch-record on Mondays. Simple beats clever. <@usr_demo_admin> has our template." },
   { id: "cmt_demo_4", post: "pst_demo_pricing", author: "usr_demo_mod", parent: null, body: "年費方案的退款政策你們怎麼設計？" },
 ];
 for (const [i, c] of comments.entries()) {

@@ -1,13 +1,17 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
 import { purgeIdempotencyKeys } from "../idempotency";
 import { runEventBatch, sweepEvents } from "../events/process";
+import { continueMentionBackfill } from "./mention-backfill";
 import { continueTextBackfill } from "./text-backfill";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
   // the spine's safety net: events whose queue message was lost are sent again; done ones purged
   await sweepEvents(env);
   // until its marker says done: stored text brought under the text rules, a bounded step a tick
-  await continueTextBackfill(env);
+  const text = await continueTextBackfill(env);
+  // then, until its marker says done: typed mentions of older posts and comments become tokens
+  // (ADR 017) — after the text backfill, whose steps take most of a tick's 1,000 queries
+  if (text.done) await continueMentionBackfill(env);
   // Idempotency-Keys are remembered 24 h (ADR 012)
   await purgeIdempotencyKeys(env);
 }
