@@ -64,6 +64,9 @@ export default async function mentionsFlow({ browser, ORIGIN, step, shot, expect
     const text = await article.locator(".rich-text").innerText();
     assert.match(text, /Hi @Daniel Chen could you review the menu\?/, "the post shows the member's name");
     assert.doesNotMatch(text, /<@/, "no raw token on the page");
+    const pill = article.locator(`.rich-text .mention[data-user-id="${ids.newcomer}"]`);
+    assert.equal(await pill.innerText(), "@Daniel Chen", "the mention is the newcomer's");
+    assert.equal(await article.locator(`.rich-text .mention[data-user-id="${ids.owner}"]`).count(), 0, "not the namesake's");
     const stored = await call("mei", "GET", `/api/v1/posts/${postPath.split("/").pop()}`);
     assert.match(stored.post.body, new RegExp(`<@${ids.newcomer}>`), "the picked member's token is stored");
     assert.doesNotMatch(stored.post.body, new RegExp(`<@${ids.owner}>`), "not the namesake's");
