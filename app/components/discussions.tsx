@@ -4,11 +4,12 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { Name } from "./name";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
-import { reactionEmojis, type FeedPost, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
+import { reactionEmojis, type FeedPost, type MentionSuggestion, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
 import { LocalTime } from "./local-time";
-import { Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
+import { Alert, Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 import { scopeFragmentIds } from "../../workers/lib/markdown-ids";
+import { addPick, picksInText, PICKS_FIELD, type MentionPick } from "../lib/mentions";
 
 type IconProps = { className?: string };
 const iconBase = { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.8, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true } as const;
@@ -240,46 +241,58 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
 
 const WORD_BEFORE_AT = /[\p{L}\p{N}_]/u;
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+/** How long typing must pause before the server is asked: a fast typist sends one query, not one per key. */
+const SUGGEST_DEBOUNCE_MS = 150;
+
+/** Where the editor writes, for mentions: the space (suggestions are its readers) and the picks it starts with. */
+export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
 
 /**
- * "@" followed by the start of a member's name offers those members (arrows to choose, Enter or
- * Tab to insert, Escape to dismiss). The API resolves "@Name" itself, so this only saves typing
- * and spelling; the textarea stays an ordinary field.
+ * "@" followed by the start of a member's name (or of a later word of it) asks the server which
+ * members of the community who can read the space match (arrows to choose, Enter or Tab to
+ * insert, Escape to dismiss). A pick inserts "@Name " and is remembered with the member's id in a
+ * hidden field (PICKS_FIELD), so the server writes that member's token even when another member
+ * has the same name. The textarea stays an ordinary field.
  */
-function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, source: string | undefined) {
+function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
-  const people = useFetcher<{ people: Person[] }>();
+  const { slug } = useParams();
+  const people = useFetcher<{ q: string; people: MentionSuggestion[] }>();
   const listId = useId();
   const [query, setQuery] = useState<{ text: string; at: number } | null>(null);
   const [active, setActive] = useState(0);
+  const [picks, setPicks] = useState<MentionPick[]>(target?.picks ?? []);
+  const source = target && slug ? `/c/${encodeURIComponent(slug)}/mention-suggestions` : undefined;
+  const load = people.load;
 
-  const matches =
-    query && people.data
-      ? people.data.people
-          .filter((p) => {
-            const name = p.name.toLowerCase();
-            const q = query.text.toLowerCase();
-            return name.startsWith(q) || name.includes(` ${q}`);
-          })
-          .slice(0, 6)
-      : [];
+  useEffect(() => {
+    if (!source || !target || query === null) return;
+    const timer = setTimeout(() => load(`${source}?${new URLSearchParams({ q: query.text, spaceId: target.spaceId })}`), SUGGEST_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [source, target?.spaceId, query?.text, load]);
+
+  // the last answer stays up while the next is on its way, so the list does not blink at each key,
+  // but only an answer to what is typed now takes Enter and Tab: a stale one would replace the text
+  const matches = query && people.data ? people.data.people : [];
+  const fresh = query !== null && people.data?.q === query.text;
   const open = Boolean(source) && query !== null && matches.length > 0;
 
   const update = () => {
     const el = area.current;
     if (!source || !el) return;
+    setPicks((current) => picksInText(el.value, current));
     const caret = el.selectionStart ?? 0;
     const before = el.value.slice(0, caret);
     const at = before.lastIndexOf("@");
     const prev = at > 0 ? before[at - 1] : undefined;
     const text = at === -1 ? "" : before.slice(at + 1);
-    if (at === -1 || (prev && WORD_BEFORE_AT.test(prev) && !CJK_CHAR.test(prev)) || text.length > 40 || text.includes("\n")) {
+    const typedOn = (p: MentionPick) => text.startsWith(`${p.name} `);
+    if (at === -1 || (prev && WORD_BEFORE_AT.test(prev) && !CJK_CHAR.test(prev)) || text.length > 40 || text.includes("\n") || picks.some(typedOn)) {
       setQuery(null);
       return;
     }
     setQuery({ text, at });
     setActive(0);
-    if (!people.data && people.state === "idle") people.load(source);
   };
 
   const pick = (person: Person) => {
@@ -291,6 +304,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     const pos = query.at + insert.length;
     el.focus();
     el.setSelectionRange(pos, pos);
+    setPicks((current) => addPick(current, { id: person.id, name: person.name }));
     setQuery(null);
   };
 
@@ -305,7 +319,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
         onClick: update,
         onBlur: () => setTimeout(() => setQuery(null), 150),
         onKeyDown: (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
-          if (!open) return;
+          if (!open || !fresh) return;
           if (e.key === "ArrowDown" || e.key === "ArrowUp") {
             e.preventDefault();
             setActive((i) => (i + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
@@ -328,6 +342,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           id={`${listId}-${i}`}
           role="option"
           aria-selected={i === active}
+          data-user-id={person.id}
           // mousedown, not click: the textarea must keep focus and its caret
           onMouseDown={(e) => {
             e.preventDefault();
@@ -339,12 +354,38 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           <span className="truncate">
             <Name>{person.name}</Name>
           </span>
+          {/* the owner and a newcomer who took the same name must not look alike */}
+          {person.role !== "member" ? <span className="shrink-0 text-xs text-slate-600">{t(`roles.${person.role}`)}</span> : null}
         </li>
       ))}
     </ul>
   ) : null;
 
-  return { textareaProps, list };
+  const field = source ? <input type="hidden" name={PICKS_FIELD} value={JSON.stringify(picks)} /> : null;
+
+  return { textareaProps, list, field };
+}
+
+/**
+ * After a write: "Sofia Rossi can't see this space and wasn't notified." for the mentioned members
+ * who cannot read it (the API's `unreachableMentions`), each name isolated, the list joined the
+ * reader's way (Intl.ListFormat: "A, B and C", "A、B和C"). Nothing when `names` is empty.
+ */
+export function UnreachableNotice({ names }: { names: string[] }) {
+  const { t, i18n } = useTranslation();
+  if (names.length === 0) return null;
+  const list = new Intl.ListFormat(i18n.language, { type: "conjunction" })
+    .formatToParts(names)
+    .map((part, i) => (part.type === "element" ? <Name key={i}>{part.value}</Name> : part.value));
+  // the names go where the translation puts {{names}}: a marker no translation contains stands in
+  const [before, after = ""] = t("editor.unreachableMentions", { count: names.length, names: "\u0000" }).split("\u0000");
+  return (
+    <Alert tone="warning">
+      {before}
+      {list}
+      {after}
+    </Alert>
+  );
 }
 
 type UploadAnswer = { url?: string; error?: { code: string; message: string } };
@@ -364,7 +405,7 @@ export function MarkdownEditor({
   maxLength,
   autoFocus,
   labelHidden = false,
-  mentions = false,
+  mentions,
 }: {
   name?: string;
   label: string;
@@ -376,8 +417,8 @@ export function MarkdownEditor({
   maxLength?: number;
   autoFocus?: boolean;
   labelHidden?: boolean;
-  /** suggest the community's members after "@" (inside /c/:slug pages) */
-  mentions?: boolean;
+  /** suggest the members who can read this space after "@" (inside /c/:slug pages), starting with these picks */
+  mentions?: MentionTarget;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -386,8 +427,7 @@ export function MarkdownEditor({
   const file = useRef<HTMLInputElement>(null);
   const preview = useFetcher<{ html: string }>();
   const [mode, setMode] = useState<"write" | "preview">("write");
-  const { slug } = useParams();
-  const mention = useMentionSuggestions(area, mentions && slug ? `/c/${slug}/mention-suggestions` : undefined);
+  const mention = useMentionSuggestions(area, mentions);
   const [upload, setUpload] = useState<{ state: "idle" | "uploading" | "error" | "done"; message: string | null }>({ state: "idle", message: null });
 
   const insert = (text: string) => {
@@ -490,6 +530,7 @@ export function MarkdownEditor({
           className={cx("block w-full resize-y border-0 px-3 py-2.5 text-sm leading-6 text-slate-900 placeholder:text-slate-500 focus:outline-none focus:ring-0", mode === "preview" && "hidden")}
         />
         {mode === "write" ? mention.list : null}
+        {mention.field}
         {mode === "preview" ? (
           <div className="min-h-32 px-4 py-3" aria-live="polite" aria-busy={preview.state !== "idle"}>
             {preview.state !== "idle" ? (

@@ -3,6 +3,7 @@
 import { data } from "react-router";
 import type { CloudflareContext } from "../context";
 import { apiFetch } from "./api.server";
+import { mentionIdsFor, PICKS_FIELD, readPicks } from "./mentions";
 import type { List, SpaceEntry, Tier, TierKey } from "./types";
 
 const communityPath = (slug: string) => `/api/v1/communities/${encodeURIComponent(slug)}`;
@@ -39,4 +40,18 @@ export async function toggleReaction(cf: CloudflareContext, request: Request, fo
 /** A 404 from the API is a 404 page; anything else keeps its status. */
 export function notFoundUnless(ok: boolean, status: number) {
   if (!ok) throw data(null, { status: status === 400 ? 404 : status });
+}
+
+/**
+ * The body of a post or comment form as the API's write takes it: `body`, and `mentionIds` (the
+ * members picked from the suggestions whose @Name the body still holds) when there are any.
+ * `values` are the fields to give back to a form that failed, picks included.
+ */
+export function writtenBody(form: FormData) {
+  const body = String(form.get("body") ?? "");
+  const mentionIds = mentionIdsFor(body, readPicks(form.get(PICKS_FIELD)));
+  return {
+    api: mentionIds.length > 0 ? { body, mentionIds } : { body },
+    values: { body, [PICKS_FIELD]: String(form.get(PICKS_FIELD) ?? "") },
+  };
 }

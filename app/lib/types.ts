@@ -9,6 +9,7 @@ import type { viewCommunity } from "../../workers/domain/communities/manage-comm
 import type { MemberView } from "../../workers/domain/communities/members";
 import type { PriceView, TierView } from "../../workers/domain/communities/tiers";
 import type { CommunityView } from "../../workers/domain/communities/views";
+import type { MentionSuggestion as MentionSuggestionView } from "../../workers/domain/communities/mention-suggestions";
 import type { ReactionView } from "../../workers/domain/discussions/reactions";
 import type { SpaceListItem } from "../../workers/domain/discussions/spaces";
 import type { CommentView, PostView, SpaceView } from "../../workers/domain/discussions/views";
@@ -16,6 +17,7 @@ import type { NotificationView } from "../../workers/domain/notifications/list";
 import type { SearchHit } from "../../workers/domain/search/query";
 import type { DeadLetterView } from "../../workers/domain/events/dead-letters";
 import { reactionEmoji } from "../../workers/lib/vocabulary";
+import type { MentionRef } from "./mentions";
 
 export {
   consentPurposes,
@@ -52,16 +54,21 @@ export const reactionEmojis = reactionEmoji;
 
 export type Reaction = ReactionView;
 export type Person = { id: string; name: string; avatarUrl?: string | null };
+/** GET /communities/{slug}/mention-suggestions: a member the composer may mention. */
+export type MentionSuggestion = MentionSuggestionView;
 
 export type Space = SpaceView;
 export type SpaceEntry = SpaceListItem;
 
-export type Post = PostView & { isNew?: boolean };
+/** `mentions`: the members the body's tokens name, with their current names (null: erased). */
+export type Post = PostView & { isNew?: boolean; mentions?: MentionRef[] };
 /** A feed entry: lists carry the excerpt, not the body. */
 export type FeedPost = Omit<Post, "body">;
 export type PostPage = { items: FeedPost[]; pinned: FeedPost[]; nextCursor: string | null; lastSeenSeq?: number };
 
-export type Comment = CommentView;
+export type Comment = CommentView & { mentions?: MentionRef[] };
+/** What a post or comment write answers beside the item: mentioned members who cannot read it (not notified). */
+export type WriteAnswer = { unreachableMentions?: Array<{ id: string; name: string | null }> };
 
 export type AppNotification = NotificationView;
 export type NotificationPage = List<AppNotification> & { unreadCount: number };

@@ -1,15 +1,18 @@
-// People the editor suggests after "@": the community's members, read once per editor through the
-// members API with the reader's own cookie (so a non-member gets nobody).
+// People the editor suggests after "@": asked of the API for each query (the editor debounces),
+// with the reader's own cookie, so only members get anyone and only readers of the space are offered.
 import type { Route } from "./+types/community-mention-suggestions";
 import { cloudflareContext } from "../context";
 import { apiFetch } from "../lib/api.server";
-import type { List, Member, Person } from "../lib/types";
+import type { MentionSuggestion } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  if (!cf.user) return { people: [] as Person[] };
-  const result = await apiFetch<List<Member>>(cf, request, `/api/v1/communities/${encodeURIComponent(params.slug)}/members?limit=100`);
-  const me = cf.user.id;
-  const people: Person[] = result.ok ? result.data.items.filter((m) => m.user.id !== me).map((m) => ({ id: m.user.id, name: m.user.name, avatarUrl: m.user.avatarUrl })) : [];
-  return { people };
+  const url = new URL(request.url);
+  const q = url.searchParams.get("q") ?? "";
+  const spaceId = url.searchParams.get("spaceId") ?? "";
+  if (!cf.user || !spaceId) return { q, people: [] as MentionSuggestion[] };
+  const qs = new URLSearchParams({ q, spaceId });
+  const result = await apiFetch<{ items: MentionSuggestion[] }>(cf, request, `/api/v1/communities/${encodeURIComponent(params.slug)}/mention-suggestions?${qs}`);
+  // a refused query (too long, a space that went away) offers nobody; the text stays as typed
+  return { q, people: result.ok ? result.data.items : [] };
 }

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
-import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UpgradePrompt } from "../components/discussions";
+import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UnreachableNotice, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, buttonClass, cx, focusRing } from "../components/ui";
@@ -13,9 +13,10 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity } from "../lib/community.server";
-import { loadSpaces, loadTiers, tierLabel, toggleReaction } from "../lib/discussions.server";
+import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
+import { mentionsForEditing, PICKS_FIELD, readPicks, UNREACHABLE_PARAM, unreachableNames, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { roleRank, type Comment, type List, type Post } from "../lib/types";
+import { roleRank, type Comment, type List, type Post, type WriteAnswer } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -67,18 +68,19 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const flag = form.get("value") === "1";
   switch (intent) {
     case "comment": {
-      const values = { body: String(form.get("body") ?? ""), parentId: field(form, "parentId") };
-      const body: Record<string, string> = { body: values.body };
-      if (values.parentId) body.parentId = values.parentId;
-      const result = await apiFetch<{ comment: Comment }>(cf, request, `${postPath}/comments`, { method: "POST", body });
-      if (!result.ok) return fail(result, { ...values, intent });
-      return redirect(`${here}#comment-${result.data.comment.id}`);
+      const written = writtenBody(form);
+      const parentId = field(form, "parentId");
+      const body = parentId ? { ...written.api, parentId } : written.api;
+      const result = await apiFetch<{ comment: Comment } & WriteAnswer>(cf, request, `${postPath}/comments`, { method: "POST", body });
+      if (!result.ok) return fail(result, { ...written.values, parentId, intent });
+      return redirect(withUnreachable(`${here}#comment-${result.data.comment.id}`, result.data));
     }
     case "edit-post": {
-      const values = { title: field(form, "title"), body: String(form.get("body") ?? "") };
-      const result = await apiFetch(cf, request, postPath, { method: "PATCH", body: values });
-      if (!result.ok) return fail(result, { ...values, intent });
-      return redirect(`${here}?saved=1`);
+      const title = field(form, "title");
+      const written = writtenBody(form);
+      const result = await apiFetch<WriteAnswer>(cf, request, postPath, { method: "PATCH", body: { title, ...written.api } });
+      if (!result.ok) return fail(result, { title, ...written.values, intent });
+      return redirect(withUnreachable(`${here}?saved=1`, result.data));
     }
     case "delete-post": {
       const spaceId = field(form, "spaceId");
@@ -96,10 +98,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     }
     case "edit-comment": {
       const commentId = field(form, "commentId");
-      const values = { body: String(form.get("body") ?? ""), commentId };
-      const result = await apiFetch(cf, request, commentPath(commentId), { method: "PATCH", body: { body: values.body } });
-      if (!result.ok) return fail(result, { ...values, intent });
-      return redirect(`${here}#comment-${commentId}`);
+      const written = writtenBody(form);
+      const result = await apiFetch<WriteAnswer>(cf, request, commentPath(commentId), { method: "PATCH", body: written.api });
+      if (!result.ok) return fail(result, { ...written.values, commentId, intent });
+      return redirect(withUnreachable(`${here}#comment-${commentId}`, result.data));
     }
     case "delete-comment": {
       const commentId = field(form, "commentId");
@@ -155,13 +157,13 @@ function thread(comments: Comment[]): CommentNode[] {
 
 type Failure = { ok: false; errors: ClientFormErrors; values?: Record<string, string> };
 
-function CommentForm({ parentId, label, failure, autoFocus, submitLabel, compact }: { parentId?: string; label: string; failure: Failure | null; autoFocus?: boolean; submitLabel: string; compact?: boolean }) {
+function CommentForm({ spaceId, parentId, label, failure, autoFocus, submitLabel, compact }: { spaceId: string; parentId?: string; label: string; failure: Failure | null; autoFocus?: boolean; submitLabel: string; compact?: boolean }) {
   const mine = failure?.values?.intent === "comment" && (failure.values.parentId ?? "") === (parentId ?? "");
   return (
     <Form method="post" className="space-y-3" preventScrollReset>
       {parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
       {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} unshown={["parentId"]} /> : null}
-      <MarkdownEditor mentions label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
+      <MarkdownEditor mentions={{ spaceId, picks: mine ? readPicks(failure?.values?.[PICKS_FIELD]) : [] }} label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
       <div className="flex justify-end">
         <SubmitButton intent="comment" size="sm">
           {submitLabel}
@@ -173,6 +175,7 @@ function CommentForm({ parentId, label, failure, autoFocus, submitLabel, compact
 
 function CommentItem({
   comment,
+  spaceId,
   locale,
   meId,
   isModerator,
@@ -182,6 +185,7 @@ function CommentItem({
   failure,
 }: {
   comment: Comment;
+  spaceId: string;
   locale: string;
   meId: string | null;
   isModerator: boolean;
@@ -201,6 +205,7 @@ function CommentItem({
     if (reply.current && !replyFailed) reply.current.open = false;
   }, [location.key, replyFailed]);
   const editFailed = failure?.values?.intent === "edit-comment" && failure.values.commentId === comment.id;
+  const stored = mentionsForEditing(comment.body, comment.mentions);
   if (comment.deleted) {
     return (
       <div id={`comment-${comment.id}`} className="scroll-mt-24 p-3 text-sm italic text-slate-600 sm:p-4">
@@ -235,7 +240,7 @@ function CommentItem({
             <Form method="post" className="mt-2 space-y-3">
               <input type="hidden" name="commentId" value={comment.id} />
               {editFailed ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
-              <MarkdownEditor mentions label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : comment.body} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
+              <MarkdownEditor mentions={{ spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
               <div className="flex justify-end gap-2">
                 <ButtonLink to={`?#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                   {t("common.cancel")}
@@ -256,7 +261,7 @@ function CommentItem({
                   {t("comments.reply")}
                 </summary>
                 <div className="mt-3 w-full">
-                  <CommentForm parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
+                  <CommentForm spaceId={spaceId} parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
                 </div>
               </details>
             ) : null}
@@ -303,6 +308,9 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
   const done = params.get("done");
   const editFailed = failure?.values?.intent === "edit-post";
   const topFailure = failure && !["comment", "edit-post", "edit-comment"].includes(failure.values?.intent ?? "") ? failure : null;
+  const stored = mentionsForEditing(post.body, post.mentions);
+  // after a write: the members it mentioned who cannot read this space, named as the page shows them now
+  const unreachable = unreachableNames(params.get(UNREACHABLE_PARAM), [...(post.mentions ?? []), ...comments.flatMap((c) => c.mentions ?? [])]);
   return (
     <>
       <title>{post.title + " · " + community.name}</title>
@@ -318,6 +326,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
           />
           {topFailure ? <FormError errors={topFailure.errors} /> : null}
           {params.get("created") ? <Alert tone="success">{t("post.createdNotice")}</Alert> : null}
+          <UnreachableNotice names={unreachable} />
           {params.get("saved") ? <Alert tone="success">{t("common.saved")}</Alert> : null}
           {done ? <Alert tone="success">{t(`post.done.${done}`, { defaultValue: t("common.saved") })}</Alert> : null}
 
@@ -379,7 +388,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="mt-4 space-y-4" noValidate>
                 <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
                 <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
-                <MarkdownEditor mentions label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : post.body} error={editFailed ? failure?.errors.fields.body : undefined} />
+                <MarkdownEditor mentions={{ spaceId: post.spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} />
                 <div className="flex justify-end gap-2">
                   <ButtonLink to="." variant="ghost">
                     {t("common.cancel")}
@@ -424,7 +433,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             ) : null}
             {canComment ? (
               <div className="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
-                <CommentForm label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
+                <CommentForm spaceId={post.spaceId} label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
               </div>
             ) : null}
             {commentsFailed ? (
@@ -439,12 +448,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <ItemBoundary><CommentItem comment={root} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} /></ItemBoundary>
+                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <ItemBoundary><CommentItem comment={reply} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
+                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>

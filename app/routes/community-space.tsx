@@ -13,9 +13,10 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity } from "../lib/community.server";
-import { loadSpaces, loadTiers, tierLabel, toggleReaction } from "../lib/discussions.server";
+import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
+import { PICKS_FIELD, readPicks, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { roleRank, type FeedPost, type Post, type PostPage } from "../lib/types";
+import { roleRank, type FeedPost, type Post, type PostPage, type WriteAnswer } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -54,10 +55,11 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const intent = field(form, "intent");
   const space = `/api/v1/spaces/${encodeURIComponent(params.spaceId)}`;
   if (intent === "post") {
-    const values = { title: field(form, "title"), body: String(form.get("body") ?? "") };
-    const result = await apiFetch<{ post: Post }>(cf, request, `${space}/posts`, { method: "POST", body: values });
-    if (!result.ok) return fail(result, values);
-    return redirect(`/c/${params.slug}/posts/${result.data.post.id}?created=1`);
+    const title = field(form, "title");
+    const written = writtenBody(form);
+    const result = await apiFetch<{ post: Post } & WriteAnswer>(cf, request, `${space}/posts`, { method: "POST", body: { title, ...written.api } });
+    if (!result.ok) return fail(result, { title, ...written.values });
+    return redirect(withUnreachable(`/c/${params.slug}/posts/${result.data.post.id}?created=1`, result.data));
   }
   if (intent === "follow" || intent === "unfollow") {
     const result = await apiFetch(cf, request, `${space}/follow`, { method: intent === "follow" ? "POST" : "DELETE" });
@@ -144,7 +146,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                   </summary>
                   <Form method="post" className="space-y-4" noValidate>
                     <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={values?.title ?? ""} error={errors?.fields.title} autoComplete="off" />
-                    <MarkdownEditor mentions label={t("composer.body")} name="body" defaultValue={values?.body ?? ""} error={errors?.fields.body} rows={8} placeholder={t("composer.bodyPlaceholder")} />
+                    <MarkdownEditor mentions={{ spaceId: space.id, picks: readPicks(values?.[PICKS_FIELD]) }} label={t("composer.body")} name="body" defaultValue={values?.body ?? ""} error={errors?.fields.body} rows={8} placeholder={t("composer.bodyPlaceholder")} />
                     <div className="flex justify-end">
                       <SubmitButton intent="post" pendingLabel={t("composer.publishing")}>
                         {t("composer.publish")}

@@ -9,3 +9,18 @@ export async function api(ctx, ORIGIN, method, path, data) {
   assert.ok(res.ok(), `${method} ${path} → ${res.status()} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : null;
 }
+
+/** Reload `page` until `check` passes: notifications are written by the spine a moment after the content. */
+export async function eventually(page, check, tries = 10) {
+  let last;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await check();
+    } catch (error) {
+      last = error;
+      await page.waitForTimeout(300);
+      await page.reload();
+    }
+  }
+  throw last;
+}

@@ -3,7 +3,7 @@
 // notification and the reaction. A member below the VIP tier sees the VIP space locked.
 // Accounts and the community are set up through the API; everything under test goes through the UI.
 import assert from "node:assert/strict";
-import { api } from "./api.mjs";
+import { api, eventually } from "./api.mjs";
 import { crc32, deflateSync } from "node:zlib";
 
 // A small PNG drawn here (a green tea-coloured gradient) rather than stored as a fixture
@@ -33,21 +33,6 @@ function makePng(width, height) {
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
 }
 const PNG = makePng(480, 240);
-
-/** Reload until `check` passes: notifications are written right after the content, not with it. */
-async function eventually(page, check, tries = 10) {
-  let last;
-  for (let i = 0; i < tries; i++) {
-    try {
-      return await check();
-    } catch (error) {
-      last = error;
-      await page.waitForTimeout(300);
-      await page.reload();
-    }
-  }
-  throw last;
-}
 
 export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot, expectOk, watch }) {
   const stamp = Date.now().toString(36);

@@ -1,5 +1,5 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
-// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs). Every page a flow visits
+// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs). Every page a flow visits
 // (goto, reload, a click that lands on a new URL) is checked by `watch`: axe (serious/critical fail),
 // at 375 px no sideways scrolling, and every console error, page error (React #418 included) and
 // failed request goes into consoleErrors.
@@ -17,6 +17,7 @@ import discussionsFlow from "./discussions.mjs";
 import redirectsFlow from "./redirects.mjs";
 import hardCasesFlow from "./hard-cases.mjs";
 import deadLettersFlow from "./dead-letters.mjs";
+import mentionsFlow from "./mentions.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
@@ -24,6 +25,7 @@ const flows = [
   ["redirects from request values", redirectsFlow],
   ["hard cases: long words, names, time zones, icons, failures", hardCasesFlow],
   ["dead letters: background work that failed, and trying it again", deadLettersFlow],
+  ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;

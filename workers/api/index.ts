@@ -15,6 +15,7 @@ import { comments } from "./comments";
 import { reactions } from "./reactions";
 import { notifications } from "./notifications";
 import { search } from "./search";
+import { mentionSuggestions } from "./mention-suggestions";
 import { deadLetters } from "./dead-letters";
 
 export const api = createRouter().basePath("/api/v1");
@@ -33,6 +34,7 @@ api.route("/", comments);
 api.route("/", reactions);
 api.route("/", notifications);
 api.route("/", search);
+api.route("/", mentionSuggestions);
 api.route("/", deadLetters);
 
 api.doc31("/openapi.json", {
