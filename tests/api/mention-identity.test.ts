@@ -201,3 +201,23 @@ describe("content written before mention tokens", () => {
     expect((await continueMentionBackfill(env)).done).toBe(true);
   });
 });
+
+describe("editing a text that mentions someone who left", () => {
+  it("keeps their token when the composer sends them back as a pick, and notifies nobody new", async () => {
+    const c = await makeCommunity();
+    const gone = await member(c, "Gone Gwen");
+    const space = await makeSpace(c);
+    const written = await post(space.id, c.owner, "thanks @Gone Gwen");
+    expect(written.post.body).toBe(`thanks <@${gone.id}>`);
+    expect((await call(`/api/v1/communities/${c.slug}/leave`, { as: gone, method: "POST" })).status).toBeLessThan(300);
+    const edited = await call(`/api/v1/posts/${written.post.id}`, {
+      as: c.owner,
+      method: "PATCH",
+      body: { body: "thanks again @Gone Gwen", mentionIds: [gone.id] },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.post.body).toBe(`thanks again <@${gone.id}>`);
+    expect(edited.body.post.mentions).toEqual([{ id: gone.id, name: "Gone Gwen" }]);
+    expect(edited.body.unreachableMentions).toEqual([{ id: gone.id, name: "Gone Gwen" }]);
+  });
+});

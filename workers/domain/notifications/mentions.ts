@@ -84,16 +84,19 @@ export async function tokenizeMentions(env: Env, communityId: string, markdown: 
   if (!withoutTokens.includes("@")) return markdown;
   const picked = [...new Set(picks)].slice(0, MAX_MENTIONS);
   // the active members whose folded name follows an "@" somewhere (users.name_folded is folded in
-  // JavaScript when written: SQLite's lower() folds ASCII only), and the picked ones
+  // JavaScript when written: SQLite's lower() folds ASCII only), and the picked ones — members past
+  // or present: an edit keeps the mention of someone who has left (the composer sends back the
+  // people the stored text named), though it notifies only active members (resolveMentions)
   const rows = await getDb(env)
     .select({ id: u.id, name: u.name, folded: u.nameFolded })
     .from(m)
     .innerJoin(u, eq(u.id, m.userId))
     .where(
       and(
-        activeMember(communityId),
+        eq(m.communityId, communityId),
+        isNull(u.deletedAt),
         or(
-          sql`instr(${foldCase(withoutTokens)}, '@' || ${u.nameFolded}) > 0`,
+          and(eq(m.status, "active"), sql`instr(${foldCase(withoutTokens)}, '@' || ${u.nameFolded}) > 0`),
           picked.length ? inArray(u.id, picked) : undefined,
         ),
       ),
