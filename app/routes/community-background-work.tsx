@@ -10,6 +10,7 @@ import { cloudflareContext } from "../context";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { loadDeadLetters, retryDeadLetterAction } from "../lib/dead-letters.server";
 import { requireSignedIn } from "../lib/forms.server";
+import { revalidateAfterRace } from "../lib/revalidate";
 
 const apiPath = (slug: string) => `/api/v1/communities/${encodeURIComponent(slug)}/dead-letters`;
 
@@ -20,6 +21,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   requireRole(answer, "admin");
   return { ...answer, page: await loadDeadLetters(cf, request, apiPath(params.slug)) };
 }
+
+// a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
+export const shouldRevalidate = revalidateAfterRace;
 
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);

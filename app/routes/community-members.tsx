@@ -13,6 +13,7 @@ import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
 import { roleRank, tierKeys, type List, type Member, type Role } from "../lib/types";
+import { revalidateAfterRace } from "../lib/revalidate";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -33,6 +34,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     isFirstPage: !cursor,
   };
 }
+
+// a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
+export const shouldRevalidate = revalidateAfterRace;
 
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);

@@ -13,6 +13,7 @@ import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { toMajor, toMinor } from "../lib/format";
 import type { DeadLetterPage, List, Member, Price, Tier } from "../lib/types";
+import { revalidateAfterRace } from "../lib/revalidate";
 
 const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD", "CAD"];
 
@@ -40,6 +41,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
 }
 
 type Section = "general" | "tier" | "transfer" | "delete";
+
+// a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
+export const shouldRevalidate = revalidateAfterRace;
 
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);

@@ -12,6 +12,7 @@ import { loadCommunity, requireRole } from "../lib/community.server";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { tierKeys, type List, type Member, type Person } from "../lib/types";
+import { revalidateAfterRace } from "../lib/revalidate";
 
 type SpaceMember = { user: Person; addedAt: string };
 
@@ -37,6 +38,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     candidates: everyone.ok ? everyone.data.items.map((m) => m.user).filter((u) => !listedIds.has(u.id)) : [],
   };
 }
+
+// a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
+export const shouldRevalidate = revalidateAfterRace;
 
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);

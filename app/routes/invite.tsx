@@ -8,6 +8,7 @@ import { cloudflareContext } from "../context";
 import { apiFetch } from "../lib/api.server";
 import { fail } from "../lib/forms.server";
 import type { InvitePreview } from "../lib/types";
+import { revalidateAfterRace } from "../lib/revalidate";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -18,6 +19,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   }
   return { code: params.code, preview: result.data, status: result.data.status, me };
 }
+
+// a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
+export const shouldRevalidate = revalidateAfterRace;
 
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);

@@ -8,6 +8,7 @@ import { Container, PageHeader } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { loadDeadLetters, retryDeadLetterAction } from "../lib/dead-letters.server";
 import { requireSignedIn } from "../lib/forms.server";
+import { revalidateAfterRace } from "../lib/revalidate";
 
 const apiPath = "/api/v1/platform/dead-letters";
 
@@ -16,6 +17,9 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   requireSignedIn(cf, request);
   return { page: await loadDeadLetters(cf, request, apiPath) };
 }
+
+// a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
+export const shouldRevalidate = revalidateAfterRace;
 
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);

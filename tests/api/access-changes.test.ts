@@ -13,7 +13,11 @@ import {
   writeOwnershipTransfer,
   writeBan,
   writeSpaceUpdate,
+  writeMemberUpdate,
+  writeSpaceCreation,
+  writeSpaceMembersAddition,
   type AccessChange,
+  type AccessWrite,
   type PendingAccessChange,
 } from "../../workers/domain/access-changes";
 import { addMember, auditActions, db, env, expectError, makeCommunity, membershipRow, type TestCommunity } from "../community-fixtures";
@@ -351,6 +355,69 @@ describe("a change that did not happen writes no event, audit or consent", () =>
     expect(await commitAccessWrite(env, writeSpaceUpdate(env, { id: space.id, communityId: c.id }, { minTier: "vip" }, audit))).toEqual([]);
     expect(await auditActions(c.id)).not.toContain("space.update");
     expect(await eventsAfter(c.id, before)).toEqual([]);
+  });
+});
+
+describe("a write that races the community's deletion writes nothing", () => {
+  it("no join, invite use, role change, ban, space or listing lands in a community deleted after the checks", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    const member = await addMember(c);
+    const joiner = await createUser();
+    const space = await makeSpace(c);
+    const code = await createInvite(c, { maxUses: 5 });
+    // the checks passed; then the owner deleted the community; then each write ran
+    await db().update(schema.communities).set({ deletedAt: new Date() }).where(eq(schema.communities.id, c.id));
+    const before = await accessEvents(c.id);
+    const auditsBefore = await auditActions(c.id);
+    const audit = (action: string, targetId: string) => ({ communityId: c.id, actorId: c.owner.id, action, targetType: "user", targetId });
+    const writes: AccessWrite[] = [
+      writeMembershipActivation(env, c.id, joiner.id, { source: "direct", inviteCode: null, compTier: null }, audit("member.join", joiner.id)),
+      writeMembershipActivation(env, c.id, joiner.id, { source: "invite", inviteCode: code, compTier: null }, audit("invite.accept", joiner.id)),
+      writeMemberUpdate(env, { communityId: c.id, userId: member.id, role: "member" }, { role: "moderator" }, [audit("member.role_change", member.id)]),
+      writeBan(env, { communityId: c.id, userId: member.id, reason: "", bannedBy: c.owner.id, createdAt: new Date() }, "member", audit("member.ban", member.id)),
+      writeSpaceCreation(env, { id: `spc_${Date.now()}`, communityId: c.id, kind: "discussion", name: "Late", minTier: "free", private: true }, [member.id], audit("space.create", member.id)),
+      writeSpaceMembersAddition(env, { id: space.id, communityId: c.id }, [joiner.id], audit("space.members_add", joiner.id)),
+    ];
+    for (const write of writes) await commitAccessWrite(env, write);
+    expect(await eventsAfter(c.id, before)).toEqual([]);
+    expect(await auditActions(c.id)).toEqual(auditsBefore);
+    expect(await membershipRow(c.id, joiner.id)).toBeUndefined();
+    expect((await membershipRow(c.id, member.id)).role).toBe("member");
+    expect(await inviteUses(code)).toBe(0);
+    expect(await consentCount(c.id, joiner.id)).toBe(0);
+    const listed = await db().select().from(schema.spaceMembers).where(eq(schema.spaceMembers.spaceId, space.id));
+    expect(listed).toEqual([]);
+  });
+
+  it("answers a post racing the deletion with 404 and stores nothing", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const { openSpace } = await import("../../workers/domain/discussions/access");
+    const { createPost } = await import("../../workers/domain/discussions/posts");
+    const { Reader } = await import("../../workers/domain/auth/reader");
+    const access = await openSpace(env, space.id, Reader.of(env, c.owner.id), "write");
+    await db().update(schema.communities).set({ deletedAt: new Date() }).where(eq(schema.communities.id, c.id));
+    await expect(createPost(env, access, { title: "Too late", body: "x" })).rejects.toMatchObject({ status: 404 });
+    expect(await db().select().from(schema.posts).where(eq(schema.posts.spaceId, space.id))).toEqual([]);
+  });
+});
+
+describe("leaving, removal and bans take the person off private spaces' lists", () => {
+  it("lists nobody who left, was removed or was banned", async () => {
+    const c = await makeCommunity();
+    const [leaver, removed, banned] = [await addMember(c), await addMember(c), await addMember(c)];
+    const space = await makeSpace(c);
+    const add = await call(`/api/v1/spaces/${space.id}`, { as: c.owner, method: "PATCH", body: { private: true } });
+    expect(add.status).toBe(200);
+    for (const u of [leaver, removed, banned]) {
+      expect((await call(`/api/v1/spaces/${space.id}/members`, { as: c.owner, body: { userIds: [u.id] } })).status).toBeLessThan(300);
+    }
+    expect((await call(`/api/v1/communities/${c.slug}/leave`, { as: leaver, method: "POST" })).status).toBe(204);
+    expect((await call(`/api/v1/communities/${c.slug}/members/${removed.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: banned.id, reason: "spam" } })).status).toBe(201);
+    const listed = await call(`/api/v1/spaces/${space.id}/members`, { as: c.owner });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([]);
   });
 });
 

@@ -15,6 +15,7 @@ import { and, eq, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteInsertValue } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../db/client";
+import { notFound } from "../lib/errors";
 import { changedJustBefore, rowWhere } from "../db/insert-select";
 import type { Role, TierKey } from "../db/schema";
 import { auditInsertIfChanged, type AuditEntry } from "./audit";
@@ -77,12 +78,29 @@ function chain<First extends Statement>(env: Env, first: First, change: AccessCh
   };
 }
 
+/**
+ * The community is not deleted: every write that gives or changes access checks it in its own
+ * statement, so one racing the community's deletion writes nothing (a member added, a role
+ * changed or a space created a moment after the delete would otherwise live on in a deleted
+ * community, with its audit row and event).
+ */
+const communityLive = (communityId: string) => sql`exists (select 1 from communities where id = ${communityId} and deleted_at is null)`;
+
 const change = (communityId: string, reason: AccessChangeReason, who: { userId?: string | null; spaceId?: string | null } = {}): AccessChange => ({
   communityId,
   userId: who.userId ?? null,
   spaceId: who.spaceId ?? null,
   reason,
 });
+
+/**
+ * For a write that changed nothing: 404 when the reason is that the community was deleted
+ * meanwhile (the guard in every access write), so the caller can go on to its own 409.
+ */
+export async function assertCommunityLive(env: Env, communityId: string): Promise<void> {
+  const [row] = await getDb(env).select({ id: c.id }).from(c).where(and(eq(c.id, communityId), isNull(c.deletedAt))).limit(1);
+  if (!row) throw notFound("No such community.");
+}
 
 // ---- listeners -------------------------------------------------------------------------------
 
@@ -194,6 +212,7 @@ export function writeOwnershipTransfer(env: Env, communityId: string, from: stri
     .where(
       and(
         eq(c.id, communityId),
+        isNull(c.deletedAt),
         eq(c.ownerId, from),
         sql`exists (select 1 from memberships where community_id = ${communityId} and user_id = ${to} and status = 'active')`,
       ),
@@ -211,7 +230,7 @@ export function writeOwnershipTransfer(env: Env, communityId: string, from: stri
 // ---- memberships -----------------------------------------------------------------------------
 
 const activeWithRole = (communityId: string, userId: string, role: Role) =>
-  and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "active"), eq(m.role, role));
+  and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "active"), eq(m.role, role), communityLive(communityId));
 
 /**
  * Change an active member's role and/or comp tier, conditional on the role that was checked (a
@@ -238,12 +257,22 @@ export function writeMembershipEnd(
   const where =
     end.status === "removed"
       ? activeWithRole(target.communityId, target.userId, end.role)
-      : and(eq(m.communityId, target.communityId), eq(m.userId, target.userId), eq(m.status, "active"), ne(m.role, "owner"));
+      : and(eq(m.communityId, target.communityId), eq(m.userId, target.userId), eq(m.status, "active"), ne(m.role, "owner"), communityLive(target.communityId));
   const ended = getDb(env).update(m).set({ status: end.status }).where(where);
   return chain(env, ended, change(target.communityId, end.status === "removed" ? "member_removed" : "member_left", { userId: target.userId }), {
     audit: [audit],
+    then: [listingsIn(env, target.communityId, target.userId)],
   });
 }
+
+/**
+ * Someone who leaves, is removed or is banned is taken off the community's private spaces' lists:
+ * coming back (or being let back) does not reopen them; an admin lists them again.
+ */
+const listingsIn = (env: Env, communityId: string, userId: string) =>
+  getDb(env)
+    .delete(sm)
+    .where(and(eq(sm.userId, userId), sql`${sm.spaceId} in (select id from spaces where community_id = ${communityId})`));
 
 /** How someone joins: where from, with which invite and comp tier. */
 export type Joining = { source: string; inviteCode: string | null; compTier: TierKey | null };
@@ -265,12 +294,16 @@ export function writeMembershipActivation(env: Env, communityId: string, userId:
     sql`exists (select 1 from ${i} where ${i.code} = ${code} and ${i.communityId} = ${communityId} and ${i.revokedAt} is null
       and (${i.expiresAt} is null or ${i.expiresAt} > ${at.getTime()}) and (${i.maxUses} is null or ${i.uses} < ${i.maxUses}))`;
   const joined = { role: "member" as const, compTier: joining.compTier, status: "active" as const, joinedAt: at, source: joining.source, inviteCode: joining.inviteCode };
-  const conditions: SQL[] = [notBanned];
+  const conditions: SQL[] = [notBanned, communityLive(communityId)];
   if (joining.inviteCode) conditions.push(liveInvite(joining.inviteCode));
   const activated = db
     .insert(m)
     .select(rowWhere(m, { communityId, userId, ...joined }, sql.join(conditions, sql` and `)))
-    .onConflictDoUpdate({ target: [m.communityId, m.userId], set: joined, setWhere: sql`${m.status} not in ('active', 'banned') and ${notBanned}` })
+    .onConflictDoUpdate({
+      target: [m.communityId, m.userId],
+      set: joined,
+      setWhere: sql`${m.status} not in ('active', 'banned') and ${notBanned} and ${communityLive(communityId)}`,
+    })
     .returning();
   const write = chain(env, activated, change(communityId, "member_joined", { userId }), {
     audit: [audit],
@@ -296,11 +329,11 @@ export function writeBan(env: Env, ban: { communityId: string; userId: string; r
   const b = schema.bans;
   const { communityId, userId } = ban;
   const roleAsChecked = sql`not exists (select 1 from ${m} where ${m.communityId} = ${communityId} and ${m.userId} = ${userId} and ${m.status} = 'active' and ${m.role} <> ${checkedRole})`;
-  const banned = db.insert(b).select(rowWhere(b, ban, roleAsChecked)).returning({ userId: b.userId });
+  const banned = db.insert(b).select(rowWhere(b, ban, sql`${roleAsChecked} and ${communityLive(communityId)}`)).returning({ userId: b.userId });
   const isBanned = sql`exists (select 1 from ${b} where ${b.communityId} = ${communityId} and ${b.userId} = ${userId})`;
   return chain(env, banned, change(communityId, "member_banned", { userId }), {
     audit: [audit],
-    then: [db.update(m).set({ status: "banned" }).where(and(eq(m.communityId, communityId), eq(m.userId, userId), isBanned))],
+    then: [db.update(m).set({ status: "banned" }).where(and(eq(m.communityId, communityId), eq(m.userId, userId), isBanned)), listingsIn(env, communityId, userId)],
   });
 }
 
@@ -317,10 +350,12 @@ export function writeUnban(env: Env, communityId: string, userId: string, audit:
 // ---- spaces ----------------------------------------------------------------------------------
 
 /** One statement for any number of people (one bound list, under D1's 100 parameters). */
-function spaceMembersInsert(env: Env, spaceId: string, userIds: string[]) {
+function spaceMembersInsert(env: Env, space: { id: string; communityId: string }, userIds: string[]) {
   return getDb(env)
     .insert(sm)
-    .select(sql`select ${spaceId}, value, (unixepoch('subsec') * 1000) from json_each(${JSON.stringify([...new Set(userIds)])}) where true`)
+    .select(
+      sql`select ${space.id}, value, (unixepoch('subsec') * 1000) from json_each(${JSON.stringify([...new Set(userIds)])}) where ${communityLive(space.communityId)}`,
+    )
     .onConflictDoNothing();
 }
 
@@ -329,11 +364,11 @@ const oneOrNobody = (userIds: string[]) => (new Set(userIds).size === 1 ? userId
 /** A new space and the people listed in it (a private space's members). */
 export function writeSpaceCreation(env: Env, space: SQLiteInsertValue<typeof schema.spaces> & { id: string; communityId: string }, memberIds: string[], audit: AuditEntry) {
   const db = getDb(env);
-  const inserted = db.insert(schema.spaces).values(space).returning();
+  const inserted = db.insert(schema.spaces).select(rowWhere(schema.spaces, space, communityLive(space.communityId))).returning();
   const write = chain(env, inserted, change(space.communityId, "space_created", { spaceId: space.id }), { audit: [audit] });
   if (memberIds.length === 0) return write;
   // the new space's list is empty, so the insert adds everyone and the chain holds
-  return { ...write, rest: [spaceMembersInsert(env, space.id, memberIds), ...write.rest] };
+  return { ...write, rest: [spaceMembersInsert(env, space, memberIds), ...write.rest] };
 }
 
 /**
@@ -347,21 +382,21 @@ export function writeSpaceUpdate(
   set: Partial<Pick<typeof schema.spaces.$inferInsert, "name" | "description" | "minTier" | "private" | "position">>,
   audit: AuditEntry,
 ): AccessWrite<ReturnType<typeof spaceUpdate>> {
-  const updated = spaceUpdate(env, space.id, set);
+  const updated = spaceUpdate(env, space, set);
   if (set.minTier === undefined && set.private === undefined) return { first: updated, rest: [auditInsertIfChanged(env, audit)], changes: [] };
   return chain(env, updated, change(space.communityId, "space_access_changed", { spaceId: space.id }), { audit: [audit] });
 }
 
-const spaceUpdate = (env: Env, spaceId: string, set: Partial<typeof schema.spaces.$inferInsert>) =>
+const spaceUpdate = (env: Env, space: { id: string; communityId: string }, set: Partial<typeof schema.spaces.$inferInsert>) =>
   getDb(env)
     .update(schema.spaces)
     .set(set)
-    .where(and(eq(schema.spaces.id, spaceId), isNull(schema.spaces.archivedAt)))
+    .where(and(eq(schema.spaces.id, space.id), isNull(schema.spaces.archivedAt), communityLive(space.communityId)))
     .returning();
 
 /** List people in a private space; those already listed are skipped, and if all were, nothing is written. */
 export function writeSpaceMembersAddition(env: Env, space: { id: string; communityId: string }, userIds: string[], audit: AuditEntry) {
-  return chain(env, spaceMembersInsert(env, space.id, userIds), change(space.communityId, "space_member_added", { spaceId: space.id, userId: oneOrNobody(userIds) }), {
+  return chain(env, spaceMembersInsert(env, space, userIds), change(space.communityId, "space_member_added", { spaceId: space.id, userId: oneOrNobody(userIds) }), {
     audit: [audit],
   });
 }

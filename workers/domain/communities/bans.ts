@@ -5,7 +5,7 @@ import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
-import { commitAccessWrite, writeBan, writeUnban } from "../access-changes";
+import { assertCommunityLive, commitAccessWrite, writeBan, writeUnban } from "../access-changes";
 import { isBanned } from "./members";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import type { UserCard, UserRef } from "./views";
@@ -36,18 +36,23 @@ export async function banMember(env: Env, access: ActiveAccess, targetUserId: st
   if (roleRank[access.role] <= roleRank[targetRole]) {
     throw forbidden(targetRole === "owner" ? "Nobody bans the owner." : "You can only ban people below your role.");
   }
-  if (await isBanned(env, communityId, targetUserId)) throw conflict("This person is already banned.");
+  if (await isBanned(env, communityId, targetUserId)) throw conflict("This person is already banned.", { reason: "already_banned" });
 
   const createdAt = new Date();
-  const audit = { communityId, actorId, action: "member.ban", targetType: "user", targetId: targetUserId, data: { reason, role: targetRole } };
+  // the role they held, or none for someone who was not an active member
+  const heldRole = membership?.status === "active" ? membership.role : null;
+  const audit = { communityId, actorId, action: "member.ban", targetType: "user", targetId: targetUserId, data: { reason, role: heldRole } };
   const write = writeBan(env, { communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }, targetRole, audit);
   const banned = await commitAccessWrite(env, write).catch((err: unknown) => {
     if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`)) {
-      throw conflict("This person is already banned.");
+      throw conflict("This person is already banned.", { reason: "already_banned" });
     }
     throw err;
   });
-  if (banned.length === 0) throw conflict("Their role changed meanwhile; try again.");
+  if (banned.length === 0) {
+    await assertCommunityLive(env, communityId);
+    throw conflict("Their role changed meanwhile; try again.", { reason: "changed_meanwhile" });
+  }
   return {
     user,
     reason,

@@ -4,7 +4,7 @@ import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, notFound } from "../../lib/errors";
 import { auditInsert } from "../audit";
 import type { CommunityAccess } from "../access";
-import { commitAccessWrite, writeCommunityDeletion, writeOwnershipTransfer } from "../access-changes";
+import { assertCommunityLive, commitAccessWrite, writeCommunityDeletion, writeOwnershipTransfer } from "../access-changes";
 import { runBatch } from "./batch";
 import type { CommunityLocale } from "./locales";
 import type { ActiveAccess, Page, PageRequest } from "./types";
@@ -107,6 +107,9 @@ export async function transferOwnership(env: Env, access: ActiveAccess, targetUs
     data: { from: actorId, to: targetUserId },
   };
   const moved = await commitAccessWrite(env, writeOwnershipTransfer(env, community.id, actorId, targetUserId, audit));
-  if (moved.length === 0) throw conflict("The community changed meanwhile; try again.");
+  if (moved.length === 0) {
+    await assertCommunityLive(env, community.id);
+    throw conflict("The community changed meanwhile; try again.", { reason: "changed_meanwhile" });
+  }
   return communityView(db, { ...community, ownerId: targetUserId });
 }

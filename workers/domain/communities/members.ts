@@ -7,7 +7,7 @@ import { roleRank, type Role, type TierKey } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import type { AuditEntry } from "../audit";
 import { effectiveTier, type CommunityAccess, type Membership } from "../access";
-import { commitAccessWrite, writeMemberUpdate, writeMembershipActivation, writeMembershipEnd, type Joining } from "../access-changes";
+import { assertCommunityLive, commitAccessWrite, writeMemberUpdate, writeMembershipActivation, writeMembershipEnd, type Joining } from "../access-changes";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import { toMembershipView, type MembershipView, type UserCard } from "./views";
 
@@ -123,7 +123,10 @@ export async function updateMember(
 
   const updated = await commitAccessWrite(env, writeMemberUpdate(env, { communityId, userId: targetUserId, role: target.role }, set, audit));
   const row = updated[0];
-  if (!row) throw conflict("The membership changed meanwhile; try again.");
+  if (!row) {
+    await assertCommunityLive(env, communityId);
+    throw conflict("The membership changed meanwhile; try again.", { reason: "changed_meanwhile" });
+  }
   return toMembershipView(row);
 }
 
@@ -169,7 +172,8 @@ export async function activateMembership(env: Env, communityId: string, userId: 
   const audit = { communityId, actorId: userId, action: auditAction, targetType: "user", targetId: userId, data: auditData };
   const [activated] = await commitAccessWrite(env, writeMembershipActivation(env, communityId, userId, how, audit));
   if (activated) return activated;
-  // nothing changed: someone else activated them meanwhile, or they are refused
+  // nothing changed: the community was deleted meanwhile (404), someone else activated them, or they are refused
+  await assertCommunityLive(env, communityId);
   return loadActiveMembership(env, communityId, userId);
 }
 

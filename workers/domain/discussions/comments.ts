@@ -161,7 +161,14 @@ export async function createComment(
         db
           .select(row)
           .from(posts)
-          .where(and(eq(posts.id, post.id), isNull(posts.lockedAt), isNull(posts.deletedAt))),
+          .where(
+            and(
+              eq(posts.id, post.id),
+              isNull(posts.lockedAt),
+              isNull(posts.deletedAt),
+              sql`exists (select 1 from communities where id = ${posts.communityId} and deleted_at is null)`,
+            ),
+          ),
       )
       .onConflictDoNothing({ target: c.id })
       .returning({ id: c.id }),

@@ -10,6 +10,7 @@ import { announceEvents, eventInsert } from "../events/emit";
 import { mentionNamesOf, prepareMentions, type MentionRef } from "../notifications/mentions";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
+import { rowWhere } from "../../db/insert-select";
 import { canModerate, settleSpaceAccess, spaceAccess, type MemberSpaceAccess, type Post, type PostAccess, type spaceAccessQuery } from "./access";
 import {
   authorColumns,
@@ -59,15 +60,24 @@ export async function createPost(
   const [inserted, , [post], [author], [reactions]] = await db.batch([
     db
       .insert(p)
-      .values({
-        id,
-        communityId: access.community.id,
-        spaceId: access.space.id,
-        authorId: access.userId,
-        title: input.title,
-        body,
-        excerpt: excerpt(body, names),
-      })
+      .select(
+        rowWhere(
+          p,
+          {
+            id,
+            communityId: access.community.id,
+            spaceId: access.space.id,
+            authorId: access.userId,
+            title: input.title,
+            body,
+            excerpt: excerpt(body, names),
+          },
+          // only while the space is open and its community stands: a post racing an archive or a
+          // deletion is not written
+          sql`exists (select 1 from spaces s join communities c on c.id = s.community_id
+            where s.id = ${access.space.id} and s.archived_at is null and c.deleted_at is null)`,
+        ),
+      )
       .onConflictDoNothing({ target: p.id })
       .returning({ id: p.id }),
     event.statement,
@@ -79,6 +89,7 @@ export async function createPost(
       .where(eq(p.id, id)),
   ]);
   const fresh = inserted.length > 0;
+  if (!post) throw notFound("No such space.");
   // a derived id is only ever the caller's own claim's: another row under it would be a collision
   if (!fresh && (post.authorId !== access.userId || post.spaceId !== access.space.id)) throw conflict("This post id is taken.");
   if (fresh) await announceEvents(env, [event.id]);

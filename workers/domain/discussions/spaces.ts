@@ -3,7 +3,7 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
-import { badRequest, conflict } from "../../lib/errors";
+import { badRequest, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { auditInsert, auditInsertIfChanged } from "../audit";
 import type { CommunityAccess } from "../access";
@@ -11,7 +11,7 @@ import { runBatch } from "../communities/batch";
 import type { ActiveAccess } from "../communities/types";
 import type { UserCard } from "../communities/views";
 import { announceEvents, eventInsert } from "../events/emit";
-import { commitAccessWrite, writeSpaceCreation, writeSpaceMemberRemoval, writeSpaceMembersAddition, writeSpaceUpdate } from "../access-changes";
+import { assertCommunityLive, commitAccessWrite, writeSpaceCreation, writeSpaceMemberRemoval, writeSpaceMembersAddition, writeSpaceUpdate } from "../access-changes";
 import { spaceVisibility, type MemberSpaceAccess, type Space, type SpaceAccess } from "./access";
 import { authorColumns, toAuthor, toSpaceView, type SpaceView } from "./views";
 
@@ -122,9 +122,11 @@ export async function createSpace(env: Env, access: ActiveAccess, input: NewSpac
     action: "space.create",
     targetType: "space",
     targetId: id,
-    data: { name: input.name, kind: input.kind, minTier: input.minTier, private: input.private ?? false, members: memberIds.length },
+    data: { name: input.name, kind: input.kind, minTier: input.minTier, private: input.private ?? false, members: new Set(memberIds).size },
   };
   const inserted = await commitAccessWrite(env, writeSpaceCreation(env, space, memberIds, audit));
+  // written only while the community stands: one deleted meanwhile is gone for this request too
+  if (!inserted[0]) throw notFound("No such community.");
   return toSpaceView(inserted[0], { following: false, newPosts: 0 });
 }
 
@@ -141,7 +143,10 @@ export async function updateSpace(env: Env, access: MemberSpaceAccess, changes: 
   const set = Object.fromEntries(Object.entries(changed).map(([k, v]) => [k, v.to])) as SpaceChanges;
   const audit = { communityId: current.communityId, actorId: access.userId, action: "space.update", targetType: "space", targetId: current.id, data: { changes: changed } };
   const updated = await commitAccessWrite(env, writeSpaceUpdate(env, current, set, audit));
-  if (!updated[0]) throw conflict("The space was archived meanwhile.");
+  if (!updated[0]) {
+    await assertCommunityLive(env, current.communityId);
+    throw conflict("The space was archived meanwhile.", { reason: "space_archived" });
+  }
   return spaceView(env, { ...access, space: updated[0] });
 }
 
