@@ -283,7 +283,8 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     setPicks((current) => picksInText(el.value, current));
     const caret = el.selectionStart ?? 0;
     const before = el.value.slice(0, caret);
-    const at = before.lastIndexOf("@");
+    // "@" or the full-width "＠" a Chinese or Japanese keyboard types
+    const at = Math.max(before.lastIndexOf("@"), before.lastIndexOf("\uFF20"));
     const prev = at > 0 ? before[at - 1] : undefined;
     const text = at === -1 ? "" : before.slice(at + 1);
     const typedOn = (p: MentionPick) => text.startsWith(`${p.name} `);

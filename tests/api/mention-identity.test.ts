@@ -91,6 +91,15 @@ describe("a mention names a member by id", () => {
     expect((await mentionNotices(elodie)).map((n) => n.subjectId)).toEqual([folded.post.id]);
   });
 
+  it("takes the full-width ＠ a Chinese keyboard types as @: ＠陳大文 mentions 陳大文", async () => {
+    const c = await makeCommunity();
+    const chan = await member(c, "陳大文");
+    const space = await makeSpace(c);
+    const written = await post(space.id, c.owner, "請＠陳大文看一下");
+    expect(written.post.body).toBe(`請<@${chan.id}>看一下`);
+    expect((await mentionNotices(chan)).map((n) => n.subjectId)).toEqual([written.post.id]);
+  });
+
   it("renders the token as the member's name, survives sanitising, and shows a stranger's id as the literal token", async () => {
     const c = await makeCommunity();
     const mei = await member(c, "Mei Lin");

@@ -19,6 +19,12 @@ const WORD = /[\p{L}\p{N}_]/u;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 const isWordChar = (ch: string | undefined) => ch !== undefined && WORD.test(ch);
+/** "@", or the full-width "＠" (U+FF20) a Chinese or Japanese keyboard types. */
+const AT_SIGN = /[@\uFF20]/g;
+const nextAt = (text: string, from: number) => {
+  AT_SIGN.lastIndex = from;
+  return AT_SIGN.exec(text)?.index ?? -1;
+};
 const isCjk = (ch: string | undefined) => ch !== undefined && CJK.test(ch);
 
 export type MentionCandidate = { id: string; name: string };
@@ -31,7 +37,7 @@ export type NamedMention = { start: number; end: number; id: string };
  * against the same number of characters of the text (so "İzmir" before it, whose lower case is
  * longer, cannot shift the positions); a Latin name must end at a word boundary ("@Mei" is not in
  * "@Meiling"), a CJK one may run straight into more text ("@王小明你好"); an "@" inside a word
- * (an e-mail address) is no mention.
+ * (an e-mail address) is no mention. The full-width "＠" a CJK keyboard types counts as "@".
  */
 export function findNamedMentions(text: string, members: MentionCandidate[]): NamedMention[] {
   const byLength = members
@@ -39,7 +45,7 @@ export function findNamedMentions(text: string, members: MentionCandidate[]): Na
     .map((m) => ({ ...m, folded: foldCase(m.name) }))
     .sort((a, b) => b.name.length - a.name.length);
   const found: NamedMention[] = [];
-  let i = text.indexOf("@");
+  let i = nextAt(text, 0);
   while (i !== -1) {
     let next = i + 1;
     const before = i > 0 ? text[i - 1] : undefined;
@@ -54,7 +60,7 @@ export function findNamedMentions(text: string, members: MentionCandidate[]): Na
         break;
       }
     }
-    i = text.indexOf("@", next);
+    i = nextAt(text, next);
   }
   return found;
 }
@@ -80,7 +86,8 @@ const trialId = (k: number) => `usr___trial${k}`;
  * D1: one read, and none when the text has no "@".
  */
 export async function tokenizeMentions(env: Env, communityId: string, markdown: string, picks: string[] = []): Promise<string> {
-  const withoutTokens = markdown.replace(MENTION_TOKEN, " ");
+  // full-width "＠" counts as "@" (a CJK keyboard's)
+  const withoutTokens = markdown.replace(MENTION_TOKEN, " ").replace(AT_SIGN, "@");
   if (!withoutTokens.includes("@")) return markdown;
   const picked = [...new Set(picks)].slice(0, MAX_MENTIONS);
   // the active members whose folded name follows an "@" somewhere (users.name_folded is folded in
