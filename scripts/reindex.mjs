@@ -1,13 +1,14 @@
 // Rebuild the local search index (D1 binding SEARCH) from the main database (DB), through
 // `wrangler d1 execute --local`: read posts and comments a page at a time, write SQL files of
-// search_docs rows, load them, and let FTS5 rebuild its index from them in one step.
+// search_docs rows (with their CJK grams, ADR 016), load them, and let FTS5 rebuild both indexes
+// (trigram, grams) from them in one step each.
 //
 //   npm run search:reindex [-- --persist-to <dir>] [-- --community <id>]
 //
 // Same rules as workers/domain/search/rebuild.ts (which does this inside a Worker): posts and
 // comments that are not deleted or hidden, in spaces that are not archived. The text goes through
-// the Worker's own cleanText() and plainText(), imported from their TypeScript source (Node 22
-// strips the types).
+// the Worker's own cleanText(), plainText() and cjkGrams(), imported from their TypeScript source
+// (Node 22 strips the types).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { localD1, quote, root } from "./lib/local-d1.mjs";
 
 const { plainText } = await import(join(root, "workers/domain/search/plain-text.ts"));
 const { cleanText } = await import(join(root, "workers/lib/text.ts"));
+const { cjkGrams } = await import(join(root, "workers/domain/search/plan.ts"));
 
 const { values: args } = parseArgs({
   options: { "persist-to": { type: "string" }, community: { type: "string" }, config: { type: "string", default: "wrangler.toml" } },
@@ -49,7 +51,7 @@ let total = 0;
 const STATEMENT_BYTES = 80_000;
 const PIECE_CHARS = 10_000;
 const bytes = (text) => Buffer.byteLength(text);
-const insertHead = "INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body) VALUES\n";
+const insertHead = "INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body, title_grams, body_grams) VALUES\n";
 
 function statementsFor(batch) {
   const out = [];
@@ -63,10 +65,11 @@ function statementsFor(batch) {
   for (const row of batch) {
     const literal = `(${row.map(quote).join(", ")})`;
     if (bytes(literal) > STATEMENT_BYTES / 2) {
-      const body = row[7];
-      out.push(`${insertHead}(${[...row.slice(0, 7), ""].map(quote).join(", ")});`);
-      for (let i = 0; i < body.length; i += PIECE_CHARS) {
-        out.push(`UPDATE search_docs SET body = body || ${quote(body.slice(i, i + PIECE_CHARS))} WHERE doc_id = ${quote(row[0])};`);
+      out.push(`${insertHead}(${[...row.slice(0, 7), "", row[8], ""].map(quote).join(", ")});`);
+      for (const [column, text] of [["body", row[7]], ["body_grams", row[9]]]) {
+        for (let i = 0; i < text.length; i += PIECE_CHARS) {
+          out.push(`UPDATE search_docs SET ${column} = ${column} || ${quote(text.slice(i, i + PIECE_CHARS))} WHERE doc_id = ${quote(row[0])};`);
+        }
       }
       continue;
     }
@@ -85,8 +88,9 @@ function flush() {
   files.push(file);
   rows = [];
 }
+/** A search_docs row: the document's columns, then its title and body grams. */
 function add(row) {
-  rows.push(row);
+  rows.push([...row, cjkGrams(row[6]), cjkGrams(row[7])]);
   total++;
   if (rows.length >= ROWS_PER_FILE) flush();
 }
@@ -109,8 +113,13 @@ try {
   const clear = args.community ? `DELETE FROM search_docs WHERE community_id = '${args.community}';` : "DELETE FROM search_docs;";
   wrangler("SEARCH", ["--command", clear]);
   for (const file of files) wrangler("SEARCH", ["--file", file]);
-  // the FTS5 index is derived from search_docs in one pass
+  // the FTS5 indexes are derived from search_docs in one pass each
   wrangler("SEARCH", ["--command", "INSERT INTO search_fts(search_fts) VALUES ('rebuild');"]);
+  wrangler("SEARCH", ["--command", "INSERT INTO search_grams(search_grams) VALUES ('rebuild');"]);
+  // every document now has its grams: searches may use them (workers/domain/search/grams-backfill.ts)
+  if (!args.community) {
+    wrangler("SEARCH", ["--command", `UPDATE search_backfills SET done_at = ${Date.now()} WHERE name = 'cjk_grams' AND done_at IS NULL;`]);
+  }
   console.log(`search index rebuilt: ${total} documents${args.community ? ` in community ${args.community}` : ""}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
 import { purgeIdempotencyKeys } from "../idempotency";
 import { runEventBatch, sweepEvents } from "../events/process";
+import { continueGramsBackfill } from "../search/grams-backfill";
 import { continueTextBackfill } from "./text-backfill";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
@@ -8,6 +9,8 @@ export async function runScheduled(_controller: ScheduledController, env: Env) {
   await sweepEvents(env);
   // until its marker says done: stored text brought under the text rules, a bounded step a tick
   await continueTextBackfill(env);
+  // until done: the CJK grams of documents indexed before search_grams existed (ADR 016)
+  await continueGramsBackfill(env);
   // Idempotency-Keys are remembered 24 h (ADR 012)
   await purgeIdempotencyKeys(env);
 }

@@ -1,6 +1,8 @@
-// The SQL of a community search, built from the user's text (ADR 007). No imports: the Worker
-// (query.ts), the benchmark's minimal Worker and its raw-SQLite timings run exactly this SQL.
-// User text reaches SQL only as bound values and FTS5 only as quoted strings.
+// The SQL of a community search, built from the user's text (ADR 007, ADR 016), and the CJK grams
+// documents are indexed by (what a query looks up and what is written must agree, so both live
+// here). No imports: the Worker (query.ts, index.ts), the benchmark's minimal Worker, its raw-SQLite
+// timings and scripts/reindex.mjs run exactly this code. User text reaches SQL only as bound values
+// and FTS5 only as quoted strings.
 
 export const MAX_TERMS = 8;
 const TITLE_WEIGHT = 10;
@@ -21,6 +23,35 @@ export function searchTerms(q: string): string[] {
 }
 
 export const charLength = (s: string) => [...s].length;
+
+/**
+ * A letter or digit of a CJK script — Han, kana, Hangul, Bopomofo, by Script_Extensions, so "ー"
+ * and "々" count — but no punctuation or space of those scripts ("。", "、", "　"). SQLite's unicode61
+ * tokenizer keeps every such character inside a token (letters, digits), so a gram made of them is
+ * one token, itself (tests/api/search-cjk.test.ts checks kana, Hangul, extension-B Han).
+ */
+const CJK_LETTER = String.raw`(?:(?=[\p{L}\p{N}])[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Bopomofo}])`;
+const CJK_RUN = new RegExp(`${CJK_LETTER}+`, "gu");
+const SHORT_CJK = new RegExp(`^${CJK_LETTER}{1,2}$`, "u");
+
+/**
+ * The unigrams and bigrams of every run of CJK letters in `text`, space-separated ("付費模式。貓" →
+ * "付 付費 費 費模 模 模式 式 貓"): what search_grams indexes (ADR 016). A bigram never spans
+ * anything that is not a CJK letter — punctuation, a space, a line break, a Latin letter — so it
+ * is present exactly when the two characters stand side by side, as LIKE '%付費%' would find them.
+ * Nothing is folded: 費 and 费 are different grams. NFC text in, as everything indexed is.
+ */
+export function cjkGrams(text: string): string {
+  const grams: string[] = [];
+  for (const [run] of text.matchAll(CJK_RUN)) {
+    const chars = [...run];
+    chars.forEach((ch, i) => grams.push(i + 1 < chars.length ? `${ch} ${ch}${chars[i + 1]}` : ch));
+  }
+  return grams.join(" ");
+}
+
+/** A term of one or two CJK letters: looked up in search_grams rather than scanned with LIKE. */
+export const isShortCjk = (term: string) => SHORT_CJK.test(term);
 /** FTS5 string literal: inside double quotes every character is text, `""` is a quote. */
 const ftsString = (term: string) => `"${term.replace(/"/g, '""')}"`;
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -74,10 +105,12 @@ const likeAny = (column: string, patterns: string[]) => `(${patterns.map(() => L
 
 /**
  * The ranked candidates for `terms` in one community (optionally only in `spaceIds`), with their
- * text; the caller binds `params`, then LIMIT and OFFSET.
+ * text; the caller binds `params`, then LIMIT and OFFSET. `grams`: search_grams is filled (ADR 016;
+ * query.ts gramsReady) — 1–2 letter CJK terms are looked up there; false, they are scanned with
+ * LIKE as before the index existed, with the same hits.
  */
-export function plan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
-  const ranked = rankedPlan(communityId, terms, spaceIds);
+export function plan(communityId: string, terms: string[], spaceIds: string[] | null, grams = true): Plan {
+  const ranked = rankedPlan(communityId, terms, spaceIds, grams);
   // the text is joined to the page of candidates only, not carried through the ranking sort
   return {
     sql: `SELECT c.*, txt.title, txt.body FROM (${ranked.sql}) AS c JOIN search_docs txt ON txt.rowid = c.rowid
@@ -86,19 +119,26 @@ export function plan(communityId: string, terms: string[], spaceIds: string[] | 
   };
 }
 
-function rankedPlan(communityId: string, terms: string[], spaceIds: string[] | null): Plan {
+function rankedPlan(communityId: string, terms: string[], spaceIds: string[] | null, useGrams: boolean): Plan {
   const long = terms.filter((t) => charLength(t) >= 3);
-  const short = terms.filter((t) => charLength(t) < 3);
-  // With long terms the query reads the FTS table alone (its UNINDEXED columns come from
-  // search_docs by rowid): no join the planner could turn into "scan the community's documents,
-  // then probe the index once per document". Short terms alone scan search_docs.
-  const t = long.length > 0 ? "search_fts" : "d";
-  // conditions after the community: readable spaces, then every short term in title or body
+  const grams = useGrams ? terms.filter((t) => charLength(t) < 3 && isShortCjk(t)) : [];
+  const short = terms.filter((t) => charLength(t) < 3 && !grams.includes(t));
+  // The driving table is an FTS5 index whenever one applies — trigram for long terms, else grams —
+  // and the query reads it alone (its UNINDEXED columns come from search_docs by rowid): no join
+  // the planner could turn into "scan the community's documents, then probe the index once per
+  // document". Only non-CJK short terms alone scan search_docs.
+  const t = long.length > 0 ? "search_fts" : grams.length > 0 ? "search_grams" : "d";
+  // conditions after the community: readable spaces, grams beside long terms, then every other
+  // short term in title or body
   const filters: string[] = [];
   const filterParams: string[] = [];
   if (spaceIds) {
     filters.push(`${t}.space_id IN (${spaceIds.map(() => "?").join(", ")})`);
     filterParams.push(...spaceIds);
+  }
+  if (long.length > 0 && grams.length > 0) {
+    filters.push(`${t}.rowid IN (SELECT rowid FROM search_grams WHERE search_grams MATCH ?)`);
+    filterParams.push(grams.map(ftsString).join(" "));
   }
   let extra = 0;
   const shortPatterns = short.map((term) => {
@@ -114,12 +154,14 @@ function rankedPlan(communityId: string, terms: string[], spaceIds: string[] | n
   const columns = `${t}.rowid AS rowid, ${t}.doc_id, ${t}.kind, ${t}.space_id, ${t}.post_id, ${t}.created_at`;
   const order = `ORDER BY score DESC, ${t}.created_at DESC, ${t}.rowid DESC LIMIT ? OFFSET ?`;
 
-  if (long.length > 0) {
+  if (t !== "d") {
+    // bm25 over the two indexed columns of either table: title, then body (grams: title_grams, body_grams)
+    const match = long.length > 0 ? long : grams;
     return {
-      sql: `SELECT ${columns}, -bm25(search_fts, ${TITLE_WEIGHT}.0, ${BODY_WEIGHT}.0) AS score
-            FROM search_fts
-            WHERE ${["search_fts MATCH ?", "search_fts.community_id = ?", ...filters].join(" AND ")} ${order}`,
-      params: [long.map(ftsString).join(" "), communityId, ...filterParams],
+      sql: `SELECT ${columns}, -bm25(${t}, ${TITLE_WEIGHT}.0, ${BODY_WEIGHT}.0) AS score
+            FROM ${t}
+            WHERE ${[`${t} MATCH ?`, `${t}.community_id = ?`, ...filters].join(" AND ")} ${order}`,
+      params: [match.map(ftsString).join(" "), communityId, ...filterParams],
     };
   }
   // short terms only: a title hit counts double, as the weighting above does

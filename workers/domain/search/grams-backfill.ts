@@ -1,0 +1,103 @@
+// Documents indexed before migrations-search/0003 have no CJK grams (SQLite cannot compute them:
+// plan.ts cjkGrams is JavaScript). Until every one has them, 1–2 letter CJK terms are scanned with
+// LIKE, which finds the same documents (ADR 016). This fills them a bounded step per cron tick, in
+// rowid order, from the text search_docs already holds (no read of the main database), and says
+// when it is done; a full rebuild (rebuild.ts, scripts/reindex.mjs) finishes it too.
+import { cjkGrams } from "./plan";
+import { reindexStatements, unindexStatements } from "./index";
+
+const NAME = "cjk_grams";
+/** Documents read per chunk; a chunk's text is sent back as one bound JSON value, so it is also cut by size. */
+const ROWS_PER_READ = 200;
+/** Under D1's 2 MB for a bound value: the text read, sent back to check that it did not change meanwhile. */
+const CHUNK_BYTES = 1_000_000;
+
+type DocText = { rowid: number; title: string; body: string };
+export type GramsStep = { rows: number; filled: number; done: boolean };
+
+/** Once seen done in this isolate, it stays done: every write since the migration stores grams. */
+let doneHere = false;
+
+/**
+ * Whether search_grams holds every document's grams, so 1–2 letter CJK terms may be looked up
+ * there. One SEARCH read per call until it answers true, none after (in this isolate).
+ */
+export async function gramsReady(env: Env): Promise<boolean> {
+  if (doneHere) return true;
+  const row = await env.SEARCH.prepare("SELECT done_at FROM search_backfills WHERE name = ?").bind(NAME).first<{ done_at: number | null }>();
+  doneHere = row?.done_at != null;
+  return doneHere;
+}
+
+/** What gramsReady last learnt here, without asking: for a plan guessed before the access check. */
+export const gramsKnownReady = () => doneHere;
+
+/** The statement that records the backfill done (a full rebuild gave every document its grams). */
+export const gramsDoneStatement = (search: D1Database) =>
+  search.prepare("UPDATE search_backfills SET done_at = ? WHERE name = ? AND done_at IS NULL").bind(Date.now(), NAME);
+
+/**
+ * The grams of these documents, in one batch: each FTS table forgets the rows as stored, the
+ * grams are written where the text is still what was read (a document re-indexed meanwhile
+ * already has its own), and the rows are indexed again as stored — so the index always mirrors
+ * search_docs, whatever ran in between.
+ */
+function fillStatements(search: D1Database, docs: DocText[]): D1PreparedStatement[] {
+  const rows = JSON.stringify(docs.map((d) => ({ ...d, title_grams: cjkGrams(d.title), body_grams: cjkGrams(d.body) })));
+  const inRows = "rowid IN (SELECT value ->> '$.rowid' FROM json_each(?))";
+  return [
+    ...unindexStatements(search, inRows, rows),
+    search
+      .prepare(
+        `UPDATE search_docs SET title_grams = j.value ->> '$.title_grams', body_grams = j.value ->> '$.body_grams'
+         FROM json_each(?) AS j
+         WHERE search_docs.rowid = j.value ->> '$.rowid' AND search_docs.title = j.value ->> '$.title' AND search_docs.body = j.value ->> '$.body'`,
+      )
+      .bind(rows),
+    ...reindexStatements(search, inRows, rows),
+  ];
+}
+
+/**
+ * One step: up to `maxRows` documents after the saved rowid get their grams, then the cursor (and,
+ * at the end of the table, done_at) is saved. Documents without CJK letters cost no write. D1:
+ * about 2 + 6 statements per ROWS_PER_READ documents read; once done, one read per call.
+ */
+export async function continueGramsBackfill(env: Env, maxRows = 2000): Promise<GramsStep> {
+  const step: GramsStep = { rows: 0, filled: 0, done: false };
+  const marker = await env.SEARCH.prepare("SELECT after_rowid, done_at FROM search_backfills WHERE name = ?")
+    .bind(NAME)
+    .first<{ after_rowid: number; done_at: number | null }>();
+  if (!marker || marker.done_at != null) return { ...step, done: true };
+  let after = marker.after_rowid;
+  while (step.rows < maxRows && !step.done) {
+    const { results } = await env.SEARCH.prepare("SELECT rowid, title, body FROM search_docs WHERE rowid > ? ORDER BY rowid LIMIT ?")
+      .bind(after, ROWS_PER_READ)
+      .all<DocText>();
+    step.rows += results.length;
+    step.done = results.length < ROWS_PER_READ;
+    const writes: D1PreparedStatement[] = [];
+    let chunk: DocText[] = [];
+    let bytes = 0;
+    for (const doc of results) {
+      if (!cjkGrams(doc.title) && !cjkGrams(doc.body)) continue;
+      const size = 2 * (doc.title.length + doc.body.length) * 3;
+      if (chunk.length > 0 && bytes + size > CHUNK_BYTES) {
+        writes.push(...fillStatements(env.SEARCH, chunk));
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(doc);
+      bytes += size;
+      step.filled++;
+    }
+    if (chunk.length > 0) writes.push(...fillStatements(env.SEARCH, chunk));
+    if (results.length > 0) after = results[results.length - 1].rowid;
+    writes.push(
+      env.SEARCH.prepare("UPDATE search_backfills SET after_rowid = ?, done_at = ? WHERE name = ?").bind(after, step.done ? Date.now() : null, NAME),
+    );
+    await env.SEARCH.batch(writes);
+  }
+  if (step.done) doneHere = true;
+  return step;
+}
