@@ -12,7 +12,8 @@ const ROWS_PER_READ = 200;
 /** Under D1's 2 MB for a bound value: the text read, sent back to check that it did not change meanwhile. */
 const CHUNK_BYTES = 1_000_000;
 
-type DocText = { rowid: number; title: string; body: string };
+/** A search_docs row's text as read. */
+export type DocText = { rowid: number; title: string; body: string };
 export type GramsStep = { rows: number; filled: number; done: boolean };
 
 /** Once seen done in this isolate, it stays done: every write since the migration stores grams. */
@@ -42,7 +43,7 @@ export const gramsDoneStatement = (search: D1Database) =>
  * already has its own), and the rows are indexed again as stored — so the index always mirrors
  * search_docs, whatever ran in between.
  */
-function fillStatements(search: D1Database, docs: DocText[]): D1PreparedStatement[] {
+export function fillStatements(search: D1Database, docs: DocText[]): D1PreparedStatement[] {
   const rows = JSON.stringify(docs.map((d) => ({ ...d, title_grams: cjkGrams(d.title), body_grams: cjkGrams(d.body) })));
   const inRows = "rowid IN (SELECT value ->> '$.rowid' FROM json_each(?))";
   return [
@@ -71,11 +72,12 @@ export async function continueGramsBackfill(env: Env, maxRows = 2000): Promise<G
   if (!marker || marker.done_at != null) return { ...step, done: true };
   let after = marker.after_rowid;
   while (step.rows < maxRows && !step.done) {
+    const limit = Math.min(ROWS_PER_READ, maxRows - step.rows);
     const { results } = await env.SEARCH.prepare("SELECT rowid, title, body FROM search_docs WHERE rowid > ? ORDER BY rowid LIMIT ?")
-      .bind(after, ROWS_PER_READ)
+      .bind(after, limit)
       .all<DocText>();
     step.rows += results.length;
-    step.done = results.length < ROWS_PER_READ;
+    step.done = results.length < limit;
     const writes: D1PreparedStatement[] = [];
     let chunk: DocText[] = [];
     let bytes = 0;
