@@ -5,20 +5,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { continueGramsBackfill, fillStatements, gramsReady, type DocText } from "../../workers/domain/search/grams-backfill";
 import { cjkGrams, plan, searchTerms } from "../../workers/domain/search/plan";
-import type { SearchHit as Hit } from "../../workers/domain/search/query";
 import { addMember, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { makeSpace, writePost } from "../discussion-fixtures";
-import { call, type TestUser } from "../helpers";
+import { call } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
-
-async function search(slug: string, q: string, as: TestUser | null, query = "") {
-  await drainEvents();
-  const res = await call(`/api/v1/communities/${slug}/search?q=${encodeURIComponent(q)}${query}`, { as });
-  expect(res.status).toBe(200);
-  return res.body as { items: Hit[]; nextCursor: string | null };
-}
-
-const titles = (page: { items: Hit[] }) => page.items.map((h) => h.title);
+import { search, titles, type SearchPage } from "../search-fixtures";
 
 /** Every document the index plan finds (grams) and the LIKE plan finds, by doc id, sorted. */
 async function bothPlans(c: TestCommunity, q: string) {
@@ -84,7 +75,7 @@ describe("1–2 letter CJK words are looked up in the index, with the LIKE scan'
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Hit[]; nextCursor: string | null } = await search(c.slug, "的", c.owner, `&limit=5${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: SearchPage = await search(c.slug, "的", c.owner, `&limit=5${cursor ? `&cursor=${cursor}` : ""}`);
       seen.push(...page.items.map((h) => h.id));
       cursor = page.nextCursor;
     } while (cursor);

@@ -18,6 +18,8 @@ export type GramsStep = { rows: number; filled: number; done: boolean };
 
 /** Once seen done in this isolate, it stays done: every write since the migration stores grams. */
 let doneHere = false;
+/** Seen not done yet in this isolate (a database indexed before the grams, still filling). */
+let fillingHere = false;
 
 /**
  * Whether search_grams holds every document's grams, so 1–2 letter CJK terms may be looked up
@@ -27,11 +29,16 @@ export async function gramsReady(env: Env): Promise<boolean> {
   if (doneHere) return true;
   const row = await env.SEARCH.prepare("SELECT done_at FROM search_backfills WHERE name = ?").bind(NAME).first<{ done_at: number | null }>();
   doneHere = row?.done_at != null;
+  fillingHere = !doneHere;
   return doneHere;
 }
 
-/** What gramsReady last learnt here, without asking: for a plan guessed before the access check. */
-export const gramsKnownReady = () => doneHere;
+/**
+ * gramsReady's likely answer, without asking: for a plan guessed before the access check. Yes
+ * unless this isolate saw the backfill unfinished — the usual state, and a wrong guess only
+ * costs a cheap query on the unfilled index, which searchCommunity then discards.
+ */
+export const gramsLikelyReady = () => doneHere || !fillingHere;
 
 /** The statement that records the backfill done (a full rebuild gave every document its grams). */
 export const gramsDoneStatement = (search: D1Database) =>

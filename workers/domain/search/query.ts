@@ -5,7 +5,7 @@
 // a filter. Other terms of 1–2 characters ("é", "ok") filter the FTS candidates with LIKE, or alone
 // scan the community's documents with LIKE. User text only ever reaches SQL as bound
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
-import { gramsKnownReady, gramsReady } from "./grams-backfill";
+import { gramsLikelyReady, gramsReady } from "./grams-backfill";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
 import { filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "./readable";
 
@@ -126,7 +126,7 @@ export function candidateIds(rows: Candidate[]): { postIds: string[]; commentIds
 export function speculate(env: Env, guess: PlanScope, q: string, page: { limit: number; offset: number }): Speculation | null {
   const terms = searchTerms(q);
   if (terms.length === 0) return null;
-  const guessed = plan(guess.communityId, terms, guess.spaceIds, gramsKnownReady());
+  const guessed = plan(guess.communityId, terms, guess.spaceIds, gramsLikelyReady());
   const size = roundSize(page.limit);
   return { plan: guessed, offset: page.offset, size, rows: candidates(env, guessed, page.offset, size).catch(() => null) };
 }
