@@ -1,40 +1,26 @@
 -- CJK unigrams and bigrams for 1–2 letter Chinese, Japanese and Korean words (ADR 016): the
 -- trigram index cannot match fewer than three characters, and LIKE scans the whole community.
 --
--- search_docs carries each document's grams (plan.ts cjkGrams, computed in JavaScript: SQLite
--- cannot tell a CJK letter from punctuation), and search_grams is a second external-content FTS5
--- table over it, written in the same SEARCH batches as search_fts by the same statements
--- (workers/domain/search/index.ts), with the same rowids.
-ALTER TABLE `search_docs` ADD COLUMN `title_grams` text NOT NULL DEFAULT '';
---> statement-breakpoint
-ALTER TABLE `search_docs` ADD COLUMN `body_grams` text NOT NULL DEFAULT '';
---> statement-breakpoint
--- Only title_grams and body_grams are tokenized (unicode61 splits the space-separated grams; no
--- diacritics to remove, CJK has no case); title and body ride along UNINDEXED so that a query
--- driven by this table can filter other short terms with LIKE without a join.
+-- search_grams holds, for each document of search_docs that has CJK letters (same rowid), its
+-- grams (plan.ts cjkGrams, computed in JavaScript: SQLite cannot tell a CJK letter from
+-- punctuation) and its scope: the community and space ids as tokens, so that a query is narrowed
+-- to what the reader may read inside the index, not by reading every match's row. Contentless
+-- (the grams are derived, the text stays in search_docs once) with contentless_delete, so a
+-- document leaves it by rowid. Written in the same SEARCH batches as search_fts
+-- (workers/domain/search/index.ts). tokenchars '_' keeps an id ("com_…") one token.
 CREATE VIRTUAL TABLE `search_grams` USING fts5(
 	title_grams,
 	body_grams,
-	title UNINDEXED,
-	body UNINDEXED,
-	doc_id UNINDEXED,
-	kind UNINDEXED,
-	community_id UNINDEXED,
-	space_id UNINDEXED,
-	post_id UNINDEXED,
-	created_at UNINDEXED,
-	content='search_docs',
-	content_rowid='rowid',
-	tokenize='unicode61 remove_diacritics 0'
+	scope,
+	content='',
+	contentless_delete=1,
+	tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
 );
 --> statement-breakpoint
--- Every existing row enters the index with the grams it stores now (none), so the 'delete'
--- commands that precede every later change always meet what was indexed.
-INSERT INTO `search_grams`(`search_grams`) VALUES ('rebuild');
---> statement-breakpoint
--- Bounded jobs over the index, by name. 'cjk_grams' fills the grams of documents indexed before
--- this migration (workers/domain/jobs/grams-backfill.ts, a step per cron tick; a full rebuild also
--- finishes it); until done_at is set, searches scan with LIKE. An empty index has nothing to fill.
+-- Bounded jobs over the index, by name. 'cjk_grams' gives the documents indexed before this
+-- migration their grams (workers/domain/search/grams-backfill.ts, a step per cron tick; a full
+-- rebuild also finishes it); until done_at is set, searches scan with LIKE. An empty index has
+-- nothing to fill.
 CREATE TABLE `search_backfills` (
 	`name` text PRIMARY KEY,
 	`after_rowid` integer NOT NULL DEFAULT 0,

@@ -45,7 +45,9 @@ describe("1–2 letter CJK words are looked up in the index, with the LIKE scan'
     const grams = plan("com_x", ["付費"], null, true);
     expect(grams.sql).toContain("FROM search_grams");
     expect(grams.sql).not.toContain("LIKE");
-    expect(grams.params[0]).toBe('"付費"');
+    // the reader's scope is a condition inside the index too: the community, or the readable spaces
+    expect(grams.params[0]).toBe('scope : "com_x" AND "付費"');
+    expect(plan("com_x", ["付費", "貓"], ["spc_a", "spc_b"], true).params[0]).toBe('scope : ("spc_a" OR "spc_b") AND "付費" AND "貓"');
     // a non-CJK short term still takes LIKE
     expect(plan("com_x", ["ok"], null, true).sql).toContain("LIKE");
   });
@@ -150,7 +152,7 @@ describe("1–2 letter CJK words are looked up in the index, with the LIKE scan'
     expect(titles(await search(c.slug, "付費 plan", c.owner))).toEqual(["Pricing plan"]);
   });
 
-  it("shows a short CJK word's hits only to readers of their space, exactly as other searches do", async () => {
+  it("shows a short CJK word's hits only to readers of their space and community, exactly as other searches do", async () => {
     const c = await makeCommunity();
     const free = await addMember(c);
     const vip = await addMember(c, { paidTier: "vip" });
@@ -158,9 +160,12 @@ describe("1–2 letter CJK words are looked up in the index, with the LIKE scan'
     const locked = await makeSpace(c, { minTier: "vip" });
     await writePost(open, c.owner, { title: "大家的貓", body: "貓咪照片" });
     await writePost(locked, c.owner, { title: "會員的貓", body: "貓咪影片" });
+    const elsewhere = await makeCommunity();
+    await writePost(await makeSpace(elsewhere), elsewhere.owner, { title: "別處的貓", body: "貓咪" });
     for (const q of ["貓", "貓咪"]) {
       expect(titles(await search(c.slug, q, free)).sort(), q).toEqual(["大家的貓"]);
       expect(titles(await search(c.slug, q, vip)).sort(), q).toEqual(["大家的貓", "會員的貓"].sort());
+      expect(titles(await search(elsewhere.slug, q, elsewhere.owner)), q).toEqual(["別處的貓"]);
     }
   });
 
@@ -186,10 +191,9 @@ describe("documents indexed before search_grams existed", () => {
     const posts = [];
     for (let i = 0; i < 5; i++) posts.push(await writePost(space, c.owner, { title: `舊文${i}`, body: i % 2 ? "付費方案" : "no CJK here" }));
     await drainEvents();
-    // as the migration leaves an index written before it: no grams stored or indexed, backfill open
+    // as the migration leaves an index written before it: no document in search_grams, backfill open
     await env.SEARCH.batch([
-      env.SEARCH.prepare("UPDATE search_docs SET title_grams = '', body_grams = ''"),
-      env.SEARCH.prepare("INSERT INTO search_grams(search_grams) VALUES ('rebuild')"),
+      env.SEARCH.prepare("INSERT INTO search_grams(search_grams) VALUES ('delete-all')"),
       env.SEARCH.prepare("UPDATE search_backfills SET after_rowid = 0, done_at = NULL WHERE name = 'cjk_grams'"),
     ]);
     const expected = [posts[1].id, posts[3].id].sort();
@@ -217,7 +221,9 @@ describe("documents indexed before search_grams existed", () => {
     const space = await makeSpace(c);
     const post = await writePost(space, c.owner, { title: "改過", body: "付費" });
     await drainEvents();
-    const read = await env.SEARCH.prepare("SELECT rowid, title, body FROM search_docs WHERE doc_id = ?").bind(post.id).first<DocText>();
+    const read = await env.SEARCH.prepare("SELECT rowid, title, body, community_id, space_id FROM search_docs WHERE doc_id = ?")
+      .bind(post.id)
+      .first<DocText>();
     expect(read?.body).toBe("付費");
     // a step read "付費"; before its write lands, the post is edited and re-indexed
     expect((await call(`/api/v1/posts/${post.id}`, { method: "PATCH", as: c.owner, body: { body: "免費" } })).status).toBe(200);
@@ -226,8 +232,6 @@ describe("documents indexed before search_grams existed", () => {
     // the same rowid again (the newest row was replaced), so only the text tells the two apart
     expect(now?.rowid).toBe(read?.rowid);
     await env.SEARCH.batch(fillStatements(env.SEARCH, [read as DocText]));
-    const stored = await env.SEARCH.prepare("SELECT body_grams FROM search_docs WHERE doc_id = ?").bind(post.id).first<{ body_grams: string }>();
-    expect(stored?.body_grams).toBe("免 免費 費");
     expect((await bothPlans(c, "付費")).grams).toEqual([]);
     expect((await bothPlans(c, "免費")).grams).toEqual([post.id]);
     const check = await env.SEARCH.prepare("INSERT INTO search_grams(search_grams) VALUES ('integrity-check')").run();

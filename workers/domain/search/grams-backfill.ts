@@ -1,10 +1,9 @@
-// Documents indexed before migrations-search/0003 have no CJK grams (SQLite cannot compute them:
-// plan.ts cjkGrams is JavaScript). Until every one has them, 1–2 letter CJK terms are scanned with
-// LIKE, which finds the same documents (ADR 016). This fills them a bounded step per cron tick, in
+// Documents indexed before migrations-search/0003 are not in search_grams (SQLite cannot compute
+// grams: plan.ts cjkGrams is JavaScript). Until every one is, 1–2 letter CJK terms are scanned with
+// LIKE, which finds the same documents (ADR 016). This adds them a bounded step per cron tick, in
 // rowid order, from the text search_docs already holds (no read of the main database), and says
 // when it is done; a full rebuild (rebuild.ts, scripts/reindex.mjs) finishes it too.
-import { cjkGrams } from "./plan";
-import { reindexStatements, unindexStatements } from "./index";
+import { cjkGrams, gramsScope } from "./plan";
 
 const NAME = "cjk_grams";
 /** Documents read per chunk; a chunk's text is sent back as one bound JSON value, so it is also cut by size. */
@@ -12,8 +11,8 @@ const ROWS_PER_READ = 200;
 /** Under D1's 2 MB for a bound value: the text read, sent back to check that it did not change meanwhile. */
 const CHUNK_BYTES = 1_000_000;
 
-/** A search_docs row's text as read. */
-export type DocText = { rowid: number; title: string; body: string };
+/** A search_docs row as read: its text and scope. */
+export type DocText = { rowid: number; title: string; body: string; community_id: string; space_id: string };
 export type GramsStep = { rows: number; filled: number; done: boolean };
 
 /** Once seen done in this isolate, it stays done: every write since the migration stores grams. */
@@ -45,31 +44,32 @@ export const gramsDoneStatement = (search: D1Database) =>
   search.prepare("UPDATE search_backfills SET done_at = ? WHERE name = ? AND done_at IS NULL").bind(Date.now(), NAME);
 
 /**
- * The grams of these documents, in one batch: each FTS table forgets the rows as stored, the
- * grams are written where the text is still what was read (a document re-indexed meanwhile
- * already has its own), and the rows are indexed again as stored — so the index always mirrors
- * search_docs, whatever ran in between.
+ * These documents into search_grams, in one batch, where search_docs still holds the text that
+ * was read: a document re-indexed meanwhile (index.ts) already has its own grams, and a row
+ * replaced at the same rowid must not get the old text's. Delete, then insert: a document the
+ * spine indexed after the migration may be there already.
  */
 export function fillStatements(search: D1Database, docs: DocText[]): D1PreparedStatement[] {
-  const rows = JSON.stringify(docs.map((d) => ({ ...d, title_grams: cjkGrams(d.title), body_grams: cjkGrams(d.body) })));
-  const inRows = "rowid IN (SELECT value ->> '$.rowid' FROM json_each(?))";
+  const rows = JSON.stringify(
+    docs.map((d) => ({ rowid: d.rowid, title: d.title, body: d.body, tg: cjkGrams(d.title), bg: cjkGrams(d.body), scope: gramsScope(d.community_id, d.space_id) })),
+  );
+  const unchanged = `json_each(?) AS j JOIN search_docs d
+    ON d.rowid = j.value ->> '$.rowid' AND d.title = j.value ->> '$.title' AND d.body = j.value ->> '$.body'`;
   return [
-    ...unindexStatements(search, inRows, rows),
+    search.prepare(`DELETE FROM search_grams WHERE rowid IN (SELECT d.rowid FROM ${unchanged})`).bind(rows),
     search
       .prepare(
-        `UPDATE search_docs SET title_grams = j.value ->> '$.title_grams', body_grams = j.value ->> '$.body_grams'
-         FROM json_each(?) AS j
-         WHERE search_docs.rowid = j.value ->> '$.rowid' AND search_docs.title = j.value ->> '$.title' AND search_docs.body = j.value ->> '$.body'`,
+        `INSERT INTO search_grams(rowid, title_grams, body_grams, scope)
+         SELECT d.rowid, j.value ->> '$.tg', j.value ->> '$.bg', j.value ->> '$.scope' FROM ${unchanged}`,
       )
       .bind(rows),
-    ...reindexStatements(search, inRows, rows),
   ];
 }
 
 /**
  * One step: up to `maxRows` documents after the saved rowid get their grams, then the cursor (and,
  * at the end of the table, done_at) is saved. Documents without CJK letters cost no write. D1:
- * about 2 + 6 statements per ROWS_PER_READ documents read; once done, one read per call.
+ * about 1 + 2 statements per ROWS_PER_READ documents read; once done, one read per call.
  */
 export async function continueGramsBackfill(env: Env, maxRows = 2000): Promise<GramsStep> {
   const step: GramsStep = { rows: 0, filled: 0, done: false };
@@ -80,7 +80,7 @@ export async function continueGramsBackfill(env: Env, maxRows = 2000): Promise<G
   let after = marker.after_rowid;
   while (step.rows < maxRows && !step.done) {
     const limit = Math.min(ROWS_PER_READ, maxRows - step.rows);
-    const { results } = await env.SEARCH.prepare("SELECT rowid, title, body FROM search_docs WHERE rowid > ? ORDER BY rowid LIMIT ?")
+    const { results } = await env.SEARCH.prepare("SELECT rowid, title, body, community_id, space_id FROM search_docs WHERE rowid > ? ORDER BY rowid LIMIT ?")
       .bind(after, limit)
       .all<DocText>();
     step.rows += results.length;
@@ -90,7 +90,8 @@ export async function continueGramsBackfill(env: Env, maxRows = 2000): Promise<G
     let bytes = 0;
     for (const doc of results) {
       if (!cjkGrams(doc.title) && !cjkGrams(doc.body)) continue;
-      const size = 2 * (doc.title.length + doc.body.length) * 3;
+      // UTF-8 bytes, at most: the text (3 per UTF-16 unit) and its grams (about 5 units per letter)
+      const size = (doc.title.length + doc.body.length) * 20 + 200;
       if (chunk.length > 0 && bytes + size > CHUNK_BYTES) {
         writes.push(...fillStatements(env.SEARCH, chunk));
         chunk = [];

@@ -1,13 +1,13 @@
 // Writes to the search index (binding SEARCH, migrations-search/). Every write is an idempotent
 // upsert or delete keyed by doc_id, so publishing an event twice or rebuilding over a live index is
-// harmless. search_fts (trigram) and search_grams (CJK unigrams and bigrams, ADR 016) are
-// external-content FTS5 tables over search_docs: before a search_docs row changes, each one's
-// 'delete' command is given the stored values, and after it the row is indexed again, in the same
-// batch.
+// harmless. search_fts (trigram) is an external-content FTS5 table over search_docs: before a
+// search_docs row changes, FTS5's 'delete' command is given the stored values. search_grams (CJK
+// unigrams and bigrams, ADR 016) is contentless: a document leaves it by rowid and enters it with
+// grams computed here. All in the same batch as the search_docs change.
 import { cleanText } from "../../lib/text";
 import type { Comment, Post } from "../discussions/access";
 import { plainText } from "./plain-text";
-import { cjkGrams } from "./plan";
+import { cjkGrams, gramsScope } from "./plan";
 
 export type SearchDoc = {
   docId: string;
@@ -21,17 +21,12 @@ export type SearchDoc = {
 };
 
 const FTS_COLUMNS = "title, body, doc_id, kind, community_id, space_id, post_id, created_at";
-const GRAM_COLUMNS = `title_grams, body_grams, ${FTS_COLUMNS}`;
-/** The FTS5 tables over search_docs and the columns each was declared with (migrations-search/). */
-const FTS_TABLES = [
-  ["search_fts", FTS_COLUMNS],
-  ["search_grams", GRAM_COLUMNS],
-] as const;
 /**
- * SEARCH statements one document's upsert costs: a 'delete' per FTS table, the row's delete and
- * insert, an insert per FTS table. Callers that count D1's 1,000 queries per invocation use it.
+ * SEARCH statements one document's upsert costs at most: the trigram 'delete', the grams delete,
+ * the row's delete and insert, the trigram insert, the grams insert (only with CJK letters).
+ * Callers that count D1's 1,000 queries per invocation use it.
  */
-export const STATEMENTS_PER_DOC = 2 + 2 * FTS_TABLES.length;
+export const STATEMENTS_PER_DOC = 6;
 const DOCS_PER_BATCH = 50;
 
 export const postDoc = (post: Post): SearchDoc => ({
@@ -57,31 +52,37 @@ export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">): Searc
   body: plainText(cleanText(comment.body)),
 });
 
-/** Each FTS table forgets the rows `where` selects, as stored (`where` binds `values`). */
-export const unindexStatements = (search: D1Database, where: string, ...values: (string | number)[]) =>
-  FTS_TABLES.map(([table, columns]) =>
-    search
-      .prepare(`INSERT INTO ${table}(${table}, rowid, ${columns}) SELECT 'delete', rowid, ${columns} FROM search_docs WHERE ${where}`)
-      .bind(...values),
-  );
-
-/** Each FTS table indexes the rows `where` selects, as stored. */
-export const reindexStatements = (search: D1Database, where: string, ...values: (string | number)[]) =>
-  FTS_TABLES.map(([table, columns]) =>
-    search.prepare(`INSERT INTO ${table}(rowid, ${columns}) SELECT rowid, ${columns} FROM search_docs WHERE ${where}`).bind(...values),
-  );
+/** Both indexes forget the documents `where` selects in search_docs (`where` binds `values`). */
+const unindexStatements = (search: D1Database, where: string, ...values: (string | number)[]) => [
+  search
+    .prepare(`INSERT INTO search_fts(search_fts, rowid, ${FTS_COLUMNS}) SELECT 'delete', rowid, ${FTS_COLUMNS} FROM search_docs WHERE ${where}`)
+    .bind(...values),
+  search.prepare(`DELETE FROM search_grams WHERE rowid IN (SELECT rowid FROM search_docs WHERE ${where})`).bind(...values),
+];
 
 function forgetStatements(search: D1Database, where: string, ...values: (string | number)[]): D1PreparedStatement[] {
   return [...unindexStatements(search, where, ...values), search.prepare(`DELETE FROM search_docs WHERE ${where}`).bind(...values)];
 }
 
 function upsertStatements(search: D1Database, doc: SearchDoc): D1PreparedStatement[] {
+  const titleGrams = cjkGrams(doc.title);
+  const bodyGrams = cjkGrams(doc.body);
   return [
     ...forgetStatements(search, "doc_id = ?", doc.docId),
     search
-      .prepare(`INSERT INTO search_docs (${GRAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .bind(cjkGrams(doc.title), cjkGrams(doc.body), doc.title, doc.body, doc.docId, doc.kind, doc.communityId, doc.spaceId, doc.postId, doc.createdAt),
-    ...reindexStatements(search, "doc_id = ?", doc.docId),
+      .prepare(`INSERT INTO search_docs (${FTS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .bind(doc.title, doc.body, doc.docId, doc.kind, doc.communityId, doc.spaceId, doc.postId, doc.createdAt),
+    search
+      .prepare(`INSERT INTO search_fts(rowid, ${FTS_COLUMNS}) SELECT rowid, ${FTS_COLUMNS} FROM search_docs WHERE doc_id = ?`)
+      .bind(doc.docId),
+    // a document without CJK letters is never a grams match: it stays out of that index
+    ...(titleGrams || bodyGrams
+      ? [
+          search
+            .prepare("INSERT INTO search_grams(rowid, title_grams, body_grams, scope) SELECT rowid, ?, ?, ? FROM search_docs WHERE doc_id = ?")
+            .bind(titleGrams, bodyGrams, gramsScope(doc.communityId, doc.spaceId), doc.docId),
+        ]
+      : []),
   ];
 }
 
@@ -110,7 +111,8 @@ export async function clearIndex(env: Env, communityId?: string): Promise<void> 
   }
   await env.SEARCH.batch([
     env.SEARCH.prepare("DELETE FROM search_docs"),
-    ...FTS_TABLES.map(([table]) => env.SEARCH.prepare(`INSERT INTO ${table}(${table}) VALUES ('rebuild')`)),
+    env.SEARCH.prepare("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"),
+    env.SEARCH.prepare("INSERT INTO search_grams(search_grams) VALUES ('delete-all')"),
   ]);
 }
 
