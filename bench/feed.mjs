@@ -440,8 +440,8 @@ Matches per query (all documents / candidates returned by the minimal Worker / h
 ${hits}
 
 Seeding: ${(seedMs / 1000).toFixed(1)} s (wrangler d1 execute --file); search index build via scripts/reindex.mjs:
-${(reindexMs / 1000).toFixed(1)} s. Database files: main ${(mainBytes / 1e6).toFixed(1)} MB, search (docs with their CJK grams, trigram
-index, grams index) ${(searchBytes / 1e6).toFixed(1)} MB.
+${(reindexMs / 1000).toFixed(1)} s. Database files: main ${(mainBytes / 1e6).toFixed(1)} MB, search (documents, trigram
+index, CJK grams index) ${(searchBytes / 1e6).toFixed(1)} MB.
 
 1–2 character CJK words through the unigram+bigram index (search_grams, ADR 016), against the English
 word ("community", app p99 ${ms(english.p99)} ms) — the issue's target is a p99 within 1.5× of it — and
