@@ -1,13 +1,15 @@
 // Rebuild the local search index (D1 binding SEARCH) from the main database (DB), through
 // `wrangler d1 execute --local`: read posts and comments a page at a time, write SQL files of
-// search_docs rows, load them, and let FTS5 rebuild its index from them in one step.
+// search_docs rows, load them, and let FTS5 rebuild its trigram index from them in one step. The
+// CJK grams (ADR 016) go through a staging table of the same shape of files, then into
+// search_grams in one INSERT … SELECT (a contentless table has no 'rebuild').
 //
 //   npm run search:reindex [-- --persist-to <dir>] [-- --community <id>]
 //
 // Same rules as workers/domain/search/rebuild.ts (which does this inside a Worker): posts and
 // comments that are not deleted or hidden, in spaces that are not archived. The text goes through
-// the Worker's own cleanText() and plainText(), imported from their TypeScript source (Node 22
-// strips the types).
+// the Worker's own cleanText(), plainText(), cjkGrams() and gramsScope(), imported from their
+// TypeScript source (Node 22 strips the types).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ const { plainText } = await import(join(root, "workers/domain/search/plain-text.
 const { cleanText } = await import(join(root, "workers/lib/text.ts"));
 const { tokenIds, withMentionNames } = await import(join(root, "workers/lib/mention-tokens.ts"));
 const { DELETED_MEMBER_NAME } = await import(join(root, "workers/lib/vocabulary.ts"));
+const { cjkGrams, gramsScope } = await import(join(root, "workers/domain/search/plan.ts"));
 
 const { values: args } = parseArgs({
   options: { "persist-to": { type: "string" }, community: { type: "string" }, config: { type: "string", default: "wrangler.toml" } },
@@ -45,15 +48,26 @@ const visibleComments = (after) => `
 const work = mkdtempSync(join(tmpdir(), "enclave-reindex-"));
 const files = [];
 let rows = [];
+let grams = [];
 let total = 0;
 // D1 refuses statements over 100 KB: rows go into INSERTs of at most ~80 KB, and a body too
 // long for one statement is appended in pieces
 const STATEMENT_BYTES = 80_000;
 const PIECE_CHARS = 10_000;
 const bytes = (text) => Buffer.byteLength(text);
-const insertHead = "INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body) VALUES\n";
+/** Where rows go: the INSERT's head and the position of the column that may need appending in pieces. */
+const docsTable = {
+  head: "INSERT INTO search_docs (doc_id, kind, community_id, space_id, post_id, created_at, title, body) VALUES\n",
+  table: "search_docs",
+  long: ["body", 7],
+};
+const gramsTable = {
+  head: "INSERT INTO search_grams_staging (doc_id, title_grams, body_grams, scope) VALUES\n",
+  table: "search_grams_staging",
+  long: ["body_grams", 2],
+};
 
-function statementsFor(batch) {
+function statementsFor(batch, { head: insertHead, table, long: [column, at] }) {
   const out = [];
   let values = [];
   let size = 0;
@@ -65,10 +79,10 @@ function statementsFor(batch) {
   for (const row of batch) {
     const literal = `(${row.map(quote).join(", ")})`;
     if (bytes(literal) > STATEMENT_BYTES / 2) {
-      const body = row[7];
-      out.push(`${insertHead}(${[...row.slice(0, 7), ""].map(quote).join(", ")});`);
-      for (let i = 0; i < body.length; i += PIECE_CHARS) {
-        out.push(`UPDATE search_docs SET body = body || ${quote(body.slice(i, i + PIECE_CHARS))} WHERE doc_id = ${quote(row[0])};`);
+      const text = row[at];
+      out.push(`${insertHead}(${row.map((value, i) => quote(i === at ? "" : value)).join(", ")});`);
+      for (let i = 0; i < text.length; i += PIECE_CHARS) {
+        out.push(`UPDATE ${table} SET ${column} = ${column} || ${quote(text.slice(i, i + PIECE_CHARS))} WHERE doc_id = ${quote(row[0])};`);
       }
       continue;
     }
@@ -83,12 +97,16 @@ function statementsFor(batch) {
 function flush() {
   if (rows.length === 0) return;
   const file = join(work, `docs-${files.length}.sql`);
-  writeFileSync(file, statementsFor(rows).join("\n"));
+  writeFileSync(file, [...statementsFor(rows, docsTable), ...statementsFor(grams, gramsTable)].join("\n"));
   files.push(file);
   rows = [];
+  grams = [];
 }
+/** A search_docs row; with CJK letters in its title or body, a staged search_grams row too. */
 function add(row) {
   rows.push(row);
+  const [titleGrams, bodyGrams] = [cjkGrams(row[6]), cjkGrams(row[7])];
+  if (titleGrams || bodyGrams) grams.push([row[0], titleGrams, bodyGrams, gramsScope(row[2], row[3])]);
   total++;
   if (rows.length >= ROWS_PER_FILE) flush();
 }
@@ -127,11 +145,34 @@ try {
   }
   flush();
 
-  const clear = args.community ? `DELETE FROM search_docs WHERE community_id = '${args.community}';` : "DELETE FROM search_docs;";
-  wrangler("SEARCH", ["--command", clear]);
+  // one statement per wrangler call: the grams index forgets the documents before they go
+  const clear = args.community
+    ? [
+        `DELETE FROM search_grams WHERE rowid IN (SELECT rowid FROM search_docs WHERE community_id = '${args.community}');`,
+        `DELETE FROM search_docs WHERE community_id = '${args.community}';`,
+      ]
+    : ["INSERT INTO search_grams(search_grams) VALUES ('delete-all');", "DELETE FROM search_docs;"];
+  for (const statement of [
+    ...clear,
+    "DROP TABLE IF EXISTS search_grams_staging;",
+    "CREATE TABLE search_grams_staging (doc_id text PRIMARY KEY, title_grams text NOT NULL, body_grams text NOT NULL, scope text NOT NULL);",
+  ]) {
+    wrangler("SEARCH", ["--command", statement]);
+  }
   for (const file of files) wrangler("SEARCH", ["--file", file]);
   // the FTS5 index is derived from search_docs in one pass
   wrangler("SEARCH", ["--command", "INSERT INTO search_fts(search_fts) VALUES ('rebuild');"]);
+  // the grams index from the staged grams, by the rowids the documents were given
+  wrangler("SEARCH", [
+    "--command",
+    `INSERT INTO search_grams(rowid, title_grams, body_grams, scope)
+       SELECT d.rowid, s.title_grams, s.body_grams, s.scope FROM search_grams_staging s JOIN search_docs d ON d.doc_id = s.doc_id;`,
+  ]);
+  wrangler("SEARCH", ["--command", "DROP TABLE search_grams_staging;"]);
+  // every document is in the grams index now: searches may use it (workers/domain/search/grams-backfill.ts)
+  if (!args.community) {
+    wrangler("SEARCH", ["--command", `UPDATE search_backfills SET done_at = ${Date.now()} WHERE name = 'cjk_grams' AND done_at IS NULL;`]);
+  }
   console.log(`search index rebuilt: ${total} documents${args.community ? ` in community ${args.community}` : ""}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

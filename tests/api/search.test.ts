@@ -4,23 +4,13 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
-import type { SearchHit as Hit } from "../../workers/domain/search/query";
 import { rebuildSearchIndex } from "../../workers/domain/search/rebuild";
 import { THREAD_SLICE } from "../../workers/domain/search/sync";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
-import { call, createUser, type TestUser } from "../helpers";
+import { call, createUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
-
-/** Search once every write so far has reached the index (the spine's events drained). */
-async function search(slug: string, q: string, as: TestUser | null, query = "") {
-  await drainEvents();
-  const res = await call(`/api/v1/communities/${slug}/search?q=${encodeURIComponent(q)}${query}`, { as });
-  expect(res.status).toBe(200);
-  return res.body as { items: Hit[]; nextCursor: string | null };
-}
-
-const titles = (page: { items: Hit[] }) => page.items.map((h) => h.title);
+import { search, titles } from "../search-fixtures";
 
 describe("search matching and ranking", () => {
   it("ranks a post with the word in its title above one with it only in the body", async () => {

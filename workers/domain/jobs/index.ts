@@ -2,6 +2,7 @@
 import { purgeIdempotencyKeys } from "../idempotency";
 import { runEventBatch, sweepEvents } from "../events/process";
 import { continueMentionBackfill } from "./mention-backfill";
+import { continueGramsBackfill } from "../search/grams-backfill";
 import { continueTextBackfill } from "./text-backfill";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
@@ -12,6 +13,8 @@ export async function runScheduled(_controller: ScheduledController, env: Env) {
   // then, until its marker says done: typed mentions of older posts and comments become tokens
   // (ADR 017) — after the text backfill, whose steps take most of a tick's 1,000 queries
   if (text.done) await continueMentionBackfill(env);
+  // until done: the CJK grams of documents indexed before search_grams existed (ADR 016)
+  await continueGramsBackfill(env);
   // Idempotency-Keys are remembered 24 h (ADR 012)
   await purgeIdempotencyKeys(env);
 }

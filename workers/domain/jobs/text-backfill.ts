@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { storedText, TEXT_BACKFILL } from "../../db/stored-text";
 import { repairStoredRow, type StoredTextTable } from "../../lib/text";
+import { STATEMENTS_PER_DOC } from "../search/index";
 import { reindexDocuments } from "../search/rebuild";
 
 type Cursor = { table: number; afterRowid: number };
@@ -16,8 +17,8 @@ export type BackfillStep = { rows: number; changed: number; queries: number; don
 const ROWS_PER_READ = 50;
 /** Statements one step may spend, under D1's 1,000 per invocation with room for the rest of the tick. */
 const QUERY_BUDGET = 800;
-/** The most one chunk can cost: its read, one update per row, and four SEARCH statements per re-indexed row plus its read. */
-const CHUNK_COST = 1 + ROWS_PER_READ + ROWS_PER_READ * 4 + 1;
+/** The most one chunk can cost: its read, one update per row, and the SEARCH statements per re-indexed row plus its read. */
+const CHUNK_COST = 1 + ROWS_PER_READ + ROWS_PER_READ * STATEMENTS_PER_DOC + 1;
 
 const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -37,7 +38,7 @@ function columnsRead(spec: StoredTextTable): string[] {
  * those that break the rules (each UPDATE applies only if the row still holds the values read, so
  * an edit made meanwhile — already clean, it came through the API — is never overwritten), then
  * saves the cursor. Returns what it did; `done` once every table is through (later calls cost one
- * read). `budget`: D1 statements this step may spend (≤ 1,000; at least one chunk's worst case, 254).
+ * read). `budget`: D1 statements this step may spend (≤ 1,000; at least one chunk's worst case, CHUNK_COST + 2).
  */
 export async function continueTextBackfill(env: Env, budget = QUERY_BUDGET): Promise<BackfillStep> {
   // a step must afford one chunk, or it would never move
@@ -81,7 +82,7 @@ export async function continueTextBackfill(env: Env, budget = QUERY_BUDGET): Pro
     }
     if (spec.search && reindex.length > 0) {
       const indexed = await reindexDocuments(env, spec.search, reindex);
-      step.queries += 1 + indexed * 4;
+      step.queries += 1 + indexed * STATEMENTS_PER_DOC;
     }
 
     cursor =

@@ -1,11 +1,14 @@
-// Writes to the search index (binding SEARCH, migrations-search/0001_fts.sql). Every write is an
-// idempotent upsert or delete keyed by doc_id, so publishing an event twice or rebuilding over a
-// live index is harmless. search_fts is an external-content FTS5 table over search_docs: before a
-// search_docs row changes, FTS5's 'delete' command is given the stored values, in the same batch.
+// Writes to the search index (binding SEARCH, migrations-search/). Every write is an idempotent
+// upsert or delete keyed by doc_id, so publishing an event twice or rebuilding over a live index is
+// harmless. search_fts (trigram) is an external-content FTS5 table over search_docs: before a
+// search_docs row changes, FTS5's 'delete' command is given the stored values. search_grams (CJK
+// unigrams and bigrams, ADR 016) is contentless: a document leaves it by rowid and enters it with
+// grams computed here. All in the same batch as the search_docs change.
 import { withMentionNames } from "../../lib/mention-tokens";
 import { cleanText } from "../../lib/text";
 import type { Comment, Post } from "../discussions/access";
 import { plainText } from "./plain-text";
+import { cjkGrams, gramsScope } from "./plan";
 
 export type SearchDoc = {
   docId: string;
@@ -19,7 +22,12 @@ export type SearchDoc = {
 };
 
 const FTS_COLUMNS = "title, body, doc_id, kind, community_id, space_id, post_id, created_at";
-/** Statements per SEARCH batch: four per document. */
+/**
+ * SEARCH statements one document's upsert costs at most: the trigram 'delete', the grams delete,
+ * the row's delete and insert, the trigram insert, the grams insert (only with CJK letters).
+ * Callers that count D1's 1,000 queries per invocation use it.
+ */
+export const STATEMENTS_PER_DOC = 6;
 const DOCS_PER_BATCH = 50;
 
 /**
@@ -50,26 +58,37 @@ export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">, names:
   body: plainText(withMentionNames(cleanText(comment.body), names)),
 });
 
-function forgetStatements(search: D1Database, where: string, value: string): D1PreparedStatement[] {
-  return [
-    search
-      .prepare(
-        `INSERT INTO search_fts(search_fts, rowid, ${FTS_COLUMNS}) SELECT 'delete', rowid, ${FTS_COLUMNS} FROM search_docs WHERE ${where} = ?`,
-      )
-      .bind(value),
-    search.prepare(`DELETE FROM search_docs WHERE ${where} = ?`).bind(value),
-  ];
+/** Both indexes forget the documents `where` selects in search_docs (`where` binds `values`). */
+const unindexStatements = (search: D1Database, where: string, ...values: (string | number)[]) => [
+  search
+    .prepare(`INSERT INTO search_fts(search_fts, rowid, ${FTS_COLUMNS}) SELECT 'delete', rowid, ${FTS_COLUMNS} FROM search_docs WHERE ${where}`)
+    .bind(...values),
+  search.prepare(`DELETE FROM search_grams WHERE rowid IN (SELECT rowid FROM search_docs WHERE ${where})`).bind(...values),
+];
+
+function forgetStatements(search: D1Database, where: string, ...values: (string | number)[]): D1PreparedStatement[] {
+  return [...unindexStatements(search, where, ...values), search.prepare(`DELETE FROM search_docs WHERE ${where}`).bind(...values)];
 }
 
 function upsertStatements(search: D1Database, doc: SearchDoc): D1PreparedStatement[] {
+  const titleGrams = cjkGrams(doc.title);
+  const bodyGrams = cjkGrams(doc.body);
   return [
-    ...forgetStatements(search, "doc_id", doc.docId),
+    ...forgetStatements(search, "doc_id = ?", doc.docId),
     search
       .prepare(`INSERT INTO search_docs (${FTS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
       .bind(doc.title, doc.body, doc.docId, doc.kind, doc.communityId, doc.spaceId, doc.postId, doc.createdAt),
     search
       .prepare(`INSERT INTO search_fts(rowid, ${FTS_COLUMNS}) SELECT rowid, ${FTS_COLUMNS} FROM search_docs WHERE doc_id = ?`)
       .bind(doc.docId),
+    // a document without CJK letters is never a grams match: it stays out of that index
+    ...(titleGrams || bodyGrams
+      ? [
+          search
+            .prepare("INSERT INTO search_grams(rowid, title_grams, body_grams, scope) SELECT rowid, ?, ?, ? FROM search_docs WHERE doc_id = ?")
+            .bind(titleGrams, bodyGrams, gramsScope(doc.communityId, doc.spaceId), doc.docId),
+        ]
+      : []),
   ];
 }
 
@@ -82,23 +101,24 @@ export async function indexDocuments(env: Env, docs: SearchDoc[]): Promise<void>
 export const indexDocument = (env: Env, doc: SearchDoc) => indexDocuments(env, [doc]);
 
 export async function removeDocument(env: Env, docId: string): Promise<void> {
-  await env.SEARCH.batch(forgetStatements(env.SEARCH, "doc_id", docId));
+  await env.SEARCH.batch(forgetStatements(env.SEARCH, "doc_id = ?", docId));
 }
 
 /** A post and every comment under it. */
 export async function removePostDocuments(env: Env, postId: string): Promise<void> {
-  await env.SEARCH.batch(forgetStatements(env.SEARCH, "post_id", postId));
+  await env.SEARCH.batch(forgetStatements(env.SEARCH, "post_id = ?", postId));
 }
 
 /** Everything of one community (before a rebuild), or the whole index. */
 export async function clearIndex(env: Env, communityId?: string): Promise<void> {
   if (communityId) {
-    await env.SEARCH.batch(forgetStatements(env.SEARCH, "community_id", communityId));
+    await env.SEARCH.batch(forgetStatements(env.SEARCH, "community_id = ?", communityId));
     return;
   }
   await env.SEARCH.batch([
     env.SEARCH.prepare("DELETE FROM search_docs"),
     env.SEARCH.prepare("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"),
+    env.SEARCH.prepare("INSERT INTO search_grams(search_grams) VALUES ('delete-all')"),
   ]);
 }
 
@@ -107,11 +127,5 @@ export async function clearIndex(env: Env, communityId?: string): Promise<void> 
  * (community_id, space_id) index reads only the space's rows (ADR 008).
  */
 export async function removeSpace(env: Env, communityId: string, spaceId: string): Promise<void> {
-  const where = "community_id = ? AND space_id = ?";
-  await env.SEARCH.batch([
-    env.SEARCH.prepare(
-      `INSERT INTO search_fts(search_fts, rowid, ${FTS_COLUMNS}) SELECT 'delete', rowid, ${FTS_COLUMNS} FROM search_docs WHERE ${where}`,
-    ).bind(communityId, spaceId),
-    env.SEARCH.prepare(`DELETE FROM search_docs WHERE ${where}`).bind(communityId, spaceId),
-  ]);
+  await env.SEARCH.batch(forgetStatements(env.SEARCH, "community_id = ? AND space_id = ?", communityId, spaceId));
 }

@@ -1,9 +1,11 @@
 // Search within one community (ADR 007). Terms of 3+ characters go to the trigram FTS5 index
 // (ranked by bm25, title weighted above body; a trigram phrase matches inside words, so "commun"
-// finds "community" and "付費模式" finds it inside a sentence). Terms of 1–2 characters ("貓",
-// "付費") cannot be trigram-matched: alongside long terms they filter the FTS candidates with LIKE;
-// alone they scan the community's documents with LIKE. User text only ever reaches SQL as bound
+// finds "community" and "付費模式" finds it inside a sentence). Terms of 1–2 CJK letters ("貓",
+// "付費") go to the unigram+bigram index (ADR 016): alone, ranked by its bm25; beside long terms, as
+// a filter. Other terms of 1–2 characters ("é", "ok") filter the FTS candidates with LIKE, or alone
+// scan the community's documents with LIKE. User text only ever reaches SQL as bound
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
+import { gramsLikelyReady, gramsReady } from "./grams-backfill";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
 import { filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "./readable";
 
@@ -124,7 +126,7 @@ export function candidateIds(rows: Candidate[]): { postIds: string[]; commentIds
 export function speculate(env: Env, guess: PlanScope, q: string, page: { limit: number; offset: number }): Speculation | null {
   const terms = searchTerms(q);
   if (terms.length === 0) return null;
-  const guessed = plan(guess.communityId, terms, guess.spaceIds);
+  const guessed = plan(guess.communityId, terms, guess.spaceIds, gramsLikelyReady());
   const size = roundSize(page.limit);
   return { plan: guessed, offset: page.offset, size, rows: candidates(env, guessed, page.offset, size).catch(() => null) };
 }
@@ -171,7 +173,7 @@ export async function searchCommunity(
   const planned = planScope(scope);
   if (!planned) return { items: [], nextOffset: null };
   if (ahead) rememberPlan(`${ahead.remember.who}:${ahead.remember.slug}`, planned);
-  const query = plan(planned.communityId, terms, planned.spaceIds);
+  const query = plan(planned.communityId, terms, planned.spaceIds, await gramsReady(env));
   const size = roundSize(page.limit);
   const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early : null;
 

@@ -1,11 +1,12 @@
 // Rebuild the search index from the main database, inside a Worker. D1 allows 1,000 queries per
-// invocation and each document costs four statements, so one call indexes at most `maxDocs`
+// invocation and each document costs STATEMENTS_PER_DOC statements, so one call indexes at most `maxDocs`
 // documents and returns where it stopped; the caller (a queue message, a cron tick or a loop in a
 // script) passes `next` back until it is null. scripts/reindex.mjs does the same from outside.
 import { and, asc, eq, gt, inArray, isNull, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { Comment, Post } from "../discussions/access";
 import { mentionNamesOf } from "../notifications/mentions";
+import { gramsDoneStatement } from "./grams-backfill";
 import { clearIndex, commentDoc, indexDocuments, postDoc, type SearchDoc } from "./index";
 import { chunk, ID_CHUNK } from "./readable";
 
@@ -72,8 +73,8 @@ async function commentDocs(env: Env, rows: Array<{ comment: Comment; spaceId: st
 
 /**
  * Index again the posts or comments with these ids whose stored text changed (the text backfill),
- * skipping those that do not belong in the index. D1 queries: one read per ID_CHUNK ids, four
- * SEARCH statements per indexed document.
+ * skipping those that do not belong in the index. D1 queries: one read per ID_CHUNK ids,
+ * STATEMENTS_PER_DOC SEARCH statements per indexed document.
  */
 export async function reindexDocuments(env: Env, kind: "post" | "comment", ids: string[]): Promise<number> {
   let indexed = 0;
@@ -92,7 +93,7 @@ export async function rebuildSearchIndex(
   env: Env,
   communityId?: string,
   resume?: RebuildCursor,
-  maxDocs = 200,
+  maxDocs = 150,
 ): Promise<RebuildProgress> {
   if (!resume) await clearIndex(env, communityId);
   let cursor: RebuildCursor = resume ?? { phase: "posts", afterSeq: 0 };
@@ -107,7 +108,11 @@ export async function rebuildSearchIndex(
       const rows = await commentPage(env, communityId, cursor.afterSeq);
       await indexDocuments(env, await commentDocs(env, rows));
       indexed += rows.length;
-      if (rows.length < PAGE) return { indexed, next: null };
+      if (rows.length < PAGE) {
+        // every document of the index was written with its CJK grams: the grams backfill is done
+        if (!communityId) await env.SEARCH.batch([gramsDoneStatement(env.SEARCH)]);
+        return { indexed, next: null };
+      }
       cursor = { phase: "comments", afterSeq: rows[rows.length - 1].comment.seq };
     }
   }

@@ -57,7 +57,7 @@ export async function syncSearchDocument(env: Env, subject: SearchSubject): Prom
   else await removeDocument(env, subject.id);
 }
 
-/** Comments indexed per slice of a thread: 4 SEARCH statements each, under 1,000 queries an invocation. */
+/** Comments indexed per slice of a thread: STATEMENTS_PER_DOC SEARCH statements each, under 1,000 queries an invocation. */
 export const THREAD_SLICE = 100;
 
 /**
