@@ -5,7 +5,7 @@ import { Name } from "./name";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type MentionSuggestion, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
-import { LocalTime } from "./local-time";
+import { LocalTime, useFormatDate } from "./local-time";
 import { Alert, Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 import { scopeFragmentIds } from "../../workers/lib/markdown-ids";
@@ -239,7 +239,8 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
   );
 }
 
-const WORD_BEFORE_AT = /[\p{L}\p{N}_]/u;
+// letters and digits (an e-mail address); "_" and "*" before "@" are Markdown emphasis
+const WORD_BEFORE_AT = /[\p{L}\p{N}]/u;
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 /** How long typing must pause before the server is asked: a fast typist sends one query, not one per key. */
 const SUGGEST_DEBOUNCE_MS = 150;
@@ -256,6 +257,7 @@ export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
  */
 function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
+  const formatDate = useFormatDate();
   const { slug } = useParams();
   const people = useFetcher<{ q: string; people: MentionSuggestion[] }>();
   const listId = useId();
@@ -320,7 +322,8 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
         onClick: update,
         onBlur: () => setTimeout(() => setQuery(null), 150),
         onKeyDown: (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
-          if (!open || !fresh) return;
+          // the Enter that commits an input method's characters (Chinese, Japanese) is not a pick
+          if (!open || !fresh || e.nativeEvent.isComposing || e.keyCode === 229) return;
           if (e.key === "ArrowDown" || e.key === "ArrowUp") {
             e.preventDefault();
             setActive((i) => (i + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
@@ -355,8 +358,12 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
           <span className="truncate">
             <Name>{person.name}</Name>
           </span>
-          {/* the owner and a newcomer who took the same name must not look alike */}
+          {/* the owner and a newcomer who took the same name must not look alike; two members of one
+              name and role are told apart by when they joined */}
           {person.role !== "member" ? <span className="shrink-0 text-xs text-slate-600">{t(`roles.${person.role}`)}</span> : null}
+          {matches.some((other) => other.id !== person.id && other.name === person.name) ? (
+            <span className="shrink-0 text-xs text-slate-600">{t("editor.mentionJoined", { date: formatDate(person.joinedAt) })}</span>
+          ) : null}
         </li>
       ))}
     </ul>

@@ -84,14 +84,14 @@ export function readPicks(value: FormDataEntryValue | null | undefined): Mention
 export const UNREACHABLE_PARAM = "unreachable";
 
 /** `unreachableMentions` of a write answer as a value of UNREACHABLE_PARAM (ids only: the page shows current names). */
-const unreachableParam = (unreachable: readonly { id: string }[] | undefined): string | null =>
-  unreachable && unreachable.length > 0 ? unreachable.map((u) => u.id).join(",") : null;
+const unreachableParam = (unreachable: readonly string[] | undefined): string | null =>
+  unreachable && unreachable.length > 0 ? unreachable.join(",") : null;
 
 /**
  * `path` (which may end in a #fragment) with the write answer's `unreachableMentions` in its
  * query, for the page to say who was not notified (unreachableNames).
  */
-export function withUnreachable(path: string, answer: { unreachableMentions?: { id: string }[] }): string {
+export function withUnreachable(path: string, answer: { unreachableMentions?: string[] }): string {
   const ids = unreachableParam(answer.unreachableMentions);
   if (!ids) return path;
   const [beforeHash, hash] = path.split("#", 2);

@@ -68,7 +68,8 @@ export type PostPage = { items: FeedPost[]; pinned: FeedPost[]; nextCursor: stri
 
 export type Comment = CommentView & { mentions?: MentionRef[] };
 /** What a post or comment write answers beside the item: mentioned members who cannot read it (not notified). */
-export type WriteAnswer = { unreachableMentions?: Array<{ id: string; name: string | null }> };
+/** API.md: `unreachableMentions` are the user ids that cannot read where they were mentioned. */
+export type WriteAnswer = { unreachableMentions?: string[] };
 
 export type AppNotification = NotificationView;
 export type NotificationPage = List<AppNotification> & { unreadCount: number };

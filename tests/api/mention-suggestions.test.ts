@@ -50,7 +50,7 @@ describe("mention suggestions: who is found", () => {
     expect(filler.length + 2).toBe(107);
     const res = await suggest(c.slug, c.owner, { q: "zo", spaceId: space.id });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ items: [{ id: ids["Zoe Zimmerman"], name: "Zoe Zimmerman", avatarUrl: null, role: "member" }] });
+    expect(res.body).toEqual({ items: [{ id: ids["Zoe Zimmerman"], name: "Zoe Zimmerman", avatarUrl: null, role: "member", joinedAt: expect.any(String) }] });
     // a later word of the name starts with the query too
     expect(await names(c.slug, c.owner, space.id, "zimm")).toEqual(["Zoe Zimmerman"]);
     // many matches: the default 8, alphabetical; up to 20 when asked
@@ -87,7 +87,7 @@ describe("mention suggestions: who is found", () => {
     expect(await names(c.slug, c.owner, space.id, "élodie")).toEqual(["Élodie Martin"]);
     expect(await names(c.slug, c.owner, space.id, "ÉLODIE MAR")).toEqual(["Élodie Martin"]);
     const iz = await suggest(c.slug, c.owner, { q: "İz", spaceId: space.id });
-    expect(iz.body.items).toEqual([{ id: ids["İzmir Ay"], name: "İzmir Ay", avatarUrl: null, role: "member" }]);
+    expect(iz.body.items).toEqual([{ id: ids["İzmir Ay"], name: "İzmir Ay", avatarUrl: null, role: "member", joinedAt: expect.any(String) }]);
     expect(await names(c.slug, c.owner, space.id, "王小")).toEqual(["王小明"]);
   });
 
@@ -141,7 +141,7 @@ describe("mention suggestions: who may ask", () => {
     expectError(await suggest("no-such-club", await createUser(), { q: "a", spaceId: "spc_x" }), 404, "not_found");
   });
 
-  it("answers 404 for a space of another community and for one the caller cannot read", async () => {
+  it("answers 404 for a space of another community and a private one the caller is not in, 403 tier_required for one above their tier", async () => {
     const c = await makeCommunity();
     const other = await makeCommunity({ owner: c.owner });
     const elsewhere = await makeSpace(other);
@@ -149,7 +149,10 @@ describe("mention suggestions: who may ask", () => {
     const vip = await makeSpace(c, { minTier: "vip" });
     const staff = await makeSpace(c, { private: true });
     expectError(await suggest(c.slug, c.owner, { q: "", spaceId: elsewhere.id }), 404, "not_found");
-    expectError(await suggest(c.slug, member, { q: "", spaceId: vip.id }), 404, "not_found");
+    // listed but locked, as reading it answers
+    const locked = await suggest(c.slug, member, { q: "", spaceId: vip.id });
+    expectError(locked, 403, "tier_required");
+    expect(locked.body.error.requiredTier).toBe("vip");
     expectError(await suggest(c.slug, member, { q: "", spaceId: staff.id }), 404, "not_found");
     expect((await suggest(c.slug, c.owner, { q: "", spaceId: vip.id })).status).toBe(200);
   });

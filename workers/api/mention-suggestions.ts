@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { communityAccess, toCommunityAccess } from "../domain/access";
 import { DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, suggestMentions } from "../domain/communities/mention-suggestions";
 import { loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces } from "../domain/search/readable";
-import { notFound } from "../lib/errors";
+import { notFound, tierRequired } from "../lib/errors";
+import { spaceVisibility } from "../domain/discussions/access";
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";
 import { errorResponses, Id } from "./schemas/common";
@@ -17,7 +18,10 @@ const SuggestionQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_SUGGESTIONS).default(DEFAULT_SUGGESTIONS),
 });
 
-const SuggestionSchema = UserCardSchema.extend({ role: RoleSchema }).openapi("MentionSuggestion");
+const SuggestionSchema = UserCardSchema.extend({
+  role: RoleSchema,
+  joinedAt: z.string().openapi({ format: "date-time", description: "when they joined: tells two members of one name and role apart" }),
+}).openapi("MentionSuggestion");
 const SuggestionList = z.object({ items: z.array(SuggestionSchema) }).openapi("MentionSuggestions");
 
 mentionSuggestions.openapi(
@@ -28,7 +32,7 @@ mentionSuggestions.openapi(
     summary:
       "Members to offer after \"@\": a name or a later word of it starts with q (caselessly, any script), they can read the space, not the caller; name-start matches first. Members only: 404 for anyone else, and for a space the caller cannot read",
     request: { params: SlugParam, query: SuggestionQuery },
-    responses: { 200: jsonResponse(SuggestionList, "Members, best match first"), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(SuggestionList, "Members, best match first"), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const { slug } = c.req.valid("param");
@@ -42,7 +46,14 @@ mentionSuggestions.openapi(
     // who is in a community is for its members: a public community's visitors learn nothing either
     if (!access?.membership) throw notFound("No such community.");
     const scope = await loadReaderScope(c.env, user.id, access.community.id, access, toScopeSpaces(results[1]));
-    if (!scope || !readableSpaceIds(scope).includes(spaceId)) throw notFound("No such space.");
+    if (!scope) throw notFound("No such space.");
+    if (!readableSpaceIds(scope).includes(spaceId)) {
+      // a space the member sees listed but above their tier: 403 tier_required, as reading it answers
+      const space = scope.spaces.get(spaceId);
+      const visible = space && spaceVisibility(space, { community: { visibility: scope.communityPrivate ? "private" : "public" }, role: scope.viewer.role, tier: scope.viewer.tier }, scope.viewer.listedIn.has(spaceId));
+      if (space && visible === "locked") throw tierRequired(space.minTier);
+      throw notFound("No such space.");
+    }
     const items = await suggestMentions(c.env, scope, spaceId, q, limit, user.id);
     c.header("Cache-Control", "no-store");
     return c.json({ items }, 200);

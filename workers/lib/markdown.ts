@@ -115,6 +115,15 @@ md.renderer.rules.mention = (tokens, idx, _options, env) => {
 };
 
 /**
+ * Where `text` holds an address the renderer would make a link of (linkify: "youtube.com/@Mei",
+ * "https://…", an e-mail address), as [start, end) offsets. A typed "@Name" inside one is part of
+ * the address, not a mention (notifications/mentions.ts tokenizeMentions).
+ */
+export function linkRanges(text: string): Array<[number, number]> {
+  return (md.linkify.match(text) ?? []).map((m) => [m.index, m.lastIndex]);
+}
+
+/**
  * The members the Markdown mentions, in order of first appearance: mention tokens in its text,
  * not in code (never parsed as tokens) and not in a link's text. A text past the bounds
  * mentions nobody (it is refused on write, and shown as plain text).

@@ -79,8 +79,8 @@ const MentionIds = z
       "members the composer picked: their typed @Name in the body becomes their mention token. A typed @Name of " +
       "exactly one member becomes a token without a pick; a body may also hold tokens <@userId> itself.",
   });
-const UnreachableMentions = z.array(MentionRefSchema).openapi({
-  description: "mentioned members who cannot read the space, and so were not notified",
+const UnreachableMentions = z.array(z.string()).openapi({
+  description: "user ids of mentioned members who cannot read where they were mentioned, and so were not notified (their names are in `mentions`)",
 });
 
 export const PostSchema = z

@@ -15,8 +15,11 @@ export const DEFAULT_SUGGESTIONS = 8;
 /** The most a caller may ask for. */
 export const MAX_SUGGESTIONS = 20;
 
-/** `role` tells namesakes apart where it can (the owner from a newcomer of the same name). */
-export type MentionSuggestion = { id: string; name: string; avatarUrl: string | null; role: Role };
+/**
+ * `role` and `joinedAt` (ISO date) tell namesakes apart: the owner from a newcomer of the same
+ * name, and two members of one role by when they joined.
+ */
+export type MentionSuggestion = { id: string; name: string; avatarUrl: string | null; role: Role; joinedAt: string };
 
 const m = schema.memberships;
 const u = schema.users;
@@ -42,6 +45,7 @@ function matchingMembers(env: Env, communityId: string, spaceId: string, folded:
       name: u.name,
       avatarUrl: u.avatarUrl,
       role: m.role,
+      joinedAt: m.joinedAt,
       paidTier: m.paidTier,
       compTier: m.compTier,
       listed: sql<number>`${sm.userId} is not null`.as("listed"),
@@ -83,7 +87,7 @@ export async function suggestMentions(
         tier: effectiveTier(row),
         listedIn: new Set(Number(row.listed) === 1 ? [spaceId] : []),
       };
-      if (canReadSpace(viewer, space, scope.communityPrivate)) out.push({ id: row.id, name: row.name, avatarUrl: row.avatarUrl, role: row.role });
+      if (canReadSpace(viewer, space, scope.communityPrivate)) out.push({ id: row.id, name: row.name, avatarUrl: row.avatarUrl, role: row.role, joinedAt: row.joinedAt.toISOString() });
     }
   };
   const first = limit * 4;

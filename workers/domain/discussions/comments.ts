@@ -9,7 +9,7 @@ import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
 import { auditInsertIfChanged } from "../audit";
 import { announceEvents, eventInsert } from "../events/emit";
-import { mentionNamesOf, prepareMentions, type MentionRef } from "../notifications/mentions";
+import { mentionNamesOf, prepareMentions } from "../notifications/mentions";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
 import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
@@ -54,7 +54,7 @@ async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<Co
 }
 
 /** What a write of a comment answers: the comment, and the mentioned members who cannot read its space. */
-export type CommentWrite = { comment: CommentView; unreachableMentions: MentionRef[] };
+export type CommentWrite = { comment: CommentView; unreachableMentions: string[] };
 
 export type CommentPage = { items: CommentView[]; next: number | null };
 

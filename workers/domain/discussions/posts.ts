@@ -7,7 +7,7 @@ import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
 import { auditInsertIfChanged } from "../audit";
 import { announceEvents, eventInsert } from "../events/emit";
-import { mentionNamesOf, prepareMentions, type MentionRef } from "../notifications/mentions";
+import { mentionNamesOf, prepareMentions } from "../notifications/mentions";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
 import { rowWhere } from "../../db/insert-select";
@@ -266,7 +266,7 @@ export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ 
 }
 
 /** What a write of a post answers: the post, and the mentioned members who cannot read its space. */
-export type PostWrite = { post: PostView; unreachableMentions: MentionRef[] };
+export type PostWrite = { post: PostView; unreachableMentions: string[] };
 
 export async function updatePost(
   env: Env,

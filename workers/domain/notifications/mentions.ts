@@ -6,7 +6,7 @@
 import { and, eq, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { newId } from "../../lib/ids";
-import { mentionedIds, type MentionNames } from "../../lib/markdown";
+import { linkRanges, mentionedIds, type MentionNames } from "../../lib/markdown";
 import { MENTION_TOKEN, mentionToken, tokenIds } from "../../lib/mention-tokens";
 import { foldCase } from "../../lib/text";
 import { DELETED_MEMBER_NAME } from "../account/erase";
@@ -15,7 +15,8 @@ import { chunk, spaceReadersAmong } from "../search/readable";
 /** More than this many people in one text is a broadcast, not a mention. */
 export const MAX_MENTIONS = 50;
 
-const WORD = /[\p{L}\p{N}_]/u;
+// letters and digits: "_" and "*" around a name are Markdown emphasis ("_@Hiro Tanaka_"), not a word
+const WORD = /[\p{L}\p{N}]/u;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 const isWordChar = (ch: string | undefined) => ch !== undefined && WORD.test(ch);
@@ -120,7 +121,10 @@ export async function tokenizeMentions(env: Env, communityId: string, markdown: 
     const chosen = entry.picked.length > 0 ? entry.picked : entry.others;
     if (chosen.length === 1) candidates.push({ id: chosen[0], name: entry.name });
   }
-  const spans = findNamedMentions(markdown, candidates).filter((span) => !insideToken(markdown, span.start));
+  // never inside an address the renderer links ("youtube.com/@Mei/videos"): the name is the URL's
+  const links = linkRanges(markdown);
+  const inLink = (span: NamedMention) => links.some(([start, end]) => span.start < end && span.end > start);
+  const spans = findNamedMentions(markdown, candidates).filter((span) => !insideToken(markdown, span.start) && !inLink(span));
   if (spans.length === 0) return markdown;
   const kept = new Set(mentionedIds(replaceSpans(markdown, spans, (_span, k) => mentionToken(trialId(k)))));
   return replaceSpans(markdown, spans, (span, k) => (kept.has(trialId(k)) ? mentionToken(span.id) : markdown.slice(span.start, span.end)));
@@ -238,8 +242,8 @@ export async function storeMentions(env: Env, source: MentionSource, userIds: st
 }
 
 export type MentionRef = { id: string; name: string };
-/** A body ready to store, with what its answer needs: names for its view and excerpt, and who cannot be told. */
-export type PreparedBody = { body: string; names: Map<string, string>; unreachable: MentionRef[] };
+/** A body ready to store, with what its answer needs: names for its view and excerpt, and who cannot be told (user ids). */
+export type PreparedBody = { body: string; names: Map<string, string>; unreachable: string[] };
 
 /**
  * Before a post or comment is written: typed mentions turned into tokens (tokenizeMentions), the
@@ -262,9 +266,6 @@ export async function prepareMentions(
     mentionNamesOf(env, space.communityId, [tokenized]),
     spaceReadersAmong(env, space.communityId, space.id, mentioned),
   ]);
-  const unreachable = mentioned.flatMap((id) => {
-    const name = names.get(id);
-    return name !== undefined && !readers.has(id) ? [{ id, name }] : [];
-  });
+  const unreachable = mentioned.filter((id) => names.has(id) && !readers.has(id));
   return { body: tokenized, names, unreachable };
 }
