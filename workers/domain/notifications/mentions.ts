@@ -179,9 +179,12 @@ export async function mentionNamesOf(env: Env, communityId: string, texts: strin
   return names;
 }
 
-/** The members named by the tokens of one text, for a view: `[{ id, name }]` in order. */
+/**
+ * The members one text mentions, for a view: `[{ id, name }]` in order — its tokens in the text,
+ * not in code or a link's text (mentionedIds), named as `names` has them (a stranger's id: left out).
+ */
 export function mentionList(markdown: string, names: MentionNames): Array<{ id: string; name: string }> {
-  return tokenIds(markdown).flatMap((id) => {
+  return mentionedIds(markdown).flatMap((id) => {
     const name = names.get(id);
     return name === undefined ? [] : [{ id, name }];
   });
