@@ -118,14 +118,21 @@ function add(row) {
 function mentionNames(page) {
   const ids = [...new Set(page.flatMap((row) => (row.body.includes("<@") ? tokenIds(row.body) : [])))];
   const byCommunity = new Map();
+  const erased = new Set();
   for (let i = 0; i < ids.length; i += 500) {
     const list = ids.slice(i, i + 500).map(quote).join(", ");
-    for (const r of query(`SELECT m.community_id, u.id, u.name, u.deleted_at FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.id IN (${list})`)) {
+    // an erased member's memberships are gone: they are "Deleted member" in every community
+    for (const r of query(`SELECT u.id FROM users u WHERE u.id IN (${list}) AND u.deleted_at IS NOT NULL`)) erased.add(r.id);
+    for (const r of query(`SELECT m.community_id, u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.id IN (${list}) AND u.deleted_at IS NULL`)) {
       if (!byCommunity.has(r.community_id)) byCommunity.set(r.community_id, new Map());
-      byCommunity.get(r.community_id).set(r.id, r.deleted_at ? DELETED_MEMBER_NAME : r.name);
+      byCommunity.get(r.community_id).set(r.id, r.name);
     }
   }
-  return (row) => plainText(withMentionNames(cleanText(row.body), byCommunity.get(row.community_id) ?? new Map()));
+  return (row) => {
+    const names = new Map(byCommunity.get(row.community_id) ?? []);
+    for (const id of erased) names.set(id, DELETED_MEMBER_NAME);
+    return plainText(withMentionNames(cleanText(row.body), names));
+  };
 }
 
 try {

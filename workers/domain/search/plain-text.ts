@@ -12,7 +12,9 @@ export function plainText(markdown: string): string {
     .replace(/<\/?[A-Za-z][^<>]{0,200}>/g, " ")
     // a mention token left (lib/mention-tokens.ts: not a member's, so no name to show) says nothing
     .replace(/<@usr_[A-Za-z0-9_]{1,64}>/g, " ")
-    .replace(/(\*\*|__|~~|`+)/g, "")
+    .replace(/<!--[\s\S]*?-->/g, "")
+    // emphasis marks, single or run together ("這是*蝌*蚪" reads "這是蝌蚪", as the page shows it)
+    .replace(/(\*+|__+|~~|`+)/g, "")
     .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+/gm, "")
     .replace(/[ \t]+/g, " ")
     .trim();
