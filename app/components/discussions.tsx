@@ -289,7 +289,9 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
     const at = Math.max(before.lastIndexOf("@"), before.lastIndexOf("\uFF20"));
     const prev = at > 0 ? before[at - 1] : undefined;
     const text = at === -1 ? "" : before.slice(at + 1);
-    const typedOn = (p: MentionPick) => text.startsWith(`${p.name} `);
+    // past a picked name and a word more, this is prose; "@Mei L" right after picking "Mei" may
+    // still become "Mei Lin"
+    const typedOn = (p: MentionPick) => text.startsWith(`${p.name} `) && text.slice(p.name.length + 1).includes(" ");
     if (at === -1 || (prev && WORD_BEFORE_AT.test(prev) && !CJK_CHAR.test(prev)) || text.length > 40 || text.includes("\n") || picks.some(typedOn)) {
       setQuery(null);
       return;
