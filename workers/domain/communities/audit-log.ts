@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { Page, PageRequest } from "./types";
 import type { UserRef } from "./views";
+import { olderThan } from "../paging";
 
 export type AuditEntryView = {
   id: string;
@@ -24,7 +25,7 @@ export async function listAuditLog(env: Env, communityId: string, page: PageRequ
     .where(
       and(
         eq(a.communityId, communityId),
-        after ? or(lt(a.at, new Date(after[0])), and(eq(a.at, new Date(after[0])), lt(a.id, after[1]))) : undefined,
+        olderThan(after, a.at, a.id),
       ),
     )
     .orderBy(desc(a.at), desc(a.id))

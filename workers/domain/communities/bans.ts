@@ -1,7 +1,7 @@
 // Bans: a bans row plus membership status "banned" (access is checked on status alone, so the
 // ban takes effect on the banned person's next request). Lifting a ban leaves them outside;
 // they may join or accept an invite again later.
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
@@ -9,6 +9,7 @@ import { assertCommunityLive, commitAccessWrite, writeBan, writeUnban } from "..
 import { isBanned } from "./members";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import type { UserCard, UserRef } from "./views";
+import { olderThan } from "../paging";
 
 export type BanView = { user: UserCard; reason: string; bannedBy: UserRef | null; createdAt: string };
 
@@ -94,7 +95,7 @@ export async function listBans(env: Env, access: ActiveAccess, page: PageRequest
     .where(
       and(
         eq(b.communityId, access.community.id),
-        after ? or(lt(b.createdAt, new Date(after[0])), and(eq(b.createdAt, new Date(after[0])), lt(b.userId, after[1]))) : undefined,
+        olderThan(after, b.createdAt, b.userId),
       ),
     )
     .orderBy(desc(b.createdAt), desc(b.userId))

@@ -1,7 +1,7 @@
 // Invites: links that let someone join (a private community too) at a tier, with attribution.
 // A use is spent in the batch that admits the member, only while the invite is live, so concurrent
 // accepts can never exceed max_uses and a refused accept spends nothing.
-import { aliasedTable, and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { aliasedTable, and, desc, eq, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank, tierRank, type TierKey } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
@@ -11,6 +11,7 @@ import { runBatch } from "./batch";
 import { activateMembership, isBanned, loadActiveMembership } from "./members";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import { toMembershipView, type MembershipView, type UserRef } from "./views";
+import { olderThan } from "../paging";
 
 export type InviteStatus = "valid" | "expired" | "revoked" | "used_up";
 
@@ -104,7 +105,7 @@ export async function listInvites(env: Env, access: ActiveAccess, page: PageRequ
     .where(
       and(
         eq(i.communityId, access.community.id),
-        after ? or(lt(i.createdAt, new Date(after[0])), and(eq(i.createdAt, new Date(after[0])), lt(i.code, after[1]))) : undefined,
+        olderThan(after, i.createdAt, i.code),
       ),
     )
     .orderBy(desc(i.createdAt), desc(i.code))

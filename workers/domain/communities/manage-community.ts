@@ -1,5 +1,5 @@
 // Settings, deletion and ownership transfer of a community, and the public directory.
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, notFound } from "../../lib/errors";
 import { auditInsert } from "../audit";
@@ -9,6 +9,7 @@ import { runBatch } from "./batch";
 import type { CommunityLocale } from "./locales";
 import type { ActiveAccess, Page, PageRequest } from "./types";
 import { communityView, toCommunityView, type CommunityView } from "./views";
+import { olderThan } from "../paging";
 
 const activeMemberCount = sql<number>`(select count(*) from memberships m where m.community_id = ${schema.communities.id} and m.status = 'active')`;
 
@@ -26,9 +27,7 @@ export async function listPublicCommunities(
       and(
         eq(c.visibility, "public"),
         isNull(c.deletedAt),
-        after
-          ? or(lt(c.createdAt, new Date(after[0])), and(eq(c.createdAt, new Date(after[0])), lt(c.id, after[1])))
-          : undefined,
+        olderThan(after, c.createdAt, c.id),
       ),
     )
     .orderBy(desc(c.createdAt), desc(c.id))

@@ -3,11 +3,12 @@
 // those of their community. Either can send one back to be tried again once the cause is fixed.
 // What is shown is the event's kind, subject ids, attempts and last error — never personal text:
 // the payload holds ids only.
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { notFound } from "../../lib/errors";
 import type { Page, PageRequest } from "../communities/types";
 import { announceEvents } from "./emit";
+import { olderThan } from "../paging";
 
 const e = schema.domainEvents;
 
@@ -44,7 +45,7 @@ export async function listDeadLetters(env: Env, scope: DeadLetterScope, page: Pa
       and(
         eq(e.status, "dead"),
         inScope(scope),
-        after ? or(lt(e.createdAt, new Date(after[0])), and(eq(e.createdAt, new Date(after[0])), lt(e.id, after[1]))) : undefined,
+        olderThan(after, e.createdAt, e.id),
       ),
     )
     .orderBy(desc(e.createdAt), desc(e.id))

@@ -1,13 +1,14 @@
 // The reader's notifications: newest first, each re-checked against what the reader may read now
 // (a lost tier, a private space, a hidden or deleted post make it vanish from the list and from
 // the unread count), with its sentence rendered in the reader's language.
-import { and, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { isLocale, type Locale } from "../../lib/locale";
 import type { Page, PageKey, PageRequest } from "../communities/types";
 import { chunk, filterReadable, inChunks, type ReadableItem } from "../search/readable";
 import type { NotificationKind } from "./deliver";
 import { notificationText } from "./text";
+import { olderThan } from "../paging";
 
 type NotificationRow = typeof schema.notifications.$inferSelect;
 
@@ -108,7 +109,7 @@ function pageOfRows(env: Env, userId: string, unreadOnly: boolean, after: PageKe
       and(
         eq(n.userId, userId),
         unreadOnly ? isNull(n.readAt) : undefined,
-        after ? or(lt(n.createdAt, new Date(after[0])), and(eq(n.createdAt, new Date(after[0])), lt(n.id, after[1]))) : undefined,
+        olderThan(after, n.createdAt, n.id),
       ),
     )
     .orderBy(desc(n.createdAt), desc(n.id))
