@@ -2,9 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { communityAccess, toCommunityAccess } from "../domain/access";
 import { DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, suggestMentions } from "../domain/communities/mention-suggestions";
-import { loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces } from "../domain/search/readable";
+import { loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces, viewerSpaceVisibility } from "../domain/search/readable";
 import { notFound, tierRequired } from "../lib/errors";
-import { spaceVisibility } from "../domain/discussions/access";
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";
 import { errorResponses, Id } from "./schemas/common";
@@ -50,8 +49,7 @@ mentionSuggestions.openapi(
     if (!readableSpaceIds(scope).includes(spaceId)) {
       // a space the member sees listed but above their tier: 403 tier_required, as reading it answers
       const space = scope.spaces.get(spaceId);
-      const visible = space && spaceVisibility(space, { community: { visibility: scope.communityPrivate ? "private" : "public" }, role: scope.viewer.role, tier: scope.viewer.tier }, scope.viewer.listedIn.has(spaceId));
-      if (space && visible === "locked") throw tierRequired(space.minTier);
+      if (space && viewerSpaceVisibility(scope.viewer, space, scope.communityPrivate) === "locked") throw tierRequired(space.minTier);
       throw notFound("No such space.");
     }
     const items = await suggestMentions(c.env, scope, spaceId, q, limit, user.id);

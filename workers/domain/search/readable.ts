@@ -51,13 +51,16 @@ export type CommentFacts = Pick<
   "id" | "postId" | "authorId" | "parentId" | "deletedAt" | "hiddenAt" | "moderationStatus" | "createdAt"
 > & { authorName: string };
 
-/** The space rules of discussions/access.ts, for a viewer that search and notifications built. */
-export const canReadSpace = (viewer: Viewer, space: SpaceFacts, communityPrivate: boolean): boolean =>
+/** The space rules of discussions/access.ts (open, locked or hidden), for a viewer that search and notifications built. */
+export const viewerSpaceVisibility = (viewer: Viewer, space: SpaceFacts, communityPrivate: boolean) =>
   spaceVisibility(
     space,
     { community: { visibility: communityPrivate ? "private" : "public" }, role: viewer.role, tier: viewer.tier },
     viewer.listedIn.has(space.id),
-  ) === "open";
+  );
+
+export const canReadSpace = (viewer: Viewer, space: SpaceFacts, communityPrivate: boolean): boolean =>
+  viewerSpaceVisibility(viewer, space, communityPrivate) === "open";
 
 type CommunityFacts = { id: string; private: boolean };
 
