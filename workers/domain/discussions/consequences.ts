@@ -34,17 +34,31 @@ async function loadComment(env: Env, commentId: string): Promise<{ comment: Comm
 const postSubject = (post: Post): Subject => ({ type: "post", id: post.id, communityId: post.communityId, spaceId: post.spaceId });
 
 /**
- * Store the mentions of the post's current text (edited-away ones are removed) and notify those
- * newly mentioned who may read it. A deleted post mentions nobody. Returns who holds a mention.
+ * Make the stored mentions of a post or comment match its text now (a deleted one mentions
+ * nobody) and tell the newly mentioned who may read it. Returns who is mentioned now.
+ */
+async function mentionAndNotify(
+  env: Env,
+  subject: Subject,
+  source: { communityId: string; authorId: string; body: string; deletedAt: Date | null },
+): Promise<string[]> {
+  const mentioned = await resolveMentions(env, source.communityId, source.deletedAt ? "" : source.body);
+  const stored = await storeMentions(
+    env,
+    { communityId: source.communityId, sourceType: subject.type, sourceId: subject.id, authorId: source.authorId },
+    mentioned,
+  );
+  await notify(env, "mention", subject, source.authorId, stored);
+  return stored;
+}
+
+/**
+ * Store the mentions of the post's current body (edited-away ones are removed) and notify those
+ * newly mentioned who may read it. Mentions live in the body: the title is plain text.
  */
 export async function mentionsOfPost(env: Env, event: DomainEvent<"post.created" | "post.updated" | "post.restored">): Promise<void> {
   const post = await loadPost(env, event.payload.postId);
-  if (!post) return;
-  // mentions live in the body (the title is plain text, tokens are not shown there)
-  const text = post.deletedAt ? "" : post.body;
-  const mentioned = await resolveMentions(env, post.communityId, text);
-  const stored = await storeMentions(env, { communityId: post.communityId, sourceType: "post", sourceId: post.id, authorId: post.authorId }, mentioned);
-  await notify(env, "mention", postSubject(post), post.authorId, stored);
+  if (post) await mentionAndNotify(env, postSubject(post), post);
 }
 
 /**
@@ -98,14 +112,7 @@ export async function mentionsAndRepliesOfComment(env: Env, event: DomainEvent<"
   if (!row) return;
   const { comment, post } = row;
   const subject: Subject = { type: "comment", id: comment.id, postId: post.id, communityId: comment.communityId, spaceId: post.spaceId };
-  const text = comment.deletedAt ? "" : comment.body;
-  const mentioned = await resolveMentions(env, comment.communityId, text);
-  const stored = await storeMentions(
-    env,
-    { communityId: comment.communityId, sourceType: "comment", sourceId: comment.id, authorId: comment.authorId },
-    mentioned,
-  );
-  await notify(env, "mention", subject, comment.authorId, stored);
+  const stored = await mentionAndNotify(env, subject, comment);
   if (event.kind !== "comment.created" || comment.deletedAt) return;
   const repliedTo = [post.authorId, await parentAuthor(env, comment)].flatMap((id) => (id ? [id] : []));
   await notify(
