@@ -261,8 +261,10 @@ export async function listPosts(
 }
 
 export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ post: PostView; html: string }> {
-  const [post, names] = await Promise.all([postView(env, access.post, access.userId), mentionNamesOf(env, access.post.communityId, [access.post.body])]);
-  return { post, html: renderMarkdown(access.post.body, { mentionNames: names }) };
+  // the names are read once, for the view's mentions and the rendered body alike
+  const names = mentionNamesOf(env, access.post.communityId, [access.post.body]);
+  const [post, mentionNames] = await Promise.all([postView(env, access.post, access.userId, names), names]);
+  return { post, html: renderMarkdown(access.post.body, { mentionNames }) };
 }
 
 /** What a write of a post answers: the post, and the mentioned members who cannot read its space. */

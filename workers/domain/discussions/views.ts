@@ -113,20 +113,28 @@ export const toPostView = (p: Post, author: AuthorRow, reactions: ReactionView[]
   mentions: mentionList(p.body, names),
 });
 
-/** Post views for rows already loaded with their authors, reactions and mentioned names fetched in one go. */
-export async function postViews(env: Env, rows: Array<{ post: Post; author: AuthorRow }>, viewerId: string | null): Promise<PostView[]> {
+/**
+ * Post views for rows already loaded with their authors, reactions and mentioned names fetched in
+ * one go. `names`: the mentioned names when the caller reads them anyway (to render the body).
+ */
+export async function postViews(
+  env: Env,
+  rows: Array<{ post: Post; author: AuthorRow }>,
+  viewerId: string | null,
+  names?: Promise<Map<string, string>>,
+): Promise<PostView[]> {
   const db = getDb(env);
   const communityId = rows[0]?.post.communityId;
-  const [reactions, names] = await Promise.all([
+  const [reactions, mentioned] = await Promise.all([
     reactionSummaries(
       db,
       "post",
       rows.map((r) => r.post.id),
       viewerId,
     ),
-    communityId ? mentionNamesOf(env, communityId, rows.map((r) => r.post.body)) : new Map<string, string>(),
+    names ?? (communityId ? mentionNamesOf(env, communityId, rows.map((r) => r.post.body)) : new Map<string, string>()),
   ]);
-  return rows.map(({ post, author }) => toPostView(post, author, reactions.get(post.id) ?? [], names));
+  return rows.map(({ post, author }) => toPostView(post, author, reactions.get(post.id) ?? [], mentioned));
 }
 
 /**
@@ -165,10 +173,10 @@ export const batchAuthorColumns = {
   deletedAt: sql<Date | null>`${schema.users.deletedAt}`.mapWith(schema.users.deletedAt).as("author_deleted_at"),
 };
 
-export async function postView(env: Env, post: Post, viewerId: string | null): Promise<PostView> {
+export async function postView(env: Env, post: Post, viewerId: string | null, names?: Promise<Map<string, string>>): Promise<PostView> {
   const db = getDb(env);
   const [author] = await db.select(authorColumns).from(schema.users).where(eq(schema.users.id, post.authorId)).limit(1);
-  const [view] = await postViews(env, [{ post, author }], viewerId);
+  const [view] = await postViews(env, [{ post, author }], viewerId, names);
   return view;
 }
 
