@@ -10,6 +10,7 @@ import { excerpt } from "../../lib/markdown";
 import { mentionToken } from "../../lib/mention-tokens";
 import { mentionNamesOf, tokenizeMentions } from "../notifications/mentions";
 import { syncSearchDocument } from "../search/sync";
+import { readBackfill, saveBackfill } from "./backfill-marker";
 
 /** The backfill's marker in the `backfills` table. */
 export const MENTION_BACKFILL = "mention-tokens-2026-11";
@@ -30,9 +31,9 @@ const SOURCES_PER_STEP = 40;
  */
 export async function continueMentionBackfill(env: Env): Promise<MentionBackfillStep> {
   const db = getDb(env);
-  const [marker] = await db.select().from(schema.backfills).where(eq(schema.backfills.name, MENTION_BACKFILL)).limit(1);
-  if (marker?.doneAt) return { sources: 0, rewritten: 0, done: true };
-  const cursor = (marker?.cursor as Cursor | null) ?? { after: "" };
+  const marker = await readBackfill<Cursor>(env, MENTION_BACKFILL);
+  if (marker.done) return { sources: 0, rewritten: 0, done: true };
+  const cursor = marker.cursor ?? { after: "" };
   const mt = schema.mentions;
   // one key per source, "type:id", in order: where a step stopped is a string to continue after
   const key = sql<string>`${mt.sourceType} || ':' || ${mt.sourceId}`;
@@ -50,11 +51,7 @@ export async function continueMentionBackfill(env: Env): Promise<MentionBackfill
   const done = rows.length < SOURCES_PER_STEP;
   const last = rows[rows.length - 1];
   const next: Cursor = last ? { after: last.key } : cursor;
-  const now = new Date();
-  await db
-    .insert(schema.backfills)
-    .values({ name: MENTION_BACKFILL, cursor: next, doneAt: done ? now : null, updatedAt: now })
-    .onConflictDoUpdate({ target: schema.backfills.name, set: { cursor: next, doneAt: done ? now : null, updatedAt: now } });
+  await saveBackfill(env, MENTION_BACKFILL, next, done);
   return { sources: rows.length, rewritten, done };
 }
 

@@ -4,12 +4,11 @@
 // per cron tick (D1 allows 1,000 queries per invocation), and remembers where it stopped in the
 // `backfills` table until it is done. Posts and comments whose text changed are indexed again.
 // Locally, `npm run text:backfill` does the same through wrangler (scripts/text-backfill.mjs).
-import { eq } from "drizzle-orm";
-import { getDb, schema } from "../../db/client";
 import { storedText, TEXT_BACKFILL } from "../../db/stored-text";
 import { repairStoredRow, type StoredTextTable } from "../../lib/text";
 import { STATEMENTS_PER_DOC } from "../search/index";
 import { reindexDocuments } from "../search/rebuild";
+import { readBackfill, saveBackfill } from "./backfill-marker";
 
 type Cursor = { table: number; afterRowid: number };
 export type BackfillStep = { rows: number; changed: number; queries: number; done: boolean };
@@ -44,11 +43,10 @@ export async function continueTextBackfill(env: Env, budget = QUERY_BUDGET): Pro
   // a step must afford one chunk, or it would never move
   const limit = Math.max(budget, CHUNK_COST + 2);
   const step: BackfillStep = { rows: 0, changed: 0, queries: 0, done: false };
-  const db = getDb(env);
-  const [marker] = await db.select().from(schema.backfills).where(eq(schema.backfills.name, TEXT_BACKFILL)).limit(1);
+  const marker = await readBackfill<Cursor>(env, TEXT_BACKFILL);
   step.queries++;
-  if (marker?.doneAt) return { ...step, done: true };
-  let cursor = (marker?.cursor as Cursor | null) ?? { table: 0, afterRowid: 0 };
+  if (marker.done) return { ...step, done: true };
+  let cursor = marker.cursor ?? { table: 0, afterRowid: 0 };
 
   while (cursor.table < storedText.length && step.queries + CHUNK_COST + 1 <= limit) {
     const spec = storedText[cursor.table];
@@ -92,11 +90,7 @@ export async function continueTextBackfill(env: Env, budget = QUERY_BUDGET): Pro
   }
 
   step.done = cursor.table >= storedText.length;
-  const now = new Date();
-  await db
-    .insert(schema.backfills)
-    .values({ name: TEXT_BACKFILL, cursor, doneAt: step.done ? now : null, updatedAt: now })
-    .onConflictDoUpdate({ target: schema.backfills.name, set: { cursor, doneAt: step.done ? now : null, updatedAt: now } });
+  await saveBackfill(env, TEXT_BACKFILL, cursor, step.done);
   step.queries++;
   return step;
 }
