@@ -52,7 +52,8 @@ export const sessions = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("sessions_user_idx").on(t.userId)],
+  // the cron purges expired sessions through the expiry index
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );
 
 // Single-use tokens sent by mail (email verification, password reset), stored hashed.
@@ -68,7 +69,8 @@ export const emailTokens = sqliteTable(
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
   },
-  (t) => [index("email_tokens_user_idx").on(t.userId)],
+  // the cron purges used and expired tokens through the expiry index
+  (t) => [index("email_tokens_user_idx").on(t.userId), index("email_tokens_expires_idx").on(t.expiresAt)],
 );
 
 export const communities = sqliteTable(
@@ -253,9 +255,63 @@ export const uploads = sqliteTable(
     key: text("key").notNull().unique(),
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),
+    // Where the image will be shown, given at upload (API.md "uploads"): an upload tied to a space
+    // or a DM conversation is served only to those who may read it; with neither (avatars,
+    // community images) it is public. Gating follows these, not where the URL is pasted later.
+    spaceId: text("space_id").references(() => spaces.id),
+    conversationId: text("conversation_id"),
     createdAt: createdAt(),
   },
   (t) => [index("uploads_user_idx").on(t.userId)],
+);
+
+// Archives built as jobs (API.md POST /me/exports, /communities/:slug/exports; ADR 019): the
+// account's own archive (`account`) or a community's member list (`members`, for its owner). The
+// builder runs in resumable steps through the spine; `state` holds where it stopped (section,
+// keyset cursor, the R2 multipart upload and its parts). The finished archive is the R2 object
+// `object_key`, downloadable by `user_id` only until `expires_at`, then purged by the cron.
+export const exportKinds = ["account", "members"] as const;
+export const exportStatuses = ["pending", "running", "ready", "failed"] as const;
+export const exportJobs = sqliteTable(
+  "export_jobs",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    communityId: text("community_id").references(() => communities.id),
+    kind: text("kind", { enum: exportKinds }).notNull(),
+    format: text("format", { enum: ["json", "csv"] }).notNull().default("json"),
+    status: text("status", { enum: exportStatuses }).notNull().default("pending"),
+    // progress = done_items / total_items (rows counted when the job starts)
+    totalItems: integer("total_items").notNull().default(0),
+    doneItems: integer("done_items").notNull().default(0),
+    // the step that runs next; a step writes `step + 1` conditionally, so a redelivered step is a no-op
+    step: integer("step").notNull().default(0),
+    state: text("state", { mode: "json" }).$type<Record<string, unknown>>(),
+    objectKey: text("object_key"),
+    size: integer("size"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("export_jobs_user_idx").on(t.userId, t.createdAt), index("export_jobs_expires_idx").on(t.expiresAt)],
+);
+
+// Fixed-window counters for limits longer than the Rate Limiting binding's 10 or 60 s (exports and
+// uploads per day): one conditional upsert per attempt counts and refuses in one statement.
+// `key` names the policy, the subject and the window start; rows past `window_ends_at` are purged
+// by the cron.
+export const rateCounters = sqliteTable(
+  "rate_counters",
+  {
+    key: text("key").primaryKey(),
+    count: integer("count").notNull(),
+    windowEndsAt: integer("window_ends_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("rate_counters_window_idx").on(t.windowEndsAt)],
 );
 
 // ---- Discussion spaces -------------------------------------------------------------------------
