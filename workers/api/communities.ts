@@ -2,6 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createCommunity } from "../domain/communities/create-community";
 import { exportMembers, membersCsv } from "../domain/communities/export";
+import { loadUserRow } from "../domain/account/user-view";
+import { inlineOrJob } from "../domain/data-rights/export-jobs";
+import { acceptedJob, ExportJobSchema } from "./exports";
 import { listAuditLog } from "../domain/communities/audit-log";
 import {
   deleteCommunity,
@@ -184,13 +187,19 @@ communities.openapi(
           "text/csv": { schema: z.string() },
         },
       },
+      202: jsonResponse(z.object({ export: ExportJobSchema }), "Too large for one response: the export job building it"),
       ...errorResponses(401, 403, 404),
     },
   }),
   async (c) => {
     const access = requireRole(await requireMember(c, c.req.valid("param").slug), "owner");
-    const rows = await exportMembers(c.env, access.community.id);
-    if ((c.req.header("Accept") ?? "").toLowerCase().includes("text/csv")) {
+    const user = await requireUser(c);
+    const csv = (c.req.header("Accept") ?? "").toLowerCase().includes("text/csv");
+    const { slug } = access.community;
+    const choice = await inlineOrJob(c.env, user.id, { kind: "members", communityId: access.community.id, slug, format: csv ? "csv" : "json" });
+    if (!choice.inline) return acceptedJob(c, choice.job, `/api/v1/communities/${slug}/exports/${choice.job.id}`);
+    const rows = await exportMembers(c.env, access.community.id, await loadUserRow(c.env, user.id));
+    if (csv) {
       return c.body(membersCsv(rows), 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="${access.community.slug}-members.csv"`,

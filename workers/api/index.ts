@@ -17,6 +17,7 @@ import { notifications } from "./notifications";
 import { search } from "./search";
 import { mentionSuggestions } from "./mention-suggestions";
 import { deadLetters } from "./dead-letters";
+import { exportsRouter } from "./exports";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -36,6 +37,7 @@ api.route("/", notifications);
 api.route("/", search);
 api.route("/", mentionSuggestions);
 api.route("/", deadLetters);
+api.route("/", exportsRouter);
 
 api.doc31("/openapi.json", {
   openapi: "3.1.0",

@@ -3,7 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { consentPurposes, roles, tierKeys } from "../db/schema";
 import { listConsents, setConsents } from "../domain/account/consents";
 import { eraseAccount } from "../domain/account/erase";
-import { exportAccount } from "../domain/account/export";
+import { exportAccount } from "../domain/data-rights/archive";
+import { inlineOrJob } from "../domain/data-rights/export-jobs";
+import { acceptedJob, ExportJobSchema } from "./exports";
 import { loadMe, updateProfile } from "../domain/account/profile";
 import { errorResponses, IsoDate } from "./schemas/common";
 import { ProfilePatch, UserAnswer, UserSchema } from "./schemas/user";
@@ -109,11 +111,18 @@ me.openapi(
     method: "get",
     path: "/me/export",
     tags: ["me"],
-    summary: "Download everything stored about the caller as one JSON archive",
-    responses: { 200: answer("The archive (sent as an attachment)", ExportArchive), ...errorResponses(401) },
+    summary: "Download everything stored about the caller as one JSON archive (202 with a job when it is too large for one response)",
+    responses: {
+      200: answer("The archive (sent as an attachment)", ExportArchive),
+      202: answer("Too large for one response: the export job building it (as POST /me/exports)", z.object({ export: ExportJobSchema })),
+      ...errorResponses(401),
+    },
   }),
   async (c) => {
-    const archive = await exportAccount(c.env, (await requireUser(c)).id);
+    const userId = (await requireUser(c)).id;
+    const choice = await inlineOrJob(c.env, userId, { kind: "account" });
+    if (!choice.inline) return acceptedJob(c, choice.job, `/api/v1/me/exports/${choice.job.id}`);
+    const archive = await exportAccount(c.env, userId);
     c.header("Content-Disposition", `attachment; filename="enclave-export-${archive.exportedAt.slice(0, 10)}.json"`);
     c.header("Cache-Control", "no-store");
     return c.json(archive, 200);

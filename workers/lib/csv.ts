@@ -9,6 +9,11 @@ export function csvCell(value: string | number | boolean | null | undefined): st
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function toCsv(header: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
-  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+type CsvValue = string | number | boolean | null | undefined;
+
+/** One CSV record with its CRLF line end (RFC 4180). */
+export const csvLine = (row: CsvValue[]): string => row.map(csvCell).join(",") + "\r\n";
+
+export function toCsv(header: string[], rows: CsvValue[][]): string {
+  return [header, ...rows].map(csvLine).join("");
 }

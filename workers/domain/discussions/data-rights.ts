@@ -1,104 +1,131 @@
-// What the discussions feature adds to GET /me/export and DELETE /me (ADR 004). Posts and
+// What the discussions feature registers in the data-rights contract (ADR 004, ADR 019). Posts and
 // comments stay after erasure, attributed to "Deleted member" through the scrubbed users row;
-// reactions, follows, visits and private-space listings are the person's own and go (the listings
-// through access-changes.ts writeMembershipErasure, which owns every write of space_members).
-import { asc, eq } from "drizzle-orm";
+// reactions, follows and visits are the person's own and go (private-space listings go through
+// access-changes.ts writeMembershipErasure, which owns every write of space_members).
+import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import type { BatchItem } from "drizzle-orm/batch";
-import type { ExportSection } from "../account/export";
-import type { UserRow } from "../account/user-view";
+import { iso, listSection, rowid } from "../data-rights/pages";
+import { deleted, kept, type PersonalData } from "../data-rights/types";
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const spaceRef = { id: schema.spaces.id, name: schema.spaces.name, communityId: schema.spaces.communityId };
+const p = schema.posts;
+const c = schema.comments;
+const r = schema.reactions;
+const f = schema.spaceFollows;
+const sm = schema.spaceMembers;
 
-export const discussionExportSections: ExportSection[] = [
+const contentStays = kept("content stays after erasure, attributed to \"Deleted member\" through the scrubbed users row (ADR 004)");
+
+export const discussionData: PersonalData[] = [
   {
-    name: "posts",
-    build: async ({ env, user }) => {
-      const p = schema.posts;
-      const rows = await getDb(env)
-        .select({ post: p, space: spaceRef })
-        .from(p)
-        .innerJoin(schema.spaces, eq(schema.spaces.id, p.spaceId))
-        .where(eq(p.authorId, user.id))
-        .orderBy(asc(p.seq));
-      return rows.map(({ post, space }) => ({
-        id: post.id,
-        space,
-        title: post.title,
-        body: post.body,
-        createdAt: iso(post.createdAt),
-        editedAt: iso(post.editedAt),
-        hiddenAt: iso(post.hiddenAt),
-        deletedAt: iso(post.deletedAt),
-      }));
+    name: "posts and comments",
+    columns: {
+      "posts.author_id": contentStays,
+      "comments.author_id": contentStays,
+      "spaces.created_by": kept("the community's record of who made a space; the name shown is the scrubbed users row"),
     },
-  },
-  {
-    name: "comments",
-    build: async ({ env, user }) => {
-      const c = schema.comments;
-      const rows = await getDb(env).select().from(c).where(eq(c.authorId, user.id)).orderBy(asc(c.seq));
-      return rows.map((comment) => ({
-        id: comment.id,
-        communityId: comment.communityId,
-        postId: comment.postId,
-        parentId: comment.parentId,
-        body: comment.body,
-        createdAt: iso(comment.createdAt),
-        editedAt: iso(comment.editedAt),
-        hiddenAt: iso(comment.hiddenAt),
-        deletedAt: iso(comment.deletedAt),
-      }));
-    },
+    export: [
+      listSection({
+        name: "posts",
+        table: p,
+        whose: (user) => eq(p.authorId, user.id),
+        read: ({ env }, where, limit) =>
+          getDb(env)
+            .select({ rowid: rowid(p), post: p, space: spaceRef })
+            .from(p)
+            .innerJoin(schema.spaces, eq(schema.spaces.id, p.spaceId))
+            .where(where)
+            .orderBy(rowid(p))
+            .limit(limit),
+        map: ({ post, space }) => ({
+          id: post.id,
+          space,
+          title: post.title,
+          body: post.body,
+          createdAt: iso(post.createdAt),
+          editedAt: iso(post.editedAt),
+          hiddenAt: iso(post.hiddenAt),
+          deletedAt: iso(post.deletedAt),
+        }),
+      }),
+      listSection({
+        name: "comments",
+        table: c,
+        whose: (user) => eq(c.authorId, user.id),
+        read: ({ env }, where, limit) => getDb(env).select({ rowid: rowid(c), comment: c }).from(c).where(where).orderBy(rowid(c)).limit(limit),
+        map: ({ comment }) => ({
+          id: comment.id,
+          communityId: comment.communityId,
+          postId: comment.postId,
+          parentId: comment.parentId,
+          body: comment.body,
+          createdAt: iso(comment.createdAt),
+          editedAt: iso(comment.editedAt),
+          hiddenAt: iso(comment.hiddenAt),
+          deletedAt: iso(comment.deletedAt),
+        }),
+      }),
+    ],
   },
   {
     name: "reactions",
-    build: async ({ env, user }) => {
-      const r = schema.reactions;
-      const rows = await getDb(env).select().from(r).where(eq(r.userId, user.id)).orderBy(asc(r.createdAt));
-      return rows.map((reaction) => ({
-        communityId: reaction.communityId,
-        targetType: reaction.targetType,
-        targetId: reaction.targetId,
-        emoji: reaction.emoji,
-        createdAt: iso(reaction.createdAt),
-      }));
-    },
+    columns: { "reactions.user_id": deleted },
+    export: [
+      listSection({
+        name: "reactions",
+        table: r,
+        whose: (user) => eq(r.userId, user.id),
+        read: ({ env }, where, limit) => getDb(env).select({ rowid: rowid(r), reaction: r }).from(r).where(where).orderBy(rowid(r)).limit(limit),
+        map: ({ reaction }) => ({
+          communityId: reaction.communityId,
+          targetType: reaction.targetType,
+          targetId: reaction.targetId,
+          emoji: reaction.emoji,
+          createdAt: iso(reaction.createdAt),
+        }),
+      }),
+    ],
+    erase: ({ env, user }) => [getDb(env).delete(r).where(eq(r.userId, user.id))],
   },
   {
-    name: "spaceFollows",
-    build: async ({ env, user }) => {
-      const f = schema.spaceFollows;
-      const rows = await getDb(env)
-        .select({ space: spaceRef, createdAt: f.createdAt })
-        .from(f)
-        .innerJoin(schema.spaces, eq(schema.spaces.id, f.spaceId))
-        .where(eq(f.userId, user.id))
-        .orderBy(asc(f.createdAt));
-      return rows.map((row) => ({ space: row.space, createdAt: iso(row.createdAt) }));
-    },
-  },
-  {
-    name: "spaceMemberships",
-    build: async ({ env, user }) => {
-      const m = schema.spaceMembers;
-      const rows = await getDb(env)
-        .select({ space: spaceRef, addedAt: m.addedAt })
-        .from(m)
-        .innerJoin(schema.spaces, eq(schema.spaces.id, m.spaceId))
-        .where(eq(m.userId, user.id))
-        .orderBy(asc(m.addedAt));
-      return rows.map((row) => ({ space: row.space, addedAt: iso(row.addedAt) }));
-    },
+    name: "space follows and visits",
+    columns: { "space_follows.user_id": deleted, "space_visits.user_id": deleted },
+    export: [
+      listSection({
+        name: "spaceFollows",
+        table: f,
+        whose: (user) => eq(f.userId, user.id),
+        read: ({ env }, where, limit) =>
+          getDb(env)
+            .select({ rowid: rowid(f), space: spaceRef, createdAt: f.createdAt })
+            .from(f)
+            .innerJoin(schema.spaces, eq(schema.spaces.id, f.spaceId))
+            .where(where)
+            .orderBy(rowid(f))
+            .limit(limit),
+        map: (row) => ({ space: row.space, createdAt: iso(row.createdAt) }),
+      }),
+      // the listings themselves are erased by access-changes.ts (account "memberships")
+      listSection({
+        name: "spaceMemberships",
+        table: sm,
+        whose: (user) => eq(sm.userId, user.id),
+        read: ({ env }, where, limit) =>
+          getDb(env)
+            .select({ rowid: rowid(sm), space: spaceRef, addedAt: sm.addedAt })
+            .from(sm)
+            .innerJoin(schema.spaces, eq(schema.spaces.id, sm.spaceId))
+            .where(where)
+            .orderBy(rowid(sm))
+            .limit(limit),
+        map: (row) => ({ space: row.space, addedAt: iso(row.addedAt) }),
+      }),
+    ],
+    // visits (last-seen markers for unread counts) are not exported: a technical copy of when the
+    // person last opened each space, which the archive's posts and comments already date
+    erase: ({ env, user }) => [
+      getDb(env).delete(f).where(eq(f.userId, user.id)),
+      getDb(env).delete(schema.spaceVisits).where(eq(schema.spaceVisits.userId, user.id)),
+    ],
   },
 ];
-
-export function eraseDiscussionData({ env, user }: { env: Env; user: UserRow }): BatchItem<"sqlite">[] {
-  const db = getDb(env);
-  return [
-    db.delete(schema.reactions).where(eq(schema.reactions.userId, user.id)),
-    db.delete(schema.spaceFollows).where(eq(schema.spaceFollows.userId, user.id)),
-    db.delete(schema.spaceVisits).where(eq(schema.spaceVisits.userId, user.id)),
-  ];
-}

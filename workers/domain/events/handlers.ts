@@ -4,6 +4,9 @@
 // here: Durable Object calls (revoke on access.changed), AI passes, Stripe follow-ups, reminders.
 import { sendQueuedMail } from "../../mail/outbox";
 import { deliverAccessChange } from "../access-changes";
+import { runExportStep } from "../data-rights/export-jobs";
+import { continuePurge, purgeHandler } from "../data-rights/purge";
+import { purges } from "../data-rights/registry";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncSearchDocument } from "../search/sync";
@@ -42,6 +45,10 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "post.followers": [{ name: "followers", run: followerSlice }],
   "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
+  // one handler per registered purge (data-rights/registry.ts), so each is retried on its own
+  "account.erased": purges.map(purgeHandler),
+  "account.purge_continued": [{ name: "purge", run: continuePurge }],
+  "export.step": [{ name: "export", run: (env, event) => runExportStep(env, event.payload) }],
   // the parties registered with onAccessChanged (chat's revoke, issue 12), called directly after
   // the commit; this is their retry
   "access.changed": [{ name: "listeners", run: deliverAccessChange }],

@@ -51,6 +51,15 @@ export const eventPayloads = {
    * after mention id `after` ("" from the start); for an erased member the mention rows go last.
    */
   "user.renamed": z.object({ userId: id, after: z.string().max(100) }),
+  /**
+   * An account was erased (ADR 019): each purge registered in data-rights/registry.ts removes what
+   * the person left outside D1 (R2 uploads and archives now; Durable Objects, Stripe later).
+   */
+  "account.erased": z.object({ userId: id }),
+  /** the next slice of one purge that did not finish in one run, from `cursor` */
+  "account.purge_continued": z.object({ userId: id, purge: z.string().min(1).max(40), cursor: z.string().max(1024) }),
+  /** the next step of an export job (data-rights/export-jobs.ts); a step runs once per job and number */
+  "export.step": z.object({ jobId: id, step: z.number().int().min(0) }),
   /** a row of the mail outbox to send (the row holds the address and the text) */
   "mail.queued": z.object({ outboxId: id }),
   /**
@@ -70,7 +79,7 @@ export type EventPayload<K extends EventKind> = z.infer<(typeof eventPayloads)[K
 export const eventKinds = Object.keys(eventPayloads) as EventKind[];
 
 /** What an event is about, for the dead-letter page and for finding a subject's events. */
-export type EventSubject = { type: "post" | "comment" | "space" | "mail" | "user" | "community"; id: string };
+export type EventSubject = { type: "post" | "comment" | "space" | "mail" | "user" | "community" | "export"; id: string };
 
 /** An event as a handler receives it: its row, with the payload parsed for its kind. */
 export type DomainEvent<K extends EventKind = EventKind> = {

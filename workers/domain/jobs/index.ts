@@ -1,5 +1,6 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
 import { purgeIdempotencyKeys } from "../idempotency";
+import { purgeExpiredExports } from "../data-rights/export-jobs";
 import { runEventBatch, sweepEvents } from "../events/process";
 import { continueMentionBackfill } from "./mention-backfill";
 import { continueGramsBackfill } from "../search/grams-backfill";
@@ -17,6 +18,8 @@ export async function runScheduled(_controller: ScheduledController, env: Env) {
   await continueGramsBackfill(env);
   // Idempotency-Keys are remembered 24 h (ADR 012)
   await purgeIdempotencyKeys(env);
+  // export archives past their download window, and jobs abandoned unfinished (ADR 019)
+  await purgeExpiredExports(env);
 }
 
 /**

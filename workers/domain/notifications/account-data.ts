@@ -1,32 +1,11 @@
-// Notifications and mentions in the account's export and erasure (ADR 004): the section and the
-// erasure step that export.ts and erase.ts list.
-import { asc, eq, or } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+// Notifications and mentions in the data-rights contract (ADR 004, ADR 019).
+import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import type { ExportSection } from "../account/export";
-import type { UserRow } from "../account/user-view";
+import { iso, listSection, rowid } from "../data-rights/pages";
+import { deleted, nulled, purged, type PersonalData } from "../data-rights/types";
 
-export const notificationsExport: ExportSection = {
-  name: "notifications",
-  build: async ({ env, user }) => {
-    const n = schema.notifications;
-    const rows = await getDb(env)
-      .select({ n, community: { id: schema.communities.id, slug: schema.communities.slug, name: schema.communities.name } })
-      .from(n)
-      .innerJoin(schema.communities, eq(schema.communities.id, n.communityId))
-      .where(eq(n.userId, user.id))
-      .orderBy(asc(n.createdAt));
-    return rows.map(({ n: row, community }) => ({
-      community,
-      kind: row.kind,
-      actorId: row.actorId,
-      subjectType: row.subjectType,
-      subjectId: row.subjectId,
-      createdAt: row.createdAt.toISOString(),
-      readAt: row.readAt ? row.readAt.toISOString() : null,
-    }));
-  },
-};
+const n = schema.notifications;
+const mt = schema.mentions;
 
 /**
  * Notifications to the person go; where they were the actor, the pointer to them goes; mentions by
@@ -34,12 +13,44 @@ export const notificationsExport: ExportSection = {
  * they lead to the excerpts and search text that still show the old name, and are deleted once
  * those are written again.
  */
-export function eraseNotificationData({ env, user }: { env: Env; user: UserRow }): BatchItem<"sqlite">[] {
-  const db = getDb(env);
-  const mt = schema.mentions;
-  return [
-    db.delete(schema.notifications).where(eq(schema.notifications.userId, user.id)),
-    db.update(schema.notifications).set({ actorId: null }).where(eq(schema.notifications.actorId, user.id)),
-    db.delete(mt).where(eq(mt.authorId, user.id)),
-  ];
-}
+export const notificationData: PersonalData = {
+  name: "notifications and mentions",
+  columns: {
+    "notifications.user_id": deleted,
+    "notifications.actor_id": nulled,
+    "mentions.author_id": deleted,
+    "mentions.mentioned_user_id": purged,
+  },
+  export: [
+    listSection({
+      name: "notifications",
+      table: n,
+      whose: (user) => eq(n.userId, user.id),
+      read: ({ env }, where, limit) =>
+        getDb(env)
+          .select({ rowid: rowid(n), n, community: { id: schema.communities.id, slug: schema.communities.slug, name: schema.communities.name } })
+          .from(n)
+          .innerJoin(schema.communities, eq(schema.communities.id, n.communityId))
+          .where(where)
+          .orderBy(rowid(n))
+          .limit(limit),
+      map: ({ n: row, community }) => ({
+        community,
+        kind: row.kind,
+        actorId: row.actorId,
+        subjectType: row.subjectType,
+        subjectId: row.subjectId,
+        createdAt: iso(row.createdAt),
+        readAt: iso(row.readAt),
+      }),
+    }),
+  ],
+  erase: ({ env, user }) => {
+    const db = getDb(env);
+    return [
+      db.delete(n).where(eq(n.userId, user.id)),
+      db.update(n).set({ actorId: null }).where(eq(n.actorId, user.id)),
+      db.delete(mt).where(eq(mt.authorId, user.id)),
+    ];
+  },
+};

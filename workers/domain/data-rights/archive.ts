@@ -1,0 +1,64 @@
+// Writing archives (ADR 019): an archive is a list of sections written through an encoder, read
+// in keyset pages. The same sections and encoders serve the one-response GET exports and the
+// export jobs that write in resumable steps, so the two cannot drift.
+import { loadUserRow } from "../account/user-view";
+import { exportSections } from "./registry";
+import type { ExportContext, ExportSection } from "./types";
+
+/** The archive format's name and version, first key of every account archive. */
+export const ARCHIVE_FORMAT = "enclave-export/1" as const;
+
+/** Items read per page; the largest rows (posts of ~40 KB) keep a page within a few MB. */
+export const PAGE_ITEMS = 500;
+
+/**
+ * How sections become text. `open`/`close` frame a section, `item` writes one value (`first`:
+ * the first of its section). Concatenating head, the sections and tail gives the whole archive.
+ */
+export type Encoder = {
+  head: string;
+  open: (section: ExportSection) => string;
+  item: (value: unknown, first: boolean) => string;
+  close: (section: ExportSection) => string;
+  tail: string;
+};
+
+/** The account archive as one JSON object: `{format, exportedAt, userId, <section>: …}`. */
+export const accountJson = (userId: string, exportedAt: string): Encoder => ({
+  head: JSON.stringify({ format: ARCHIVE_FORMAT, exportedAt, userId }).slice(0, -1),
+  open: (section) => `,${JSON.stringify(section.name)}:${section.shape === "list" ? "[" : ""}`,
+  item: (value, first) => (first ? "" : ",") + JSON.stringify(value),
+  close: (section) => (section.shape === "list" ? "]" : ""),
+  tail: "}",
+});
+
+/** Reads every page of a list section into memory (the one-response exports). */
+export async function allItems(section: Extract<ExportSection, { shape: "list" }>, ctx: ExportContext): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let after: number | null = null;
+  do {
+    const page = await section.page(ctx, after, PAGE_ITEMS);
+    items.push(...page.items);
+    after = page.last;
+  } while (after !== null);
+  return items;
+}
+
+/** Items the sections hold now: the denominator of a job's progress. */
+export async function countItems(sections: ExportSection[], ctx: ExportContext): Promise<number> {
+  const counts = await Promise.all(sections.map((s) => (s.shape === "list" ? s.count(ctx) : Promise.resolve(1))));
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * The account archive of GET /me/export, in one response: `{format, exportedAt, userId, profile,
+ * memberships, …}` with every registered section. Throws not_found if the user does not exist.
+ */
+export async function exportAccount(env: Env, userId: string) {
+  const user = await loadUserRow(env, userId);
+  const ctx: ExportContext = { env, user };
+  const built = await Promise.all(
+    exportSections.map(async (s) => [s.name, s.shape === "list" ? await allItems(s, ctx) : await s.build(ctx)] as const),
+  );
+  return { format: ARCHIVE_FORMAT, exportedAt: new Date().toISOString(), userId: user.id, ...Object.fromEntries(built) };
+}
