@@ -23,6 +23,9 @@ export default defineConfig(async () => {
             MAIL_API_KEY: "",
             MAIL_FROM: "Enclave <no-reply@example.com>",
             OPERATOR_EMAILS: "operator@example.com",
+            // export jobs take many small steps, so a few dozen rows exercise resuming (ADR 019)
+            EXPORT_PAGE_ITEMS: "5",
+            EXPORT_PAGES_PER_STEP: "3",
           },
         },
       }),

@@ -16,6 +16,8 @@ interface __BaseEnv_Env {
 	MAIL_API_URL: string;
 	MAIL_API_KEY: string;
 	MAIL_FROM: string;
+	EXPORT_PAGE_ITEMS: string;
+	EXPORT_PAGES_PER_STEP: string;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
@@ -28,7 +30,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "APP_NAME" | "DEV_MODE" | "APP_ORIGIN" | "COMMUNITY_CREATION" | "OPERATOR_EMAILS" | "MAIL_API_URL" | "MAIL_API_KEY" | "MAIL_FROM">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "APP_NAME" | "DEV_MODE" | "APP_ORIGIN" | "COMMUNITY_CREATION" | "OPERATOR_EMAILS" | "MAIL_API_URL" | "MAIL_API_KEY" | "MAIL_FROM" | "EXPORT_PAGE_ITEMS" | "EXPORT_PAGES_PER_STEP">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -32,12 +32,23 @@ export const EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
 const ABANDONED_AFTER_MS = 7 * 24 * 60 * 60_000;
 
 /**
- * How much one step does. A page is one D1 query (two for member pages, which read consents);
- * 200 pages plus the step's own dozen queries and R2 calls stay far below a queue invocation's
- * 1,000 D1 queries and 1,000 subrequests. Tests pass smaller limits to exercise many steps.
+ * How much one step does: pages of `pageItems` items, at most `pagesPerStep` pages. A page is one
+ * D1 query (two for member pages, which read consents); 200 pages plus the step's own dozen
+ * queries and R2 calls stay far below a queue invocation's 1,000 D1 queries and 1,000
+ * subrequests. wrangler.toml's EXPORT_PAGE_ITEMS and EXPORT_PAGES_PER_STEP override the defaults
+ * (the tests make steps small so a few dozen rows take many steps).
  */
 export type StepLimits = { pageItems: number; pagesPerStep: number };
-export const STEP_LIMITS: StepLimits = { pageItems: PAGE_ITEMS, pagesPerStep: 200 };
+
+const positive = (value: string | undefined, fallback: number) => {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+};
+
+export const stepLimits = (env: Env): StepLimits => ({
+  pageItems: Math.min(positive(env.EXPORT_PAGE_ITEMS, PAGE_ITEMS), 1000),
+  pagesPerStep: Math.min(positive(env.EXPORT_PAGES_PER_STEP, 200), 300),
+});
 
 /** Where a job stopped: stored in export_jobs.state between steps. */
 type JobState = {
@@ -213,7 +224,7 @@ class PartBuffer {
  * the state the last finished step recorded (R2 replaces a part uploaded again under its number).
  * Throws when D1 or R2 fail, so the spine retries it with backoff.
  */
-export async function runExportStep(env: Env, at: { jobId: string; step: number }, limits: StepLimits = STEP_LIMITS): Promise<void> {
+export async function runExportStep(env: Env, at: { jobId: string; step: number }, limits: StepLimits = stepLimits(env)): Promise<void> {
   const job = await loadJob(env, at.jobId);
   if (!job || job.status === "ready" || job.status === "failed") return;
   if (job.step !== at.step) {

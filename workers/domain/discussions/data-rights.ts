@@ -22,6 +22,8 @@ export const discussionData: PersonalData[] = [
     columns: {
       "posts.author_id": contentStays,
       "comments.author_id": contentStays,
+      "posts.hidden_by": kept("the moderator who hid a post is the community's moderation record; the name shown is the scrubbed users row"),
+      "comments.hidden_by": kept("the moderator who hid a comment is the community's moderation record; the name shown is the scrubbed users row"),
       "spaces.created_by": kept("the community's record of who made a space; the name shown is the scrubbed users row"),
     },
     export: [
