@@ -16,6 +16,7 @@ import type { CommentView, PostView, SpaceView } from "../../workers/domain/disc
 import type { NotificationView } from "../../workers/domain/notifications/list";
 import type { SearchHit } from "../../workers/domain/search/query";
 import type { DeadLetterView } from "../../workers/domain/events/dead-letters";
+import type { ExportView } from "../../workers/domain/data-rights/export-jobs";
 import { reactionEmoji } from "../../workers/lib/vocabulary";
 import type { MentionRef } from "./mentions";
 
@@ -81,3 +82,7 @@ export type { SearchHit };
 export type DeadLetter = DeadLetterView;
 /** GET /communities/{slug}/dead-letters and /platform/dead-letters: a page and the scope's count. */
 export type DeadLetterPage = List<DeadLetter> & { total: number };
+
+// ---- Export jobs (the member's archive, the owner's member list) -----------------------------
+
+export type ExportJob = ExportView;

@@ -5,14 +5,15 @@ import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
-import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
+import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
 import { loadCommunity, requireRole } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
-import { roleRank, tierKeys, type List, type Member, type Role } from "../lib/types";
+import { roleRank, tierKeys, type ExportJob, type List, type Member, type Role } from "../lib/types";
+import { ExportJobPanel } from "../components/export-job";
 import { revalidateAfterRace } from "../lib/revalidate";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -23,7 +24,12 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cursor = new URL(request.url).searchParams.get("cursor");
   const qs = new URLSearchParams({ limit: "50" });
   if (cursor) qs.set("cursor", cursor);
-  const members = await apiFetch<List<Member>>(cf, request, `/api/v1/communities/${encodeURIComponent(params.slug)}/members?${qs}`);
+  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const [members, exports] = await Promise.all([
+    apiFetch<List<Member>>(cf, request, `${base}/members?${qs}`),
+    // the member list export is the owner's alone (API.md)
+    answer.viewer?.role === "owner" ? apiFetch<List<ExportJob>>(cf, request, `${base}/exports?limit=1`) : null,
+  ]);
   return {
     ...answer,
     meId: me.id,
@@ -31,6 +37,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     members: members.ok ? members.data.items : [],
     loadFailed: !members.ok,
     nextCursor: members.ok ? members.data.nextCursor : null,
+    latestExport: exports?.ok ? (exports.data.items[0] ?? null) : null,
     isFirstPage: !cursor,
   };
 }
@@ -47,6 +54,12 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
   const member = `${base}/members/${encodeURIComponent(userId)}`;
   let result;
+  if (intent === "export") {
+    const format = field(form, "format") === "csv" ? "csv" : "json";
+    result = await apiFetch(cf, request, `${base}/exports`, { method: "POST", body: { format } });
+    if (!result.ok) return fail(result, { userId: "", intent });
+    return redirect(`/c/${params.slug}/members#export`);
+  }
   if (intent === "role") result = await apiFetch(cf, request, member, { method: "PATCH", body: { role: field(form, "role") } });
   else if (intent === "comp") {
     const tier = field(form, "compTier");
@@ -187,6 +200,23 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
               </ButtonLink>
             ) : null}
           </div>
+        ) : null}
+        {viewer?.role === "owner" ? (
+          <Card id="export" className="mt-8">
+            <CardTitle description={t("members.export.description")}>{t("members.export.title")}</CardTitle>
+            <FormError errors={actionData?.values?.intent === "export" ? actionData?.errors : null} />
+            <ExportJobPanel
+              job={loaderData.latestExport}
+              intent="export"
+              startLabel={t("members.export.start")}
+              extraFields={
+                <SelectField label={t("members.export.format")} name="format" defaultValue={loaderData.latestExport?.format ?? "csv"}>
+                  <option value="csv">{t("members.export.csv")}</option>
+                  <option value="json">{t("members.export.json")}</option>
+                </SelectField>
+              }
+            />
+          </Card>
         ) : null}
       </Container>
     </>

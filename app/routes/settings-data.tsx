@@ -10,19 +10,28 @@ import { findLocale } from "../i18n/locale.server";
 import { apiFetch, forwardCookies } from "../lib/api.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
-import { consentPurposes, type Consent } from "../lib/types";
+import { consentPurposes, type Consent, type ExportJob, type List } from "../lib/types";
+import { ExportJobPanel } from "../components/export-job";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const consents = await apiFetch<{ items: Consent[] }>(cf, request, "/api/v1/me/consents");
+  const [consents, exports] = await Promise.all([
+    apiFetch<{ items: Consent[] }>(cf, request, "/api/v1/me/consents"),
+    apiFetch<List<ExportJob>>(cf, request, "/api/v1/me/exports?limit=1"),
+  ]);
   const byCommunity = new Map<string, { community: Consent["community"]; purposes: Record<string, { granted: boolean; at: string | null }> }>();
   for (const item of consents.ok ? consents.data.items : []) {
     const entry = byCommunity.get(item.community.slug) ?? { community: item.community, purposes: {} };
     entry.purposes[item.purpose] = { granted: item.granted, at: item.at };
     byCommunity.set(item.community.slug, entry);
   }
-  return { communities: [...byCommunity.values()], locale: findLocale(request, cf.user), loadFailed: !consents.ok };
+  return {
+    communities: [...byCommunity.values()],
+    latestExport: exports.ok ? (exports.data.items[0] ?? null) : null,
+    locale: findLocale(request, cf.user),
+    loadFailed: !consents.ok,
+  };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {
@@ -42,6 +51,11 @@ export async function action({ context, request }: Route.ActionArgs) {
     if (!result.ok) return fail(result, { section: `consents:${community}` });
     return redirect(`/settings/data?saved=${encodeURIComponent(community)}`);
   }
+  if (intent === "export") {
+    const result = await apiFetch(cf, request, "/api/v1/me/exports", { method: "POST" });
+    if (!result.ok) return fail(result, { section: "export" });
+    return redirect("/settings/data#export");
+  }
   if (intent === "delete") {
     const result = await apiFetch(cf, request, "/api/v1/me", { method: "DELETE", body: { password: String(form.get("password") ?? "") } });
     if (!result.ok) return fail(result, { section: "delete" });
@@ -57,7 +71,7 @@ export default function MyData({ loaderData }: Route.ComponentProps) {
   const formatDay = useFormatDate();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { communities, locale } = loaderData;
+  const { communities, locale, latestExport } = loaderData;
   const section = actionData?.values?.section;
   const deleteErrors = section === "delete" ? actionData?.errors : null;
   const deleteConflict = deleteErrors?.code === "conflict";
@@ -121,11 +135,10 @@ export default function MyData({ loaderData }: Route.ComponentProps) {
           )}
         </Card>
 
-        <Card>
+        <Card id="export">
           <CardTitle description={t("data.exportDescription")}>{t("data.export")}</CardTitle>
-          <a href="/settings/data/export" download className={buttonClass("secondary")} data-testid="export-link">
-            {t("data.exportButton")}
-          </a>
+          <FormError errors={section === "export" ? actionData?.errors : null} />
+          <ExportJobPanel job={latestExport} intent="export" startLabel={t("data.exportButton")} />
         </Card>
 
         <section className="rounded-2xl border border-red-200 bg-white p-5 shadow-sm sm:p-6" aria-labelledby="delete-account">

@@ -1,5 +1,5 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
-// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs). Every page a flow visits
+// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs, data-export.mjs). Every page a flow visits
 // (goto, reload, a click that lands on a new URL) is checked by `watch`: axe (serious/critical fail),
 // at 375 px no sideways scrolling, and every console error, page error (React #418 included) and
 // failed request goes into consoleErrors.
@@ -18,6 +18,7 @@ import redirectsFlow from "./redirects.mjs";
 import hardCasesFlow from "./hard-cases.mjs";
 import deadLettersFlow from "./dead-letters.mjs";
 import mentionsFlow from "./mentions.mjs";
+import dataExportFlow from "./data-export.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
@@ -26,6 +27,7 @@ const flows = [
   ["hard cases: long words, names, time zones, icons, failures", hardCasesFlow],
   ["dead letters: background work that failed, and trying it again", deadLettersFlow],
   ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
+  ["data export: preparing, following and downloading my archive", dataExportFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
@@ -188,7 +190,9 @@ try {
   run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "--persist-to", persist]);
   server = spawn(
     "npx",
-    ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`, "--var", `OPERATOR_EMAILS:${OPERATOR_EMAIL}`],
+    ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`, "--var", `OPERATOR_EMAILS:${OPERATOR_EMAIL}`,
+      // export steps of one page of two items, so the data-export flow sees its progress bar move
+      "--var", "EXPORT_PAGE_ITEMS:2", "--var", "EXPORT_PAGES_PER_STEP:1"],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   let serverLog = "";
