@@ -213,3 +213,31 @@ describe("the member list as a job", () => {
     expect(res.body.error.code).toBe("validation_failed");
   });
 });
+
+describe("the one-response exports hand over to a job when the data is too large", () => {
+  it("GET /me/export answers 202 with a job past 10,000 items, and the job holds them all", async () => {
+    const community = await makeCommunity();
+    const member = await createUser();
+    await addMember(community, { user: member });
+    // 10,001 reactions written straight to D1: more than one response should carry
+    await db().run(sql`with recursive n(v) as (select 1 union all select v + 1 from n where v < 10001)
+      insert into reactions (community_id, target_type, target_id, user_id, emoji) select ${community.id}, 'post', 'pst_r' || v, ${member.id}, '👍' from n`);
+    const res = await call("/api/v1/me/export", { as: member });
+    expect(res.status).toBe(202);
+    expect(res.body.export).toMatchObject({ kind: "account", status: "pending" });
+    expect(res.headers.get("Location")).toBe(`/api/v1/me/exports/${res.body.export.id}`);
+  });
+
+  it("GET /communities/:slug/export answers 202 with a CSV job past 10,000 members", async () => {
+    const community = await makeCommunity();
+    const stamp = Date.now().toString(36);
+    await db().run(sql`with recursive n(v) as (select 1 union all select v + 1 from n where v < 10001)
+      insert into users (id, email, name, name_folded) select 'usr_bulk' || ${stamp} || v, 'bulk' || ${stamp} || v || '@example.com', 'Bulk ' || v, 'bulk ' || v from n`);
+    await db().run(sql`with recursive n(v) as (select 1 union all select v + 1 from n where v < 10001)
+      insert into memberships (community_id, user_id, joined_at) select ${community.id}, 'usr_bulk' || ${stamp} || v, ${Date.now()} from n`);
+    const res = await call(`/api/v1/communities/${community.slug}/export`, { as: community.owner, headers: { Accept: "text/csv" } });
+    expect(res.status).toBe(202);
+    expect(res.body.export).toMatchObject({ kind: "members", format: "csv" });
+    expect(res.headers.get("Location")).toBe(`/api/v1/communities/${community.slug}/exports/${res.body.export.id}`);
+  });
+});
