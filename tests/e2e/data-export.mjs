@@ -1,7 +1,8 @@
 // My data (issue 10): a member with posts and comments prepares their archive from the "my data"
 // page, watches the progress bar move (the run's wrangler vars make an export step 1 page of 2
 // items, so the job takes many steps through the local queue), downloads the file once it is
-// ready, and finds their posts in it. Another member cannot download it. Desktop and 375 px, and
+// ready, and finds their posts in it. Another member cannot download it. As the community's
+// owner they also prepare and download the member list as CSV. Desktop and 375 px, and
 // the zh-Hant page; axe on every page (the harness's `watch`).
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -80,6 +81,24 @@ export default async function dataExportFlow({ browser, ORIGIN, step, shot, expe
     await page.getByText("你的檔案已準備好。").waitFor();
     await page.getByRole("link", { name: "下載" }).waitFor();
     await shot(page, "export-ready-zh");
+  });
+
+  await step("data export: the owner prepares the member list as CSV from the members page and downloads it", async () => {
+    await api(ctx, ORIGIN, "PATCH", "/api/v1/me", { locale: "en" });
+    await expectOk(page, await page.goto(`/c/${slug}/members`));
+    await page.getByRole("heading", { name: "Export members" }).waitFor();
+    await page.getByLabel("Format").selectOption("csv");
+    await page.getByRole("button", { name: "Prepare member list" }).click();
+    const link = page.getByTestId("export-download");
+    await link.waitFor({ timeout: 60_000 });
+    await shot(page, "member-export-ready-375");
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    assert.equal(download.suggestedFilename(), `${slug}-members.csv`);
+    const csv = await readFile(await download.path(), "utf8");
+    const lines = csv.trimEnd().split("\r\n");
+    assert.match(lines[0], /^user_id,name,email,role,tier/);
+    assert.equal(lines.length, 2, "the owner is the only member");
+    assert.match(lines[1], new RegExp(`,Mei Lin,${member.email},owner,`));
   });
 
   await ctx.close();
