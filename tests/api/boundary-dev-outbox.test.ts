@@ -36,14 +36,15 @@ describe("the dev outbox answers only to localhost", () => {
   });
 
   it("is a 404 on localhost when a forwarding header says the client or the host is elsewhere (a tunnel or proxy in front)", async () => {
-    for (const headers of [
+    const forwarded: Array<Record<string, string>> = [
       { "CF-Connecting-IP": "203.0.113.9" },
       { "CF-Connecting-IP": "192.168.1.30" },
       { "X-Forwarded-Host": "dev.example.com" },
       { "X-Forwarded-For": "203.0.113.9, 127.0.0.1" },
       { "X-Real-IP": "203.0.113.9" },
       { Forwarded: "for=127.0.0.1;host=localhost" },
-    ]) {
+    ];
+    for (const headers of forwarded) {
       const res = await outbox("http://localhost/api/v1/dev/outbox", headers);
       expect(res.status, JSON.stringify(headers)).toBe(404);
       await expectHidden(res);
