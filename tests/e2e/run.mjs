@@ -18,6 +18,7 @@ import redirectsFlow from "./redirects.mjs";
 import hardCasesFlow from "./hard-cases.mjs";
 import deadLettersFlow from "./dead-letters.mjs";
 import mentionsFlow from "./mentions.mjs";
+import boundaryFlow from "./boundary.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
@@ -26,6 +27,7 @@ const flows = [
   ["hard cases: long words, names, time zones, icons, failures", hardCasesFlow],
   ["dead letters: background work that failed, and trying it again", deadLettersFlow],
   ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
+  ["boundary: the dev outbox behind a proxy, and a rate limit said in the composer", boundaryFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
