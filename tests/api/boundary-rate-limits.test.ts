@@ -1,6 +1,6 @@
 // Rate limits beyond login and reset (issue 10 §4, API.md "Conventions": 429 rate_limited with
 // Retry-After): sign-up per address, posts, comments and searches per member through the Rate
-// Limiting binding, and the daily upload and export budgets in rate_counters (ADR 019).
+// Limiting binding, and the daily upload and export budgets in rate_counters (ADR 021).
 import { count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { schema } from "../../workers/db/client";

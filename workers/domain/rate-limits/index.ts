@@ -1,7 +1,7 @@
 // Brakes on what one person or address can make the platform do: sign-in and mail-sending
 // attempts, sign-ups, posts, comments, searches, uploads and exports. Isolate memory would count
 // per isolate, not per deployment (TOOLCHAIN.md), so short bursts go through the Rate Limiting
-// binding and daily budgets through one conditional D1 statement (ADR 019).
+// binding and daily budgets through one conditional D1 statement (ADR 021).
 import { eq, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { rateLimited } from "../../lib/errors";
