@@ -41,8 +41,8 @@ const notJson = () => new DomainError(415, "unsupported_media_type", "Send the b
 
 /**
  * JSON in: a body must say application/json (415) and stay within MAX_JSON_BYTES, counted while
- * it is read (413 too_large, lib/limited-body.ts); multipart
- * uploads and the Stripe webhook check their own type and size. The body read for the size check
+ * it is read (413 too_large, lib/limited-body.ts), chunked or not; multipart uploads and the
+ * Stripe webhook check their own type and size. The body read for the size check
  * is also where user text is cleaned (issue 7 §3, ADR 011): every string is NFC-normalised and
  * loses control characters other than tab and line feed before any route or validator sees it
  * (lib/text.ts cleanJson; names and titles get NFC here and their rule in their schema,
