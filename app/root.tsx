@@ -27,7 +27,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     timeZoneKnown: zone.known,
     // relative times ("3 hours ago") on the first render count from this instant, here and in the browser
     now: Date.now(),
-    devMode: isDevMode(cf),
+    devMode: isDevMode(cf, request),
     operator: isPlatformOperator(cf),
     user: user
       ? { id: user.id, name: user.name, email: user.email, emailVerifiedAt: user.emailVerifiedAt ? new Date(user.emailVerifiedAt).toISOString() : null }

@@ -5,6 +5,7 @@ import type { CloudflareContext } from "../context";
 import type { ApiResult } from "./api.server";
 import type { FieldIssue } from "./issues";
 import { isOperator } from "../../workers/domain/communities/create-community";
+import { isLocalRequest } from "../../workers/lib/local-request";
 
 /** Field errors keep the API's issue (code and bounds) so the form shows it in the reader's language. */
 export type FormErrors = { fields: Record<string, FieldIssue>; form: string | null; code: string | null; maxChars?: number; reason?: string };
@@ -84,8 +85,13 @@ export function requireSignedIn(cf: CloudflareContext, request: Request) {
   throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
 }
 
-export function isDevMode(cf: CloudflareContext): boolean {
-  return String(cf.env.DEV_MODE) === "true";
+/**
+ * The dev mail outbox is there for this visitor: DEV_MODE is on and the request comes from this
+ * machine (workers/lib/local-request.ts), as GET /api/v1/dev/outbox requires. Pages link the
+ * outbox only then.
+ */
+export function isDevMode(cf: CloudflareContext, request: Request): boolean {
+  return String(cf.env.DEV_MODE) === "true" && isLocalRequest(request);
 }
 
 /** The signed-in user is a platform operator (OPERATOR_EMAILS): the account menu links the platform pages. */

@@ -30,10 +30,11 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     loadSpaces(cf, request, params.slug),
   ]);
   const spaceNames = Object.fromEntries((spaces ?? []).map((e) => [e.space.id, e.space.name]));
-  // a query the API refuses is the reader's to fix (a field error); any other failure is an error state
+  // a query the API refuses is the reader's to fix (a field error), and too many searches a minute
+  // theirs to wait out (429, said in their language by FormError); any other failure is an error state
   if (!result.ok) {
     const errors = apiErrors(result);
-    return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames, errors, loadFailed: !errors.fields.q };
+    return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames, errors, loadFailed: !errors.fields.q && result.status !== 429 };
   }
   return { ...base, hits: result.data.items, nextCursor: result.data.nextCursor, spaceNames, errors: null, loadFailed: false };
 }

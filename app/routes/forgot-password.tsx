@@ -8,8 +8,8 @@ import { cloudflareContext } from "../context";
 import { apiFetch } from "../lib/api.server";
 import { fail, field, isDevMode } from "../lib/forms.server";
 
-export function loader({ context }: Route.LoaderArgs) {
-  return { devMode: isDevMode(context.get(cloudflareContext)) };
+export function loader({ context, request }: Route.LoaderArgs) {
+  return { devMode: isDevMode(context.get(cloudflareContext), request) };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {

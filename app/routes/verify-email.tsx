@@ -19,7 +19,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     throw redirect(`/verify-email?status=${result.ok ? "verified" : "failed"}`);
   }
   const status = params.get("status") === "verified" ? "verified" : params.get("status") === "failed" ? "failed" : "none";
-  return { devMode: isDevMode(cf), signedIn: Boolean(cf.user), verified: Boolean(cf.user?.emailVerifiedAt), status };
+  return { devMode: isDevMode(cf, request), signedIn: Boolean(cf.user), verified: Boolean(cf.user?.emailVerifiedAt), status };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {

@@ -175,10 +175,11 @@ describe("the feed", () => {
   it("pages newest first by seq with no duplicates and no gaps while posts are written between pages", async () => {
     const c = await makeCommunity();
     const space = await makeSpace(c);
-    const writer = await addMember(c);
+    // two writers: one member may write 10 posts a minute (domain/rate-limits), and 18 are written here
+    const writers = [await addMember(c), await addMember(c)];
     const reader = await addMember(c);
     const initial: string[] = [];
-    for (let i = 0; i < 12; i++) initial.push((await writePost(space, writer, { title: `Post ${i}` })).id);
+    for (let i = 0; i < 12; i++) initial.push((await writePost(space, writers[i % 2], { title: `Post ${i}` })).id);
 
     const seen: string[] = [];
     const seqs: number[] = [];
@@ -198,7 +199,7 @@ describe("the feed", () => {
       cursor = res.body.nextCursor;
       pages++;
       // others keep writing while the reader pages
-      await Promise.all([writePost(space, writer, { title: `Late ${pages}a` }), writePost(space, writer, { title: `Late ${pages}b` })]);
+      await Promise.all([writePost(space, writers[0], { title: `Late ${pages}a` }), writePost(space, writers[1], { title: `Late ${pages}b` })]);
     } while (cursor);
 
     expect(new Set(seen).size).toBe(seen.length);

@@ -109,6 +109,40 @@ describe("renderMarkdown", () => {
     }
   });
 
+  it("makes no remote image of any spelling an <img> (a tracking pixel in a private community): it is a link to its address", () => {
+    const tracker = "tracker.example/p.gif";
+    const link = (href: string) => `<p><a href="${href}" rel="nofollow ugc noopener" target="_blank">x</a></p>`;
+    const https = `https://${tracker}`;
+    const asLinks: Array<[kind: string, body: string, href: string]> = [
+      ["https", `![x](${https})`, https],
+      ["scheme in capitals", `![x](HTTPS://${tracker})`, `HTTPS://${tracker}`],
+      ["scheme in mixed case", `![x](HtTp://${tracker})`, `HtTp://${tracker}`],
+      ["scheme as an entity", `![x](&#x68;ttps://${tracker})`, https],
+      ["in angle brackets, with a title", `![x](<${https}> "pixel")`, https],
+      ["reference-style", `![x][r]\n\n[r]: ${https}`, https],
+      ["collapsed reference", `![x]\n\n[x]: ${https}`, https],
+      ["protocol-relative", `![x](//${tracker})`, `//${tracker}`],
+      ["protocol-relative as entities", `![x](&#x2F;&#x2F;${tracker})`, `//${tracker}`],
+      ["protocol-relative with escaped slashes", `![x](\\/\\/${tracker})`, `//${tracker}`],
+    ];
+    for (const [kind, body, href] of asLinks) expect(renderMarkdown(body), kind).toBe(link(href));
+    const never: Array<[string, string]> = [
+      ["raw <img>", `<img src="https://${tracker}">`],
+      ["raw <IMG> in capitals, unquoted", `<IMG SRC=https://${tracker}>`],
+      ["raw protocol-relative <img> inline", `a <img src=//${tracker}> b`],
+      ["raw <picture>", `<picture><source srcset=https://${tracker}></picture>`],
+      ["data: URL", "![x](data:image/gif;base64,R0lGODlhAQABAAAAACw=)"],
+      ["data: URL in capitals", "![x](DATA:image/png;base64,AAAA)"],
+    ];
+    for (const [kind, body] of never) {
+      const html = renderMarkdown(body);
+      expect(html, kind).not.toMatch(/<img|<source|src=|srcset=/i);
+      expect(html, kind).not.toMatch(/href="(data:|https?:|\/\/)/i);
+    }
+    // our own uploads stay images
+    expect(renderMarkdown("![x](/api/v1/uploads/u/usr_x/a.png)")).toBe('<p><img src="/api/v1/uploads/u/usr_x/a.png" alt="x"></p>');
+  });
+
   it("drops bidi overrides that an entity decodes to, in text and code", () => {
     expect(renderMarkdown("file&#x202E;gnp.exe and `a&#x202D;b`")).toBe("<p>filegnp.exe and <code>a&amp;#x202D;b</code></p>");
     expect(renderMarkdown("x\u202Ey")).toBe("<p>xy</p>");

@@ -19,6 +19,7 @@ import hardCasesFlow from "./hard-cases.mjs";
 import deadLettersFlow from "./dead-letters.mjs";
 import mentionsFlow from "./mentions.mjs";
 import dataExportFlow from "./data-export.mjs";
+import boundaryFlow from "./boundary.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
@@ -28,6 +29,7 @@ const flows = [
   ["dead letters: background work that failed, and trying it again", deadLettersFlow],
   ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
   ["data export: preparing, following and downloading my archive", dataExportFlow],
+  ["boundary: the dev outbox behind a proxy, and a rate limit said in the composer", boundaryFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;

@@ -22,12 +22,13 @@ auth.openapi(
     tags: ["auth"],
     summary: "Create an account, sign in, and mail a verification link",
     request: { body: json(SignupBody) },
-    responses: { 201: userAnswer("Signed up; the session cookie is set"), ...errorResponses(400, 409, 415) },
+    responses: { 201: userAnswer("Signed up; the session cookie is set"), ...errorResponses(400, 409, 415, 429) },
   }),
   async (c) => {
     const { user, session } = await signUp(c.env, c.req.valid("json"), {
       acceptLanguage: c.req.header("Accept-Language"),
       origin: mailOrigin(c),
+      ip: clientIp(c),
     });
     setSessionCookie(c, session.token);
     return c.json({ user }, 201);

@@ -50,11 +50,12 @@ comments.openapi(
     tags,
     summary: "Comment on a post, or reply to a comment on it (409 when the post is locked)",
     description:
-      "400 markdown_too_deep when the body nests deeper than 32 levels, 413 too_large past 10,000 characters. " +
+      "400 markdown_too_deep when the body nests deeper than 32 levels, 413 too_large past 10,000 characters, " +
+      "429 rate_limited past 30 comments a minute. " +
       "Honours Idempotency-Key (24 h): a retry answers the first result and creates nothing twice.",
     middleware: [idempotent] as const,
     request: { params: PostIdParam, headers: IdempotencyHeader, ...jsonBody(CreateCommentBody) },
-    responses: { 201: jsonResponse(CommentWriteEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    responses: { 201: jsonResponse(CommentWriteEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
   }),
   async (c) => {
     const access = await requirePost(c, c.req.valid("param").postId, "write");

@@ -1,7 +1,10 @@
-// Developer-only routes. They answer 404 unless DEV_MODE is "true", which production never sets.
+// Developer-only routes. They answer 404 unless DEV_MODE is "true", which production never sets,
+// and the request comes from this machine (lib/local-request.ts): a dev server reachable from the
+// network, or a deployment with DEV_MODE set by mistake, still does not show anyone's mail.
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { notFound } from "../lib/errors";
+import { isLocalRequest } from "../lib/local-request";
 import { latestMails } from "../mail/preview";
 import { errorResponses, IsoDate } from "./schemas/common";
 import { Email } from "./schemas/user";
@@ -10,7 +13,7 @@ import { createRouter, type AppEnv } from "./factory";
 export const dev = createRouter();
 
 const devOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.env.DEV_MODE !== "true") throw notFound("No such API route.");
+  if (c.env.DEV_MODE !== "true" || !isLocalRequest(c.req.raw)) throw notFound("No such API route.");
   await next();
 });
 
@@ -31,7 +34,7 @@ dev.openapi(
     method: "get",
     path: "/dev/outbox",
     tags: ["dev"],
-    summary: "The latest 50 mails in the outbox, newest first (DEV_MODE only)",
+    summary: "The latest 50 mails in the outbox, newest first (DEV_MODE only, and only to localhost)",
     middleware: [devOnly] as const,
     request: { query: z.object({ to: Email.optional() }) },
     responses: {

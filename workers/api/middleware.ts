@@ -2,11 +2,13 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { Reader } from "../domain/auth/reader";
 import { DomainError, forbidden } from "../lib/errors";
+import { bodyTooLarge, readWithin } from "../lib/limited-body";
 import { cleanJson } from "../lib/text";
 import type { AppContext, AppEnv } from "./factory";
 
 export const SESSION_COOKIE = "enclave_session";
-const MAX_JSON_BYTES = 256 * 1024;
+/** The largest JSON body, in bytes (a 40,000-character post is at most ~160 KB of UTF-8). */
+export const MAX_JSON_BYTES = 256 * 1024;
 
 const unsafeMethod = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method);
 /** Routes that read their body as bytes: webhooks verify a signature over it, uploads are files. */
@@ -35,34 +37,36 @@ function replaceRequest(c: AppContext, url: URL | string, body?: string) {
   c.req.raw = new Request(url, { method: c.req.method, headers, body: body ?? c.req.raw.body });
 }
 
+const notJson = () => new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
+
 /**
- * JSON in: a body must say application/json (415) and stay under the size limit (413); multipart
- * uploads and the Stripe webhook check their own type and size. The body read for the size check
+ * JSON in: a body must say application/json (415) and stay within MAX_JSON_BYTES, counted while
+ * it is read (413 too_large, lib/limited-body.ts), chunked or not; multipart uploads and the
+ * Stripe webhook check their own type and size. The body read for the size check
  * is also where user text is cleaned (issue 7 §3, ADR 011): every string is NFC-normalised and
  * loses control characters other than tab and line feed before any route or validator sees it
  * (lib/text.ts cleanJson; names and titles get NFC here and their rule in their schema,
  * passwords and tokens pass untouched). Malformed JSON stays as sent: the validator answers its 400.
  */
 export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  const hasBody =
-    unsafeMethod(c.req.method) &&
-    (Number(c.req.header("Content-Length") ?? "0") > 0 || c.req.header("Transfer-Encoding") !== undefined);
-  if (hasBody && !rawBodyRoute(c)) {
-    if (mediaType(c) !== "application/json") {
-      throw new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
-    }
-    const text = await c.req.raw.text();
-    if (new TextEncoder().encode(text).byteLength > MAX_JSON_BYTES) {
-      throw new DomainError(413, "too_large", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
-    }
-    let cleaned = text;
-    try {
-      cleaned = JSON.stringify(cleanJson(JSON.parse(text)));
-    } catch {
-      // not JSON: passed on as sent
-    }
-    replaceRequest(c, c.req.raw.url, cleaned);
+  const declared = Number(c.req.header("Content-Length") ?? "0");
+  // a chunked body has no Content-Length: whether a stream is there is what counts
+  if (!unsafeMethod(c.req.method) || rawBodyRoute(c) || (declared === 0 && c.req.raw.body === null)) return next();
+  const isJson = mediaType(c) === "application/json";
+  if (!isJson && declared > 0) throw notJson();
+  // an honest Content-Length past the limit is refused unread; any other body is counted as it
+  // is read and refused at the first chunk past the limit (no length, or an understated one)
+  if (declared > MAX_JSON_BYTES) throw bodyTooLarge(MAX_JSON_BYTES);
+  const bytes = await readWithin(c.req.raw.body, MAX_JSON_BYTES);
+  if (!isJson && bytes.byteLength > 0) throw notJson();
+  const text = new TextDecoder().decode(bytes);
+  let cleaned = text;
+  try {
+    cleaned = JSON.stringify(cleanJson(JSON.parse(text)));
+  } catch {
+    // not JSON (or empty): passed on as sent
   }
+  replaceRequest(c, c.req.raw.url, cleaned);
   await next();
 });
 

@@ -34,11 +34,12 @@ posts.openapi(
     tags,
     summary: "Write a post (Markdown body, stored raw, rendered sanitised); 409 in a chat or events space",
     description:
-      "400 markdown_too_deep when the body nests deeper than 32 levels, 413 too_large past 40,000 characters. " +
+      "400 markdown_too_deep when the body nests deeper than 32 levels, 413 too_large past 40,000 characters, " +
+      "429 rate_limited past 10 posts a minute. " +
       "Honours Idempotency-Key (24 h): a retry answers the first result and creates nothing twice.",
     middleware: [idempotent] as const,
     request: { params: SpaceIdParam, headers: IdempotencyHeader, ...jsonBody(CreatePostBody) },
-    responses: { 201: jsonResponse(PostWriteEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    responses: { 201: jsonResponse(PostWriteEnvelope, "Created"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
   }),
   async (c) => {
     const access = await requireSpace(c, c.req.valid("param").spaceId, "write");

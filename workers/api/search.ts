@@ -3,11 +3,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { communityAccess, toCommunityAccess } from "../domain/access";
 import { candidateIds, guessPlan, searchCommunity, speculate } from "../domain/search/query";
 import { factsStatements, loadReaderScope, scopeSpacesBySlug, toFacts, toScopeSpaces } from "../domain/search/readable";
+import { limitSearch } from "../domain/rate-limits";
 import { createRouter } from "./factory";
 import { visibleCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
 import { decodeCursor, encodeCursor, errorResponses, IsoDate, PageQuery } from "./schemas/common";
 import { SlugParam } from "./schemas/communities";
+import { clientIp } from "./session-cookie";
 
 export const search = createRouter();
 
@@ -41,7 +43,8 @@ search.openapi(
     tags: ["search"],
     summary: "Search posts and comments the caller may read (a private community is 404 to non-members)",
     request: { params: SlugParam, query: SearchQuery },
-    responses: { 200: jsonResponse(SearchPage, "Hits, best first"), ...errorResponses(400, 404) },
+    description: "429 rate_limited past 60 searches a minute per member (per IP address when signed out).",
+    responses: { 200: jsonResponse(SearchPage, "Hits, best first"), ...errorResponses(400, 404, 429) },
   }),
   async (c) => {
     const { slug } = c.req.valid("param");
@@ -65,6 +68,9 @@ search.openapi(
       ...factsStatements(c.env, ids.postIds, ids.commentIds),
     ] as const);
     const access = visibleCommunity(toCommunityAccess(results[0]));
+    // the reader is known only now (the session rode in the batch); a guessed plan's one index
+    // read above is all a refused search has cost
+    await limitSearch(c.env, { userId, ip: clientIp(c) });
     const scope = await loadReaderScope(c.env, userId, access.community.id, access, toScopeSpaces(results[1]));
     const facts = guess ? toFacts(guess.communityId, results[2], results[3]) : null;
     const page = scope

@@ -2,10 +2,11 @@
 // everywhere but plain-http localhost (where a Secure cookie would never come back).
 import { deleteCookie, setCookie } from "hono/cookie";
 import { SESSION_DAYS } from "../domain/auth/sessions";
+import { isLoopbackHost } from "../lib/local-request";
 import type { AppContext } from "./factory";
 import { SESSION_COOKIE } from "./middleware";
 
-const isLocalHost = (c: AppContext) => ["localhost", "127.0.0.1"].includes(new URL(c.req.url).hostname);
+const isLocalHost = (c: AppContext) => isLoopbackHost(new URL(c.req.url).hostname);
 
 export function setSessionCookie(c: AppContext, token: string) {
   setCookie(c, SESSION_COOKIE, token, {

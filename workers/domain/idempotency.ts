@@ -127,12 +127,3 @@ export async function releaseIdempotencyKey(
   if (mine.resumed) await db.update(k).set({ createdAt: new Date(now - ABANDONED_CLAIM_MS - 1) }).where(claim);
   else await db.delete(k).where(claim);
 }
-
-/** Forget keys older than IDEMPOTENCY_TTL_MS (the cron); returns how many went. */
-export async function purgeIdempotencyKeys(env: Env, now = Date.now()): Promise<number> {
-  const gone = await getDb(env)
-    .delete(k)
-    .where(lt(k.createdAt, new Date(now - IDEMPOTENCY_TTL_MS)))
-    .returning({ key: k.key });
-  return gone.length;
-}

@@ -24,12 +24,17 @@ export const tierRequired = (requiredTier: string) =>
 export const notFound = (message = "Not found.") => new DomainError(404, "not_found", message);
 export const conflict = (message: string, extra?: Record<string, unknown>) =>
   new DomainError(409, "conflict", message, extra);
-export const rateLimited = (retryAfterSeconds: number) =>
+/**
+ * 429 `rate_limited` with `retryAfter` (seconds) in the body and as the Retry-After header
+ * (RFC 9110 §10.2.3, delay-seconds). `extra` adds what the client may show, e.g. a daily
+ * budget's `reason` and `limit`.
+ */
+export const rateLimited = (retryAfterSeconds: number, message = "Too many attempts. Try again shortly.", extra: Record<string, unknown> = {}) =>
   new DomainError(
     429,
     "rate_limited",
-    "Too many attempts. Try again shortly.",
-    { retryAfter: retryAfterSeconds },
+    message,
+    { retryAfter: retryAfterSeconds, ...extra },
     { "Retry-After": String(retryAfterSeconds) },
   );
 

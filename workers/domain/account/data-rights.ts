@@ -2,13 +2,14 @@
 // profile, memberships, consents, sessions and mail tokens, uploads, mail, the audit trail and
 // remembered request answers — each with its archive section, its step in the erasure batch and,
 // for what lives outside D1, its purge. Registered in domain/data-rights/registry.ts.
-import { eq, or } from "drizzle-orm";
+import { eq, inArray, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { effectiveTier } from "../access";
 import { uploadUrl } from "../uploads/images";
 import { iso, listSection, rowid } from "../data-rights/pages";
 import { deleted, kept, type PersonalData } from "../data-rights/types";
 import { DELETED_MEMBER_NAME } from "../../lib/vocabulary";
+import { dailyCounterKeys } from "../rate-limits";
 import { toUserView } from "./user-view";
 
 // mailed links are still usable for a while; an archive lying in a downloads folder should not be
@@ -223,5 +224,14 @@ export const accountData: PersonalData[] = [
     // 24-hour technical copy of what the posts and comments sections hold)
     columns: { "idempotency_keys.user_id": deleted },
     erase: ({ env, user }) => [getDb(env).delete(schema.idempotencyKeys).where(eq(schema.idempotencyKeys.userId, user.id))],
+  },
+  {
+    name: "daily budgets",
+    // the counters' keys hold the person's id (`upload:<userId>`); not exported (a count of today's
+    // uploads and exports, which the archive's own sections list)
+    columns: {},
+    erase: ({ env, user }) => [
+      getDb(env).delete(schema.rateCounters).where(inArray(schema.rateCounters.key, dailyCounterKeys(user.id))),
+    ],
   },
 ];

@@ -10,7 +10,7 @@ import { conflict } from "../../lib/errors";
 import { commitAccessWrite, writeMembershipErasure } from "../access-changes";
 import { auditInsert } from "../audit";
 import { invalidCredentials } from "../auth/login";
-import { limitByEmail } from "../auth/rate-limit";
+import { limitByEmail } from "../rate-limits";
 import { erasureSteps } from "../data-rights/registry";
 import { announceEvents, eventInsert } from "../events/emit";
 import { renameEvent } from "./profile";

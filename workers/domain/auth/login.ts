@@ -4,7 +4,7 @@ import { verifyPassword } from "../../lib/crypto";
 import { DomainError } from "../../lib/errors";
 import { findPersonByEmail, toUserView } from "../account/user-view";
 import { createSession, deleteSession } from "./sessions";
-import { limitAuthAttempt } from "./rate-limit";
+import { limitAuthAttempt } from "../rate-limits";
 import type { SignedIn } from "./signup";
 
 export const invalidCredentials = () =>

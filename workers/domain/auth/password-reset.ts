@@ -8,7 +8,7 @@ import { announceEvents } from "../events/emit";
 import { mailTemplates } from "../../mail/templates";
 import { findPersonByEmail } from "../account/user-view";
 import { invalidToken, issueEmailToken, markTokenUsed, tokenIdOf, tokenOwner } from "./email-tokens";
-import { limitAuthAttempt } from "./rate-limit";
+import { limitAuthAttempt } from "../rate-limits";
 
 /** Always resolves the same way, so the answer does not tell whether the account exists. */
 export async function requestPasswordReset(env: Env, email: string, request: { ip: string; origin: string }) {

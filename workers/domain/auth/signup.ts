@@ -6,6 +6,7 @@ import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { localeFromAcceptLanguage, type Locale } from "../../lib/locale";
 import { announceEvents } from "../events/emit";
+import { limitSignup } from "../rate-limits";
 import { loadUserView, type UserView } from "../account/user-view";
 import { createSession } from "./sessions";
 import { verificationMail } from "./verify-email";
@@ -18,8 +19,10 @@ const emailTaken = () => conflict("An account with this email already exists.");
 export async function signUp(
   env: Env,
   input: SignupInput,
-  request: { acceptLanguage: string | undefined; origin: string },
+  request: { acceptLanguage: string | undefined; origin: string; ip: string },
 ): Promise<SignedIn> {
+  // first: the 409 below tells whether an address has an account, so the brake also slows probing
+  await limitSignup(env, request.ip);
   const db = getDb(env);
   const [existing] = await db
     .select({ id: schema.users.id })

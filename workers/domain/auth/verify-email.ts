@@ -6,7 +6,7 @@ import { announceEvents } from "../events/emit";
 import { mailTemplates } from "../../mail/templates";
 import { loadUserRow } from "../account/user-view";
 import { invalidToken, issueEmailToken, markTokenUsed, tokenIdOf, tokenOwner } from "./email-tokens";
-import { limitByEmail } from "./rate-limit";
+import { limitByEmail } from "../rate-limits";
 
 type Recipient = { id: string; email: string; name: string; locale: string };
 

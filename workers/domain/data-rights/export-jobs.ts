@@ -13,6 +13,7 @@ import { loadUserRow } from "../account/user-view";
 import { memberEncoders, memberSection } from "../communities/export";
 import { announceEvents, eventInsert } from "../events/emit";
 import { olderThan } from "../paging";
+import { limitExport } from "../rate-limits";
 import type { Page, PageRequest } from "../communities/types";
 import { PAGE_ITEMS, accountJson, countItems, type Encoder } from "./archive";
 import { exportPrefix } from "./export-data";
@@ -117,7 +118,7 @@ async function ownsCommunity(env: Env, userId: string, communityId: string): Pro
 
 /**
  * Start an export job, or answer the caller's unfinished one of the same kind (a second click does
- * not start a second archive). `communityId` and `format` only for `members` (the caller's
+ * not start a second archive). A new job spends a unit of the daily export budget (429 past it). `communityId` and `format` only for `members` (the caller's
  * ownership is checked by the route). Counts the items for progress, opens the R2 multipart
  * upload, writes the row and the first step's event in one batch. Returns the job's view.
  */
@@ -154,6 +155,8 @@ export async function requestExport(
   const job = { id, userId, kind: spec.kind, format, communityId };
   const plan = await planOf(env, job);
   if (!plan) throw notFound("No such community.");
+  // a new archive costs a unit of the day's budget; answering the unfinished one above does not
+  await limitExport(env, userId);
   const total = await countItems(plan.sections, plan.ctx);
   const objectKey = `${exportPrefix(userId)}${id}/${spec.kind === "account" ? "archive.json" : `members.${format}`}`;
   const upload = await env.UPLOADS.createMultipartUpload(objectKey, { httpMetadata: { contentType: contentType(format) } });
@@ -470,7 +473,7 @@ export const INLINE_EXPORT_ITEMS = 10_000;
 
 /**
  * The one-response exports' choice: `inline` when the archive fits one response, otherwise the
- * job started for it (or the caller's unfinished one).
+ * job started for it (or the caller's unfinished one). Either spends the daily export budget.
  */
 export async function inlineOrJob(
   env: Env,
@@ -484,6 +487,10 @@ export async function inlineOrJob(
     communityId: spec.kind === "members" ? spec.communityId : null,
   });
   if (!plan) throw notFound("No such community.");
-  if ((await countItems(plan.sections, plan.ctx)) <= INLINE_EXPORT_ITEMS) return { inline: true };
+  if ((await countItems(plan.sections, plan.ctx)) <= INLINE_EXPORT_ITEMS) {
+    // a whole archive in one response costs the day's export budget as a job does
+    await limitExport(env, userId);
+    return { inline: true };
+  }
   return { inline: false, job: await requestExport(env, userId, spec) };
 }

@@ -10,6 +10,7 @@ import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown
 import { auditInsertIfChanged } from "../audit";
 import { announceEvents, eventInsert } from "../events/emit";
 import { mentionNamesOf, prepareMentions } from "../notifications/mentions";
+import { limitComment } from "../rate-limits";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
 import { reactionSummaries } from "./reactions";
 import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
@@ -96,7 +97,8 @@ const liveCommentCount = (postId: string) =>
 
 /**
  * Comment on a post or reply to a comment on it; 409 when the post is locked or gone, 400
- * parent_elsewhere for a parent not on this post, 413/400 past the Markdown bounds (ADR 012).
+ * parent_elsewhere for a parent not on this post, 413/400 past the Markdown bounds (ADR 012),
+ * 429 past the author's 30 comments a minute (rate-limits/).
  * `options.id` names the row (an Idempotency-Key claim's derived id, api/idempotency.ts createdId;
  * a random id without one). A row with that id already there is one an earlier request of the same
  * claim wrote before it died: it is answered as if just created, and nothing is stored twice.
@@ -111,6 +113,7 @@ export async function createComment(
   const post = access.post;
   if (post.lockedAt) throw conflict("This post is locked: it takes no new comments.", { reason: "post_locked" });
   assertBody(input.body);
+  await limitComment(env, access.userId);
   const { body, names, unreachable } = await prepareMentions(env, access.space, access.userId, input.body, input.mentionIds);
   let rootId: string | null = null;
   let parentAuthorId: string | null = null;

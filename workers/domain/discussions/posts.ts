@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
 import { auditInsertIfChanged } from "../audit";
 import { announceEvents, eventInsert } from "../events/emit";
+import { limitPost } from "../rate-limits";
 import { mentionNamesOf, prepareMentions } from "../notifications/mentions";
 import { readerIdSql, type Reader, type ReaderShape } from "../auth/reader";
 import { runBound, template } from "../../db/templates";
@@ -37,7 +38,7 @@ const assertBody = (body: string) => assertMarkdownWithin(body, { path: "body", 
 
 /**
  * Write a post in a discussion space; 409 in another kind of space, 413/400 past the Markdown
- * bounds (ADR 012). `options.id` names the row (an Idempotency-Key claim's derived id, api/idempotency.ts
+ * bounds (ADR 012), 429 past the author's 10 posts a minute (rate-limits/). `options.id` names the row (an Idempotency-Key claim's derived id, api/idempotency.ts
  * createdId; a random id without one). A row with that id already there is one an earlier request
  * of the same claim wrote before it died: it is answered as if just created, and nothing is stored twice.
  */
@@ -49,6 +50,8 @@ export async function createPost(
 ): Promise<PostWrite> {
   if (access.space.kind !== "discussion") throw conflict(`A ${access.space.kind} space takes no posts; posts live in discussion spaces.`);
   assertBody(input.body);
+  // a refused body costs nothing; a post that would be written spends the author's budget (429)
+  await limitPost(env, access.userId);
   const { body, names, unreachable } = await prepareMentions(env, access.space, access.userId, input.body, input.mentionIds);
   const db = getDb(env);
   const id = options.id ?? newId("pst");

@@ -1,14 +1,17 @@
 // Scheduled and queued work. Each handler in workers/app.ts is one line into here.
-import { purgeIdempotencyKeys } from "../idempotency";
 import { purgeExpiredExports } from "../data-rights/export-jobs";
 import { runEventBatch, sweepEvents } from "../events/process";
 import { continueMentionBackfill } from "./mention-backfill";
 import { continueGramsBackfill } from "../search/grams-backfill";
+import { purgeExpired } from "./purge";
 import { continueTextBackfill } from "./text-backfill";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
   // the spine's safety net: events whose queue message was lost are sent again; done ones purged
   await sweepEvents(env);
+  // expired sessions and tokens, old sent mail, ended rate counters, day-old Idempotency-Keys:
+  // before the backfills, so its bounded share of the tick's queries is always there
+  await purgeExpired(env);
   // until its marker says done: stored text brought under the text rules, a bounded step a tick
   const text = await continueTextBackfill(env);
   // then, until its marker says done: typed mentions of older posts and comments become tokens
@@ -16,8 +19,6 @@ export async function runScheduled(_controller: ScheduledController, env: Env) {
   if (text.done) await continueMentionBackfill(env);
   // until done: the CJK grams of documents indexed before search_grams existed (ADR 016)
   await continueGramsBackfill(env);
-  // Idempotency-Keys are remembered 24 h (ADR 012)
-  await purgeIdempotencyKeys(env);
   // export archives past their download window, and jobs abandoned unfinished (ADR 019)
   await purgeExpiredExports(env);
 }
