@@ -34,7 +34,8 @@ describe("the account archive as a job", () => {
     const member = await createUser();
     await addMember(community, { user: member });
     const space = await makeSpace(community);
-    for (let i = 0; i < 12; i++) {
+    // eight: a member may write ten posts a minute
+    for (let i = 0; i < 8; i++) {
       const post = await writePost(space, member, { title: `Post ${i}`, body: `Body of post ${i}` });
       await writeComment(post.id, member, `Comment on ${i}`);
     }
@@ -66,8 +67,8 @@ describe("the account archive as a job", () => {
     expect(file.headers.get("Content-Disposition")).toMatch(/^attachment; filename="enclave-export-\d{4}-\d{2}-\d{2}\.json"$/);
     expect(file.headers.get("Cache-Control")).toBe("private, no-store");
     const archive = JSON.parse(file.text);
-    expect(archive.posts).toHaveLength(12);
-    expect(archive.comments).toHaveLength(12);
+    expect(archive.posts).toHaveLength(8);
+    expect(archive.comments).toHaveLength(8);
     const inline = await call("/api/v1/me/export", { as: member });
     expect(withoutTime(archive)).toEqual(withoutTime(inline.body));
 
