@@ -45,7 +45,7 @@ const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:
 
 // ---- JPEG ----
 
-export const jpegSegment = (marker: number, payload: Uint8Array | string) => {
+export const jpegSegment = (marker: number, payload: Uint8Array | number[] | string) => {
   const data = bytes(payload);
   return bytes([0xff, marker, (data.length + 2) >> 8, (data.length + 2) & 0xff], data);
 };
@@ -223,7 +223,8 @@ export function gif(opts: { metadata: boolean } = { metadata: true }): Uint8Arra
 /** POST /api/v1/uploads as `as` with `fields` (the file under "file"); the parsed answer. */
 export async function postUpload(as: TestUser | null, file: Uint8Array | Blob | string | null, fields: Record<string, string> = {}) {
   const form = new FormData();
-  if (file !== null) form.append("file", typeof file === "string" ? file : file instanceof Blob ? file : new Blob([file as Uint8Array<ArrayBuffer>]), "picture");
+  if (typeof file === "string") form.append("file", file);
+  else if (file !== null) form.append("file", file instanceof Blob ? file : new Blob([file as Uint8Array<ArrayBuffer>]), "picture");
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   const headers: Record<string, string> = { Origin: ORIGIN };
   if (as) headers.Cookie = as.cookie;

@@ -7,9 +7,11 @@ import type { Role, TierKey } from "../../workers/db/schema";
 import { auditInsert } from "../../workers/domain/audit";
 import { newId } from "../../workers/lib/ids";
 import { call, createUser, ORIGIN, PASSWORD, unique, type TestUser } from "../helpers";
+import { png } from "../upload-fixtures";
 
 const db = getDb(env);
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+// a well-formed 1×1 PNG: uploads refuse broken containers (issue 10 §3)
+const PNG = png();
 
 type CommunityRow = { id: string; slug: string; name: string };
 
@@ -308,7 +310,9 @@ describe("GET /me/export", () => {
       ["analytics", false],
     ]);
     expect(archive.sessions).toEqual([{ createdAt: expect.any(String), expiresAt: expect.any(String) }]);
-    expect(archive.uploads).toEqual([{ url: avatar, contentType: "image/png", size: PNG.byteLength, createdAt: expect.any(String) }]);
+    expect(archive.uploads).toEqual([
+      { url: avatar, contentType: "image/png", size: PNG.byteLength, spaceId: null, conversationId: null, createdAt: expect.any(String) },
+    ]);
     expect(archive.mails).toEqual([
       expect.objectContaining({ to: user.email, kind: "password_reset", text: expect.stringContaining("token=[redacted]") }),
     ]);

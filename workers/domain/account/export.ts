@@ -78,7 +78,15 @@ export const exportSections: ExportSection[] = [
         .from(schema.uploads)
         .where(eq(schema.uploads.userId, user.id))
         .orderBy(asc(schema.uploads.createdAt));
-      return rows.map((u) => ({ url: uploadUrl(u.key), contentType: u.contentType, size: u.size, createdAt: iso(u.createdAt) }));
+      // where each was given to be shown: it decides who may fetch it (uploads/audience.ts)
+      return rows.map((u) => ({
+        url: uploadUrl(u.key),
+        contentType: u.contentType,
+        size: u.size,
+        spaceId: u.spaceId,
+        conversationId: u.conversationId,
+        createdAt: iso(u.createdAt),
+      }));
     },
   },
   {
