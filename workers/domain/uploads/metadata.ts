@@ -120,6 +120,8 @@ function stripJpeg(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   let orientation: number | null = null;
   let at = 2;
   let sawScan = false;
+  const assemble = () =>
+    concat([...head, ...(worthKeeping(orientation) ? [segment(APP1, concat([new Uint8Array(EXIF_HEADER), orientationOnlyTiff(orientation)]))] : []), ...body]);
   while (at < bytes.length) {
     if (bytes[at] !== 0xff) damaged("expected a marker");
     // fill bytes (0xFF padding before a marker, T.81 B.1.1.2)
@@ -129,7 +131,7 @@ function stripJpeg(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     if (marker === EOI) {
       // anything after the first image's EOI (MPF secondary images, vendor trailers) is dropped
       body.push(bytes.subarray(at, at + 2));
-      return concat([...head, ...(worthKeeping(orientation) ? [segment(APP1, concat([new Uint8Array(EXIF_HEADER), orientationOnlyTiff(orientation)]))] : []), ...body]);
+      return assemble();
     }
     if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
       // standalone markers (RSTn, TEM) carry no length
@@ -171,7 +173,7 @@ function stripJpeg(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   }
   // a file cut short inside its image data: what is there is pixels, kept as browsers show it
   if (!sawScan) damaged("no image data");
-  return concat([...head, ...(worthKeeping(orientation) ? [segment(APP1, concat([new Uint8Array(EXIF_HEADER), orientationOnlyTiff(orientation)]))] : []), ...body]);
+  return assemble();
 }
 
 // ---- PNG (W3C PNG Third Edition, 2025: §5.3 chunk layout, §4.3 chunk types, §11.3.6.1 eXIf) ----
