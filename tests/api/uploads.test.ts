@@ -236,7 +236,7 @@ describe("GET /uploads/:key", () => {
 });
 
 describe("OpenAPI", () => {
-  it("documents the multipart upload and the image route", async () => {
+  it("documents the multipart upload with its spaceId and conversationId fields, and the image route", async () => {
     const doc = await (await SELF.fetch(`${ORIGIN}/api/v1/openapi.json`)).json<{
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
       components: { schemas: Record<string, { properties: Record<string, { format?: string }> }> };
@@ -244,6 +244,8 @@ describe("OpenAPI", () => {
     const post = doc.paths["/api/v1/uploads"]?.post;
     expect(post?.requestBody?.content["multipart/form-data"]).toBeDefined();
     expect(doc.components.schemas.UploadForm.properties.file.format).toBe("binary");
+    // where the image will be shown decides who may fetch it
+    expect(Object.keys(doc.components.schemas.UploadForm.properties).sort()).toEqual(["conversationId", "file", "spaceId"]);
     expect(doc.paths["/api/v1/uploads/{key}"]?.get).toBeDefined();
   });
 });
