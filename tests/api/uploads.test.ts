@@ -176,6 +176,17 @@ describe("POST /uploads", () => {
     expect((await upload(user, new Blob([], { type: "image/png" }))).status).toBe(400);
   });
 
+  it("answers a broken multipart body with 400 validation_failed, not 500", async () => {
+    const user = await createUser();
+    const res = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, {
+      method: "POST",
+      headers: { Origin: ORIGIN, Cookie: user.cookie, "Content-Type": "multipart/form-data; boundary=nope" },
+      body: "this is not multipart at all",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("validation_failed");
+  });
+
   it("answers a JSON body with 415", async () => {
     const user = await createUser();
     const res = await call("/api/v1/uploads", { body: { file: "iVBORw0KGgo=" }, as: user });

@@ -30,13 +30,12 @@ const bodySizeLimit = createMiddleware<AppEnv>(async (c, next) => {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
   if (type === "multipart/form-data" && c.req.raw.body) {
     const body = limitBody(c.req.raw.body, MAX_BODY_BYTES);
-    const form = new Response(body.stream, { headers: { "Content-Type": c.req.header("Content-Type") ?? "" } })
+    c.req.bodyCache.formData = await new Response(body.stream, { headers: { "Content-Type": c.req.header("Content-Type") ?? "" } })
       .formData()
       .catch((err: unknown) => {
         if (body.exceeded()) throw tooLarge();
         throw badRequest(`The form data could not be read: ${err instanceof Error ? err.message : String(err)}`);
       });
-    c.req.bodyCache.formData = await form;
   }
   await next();
 });
