@@ -416,6 +416,7 @@ export function MarkdownEditor({
   autoFocus,
   labelHidden = false,
   mentions,
+  spaceId,
 }: {
   name?: string;
   label: string;
@@ -429,6 +430,8 @@ export function MarkdownEditor({
   labelHidden?: boolean;
   /** suggest the members who can read this space after "@" (inside /c/:slug pages), starting with these picks */
   mentions?: MentionTarget;
+  /** the space this text is written in: images uploaded here are served only to its readers (API.md "uploads") */
+  spaceId?: string;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -459,6 +462,7 @@ export function MarkdownEditor({
     setUpload({ state: "uploading", message: t("editor.uploading") });
     const body = new FormData();
     body.append("file", chosen);
+    if (spaceId) body.append("spaceId", spaceId);
     try {
       const res = await fetch("/api/v1/uploads", { method: "POST", body, credentials: "same-origin" });
       const json = (await res.json()) as UploadAnswer;
@@ -467,7 +471,7 @@ export function MarkdownEditor({
       // wait for the textarea to be visible again before placing the caret; "added" once it is in
       requestAnimationFrame(() => {
         insert(`![](${json.url})`);
-        setUpload({ state: "done", message: t("editor.uploaded") });
+        setUpload({ state: "done", message: t(spaceId ? "editor.uploadedForSpace" : "editor.uploaded") });
       });
     } catch (err) {
       setUpload({ state: "error", message: err instanceof Error ? err.message : t("apiError.error") });

@@ -163,7 +163,7 @@ function CommentForm({ spaceId, parentId, label, failure, autoFocus, submitLabel
     <Form method="post" className="space-y-3" preventScrollReset>
       {parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
       {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} unshown={["parentId"]} /> : null}
-      <MarkdownEditor mentions={{ spaceId, picks: mine ? readPicks(failure?.values?.[PICKS_FIELD]) : [] }} label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
+      <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: mine ? readPicks(failure?.values?.[PICKS_FIELD]) : [] }} label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
       <div className="flex justify-end">
         <SubmitButton intent="comment" size="sm">
           {submitLabel}
@@ -240,7 +240,7 @@ function CommentItem({
             <Form method="post" className="mt-2 space-y-3">
               <input type="hidden" name="commentId" value={comment.id} />
               {editFailed ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
-              <MarkdownEditor mentions={{ spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
+              <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
               <div className="flex justify-end gap-2">
                 <ButtonLink to={`?#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                   {t("common.cancel")}
@@ -388,7 +388,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="mt-4 space-y-4" noValidate>
                 <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
                 <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
-                <MarkdownEditor mentions={{ spaceId: post.spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} />
+                <MarkdownEditor spaceId={post.spaceId} mentions={{ spaceId: post.spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} />
                 <div className="flex justify-end gap-2">
                   <ButtonLink to="." variant="ghost">
                     {t("common.cancel")}

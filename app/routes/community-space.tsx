@@ -146,7 +146,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                   </summary>
                   <Form method="post" className="space-y-4" noValidate>
                     <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={values?.title ?? ""} error={errors?.fields.title} autoComplete="off" />
-                    <MarkdownEditor mentions={{ spaceId: space.id, picks: readPicks(values?.[PICKS_FIELD]) }} label={t("composer.body")} name="body" defaultValue={values?.body ?? ""} error={errors?.fields.body} rows={8} placeholder={t("composer.bodyPlaceholder")} />
+                    <MarkdownEditor spaceId={space.id} mentions={{ spaceId: space.id, picks: readPicks(values?.[PICKS_FIELD]) }} label={t("composer.body")} name="body" defaultValue={values?.body ?? ""} error={errors?.fields.body} rows={8} placeholder={t("composer.bodyPlaceholder")} />
                     <div className="flex justify-end">
                       <SubmitButton intent="post" pendingLabel={t("composer.publishing")}>
                         {t("composer.publish")}

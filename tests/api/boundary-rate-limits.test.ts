@@ -8,7 +8,10 @@ import { DAILY_BUDGETS, limitExport, limitUpload, spendDaily } from "../../worke
 import { DomainError } from "../../workers/lib/errors";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writePost } from "../discussion-fixtures";
-import { call, createUser, unique, type CallOptions } from "../helpers";
+import { call, createUser, ORIGIN, unique, type CallOptions } from "../helpers";
+import { drainEvents } from "../queue-fixtures";
+import { png } from "../upload-fixtures";
+import { SELF } from "cloudflare:test";
 
 // every test speaks from its own address, so budgets spent elsewhere in the run never reach it
 let lastOctet = 0;
@@ -160,5 +163,32 @@ describe("daily budgets (rate_counters)", () => {
     expect(row.count).toBe(200);
     // one member's spent budget is not another's
     expect(await limitUpload(env, (await createUser()).id)).toBe(1);
+  });
+});
+
+describe("daily budgets at the routes", () => {
+  it("refuses an upload past the day's 200 with 429 and stores nothing", async () => {
+    const user = await createUser();
+    await db().insert(schema.rateCounters).values({ key: `upload:${user.id}`, count: DAILY_BUDGETS.upload.limit, windowEndsAt: new Date(Date.now() + 3_600_000) });
+    const form = new FormData();
+    form.append("file", new File([png()], "a.png", { type: "image/png" }));
+    const res = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, { method: "POST", headers: { Origin: ORIGIN, Cookie: user.cookie }, body: form });
+    const body = await res.json();
+    expectRateLimited({ status: res.status, body, headers: res.headers }, 3600);
+    expect((await env.UPLOADS.list({ prefix: `u/${user.id}/` })).objects).toEqual([]);
+  });
+
+  it("refuses a new export past the day's 10 with 429, yet answers the unfinished one and the inline export spends the same budget", async () => {
+    const user = await createUser();
+    const first = await call("/api/v1/me/exports", { as: user, method: "POST" });
+    expect(first.status).toBe(202);
+    await db().update(schema.rateCounters).set({ count: DAILY_BUDGETS.export.limit }).where(eq(schema.rateCounters.key, `export:${user.id}`));
+    // a second click while the first is unfinished costs nothing
+    expect((await call("/api/v1/me/exports", { as: user, method: "POST" })).body.export.id).toBe(first.body.export.id);
+    expect((await call("/api/v1/me/export", { as: user })).status).toBe(429);
+    await drainEvents();
+    const refused = await call("/api/v1/me/exports", { as: user, method: "POST" });
+    expectError(refused, 429, "rate_limited");
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(80_000);
   });
 });

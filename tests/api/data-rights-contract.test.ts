@@ -14,6 +14,7 @@ import { addMember, makeCommunity } from "../community-fixtures";
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, ORIGIN, PASSWORD } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
+import { png } from "../upload-fixtures";
 import { SELF } from "cloudflare:test";
 
 /**
@@ -122,7 +123,7 @@ describe("the data-rights contract", () => {
     await call("/api/v1/me/consents", { as: person, method: "PUT", body: { items: [{ community: community.slug, purpose: "marketing_email", granted: true }] } });
     await call(`/api/v1/communities/${community.slug}/invites`, { as: person, body: { source: "youtube" } });
     const form = new FormData();
-    form.append("file", new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])], "a.png", { type: "image/png" }));
+    form.append("file", new File([png()], "a.png", { type: "image/png" }));
     const upload = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, { method: "POST", headers: { Origin: ORIGIN, Cookie: person.cookie }, body: form });
     expect(upload.status).toBe(201);
     await upload.arrayBuffer();

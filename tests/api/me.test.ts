@@ -8,9 +8,11 @@ import { auditInsert } from "../../workers/domain/audit";
 import { newId } from "../../workers/lib/ids";
 import { call, createUser, ORIGIN, PASSWORD, unique, type TestUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
+import { png } from "../upload-fixtures";
 
 const db = getDb(env);
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+// a well-formed 1×1 PNG: uploads refuse broken containers (issue 10 §3)
+const PNG = png();
 
 type CommunityRow = { id: string; slug: string; name: string };
 

@@ -3,14 +3,19 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
+import { pngChunk } from "../../workers/domain/uploads/metadata";
 import { call, createUser, ORIGIN, type TestUser } from "../helpers";
+import { bytes, gif, jpegSegment, png, riff } from "../upload-fixtures";
 
 const db = getDb(env);
 
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3]);
-const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
-const GIF = new Uint8Array(new TextEncoder().encode("GIF89a\x01\x00\x01\x00"));
-const WEBP = new Uint8Array([...new TextEncoder().encode("RIFF"), 36, 0, 0, 0, ...new TextEncoder().encode("WEBPVP8 ")]);
+// the smallest well-formed files of each kind, without metadata (stored as sent)
+const PNG = png();
+const JPEG = bytes([0xff, 0xd8], jpegSegment(0xda, [1, 1, 0, 0, 63, 0]), [0x11, 0xff, 0xd9]);
+const GIF = gif({ metadata: false });
+const WEBP = riff("RIFF", bytes("WEBP", riff("VP8 ", bytes([0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x01, 0x00, 0x01, 0x00]))));
+/** A well-formed PNG of exactly `size` bytes: the rest is one private ancillary chunk (dropped on storing). */
+const pngOfSize = (size: number) => png(pngChunk("prVt", new Uint8Array(size - PNG.length - 12)));
 
 async function upload(as: TestUser | null, file: Blob | string | null, opts: { name?: string; field?: string } = {}) {
   const form = new FormData();
@@ -68,17 +73,15 @@ describe("POST /uploads", () => {
 
   it("refuses a file over 5 MB with 413 too_large", async () => {
     const user = await createUser();
-    const big = new Uint8Array(5 * 1024 * 1024 + 1);
-    big.set(PNG);
-    const res = await upload(user, new Blob([big], { type: "image/png" }));
+    const res = await upload(user, new Blob([pngOfSize(5 * 1024 * 1024 + 1)], { type: "image/png" }));
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe("too_large");
   });
 
   it("accepts a file of exactly 5 MB", async () => {
     const user = await createUser();
-    const max = new Uint8Array(5 * 1024 * 1024);
-    max.set(PNG);
+    const max = pngOfSize(5 * 1024 * 1024);
+    expect(max.length).toBe(5 * 1024 * 1024);
     expect((await upload(user, new Blob([max], { type: "image/png" }))).status).toBe(201);
   });
 
@@ -98,6 +101,70 @@ describe("POST /uploads", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("too_large");
   });
 
+  /**
+   * A multipart body of exactly `size` bytes as a stream without Content-Length: the image `file`,
+   * then a text field `note` that fills the rest (so only the body's size, not the file's, is over
+   * any limit). Counts what the server pulled.
+   */
+  function chunkedForm(file: Uint8Array, size: number) {
+    const boundary = "enclave-test-boundary";
+    const head = bytes(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+      file,
+      `\r\n--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\n`,
+    );
+    const tail = bytes(`\r\n--${boundary}--\r\n`);
+    const whole = new Uint8Array(size).fill(0x61);
+    whole.set(head);
+    whole.set(tail, size - tail.length);
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= size) return controller.close();
+        const part = whole.subarray(pulled, Math.min(size, pulled + 64 * 1024));
+        pulled += part.length;
+        controller.enqueue(part);
+      },
+    });
+    return { body, pulled: () => pulled, contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  const postChunked = (user: TestUser, form: ReturnType<typeof chunkedForm>) =>
+    SELF.fetch(`${ORIGIN}/api/v1/uploads`, {
+      method: "POST",
+      headers: { Origin: ORIGIN, Cookie: user.cookie, "Content-Type": form.contentType },
+      body: form.body,
+    });
+
+  const LIMIT = 5 * 1024 * 1024 + 16 * 1024;
+
+  it("refuses a chunked body without Content-Length at one byte over the limit with 413, storing nothing", async () => {
+    const user = await createUser();
+    const form = chunkedForm(PNG, LIMIT + 1);
+    const res = await postChunked(user, form);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("too_large");
+    expect((await env.UPLOADS.list({ prefix: `u/${user.id}/` })).objects).toHaveLength(0);
+    expect(await db.select().from(schema.uploads).where(eq(schema.uploads.userId, user.id))).toHaveLength(0);
+  });
+
+  it("stops reading an endless chunked body soon after the limit instead of buffering it", async () => {
+    const user = await createUser();
+    const form = chunkedForm(PNG, 64 * 1024 * 1024);
+    const res = await postChunked(user, form);
+    expect(res.status).toBe(413);
+    await res.arrayBuffer();
+    expect(form.pulled()).toBeLessThan(LIMIT + 2 * 1024 * 1024);
+  });
+
+  it("accepts a chunked body without Content-Length of exactly the limit", async () => {
+    const user = await createUser();
+    const form = chunkedForm(PNG, LIMIT);
+    const res = await postChunked(user, form);
+    expect(res.status).toBe(201);
+    await res.arrayBuffer();
+  });
+
   it("answers 400 when the file field is missing, empty or a plain string", async () => {
     const user = await createUser();
     const missing = await upload(user, null);
@@ -107,6 +174,17 @@ describe("POST /uploads", () => {
     expect((await upload(user, "just text")).status).toBe(400);
     expect((await upload(user, new Blob([PNG]), { field: "image" })).status).toBe(400);
     expect((await upload(user, new Blob([], { type: "image/png" }))).status).toBe(400);
+  });
+
+  it("answers a broken multipart body with 400 validation_failed, not 500", async () => {
+    const user = await createUser();
+    const res = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, {
+      method: "POST",
+      headers: { Origin: ORIGIN, Cookie: user.cookie, "Content-Type": "multipart/form-data; boundary=nope" },
+      body: "this is not multipart at all",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("validation_failed");
   });
 
   it("answers a JSON body with 415", async () => {
@@ -137,13 +215,14 @@ describe("POST /uploads", () => {
 });
 
 describe("GET /uploads/:key", () => {
-  it("serves the image with its type, a year of immutable caching, nosniff and inline disposition", async () => {
+  it("serves a public upload with its type, an hour of public caching (not immutable), nosniff and inline disposition", async () => {
     const user = await createUser();
     const { body } = await upload(user, new Blob([PNG], { type: "image/png" }));
     const res = await SELF.fetch(`${ORIGIN}${body.url}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("image/png");
-    expect(res.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    expect(res.headers.get("Cache-Control")).toBe("public, max-age=3600");
+    expect(res.headers.get("Vary")).toBeNull();
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(res.headers.get("Content-Disposition")).toBe("inline");
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PNG);
@@ -168,7 +247,7 @@ describe("GET /uploads/:key", () => {
 });
 
 describe("OpenAPI", () => {
-  it("documents the multipart upload and the image route", async () => {
+  it("documents the multipart upload with its spaceId and conversationId fields, and the image route", async () => {
     const doc = await (await SELF.fetch(`${ORIGIN}/api/v1/openapi.json`)).json<{
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
       components: { schemas: Record<string, { properties: Record<string, { format?: string }> }> };
@@ -176,6 +255,8 @@ describe("OpenAPI", () => {
     const post = doc.paths["/api/v1/uploads"]?.post;
     expect(post?.requestBody?.content["multipart/form-data"]).toBeDefined();
     expect(doc.components.schemas.UploadForm.properties.file.format).toBe("binary");
+    // where the image will be shown decides who may fetch it
+    expect(Object.keys(doc.components.schemas.UploadForm.properties).sort()).toEqual(["conversationId", "file", "spaceId"]);
     expect(doc.paths["/api/v1/uploads/{key}"]?.get).toBeDefined();
   });
 });

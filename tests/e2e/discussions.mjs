@@ -153,6 +153,9 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     const img = article.locator('.rich-text img[src^="/api/v1/uploads/"]');
     await img.waitFor();
     await pageA.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+    // the composer tied the image to this space: served privately, to its readers only (issue 10 §3)
+    const served = await pageA.request.get(await img.getAttribute("src"));
+    assert.equal(served.headers()["cache-control"], "private, max-age=300", "a space's image is cached privately");
     await shot(pageA, "24-post-desktop");
   });
 

@@ -7,24 +7,36 @@ import { DomainError } from "./errors";
 export const bodyTooLarge = (maxBytes: number) =>
   new DomainError(413, "too_large", `The body is larger than ${maxBytes.toLocaleString("en")} bytes.`, { maxBytes });
 
+/** A body behind a byte counter: its stream, and whether the counter cut it off. */
+export type LimitedBody = { stream: ReadableStream<Uint8Array>; exceeded: () => boolean };
+
 /**
  * `body` passed through a byte counter: the returned stream carries the same bytes and errors with
  * bodyTooLarge(maxBytes) as soon as more than `maxBytes` bytes have come through, cancelling
- * `body` so the rest is never read. For callers that consume a body as a stream (a multipart
- * parser, a pipe into R2); readWithin collects one into memory.
+ * `body` so the rest is never read; `exceeded()` then answers true. A consumer that parses the
+ * stream (Request.formData()) may reject with its own error rather than the stream's, so it asks
+ * `exceeded()` to tell a body over the limit from a malformed one.
  */
-export function limitedStream(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
+export function limitedBody(body: ReadableStream<Uint8Array>, maxBytes: number): LimitedBody {
   let seen = 0;
-  return body.pipeThrough(
+  let over = false;
+  const stream = body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         seen += chunk.byteLength;
-        if (seen > maxBytes) controller.error(bodyTooLarge(maxBytes));
-        else controller.enqueue(chunk);
+        if (seen > maxBytes) {
+          over = true;
+          controller.error(bodyTooLarge(maxBytes));
+        } else controller.enqueue(chunk);
       },
     }),
   );
+  return { stream, exceeded: () => over };
 }
+
+/** limitedBody's stream alone, for callers that read it whole (readWithin). */
+export const limitedStream = (body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> =>
+  limitedBody(body, maxBytes).stream;
 
 /**
  * All of `body` as bytes, counted as they arrive and stopped at the first chunk past `maxBytes`

@@ -4,7 +4,7 @@ import { getDb, schema } from "../../db/client";
 import { badRequest } from "../../lib/errors";
 import type { Locale } from "../../lib/locale";
 import { announceEvents, eventInsert } from "../events/emit";
-import { isOwnUpload } from "../uploads/images";
+import { isOwnPublicUpload } from "../uploads/images";
 import { activeMemberships } from "./memberships";
 import { loadUserRow, loadUserView, type NotificationPrefKey } from "./user-view";
 
@@ -23,8 +23,8 @@ export type ProfilePatch = {
 };
 
 export async function updateProfile(env: Env, userId: string, patch: ProfilePatch) {
-  if (patch.avatarUrl && !(await isOwnUpload(env, userId, patch.avatarUrl))) {
-    throw badRequest("The avatar must be an image you uploaded.", {
+  if (patch.avatarUrl && !(await isOwnPublicUpload(env, userId, patch.avatarUrl))) {
+    throw badRequest("The avatar must be a public image you uploaded (not one uploaded for a space or conversation).", {
       issues: [{ path: "avatarUrl", message: "not_your_upload", code: "not_your_upload" }],
     });
   }

@@ -1,9 +1,11 @@
 // Image uploads in R2. The type is decided by the file's first bytes, never by the name or the
 // declared type, so nothing but these four image formats is ever served from our origin.
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { DomainError, badRequest } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
+import type { UploadAudience } from "./audience";
+import { DamagedImageError, stripMetadata } from "./metadata";
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 export const UPLOAD_URL_PREFIX = "/api/v1/uploads/";
@@ -13,7 +15,7 @@ export const tooLarge = () =>
 const unsupported = () =>
   new DomainError(415, "unsupported_media_type", "Upload a PNG, JPEG, WebP or GIF image.");
 
-type ImageKind = { contentType: string; ext: string };
+export type ImageKind = { contentType: string; ext: "png" | "jpg" | "gif" | "webp" };
 
 const startsWith = (bytes: Uint8Array, prefix: number[], offset = 0) =>
   bytes.length >= offset + prefix.length && prefix.every((b, i) => bytes[offset + i] === b);
@@ -32,18 +34,44 @@ const KEY_SHAPE = /^u\/[a-z0-9_]+\/[a-z2-7]+\.(png|jpg|gif|webp)$/;
 export const uploadUrl = (key: string) => `${UPLOAD_URL_PREFIX}${key}`;
 const keyFromUrl = (url: string) => (url.startsWith(UPLOAD_URL_PREFIX) ? url.slice(UPLOAD_URL_PREFIX.length) : null);
 
-export async function storeImage(env: Env, userId: string, file: File): Promise<{ url: string }> {
+const damagedImage = () =>
+  badRequest("The image file is damaged: it could not be read.", {
+    issues: [{ path: "file", message: "image_damaged", code: "image_damaged" }],
+  });
+
+/**
+ * Stores `file` (at most MAX_UPLOAD_BYTES) for `userId` as `{ url }` under /api/v1/uploads/, with
+ * its metadata stripped (metadata.ts) and `audience` recorded (audience.ts; the caller has checked
+ * the uploader may read it). Throws 413 too_large, 415 unsupported_media_type (not PNG, JPEG, WebP
+ * or GIF by its bytes), 400 validation_failed (empty, or a broken container).
+ */
+export async function storeImage(env: Env, userId: string, file: File, audience: UploadAudience = null): Promise<{ url: string }> {
   if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
   if (file.size === 0) throw badRequest("The file is empty.", { issues: [{ path: "file", message: "empty", code: "file_empty" }] });
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const kind = sniffImage(bytes);
+  const sent = new Uint8Array(await file.arrayBuffer());
+  const kind = sniffImage(sent);
   if (!kind) throw unsupported();
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = stripMetadata(sent, kind);
+  } catch (err) {
+    if (err instanceof DamagedImageError) throw damagedImage();
+    throw err;
+  }
   const key = `u/${userId}/${randomToken(16)}.${kind.ext}`;
   await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: kind.contentType } });
   try {
     await getDb(env)
       .insert(schema.uploads)
-      .values({ id: newId("upl"), userId, key, contentType: kind.contentType, size: bytes.byteLength });
+      .values({
+        id: newId("upl"),
+        userId,
+        key,
+        contentType: kind.contentType,
+        size: bytes.byteLength,
+        spaceId: audience && "spaceId" in audience ? audience.spaceId : null,
+        conversationId: audience && "conversationId" in audience ? audience.conversationId : null,
+      });
   } catch (err) {
     // an object without its row would be invisible to export and erasure
     await env.UPLOADS.delete(key);
@@ -52,26 +80,38 @@ export async function storeImage(env: Env, userId: string, file: File): Promise<
   return { url: uploadUrl(key) };
 }
 
-/** The stored image, or null. Served only while its row exists, so erasure takes effect at once. */
-export async function openUpload(env: Env, key: string) {
+/**
+ * The uploads row of `key` (type and audience), or null for a malformed or unknown key. Served only
+ * while its row exists, so erasure takes effect at once on our side.
+ */
+export async function findUpload(env: Env, key: string) {
   if (!KEY_SHAPE.test(key)) return null;
   const [row] = await getDb(env)
-    .select({ contentType: schema.uploads.contentType })
+    .select({ contentType: schema.uploads.contentType, spaceId: schema.uploads.spaceId, conversationId: schema.uploads.conversationId })
     .from(schema.uploads)
     .where(eq(schema.uploads.key, key))
     .limit(1);
-  if (!row) return null;
-  const object = await env.UPLOADS.get(key);
-  return object ? { object, contentType: row.contentType } : null;
+  return row ?? null;
 }
 
-export async function isOwnUpload(env: Env, userId: string, url: string): Promise<boolean> {
+/**
+ * Whether `url` is a public upload (no space, no conversation) of `userId`: what an avatar may
+ * be, since an avatar is shown wherever its owner appears, to anyone.
+ */
+export async function isOwnPublicUpload(env: Env, userId: string, url: string): Promise<boolean> {
   const key = keyFromUrl(url);
   if (!key || !KEY_SHAPE.test(key)) return false;
   const [row] = await getDb(env)
     .select({ id: schema.uploads.id })
     .from(schema.uploads)
-    .where(and(eq(schema.uploads.key, key), eq(schema.uploads.userId, userId)))
+    .where(
+      and(
+        eq(schema.uploads.key, key),
+        eq(schema.uploads.userId, userId),
+        isNull(schema.uploads.spaceId),
+        isNull(schema.uploads.conversationId),
+      ),
+    )
     .limit(1);
   return Boolean(row);
 }
