@@ -94,8 +94,6 @@ uploads.openapi(
   },
 );
 
-// Keys contain slashes (u/<user>/<name>), which an OpenAPI path parameter cannot express, so the
-// route is registered with Hono's regex parameter and documented separately.
 /** Public uploads: an erased avatar leaves browsers and shared caches within the hour (well inside
  * the day erasure promises), and revalidating costs a 304 from the ETag. */
 const PUBLIC_CACHE = "public, max-age=3600";
