@@ -1,8 +1,8 @@
 // Export jobs (API.md POST /me/exports, /communities/:slug/exports; ADR 019). A request creates
 // the job row, an R2 multipart upload and the job's first step event in one go; each step is a
-// spine event that reads a bounded number of keyset pages, uploads a part whenever 5 MiB have
-// gathered (R2's minimum part size, except for the last) and leaves what is left over in a staging
-// object, then records where it stopped and emits the next step — the row update and the next
+// spine event that reads a bounded number of keyset pages, uploads a part of exactly 5 MiB each
+// time that much has gathered (R2: equal parts of at least 5 MiB, the last no larger), leaves
+// what is left over in a staging object, then records where it stopped and emits the next step — the row update and the next
 // event in one D1 batch, conditional on the step number, so a step delivered twice runs once. The
 // finished archive is served to the job's owner only, until it expires; the cron purges it then.
 import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
@@ -25,7 +25,10 @@ type JobRow = typeof j.$inferSelect;
 export type ExportKind = JobRow["kind"];
 export type ExportFormat = JobRow["format"];
 
-/** R2's minimum size of a multipart part other than the last (bytes). */
+/**
+ * The size of every multipart part but the last (bytes): R2's minimum, and R2 wants all parts
+ * but the last of one size, with the last no larger (R2 docs, "Multipart upload").
+ */
 export const PART_BYTES = 5 * 1024 * 1024;
 /** How long a finished archive can be downloaded (ms), then the cron deletes it. */
 export const EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -197,7 +200,7 @@ async function loadJob(env: Env, id: string): Promise<JobRow | undefined> {
   return row;
 }
 
-/** Bytes gathered for the next part, kept as encoded chunks. */
+/** Bytes gathered for the next parts, kept as encoded chunks. */
 class PartBuffer {
   private chunks: Uint8Array[] = [];
   size = 0;
@@ -208,15 +211,20 @@ class PartBuffer {
     this.chunks.push(bytes);
     this.size += bytes.byteLength;
   }
-  take(): Uint8Array {
-    const out = new Uint8Array(this.size);
+  /** The first `count` bytes (all when fewer are held); the rest stays for the next part. */
+  take(count = this.size): Uint8Array {
+    const n = Math.min(count, this.size);
+    const out = new Uint8Array(n);
     let at = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
+    while (at < n) {
+      const chunk = this.chunks[0]!;
+      const used = Math.min(chunk.byteLength, n - at);
+      out.set(chunk.subarray(0, used), at);
+      at += used;
+      if (used === chunk.byteLength) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(used);
     }
-    this.chunks = [];
-    this.size = 0;
+    this.size -= n;
     return out;
   }
 }
@@ -293,9 +301,9 @@ export async function runExportStep(env: Env, at: { jobId: string; step: number 
       next.after = null;
       next.opened = false;
     }
-    if (buffer.size >= PART_BYTES) {
-      const partNumber = next.parts.length + 1;
-      const part = await upload.uploadPart(partNumber, buffer.take());
+    // R2 wants every part but the last of one size, and the last no larger: cut exactly
+    while (buffer.size >= PART_BYTES) {
+      const part = await upload.uploadPart(next.parts.length + 1, buffer.take(PART_BYTES));
       next.parts.push({ partNumber: part.partNumber, etag: part.etag });
     }
   }
@@ -303,8 +311,8 @@ export async function runExportStep(env: Env, at: { jobId: string; step: number 
   const finished = next.section >= plan.sections.length;
   if (finished) {
     buffer.append(encoder.tail);
-    if (buffer.size > 0 || next.parts.length === 0) {
-      const part = await upload.uploadPart(next.parts.length + 1, buffer.take());
+    while (buffer.size > 0 || next.parts.length === 0) {
+      const part = await upload.uploadPart(next.parts.length + 1, buffer.take(PART_BYTES));
       next.parts.push({ partNumber: part.partNumber, etag: part.etag });
     }
     const object = await upload.complete(next.parts);
