@@ -9,6 +9,7 @@ import type { AppEnv } from "./api/factory";
 import { cleanInput, jsonBody, sameOrigin, session } from "./api/middleware";
 import { DomainError, errorBody } from "./lib/errors";
 import { randomToken } from "./lib/ids";
+import { readWithin } from "./lib/limited-body";
 
 const httpCodes: Record<number, string> = {
   400: "validation_failed",
@@ -73,6 +74,11 @@ export function allowedMethods(path: string): string[] {
 
 const PAGE_METHODS = "GET, HEAD, POST, OPTIONS";
 const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
+/**
+ * The largest form a page takes (bytes): a post of 40,000 characters is at most ~480 KB
+ * urlencoded (4 UTF-8 bytes each, percent-encoded); images go to /api/v1/uploads, not to pages.
+ */
+const MAX_PAGE_FORM_BYTES = 1024 * 1024;
 
 /**
  * Pages take what a browser sends them: GET and HEAD, and POST of a form (urlencoded or
@@ -89,11 +95,22 @@ const pageRequestGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (method === "POST") {
     const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
     if (!FORM_TYPES.has(type)) return c.text("Send a form (application/x-www-form-urlencoded or multipart/form-data).", 415);
+    // counted while read and cut off at the limit (chunked or not), then parsed once here to
+    // refuse a broken form with 400; the route reads the same bytes again from memory
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
-      await c.req.raw.clone().formData();
+      bytes = await readWithin(c.req.raw.body, MAX_PAGE_FORM_BYTES);
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 413) return c.text("The form is too large.", 413);
+      throw error;
+    }
+    const request = new Request(c.req.raw, { body: bytes });
+    try {
+      await request.clone().formData();
     } catch {
       return c.text("The form data could not be read.", 400);
     }
+    c.req.raw = request;
   }
   await next();
 };

@@ -178,17 +178,56 @@ describe("daily budgets at the routes", () => {
     expect((await env.UPLOADS.list({ prefix: `u/${user.id}/` })).objects).toEqual([]);
   });
 
-  it("refuses a new export past the day's 10 with 429, yet answers the unfinished one and the inline export spends the same budget", async () => {
+  it("refuses a new export past the day's 10 with 429, yet answers the unfinished one, and the one-response GET spends nothing", async () => {
     const user = await createUser();
     const first = await call("/api/v1/me/exports", { as: user, method: "POST" });
     expect(first.status).toBe(202);
     await db().update(schema.rateCounters).set({ count: DAILY_BUDGETS.export.limit }).where(eq(schema.rateCounters.key, `export:${user.id}`));
     // a second click while the first is unfinished costs nothing
     expect((await call("/api/v1/me/exports", { as: user, method: "POST" })).body.export.id).toBe(first.body.export.id);
-    expect((await call("/api/v1/me/export", { as: user })).status).toBe(429);
+    // a GET another site could send with the member's cookie must not use up their exports
+    expect((await call("/api/v1/me/export", { as: user })).status).toBe(200);
     await drainEvents();
     const refused = await call("/api/v1/me/exports", { as: user, method: "POST" });
     expectError(refused, 429, "rate_limited");
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(80_000);
+  });
+});
+
+describe("what an upload's budget counts", () => {
+  it("spends no unit on a refused file: at 199 of 200, a file that is not an image is 415, the next image is stored, the one after is 429", async () => {
+    const user = await createUser();
+    await db().insert(schema.rateCounters).values({ key: `upload:${user.id}`, count: DAILY_BUDGETS.upload.limit - 1, windowEndsAt: new Date(Date.now() + 3_600_000) });
+    const send = async (file: File) => {
+      const form = new FormData();
+      form.append("file", file);
+      const res = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, { method: "POST", headers: { Origin: ORIGIN, Cookie: user.cookie }, body: form });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    expect(await send(new File(["<svg xmlns='http://www.w3.org/2000/svg'/>"], "a.png", { type: "image/png" }))).toBe(415);
+    expect(await send(new File([png()], "a.png", { type: "image/png" }))).toBe(201);
+    expect(await send(new File([png()], "b.png", { type: "image/png" }))).toBe(429);
+  });
+
+  it("refuses a body that is not multipart with 415 before reading it, even an endless chunked one", async () => {
+    const user = await createUser();
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new TextEncoder().encode("a=".padEnd(64 * 1024, "b")));
+      },
+    });
+    const res = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, {
+      method: "POST",
+      headers: { Origin: ORIGIN, Cookie: user.cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      body: endless,
+      // @ts-expect-error: workerd's fetch takes a stream body without `duplex`
+      duplex: "half",
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unsupported_media_type");
+    expect(pulled).toBeLessThan(100);
   });
 });

@@ -243,3 +243,31 @@ describe("the one-response exports hand over to a job when the data is too large
     expect(res.headers.get("Location")).toBe(`/api/v1/communities/${community.slug}/exports/${res.body.export.id}`);
   });
 });
+
+describe("racing requests", () => {
+  it("makes one job of five requests sent at once, and spends one unit of the day's budget", async () => {
+    const user = await createUser();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call("/api/v1/me/exports", { as: user, method: "POST" })));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.body.export.id)).size).toBe(1);
+    const jobs = await db().select().from(schema.exportJobs).where(eq(schema.exportJobs.userId, user.id));
+    expect(jobs).toHaveLength(1);
+    const [counter] = await db().select().from(schema.rateCounters).where(eq(schema.rateCounters.key, `export:${user.id}`));
+    expect(counter!.count).toBe(1);
+  });
+});
+
+describe("an empty body is no body", () => {
+  it("starts a member list with its defaults whether the POST has no body, an empty one, or an empty one typed as JSON or a form", async () => {
+    for (const headers of [{}, { "Content-Length": "0" }, { "Content-Type": "application/json", "Content-Length": "0" }, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "0" }]) {
+      const community = await makeCommunity();
+      const res = await SELF.fetch(`${ORIGIN}/api/v1/communities/${community.slug}/exports`, {
+        method: "POST",
+        headers: { Origin: ORIGIN, Cookie: community.owner.cookie, ...headers },
+      });
+      const body = (await res.json()) as { export: { format: string } };
+      expect(res.status, JSON.stringify(headers)).toBe(202);
+      expect(body.export.format).toBe("json");
+    }
+  });
+});

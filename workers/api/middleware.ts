@@ -59,6 +59,15 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   if (declared > MAX_JSON_BYTES) throw bodyTooLarge(MAX_JSON_BYTES);
   const bytes = await readWithin(c.req.raw.body, MAX_JSON_BYTES);
   if (!isJson && bytes.byteLength > 0) throw notJson();
+  if (bytes.byteLength === 0) {
+    // an empty body (Content-Length: 0, whatever its type) is no body: a route whose body is
+    // optional takes its defaults, one whose body is required answers its 400
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("Content-Length");
+    headers.delete("Content-Type");
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers });
+    return next();
+  }
   const text = new TextDecoder().decode(bytes);
   let cleaned = text;
   try {

@@ -5,9 +5,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { audienceOf, mayFetchUpload, requireAudienceReadable } from "../domain/uploads/audience";
 import { limitedBody } from "../lib/limited-body";
-import { limitUpload } from "../domain/rate-limits";
 import { findUpload, MAX_UPLOAD_BYTES, storeImage, tooLarge } from "../domain/uploads/images";
-import { badRequest, notFound } from "../lib/errors";
+import { badRequest, DomainError, notFound } from "../lib/errors";
 import { errorResponses } from "./schemas/common";
 import { createRouter, requireUser, type AppEnv } from "./factory";
 
@@ -24,11 +23,16 @@ const MAX_BODY_BYTES = MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD;
  * the limit (413 too_large) while the form is parsed, so nothing unbounded is ever buffered. The
  * parsed form is handed to the route's validator through Hono's body cache.
  */
+const unsupportedForm = () =>
+  new DomainError(415, "unsupported_media_type", "Send the image as multipart/form-data with the field `file`.");
+
 const bodySizeLimit = createMiddleware<AppEnv>(async (c, next) => {
   await requireUser(c);
   const length = Number(c.req.header("Content-Length") ?? "0");
   if (length > MAX_BODY_BYTES) throw tooLarge();
   const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+  // only a multipart form is read here; anything else is refused before a byte of it is read
+  if (c.req.raw.body && type !== "multipart/form-data") throw unsupportedForm();
   if (type === "multipart/form-data" && c.req.raw.body) {
     const body = limitedBody(c.req.raw.body, MAX_BODY_BYTES);
     c.req.bodyCache.formData = await new Response(body.stream, { headers: { "Content-Type": c.req.header("Content-Type") ?? "" } })
@@ -87,8 +91,6 @@ uploads.openapi(
     const { file, spaceId, conversationId } = c.req.valid("form");
     const audience = spaceId ? { spaceId } : conversationId ? { conversationId } : null;
     await requireAudienceReadable(c.env, c.get("reader"), audience);
-    // a day's budget of files per member (ADR 021): spent only by uploads that would be stored
-    await limitUpload(c.env, user.id);
     const { url } = await storeImage(c.env, user.id, file, audience);
     return c.json({ url }, 201);
   },

@@ -43,7 +43,7 @@ export const limitedStream = (body: ReadableStream<Uint8Array>, maxBytes: number
  * (limitedStream: the rest is never read). A null body is empty. Throws bodyTooLarge (413) past
  * the limit; a stream that fails otherwise rethrows its error.
  */
-export async function readWithin(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+export async function readWithin(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   if (!body) return new Uint8Array();
   return new Uint8Array(await new Response(limitedStream(body, maxBytes)).arrayBuffer());
 }

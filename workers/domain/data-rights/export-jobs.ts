@@ -5,8 +5,9 @@
 // what is left over in a staging object, then records where it stopped and emits the next step — the row update and the next
 // event in one D1 batch, conditional on the step number, so a step delivered twice runs once. The
 // finished archive is served to the job's owner only, until it expires; the cron purges it then.
-import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { rowWhere } from "../../db/insert-select";
 import { notFound } from "../../lib/errors";
 import { derivedId, newId } from "../../lib/ids";
 import { loadUserRow } from "../account/user-view";
@@ -134,32 +135,25 @@ export async function requestExport(
   const communityId = spec.kind === "members" ? spec.communityId : null;
   const format = spec.kind === "members" ? spec.format : "json";
   const slug = spec.kind === "members" ? spec.slug : null;
-  const [open] = await db
-    .select()
-    .from(j)
-    .where(
-      and(
-        eq(j.userId, userId),
-        eq(j.kind, spec.kind),
-        communityId ? eq(j.communityId, communityId) : isNull(j.communityId),
-        eq(j.format, format),
-        inArray(j.status, ["pending", "running"]),
-      ),
-    )
-    .orderBy(desc(j.createdAt))
-    .limit(1);
-  if (open) {
-    const view = await toView(env, open, slug);
-    if (view.status !== "failed") return view;
-  }
+  const unfinished = and(
+    eq(j.userId, userId),
+    eq(j.kind, spec.kind),
+    communityId ? eq(j.communityId, communityId) : isNull(j.communityId),
+    eq(j.format, format),
+    inArray(j.status, ["pending", "running"]),
+  );
+  const openJob = async () => {
+    const [open] = await db.select().from(j).where(unfinished).orderBy(desc(j.createdAt)).limit(1);
+    return open ? await toView(env, open, slug) : null;
+  };
+  const open = await openJob();
+  if (open && open.status !== "failed") return open;
 
   const id = newId("exp");
   const now = new Date();
   const job = { id, userId, kind: spec.kind, format, communityId };
   const plan = await planOf(env, job);
   if (!plan) throw notFound("No such community.");
-  // a new archive costs a unit of the day's budget; answering the unfinished one above does not
-  await limitExport(env, userId);
   const total = await countItems(plan.sections, plan.ctx);
   const objectKey = `${exportPrefix(userId)}${id}/${spec.kind === "account" ? "archive.json" : `members.${format}`}`;
   const upload = await env.UPLOADS.createMultipartUpload(objectKey, { httpMetadata: { contentType: contentType(format) } });
@@ -175,17 +169,38 @@ export async function requestExport(
     staged: false,
   };
   const first = eventInsert(env, stepEvent(id, communityId, 0), { id: await stepEventId(id, 0) });
+  const row = { ...job, status: "pending" as const, totalItems: total, state, objectKey, createdAt: now, updatedAt: now };
   try {
+    // written only while no unfinished job of the same scope exists (a dead one aside): two
+    // requests racing past the read above still make one job
+    const live = open ? and(unfinished, sql`${j.id} <> ${open.id}`) : unfinished;
     await db.batch([
-      db.insert(j).values({ ...job, status: "pending", totalItems: total, state, objectKey, createdAt: now, updatedAt: now }),
+      db.insert(j).select(rowWhere(j, row, sql`not exists (select 1 from ${j} where ${live})`)),
+      // (written even when the row was not; its step then finds no job and does nothing)
       first.statement,
     ]);
   } catch (error) {
     await upload.abort().catch(() => undefined);
     throw error;
   }
+  const created = await loadJob(env, id);
+  if (!created) {
+    // another request made it first: answer that one
+    await upload.abort().catch(() => undefined);
+    const winner = await openJob();
+    if (winner) return winner;
+    throw new Error("export job vanished");
+  }
+  try {
+    // a new archive costs a unit of the day's budget; answering an unfinished one does not
+    await limitExport(env, userId);
+  } catch (error) {
+    await db.delete(j).where(eq(j.id, id));
+    await upload.abort().catch(() => undefined);
+    throw error;
+  }
   await announceEvents(env, [first.id]);
-  return toView(env, (await loadJob(env, id))!, slug);
+  return toView(env, created, slug);
 }
 
 const stepEvent = (jobId: string, communityId: string | null, step: number) => ({
@@ -481,7 +496,7 @@ export const INLINE_EXPORT_ITEMS = 10_000;
 
 /**
  * The one-response exports' choice: `inline` when the archive fits one response, otherwise the
- * job started for it (or the caller's unfinished one). Either spends the daily export budget.
+ * job started for it (or the caller's unfinished one; only a new job spends the daily budget).
  */
 export async function inlineOrJob(
   env: Env,
@@ -495,10 +510,8 @@ export async function inlineOrJob(
     communityId: spec.kind === "members" ? spec.communityId : null,
   });
   if (!plan) throw notFound("No such community.");
-  if ((await countItems(plan.sections, plan.ctx)) <= INLINE_EXPORT_ITEMS) {
-    // a whole archive in one response costs the day's export budget as a job does
-    await limitExport(env, userId);
-    return { inline: true };
-  }
+  // a read answered in one response spends no budget: a GET must not be a way for another site
+  // (a top-level link carries the Lax cookie) to use up a member's exports; it is bounded by size
+  if ((await countItems(plan.sections, plan.ctx)) <= INLINE_EXPORT_ITEMS) return { inline: true };
   return { inline: false, job: await requestExport(env, userId, spec) };
 }

@@ -4,6 +4,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { DomainError, badRequest } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
+import { limitUpload } from "../rate-limits";
 import type { UploadAudience } from "./audience";
 import { DamagedImageError, stripMetadata } from "./metadata";
 
@@ -58,6 +59,8 @@ export async function storeImage(env: Env, userId: string, file: File, audience:
     if (err instanceof DamagedImageError) throw damagedImage();
     throw err;
   }
+  // a day's budget of files per member (ADR 021), spent only by an image that will be stored
+  await limitUpload(env, userId);
   const key = `u/${userId}/${randomToken(16)}.${kind.ext}`;
   await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: kind.contentType } });
   try {
