@@ -259,7 +259,8 @@ describe("racing requests", () => {
 
 describe("an empty body is no body", () => {
   it("starts a member list with its defaults whether the POST has no body, an empty one, or an empty one typed as JSON or a form", async () => {
-    for (const headers of [{}, { "Content-Length": "0" }, { "Content-Type": "application/json", "Content-Length": "0" }, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "0" }]) {
+    const variants: Record<string, string>[] = [{}, { "Content-Length": "0" }, { "Content-Type": "application/json", "Content-Length": "0" }, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "0" }];
+    for (const headers of variants) {
       const community = await makeCommunity();
       const res = await SELF.fetch(`${ORIGIN}/api/v1/communities/${community.slug}/exports`, {
         method: "POST",

@@ -193,8 +193,8 @@ try {
   server = spawn(
     "npx",
     ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`, "--var", `OPERATOR_EMAILS:${OPERATOR_EMAIL}`,
-      // export steps of one page of two items, so the data-export flow sees its progress bar move
-      "--var", "EXPORT_PAGE_ITEMS:2", "--var", "EXPORT_PAGES_PER_STEP:1"],
+      // export steps of one page of three items, so the data-export flow sees its progress bar move
+      "--var", "EXPORT_PAGE_ITEMS:3", "--var", "EXPORT_PAGES_PER_STEP:1"],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   let serverLog = "";
