@@ -13,7 +13,10 @@ const port = values.port;
 const cronEveryMs = 60_000;
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
-const wrangler = spawn("npx", ["wrangler", "dev", "--local", "--port", port, "--ip", "127.0.0.1"], { env, stdio: "inherit" });
+// The app's own build and local state, named outright: a build made elsewhere (a benchmark's, into
+// its own folder) points .wrangler/deploy/config.json at itself, and wrangler dev would follow it.
+const config = ["-c", "build/server/wrangler.json", "--persist-to", ".wrangler/state"];
+const wrangler = spawn("npx", ["wrangler", "dev", "--local", ...config, "--port", port, "--ip", "127.0.0.1"], { env, stdio: "inherit" });
 
 async function tick() {
   try {

@@ -1,6 +1,5 @@
 // Shared by the discussion pages: the space list, tier names, and the reaction toggle every page
 // with posts or comments answers the same way.
-import { data } from "react-router";
 import type { CloudflareContext } from "../context";
 import { apiFetch } from "./api.server";
 import { mentionIdsFor, PICKS_FIELD, readPicks } from "./mentions";
@@ -35,11 +34,6 @@ export async function toggleReaction(cf: CloudflareContext, request: Request, fo
   return apiFetch(cf, request, `/api/v1/${target}/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`, {
     method: remove ? "DELETE" : "PUT",
   });
-}
-
-/** A 404 from the API is a 404 page; anything else keeps its status. */
-export function notFoundUnless(ok: boolean, status: number) {
-  if (!ok) throw data(null, { status: status === 400 ? 404 : status });
 }
 
 /**

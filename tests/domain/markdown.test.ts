@@ -61,8 +61,14 @@ describe("renderMarkdown", () => {
     expectInert(renderMarkdown(payload));
   });
 
-  it("covers at least 20 payloads", () => {
-    expect(payloads.length).toBeGreaterThanOrEqual(20);
+  // inert must not mean empty: what the writer typed around or inside a refused part stays readable
+  it.each([
+    ["hello <script src=//evil.example/x.js></script> world", "<p>hello  world</p>"],
+    ['<a href="javascript:alert(1)">x</a>', "<p>x</p>"],
+    ["[click](javascript:alert(1))", "<p>[click](javascript:alert(1))</p>"],
+    ["<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>"],
+  ])("keeps the text of %j and drops only the dangerous part", (payload, html) => {
+    expect(renderMarkdown(payload)).toBe(html);
   });
 
   it("keeps ordinary Markdown: emphasis, lists, code, GFM tables and strikethrough", () => {

@@ -51,6 +51,7 @@ export function toCommunityAccess(rows: Awaited<ReturnType<typeof communityAcces
 /** communityAccessQuery as a template (db/templates.ts): placeholder `slug` and the reader's. */
 export const communityAccess = template((env: Env, shape: ReaderShape) =>
   communityAccessQuery(env, sql.placeholder("slug"), readerIdSql(shape)),
+  { constants: ["active", 1] }, // the membership's status, limit 1
 );
 
 /** The community as `reader` sees it; the session, if still unread, comes in the same round trip. */

@@ -55,6 +55,7 @@ export function readerIdSql(shape: ReaderShape): SQL {
 
 const sessionTemplate = template((env: Env, _shape: "session") =>
   sessionQuery(env, sql.placeholder("reader_token"), sql.placeholder("reader_now")),
+  { constants: [1] }, // limit 1
 );
 
 type SessionRow = Awaited<ReturnType<typeof sessionQuery>>[number];

@@ -15,7 +15,3 @@ export async function createSession(env: Env, userId: string) {
 export function deleteSession(env: Env, sessionId: string) {
   return getDb(env).delete(schema.sessions).where(eq(schema.sessions.id, sessionId));
 }
-
-export function deleteUserSessions(env: Env, userId: string) {
-  return getDb(env).delete(schema.sessions).where(eq(schema.sessions.userId, userId));
-}

@@ -1,6 +1,7 @@
 // Sign-up: the user, the first session, and the verification mail are written in one batch.
 import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { isUniqueViolation } from "../../db/unique-violation";
 import { hashPassword } from "../../lib/crypto";
 import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -55,7 +56,7 @@ export async function signUp(
     ]);
   } catch (err) {
     // two sign-ups for the same address at once: the unique index decides
-    if (String(err).includes("UNIQUE constraint failed: users.email")) throw emailTaken();
+    if (isUniqueViolation(err, "users.email")) throw emailTaken();
     throw err;
   }
   await announceEvents(env, [mail.eventId]);

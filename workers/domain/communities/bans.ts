@@ -3,6 +3,7 @@
 // they may join or accept an invite again later.
 import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { isUniqueViolation } from "../../db/unique-violation";
 import { roleRank } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import { assertCommunityLive, commitAccessWrite, writeBan, writeUnban } from "../access-changes";
@@ -45,7 +46,7 @@ export async function banMember(env: Env, access: ActiveAccess, targetUserId: st
   const audit = { communityId, actorId, action: "member.ban", targetType: "user", targetId: targetUserId, data: { reason, role: heldRole } };
   const write = writeBan(env, { communityId, userId: targetUserId, reason, bannedBy: actorId, createdAt }, targetRole, audit);
   const banned = await commitAccessWrite(env, write).catch((err: unknown) => {
-    if (err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`)) {
+    if (isUniqueViolation(err, "bans.user_id")) {
       throw conflict("This person is already banned.", { reason: "already_banned" });
     }
     throw err;

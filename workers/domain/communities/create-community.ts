@@ -2,6 +2,7 @@
 // membership, consent and the audit row — in one batch, so a half-made community never exists.
 import { eq } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
+import { isUniqueViolation } from "../../db/unique-violation";
 import type { TierKey } from "../../db/schema";
 import { conflict, forbidden } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -53,11 +54,6 @@ export function mayCreateCommunity(env: Pick<Env, "COMMUNITY_CREATION" | "OPERAT
   if (env.COMMUNITY_CREATION === "operators") return isOperator(env, actor.email);
   return true;
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const text = err instanceof Error ? `${err.message} ${err.cause instanceof Error ? err.cause.message : ""}` : "";
-  return /UNIQUE constraint failed/i.test(text);
-};
 
 export async function createCommunity(env: Env, actor: Actor, input: CreateCommunityInput): Promise<CommunityView> {
   if (!mayCreateCommunity(env, actor)) throw forbidden("Only platform operators may create communities here.");
@@ -117,7 +113,7 @@ export async function createCommunity(env: Env, actor: Actor, input: CreateCommu
     ]);
   } catch (err) {
     // two creators racing for one slug: the loser's whole batch rolls back
-    if (isUniqueViolation(err)) throw conflict("This slug is taken.");
+    if (isUniqueViolation(err, "communities.slug")) throw conflict("This slug is taken.");
     throw err;
   }
   return toCommunityView(community, 1);

@@ -118,15 +118,16 @@ const spaceOf: Record<Target, SQLWrapper> = { space: target, post: spaceOfPost(t
 export const spaceAccess = template((env: Env, shape: `${ReaderShape}:${Target}`) => {
   const [who, of] = shape.split(":") as [ReaderShape, Target];
   return spaceAccessQuery(env, spaceOf[of], readerIdSql(who));
-});
+}, { constants: ["active", 1] }); // the membership's status, limit 1
 const postRow = template((env: Env, of: "post" | "comment") =>
   getDb(env)
     .select()
     .from(p)
     .where(eq(p.id, of === "post" ? target : postOfComment))
     .limit(1),
+  { constants: [1] },
 );
-const commentRow = template((env: Env, _shape: "comment") => getDb(env).select().from(cm).where(eq(cm.id, target)).limit(1));
+const commentRow = template((env: Env, _shape: "comment") => getDb(env).select().from(cm).where(eq(cm.id, target)).limit(1), { constants: [1] });
 
 /** The space as the caller may use it, or the 401/403/404 that says why not. */
 export async function openSpace<M extends Mode>(env: Env, spaceId: string, reader: Reader, mode: M): Promise<SpaceAccessFor<M>> {

@@ -152,7 +152,11 @@ const feedVisit = template((env: Env, shape: ReaderShape) =>
     .from(v)
     .where(and(eq(v.spaceId, spaceIdParam), eq(v.userId, readerIdSql(shape))))
     .limit(1),
+  { constants: [1] },
 );
+
+/** What the feed's SQL names besides placeholders: the reactions' target type and the visible status. */
+const feedConstants = ["post", "visible"];
 
 function feedColumns(userId: SQL) {
   return { post: summaryColumns, author: batchAuthorColumns, reactions: reactionsColumn("post", p.id, userId) };
@@ -168,7 +172,7 @@ const feedPage = template((env: Env, shape: FeedShape) => {
     .where(and(eq(p.spaceId, spaceIdParam), visibleTo({ userId, moderator }), isNull(p.pinnedAt), after ? lt(p.seq, sql.placeholder("before")) : undefined))
     .orderBy(desc(p.seq))
     .limit(sql.placeholder("page_size"));
-});
+}, { constants: feedConstants });
 
 const feedPinned = template((env: Env, shape: FeedShape) => {
   const { who, moderator } = shapeParts(shape);
@@ -180,7 +184,7 @@ const feedPinned = template((env: Env, shape: FeedShape) => {
     .where(and(eq(p.spaceId, spaceIdParam), visibleTo({ userId, moderator }), isNotNull(p.pinnedAt)))
     .orderBy(desc(p.pinnedAt), desc(p.seq))
     .limit(MAX_PINNED);
-});
+}, { constants: [...feedConstants, MAX_PINNED] });
 
 /**
  * A page of the space's feed, for whoever may read the space (openSpace's 401/403/404 otherwise).

@@ -2,6 +2,7 @@
 // idempotent (INSERT OR IGNORE / DELETE). Chat message reactions join later with chat.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
+import { chunk } from "../../lib/chunk";
 import { reactionEmoji, type ReactionEmoji } from "../../lib/vocabulary";
 import type { CommentAccess, MemberSpaceAccess, PostAccess } from "./access";
 
@@ -30,8 +31,7 @@ export async function reactionSummaries(
 ): Promise<Map<string, ReactionView[]>> {
   const r = schema.reactions;
   const byTarget = new Map<string, ReactionView[]>();
-  for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const chunk = ids.slice(i, i + ID_CHUNK);
+  for (const part of chunk(ids, ID_CHUNK)) {
     const rows = await db
       .select({
         targetId: r.targetId,
@@ -40,7 +40,7 @@ export async function reactionSummaries(
         reacted: sql<number>`coalesce(max(${r.userId} = ${viewerId ?? ""}), 0)`,
       })
       .from(r)
-      .where(and(eq(r.targetType, targetType), inArray(r.targetId, chunk)))
+      .where(and(eq(r.targetType, targetType), inArray(r.targetId, part)))
       .groupBy(r.targetId, r.emoji);
     for (const row of rows) {
       const list = byTarget.get(row.targetId) ?? [];

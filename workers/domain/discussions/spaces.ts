@@ -3,6 +3,7 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
+import { chunk } from "../../lib/chunk";
 import { badRequest, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { auditInsert, auditInsertIfChanged } from "../audit";
@@ -20,8 +21,6 @@ const p = schema.posts;
 
 // a statement binds the space id or community id too: stay under D1's 100 bound parameters
 const USER_CHUNK = 45;
-const chunked = <T>(items: T[], size: number) =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 type SpaceStats = { following: Set<string>; newPosts: Map<string, number> };
 
@@ -70,11 +69,11 @@ export async function spaceView(env: Env, access: SpaceAccess): Promise<SpaceVie
 async function notMembers(db: Db, communityId: string, userIds: string[]): Promise<string[]> {
   const m = schema.memberships;
   const found = new Set<string>();
-  for (const chunk of chunked([...new Set(userIds)], USER_CHUNK)) {
+  for (const part of chunk([...new Set(userIds)], USER_CHUNK)) {
     const rows = await db
       .select({ userId: m.userId })
       .from(m)
-      .where(and(eq(m.communityId, communityId), eq(m.status, "active"), inArray(m.userId, chunk)));
+      .where(and(eq(m.communityId, communityId), eq(m.status, "active"), inArray(m.userId, part)));
     for (const r of rows) found.add(r.userId);
   }
   return userIds.filter((id) => !found.has(id));

@@ -8,6 +8,7 @@
 import { and, eq, inArray, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { runBound, template } from "../../db/templates";
+import { chunk as chunkBy } from "../../lib/chunk";
 import { readerIdSql, type ReaderShape } from "../auth/reader";
 import { type Role, type TierKey } from "../../db/schema";
 import { effectiveTier } from "../access";
@@ -16,11 +17,8 @@ import { canSeeContent, spaceVisibility } from "../discussions/access";
 /** Ids per IN (...) list: D1 allows 100 bound parameters per statement, leave room for the rest. */
 export const ID_CHUNK = 90;
 
-export function chunk<T>(items: T[], size = ID_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+/** `items` in parts of at most `size` ids (lib/chunk.ts), by default ID_CHUNK. */
+export const chunk = <T>(items: T[], size = ID_CHUNK): T[][] => chunkBy(items, size);
 
 const unique = <T>(items: Iterable<T>) => [...new Set(items)];
 
