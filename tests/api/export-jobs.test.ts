@@ -272,3 +272,47 @@ describe("an empty body is no body", () => {
     }
   });
 });
+
+describe("the one-response exports are bounded by size and never spend the budget", () => {
+  it("hands an archive of fewer than 10,000 items but more than 16 MB to a job (202)", async () => {
+    const community = await makeCommunity();
+    const member = await createUser();
+    await addMember(community, { user: member });
+    const space = await makeSpace(community);
+    // 450 posts of 40,000 characters: 18 MB in 450 items
+    const body = "長文".repeat(20_000);
+    for (let i = 0; i < 450; i += 50) {
+      await db().run(sql`with recursive n(v) as (select ${i} union all select v + 1 from n where v < ${i + 49})
+        insert into posts (id, community_id, space_id, author_id, title, body, excerpt, created_at)
+        select 'pst_long_' || ${member.id} || '_' || v, ${community.id}, ${space.id}, ${member.id}, 'Long ' || v, ${body}, '', ${Date.now()} from n`);
+    }
+    const res = await call("/api/v1/me/export", { as: member });
+    expect(res.status).toBe(202);
+    expect(res.body.export.kind).toBe("account");
+  });
+
+  it("answers repeated GETs past the limit with one job, reused for an hour once ready, spending no budget", async () => {
+    const member = await createUser();
+    const community = await makeCommunity();
+    await addMember(community, { user: member });
+    await db().run(sql`with recursive n(v) as (select 1 union all select v + 1 from n where v < 10001)
+      insert into reactions (community_id, target_type, target_id, user_id, emoji) select ${community.id}, 'post', 'pst_g' || v, ${member.id}, '👍' from n`);
+    const first = await call("/api/v1/me/export", { as: member });
+    const second = await call("/api/v1/me/export", { as: member });
+    expect(first.status).toBe(202);
+    expect(second.body.export.id).toBe(first.body.export.id);
+    await db().update(schema.exportJobs).set({ status: "ready", expiresAt: new Date(Date.now() + 3_600_000) }).where(eq(schema.exportJobs.id, first.body.export.id));
+    const third = await call("/api/v1/me/export", { as: member });
+    expect(third.body.export).toMatchObject({ id: first.body.export.id, status: "ready" });
+    const counters = await db().select().from(schema.rateCounters).where(eq(schema.rateCounters.key, `export:${member.id}`));
+    expect(counters).toEqual([]);
+  });
+
+  it("refuses every one of twelve racing requests once the day's budget is spent, and leaves no job behind", async () => {
+    const user = await createUser();
+    await db().insert(schema.rateCounters).values({ key: `export:${user.id}`, count: 10, windowEndsAt: new Date(Date.now() + 3_600_000) });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => call("/api/v1/me/exports", { as: user, method: "POST" })));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(429));
+    expect(await db().select().from(schema.exportJobs).where(eq(schema.exportJobs.userId, user.id))).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createCommunity } from "../domain/communities/create-community";
 import { exportMembers, membersCsv } from "../domain/communities/export";
 import { loadUserRow } from "../domain/account/user-view";
-import { inlineOrJob } from "../domain/data-rights/export-jobs";
+import { exportInlineOrJob } from "../domain/data-rights/export-jobs";
 import { acceptedJob, ExportJobSchema } from "./exports";
 import { listAuditLog } from "../domain/communities/audit-log";
 import {
@@ -196,9 +196,11 @@ communities.openapi(
     const user = await requireUser(c);
     const csv = (c.req.header("Accept") ?? "").toLowerCase().includes("text/csv");
     const { slug } = access.community;
-    const choice = await inlineOrJob(c.env, user.id, { kind: "members", communityId: access.community.id, slug, format: csv ? "csv" : "json" });
+    const requester = await loadUserRow(c.env, user.id);
+    const spec = { kind: "members" as const, communityId: access.community.id, slug, format: csv ? ("csv" as const) : ("json" as const) };
+    const choice = await exportInlineOrJob(c.env, user.id, spec, (budget) => exportMembers(c.env, access.community.id, requester, budget));
     if (!choice.inline) return acceptedJob(c, choice.job, `/api/v1/communities/${slug}/exports/${choice.job.id}`);
-    const rows = await exportMembers(c.env, access.community.id, await loadUserRow(c.env, user.id));
+    const rows = choice.value;
     if (csv) {
       return c.body(membersCsv(rows), 200, {
         "Content-Type": "text/csv; charset=utf-8",

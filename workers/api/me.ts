@@ -4,7 +4,7 @@ import { consentPurposes, roles, tierKeys } from "../db/schema";
 import { listConsents, setConsents } from "../domain/account/consents";
 import { eraseAccount } from "../domain/account/erase";
 import { exportAccount } from "../domain/data-rights/archive";
-import { inlineOrJob } from "../domain/data-rights/export-jobs";
+import { exportInlineOrJob } from "../domain/data-rights/export-jobs";
 import { acceptedJob, ExportJobSchema } from "./exports";
 import { loadMe, updateProfile } from "../domain/account/profile";
 import { errorResponses, IsoDate } from "./schemas/common";
@@ -120,9 +120,9 @@ me.openapi(
   }),
   async (c) => {
     const userId = (await requireUser(c)).id;
-    const choice = await inlineOrJob(c.env, userId, { kind: "account" });
+    const choice = await exportInlineOrJob(c.env, userId, { kind: "account" }, (budget) => exportAccount(c.env, userId, budget));
     if (!choice.inline) return acceptedJob(c, choice.job, `/api/v1/me/exports/${choice.job.id}`);
-    const archive = await exportAccount(c.env, userId);
+    const archive = choice.value;
     c.header("Content-Disposition", `attachment; filename="enclave-export-${archive.exportedAt.slice(0, 10)}.json"`);
     c.header("Cache-Control", "no-store");
     return c.json(archive, 200);

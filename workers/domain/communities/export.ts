@@ -6,7 +6,7 @@ import { consentPurposes, type ConsentPurpose, type Role, type TierKey } from ".
 import { csvLine, toCsv } from "../../lib/csv";
 import { effectiveTier } from "../access";
 import type { UserRow } from "../account/user-view";
-import { allItems, type Encoder } from "../data-rights/archive";
+import { allItems, type ByteBudget, type Encoder } from "../data-rights/archive";
 import { afterRowid, rowid, toPage } from "../data-rights/pages";
 import type { ExportSection } from "../data-rights/types";
 
@@ -90,11 +90,11 @@ export function memberSection(communityId: string): ExportSection {
   };
 }
 
-/** Every active member of the community, for the one-response GET export. */
-export async function exportMembers(env: Env, communityId: string, requester: UserRow): Promise<MemberExportRow[]> {
+/** Every active member of the community, for the one-response GET export; ArchiveTooLarge past `budget`. */
+export async function exportMembers(env: Env, communityId: string, requester: UserRow, budget?: ByteBudget): Promise<MemberExportRow[]> {
   const section = memberSection(communityId);
   if (section.shape !== "list") throw new Error("members is a list section");
-  return (await allItems(section, { env, user: requester })) as MemberExportRow[];
+  return (await allItems(section, { env, user: requester }, budget)) as MemberExportRow[];
 }
 
 const csvHeader = [

@@ -32,12 +32,41 @@ export const accountJson = (userId: string, exportedAt: string): Encoder => ({
   tail: "}",
 });
 
-/** Reads every page of a list section into memory (the one-response exports). */
-export async function allItems(section: Extract<ExportSection, { shape: "list" }>, ctx: ExportContext): Promise<unknown[]> {
+/**
+ * The most a one-response export may hold (bytes of JSON): a Worker has 128 MB, and the answer is
+ * held a few times over while it is serialised. Past it the archive is built as a job instead.
+ */
+export const INLINE_EXPORT_BYTES = 16 * 1024 * 1024;
+
+/** Thrown by the one-response builders when the archive would pass its byte budget. */
+export class ArchiveTooLarge extends Error {
+  constructor() {
+    super("the archive is too large for one response");
+  }
+}
+
+/** Bytes left for a one-response archive; each page read spends its JSON size. */
+export type ByteBudget = { left: number };
+
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value) ?? "").byteLength;
+
+function spend(budget: ByteBudget | undefined, value: unknown) {
+  if (!budget) return;
+  budget.left -= jsonBytes(value);
+  if (budget.left < 0) throw new ArchiveTooLarge();
+}
+
+/**
+ * Reads every page of a list section into memory (the one-response exports). With `budget`, each
+ * page spends its size and ArchiveTooLarge is thrown as soon as the budget is gone, so an archive
+ * too large for one response is given up after at most one page past the limit.
+ */
+export async function allItems(section: Extract<ExportSection, { shape: "list" }>, ctx: ExportContext, budget?: ByteBudget): Promise<unknown[]> {
   const items: unknown[] = [];
   let after: number | null = null;
   do {
     const page = await section.page(ctx, after, PAGE_ITEMS);
+    spend(budget, page.items);
     items.push(...page.items);
     after = page.last;
   } while (after !== null);
@@ -52,13 +81,20 @@ export async function countItems(sections: ExportSection[], ctx: ExportContext):
 
 /**
  * The account archive of GET /me/export, in one response: `{format, exportedAt, userId, profile,
- * memberships, …}` with every registered section. Throws not_found if the user does not exist.
+ * memberships, …}` with every registered section, read one section after another. Throws
+ * not_found if the user does not exist, ArchiveTooLarge past `budget`.
  */
-export async function exportAccount(env: Env, userId: string) {
+export async function exportAccount(env: Env, userId: string, budget?: ByteBudget) {
   const user = await loadUserRow(env, userId);
   const ctx: ExportContext = { env, user };
-  const built = await Promise.all(
-    exportSections.map(async (s) => [s.name, s.shape === "list" ? await allItems(s, ctx) : await s.build(ctx)] as const),
-  );
+  const built: Array<readonly [string, unknown]> = [];
+  for (const s of exportSections) {
+    if (s.shape === "list") built.push([s.name, await allItems(s, ctx, budget)]);
+    else {
+      const value = await s.build(ctx);
+      spend(budget, value);
+      built.push([s.name, value]);
+    }
+  }
   return { format: ARCHIVE_FORMAT, exportedAt: new Date().toISOString(), userId: user.id, ...Object.fromEntries(built) };
 }

@@ -5,7 +5,7 @@
 // what is left over in a staging object, then records where it stopped and emits the next step — the row update and the next
 // event in one D1 batch, conditional on the step number, so a step delivered twice runs once. The
 // finished archive is served to the job's owner only, until it expires; the cron purges it then.
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { rowWhere } from "../../db/insert-select";
 import { notFound } from "../../lib/errors";
@@ -14,9 +14,9 @@ import { loadUserRow } from "../account/user-view";
 import { memberEncoders, memberSection } from "../communities/export";
 import { announceEvents, eventInsert } from "../events/emit";
 import { olderThan } from "../paging";
-import { limitExport } from "../rate-limits";
+import { limitExport, refundDaily } from "../rate-limits";
 import type { Page, PageRequest } from "../communities/types";
-import { PAGE_ITEMS, accountJson, countItems, type Encoder } from "./archive";
+import { ArchiveTooLarge, INLINE_EXPORT_BYTES, PAGE_ITEMS, accountJson, countItems, type ByteBudget, type Encoder } from "./archive";
 import { exportPrefix } from "./export-data";
 import { exportSections } from "./registry";
 import type { ExportContext, ExportSection } from "./types";
@@ -122,16 +122,19 @@ async function ownsCommunity(env: Env, userId: string, communityId: string): Pro
 
 /**
  * Start an export job, or answer the caller's unfinished one of the same kind (a second click does
- * not start a second archive). A new job spends a unit of the daily export budget (429 past it). `communityId` and `format` only for `members` (the caller's
+ * not start a second archive). A new job spends a unit of the daily export budget (429 past it),
+ * unless `spend` is false (a GET that could not answer in one response: see exportInlineOrJob). `communityId` and `format` only for `members` (the caller's
  * ownership is checked by the route). Counts the items for progress, opens the R2 multipart
  * upload, writes the row and the first step's event in one batch. Returns the job's view.
  */
 export async function requestExport(
   env: Env,
   userId: string,
-  spec: { kind: "account" } | { kind: "members"; communityId: string; slug: string; format: ExportFormat },
+  spec: ExportSpec,
+  options: { spend?: boolean } = {},
 ): Promise<ExportView> {
   const db = getDb(env);
+  const spend = options.spend ?? true;
   const communityId = spec.kind === "members" ? spec.communityId : null;
   const format = spec.kind === "members" ? spec.format : "json";
   const slug = spec.kind === "members" ? spec.slug : null;
@@ -168,6 +171,16 @@ export async function requestExport(
     wroteItem: false,
     staged: false,
   };
+  // a new archive costs a unit of the day's budget, spent before the job exists so a refused
+  // request never shows a job; a request that then loses the race to an identical one gives it back
+  if (spend) {
+    try {
+      await limitExport(env, userId);
+    } catch (error) {
+      await upload.abort().catch(() => undefined);
+      throw error;
+    }
+  }
   const first = eventInsert(env, stepEvent(id, communityId, 0), { id: await stepEventId(id, 0) });
   const row = { ...job, status: "pending" as const, totalItems: total, state, objectKey, createdAt: now, updatedAt: now };
   try {
@@ -181,23 +194,17 @@ export async function requestExport(
     ]);
   } catch (error) {
     await upload.abort().catch(() => undefined);
+    if (spend) await refundDaily(env, "export", userId);
     throw error;
   }
   const created = await loadJob(env, id);
   if (!created) {
     // another request made it first: answer that one
     await upload.abort().catch(() => undefined);
+    if (spend) await refundDaily(env, "export", userId);
     const winner = await openJob();
     if (winner) return winner;
     throw new Error("export job vanished");
-  }
-  try {
-    // a new archive costs a unit of the day's budget; answering an unfinished one does not
-    await limitExport(env, userId);
-  } catch (error) {
-    await db.delete(j).where(eq(j.id, id));
-    await upload.abort().catch(() => undefined);
-    throw error;
   }
   await announceEvents(env, [first.id]);
   return toView(env, created, slug);
@@ -489,29 +496,59 @@ export async function purgeExpiredExports(env: Env, now = new Date()): Promise<n
 
 /**
  * Items above which the one-response exports (GET /me/export, GET /communities/:slug/export)
- * answer 202 with a job instead: beyond this an answer would take many seconds and hundreds of MB
- * of one isolate's memory. Sections outside D1 (chat objects, issue 12) will also send them to a job.
+ * answer 202 with a job without trying: past this, paging alone takes too many queries. Below
+ * it the answer is also bounded by size (INLINE_EXPORT_BYTES, archive.ts): a few long texts can
+ * outgrow a Worker's memory long before 10,000 items. Sections outside D1 (chat objects, issue
+ * 12) will also send them to a job.
  */
 export const INLINE_EXPORT_ITEMS = 10_000;
 
+/** A ready archive this recent answers a GET that would otherwise start another job. */
+const REUSE_READY_MS = 60 * 60_000;
+
+export type ExportSpec = { kind: "account" } | { kind: "members"; communityId: string; slug: string; format: ExportFormat };
+
 /**
- * The one-response exports' choice: `inline` when the archive fits one response, otherwise the
- * job started for it (or the caller's unfinished one; only a new job spends the daily budget).
+ * The one-response exports: `build` the archive within INLINE_EXPORT_BYTES when the items allow,
+ * else hand over to a job — the caller's unfinished one, or one ready within the last hour, or a
+ * new one. These are GETs, which another site can cause with the member's cookie (a top-level
+ * link carries a Lax cookie): they never spend the daily export budget, and at most one job an
+ * hour comes of them. Throws not_found when the requester may not export (no longer owner).
  */
-export async function inlineOrJob(
+export async function exportInlineOrJob<T>(
   env: Env,
   userId: string,
-  spec: { kind: "account" } | { kind: "members"; communityId: string; slug: string; format: ExportFormat },
-): Promise<{ inline: true } | { inline: false; job: ExportView }> {
-  const plan = await planOf(env, {
-    userId,
-    kind: spec.kind,
-    format: spec.kind === "members" ? spec.format : "json",
-    communityId: spec.kind === "members" ? spec.communityId : null,
-  });
+  spec: ExportSpec,
+  build: (budget: ByteBudget) => Promise<T>,
+): Promise<{ inline: true; value: T } | { inline: false; job: ExportView }> {
+  const format = spec.kind === "members" ? spec.format : "json";
+  const communityId = spec.kind === "members" ? spec.communityId : null;
+  const plan = await planOf(env, { userId, kind: spec.kind, format, communityId });
   if (!plan) throw notFound("No such community.");
-  // a read answered in one response spends no budget: a GET must not be a way for another site
-  // (a top-level link carries the Lax cookie) to use up a member's exports; it is bounded by size
-  if ((await countItems(plan.sections, plan.ctx)) <= INLINE_EXPORT_ITEMS) return { inline: true };
-  return { inline: false, job: await requestExport(env, userId, spec) };
+  if ((await countItems(plan.sections, plan.ctx)) <= INLINE_EXPORT_ITEMS) {
+    try {
+      return { inline: true, value: await build({ left: INLINE_EXPORT_BYTES }) };
+    } catch (error) {
+      if (!(error instanceof ArchiveTooLarge)) throw error;
+    }
+  }
+  const slug = spec.kind === "members" ? spec.slug : null;
+  const [recent] = await getDb(env)
+    .select()
+    .from(j)
+    .where(
+      and(
+        scoped(userId, spec.kind === "members" ? { kind: "members", communityId: spec.communityId, slug: spec.slug } : { kind: "account" }),
+        eq(j.format, format),
+        inArray(j.status, ["ready", "pending", "running"]),
+        gt(j.createdAt, new Date(Date.now() - REUSE_READY_MS)),
+      ),
+    )
+    .orderBy(desc(j.createdAt))
+    .limit(1);
+  if (recent) {
+    const view = await toView(env, recent, slug);
+    if (view.status !== "failed" && (view.status !== "ready" || view.downloadUrl)) return { inline: false, job: view };
+  }
+  return { inline: false, job: await requestExport(env, userId, spec, { spend: false }) };
 }

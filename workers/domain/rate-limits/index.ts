@@ -2,7 +2,7 @@
 // attempts, sign-ups, posts, comments, searches, uploads and exports. Isolate memory would count
 // per isolate, not per deployment (TOOLCHAIN.md), so short bursts go through the Rate Limiting
 // binding and daily budgets through one conditional D1 statement (ADR 021).
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { rateLimited } from "../../lib/errors";
 
@@ -131,3 +131,14 @@ export const limitUpload = (env: Env, userId: string) => spendDaily(env, "upload
 export const limitExport = (env: Env, userId: string) => spendDaily(env, "export", userId);
 
 // Counters whose window has ended are deleted by the cron (jobs/purge.ts).
+
+/**
+ * Gives back one unit of `policy`'s budget for `subject` (an attempt that spent it and then did
+ * nothing: a request that lost a race to an identical one). Never below zero; no-op without a row.
+ */
+export async function refundDaily(env: Env, policy: DailyPolicy, subject: string): Promise<void> {
+  await getDb(env)
+    .update(rc)
+    .set({ count: sql`${rc.count} - 1` })
+    .where(and(eq(rc.key, dailyKey(policy, subject)), sql`${rc.count} > 0`));
+}
