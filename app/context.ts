@@ -1,6 +1,6 @@
 // What the Worker hands every loader and action (React Router's typed context).
 import { createContext } from "react-router";
-import type { SessionUser } from "../workers/api/factory";
+import type { SessionUser } from "../workers/domain/auth/reader";
 
 export type CloudflareContext = {
   env: Env;

@@ -1,7 +1,7 @@
 // The user resource: one schema, with the request bodies derived from its fields.
 import { z } from "@hono/zod-openapi";
 import { notificationPrefKeys } from "../../domain/account/user-view";
-import { UPLOAD_URL_PREFIX } from "../../domain/uploads/images";
+import { UPLOAD_URL_PREFIX } from "../../lib/vocabulary";
 import { locales } from "../../lib/locale";
 import { IsoDate, NameField } from "./common";
 

@@ -154,7 +154,7 @@ export async function archiveSpace(env: Env, access: MemberSpaceAccess): Promise
   const db = getDb(env);
   const space = access.space;
   // its posts leave search in one step, whatever the space's size (the spine's search handler);
-  // notifications about them are filtered at read time (search/readable.ts), and queued new-post
+  // notifications about them are filtered at read time (domain/readable.ts), and queued new-post
   // notices find no readers. Audit and event only if this request archived it.
   const event = eventInsert(
     env,

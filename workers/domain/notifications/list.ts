@@ -5,7 +5,7 @@ import { and, desc, eq, inArray, isNull, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { isLocale, type Locale } from "../../lib/locale";
 import type { Page, PageKey, PageRequest } from "../communities/types";
-import { chunk, filterReadable, inChunks, type ReadableItem } from "../search/readable";
+import { chunk, filterReadable, inChunks, type ReadableItem } from "../readable";
 import type { NotificationKind } from "./deliver";
 import { notificationText } from "./text";
 import { olderThan } from "../paging";
