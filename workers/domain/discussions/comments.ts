@@ -1,6 +1,7 @@
 // Comments on a post, oldest first by seq, two levels deep: a reply to a reply keeps its
 // parent_id but shares its thread's root_id, and the view flattens it to depth 1 with `replyTo`.
 // A removed comment that others answered stays as an empty placeholder so the thread reads.
+import { commentPermissions } from "../permissions";
 import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../../db/client";
@@ -35,6 +36,12 @@ const selection = {
   readable: sql<number>`1`,
 };
 
+/** A comment as answered: the view and what the caller may do to it (`viewer.permissions`). */
+const withViewer = (access: PostAccess<"read">, view: Omit<CommentView, "viewer">): CommentView => ({
+  ...view,
+  viewer: { permissions: commentPermissions(access, { authorId: view.author.id, deleted: view.deleted }) },
+});
+
 async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<CommentRow & { readable: number }>) {
   const db = getDb(env);
   const full = rows.filter((r) => Number(r.readable) === 1);
@@ -51,7 +58,7 @@ async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<Co
       full.map((r) => r.comment.body),
     ),
   ]);
-  return rows.map((r) => toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1, names));
+  return rows.map((r) => withViewer(access, toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1, names)));
 }
 
 /** What a write of a comment answers: the comment, and the mentioned members who cannot read its space. */
@@ -196,7 +203,7 @@ export async function createComment(
   // a retry that found its row answers the row as stored (its body may have been edited since)
   const shown = fresh ? names : await mentionNamesOf(env, comment.communityId, [comment.body]);
   return {
-    comment: toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false, shown),
+    comment: withViewer(access, toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false, shown)),
     unreachableMentions: fresh ? unreachable : [],
   };
 }
@@ -232,7 +239,7 @@ export async function updateComment(env: Env, access: CommentAccess<"write">, in
   if (!comment) throw notFound("No such comment.");
   await announceEvents(env, [event.id]);
   return {
-    comment: toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false, names),
+    comment: withViewer(access, toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false, names)),
     unreachableMentions: unreachable,
   };
 }

@@ -1,5 +1,6 @@
 // Posts in a discussion space: write, the feed (newest first by seq, pinned apart, "new since
 // your last visit"), read, edit, delete, and the moderator switches pin, lock and hide.
+import { postPermissions } from "../permissions";
 import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { conflict, forbidden, notFound } from "../../lib/errors";
@@ -263,11 +264,12 @@ export async function listPosts(
   return { items: pageSlice.map(mark), pinned: pinnedRows.map(mark), next: last ? { before: last.seq, since } : null, lastSeenSeq: since };
 }
 
-export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ post: PostView; html: string }> {
+/** The post with its body rendered, and what the caller may do to it (`viewer.permissions`). */
+export async function readPost(env: Env, access: PostAccess<"read">) {
   // the names are read once, for the view's mentions and the rendered body alike
   const names = mentionNamesOf(env, access.post.communityId, [access.post.body]);
   const [post, mentionNames] = await Promise.all([postView(env, access.post, access.userId, names), names]);
-  return { post, html: renderMarkdown(access.post.body, { mentionNames }) };
+  return { post, html: renderMarkdown(access.post.body, { mentionNames }), viewer: { permissions: postPermissions(access, { authorId: access.post.authorId, locked: access.post.lockedAt !== null }) } };
 }
 
 /** What a write of a post answers: the post, and the mentioned members who cannot read its space. */
