@@ -8,7 +8,7 @@ import { Alert, Badge, Card, CardTitle, Container, EmptyState, Field, SelectFiel
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { loadCommunity, requirePermission } from "../lib/community.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { endOfDayIn } from "../lib/format";
 import { useFormatDate } from "../components/local-time";
@@ -17,8 +17,8 @@ import { inviteSources, tierKeys, type Invite, type List, type Tier } from "../l
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "admin");
+  const answer = await loadCommunity(cf, params.slug);
+  requirePermission(answer, "invite.create.paid");
   const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
   const [invites, tiers] = await Promise.all([
     apiFetch<List<Invite>>(cf, request, `${base}/invites?limit=100`),

@@ -8,7 +8,7 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Card, CardTitle, Checkbox, Container, Field, SelectField, TextareaField } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { tierKeys, type List, type Member, type Person } from "../lib/types";
@@ -19,9 +19,9 @@ type SpaceMember = { user: Person; addedAt: string };
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "admin");
-  const [spaces, tiers] = await Promise.all([loadSpaces(cf, request, params.slug), loadTiers(cf, request, params.slug)]);
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  requirePermission(answer, "space.create");
+  const [spaces, tiers] = await Promise.all([loadSpaces(cf, access), loadTiers(cf, access)]);
   const entry = spaces?.find((e) => e.space.id === params.spaceId);
   if (!entry) throw new Response(null, { status: 404 });
   const [inSpace, everyone] = await Promise.all([

@@ -26,13 +26,13 @@ describe("viewer.permissions", () => {
     const { c, roles, stranger } = await setting();
     const expected = {
       member: ["community.search"],
-      moderator: ["community.search", "members.manage", "invite.create"],
+      moderator: ["community.search", "content.moderate", "members.manage", "invite.create"],
       admin: [
-        "community.search", "community.update", "space.create", "spaces.reorder", "members.manage", "members.roles",
+        "community.search", "content.moderate", "community.update", "space.create", "spaces.reorder", "members.manage", "members.roles",
         "invite.create", "invite.create.paid", "audit.view", "background-work.view",
       ],
       owner: [
-        "community.search", "community.update", "community.delete", "community.transfer", "tiers.update", "space.create",
+        "community.search", "content.moderate", "community.update", "community.delete", "community.transfer", "tiers.update", "space.create",
         "spaces.reorder", "members.manage", "members.roles", "members.roles.admin", "invite.create", "invite.create.paid",
         "export.members", "audit.view", "background-work.view",
       ],

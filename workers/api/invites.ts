@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from "../domain/communities/invites";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {

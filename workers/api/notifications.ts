@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { notificationKinds } from "../db/schema";
 import { countUnread, listNotifications, markRead } from "../domain/notifications/list";
 import { createRouter, requireUser } from "./factory";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonResponse } from "./route-helpers";
 import { errorResponses, Id, IsoDate, PageQuery } from "./schemas/common";
 

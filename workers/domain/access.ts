@@ -85,9 +85,9 @@ export async function openCommunity(env: Env, slug: string, reader: Reader): Pro
 export async function openMembership(env: Env, slug: string, reader: Reader): Promise<MemberAccess> {
   const found = await loadCommunityAccess(env, slug, reader);
   await requireReaderUser(reader); // 401 before 404; the session came in the community statement's batch
-  const access = visibleCommunity(found);
-  if (!access.membership || !access.role) throw forbidden("Join this community first.");
-  return access as MemberAccess;
+  const member = activeMember(visibleCommunity(found));
+  if (!member) throw forbidden("Join this community first.");
+  return member;
 }
 
 /** `access` when its role is at least `atLeast`; 403 forbidden otherwise. */
@@ -95,3 +95,7 @@ export function assertMemberRole(access: MemberAccess, atLeast: Role): MemberAcc
   if (!hasRole(access.role, atLeast)) throw forbidden(`This needs the ${atLeast} role or higher.`);
   return access;
 }
+
+/** `access` as a member's (MemberAccess) when the reader is an active member there, else null. */
+export const activeMember = (access: CommunityAccess): MemberAccess | null =>
+  access.membership && access.role ? (access as MemberAccess) : null;

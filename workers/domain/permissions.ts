@@ -9,6 +9,7 @@ import { roleRank } from "../lib/vocabulary";
 /** Actions on a community, by the caller's role there (member < moderator < admin < owner). */
 export const communityActions = [
   "community.search",
+  "content.moderate",
   "community.update",
   "community.delete",
   "community.transfer",
@@ -40,6 +41,8 @@ export type CommunityPermission = (typeof communityActions)[number];
 /** The least role each community action needs (api/*.ts guards and the member use cases). */
 const communityRule: Record<CommunityPermission, Role> = {
   "community.search": "member",
+  // see hidden and pending posts and comments, and hide, pin or lock them (discussions/access.ts canModerate)
+  "content.moderate": "moderator",
   "community.update": "admin",
   "community.delete": "owner",
   "community.transfer": "owner",

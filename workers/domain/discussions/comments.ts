@@ -1,10 +1,12 @@
 // Comments on a post, oldest first by seq, two levels deep: a reply to a reply keeps its
 // parent_id but shares its thread's root_id, and the view flattens it to depth 1 with `replyTo`.
 // A removed comment that others answered stays as an empty placeholder so the thread reads.
-import { commentPermissions } from "../permissions";
 import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { z } from "zod";
 import { getDb, schema } from "../../db/client";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { commentPermissions } from "../permissions";
 import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
@@ -80,6 +82,16 @@ export async function listComments(env: Env, access: PostAccess<"read">, limit: 
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   return { items: await commentViews(env, access, page), next: rows.length > limit ? page[page.length - 1].comment.seq : null };
+}
+
+/**
+ * A page of the post's comments as GET /posts/{id}/comments answers it: the cursor is the last
+ * comment's seq, opaque (lib/cursor.ts). Throws 400 invalid_cursor.
+ */
+export async function readComments(env: Env, access: PostAccess<"read">, page: { limit: number; cursor?: string | null }) {
+  const after = decodeCursor(page.cursor, z.number().int());
+  const found = await listComments(env, access, page.limit, after);
+  return { items: found.items, nextCursor: found.next === null ? null : encodeCursor(found.next) };
 }
 
 async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: string): Promise<CommentView> {

@@ -1,8 +1,10 @@
 // Posts in a discussion space: write, the feed (newest first by seq, pinned apart, "new since
 // your last visit"), read, edit, delete, and the moderator switches pin, lock and hide.
-import { postPermissions } from "../permissions";
 import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import { getDb, schema } from "../../db/client";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { postPermissions } from "../permissions";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
@@ -195,6 +197,24 @@ const feedPinned = template((env: Env, shape: FeedShape) => {
  * refuses; a moderator, who also sees hidden and pending posts, pays a second read. The visit is
  * written after the response (`defer`): nothing in this response depends on it.
  */
+// [before seq, last-seen seq the first page marked "new" against]
+const FeedCursorShape = z.tuple([z.number().int(), z.number().int().nullable()]);
+
+/**
+ * A page of the space's feed as GET /spaces/{id}/posts answers it: `cursor` and `nextCursor` are
+ * opaque (lib/cursor.ts). Throws 400 invalid_cursor, and listPosts' 403 tier_required and 404.
+ */
+export async function readFeed(env: Env, spaceId: string, reader: Reader, page: { limit: number; cursor?: string | null }, defer: Defer) {
+  const after = decodeCursor(page.cursor, FeedCursorShape);
+  const feed = await listPosts(env, spaceId, reader, { limit: page.limit, cursor: after ? { before: after[0], since: after[1] } : undefined }, defer);
+  return {
+    items: feed.items,
+    pinned: feed.pinned,
+    nextCursor: feed.next ? encodeCursor([feed.next.before, feed.next.since]) : null,
+    lastSeenSeq: feed.lastSeenSeq,
+  };
+}
+
 export async function listPosts(
   env: Env,
   spaceId: string,
