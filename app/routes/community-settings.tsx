@@ -90,7 +90,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     }
     const values = { section: `tier:${key}`, name: field(form, "name"), description: field(form, "description"), trialDays: field(form, "trialDays") };
     if (issues.length) {
-      return fail({ ok: false, status: 400, headers: new Headers(), error: { code: "validation_failed", message: "", issues } }, values);
+      return fail({ ok: false, status: 400, error: { code: "validation_failed", message: "", issues } }, values);
     }
     const body: Record<string, unknown> = { name: values.name, description: values.description, prices };
     if (values.trialDays !== "") body.trialDays = Number(values.trialDays);
@@ -107,7 +107,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   if (intent === "delete") {
     if (field(form, "confirm") !== params.slug) {
       return fail(
-        { ok: false, status: 400, headers: new Headers(), error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "confirm_mismatch" }] } },
+        { ok: false, status: 400, error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "confirm_mismatch" }] } },
         { section: "delete" },
       );
     }

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { searchPosts } from "../domain/search/search-posts";
 import { createRouter } from "./factory";
 import { jsonResponse } from "./route-helpers";
-import { decodeCursor, encodeCursor, errorResponses, IsoDate, PageQuery } from "./schemas/common";
+import { errorResponses, IsoDate, PageQuery } from "./schemas/common";
 import { SlugParam } from "./schemas/communities";
 import { clientIp } from "./session-cookie";
 
@@ -29,8 +29,6 @@ const SearchHitSchema = z
 
 const SearchPage = z.object({ items: z.array(SearchHitSchema), nextCursor: z.string().nullable() }).openapi("SearchPage");
 
-// a search cursor is a position in the ranked candidate list
-const OffsetCursor = z.tuple([z.number().int().min(0).max(100_000)]);
 
 search.openapi(
   createRoute({
@@ -45,9 +43,8 @@ search.openapi(
   async (c) => {
     const { slug } = c.req.valid("param");
     const { q, limit, cursor } = c.req.valid("query");
-    const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
-    const page = await searchPosts(c.env, c.get("reader"), { slug, q, limit, offset, ip: clientIp(c) });
+    const page = await searchPosts(c.env, c.get("reader"), { slug, q, limit, cursor, ip: clientIp(c) });
     c.header("Cache-Control", "no-store");
-    return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);
+    return c.json(page, 200);
   },
 );
