@@ -49,18 +49,17 @@ const postId = (i) => `pst_b${i}`;
 const quick = Boolean(process.env.BENCH_POSTS || process.env.BENCH_REQUESTS);
 
 function commentFile() {
-  const rows = [];
-  for (const i of OPENED) {
-    for (let j = 0; j < COMMENTS; j++) {
-      rows.push(`(${q(`cmt_b${i}_${j}`)}, ${q(COMMUNITY)}, ${q(postId(i))}, 'usr_author${(i + j) % 50}', ${q(`Comment ${j} on post ${i}: garden recipe **travel** budget.`)}, ${now - (COMMENTS - j) * 1000})`);
-    }
-  }
+  // one statement per post: D1 refuses a statement past its length limit (SQLITE_TOOBIG)
+  const statements = OPENED.map((i) => {
+    const rows = Array.from(
+      { length: COMMENTS },
+      (_, j) => `(${q(`cmt_b${i}_${j}`)}, ${q(COMMUNITY)}, ${q(postId(i))}, 'usr_author${(i + j) % 50}', ${q(`Comment ${j} on post ${i}: garden recipe **travel** budget.`)}, ${now - (COMMENTS - j) * 1000})`,
+    );
+    return `INSERT INTO comments (id, community_id, post_id, author_id, body, created_at) VALUES\n${rows.join(",\n")};`;
+  });
+  statements.push(`UPDATE posts SET comment_count = ${COMMENTS} WHERE id IN (${OPENED.map((i) => q(postId(i))).join(", ")});`);
   const file = join(persist, "seed", "comments.sql");
-  writeFileSync(
-    file,
-    `INSERT INTO comments (id, community_id, post_id, author_id, body, created_at) VALUES\n${rows.join(",\n")};\n` +
-      `UPDATE posts SET comment_count = ${COMMENTS} WHERE id IN (${OPENED.map((i) => q(postId(i))).join(", ")});\n`,
-  );
+  writeFileSync(file, `${statements.join("\n")}\n`);
   return file;
 }
 
