@@ -7,7 +7,7 @@ import { ButtonLink, Container } from "./components/ui";
 import { cloudflareContext } from "./context";
 import { createI18n, defaultLocale, isLocale, type Locale } from "./i18n";
 import { findLocale } from "./i18n/locale.server";
-import { apiFetch } from "./lib/api.server";
+import { countUnread } from "../workers/domain/notifications/list";
 import { isDevMode, isPlatformOperator } from "./lib/forms.server";
 import { readerTimeZone } from "./lib/time-zone.server";
 import { useTimeZoneCookie } from "./components/local-time";
@@ -17,10 +17,10 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const { nonce, user } = cf;
   // one indexed count for the bell; a failure only hides the number
-  const unread = user ? await apiFetch<{ count: number }>(cf, request, "/api/v1/me/notifications/unread-count") : null;
+  const unread = user ? await countUnread(cf.env, user.id).catch(() => 0) : 0;
   const zone = readerTimeZone(request, user);
   return {
-    unreadNotifications: unread?.ok && typeof unread.data.count === "number" ? unread.data.count : 0,
+    unreadNotifications: unread,
     nonce,
     locale: findLocale(request, user),
     timeZone: zone.timeZone,

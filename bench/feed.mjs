@@ -9,193 +9,51 @@
 // 1. seeds 100k posts across 20 spaces (SQL files loaded with `wrangler d1 execute --local
 //    --persist-to <tmp> --file`), a reader with a session cookie, and builds the search index
 //    with scripts/reindex.mjs;
-// 2. builds the app (`react-router build`) and serves it with `wrangler dev --local --port 8790
+// 2. builds the app into bench/.build (never build/, which `npm start` serves) and serves it with `wrangler dev --local --port 8790
 //    --persist-to <tmp>` (as tests/e2e/run.mjs does), measures bounded request loops on 127.0.0.1;
 // 3. serves bench/minimal-worker.ts on :8791 over the same persisted databases, same loops;
 // 4. times the same SQL on the persisted .sqlite files with node:sqlite;
 // 5. prints a table and writes bench/RESULTS.md.
-import { createHash, randomBytes } from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readdirSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { fileURLToPath } from "node:url";
+import {
+  AUTHORS,
+  buildApp,
+  COMMUNITY,
+  log,
+  persist,
+  POSTS,
+  READER,
+  REQUESTS,
+  reuse,
+  root,
+  run,
+  seedFiles,
+  stopped,
+  cleanUp,
+  SLUG,
+  SPACES,
+  spaceId,
+  startServer,
+  stopServers,
+  summary,
+  timed,
+  timeInTurn,
+  token,
+  WARMUP,
+  here,
+  writeResultsSection,
+} from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
 const { FEED_SQL, SEARCH_LIMIT } = await import(join(here, "queries.ts"));
 const { plan, searchTerms } = await import(join(root, "workers/domain/search/plan.ts"));
 
-const POSTS = Number(process.env.BENCH_POSTS ?? 100_000);
-const SPACES = 20;
-const AUTHORS = 50;
-// p99 of 1,000 samples is the 10th worst: steadier than of a few hundred, where one stall decides it
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
-const WARMUP = 20;
 const APP_PORT = 8790;
 const MINIMAL_PORT = 8791;
 const MINIMAL_ASSETS_PORT = 8792;
 const PAGE = 20;
-const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
-const reuse = process.env.BENCH_DATA ?? null;
-const persist = reuse ?? mkdtempSync(join(tmpdir(), "enclave-bench-"));
-const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-
-function run(cmd, args, opts = {}) {
-  const res = spawnSync(cmd, args, { cwd: root, env, encoding: "utf8", maxBuffer: 1 << 28, ...opts });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${res.status}\n${(res.stderr || res.stdout || "").slice(-3000)}`);
-  return res.stdout;
-}
-
-// ---- seed ---------------------------------------------------------------------------------------
-
-// deterministic text: a small PRNG so every run measures the same data
-let state = 42;
-const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
-const pick = (list) => list[Math.floor(rand() * list.length)];
-const english = "garden recipe travel budget meeting photo music book design coffee running launch workshop member update question idea review weekend market class lesson teacher student project photo video stream plan goal habit health sleep camera city river mountain office remote hiring salary product customer feedback release bug feature roadmap".split(" ");
-const chinese = ["今天的活動很順利", "大家覺得新的課程怎麼樣", "週末一起去爬山", "分享一下我的讀書心得", "這個月的營收報告", "請問有人用過這個工具嗎", "會員專屬的直播時間", "新手入門的建議"];
-const q = (s) => `'${s.replace(/'/g, "''")}'`;
-
-function postText(i) {
-  const words = Array.from({ length: 40 }, () => pick(english));
-  const roll = rand();
-  // the searched words, at known rates: "community" ~2%, 付費模式 ~1%, 付費 ~3%, 貓 ~2%
-  if (roll < 0.02) words.splice(Math.floor(rand() * 40), 0, "community");
-  let body = words.join(" ");
-  if (rand() < 0.4) body += ` ${pick(chinese)}。`;
-  const cjk = rand();
-  if (cjk < 0.01) body += "我們改成付費模式之後會員變多了。";
-  else if (cjk < 0.03) body += "想了解付費方案的細節。";
-  if (rand() < 0.02) body += "我家的貓很可愛。";
-  // a rare character, 0.1% of posts (by position, so the random text above stays as it was)
-  if (i % 1000 === 500) body += "囍字剪紙。";
-  const title = `${pick(english)} ${pick(english)} ${i % 97 === 0 ? "community " : ""}${pick(english)}`;
-  return { title: title[0].toUpperCase() + title.slice(1), body };
-}
-
-// The app stores each post's excerpt at write time (workers/lib/markdown.ts excerpt()). These bodies
-// hold no Markdown syntax, so their excerpt is the text, whitespace collapsed, cut to 200 characters.
-function plainExcerpt(text, max = 200) {
-  const chars = [...text.replace(/\s+/g, " ").trim()];
-  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
-}
-
-// a kept data directory holds its reader's token, so a later run can sign in as the same reader
-const token = reuse ? readFileSync(join(reuse, "reader-token"), "utf8").trim() : randomBytes(32).toString("hex");
-const sessionId = createHash("sha256").update(token).digest("hex");
-const READER = "usr_benchreader";
-const COMMUNITY = "com_bench";
-const SLUG = "bench";
-const spaceId = (k) => `spc_bench${String(k).padStart(2, "0")}`;
-const now = Date.now();
-
-function seedFiles() {
-  const dir = join(persist, "seed");
-  run("mkdir", ["-p", dir]);
-  const files = [];
-  const head = [
-    `INSERT INTO users (id, email, name, created_at) VALUES (${q(READER)}, 'reader@bench.test', 'Bench Reader', ${now - 86_400_000});`,
-    ...Array.from({ length: AUTHORS }, (_, a) => `INSERT INTO users (id, email, name) VALUES ('usr_author${a}', 'author${a}@bench.test', 'Author ${a}');`),
-    `INSERT INTO sessions (id, user_id, expires_at) VALUES (${q(sessionId)}, ${q(READER)}, ${now + 86_400_000});`,
-    `INSERT INTO communities (id, slug, name, visibility, owner_id) VALUES (${q(COMMUNITY)}, ${q(SLUG)}, 'Bench', 'private', 'usr_author0');`,
-    `INSERT INTO memberships (community_id, user_id, role, paid_tier, joined_at) VALUES (${q(COMMUNITY)}, ${q(READER)}, 'member', 'vip', ${now});`,
-    ...Array.from({ length: AUTHORS }, (_, a) => `INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES (${q(COMMUNITY)}, 'usr_author${a}', ${a === 0 ? "'owner'" : "'member'"}, ${now});`),
-    ...Array.from({ length: SPACES }, (_, k) => `INSERT INTO spaces (id, community_id, kind, name, position) VALUES (${q(spaceId(k))}, ${q(COMMUNITY)}, 'discussion', 'Space ${k}', ${k});`),
-  ];
-  writeFileSync(join(dir, "0-head.sql"), head.join("\n"));
-  files.push(join(dir, "0-head.sql"));
-  const PER_FILE = 10_000;
-  for (let start = 1; start <= POSTS; start += PER_FILE) {
-    const lines = [];
-    for (let s = start; s < Math.min(start + PER_FILE, POSTS + 1); s += 100) {
-      const rows = [];
-      for (let i = s; i < Math.min(s + 100, start + PER_FILE, POSTS + 1); i++) {
-        const { title, body } = postText(i);
-        rows.push(`(${i}, 'pst_b${i}', ${q(COMMUNITY)}, ${q(spaceId(i % SPACES))}, 'usr_author${i % AUTHORS}', ${q(title)}, ${q(body)}, ${q(plainExcerpt(body))}, ${now - (POSTS - i) * 60_000})`);
-      }
-      lines.push(`INSERT INTO posts (seq, id, community_id, space_id, author_id, title, body, excerpt, created_at) VALUES\n${rows.join(",\n")};`);
-    }
-    const file = join(dir, `posts-${start}.sql`);
-    writeFileSync(file, lines.join("\n"));
-    files.push(file);
-  }
-  return files;
-}
-
-// ---- servers ------------------------------------------------------------------------------------
-
-const servers = [];
-function stopServers() {
-  return Promise.all(
-    servers.splice(0).map((server) => {
-      if (server.exitCode !== null) return Promise.resolve();
-      const exited = new Promise((r) => server.once("exit", r));
-      try {
-        process.kill(-server.pid, "SIGTERM"); // the whole group: npx → wrangler → workerd
-      } catch {
-        server.kill("SIGTERM");
-      }
-      return Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }),
-  );
-}
-
-async function startServer(args, port, probe) {
-  const server = spawn(
-    "npx",
-    ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(port + 1000), "--persist-to", persist, ...args],
-    { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  servers.push(server);
-  let out = "";
-  server.stdout.on("data", (d) => (out += d));
-  server.stderr.on("data", (d) => (out += d));
-  const until = Date.now() + 90_000;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`wrangler dev exited early:\n${out.slice(-3000)}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}${probe}`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`wrangler dev on ${port} did not answer:\n${out.slice(-3000)}`);
-}
-
-// ---- measuring ----------------------------------------------------------------------------------
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))];
-function summary(times) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length };
-}
-
-async function timed(url, headers) {
-  const started = performance.now();
-  const res = await fetch(url, { headers });
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-  return performance.now() - started;
-}
-
-/**
- * The app and the minimal Workers request by request in turn (who goes first rotates), so all
- * see the same machine: load that comes and goes lands on every series, not on one.
- */
-async function timeInTurn(series, requests = REQUESTS) {
-  for (let i = 0; i < WARMUP; i++) for (const s of series) await timed(s.url(i), s.headers);
-  const times = series.map(() => []);
-  for (let i = 0; i < requests; i++) {
-    for (let k = 0; k < series.length; k++) {
-      const at = (i + k) % series.length;
-      times[at].push(await timed(series[at].url(i), series[at].headers));
-    }
-  }
-  return times.map(summary);
-}
 
 // feed positions: the newest page, and pages 2,500–4,900 posts deep (each space holds POSTS/20)
 const perSpace = Math.floor(POSTS / SPACES);
@@ -376,8 +234,8 @@ try {
   }
 
   log("building the app…");
-  run("npx", ["react-router", "build"]);
-  await startServer(["--var", `APP_ORIGIN:http://127.0.0.1:${APP_PORT}`], APP_PORT, "/api/v1/health");
+  const served = buildApp();
+  await startServer([...served, "--var", `APP_ORIGIN:http://127.0.0.1:${APP_PORT}`], APP_PORT, "/api/v1/health");
   await startServer(["-c", join("bench", "wrangler.minimal.toml")], MINIMAL_PORT, "/");
   await startServer(["-c", join("bench", "wrangler.minimal-assets.toml")], MINIMAL_ASSETS_PORT, "/");
   log("measuring the app and the minimal Workers, request by request in turn…");
@@ -451,15 +309,12 @@ against the LIKE scan they took before (the same plan with the index off, raw SQ
 | --- | --- | --- | --- | --- | --- |
 ${shortRows}
 `;
-  if (!reuse) writeFileSync(join(here, "RESULTS.md"), report);
+  if (!reuse) writeResultsSection(report);
   console.log(`\n${result}\n`);
   console.log(`${shortRows}\n`);
   log(reuse ? "reused data: bench/RESULTS.md left as it was" : "wrote bench/RESULTS.md");
 } catch (error) {
-  console.error(`benchmark stopped: ${error.stack ?? error}`);
-  process.exitCode = 0; // a benchmark reports; it never fails a pipeline
+  stopped(error);
 } finally {
-  await stopServers();
-  if (process.env.BENCH_KEEP || reuse) log(`kept ${persist}`);
-  else rmSync(persist, { recursive: true, force: true });
+  await cleanUp();
 }

@@ -10,8 +10,9 @@ const requestHandler = createRequestHandler(
 
 const app = createWorkerApp(async (c) => {
   const context = new RouterContextProvider();
-  const user = await c.get("reader").user();
-  context.set(cloudflareContext, { env: c.env, ctx: c.executionCtx, nonce: c.get("nonce"), user });
+  const reader = c.get("reader");
+  const user = await reader.user();
+  context.set(cloudflareContext, { env: c.env, ctx: c.executionCtx, nonce: c.get("nonce"), reader, user });
   return requestHandler(c.req.raw, context);
 });
 

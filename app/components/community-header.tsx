@@ -1,19 +1,19 @@
 import { useTranslation } from "react-i18next";
 import { Name } from "./name";
 import { NavLink } from "react-router";
-import type { Community, Role } from "../lib/types";
-import { roleRank } from "../lib/types";
+import type { Community, Viewer } from "../lib/types";
 import { Badge, cx, firstGrapheme, focusRing } from "./ui";
 
-export function CommunityHeader({ community, viewer }: { community: Community; viewer: { role: Role; tier: string } | null }) {
+export function CommunityHeader({ community, viewer }: { community: Community; viewer: Viewer | null }) {
   const { t } = useTranslation();
-  const rank = viewer ? roleRank[viewer.role] : -1;
+  const may = (action: Viewer["permissions"][number]) => viewer?.permissions.includes(action) ?? false;
   const tabs = [
     { to: `/c/${community.slug}`, label: t("community.tabs.home"), end: true, show: true },
-    { to: `/c/${community.slug}/search`, label: t("community.tabs.search"), show: rank >= roleRank.member },
-    { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: rank >= roleRank.moderator },
-    { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: rank >= roleRank.admin },
-    { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: rank >= roleRank.admin },
+    { to: `/c/${community.slug}/search`, label: t("community.tabs.search"), show: may("community.search") },
+    { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: may("members.manage") },
+    // the invites page offers every tier, so it is for those who may hand out paid ones
+    { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: may("invite.create.paid") },
+    { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: may("community.update") },
   ].filter((tab) => tab.show);
   return (
     <div className="border-b border-slate-200 bg-white">

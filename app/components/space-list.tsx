@@ -63,7 +63,7 @@ export function SpaceList({
   slug,
   spaces,
   tiers,
-  isAdmin,
+  canManage,
   isMember,
   candidates,
   failure,
@@ -71,7 +71,8 @@ export function SpaceList({
   slug: string;
   spaces: SpaceEntry[];
   tiers: Tier[];
-  isAdmin: boolean;
+  /** may create and reorder spaces (viewer.permissions "space.create") */
+  canManage: boolean;
   isMember: boolean;
   candidates: Person[];
   failure: Failure;
@@ -95,7 +96,7 @@ export function SpaceList({
         <EmptyState
           icon={<HashIcon className="size-6" />}
           title={t("spaces.noneTitle")}
-          description={isAdmin ? t("spaces.noneBodyAdmin") : t("spaces.noneBody")}
+          description={canManage ? t("spaces.noneBodyAdmin") : t("spaces.noneBody")}
         />
       ) : (
         <ul className="divide-y divide-slate-100 overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
@@ -133,7 +134,7 @@ export function SpaceList({
                   ) : isMember ? (
                     <FollowToggle spaceId={space.id} following={Boolean(space.following)} name={space.name} />
                   ) : null}
-                  {isAdmin ? (
+                  {canManage ? (
                     <>
                       <Form method="post" className="flex" preventScrollReset>
                         <input type="hidden" name="spaceId" value={space.id} />
@@ -178,7 +179,7 @@ export function SpaceList({
         </ul>
       )}
 
-      {isAdmin ? (
+      {canManage ? (
         // a new location (the space was created) starts the form afresh and folds it away
         <details key={location.key} className="group mt-4 rounded-2xl border border-slate-200 bg-white shadow-sm open:p-5 sm:open:p-6" open={createFailed || undefined}>
           <summary className={cx("flex cursor-pointer list-none items-center gap-2 rounded-2xl px-4 py-3 text-sm font-semibold text-brand-700 hover:bg-slate-50 group-open:mb-4 group-open:p-0 group-open:text-base group-open:text-slate-900 group-open:hover:bg-transparent [&::-webkit-details-marker]:hidden", focusRing)}>

@@ -1,5 +1,6 @@
-// Loaders and actions call the public API in-process, with the visitor's cookie, so the UI goes
-// through exactly the checks an outside client meets (no second path to the data).
+// The actions (and the few loaders) not yet moved to the use cases (lib/use-case.server.ts, ADR
+// 022) still call the public API in-process with the visitor's cookie: their bodies are validated
+// by the API's zod schemas and cleaned by its middleware. Each moves when those do; then this goes.
 import { createWorkerApp } from "../../workers/server";
 import type { CloudflareContext } from "../context";
 

@@ -3,21 +3,20 @@
 import type { CloudflareContext } from "../context";
 import { apiFetch } from "./api.server";
 import { mentionIdsFor, PICKS_FIELD, readPicks } from "./mentions";
-import type { List, SpaceEntry, Tier, TierKey } from "./types";
+import type { SpaceEntry, Tier, TierKey } from "./types";
+import type { CommunityAccess } from "../../workers/domain/access";
+import { listTiers } from "../../workers/domain/communities/tiers";
+import { listSpaces } from "../../workers/domain/discussions/spaces";
 
-const communityPath = (slug: string) => `/api/v1/communities/${encodeURIComponent(slug)}`;
-
-export async function loadSpaces(cf: CloudflareContext, request: Request, slug: string): Promise<SpaceEntry[] | null> {
-  const result = await apiFetch<List<SpaceEntry> | SpaceEntry[]>(cf, request, `${communityPath(slug)}/spaces?limit=100`);
-  if (!result.ok) return null;
-  const items = Array.isArray(result.data) ? result.data : result.data.items;
+/** The spaces the reader may know of in the community, by position (GET /communities/{slug}/spaces). */
+export async function loadSpaces(cf: CloudflareContext, access: CommunityAccess): Promise<SpaceEntry[]> {
+  const items = await listSpaces(cf.env, access, await cf.reader.userId());
   return [...items].sort((a, b) => a.space.position - b.space.position);
 }
 
-export async function loadTiers(cf: CloudflareContext, request: Request, slug: string): Promise<Tier[]> {
-  const result = await apiFetch<List<Tier> | Tier[]>(cf, request, `${communityPath(slug)}/tiers`);
-  if (!result.ok) return [];
-  const items = Array.isArray(result.data) ? result.data : result.data.items;
+/** The community's tiers by rank (GET /communities/{slug}/tiers). */
+export async function loadTiers(cf: CloudflareContext, access: CommunityAccess): Promise<Tier[]> {
+  const items = await listTiers(cf.env, access.community.id);
   return [...items].sort((a, b) => a.rank - b.rank);
 }
 

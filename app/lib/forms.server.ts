@@ -1,8 +1,8 @@
-// Helpers every action shares: reading form fields, safe `next=` targets, and turning an API error
+// Helpers every action shares: reading form fields, safe `next=` targets, and turning a use case's refusal
 // into field errors (from `issues`) plus one message for the form.
 import { data, redirect } from "react-router";
 import type { CloudflareContext } from "../context";
-import type { ApiResult } from "./api.server";
+import type { Outcome } from "./use-case.server";
 import type { FieldIssue } from "./issues";
 import { isOperator } from "../../workers/domain/communities/create-community";
 import { isLocalRequest } from "../../workers/lib/local-request";
@@ -44,7 +44,7 @@ export function safeNext(value: string | null | undefined, fallback = "/"): stri
   return target;
 }
 
-export function apiErrors(result: ApiResult<unknown>): FormErrors {
+export function apiErrors(result: Outcome<unknown>): FormErrors {
   if (result.ok) return { fields: {}, form: null, code: null };
   const fields: Record<string, FieldIssue> = {};
   const issues = result.error.issues;
@@ -73,7 +73,7 @@ export function apiErrors(result: ApiResult<unknown>): FormErrors {
   return { fields, form: hasFields ? null : result.error.message, code: result.error.code, ...maxChars, ...reason };
 }
 
-export function fail(result: ApiResult<unknown>, values?: Record<string, string>, status?: number) {
+export function fail(result: Outcome<unknown>, values?: Record<string, string>, status?: number) {
   return data({ ok: false, errors: apiErrors(result), values } satisfies ActionFailure, {
     status: status ?? (result.ok ? 400 : result.status),
   });

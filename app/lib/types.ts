@@ -12,7 +12,7 @@ import type { CommunityView } from "../../workers/domain/communities/views";
 import type { MentionSuggestion as MentionSuggestionView } from "../../workers/domain/communities/mention-suggestions";
 import type { ReactionView } from "../../workers/domain/discussions/reactions";
 import type { SpaceListItem } from "../../workers/domain/discussions/spaces";
-import type { CommentView, PostView, SpaceView } from "../../workers/domain/discussions/views";
+import type { CommentView, PostSummary, PostView, SpaceView } from "../../workers/domain/discussions/views";
 import type { NotificationView } from "../../workers/domain/notifications/list";
 import type { SearchHit } from "../../workers/domain/search/query";
 import type { DeadLetterView } from "../../workers/domain/events/dead-letters";
@@ -37,6 +37,9 @@ export type Me = Awaited<ReturnType<typeof loadMe>>;
 export type Community = CommunityView;
 /** GET /communities/{slug}: the community and the caller's place in it. */
 export type CommunityAnswer = Awaited<ReturnType<typeof viewCommunity>>;
+/** The caller's role, tier and what they may do there (`viewer.permissions`). */
+export type Viewer = NonNullable<CommunityAnswer["viewer"]>;
+export type { Permission } from "../../workers/domain/permissions";
 
 export type Price = PriceView;
 export type Tier = TierView;
@@ -63,8 +66,8 @@ export type SpaceEntry = SpaceListItem;
 
 /** `mentions`: the members the body's tokens name, with their current names (null: erased). */
 export type Post = PostView & { isNew?: boolean; mentions?: MentionRef[] };
-/** A feed entry: lists carry the excerpt, not the body. */
-export type FeedPost = Omit<Post, "body">;
+/** A feed entry: lists carry the excerpt, not the body (nor its mentions). */
+export type FeedPost = PostSummary & { isNew?: boolean };
 export type PostPage = { items: FeedPost[]; pinned: FeedPost[]; nextCursor: string | null; lastSeenSeq?: number };
 
 export type Comment = CommentView & { mentions?: MentionRef[] };

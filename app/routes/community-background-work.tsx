@@ -7,7 +7,7 @@ import { CommunityHeader } from "../components/community-header";
 import { DeadLetterList } from "../components/dead-letter-list";
 import { Container, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { loadCommunity, requirePermission } from "../lib/community.server";
 import { loadDeadLetters, retryDeadLetterAction } from "../lib/dead-letters.server";
 import { requireSignedIn } from "../lib/forms.server";
 import { revalidateAfterRace } from "../lib/revalidate";
@@ -17,8 +17,8 @@ const apiPath = (slug: string) => `/api/v1/communities/${encodeURIComponent(slug
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "admin");
+  const answer = await loadCommunity(cf, params.slug);
+  requirePermission(answer, "background-work.view");
   return { ...answer, page: await loadDeadLetters(cf, request, apiPath(params.slug)) };
 }
 

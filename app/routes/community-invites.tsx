@@ -1,5 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-invites";
 import { CommunityHeader } from "../components/community-header";
 import { CopyButton } from "../components/copy-button";
@@ -8,7 +8,12 @@ import { Alert, Badge, Card, CardTitle, Container, EmptyState, Field, SelectFiel
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { loadTiers } from "../lib/discussions.server";
+import { attempt } from "../lib/use-case.server";
+import { activeMember } from "../../workers/domain/access";
+import { inviteOrigin, listInvites } from "../../workers/domain/communities/invites";
+import { pageResponse } from "../../workers/domain/paging";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { endOfDayIn } from "../lib/format";
 import { useFormatDate } from "../components/local-time";
@@ -17,14 +22,14 @@ import { inviteSources, tierKeys, type Invite, type List, type Tier } from "../l
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "admin");
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
-  const [invites, tiers] = await Promise.all([
-    apiFetch<List<Invite>>(cf, request, `${base}/invites?limit=100`),
-    apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  requirePermission(answer, "invite.create.paid");
+  const member = activeMember(access);
+  if (!member) throw data(null, { status: 404 });
+  const [invites, tierItems] = await Promise.all([
+    attempt(async () => pageResponse(await listInvites(cf.env, member, { limit: 100 }, inviteOrigin(cf.env, request.url)))),
+    loadTiers(cf, access),
   ]);
-  const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
   return {
     ...answer,
     locale: findLocale(request, cf.user),

@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { Name, NamedText } from "../components/name";
 import { ItemBoundary } from "../components/item-boundary";
-import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
@@ -9,26 +9,32 @@ import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyStat
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { attempt } from "../lib/use-case.server";
+import { activeMember } from "../../workers/domain/access";
+import { listMembers } from "../../workers/domain/communities/members";
+import { listExports } from "../../workers/domain/data-rights/export-jobs";
+import { pageRequest, pageResponse } from "../../workers/domain/paging";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
-import { roleRank, tierKeys, type ExportJob, type List, type Member, type Role } from "../lib/types";
+import { tierKeys, type Role, type Viewer } from "../lib/types";
 import { ExportJobPanel } from "../components/export-job";
 import { revalidateAfterRace } from "../lib/revalidate";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const me = requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "moderator");
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  requirePermission(answer, "members.manage");
+  const member = activeMember(access);
+  if (!member) throw data(null, { status: 404 });
   const cursor = new URL(request.url).searchParams.get("cursor");
-  const qs = new URLSearchParams({ limit: "50" });
-  if (cursor) qs.set("cursor", cursor);
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
   const [members, exports] = await Promise.all([
-    apiFetch<List<Member>>(cf, request, `${base}/members?${qs}`),
+    attempt(async () => pageResponse(await listMembers(cf.env, member, pageRequest({ limit: 50, cursor })))),
     // the member list export is the owner's alone (API.md)
-    answer.viewer?.role === "owner" ? apiFetch<List<ExportJob>>(cf, request, `${base}/exports?limit=1`) : null,
+    answer.viewer?.permissions.includes("export.members")
+      ? listExports(cf.env, me.id, { kind: "members", communityId: access.community.id, slug: access.community.slug }, { limit: 1 })
+      : null,
   ]);
   return {
     ...answer,
@@ -37,7 +43,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     members: members.ok ? members.data.items : [],
     loadFailed: !members.ok,
     nextCursor: members.ok ? members.data.nextCursor : null,
-    latestExport: exports?.ok ? (exports.data.items[0] ?? null) : null,
+    latestExport: exports?.items[0] ?? null,
     isFirstPage: !cursor,
   };
 }
@@ -77,10 +83,10 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { community, viewer, members, locale, meId, loadFailed } = loaderData;
-  const myRank = viewer ? roleRank[viewer.role] : -1;
-  const isAdmin = myRank >= roleRank.admin;
+  const may = (action: Viewer["permissions"][number]) => viewer?.permissions.includes(action) ?? false;
   const done = params.get("done");
-  const assignable: Role[] = (["member", "moderator", "admin"] as Role[]).filter((r) => viewer?.role === "owner" || roleRank[r] < myRank);
+  // only the owner makes or unmakes admins
+  const assignable: Role[] = may("members.roles.admin") ? ["member", "moderator", "admin"] : ["member", "moderator"];
   return (
     <>
       <title>{t("members.title") + " · " + community.name}</title>
@@ -99,12 +105,13 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
           <EmptyState
             title={t("members.emptyTitle")}
             description={t("members.emptyBody")}
-            action={isAdmin ? <ButtonLink to={`/c/${community.slug}/invites`}>{t("members.invite")}</ButtonLink> : null}
+            action={may("invite.create.paid") ? <ButtonLink to={`/c/${community.slug}/invites`}>{t("members.invite")}</ButtonLink> : null}
           />
         ) : (
           <ul className="divide-y divide-slate-200 overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
             {members.map((m) => {
-              const manageable = m.user.id !== meId && m.role !== "owner" && roleRank[m.role] < myRank;
+              const manageable = m.viewer.permissions.includes("member.remove");
+              const canChangeRole = m.viewer.permissions.includes("member.role");
               const rowError = actionData?.values?.userId === m.user.id ? actionData.errors : null;
               return (
                 <li key={m.user.id} className="p-4 sm:px-6">
@@ -133,7 +140,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                           <NamedText k="members.manage" names={{ name: m.user.name }} />
                         </summary>
                         <div className="mt-3 grid gap-4 rounded-xl bg-slate-50 p-4 sm:grid-cols-2">
-                          {isAdmin ? (
+                          {canChangeRole ? (
                             <Form method="post" className="flex items-end gap-2">
                               <input type="hidden" name="userId" value={m.user.id} />
                               <SelectField label={t("fields.role")} name="role" defaultValue={m.role} className="flex-1" error={rowError?.fields.role}>
@@ -148,7 +155,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                               </SubmitButton>
                             </Form>
                           ) : null}
-                          {isAdmin ? (
+                          {canChangeRole ? (
                             <Form method="post" className="flex items-end gap-2">
                               <input type="hidden" name="userId" value={m.user.id} />
                               <SelectField label={t("fields.compTier")} name="compTier" defaultValue={m.compTier ?? "none"} className="flex-1" error={rowError?.fields.compTier}>
@@ -201,7 +208,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
             ) : null}
           </div>
         ) : null}
-        {viewer?.role === "owner" ? (
+        {may("export.members") ? (
           <Card id="export" className="mt-8">
             <CardTitle description={t("members.export.description")}>{t("members.export.title")}</CardTitle>
             <FormError errors={actionData?.values?.intent === "export" ? actionData?.errors : null} />

@@ -12,42 +12,49 @@ import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadErr
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity } from "../lib/community.server";
+import { openCommunityPage } from "../lib/community.server";
+import { attempt } from "../lib/use-case.server";
+import { openPost } from "../../workers/domain/discussions/access";
+import { readComments } from "../../workers/domain/discussions/comments";
+import { readPost } from "../../workers/domain/discussions/posts";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { mentionsForEditing, PICKS_FIELD, readPicks, UNREACHABLE_PARAM, unreachableNames, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { roleRank, type Comment, type List, type Post, type WriteAnswer } from "../lib/types";
+import { type Comment, type List, type Post, type WriteAnswer } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const answer = await loadCommunity(cf, request, params.slug);
-  const postPath = `/api/v1/posts/${encodeURIComponent(params.postId)}`;
   const url = new URL(request.url);
   const cursor = url.searchParams.get("cursor");
-  const qs = new URLSearchParams({ limit: "100" });
-  if (cursor) qs.set("cursor", cursor);
-  const [spaces, tiers, post, comments] = await Promise.all([
-    loadSpaces(cf, request, params.slug),
-    loadTiers(cf, request, params.slug),
-    apiFetch<{ post: Post; html: string }>(cf, request, postPath),
-    apiFetch<List<Comment>>(cf, request, `${postPath}/comments?${qs}`),
+  // the community and the post are independent reads: one round trip each, side by side
+  const [{ access, answer }, post] = await Promise.all([
+    openCommunityPage(cf, params.slug),
+    attempt(() => openPost(cf.env, params.postId, cf.reader, "read")),
   ]);
-  const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null, spaces: spaces ?? [] };
+  const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null };
   if (!post.ok) {
     if (post.error.code === "tier_required") {
       const required = String(post.error.requiredTier ?? "");
-      return { ...base, locked: true as const, tierName: tierLabel(tiers, required) ?? required };
+      const [spaces, tiers] = await Promise.all([loadSpaces(cf, access), loadTiers(cf, access)]);
+      return { ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required };
     }
     throw new Response(null, { status: post.status === 400 ? 404 : post.status });
   }
   // a post belongs to the community in the URL, or the URL is wrong
-  if (post.data.post.communityId !== answer.community.id) throw new Response(null, { status: 404 });
+  if (post.data.post.communityId !== access.community.id) throw new Response(null, { status: 404 });
+  const [spaces, read, comments] = await Promise.all([
+    loadSpaces(cf, access),
+    readPost(cf.env, post.data),
+    attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })),
+  ]);
   return {
     ...base,
+    spaces,
     locked: false as const,
-    post: post.data.post,
-    html: post.data.html,
-    space: spaces?.find((e) => e.space.id === post.data.post.spaceId)?.space ?? null,
+    post: read.post,
+    html: read.html,
+    permissions: read.viewer.permissions,
+    space: spaces.find((e) => e.space.id === read.post.spaceId)?.space ?? null,
     comments: comments.ok ? comments.data.items : [],
     commentsFailed: !comments.ok,
     nextCursor: comments.ok ? comments.data.nextCursor : null,
@@ -177,27 +184,21 @@ function CommentItem({
   comment,
   spaceId,
   locale,
-  meId,
-  isModerator,
   canReply,
-  canReact,
   editing,
   failure,
 }: {
   comment: Comment;
   spaceId: string;
   locale: string;
-  meId: string | null;
-  isModerator: boolean;
   canReply: boolean;
-  canReact: boolean;
   editing: boolean;
   failure: Failure | null;
 }) {
   const { t } = useTranslation();
   const location = useLocation();
   const reply = useRef<HTMLDetailsElement>(null);
-  const isAuthor = meId !== null && comment.author.id === meId;
+  const may = (action: Comment["viewer"]["permissions"][number]) => comment.viewer.permissions.includes(action);
   const flattened = comment.replyTo && comment.replyTo.id !== comment.rootId ? comment.replyTo : null;
   const replyFailed = failure?.values?.intent === "comment" && failure.values.parentId === comment.id;
   useEffect(() => {
@@ -254,7 +255,7 @@ function CommentItem({
             <RichText html={comment.html} size="sm" className="mt-1" scope={comment.id} />
           )}
           <div className="mt-2 flex flex-wrap items-center gap-1">
-            <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!canReact} />
+            <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!may("comment.react")} />
             {canReply ? (
               <details ref={reply} className="group" open={replyFailed || undefined}>
                 <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")} aria-label={t("comments.replyTo", { name: comment.author.name })}>
@@ -265,12 +266,12 @@ function CommentItem({
                 </div>
               </details>
             ) : null}
-            {isAuthor && !editing ? (
+            {may("comment.edit") && !editing ? (
               <ButtonLink to={`?editComment=${comment.id}#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                 {t("post.edit")}
               </ButtonLink>
             ) : null}
-            {isAuthor || isModerator ? (
+            {may("comment.delete") ? (
               <ConfirmDelete label={t("post.delete")} question={t("comments.deleteQuestion")} intent="delete-comment">
                 <input type="hidden" name="commentId" value={comment.id} />
               </ConfirmDelete>
@@ -300,10 +301,9 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
       </>
     );
   }
-  const { post, html, space, comments, commentsFailed, locale, meId, editing, editComment, nextCursor, cursor } = loaderData;
-  const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
-  const isAuthor = meId !== null && post.author.id === meId;
-  const canComment = Boolean(viewer) && (!post.locked || isModerator);
+  const { post, html, space, comments, commentsFailed, locale, meId, editing, editComment, nextCursor, cursor, permissions } = loaderData;
+  const may = (action: (typeof permissions)[number]) => permissions.includes(action);
+  const canComment = may("comment.create");
   const threads = thread(comments);
   const done = params.get("done");
   const editFailed = failure?.values?.intent === "edit-post";
@@ -347,16 +347,16 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
                   ) : null}
                 </p>
               </div>
-              {isAuthor || isModerator ? (
+              {may("post.edit") || may("post.delete") || may("post.pin") ? (
                 <details ref={manage} className="group relative">
                   <summary className={cx(buttonClass("secondary", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")}>{t("post.actions")}</summary>
                   <div className="absolute right-0 z-20 mt-2 w-56 space-y-0.5 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
-                    {isAuthor ? (
+                    {may("post.edit") ? (
                       <Link to="?edit=1" className={cx("block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100", focusRing)}>
                         {t("post.edit")}
                       </Link>
                     ) : null}
-                    {isModerator ? (
+                    {may("post.pin") ? (
                       <>
                         <ModAction intent="pin" on={!post.pinned} label={post.pinned ? t("post.unpin") : t("post.pin")} />
                         <ModAction intent="lock" on={!post.locked} label={post.locked ? t("post.unlock") : t("post.lock")} />
@@ -384,7 +384,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <PostBadges post={post} showStatus />
             </div>
 
-            {editing && isAuthor || editFailed ? (
+            {(editing && may("post.edit")) || editFailed ? (
               <Form method="post" className="mt-4 space-y-4" noValidate>
                 <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
                 <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
@@ -405,7 +405,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               </>
             )}
             <div className="mt-6 border-t border-slate-100 pt-4">
-              <ReactionBar target="post" id={post.id} reactions={post.reactions} disabled={!viewer} />
+              <ReactionBar target="post" id={post.id} reactions={post.reactions} disabled={!may("post.react")} />
             </div>
           </article>
 
@@ -415,7 +415,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             </h2>
             {post.locked ? (
               <Alert tone="warning" title={t("post.lockedNoticeTitle")}>
-                {isModerator ? t("post.lockedNoticeModerator") : t("post.lockedNotice")}
+                {may("post.lock") ? t("post.lockedNoticeModerator") : t("post.lockedNotice")}
               </Alert>
             ) : null}
             {!viewer ? (
@@ -448,12 +448,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === root.id} failure={failure} /></ItemBoundary>
+                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} locale={locale} canReply={canComment} editing={editComment === root.id} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} locale={locale} meId={meId} isModerator={isModerator} canReply={canComment} canReact={Boolean(viewer)} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
+                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} locale={locale} canReply={canComment} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>

@@ -10,24 +10,23 @@ import { Badge, Button, ButtonLink, Container, EmptyState, LoadError, PageHeader
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiErrors } from "../lib/forms.server";
-import { apiFetch } from "../lib/api.server";
-import { loadCommunity } from "../lib/community.server";
+import { openCommunityPage } from "../lib/community.server";
+import { attempt } from "../lib/use-case.server";
+import { searchPosts } from "../../workers/domain/search/search-posts";
 import { loadSpaces } from "../lib/discussions.server";
 import type { List, SearchHit } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const answer = await loadCommunity(cf, request, params.slug);
+  const { access, answer } = await openCommunityPage(cf, params.slug);
   const url = new URL(request.url);
   const q = (url.searchParams.get("q") ?? "").trim().slice(0, 200);
   const cursor = url.searchParams.get("cursor");
   const base = { ...answer, locale: findLocale(request, cf.user), q, cursor };
   if (!q) return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames: {} as Record<string, string>, errors: null, loadFailed: false };
-  const qs = new URLSearchParams({ q, limit: "20" });
-  if (cursor) qs.set("cursor", cursor);
   const [result, spaces] = await Promise.all([
-    apiFetch<List<SearchHit>>(cf, request, `/api/v1/communities/${encodeURIComponent(params.slug)}/search?${qs}`),
-    loadSpaces(cf, request, params.slug),
+    attempt(() => searchPosts(cf.env, cf.reader, { slug: params.slug, q, limit: 20, cursor, ip: request.headers.get("CF-Connecting-IP") ?? "unknown" })),
+    loadSpaces(cf, access),
   ]);
   const spaceNames = Object.fromEntries((spaces ?? []).map((e) => [e.space.id, e.space.name]));
   // a query the API refuses is the reader's to fix (a field error), and too many searches a minute

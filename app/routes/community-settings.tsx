@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Name } from "../components/name";
 import { useTranslation } from "react-i18next";
-import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-settings";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
@@ -9,10 +9,14 @@ import { Alert, Badge, ButtonLink, Card, CardTitle, Container, Field, SelectFiel
 import { cloudflareContext } from "../context";
 import { locales } from "../i18n";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { loadTiers } from "../lib/discussions.server";
+import { activeMember } from "../../workers/domain/access";
+import { listMembers } from "../../workers/domain/communities/members";
+import { countDeadLetters } from "../../workers/domain/events/dead-letters";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { toMajor, toMinor } from "../lib/format";
-import type { DeadLetterPage, List, Member, Price, Tier } from "../lib/types";
+import type { List, Member, Price, Tier, Viewer } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
 
 const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD", "CAD"];
@@ -20,23 +24,23 @@ const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const me = requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "admin");
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
-  const isOwner = answer.viewer?.role === "owner";
-  const [tiers, members, deadLetters] = await Promise.all([
-    apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
-    isOwner ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=100`) : Promise.resolve(null),
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  requirePermission(answer, "community.update");
+  const member = activeMember(access);
+  if (!member) throw data(null, { status: 404 });
+  const may = (action: Viewer["permissions"][number]) => answer.viewer?.permissions.includes(action) ?? false;
+  const [tiers, members, deadLetterCount] = await Promise.all([
+    loadTiers(cf, access),
+    may("community.transfer") ? listMembers(cf.env, member, { limit: 100 }) : null,
     // only the count, for the link's badge; a failure hides the number, the link stays
-    apiFetch<DeadLetterPage>(cf, request, `${base}/dead-letters?limit=1`),
+    countDeadLetters(cf.env, { communityId: access.community.id }).catch(() => 0),
   ]);
-  const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
   return {
     ...answer,
-    isOwner,
-    tiers: [...tierItems].sort((a, b) => a.rank - b.rank),
-    deadLetterCount: deadLetters.ok ? deadLetters.data.total : 0,
-    transferCandidates: members?.ok ? members.data.items.filter((m) => m.user.id !== me.id).map((m) => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
+    isOwner: may("tiers.update"),
+    tiers,
+    deadLetterCount,
+    transferCandidates: members ? members.items.filter((m) => m.user.id !== me.id).map((m) => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
   };
 }
 
@@ -86,7 +90,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     }
     const values = { section: `tier:${key}`, name: field(form, "name"), description: field(form, "description"), trialDays: field(form, "trialDays") };
     if (issues.length) {
-      return fail({ ok: false, status: 400, headers: new Headers(), error: { code: "validation_failed", message: "", issues } }, values);
+      return fail({ ok: false, status: 400, error: { code: "validation_failed", message: "", issues } }, values);
     }
     const body: Record<string, unknown> = { name: values.name, description: values.description, prices };
     if (values.trialDays !== "") body.trialDays = Number(values.trialDays);
@@ -103,7 +107,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   if (intent === "delete") {
     if (field(form, "confirm") !== params.slug) {
       return fail(
-        { ok: false, status: 400, headers: new Headers(), error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "confirm_mismatch" }] } },
+        { ok: false, status: 400, error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "confirm_mismatch" }] } },
         { section: "delete" },
       );
     }

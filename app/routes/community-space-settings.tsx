@@ -1,6 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Name } from "../components/name";
-import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space-settings";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs } from "../components/discussions";
@@ -8,7 +8,12 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Card, CardTitle, Checkbox, Container, Field, SelectField, TextareaField } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity, requireRole } from "../lib/community.server";
+import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { attempt } from "../lib/use-case.server";
+import { activeMember } from "../../workers/domain/access";
+import { listMembers } from "../../workers/domain/communities/members";
+import { assertRole, openSpace } from "../../workers/domain/discussions/access";
+import { listSpaceMembers } from "../../workers/domain/discussions/spaces";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { tierKeys, type List, type Member, type Person } from "../lib/types";
@@ -19,16 +24,18 @@ type SpaceMember = { user: Person; addedAt: string };
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const answer = await loadCommunity(cf, request, params.slug);
-  requireRole(answer, "admin");
-  const [spaces, tiers] = await Promise.all([loadSpaces(cf, request, params.slug), loadTiers(cf, request, params.slug)]);
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  requirePermission(answer, "space.create");
+  const [spaces, tiers] = await Promise.all([loadSpaces(cf, access), loadTiers(cf, access)]);
   const entry = spaces?.find((e) => e.space.id === params.spaceId);
   if (!entry) throw new Response(null, { status: 404 });
+  const member = activeMember(access);
+  if (!member) throw data(null, { status: 404 });
   const [inSpace, everyone] = await Promise.all([
-    apiFetch<List<SpaceMember>>(cf, request, `/api/v1/spaces/${encodeURIComponent(params.spaceId)}/members`),
-    apiFetch<List<Member>>(cf, request, `/api/v1/communities/${encodeURIComponent(params.slug)}/members?limit=100`),
+    attempt(async () => listSpaceMembers(cf.env, assertRole(await openSpace(cf.env, params.spaceId, cf.reader, "write"), "admin"))),
+    attempt(() => listMembers(cf.env, member, { limit: 100 })),
   ]);
-  const listed = inSpace.ok ? inSpace.data.items : [];
+  const listed = inSpace.ok ? inSpace.data : [];
   const listedIds = new Set(listed.map((m) => m.user.id));
   return {
     ...answer,

@@ -12,36 +12,37 @@ import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, LoadError
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity } from "../lib/community.server";
+import { openCommunityPage } from "../lib/community.server";
+import { attempt } from "../lib/use-case.server";
+import { readFeed } from "../../workers/domain/discussions/posts";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { PICKS_FIELD, readPicks, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { roleRank, type FeedPost, type Post, type PostPage, type WriteAnswer } from "../lib/types";
+import { type FeedPost, type Post, type PostPage, type WriteAnswer } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const answer = await loadCommunity(cf, request, params.slug);
-  const [spaces, tiers] = await Promise.all([loadSpaces(cf, request, params.slug), loadTiers(cf, request, params.slug)]);
-  const entry = spaces?.find((e) => e.space.id === params.spaceId);
-  if (!spaces || !entry) throw new Response(null, { status: 404 });
+  const cursor = new URL(request.url).searchParams.get("cursor");
+  // the feed checks its own access in the batch that reads it, so it starts beside the community
+  const feed = attempt(() => readFeed(cf.env, params.spaceId, cf.reader, { limit: 20, cursor }, (work) => cf.ctx.waitUntil(work)));
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  const [spaces, page] = await Promise.all([loadSpaces(cf, access), feed]);
+  const entry = spaces.find((e) => e.space.id === params.spaceId);
+  if (!entry) throw new Response(null, { status: 404 });
   const base = {
     ...answer,
     locale: findLocale(request, cf.user),
     spaces,
     space: entry.space,
-    tierName: tierLabel(tiers, entry.space.minTier),
+    tierName: null as string | null,
   };
   const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null, loadFailed: false };
-  if (entry.locked) return { ...base, ...empty, locked: true };
-  const cursor = new URL(request.url).searchParams.get("cursor");
-  const qs = new URLSearchParams({ limit: "20" });
-  if (cursor) qs.set("cursor", cursor);
-  const page = await apiFetch<PostPage>(cf, request, `/api/v1/spaces/${encodeURIComponent(params.spaceId)}/posts?${qs}`);
-  if (!page.ok) {
-    if (page.error.code === "tier_required") return { ...base, ...empty, locked: true };
-    // the space exists (it is in the list): a failing page of posts is an error state, not a 404
-    return { ...base, ...empty, cursor, locked: false, loadFailed: true };
+  if (entry.locked || (!page.ok && page.error.code === "tier_required")) {
+    const tiers = await loadTiers(cf, access);
+    return { ...base, tierName: tierLabel(tiers, entry.space.minTier), ...empty, locked: true };
   }
+  // the space exists (it is in the list): a failing page of posts is an error state, not a 404
+  if (!page.ok) return { ...base, ...empty, cursor, locked: false, loadFailed: true };
   // your own posts are never news to you
   const me = cf.user?.id;
   const items = page.data.items.map((p) => (p.author.id === me ? { ...p, isNew: false } : p));
@@ -82,8 +83,9 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
   const failure = actionData && "errors" in actionData ? actionData : null;
   const errors = failure?.errors;
   const values = failure?.values;
-  const isModerator = viewer ? roleRank[viewer.role] >= roleRank.moderator : false;
-  const isAdmin = viewer ? roleRank[viewer.role] >= roleRank.admin : false;
+  const isModerator = viewer?.permissions.includes("content.moderate") ?? false;
+  // the admins who make spaces also configure them (the settings page asks the same)
+  const canConfigure = viewer?.permissions.includes("space.create") ?? false;
   const firstOld = posts.findIndex((p) => !p.isNew);
   // the divider goes before the first older post, when newer ones stand above it
   const feedGroups = posts.some((p) => p.isNew) && firstOld > 0 ? [posts.slice(0, firstOld), posts.slice(firstOld)] : [posts];
@@ -111,7 +113,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                 </div>
               </div>
               <div className="flex shrink-0 flex-wrap items-center gap-2">
-                {isAdmin ? (
+                {canConfigure ? (
                   <ButtonLink to={`/c/${community.slug}/s/${space.id}/settings`} variant="secondary" size="sm">
                     {t("spaceSettings.link")}
                   </ButtonLink>

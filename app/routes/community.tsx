@@ -9,34 +9,35 @@ import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyStat
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
-import { loadCommunity } from "../lib/community.server";
-import { loadSpaces } from "../lib/discussions.server";
+import { openCommunityPage } from "../lib/community.server";
+import { loadSpaces, loadTiers } from "../lib/discussions.server";
+import { activeMember } from "../../workers/domain/access";
+import { listMembers } from "../../workers/domain/communities/members";
 import { fail, field } from "../lib/forms.server";
 import { formatMoney } from "../lib/format";
 import { useFormatDate } from "../components/local-time";
-import { roleRank, tierKeys, type List, type Member, type Space, type Tier } from "../lib/types";
+import { tierKeys, type Space, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const answer = await loadCommunity(cf, request, params.slug);
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
-  const isAdmin = answer.viewer ? roleRank[answer.viewer.role] >= roleRank.admin : false;
+  const { access, answer } = await openCommunityPage(cf, params.slug);
+  // admins pick the members of a private space from this list too
+  const canManage = answer.viewer?.permissions.includes("space.create") ?? false;
+  const member = activeMember(access);
   const [tiers, members, spaces] = await Promise.all([
-    apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`),
-    // admins pick the members of a private space from this list too
-    answer.viewer ? apiFetch<List<Member>>(cf, request, `${base}/members?limit=${isAdmin ? 100 : 12}`) : Promise.resolve(null),
-    loadSpaces(cf, request, params.slug),
+    loadTiers(cf, access),
+    member ? listMembers(cf.env, member, { limit: canManage ? 100 : 12 }) : null,
+    loadSpaces(cf, access),
   ]);
-  const tierItems = tiers.ok ? (Array.isArray(tiers.data) ? tiers.data : tiers.data.items) : [];
   return {
     ...answer,
     locale: findLocale(request, cf.user),
     signedIn: Boolean(cf.user),
-    tiers: [...tierItems].sort((a, b) => a.rank - b.rank),
-    members: members?.ok ? members.data.items.slice(0, 12) : [],
-    moreMembers: Boolean(members?.ok && (members.data.nextCursor || members.data.items.length > 12)),
-    candidates: isAdmin && members?.ok ? members.data.items.map((m) => m.user) : [],
-    spaces: spaces?.filter((e) => !e.space.archived && e.space.kind === "discussion") ?? null,
+    tiers,
+    members: members ? members.items.slice(0, 12) : [],
+    moreMembers: Boolean(members && (members.next || members.items.length > 12)),
+    candidates: canManage && members ? members.items.map((m) => m.user) : [],
+    spaces: spaces.filter((e) => !e.space.archived && e.space.kind === "discussion"),
   };
 }
 
@@ -108,7 +109,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { community, viewer, tiers, members, locale, signedIn, spaces, candidates } = loaderData;
-  const isAdmin = viewer ? roleRank[viewer.role] >= roleRank.admin : false;
+  const canManage = viewer?.permissions.includes("space.create") ?? false;
   const failure = actionData && "errors" in actionData ? actionData : null;
   const spaceNotice = params.get("space");
   const welcome = Boolean(viewer && (params.get("welcome") || params.get("joined")));
@@ -128,7 +129,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
             </Alert>
           ) : null}
           {viewer && spaces ? (
-            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} isAdmin={isAdmin} isMember candidates={candidates} failure={failure?.values?.intent ? failure : null} />
+            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} canManage={canManage} isMember candidates={candidates} failure={failure?.values?.intent ? failure : null} />
           ) : null}
           <Card>
             <CardTitle>{t("community.about")}</CardTitle>
@@ -159,7 +160,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
           </Card>
 
           {!viewer && spaces && spaces.length > 0 ? (
-            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} isAdmin={false} isMember={false} candidates={[]} failure={null} />
+            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} canManage={false} isMember={false} candidates={[]} failure={null} />
           ) : null}
           <section id="tiers" aria-labelledby="tiers-heading" className="scroll-mt-24">
             <h2 id="tiers-heading" className="mb-3 text-base font-semibold text-slate-900">

@@ -5,19 +5,19 @@ import type { Route } from "./+types/home";
 import { Alert, Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, firstGrapheme, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
+import { loadMe } from "../../workers/domain/account/profile";
 import { formatMoney } from "../lib/format";
-import type { Me } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   if (!cf.user) return { signedIn: false as const, locale: findLocale(request, null) };
-  const me = await apiFetch<Me>(cf, request, "/api/v1/me");
+  const userId = cf.user.id;
+  const me = await loadMe(cf.env, userId).catch(() => null);
   return {
     signedIn: true as const,
     name: cf.user.name,
-    memberships: me.ok ? me.data.memberships : [],
-    loadFailed: !me.ok,
+    memberships: me ? me.memberships : [],
+    loadFailed: !me,
   };
 }
 

@@ -6,13 +6,15 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Badge, ButtonLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { previewInvite } from "../../workers/domain/communities/invites";
 import { fail } from "../lib/forms.server";
 import type { InvitePreview } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const result = await apiFetch<InvitePreview>(cf, request, `/api/v1/invites/${encodeURIComponent(params.code)}`);
+  const result = await attempt(() => previewInvite(cf.env, params.code));
   const me = cf.user ? { name: cf.user.name } : null;
   if (!result.ok) {
     return data({ code: params.code, preview: null, status: result.status === 404 ? "not_found" : result.error.code, me }, { status: result.status === 404 ? 404 : 200 });

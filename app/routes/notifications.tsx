@@ -9,21 +9,19 @@ import { ButtonLink, Container, EmptyState, LoadError, PageHeader, cx, focusRing
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { readNotifications } from "../../workers/domain/notifications/list";
 import { fail, field, requireSignedIn, safeNext } from "../lib/forms.server";
-import type { NotificationPage } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  requireSignedIn(cf, request);
+  const user = requireSignedIn(cf, request);
   const url = new URL(request.url);
   const unreadOnly = url.searchParams.get("unread") === "1";
   const cursor = url.searchParams.get("cursor");
   // the header bell asks for a few; the page shows a screenful
   const limit = Math.min(30, Math.max(1, Number(url.searchParams.get("limit")) || 30));
-  const qs = new URLSearchParams({ limit: String(limit) });
-  if (unreadOnly) qs.set("unread", "true");
-  if (cursor) qs.set("cursor", cursor);
-  const result = await apiFetch<NotificationPage>(cf, request, `/api/v1/me/notifications?${qs}`);
+  const result = await attempt(() => readNotifications(cf.env, user.id, { limit, cursor, unreadOnly }));
   return {
     locale: findLocale(request, cf.user),
     loadFailed: !result.ok,

@@ -8,6 +8,9 @@ import { Alert, Card, CardTitle, Checkbox, Container, EmptyState, Field, PageHea
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiFetch, forwardCookies } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { listConsents } from "../../workers/domain/account/consents";
+import { listExports } from "../../workers/domain/data-rights/export-jobs";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
 import { consentPurposes, type Consent, type ExportJob, type List } from "../lib/types";
@@ -15,10 +18,10 @@ import { ExportJobPanel } from "../components/export-job";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  requireSignedIn(cf, request);
+  const user = requireSignedIn(cf, request);
   const [consents, exports] = await Promise.all([
-    apiFetch<{ items: Consent[] }>(cf, request, "/api/v1/me/consents"),
-    apiFetch<List<ExportJob>>(cf, request, "/api/v1/me/exports?limit=1"),
+    attempt(async () => ({ items: await listConsents(cf.env, user.id) })),
+    attempt(() => listExports(cf.env, user.id, { kind: "account" }, { limit: 1 })),
   ]);
   const byCommunity = new Map<string, { community: Consent["community"]; purposes: Record<string, { granted: boolean; at: string | null }> }>();
   for (const item of consents.ok ? consents.data.items : []) {

@@ -9,6 +9,7 @@ import { cloudflareContext } from "../context";
 import { isLocale, locales } from "../i18n";
 import { langCookie } from "../i18n/locale.server";
 import { apiFetch } from "../lib/api.server";
+import { loadMe } from "../../workers/domain/account/profile";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { timeZones } from "../lib/format";
 import { notificationPrefKeys, type Me } from "../lib/types";
@@ -16,10 +17,9 @@ import { issueText } from "../lib/issues";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  requireSignedIn(cf, request);
-  const me = await apiFetch<Me>(cf, request, "/api/v1/me");
-  if (!me.ok) throw redirect("/login?next=/settings/profile");
-  return { user: me.data.user, timeZones: timeZones() };
+  const user = requireSignedIn(cf, request);
+  const me = await loadMe(cf.env, user.id);
+  return { user: me.user, timeZones: timeZones() };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {

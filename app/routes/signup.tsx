@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/signup";
+import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from "../../workers/lib/vocabulary";
 import { AuthLayout } from "../components/auth-layout";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Field, TextLink } from "../components/ui";
@@ -62,8 +63,9 @@ export default function Signup() {
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
-          hint={t("signup.passwordHint")}
+          minLength={PASSWORD_MIN_CHARS}
+          maxLength={PASSWORD_MAX_CHARS}
+          hint={t("signup.passwordHint", { count: PASSWORD_MIN_CHARS })}
           error={errors?.fields.password}
         />
         <SubmitButton className="w-full" size="lg">

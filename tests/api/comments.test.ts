@@ -73,6 +73,7 @@ describe("commenting", () => {
       reactions: [],
       mentions: [],
       createdAt: expect.any(String),
+      viewer: { permissions: ["comment.edit", "comment.delete", "comment.react"] },
     });
     expect(res.body.unreachableMentions).toEqual([]);
     expect(await commentCount(post.id)).toBe(1);
@@ -98,7 +99,11 @@ describe("commenting", () => {
     const deeper = await call(`/api/v1/posts/${post.id}/comments`, { as: m, body: { body: "deeper", parentId: reply.body.comment.id } });
     expect(deeper.body.comment.replyTo).toEqual({ id: reply.body.comment.id, author: { id: author.id, name: author.name } });
     const listed = (await listComments(post.id, m)).body.items;
-    expect(listed).toEqual([top.body.comment, reply.body.comment, deeper.body.comment]);
+    // each answer carries what its own caller may do (viewer.permissions); the rest is the same
+    const shape = ({ viewer: _viewer, ...rest }: { viewer: unknown }) => rest;
+    expect(listed.map(shape)).toEqual([top.body.comment, reply.body.comment, deeper.body.comment].map(shape));
+    expect(listed[1].viewer.permissions).toEqual(["comment.react"]);
+    expect(reply.body.comment.viewer.permissions).toEqual(["comment.edit", "comment.delete", "comment.react"]);
   });
 
   it("answers an edited reply exactly as the list shows it, its reactions and replyTo included", async () => {

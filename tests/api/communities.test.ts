@@ -158,7 +158,7 @@ describe("reading communities", () => {
     const member = await addMember(c, { paidTier: "member" });
     const res = await call(`/api/v1/communities/${c.slug}`, { as: member });
     expect(res.status).toBe(200);
-    expect(res.body.viewer).toEqual({ role: "member", tier: "member" });
+    expect(res.body.viewer).toEqual({ role: "member", tier: "member", permissions: ["community.search"] });
     expect(res.body.community.memberCount).toBe(2);
   });
 

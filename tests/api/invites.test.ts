@@ -170,7 +170,7 @@ describe("accepting invites", () => {
     });
     expect((await membershipRow(c.id, u.id)).inviteCode).toBe(code);
     expect((await inviteRow(code)).uses).toBe(1);
-    expect((await call(`/api/v1/communities/${c.slug}`, { as: u })).body.viewer).toEqual({ role: "member", tier: "vip" });
+    expect((await call(`/api/v1/communities/${c.slug}`, { as: u })).body.viewer).toEqual({ role: "member", tier: "vip", permissions: ["community.search"] });
     expect(await auditActions(c.id)).toContain("invite.accept");
     const consents = await db().select().from(schema.consents).where(eq(schema.consents.userId, u.id));
     expect(consents).toEqual([expect.objectContaining({ communityId: c.id, purpose: "essential", granted: true })]);

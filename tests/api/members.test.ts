@@ -47,6 +47,8 @@ describe("the member list", () => {
       role: "owner",
       tier: "free",
       joinedAt: expect.any(String),
+      // nobody manages the owner
+      viewer: { permissions: [] },
       source: "owner",
       compTier: null,
       paidTier: "free",
@@ -165,7 +167,7 @@ describe("comp tiers", () => {
     const cleared = await patchMember(c, admin, payer.id, { compTier: null });
     expect(cleared.body.membership).toMatchObject({ tier: "member", paidTier: "member", compTier: null });
     const view = await call(`/api/v1/communities/${c.slug}`, { as: payer });
-    expect(view.body.viewer).toEqual({ role: "member", tier: "member" });
+    expect(view.body.viewer).toEqual({ role: "member", tier: "member", permissions: ["community.search"] });
     expect(await auditActions(c.id)).toEqual(expect.arrayContaining(["member.comp_grant", "member.comp_revoke"]));
   });
 

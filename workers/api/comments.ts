@@ -1,11 +1,11 @@
 // /posts/:postId/comments and /comments/:commentId: threaded comments, oldest first.
-import { createRoute, z } from "@hono/zod-openapi";
-import { createComment, deleteComment, listComments, setCommentHidden, updateComment } from "../domain/discussions/comments";
+import { createRoute } from "@hono/zod-openapi";
+import { createComment, deleteComment, readComments, setCommentHidden, updateComment } from "../domain/discussions/comments";
 import { createRouter } from "./factory";
 import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { requireComment, requirePost } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
-import { decodeCursor, encodeCursor, errorResponses, listOf, PageQuery } from "./schemas/common";
+import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {
   CommentEnvelope,
   CommentWriteEnvelope,
@@ -20,7 +20,6 @@ import {
 export const comments = createRouter();
 
 const tags = ["comments"];
-const SeqCursorShape = z.number().int();
 
 comments.openapi(
   createRoute({
@@ -35,11 +34,9 @@ comments.openapi(
     responses: { 200: jsonResponse(listOf(CommentSchema), "A page of comments"), ...errorResponses(400, 403, 404) },
   }),
   async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor, SeqCursorShape);
+    const query = c.req.valid("query");
     const access = await requirePost(c, c.req.valid("param").postId, "read");
-    const page = await listComments(c.env, access, limit, after);
-    return c.json({ items: page.items, nextCursor: page.next === null ? null : encodeCursor(page.next) }, 200);
+    return c.json(await readComments(c.env, access, query), 200);
   },
 );
 

@@ -18,7 +18,7 @@ import { tierKeys, type TierKey } from "../db/schema";
 import { notFound } from "../lib/errors";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {

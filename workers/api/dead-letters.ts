@@ -7,7 +7,7 @@ import { countDeadLetters, listDeadLetters, retryDeadLetter, type DeadLetterScop
 import { notFound } from "../lib/errors";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { errorResponses, Id, IsoDate, listOf, PageQuery } from "./schemas/common";
 import { SlugParam } from "./schemas/communities";
 import { jsonResponse } from "./route-helpers";

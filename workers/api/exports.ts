@@ -14,7 +14,7 @@ import {
 import { exportKinds, exportStatuses } from "../db/schema";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonResponse, optionalJsonBody } from "./route-helpers";
 import { errorResponses, Id, IsoDate, listOf, PageQuery } from "./schemas/common";
 import { SlugParam } from "./schemas/communities";

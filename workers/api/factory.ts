@@ -2,17 +2,11 @@
 // answer API.md's envelope, and the session user on the context.
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { Reader } from "../domain/auth/reader";
-import { badRequest, unauthenticated } from "../lib/errors";
+import type { Reader, SessionUser } from "../domain/auth/reader";
+import { requireReaderUser } from "../domain/access";
+import { badRequest } from "../lib/errors";
 
-export type SessionUser = {
-  id: string;
-  email: string;
-  name: string;
-  locale: string;
-  timezone: string;
-  emailVerifiedAt: Date | null;
-};
+export type { SessionUser };
 
 export type AppEnv = {
   Bindings: Env;
@@ -72,8 +66,4 @@ export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook });
 
 export const currentUser = (c: AppContext): Promise<SessionUser | null> => c.get("reader").user();
 
-export async function requireUser(c: AppContext): Promise<SessionUser> {
-  const user = await currentUser(c);
-  if (!user) throw unauthenticated();
-  return user;
-}
+export const requireUser = (c: AppContext): Promise<SessionUser> => requireReaderUser(c.get("reader"));

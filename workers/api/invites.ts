@@ -1,10 +1,10 @@
 // Invites: created and revoked by moderators and admins, previewed by anyone with the code,
 // accepted by a signed-in person.
 import { createRoute, z } from "@hono/zod-openapi";
-import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from "../domain/communities/invites";
+import { acceptInvite, createInvite, inviteOrigin, listInvites, previewInvite, revokeInvite } from "../domain/communities/invites";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {
@@ -23,7 +23,7 @@ export const invites = createRouter();
 const tags = ["invites"];
 
 // links must point at the app people open, which behind a proxy is not always this request's origin
-const appOrigin = (c: AppContext) => c.env.APP_ORIGIN || new URL(c.req.url).origin;
+const appOrigin = (c: AppContext) => inviteOrigin(c.env, c.req.url);
 
 invites.openapi(
   createRoute({

@@ -4,7 +4,7 @@ import { banMember, listBans, unbanMember } from "../domain/communities/bans";
 import { joinCommunity, leaveCommunity, listMembers, removeMember, updateMember } from "../domain/communities/members";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "./paging";
+import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses, listOf, PageQuery } from "./schemas/common";
 import {

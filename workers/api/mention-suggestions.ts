@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { communityAccess, toCommunityAccess } from "../domain/access";
 import { DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, suggestMentions } from "../domain/communities/mention-suggestions";
-import { loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces, viewerSpaceVisibility } from "../domain/search/readable";
+import { loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces, viewerSpaceVisibility } from "../domain/readable";
 import { notFound, tierRequired } from "../lib/errors";
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";

@@ -1,9 +1,8 @@
 // /me/notifications: the caller's mentions, replies and new posts in followed spaces.
 import { createRoute, z } from "@hono/zod-openapi";
 import { notificationKinds } from "../db/schema";
-import { countUnread, listNotifications, markRead } from "../domain/notifications/list";
+import { countUnread, markRead, readNotifications } from "../domain/notifications/list";
 import { createRouter, requireUser } from "./factory";
-import { pageRequest, pageResponse } from "./paging";
 import { jsonResponse } from "./route-helpers";
 import { errorResponses, Id, IsoDate, PageQuery } from "./schemas/common";
 
@@ -59,12 +58,9 @@ notifications.openapi(
   async (c) => {
     const user = await requireUser(c);
     const query = c.req.valid("query");
-    const [page, unreadCount] = await Promise.all([
-      listNotifications(c.env, user.id, { ...pageRequest(query), unreadOnly: query.unread === "true" }),
-      countUnread(c.env, user.id),
-    ]);
+    const page = await readNotifications(c.env, user.id, { ...query, unreadOnly: query.unread === "true" });
     c.header("Cache-Control", "no-store");
-    return c.json({ ...pageResponse(page), unreadCount }, 200);
+    return c.json(page, 200);
   },
 );
 

@@ -1,12 +1,12 @@
 // /spaces/:spaceId/posts and /posts/:postId: the feed, writing, reading, editing, deleting, and
 // the moderator switches pin, lock and hide.
-import { createRoute, z } from "@hono/zod-openapi";
-import { createPost, deletePost, listPosts, readPost, setPostSwitch, updatePost } from "../domain/discussions/posts";
+import { createRoute } from "@hono/zod-openapi";
+import { createPost, deletePost, readFeed, readPost, setPostSwitch, updatePost } from "../domain/discussions/posts";
 import { createRouter } from "./factory";
 import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { requirePost, requireSpace } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
-import { decodeCursor, encodeCursor, errorResponses, PageQuery } from "./schemas/common";
+import { errorResponses, PageQuery } from "./schemas/common";
 import {
   CreatePostBody,
   FeedSchema,
@@ -24,8 +24,6 @@ import {
 export const posts = createRouter();
 
 const tags = ["posts"];
-// [before seq, last-seen seq the first page marked "new" against]
-const FeedCursorShape = z.tuple([z.number().int(), z.number().int().nullable()]);
 
 posts.openapi(
   createRoute({
@@ -60,24 +58,8 @@ posts.openapi(
     responses: { 200: jsonResponse(FeedSchema, "A page of posts"), ...errorResponses(400, 403, 404) },
   }),
   async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor, FeedCursorShape);
-    const feed = await listPosts(
-      c.env,
-      c.req.valid("param").spaceId,
-      c.get("reader"),
-      { limit, cursor: after ? { before: after[0], since: after[1] } : undefined },
-      (work) => c.executionCtx.waitUntil(work),
-    );
-    return c.json(
-      {
-        items: feed.items,
-        pinned: feed.pinned,
-        nextCursor: feed.next ? encodeCursor([feed.next.before, feed.next.since]) : null,
-        lastSeenSeq: feed.lastSeenSeq,
-      },
-      200,
-    );
+    const feed = await readFeed(c.env, c.req.valid("param").spaceId, c.get("reader"), c.req.valid("query"), (work) => c.executionCtx.waitUntil(work));
+    return c.json(feed, 200);
   },
 );
 

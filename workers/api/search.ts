@@ -1,13 +1,9 @@
 // /communities/:slug/search: posts and comments the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
-import { communityAccess, toCommunityAccess } from "../domain/access";
-import { candidateIds, guessPlan, searchCommunity, speculate } from "../domain/search/query";
-import { factsStatements, loadReaderScope, scopeSpacesBySlug, toFacts, toScopeSpaces } from "../domain/search/readable";
-import { limitSearch } from "../domain/rate-limits";
+import { searchPosts } from "../domain/search/search-posts";
 import { createRouter } from "./factory";
-import { visibleCommunity } from "./guards";
 import { jsonResponse } from "./route-helpers";
-import { decodeCursor, encodeCursor, errorResponses, IsoDate, PageQuery } from "./schemas/common";
+import { errorResponses, IsoDate, PageQuery } from "./schemas/common";
 import { SlugParam } from "./schemas/communities";
 import { clientIp } from "./session-cookie";
 
@@ -33,8 +29,6 @@ const SearchHitSchema = z
 
 const SearchPage = z.object({ items: z.array(SearchHitSchema), nextCursor: z.string().nullable() }).openapi("SearchPage");
 
-// a search cursor is a position in the ranked candidate list
-const OffsetCursor = z.tuple([z.number().int().min(0).max(100_000)]);
 
 search.openapi(
   createRoute({
@@ -49,34 +43,8 @@ search.openapi(
   async (c) => {
     const { slug } = c.req.valid("param");
     const { q, limit, cursor } = c.req.valid("query");
-    const [offset] = decodeCursor(cursor, OffsetCursor) ?? [0];
-    const reader = c.get("reader");
-    // Locally the two databases answer one after the other, so search reads in this order: the
-    // index's first candidates for the plan this reader searched this community with last time
-    // (guessPlan), then one batch on the main database with the session, community, membership,
-    // spaces and the facts of those candidates. The candidates are used only if the checked scope
-    // calls for exactly that plan (ADR 010).
-    const who = reader.cacheKey;
-    const guess = guessPlan(who, slug);
-    const early = guess ? speculate(c.env, guess, q, { limit, offset }) : null;
-    const ahead = early ? await early.rows : null;
-    const ids = ahead ? candidateIds(ahead) : { postIds: [], commentIds: [] };
-    const values = { ...reader.placeholders(), slug };
-    const { userId, results } = await reader.runBound([
-      communityAccess(c.env, reader.shape, values),
-      scopeSpacesBySlug(c.env, reader.shape, values),
-      ...factsStatements(c.env, ids.postIds, ids.commentIds),
-    ] as const);
-    const access = visibleCommunity(toCommunityAccess(results[0]));
-    // the reader is known only now (the session rode in the batch); a guessed plan's one index
-    // read above is all a refused search has cost
-    await limitSearch(c.env, { userId, ip: clientIp(c) });
-    const scope = await loadReaderScope(c.env, userId, access.community.id, access, toScopeSpaces(results[1]));
-    const facts = guess ? toFacts(guess.communityId, results[2], results[3]) : null;
-    const page = scope
-      ? await searchCommunity(c.env, scope, q, { limit, offset }, { early, facts, remember: { who, slug } })
-      : { items: [], nextOffset: null };
+    const page = await searchPosts(c.env, c.get("reader"), { slug, q, limit, cursor, ip: clientIp(c) });
     c.header("Cache-Control", "no-store");
-    return c.json({ items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) }, 200);
+    return c.json(page, 200);
   },
 );

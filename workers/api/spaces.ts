@@ -1,5 +1,6 @@
 // /communities/:slug/spaces and /spaces/:spaceId: the caller's space list, admin management of
 // spaces and private member lists, and follows.
+import { ViewerPermissionsSchema } from "./schemas/permissions";
 import { createRoute, z } from "@hono/zod-openapi";
 import { assertRole } from "../domain/discussions/access";
 import {
@@ -8,10 +9,10 @@ import {
   createSpace,
   listSpaceMembers,
   listSpaces,
+  readSpace,
   removeSpaceMember,
   reorderSpaces,
   setFollowing,
-  spaceView,
   updateSpace,
 } from "../domain/discussions/spaces";
 import { createRouter } from "./factory";
@@ -94,11 +95,11 @@ spaces.openapi(
     tags,
     summary: "A space the caller may read",
     request: { params: SpaceIdParam },
-    responses: { 200: jsonResponse(SpaceEnvelope, "The space"), ...errorResponses(403, 404) },
+    responses: { 200: jsonResponse(SpaceEnvelope.extend({ viewer: ViewerPermissionsSchema }), "The space"), ...errorResponses(403, 404) },
   }),
   async (c) => {
     const access = await requireSpace(c, c.req.valid("param").spaceId, "read");
-    return c.json({ space: await spaceView(c.env, access) }, 200);
+    return c.json(await readSpace(c.env, access), 200);
   },
 );
 

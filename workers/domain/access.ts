@@ -3,7 +3,8 @@
 import { and, eq, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { batchColumns, getDb, schema } from "../db/client";
 import { roleRank, tierRank, type Role, type TierKey } from "../db/schema";
-import { readerIdSql, type Reader, type ReaderShape } from "./auth/reader";
+import { readerIdSql, type Reader, type ReaderShape, type SessionUser } from "./auth/reader";
+import { forbidden, notFound, unauthenticated } from "../lib/errors";
 import { template } from "../db/templates";
 
 export type Community = typeof schema.communities.$inferSelect;
@@ -59,3 +60,43 @@ export async function loadCommunityAccess(env: Env, slug: string, reader: Reader
   const { results } = await reader.runBound([communityAccess(env, reader.shape, { ...reader.placeholders(), slug })] as const);
   return toCommunityAccess(results[0]);
 }
+
+/** 404 unless the community exists and, when private, the caller is an active member. */
+export function visibleCommunity(access: CommunityAccess | null): CommunityAccess {
+  if (!access) throw notFound("No such community.");
+  if (access.community.visibility === "private" && !access.membership) throw notFound("No such community.");
+  return access;
+}
+
+export type MemberAccess = CommunityAccess & { membership: NonNullable<CommunityAccess["membership"]>; role: Role };
+
+/** The signed-in user behind `reader`; throws 401 unauthenticated when signed out. */
+export async function requireReaderUser(reader: Reader): Promise<SessionUser> {
+  const user = await reader.user();
+  if (!user) throw unauthenticated();
+  return user;
+}
+
+/** The community as `reader` may see it (one round trip with the session); 404 as visibleCommunity. */
+export async function openCommunity(env: Env, slug: string, reader: Reader): Promise<CommunityAccess> {
+  return visibleCommunity(await loadCommunityAccess(env, slug, reader));
+}
+
+/** An active member of the community: 401 signed out, 404 as visibleCommunity, 403 for a non-member of a public one. */
+export async function openMembership(env: Env, slug: string, reader: Reader): Promise<MemberAccess> {
+  const found = await loadCommunityAccess(env, slug, reader);
+  await requireReaderUser(reader); // 401 before 404; the session came in the community statement's batch
+  const member = activeMember(visibleCommunity(found));
+  if (!member) throw forbidden("Join this community first.");
+  return member;
+}
+
+/** `access` when its role is at least `atLeast`; 403 forbidden otherwise. */
+export function assertMemberRole(access: MemberAccess, atLeast: Role): MemberAccess {
+  if (!hasRole(access.role, atLeast)) throw forbidden(`This needs the ${atLeast} role or higher.`);
+  return access;
+}
+
+/** `access` as a member's (MemberAccess) when the reader is an active member there, else null. */
+export const activeMember = (access: CommunityAccess): MemberAccess | null =>
+  access.membership && access.role ? (access as MemberAccess) : null;

@@ -12,7 +12,7 @@
 import MarkdownIt, { type RendererRule, type Token } from "markdown-it";
 import footnote from "markdown-it-footnote";
 import taskLists from "markdown-it-task-lists";
-import { UPLOAD_URL_PREFIX } from "../domain/uploads/images";
+import { UPLOAD_URL_PREFIX } from "./vocabulary";
 import { DomainError } from "./errors";
 import { BIDI_OVERRIDE } from "./text";
 import { MAX_MARKDOWN_DEPTH, MAX_RENDER_UNITS, PARSER_MAX_NESTING, tokenDepth } from "./markdown-bounds";

@@ -1,5 +1,5 @@
 // The fixed vocabularies the API and the web app share: tier keys, roles and their ranks, consent
-// purposes, notification preference keys, reaction emoji and invite sources. This module imports
+// purposes, notification preference keys, reaction emoji, invite sources, the uploads URL prefix and password lengths. This module imports
 // nothing, so the browser bundle can take its values without pulling in server code; the server
 // modules that own each concept (db/schema.ts, account/user-view.ts, discussions/reactions.ts)
 // re-export from here.
@@ -33,3 +33,10 @@ export type InviteSource = (typeof inviteSources)[number];
 
 /** The name an erased member is shown by: as the author of what they wrote, and in mentions of them. */
 export const DELETED_MEMBER_NAME = "Deleted member";
+
+/** Where our uploads are served (POST /api/v1/uploads answers `${UPLOAD_URL_PREFIX}<key>`); Markdown shows images only from here. */
+export const UPLOAD_URL_PREFIX = "/api/v1/uploads/";
+
+/** A password's length in UTF-16 units: the API refuses others (400), the forms say so before sending. */
+export const PASSWORD_MIN_CHARS = 8;
+export const PASSWORD_MAX_CHARS = 200;

@@ -1,6 +1,5 @@
 // Schemas every resource shares: the error envelope, list paging, and cursors.
 import { z } from "@hono/zod-openapi";
-import { badRequest } from "../../lib/errors";
 import { cleanName, nameProblem, nameProblemMessage, titleProblem, titleProblemMessage, titleText } from "../../lib/text";
 
 /** One entry of a 400's `issues` (workers/api/factory.ts toApiIssue). */
@@ -41,22 +40,7 @@ export const errorResponses = (...statuses: Array<400 | 401 | 403 | 404 | 409 | 
     statuses.map((s) => [s, { description: `Error ${s}`, content: { "application/json": { schema: ErrorSchema } } }]),
   ) as Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
 
-// Cursors are opaque to clients: base64url of a small JSON value (e.g. [sortKey, id]).
-export function encodeCursor(value: unknown): string {
-  return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
-  if (!cursor) return undefined;
-  try {
-    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const parsed = shape.safeParse(JSON.parse(json));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // fall through to the same error as a wrong shape
-  }
-  throw badRequest("The cursor is not valid.", { issues: [{ path: "cursor", message: "Invalid cursor", code: "invalid_cursor" }] });
-}
+export { decodeCursor, encodeCursor } from "../../lib/cursor";
 
 export const Id = z.string().min(1).max(100);
 export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T10:00:00.000Z" });

@@ -1,6 +1,7 @@
 // Schemas for communities, tiers, members, bans, invites, exports and the audit log. Each
 // resource has one schema; request bodies are derived from it (pick/partial/extend).
 import { z } from "@hono/zod-openapi";
+import { ViewerPermissionsSchema } from "./permissions";
 import { consentPurposes, roles, tierKeys } from "../../db/schema";
 import { communityLocales } from "../../domain/communities/locales";
 import { slugProblem, slugProblemMessage } from "../../domain/communities/slug";
@@ -60,7 +61,7 @@ export const UpdateCommunityBody = CommunitySchema.pick({ name: true, descriptio
 
 export const TransferBody = z.object({ userId: Id }).openapi("TransferOwnership");
 
-export const ViewerSchema = z.object({ role: RoleSchema, tier: TierKeySchema }).openapi("Viewer");
+export const ViewerSchema = z.object({ role: RoleSchema, tier: TierKeySchema }).extend(ViewerPermissionsSchema.shape).openapi("Viewer");
 
 export const PriceSchema = z
   .object({
@@ -119,6 +120,7 @@ export const MembershipSchema = z
 export const MemberSchema = MembershipSchema.pick({ role: true, tier: true, joinedAt: true })
   .extend({ user: UserCardSchema })
   .extend(MembershipSchema.pick({ source: true, compTier: true, paidTier: true }).partial().shape)
+  .extend({ viewer: ViewerPermissionsSchema })
   .openapi("Member", { description: "source, compTier and paidTier are shown to admins and the owner only" });
 
 export const UpdateMemberBody = z

@@ -5,6 +5,7 @@ import { spaceKinds } from "../../db/schema";
 import { reactionEmoji } from "../../domain/discussions/reactions";
 import { Id, IsoDate, NameField, TitleField } from "./common";
 import { TierKeySchema, UserCardSchema, UserRefSchema } from "./communities";
+import { ViewerPermissionsSchema } from "./permissions";
 
 const pathId = (name: string) => Id.openapi({ param: { name, in: "path" } });
 export const SpaceIdParam = z.object({ spaceId: pathId("spaceId") });
@@ -128,7 +129,11 @@ export const CreatePostBody = PostSchema.pick({ title: true, body: true }).exten
 export const UpdatePostBody = PostSchema.pick({ title: true, body: true }).partial().extend({ mentionIds: MentionIds }).strict().openapi("UpdatePost");
 export const PostEnvelope = z.object({ post: PostSchema });
 export const PostWriteEnvelope = z.object({ post: PostSchema, unreachableMentions: UnreachableMentions });
-export const PostWithHtml = z.object({ post: PostSchema, html: z.string().openapi({ description: "the body rendered and sanitised" }) });
+export const PostWithHtml = z.object({
+  post: PostSchema,
+  html: z.string().openapi({ description: "the body rendered and sanitised" }),
+  viewer: ViewerPermissionsSchema,
+});
 
 const SwitchFlag = z.boolean().optional().openapi({ description: "true (the default) sets it, false clears it" });
 export const PinBody = z.object({ pinned: SwitchFlag }).openapi("PinPost");
@@ -165,6 +170,7 @@ export const CommentSchema = z
     reactions: z.array(ReactionSchema),
     mentions: Mentions,
     createdAt: IsoDate,
+    viewer: ViewerPermissionsSchema,
   })
   .openapi("Comment");
 

@@ -1,7 +1,7 @@
 // The user resource: one schema, with the request bodies derived from its fields.
 import { z } from "@hono/zod-openapi";
 import { notificationPrefKeys } from "../../domain/account/user-view";
-import { UPLOAD_URL_PREFIX } from "../../domain/uploads/images";
+import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, UPLOAD_URL_PREFIX } from "../../lib/vocabulary";
 import { locales } from "../../lib/locale";
 import { IsoDate, NameField } from "./common";
 
@@ -23,8 +23,8 @@ export const Email = z
   .openapi({ example: "mei@example.com" });
 export const Password = z
   .string()
-  .min(8, { message: "Use at least 8 characters." })
-  .max(200, { message: "Use at most 200 characters." });
+  .min(PASSWORD_MIN_CHARS, { message: `Use at least ${PASSWORD_MIN_CHARS} characters.` })
+  .max(PASSWORD_MAX_CHARS, { message: `Use at most ${PASSWORD_MAX_CHARS} characters.` });
 export const Locale = z.enum(locales).openapi({ description: "Language of mail and the interface" });
 /**
  * The zone in its IANA capitalisation ("pacific/kiritimati" → "Pacific/Kiritimati": zone names

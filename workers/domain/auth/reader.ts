@@ -8,7 +8,16 @@ import { and, eq, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { runBound, template, type Bound, type BoundResults } from "../../db/templates";
 import { sha256Hex } from "../../lib/crypto";
-import type { SessionUser } from "../../api/factory";
+
+/** The signed-in user a session names (users row; `emailVerifiedAt` null until verified). */
+export type SessionUser = {
+  id: string;
+  email: string;
+  name: string;
+  locale: string;
+  timezone: string;
+  emailVerifiedAt: Date | null;
+};
 
 export type SessionFound = { sessionId: string; user: SessionUser };
 

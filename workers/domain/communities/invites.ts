@@ -39,6 +39,9 @@ export function inviteStatus(invite: Pick<InviteRow, "revokedAt" | "expiresAt" |
   return "valid";
 }
 
+/** The origin invite links are built on: APP_ORIGIN, else the request's own (local runs). */
+export const inviteOrigin = (env: Env, requestUrl: string) => env.APP_ORIGIN || new URL(requestUrl).origin;
+
 export const inviteUrl = (origin: string, code: string) => `${origin.replace(/\/+$/, "")}/invite/${code}`;
 
 const toInviteView = (origin: string, row: InviteRow, createdBy: UserRef | null): InviteView => ({

@@ -1,4 +1,5 @@
 // Settings, deletion and ownership transfer of a community, and the public directory.
+import { communityPermissions } from "../permissions";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { badRequest, conflict, notFound } from "../../lib/errors";
@@ -40,7 +41,7 @@ export async function listPublicCommunities(
 export async function viewCommunity(env: Env, access: CommunityAccess) {
   return {
     community: await communityView(getDb(env), access.community),
-    viewer: access.role && access.tier ? { role: access.role, tier: access.tier } : null,
+    viewer: access.role && access.tier ? { role: access.role, tier: access.tier, permissions: communityPermissions(access) } : null,
   };
 }
 

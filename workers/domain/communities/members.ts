@@ -1,6 +1,7 @@
 // Membership use cases: the member list, role and comp-tier changes, removal, leaving and joining.
 // Role rules: owner > admin > moderator > member; an actor acts only on people they outrank, only
 // the owner makes or unmakes admins, and ownership moves only through transfer.
+import { memberPermissions, type MemberPermission } from "../permissions";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { roleRank, type Role, type TierKey } from "../../db/schema";
@@ -20,6 +21,8 @@ export type MemberView = {
   source?: string | null;
   compTier?: TierKey | null;
   paidTier?: TierKey;
+  /** what the caller may do to this member (domain/permissions.ts) */
+  viewer: { permissions: MemberPermission[] };
 };
 
 const m = schema.memberships;
@@ -46,7 +49,13 @@ export async function listMembers(
     .orderBy(asc(m.joinedAt), asc(m.userId))
     .limit(page.limit + 1);
   const items = rows.slice(0, page.limit).map(({ membership, user }): MemberView => {
-    const base: MemberView = { user, role: membership.role, tier: effectiveTier(membership), joinedAt: membership.joinedAt.toISOString() };
+    const base: MemberView = {
+      user,
+      role: membership.role,
+      tier: effectiveTier(membership),
+      joinedAt: membership.joinedAt.toISOString(),
+      viewer: { permissions: memberPermissions(access, access.membership.userId, { userId: user.id, role: membership.role }) },
+    };
     return seesDetails
       ? { ...base, source: membership.source, compTier: membership.compTier, paidTier: membership.paidTier }
       : base;

@@ -8,7 +8,7 @@ import { getDb, schema } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { foldCase } from "../../lib/text";
 import { effectiveTier } from "../access";
-import { canReadSpace, type ReaderScope, type Viewer } from "../search/readable";
+import { canReadSpace, type ReaderScope, type Viewer } from "../readable";
 
 /** Suggestions per answer when the caller does not say: about what fits beside a textarea. */
 export const DEFAULT_SUGGESTIONS = 8;

@@ -3,7 +3,10 @@
 // A removed comment that others answered stays as an empty placeholder so the thread reads.
 import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { z } from "zod";
 import { getDb, schema } from "../../db/client";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { commentPermissions } from "../permissions";
 import { badRequest, conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, MAX_COMMENT_BODY_CHARS } from "../../lib/markdown";
@@ -35,6 +38,12 @@ const selection = {
   readable: sql<number>`1`,
 };
 
+/** A comment as answered: the view and what the caller may do to it (`viewer.permissions`). */
+const withViewer = (access: PostAccess<"read">, view: Omit<CommentView, "viewer">): CommentView => ({
+  ...view,
+  viewer: { permissions: commentPermissions(access, { authorId: view.author.id, deleted: view.deleted }) },
+});
+
 async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<CommentRow & { readable: number }>) {
   const db = getDb(env);
   const full = rows.filter((r) => Number(r.readable) === 1);
@@ -51,7 +60,7 @@ async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<Co
       full.map((r) => r.comment.body),
     ),
   ]);
-  return rows.map((r) => toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1, names));
+  return rows.map((r) => withViewer(access, toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1, names)));
 }
 
 /** What a write of a comment answers: the comment, and the mentioned members who cannot read its space. */
@@ -73,6 +82,16 @@ export async function listComments(env: Env, access: PostAccess<"read">, limit: 
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   return { items: await commentViews(env, access, page), next: rows.length > limit ? page[page.length - 1].comment.seq : null };
+}
+
+/**
+ * A page of the post's comments as GET /posts/{id}/comments answers it: the cursor is the last
+ * comment's seq, opaque (lib/cursor.ts). Throws 400 invalid_cursor.
+ */
+export async function readComments(env: Env, access: PostAccess<"read">, page: { limit: number; cursor?: string | null }) {
+  const after = decodeCursor(page.cursor, z.number().int());
+  const found = await listComments(env, access, page.limit, after);
+  return { items: found.items, nextCursor: found.next === null ? null : encodeCursor(found.next) };
 }
 
 async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: string): Promise<CommentView> {
@@ -196,7 +215,7 @@ export async function createComment(
   // a retry that found its row answers the row as stored (its body may have been edited since)
   const shown = fresh ? names : await mentionNamesOf(env, comment.communityId, [comment.body]);
   return {
-    comment: toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false, shown),
+    comment: withViewer(access, toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, fresh ? [] : parseReactions(reactions?.json ?? null), false, shown)),
     unreachableMentions: fresh ? unreachable : [],
   };
 }
@@ -232,7 +251,7 @@ export async function updateComment(env: Env, access: CommentAccess<"write">, in
   if (!comment) throw notFound("No such comment.");
   await announceEvents(env, [event.id]);
   return {
-    comment: toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false, names),
+    comment: withViewer(access, toCommentView({ comment, author, parentAuthor: parentAuthorRow ?? null }, parseReactions(reactions?.json ?? null), false, names)),
     unreachableMentions: unreachable,
   };
 }

@@ -1,7 +1,10 @@
 // Posts in a discussion space: write, the feed (newest first by seq, pinned apart, "new since
 // your last visit"), read, edit, delete, and the moderator switches pin, lock and hide.
 import { and, desc, eq, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import { getDb, schema } from "../../db/client";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { postPermissions } from "../permissions";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, MAX_POST_BODY_CHARS, renderMarkdown } from "../../lib/markdown";
@@ -198,6 +201,24 @@ const feedPinned = template((env: Env, shape: FeedShape) => {
  * refuses; a moderator, who also sees hidden and pending posts, pays a second read. The visit is
  * written after the response (`defer`): nothing in this response depends on it.
  */
+// [before seq, last-seen seq the first page marked "new" against]
+const FeedCursorShape = z.tuple([z.number().int(), z.number().int().nullable()]);
+
+/**
+ * A page of the space's feed as GET /spaces/{id}/posts answers it: `cursor` and `nextCursor` are
+ * opaque (lib/cursor.ts). Throws 400 invalid_cursor, and listPosts' 403 tier_required and 404.
+ */
+export async function readFeed(env: Env, spaceId: string, reader: Reader, page: { limit: number; cursor?: string | null }, defer: Defer) {
+  const after = decodeCursor(page.cursor, FeedCursorShape);
+  const feed = await listPosts(env, spaceId, reader, { limit: page.limit, cursor: after ? { before: after[0], since: after[1] } : undefined }, defer);
+  return {
+    items: feed.items,
+    pinned: feed.pinned,
+    nextCursor: feed.next ? encodeCursor([feed.next.before, feed.next.since]) : null,
+    lastSeenSeq: feed.lastSeenSeq,
+  };
+}
+
 export async function listPosts(
   env: Env,
   spaceId: string,
@@ -267,11 +288,12 @@ export async function listPosts(
   return { items: pageSlice.map(mark), pinned: pinnedRows.map(mark), next: last ? { before: last.seq, since } : null, lastSeenSeq: since };
 }
 
-export async function readPost(env: Env, access: PostAccess<"read">): Promise<{ post: PostView; html: string }> {
+/** The post with its body rendered, and what the caller may do to it (`viewer.permissions`). */
+export async function readPost(env: Env, access: PostAccess<"read">) {
   // the names are read once, for the view's mentions and the rendered body alike
   const names = mentionNamesOf(env, access.post.communityId, [access.post.body]);
   const [post, mentionNames] = await Promise.all([postView(env, access.post, access.userId, names), names]);
-  return { post, html: renderMarkdown(access.post.body, { mentionNames }) };
+  return { post, html: renderMarkdown(access.post.body, { mentionNames }), viewer: { permissions: postPermissions(access, { authorId: access.post.authorId, locked: access.post.lockedAt !== null }) } };
 }
 
 /** What a write of a post answers: the post, and the mentioned members who cannot read its space. */

@@ -1,5 +1,6 @@
 // Spaces of a community: create, edit, archive, private member lists, order, the caller's list
 // (with locked spaces) and follows. Admin actions write the audit log in the same batch.
+import { spacePermissions } from "../permissions";
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
@@ -63,6 +64,11 @@ const viewWith = (space: Space, stats: SpaceStats, locked = false): SpaceView =>
 export async function spaceView(env: Env, access: SpaceAccess): Promise<SpaceView> {
   const stats = await spaceStats(getDb(env), access.community.id, access.userId, access.space.id);
   return viewWith(access.space, stats);
+}
+
+/** GET /spaces/{id}: the space and what the caller may do in it (`viewer.permissions`). */
+export async function readSpace(env: Env, access: SpaceAccess) {
+  return { space: await spaceView(env, access), viewer: { permissions: spacePermissions(access, access.space) } };
 }
 
 /** The ids that are not active members of the community (to refuse them with a 400). */
@@ -153,7 +159,7 @@ export async function archiveSpace(env: Env, access: MemberSpaceAccess): Promise
   const db = getDb(env);
   const space = access.space;
   // its posts leave search in one step, whatever the space's size (the spine's search handler);
-  // notifications about them are filtered at read time (search/readable.ts), and queued new-post
+  // notifications about them are filtered at read time (domain/readable.ts), and queued new-post
   // notices find no readers. Audit and event only if this request archived it.
   const event = eventInsert(
     env,

@@ -1,4 +1,5 @@
 // The JSON shapes of spaces, posts and comments, built from rows. Times leave as ISO strings.
+import type { CommentPermission } from "../permissions";
 import { eq, getTableColumns, sql, type Column, type SQL } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import type { TierKey } from "../../db/schema";
@@ -202,12 +203,14 @@ export type CommentView = {
   reactions: ReactionView[];
   mentions: MentionRef[];
   createdAt: string;
+  /** what the caller may do to it (domain/permissions.ts) */
+  viewer: { permissions: CommentPermission[] };
 };
 
 export type CommentRow = { comment: Comment; author: AuthorRow; parentAuthor: AuthorRow | null };
 
 /** `names`: the current names of the members the body mentions (mentionNamesOf). */
-export function toCommentView(row: CommentRow, reactions: ReactionView[], placeholder: boolean, names: MentionNames): CommentView {
+export function toCommentView(row: CommentRow, reactions: ReactionView[], placeholder: boolean, names: MentionNames): Omit<CommentView, "viewer"> {
   const c = row.comment;
   const flattened = c.parentId !== null && c.rootId !== null && c.parentId !== c.rootId;
   const parentAuthor = row.parentAuthor ? toAuthor(row.parentAuthor) : null;

@@ -7,7 +7,7 @@ import type { notificationKinds } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { effectiveNotificationPrefs, type NotificationPrefKey } from "../account/user-view";
 import { runBatch } from "../communities/batch";
-import { chunk, inChunks, readersAmong } from "../search/readable";
+import { chunk, inChunks, readersAmong } from "../readable";
 
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -1,11 +1,12 @@
 // The reader's notifications: newest first, each re-checked against what the reader may read now
 // (a lost tier, a private space, a hidden or deleted post make it vanish from the list and from
 // the unread count), with its sentence rendered in the reader's language.
+import { pageRequest, pageResponse } from "../paging";
 import { and, desc, eq, inArray, isNull, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { isLocale, type Locale } from "../../lib/locale";
 import type { Page, PageKey, PageRequest } from "../communities/types";
-import { chunk, filterReadable, inChunks, type ReadableItem } from "../search/readable";
+import { chunk, filterReadable, inChunks, type ReadableItem } from "../readable";
 import type { NotificationKind } from "./deliver";
 import { notificationText } from "./text";
 import { olderThan } from "../paging";
@@ -179,4 +180,16 @@ export async function markRead(env: Env, userId: string, ids?: string[]): Promis
   const statements = chunk([...new Set(ids)]).map((part) => db.update(n).set({ readAt: now }).where(and(mine, inArray(n.id, part))));
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
+}
+
+/**
+ * GET /me/notifications as answered: a page of what `userId` may still read (newest first, opaque
+ * cursor), and the unread count the bell shows. Throws 400 invalid_cursor.
+ */
+export async function readNotifications(env: Env, userId: string, query: { limit: number; cursor?: string | null; unreadOnly: boolean }) {
+  const [page, unreadCount] = await Promise.all([
+    listNotifications(env, userId, { ...pageRequest(query), unreadOnly: query.unreadOnly }),
+    countUnread(env, userId),
+  ]);
+  return { ...pageResponse(page), unreadCount };
 }

@@ -10,7 +10,7 @@ import { linkRanges, mentionedIds, type MentionNames } from "../../lib/markdown"
 import { MENTION_TOKEN, mentionToken, tokenIds } from "../../lib/mention-tokens";
 import { foldCase } from "../../lib/text";
 import { DELETED_MEMBER_NAME } from "../account/erase";
-import { chunk, spaceReadersAmong } from "../search/readable";
+import { chunk, spaceReadersAmong } from "../readable";
 
 /** More than this many people in one text is a broadcast, not a mention. */
 export const MAX_MENTIONS = 50;

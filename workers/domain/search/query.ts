@@ -7,7 +7,7 @@
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
 import { gramsLikelyReady, gramsReady } from "./grams-backfill";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "./readable";
+import { filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "../readable";
 
 export type SearchHit = {
   type: "post" | "comment";

@@ -8,7 +8,7 @@ import type { Comment, Post } from "../discussions/access";
 import { mentionNamesOf } from "../notifications/mentions";
 import { gramsDoneStatement } from "./grams-backfill";
 import { clearIndex, commentDoc, indexDocuments, postDoc, type SearchDoc } from "./index";
-import { chunk, ID_CHUNK } from "./readable";
+import { chunk, ID_CHUNK } from "../readable";
 
 export type RebuildCursor = { phase: "posts" | "comments"; afterSeq: number };
 export type RebuildProgress = { indexed: number; next: RebuildCursor | null };

@@ -5,11 +5,11 @@ import { getDb, schema } from "../../db/client";
 import { DomainError, badRequest } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { limitUpload } from "../rate-limits";
+import { UPLOAD_URL_PREFIX } from "../../lib/vocabulary";
 import type { UploadAudience } from "./audience";
 import { DamagedImageError, stripMetadata } from "./metadata";
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
-export const UPLOAD_URL_PREFIX = "/api/v1/uploads/";
 
 export const tooLarge = () =>
   new DomainError(413, "too_large", `Images can be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`);

@@ -6,13 +6,13 @@
 // the route guards and these batch checks cannot drift apart; this module only loads the facts
 // for many pointers and readers at a time.
 import { and, eq, inArray, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import { getDb, schema } from "../../db/client";
-import { runBound, template } from "../../db/templates";
-import { chunk as chunkBy } from "../../lib/chunk";
-import { readerIdSql, type ReaderShape } from "../auth/reader";
-import { type Role, type TierKey } from "../../db/schema";
-import { effectiveTier } from "../access";
-import { canSeeContent, spaceVisibility } from "../discussions/access";
+import { getDb, schema } from "../db/client";
+import { runBound, template } from "../db/templates";
+import { chunk as chunkBy } from "../lib/chunk";
+import { readerIdSql, type ReaderShape } from "./auth/reader";
+import { type Role, type TierKey } from "../db/schema";
+import { effectiveTier } from "./access";
+import { canSeeContent, spaceVisibility } from "./discussions/access";
 
 /** Ids per IN (...) list: D1 allows 100 bound parameters per statement, leave room for the rest. */
 export const ID_CHUNK = 90;

@@ -1,0 +1,30 @@
+// Loaders and actions call the domain's use cases directly, with the request's reader (resolved
+// once, in workers/app.ts), through the same guards the API uses. A refusal is the same
+// DomainError the API turns into its envelope; here it becomes an error page or a form failure.
+import { data } from "react-router";
+import { DomainError, errorBody } from "../../workers/lib/errors";
+
+/** A use case's answer, or its refusal in API.md's envelope terms (`error.code`, `message`, extras). */
+export type Outcome<T> =
+  | { ok: true; status: number; data: T }
+  | { ok: false; status: number; error: { code: string; message: string; [k: string]: unknown } };
+
+/** Runs `work`; a DomainError comes back as `{ ok: false }` with its status and envelope. Anything else is a bug and throws. */
+export async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, status: 200, data: await work() };
+  } catch (err) {
+    if (err instanceof DomainError) return { ok: false, status: err.status, error: errorBody(err.code, err.message, err.extra).error };
+    throw err;
+  }
+}
+
+/**
+ * Runs a read a page cannot do without: a refusal becomes the error page of its status (a 400,
+ * such as a malformed id, reads as "no such page": 404).
+ */
+export async function pageRead<T>(work: () => Promise<T>): Promise<T> {
+  const outcome = await attempt(work);
+  if (outcome.ok) return outcome.data;
+  throw data(null, { status: outcome.status === 400 ? 404 : outcome.status });
+}
