@@ -1,4 +1,4 @@
-// Field errors from the API's 400 `issues` (workers/api/factory.ts ApiIssue), in the reader's
+// Field errors from the API's 400 `issues` (workers/lib/validation.ts ApiIssue), in the reader's
 // language: the API's `message` is English; its `code` (with the bounds it names) is what the UI
 // translates. A code this UI does not know yet shows the API's message.
 import type { TFunction } from "i18next";

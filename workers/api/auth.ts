@@ -4,8 +4,8 @@ import { logIn, logOut } from "../domain/auth/login";
 import { confirmPasswordReset, requestPasswordReset } from "../domain/auth/password-reset";
 import { signUp } from "../domain/auth/signup";
 import { resendVerification, verifyEmail } from "../domain/auth/verify-email";
-import { errorResponses } from "./schemas/common";
-import { Email, LoginBody, Password, SignupBody, UserAnswer } from "./schemas/user";
+import { errorResponses } from "../domain/schemas/common";
+import { Email, LoginBody, Password, SignupBody, UserAnswer } from "../domain/schemas/user";
 import { createRouter, requireUser } from "./factory";
 import { clearSessionCookie, clientIp, mailOrigin, setSessionCookie } from "./session-cookie";
 

@@ -5,7 +5,7 @@ import { createRouter } from "./factory";
 import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { requireComment, requirePost } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
-import { errorResponses, listOf, PageQuery } from "./schemas/common";
+import { errorResponses, listOf, PageQuery } from "../domain/schemas/common";
 import {
   CommentEnvelope,
   CommentWriteEnvelope,
@@ -15,7 +15,7 @@ import {
   HideBody,
   PostIdParam,
   UpdateCommentBody,
-} from "./schemas/discussions";
+} from "../domain/schemas/discussions";
 
 export const comments = createRouter();
 

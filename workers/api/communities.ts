@@ -20,7 +20,7 @@ import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
-import { errorResponses, listOf, PageQuery } from "./schemas/common";
+import { errorResponses, listOf, PageQuery } from "../domain/schemas/common";
 import {
   AuditEntrySchema,
   CommunitySchema,
@@ -33,7 +33,7 @@ import {
   UpdateCommunityBody,
   UpdateTierBody,
   ViewerSchema,
-} from "./schemas/communities";
+} from "../domain/schemas/communities";
 
 export const communities = createRouter();
 

@@ -8,8 +8,8 @@ import { notFound } from "../lib/errors";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
-import { errorResponses, Id, IsoDate, listOf, PageQuery } from "./schemas/common";
-import { SlugParam } from "./schemas/communities";
+import { errorResponses, Id, IsoDate, listOf, PageQuery } from "../domain/schemas/common";
+import { SlugParam } from "../domain/schemas/communities";
 import { jsonResponse } from "./route-helpers";
 
 export const deadLetters = createRouter();

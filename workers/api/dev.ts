@@ -6,8 +6,8 @@ import { createMiddleware } from "hono/factory";
 import { notFound } from "../lib/errors";
 import { isLocalRequest } from "../lib/local-request";
 import { latestMails } from "../mail/preview";
-import { errorResponses, IsoDate } from "./schemas/common";
-import { Email } from "./schemas/user";
+import { errorResponses, IsoDate } from "../domain/schemas/common";
+import { Email } from "../domain/schemas/user";
 import { createRouter, type AppEnv } from "./factory";
 
 export const dev = createRouter();

@@ -16,8 +16,8 @@ import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonResponse, optionalJsonBody } from "./route-helpers";
-import { errorResponses, Id, IsoDate, listOf, PageQuery } from "./schemas/common";
-import { SlugParam } from "./schemas/communities";
+import { errorResponses, Id, IsoDate, listOf, PageQuery } from "../domain/schemas/common";
+import { SlugParam } from "../domain/schemas/communities";
 
 export const exportsRouter = createRouter();
 

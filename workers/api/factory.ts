@@ -4,7 +4,7 @@ import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Reader, SessionUser } from "../domain/auth/reader";
 import { requireReaderUser } from "../domain/access";
-import { badRequest } from "../lib/errors";
+import { invalidInput } from "../lib/validation";
 
 export type { SessionUser };
 
@@ -19,46 +19,10 @@ export type AppEnv = {
 
 export type AppContext = Context<AppEnv>;
 
-/**
- * One entry of `issues` in a 400: where (`path`), what in English (`message`), and why in a form a
- * client can translate (`code`, with the bounds or format it names). `code` is zod's issue code
- * ("too_small", "invalid_format", ...) or, for a rule of ours, the reason it gives in
- * `params.reason` ("slug_reserved").
- */
-export type ApiIssue = {
-  path: string;
-  message: string;
-  code: string;
-  origin?: string;
-  minimum?: number;
-  maximum?: number;
-  format?: string;
-};
-
-type ZodIssueLike = { path: PropertyKey[]; message: string; code: string } & Record<string, unknown>;
-
-const bound = (value: unknown) => (typeof value === "number" || typeof value === "bigint" ? Number(value) : undefined);
-
-export function toApiIssue(issue: ZodIssueLike): ApiIssue {
-  const params = issue.params as { reason?: unknown } | undefined;
-  const out: ApiIssue = {
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-    code: issue.code === "custom" && typeof params?.reason === "string" ? params.reason : issue.code,
-  };
-  if (typeof issue.origin === "string") out.origin = issue.origin;
-  if (bound(issue.minimum) !== undefined) out.minimum = bound(issue.minimum);
-  if (bound(issue.maximum) !== undefined) out.maximum = bound(issue.maximum);
-  if (typeof issue.format === "string") out.format = issue.format;
-  return out;
-}
-
 // zod issues → `issues: [ApiIssue]`; thrown so the one onError writes the envelope
 const defaultHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) {
-    throw badRequest("The request is not valid.", {
-      issues: result.error.issues.map((issue) => toApiIssue(issue as unknown as ZodIssueLike)),
-    });
+    throw invalidInput(result.error.issues);
   }
 };
 

@@ -6,7 +6,7 @@ import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
-import { errorResponses, listOf, PageQuery } from "./schemas/common";
+import { errorResponses, listOf, PageQuery } from "../domain/schemas/common";
 import {
   CodeParam,
   CreatedInviteSchema,
@@ -16,7 +16,7 @@ import {
   MembershipSchema,
   SlugCodeParam,
   SlugParam,
-} from "./schemas/communities";
+} from "../domain/schemas/communities";
 
 export const invites = createRouter();
 

@@ -7,8 +7,8 @@ import { exportAccount } from "../domain/data-rights/archive";
 import { exportInlineOrJob } from "../domain/data-rights/export-jobs";
 import { acceptedJob, ExportJobSchema } from "./exports";
 import { loadMe, updateProfile } from "../domain/account/profile";
-import { errorResponses, IsoDate } from "./schemas/common";
-import { ProfilePatch, UserAnswer, UserSchema } from "./schemas/user";
+import { errorResponses, IsoDate } from "../domain/schemas/common";
+import { ProfilePatch, UserAnswer, UserSchema } from "../domain/schemas/user";
 import { createRouter, requireUser } from "./factory";
 import { clearSessionCookie } from "./session-cookie";
 

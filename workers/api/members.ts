@@ -6,7 +6,7 @@ import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
-import { errorResponses, listOf, PageQuery } from "./schemas/common";
+import { errorResponses, listOf, PageQuery } from "../domain/schemas/common";
 import {
   BanBody,
   BanSchema,
@@ -15,7 +15,7 @@ import {
   SlugParam,
   SlugUserParam,
   UpdateMemberBody,
-} from "./schemas/communities";
+} from "../domain/schemas/communities";
 
 export const members = createRouter();
 

@@ -6,8 +6,8 @@ import { loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces, vi
 import { notFound, tierRequired } from "../lib/errors";
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";
-import { errorResponses, Id } from "./schemas/common";
-import { RoleSchema, SlugParam, UserCardSchema } from "./schemas/communities";
+import { errorResponses, Id } from "../domain/schemas/common";
+import { RoleSchema, SlugParam, UserCardSchema } from "../domain/schemas/communities";
 
 export const mentionSuggestions = createRouter();
 

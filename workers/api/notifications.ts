@@ -4,7 +4,7 @@ import { notificationKinds } from "../db/schema";
 import { countUnread, markRead, readNotifications } from "../domain/notifications/list";
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";
-import { errorResponses, Id, IsoDate, PageQuery } from "./schemas/common";
+import { errorResponses, Id, IsoDate, PageQuery } from "../domain/schemas/common";
 
 export const notifications = createRouter();
 

@@ -6,7 +6,7 @@ import { createRouter } from "./factory";
 import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { requirePost, requireSpace } from "./guards";
 import { jsonBody, jsonResponse, optionalJsonBody } from "./route-helpers";
-import { errorResponses, PageQuery } from "./schemas/common";
+import { errorResponses, PageQuery } from "../domain/schemas/common";
 import {
   CreatePostBody,
   FeedSchema,
@@ -19,7 +19,7 @@ import {
   PostWithHtml,
   SpaceIdParam,
   UpdatePostBody,
-} from "./schemas/discussions";
+} from "../domain/schemas/discussions";
 
 export const posts = createRouter();
 

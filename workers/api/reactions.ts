@@ -6,8 +6,8 @@ import { badRequest } from "../lib/errors";
 import { createRouter } from "./factory";
 import { requireComment, requirePost } from "./guards";
 import { jsonResponse } from "./route-helpers";
-import { errorResponses } from "./schemas/common";
-import { CommentEmojiParam, PostEmojiParam, ReactionsEnvelope } from "./schemas/discussions";
+import { errorResponses } from "../domain/schemas/common";
+import { CommentEmojiParam, PostEmojiParam, ReactionsEnvelope } from "../domain/schemas/discussions";
 
 export const reactions = createRouter();
 

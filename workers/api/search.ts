@@ -3,8 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { searchPosts } from "../domain/search/search-posts";
 import { createRouter } from "./factory";
 import { jsonResponse } from "./route-helpers";
-import { errorResponses, IsoDate, PageQuery } from "./schemas/common";
-import { SlugParam } from "./schemas/communities";
+import { errorResponses, IsoDate, PageQuery } from "../domain/schemas/common";
+import { SlugParam } from "../domain/schemas/communities";
 import { clientIp } from "./session-cookie";
 
 export const search = createRouter();

@@ -1,6 +1,6 @@
 // /communities/:slug/spaces and /spaces/:spaceId: the caller's space list, admin management of
 // spaces and private member lists, and follows.
-import { ViewerPermissionsSchema } from "./schemas/permissions";
+import { ViewerPermissionsSchema } from "../domain/schemas/permissions";
 import { createRoute, z } from "@hono/zod-openapi";
 import { assertRole } from "../domain/discussions/access";
 import {
@@ -18,8 +18,8 @@ import {
 import { createRouter } from "./factory";
 import { requireCommunity, requireMember, requireRole, requireSpace } from "./guards";
 import { jsonBody, jsonResponse } from "./route-helpers";
-import { errorResponses } from "./schemas/common";
-import { SlugParam } from "./schemas/communities";
+import { errorResponses } from "../domain/schemas/common";
+import { SlugParam } from "../domain/schemas/communities";
 import {
   CreateSpaceBody,
   ReorderSpacesBody,
@@ -30,7 +30,7 @@ import {
   SpaceSchema,
   SpaceUserParam,
   UpdateSpaceBody,
-} from "./schemas/discussions";
+} from "../domain/schemas/discussions";
 
 export const spaces = createRouter();
 

@@ -7,7 +7,7 @@ import { audienceOf, mayFetchUpload, requireAudienceReadable } from "../domain/u
 import { limitedBody } from "../lib/limited-body";
 import { findUpload, MAX_UPLOAD_BYTES, storeImage, tooLarge } from "../domain/uploads/images";
 import { badRequest, DomainError, notFound } from "../lib/errors";
-import { errorResponses } from "./schemas/common";
+import { errorResponses } from "../domain/schemas/common";
 import { createRouter, requireUser, type AppEnv } from "./factory";
 
 export const uploads = createRouter();

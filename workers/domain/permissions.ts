@@ -1,7 +1,7 @@
 // What the caller may do, as API.md's `viewer.permissions`: action names computed here, once, from
 // the same role, tier and authorship rules the use cases enforce (access.ts, discussions/access.ts,
 // members.ts, invites.ts, posts.ts, comments.ts), so clients never re-derive them. The names are a
-// closed vocabulary; the OpenAPI document lists them as an enum (api/schemas/permissions.ts).
+// closed vocabulary; the OpenAPI document lists them as an enum (domain/schemas/permissions.ts).
 import { hasRole, type CommunityAccess } from "./access";
 import type { Role } from "../lib/vocabulary";
 import { roleRank } from "../lib/vocabulary";

@@ -1,5 +1,5 @@
 // Unicode hygiene for every piece of user text, written once: the API boundary
-// (api/middleware.ts `jsonBody` and `cleanInput`), the name schema (api/schemas/common.ts `NameField`), the
+// (api/middleware.ts `jsonBody` and `cleanInput`), the name schema (domain/schemas/common.ts `NameField`), the
 // search index, the folded columns and the backfill of old rows all call these functions, and so
 // must chat and events when they arrive (a Durable Object message never passes the HTTP
 // middleware: call `cleanText` / `nameProblem` + `cleanName` on it).
@@ -202,7 +202,7 @@ function cleanNameRun(run: string, before: string): string {
 
 /**
  * A name ready to store, or the problem that refuses it: `nameProblem`, then `cleanName`.
- * For callers outside zod (chat, scripts); the API uses `NameField` (api/schemas/common.ts).
+ * For callers outside zod (chat, scripts); the API uses `NameField` (domain/schemas/common.ts).
  */
 export function toName(raw: string): { ok: true; name: string } | { ok: false; problem: NameProblem } {
   const problem = nameProblem(normalizeText(raw));

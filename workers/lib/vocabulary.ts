@@ -26,7 +26,7 @@ export type ReactionEmoji = (typeof reactionEmoji)[number];
 
 /**
  * Where invite links are shared, as the invite form offers them. The API accepts any lowercase
- * token as a source (workers/api/schemas/communities.ts); these are the ones the UI names.
+ * token as a source (workers/domain/schemas/communities.ts); these are the ones the UI names.
  */
 export const inviteSources = ["instagram", "youtube", "tiktok", "line", "facebook", "x", "newsletter", "other"] as const;
 export type InviteSource = (typeof inviteSources)[number];

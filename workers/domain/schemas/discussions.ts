@@ -2,7 +2,7 @@
 // schemas (pick/partial/extend).
 import { z } from "@hono/zod-openapi";
 import { spaceKinds } from "../../db/schema";
-import { reactionEmoji } from "../../domain/discussions/reactions";
+import { reactionEmoji } from "../discussions/reactions";
 import { Id, IsoDate, NameField, TitleField } from "./common";
 import { TierKeySchema, UserCardSchema, UserRefSchema } from "./communities";
 import { ViewerPermissionsSchema } from "./permissions";

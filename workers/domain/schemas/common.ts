@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { cleanName, nameProblem, nameProblemMessage, titleProblem, titleProblemMessage, titleText } from "../../lib/text";
 
-/** One entry of a 400's `issues` (workers/api/factory.ts toApiIssue). */
+/** One entry of a 400's `issues` (workers/lib/validation.ts toApiIssue). */
 export const IssueSchema = z
   .object({
     path: z.string().openapi({ example: "title" }),

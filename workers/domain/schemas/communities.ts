@@ -3,8 +3,8 @@
 import { z } from "@hono/zod-openapi";
 import { ViewerPermissionsSchema } from "./permissions";
 import { consentPurposes, roles, tierKeys } from "../../db/schema";
-import { communityLocales } from "../../domain/communities/locales";
-import { slugProblem, slugProblemMessage } from "../../domain/communities/slug";
+import { communityLocales } from "../communities/locales";
+import { slugProblem, slugProblemMessage } from "../communities/slug";
 import { Id, IsoDate, NameField } from "./common";
 
 export const TierKeySchema = z.enum(tierKeys).openapi({ example: "member" });

@@ -1,6 +1,6 @@
 // The user resource: one schema, with the request bodies derived from its fields.
 import { z } from "@hono/zod-openapi";
-import { notificationPrefKeys } from "../../domain/account/user-view";
+import { notificationPrefKeys } from "../account/user-view";
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, UPLOAD_URL_PREFIX } from "../../lib/vocabulary";
 import { locales } from "../../lib/locale";
 import { IsoDate, NameField } from "./common";
