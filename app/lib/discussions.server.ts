@@ -1,12 +1,14 @@
 // Shared by the discussion pages: the space list, tier names, and the reaction toggle every page
 // with posts or comments answers the same way.
 import type { CloudflareContext } from "../context";
-import { apiFetch } from "./api.server";
 import { mentionIdsFor, PICKS_FIELD, readPicks } from "./mentions";
 import type { SpaceEntry, Tier, TierKey } from "./types";
 import type { CommunityAccess } from "../../workers/domain/access";
 import { listTiers } from "../../workers/domain/communities/tiers";
 import { listSpaces } from "../../workers/domain/discussions/spaces";
+import { openComment, openPost } from "../../workers/domain/discussions/access";
+import { reactToComment, reactToPost, requireReactionEmoji } from "../../workers/domain/discussions/reactions";
+import { attempt } from "./use-case.server";
 
 /** The spaces the reader may know of in the community, by position (GET /communities/{slug}/spaces). */
 export async function loadSpaces(cf: CloudflareContext, access: CommunityAccess): Promise<SpaceEntry[]> {
@@ -24,14 +26,18 @@ export function tierLabel(tiers: Pick<Tier, "key" | "name">[], key: TierKey | st
   return tiers.find((tier) => tier.key === key)?.name ?? null;
 }
 
-/** Reaction toggles from any page: PUT to add, DELETE to take back (both idempotent). */
-export async function toggleReaction(cf: CloudflareContext, request: Request, form: FormData) {
-  const target = form.get("target") === "comment" ? "comments" : "posts";
+/**
+ * Reaction toggles from any page, as PUT (add) and DELETE (take back) /{posts|comments}/{id}/reactions/{emoji}:
+ * the same emoji check and write access, both idempotent. A refusal comes back as an Outcome.
+ */
+export function toggleReaction(cf: CloudflareContext, form: FormData) {
   const id = String(form.get("id") ?? "");
-  const emoji = String(form.get("emoji") ?? "");
-  const remove = form.get("reacted") === "1";
-  return apiFetch(cf, request, `/api/v1/${target}/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`, {
-    method: remove ? "DELETE" : "PUT",
+  const raw = String(form.get("emoji") ?? "");
+  const on = form.get("reacted") !== "1";
+  return attempt(async () => {
+    const emoji = requireReactionEmoji(raw);
+    if (form.get("target") === "comment") return reactToComment(cf.env, await openComment(cf.env, id, cf.reader, "write"), emoji, on);
+    return reactToPost(cf.env, await openPost(cf.env, id, cf.reader, "write"), emoji, on);
   });
 }
 

@@ -11,16 +11,17 @@ import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, buttonClass, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
 import { openCommunityPage } from "../lib/community.server";
 import { attempt } from "../lib/use-case.server";
-import { openPost } from "../../workers/domain/discussions/access";
-import { readComments } from "../../workers/domain/discussions/comments";
-import { readPost } from "../../workers/domain/discussions/posts";
+import { openComment, openPost } from "../../workers/domain/discussions/access";
+import { createComment, deleteComment, readComments, updateComment } from "../../workers/domain/discussions/comments";
+import { deletePost, readPost, setPostSwitch, updatePost } from "../../workers/domain/discussions/posts";
+import { CreateCommentBody, HideBody, LockBody, PinBody, UpdateCommentBody, UpdatePostBody } from "../../workers/domain/schemas/discussions";
+import { parseInput } from "../../workers/lib/validation";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { mentionsForEditing, PICKS_FIELD, readPicks, UNREACHABLE_PARAM, unreachableNames, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { type Comment, type List, type Post, type WriteAnswer } from "../lib/types";
+import { type Comment, type List } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -70,54 +71,62 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = field(form, "intent");
   const here = `/c/${params.slug}/posts/${params.postId}`;
-  const postPath = `/api/v1/posts/${encodeURIComponent(params.postId)}`;
-  const commentPath = (id: string) => `/api/v1/comments/${encodeURIComponent(id)}`;
+  const { env, reader } = cf;
+  const post = () => openPost(env, params.postId, reader, "write");
+  const comment = (id: string) => openComment(env, id, reader, "write");
   const flag = form.get("value") === "1";
   switch (intent) {
     case "comment": {
       const written = writtenBody(form);
       const parentId = field(form, "parentId");
       const body = parentId ? { ...written.api, parentId } : written.api;
-      const result = await apiFetch<{ comment: Comment } & WriteAnswer>(cf, request, `${postPath}/comments`, { method: "POST", body });
+      const result = await attempt(async () => createComment(env, await post(), parseInput(CreateCommentBody, body)));
       if (!result.ok) return fail(result, { ...written.values, parentId, intent });
       return redirect(withUnreachable(`${here}#comment-${result.data.comment.id}`, result.data));
     }
     case "edit-post": {
       const title = field(form, "title");
       const written = writtenBody(form);
-      const result = await apiFetch<WriteAnswer>(cf, request, postPath, { method: "PATCH", body: { title, ...written.api } });
+      const result = await attempt(async () => updatePost(env, await post(), parseInput(UpdatePostBody, { title, ...written.api })));
       if (!result.ok) return fail(result, { title, ...written.values, intent });
       return redirect(withUnreachable(`${here}?saved=1`, result.data));
     }
     case "delete-post": {
       const spaceId = field(form, "spaceId");
-      const result = await apiFetch(cf, request, postPath, { method: "DELETE" });
+      const result = await attempt(async () => deletePost(env, await post()));
       if (!result.ok) return fail(result, { intent });
       return redirect(spaceId ? `/c/${params.slug}/s/${spaceId}?deleted=1` : `/c/${params.slug}`);
     }
     case "pin":
     case "lock":
     case "hide": {
-      const key = { pin: "pinned", lock: "locked", hide: "hidden" }[intent];
-      const result = await apiFetch(cf, request, `${postPath}/${intent}`, { method: "POST", body: { [key]: flag } });
+      const key = ({ pin: "pinned", lock: "locked", hide: "hidden" } as const)[intent];
+      const schema = { pin: PinBody, lock: LockBody, hide: HideBody }[intent];
+      const result = await attempt(async () => {
+        const body: Partial<Record<typeof key, boolean>> = parseInput(schema, { [key]: flag });
+        return setPostSwitch(env, await post(), key, body[key] ?? true);
+      });
       if (!result.ok) return fail(result, { intent });
       return redirect(`${here}?done=${intent}${flag ? "" : "-undo"}`);
     }
     case "edit-comment": {
       const commentId = field(form, "commentId");
       const written = writtenBody(form);
-      const result = await apiFetch<WriteAnswer>(cf, request, commentPath(commentId), { method: "PATCH", body: written.api });
+      const result = await attempt(async () => {
+        const { body, mentionIds } = parseInput(UpdateCommentBody, written.api);
+        return updateComment(env, await comment(commentId), body, mentionIds);
+      });
       if (!result.ok) return fail(result, { ...written.values, commentId, intent });
       return redirect(withUnreachable(`${here}#comment-${commentId}`, result.data));
     }
     case "delete-comment": {
       const commentId = field(form, "commentId");
-      const result = await apiFetch(cf, request, commentPath(commentId), { method: "DELETE" });
+      const result = await attempt(async () => deleteComment(env, await comment(commentId)));
       if (!result.ok) return fail(result, { intent, commentId });
       return redirect(`${here}?done=comment-deleted#comments`);
     }
     case "react": {
-      const result = await toggleReaction(cf, request, form);
+      const result = await toggleReaction(cf, form);
       if (!result.ok) return fail(result, { intent });
       return { ok: true as const };
     }

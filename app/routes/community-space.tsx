@@ -11,14 +11,17 @@ import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, LoadError, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
 import { openCommunityPage } from "../lib/community.server";
 import { attempt } from "../lib/use-case.server";
-import { readFeed } from "../../workers/domain/discussions/posts";
+import { openSpace } from "../../workers/domain/discussions/access";
+import { createPost, readFeed } from "../../workers/domain/discussions/posts";
+import { setFollowing } from "../../workers/domain/discussions/spaces";
+import { CreatePostBody } from "../../workers/domain/schemas/discussions";
+import { parseInput } from "../../workers/lib/validation";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { PICKS_FIELD, readPicks, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import { type FeedPost, type Post, type PostPage, type WriteAnswer } from "../lib/types";
+import { type FeedPost, type PostPage } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -54,21 +57,21 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent");
-  const space = `/api/v1/spaces/${encodeURIComponent(params.spaceId)}`;
+  const space = () => openSpace(cf.env, params.spaceId, cf.reader, "write");
   if (intent === "post") {
     const title = field(form, "title");
     const written = writtenBody(form);
-    const result = await apiFetch<{ post: Post } & WriteAnswer>(cf, request, `${space}/posts`, { method: "POST", body: { title, ...written.api } });
+    const result = await attempt(async () => createPost(cf.env, await space(), parseInput(CreatePostBody, { title, ...written.api })));
     if (!result.ok) return fail(result, { title, ...written.values });
     return redirect(withUnreachable(`/c/${params.slug}/posts/${result.data.post.id}?created=1`, result.data));
   }
   if (intent === "follow" || intent === "unfollow") {
-    const result = await apiFetch(cf, request, `${space}/follow`, { method: intent === "follow" ? "POST" : "DELETE" });
+    const result = await attempt(async () => setFollowing(cf.env, await space(), intent === "follow"));
     if (!result.ok) return fail(result);
     return { ok: true as const, intent };
   }
   if (intent === "react") {
-    const result = await toggleReaction(cf, request, form);
+    const result = await toggleReaction(cf, form);
     if (!result.ok) return fail(result);
     return { ok: true as const, intent };
   }

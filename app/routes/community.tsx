@@ -8,15 +8,19 @@ import { SpaceList } from "../components/space-list";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
 import { openCommunityPage } from "../lib/community.server";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
-import { activeMember } from "../../workers/domain/access";
-import { listMembers } from "../../workers/domain/communities/members";
+import { activeMember, assertMemberRole, openCommunity, openMembership, requireReaderUser } from "../../workers/domain/access";
+import { joinCommunity, leaveCommunity, listMembers } from "../../workers/domain/communities/members";
+import { assertRole, openSpace } from "../../workers/domain/discussions/access";
+import { archiveSpace, createSpace, reorderSpaces, setFollowing } from "../../workers/domain/discussions/spaces";
+import { CreateSpaceBody, ReorderSpacesBody } from "../../workers/domain/schemas/discussions";
+import { parseInput } from "../../workers/lib/validation";
+import { attempt } from "../lib/use-case.server";
 import { fail, field } from "../lib/forms.server";
 import { formatMoney } from "../lib/format";
 import { useFormatDate } from "../components/local-time";
-import { tierKeys, type Space, type Tier } from "../lib/types";
+import { tierKeys, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -46,9 +50,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   if (!cf.user) throw redirect(`/login?next=${encodeURIComponent(`/c/${params.slug}`)}`);
   const form = await request.formData();
   const intent = field(form, "intent");
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const { env, reader } = cf;
   if (intent === "join") {
-    const result = await apiFetch(cf, request, `${base}/join`, { method: "POST" });
+    const result = await attempt(async () => joinCommunity(env, await openCommunity(env, params.slug, reader), (await requireReaderUser(reader)).id));
     if (!result.ok) return fail(result);
     return redirect(`/c/${params.slug}?joined=1`);
   }
@@ -68,13 +72,15 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       private: values.private === "on",
     };
     if (values.private === "on" && memberIds.length) body.memberIds = memberIds;
-    const result = await apiFetch<{ space: Space }>(cf, request, `${base}/spaces`, { method: "POST", body });
+    const result = await attempt(async () =>
+      createSpace(env, assertMemberRole(await openMembership(env, params.slug, reader), "admin"), parseInput(CreateSpaceBody, body)),
+    );
     if (!result.ok) return fail(result, { ...values, intent });
     return redirect(`/c/${params.slug}?space=created#spaces`);
   }
   if (intent === "follow" || intent === "unfollow") {
     const spaceId = field(form, "spaceId");
-    const result = await apiFetch(cf, request, `/api/v1/spaces/${encodeURIComponent(spaceId)}/follow`, { method: intent === "follow" ? "POST" : "DELETE" });
+    const result = await attempt(async () => setFollowing(env, await openSpace(env, spaceId, reader, "write"), intent === "follow"));
     if (!result.ok) return fail(result, { intent });
     return { ok: true as const, intent };
   }
@@ -85,18 +91,21 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     const to = intent === "move-up" ? from - 1 : from + 1;
     if (from === -1 || to < 0 || to >= order.length) return null;
     [order[from], order[to]] = [order[to], order[from]];
-    const result = await apiFetch(cf, request, `${base}/spaces/reorder`, { method: "POST", body: { spaceIds: order } });
+    const result = await attempt(async () => {
+      const access = assertMemberRole(await openMembership(env, params.slug, reader), "admin");
+      return reorderSpaces(env, access, parseInput(ReorderSpacesBody, { spaceIds: order }).spaceIds);
+    });
     if (!result.ok) return fail(result, { intent });
     return { ok: true as const, intent };
   }
   if (intent === "archive") {
     const spaceId = field(form, "spaceId");
-    const result = await apiFetch(cf, request, `/api/v1/spaces/${encodeURIComponent(spaceId)}`, { method: "DELETE" });
+    const result = await attempt(async () => archiveSpace(env, assertRole(await openSpace(env, spaceId, reader, "write"), "admin")));
     if (!result.ok) return fail(result, { intent });
     return redirect(`/c/${params.slug}?space=archived#spaces`);
   }
   if (intent === "leave") {
-    const result = await apiFetch(cf, request, `${base}/leave`, { method: "POST" });
+    const result = await attempt(async () => leaveCommunity(env, await openMembership(env, params.slug, reader)));
     if (!result.ok) return fail(result);
     return redirect("/");
   }

@@ -1,8 +1,7 @@
 // PUT/DELETE /posts/:postId/reactions/:emoji and /comments/:commentId/reactions/:emoji:
 // idempotent, from a fixed set of emoji (URL-encoded in the path).
 import { createRoute } from "@hono/zod-openapi";
-import { asReactionEmoji, reactionEmoji, reactToComment, reactToPost } from "../domain/discussions/reactions";
-import { badRequest } from "../lib/errors";
+import { reactToComment, reactToPost, requireReactionEmoji } from "../domain/discussions/reactions";
 import { createRouter } from "./factory";
 import { requireComment, requirePost } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -12,14 +11,6 @@ import { CommentEmojiParam, PostEmojiParam, ReactionsEnvelope } from "../domain/
 export const reactions = createRouter();
 
 const tags = ["reactions"];
-
-function emojiFrom(value: string) {
-  const emoji = asReactionEmoji(value);
-  if (!emoji) {
-    throw badRequest(`React with one of ${reactionEmoji.join(" ")}.`, { issues: [{ path: "emoji", message: "Not an allowed emoji", code: "emoji_not_allowed" }] });
-  }
-  return emoji;
-}
 
 for (const [method, on] of [
   ["put", true],
@@ -32,7 +23,7 @@ for (const [method, on] of [
     createRoute({ method, path: "/posts/{postId}/reactions/{emoji}", tags, summary: `${verb} a post`, request: { params: PostEmojiParam }, responses }),
     async (c) => {
       const { postId, emoji } = c.req.valid("param");
-      const chosen = emojiFrom(emoji);
+      const chosen = requireReactionEmoji(emoji);
       const access = await requirePost(c, postId, "write");
       return c.json({ reactions: await reactToPost(c.env, access, chosen, on) }, 200);
     },
@@ -49,7 +40,7 @@ for (const [method, on] of [
     }),
     async (c) => {
       const { commentId, emoji } = c.req.valid("param");
-      const chosen = emojiFrom(emoji);
+      const chosen = requireReactionEmoji(emoji);
       const access = await requireComment(c, commentId, "write");
       return c.json({ reactions: await reactToComment(c.env, access, chosen, on) }, 200);
     },

@@ -3,6 +3,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
 import { chunk } from "../../lib/chunk";
+import { badRequest } from "../../lib/errors";
 import { reactionEmoji, type ReactionEmoji } from "../../lib/vocabulary";
 import type { CommentAccess, MemberSpaceAccess, PostAccess } from "./access";
 
@@ -14,6 +15,15 @@ const aliases: Record<string, ReactionEmoji> = { "❤": "❤️" };
 export function asReactionEmoji(value: string): ReactionEmoji | null {
   const normalized = aliases[value] ?? value;
   return (reactionEmoji as readonly string[]).includes(normalized) ? (normalized as ReactionEmoji) : null;
+}
+
+/** `value` as one of the allowed emoji (aliases resolved); throws 400 validation_failed (issue code emoji_not_allowed) otherwise. */
+export function requireReactionEmoji(value: string): ReactionEmoji {
+  const emoji = asReactionEmoji(value);
+  if (!emoji) {
+    throw badRequest(`React with one of ${reactionEmoji.join(" ")}.`, { issues: [{ path: "emoji", message: "Not an allowed emoji", code: "emoji_not_allowed" }] });
+  }
+  return emoji;
 }
 
 export type ReactionView = { emoji: string; count: number; reacted: boolean };
