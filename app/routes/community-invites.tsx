@@ -7,12 +7,13 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Badge, Card, CardTitle, Container, EmptyState, Field, SelectField } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { loadTiers } from "../lib/discussions.server";
 import { attempt } from "../lib/use-case.server";
-import { activeMember } from "../../workers/domain/access";
-import { inviteOrigin, listInvites } from "../../workers/domain/communities/invites";
+import { activeMember, assertMemberRole, openMembership } from "../../workers/domain/access";
+import { createInvite, inviteOrigin, listInvites, revokeInvite } from "../../workers/domain/communities/invites";
+import { CreateInviteBody } from "../../workers/domain/schemas/communities";
+import { parseInput } from "../../workers/lib/validation";
 import { pageResponse } from "../../workers/domain/paging";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { endOfDayIn } from "../lib/format";
@@ -45,9 +46,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent");
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}/invites`;
+  // moderators and up, as POST and DELETE /communities/{slug}/invites
+  const moderator = async () => assertMemberRole(await openMembership(cf.env, params.slug, cf.reader), "moderator");
   if (intent === "revoke") {
-    const result = await apiFetch(cf, request, `${base}/${encodeURIComponent(field(form, "code"))}`, { method: "DELETE" });
+    const result = await attempt(async () => revokeInvite(cf.env, await moderator(), field(form, "code")));
     if (!result.ok) return fail(result);
     return redirect(`/c/${params.slug}/invites?revoked=1`);
   }
@@ -65,7 +67,11 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     // its creator lives (their profile's time zone); a malformed day goes on for the API to refuse
     body.expiresAt = endOfDayIn(values.expiresAt, cf.user?.timezone ?? "UTC") ?? values.expiresAt;
   }
-  const result = await apiFetch<{ code: string; url: string }>(cf, request, base, { method: "POST", body });
+  const result = await attempt(async () => {
+    const access = await moderator();
+    const input = parseInput(CreateInviteBody, body);
+    return createInvite(cf.env, access, { ...input, expiresAt: input.expiresAt ? new Date(input.expiresAt) : undefined }, inviteOrigin(cf.env, request.url));
+  });
   if (!result.ok) return fail(result, values);
   return redirect(`/c/${params.slug}/invites?created=${encodeURIComponent(result.data.code)}`);
 }

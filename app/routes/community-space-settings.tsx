@@ -7,13 +7,14 @@ import { Breadcrumbs } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Card, CardTitle, Checkbox, Container, Field, SelectField, TextareaField } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { apiFetch } from "../lib/api.server";
+import { addSpaceMembers, archiveSpace, listSpaceMembers, removeSpaceMember, updateSpace } from "../../workers/domain/discussions/spaces";
+import { SpaceMembersBody, UpdateSpaceBody } from "../../workers/domain/schemas/discussions";
+import { parseInput } from "../../workers/lib/validation";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { attempt } from "../lib/use-case.server";
 import { activeMember } from "../../workers/domain/access";
 import { listMembers } from "../../workers/domain/communities/members";
 import { assertRole, openSpace } from "../../workers/domain/discussions/access";
-import { listSpaceMembers } from "../../workers/domain/discussions/spaces";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { tierKeys, type List, type Member, type Person } from "../lib/types";
@@ -54,31 +55,30 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent");
-  const space = `/api/v1/spaces/${encodeURIComponent(params.spaceId)}`;
+  // every change here is the admin's (PATCH, DELETE and the member list of /spaces/{spaceId})
+  const space = async () => assertRole(await openSpace(cf.env, params.spaceId, cf.reader, "write"), "admin");
   const here = `/c/${params.slug}/s/${params.spaceId}/settings`;
   if (intent === "save") {
     const values = { name: field(form, "name"), description: field(form, "description"), minTier: field(form, "minTier"), private: form.get("private") === "on" ? "on" : "" };
-    const result = await apiFetch(cf, request, space, {
-      method: "PATCH",
-      body: { name: values.name, description: values.description, minTier: values.minTier, private: values.private === "on" },
-    });
+    const body = { name: values.name, description: values.description, minTier: values.minTier, private: values.private === "on" };
+    const result = await attempt(async () => updateSpace(cf.env, await space(), parseInput(UpdateSpaceBody, body)));
     if (!result.ok) return fail(result, { ...values, intent });
     return redirect(`${here}?done=saved`);
   }
   if (intent === "add-members") {
     const userIds = form.getAll("userIds").map(String).filter(Boolean);
     if (userIds.length === 0) return redirect(here);
-    const result = await apiFetch(cf, request, `${space}/members`, { method: "POST", body: { userIds } });
+    const result = await attempt(async () => addSpaceMembers(cf.env, await space(), parseInput(SpaceMembersBody, { userIds }).userIds));
     if (!result.ok) return fail(result, { intent });
     return redirect(`${here}?done=added#members`);
   }
   if (intent === "remove-member") {
-    const result = await apiFetch(cf, request, `${space}/members/${encodeURIComponent(field(form, "userId"))}`, { method: "DELETE" });
+    const result = await attempt(async () => removeSpaceMember(cf.env, await space(), field(form, "userId")));
     if (!result.ok) return fail(result, { intent });
     return redirect(`${here}?done=removed#members`);
   }
   if (intent === "archive") {
-    const result = await apiFetch(cf, request, space, { method: "DELETE" });
+    const result = await attempt(async () => archiveSpace(cf.env, await space()));
     if (!result.ok) return fail(result, { intent });
     return redirect(`/c/${params.slug}?space=archived#spaces`);
   }
