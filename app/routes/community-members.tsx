@@ -8,12 +8,14 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { attempt } from "../lib/use-case.server";
-import { activeMember } from "../../workers/domain/access";
-import { listMembers } from "../../workers/domain/communities/members";
-import { listExports } from "../../workers/domain/data-rights/export-jobs";
+import { activeMember, assertMemberRole, openMembership, requireReaderUser } from "../../workers/domain/access";
+import { banMember } from "../../workers/domain/communities/bans";
+import { listMembers, removeMember, updateMember } from "../../workers/domain/communities/members";
+import { listExports, requestExport } from "../../workers/domain/data-rights/export-jobs";
+import { BanBody, MemberExportRequest, UpdateMemberBody } from "../../workers/domain/schemas/communities";
+import { parseInput } from "../../workers/lib/validation";
 import { pageRequest, pageResponse } from "../../workers/domain/paging";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
@@ -57,22 +59,33 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = field(form, "intent");
   const userId = field(form, "userId");
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
-  const member = `${base}/members/${encodeURIComponent(userId)}`;
-  let result;
+  const { env, reader } = cf;
+  // the same role each API route asks: owner to export, admin to change a member, moderator to remove or ban
+  const asRole = async (role: "owner" | "admin" | "moderator") => assertMemberRole(await openMembership(env, params.slug, reader), role);
   if (intent === "export") {
     const format = field(form, "format") === "csv" ? "csv" : "json";
-    result = await apiFetch(cf, request, `${base}/exports`, { method: "POST", body: { format } });
-    if (!result.ok) return fail(result, { userId: "", intent });
+    const exported = await attempt(async () => {
+      const access = await asRole("owner");
+      const input = parseInput(MemberExportRequest, { format });
+      const scope = { kind: "members" as const, communityId: access.community.id, slug: access.community.slug };
+      return requestExport(env, (await requireReaderUser(reader)).id, { ...scope, format: input.format });
+    });
+    if (!exported.ok) return fail(exported, { userId: "", intent });
     return redirect(`/c/${params.slug}/members#export`);
   }
-  if (intent === "role") result = await apiFetch(cf, request, member, { method: "PATCH", body: { role: field(form, "role") } });
+  let result;
+  if (intent === "role") result = await attempt(async () => updateMember(env, await asRole("admin"), userId, parseInput(UpdateMemberBody, { role: field(form, "role") })));
   else if (intent === "comp") {
     const tier = field(form, "compTier");
-    result = await apiFetch(cf, request, member, { method: "PATCH", body: { compTier: tier === "none" ? null : tier } });
-  } else if (intent === "remove") result = await apiFetch(cf, request, member, { method: "DELETE" });
-  else if (intent === "ban") result = await apiFetch(cf, request, `${base}/bans`, { method: "POST", body: { userId, reason: field(form, "reason") } });
-  else return null;
+    result = await attempt(async () => updateMember(env, await asRole("admin"), userId, parseInput(UpdateMemberBody, { compTier: tier === "none" ? null : tier })));
+  } else if (intent === "remove") result = await attempt(async () => removeMember(env, await asRole("moderator"), userId));
+  else if (intent === "ban") {
+    result = await attempt(async () => {
+      const access = await asRole("moderator");
+      const input = parseInput(BanBody, { userId, reason: field(form, "reason") });
+      return banMember(env, access, input.userId, input.reason);
+    });
+  } else return null;
   if (!result.ok) return fail(result, { userId, intent });
   return redirect(`/c/${params.slug}/members?done=${intent}`);
 }

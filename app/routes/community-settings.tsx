@@ -8,15 +8,19 @@ import { FormError, SubmitButton, type ClientFormErrors } from "../components/fo
 import { Alert, Badge, ButtonLink, Card, CardTitle, Container, Field, SelectField, TextareaField } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { locales } from "../i18n";
-import { apiFetch } from "../lib/api.server";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { loadTiers } from "../lib/discussions.server";
-import { activeMember } from "../../workers/domain/access";
+import { activeMember, assertMemberRole, openMembership } from "../../workers/domain/access";
+import { deleteCommunity, transferOwnership, updateCommunity } from "../../workers/domain/communities/manage-community";
+import { listTiers, requireTierKey, updateTier } from "../../workers/domain/communities/tiers";
+import { TransferBody, UpdateCommunityBody, UpdateTierBody } from "../../workers/domain/schemas/communities";
+import { parseInput } from "../../workers/lib/validation";
+import { attempt } from "../lib/use-case.server";
 import { listMembers } from "../../workers/domain/communities/members";
 import { countDeadLetters } from "../../workers/domain/events/dead-letters";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { toMajor, toMinor } from "../lib/format";
-import type { List, Member, Price, Tier, Viewer } from "../lib/types";
+import type { Price, Tier, Viewer } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
 
 const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD", "CAD"];
@@ -54,7 +58,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent") as Section;
-  const base = `/api/v1/communities/${encodeURIComponent(params.slug)}`;
+  const { env, reader } = cf;
+  // general settings are the admin's; tiers, ownership and deletion the owner's (as in the API)
+  const asRole = async (role: "owner" | "admin") => assertMemberRole(await openMembership(env, params.slug, reader), role);
   const back = (done: string) => redirect(`/c/${params.slug}/settings?saved=${done}`);
 
   if (intent === "general") {
@@ -64,7 +70,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       visibility: field(form, "visibility"),
       defaultLocale: field(form, "defaultLocale"),
     };
-    const result = await apiFetch(cf, request, base, { method: "PATCH", body: values });
+    const result = await attempt(async () => updateCommunity(env, await asRole("admin"), parseInput(UpdateCommunityBody, values)));
     if (!result.ok) return fail(result, { ...values, section: "general" });
     return back("general");
   }
@@ -75,8 +81,8 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     const issues: Array<{ path: string; message: string }> = [];
     // the API upserts prices per interval; an empty field leaves that interval as it is, which
     // must not leave one tier priced in two currencies
-    const current = await apiFetch<List<Tier> | Tier[]>(cf, request, `${base}/tiers`);
-    const currentTier = (current.ok ? (Array.isArray(current.data) ? current.data : current.data.items) : []).find((x) => x.key === key);
+    const current = await attempt(async () => listTiers(env, (await asRole("owner")).community.id));
+    const currentTier = (current.ok ? current.data : []).find((x) => x.key === key);
     for (const interval of ["month", "year"] as const) {
       const raw = field(form, `price_${interval}`);
       if (!raw) {
@@ -94,13 +100,13 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     }
     const body: Record<string, unknown> = { name: values.name, description: values.description, prices };
     if (values.trialDays !== "") body.trialDays = Number(values.trialDays);
-    const result = await apiFetch(cf, request, `${base}/tiers/${encodeURIComponent(key)}`, { method: "PATCH", body });
+    const result = await attempt(async () => updateTier(env, await asRole("owner"), requireTierKey(key), parseInput(UpdateTierBody, body)));
     if (!result.ok) return fail(result, values);
     return back("tier");
   }
   if (intent === "transfer") {
     const userId = field(form, "userId");
-    const result = await apiFetch(cf, request, `${base}/transfer`, { method: "POST", body: { userId } });
+    const result = await attempt(async () => transferOwnership(env, await asRole("owner"), parseInput(TransferBody, { userId }).userId));
     if (!result.ok) return fail(result, { section: "transfer" });
     return redirect(`/c/${params.slug}?transferred=1`);
   }
@@ -111,7 +117,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
         { section: "delete" },
       );
     }
-    const result = await apiFetch(cf, request, base, { method: "DELETE" });
+    const result = await attempt(async () => deleteCommunity(env, await asRole("owner")));
     if (!result.ok) return fail(result, { section: "delete" });
     return redirect("/?deleted=1");
   }

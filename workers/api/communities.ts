@@ -13,9 +13,7 @@ import {
   updateCommunity,
   viewCommunity,
 } from "../domain/communities/manage-community";
-import { listTiers, updateTier } from "../domain/communities/tiers";
-import { tierKeys, type TierKey } from "../db/schema";
-import { notFound } from "../lib/errors";
+import { listTiers, requireTierKey, updateTier } from "../domain/communities/tiers";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
@@ -152,8 +150,6 @@ communities.openapi(
   },
 );
 
-const isTierKey = (key: string): key is TierKey => (tierKeys as readonly string[]).includes(key);
-
 communities.openapi(
   createRoute({
     method: "patch",
@@ -166,8 +162,7 @@ communities.openapi(
   async (c) => {
     const { slug, key } = c.req.valid("param");
     const access = requireRole(await requireMember(c, slug), "owner");
-    if (!isTierKey(key)) throw notFound("No such tier.");
-    const tier = await updateTier(c.env, access, key, c.req.valid("json"));
+    const tier = await updateTier(c.env, access, requireTierKey(key), c.req.valid("json"));
     return c.json({ tier }, 200);
   },
 );

@@ -17,7 +17,7 @@ import { requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonResponse, optionalJsonBody } from "./route-helpers";
 import { errorResponses, Id, IsoDate, listOf, PageQuery } from "../domain/schemas/common";
-import { SlugParam } from "../domain/schemas/communities";
+import { MemberExportRequest, SlugParam } from "../domain/schemas/communities";
 
 export const exportsRouter = createRouter();
 
@@ -37,10 +37,6 @@ export const ExportJobSchema = z
 const ExportAnswer = z.object({ export: ExportJobSchema }).openapi("ExportAnswer");
 const JobParam = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
 const SlugJobParam = SlugParam.extend({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
-const MemberExportRequest = z
-  .object({ format: z.enum(["json", "csv"]).default("json").openapi({ description: "The member list as JSON or CSV" }) })
-  .strict()
-  .openapi("MemberExportRequest");
 
 /** 202 with the job and where to follow it. */
 export function acceptedJob(c: AppContext, job: ExportView, path: string) {

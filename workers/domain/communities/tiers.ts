@@ -2,7 +2,7 @@
 // the Stripe price id because Stripe prices are immutable and checkout must create a new one.
 import { and, asc, eq, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import type { TierKey } from "../../db/schema";
+import { tierKeys, type TierKey } from "../../db/schema";
 import { badRequest, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { auditInsert } from "../audit";
@@ -10,6 +10,12 @@ import { runBatch, type Statement } from "./batch";
 import type { ActiveAccess } from "./types";
 
 export type PriceView = { interval: "month" | "year"; amount: number; currency: string };
+/** `key` as one of the tier keys (free, supporter, vip); throws 404 not_found for any other, as for an unknown route. */
+export function requireTierKey(key: string): TierKey {
+  if (!(tierKeys as readonly string[]).includes(key)) throw notFound("No such tier.");
+  return key as TierKey;
+}
+
 export type TierView = { key: TierKey; rank: number; name: string; description: string; prices: PriceView[]; trialDays: number };
 
 export type TierChanges = {

@@ -219,3 +219,9 @@ export const AuditEntrySchema = z
     at: IsoDate,
   })
   .openapi("AuditEntry");
+
+/** POST /communities/{slug}/exports: the owner's member list as JSON (default) or CSV. */
+export const MemberExportRequest = z
+  .object({ format: z.enum(["json", "csv"]).default("json").openapi({ description: "The member list as JSON or CSV" }) })
+  .strict()
+  .openapi("MemberExportRequest");
