@@ -5,7 +5,11 @@ import { AuthLayout } from "../components/auth-layout";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Field, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { requestPasswordReset } from "../../workers/domain/auth/password-reset";
+import { clientIp, mailOrigin } from "../../workers/domain/auth/session-cookie";
+import { PasswordResetBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { fail, field, isDevMode } from "../lib/forms.server";
 
 export function loader({ context, request }: Route.LoaderArgs) {
@@ -16,7 +20,9 @@ export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   const form = await request.formData();
   const values = { email: field(form, "email") };
-  const result = await apiFetch(cf, request, "/api/v1/auth/password-reset", { method: "POST", body: values });
+  const result = await attempt(() =>
+    requestPasswordReset(cf.env, parseInput(PasswordResetBody, values).email, { ip: clientIp(request.headers), origin: mailOrigin(cf.env, request.url) }),
+  );
   if (!result.ok) return fail(result, values);
   return { ok: true as const, email: values.email };
 }

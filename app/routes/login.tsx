@@ -5,7 +5,11 @@ import { AuthLayout } from "../components/auth-layout";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Field, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { apiFetch, forwardCookies } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { logIn } from "../../workers/domain/auth/login";
+import { clientIp, sessionCookie } from "../../workers/domain/auth/session-cookie";
+import { LoginBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { fail, field, safeNext } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -18,12 +22,10 @@ export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   const form = await request.formData();
   const values = { email: field(form, "email") };
-  const result = await apiFetch(cf, request, "/api/v1/auth/login", {
-    method: "POST",
-    body: { ...values, password: String(form.get("password") ?? "") },
-  });
+  const body = { ...values, password: String(form.get("password") ?? "") };
+  const result = await attempt(() => logIn(cf.env, parseInput(LoginBody, body), clientIp(request.headers)));
   if (!result.ok) return fail(result, values);
-  return redirect(safeNext(field(form, "next")), { headers: forwardCookies(result) });
+  return redirect(safeNext(field(form, "next")), { headers: { "Set-Cookie": sessionCookie(request.url, result.data.session.token) } });
 }
 
 export default function Login() {

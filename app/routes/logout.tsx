@@ -1,15 +1,13 @@
 import { redirect } from "react-router";
 import type { Route } from "./+types/logout";
 import { cloudflareContext } from "../context";
-import { apiFetch, forwardCookies } from "../lib/api.server";
+import { logOut } from "../../workers/domain/auth/login";
+import { sessionCookie } from "../../workers/domain/auth/session-cookie";
 
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
-  const result = await apiFetch(cf, request, "/api/v1/auth/logout", { method: "POST" });
-  const headers = forwardCookies(result);
-  // the session cookie is gone either way from the browser's point of view
-  if (!headers.has("Set-Cookie")) headers.append("Set-Cookie", "enclave_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
-  return redirect("/", { headers });
+  await logOut(cf.env, (await cf.reader.session())?.sessionId ?? null);
+  return redirect("/", { headers: { "Set-Cookie": sessionCookie(request.url, null) } });
 }
 
 export function loader() {

@@ -6,16 +6,17 @@ import { AuthLayout } from "../components/auth-layout";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Field, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { confirmPasswordReset } from "../../workers/domain/auth/password-reset";
+import { PasswordResetConfirmBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { fail, field } from "../lib/forms.server";
 
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   const form = await request.formData();
-  const result = await apiFetch(cf, request, "/api/v1/auth/password-reset/confirm", {
-    method: "POST",
-    body: { token: field(form, "token"), password: String(form.get("password") ?? "") },
-  });
+  const body = { token: field(form, "token"), password: String(form.get("password") ?? "") };
+  const result = await attempt(() => confirmPasswordReset(cf.env, parseInput(PasswordResetConfirmBody, body)));
   if (!result.ok) return fail(result);
   return redirect("/login?reset=done");
 }

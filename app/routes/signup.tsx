@@ -8,7 +8,11 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Field, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch, forwardCookies } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { clientIp, mailOrigin, sessionCookie } from "../../workers/domain/auth/session-cookie";
+import { signUp } from "../../workers/domain/auth/signup";
+import { SignupBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { fail, field, safeNext } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -23,12 +27,16 @@ export async function action({ context, request }: Route.ActionArgs) {
   const form = await request.formData();
   const values = { name: field(form, "name"), email: field(form, "email") };
   const timezone = field(form, "timezone");
-  const result = await apiFetch(cf, request, "/api/v1/auth/signup", {
-    method: "POST",
-    body: { ...values, password: String(form.get("password") ?? ""), locale: findLocale(request, null), ...(timezone ? { timezone } : {}) },
-  });
+  const body = { ...values, password: String(form.get("password") ?? ""), locale: findLocale(request, null), ...(timezone ? { timezone } : {}) };
+  const result = await attempt(() =>
+    signUp(cf.env, parseInput(SignupBody, body), {
+      acceptLanguage: request.headers.get("Accept-Language") ?? undefined,
+      origin: mailOrigin(cf.env, request.url),
+      ip: clientIp(request.headers),
+    }),
+  );
   if (!result.ok) return fail(result, values);
-  return redirect(safeNext(field(form, "next")), { headers: forwardCookies(result) });
+  return redirect(safeNext(field(form, "next")), { headers: { "Set-Cookie": sessionCookie(request.url, result.data.session.token) } });
 }
 
 export default function Signup() {

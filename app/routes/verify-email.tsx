@@ -6,7 +6,12 @@ import { AuthLayout } from "../components/auth-layout";
 import { SubmitButton } from "../components/form-bits";
 import { Alert, ButtonLink, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { requireReaderUser } from "../../workers/domain/access";
+import { mailOrigin } from "../../workers/domain/auth/session-cookie";
+import { resendVerification, verifyEmail } from "../../workers/domain/auth/verify-email";
+import { VerifyEmailBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { isDevMode } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -15,7 +20,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const token = params.get("token");
   if (token) {
     // redirect after verifying so the next render (banner included) sees the verified account
-    const result = await apiFetch(cf, request, "/api/v1/auth/verify-email", { method: "POST", body: { token } });
+    const result = await attempt(() => verifyEmail(cf.env, parseInput(VerifyEmailBody, { token }).token));
     throw redirect(`/verify-email?status=${result.ok ? "verified" : "failed"}`);
   }
   const status = params.get("status") === "verified" ? "verified" : params.get("status") === "failed" ? "failed" : "none";
@@ -25,7 +30,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   // the only form here (and in the header banner) asks for a new link
-  const result = await apiFetch(cf, request, "/api/v1/auth/verify-email/resend", { method: "POST" });
+  const result = await attempt(async () => resendVerification(cf.env, (await requireReaderUser(cf.reader)).id, mailOrigin(cf.env, request.url)));
   return { resent: result.ok, code: result.ok ? null : result.error.code };
 }
 

@@ -5,7 +5,7 @@ import { confirmPasswordReset, requestPasswordReset } from "../domain/auth/passw
 import { signUp } from "../domain/auth/signup";
 import { resendVerification, verifyEmail } from "../domain/auth/verify-email";
 import { errorResponses } from "../domain/schemas/common";
-import { Email, LoginBody, Password, SignupBody, UserAnswer } from "../domain/schemas/user";
+import { LoginBody, PasswordResetBody, PasswordResetConfirmBody, SignupBody, UserAnswer, VerifyEmailBody } from "../domain/schemas/user";
 import { createRouter, requireUser } from "./factory";
 import { clearSessionCookie, clientIp, mailOrigin, setSessionCookie } from "./session-cookie";
 
@@ -13,7 +13,6 @@ export const auth = createRouter();
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 const userAnswer = (description: string) => ({ description, content: { "application/json": { schema: UserAnswer } } });
-const Token = z.string().min(1).max(200);
 
 auth.openapi(
   createRoute({
@@ -76,7 +75,7 @@ auth.openapi(
     path: "/auth/password-reset",
     tags: ["auth"],
     summary: "Mail a password reset link (answers the same whether the account exists or not)",
-    request: { body: json(z.object({ email: Email })) },
+    request: { body: json(PasswordResetBody) },
     responses: { 202: { description: "Accepted" }, ...errorResponses(400, 415, 429) },
   }),
   async (c) => {
@@ -91,7 +90,7 @@ auth.openapi(
     path: "/auth/password-reset/confirm",
     tags: ["auth"],
     summary: "Set a new password with the mailed token; signs out every session",
-    request: { body: json(z.object({ token: Token, password: Password })) },
+    request: { body: json(PasswordResetConfirmBody) },
     responses: {
       204: { description: "Password changed" },
       ...errorResponses(400, 415),
@@ -109,7 +108,7 @@ auth.openapi(
     path: "/auth/verify-email",
     tags: ["auth"],
     summary: "Confirm the email address with the mailed token",
-    request: { body: json(z.object({ token: Token })) },
+    request: { body: json(VerifyEmailBody) },
     responses: { 204: { description: "Verified" }, ...errorResponses(400, 415) },
   }),
   async (c) => {

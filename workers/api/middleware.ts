@@ -6,7 +6,7 @@ import { bodyTooLarge, readWithin } from "../lib/limited-body";
 import { cleanJson } from "../lib/text";
 import type { AppContext, AppEnv } from "./factory";
 
-export const SESSION_COOKIE = "enclave_session";
+import { SESSION_COOKIE } from "../domain/auth/session-cookie";
 /** The largest JSON body, in bytes (a 40,000-character post is at most ~160 KB of UTF-8). */
 export const MAX_JSON_BYTES = 256 * 1024;
 

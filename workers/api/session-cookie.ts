@@ -1,28 +1,13 @@
-// The session cookie as API.md describes it: HttpOnly, SameSite=Lax, Path=/, 30 days, Secure
-// everywhere but plain-http localhost (where a Secure cookie would never come back).
-import { deleteCookie, setCookie } from "hono/cookie";
-import { SESSION_DAYS } from "../domain/auth/sessions";
-import { isLoopbackHost } from "../lib/local-request";
+// The Hono side of domain/auth/session-cookie.ts: the same cookie, mail origin and client address
+// for a route's context.
+import * as cookie from "../domain/auth/session-cookie";
 import type { AppContext } from "./factory";
-import { SESSION_COOKIE } from "./middleware";
 
-const isLocalHost = (c: AppContext) => isLoopbackHost(new URL(c.req.url).hostname);
+export const setSessionCookie = (c: AppContext, token: string) => c.header("Set-Cookie", cookie.sessionCookie(c.req.url, token), { append: true });
 
-export function setSessionCookie(c: AppContext, token: string) {
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: "Lax",
-    path: "/",
-    secure: !isLocalHost(c),
-    maxAge: SESSION_DAYS * 86_400,
-  });
-}
-
-export function clearSessionCookie(c: AppContext) {
-  deleteCookie(c, SESSION_COOKIE, { httpOnly: true, sameSite: "Lax", path: "/", secure: !isLocalHost(c) });
-}
+export const clearSessionCookie = (c: AppContext) => c.header("Set-Cookie", cookie.sessionCookie(c.req.url, null), { append: true });
 
 /** Where links in mail point: the configured app origin, else the origin that was asked. */
-export const mailOrigin = (c: AppContext) => c.env.APP_ORIGIN || new URL(c.req.url).origin;
+export const mailOrigin = (c: AppContext) => cookie.mailOrigin(c.env, c.req.url);
 
-export const clientIp = (c: AppContext) => c.req.header("CF-Connecting-IP") ?? "unknown";
+export const clientIp = (c: AppContext) => cookie.clientIp(c.req.raw.headers);

@@ -85,6 +85,12 @@ export const SignupBody = UserSchema.pick({ name: true })
 
 export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(200) }).openapi("LoginBody");
 
+/** A token from a mailed link (verification, password reset). */
+const Token = z.string().min(1).max(200);
+export const PasswordResetBody = z.object({ email: Email });
+export const PasswordResetConfirmBody = z.object({ token: Token, password: Password });
+export const VerifyEmailBody = z.object({ token: Token });
+
 export const ProfilePatch = UserSchema.pick({
   name: true,
   bio: true,
