@@ -7,9 +7,12 @@ import { ButtonLink, Card, Container, Field, PageHeader, SelectField, TextareaFi
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { locales } from "../i18n";
-import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { requireReaderUser } from "../../workers/domain/access";
+import { createCommunity } from "../../workers/domain/communities/create-community";
+import { CreateCommunityBody } from "../../workers/domain/schemas/communities";
+import { parseInput } from "../../workers/lib/validation";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
-import type { Community } from "../lib/types";
 import { issueText } from "../lib/issues";
 
 export function loader({ context, request }: Route.LoaderArgs) {
@@ -29,9 +32,9 @@ export async function action({ context, request }: Route.ActionArgs) {
     visibility: field(form, "visibility") === "public" ? "public" : "private",
     defaultLocale: field(form, "defaultLocale"),
   };
-  const result = await apiFetch<{ community: Community }>(cf, request, "/api/v1/communities", { method: "POST", body: values });
+  const result = await attempt(async () => createCommunity(cf.env, await requireReaderUser(cf.reader), parseInput(CreateCommunityBody, values)));
   if (!result.ok) return fail(result, values);
-  return redirect(`/c/${result.data.community.slug}`);
+  return redirect(`/c/${result.data.slug}`);
 }
 
 function slugFromName(name: string) {

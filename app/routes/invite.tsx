@@ -5,11 +5,9 @@ import type { Route } from "./+types/invite";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Badge, ButtonLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { apiFetch } from "../lib/api.server";
 import { attempt } from "../lib/use-case.server";
-import { previewInvite } from "../../workers/domain/communities/invites";
+import { acceptInvite, previewInvite } from "../../workers/domain/communities/invites";
 import { fail } from "../lib/forms.server";
-import type { InvitePreview } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -29,9 +27,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   const next = `/invite/${encodeURIComponent(params.code)}`;
   if (!cf.user) throw redirect(`/login?next=${encodeURIComponent(next)}`);
-  const result = await apiFetch<{ membership?: unknown }>(cf, request, `/api/v1/invites/${encodeURIComponent(params.code)}/accept`, { method: "POST" });
+  const user = cf.user;
+  const result = await attempt(() => acceptInvite(cf.env, user.id, params.code));
   if (!result.ok) return fail(result);
-  const preview = await apiFetch<InvitePreview>(cf, request, `/api/v1/invites/${encodeURIComponent(params.code)}`);
+  const preview = await attempt(() => previewInvite(cf.env, params.code));
   const slug = preview.ok ? preview.data.community.slug : undefined;
   return redirect(slug ? `/c/${slug}?welcome=1` : "/");
 }

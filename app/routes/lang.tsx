@@ -5,7 +5,10 @@ import type { Route } from "./+types/lang";
 import { cloudflareContext } from "../context";
 import { isLocale } from "../i18n";
 import { langCookie } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { updateProfile } from "../../workers/domain/account/profile";
+import { ProfilePatch } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { field, safeNext } from "../lib/forms.server";
 
 export async function action({ context, request }: Route.ActionArgs) {
@@ -14,7 +17,9 @@ export async function action({ context, request }: Route.ActionArgs) {
   const locale = field(form, "locale");
   const back = safeNext(field(form, "redirectTo"));
   if (!isLocale(locale)) return redirect(back);
-  if (cf.user) await apiFetch(cf, request, "/api/v1/me", { method: "PATCH", body: { locale } });
+  // as PATCH /me { locale }; the cookie is set whether or not saving it to the profile worked
+  const user = cf.user;
+  if (user) await attempt(() => updateProfile(cf.env, user.id, parseInput(ProfilePatch, { locale })));
   return redirect(back, { headers: { "Set-Cookie": langCookie(locale) } });
 }
 

@@ -8,9 +8,11 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { ButtonLink, Container, EmptyState, LoadError, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
+import { requireReaderUser } from "../../workers/domain/access";
+import { MarkReadBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
-import { readNotifications } from "../../workers/domain/notifications/list";
+import { markRead, readNotifications } from "../../workers/domain/notifications/list";
 import { fail, field, requireSignedIn, safeNext } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -40,13 +42,15 @@ export async function action({ context, request }: Route.ActionArgs) {
   const intent = field(form, "intent");
   const id = field(form, "id");
   const back = safeNext(field(form, "back"), "/notifications");
+  // as POST /me/notifications/read: the listed ids, or all with none
+  const mark = (body: { ids?: string[] }) => attempt(async () => markRead(cf.env, (await requireReaderUser(cf.reader)).id, parseInput(MarkReadBody, body).ids));
   if (intent === "open") {
     // opening marks it read; a failure to mark must not keep the reader from the content
-    await apiFetch(cf, request, "/api/v1/me/notifications/read", { method: "POST", body: { ids: [id] } });
+    await mark({ ids: [id] });
     return redirect(safeNext(field(form, "url"), "/notifications"));
   }
   if (intent === "read" || intent === "read-all") {
-    const result = await apiFetch(cf, request, "/api/v1/me/notifications/read", { method: "POST", body: intent === "read" ? { ids: [id] } : {} });
+    const result = await mark(intent === "read" ? { ids: [id] } : {});
     if (!result.ok) return fail(result);
     return redirect(back);
   }

@@ -7,10 +7,14 @@ import { SettingsNav } from "../components/settings-nav";
 import { Alert, Card, CardTitle, Checkbox, Container, EmptyState, Field, PageHeader, buttonClass } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch, forwardCookies } from "../lib/api.server";
+import { requireReaderUser } from "../../workers/domain/access";
+import { eraseAccount } from "../../workers/domain/account/erase";
+import { sessionCookie } from "../../workers/domain/auth/session-cookie";
+import { ConsentChanges, EraseAccountBody } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
-import { listConsents } from "../../workers/domain/account/consents";
-import { listExports } from "../../workers/domain/data-rights/export-jobs";
+import { listConsents, setConsents } from "../../workers/domain/account/consents";
+import { listExports, requestExport } from "../../workers/domain/data-rights/export-jobs";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
 import { consentPurposes, type Consent, type ExportJob, type List } from "../lib/types";
@@ -42,6 +46,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent");
+  const userId = async () => (await requireReaderUser(cf.reader)).id;
   if (intent === "consents") {
     const community = field(form, "community");
     // unchecked boxes are not sent: every purpose listed in the form is decided here
@@ -50,21 +55,20 @@ export async function action({ context, request }: Route.ActionArgs) {
       .map(String)
       .filter((p) => p !== "essential")
       .map((purpose) => ({ community, purpose, granted: form.get(`consent_${purpose}`) === "on" }));
-    const result = await apiFetch(cf, request, "/api/v1/me/consents", { method: "PUT", body: { items } });
+    const result = await attempt(async () => setConsents(cf.env, await userId(), parseInput(ConsentChanges, { items }).items));
     if (!result.ok) return fail(result, { section: `consents:${community}` });
     return redirect(`/settings/data?saved=${encodeURIComponent(community)}`);
   }
   if (intent === "export") {
-    const result = await apiFetch(cf, request, "/api/v1/me/exports", { method: "POST" });
+    const result = await attempt(async () => requestExport(cf.env, await userId(), { kind: "account" }));
     if (!result.ok) return fail(result, { section: "export" });
     return redirect("/settings/data#export");
   }
   if (intent === "delete") {
-    const result = await apiFetch(cf, request, "/api/v1/me", { method: "DELETE", body: { password: String(form.get("password") ?? "") } });
+    const body = { password: String(form.get("password") ?? "") };
+    const result = await attempt(async () => eraseAccount(cf.env, await userId(), parseInput(EraseAccountBody, body).password));
     if (!result.ok) return fail(result, { section: "delete" });
-    const headers = forwardCookies(result);
-    if (!headers.has("Set-Cookie")) headers.append("Set-Cookie", "enclave_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
-    return redirect("/goodbye", { headers });
+    return redirect("/goodbye", { headers: { "Set-Cookie": sessionCookie(request.url, null) } });
   }
   return null;
 }

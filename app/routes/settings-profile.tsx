@@ -8,8 +8,11 @@ import { Alert, Avatar, Button, buttonClass, Card, cx, CardTitle, Checkbox, Cont
 import { cloudflareContext } from "../context";
 import { isLocale, locales } from "../i18n";
 import { langCookie } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
-import { loadMe } from "../../workers/domain/account/profile";
+import { attempt } from "../lib/use-case.server";
+import { requireReaderUser } from "../../workers/domain/access";
+import { ProfilePatch } from "../../workers/domain/schemas/user";
+import { parseInput } from "../../workers/lib/validation";
+import { loadMe, updateProfile } from "../../workers/domain/account/profile";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { timeZones } from "../lib/format";
 import { notificationPrefKeys, type Me } from "../lib/types";
@@ -37,7 +40,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   const avatarUrl = field(form, "avatarUrl");
   if (avatarUrl) body.avatarUrl = avatarUrl;
   if (field(form, "removeAvatar") === "1") body.avatarUrl = null;
-  const result = await apiFetch(cf, request, "/api/v1/me", { method: "PATCH", body });
+  const result = await attempt(async () => updateProfile(cf.env, (await requireReaderUser(cf.reader)).id, parseInput(ProfilePatch, body)));
   if (!result.ok) return fail(result, values);
   // the saved language wins over the cookie; keep them in step so signing out changes nothing
   const headers = new Headers();

@@ -8,7 +8,7 @@ import { exportInlineOrJob } from "../domain/data-rights/export-jobs";
 import { acceptedJob, ExportJobSchema } from "./exports";
 import { loadMe, updateProfile } from "../domain/account/profile";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
-import { ProfilePatch, UserAnswer, UserSchema } from "../domain/schemas/user";
+import { CommunityRef, ConsentChanges, ConsentSchema, EraseAccountBody, ProfilePatch, UserAnswer, UserSchema } from "../domain/schemas/user";
 import { createRouter, requireUser } from "./factory";
 import { clearSessionCookie } from "./session-cookie";
 
@@ -20,7 +20,6 @@ const answer = <T extends z.ZodTypeAny>(description: string, schema: T) => ({
   content: { "application/json": { schema } },
 });
 
-const CommunityRef = z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi("CommunityRef");
 
 const MeSchema = z
   .object({
@@ -29,26 +28,7 @@ const MeSchema = z
   })
   .openapi("Me");
 
-const ConsentSchema = z
-  .object({
-    community: CommunityRef,
-    purpose: z.enum(consentPurposes),
-    granted: z.boolean(),
-    at: IsoDate.nullable().openapi({ description: "When it was last set; null when never asked" }),
-  })
-  .openapi("Consent");
 const Consents = z.object({ items: z.array(ConsentSchema) }).openapi("Consents");
-const ConsentChanges = z
-  .object({
-    items: z
-      .array(
-        ConsentSchema.pick({ purpose: true, granted: true }).extend({
-          community: z.string().min(1).max(100).openapi({ description: "Community slug or id" }),
-        }),
-      )
-      .max(100),
-  })
-  .openapi("ConsentChanges");
 
 const ExportArchive = z
   .object({ format: z.literal("enclave-export/1"), exportedAt: IsoDate, userId: z.string() })
@@ -135,7 +115,7 @@ me.openapi(
     path: "/me",
     tags: ["me"],
     summary: "Erase the account: personal data removed, content kept as “Deleted member”",
-    request: { body: json(z.object({ password: z.string().min(1).max(200) })) },
+    request: { body: json(EraseAccountBody) },
     responses: {
       204: { description: "Erased; the session cookie is cleared" },
       ...errorResponses(400, 401, 409, 415, 429),

@@ -5,6 +5,7 @@ import { countUnread, markRead, readNotifications } from "../domain/notification
 import { createRouter, requireUser } from "./factory";
 import { jsonResponse } from "./route-helpers";
 import { errorResponses, Id, IsoDate, PageQuery } from "../domain/schemas/common";
+import { MarkReadBody } from "../domain/schemas/user";
 
 export const notifications = createRouter();
 
@@ -42,9 +43,6 @@ const NotificationPage = z
 
 const UnreadCount = z.object({ count: z.number().int() }).openapi("UnreadCount");
 
-const MarkReadBody = z
-  .object({ ids: z.array(Id).max(100).optional().openapi({ description: "Omit to mark all read" }) })
-  .openapi("MarkNotificationsRead");
 
 notifications.openapi(
   createRoute({

@@ -3,7 +3,8 @@ import { z } from "@hono/zod-openapi";
 import { notificationPrefKeys } from "../account/user-view";
 import { PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, UPLOAD_URL_PREFIX } from "../../lib/vocabulary";
 import { locales } from "../../lib/locale";
-import { IsoDate, NameField } from "./common";
+import { consentPurposes } from "../../db/schema";
+import { Id, IsoDate, NameField } from "./common";
 
 const isTimeZone = (zone: string) => {
   try {
@@ -101,3 +102,31 @@ export const ProfilePatch = UserSchema.pick({
   .extend({ notificationPrefs: NotificationPrefs.partial().strict() })
   .partial()
   .openapi("ProfilePatch");
+
+export const CommunityRef = z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi("CommunityRef");
+export const ConsentSchema = z
+  .object({
+    community: CommunityRef,
+    purpose: z.enum(consentPurposes),
+    granted: z.boolean(),
+    at: IsoDate.nullable().openapi({ description: "When it was last set; null when never asked" }),
+  })
+  .openapi("Consent");
+/** PUT /me/consents */
+export const ConsentChanges = z
+  .object({
+    items: z
+      .array(
+        ConsentSchema.pick({ purpose: true, granted: true }).extend({
+          community: z.string().min(1).max(100).openapi({ description: "Community slug or id" }),
+        }),
+      )
+      .max(100),
+  })
+  .openapi("ConsentChanges");
+/** DELETE /me: the password again, so a left-open session cannot erase the account. */
+export const EraseAccountBody = z.object({ password: z.string().min(1).max(200) });
+/** POST /me/notifications/read */
+export const MarkReadBody = z
+  .object({ ids: z.array(Id).max(100).optional().openapi({ description: "Omit to mark all read" }) })
+  .openapi("MarkNotificationsRead");
