@@ -6,20 +6,21 @@ import type { Route } from "./+types/community-background-work";
 import { CommunityHeader } from "../components/community-header";
 import { DeadLetterList } from "../components/dead-letter-list";
 import { Container, TextLink } from "../components/ui";
-import { cloudflareContext } from "../context";
+import { cloudflareContext, type CloudflareContext } from "../context";
+import { communityDeadLetterScope } from "../../workers/domain/events/dead-letters";
 import { loadCommunity, requirePermission } from "../lib/community.server";
 import { loadDeadLetters, retryDeadLetterAction } from "../lib/dead-letters.server";
 import { requireSignedIn } from "../lib/forms.server";
 import { revalidateAfterRace } from "../lib/revalidate";
 
-const apiPath = (slug: string) => `/api/v1/communities/${encodeURIComponent(slug)}/dead-letters`;
+const scopeOf = (cf: CloudflareContext, slug: string) => () => communityDeadLetterScope(cf.env, slug, cf.reader);
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
   const answer = await loadCommunity(cf, params.slug);
   requirePermission(answer, "background-work.view");
-  return { ...answer, page: await loadDeadLetters(cf, request, apiPath(params.slug)) };
+  return { ...answer, page: await loadDeadLetters(cf, request, scopeOf(cf, params.slug)) };
 }
 
 // a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
@@ -28,7 +29,7 @@ export const shouldRevalidate = revalidateAfterRace;
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  return retryDeadLetterAction(cf, request, apiPath(params.slug), `/c/${params.slug}/settings/background-work`);
+  return retryDeadLetterAction(cf, request, scopeOf(cf, params.slug), `/c/${params.slug}/settings/background-work`);
 }
 
 export default function CommunityBackgroundWork({ loaderData }: Route.ComponentProps) {

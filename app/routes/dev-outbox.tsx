@@ -5,18 +5,17 @@ import type { Route } from "./+types/dev-outbox";
 import { Alert, Badge, Container, EmptyState, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { apiFetch } from "../lib/api.server";
+import { latestMails } from "../../workers/mail/preview";
 import { isDevMode } from "../lib/forms.server";
 import { LocalTime } from "../components/local-time";
 import type { OutboxMail } from "../lib/types";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  // checked here too: apiFetch passes on CF-Connecting-IP but not the other forwarding headers
+  // the same check as GET /api/v1/dev/outbox: DEV_MODE and a request from this machine
   if (!isDevMode(cf, request)) throw data(null, { status: 404 });
-  const result = await apiFetch<{ items: OutboxMail[] }>(cf, request, "/api/v1/dev/outbox");
-  if (!result.ok) throw data(null, { status: result.status === 404 ? 404 : result.status });
-  return { mails: result.data.items, locale: findLocale(request, cf.user) };
+  const mails: OutboxMail[] = await latestMails(cf.env);
+  return { mails, locale: findLocale(request, cf.user) };
 }
 
 const urlPattern = /(https?:\/\/[^\s<>"')]+)/g;

@@ -1,5 +1,5 @@
 // Every community's dead letters (issue 8), for the platform's operators (OPERATOR_EMAILS): the
-// API answers 404 to anyone else, and so does this page.
+// API answers 404 to anyone else, and so does this page (the same scope check).
 import { useTranslation } from "react-i18next";
 import { useActionData } from "react-router";
 import type { Route } from "./+types/platform-dead-letters";
@@ -9,13 +9,13 @@ import { cloudflareContext } from "../context";
 import { loadDeadLetters, retryDeadLetterAction } from "../lib/dead-letters.server";
 import { requireSignedIn } from "../lib/forms.server";
 import { revalidateAfterRace } from "../lib/revalidate";
+import { platformDeadLetterScope } from "../../workers/domain/events/dead-letters";
 
-const apiPath = "/api/v1/platform/dead-letters";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  return { page: await loadDeadLetters(cf, request, apiPath) };
+  return { page: await loadDeadLetters(cf, request, () => platformDeadLetterScope(cf.env, cf.reader)) };
 }
 
 // a 409 or 404 means the data moved: show what is true now (lib/revalidate.ts)
@@ -24,7 +24,7 @@ export const shouldRevalidate = revalidateAfterRace;
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  return retryDeadLetterAction(cf, request, apiPath, "/platform/dead-letters");
+  return retryDeadLetterAction(cf, request, () => platformDeadLetterScope(cf.env, cf.reader), "/platform/dead-letters");
 }
 
 export default function PlatformDeadLetters({ loaderData }: Route.ComponentProps) {

@@ -2,12 +2,14 @@
 // Platform operators (OPERATOR_EMAILS) see all of them; a community's admins see their own.
 // Anyone else is told the platform routes do not exist (404).
 import { createRoute, z } from "@hono/zod-openapi";
-import { isOperator } from "../domain/communities/create-community";
-import { countDeadLetters, listDeadLetters, retryDeadLetter, type DeadLetterScope } from "../domain/events/dead-letters";
-import { notFound } from "../lib/errors";
-import { createRouter, requireUser, type AppContext } from "./factory";
-import { requireMember, requireRole } from "./guards";
-import { pageRequest, pageResponse } from "../domain/paging";
+import {
+  communityDeadLetterScope,
+  platformDeadLetterScope,
+  readDeadLetters,
+  retryDeadLetter,
+  type DeadLetterScope,
+} from "../domain/events/dead-letters";
+import { createRouter, type AppContext } from "./factory";
 import { errorResponses, Id, IsoDate, listOf, PageQuery } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { jsonResponse } from "./route-helpers";
@@ -32,21 +34,12 @@ const DeadLetterSchema = z
 const DeadLetterList = listOf(DeadLetterSchema).extend({ total: z.number().int() });
 const EventParam = z.object({ eventId: Id });
 
-async function platformScope(c: AppContext): Promise<DeadLetterScope> {
-  const user = await requireUser(c);
-  if (!isOperator(c.env, user.email)) throw notFound("Not found.");
-  return { platform: true };
-}
-
-async function communityScope(c: AppContext, slug: string): Promise<DeadLetterScope> {
-  const access = requireRole(await requireMember(c, slug), "admin");
-  return { communityId: access.community.id };
-}
+const platformScope = (c: AppContext) => platformDeadLetterScope(c.env, c.get("reader"));
+const communityScope = (c: AppContext, slug: string) => communityDeadLetterScope(c.env, slug, c.get("reader"));
 
 async function listIn(c: AppContext, scope: DeadLetterScope, query: { limit: number; cursor?: string }) {
-  const [page, total] = await Promise.all([listDeadLetters(c.env, scope, pageRequest(query)), countDeadLetters(c.env, scope)]);
   c.header("Cache-Control", "no-store");
-  return { ...pageResponse(page), total };
+  return readDeadLetters(c.env, scope, query);
 }
 
 deadLetters.openapi(

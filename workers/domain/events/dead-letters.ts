@@ -8,7 +8,10 @@ import { getDb, schema } from "../../db/client";
 import { notFound } from "../../lib/errors";
 import type { Page, PageRequest } from "../communities/types";
 import { announceEvents } from "./emit";
-import { olderThan } from "../paging";
+import { olderThan, pageRequest, pageResponse } from "../paging";
+import { assertMemberRole, openMembership, requireReaderUser } from "../access";
+import type { Reader } from "../auth/reader";
+import { isOperator } from "../communities/create-community";
 
 const e = schema.domainEvents;
 
@@ -90,4 +93,23 @@ export async function retryDeadLetter(env: Env, scope: DeadLetterScope, id: stri
     .returning({ id: e.id });
   if (!row) throw notFound("No such dead letter.");
   await announceEvents(env, [row.id]);
+}
+
+/** The platform's dead letters, for an operator (OPERATOR_EMAILS); 401 signed out, 404 to anyone else (the route "does not exist"). */
+export async function platformDeadLetterScope(env: Env, reader: Reader): Promise<DeadLetterScope> {
+  const user = await requireReaderUser(reader);
+  if (!isOperator(env, user.email)) throw notFound("Not found.");
+  return { platform: true };
+}
+
+/** A community's dead letters, for its admins and owner (401/403/404 as openMembership and assertMemberRole). */
+export async function communityDeadLetterScope(env: Env, slug: string, reader: Reader): Promise<DeadLetterScope> {
+  const access = assertMemberRole(await openMembership(env, slug, reader), "admin");
+  return { communityId: access.community.id };
+}
+
+/** One page of the scope's dead letters, newest first, with the scope's total (GET .../dead-letters). */
+export async function readDeadLetters(env: Env, scope: DeadLetterScope, query: { limit: number; cursor?: string }) {
+  const [page, total] = await Promise.all([listDeadLetters(env, scope, pageRequest(query)), countDeadLetters(env, scope)]);
+  return { ...pageResponse(page), total };
 }
