@@ -1,8 +1,12 @@
-// People the editor suggests after "@": asked of the API for each query (the editor debounces),
-// with the reader's own cookie, so only members get anyone and only readers of the space are offered.
+// People the editor suggests after "@": asked for each query (the editor debounces) of the use
+// case GET /api/v1/communities/{slug}/mention-suggestions runs, with the reader's own session, so
+// only members get anyone and only readers of the space are offered.
 import type { Route } from "./+types/community-mention-suggestions";
 import { cloudflareContext } from "../context";
-import { apiFetch } from "../lib/api.server";
+import { attempt } from "../lib/use-case.server";
+import { offerMentions } from "../../workers/domain/communities/mention-suggestions";
+import { SuggestionQuery } from "../../workers/domain/schemas/communities";
+import { parseInput } from "../../workers/lib/validation";
 import type { MentionSuggestion } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -11,8 +15,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const q = url.searchParams.get("q") ?? "";
   const spaceId = url.searchParams.get("spaceId") ?? "";
   if (!cf.user || !spaceId) return { q, people: [] as MentionSuggestion[] };
-  const qs = new URLSearchParams({ q, spaceId });
-  const result = await apiFetch<{ items: MentionSuggestion[] }>(cf, request, `/api/v1/communities/${encodeURIComponent(params.slug)}/mention-suggestions?${qs}`);
+  const result = await attempt(() => offerMentions(cf.env, cf.reader, params.slug, parseInput(SuggestionQuery, { q, spaceId })));
   // a refused query (too long, a space that went away) offers nobody; the text stays as typed
-  return { q, people: result.ok ? result.data.items : [] };
+  return { q, people: result.ok ? result.data : [] };
 }

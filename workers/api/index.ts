@@ -39,13 +39,18 @@ api.route("/", mentionSuggestions);
 api.route("/", deadLetters);
 api.route("/", exportsRouter);
 
-api.doc31("/openapi.json", {
+const documentConfig = {
   openapi: "3.1.0",
   info: {
     title: "Enclave API",
     version: "1.0.0",
     description: "The public API of an Enclave deployment. Errors answer { error: { code, message } }.",
   },
-});
+};
+
+api.doc31("/openapi.json", documentConfig);
+
+/** The OpenAPI 3.1 document GET /api/v1/openapi.json answers, for the API reference page. */
+export const openApiDocument = () => api.getOpenAPI31Document(documentConfig);
 
 export type Api = typeof api;

@@ -3,8 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { consentPurposes, roles, tierKeys } from "../db/schema";
 import { listConsents, setConsents } from "../domain/account/consents";
 import { eraseAccount } from "../domain/account/erase";
-import { exportAccount } from "../domain/data-rights/archive";
-import { exportInlineOrJob } from "../domain/data-rights/export-jobs";
+import { exportAccountInlineOrJob } from "../domain/data-rights/export-jobs";
 import { acceptedJob, ExportJobSchema } from "./exports";
 import { loadMe, updateProfile } from "../domain/account/profile";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
@@ -100,7 +99,7 @@ me.openapi(
   }),
   async (c) => {
     const userId = (await requireUser(c)).id;
-    const choice = await exportInlineOrJob(c.env, userId, { kind: "account" }, (budget) => exportAccount(c.env, userId, budget));
+    const choice = await exportAccountInlineOrJob(c.env, userId);
     if (!choice.inline) return acceptedJob(c, choice.job, `/api/v1/me/exports/${choice.job.id}`);
     const archive = choice.value;
     c.header("Content-Disposition", `attachment; filename="enclave-export-${archive.exportedAt.slice(0, 10)}.json"`);

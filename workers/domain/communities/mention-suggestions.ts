@@ -7,8 +7,10 @@ import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { foldCase } from "../../lib/text";
-import { effectiveTier } from "../access";
-import { canReadSpace, type ReaderScope, type Viewer } from "../readable";
+import { notFound, tierRequired } from "../../lib/errors";
+import { communityAccess, effectiveTier, requireReaderUser, toCommunityAccess } from "../access";
+import type { Reader } from "../auth/reader";
+import { canReadSpace, loadReaderScope, readableSpaceIds, scopeSpacesBySlug, toScopeSpaces, viewerSpaceVisibility, type ReaderScope, type Viewer } from "../readable";
 
 /** Suggestions per answer when the caller does not say: about what fits beside a textarea. */
 export const DEFAULT_SUGGESTIONS = 8;
@@ -98,4 +100,28 @@ export async function suggestMentions(
     take(await matchingMembers(env, scope.communityId, spaceId, folded, excludeUserId).limit(Number.MAX_SAFE_INTEGER).offset(first));
   }
   return out;
+}
+
+/**
+ * GET /communities/{slug}/mention-suggestions for `reader`: at most `limit` members who can read
+ * `spaceId` and whose name matches `q` (suggestMentions). Members only: 401 signed out, 404 for a
+ * non-member (a public community's visitors learn nothing either) and for a space they cannot
+ * read; 403 tier_required for one listed but above their tier, as reading it answers.
+ */
+export async function offerMentions(env: Env, reader: Reader, slug: string, query: { q: string; spaceId: string; limit: number }): Promise<MentionSuggestion[]> {
+  const { q, spaceId, limit } = query;
+  // the session, the membership and the community's spaces in one round trip (ADR 010)
+  const values = { ...reader.placeholders(), slug };
+  const { results } = await reader.runBound([communityAccess(env, reader.shape, values), scopeSpacesBySlug(env, reader.shape, values)] as const);
+  const user = await requireReaderUser(reader);
+  const access = toCommunityAccess(results[0]);
+  if (!access?.membership) throw notFound("No such community.");
+  const scope = await loadReaderScope(env, user.id, access.community.id, access, toScopeSpaces(results[1]));
+  if (!scope) throw notFound("No such space.");
+  if (!readableSpaceIds(scope).includes(spaceId)) {
+    const space = scope.spaces.get(spaceId);
+    if (space && viewerSpaceVisibility(scope.viewer, space, scope.communityPrivate) === "locked") throw tierRequired(space.minTier);
+    throw notFound("No such space.");
+  }
+  return suggestMentions(env, scope, spaceId, q, limit, user.id);
 }

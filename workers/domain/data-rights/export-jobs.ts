@@ -16,7 +16,7 @@ import { announceEvents, eventInsert } from "../events/emit";
 import { olderThan } from "../paging";
 import { limitExport, refundDaily } from "../rate-limits";
 import type { Page, PageRequest } from "../communities/types";
-import { ArchiveTooLarge, INLINE_EXPORT_BYTES, PAGE_ITEMS, accountJson, countItems, type ByteBudget, type Encoder } from "./archive";
+import { ArchiveTooLarge, INLINE_EXPORT_BYTES, PAGE_ITEMS, accountJson, countItems, exportAccount, type ByteBudget, type Encoder } from "./archive";
 import { exportPrefix } from "./export-data";
 import { exportSections } from "./registry";
 import type { ExportContext, ExportSection } from "./types";
@@ -552,3 +552,7 @@ export async function exportInlineOrJob<T>(
   }
   return { inline: false, job: await requestExport(env, userId, spec, { spend: false }) };
 }
+
+/** GET /me/export: the caller's whole archive in one response, or the job that builds it when it is too large (exportInlineOrJob). */
+export const exportAccountInlineOrJob = (env: Env, userId: string) =>
+  exportInlineOrJob(env, userId, { kind: "account" }, (budget) => exportAccount(env, userId, budget));

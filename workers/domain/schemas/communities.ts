@@ -5,6 +5,7 @@ import { ViewerPermissionsSchema } from "./permissions";
 import { consentPurposes, roles, tierKeys } from "../../db/schema";
 import { communityLocales } from "../communities/locales";
 import { slugProblem, slugProblemMessage } from "../communities/slug";
+import { DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS } from "../communities/mention-suggestions";
 import { Id, IsoDate, NameField } from "./common";
 
 export const TierKeySchema = z.enum(tierKeys).openapi({ example: "member" });
@@ -225,3 +226,10 @@ export const MemberExportRequest = z
   .object({ format: z.enum(["json", "csv"]).default("json").openapi({ description: "The member list as JSON or CSV" }) })
   .strict()
   .openapi("MemberExportRequest");
+
+/** GET /communities/{slug}/mention-suggestions */
+export const SuggestionQuery = z.object({
+  q: z.string().trim().max(100).default("").openapi({ description: "What was typed after \"@\", any case; empty offers everyone", example: "chen" }),
+  spaceId: Id.openapi({ description: "The space being written in: only members who can read it are offered" }),
+  limit: z.coerce.number().int().min(1).max(MAX_SUGGESTIONS).default(DEFAULT_SUGGESTIONS),
+});
