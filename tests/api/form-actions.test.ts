@@ -1,0 +1,130 @@
+// Page forms call the same use cases as the API (ADR 023): a form and an API call with the same
+// input are cleaned alike, refused with the same issues, and guarded by the same roles. The test
+// Worker serves the API only, so each form is posted to the page's real `action`, with the
+// context workers/app.ts builds (the request's one reader); the browser flows are in tests/e2e.
+import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { RouterContextProvider } from "react-router";
+import { describe, expect, it } from "vitest";
+import { cloudflareContext } from "../../app/context";
+import { action as communityAction } from "../../app/routes/community";
+import { action as spaceAction } from "../../app/routes/community-space";
+import { action as loginAction } from "../../app/routes/login";
+import { Reader } from "../../workers/domain/auth/reader";
+import { addMember, makeCommunity } from "../community-fixtures";
+import { makeSpace } from "../discussion-fixtures";
+import { call, createUser, ORIGIN, type TestUser } from "../helpers";
+import { CreateSpaceBody } from "../../workers/domain/schemas/discussions";
+import { DomainError } from "../../workers/lib/errors";
+import { parseInput } from "../../workers/lib/validation";
+
+type Action = (args: { request: Request; params: Record<string, string>; context: RouterContextProvider }) => Promise<unknown>;
+
+/**
+ * Runs a page's `action` on `fields` posted as an HTML form by `as` (null: signed out). A redirect
+ * or error page the action throws is returned like an answer: a Response, or React Router's
+ * `data()` (`{ type: "DataWithResponseInit", data, init }`).
+ */
+async function postForm(action: Action, path: string, params: Record<string, string>, as: TestUser | null, fields: Record<string, string>) {
+  const token = as?.cookie.split("=")[1];
+  const reader = await Reader.fromToken(env, token);
+  const context = new RouterContextProvider();
+  context.set(cloudflareContext, { env, ctx: { waitUntil: () => {} }, nonce: "", reader, user: await reader.user() });
+  const request = new Request(`${ORIGIN}${path}`, {
+    method: "POST",
+    headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  });
+  try {
+    return await action({ request, params, context });
+  } catch (thrown) {
+    return thrown;
+  }
+}
+
+const statusOf = (answer: unknown) =>
+  answer instanceof Response ? answer.status : ((answer as { init?: { status?: number } } | null)?.init?.status ?? 200);
+
+describe("a page form and the API validate alike", () => {
+  it("stores a post written in the space page's form cleaned exactly as the same post sent to the API", async () => {
+    const community = await makeCommunity();
+    const space = await makeSpace(community);
+    const title = "Cafe\u0301 notes";
+    const body = "line one\r\nline\u0007 two \u202Eevil";
+    const viaApi = await call(`/api/v1/spaces/${space.id}/posts`, { as: community.owner, body: { title, body } });
+    expect(viaApi.body.error ?? null).toBeNull();
+    expect(viaApi.status).toBe(201);
+
+    const res = (await postForm(spaceAction as Action, `/c/${community.slug}/s/${space.id}`, { slug: community.slug, spaceId: space.id }, community.owner, {
+      intent: "post",
+      title,
+      body,
+    })) as Response;
+    expect(res.status).toBe(302);
+    const postId = /\/posts\/([^/?#]+)/.exec(res.headers.get("Location") ?? "")?.[1];
+    expect(postId).toBeTruthy();
+    const viaForm = await call(`/api/v1/posts/${postId}`, { as: community.owner });
+    const fromApi = await call(`/api/v1/posts/${viaApi.body.post.id}`, { as: community.owner });
+    expect(viaForm.body.post.title).toBe("Café notes");
+    expect(viaForm.body.post.title).toBe(fromApi.body.post.title);
+    expect(viaForm.body.post.body).toBe(fromApi.body.post.body);
+    expect(viaForm.body.post.body).not.toMatch(/[\u0000\u0007\u202E\r]/);
+  });
+
+  it("refuses a space name with nothing visible with the same 400 issues the API answers", async () => {
+    const community = await makeCommunity();
+    const input = { name: "\u200B\u3164", kind: "discussion", minTier: "free", private: false };
+    const viaApi = await call(`/api/v1/communities/${community.slug}/spaces`, { as: community.owner, body: input });
+    expect(viaApi.status).toBe(400);
+    let refused: unknown;
+    try {
+      parseInput(CreateSpaceBody, input);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(DomainError);
+    const error = refused as DomainError;
+    expect(error.status).toBe(400);
+    expect(error.code).toBe(viaApi.body.error.code);
+    expect(error.extra?.issues).toEqual(viaApi.body.error.issues);
+
+    // and the page's form answers 400 with the field error, creating nothing
+    const res = await postForm(communityAction as Action, `/c/${community.slug}`, { slug: community.slug }, community.owner, {
+      intent: "create-space",
+      name: input.name,
+      description: "",
+    });
+    expect(statusOf(res)).toBe(400);
+    expect((res as { data: { errors: { code: string; fields: Record<string, unknown> } } }).data.errors.code).toBe("validation_failed");
+    expect(Object.keys((res as { data: { errors: { fields: Record<string, unknown> } } }).data.errors.fields)).toEqual(["name"]);
+    const spaces = await call(`/api/v1/communities/${community.slug}/spaces`, { as: community.owner });
+    expect(spaces.body.items).toEqual([]);
+  });
+});
+
+describe("a page form is guarded as the API route is", () => {
+  it("refuses a member's attempt to archive a space from the community page with 403, and leaves it listed", async () => {
+    const community = await makeCommunity();
+    const space = await makeSpace(community);
+    const member = await addMember(community, { role: "member" });
+    const viaApi = await call(`/api/v1/spaces/${space.id}`, { method: "DELETE", as: member });
+    expect(viaApi.status).toBe(403);
+
+    const res = await postForm(communityAction as Action, `/c/${community.slug}`, { slug: community.slug }, member, { intent: "archive", spaceId: space.id });
+    expect(statusOf(res)).toBe(403);
+    expect((res as { data: { errors: { code: string } } }).data.errors.code).toBe("forbidden");
+    const spaces = await call(`/api/v1/communities/${community.slug}/spaces`, { as: community.owner });
+    expect(spaces.body.items.map((e: { space: { id: string } }) => e.space.id)).toEqual([space.id]);
+  });
+
+  it("signs in through the login form with the same session cookie the API sets", async () => {
+    const user = await createUser();
+    const res = (await postForm(loginAction as Action, "/login", {}, null, { email: user.email, password: "correct horse battery", next: "/" })) as Response;
+    expect(res.status).toBe(302);
+    const cookie = res.headers.get("Set-Cookie") ?? "";
+    expect(cookie).toMatch(/^enclave_session=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
+    const me = await call("/api/v1/me", { as: { ...user, cookie: cookie.split(";")[0] } });
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe(user.id);
+  });
+});
