@@ -55,7 +55,7 @@ describe("a page form and the API validate alike", () => {
     expect(viaApi.body.error ?? null).toBeNull();
     expect(viaApi.status).toBe(201);
 
-    const res = (await postForm(spaceAction as Action, `/c/${community.slug}/s/${space.id}`, { slug: community.slug, spaceId: space.id }, community.owner, {
+    const res = (await postForm(spaceAction as unknown as Action, `/c/${community.slug}/s/${space.id}`, { slug: community.slug, spaceId: space.id }, community.owner, {
       intent: "post",
       title,
       body,
@@ -89,7 +89,7 @@ describe("a page form and the API validate alike", () => {
     expect(error.extra?.issues).toEqual(viaApi.body.error.issues);
 
     // and the page's form answers 400 with the field error, creating nothing
-    const res = await postForm(communityAction as Action, `/c/${community.slug}`, { slug: community.slug }, community.owner, {
+    const res = await postForm(communityAction as unknown as Action, `/c/${community.slug}`, { slug: community.slug }, community.owner, {
       intent: "create-space",
       name: input.name,
       description: "",
@@ -110,7 +110,7 @@ describe("a page form is guarded as the API route is", () => {
     const viaApi = await call(`/api/v1/spaces/${space.id}`, { method: "DELETE", as: member });
     expect(viaApi.status).toBe(403);
 
-    const res = await postForm(communityAction as Action, `/c/${community.slug}`, { slug: community.slug }, member, { intent: "archive", spaceId: space.id });
+    const res = await postForm(communityAction as unknown as Action, `/c/${community.slug}`, { slug: community.slug }, member, { intent: "archive", spaceId: space.id });
     expect(statusOf(res)).toBe(403);
     expect((res as { data: { errors: { code: string } } }).data.errors.code).toBe("forbidden");
     const spaces = await call(`/api/v1/communities/${community.slug}/spaces`, { as: community.owner });
@@ -119,7 +119,7 @@ describe("a page form is guarded as the API route is", () => {
 
   it("signs in through the login form with the same session cookie the API sets", async () => {
     const user = await createUser();
-    const res = (await postForm(loginAction as Action, "/login", {}, null, { email: user.email, password: "correct horse battery", next: "/" })) as Response;
+    const res = (await postForm(loginAction as unknown as Action, "/login", {}, null, { email: user.email, password: "correct horse battery", next: "/" })) as Response;
     expect(res.status).toBe(302);
     const cookie = res.headers.get("Set-Cookie") ?? "";
     expect(cookie).toMatch(/^enclave_session=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
