@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { Name, NamedText } from "../components/name";
 import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
@@ -26,16 +26,17 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const url = new URL(request.url);
   const cursor = url.searchParams.get("cursor");
-  // the community and the post are independent reads: one round trip each, side by side
-  const [{ access, answer }, post] = await Promise.all([
-    openCommunityPage(cf, params.slug),
-    attempt(() => openPost(cf.env, params.postId, cf.reader, "read")),
-  ]);
+  // the community and the post are independent reads, side by side; the space list (the slowest
+  // read, bench/RESULTS.md) starts as soon as the community is known instead of waiting for the post
+  const community = openCommunityPage(cf, params.slug);
+  const spacesRead = community.then(({ access }) => loadSpaces(cf, access));
+  spacesRead.catch(() => undefined); // a 404 below may leave it unread: not an unhandled rejection
+  const [{ access, answer }, post] = await Promise.all([community, attempt(() => openPost(cf.env, params.postId, cf.reader, "read"))]);
   const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null };
   if (!post.ok) {
     if (post.error.code === "tier_required") {
       const required = String(post.error.requiredTier ?? "");
-      const [spaces, tiers] = await Promise.all([loadSpaces(cf, access), loadTiers(cf, access)]);
+      const [spaces, tiers] = await Promise.all([spacesRead, loadTiers(cf, access)]);
       return { ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required };
     }
     throw new Response(null, { status: post.status === 400 ? 404 : post.status });
@@ -43,7 +44,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   // a post belongs to the community in the URL, or the URL is wrong
   if (post.data.post.communityId !== access.community.id) throw new Response(null, { status: 404 });
   const [spaces, read, comments] = await Promise.all([
-    loadSpaces(cf, access),
+    spacesRead,
     readPost(cf.env, post.data),
     attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })),
   ]);
@@ -61,6 +62,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     cursor,
     editing: url.searchParams.get("edit") === "1",
     editComment: url.searchParams.get("editComment"),
+    // the comment whose reply form the server renders open (the "Reply" link without JavaScript)
+    replyTo: url.searchParams.get(REPLY_PARAM),
   };
 }
 
@@ -180,31 +183,51 @@ function CommentForm({ spaceId, parentId, label, failure, autoFocus, submitLabel
   );
 }
 
+/** The query parameter that opens a comment's reply form on the server: `?reply=<commentId>`. */
+const REPLY_PARAM = "reply";
+
+/** Where the page's own links keep the reader: the comments page they are on (`cursor`), nothing else. */
+function pageQuery(cursor: string | null, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams({ ...(cursor ? { cursor } : {}), ...extra }).toString();
+  return query ? `?${query}` : "?";
+}
+
 function CommentItem({
   comment,
   spaceId,
-  locale,
   canReply,
   editing,
+  replyOpen,
+  visit,
+  cursor,
   failure,
 }: {
   comment: Comment;
   spaceId: string;
-  locale: string;
   canReply: boolean;
   editing: boolean;
+  /** the server renders this comment's reply form open (`?reply=` names it, or posting the reply failed) */
+  replyOpen: boolean;
+  /** the page's location.key: a new visit folds an opened reply form away again */
+  visit: string;
+  cursor: string | null;
   failure: Failure | null;
 }) {
   const { t } = useTranslation();
-  const location = useLocation();
-  const reply = useRef<HTMLDetailsElement>(null);
   const may = (action: Comment["viewer"]["permissions"][number]) => comment.viewer.permissions.includes(action);
   const flattened = comment.replyTo && comment.replyTo.id !== comment.rootId ? comment.replyTo : null;
   const replyFailed = failure?.values?.intent === "comment" && failure.values.parentId === comment.id;
-  useEffect(() => {
-    // a new location means the reply was posted (or abandoned): fold the form away
-    if (reply.current && !replyFailed) reply.current.open = false;
-  }, [location.key, replyFailed]);
+  // The reply form (a Markdown editor) exists only while open: twenty hidden editors were most of
+  // the post page's server render (bench/RESULTS.md). Without JavaScript "Reply" is a link the
+  // server answers with the form open; once hydrated it opens in place.
+  const [reply, setReply] = useState({ open: replyOpen || replyFailed, visit });
+  let open = reply.open;
+  if (reply.visit !== visit) {
+    // a new location means the reply was posted (or abandoned): back to what the server says
+    open = replyOpen || replyFailed;
+    setReply({ open, visit });
+  }
+  const replyFormId = `comment-${comment.id}-reply`;
   const editFailed = failure?.values?.intent === "edit-comment" && failure.values.commentId === comment.id;
   const stored = mentionsForEditing(comment.body, comment.mentions);
   if (comment.deleted) {
@@ -257,14 +280,21 @@ function CommentItem({
           <div className="mt-2 flex flex-wrap items-center gap-1">
             <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!may("comment.react")} />
             {canReply ? (
-              <details ref={reply} className="group" open={replyFailed || undefined}>
-                <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")} aria-label={t("comments.replyTo", { name: comment.author.name })}>
-                  {t("comments.reply")}
-                </summary>
-                <div className="mt-3 w-full">
-                  <CommentForm spaceId={spaceId} parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
-                </div>
-              </details>
+              <Link
+                to={`${pageQuery(cursor, open ? {} : { [REPLY_PARAM]: comment.id })}#comment-${comment.id}`}
+                preventScrollReset
+                onClick={(e) => {
+                  if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return; // a new tab still gets the link
+                  e.preventDefault();
+                  setReply({ open: !open, visit });
+                }}
+                aria-expanded={open}
+                aria-controls={open ? replyFormId : undefined}
+                className={buttonClass("ghost", "sm")}
+                aria-label={t("comments.replyTo", { name: comment.author.name })}
+              >
+                {t("comments.reply")}
+              </Link>
             ) : null}
             {may("comment.edit") && !editing ? (
               <ButtonLink to={`?editComment=${comment.id}#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
@@ -277,6 +307,11 @@ function CommentItem({
               </ConfirmDelete>
             ) : null}
           </div>
+          {canReply && open ? (
+            <div id={replyFormId} className="mt-3 w-full">
+              <CommentForm spaceId={spaceId} parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
+            </div>
+          ) : null}
         </div>
       </div>
     </article>
@@ -287,6 +322,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
+  const location = useLocation();
   const { community, viewer, spaces } = loaderData;
   const failure = actionData && "errors" in actionData ? (actionData as Failure) : null;
   const manage = useDismissable();
@@ -301,7 +337,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
       </>
     );
   }
-  const { post, html, space, comments, commentsFailed, locale, meId, editing, editComment, nextCursor, cursor, permissions } = loaderData;
+  const { post, html, space, comments, commentsFailed, meId, editing, editComment, replyTo, nextCursor, cursor, permissions } = loaderData;
   const may = (action: (typeof permissions)[number]) => permissions.includes(action);
   const canComment = may("comment.create");
   const threads = thread(comments);
@@ -448,12 +484,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} locale={locale} canReply={canComment} editing={editComment === root.id} failure={failure} /></ItemBoundary>
+                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} canReply={canComment} editing={editComment === root.id} replyOpen={replyTo === root.id} visit={location.key} cursor={cursor} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} locale={locale} canReply={canComment} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
+                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} canReply={canComment} editing={editComment === reply.id} replyOpen={replyTo === reply.id} visit={location.key} cursor={cursor} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>
