@@ -229,7 +229,8 @@ function CommentItem({
   }
   const replyFormId = `comment-${comment.id}-reply`;
   const editFailed = failure?.values?.intent === "edit-comment" && failure.values.commentId === comment.id;
-  const stored = mentionsForEditing(comment.body, comment.mentions);
+  // the body as the editor shows it (mentions as names): only for the one comment being edited
+  const stored = editing && !editFailed ? mentionsForEditing(comment.body, comment.mentions) : null;
   if (comment.deleted) {
     return (
       <div id={`comment-${comment.id}`} className="scroll-mt-24 p-3 text-sm italic text-slate-600 sm:p-4">
@@ -264,7 +265,7 @@ function CommentItem({
             <Form method="post" className="mt-2 space-y-3">
               <input type="hidden" name="commentId" value={comment.id} />
               {editFailed ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
-              <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
+              <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: stored ? stored.picks : readPicks(failure?.values?.[PICKS_FIELD]) }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={stored ? stored.text : failure?.values?.body} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
               <div className="flex justify-end gap-2">
                 <ButtonLink to={`?#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                   {t("common.cancel")}
@@ -344,7 +345,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
   const done = params.get("done");
   const editFailed = failure?.values?.intent === "edit-post";
   const topFailure = failure && !["comment", "edit-post", "edit-comment"].includes(failure.values?.intent ?? "") ? failure : null;
-  const stored = mentionsForEditing(post.body, post.mentions);
+  const stored = editing && !editFailed ? mentionsForEditing(post.body, post.mentions) : null;
   // after a write: the members it mentioned who cannot read this space, named as the page shows them now
   const unreachable = unreachableNames(params.get(UNREACHABLE_PARAM), [...(post.mentions ?? []), ...comments.flatMap((c) => c.mentions ?? [])]);
   return (
@@ -424,7 +425,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="mt-4 space-y-4" noValidate>
                 <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
                 <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
-                <MarkdownEditor spaceId={post.spaceId} mentions={{ spaceId: post.spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} />
+                <MarkdownEditor spaceId={post.spaceId} mentions={{ spaceId: post.spaceId, picks: stored ? stored.picks : readPicks(failure?.values?.[PICKS_FIELD]) }} label={t("composer.body")} name="body" rows={12} defaultValue={stored ? stored.text : failure?.values?.body} error={editFailed ? failure?.errors.fields.body : undefined} />
                 <div className="flex justify-end gap-2">
                   <ButtonLink to="." variant="ghost">
                     {t("common.cancel")}
