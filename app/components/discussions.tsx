@@ -147,7 +147,9 @@ const emojiKeys: Record<string, string> = {
 /**
  * Counts with a toggle per emoji plus a picker. Each button is a form post to the page's action
  * (works without JavaScript); once hydrated a fetcher keeps the scroll position and shows the
- * change before the server answers.
+ * change before the server answers. The buttons submit one of two forms (to react, to take a
+ * reaction back) through their `form` attribute, the emoji being the button's own value: two
+ * forms per bar, not one per button — a post page renders twenty-one bars.
  */
 export function ReactionBar({ target, id, reactions, disabled = false }: { target: "post" | "comment"; id: string; reactions: Reaction[]; disabled?: boolean }) {
   const { t } = useTranslation();
@@ -166,22 +168,25 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
   }
   shown = shown.filter((r) => r.count > 0);
   const name = (emoji: string) => t(`reactions.names.${emojiKeys[emoji] ?? "other"}`, { defaultValue: emoji });
-  const hidden = (
-    <>
-      <input type="hidden" name="intent" value="react" />
-      <input type="hidden" name="target" value={target} />
-      <input type="hidden" name="id" value={id} />
-    </>
-  );
+  const formId = useId();
+  const formFor = (reacted: boolean) => `${formId}-${reacted ? "undo" : "add"}`;
   return (
     <div className="flex flex-wrap items-center gap-1.5" data-reactions={id}>
+      {[false, true].map((reacted) => (
+        <fetcher.Form method="post" key={String(reacted)} id={formFor(reacted)} className="hidden" preventScrollReset onSubmit={() => picker.current?.removeAttribute("open")}>
+          <input type="hidden" name="intent" value="react" />
+          <input type="hidden" name="target" value={target} />
+          <input type="hidden" name="id" value={id} />
+          <input type="hidden" name="reacted" value={reacted ? "1" : "0"} />
+        </fetcher.Form>
+      ))}
       {shown.map((r) => (
-        <fetcher.Form method="post" key={r.emoji} preventScrollReset>
-          {hidden}
-          <input type="hidden" name="emoji" value={r.emoji} />
-          <input type="hidden" name="reacted" value={r.reacted ? "1" : "0"} />
-          <button
+        <button
+            key={r.emoji}
             type="submit"
+            form={formFor(r.reacted)}
+            name="emoji"
+            value={r.emoji}
             disabled={disabled}
             aria-pressed={r.reacted}
             aria-label={t("reactions.toggle", { name: name(r.emoji), count: r.count })}
@@ -196,7 +201,6 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
               {r.count}
             </span>
           </button>
-        </fetcher.Form>
       ))}
       {disabled ? null : (
         <details ref={picker} className="group relative">
@@ -216,12 +220,12 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
             {reactionEmojis.map((emoji) => {
               const mine = reactions.find((r) => r.emoji === emoji)?.reacted ?? false;
               return (
-                <fetcher.Form method="post" key={emoji} preventScrollReset onSubmit={() => picker.current?.removeAttribute("open")}>
-                  {hidden}
-                  <input type="hidden" name="emoji" value={emoji} />
-                  <input type="hidden" name="reacted" value={mine ? "1" : "0"} />
                   <button
+                    key={emoji}
                     type="submit"
+                    form={formFor(mine)}
+                    name="emoji"
+                    value={emoji}
                     title={name(emoji)}
                     aria-label={name(emoji)}
                     aria-pressed={mine}
@@ -229,7 +233,6 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
                   >
                     <span aria-hidden="true">{emoji}</span>
                   </button>
-                </fetcher.Form>
               );
             })}
           </div>

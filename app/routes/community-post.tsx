@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { Name, NamedText } from "../components/name";
 import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
@@ -27,16 +27,17 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const url = new URL(request.url);
   const cursor = url.searchParams.get("cursor");
-  // the community and the post are independent reads: one round trip each, side by side
-  const [{ access, answer }, post] = await Promise.all([
-    openCommunityPage(cf, params.slug),
-    attempt(() => openPost(cf.env, params.postId, cf.reader, "read")),
-  ]);
+  // the community and the post are independent reads, side by side; the space list (the slowest
+  // read, bench/RESULTS.md) starts as soon as the community is known instead of waiting for the post
+  const community = openCommunityPage(cf, params.slug);
+  const spacesRead = community.then(({ access }) => loadSpaces(cf, access));
+  spacesRead.catch(() => undefined); // a 404 below may leave it unread: not an unhandled rejection
+  const [{ access, answer }, post] = await Promise.all([community, attempt(() => openPost(cf.env, params.postId, cf.reader, "read"))]);
   const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null };
   if (!post.ok) {
     if (post.error.code === "tier_required") {
       const required = String(post.error.requiredTier ?? "");
-      const [spaces, tiers] = await Promise.all([loadSpaces(cf, access), loadTiers(cf, access)]);
+      const [spaces, tiers] = await Promise.all([spacesRead, loadTiers(cf, access)]);
       return { ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required };
     }
     throw new Response(null, { status: post.status === 400 ? 404 : post.status });
@@ -44,7 +45,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   // a post belongs to the community in the URL, or the URL is wrong
   if (post.data.post.communityId !== access.community.id) throw new Response(null, { status: 404 });
   const [spaces, read, comments] = await Promise.all([
-    loadSpaces(cf, access),
+    spacesRead,
     readPost(cf.env, post.data),
     attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })),
   ]);
@@ -62,6 +63,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     cursor,
     editing: url.searchParams.get("edit") === "1",
     editComment: url.searchParams.get("editComment"),
+    // the comment whose reply form the server renders open (the "Reply" link without JavaScript)
+    replyTo: url.searchParams.get(REPLY_PARAM),
   };
 }
 
@@ -189,33 +192,54 @@ function CommentForm({ spaceId, parentId, label, failure, autoFocus, submitLabel
   );
 }
 
+/** The query parameter that opens a comment's reply form on the server: `?reply=<commentId>`. */
+const REPLY_PARAM = "reply";
+
+/** Where the page's own links keep the reader: the comments page they are on (`cursor`), nothing else. */
+function pageQuery(cursor: string | null, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams({ ...(cursor ? { cursor } : {}), ...extra }).toString();
+  return query ? `?${query}` : "?";
+}
+
 function CommentItem({
   comment,
   spaceId,
-  locale,
   canReply,
   editing,
+  replyOpen,
+  visit,
+  cursor,
   failure,
 }: {
   comment: Comment;
   spaceId: string;
-  locale: string;
   canReply: boolean;
   editing: boolean;
+  /** the server renders this comment's reply form open (`?reply=` names it, or posting the reply failed) */
+  replyOpen: boolean;
+  /** the page's location.key: a new visit folds an opened reply form away again */
+  visit: string;
+  cursor: string | null;
   failure: Failure | null;
 }) {
   const { t } = useTranslation();
-  const location = useLocation();
-  const reply = useRef<HTMLDetailsElement>(null);
   const may = (action: Comment["viewer"]["permissions"][number]) => comment.viewer.permissions.includes(action);
   const flattened = comment.replyTo && comment.replyTo.id !== comment.rootId ? comment.replyTo : null;
   const replyFailed = failure?.values?.intent === "comment" && failure.values.parentId === comment.id;
-  useEffect(() => {
-    // a new location means the reply was posted (or abandoned): fold the form away
-    if (reply.current && !replyFailed) reply.current.open = false;
-  }, [location.key, replyFailed]);
+  // The reply form (a Markdown editor) exists only while open: twenty hidden editors were most of
+  // the post page's server render (bench/RESULTS.md). Without JavaScript "Reply" is a link the
+  // server answers with the form open; once hydrated it opens in place.
+  const [reply, setReply] = useState({ open: replyOpen || replyFailed, visit });
+  let open = reply.open;
+  if (reply.visit !== visit) {
+    // a new location means the reply was posted (or abandoned): back to what the server says
+    open = replyOpen || replyFailed;
+    setReply({ open, visit });
+  }
+  const replyFormId = `comment-${comment.id}-reply`;
   const editFailed = failure?.values?.intent === "edit-comment" && failure.values.commentId === comment.id;
-  const stored = mentionsForEditing(comment.body, comment.mentions);
+  // the body as the editor shows it (mentions as names): only for the one comment being edited
+  const stored = editing && !editFailed ? mentionsForEditing(comment.body, comment.mentions) : null;
   if (comment.deleted) {
     return (
       <div id={`comment-${comment.id}`} className="scroll-mt-24 p-3 text-sm italic text-slate-600 sm:p-4">
@@ -250,7 +274,7 @@ function CommentItem({
             <Form method="post" className="mt-2 space-y-3">
               <input type="hidden" name="commentId" value={comment.id} />
               {editFailed ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} /> : null}
-              <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
+              <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: stored ? stored.picks : readPicks(failure?.values?.[PICKS_FIELD]) }} label={t("comments.editLabel")} labelHidden name="body" rows={4} defaultValue={stored ? stored.text : failure?.values?.body} error={editFailed ? failure?.errors.fields.body : undefined} autoFocus />
               <div className="flex justify-end gap-2">
                 <ButtonLink to={`?#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                   {t("common.cancel")}
@@ -266,14 +290,21 @@ function CommentItem({
           <div className="mt-2 flex flex-wrap items-center gap-1">
             <ReactionBar target="comment" id={comment.id} reactions={comment.reactions} disabled={!may("comment.react")} />
             {canReply ? (
-              <details ref={reply} className="group" open={replyFailed || undefined}>
-                <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none [&::-webkit-details-marker]:hidden")} aria-label={t("comments.replyTo", { name: comment.author.name })}>
-                  {t("comments.reply")}
-                </summary>
-                <div className="mt-3 w-full">
-                  <CommentForm spaceId={spaceId} parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
-                </div>
-              </details>
+              <Link
+                to={`${pageQuery(cursor, open ? {} : { [REPLY_PARAM]: comment.id })}#comment-${comment.id}`}
+                preventScrollReset
+                onClick={(e) => {
+                  if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return; // a new tab still gets the link
+                  e.preventDefault();
+                  setReply({ open: !open, visit });
+                }}
+                aria-expanded={open}
+                aria-controls={open ? replyFormId : undefined}
+                className={buttonClass("ghost", "sm")}
+                aria-label={t("comments.replyTo", { name: comment.author.name })}
+              >
+                {t("comments.reply")}
+              </Link>
             ) : null}
             {may("comment.edit") && !editing ? (
               <ButtonLink to={`?editComment=${comment.id}#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
@@ -286,6 +317,11 @@ function CommentItem({
               </ConfirmDelete>
             ) : null}
           </div>
+          {canReply && open ? (
+            <div id={replyFormId} className="mt-3 w-full">
+              <CommentForm spaceId={spaceId} parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
+            </div>
+          ) : null}
         </div>
       </div>
     </article>
@@ -296,6 +332,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
+  const location = useLocation();
   const { community, viewer, spaces } = loaderData;
   const failure = actionData && "errors" in actionData ? (actionData as Failure) : null;
   const manage = useDismissable();
@@ -310,14 +347,14 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
       </>
     );
   }
-  const { post, html, space, comments, commentsFailed, locale, meId, editing, editComment, nextCursor, cursor, permissions } = loaderData;
+  const { post, html, space, comments, commentsFailed, meId, editing, editComment, replyTo, nextCursor, cursor, permissions } = loaderData;
   const may = (action: (typeof permissions)[number]) => permissions.includes(action);
   const canComment = may("comment.create");
   const threads = thread(comments);
   const done = params.get("done");
   const editFailed = failure?.values?.intent === "edit-post";
   const topFailure = failure && !["comment", "edit-post", "edit-comment"].includes(failure.values?.intent ?? "") ? failure : null;
-  const stored = mentionsForEditing(post.body, post.mentions);
+  const stored = editing && !editFailed ? mentionsForEditing(post.body, post.mentions) : null;
   // after a write: the members it mentioned who cannot read this space, named as the page shows them now
   const unreachable = unreachableNames(params.get(UNREACHABLE_PARAM), [...(post.mentions ?? []), ...comments.flatMap((c) => c.mentions ?? [])]);
   return (
@@ -397,7 +434,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="mt-4 space-y-4" noValidate>
                 <FormError errors={failure?.errors.fields.title || failure?.errors.fields.body ? undefined : editFailed ? failure?.errors : undefined} />
                 <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={editFailed ? failure?.values?.title : post.title} error={editFailed ? failure?.errors.fields.title : undefined} />
-                <MarkdownEditor spaceId={post.spaceId} mentions={{ spaceId: post.spaceId, picks: editFailed ? readPicks(failure?.values?.[PICKS_FIELD]) : stored.picks }} label={t("composer.body")} name="body" rows={12} defaultValue={editFailed ? failure?.values?.body : stored.text} error={editFailed ? failure?.errors.fields.body : undefined} />
+                <MarkdownEditor spaceId={post.spaceId} mentions={{ spaceId: post.spaceId, picks: stored ? stored.picks : readPicks(failure?.values?.[PICKS_FIELD]) }} label={t("composer.body")} name="body" rows={12} defaultValue={stored ? stored.text : failure?.values?.body} error={editFailed ? failure?.errors.fields.body : undefined} />
                 <div className="flex justify-end gap-2">
                   <ButtonLink to="." variant="ghost">
                     {t("common.cancel")}
@@ -457,12 +494,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} locale={locale} canReply={canComment} editing={editComment === root.id} failure={failure} /></ItemBoundary>
+                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} canReply={canComment} editing={editComment === root.id} replyOpen={replyTo === root.id} visit={location.key} cursor={cursor} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} locale={locale} canReply={canComment} editing={editComment === reply.id} failure={failure} /></ItemBoundary>
+                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} canReply={canComment} editing={editComment === reply.id} replyOpen={replyTo === reply.id} visit={location.key} cursor={cursor} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>

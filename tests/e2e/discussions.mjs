@@ -200,19 +200,44 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     const postBar = pageA.locator("article", { has: pageA.locator("#post-title") }).locator("[data-reactions]");
     await postBar.getByRole("button", { name: "Thumbs up: 1 reaction", pressed: false }).waitFor();
     const comment = pageA.locator('article[id^="comment-"]', { hasText: "sweeter than hot brew" });
-    await comment.locator("summary", { hasText: "Reply" }).click();
+    // the reply form is not on the page until "Reply" opens it (it was most of the page's render time)
+    assert.equal(await comment.getByRole("combobox").count(), 0, "no reply editor before Reply is opened");
+    const replyLink = comment.getByRole("link", { name: `Reply to ${b.name}` });
+    assert.equal(await replyLink.getAttribute("aria-expanded"), "false");
+    await replyLink.click();
+    assert.equal(await replyLink.getAttribute("aria-expanded"), "true");
+    assert.equal(new URL(pageA.url()).search, "", "once hydrated, Reply opens in place without a request");
     await comment.getByRole("combobox", { name: `Reply to ${b.name}` }).fill("Glad it worked. Try 8 g for a lighter cup.");
     await Promise.all([pageA.waitForURL(/#comment-/), comment.getByRole("button", { name: "Post reply" }).click()]);
     const thread = pageA.locator("ol li", { has: comment });
     await thread.locator('ol article[id^="comment-"]', { hasText: "Try 8 g for a lighter cup" }).waitFor();
     await shot(pageA, "28-post-thread-desktop");
     await axe(pageA, "post page with a thread");
+    assert.equal(await comment.getByRole("combobox").count(), 0, "posting the reply folded its form away");
+  });
+
+  await step("without JavaScript, Reply is a link the server answers with that comment's reply form open", async () => {
+    const ctxPlain = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", javaScriptEnabled: false, storageState: await ctxA.storageState() });
+    const page = await ctxPlain.newPage();
+    await expectOk(page, await page.goto(postUrl));
+    const comment = page.locator('article[id^="comment-"]', { hasText: "sweeter than hot brew" });
+    assert.equal(await comment.locator("textarea").count(), 0, "closed until asked for");
+    const replyLink = comment.getByRole("link", { name: `Reply to ${b.name}` });
+    await Promise.all([page.waitForURL(/[?&]reply=cmt_/), replyLink.click()]);
+    const box = comment.getByRole("combobox", { name: `Reply to ${b.name}` });
+    await box.waitFor();
+    assert.equal(await page.locator('article[id^="comment-"] textarea').count(), 1, "only that comment's form is open");
+    await box.fill("Plain HTML reply: steep it 12 hours.");
+    await Promise.all([page.waitForURL(/#comment-/), comment.getByRole("button", { name: "Post reply" }).click()]);
+    await page.locator('article[id^="comment-"]', { hasText: "Plain HTML reply: steep it 12 hours." }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get("reply"), null, "the redirect after posting closes the form");
+    await ctxPlain.close();
   });
 
   await step("the feed lists the post with its comments, and search finds it", async () => {
     await expectOk(pageA, await pageA.goto(spaceUrl));
     const card = pageA.locator("article[data-post-id]", { hasText: postTitle });
-    await card.getByText("2 comments").waitFor();
+    await card.getByText("3 comments").waitFor();
     await shot(pageA, "29-space-feed-desktop");
     await axe(pageA, "space feed");
     await expectOk(pageB, await pageB.goto(spaceUrl));
