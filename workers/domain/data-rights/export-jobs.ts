@@ -17,7 +17,7 @@ import { olderThan } from "../paging";
 import { limitExport, refundDaily } from "../rate-limits";
 import type { Page, PageRequest } from "../communities/types";
 import { ArchiveTooLarge, INLINE_EXPORT_BYTES, PAGE_ITEMS, accountJson, countItems, exportAccount, type ByteBudget, type Encoder } from "./archive";
-import { exportPrefix } from "./export-data";
+import { abortUpload, deletePrefix, exportPrefix } from "./export-data";
 import { exportSections } from "./registry";
 import type { ExportContext, ExportSection } from "./types";
 
@@ -373,8 +373,7 @@ async function finish(
         : { status: "failed", error: end.error, state: null, step: job.step + 1, finishedAt: now, updatedAt: now },
     )
     .where(and(eq(j.id, job.id), eq(j.step, job.step)));
-  const listed = await env.UPLOADS.list({ prefix: `${exportPrefix(job.userId)}${job.id}/pending-` });
-  if (listed.objects.length > 0) await env.UPLOADS.delete(listed.objects.map((o) => o.key));
+  await deletePrefix(env.UPLOADS, `${exportPrefix(job.userId)}${job.id}/pending-`);
 }
 
 /**
@@ -485,10 +484,9 @@ export async function purgeExpiredExports(env: Env, now = new Date()): Promise<n
   for (const job of jobs) {
     const state = job.state as JobState | null;
     if (state?.uploadId && job.objectKey && job.status !== "ready") {
-      await env.UPLOADS.resumeMultipartUpload(job.objectKey, state.uploadId).abort().catch(() => undefined);
+      await abortUpload(env.UPLOADS, job.objectKey, state.uploadId);
     }
-    const listed = await env.UPLOADS.list({ prefix: `${exportPrefix(job.userId)}${job.id}/` });
-    if (listed.objects.length > 0) await env.UPLOADS.delete(listed.objects.map((o) => o.key));
+    await deletePrefix(env.UPLOADS, `${exportPrefix(job.userId)}${job.id}/`);
   }
   if (jobs.length > 0) await db.delete(j).where(inArray(j.id, jobs.map((job) => job.id)));
   return jobs.length;
