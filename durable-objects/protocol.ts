@@ -1,0 +1,166 @@
+// The chat wire protocol (ADR 024): every frame a socket carries, as zod schemas shared by the
+// ChatChannel object, the Worker's HTTP routes and the web app. Frames are JSON text.
+//
+// Ordering and resume: every change in a channel (a message sent, edited, deleted, pinned, a
+// reaction) takes the next number of one counter. A message's `seq` is the number it took when
+// sent (history pages by it); its `rev` is the number of its latest change. A client keeps the
+// highest `rev` it has applied and reconnects with `?after=<rev>`: the object answers every
+// message whose rev is greater, in rev order — new messages and changes to older ones alike —
+// so nothing acknowledged is missed and nothing is applied twice (a client keeps the higher rev).
+import { z } from "zod";
+
+/** A message body's limit in characters (Unicode code points); beyond it 413 / an error frame `too_large`. */
+export const MAX_MESSAGE_CHARS = 4_000;
+/** A client id: the client's own name for a message it sends, so a resend is stored once. */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** Images one message may carry (private uploads tied to the space). */
+export const MAX_MESSAGE_IMAGES = 4;
+/** Largest frame a client may send, in UTF-16 units: a body of MAX_MESSAGE_CHARS astral characters plus its envelope. */
+export const MAX_CLIENT_FRAME_UNITS = 2 * MAX_MESSAGE_CHARS + 2_048;
+/** Messages one history page or resume frame carries at most. */
+export const MAX_PAGE_MESSAGES = 100;
+
+/** Close codes the object uses (4000–4999 are the application's). */
+export const CloseCode = {
+  /** access changed: the member was removed, banned, fell below the tier or was erased; reconnecting re-checks */
+  accessRevoked: 4403,
+  /** the client stopped reading: more than MAX_UNREAD_MESSAGES behind */
+  slowConsumer: 4408,
+  /** the channel was archived or deleted */
+  gone: 4404,
+} as const;
+
+const Emoji = z
+  .string()
+  .min(1)
+  .max(32)
+  .refine((s) => /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(s) && !/\s/u.test(s), { message: "one emoji" });
+
+const MessageId = z.string().min(1).max(80);
+const ClientId = z.string().regex(CLIENT_ID_PATTERN);
+
+// ---- client → object ------------------------------------------------------------------------
+
+export const SendFrame = z.object({
+  type: z.literal("send"),
+  clientId: ClientId,
+  body: z.string(),
+  replyTo: MessageId.nullish(),
+  imageIds: z.array(z.string().max(80)).max(MAX_MESSAGE_IMAGES).optional(),
+});
+export const EditFrame = z.object({ type: z.literal("edit"), id: MessageId, body: z.string() });
+export const DeleteFrame = z.object({ type: z.literal("delete"), id: MessageId });
+export const ReactFrame = z.object({ type: z.literal("react"), id: MessageId, emoji: Emoji, on: z.boolean() });
+export const PinFrame = z.object({ type: z.literal("pin"), id: MessageId, pinned: z.boolean() });
+/** The client has applied everything up to `rev`: the object's measure of a slow reader. */
+export const SeenFrame = z.object({ type: z.literal("seen"), rev: z.number().int().min(0) });
+
+export const ClientFrame = z.discriminatedUnion("type", [SendFrame, EditFrame, DeleteFrame, ReactFrame, PinFrame, SeenFrame]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** The keep-alive a client sends and the object answers while hibernated (setWebSocketAutoResponse). */
+export const PING = "ping";
+export const PONG = "pong";
+
+// ---- object → client ------------------------------------------------------------------------
+
+export const ReactionSchema = z.object({
+  emoji: z.string(),
+  count: z.number().int(),
+  /** who reacted, at most the first 50, so a client can mark its own */
+  userIds: z.array(z.string()),
+});
+
+export const AuthorSchema = z.object({ id: z.string(), name: z.string() });
+
+export const ImageSchema = z.object({ id: z.string(), url: z.string() });
+
+export const ReplySchema = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  author: AuthorSchema,
+  /** the quoted message's first words, plain text; empty when it was deleted */
+  excerpt: z.string(),
+  deleted: z.boolean(),
+});
+
+export const MessageSchema = z.object({
+  id: z.string(),
+  /** position in the channel: history pages by it */
+  seq: z.number().int(),
+  /** number of the message's latest change: resume (`after`) goes by it */
+  rev: z.number().int(),
+  /** the raw Markdown (mentions as identity tokens); empty once deleted */
+  body: z.string(),
+  /** sanitised HTML of the inline Markdown subset, mentions by name */
+  html: z.string(),
+  author: AuthorSchema,
+  createdAt: z.string(),
+  editedAt: z.string().nullable(),
+  deleted: z.boolean(),
+  pinned: z.boolean(),
+  replyTo: ReplySchema.nullable(),
+  reactions: z.array(ReactionSchema),
+  images: z.array(ImageSchema),
+  /** the sender's client id, so the sender's tabs can match their pending queue */
+  clientId: z.string().nullable(),
+});
+export type ChatMessage = z.infer<typeof MessageSchema>;
+
+/** Sent once on connect: who the object thinks you are, and the channel's state. */
+export const ReadyFrame = z.object({
+  type: z.literal("ready"),
+  userId: z.string(),
+  /** the channel's highest rev when the socket was accepted */
+  head: z.number().int(),
+  slowModeSeconds: z.number().int(),
+  /** the resume that follows in `messages` frames is complete when it reaches this rev */
+  resumeTo: z.number().int(),
+});
+/** Messages new or changed, in rev order: a resume's pages and the live stream alike (coalesced under load). */
+export const MessagesFrame = z.object({ type: z.literal("messages"), messages: z.array(MessageSchema) });
+/** To the sender only: the message its client id names is stored (acknowledged means stored). */
+export const AckFrame = z.object({ type: z.literal("ack"), clientId: z.string(), message: MessageSchema });
+export const SettingsFrame = z.object({ type: z.literal("settings"), slowModeSeconds: z.number().int() });
+export const ErrorFrame = z.object({
+  type: z.literal("error"),
+  /** the API.md error codes: validation_failed, too_large, rate_limited, forbidden, not_found, ... */
+  code: z.string(),
+  message: z.string(),
+  /** seconds until a send may be tried again (rate_limited, slow mode) */
+  retryAfter: z.number().optional(),
+  /** the client id of the send it refuses, when there was one */
+  clientId: z.string().optional(),
+});
+
+export const ServerFrame = z.discriminatedUnion("type", [ReadyFrame, MessagesFrame, AckFrame, SettingsFrame, ErrorFrame]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+// ---- the Worker → object headers ------------------------------------------------------------
+
+/**
+ * Identity reaches the object only in these headers, set by the Worker after it checked the
+ * cookie, the Origin and access; the Worker drops any the client sent (ADR 024).
+ */
+export const IdentityHeader = {
+  userId: "x-enclave-user-id",
+  userName: "x-enclave-user-name",
+  role: "x-enclave-role",
+  /** the community's access epoch the Worker read with the access check */
+  epoch: "x-enclave-access-epoch",
+  communityId: "x-enclave-community-id",
+  spaceId: "x-enclave-space-id",
+} as const;
+
+/** Parse a text frame from a client; `null` when it is not JSON or not a known frame. */
+export function parseClientFrame(text: string): { ok: true; frame: ClientFrame } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, message: "A frame must be JSON." };
+  }
+  const parsed = ClientFrame.safeParse(json);
+  if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join(".") || "frame"}: ${i.message}`).join("; ").slice(0, 300) };
+  return { ok: true, frame: parsed.data };
+}
