@@ -22,6 +22,8 @@ interface __BaseEnv_Env {
 	MAIL_FROM: string;
 	EXPORT_PAGE_ITEMS: string;
 	EXPORT_PAGES_PER_STEP: string;
+	CHAT_LOCATION_HINT: string;
+	CHAT_CHANNEL: DurableObjectNamespace<import("./workers/app").ChatChannel>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
@@ -34,7 +36,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "APP_NAME" | "DEV_MODE" | "APP_ORIGIN" | "COMMUNITY_CREATION" | "OPERATOR_EMAILS" | "MAIL_API_URL" | "MAIL_API_KEY" | "MAIL_FROM" | "EXPORT_PAGE_ITEMS" | "EXPORT_PAGES_PER_STEP">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "APP_NAME" | "DEV_MODE" | "APP_ORIGIN" | "COMMUNITY_CREATION" | "OPERATOR_EMAILS" | "MAIL_API_URL" | "MAIL_API_KEY" | "MAIL_FROM" | "EXPORT_PAGE_ITEMS" | "EXPORT_PAGES_PER_STEP" | "CHAT_LOCATION_HINT">> {}
 }
 declare module "*.txt" {
 	const value: string;

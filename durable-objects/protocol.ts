@@ -47,6 +47,8 @@ export const SendFrame = z.object({
   body: z.string(),
   replyTo: MessageId.nullish(),
   imageIds: z.array(z.string().max(80)).max(MAX_MESSAGE_IMAGES).optional(),
+  /** the members the composer's mention picker chose, so "@Name" resolves to them (max 50) */
+  mentionIds: z.array(z.string().max(80)).max(50).optional(),
 });
 export const EditFrame = z.object({ type: z.literal("edit"), id: MessageId, body: z.string() });
 export const DeleteFrame = z.object({ type: z.literal("delete"), id: MessageId });
@@ -149,7 +151,8 @@ export const IdentityHeader = {
   /** the community's access epoch the Worker read with the access check */
   epoch: "x-enclave-access-epoch",
   communityId: "x-enclave-community-id",
-  spaceId: "x-enclave-space-id",
+  /** the channel: a chat space's id (later a DM conversation's) */
+  channelId: "x-enclave-channel-id",
 } as const;
 
 /** Parse a text frame from a client; `null` when it is not JSON or not a known frame. */
@@ -163,4 +166,20 @@ export function parseClientFrame(text: string): { ok: true; frame: ClientFrame }
   const parsed = ClientFrame.safeParse(json);
   if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join(".") || "frame"}: ${i.message}`).join("; ").slice(0, 300) };
   return { ok: true, frame: parsed.data };
+}
+
+// ---- message ids ----------------------------------------------------------------------------
+
+/**
+ * A message's id names its channel and seq (`msg_<seq>_<channelId>`), so `/messages/:id` reaches
+ * the right object without a scan. Channel ids (`spc_…`, later `dm_…`) contain no character
+ * that could be confused with the separator after the seq.
+ */
+export const messageIdOf = (channelId: string, seq: number) => `msg_${seq}_${channelId}`;
+
+/** The channel and seq a message id names, or null when it is not one. */
+export function parseMessageId(id: string): { channelId: string; seq: number } | null {
+  const match = /^msg_([1-9][0-9]{0,14})_([a-z]+_[A-Za-z0-9_]{1,64})$/.exec(id);
+  if (!match) return null;
+  return { channelId: match[2], seq: Number(match[1]) };
 }

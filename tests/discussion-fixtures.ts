@@ -8,13 +8,13 @@ export type TestSpace = { id: string; community: TestCommunity };
 
 export async function makeSpace(
   community: TestCommunity,
-  opts: { minTier?: TierKey; private?: boolean; memberIds?: string[]; name?: string; as?: TestUser } = {},
+  opts: { minTier?: TierKey; private?: boolean; memberIds?: string[]; name?: string; as?: TestUser; kind?: "discussion" | "chat" } = {},
 ): Promise<TestSpace> {
   const res = await call(`/api/v1/communities/${community.slug}/spaces`, {
     as: opts.as ?? community.owner,
     body: {
       name: opts.name ?? "General",
-      kind: "discussion",
+      kind: opts.kind ?? "discussion",
       minTier: opts.minTier ?? "free",
       private: opts.private ?? false,
       memberIds: opts.memberIds,

@@ -5,6 +5,8 @@ import { runQueue, runScheduled } from "./domain/jobs";
 
 const app = createWorkerApp();
 
+export { ChatChannel } from "../durable-objects/chat-channel";
+
 export default {
   fetch: app.fetch,
   queue: runQueue,

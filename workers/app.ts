@@ -16,6 +16,8 @@ const app = createWorkerApp(async (c) => {
   return requestHandler(c.req.raw, context);
 });
 
+export { ChatChannel } from "../durable-objects/chat-channel";
+
 export default {
   fetch: app.fetch,
   queue: runQueue,

@@ -429,7 +429,7 @@ describe("interested parties hear of a change right after its commit", () => {
     const c = await makeCommunity();
     const [member, former] = [await addMember(c), await addMember(c, { status: "left" })];
     const heard: PendingAccessChange[] = [];
-    stop = onAccessChanged((pending) => void heard.push(pending));
+    stop = onAccessChanged((_env, pending) => void heard.push(pending));
     const audit = (targetId: string) => ({ communityId: c.id, actorId: c.owner.id, action: "member.remove", targetType: "user", targetId });
     const removal = writeMembershipEnd(env, { communityId: c.id, userId: member.id }, { status: "removed", role: "member" }, audit(member.id));
     const noop = writeMembershipEnd(env, { communityId: c.id, userId: former.id }, { status: "removed", role: "member" }, audit(former.id));
@@ -446,7 +446,7 @@ describe("interested parties hear of a change right after its commit", () => {
       onAccessChanged(() => {
         throw new Error("socket gone");
       }),
-      onAccessChanged(({ change: changed }) => void heard.push(changed)),
+      onAccessChanged((_env, { change: changed }) => void heard.push(changed)),
     ];
     stop = () => stops.forEach((s) => s());
     expect((await call(`/api/v1/communities/${c.slug}/members/${m.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
@@ -463,7 +463,7 @@ describe("the spine is the retry of the direct call", () => {
     const member = await addMember(c);
     const heard: AccessChange[] = [];
     let failing = true;
-    stop = onAccessChanged(({ change: changed }) => {
+    stop = onAccessChanged((_env, { change: changed }) => {
       if (failing) throw new Error("chat object unreachable");
       heard.push(changed);
     });

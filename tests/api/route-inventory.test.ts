@@ -28,6 +28,8 @@ const PUBLIC = new Set([
   "GET /api/v1/spaces/{spaceId}/posts",
   "GET /api/v1/posts/{postId}",
   "GET /api/v1/posts/{postId}/comments",
+  "GET /api/v1/spaces/{spaceId}/messages", // a public community's chat history, as its posts
+  "GET /api/v1/messages/{messageId}",
   "GET /api/v1/communities/{slug}/search", // searching a public community
   "GET /api/v1/invites/{code}", // the invite preview: the code is the credential (below)
   "GET /api/v1/uploads/{key}", // avatars are public; space uploads only for the space's readers
@@ -58,6 +60,9 @@ type Ids = {
   communityExportId: string;
   myExportId: string;
   eventId: string;
+  /** a chat space (the chat routes' {spaceId}) and a message in it */
+  chatSpaceId: string;
+  messageId: string;
 };
 
 /** Routes without path parameters whose body names a community's thing: walked like the rest. */
@@ -86,6 +91,10 @@ const bodies: Record<string, (ids: Ids) => unknown> = {
   "POST /api/v1/posts/{postId}/hide": () => ({}),
   "POST /api/v1/posts/{postId}/comments": () => ({ body: "walked" }),
   "PATCH /api/v1/comments/{commentId}": () => ({ body: "edited" }),
+  "POST /api/v1/spaces/{spaceId}/messages": () => ({ body: "walked" }),
+  "PATCH /api/v1/messages/{messageId}": () => ({ body: "edited" }),
+  "PATCH /api/v1/spaces/{spaceId}/chat": () => ({ slowModeSeconds: 5 }),
+  "PUT /api/v1/spaces/{spaceId}/chat/notifications": () => ({ level: "all" }),
   "POST /api/v1/comments/{commentId}/hide": () => ({}),
   "POST /api/v1/me/notifications/read": () => ({}),
   "POST /api/v1/communities/{slug}/exports": () => ({}),
@@ -105,7 +114,9 @@ function fill(path: string, ids: Ids): string {
     if (name === "id") return path.startsWith("/api/v1/me/") ? ids.myExportId : ids.communityExportId;
     const known: Record<string, string> = {
       slug: ids.slug,
-      spaceId: ids.spaceId,
+      // the chat routes take a chat space; the rest a discussion space
+      spaceId: /\/spaces\/\{spaceId\}\/(messages|socket|chat)/.test(path) ? ids.chatSpaceId : ids.spaceId,
+      messageId: ids.messageId,
       postId: ids.postId,
       commentId: ids.commentId,
       userId: ids.userId,
@@ -174,6 +185,8 @@ const madeUp = (): Ids => ({
   communityExportId: newId("exp"),
   myExportId: newId("exp"),
   eventId: newId("evt"),
+  chatSpaceId: newId("spc"),
+  messageId: `msg_1_${newId("spc")}`,
 });
 
 beforeAll(async () => {
@@ -188,6 +201,8 @@ beforeAll(async () => {
   const upload = await postUpload(owner, png(), { spaceId: space.id });
   const communityExport = await call(`/api/v1/communities/${community.slug}/exports`, { as: owner, body: {} });
   const myExport = await call("/api/v1/me/exports", { as: owner, method: "POST" });
+  const chat = await makeSpace(community, { kind: "chat", name: "Lounge" });
+  const message = await call(`/api/v1/spaces/${chat.id}/messages`, { as: owner, body: { body: "hello" } });
   const [event] = await getDb(env).select({ id: schema.domainEvents.id }).from(schema.domainEvents).where(eq(schema.domainEvents.communityId, community.id)).limit(1);
   expect([invite.status, upload.status, communityExport.status, myExport.status]).toEqual([201, 201, 202, 202]);
   real = {
@@ -202,6 +217,8 @@ beforeAll(async () => {
     communityExportId: communityExport.body.export.id,
     myExportId: myExport.body.export.id,
     eventId: event.id,
+    chatSpaceId: chat.id,
+    messageId: message.body.message.id,
   };
   // a private space of the same community that `member` is not listed in, with its own things
   const hidden = await makeSpace(community, { private: true, name: "Owners only" });
@@ -209,7 +226,17 @@ beforeAll(async () => {
   const hiddenComment = await writeComment(hiddenPost.id, owner, "hidden comment");
   const hiddenUpload = await postUpload(owner, png(), { spaceId: hidden.id });
   expect(hiddenUpload.status).toBe(201);
-  privateSpace = { ...real, spaceId: hidden.id, postId: hiddenPost.id, commentId: hiddenComment.id, uploadKey: keyOf(hiddenUpload.body.url) };
+  const hiddenChat = await makeSpace(community, { kind: "chat", private: true, name: "Owners' lounge" });
+  const hiddenMessage = await call(`/api/v1/spaces/${hiddenChat.id}/messages`, { as: owner, body: { body: "hidden" } });
+  privateSpace = {
+    ...real,
+    spaceId: hidden.id,
+    postId: hiddenPost.id,
+    commentId: hiddenComment.id,
+    uploadKey: keyOf(hiddenUpload.body.url),
+    chatSpaceId: hiddenChat.id,
+    messageId: hiddenMessage.body.message.id,
+  };
   all = await routes();
 });
 

@@ -18,6 +18,7 @@ import { search } from "./search";
 import { mentionSuggestions } from "./mention-suggestions";
 import { deadLetters } from "./dead-letters";
 import { exportsRouter } from "./exports";
+import { chat } from "./chat";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -38,6 +39,7 @@ api.route("/", search);
 api.route("/", mentionSuggestions);
 api.route("/", deadLetters);
 api.route("/", exportsRouter);
+api.route("/", chat);
 
 const documentConfig = {
   openapi: "3.1.0",

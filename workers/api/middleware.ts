@@ -17,13 +17,16 @@ const mediaType = (c: AppContext) => (c.req.header("Content-Type") ?? "").split(
 
 // State-changing requests must come from the app's own Origin (cookies are SameSite=Lax, and
 // this closes the rest of the CSRF door for browsers that send Origin or Sec-Fetch-Site).
+// A WebSocket upgrade is a GET, and a page on any site may open one with the member's cookies
+// (cross-site WebSocket hijacking): an upgrade must name our Origin, which every browser sends.
 export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
-  if (unsafeMethod(c.req.method) && !c.req.path.startsWith("/api/v1/webhooks/")) {
+  const upgrade = c.req.header("Upgrade")?.toLowerCase() === "websocket";
+  if ((unsafeMethod(c.req.method) || upgrade) && !c.req.path.startsWith("/api/v1/webhooks/")) {
     const self = new URL(c.req.url).origin;
     const allowed = new Set([self, ...(c.env.APP_ORIGIN ? [c.env.APP_ORIGIN] : [])]);
     const origin = c.req.header("Origin");
     const site = c.req.header("Sec-Fetch-Site");
-    if ((origin && origin !== "null" && !allowed.has(origin)) || origin === "null" || site === "cross-site") {
+    if ((origin && origin !== "null" && !allowed.has(origin)) || origin === "null" || site === "cross-site" || (upgrade && !origin)) {
       throw forbidden("Cross-origin requests cannot change anything here.");
     }
   }

@@ -9,8 +9,8 @@ import { consentPurposes, roles, tierKeys } from "../lib/vocabulary";
 export { consentPurposes, roleRank, roles, tierKeys, tierRank } from "../lib/vocabulary";
 export type { ConsentPurpose, Role, TierKey } from "../lib/vocabulary";
 
-const createdAt = () =>
-  integer("created_at", { mode: "timestamp_ms" })
+const createdAt = (name = "created_at") =>
+  integer(name, { mode: "timestamp_ms" })
     .notNull()
     .default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -87,6 +87,10 @@ export const communities = sqliteTable(
       .references(() => users.id),
     createdAt: createdAt(),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+    // Moves by one with every access change in the community (domain/access-changes.ts). A socket
+    // or chat call carries the epoch its access was checked at; an object told that a member lost
+    // access at epoch E refuses what was authorised before E (ADR 024).
+    accessEpoch: integer("access_epoch").notNull().default(0),
   },
   (t) => [index("communities_owner_idx").on(t.ownerId)],
 );
@@ -598,4 +602,40 @@ export const domainEvents = sqliteTable(
     index("domain_events_processed_idx").on(t.processedAt),
     index("domain_events_subject_idx").on(t.subjectType, t.subjectId),
   ],
+);
+
+// Chat (ADR 024). Messages live in each channel's Durable Object; D1 keeps what the spine needs to
+// reach them: which channels hold a member's messages (export, erasure), written by the objects'
+// outbox, and each member's notification level per channel.
+export const chatAuthors = sqliteTable(
+  "chat_authors",
+  {
+    channelId: text("channel_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    firstAt: createdAt("first_at"),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index("chat_authors_user_idx").on(t.userId)],
+);
+
+export const chatNotifyLevels = ["all", "mentions", "none"] as const;
+export type ChatNotifyLevel = (typeof chatNotifyLevels)[number];
+
+export const chatSettings = sqliteTable(
+  "chat_settings",
+  {
+    spaceId: text("space_id")
+      .notNull()
+      .references(() => spaces.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    notify: text("notify", { enum: chatNotifyLevels }).notNull(),
+    updatedAt: createdAt("updated_at"),
+  },
+  (t) => [primaryKey({ columns: [t.spaceId, t.userId] }), index("chat_settings_user_idx").on(t.userId)],
 );

@@ -73,9 +73,30 @@ function chain<First extends Statement>(env: Env, first: First, change: AccessCh
   const event = accessEvent(env, change);
   return {
     first,
-    rest: [...(links.audit ?? []).map((entry) => auditInsertIfChanged(env, entry)), ...(links.guarded ?? []), event.statement, ...(links.then ?? [])],
+    rest: [
+      ...(links.audit ?? []).map((entry) => auditInsertIfChanged(env, entry)),
+      ...(links.guarded ?? []),
+      event.statement,
+      ...(links.then ?? []),
+      epochBump(env, change.communityId),
+    ],
     changes: [event.pending],
   };
+}
+
+/**
+ * The community's access epoch moves on with every access write, changed or not (a write that
+ * changed nothing only makes later sockets carry a higher number). Chat objects compare a socket's
+ * epoch with the one a revocation names (ADR 024), so a socket authorised from a read taken before
+ * the change cannot outlive it.
+ */
+const epochBump = (env: Env, communityId: string) =>
+  getDb(env).update(c).set({ accessEpoch: sql`${c.accessEpoch} + 1` }).where(eq(c.id, communityId));
+
+/** The community's access epoch now: what a revocation tells the objects (D1: one read). */
+export async function currentAccessEpoch(env: Env, communityId: string): Promise<number> {
+  const [row] = await getDb(env).select({ epoch: c.accessEpoch }).from(c).where(eq(c.id, communityId)).limit(1);
+  return row?.epoch ?? 0;
 }
 
 /**
@@ -105,13 +126,13 @@ export async function assertCommunityLive(env: Env, communityId: string): Promis
 // ---- listeners -------------------------------------------------------------------------------
 
 /** Called once per committed change, right after the commit; may run again from the spine. */
-export type AccessListener = (change: PendingAccessChange) => void | Promise<void>;
+export type AccessListener = (env: Env, change: PendingAccessChange) => void | Promise<void>;
 
 const listeners = new Set<AccessListener>();
 
 /**
- * Register a party that must hear of access changes at once (chat will register its `revoke`;
- * today nobody does). Register at module load, so that every isolate has it: the registry lives
+ * Register a party that must hear of access changes at once (chat's revocation,
+ * domain/chat/channels.ts). Register at module load, so that every isolate has it: the registry lives
  * in the isolate's memory. A listener must be idempotent and cheap; what it throws is logged,
  * never passed on, since the change has committed. Returns the function that unregisters it.
  */
@@ -139,7 +160,7 @@ export async function afterAccessCommitted(env: Env, changes: PendingAccessChang
     for (const pending of changes.filter((p) => committed.has(p.eventId))) {
       for (const listener of listeners) {
         try {
-          await listener(pending);
+          await listener(env, pending);
         } catch (error) {
           console.error(JSON.stringify({ at: "access.listener", eventId: pending.eventId, error: String(error) }));
         }
@@ -156,11 +177,11 @@ export async function afterAccessCommitted(env: Env, changes: PendingAccessChang
  * with the event's change and throws if any of them failed, so the spine tries again (listeners
  * are idempotent: closing a socket that is already closed does nothing).
  */
-export async function deliverAccessChange(_env: Env, event: DomainEvent<"access.changed">): Promise<void> {
+export async function deliverAccessChange(env: Env, event: DomainEvent<"access.changed">): Promise<void> {
   const failures: string[] = [];
   for (const listener of listeners) {
     try {
-      await listener({ eventId: event.id, change: event.payload });
+      await listener(env, { eventId: event.id, change: event.payload });
     } catch (error) {
       failures.push(String(error));
     }

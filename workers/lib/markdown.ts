@@ -287,6 +287,33 @@ export function renderMarkdown(markdown: string, options: { mentionNames?: Menti
   }
 }
 
+// Chat shows the inline subset: a heading is a paragraph and a rule is nothing (a message is a
+// line in a conversation, not a document); lists, quotes, code, links and emphasis stay.
+const CHAT_BLOCK_AS_PARAGRAPH: Record<string, string> = { heading_open: "paragraph_open", heading_close: "paragraph_close" };
+
+/**
+ * Safe HTML for a chat message: renderMarkdown's parser, bounds and sanitising, with headings
+ * shown as paragraphs and thematic breaks dropped. Never throws (the plain-text fallback).
+ */
+export function renderChatMarkdown(markdown: string, options: { mentionNames?: MentionNames } = {}): string {
+  const parsed = parseWithinBounds(markdown);
+  if ("reason" in parsed) return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
+  try {
+    const tokens = parsed.tokens.filter((t) => t.type !== "hr");
+    for (const t of tokens) {
+      const as = CHAT_BLOCK_AS_PARAGRAPH[t.type];
+      if (as) {
+        t.type = as;
+        t.tag = "p";
+      }
+    }
+    return md.renderer.render(tokens, md.options, { mentionNames: options.mentionNames } satisfies RenderEnv).trimEnd();
+  } catch (error) {
+    console.error(JSON.stringify({ at: "renderChatMarkdown", error: String(error), chars: markdown.length }));
+    return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
+  }
+}
+
 // An excerpt needs only the start: parsing at most this much keeps long posts cheap in lists.
 const EXCERPT_SOURCE_CHARS = 2_000;
 const BLOCK_ENDS = new Set(["paragraph_close", "heading_close", "list_item_close", "td_close", "th_close", "blockquote_close"]);

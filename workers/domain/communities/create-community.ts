@@ -78,6 +78,7 @@ export async function createCommunity(env: Env, actor: Actor, input: CreateCommu
     ownerId: actor.id,
     createdAt: now,
     deletedAt: null,
+    accessEpoch: 0,
   };
   const text = defaultTierText[locale];
 

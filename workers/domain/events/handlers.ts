@@ -44,6 +44,10 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "space.archived": [{ name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) }],
   "post.followers": [{ name: "followers", run: followerSlice }],
   "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
+  // chat (issue 12): search indexing and mention notifications land with their handlers
+  "message.created": [],
+  "message.updated": [],
+  "message.removed": [],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
   // one handler per registered purge (data-rights/registry.ts), so each is retried on its own
   "account.erased": purges.map(purgeHandler),

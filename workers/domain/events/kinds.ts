@@ -60,6 +60,13 @@ export const eventPayloads = {
   "account.purge_continued": z.object({ userId: id, purge: z.string().min(1).max(40), cursor: z.string().max(1024) }),
   /** the next step of an export job (data-rights/export-jobs.ts); a step runs once per job and number */
   "export.step": z.object({ jobId: id, step: z.number().int().min(0) }),
+  /**
+   * A chat message was stored, edited or deleted in a channel's Durable Object (ADR 024),
+   * forwarded from the object's outbox: handlers read the message from the object by seq.
+   */
+  "message.created": z.object({ channelId: id, seq: z.number().int().min(1) }),
+  "message.updated": z.object({ channelId: id, seq: z.number().int().min(1) }),
+  "message.removed": z.object({ channelId: id, seq: z.number().int().min(1) }),
   /** a row of the mail outbox to send (the row holds the address and the text) */
   "mail.queued": z.object({ outboxId: id }),
   /**
@@ -79,7 +86,7 @@ export type EventPayload<K extends EventKind> = z.infer<(typeof eventPayloads)[K
 export const eventKinds = Object.keys(eventPayloads) as EventKind[];
 
 /** What an event is about, for the dead-letter page and for finding a subject's events. */
-export type EventSubject = { type: "post" | "comment" | "space" | "mail" | "user" | "community" | "export"; id: string };
+export type EventSubject = { type: "post" | "comment" | "message" | "space" | "mail" | "user" | "community" | "export"; id: string };
 
 /** An event as a handler receives it: its row, with the payload parsed for its kind. */
 export type DomainEvent<K extends EventKind = EventKind> = {

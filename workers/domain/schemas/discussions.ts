@@ -7,7 +7,7 @@ import { Id, IsoDate, NameField, TitleField } from "./common";
 import { TierKeySchema, UserCardSchema, UserRefSchema } from "./communities";
 import { ViewerPermissionsSchema } from "./permissions";
 
-const pathId = (name: string) => Id.openapi({ param: { name, in: "path" } });
+export const pathId = (name: string) => Id.openapi({ param: { name, in: "path" } });
 export const SpaceIdParam = z.object({ spaceId: pathId("spaceId") });
 export const SpaceUserParam = SpaceIdParam.extend({ userId: pathId("userId") });
 export const PostIdParam = z.object({ postId: pathId("postId") });

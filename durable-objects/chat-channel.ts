@@ -1,0 +1,562 @@
+// One chat channel (a chat space; later a DM conversation): its sockets, its history and its
+// outbox, in one Durable Object (ARCHITECTURE.md "Real time", ADR 024).
+//
+// - Identity arrives only in headers the Worker set after checking cookie, Origin and access
+//   (protocol.ts IdentityHeader); a socket keeps it (ids, role, access epoch) in its attachment, so
+//   it survives hibernation.
+// - A change is written to SQLite with the next rev and its outbox row in one transaction, then
+//   broadcast (acknowledged means stored). The alarm forwards the outbox to the spine.
+// - Access follows membership live: `revoke(userId, epoch)` closes that member's sockets and
+//   refuses any socket or call authorised at an older epoch of the community's access.
+// - Each member's frames and calls run one after another (a lane per member), so a member's
+//   messages keep the order they were sent in even when one of them waits on D1 (mentions, images).
+import { DurableObject } from "cloudflare:workers";
+import { ChatStore, type MessageRow } from "./chat-store";
+import {
+  CloseCode,
+  IdentityHeader,
+  MAX_CLIENT_FRAME_UNITS,
+  MAX_PAGE_MESSAGES,
+  PING,
+  PONG,
+  parseClientFrame,
+  parseMessageId,
+  type ChatMessage,
+  type ClientFrame,
+  type ServerFrame,
+} from "./protocol";
+import { composeMessage, forgetErasedAuthors, forwardOutbox, type ChatError, type ComposeInput, type Identity, type Result } from "../workers/domain/chat/object-side";
+import { hasRole } from "../workers/domain/access";
+import type { Role } from "../workers/db/schema";
+
+/** Messages one member may send in RATE_WINDOW_MS (moderators included): a flood brake, not slow mode. */
+export const RATE_LIMIT_MESSAGES = 10;
+export const RATE_WINDOW_MS = 10_000;
+/** Longest slow mode a moderator may set, in seconds (Discord's is 6 hours). */
+export const MAX_SLOW_MODE_SECONDS = 6 * 60 * 60;
+/** A socket more than this many revs behind what it has confirmed (`seen`) is closed as a slow reader. */
+export const MAX_UNREAD_MESSAGES = 2_000;
+/** Broadcasts within this window go out as one frame per socket (coalescing under load). */
+const COALESCE_MS = 15;
+/** A resume may replay at most this many changes; past it the client reloads history over HTTP. */
+const MAX_RESUME = 10_000;
+/** Distinct emoji one message may carry. */
+const MAX_EMOJI_PER_MESSAGE = 20;
+/** Outbox rows forwarded per alarm run (one D1 batch). */
+const OUTBOX_BATCH = 50;
+
+/** What a socket remembers across hibernation. */
+type Attachment = Identity;
+
+const fail = (status: number, code: string, message: string, extra: Partial<ChatError> = {}): { ok: false; error: ChatError } => ({
+  ok: false,
+  error: { status, code, message, ...extra },
+});
+
+export class ChatChannel extends DurableObject<Env> {
+  private readonly store: ChatStore;
+  private readonly attachments = new WeakMap<WebSocket, Attachment>();
+  /** the rev each socket last confirmed (in memory: lost on hibernation, which only an idle channel reaches) */
+  private readonly seen = new WeakMap<WebSocket, number>();
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  private pending: ChatMessage[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlush = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ChatStore(ctx.storage.sql);
+    // answered by the runtime without waking the object
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+  }
+
+  // ---- sockets --------------------------------------------------------------------------------
+
+  /** The upgrade, forwarded by the Worker with identity headers it set itself (ADR 024). */
+  async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade.", { status: 426 });
+    const identity = identityFromHeaders(request.headers);
+    if (!identity) return new Response("Missing identity.", { status: 400 });
+    this.learn(identity);
+    if (this.isRevoked(identity)) return new Response("No such space.", { status: 404 });
+    const after = Number(new URL(request.url).searchParams.get("after") ?? "");
+    // what is waiting to be broadcast goes to the sockets already here: the new one gets it in
+    // its replay, once
+    this.flush();
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    this.ctx.acceptWebSocket(server, [`user:${identity.userId}`]);
+    server.serializeAttachment(identity);
+    this.attachments.set(server, identity);
+    const meta = this.store.readMeta();
+    const resumeFrom = Number.isSafeInteger(after) && after >= 0 && new URL(request.url).searchParams.has("after") ? after : meta.head;
+    this.seen.set(server, resumeFrom);
+    this.sendTo(server, { type: "ready", userId: identity.userId, head: meta.head, slowModeSeconds: meta.slowModeSeconds, resumeTo: meta.head });
+    if (resumeFrom < meta.head) this.replay(server, identity.channelId, resumeFrom, meta.head);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Everything after `from` up to `to`, in pages, in rev order. */
+  private replay(ws: WebSocket, channelId: string, from: number, to: number): void {
+    if (to - from > MAX_RESUME) {
+      this.sendTo(ws, { type: "error", code: "resume_too_far", message: "Too much was missed to replay; load the history again." });
+      return;
+    }
+    let cursor = from;
+    while (cursor < to) {
+      const rows = this.store.changedAfter(cursor, MAX_PAGE_MESSAGES);
+      if (rows.length === 0) break;
+      this.sendTo(ws, { type: "messages", messages: this.store.views(channelId, rows) });
+      cursor = rows[rows.length - 1].rev;
+    }
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const identity = this.identityOf(ws);
+    if (!identity) return;
+    // a frame after revocation is ignored, and the socket closed
+    if (this.isRevoked(identity)) {
+      this.closeSocket(ws, CloseCode.accessRevoked, "access_revoked");
+      return;
+    }
+    if (typeof message !== "string") {
+      this.sendTo(ws, { type: "error", code: "validation_failed", message: "Frames are JSON text." });
+      return;
+    }
+    if (message.length > MAX_CLIENT_FRAME_UNITS) {
+      this.sendTo(ws, { type: "error", code: "too_large", message: "A frame may be at most a message of 4,000 characters." });
+      return;
+    }
+    const parsed = parseClientFrame(message);
+    if (!parsed.ok) {
+      this.sendTo(ws, { type: "error", code: "validation_failed", message: parsed.message });
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === "seen") {
+      this.seen.set(ws, Math.max(this.seen.get(ws) ?? 0, frame.rev));
+      return;
+    }
+    const result = await this.inLane(identity.userId, () => this.apply(identity, frame));
+    if (frame.type === "send") {
+      if (result.ok) this.sendTo(ws, { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message });
+      else this.sendTo(ws, errorFrame(result.error, frame.clientId));
+    } else if (!result.ok) {
+      this.sendTo(ws, errorFrame(result.error));
+    }
+  }
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // the runtime has closed its side; answering the close completes the handshake
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  async webSocketError(): Promise<void> {
+    // the socket is gone; nothing is held for it but its WeakMap entries
+  }
+
+  // ---- calls from the Worker (RPC) --------------------------------------------------------------
+
+  /** POST /spaces/:id/messages: the same path a socket's `send` takes. */
+  async send(identity: Identity, input: ComposeInput & { clientId: string | null }): Promise<Result<{ message: ChatMessage; created: boolean; unreachableMentions: string[] }>> {
+    this.learn(identity);
+    if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
+    return this.inLane(identity.userId, () => this.sendNow(identity, input));
+  }
+
+  /** Edit, delete, react, pin: the socket frames, for PATCH/DELETE /messages/:id and the reaction routes. */
+  async act(identity: Identity, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<Result<{ message: ChatMessage }>> {
+    this.learn(identity);
+    if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
+    return this.inLane(identity.userId, () => this.apply(identity, frame)) as Promise<Result<{ message: ChatMessage }>>;
+  }
+
+  /** A page of history by seq (`before` newest first, or `after`), with the channel's state. */
+  async history(
+    identity: Identity,
+    page: { before?: number; after?: number; limit: number },
+  ): Promise<Result<{ messages: ChatMessage[]; head: number; slowModeSeconds: number; pinned: ChatMessage[]; hasMore: boolean }>> {
+    this.learn(identity);
+    if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
+    const limit = Math.min(Math.max(page.limit, 1), MAX_PAGE_MESSAGES);
+    const rows = page.after !== undefined ? this.store.afterSeq(page.after, limit + 1) : this.store.before(page.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    const hasMore = rows.length > limit;
+    const shown = page.after !== undefined ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(rows.length, limit));
+    const meta = this.store.readMeta();
+    return {
+      ok: true,
+      value: {
+        messages: this.store.views(identity.channelId, shown),
+        head: meta.head,
+        slowModeSeconds: meta.slowModeSeconds,
+        pinned: this.store.views(identity.channelId, this.store.pinned(20)),
+        hasMore,
+      },
+    };
+  }
+
+  /** One message as the spine's handlers read it (search, mentions); null when there is none. */
+  async message(seq: number): Promise<{ message: ChatMessage; excerpt: string; authorId: string; deleted: boolean } | null> {
+    const row = this.store.bySeq(seq);
+    const meta = this.store.readMeta();
+    if (!row || !meta.channelId) return null;
+    return { message: this.store.views(meta.channelId, [row])[0], excerpt: row.excerpt, authorId: row.author_id, deleted: row.deleted_at !== null };
+  }
+
+  /** Slow mode, set by a moderator (the Worker checked the role; the object checks it again). */
+  async configure(identity: Identity, settings: { slowModeSeconds: number }): Promise<Result<{ slowModeSeconds: number }>> {
+    this.learn(identity);
+    if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
+    if (!hasRole(identity.role, "moderator")) return fail(403, "forbidden", "This needs the moderator role or higher.");
+    const seconds = Math.trunc(settings.slowModeSeconds);
+    if (!(seconds >= 0 && seconds <= MAX_SLOW_MODE_SECONDS)) return fail(400, "validation_failed", `Slow mode is 0 to ${MAX_SLOW_MODE_SECONDS} seconds.`);
+    this.store.setMeta("slow_mode_seconds", seconds);
+    this.broadcastNow({ type: "settings", slowModeSeconds: seconds });
+    return { ok: true, value: { slowModeSeconds: seconds } };
+  }
+
+  /**
+   * Access changed at `epoch` of the community's access (domain/access-changes.ts): close the
+   * sockets of `userId` (null: everyone's, who reconnect through the Worker's check) authorised
+   * before it, and refuse their frames and calls from now on. Idempotent; called directly after
+   * the change and again by the spine.
+   */
+  async revoke(userId: string | null, epoch: number): Promise<number> {
+    this.store.revoke(userId ?? "*", epoch);
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(userId ? `user:${userId}` : undefined)) {
+      const identity = this.identityOf(ws);
+      if (identity && identity.epoch < epoch) {
+        this.closeSocket(ws, CloseCode.accessRevoked, "access_revoked");
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** An author's messages after `afterSeq` (their export), oldest first. */
+  async exportAuthor(userId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    const meta = this.store.readMeta();
+    if (!meta.channelId) return [];
+    return this.store.views(meta.channelId, this.store.byAuthor(userId, afterSeq, Math.min(limit, 1_000)));
+  }
+
+  /** How many messages `userId` wrote here (export progress). */
+  async countByAuthor(userId: string): Promise<number> {
+    return this.store.countByAuthor(userId);
+  }
+
+  /** Anonymise an erased member's messages here (the spine's purge); returns how many changed. */
+  async eraseAuthor(userId: string): Promise<number> {
+    const now = Date.now();
+    const changed = this.ctx.storage.transactionSync(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
+    this.closeSocketsOf(userId);
+    const meta = this.store.readMeta();
+    if (changed > 0 && meta.channelId) {
+      const rows = this.store.changedAfter(meta.head - changed, changed);
+      this.queueBroadcast(this.store.views(meta.channelId, rows));
+    }
+    return changed;
+  }
+
+  // ---- the alarm: the outbox to the spine -------------------------------------------------------
+
+  async alarm(): Promise<void> {
+    const rows = this.store.outbox(OUTBOX_BATCH);
+    if (rows.length === 0) return;
+    const meta = this.store.readMeta();
+    try {
+      const erased = await forwardOutbox(this.env, { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId }, rows);
+      this.store.forwarded(rows[rows.length - 1].id);
+      for (const userId of erased) await this.eraseAuthor(userId);
+      if (erased.length && meta.channelId) await forgetErasedAuthors(this.env, meta.channelId, erased);
+      if (this.store.outbox(1).length) await this.ctx.storage.setAlarm(Date.now());
+    } catch (error) {
+      // the alarm retries by itself only a few times: keep the rows and try again, backing off
+      this.store.failedForward(rows.map((r) => r.id));
+      const attempts = Math.min(rows[0].attempts + 1, 10);
+      console.error(JSON.stringify({ at: "chat.outbox", error: String(error), attempts }));
+      await this.ctx.storage.setAlarm(Date.now() + Math.min(1_000 * 2 ** attempts, 10 * 60_000));
+    }
+  }
+
+  // ---- what a frame or call does ----------------------------------------------------------------
+
+  private async apply(identity: Identity, frame: Exclude<ClientFrame, { type: "seen" }>): Promise<Result<unknown>> {
+    switch (frame.type) {
+      case "send":
+        return this.sendNow(identity, { clientId: frame.clientId, body: frame.body, replyTo: frame.replyTo ?? null, imageIds: frame.imageIds ?? [], mentionIds: frame.mentionIds ?? [] });
+      case "edit":
+        return this.editNow(identity, frame.id, frame.body);
+      case "delete":
+        return this.change(identity, frame.id, "delete", (row, rev, now) => {
+          if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Only the author or a moderator may delete this message.");
+          this.store.remove(row.seq, rev, now);
+          this.store.enqueue("message.removed", { seq: row.seq }, now);
+          return null;
+        });
+      case "pin":
+        return this.change(identity, frame.id, "pin", (row, rev, now) => {
+          if (!hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Pinning needs the moderator role or higher.");
+          if ((row.pinned_at !== null) === frame.pinned) return "unchanged";
+          this.store.setPinned(row.seq, rev, frame.pinned ? now : null);
+          return null;
+        });
+      case "react":
+        return this.change(identity, frame.id, "react", (row, rev, now) => {
+          if (frame.on && !this.store.distinctEmoji(row.seq).includes(frame.emoji) && this.store.distinctEmoji(row.seq).length >= MAX_EMOJI_PER_MESSAGE) {
+            return fail(409, "conflict", `A message can carry at most ${MAX_EMOJI_PER_MESSAGE} different reactions.`);
+          }
+          if (!this.store.react(row.seq, frame.emoji, identity.userId, frame.on, now)) return "unchanged";
+          this.store.touchRev(row.seq, rev);
+          return null;
+        });
+    }
+  }
+
+  /**
+   * A change to an existing message: find it in this channel, let `write` check and write inside
+   * one transaction with the next rev ("unchanged" writes nothing and spends no rev), then broadcast.
+   */
+  private change(
+    identity: Identity,
+    messageId: string,
+    what: string,
+    write: (row: MessageRow, rev: number, now: number) => ReturnType<typeof fail> | "unchanged" | null,
+  ): Result<{ message: ChatMessage }> {
+    const named = parseMessageId(messageId);
+    const row = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
+    if (!row || row.deleted_at !== null) return fail(404, "not_found", "No such message.");
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const head = this.store.readMeta().head;
+      const result = write(row, head + 1, now);
+      if (result === null) this.store.setMeta("head", head + 1);
+      return result;
+    });
+    if (outcome && outcome !== "unchanged") return outcome;
+    const view = this.store.views(identity.channelId, [this.store.bySeq(row.seq)!])[0];
+    if (outcome === null) {
+      this.queueBroadcast([view]);
+      if (what === "delete") this.armOutbox();
+    }
+    return { ok: true, value: { message: view } };
+  }
+
+  private async editNow(identity: Identity, messageId: string, body: string): Promise<Result<{ message: ChatMessage }>> {
+    const named = parseMessageId(messageId);
+    const row = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
+    if (!row || row.deleted_at !== null) return fail(404, "not_found", "No such message.");
+    if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Only the author or a moderator may edit this message.");
+    const composed = await composeMessage(this.env, identity, { body, replyTo: null, imageIds: [], mentionIds: [] }, { keepImages: row.images !== "[]" });
+    if (!composed.ok) return composed;
+    const result = this.change(identity, messageId, "edit", (current, rev, now) => {
+      if (current.body === composed.value.body) return "unchanged";
+      this.store.edit(current.seq, rev, composed.value, now);
+      this.store.enqueue("message.updated", { seq: current.seq }, now);
+      return null;
+    });
+    if (result.ok) this.armOutbox();
+    return result;
+  }
+
+  private async sendNow(identity: Identity, input: ComposeInput & { clientId: string | null }): Promise<Result<{ message: ChatMessage; created: boolean; unreachableMentions: string[] }>> {
+    if (input.clientId) {
+      const existing = this.store.byClientId(identity.userId, input.clientId);
+      if (existing) return { ok: true, value: { message: this.store.views(identity.channelId, [existing])[0], created: false, unreachableMentions: [] } };
+    }
+    const now = Date.now();
+    const limited = this.sendAllowance(identity, now);
+    if (limited) return limited;
+    let replySeq: number | null = null;
+    if (input.replyTo) {
+      const named = parseMessageId(input.replyTo);
+      const target = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
+      if (!target) return fail(400, "validation_failed", "The message replied to is not in this channel.", { issues: [{ path: "replyTo", message: "No such message in this channel.", code: "not_found" }] });
+      replySeq = target.seq;
+    }
+    const composed = await composeMessage(this.env, identity, input, { keepImages: false });
+    if (!composed.ok) return composed;
+    // between the await and here another call of this member cannot run (the lane), others can:
+    // the seq is taken now, and a retry of the same client id that raced us finds our row
+    if (input.clientId) {
+      const raced = this.store.byClientId(identity.userId, input.clientId);
+      if (raced) return { ok: true, value: { message: this.store.views(identity.channelId, [raced])[0], created: false, unreachableMentions: [] } };
+    }
+    const at = Date.now();
+    const row = this.ctx.storage.transactionSync(() => {
+      const rev = this.store.nextRev();
+      const stored: MessageRow = {
+        seq: rev,
+        rev,
+        author_id: identity.userId,
+        author_name: identity.userName,
+        client_id: input.clientId,
+        body: composed.value.body,
+        html: composed.value.html,
+        excerpt: composed.value.excerpt,
+        reply_to: replySeq,
+        images: JSON.stringify(composed.value.images),
+        created_at: at,
+        edited_at: null,
+        deleted_at: null,
+        pinned_at: null,
+      };
+      this.store.insertMessage(stored);
+      const sender = this.store.sender(identity.userId);
+      const fresh = !sender || at - sender.window_start >= RATE_WINDOW_MS;
+      this.store.recordSend(identity.userId, at, fresh ? at : sender!.window_start, fresh ? 1 : sender!.window_count + 1);
+      this.store.enqueue("message.created", { seq: rev, authorId: identity.userId }, at);
+      return stored;
+    });
+    const message = this.store.views(identity.channelId, [row])[0];
+    this.queueBroadcast([message]);
+    this.armOutbox();
+    return { ok: true, value: { message, created: true, unreachableMentions: composed.value.unreachableMentions } };
+  }
+
+  /** Slow mode (members below moderator) and the flood brake (everyone): the refusal, or null. */
+  private sendAllowance(identity: Identity, now: number): ReturnType<typeof fail> | null {
+    const sender = this.store.sender(identity.userId);
+    if (!sender) return null;
+    const slow = this.store.readMeta().slowModeSeconds;
+    if (slow > 0 && !hasRole(identity.role, "moderator")) {
+      const wait = sender.last_at + slow * 1_000 - now;
+      if (wait > 0) return fail(429, "rate_limited", `Slow mode: one message every ${slow} seconds.`, { retryAfter: Math.ceil(wait / 1_000), slowMode: true });
+    }
+    if (now - sender.window_start < RATE_WINDOW_MS && sender.window_count >= RATE_LIMIT_MESSAGES) {
+      const wait = sender.window_start + RATE_WINDOW_MS - now;
+      return fail(429, "rate_limited", `At most ${RATE_LIMIT_MESSAGES} messages in ${RATE_WINDOW_MS / 1_000} seconds.`, { retryAfter: Math.max(1, Math.ceil(wait / 1_000)) });
+    }
+    return null;
+  }
+
+  // ---- broadcast ----------------------------------------------------------------------------------
+
+  /** Coalesce: messages within COALESCE_MS go out as one frame, serialised once for every socket. */
+  private queueBroadcast(messages: ChatMessage[]): void {
+    // nobody listening: a socket that connects later replays from the store
+    if (this.ctx.getWebSockets().length === 0) return;
+    this.pending.push(...messages);
+    if (this.flushTimer) return;
+    const wait = this.lastFlush + COALESCE_MS - Date.now();
+    if (wait <= 0) this.flush();
+    else this.flushTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.lastFlush = Date.now();
+    if (this.pending.length === 0) return;
+    const messages = this.pending;
+    this.pending = [];
+    const head = messages.reduce((max, m) => Math.max(max, m.rev), 0);
+    this.broadcastNow({ type: "messages", messages }, head);
+  }
+
+  /** One serialisation, every socket; a socket too far behind what it confirmed is closed. */
+  private broadcastNow(frame: ServerFrame, head?: number): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (head !== undefined) {
+        const seen = this.seen.get(ws);
+        if (seen === undefined) this.seen.set(ws, head - 1);
+        else if (head - seen > MAX_UNREAD_MESSAGES) {
+          this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
+          continue;
+        }
+      }
+      try {
+        ws.send(text);
+      } catch {
+        /* a socket closing under us: its close handler cleans up */
+      }
+    }
+  }
+
+  private sendTo(ws: WebSocket, frame: ServerFrame): void {
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      /* closed */
+    }
+  }
+
+  private armOutbox(): void {
+    // an alarm already set fires soon enough; a rejected promise here is retried by the next write
+    void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + 100) : undefined));
+  }
+
+  // ---- identity and access -------------------------------------------------------------------------
+
+  private identityOf(ws: WebSocket): Attachment | null {
+    let identity = this.attachments.get(ws);
+    if (!identity) {
+      identity = (ws.deserializeAttachment() as Attachment | null) ?? undefined;
+      if (identity) this.attachments.set(ws, identity);
+    }
+    return identity ?? null;
+  }
+
+  private isRevoked(identity: Identity): boolean {
+    return this.store.revokedEpoch(identity.userId) > identity.epoch;
+  }
+
+  /** The channel and community this object serves, from the first identity it sees. */
+  private learn(identity: Identity): void {
+    const meta = this.store.readMeta();
+    if (meta.channelId === null) this.store.setMeta("channel_id", identity.channelId);
+    if (meta.communityId === null) this.store.setMeta("community_id", identity.communityId);
+  }
+
+  private closeSocket(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private closeSocketsOf(userId: string): void {
+    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) this.closeSocket(ws, CloseCode.accessRevoked, "access_revoked");
+  }
+
+  /** Runs `task` after this member's earlier tasks: one member's messages keep their order. */
+  private inLane<T>(userId: string, task: () => Promise<T> | T): Promise<T> {
+    const before = this.lanes.get(userId) ?? Promise.resolve();
+    const run = before.then(task, task);
+    const settled = run.catch(() => undefined);
+    this.lanes.set(userId, settled);
+    void settled.then(() => {
+      if (this.lanes.get(userId) === settled) this.lanes.delete(userId);
+    });
+    return run;
+  }
+}
+
+function errorFrame(error: ChatError, clientId?: string): ServerFrame {
+  return {
+    type: "error",
+    code: error.code,
+    message: error.message,
+    ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
+    ...(clientId ? { clientId } : {}),
+  };
+}
+
+/** The identity the Worker put in the upgrade's headers, or null when one is missing. */
+function identityFromHeaders(headers: Headers): Identity | null {
+  const userId = headers.get(IdentityHeader.userId);
+  const userName = headers.get(IdentityHeader.userName);
+  const role = headers.get(IdentityHeader.role) as Role | null;
+  const epoch = Number(headers.get(IdentityHeader.epoch));
+  const communityId = headers.get(IdentityHeader.communityId);
+  const channelId = headers.get(IdentityHeader.channelId);
+  if (!userId || userName === null || !role || !Number.isSafeInteger(epoch) || !communityId || !channelId) return null;
+  return { userId, userName: decodeURIComponent(userName), role, epoch, communityId, channelId };
+}

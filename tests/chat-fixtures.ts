@@ -1,0 +1,92 @@
+// Fixtures for the chat tests: real WebSockets through the Worker's socket route (TOOLCHAIN.md:
+// SELF.fetch with Upgrade → 101 → accept), and frames awaited by what they carry.
+import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+import type { ChatMessage, ServerFrame } from "../durable-objects/protocol";
+import { makeSpace, type TestSpace } from "./discussion-fixtures";
+import type { TestCommunity } from "./community-fixtures";
+import { ORIGIN, type TestUser } from "./helpers";
+
+export const makeChat = (community: TestCommunity, opts: Parameters<typeof makeSpace>[1] = {}) => makeSpace(community, { ...opts, kind: "chat", name: opts.name ?? "Lounge" });
+
+export type TestSocket = {
+  ws: WebSocket;
+  frames: ServerFrame[];
+  /** the first frame (from the start) that `match` accepts, waiting up to `ms` */
+  next<T extends ServerFrame>(match: (f: ServerFrame) => f is T, ms?: number): Promise<T>;
+  /** every message seen so far in `messages` frames, in arrival order */
+  messages(): ChatMessage[];
+  waitForMessages(count: number, ms?: number): Promise<ChatMessage[]>;
+  send(frame: unknown): void;
+  closed: Promise<{ code: number; reason: string }>;
+};
+
+export async function openSocket(
+  space: TestSpace | string,
+  as: TestUser | null,
+  opts: { after?: number | string; headers?: Record<string, string>; origin?: string | null } = {},
+): Promise<{ status: number; body?: any; socket?: TestSocket }> {
+  const id = typeof space === "string" ? space : space.id;
+  const query = opts.after !== undefined ? `?after=${opts.after}` : "";
+  const headers: Record<string, string> = { Upgrade: "websocket", ...opts.headers };
+  if (opts.origin !== null) headers.Origin = opts.origin ?? ORIGIN;
+  if (as) headers.Cookie = as.cookie;
+  const res = await SELF.fetch(`${ORIGIN}/api/v1/spaces/${id}/socket${query}`, { headers });
+  if (res.status !== 101 || !res.webSocket) {
+    const text = await res.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* text */
+    }
+    return { status: res.status, body };
+  }
+  const ws = res.webSocket;
+  ws.accept();
+  const frames: ServerFrame[] = [];
+  let wake: (() => void) | null = null;
+  ws.addEventListener("message", (event) => {
+    if (event.data === "pong") return;
+    frames.push(JSON.parse(String(event.data)));
+    wake?.();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+  const waitUntil = async <T>(read: () => T | undefined, ms: number, what: string): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = read();
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(frames).slice(0, 2000)}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, Math.min(left, 50));
+      });
+    }
+  };
+  const messages = () => frames.flatMap((f) => (f.type === "messages" ? f.messages : []));
+  const socket: TestSocket = {
+    ws,
+    frames,
+    next: (match, ms = 3_000) => waitUntil(() => frames.find(match), ms, "a frame"),
+    messages,
+    waitForMessages: (count, ms = 3_000) => waitUntil(() => (messages().length >= count ? messages() : undefined), ms, `${count} messages`),
+    send: (frame) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
+    closed,
+  };
+  return { status: 101, socket };
+}
+
+export async function connected(space: TestSpace | string, as: TestUser, opts: Parameters<typeof openSocket>[2] = {}): Promise<TestSocket> {
+  const res = await openSocket(space, as, opts);
+  expect(res.status, JSON.stringify(res.body)).toBe(101);
+  await res.socket!.next((f): f is Extract<ServerFrame, { type: "ready" }> => f.type === "ready");
+  return res.socket!;
+}
+
+export const isAck = (clientId: string) => (f: ServerFrame): f is Extract<ServerFrame, { type: "ack" }> => f.type === "ack" && f.clientId === clientId;
+export const isError = (f: ServerFrame): f is Extract<ServerFrame, { type: "error" }> => f.type === "error";
+
+let n = 0;
+export const clientId = () => `cid-${Date.now().toString(36)}-${(n++).toString(36)}`;

@@ -1,0 +1,236 @@
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
+import { call, createUser } from "../helpers";
+import { clientId, connected, isAck, isError, makeChat, openSocket } from "../chat-fixtures";
+import { channelStub } from "../../workers/domain/chat/channels";
+import { schema } from "../../workers/db/client";
+
+describe("chat channel: live messages", () => {
+  it("broadcasts a sent message to every socket in order, acknowledges it to the sender, and stores it", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const a = await connected(space, c.owner);
+    const b = await connected(space, bob);
+    const ids = [clientId(), clientId(), clientId()];
+    for (const [i, id] of ids.entries()) a.send({ type: "send", clientId: id, body: `hello ${i}` });
+    const ack = await a.next(isAck(ids[2]));
+    expect(ack.message.body).toBe("hello 2");
+    const seen = await b.waitForMessages(3);
+    expect(seen.map((m) => m.body)).toEqual(["hello 0", "hello 1", "hello 2"]);
+    expect(seen.map((m) => m.seq)).toEqual([...seen.map((m) => m.seq)].sort((x, y) => x - y));
+    expect(seen[0].author).toEqual({ id: c.owner.id, name: c.owner.name });
+    const history = await call(`/api/v1/spaces/${space.id}/messages`, { as: bob });
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((m: { body: string }) => m.body)).toEqual(["hello 0", "hello 1", "hello 2"]);
+  });
+
+  it("delivers a message posted over HTTP to the sockets", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const b = await connected(space, c.owner);
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "**over http**" } });
+    expect(res.status).toBe(201);
+    expect(res.body.message.html).toBe("<p><strong>over http</strong></p>");
+    const [live] = await b.waitForMessages(1);
+    expect(live.id).toBe(res.body.message.id);
+  });
+
+  it("stores a message resent with the same client id once, over the socket and over HTTP", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const a = await connected(space, c.owner);
+    const id = clientId();
+    a.send({ type: "send", clientId: id, body: "once" });
+    a.send({ type: "send", clientId: id, body: "once" });
+    await a.next(isAck(id));
+    const again = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "once", clientId: id } });
+    expect(again.status).toBe(200);
+    const history = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner });
+    expect(history.body.items).toHaveLength(1);
+    expect(again.body.message.id).toBe(history.body.items[0].id);
+  });
+
+  it("resumes with ?after=<rev>: exactly the messages and changes missed, in order, without duplicates", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: `m${i}` } });
+      sent.push(res.body.message.id);
+    }
+    const head = (await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner })).body.head;
+    // missed while away: two new messages and an edit of an old one
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "m3" } });
+    await call(`/api/v1/messages/${sent[0]}`, { as: c.owner, method: "PATCH", body: { body: "m0 edited" } });
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "m4" } });
+    const back = await connected(space, c.owner, { after: head });
+    const got = await back.waitForMessages(3);
+    expect(got.map((m) => m.body)).toEqual(["m3", "m0 edited", "m4"]);
+    expect(got.map((m) => m.rev)).toEqual([head + 1, head + 2, head + 3]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(back.messages().map((m) => m.body)).toEqual(["m3", "m0 edited", "m4"]);
+  });
+
+  it("keeps history, identity and sockets across hibernation (eviction)", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const a = await connected(space, c.owner);
+    const b = await connected(space, bob);
+    a.send({ type: "send", clientId: clientId(), body: "before" });
+    await b.waitForMessages(1);
+    await evictDurableObject(channelStub(env, space.id) as never);
+    const id = clientId();
+    b.send({ type: "send", clientId: id, body: "after" });
+    const ack = await b.next(isAck(id));
+    // the object rebuilt from the attachment still knows who bob is
+    expect(ack.message.author.id).toBe(bob.id);
+    const all = await a.waitForMessages(2);
+    expect(all.map((m) => m.body)).toEqual(["before", "after"]);
+    expect(all[1].seq).toBeGreaterThan(all[0].seq);
+  });
+
+  it("forwards the outbox to the spine even when the object is evicted between the write and the alarm", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "to the spine" } });
+    const stub = channelStub(env, space.id);
+    await evictDurableObject(stub as never, { webSockets: "close" });
+    await runDurableObjectAlarm(stub as never);
+    const events = await db().select().from(schema.domainEvents).where(and(eq(schema.domainEvents.subjectType, "message"), eq(schema.domainEvents.subjectId, res.body.message.id)));
+    expect(events.map((e) => e.kind)).toEqual(["message.created"]);
+    const authors = await db().select().from(schema.chatAuthors).where(eq(schema.chatAuthors.channelId, space.id));
+    expect(authors.map((a) => a.userId)).toEqual([c.owner.id]);
+    // a second run (an alarm may fire twice) writes nothing twice
+    await runDurableObjectAlarm(stub as never);
+    const again = await db().select().from(schema.domainEvents).where(eq(schema.domainEvents.subjectId, res.body.message.id));
+    expect(again).toHaveLength(1);
+  });
+});
+
+describe("chat channel: who may connect", () => {
+  it("answers an upgrade from a non-member 404 (as for a made-up space), signed out 401, cross-site 403", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const stranger = await createUser();
+    const asStranger = await openSocket(space, stranger);
+    const madeUp = await openSocket("spc_doesnotexist000000000000", stranger);
+    expect(asStranger.status).toBe(404);
+    expect(madeUp.status).toBe(404);
+    expect(asStranger.body).toEqual(madeUp.body);
+    expect((await openSocket(space, null)).status).toBe(401);
+    expect((await openSocket(space, c.owner, { origin: "https://evil.example" })).status).toBe(403);
+    expect((await openSocket(space, c.owner, { origin: null })).status).toBe(403);
+  });
+
+  it("ignores identity headers the client sends", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const s = await connected(space, bob, { headers: { "x-enclave-user-id": c.owner.id, "x-enclave-role": "owner" } });
+    const id = clientId();
+    s.send({ type: "send", clientId: id, body: "who am I" });
+    expect((await s.next(isAck(id))).message.author.id).toBe(bob.id);
+  });
+
+  it("closes a removed member's sockets within a second and refuses them afterwards", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const s = await connected(space, bob);
+    const started = Date.now();
+    const removed = await call(`/api/v1/communities/${c.slug}/members/${bob.id}`, { as: c.owner, method: "DELETE" });
+    expect(removed.status).toBe(204);
+    const closed = await s.closed;
+    expect(closed.code).toBe(4403);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect((await openSocket(space, bob)).status).toBe(404);
+    const post = await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "still here?" } });
+    expect(post.status).toBe(404);
+  });
+
+  it("closes the sockets of a member who falls below the space's tier; tier_required afterwards", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c, { minTier: "vip" });
+    const vip = await addMember(c, { paidTier: "vip" });
+    const s = await connected(space, vip);
+    await db().update(schema.memberships).set({ paidTier: "free" }).where(and(eq(schema.memberships.userId, vip.id), eq(schema.memberships.communityId, c.id)));
+    // the comp-tier route goes through the access module like every tier change
+    const res = await call(`/api/v1/communities/${c.slug}/members/${vip.id}`, { as: c.owner, method: "PATCH", body: { compTier: "free" } });
+    expect(res.status).toBe(200);
+    expect((await s.closed).code).toBe(4403);
+    const again = await openSocket(space, vip);
+    expect(again.status).toBe(403);
+    expect(again.body.error.code).toBe("tier_required");
+  });
+});
+
+describe("chat channel: bad input and limits", () => {
+  it("answers malformed and unknown frames with an error frame and keeps serving", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const s = await connected(space, c.owner);
+    s.send("not json");
+    s.send({ type: "teleport" });
+    s.send({ type: "send", clientId: "x", body: "bad client id" });
+    await s.next((f): f is never => s.frames.filter(isError).length >= 3);
+    expect(s.frames.filter(isError).map((f) => f.code)).toEqual(["validation_failed", "validation_failed", "validation_failed"]);
+    const id = clientId();
+    s.send({ type: "send", clientId: id, body: "still fine" });
+    expect((await s.next(isAck(id))).message.body).toBe("still fine");
+  });
+
+  it("refuses a body over 4,000 characters: 413 over HTTP, an error frame on the socket", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "字".repeat(4_001) } });
+    expectError(res, 413, "too_large");
+    const ok = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "😀".repeat(4_000) } });
+    expect(ok.status).toBe(201);
+    const s = await connected(space, c.owner);
+    const id = clientId();
+    s.send({ type: "send", clientId: id, body: "x".repeat(4_001) });
+    const err = await s.next(isError);
+    expect(err).toMatchObject({ code: "too_large", clientId: id });
+  });
+
+  it("limits a member to 10 messages in 10 seconds: 429 with Retry-After", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    for (let i = 0; i < 10; i++) expect((await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: `n${i}` } })).status).toBe(201);
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "one too many" } });
+    expectError(res, 429, "rate_limited");
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("slow mode holds members (not moderators) to one message per interval", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const mod = await addMember(c, { role: "moderator" });
+    expectError(await call(`/api/v1/spaces/${space.id}/chat`, { as: bob, method: "PATCH", body: { slowModeSeconds: 30 } }), 403, "forbidden");
+    const set = await call(`/api/v1/spaces/${space.id}/chat`, { as: mod, method: "PATCH", body: { slowModeSeconds: 30 } });
+    expect(set.body).toEqual({ slowModeSeconds: 30 });
+    expect((await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "first" } })).status).toBe(201);
+    const second = await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "second" } });
+    expectError(second, 429, "rate_limited");
+    expect(Number(second.headers.get("Retry-After"))).toBeGreaterThan(25);
+    expect((await call(`/api/v1/spaces/${space.id}/messages`, { as: mod, body: { body: "m1" } })).status).toBe(201);
+    expect((await call(`/api/v1/spaces/${space.id}/messages`, { as: mod, body: { body: "m2" } })).status).toBe(201);
+  });
+
+  it("reaches a message by its id alone, and answers 404 for another community's member", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "find me" } });
+    const got = await call(`/api/v1/messages/${sent.body.message.id}`, { as: c.owner });
+    expect(got.body.message.body).toBe("find me");
+    const other = await createUser();
+    expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: other }), 404, "not_found");
+    expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: other, method: "DELETE" }), 404, "not_found");
+    expectError(await call(`/api/v1/messages/msg_1_spc_nope`, { as: c.owner }), 404, "not_found");
+  });
+});

@@ -1,0 +1,180 @@
+// Chat spaces from the Worker's side (ADR 024): the access check before anything reaches a
+// channel object, the identity handed to it, and the use cases the API and the pages share.
+import { and, eq, isNull } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import type { ChatNotifyLevel } from "../../db/schema";
+import { DomainError, conflict, forbidden, notFound } from "../../lib/errors";
+import { hasRole } from "../access";
+import type { Reader } from "../auth/reader";
+import { openSpace, type Mode, type SpaceAccess } from "../discussions/access";
+import { onAccessChanged, currentAccessEpoch, type PendingAccessChange } from "../access-changes";
+import { IdentityHeader, MAX_PAGE_MESSAGES, parseMessageId, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
+import type { ComposeInput, Identity, Result } from "./object-side";
+
+/** The channel object of a chat space (a location hint from CHAT_LOCATION_HINT when set). */
+export function channelStub(env: Env, channelId: string) {
+  const ns = env.CHAT_CHANNEL;
+  const hint = String(env.CHAT_LOCATION_HINT ?? "") as DurableObjectLocationHint | "";
+  return ns.get(ns.idFromName(`space:${channelId}`), hint ? { locationHint: hint } : undefined);
+}
+
+/** A chat space as the caller may use it, with the identity its object will know them by. */
+export type ChannelAccess = SpaceAccess & { identity: Identity };
+
+/**
+ * The chat space `spaceId` as the caller may use it: openSpace's 401/403/404 (a space the caller
+ * may not know of is 404, one above their tier 403 tier_required), then 409 when it is not a chat
+ * space. "write" needs an active membership.
+ */
+export async function openChannel(env: Env, spaceId: string, reader: Reader, mode: Mode): Promise<ChannelAccess> {
+  const access = await openSpace(env, spaceId, reader, mode);
+  if (access.space.kind !== "chat") throw conflict("This space is not a chat space.");
+  const user = access.userId ? await reader.user() : null;
+  const identity: Identity = {
+    userId: access.userId ?? "",
+    userName: user?.name ?? "",
+    role: access.role,
+    epoch: access.community.accessEpoch,
+    communityId: access.community.id,
+    channelId: access.space.id,
+  };
+  return Object.assign(access, { identity });
+}
+
+/** The channel of a message id, opened as openChannel does; 404 for an id that names no channel. */
+export async function openMessageChannel(env: Env, messageId: string, reader: Reader, mode: Mode): Promise<ChannelAccess> {
+  const named = parseMessageId(messageId);
+  if (!named) throw notFound("No such message.");
+  try {
+    return await openChannel(env, named.channelId, reader, mode);
+  } catch (error) {
+    // a message in a space the caller may not see, or in no chat space, does not exist for them
+    if (error instanceof DomainError && (error.status === 404 || error.status === 409)) throw notFound("No such message.");
+    throw error;
+  }
+}
+
+/** The object's refusal as the API's error (API.md envelope, Retry-After from retryAfter). */
+function settle<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  const { status, code, message, ...extra } = result.error;
+  const headers: Record<string, string> = extra.retryAfter !== undefined ? { "Retry-After": String(extra.retryAfter) } : {};
+  throw new DomainError(status as DomainError["status"], code, message, extra, headers);
+}
+
+/** A page of history by seq, oldest first; `before` pages back, `after` forward. */
+export async function listMessages(env: Env, access: ChannelAccess, page: { before?: number; after?: number; limit?: number }) {
+  const limit = Math.min(Math.max(page.limit ?? 50, 1), MAX_PAGE_MESSAGES);
+  const value = settle(await channelStub(env, access.space.id).history(access.identity, { before: page.before, after: page.after, limit }));
+  const edge = page.after !== undefined ? value.messages.at(-1) : value.messages[0];
+  return {
+    items: value.messages,
+    nextCursor: value.hasMore && edge ? String(edge.seq) : null,
+    head: value.head,
+    slowModeSeconds: value.slowModeSeconds,
+    pinned: value.pinned,
+  };
+}
+
+/** Send a message over HTTP: the socket's path, so both are stored and broadcast alike. */
+export async function postMessage(env: Env, access: ChannelAccess, input: ComposeInput & { clientId: string | null }) {
+  return settle(await channelStub(env, access.space.id).send(access.identity, input));
+}
+
+/** Edit, delete, react or pin: the socket's frames over HTTP. */
+export async function actOnMessage(env: Env, access: ChannelAccess, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<ChatMessage> {
+  return settle(await channelStub(env, access.space.id).act(access.identity, frame)).message;
+}
+
+/** One message, if the caller may read its channel (404 otherwise, and for a deleted one). */
+export async function readMessage(env: Env, access: ChannelAccess, messageId: string): Promise<ChatMessage> {
+  const named = parseMessageId(messageId)!;
+  const found = await channelStub(env, access.space.id).message(named.seq);
+  if (!found || found.deleted) throw notFound("No such message.");
+  return found.message;
+}
+
+/** Slow mode: moderators and up (403 otherwise). */
+export async function configureChannel(env: Env, access: ChannelAccess, settings: { slowModeSeconds: number }) {
+  if (!hasRole(access.role, "moderator")) throw forbidden("This needs the moderator role or higher.");
+  return settle(await channelStub(env, access.space.id).configure(access.identity, settings));
+}
+
+/**
+ * The upgrade, forwarded to the channel object with identity headers set here and only here: a
+ * new request carries the WebSocket handshake headers and ours, nothing else the client sent.
+ */
+export async function openSocket(env: Env, access: ChannelAccess, request: Request): Promise<Response> {
+  const incoming = new URL(request.url);
+  const url = new URL(`https://chat.internal/socket`);
+  const after = incoming.searchParams.get("after");
+  if (after !== null) {
+    if (!/^(0|[1-9][0-9]{0,14})$/.test(after)) throw new DomainError(400, "validation_failed", "`after` is a seq (a whole number).", { issues: [{ path: "after", message: "Expected a whole number.", code: "invalid_format" }] });
+    url.searchParams.set("after", after);
+  }
+  const headers = new Headers();
+  for (const name of ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"]) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const id = access.identity;
+  headers.set(IdentityHeader.userId, id.userId);
+  headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
+  headers.set(IdentityHeader.role, id.role ?? "");
+  headers.set(IdentityHeader.epoch, String(id.epoch));
+  headers.set(IdentityHeader.communityId, id.communityId);
+  headers.set(IdentityHeader.channelId, id.channelId);
+  const response = await channelStub(env, access.space.id).fetch(new Request(url, { headers }));
+  if (response.status === 404) throw notFound("No such space.");
+  return response;
+}
+
+/** A member's notification level for a channel (default "mentions"). */
+export async function notifyLevelOf(env: Env, spaceId: string, userId: string): Promise<ChatNotifyLevel> {
+  const s = schema.chatSettings;
+  const [row] = await getDb(env).select({ notify: s.notify }).from(s).where(and(eq(s.spaceId, spaceId), eq(s.userId, userId))).limit(1);
+  return row?.notify ?? "mentions";
+}
+
+/** Set a member's notification level for a channel (all, mentions, none). */
+export async function setNotifyLevel(env: Env, access: ChannelAccess, level: ChatNotifyLevel): Promise<ChatNotifyLevel> {
+  const s = schema.chatSettings;
+  await getDb(env)
+    .insert(s)
+    .values({ spaceId: access.space.id, userId: access.identity.userId, notify: level, updatedAt: new Date() })
+    .onConflictDoUpdate({ target: [s.spaceId, s.userId], set: { notify: level, updatedAt: new Date() } });
+  return level;
+}
+
+// ---- live revocation ---------------------------------------------------------------------------
+
+/** Changes that can take access away or change a role: the ones chat objects must hear. */
+const widening = new Set(["community_created", "member_joined", "space_created", "member_unbanned", "space_member_added"]);
+
+/** The chat spaces a change touches: its space, or every chat space of the community. */
+async function channelsOf(env: Env, change: PendingAccessChange["change"]): Promise<string[]> {
+  const s = schema.spaces;
+  const rows = await getDb(env)
+    .select({ id: s.id })
+    .from(s)
+    .where(and(eq(s.communityId, change.communityId), eq(s.kind, "chat"), change.spaceId ? eq(s.id, change.spaceId) : undefined, isNull(s.archivedAt)));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Tell every chat object the change touches (ARCHITECTURE.md "Real time"): their sockets of that
+ * member (or everyone's, when the change names no one) authorised before the community's current
+ * access epoch close at once, and cannot come back without a fresh check. Called right after the
+ * commit by access-changes.ts, and again by the spine as the retry; idempotent.
+ */
+export async function revokeChatAccess(env: Env, pending: PendingAccessChange): Promise<void> {
+  const { change } = pending;
+  if (widening.has(change.reason)) return;
+  const channels = await channelsOf(env, change);
+  if (channels.length === 0) return;
+  const epoch = await currentAccessEpoch(env, change.communityId);
+  await Promise.all(channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)));
+}
+
+/** Register chat's revocation with the access module (once per isolate, at module load). */
+export const unregisterChatRevocation = onAccessChanged(revokeChatAccess);

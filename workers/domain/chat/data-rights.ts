@@ -1,0 +1,84 @@
+// What chat registers in the data-rights contract (ADR 019, ADR 024). Messages live in each
+// channel's Durable Object; D1's chat_authors says which channels hold a member's messages.
+// - export: the member's messages, channel by channel, read from the objects in keyset pages;
+// - erasure: their notification settings go in the batch; the purge anonymises their messages
+//   inside each object (body, images and name go; a tombstone keeps the history's order), then
+//   drops the chat_authors row, a slice of channels at a time, retried by the spine.
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { rowid } from "../data-rights/pages";
+import { deleted, purged, type PersonalData } from "../data-rights/types";
+import { channelStub } from "./channels";
+
+const a = schema.chatAuthors;
+const s = schema.chatSettings;
+
+/** A keyset that orders (chat_authors rowid, seq) as one number: seqs stay below 2^32. */
+const SEQ_SPAN = 2 ** 32;
+const keyOf = (row: number, seq: number) => row * SEQ_SPAN + seq;
+const keyParts = (key: number) => ({ row: Math.floor(key / SEQ_SPAN), seq: key % SEQ_SPAN });
+
+/** Channels purged per slice: one object call each, well under a queue invocation's subrequests. */
+const PURGE_SLICE = 25;
+
+const channelsOf = (env: Env, userId: string, fromRow: number, limit: number) =>
+  getDb(env)
+    .select({ row: rowid(a), channelId: a.channelId, communityId: a.communityId })
+    .from(a)
+    .where(and(eq(a.userId, userId), sql`${rowid(a)} >= ${fromRow}`))
+    .orderBy(rowid(a))
+    .limit(limit);
+
+export const chatData: PersonalData = {
+  name: "chat messages",
+  columns: {
+    "chat_authors.user_id": purged,
+    "chat_settings.user_id": deleted,
+  },
+  export: [
+    {
+      name: "chatMessages",
+      shape: "list",
+      count: async ({ env, user }) => {
+        const channels = await channelsOf(env, user.id, 0, 10_000);
+        const counts = await Promise.all(channels.map((c) => channelStub(env, c.channelId).countByAuthor(user.id)));
+        return counts.reduce((sum, n) => sum + n, 0);
+      },
+      page: async ({ env, user }, after, limit) => {
+        const start = after === null ? { row: 0, seq: 0 } : keyParts(after);
+        const items: unknown[] = [];
+        let last: number | null = null;
+        for (const channel of await channelsOf(env, user.id, start.row, 50)) {
+          const from = channel.row === start.row ? start.seq : 0;
+          const want = limit - items.length;
+          const messages = await channelStub(env, channel.channelId).exportAuthor(user.id, from, want);
+          for (const m of messages) {
+            items.push({ id: m.id, spaceId: channel.channelId, seq: m.seq, body: m.body, images: m.images, replyTo: m.replyTo?.id ?? null, createdAt: m.createdAt, editedAt: m.editedAt, deleted: m.deleted });
+            last = keyOf(channel.row, m.seq);
+          }
+          // a full page may have more in this channel: the next page starts after its last seq
+          if (items.length >= limit) return { items, last };
+        }
+        // fewer than 50 channels read, or the page is short: none left after these
+        return { items, last: items.length < limit ? null : last };
+      },
+    },
+  ],
+  erase: ({ env, user }) => [getDb(env).delete(s).where(eq(s.userId, user.id))],
+  purge: {
+    name: "chat",
+    run: async (env, userId, cursor) => {
+      const rows = await getDb(env)
+        .select({ channelId: a.channelId })
+        .from(a)
+        .where(and(eq(a.userId, userId), cursor ? gt(a.channelId, cursor) : undefined))
+        .orderBy(asc(a.channelId))
+        .limit(PURGE_SLICE);
+      for (const row of rows) {
+        await channelStub(env, row.channelId).eraseAuthor(userId);
+        await getDb(env).delete(a).where(and(eq(a.userId, userId), eq(a.channelId, row.channelId)));
+      }
+      return rows.length === PURGE_SLICE ? rows[rows.length - 1].channelId : null;
+    },
+  },
+};

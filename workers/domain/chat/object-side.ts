@@ -1,0 +1,136 @@
+// What a ChatChannel object asks of D1 (ADR 024): turning a member's text into a stored message
+// (mentions, images, the same Markdown bounds as posts) and forwarding its outbox to the spine.
+// The object calls these; nothing here holds socket state.
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import type { Role } from "../../db/schema";
+import { derivedId } from "../../lib/ids";
+import { excerpt, parseWithinBounds, renderChatMarkdown, MAX_MARKDOWN_DEPTH } from "../../lib/markdown";
+import { cleanText, hasVisible } from "../../lib/text";
+import { MAX_MESSAGE_CHARS, messageIdOf } from "../../../durable-objects/protocol";
+import { prepareMentions } from "../notifications/mentions";
+import { uploadUrl } from "../uploads/images";
+import { announceEvents, eventInsert } from "../events/emit";
+
+/**
+ * Who is acting in a channel, as the Worker established it (cookie, Origin, access) and the object
+ * keeps it: ids, the display name at the time, the role, and the community's access epoch read
+ * with the access check. `userId` is "" for a signed-out reader of a public community's history.
+ */
+export type Identity = { userId: string; userName: string; role: Role | null; epoch: number; communityId: string; channelId: string };
+
+/** A refusal, shaped as the API.md error envelope's fields plus the HTTP status the Worker answers with. */
+export type ChatError = { status: number; code: string; message: string; retryAfter?: number; [extra: string]: unknown };
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ChatError };
+
+/** A message as the member wrote it. */
+export type ComposeInput = { body: string; replyTo: string | null; imageIds: string[]; mentionIds: string[] };
+
+/** A message ready to store: cleaned body (mentions as tokens), its HTML and excerpt, its images. */
+export type Composed = { body: string; html: string; excerpt: string; images: Array<{ id: string; url: string }>; unreachableMentions: string[] };
+
+const refuse = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): { ok: false; error: ChatError } => ({
+  ok: false,
+  error: { status, code, message, ...extra },
+});
+
+/**
+ * Clean, bound and render a message (the rules posts follow, with chat's 4,000 characters): 400
+ * validation_failed for nothing to show, 413 too_large past MAX_MESSAGE_CHARS code points, 400
+ * markdown_too_deep past the nesting bound, 400 for images that are not the author's uploads for
+ * this channel. D1: none for plain text; one or two reads for mentions, one for images.
+ */
+export async function composeMessage(env: Env, identity: Identity, input: ComposeInput, options: { keepImages: boolean }): Promise<Result<Composed>> {
+  const body = cleanText(input.body).trim();
+  if (!hasVisible(body) && input.imageIds.length === 0 && !options.keepImages) {
+    return refuse(400, "validation_failed", "A message needs some text or an image.", { issues: [{ path: "body", message: "Write something.", code: "too_small" }] });
+  }
+  if ([...body].length > MAX_MESSAGE_CHARS) {
+    return refuse(413, "too_large", `A message can be at most ${MAX_MESSAGE_CHARS.toLocaleString("en")} characters.`, { maxChars: MAX_MESSAGE_CHARS });
+  }
+  if ("reason" in parseWithinBounds(body)) {
+    const message = `Markdown may nest at most ${MAX_MARKDOWN_DEPTH} levels.`;
+    return refuse(400, "markdown_too_deep", message, { issues: [{ path: "body", message, code: "markdown_too_deep", maximum: MAX_MARKDOWN_DEPTH }] });
+  }
+  const images = await ownImages(env, identity, [...new Set(input.imageIds)]);
+  if (images === null) {
+    return refuse(400, "validation_failed", "An image must be one you uploaded for this channel.", { issues: [{ path: "imageIds", message: "Not your upload for this channel.", code: "invalid_value" }] });
+  }
+  const prepared = await prepareMentions(env, { id: identity.channelId, communityId: identity.communityId }, identity.userId, body, input.mentionIds);
+  return {
+    ok: true,
+    value: {
+      body: prepared.body,
+      html: renderChatMarkdown(prepared.body, { mentionNames: prepared.names }),
+      excerpt: excerpt(prepared.body, prepared.names, 200),
+      images,
+      unreachableMentions: prepared.unreachable,
+    },
+  };
+}
+
+/** The uploads named, if every one is the author's and tied to this channel (else null). */
+async function ownImages(env: Env, identity: Identity, ids: string[]): Promise<Array<{ id: string; url: string }> | null> {
+  if (ids.length === 0) return [];
+  const u = schema.uploads;
+  const rows = await getDb(env)
+    .select({ id: u.id, key: u.key })
+    .from(u)
+    .where(and(inArray(u.id, ids), eq(u.userId, identity.userId), eq(u.spaceId, identity.channelId)));
+  if (rows.length !== ids.length) return null;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => ({ id, url: uploadUrl(byId.get(id)!.key) }));
+}
+
+/** The outbox's kinds: each becomes a domain event of the same name. */
+export const outboxKinds = ["message.created", "message.updated", "message.removed"] as const;
+type OutboxKind = (typeof outboxKinds)[number];
+
+/**
+ * Forward outbox rows to the spine: one domain event per row (its id derived from the object and
+ * the row, so a forward that runs twice — an alarm may fire twice — writes each event once), and
+ * for a new message the record that this channel holds the author's messages (export, erasure),
+ * in one D1 batch; then wake the consumer. Answers the authors among them who were erased
+ * meanwhile. Throws when D1 refuses: the object keeps the rows.
+ */
+export async function forwardOutbox(
+  env: Env,
+  where: { objectId: string; channelId: string | null; communityId: string | null },
+  rows: Array<{ id: number; kind: string; payload: string }>,
+): Promise<string[]> {
+  const { channelId, communityId } = where;
+  if (!channelId || !communityId) throw new Error("chat object without a channel: nothing was sent here yet");
+  const db = getDb(env);
+  const ids: string[] = [];
+  const statements = [];
+  for (const row of rows) {
+    if (!(outboxKinds as readonly string[]).includes(row.kind)) continue;
+    const kind = row.kind as OutboxKind;
+    const payload = JSON.parse(row.payload) as { seq: number; authorId?: string };
+    const id = await derivedId("evt", `${where.objectId}\n${row.id}`);
+    ids.push(id);
+    statements.push(
+      eventInsert(env, { kind, communityId, subject: { type: "message", id: messageIdOf(channelId, payload.seq) }, payload: { channelId, seq: payload.seq } }, { id }).statement,
+    );
+    if (kind === "message.created" && payload.authorId) {
+      statements.push(db.insert(schema.chatAuthors).values({ channelId, userId: payload.authorId, communityId }).onConflictDoNothing());
+    }
+  }
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+  await announceEvents(env, ids);
+  // an author erased while their message waited here: the purge may have run before this row
+  // named the channel, so the object anonymises them itself (forgetErasedAuthors after)
+  const authors = [...new Set(rows.flatMap((r) => (r.kind === "message.created" ? [(JSON.parse(r.payload) as { authorId?: string }).authorId ?? ""] : [])))].filter(Boolean);
+  if (authors.length === 0) return [];
+  const u = schema.users;
+  const erased = await db.select({ id: u.id }).from(u).where(and(inArray(u.id, authors), isNotNull(u.deletedAt)));
+  return erased.map((r) => r.id);
+}
+
+/** After the object anonymised erased authors' messages: drop their chat_authors rows for it. */
+export async function forgetErasedAuthors(env: Env, channelId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  const a = schema.chatAuthors;
+  await getDb(env).delete(a).where(and(eq(a.channelId, channelId), inArray(a.userId, userIds)));
+}

@@ -1,0 +1,46 @@
+// Chat's request and answer shapes (API.md "Chat and DMs"); the message itself is the wire
+// protocol's (durable-objects/protocol.ts), so the API, the socket and the web app share one shape.
+import { z } from "@hono/zod-openapi";
+import { chatNotifyLevels } from "../../db/schema";
+import { CLIENT_ID_PATTERN, MAX_MESSAGE_IMAGES, MessageSchema } from "../../../durable-objects/protocol";
+import { pathId } from "./discussions";
+
+export const ChatMessageSchema = MessageSchema.openapi("ChatMessage");
+
+export const MessageIdParam = z.object({ messageId: pathId("messageId") });
+export const MessageEmojiParam = MessageIdParam.extend({ emoji: z.string().min(1).max(64) });
+
+export const HistoryQuery = z.object({
+  before: z.coerce.number().int().min(1).optional().openapi({ description: "seq: the page of messages before it (newest page without)" }),
+  after: z.coerce.number().int().min(0).optional().openapi({ description: "seq: the page of messages after it, oldest first" }),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const HistorySchema = z.object({
+  items: z.array(ChatMessageSchema).openapi({ description: "oldest first" }),
+  nextCursor: z.string().nullable().openapi({ description: "the seq to pass as `before` (or `after`) for the next page; null at the end" }),
+  head: z.number().int().openapi({ description: "the channel's latest rev: open the socket with ?after=<head> to continue live" }),
+  slowModeSeconds: z.number().int(),
+  pinned: z.array(ChatMessageSchema),
+});
+
+export const SendMessageBody = z.object({
+  body: z.string().max(20_000).openapi({ description: "Markdown (inline subset), at most 4,000 characters (413 beyond)" }),
+  clientId: z.string().regex(CLIENT_ID_PATTERN).optional().openapi({ description: "the client's id for this message: a resend with the same id is stored once" }),
+  replyTo: z.string().max(100).nullish(),
+  imageIds: z.array(z.string().max(100)).max(MAX_MESSAGE_IMAGES).optional().openapi({ description: "your uploads for this space (POST /uploads with spaceId)" }),
+  mentionIds: z.array(z.string().max(100)).max(50).optional(),
+});
+
+export const MessageEnvelope = z.object({ message: ChatMessageSchema });
+export const MessageWriteEnvelope = z.object({ message: ChatMessageSchema, unreachableMentions: z.array(z.string()) });
+
+export const UpdateMessageBody = z
+  .object({ body: z.string().max(20_000).optional(), pinned: z.boolean().optional() })
+  .refine((b) => b.body !== undefined || b.pinned !== undefined, { message: "Give body or pinned." });
+
+export const ChannelSettingsBody = z.object({ slowModeSeconds: z.number().int().min(0).max(21_600) });
+export const ChannelSettingsSchema = z.object({ slowModeSeconds: z.number().int() });
+
+export const NotifyLevelBody = z.object({ level: z.enum(chatNotifyLevels) });
+export const NotifyLevelSchema = z.object({ level: z.enum(chatNotifyLevels) });
