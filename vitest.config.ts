@@ -26,6 +26,8 @@ export default defineConfig(async () => {
             // export jobs take many small steps, so a few dozen rows exercise resuming (ADR 019)
             EXPORT_PAGE_ITEMS: "5",
             EXPORT_PAGES_PER_STEP: "3",
+            // a chat socket this many messages behind what it confirmed is closed (ADR 024)
+            CHAT_MAX_UNREAD: "5",
           },
         },
       }),

@@ -24,7 +24,7 @@ export type TestSocket = {
 export async function openSocket(
   space: TestSpace | string,
   as: TestUser | null,
-  opts: { after?: number | string; headers?: Record<string, string>; origin?: string | null } = {},
+  opts: { after?: number | string; headers?: Record<string, string>; origin?: string | null; confirms?: boolean } = {},
 ): Promise<{ status: number; body?: any; socket?: TestSocket }> {
   const id = typeof space === "string" ? space : space.id;
   const query = opts.after !== undefined ? `?after=${opts.after}` : "";
@@ -48,7 +48,10 @@ export async function openSocket(
   let wake: (() => void) | null = null;
   ws.addEventListener("message", (event) => {
     if (event.data === "pong") return;
-    frames.push(JSON.parse(String(event.data)));
+    const frame = JSON.parse(String(event.data)) as ServerFrame;
+    frames.push(frame);
+    // as a real client does: confirm what it applied (the object closes readers that fall behind)
+    if (frame.type === "messages" && opts.confirms !== false) ws.send(JSON.stringify({ type: "seen", rev: Math.max(...frame.messages.map((m) => m.rev)) }));
     wake?.();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));

@@ -6,6 +6,7 @@ import { call, createUser } from "../helpers";
 import { clientId, connected, isAck, isError, makeChat, openSocket } from "../chat-fixtures";
 import { channelStub } from "../../workers/domain/chat/channels";
 import { schema } from "../../workers/db/client";
+import { png, postUpload } from "../upload-fixtures";
 
 describe("chat channel: live messages", () => {
   it("broadcasts a sent message to every socket in order, acknowledges it to the sender, and stores it", async () => {
@@ -232,5 +233,135 @@ describe("chat channel: bad input and limits", () => {
     expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: other }), 404, "not_found");
     expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: other, method: "DELETE" }), 404, "not_found");
     expectError(await call(`/api/v1/messages/msg_1_spc_nope`, { as: c.owner }), 404, "not_found");
+  });
+});
+
+describe("chat channel: changes to messages", () => {
+  it("lets the author edit and delete, a moderator delete and pin, and nobody else", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const eve = await addMember(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "typo" } });
+    const id = sent.body.message.id;
+    expectError(await call(`/api/v1/messages/${id}`, { as: eve, method: "PATCH", body: { body: "hijack" } }), 403, "forbidden");
+    expectError(await call(`/api/v1/messages/${id}`, { as: eve, method: "DELETE" }), 403, "forbidden");
+    expectError(await call(`/api/v1/messages/${id}`, { as: bob, method: "PATCH", body: { pinned: true } }), 403, "forbidden");
+    const edited = await call(`/api/v1/messages/${id}`, { as: bob, method: "PATCH", body: { body: "fixed" } });
+    expect(edited.body.message).toMatchObject({ body: "fixed", html: "<p>fixed</p>" });
+    expect(edited.body.message.editedAt).not.toBeNull();
+    const pinned = await call(`/api/v1/messages/${id}`, { as: mod, method: "PATCH", body: { pinned: true } });
+    expect(pinned.body.message.pinned).toBe(true);
+    expect((await call(`/api/v1/spaces/${space.id}/messages`, { as: eve })).body.pinned.map((m: { id: string }) => m.id)).toEqual([id]);
+    expect((await call(`/api/v1/messages/${id}`, { as: mod, method: "DELETE" })).status).toBe(204);
+    const history = await call(`/api/v1/spaces/${space.id}/messages`, { as: eve });
+    expect(history.body.items[0]).toMatchObject({ id, deleted: true, body: "", html: "", pinned: false });
+    expectError(await call(`/api/v1/messages/${id}`, { as: eve }), 404, "not_found");
+  });
+
+  it("counts reactions per emoji, idempotently, and refuses what is not one emoji", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "react to me" } });
+    const path = (emoji: string) => `/api/v1/messages/${sent.body.message.id}/reactions/${encodeURIComponent(emoji)}`;
+    await call(path("👍"), { as: bob, method: "PUT" });
+    await call(path("👍"), { as: bob, method: "PUT" });
+    const both = await call(path("👍"), { as: c.owner, method: "PUT" });
+    expect(both.body.message.reactions).toEqual([{ emoji: "👍", count: 2, userIds: [bob.id, c.owner.id] }]);
+    const off = await call(path("👍"), { as: bob, method: "DELETE" });
+    expect(off.body.message.reactions).toEqual([{ emoji: "👍", count: 1, userIds: [c.owner.id] }]);
+    expectError(await call(path("hello"), { as: bob, method: "PUT" }), 400, "validation_failed");
+  });
+
+  it("quotes the message replied to, and refuses a reply to a message of another channel", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const other = await makeChat(c, { name: "Other" });
+    const first = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "the **original** point" } });
+    const reply = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "agreed", replyTo: first.body.message.id } });
+    expect(reply.body.message.replyTo).toMatchObject({ id: first.body.message.id, excerpt: "the original point", deleted: false });
+    const elsewhere = await call(`/api/v1/spaces/${other.id}/messages`, { as: c.owner, body: { body: "x", replyTo: first.body.message.id } });
+    expectError(elsewhere, 400, "validation_failed");
+  });
+
+  it("pages history back by seq", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const mod = await addMember(c, { role: "moderator" });
+    for (let i = 0; i < 7; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: i < 5 ? c.owner : mod, body: { body: `h${i}` } });
+    const newest = await call(`/api/v1/spaces/${space.id}/messages?limit=3`, { as: c.owner });
+    expect(newest.body.items.map((m: { body: string }) => m.body)).toEqual(["h4", "h5", "h6"]);
+    const older = await call(`/api/v1/spaces/${space.id}/messages?limit=3&before=${newest.body.nextCursor}`, { as: c.owner });
+    expect(older.body.items.map((m: { body: string }) => m.body)).toEqual(["h1", "h2", "h3"]);
+    const oldest = await call(`/api/v1/spaces/${space.id}/messages?limit=3&before=${older.body.nextCursor}`, { as: c.owner });
+    expect(oldest.body.items.map((m: { body: string }) => m.body)).toEqual(["h0"]);
+    expect(oldest.body.nextCursor).toBeNull();
+    expectError(await call(`/api/v1/spaces/${space.id}/messages?before=1&after=1`, { as: c.owner }), 400, "validation_failed");
+  });
+
+  it("attaches only the sender's own uploads for this space", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const mine = await postUpload(c.owner, png(), { spaceId: space.id });
+    const bobs = await postUpload(bob, png(), { spaceId: space.id });
+    expect([mine.status, bobs.status]).toEqual([201, 201]);
+    const ok = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "", imageIds: [mine.body.id] } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.message.images).toEqual([{ id: mine.body.id, url: mine.body.url }]);
+    expectError(await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "theirs", imageIds: [bobs.body.id] } }), 400, "validation_failed");
+    expectError(await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "  \n " } }), 400, "validation_failed");
+  });
+
+  it("renders the inline subset: a heading is a paragraph, raw HTML and scripts never pass", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "# Big\n\n---\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>bold</b>" } });
+    expect(res.body.message.html).toBe("<p>Big</p>\n<p>[x](javascript:alert(1)) bold</p>");
+  });
+});
+
+describe("chat channel: access follows membership", () => {
+  it("closes a banned member's sockets and a member taken off a private channel's list", async () => {
+    const c = await makeCommunity();
+    const bob = await addMember(c);
+    const carol = await addMember(c);
+    const open = await makeChat(c);
+    const hidden = await makeChat(c, { private: true, memberIds: [carol.id], name: "Inner" });
+    const b = await connected(open, bob);
+    const k = await connected(hidden, carol);
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: bob.id, reason: "spam" } })).status).toBe(201);
+    expect((await b.closed).code).toBe(4403);
+    expect((await call(`/api/v1/spaces/${hidden.id}/members/${carol.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
+    expect((await k.closed).code).toBe(4403);
+    expect((await openSocket(hidden, carol)).status).toBe(404);
+  });
+
+  it("refuses a socket whose access check was read before a revocation (the access epoch)", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const stub = channelStub(env, space.id);
+    const identity = { userId: bob.id, userName: bob.name, role: "member" as const, epoch: 0, communityId: c.id, channelId: space.id };
+    // the object heard of a revocation at epoch 5; a call checked at epoch 3 is refused
+    await stub.revoke(bob.id, 5);
+    const stale = await stub.send({ ...identity, epoch: 3 }, { clientId: null, body: "late", replyTo: null, imageIds: [], mentionIds: [] });
+    expect(stale).toMatchObject({ ok: false, error: { status: 404 } });
+    const fresh = await stub.send({ ...identity, epoch: 5 }, { clientId: null, body: "checked after", replyTo: null, imageIds: [], mentionIds: [] });
+    expect(fresh.ok).toBe(true);
+  });
+
+  it("disconnects a socket that stops confirming what it read, instead of buffering without bound", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const slow = await connected(space, c.owner, { confirms: false });
+    const live = await connected(space, mod);
+    // CHAT_MAX_UNREAD is 5 in the tests (vitest.config.ts)
+    for (let i = 0; i < 8; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: i % 2 ? c.owner : mod, body: { body: `flood ${i}` } });
+    expect((await slow.closed).code).toBe(4408);
+    expect((await live.waitForMessages(8)).map((m) => m.body)).toContain("flood 7");
   });
 });
