@@ -3,12 +3,15 @@
 // - export: the member's messages, channel by channel, read from the objects in keyset pages;
 // - erasure: their notification settings go in the batch; the purge anonymises their messages
 //   inside each object (body, images and name go; a tombstone keeps the history's order), then
-//   drops the chat_authors row, a slice of channels at a time, retried by the spine.
+//   takes their messages out of search and drops the chat_authors row, a slice of channels at a
+//   time, retried by the spine (ADR 025).
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { rowid } from "../data-rights/pages";
 import { deleted, purged, type PersonalData } from "../data-rights/types";
 import { channelStub } from "./channels";
+import { removeDocuments } from "../search/index";
+import { messageIdOf } from "../../../durable-objects/protocol";
 
 const a = schema.chatAuthors;
 const s = schema.chatSettings;
@@ -75,7 +78,15 @@ export const chatData: PersonalData = {
         .orderBy(asc(a.channelId))
         .limit(PURGE_SLICE);
       for (const row of rows) {
-        await channelStub(env, row.channelId).eraseAuthor(userId);
+        const channel = channelStub(env, row.channelId);
+        await channel.eraseAuthor(userId);
+        // the object keeps the author's id on the tombstones, so their seqs can still be listed
+        for (let after = 0; ; ) {
+          const page = await channel.exportAuthor(userId, after, 1_000);
+          await removeDocuments(env, page.map((m) => messageIdOf(row.channelId, m.seq)));
+          if (page.length < 1_000) break;
+          after = page[page.length - 1].seq;
+        }
         await getDb(env).delete(a).where(and(eq(a.userId, userId), eq(a.channelId, row.channelId)));
       }
       return rows.length === PURGE_SLICE ? rows[rows.length - 1].channelId : null;
