@@ -97,6 +97,8 @@ describe("chat messages in search", () => {
     expect(hitIds(await search(c.slug, "lemon", c.owner))).toEqual([]);
     const docs = await env.SEARCH.prepare("SELECT count(*) AS n FROM search_docs WHERE doc_id = ?").bind(sent.id).first<{ n: number }>();
     expect(docs!.n).toBe(0);
+    const notices = await call("/api/v1/me/notifications", { as: c.owner });
+    expect([notices.body.items, notices.body.unreadCount]).toEqual([[], 0]);
   });
 
   it("finds a message by a one- or two-letter CJK word, as posts are found", async () => {
@@ -259,9 +261,12 @@ describe("chat messages in export and erasure", () => {
     expect(archive.chatMessages).toEqual(inline.body.chatMessages);
   });
 
-  it("anonymises an erased member's messages inside the channel object, takes them out of search and drops the chat_authors row", async () => {
+  it("anonymises an erased member's messages inside the channel object, takes them out of search and notices, and drops the chat_authors row", async () => {
     const { c, chat, person, sent } = await chatter();
     expect(hitIds(await search(c.slug, "salamander", c.owner))).toEqual([sent[0].id]);
+    await send(chat, person, `<@${c.owner.id}> one more`);
+    await settle(chat);
+    expect((await call("/api/v1/me/notifications", { as: c.owner })).body.unreadCount).toBe(1);
 
     expect((await call("/api/v1/me", { as: person, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();
@@ -272,11 +277,14 @@ describe("chat messages in export and erasure", () => {
       [DELETED_MEMBER_NAME, "", "", true],
       [DELETED_MEMBER_NAME, "", "", true],
     ]);
+    expect(history.body.items.filter((m: { author: { name: string } }) => m.author.name === DELETED_MEMBER_NAME)).toHaveLength(3);
     expect(history.body.items.find((m: { body: string }) => m.body === "Not theirs")).toBeDefined();
     expect(hitIds(await search(c.slug, "salamander", c.owner))).toEqual([]);
     // gone from the index itself, not only hidden from results
     const docs = await env.SEARCH.prepare("SELECT count(*) AS n FROM search_docs WHERE doc_id IN (?, ?)").bind(sent[0].id, sent[1].id).first<{ n: number }>();
     expect(docs!.n).toBe(0);
+    const notices = await call("/api/v1/me/notifications", { as: c.owner });
+    expect([notices.body.items, notices.body.unreadCount]).toEqual([[], 0]);
     expect(await db().select().from(schema.chatAuthors).where(eq(schema.chatAuthors.userId, person.id))).toEqual([]);
   });
 

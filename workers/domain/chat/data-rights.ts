@@ -3,7 +3,7 @@
 // - export: the member's messages, channel by channel, read from the objects in keyset pages;
 // - erasure: their notification settings go in the batch; the purge anonymises their messages
 //   inside each object (body, images and name go; a tombstone keeps the history's order), then
-//   takes their messages out of search and drops the chat_authors row, a slice of channels at a
+//   takes their messages out of search and others' notices of them, and drops the chat_authors row, a slice of channels at a
 //   time, retried by the spine (ADR 025).
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
@@ -15,6 +15,7 @@ import { messageIdOf } from "../../../durable-objects/protocol";
 
 const a = schema.chatAuthors;
 const s = schema.chatSettings;
+const n = schema.notifications;
 
 /** A keyset that orders (chat_authors rowid, seq) as one number: seqs stay below 2^32. */
 const SEQ_SPAN = 2 ** 32;
@@ -83,7 +84,12 @@ export const chatData: PersonalData = {
         // the object keeps the author's id on the tombstones, so their seqs can still be listed
         for (let after = 0; ; ) {
           const page = await channel.exportAuthor(userId, after, 1_000);
-          await removeDocuments(env, page.map((m) => messageIdOf(row.channelId, m.seq)));
+          const ids = page.map((m) => messageIdOf(row.channelId, m.seq));
+          await removeDocuments(env, ids);
+          // a notice of a message that is gone would be listed by nobody yet still counted unread
+          await getDb(env)
+            .delete(n)
+            .where(and(eq(n.subjectType, "message"), sql`${n.subjectId} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
           if (page.length < 1_000) break;
           after = page[page.length - 1].seq;
         }
