@@ -158,6 +158,21 @@ describe("chat mentions and notifications", () => {
     expect(listed.body.items[0].excerpt).toBe(`Hey @${bob.name} and @${carol.name}, the plan is ready`);
   });
 
+  it("tells a member an edit newly mentions, and finds the message by a mentioned member's new name", async () => {
+    const c = await makeCommunity();
+    const bob = await addMember(c);
+    const chat = await makeChat(c);
+    const sent = await send(chat, c.owner, "Who brings the projector?");
+    await settle(chat);
+    expect(await notificationsOf(bob)).toEqual([]);
+    expect((await call(`/api/v1/messages/${sent.id}`, { as: c.owner, method: "PATCH", body: { body: `Who brings the projector? <@${bob.id}>` } })).status).toBe(200);
+    await settle(chat);
+    expect((await notificationsOf(bob)).map((n) => [n.kind, n.subjectId])).toEqual([["mention", sent.id]]);
+
+    expect((await call("/api/v1/me", { as: bob, method: "PATCH", body: { name: "Quixotic Bartholomew" } })).status).toBe(200);
+    expect(hitIds(await search(c.slug, "Bartholomew", c.owner))).toEqual([sent.id]);
+  });
+
   it("writes the sentence in the reader's language", async () => {
     const c = await makeCommunity();
     const bob = await addMember(c);
