@@ -107,6 +107,12 @@ async function withMessageAuthors<T extends { candidate: Candidate }>(env: Env, 
   return read.flatMap((item) => item ?? []);
 }
 
+/** A chat space whose messages the scope's reader may read (its space's rules: tier, listing, archived). */
+function readableChannel(scope: ReaderScope, spaceId: string): { space: SpaceFacts } | undefined {
+  const space = scope.spaces.get(spaceId);
+  return space && canReadSpace(scope.viewer, space, scope.communityPrivate) ? { space } : undefined;
+}
+
 /** Candidates per request round: enough to fill a page after unreadable ones drop out. */
 const roundSize = (limit: number) => Math.min(200, Math.max(30, limit * 3));
 
@@ -200,7 +206,7 @@ export async function searchCommunity(
   const size = roundSize(page.limit);
   const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early : null;
 
-  // a chat message is read where its channel may be read (a chat space's rules are its space's)
+  // a chat message may be read where its channel may be (readableChannel)
   type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> | { space: SpaceFacts } };
   const found: Found[] = [];
   let offset = page.offset;
@@ -214,8 +220,7 @@ export async function searchCommunity(
     const refs = batch.flatMap((c, i): CandidateRef[] => (c.kind === "message" ? [] : [{ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }]));
     const readable = new Map((await filterInScope(env, scope, refs, known)).map((read) => [read.ref.i, read]));
     batch.forEach((candidate, i) => {
-      const space = candidate.kind === "message" ? scope.spaces.get(candidate.spaceId) : undefined;
-      const read = space ? (canReadSpace(scope.viewer, space, scope.communityPrivate) ? { space } : undefined) : readable.get(i);
+      const read = candidate.kind === "message" ? readableChannel(scope, candidate.spaceId) : readable.get(i);
       if (read) found.push({ candidate, position: offset + i, read });
     });
     offset += batch.length;
