@@ -153,12 +153,10 @@ try {
   flush();
 
   // one statement per wrangler call: the grams index forgets the documents before they go
-  const clear = args.community
-    ? [
-        `DELETE FROM search_grams WHERE rowid IN (SELECT rowid FROM search_docs WHERE community_id = '${args.community}');`,
-        `DELETE FROM search_docs WHERE community_id = '${args.community}';`,
-      ]
-    : ["INSERT INTO search_grams(search_grams) VALUES ('delete-all');", "DELETE FROM search_docs;"];
+  // chat messages stay: they live in the channels' Durable Objects, which this script cannot read,
+  // and the spine keeps their documents current (ADR 025)
+  const scope = args.community ? `community_id = '${args.community}' AND kind != 'message'` : "kind != 'message'";
+  const clear = [`DELETE FROM search_grams WHERE rowid IN (SELECT rowid FROM search_docs WHERE ${scope});`, `DELETE FROM search_docs WHERE ${scope};`];
   for (const statement of [
     ...clear,
     "DROP TABLE IF EXISTS search_grams_staging;",

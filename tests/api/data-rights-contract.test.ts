@@ -15,7 +15,9 @@ import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, ORIGIN, PASSWORD } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
 import { png } from "../upload-fixtures";
-import { SELF } from "cloudflare:test";
+import { runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { makeChat } from "../chat-fixtures";
+import { channelStub } from "../../workers/domain/chat/channels";
 
 /**
  * Columns the search below finds that are not a person's data, each with why erasure may leave
@@ -113,7 +115,8 @@ describe("the data-rights contract", () => {
     const space = await makeSpace(community);
 
     // something in every kind: posts, comments, reactions, follows, visits, mentions both ways,
-    // notifications both ways, consents, an upload, an invite, an export archive, audit entries
+    // notifications both ways, consents, an upload, an invite, an export archive, audit entries,
+    // a chat message (its channel recorded in chat_authors) and a channel notification level
     const post = await writePost(space, person, { title: "Mine", body: `Hello <@${friend.id}>` });
     await writeComment(post.id, friend, `Thanks <@${person.id}>`);
     await writeComment(post.id, person, "A reply of mine");
@@ -128,6 +131,10 @@ describe("the data-rights contract", () => {
     expect(upload.status).toBe(201);
     await upload.arrayBuffer();
     await call("/api/v1/me/exports", { as: person, method: "POST" });
+    const chat = await makeChat(community);
+    expect((await call(`/api/v1/spaces/${chat.id}/messages`, { as: person, body: { body: `Hi <@${friend.id}>` } })).status).toBe(201);
+    expect((await call(`/api/v1/spaces/${chat.id}/chat/notifications`, { as: person, method: "PUT", body: { level: "all" } })).status).toBe(200);
+    await runDurableObjectAlarm(channelStub(env, chat.id) as never);
     await drainEvents();
 
     // every registered column that erasure clears holds the person before…
@@ -140,6 +147,7 @@ describe("the data-rights contract", () => {
     const before = Object.fromEntries(await Promise.all(cleared.map(async (c) => [c, await count(c)] as const)));
     const heldBefore = Object.entries(before).filter(([, n]) => n > 0).map(([c]) => c);
     expect(heldBefore.length).toBeGreaterThanOrEqual(10);
+    expect(heldBefore).toEqual(expect.arrayContaining(["chat_authors.user_id", "chat_settings.user_id", "mentions.author_id"]));
     expect((await env.UPLOADS.list({ prefix: `u/${person.id}/` })).objects.length).toBe(1);
     expect((await env.UPLOADS.list({ prefix: `x/${person.id}/` })).objects.length).toBe(1);
 
@@ -151,6 +159,9 @@ describe("the data-rights contract", () => {
     expect(Object.entries(after).filter(([, n]) => n > 0)).toEqual([]);
     expect((await env.UPLOADS.list({ prefix: `u/${person.id}/` })).objects).toEqual([]);
     expect((await env.UPLOADS.list({ prefix: `x/${person.id}/` })).objects).toEqual([]);
+    // and nothing of theirs inside the chat object: the message is a tombstone
+    const history = await call(`/api/v1/spaces/${chat.id}/messages`, { as: community.owner });
+    expect(history.body.items.map((m: { author: { id: string; name: string }; body: string }) => [m.author.name, m.body])).toEqual([["Deleted member", ""]]);
   });
 
   it("retries a purge that fails, and purges more files than one R2 page in slices", async () => {

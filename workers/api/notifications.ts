@@ -1,4 +1,4 @@
-// /me/notifications: the caller's mentions, replies and new posts in followed spaces.
+// /me/notifications: the caller's mentions, replies, new posts in followed spaces and new chat messages.
 import { createRoute, z } from "@hono/zod-openapi";
 import { notificationKinds } from "../db/schema";
 import { countUnread, markRead, readNotifications } from "../domain/notifications/list";
@@ -19,8 +19,9 @@ const NotificationSchema = z
     url: z.string().openapi({ example: "/c/book-club/posts/pst_abc#comment-cmt_def" }),
     readAt: IsoDate.nullable(),
     createdAt: IsoDate,
-    title: z.string().openapi({ description: "the post's title, as quoted in `text` (for clients that isolate it when rendering)" }),
+    title: z.string().openapi({ description: "the post's title, as quoted in `text` (for clients that isolate it when rendering); \"\" for chat" }),
     spaceName: z.string().openapi({ description: "the space's name, as it may appear in `text`" }),
+    excerpt: z.string().nullable().openapi({ description: "a chat mention's message, its first words as plain text; null for other kinds" }),
     community: z.object({ slug: z.string(), name: z.string() }),
     actor: z.object({ id: z.string(), name: z.string() }).nullable(),
   })

@@ -1,4 +1,4 @@
-// /communities/:slug/search: posts and comments the caller may read, best match first.
+// /communities/:slug/search: posts, comments and chat messages the caller may read, best match first.
 import { createRoute, z } from "@hono/zod-openapi";
 import { searchPosts } from "../domain/search/search-posts";
 import { createRouter } from "./factory";
@@ -15,11 +15,13 @@ const SearchQuery = PageQuery.extend({
 
 const SearchHitSchema = z
   .object({
-    type: z.enum(["post", "comment"]),
+    type: z.enum(["post", "comment", "message"]),
     id: z.string(),
-    postId: z.string(),
+    postId: z.string().nullable().openapi({ description: "null for a chat message" }),
     spaceId: z.string(),
-    title: z.string().openapi({ description: "The post's title (a comment's post)" }),
+    title: z.string().openapi({ description: "The post's title (a comment's post); a chat message's channel name" }),
+    seq: z.number().int().nullable().openapi({ description: "A chat message's seq in its channel; null otherwise" }),
+    url: z.string().openapi({ description: "The app's page for the hit", example: "/c/book-club/s/spc_abc?seq=42" }),
     snippet: z.string().openapi({ description: "HTML-escaped text with <mark> around each hit", example: "our <mark>community</mark> rules" }),
     score: z.number(),
     createdAt: IsoDate,
@@ -35,7 +37,7 @@ search.openapi(
     method: "get",
     path: "/communities/{slug}/search",
     tags: ["search"],
-    summary: "Search posts and comments the caller may read (a private community is 404 to non-members)",
+    summary: "Search posts, comments and chat messages the caller may read (a private community is 404 to non-members)",
     request: { params: SlugParam, query: SearchQuery },
     description: "429 rate_limited past 60 searches a minute per member (per IP address when signed out).",
     responses: { 200: jsonResponse(SearchPage, "Hits, best first"), ...errorResponses(400, 404, 429) },

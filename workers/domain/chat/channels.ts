@@ -1,6 +1,6 @@
 // Chat spaces from the Worker's side (ADR 024): the access check before anything reaches a
 // channel object, the identity handed to it, and the use cases the API and the pages share.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { ChatNotifyLevel } from "../../db/schema";
 import { DomainError, conflict, forbidden, notFound } from "../../lib/errors";
@@ -10,6 +10,7 @@ import { openSpace, type Mode, type SpaceAccess } from "../discussions/access";
 import { onAccessChanged, currentAccessEpoch, type PendingAccessChange } from "../access-changes";
 import { IdentityHeader, MAX_PAGE_MESSAGES, parseMessageId, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
 import type { ComposeInput, Identity, Result } from "./object-side";
+import { inChunks } from "../readable";
 
 /** The channel object of a chat space (a location hint from CHAT_LOCATION_HINT when set). */
 export function channelStub(env: Env, channelId: string) {
@@ -129,11 +130,46 @@ export async function openSocket(env: Env, access: ChannelAccess, request: Reque
   return response;
 }
 
+/** Members' notification levels for a channel, by user id (default "mentions"). D1: one read per 90 ids. */
+export async function notifyLevels(env: Env, spaceId: string, userIds: string[]): Promise<Map<string, ChatNotifyLevel>> {
+  const s = schema.chatSettings;
+  const db = getDb(env);
+  const rows = await inChunks(userIds, (part) => db.select({ userId: s.userId, notify: s.notify }).from(s).where(and(eq(s.spaceId, spaceId), inArray(s.userId, part))));
+  const stored = new Map(rows.map((r) => [r.userId, r.notify]));
+  return new Map(userIds.map((id) => [id, stored.get(id) ?? "mentions"]));
+}
+
 /** A member's notification level for a channel (default "mentions"). */
 export async function notifyLevelOf(env: Env, spaceId: string, userId: string): Promise<ChatNotifyLevel> {
-  const s = schema.chatSettings;
-  const [row] = await getDb(env).select({ notify: s.notify }).from(s).where(and(eq(s.spaceId, spaceId), eq(s.userId, userId))).limit(1);
-  return row?.notify ?? "mentions";
+  return (await notifyLevels(env, spaceId, [userId])).get(userId) ?? "mentions";
+}
+
+/** A stored message as the spine's handlers see it: its chat space and what the object holds. */
+export type LoadedMessage = {
+  channel: { id: string; communityId: string; name: string };
+  found: NonNullable<Awaited<ReturnType<ReturnType<typeof channelStub>["message"]>>>;
+  /** false once deleted or erased, or when its space was archived: nothing of it is shown */
+  live: boolean;
+};
+
+/**
+ * The message `messageId` names (protocol.ts messageIdOf), read from its channel's object, with
+ * its chat space from D1; null for an id that names no message of a chat space. D1: one read;
+ * one object call.
+ */
+export async function loadChatMessage(env: Env, messageId: string): Promise<LoadedMessage | null> {
+  const named = parseMessageId(messageId);
+  if (!named) return null;
+  const s = schema.spaces;
+  const [space] = await getDb(env)
+    .select({ id: s.id, communityId: s.communityId, name: s.name, kind: s.kind, archivedAt: s.archivedAt })
+    .from(s)
+    .where(eq(s.id, named.channelId))
+    .limit(1);
+  if (!space || space.kind !== "chat") return null;
+  const found = await channelStub(env, space.id).message(named.seq);
+  if (!found) return null;
+  return { channel: { id: space.id, communityId: space.communityId, name: space.name }, found, live: !found.deleted && !space.archivedAt };
 }
 
 /** Set a member's notification level for a channel (all, mentions, none). */

@@ -3,15 +3,19 @@
 // - export: the member's messages, channel by channel, read from the objects in keyset pages;
 // - erasure: their notification settings go in the batch; the purge anonymises their messages
 //   inside each object (body, images and name go; a tombstone keeps the history's order), then
-//   drops the chat_authors row, a slice of channels at a time, retried by the spine.
+//   takes their messages out of search and others' notices of them, and drops the chat_authors row, a slice of channels at a
+//   time, retried by the spine (ADR 025).
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { rowid } from "../data-rights/pages";
 import { deleted, purged, type PersonalData } from "../data-rights/types";
 import { channelStub } from "./channels";
+import { removeDocuments } from "../search/index";
+import { messageIdOf } from "../../../durable-objects/protocol";
 
 const a = schema.chatAuthors;
 const s = schema.chatSettings;
+const n = schema.notifications;
 
 /** A keyset that orders (chat_authors rowid, seq) as one number: seqs stay below 2^32. */
 const SEQ_SPAN = 2 ** 32;
@@ -75,7 +79,20 @@ export const chatData: PersonalData = {
         .orderBy(asc(a.channelId))
         .limit(PURGE_SLICE);
       for (const row of rows) {
-        await channelStub(env, row.channelId).eraseAuthor(userId);
+        const channel = channelStub(env, row.channelId);
+        await channel.eraseAuthor(userId);
+        // the object keeps the author's id on the tombstones, so their seqs can still be listed
+        for (let after = 0; ; ) {
+          const page = await channel.exportAuthor(userId, after, 1_000);
+          const ids = page.map((m) => messageIdOf(row.channelId, m.seq));
+          await removeDocuments(env, ids);
+          // a notice of a message that is gone would be listed by nobody yet still counted unread
+          await getDb(env)
+            .delete(n)
+            .where(and(eq(n.subjectType, "message"), sql`${n.subjectId} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
+          if (page.length < 1_000) break;
+          after = page[page.length - 1].seq;
+        }
         await getDb(env).delete(a).where(and(eq(a.userId, userId), eq(a.channelId, row.channelId)));
       }
       return rows.length === PURGE_SLICE ? rows[rows.length - 1].channelId : null;

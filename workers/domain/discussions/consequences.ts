@@ -31,16 +31,18 @@ async function loadComment(env: Env, commentId: string): Promise<{ comment: Comm
   return row;
 }
 
-const postSubject = (post: Post): Subject => ({ type: "post", id: post.id, communityId: post.communityId, spaceId: post.spaceId });
+const postSubject = (post: Post): Subject & { type: "post" } => ({ type: "post", id: post.id, communityId: post.communityId, spaceId: post.spaceId });
 
 /**
- * Make the stored mentions of a post or comment match its text now (a deleted one mentions
- * nobody) and tell the newly mentioned who may read it. Returns who is mentioned now.
+ * Make the stored mentions of a post, comment or chat message match its text now (a deleted one
+ * mentions nobody) and tell the newly mentioned who may read it — those of them `audience` keeps,
+ * when given (a chat channel's notification levels). Returns who is mentioned now.
  */
-async function mentionAndNotify(
+export async function mentionAndNotify(
   env: Env,
-  subject: Subject,
+  subject: Exclude<Subject, { type: "space" }>,
   source: { communityId: string; authorId: string; body: string; deletedAt: Date | null },
+  audience?: (userIds: string[]) => Promise<string[]>,
 ): Promise<string[]> {
   const mentioned = await resolveMentions(env, source.communityId, source.deletedAt ? "" : source.body);
   const stored = await storeMentions(
@@ -48,7 +50,7 @@ async function mentionAndNotify(
     { communityId: source.communityId, sourceType: subject.type, sourceId: subject.id, authorId: source.authorId },
     mentioned,
   );
-  await notify(env, "mention", subject, source.authorId, stored);
+  await notify(env, "mention", subject, source.authorId, audience ? await audience(stored) : stored);
   return stored;
 }
 
@@ -111,7 +113,7 @@ export async function mentionsAndRepliesOfComment(env: Env, event: DomainEvent<"
   const row = await loadComment(env, event.payload.commentId);
   if (!row) return;
   const { comment, post } = row;
-  const subject: Subject = { type: "comment", id: comment.id, postId: post.id, communityId: comment.communityId, spaceId: post.spaceId };
+  const subject: Subject & { type: "comment" } = { type: "comment", id: comment.id, postId: post.id, communityId: comment.communityId, spaceId: post.spaceId };
   const stored = await mentionAndNotify(env, subject, comment);
   if (event.kind !== "comment.created" || comment.deletedAt) return;
   const repliedTo = [post.authorId, await parentAuthor(env, comment)].flatMap((id) => (id ? [id] : []));
@@ -129,7 +131,7 @@ const MENTION_SOURCES_PER_EVENT = 25;
 
 /**
  * A member was renamed or erased: what mentions them is written again with the name shown now —
- * a post's stored excerpt, and the search text of posts and comments — MENTION_SOURCES_PER_EVENT
+ * a post's stored excerpt, and the search text of posts, comments and chat messages — MENTION_SOURCES_PER_EVENT
  * sources at a time in mention id order, each slice emitting the next. Rendering needs nothing:
  * it reads names when it renders. For an erased member the mention rows themselves go after the
  * last slice (account-data.ts leaves them for this).
@@ -152,7 +154,7 @@ export async function refreshMentionsOf(env: Env, event: DomainEvent<"user.renam
         await db.update(schema.posts).set({ excerpt: excerpt(post.body, names) }).where(eq(schema.posts.id, post.id));
       }
     }
-    if (row.sourceType === "post" || row.sourceType === "comment") await syncSearchDocument(env, { type: row.sourceType, id: row.sourceId });
+    await syncSearchDocument(env, { type: row.sourceType, id: row.sourceId });
   }
   if (rows.length === MENTION_SOURCES_PER_EVENT) {
     const last = rows[rows.length - 1].id;

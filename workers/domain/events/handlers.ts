@@ -8,6 +8,8 @@ import { runExportStep } from "../data-rights/export-jobs";
 import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
+import { activityOfMessage, mentionsOfMessage } from "../chat/consequences";
+import { messageIdOf } from "../../../durable-objects/protocol";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncSearchDocument } from "../search/sync";
 import type { DomainEvent, EventKind } from "./kinds";
@@ -26,6 +28,12 @@ const searchComment: EventHandler<"comment.created" | "comment.updated" | "comme
   name: "search",
   run: (env, event) => syncSearchDocument(env, { type: "comment", id: event.payload.commentId }),
 };
+const searchMessage: EventHandler<"message.created" | "message.updated" | "message.removed"> = {
+  name: "search",
+  run: (env, event) => syncSearchDocument(env, { type: "message", id: messageIdOf(event.payload.channelId, event.payload.seq) }),
+};
+// a removed message's unread mention notices are withdrawn
+const messageMentions: EventHandler<"message.created" | "message.updated" | "message.removed"> = { name: "mentions", run: mentionsOfMessage };
 const postMentions: EventHandler<"post.created" | "post.updated" | "post.restored"> = { name: "mentions", run: mentionsOfPost };
 // an edit can make a post readable to followers (approved after review): they hear of it once
 const postFollowers: EventHandler<"post.created" | "post.updated" | "post.restored"> = { name: "followers", run: followersOfPost };
@@ -44,10 +52,10 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "space.archived": [{ name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) }],
   "post.followers": [{ name: "followers", run: followerSlice }],
   "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
-  // chat (issue 12): search indexing and mention notifications land with their handlers
-  "message.created": [],
-  "message.updated": [],
-  "message.removed": [],
+  // chat (issue 12, ADR 025): mentions before activity, so a member the message mentions is told once
+  "message.created": [searchMessage, messageMentions, { name: "activity", run: activityOfMessage }],
+  "message.updated": [searchMessage, messageMentions],
+  "message.removed": [searchMessage, messageMentions],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
   // one handler per registered purge (data-rights/registry.ts), so each is retried on its own
   "account.erased": purges.map(purgeHandler),

@@ -1,13 +1,13 @@
 // Writing notifications: for each kind a list of would-be recipients; only active members who may
 // read the subject now and whose preferences allow the kind receive one. The unique key
 // (user, kind, subject) makes every write idempotent, so a re-published event notifies nobody twice.
-import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { notificationKinds } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { effectiveNotificationPrefs, type NotificationPrefKey } from "../account/user-view";
 import { runBatch } from "../communities/batch";
-import { chunk, inChunks, readersAmong } from "../readable";
+import { chunk, inChunks, readersAmong, spaceReadersAmong } from "../readable";
 
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -15,16 +15,28 @@ export const prefForKind: Record<NotificationKind, NotificationPrefKey> = {
   mention: "mentions",
   reply: "replies",
   new_post: "new_posts",
+  // a channel's "all" level is the member's own choice per channel; the new-posts switch still
+  // silences every "something new was written" notice at once (ADR 025)
+  new_message: "new_posts",
 };
 
 /**
- * What a notification is about: a post or a comment — next a chat message, a DM, an event. Each
- * type says where it lives (community, space) so readersAmong can check who may read it now;
- * the notification row keeps only (subject_type, subject_id).
+ * What a notification is about: a post, a comment, a chat message, or a chat space as a whole
+ * (new messages in a channel at level "all") — next a DM, an event. Each type says where it lives
+ * (community, space) so readersAmong can check who may read it now; the notification row keeps
+ * only (subject_type, subject_id).
  */
 export type Subject =
   | { type: "post"; id: string; communityId: string; spaceId: string }
-  | { type: "comment"; id: string; postId: string; communityId: string; spaceId: string };
+  | { type: "comment"; id: string; postId: string; communityId: string; spaceId: string }
+  | { type: "message"; id: string; communityId: string; spaceId: string }
+  | { type: "space"; id: string; communityId: string; spaceId: string };
+
+/** Who among `userIds` may read the subject now: a post's or comment's own rules, or its space's. */
+async function subjectReaders(env: Env, subject: Subject, userIds: string[]): Promise<Set<string>> {
+  if (subject.type === "post" || subject.type === "comment") return readersAmong(env, subject, userIds);
+  return new Set((await spaceReadersAmong(env, subject.communityId, subject.spaceId, userIds)).keys());
+}
 
 /** People (not bots, not erased) among `userIds` whose preference for `pref` is on. */
 async function wanting(env: Env, userIds: string[], pref: NotificationPrefKey): Promise<Set<string>> {
@@ -58,34 +70,51 @@ async function alreadyNotified(env: Env, kind: NotificationKind, subject: Subjec
 /**
  * Notify `userIds` of `kind` about the subject. Returns who was actually notified (or already had
  * this notification), so a caller can keep a person from getting two kinds for one subject.
+ * `refreshAt` (a notice kept up to date, one per subject: a channel's new messages) dates the
+ * notice by what it reports and brings an existing one up to date — new actor, this time, unread
+ * again — only when it reports something older, so a repeated or late event changes nothing.
  */
-export async function notify(env: Env, kind: NotificationKind, subject: Subject, actorId: string, userIds: string[]): Promise<string[]> {
+export async function notify(
+  env: Env,
+  kind: NotificationKind,
+  subject: Subject,
+  actorId: string,
+  userIds: string[],
+  options: { refreshAt?: Date } = {},
+): Promise<string[]> {
   const candidates = [...new Set(userIds)].filter((id) => id !== actorId);
   if (candidates.length === 0) return [];
-  const readers = await readersAmong(env, subject, candidates);
+  const readers = await subjectReaders(env, subject, candidates);
   const allowed = await wanting(env, [...readers], prefForKind[kind]);
   const recipients = candidates.filter((id) => readers.has(id) && allowed.has(id));
   const db = getDb(env);
   const { subjectType, subjectId } = subjectKey(subject);
-  // seven bound values per row
+  const n = schema.notifications;
+  const { refreshAt } = options;
+  // eight bound values per row
   await runBatch(
     db,
-    chunk(recipients, 14).map((part) =>
-      db
-        .insert(schema.notifications)
-        .values(
-          part.map((userId) => ({
-            id: newId("ntf"),
-            userId,
-            communityId: subject.communityId,
-            kind,
-            actorId,
-            subjectType,
-            subjectId,
-          })),
-        )
-        .onConflictDoNothing(),
-    ),
+    chunk(recipients, 12).map((part) => {
+      const insert = db.insert(n).values(
+        part.map((userId) => ({
+          id: newId("ntf"),
+          userId,
+          communityId: subject.communityId,
+          kind,
+          actorId,
+          subjectType,
+          subjectId,
+          ...(refreshAt ? { createdAt: refreshAt } : {}),
+        })),
+      );
+      return refreshAt
+        ? insert.onConflictDoUpdate({
+            target: [n.userId, n.kind, n.subjectType, n.subjectId],
+            set: { actorId: sql`excluded.actor_id`, createdAt: sql`excluded.created_at`, readAt: null },
+            setWhere: lt(n.createdAt, sql`excluded.created_at`),
+          })
+        : insert.onConflictDoNothing();
+    }),
   );
   return recipients;
 }

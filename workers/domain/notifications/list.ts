@@ -6,7 +6,9 @@ import { and, desc, eq, inArray, isNull, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { isLocale, type Locale } from "../../lib/locale";
 import type { Page, PageKey, PageRequest } from "../communities/types";
-import { chunk, filterReadable, inChunks, type ReadableItem } from "../readable";
+import { canReadSpace, chunk, filterInScope, inChunks, loadReaderScope, type ReadableItem, type SpaceFacts } from "../readable";
+import { channelStub } from "../chat/channels";
+import { parseMessageId } from "../../../durable-objects/protocol";
 import type { NotificationKind } from "./deliver";
 import { notificationText } from "./text";
 import { olderThan } from "../paging";
@@ -20,32 +22,75 @@ export type NotificationView = {
   url: string;
   readAt: string | null;
   createdAt: string;
-  /** the post's title and the space's name as `text` quotes them, so a client can isolate them (bidi) */
+  /** the post's title and the space's name as `text` quotes them, so a client can isolate them (bidi); a chat notice has no title ("") */
   title: string;
   spaceName: string;
+  /** a chat mention's message, its first words as plain text; null for other notices */
+  excerpt: string | null;
   community: { slug: string; name: string };
   actor: { id: string; name: string } | null;
 };
 
 type Ref = { postId?: string; commentId?: string; row: NotificationRow };
 
+/**
+ * A notice about chat (ADR 025): a mention in a message (subject "message", whose id names its
+ * space and seq) or a space's new messages (subject "space"). `excerpt` is filled from the
+ * channel's object for a page that is shown (withMessages), not for the unread count.
+ */
+type ChatItem = { row: NotificationRow; space: SpaceFacts; seq: number | null; excerpt: string | null };
+
+/** A row the reader may read now, with what was loaded to decide. */
+type Found = { content: ReadableItem<Ref> } | { chat: ChatItem };
+
+const rowOf = (found: Found) => ("content" in found ? found.content.ref.row : found.chat.row);
+
+/** The chat space and seq a chat notice is about; null for a post's or comment's notice. */
+function chatTarget(row: NotificationRow): { spaceId: string; seq: number | null } | null {
+  if (row.subjectType === "space") return { spaceId: row.subjectId, seq: null };
+  if (row.subjectType !== "message") return null;
+  const named = parseMessageId(row.subjectId);
+  return named ? { spaceId: named.channelId, seq: named.seq } : { spaceId: "", seq: null };
+}
+
 /** The rows whose subject the reader may read now, in order, with what was loaded to decide. */
-async function readableRows(env: Env, readerId: string, rows: NotificationRow[]): Promise<ReadableItem<Ref>[]> {
-  const byCommunity = new Map<string, Ref[]>();
-  for (const row of rows) {
-    if (row.subjectType === "message") continue; // chat notifications are rendered by the chat feature
-    const ref: Ref = row.subjectType === "comment" ? { commentId: row.subjectId, row } : { postId: row.subjectId, row };
-    byCommunity.set(row.communityId, [...(byCommunity.get(row.communityId) ?? []), ref]);
-  }
-  const kept = new Set<string>();
-  const items = new Map<string, ReadableItem<Ref>>();
-  for (const [communityId, refs] of byCommunity) {
-    for (const item of await filterReadable(env, readerId, communityId, refs)) {
-      kept.add(item.ref.row.id);
-      items.set(item.ref.row.id, item);
+async function readableRows(env: Env, readerId: string, rows: NotificationRow[]): Promise<Found[]> {
+  const byCommunity = new Map<string, NotificationRow[]>();
+  for (const row of rows) byCommunity.set(row.communityId, [...(byCommunity.get(row.communityId) ?? []), row]);
+  const items = new Map<string, Found>();
+  for (const [communityId, ofCommunity] of byCommunity) {
+    const scope = await loadReaderScope(env, readerId, communityId);
+    if (!scope) continue;
+    const refs: Ref[] = [];
+    for (const row of ofCommunity) {
+      const chat = chatTarget(row);
+      if (!chat) {
+        refs.push(row.subjectType === "comment" ? { commentId: row.subjectId, row } : { postId: row.subjectId, row });
+        continue;
+      }
+      // a chat space's rules are its space's: tier, private listing, archived
+      const space = scope.spaces.get(chat.spaceId);
+      if (space && canReadSpace(scope.viewer, space, scope.communityPrivate)) items.set(row.id, { chat: { row, space, seq: chat.seq, excerpt: null } });
     }
+    for (const item of await filterInScope(env, scope, refs)) items.set(item.ref.row.id, { content: item });
   }
-  return rows.flatMap((r) => (kept.has(r.id) ? [items.get(r.id) as ReadableItem<Ref>] : []));
+  return rows.flatMap((r) => items.get(r.id) ?? []);
+}
+
+/**
+ * The chat mentions among `found` with their message's excerpt, read from the channels' objects
+ * (one call per message, in parallel); a message deleted since (or erased) is left out, as a
+ * deleted post is.
+ */
+async function withMessages(env: Env, found: Found[]): Promise<Found[]> {
+  const read = await Promise.all(
+    found.map(async (item) => {
+      if (!("chat" in item) || item.chat.seq === null) return item;
+      const message = await channelStub(env, item.chat.space.id).message(item.chat.seq);
+      return message && !message.deleted ? { chat: { ...item.chat, excerpt: message.excerpt } } : null;
+    }),
+  );
+  return read.flatMap((item) => item ?? []);
 }
 
 async function namesOf(env: Env, ids: string[]): Promise<Map<string, string>> {
@@ -55,17 +100,18 @@ async function namesOf(env: Env, ids: string[]): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-async function render(env: Env, locale: Locale, readerId: string, items: ReadableItem<Ref>[]): Promise<NotificationView[]> {
+async function render(env: Env, locale: Locale, readerId: string, items: Found[]): Promise<NotificationView[]> {
   if (items.length === 0) return [];
   const db = getDb(env);
   const c = schema.communities;
-  const communityIds = [...new Set(items.map((i) => i.ref.row.communityId))];
-  const parentIds = items.flatMap((i) => (i.ref.row.kind === "reply" && i.comment?.parentId ? [i.comment.parentId] : []));
+  const rows = items.map(rowOf);
+  const communityIds = [...new Set(rows.map((row) => row.communityId))];
+  const parentIds = items.flatMap((i) => ("content" in i && i.content.ref.row.kind === "reply" && i.content.comment?.parentId ? [i.content.comment.parentId] : []));
   const [communities, actors, parents] = await Promise.all([
     inChunks(communityIds, (part) => db.select({ id: c.id, slug: c.slug, name: c.name }).from(c).where(inArray(c.id, part))),
     namesOf(
       env,
-      items.flatMap((i) => (i.ref.row.actorId ? [i.ref.row.actorId] : [])),
+      rows.flatMap((row) => (row.actorId ? [row.actorId] : [])),
     ),
     inChunks(parentIds, (part) =>
       db
@@ -76,12 +122,32 @@ async function render(env: Env, locale: Locale, readerId: string, items: Readabl
   ]);
   const communityById = new Map(communities.map((r) => [r.id, r]));
   const parentAuthor = new Map(parents.map((r) => [r.id, r.authorId]));
-  return items.map(({ ref: { row }, post, comment, space }) => {
+  return items.map((item) => {
+    const row = rowOf(item);
     const community = communityById.get(row.communityId) ?? { slug: "", name: "" };
     const actorName = row.actorId ? (actors.get(row.actorId) ?? null) : null;
-    return {
+    const common = {
       id: row.id,
       kind: row.kind,
+      readAt: row.readAt ? row.readAt.toISOString() : null,
+      createdAt: row.createdAt.toISOString(),
+      community: { slug: community.slug, name: community.name },
+      actor: row.actorId && actorName !== null ? { id: row.actorId, name: actorName } : null,
+    };
+    if ("chat" in item) {
+      const { space, seq, excerpt } = item.chat;
+      return {
+        ...common,
+        text: notificationText(locale, { kind: row.kind, actor: actorName, title: "", spaceName: space.name, onComment: false, replyToComment: false, inChat: true }),
+        url: `/c/${community.slug}/s/${space.id}${seq !== null ? `?seq=${seq}` : ""}`,
+        title: "",
+        spaceName: space.name,
+        excerpt,
+      };
+    }
+    const { post, comment, space } = item.content;
+    return {
+      ...common,
       text: notificationText(locale, {
         kind: row.kind,
         actor: actorName,
@@ -89,14 +155,12 @@ async function render(env: Env, locale: Locale, readerId: string, items: Readabl
         spaceName: space.name,
         onComment: comment !== null,
         replyToComment: comment?.parentId ? parentAuthor.get(comment.parentId) === readerId : false,
+        inChat: false,
       }),
       url: `/c/${community.slug}/posts/${post.id}${comment ? `#comment-${comment.id}` : ""}`,
-      readAt: row.readAt ? row.readAt.toISOString() : null,
-      createdAt: row.createdAt.toISOString(),
       title: post.title,
       spaceName: space.name,
-      community: { slug: community.slug, name: community.name },
-      actor: row.actorId && actorName !== null ? { id: row.actorId, name: actorName } : null,
+      excerpt: null,
     };
   });
 }
@@ -134,18 +198,18 @@ export async function listNotifications(
     .limit(1);
   const locale: Locale = reader && isLocale(reader.locale) ? reader.locale : "en";
   const size = Math.min(200, page.limit * 2 + 1);
-  const found: ReadableItem<Ref>[] = [];
+  const found: Found[] = [];
   let after = page.after;
   let exhausted = false;
   for (let round = 0; round < MAX_ROUNDS && found.length <= page.limit && !exhausted; round++) {
     const rows = await pageOfRows(env, userId, page.unreadOnly, after, size);
     exhausted = rows.length < size;
     if (rows.length > 0) after = keyOf(rows[rows.length - 1]);
-    found.push(...(await readableRows(env, userId, rows)));
+    found.push(...(await withMessages(env, await readableRows(env, userId, rows))));
   }
   const items = await render(env, locale, userId, found.slice(0, page.limit));
   let next: PageKey | null = null;
-  if (found.length > page.limit) next = keyOf(found[page.limit - 1].ref.row);
+  if (found.length > page.limit) next = keyOf(rowOf(found[page.limit - 1]));
   // rounds ran out before the page filled: continue from the last row looked at
   else if (!exhausted && after) next = after;
   return { items, next };

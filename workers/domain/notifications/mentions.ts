@@ -192,7 +192,7 @@ export function mentionList(markdown: string, names: MentionNames): Array<{ id: 
 
 export type MentionSource = {
   communityId: string;
-  sourceType: "post" | "comment";
+  sourceType: "post" | "comment" | "message";
   sourceId: string;
   authorId: string;
 };

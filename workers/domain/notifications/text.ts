@@ -9,6 +9,8 @@ export type NotificationFacts = {
   title: string;
   spaceName: string;
   onComment: boolean;
+  /** about a chat message: it is named by its space (`spaceName`), not by a title */
+  inChat: boolean;
   /** a reply to the reader's comment rather than a comment on the reader's post */
   replyToComment: boolean;
 };
@@ -20,6 +22,8 @@ type Phrases = {
   replyPost: (actor: string, title: string) => string;
   replyComment: (actor: string, title: string) => string;
   newPost: (actor: string, title: string, space: string) => string;
+  mentionMessage: (actor: string, space: string) => string;
+  newMessages: (actor: string, space: string) => string;
 };
 
 const phrases: Record<Locale, Phrases> = {
@@ -30,6 +34,8 @@ const phrases: Record<Locale, Phrases> = {
     replyPost: (a, t) => `${a} commented on your post “${t}”`,
     replyComment: (a, t) => `${a} replied to your comment on “${t}”`,
     newPost: (a, t, s) => `${a} posted “${t}” in ${s}`,
+    mentionMessage: (a, s) => `${a} mentioned you in ${s}`,
+    newMessages: (a, s) => `New messages in ${s}, the latest from ${a}`,
   },
   "zh-Hant": {
     someone: "有人",
@@ -38,6 +44,8 @@ const phrases: Record<Locale, Phrases> = {
     replyPost: (a, t) => `${a} 留言回應了你的貼文「${t}」`,
     replyComment: (a, t) => `${a} 回覆了你在「${t}」的留言`,
     newPost: (a, t, s) => `${a} 在「${s}」發表了「${t}」`,
+    mentionMessage: (a, s) => `${a} 在「${s}」中提到了你`,
+    newMessages: (a, s) => `「${s}」有新訊息，最新一則來自 ${a}`,
   },
 };
 
@@ -46,10 +54,13 @@ export function notificationText(locale: Locale, facts: NotificationFacts): stri
   const actor = facts.actor ?? p.someone;
   switch (facts.kind) {
     case "mention":
+      if (facts.inChat) return p.mentionMessage(actor, facts.spaceName);
       return facts.onComment ? p.mentionComment(actor, facts.title) : p.mentionPost(actor, facts.title);
     case "reply":
       return facts.replyToComment ? p.replyComment(actor, facts.title) : p.replyPost(actor, facts.title);
     case "new_post":
       return p.newPost(actor, facts.title, facts.spaceName);
+    case "new_message":
+      return p.newMessages(actor, facts.spaceName);
   }
 }

@@ -12,9 +12,10 @@ import { cjkGrams, gramsScope } from "./plan";
 
 export type SearchDoc = {
   docId: string;
-  kind: "post" | "comment";
+  kind: "post" | "comment" | "message";
   communityId: string;
   spaceId: string;
+  /** a message's is "": it belongs to no post (its id names its channel and seq) */
   postId: string;
   createdAt: number;
   title: string;
@@ -56,6 +57,26 @@ export const commentDoc = (comment: Comment, post: Pick<Post, "spaceId">, names:
   createdAt: comment.createdAt.getTime(),
   title: "",
   body: plainText(withMentionNames(cleanText(comment.body), names)),
+});
+
+/**
+ * A chat message's document (ADR 025): its channel is the space, it has no title (results show
+ * the channel's name) and no post. `message.body` is the stored Markdown with mention tokens;
+ * `names` as for postDoc. `createdAt`: ISO 8601, as the wire protocol carries it.
+ */
+export const messageDoc = (
+  message: { id: string; body: string; createdAt: string },
+  channel: { id: string; communityId: string },
+  names: ReadonlyMap<string, string> = new Map(),
+): SearchDoc => ({
+  docId: message.id,
+  kind: "message",
+  communityId: channel.communityId,
+  spaceId: channel.id,
+  postId: "",
+  createdAt: Date.parse(message.createdAt),
+  title: "",
+  body: plainText(withMentionNames(cleanText(message.body), names)),
 });
 
 /** Both indexes forget the documents `where` selects in search_docs (`where` binds `values`). */
@@ -104,26 +125,36 @@ export async function removeDocument(env: Env, docId: string): Promise<void> {
   await env.SEARCH.batch(forgetStatements(env.SEARCH, "doc_id = ?", docId));
 }
 
+/** The documents with these ids (one batch of three statements, any count: a JSON array bound once). */
+export async function removeDocuments(env: Env, docIds: string[]): Promise<void> {
+  if (docIds.length === 0) return;
+  await env.SEARCH.batch(forgetStatements(env.SEARCH, "doc_id IN (SELECT value FROM json_each(?))", JSON.stringify(docIds)));
+}
+
 /** A post and every comment under it. */
 export async function removePostDocuments(env: Env, postId: string): Promise<void> {
   await env.SEARCH.batch(forgetStatements(env.SEARCH, "post_id = ?", postId));
 }
 
-/** Everything of one community (before a rebuild), or the whole index. */
+/**
+ * Everything of one community (before a rebuild), or the whole index — except chat messages: they
+ * live in the channels' Durable Objects, not in the main database a rebuild reads, so a rebuild
+ * could not bring them back; the spine keeps them current (ADR 025).
+ */
 export async function clearIndex(env: Env, communityId?: string): Promise<void> {
   if (communityId) {
-    await env.SEARCH.batch(forgetStatements(env.SEARCH, "community_id = ?", communityId));
+    await env.SEARCH.batch(forgetStatements(env.SEARCH, "community_id = ? AND kind != 'message'", communityId));
     return;
   }
   await env.SEARCH.batch([
-    env.SEARCH.prepare("DELETE FROM search_docs"),
+    env.SEARCH.prepare("DELETE FROM search_grams WHERE rowid IN (SELECT rowid FROM search_docs WHERE kind != 'message')"),
+    env.SEARCH.prepare("DELETE FROM search_docs WHERE kind != 'message'"),
     env.SEARCH.prepare("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"),
-    env.SEARCH.prepare("INSERT INTO search_grams(search_grams) VALUES ('delete-all')"),
   ]);
 }
 
 /**
- * Every post and comment of one space (archived), in one batch whatever the space's size; the
+ * Every post, comment and chat message of one space (archived), in one batch whatever the space's size; the
  * (community_id, space_id) index reads only the space's rows (ADR 008).
  */
 export async function removeSpace(env: Env, communityId: string, spaceId: string): Promise<void> {

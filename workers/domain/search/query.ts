@@ -7,14 +7,20 @@
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
 import { gramsLikelyReady, gramsReady } from "./grams-backfill";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "../readable";
+import { canReadSpace, filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope, type SpaceFacts } from "../readable";
+import { channelStub } from "../chat/channels";
+import { parseMessageId } from "../../../durable-objects/protocol";
 
 export type SearchHit = {
-  type: "post" | "comment";
+  type: "post" | "comment" | "message";
   id: string;
-  postId: string;
+  /** a chat message's is null: it belongs to no post */
+  postId: string | null;
   spaceId: string;
+  /** the post's title (a comment's post); for a chat message, its channel's name */
   title: string;
+  /** a chat message's seq in its channel (the channel page opens there); null otherwise */
+  seq: number | null;
   snippet: string;
   score: number;
   createdAt: string;
@@ -26,7 +32,7 @@ export type SearchPage = { items: SearchHit[]; nextOffset: number | null };
 type Candidate = {
   rowid: number;
   docId: string;
-  kind: "post" | "comment";
+  kind: "post" | "comment" | "message";
   spaceId: string;
   postId: string;
   createdAt: number;
@@ -49,7 +55,7 @@ function candidates(env: Env, query: Plan, offset: number, size: number): Promis
 const toCandidate = (r: CandidateRow): Candidate => ({
   rowid: r.rowid,
   docId: r.doc_id,
-  kind: r.kind === "comment" ? "comment" : "post",
+  kind: r.kind === "comment" || r.kind === "message" ? r.kind : "post",
   spaceId: r.space_id,
   postId: r.post_id,
   createdAt: r.created_at,
@@ -84,6 +90,29 @@ export function snippet(text: string, terms: string[]): string {
   return out + escapeHtml(window.slice(at)) + (end < text.length ? "…" : "");
 }
 
+/**
+ * The found candidates with each chat message's author, read from its channel's object (one call
+ * per message on the page, in parallel; posts and comments carry theirs). A message deleted since
+ * it was indexed, which the spine has not removed yet, is left out: the page comes back short.
+ */
+async function withMessageAuthors<T extends { candidate: Candidate }>(env: Env, found: T[]): Promise<Array<T & { author: { id: string; name: string } | null }>> {
+  const read = await Promise.all(
+    found.map(async (item) => {
+      if (item.candidate.kind !== "message") return { ...item, author: null };
+      const named = parseMessageId(item.candidate.docId);
+      const message = named ? await channelStub(env, named.channelId).message(named.seq) : null;
+      return message && !message.deleted ? { ...item, author: message.message.author } : null;
+    }),
+  );
+  return read.flatMap((item) => item ?? []);
+}
+
+/** A chat space whose messages the scope's reader may read (its space's rules: tier, listing, archived). */
+function readableChannel(scope: ReaderScope, spaceId: string): { space: SpaceFacts } | undefined {
+  const space = scope.spaces.get(spaceId);
+  return space && canReadSpace(scope.viewer, space, scope.communityPrivate) ? { space } : undefined;
+}
+
 /** Candidates per request round: enough to fill a page after unreadable ones drop out. */
 const roundSize = (limit: number) => Math.min(200, Math.max(30, limit * 3));
 
@@ -113,7 +142,7 @@ export type Speculation = {
 /** The posts and comments a round of candidates points at, for the readable check. */
 export function candidateIds(rows: Candidate[]): { postIds: string[]; commentIds: string[] } {
   return {
-    postIds: rows.map((c) => c.postId),
+    postIds: rows.flatMap((c) => (c.kind === "message" ? [] : [c.postId])),
     commentIds: rows.flatMap((c) => (c.kind === "comment" ? [c.docId] : [])),
   };
 }
@@ -177,7 +206,8 @@ export async function searchCommunity(
   const size = roundSize(page.limit);
   const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early : null;
 
-  type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> };
+  // a chat message may be read where its channel may be (readableChannel)
+  type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> | { space: SpaceFacts } };
   const found: Found[] = [];
   let offset = page.offset;
   let exhausted = false;
@@ -187,26 +217,23 @@ export async function searchCommunity(
     const batch = readAhead ?? (await candidates(env, query, offset, size));
     const known = readAhead ? (ahead?.facts ?? undefined) : undefined;
     exhausted = batch.length < size;
-    const refs = batch.map((c, i): CandidateRef => ({ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }));
-    for (const read of await filterInScope(env, scope, refs, known)) {
-      found.push({ candidate: batch[read.ref.i], position: offset + read.ref.i, read });
-    }
+    const refs = batch.flatMap((c, i): CandidateRef[] => (c.kind === "message" ? [] : [{ postId: c.postId, commentId: c.kind === "comment" ? c.docId : null, i }]));
+    const readable = new Map((await filterInScope(env, scope, refs, known)).map((read) => [read.ref.i, read]));
+    batch.forEach((candidate, i) => {
+      const read = candidate.kind === "message" ? readableChannel(scope, candidate.spaceId) : readable.get(i);
+      if (read) found.push({ candidate, position: offset + i, read });
+    });
     offset += batch.length;
   }
 
-  const items = found.slice(0, page.limit).map(({ candidate, read }): SearchHit => {
-    const author = read.comment ?? read.post;
-    return {
-      type: candidate.kind,
-      id: candidate.docId,
-      postId: read.post.id,
-      spaceId: read.post.spaceId,
-      title: read.post.title,
-      snippet: snippet(candidate.body || candidate.title, terms),
-      score: candidate.score,
-      createdAt: new Date(candidate.createdAt).toISOString(),
-      author: { id: author.authorId, name: author.authorName },
-    };
+  const shown = await withMessageAuthors(env, found.slice(0, page.limit));
+  const items = shown.map(({ candidate, read, author }): SearchHit => {
+    const hit = { id: candidate.docId, snippet: snippet(candidate.body || candidate.title, terms), score: candidate.score, createdAt: new Date(candidate.createdAt).toISOString() };
+    if (!("post" in read)) {
+      return { ...hit, type: "message", postId: null, spaceId: read.space.id, title: read.space.name, seq: parseMessageId(candidate.docId)?.seq ?? null, author: author! };
+    }
+    const by = read.comment ?? read.post;
+    return { ...hit, type: candidate.kind, postId: read.post.id, spaceId: read.post.spaceId, title: read.post.title, seq: null, author: { id: by.authorId, name: by.authorName } };
   });
   let nextOffset: number | null = null;
   if (found.length > page.limit) nextOffset = found[page.limit - 1].position + 1;

@@ -1,5 +1,5 @@
-// The search use case: the posts and comments one reader may read in one community that match a
-// query, best first. The API (api/search.ts) and the search page call it alike.
+// The search use case: the posts, comments and chat messages one reader may read in one community
+// that match a query, best first. The API (api/search.ts) and the search page call it alike.
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { communityAccess, toCommunityAccess, visibleCommunity } from "../access";
@@ -7,6 +7,15 @@ import type { Reader } from "../auth/reader";
 import { limitSearch } from "../rate-limits";
 import { factsStatements, loadReaderScope, scopeSpacesBySlug, toFacts, toScopeSpaces } from "../readable";
 import { candidateIds, guessPlan, searchCommunity, speculate, type SearchHit } from "./query";
+
+/** A hit with the app's page for it: a post, a comment's place under its post, a message in its channel. */
+export type SearchResult = SearchHit & { url: string };
+
+/** Where a hit is shown in the app (app/routes.ts): `/c/<slug>/posts/<id>`, `…#comment-<id>`, `/c/<slug>/s/<space>?seq=<seq>`. */
+export function hitUrl(slug: string, hit: SearchHit): string {
+  if (hit.type === "message") return `/c/${slug}/s/${hit.spaceId}${hit.seq !== null ? `?seq=${hit.seq}` : ""}`;
+  return `/c/${slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
+}
 
 // a search cursor is a position in the ranked candidate list
 const OffsetCursor = z.tuple([z.number().int().min(0).max(100_000)]);
@@ -22,7 +31,7 @@ export async function searchPosts(
   env: Env,
   reader: Reader,
   input: { slug: string; q: string; limit: number; cursor?: string | null; ip: string },
-): Promise<{ items: SearchHit[]; nextCursor: string | null }> {
+): Promise<{ items: SearchResult[]; nextCursor: string | null }> {
   const { slug, q, limit } = input;
   const [offset] = decodeCursor(input.cursor, OffsetCursor) ?? [0];
   // Locally the two databases answer one after the other, so search reads in this order: the
@@ -49,5 +58,5 @@ export async function searchPosts(
   const facts = guess ? toFacts(guess.communityId, results[2], results[3]) : null;
   if (!scope) return { items: [], nextCursor: null };
   const page = await searchCommunity(env, scope, q, { limit, offset }, { early, facts, remember: { who, slug } });
-  return { items: page.items, nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) };
+  return { items: page.items.map((hit) => ({ ...hit, url: hitUrl(slug, hit) })), nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) };
 }

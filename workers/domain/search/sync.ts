@@ -1,17 +1,18 @@
 // The spine's search handler (ADR 014): make the index's document for a subject match what is
-// stored now. A subject is named by type and id — a post, a comment; next a chat message, a DM,
+// stored now. A subject is named by type and id — a post, a comment, a chat message; next a DM,
 // an event — and each type says how its document is loaded and what "gone" removes. Whatever the
 // event (created, edited, hidden, deleted), the handler does the same thing: load, then upsert or
 // remove. That is idempotent, and a late or repeated event cannot undo a newer change.
 import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { commentDoc, indexDocument, postDoc, removeDocument, removePostDocuments, type SearchDoc } from "./index";
+import { commentDoc, indexDocument, messageDoc, postDoc, removeDocument, removePostDocuments, type SearchDoc } from "./index";
+import { loadChatMessage } from "../chat/channels";
 import { reindexDocuments } from "./rebuild";
 import { mentionNamesOf } from "../notifications/mentions";
 import { emitFollowUp } from "../events/emit";
 import type { DomainEvent } from "../events/kinds";
 
-export type SearchSubject = { type: "post" | "comment"; id: string };
+export type SearchSubject = { type: "post" | "comment" | "message"; id: string };
 
 /** What the index should hold for a subject now: its document, or nothing (and what goes with it). */
 type Indexing = { doc: SearchDoc } | { remove: "subject" | "thread" };
@@ -43,6 +44,14 @@ const subjects: Record<SearchSubject["type"], (env: Env, id: string) => Promise<
       .limit(1);
     if (!row || row.comment.deletedAt || row.comment.hiddenAt || row.postGone || row.postHidden || row.archivedAt) return { remove: "subject" };
     return { doc: commentDoc(row.comment, { spaceId: row.spaceId }, await mentionNamesOf(env, row.comment.communityId, [row.comment.body])) };
+  },
+  // read from its channel's object (D1 holds no message): deleted, erased, or in an archived
+  // space, it leaves
+  async message(env, id) {
+    const loaded = await loadChatMessage(env, id);
+    if (!loaded?.live) return { remove: "subject" };
+    const { channel, found } = loaded;
+    return { doc: messageDoc(found.message, channel, await mentionNamesOf(env, channel.communityId, [found.message.body])) };
   },
 };
 

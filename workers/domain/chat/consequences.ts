@@ -1,0 +1,64 @@
+// What follows from a chat message, as the spine's handlers (ADR 014, ADR 025): the events come
+// from a channel object's outbox (object-side.ts forwardOutbox) and carry only {channelId, seq};
+// each handler reads the message from the object now, so a late or repeated event acts on what is
+// stored, never on a stale copy. Search indexing is search/sync.ts's "message" subject.
+import { and, eq } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { mentionedIds } from "../../lib/markdown";
+import { mentionAndNotify } from "../discussions/consequences";
+import type { DomainEvent } from "../events/kinds";
+import { notify } from "../notifications/deliver";
+import { messageIdOf } from "../../../durable-objects/protocol";
+import { loadChatMessage, notifyLevels } from "./channels";
+
+type MessageEvent = DomainEvent<"message.created" | "message.updated" | "message.removed">;
+
+const messageOf = (event: MessageEvent) => messageIdOf(event.payload.channelId, event.payload.seq);
+
+/**
+ * Make the stored mentions of the message match its text now (deleted or erased: none, and their
+ * unread notices are withdrawn) and tell the newly mentioned who may read the channel, unless
+ * their level for it is "none". Notices are keyed (user, kind, message): a repeated event tells
+ * nobody twice. D1: about six statements; one object call.
+ */
+export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<void> {
+  const loaded = await loadChatMessage(env, messageOf(event));
+  if (!loaded) return;
+  const { channel, found, live } = loaded;
+  await mentionAndNotify(
+    env,
+    { type: "message", id: found.message.id, communityId: channel.communityId, spaceId: channel.id },
+    { communityId: channel.communityId, authorId: found.authorId, body: found.message.body, deletedAt: live ? null : new Date() },
+    async (userIds) => {
+      const levels = await notifyLevels(env, channel.id, userIds);
+      return userIds.filter((id) => levels.get(id) !== "none");
+    },
+  );
+}
+
+/**
+ * A new message tells the members at level "all" for its channel (who may read it, and whose
+ * new-posts preference is on) with one notice per channel — subject the space — brought up to
+ * date by each message: its author, its time, unread again. Those the message mentions were told
+ * by the mention. D1: one read of the channel's "all" settings, the access checks, the upserts.
+ */
+export async function activityOfMessage(env: Env, event: DomainEvent<"message.created">): Promise<void> {
+  const loaded = await loadChatMessage(env, messageOf(event));
+  if (!loaded?.live) return;
+  const { channel, found } = loaded;
+  const s = schema.chatSettings;
+  const rows = await getDb(env)
+    .select({ userId: s.userId })
+    .from(s)
+    .where(and(eq(s.spaceId, channel.id), eq(s.notify, "all")));
+  if (rows.length === 0) return;
+  const mentioned = new Set(mentionedIds(found.message.body));
+  await notify(
+    env,
+    "new_message",
+    { type: "space", id: channel.id, communityId: channel.communityId, spaceId: channel.id },
+    found.authorId,
+    rows.map((r) => r.userId).filter((id) => !mentioned.has(id)),
+    { refreshAt: new Date(found.message.createdAt) },
+  );
+}
