@@ -2,6 +2,7 @@
 // editor (write / preview / image upload), post cards and the upgrade prompt for locked spaces.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { Name } from "./name";
+import { usePopover } from "./use-popover";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
 import { reactionEmojis, type FeedPost, type MentionSuggestion, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
@@ -144,17 +145,37 @@ const emojiKeys: Record<string, string> = {
   "🔥": "fire",
 } satisfies Record<ReactionEmoji, string>;
 
+/** The query parameter that renders one bar's emoji picker open on the server: `?react=<post or comment id>`. */
+export const REACT_PARAM = "react";
+
 /**
  * Counts with a toggle per emoji plus a picker. Each button is a form post to the page's action
  * (works without JavaScript); once hydrated a fetcher keeps the scroll position and shows the
  * change before the server answers. The buttons submit one of two forms (to react, to take a
  * reaction back) through their `form` attribute, the emoji being the button's own value: two
  * forms per bar, not one per button — a post page renders twenty-one bars.
+ * The picker's eight buttons exist only while it is open (eight per bar were a large part of the
+ * post page's server render, bench/RESULTS.md): without JavaScript "Add reaction" is a link the
+ * server answers with this bar's picker open (`?react=<id>`); once hydrated it opens in place, as
+ * a button (Enter or Space), and closes on Escape (focus back on it), a click outside, a reaction
+ * or a new page.
  */
 export function ReactionBar({ target, id, reactions, disabled = false }: { target: "post" | "comment"; id: string; reactions: Reaction[]; disabled?: boolean }) {
   const { t } = useTranslation();
   const fetcher = useFetcher();
-  const picker = useDismissable();
+  const location = useLocation();
+  const params = new URLSearchParams(location.search);
+  const serverOpen = params.get(REACT_PARAM) === id;
+  params.delete(REACT_PARAM);
+  // the forms post to this page without ?react=, so the answer to a reaction shows the picker closed
+  const action = `${location.pathname}${params.size ? `?${params}` : ""}`;
+  const [picker, setPicker] = useState({ open: serverOpen, visit: location.key });
+  let open = picker.open;
+  if (picker.visit !== location.key) {
+    open = serverOpen;
+    setPicker({ open, visit: location.key });
+  }
+  const { box: area, toggle } = usePopover(open, () => setPicker((p) => ({ ...p, open: false })));
   const pendingEmoji = fetcher.formData?.get("emoji");
   const pendingRemove = fetcher.formData?.get("reacted") === "1";
   let shown = reactions.map((r) => ({ ...r }));
@@ -170,10 +191,15 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
   const name = (emoji: string) => t(`reactions.names.${emojiKeys[emoji] ?? "other"}`, { defaultValue: emoji });
   const formId = useId();
   const formFor = (reacted: boolean) => `${formId}-${reacted ? "undo" : "add"}`;
+  const barId = `reactions-${id}`;
+  const pickerId = `${barId}-picker`;
+  if (open) params.delete(REACT_PARAM);
+  else params.set(REACT_PARAM, id);
+  const flip = () => setPicker((p) => ({ ...p, open: !open }));
   return (
-    <div className="flex flex-wrap items-center gap-1.5" data-reactions={id}>
+    <div id={barId} className="flex scroll-mt-24 flex-wrap items-center gap-1.5" data-reactions={id}>
       {[false, true].map((reacted) => (
-        <fetcher.Form method="post" key={String(reacted)} id={formFor(reacted)} className="hidden" preventScrollReset onSubmit={() => picker.current?.removeAttribute("open")}>
+        <fetcher.Form method="post" action={action} key={String(reacted)} id={formFor(reacted)} className="hidden" preventScrollReset onSubmit={() => setPicker((p) => ({ ...p, open: false }))}>
           <input type="hidden" name="intent" value="react" />
           <input type="hidden" name="target" value={target} />
           <input type="hidden" name="id" value={id} />
@@ -203,23 +229,41 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
           </button>
       ))}
       {disabled ? null : (
-        <details ref={picker} className="group relative">
-          <summary
+        <div ref={area} className="relative">
+          <Link
+            ref={toggle}
+            to={`${location.pathname}${params.size ? `?${params}` : ""}#${barId}`}
+            preventScrollReset
+            role="button"
+            onClick={(e) => {
+              if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return; // a new tab still gets the link
+              e.preventDefault();
+              flip();
+            }}
+            onKeyDown={(e) => {
+              // a link answers Enter; as a button it answers Space too
+              if (e.key !== " ") return;
+              e.preventDefault();
+              flip();
+            }}
+            aria-expanded={open}
+            aria-controls={open ? pickerId : undefined}
+            aria-label={t("reactions.add")}
             className={cx(
-              "flex h-8 cursor-pointer list-none items-center gap-1 rounded-full px-2.5 text-sm text-slate-600 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 hover:text-slate-900 [&::-webkit-details-marker]:hidden",
+              "flex h-8 cursor-pointer items-center gap-1 rounded-full px-2.5 text-sm text-slate-600 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 hover:text-slate-900",
               focusRing,
             )}
-            aria-label={t("reactions.add")}
           >
             <SmileIcon />
             <span aria-hidden="true" className="text-base leading-none">
               +
             </span>
-          </summary>
-          <div className="absolute left-0 z-20 mt-2 grid w-max grid-cols-4 gap-1 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
-            {reactionEmojis.map((emoji) => {
-              const mine = reactions.find((r) => r.emoji === emoji)?.reacted ?? false;
-              return (
+          </Link>
+          {open ? (
+            <div id={pickerId} className="absolute left-0 z-20 mt-2 grid w-max grid-cols-4 gap-1 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
+              {reactionEmojis.map((emoji) => {
+                const mine = reactions.find((r) => r.emoji === emoji)?.reacted ?? false;
+                return (
                   <button
                     key={emoji}
                     type="submit"
@@ -233,10 +277,11 @@ export function ReactionBar({ target, id, reactions, disabled = false }: { targe
                   >
                     <span aria-hidden="true">{emoji}</span>
                   </button>
-              );
-            })}
-          </div>
-        </details>
+                );
+              })}
+            </div>
+          ) : null}
+        </div>
       )}
     </div>
   );

@@ -1,8 +1,9 @@
 // The bell in the header. Without JavaScript it is a link to /notifications; once hydrated a click
 // opens a panel with the latest few (loaded from the same route), each opening its target.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { ItemBoundary } from "./item-boundary";
 import { Name, IsolateNames } from "./name";
+import { usePopover } from "./use-popover";
 import { useTranslation } from "react-i18next";
 import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { AppNotification } from "../lib/types";
@@ -45,29 +46,10 @@ export function NotificationBell({ count }: { count: number }) {
   const peek = useFetcher<Peek>();
   const markAll = useFetcher();
   const [open, setOpen] = useState(false);
-  const box = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLAnchorElement>(null);
+  const { box, toggle: button } = usePopover(open, () => setOpen(false));
   const shown = count > 99 ? "99+" : String(count);
 
   useEffect(() => setOpen(false), [location.key]);
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        setOpen(false);
-        button.current?.focus();
-      }
-    };
-    const onClick = (e: MouseEvent) => {
-      if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener("keydown", onKey);
-    document.addEventListener("click", onClick);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      document.removeEventListener("click", onClick);
-    };
-  }, [open]);
 
   const label = count > 0 ? t("shell.notificationsUnread", { count }) : t("shell.notifications");
   const items = peek.data?.items ?? [];

@@ -21,6 +21,8 @@ import { parseInput } from "../../workers/lib/validation";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { mentionsForEditing, PICKS_FIELD, readPicks, UNREACHABLE_PARAM, unreachableNames, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { createOnce, newFormKey } from "../lib/idempotency.server";
+import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type Comment, type List } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -33,7 +35,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const spacesRead = community.then(({ access }) => loadSpaces(cf, access));
   spacesRead.catch(() => undefined); // a 404 below may leave it unread: not an unhandled rejection
   const [{ access, answer }, post] = await Promise.all([community, attempt(() => openPost(cf.env, params.postId, cf.reader, "read"))]);
-  const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null };
+  // the comment forms' idempotency key, drawn per render (each reply form adds its parent's id)
+  const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null, formKey: newFormKey() };
   if (!post.ok) {
     if (post.error.code === "tier_required") {
       const required = String(post.error.requiredTier ?? "");
@@ -83,9 +86,16 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       const written = writtenBody(form);
       const parentId = field(form, "parentId");
       const body = parentId ? { ...written.api, parentId } : written.api;
-      const result = await attempt(async () => createComment(env, await post(), parseInput(CreateCommentBody, body)));
+      const result = await createOnce(
+        cf,
+        request,
+        form,
+        "cmt",
+        (id) => attempt(async () => createComment(env, await post(), parseInput(CreateCommentBody, body), { id })),
+        (created) => withUnreachable(`${here}#comment-${created.comment.id}`, created),
+      );
       if (!result.ok) return fail(result, { ...written.values, parentId, intent });
-      return redirect(withUnreachable(`${here}#comment-${result.data.comment.id}`, result.data));
+      return redirect(result.data.location);
     }
     case "edit-post": {
       const title = field(form, "title");
@@ -176,11 +186,13 @@ function thread(comments: Comment[]): CommentNode[] {
 
 type Failure = { ok: false; errors: ClientFormErrors; values?: Record<string, string> };
 
-function CommentForm({ spaceId, parentId, label, failure, autoFocus, submitLabel, compact }: { spaceId: string; parentId?: string; label: string; failure: Failure | null; autoFocus?: boolean; submitLabel: string; compact?: boolean }) {
+function CommentForm({ spaceId, parentId, formKey, label, failure, autoFocus, submitLabel, compact }: { spaceId: string; parentId?: string; formKey: string; label: string; failure: Failure | null; autoFocus?: boolean; submitLabel: string; compact?: boolean }) {
   const mine = failure?.values?.intent === "comment" && (failure.values.parentId ?? "") === (parentId ?? "");
   return (
     <Form method="post" className="space-y-3" preventScrollReset>
       {parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
+      {/* one key per form on the page: a reply and a top-level comment are different creates */}
+      <input type="hidden" name={FORM_KEY_FIELD} value={parentId ? `${formKey}.${parentId}` : formKey} />
       {mine ? <FormError errors={failure?.errors.fields.body ? undefined : failure?.errors} unshown={["parentId"]} /> : null}
       <MarkdownEditor spaceId={spaceId} mentions={{ spaceId, picks: mine ? readPicks(failure?.values?.[PICKS_FIELD]) : [] }} label={label} labelHidden name="body" rows={compact ? 3 : 4} defaultValue={mine ? failure?.values?.body : ""} error={mine ? failure?.errors.fields.body : undefined} autoFocus={autoFocus} placeholder={label} required />
       <div className="flex justify-end">
@@ -209,6 +221,7 @@ function CommentItem({
   replyOpen,
   visit,
   cursor,
+  formKey,
   failure,
 }: {
   comment: Comment;
@@ -220,6 +233,7 @@ function CommentItem({
   /** the page's location.key: a new visit folds an opened reply form away again */
   visit: string;
   cursor: string | null;
+  formKey: string;
   failure: Failure | null;
 }) {
   const { t } = useTranslation();
@@ -319,7 +333,7 @@ function CommentItem({
           </div>
           {canReply && open ? (
             <div id={replyFormId} className="mt-3 w-full">
-              <CommentForm spaceId={spaceId} parentId={comment.id} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
+              <CommentForm spaceId={spaceId} parentId={comment.id} formKey={formKey} label={t("comments.replyTo", { name: comment.author.name })} failure={failure} submitLabel={t("comments.postReply")} compact autoFocus />
             </div>
           ) : null}
         </div>
@@ -347,7 +361,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
       </>
     );
   }
-  const { post, html, space, comments, commentsFailed, meId, editing, editComment, replyTo, nextCursor, cursor, permissions } = loaderData;
+  const { post, html, space, comments, commentsFailed, meId, formKey, editing, editComment, replyTo, nextCursor, cursor, permissions } = loaderData;
   const may = (action: (typeof permissions)[number]) => permissions.includes(action);
   const canComment = may("comment.create");
   const threads = thread(comments);
@@ -479,7 +493,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
             ) : null}
             {canComment ? (
               <div className="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
-                <CommentForm spaceId={post.spaceId} label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
+                <CommentForm spaceId={post.spaceId} formKey={formKey} label={t("comments.add")} failure={failure} submitLabel={t("comments.post")} />
               </div>
             ) : null}
             {commentsFailed ? (
@@ -494,12 +508,12 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
               <ol className="space-y-3">
                 {threads.map((root) => (
                   <li key={root.id} className="rounded-2xl border border-slate-200 bg-white shadow-sm">
-                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} canReply={canComment} editing={editComment === root.id} replyOpen={replyTo === root.id} visit={location.key} cursor={cursor} failure={failure} /></ItemBoundary>
+                    <ItemBoundary><CommentItem comment={root} spaceId={post.spaceId} canReply={canComment} editing={editComment === root.id} replyOpen={replyTo === root.id} visit={location.key} cursor={cursor} formKey={formKey} failure={failure} /></ItemBoundary>
                     {root.replies.length > 0 ? (
                       <ol className="ml-6 space-y-1 border-l-2 border-slate-100 pb-2 pl-2 sm:ml-10 sm:pl-3" aria-label={t("comments.repliesTo", { name: root.author.name })}>
                         {root.replies.map((reply) => (
                           <li key={reply.id}>
-                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} canReply={canComment} editing={editComment === reply.id} replyOpen={replyTo === reply.id} visit={location.key} cursor={cursor} failure={failure} /></ItemBoundary>
+                            <ItemBoundary><CommentItem comment={reply} spaceId={post.spaceId} canReply={canComment} editing={editComment === reply.id} replyOpen={replyTo === reply.id} visit={location.key} cursor={cursor} formKey={formKey} failure={failure} /></ItemBoundary>
                           </li>
                         ))}
                       </ol>

@@ -21,6 +21,8 @@ import { parseInput } from "../../workers/lib/validation";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { PICKS_FIELD, readPicks, withUnreachable } from "../lib/mentions";
 import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { createOnce, newFormKey } from "../lib/idempotency.server";
+import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type FeedPost, type PostPage } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -35,6 +37,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const base = {
     ...answer,
     locale: findLocale(request, cf.user),
+    // the composer's idempotency key: drawn per render, so a post after a published one is new
+    formKey: newFormKey(),
     spaces,
     space: entry.space,
     tierName: null as string | null,
@@ -61,9 +65,16 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   if (intent === "post") {
     const title = field(form, "title");
     const written = writtenBody(form);
-    const result = await attempt(async () => createPost(cf.env, await space(), parseInput(CreatePostBody, { title, ...written.api })));
+    const result = await createOnce(
+      cf,
+      request,
+      form,
+      "pst",
+      (id) => attempt(async () => createPost(cf.env, await space(), parseInput(CreatePostBody, { title, ...written.api }), { id })),
+      (created) => withUnreachable(`/c/${params.slug}/posts/${created.post.id}?created=1`, created),
+    );
     if (!result.ok) return fail(result, { title, ...written.values });
-    return redirect(withUnreachable(`/c/${params.slug}/posts/${result.data.post.id}?created=1`, result.data));
+    return redirect(result.data.location);
   }
   if (intent === "follow" || intent === "unfollow") {
     const result = await attempt(async () => setFollowing(cf.env, await space(), intent === "follow"));
@@ -150,6 +161,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                     <span className={cx("rounded-lg bg-brand-600 px-3 py-2 font-semibold text-white group-open:hidden")}>{t("composer.start")}</span>
                   </summary>
                   <Form method="post" className="space-y-4" noValidate>
+                    <input type="hidden" name={FORM_KEY_FIELD} value={loaderData.formKey} />
                     <Field label={t("composer.postTitle")} name="title" required maxLength={200} defaultValue={values?.title ?? ""} error={errors?.fields.title} autoComplete="off" />
                     <MarkdownEditor spaceId={space.id} mentions={{ spaceId: space.id, picks: readPicks(values?.[PICKS_FIELD]) }} label={t("composer.body")} name="body" defaultValue={values?.body ?? ""} error={errors?.fields.body} rows={8} placeholder={t("composer.bodyPlaceholder")} />
                     <div className="flex justify-end">

@@ -9,10 +9,11 @@ import { describe, expect, it } from "vitest";
 import { cloudflareContext } from "../../app/context";
 import { action as communityAction } from "../../app/routes/community";
 import { action as spaceAction } from "../../app/routes/community-space";
+import { action as postAction } from "../../app/routes/community-post";
 import { action as loginAction } from "../../app/routes/login";
 import { Reader } from "../../workers/domain/auth/reader";
 import { addMember, makeCommunity } from "../community-fixtures";
-import { makeSpace } from "../discussion-fixtures";
+import { feed, makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, ORIGIN, type TestUser } from "../helpers";
 import { CreateSpaceBody } from "../../workers/domain/schemas/discussions";
 import { DomainError } from "../../workers/lib/errors";
@@ -126,5 +127,73 @@ describe("a page form is guarded as the API route is", () => {
     const me = await call("/api/v1/me", { as: { ...user, cookie: cookie.split(";")[0] } });
     expect(me.status).toBe(200);
     expect(me.body.user.id).toBe(user.id);
+  });
+});
+
+describe("a create form sent twice with one idempotency key creates once", () => {
+  const locationOf = (answer: unknown) => (answer as Response).headers.get("Location");
+
+  it("publishes one post for the space composer sent twice, and answers both with the same post's page", async () => {
+    const community = await makeCommunity();
+    const space = await makeSpace(community);
+    const path = `/c/${community.slug}/s/${space.id}`;
+    const fields = { intent: "post", title: "Only once", body: "double click", idempotencyKey: "frm_composer-1" };
+    const first = await postForm(spaceAction as unknown as Action, path, { slug: community.slug, spaceId: space.id }, community.owner, fields);
+    const second = await postForm(spaceAction as unknown as Action, path, { slug: community.slug, spaceId: space.id }, community.owner, fields);
+    expect(statusOf(first)).toBe(302);
+    expect(statusOf(second)).toBe(302);
+    expect(locationOf(first)).toMatch(new RegExp(`^/c/${community.slug}/posts/pst_[0-9a-z]{26}\\?created=1$`));
+    expect(locationOf(second)).toBe(locationOf(first));
+    const posts = await feed(space.id, community.owner);
+    expect(posts.body.items.map((p: { title: string }) => p.title)).toEqual(["Only once"]);
+  });
+
+  it("posts one comment and one reply when both forms arrive twice at once (a double click), each answered with its own comment", async () => {
+    const community = await makeCommunity();
+    const space = await makeSpace(community);
+    const post = await writePost(space, community.owner);
+    const parent = await writeComment(post.id, community.owner, "first");
+    const path = `/c/${community.slug}/posts/${post.id}`;
+    const params = { slug: community.slug, postId: post.id };
+    const comment = { intent: "comment", body: "me too", idempotencyKey: "frm_page-1" };
+    const reply = { intent: "comment", body: "me too", parentId: parent.id, idempotencyKey: `frm_page-1.${parent.id}` };
+    const answers = await Promise.all([comment, comment, reply, reply].map((fields) => postForm(postAction as unknown as Action, path, params, community.owner, fields)));
+    expect(answers.map(statusOf)).toEqual([302, 302, 302, 302]);
+    const [c1, c2, r1, r2] = answers.map(locationOf);
+    expect(c1).toMatch(new RegExp(`^${path}#comment-cmt_[0-9a-z]{26}$`));
+    expect(c2).toBe(c1);
+    expect(r2).toBe(r1);
+    expect(r1).not.toBe(c1);
+    const comments = await call(`/api/v1/posts/${post.id}/comments`, { as: community.owner });
+    const ids = comments.body.items.map((c: { id: string }) => `${path}#comment-${c.id}`);
+    expect(ids.sort()).toEqual([`${path}#comment-${parent.id}`, c1, r1].sort());
+  });
+
+  it("refuses the same key with other text with 422 idempotency_key_reused and stores nothing more", async () => {
+    const community = await makeCommunity();
+    const space = await makeSpace(community);
+    const post = await writePost(space, community.owner);
+    const path = `/c/${community.slug}/posts/${post.id}`;
+    const params = { slug: community.slug, postId: post.id };
+    const first = await postForm(postAction as unknown as Action, path, params, community.owner, { intent: "comment", body: "one", idempotencyKey: "frm_reused" });
+    expect(statusOf(first)).toBe(302);
+    const other = await postForm(postAction as unknown as Action, path, params, community.owner, { intent: "comment", body: "two", idempotencyKey: "frm_reused" });
+    expect(statusOf(other)).toBe(422);
+    expect((other as { data: { errors: { code: string } } }).data.errors.code).toBe("idempotency_key_reused");
+    const comments = await call(`/api/v1/posts/${post.id}/comments`, { as: community.owner });
+    expect(comments.body.items.map((c: { body: string }) => c.body)).toEqual(["one"]);
+  });
+
+  it("frees the key after a refused submit, so the corrected form with the same key posts", async () => {
+    const community = await makeCommunity();
+    const space = await makeSpace(community);
+    const path = `/c/${community.slug}/s/${space.id}`;
+    const params = { slug: community.slug, spaceId: space.id };
+    const refused = await postForm(spaceAction as unknown as Action, path, params, community.owner, { intent: "post", title: "", body: "x", idempotencyKey: "frm_fix" });
+    expect(statusOf(refused)).toBe(400);
+    const fixed = await postForm(spaceAction as unknown as Action, path, params, community.owner, { intent: "post", title: "Fixed", body: "x", idempotencyKey: "frm_fix" });
+    expect(statusOf(fixed)).toBe(302);
+    const posts = await feed(space.id, community.owner);
+    expect(posts.body.items.map((p: { title: string }) => p.title)).toEqual(["Fixed"]);
   });
 });

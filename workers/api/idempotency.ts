@@ -7,19 +7,13 @@
 // of a request that died after its write finds that row instead of creating a second.
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  releaseIdempotencyKey,
-  requestFingerprint,
-} from "../domain/idempotency";
+import { IDEMPOTENCY_KEY, requestFingerprint, runIdempotent } from "../domain/idempotency";
 import { badRequest, DomainError } from "../lib/errors";
 import { derivedId } from "../lib/ids";
 import { currentUser, type AppContext, type AppEnv } from "./factory";
 
 const HEADER = "Idempotency-Key";
-// printable ASCII, 1–255 characters (Stripe's bound)
-const KEY = /^[\x20-\x7e]{1,255}$/;
+const KEY = IDEMPOTENCY_KEY;
 
 /** The header as the OpenAPI document shows it (the middleware checks it, answering 400). */
 export const IdempotencyHeader = z.object({
@@ -63,38 +57,24 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
   const user = await currentUser(c);
   if (!user) return next();
   const fingerprint = await requestFingerprint(c.req.method, c.req.path, await c.req.raw.clone().text());
-  const outcome = await claimIdempotencyKey(c.env, user.id, key, fingerprint);
+  const outcome = await runIdempotent(
+    c.env,
+    user.id,
+    key,
+    fingerprint,
+    async (claimId) => {
+      claims.set(c, claimId);
+      await next();
+    },
+    // only a success is remembered; an error answer frees the key for a corrected retry
+    async () => (c.res.status >= 200 && c.res.status < 300 ? { status: c.res.status, body: await c.res.clone().text() } : null),
+  );
+  if (outcome.kind === "ran") return;
   if (outcome.kind === "replay") {
     return c.body(outcome.body, outcome.status as 201, { "Content-Type": "application/json", "Idempotent-Replayed": "true" });
   }
   if (outcome.kind === "in_flight") {
     throw new DomainError(409, "idempotency_key_in_use", "A request with this Idempotency-Key is still being processed; retry shortly.", {}, { "Retry-After": "1" });
   }
-  if (outcome.kind === "mismatch") {
-    throw new DomainError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
-  }
-  claims.set(c, outcome.claimId);
-  const release = () => releaseIdempotencyKey(c.env, user.id, key, outcome);
-  try {
-    await next();
-  } catch (error) {
-    await settle(release);
-    throw error;
-  }
-  const res = c.res;
-  // the row is written: failing to remember the answer must not turn a success into a 500 (the
-  // claim then counts as abandoned after ABANDONED_CLAIM_MS, and a retry finds the row by its id)
-  if (res.status >= 200 && res.status < 300) {
-    await settle(async () => completeIdempotencyKey(c.env, user.id, key, res.status, await res.clone().text()));
-  } else {
-    await settle(release);
-  }
+  throw new DomainError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
 });
-
-async function settle(work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    console.error(JSON.stringify({ at: "idempotency", error: String(error) }));
-  }
-}

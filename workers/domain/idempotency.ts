@@ -13,6 +13,9 @@ import { randomToken } from "../lib/ids";
 
 const k = schema.idempotencyKeys;
 
+/** What a key may be: 1–255 printable ASCII characters (Stripe's bound; API.md "Conventions"). */
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
 /** How long a key is remembered: 24 h (API.md; Stripe keeps keys as long). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /**
@@ -126,4 +129,52 @@ export async function releaseIdempotencyKey(
   const claim = and(eq(k.userId, userId), eq(k.key, key), isNull(k.status), eq(k.createdAt, new Date(mine.claimedAt)));
   if (mine.resumed) await db.update(k).set({ createdAt: new Date(now - ABANDONED_CLAIM_MS - 1) }).where(claim);
   else await db.delete(k).where(claim);
+}
+
+/** What an earlier request with the key left instead of this one running: see IdempotencyOutcome. */
+export type IdempotencyRefusal = Exclude<IdempotencyOutcome, { kind: "claimed" }>;
+
+/**
+ * Runs `work` once per `key` of `userId` (ADR 012): claims the key, runs `work(claimId)` (it names
+ * what it creates with `derivedId(prefix, claimId)`), then stores the answer `answer(result)`
+ * gives (a 2xx status and its body, remembered 24 h) or, when that is null (a refusal), frees the
+ * key for a corrected retry; a thrown error frees it too and is rethrown. Returns `{ kind: "ran",
+ * result }`, or what an earlier request with the key left ("replay" with its stored answer,
+ * "in_flight", "mismatch") without running `work`. The API's `idempotent` middleware and the
+ * page forms (app/lib/idempotency.server.ts) both go through here. A failure to store or free
+ * the key is logged, never thrown: the row is written by then (the claim counts as abandoned
+ * after ABANDONED_CLAIM_MS and a retry finds the row by its derived id).
+ */
+export async function runIdempotent<T>(
+  env: Env,
+  userId: string,
+  key: string,
+  fingerprint: string,
+  work: (claimId: string) => Promise<T>,
+  answer: (result: T) => Promise<{ status: number; body: string } | null>,
+): Promise<{ kind: "ran"; result: T } | IdempotencyRefusal> {
+  const outcome = await claimIdempotencyKey(env, userId, key, fingerprint);
+  if (outcome.kind !== "claimed") return outcome;
+  const release = () => releaseIdempotencyKey(env, userId, key, outcome);
+  let result: T;
+  try {
+    result = await work(outcome.claimId);
+  } catch (error) {
+    await settle(release);
+    throw error;
+  }
+  await settle(async () => {
+    const stored = await answer(result);
+    if (stored) await completeIdempotencyKey(env, userId, key, stored.status, stored.body);
+    else await release();
+  });
+  return { kind: "ran", result };
+}
+
+async function settle(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    console.error(JSON.stringify({ at: "idempotency", error: String(error) }));
+  }
 }

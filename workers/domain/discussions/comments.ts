@@ -15,7 +15,6 @@ import { announceEvents, eventInsert } from "../events/emit";
 import { mentionNamesOf, prepareMentions } from "../notifications/mentions";
 import { limitComment } from "../rate-limits";
 import { canModerate, canSeeContent, type CommentAccess, type PostAccess } from "./access";
-import { reactionSummaries } from "./reactions";
 import { authorColumns, parseReactions, reactionsColumn, toCommentView, type CommentRow, type CommentView } from "./views";
 
 const c = schema.comments;
@@ -44,23 +43,16 @@ const withViewer = (access: PostAccess<"read">, view: Omit<CommentView, "viewer"
   viewer: { permissions: commentPermissions(access, { authorId: view.author.id, deleted: view.deleted }) },
 });
 
-async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<CommentRow & { readable: number }>) {
-  const db = getDb(env);
+// each row brings its reaction summary (reactionsColumn): the comments and their reactions are one
+// statement, and only mentioned names, when any body has a mention, take a second round trip
+async function commentViews(env: Env, access: PostAccess<"read">, rows: Array<CommentRow & { readable: number; reactions: string | null }>) {
   const full = rows.filter((r) => Number(r.readable) === 1);
-  const [reactions, names] = await Promise.all([
-    reactionSummaries(
-      db,
-      "comment",
-      full.map((r) => r.comment.id),
-      access.userId,
-    ),
-    mentionNamesOf(
-      env,
-      access.community.id,
-      full.map((r) => r.comment.body),
-    ),
-  ]);
-  return rows.map((r) => withViewer(access, toCommentView(r, reactions.get(r.comment.id) ?? [], Number(r.readable) !== 1, names)));
+  const names = await mentionNamesOf(
+    env,
+    access.community.id,
+    full.map((r) => r.comment.body),
+  );
+  return rows.map((r) => withViewer(access, toCommentView(r, Number(r.readable) === 1 ? parseReactions(r.reactions) : [], Number(r.readable) !== 1, names)));
 }
 
 /** What a write of a comment answers: the comment, and the mentioned members who cannot read its space. */
@@ -72,7 +64,7 @@ export async function listComments(env: Env, access: PostAccess<"read">, limit: 
   const db = getDb(env);
   const canRead = readable(access) ?? sql`1`;
   const rows = await db
-    .select({ ...selection, readable: sql<number>`case when ${canRead} then 1 else 0 end` })
+    .select({ ...selection, readable: sql<number>`case when ${canRead} then 1 else 0 end`, reactions: reactionsColumn("comment", c.id, access.userId) })
     .from(c)
     .innerJoin(schema.users, eq(schema.users.id, c.authorId))
     .leftJoin(parent, eq(parent.id, c.parentId))
@@ -96,7 +88,7 @@ export async function readComments(env: Env, access: PostAccess<"read">, page: {
 
 async function loadCommentView(env: Env, access: PostAccess<"read">, commentId: string): Promise<CommentView> {
   const [row] = await getDb(env)
-    .select(selection)
+    .select({ ...selection, reactions: reactionsColumn("comment", c.id, access.userId) })
     .from(c)
     .innerJoin(schema.users, eq(schema.users.id, c.authorId))
     .leftJoin(parent, eq(parent.id, c.parentId))
