@@ -4,7 +4,7 @@
 // every round and a median p99 ≤ 100 ms; a system stops climbing at its first failing rate.
 // A benchmark reports; it never fails anything. Not part of `npm test`.
 //
-//   npm run bench:chat                                  (N 100, 500, 1000; ~15 min; writes RESULTS.md)
+//   npm run bench:chat                                  (N 100, 500, 1000; 20, 50, 100, 200 msg/s; 3 rounds; ≤ ~15 min; writes RESULTS.md)
 //   npm run bench:chat -- --quick                       (N 100, 20 and 50 msg/s, 1 round of 5 s)
 //   npm run bench:chat -- --n 100,500 --rates 20,50 --rounds 3 --seconds 10 --systems app,bare,ws,socketio --threads 2 --write
 //
@@ -42,7 +42,7 @@ const option = (name, fallback) => {
 const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 const quick = flag("quick");
 const SIZES = list(option("n", quick ? "100" : "100,500,1000")).map(Number);
-const RATES = list(option("rates", quick ? "20,50" : "20,50,100,200,400")).map(Number);
+const RATES = list(option("rates", quick ? "20,50" : "20,50,100,200")).map(Number);
 const ROUNDS = Number(option("rounds", quick ? 1 : 3));
 const SECONDS = Number(option("seconds", quick ? 5 : 10));
 const THREADS = Number(option("threads", 2));
@@ -51,6 +51,7 @@ const WRITE = flag("write") || (!quick && !argv.includes("--n") && !argv.include
 /** a message later than this after the step's last send counts as lost */
 const GRACE_MS = 3_000;
 const P99_LIMIT_MS = 100;
+const WARMUP_SECONDS = 3;
 /** the app object's flood brake is 10 messages in 10 s per member (durable-objects/chat-channel.ts) */
 const APP_RATE_SHARE = 0.8;
 
@@ -190,9 +191,9 @@ async function connect(name, n) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stepNo = 0;
 
-async function step(name, n, pgid, rate) {
+async function step(name, n, pgid, rate, seconds = SECONDS) {
   const tag = `${runTag}s${++stepNo}`;
-  const total = Math.round(rate * SECONDS);
+  const total = Math.round(rate * seconds);
   await askAll({ cmd: "start", name, tag, expected: total });
   const cpuBefore = cpuOf(pgid);
   const t0 = performance.now();
@@ -268,6 +269,9 @@ try {
   for (const n of SIZES) {
     log(`N = ${n}: connecting…`);
     for (const name of SYSTEMS) await connect(name, n);
+    // an unrecorded warm-up per system: the first messages pay for compiling, the object's SQLite
+    // tables and D1's first reads, which no later step does
+    for (const name of SYSTEMS) await step(name, n, pgids[name], Math.min(RATES[0], systems[name].maxRate(n)), WARMUP_SECONDS);
     let climbing = [...SYSTEMS];
     for (const rate of RATES) {
       const here = climbing.filter((name) => rate <= systems[name].maxRate(n));
@@ -317,7 +321,7 @@ function report() {
     "",
     `Measured ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC by \`npm run bench:chat${argv.length ? ` -- ${argv.join(" ")}` : ""}\` (bench/chat-fanout.mjs) on ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB. ` +
       `**The machine's 2 cores are shared with other engineers' builds and tests**: the servers, wrangler's proxy and the ${THREADS} client threads all compete for them, so absolute figures are pessimistic and noisy; the comparison between systems measured in turn is the point.`,
-    `Load before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`.`,
+    `Load before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`. The run took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min.`,
     "",
     `${ROUNDS} round(s) of ${SECONDS} s per system and rate, interleaved (who goes first rotates); figures are medians over the rounds. ` +
       `Latency is arrival minus the sender's timestamp in the body (one monotonic clock: all clients are in this process). A rate passes with 0 lost in every round (every client gets every message within ${GRACE_MS / 1000} s of the last send) and a median p99 ≤ ${P99_LIMIT_MS} ms; a system stops climbing at its first failing rate. ` +
@@ -350,11 +354,12 @@ function report() {
     const app20 = row(n, RATES[0], "app")?.med;
     const bare20 = row(n, RATES[0], "bare")?.med;
     const t = [`Targets at N = ${n} (issue 12):`];
-    t.push(`- highest passing rate at least the bare object's: app ${highest(n, "app")} vs bare ${highest(n, "bare")} → ${highest(n, "app") >= highest(n, "bare") ? "met" : "not met"}`);
+    const verdict = (app, floor) => (app === 0 && floor === 0 ? "neither passed the lowest rate" : app >= floor ? "met" : "not met");
+    t.push(`- highest passing rate at least the bare object's: app ${highest(n, "app") || "none"} vs bare ${highest(n, "bare") || "none"} → ${verdict(highest(n, "app"), highest(n, "bare"))}`);
     if (app20 && bare20) t.push(`- p99 at ${RATES[0]} msg/s within 1.5× the bare object's: ${fmt(app20.p99)} vs ${fmt(bare20.p99)} ms = ${fmt(app20.p99 / bare20.p99, 2)}× → ${app20.p99 <= 1.5 * bare20.p99 ? "met" : "not met"}`);
     if (has("socketio")) {
       const sio20 = row(n, RATES[0], "socketio")?.med;
-      t.push(`- stretch: highest passing rate at least Socket.IO's: ${highest(n, "app")} vs ${highest(n, "socketio")} → ${highest(n, "app") >= highest(n, "socketio") ? "met" : "not met"}`);
+      t.push(`- stretch: highest passing rate at least Socket.IO's: ${highest(n, "app") || "none"} vs ${highest(n, "socketio") || "none"} → ${verdict(highest(n, "app"), highest(n, "socketio"))}`);
       if (app20 && sio20) t.push(`- stretch: p99 at ${RATES[0]} msg/s within 2× Socket.IO's: ${fmt(app20.p99)} vs ${fmt(sio20.p99)} ms = ${fmt(app20.p99 / sio20.p99, 2)}× → ${app20.p99 <= 2 * sio20.p99 ? "met" : "not met"}`);
     }
     if (has("ws")) {
