@@ -58,7 +58,7 @@ function connectOne(transport, url, headers) {
     const client = { socket: null, send: null, rev: 0, seenRev: 0, got: new Uint8Array(0) };
     const done = (ok, why) => resolve(ok ? { client } : { error: why });
     if (transport === "socketio") {
-      const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 20_000 });
+      const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 45_000 });
       client.socket = socket;
       client.send = (frame) => socket.emit("send", frame);
       socket.on("messages", (payload) => receive(client, payload.messages));
@@ -67,7 +67,7 @@ function connectOne(transport, url, headers) {
       socket.once("connect_error", (e) => done(false, String(e.message ?? e)));
       return;
     }
-    const socket = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 20_000 });
+    const socket = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 45_000 });
     client.socket = socket;
     client.send = (frame) => socket.send(JSON.stringify(frame));
     socket.on("message", (data) => onFrame(client, data));
@@ -96,12 +96,24 @@ const handlers = {
   async connect({ name, transport, targets }) {
     const clients = [];
     const errors = [];
-    for (let i = 0; i < targets.length; i += CONNECT_AT_ONCE) {
-      const batch = await Promise.all(targets.slice(i, i + CONNECT_AT_ONCE).map((t) => connectOne(transport, t.url, t.headers)));
-      for (const r of batch) (r.client ? clients.push(r.client) : errors.push(r.error));
+    let todo = targets;
+    // a loaded wrangler dev lets some handshakes time out: those are tried again, twice
+    for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
+      const failed = [];
+      for (let i = 0; i < todo.length; i += CONNECT_AT_ONCE) {
+        const slice = todo.slice(i, i + CONNECT_AT_ONCE);
+        const batch = await Promise.all(slice.map((t) => connectOne(transport, t.url, t.headers)));
+        batch.forEach((r, j) => {
+          if (r.client) clients.push(Object.assign(r.client, { at: slice[j].index }));
+          else failed.push(slice[j]), errors.push(r.error);
+        });
+      }
+      todo = failed;
     }
+    // the pacer addresses a client by its place in the thread's share
+    clients.sort((a, b) => a.at - b.at);
     systems.set(name, { clients, transport });
-    return { connected: clients.length, errors: errors.slice(0, 3) };
+    return { connected: clients.length, errors: errors.slice(-3) };
   },
   start({ name, tag, expected }) {
     for (const client of systems.get(name).clients) client.got = new Uint8Array(expected);
