@@ -277,6 +277,7 @@ const median = (values) => {
 const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
 
 const results = []; // { n, rate, name, rounds: [...], med, pass, note }
+const done = []; // the sizes measured to the end
 const uptimeBefore = run("uptime", []).trim();
 const startedAt = new Date();
 try {
@@ -330,18 +331,23 @@ try {
       if (climbing.length === 0) break;
     }
     for (const name of SYSTEMS) await askAll({ cmd: "close", name });
+    done.push(n);
+    // recorded after each N, so a run stopped later keeps what it measured
+    if (n !== SIZES[SIZES.length - 1]) report(false);
     await sleep(1000);
   }
   await cleanUp();
   await Promise.all(threads.map((t) => t.terminate()));
-  report();
+  report(true);
 } catch (error) {
   stopped(error);
   await cleanUp();
   await Promise.all(threads.map((t) => t.terminate()));
+  if (done.length) report(false);
 }
 
-function report() {
+/** Prints the section for the sizes measured so far and (when recording) writes it to RESULTS.md, marked partial until the last N is done. */
+function report(finished) {
   const uptimeAfter = run("uptime", []).trim();
   const highest = (n, name) => Math.max(0, ...results.filter((r) => r.n === n && r.name === name && r.pass).map((r) => r.rate));
   const row = (n, rate, name) => results.find((r) => r.n === n && r.rate === rate && r.name === name);
@@ -350,6 +356,7 @@ function report() {
     "",
     `Measured ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC by \`npm run bench:chat${argv.length ? ` -- ${argv.join(" ")}` : ""}\` (bench/chat-fanout.mjs) on ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB. ` +
       `**The machine's 2 cores are shared with other engineers' builds and tests**: the servers, wrangler's proxy and the ${THREADS} client threads all compete for them, so absolute figures are pessimistic and noisy; the comparison between systems measured in turn is the point.`,
+    ...(finished ? [] : [`**Partial**: N = ${done.join(", ")} measured of ${SIZES.join(", ")}.`]),
     `Load before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`. The run took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min.`,
     "",
     `${ROUNDS} round(s) of ${SECONDS} s per system and rate, interleaved (who goes first rotates); figures are medians over the rounds. ` +
@@ -358,7 +365,7 @@ function report() {
       "Client ELU is the busiest client thread's event-loop utilisation; ≥ 0.9 marks a step as client-bound.",
     "",
   ];
-  for (const n of SIZES) {
+  for (const n of done) {
     lines.push(`## N = ${n}`, "", "| rate (msg/s) | system | p50 / p99 / max (ms) | lost or > 3 s late | CPU µs per delivery (workerd) | sent msg/s | client ELU | verdict |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const rate of RATES) {
       for (const name of SYSTEMS) {
@@ -377,7 +384,7 @@ function report() {
     lines.push("", `Highest passing rate: ${SYSTEMS.map((name) => `${name} ${highest(n, name) || "none"}`).join(", ")} msg/s.`, "");
   }
   // the issue's targets, where the run measured what they compare
-  const n = MAX_N;
+  const n = done[done.length - 1];
   const has = (name) => SYSTEMS.includes(name) && results.some((r) => r.n === n && r.name === name && r.med);
   if (has("app") && has("bare")) {
     const app20 = row(n, RATES[0], "app")?.med;
