@@ -279,6 +279,18 @@ const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
 const results = []; // { n, rate, name, rounds: [...], med, pass, note }
 const done = []; // the sizes measured to the end
 const uptimeBefore = run("uptime", []).trim();
+// a run stopped by hand (Ctrl-C, kill) still records what it measured and stops its servers
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: recording what was measured and stopping the servers`);
+    if (done.length) report(false);
+    await cleanUp();
+    process.exit(0);
+  });
+}
 const startedAt = new Date();
 try {
   log(`chat fan-out: N ${SIZES.join(", ")}; rates ${RATES.join(", ")} msg/s; ${ROUNDS} round(s) of ${SECONDS} s; systems ${SYSTEMS.join(", ")}; ${THREADS} client threads; data ${persist}`);
