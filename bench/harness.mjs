@@ -123,27 +123,37 @@ export function stopServers() {
   );
 }
 
-export async function startServer(args, port, probe) {
-  const server = spawn(
+/** Starts wrangler dev --local on `port` over the shared data directory; answers its process group id once `probe` answers 200. */
+export function startServer(args, port, probe) {
+  return startProcess(
     "npx",
     ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(port + 1000), "--persist-to", persist, ...args],
-    { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    `http://127.0.0.1:${port}${probe}`,
+    "wrangler dev",
   );
+}
+
+/**
+ * Spawns a server in its own process group (stopServers ends the group), waits up to 90 s for
+ * `probeUrl` to answer 200 and answers the group id (its pid), whose CPU time /proc then sums.
+ */
+export async function startProcess(cmd, args, probeUrl, what = cmd) {
+  const server = spawn(cmd, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   servers.push(server);
   let out = "";
   server.stdout.on("data", (d) => (out += d));
   server.stderr.on("data", (d) => (out += d));
   const until = Date.now() + 90_000;
   while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`wrangler dev exited early:\n${out.slice(-3000)}`);
+    if (server.exitCode !== null) throw new Error(`${what} exited early:\n${out.slice(-3000)}`);
     try {
-      if ((await fetch(`http://127.0.0.1:${port}${probe}`)).ok) return;
+      if ((await fetch(probeUrl)).ok) return server.pid;
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`wrangler dev on ${port} did not answer:\n${out.slice(-3000)}`);
+  throw new Error(`${what} at ${probeUrl} did not answer:\n${out.slice(-3000)}`);
 }
 
 

@@ -1,0 +1,53 @@
+// The chat fan-out benchmark's platform floor (bench/chat-fanout.mjs, system "bare DO"): one
+// Durable Object on the hibernation API that broadcasts every `send` frame to every socket —
+// no storage, no auth, no parsing beyond JSON — under the same `wrangler dev` as the app.
+import { DurableObject } from "cloudflare:workers";
+
+type BareEnv = { BARE_CHANNEL: DurableObjectNamespace<BareChannel> };
+
+/** Broadcasts `{type:"send", clientId, body}` as `{type:"messages", messages:[{rev, clientId, body}]}`, serialised once. */
+export class BareChannel extends DurableObject<BareEnv> {
+  private rev = 0;
+
+  async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade.", { status: 426 });
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  async webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (typeof message !== "string") return;
+    let frame: { type?: unknown; clientId?: unknown; body?: unknown };
+    try {
+      frame = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (frame.type !== "send") return; // "seen" and anything else: nothing to do
+    const text = JSON.stringify({ type: "messages", messages: [{ rev: ++this.rev, clientId: frame.clientId, body: frame.body }] });
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        socket.send(text);
+      } catch {
+        /* closing */
+      }
+    }
+  }
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+export default {
+  async fetch(request: Request, env: BareEnv): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/socket") return env.BARE_CHANNEL.getByName("bench").fetch(request);
+    return new Response("ok");
+  },
+} satisfies ExportedHandler<BareEnv>;
