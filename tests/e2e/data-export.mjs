@@ -1,6 +1,6 @@
 // My data (issue 10): a member with posts and comments prepares their archive from the "my data"
-// page, watches the progress bar move (the run's wrangler vars make an export step 1 page of 3
-// items, so the job takes many steps through the local queue), downloads the file once it is
+// page, watches the progress bar move (the run's wrangler vars make an export step 3 pages of 3
+// items, so the job takes a few steps through the local queue), downloads the file once it is
 // ready, and finds their posts in it. Another member cannot download it. As the community's
 // owner they also prepare and download the member list as CSV. Desktop and 375 px, and
 // the zh-Hant page; axe on every page (the harness's `watch`).
