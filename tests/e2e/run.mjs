@@ -1,6 +1,6 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
 // through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs,
-// data-export.mjs, redirects.mjs, boundary.mjs), in two lanes that run side by side (ADR 024). Every
+// data-export.mjs, redirects.mjs, boundary.mjs), in two lanes that run side by side (ADR 027). Every
 // page a flow visits (goto, reload, a click that lands on a new URL) is checked by `watch`: axe
 // (serious/critical fail), at 375 px no sideways scrolling, and every console error, page error
 // (React #418 included) and failed request goes into consoleErrors.
