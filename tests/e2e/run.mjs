@@ -22,6 +22,7 @@ import deadLettersFlow from "./dead-letters.mjs";
 import mentionsFlow from "./mentions.mjs";
 import dataExportFlow from "./data-export.mjs";
 import boundaryFlow from "./boundary.mjs";
+import chatRestartFlow from "./chat-restart.mjs";
 
 // Two lanes of flows that run side by side against one server (a run is mostly waiting on the
 // server and the browser, so two lanes finish in about the time of the longer one). Flows share
@@ -31,7 +32,11 @@ import boundaryFlow from "./boundary.mjs";
 // Keep the lanes' times about even when adding a flow (each flow prints its time). `alone` runs
 // after the lanes with nothing beside it: the boundary flow's unread 2 MB body once got a 500 from
 // wrangler dev's proxy instead of the 413 while the other lane was busy (a loaded machine).
-const alone = [["boundary: the dev outbox behind a proxy, and a rate limit said in the composer", boundaryFlow]];
+// The chat restart flow kills the server (SIGKILL) and starts it again: it runs last, alone.
+const alone = [
+  ["boundary: the dev outbox behind a proxy, and a rate limit said in the composer", boundaryFlow],
+  ["chat restart: acknowledged messages survive a hard kill of the local server", chatRestartFlow],
+];
 const lanes = [
   [
     ["hard cases: long words, names, time zones, icons, failures", hardCasesFlow],
@@ -226,12 +231,8 @@ function withD1(fn) {
   throw new Error(`no D1 database with a users table in ${dir}`);
 }
 
-try {
-  console.log("building…");
-  run("npx", ["react-router", "build"]);
-  console.log(`migrating a fresh D1 in ${persist}…`);
-  run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
-  run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "--persist-to", persist]);
+/** wrangler dev on PORT over the run's persisted state; resolves once it answers. */
+async function startServer() {
   server = spawn(
     "npx",
     ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`, "--var", `OPERATOR_EMAILS:${OPERATOR_EMAIL}`,
@@ -247,6 +248,40 @@ try {
     console.log(serverLog.slice(-3000));
     throw error;
   });
+}
+
+/**
+ * Stop the server and start it again over the same state: `hard` kills the whole process group
+ * with SIGKILL (no clean shutdown, as a crash or a power cut), else SIGTERM.
+ */
+async function restartServer({ hard = false } = {}) {
+  const old = server;
+  const exited = new Promise((resolve) => (old.exitCode !== null ? resolve() : old.once("exit", resolve)));
+  try {
+    process.kill(-old.pid, hard ? "SIGKILL" : "SIGTERM");
+  } catch {
+    old.kill(hard ? "SIGKILL" : "SIGTERM");
+  }
+  await exited;
+  // the port is free once workerd is gone; wait for it to stop answering
+  for (let i = 0; i < 50; i++) {
+    try {
+      await fetch(`${ORIGIN}/api/v1/health`);
+      await new Promise((r) => setTimeout(r, 100));
+    } catch {
+      break;
+    }
+  }
+  await startServer();
+}
+
+try {
+  console.log("building…");
+  run("npx", ["react-router", "build"]);
+  console.log(`migrating a fresh D1 in ${persist}…`);
+  run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
+  run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "--persist-to", persist]);
+  await startServer();
 
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
@@ -256,7 +291,7 @@ try {
   const sql = (command) => withD1((db) => db.exec(command));
   /** The rows one SELECT reads from that D1: to check what no API shows (an event's state). */
   const query = (command) => withD1((db) => db.prepare(command).all());
-  const harness = { browser, ORIGIN, OPERATOR_EMAIL, axe, shot, expectOk, consoleErrors, watch, fitsWidth, sql, query };
+  const harness = { browser, ORIGIN, OPERATOR_EMAIL, axe, shot, expectOk, consoleErrors, watch, fitsWidth, sql, query, restartServer };
   // E2E_ONLY=hard runs only the flows whose name contains "hard" (a quicker loop while developing)
   const chosen = (lane) => lane.filter(([n]) => !process.env.E2E_ONLY || n.includes(process.env.E2E_ONLY));
   // The lanes run side by side, each flow in its lane one after another. A flow prints its lines
