@@ -239,6 +239,20 @@ export class ChatChannel extends DurableObject<Env> {
     return closed;
   }
 
+  /**
+   * The space was archived: every socket closes (4404) and nothing is accepted here again. The
+   * history stays (export and erasure still reach it). Idempotent.
+   */
+  async archive(): Promise<number> {
+    this.store.setMeta("archived", 1);
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      this.closeSocket(ws, CloseCode.gone, "archived");
+      closed++;
+    }
+    return closed;
+  }
+
   /** An author's messages after `afterSeq` (their export), oldest first. */
   async exportAuthor(userId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
     const meta = this.store.readMeta();
@@ -509,8 +523,9 @@ export class ChatChannel extends DurableObject<Env> {
     return identity ?? null;
   }
 
+  /** Refused: the member lost access after this identity was checked, or the channel was archived. */
   private isRevoked(identity: Identity): boolean {
-    return this.store.revokedEpoch(identity.userId) > identity.epoch;
+    return this.store.revokedEpoch(identity.userId) > identity.epoch || this.store.readMeta().archived;
   }
 
   /** The channel and community this object serves, from the first identity it sees. */

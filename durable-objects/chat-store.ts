@@ -54,7 +54,7 @@ export type MessageRow = {
 export type OutboxRow = { id: number; kind: string; payload: string; created_at: number; attempts: number };
 
 /** The channel's own settings, kept in `meta`. */
-export type ChannelMeta = { head: number; slowModeSeconds: number; channelId: string | null; communityId: string | null };
+export type ChannelMeta = { head: number; slowModeSeconds: number; channelId: string | null; communityId: string | null; archived: boolean };
 
 /** Who reacted with what, at most this many user ids per emoji in a view. */
 const REACTION_USERS_SHOWN = 50;
@@ -73,10 +73,11 @@ export class ChatStore {
       slowModeSeconds: Number(map.get("slow_mode_seconds") ?? 0),
       channelId: map.get("channel_id") ?? null,
       communityId: map.get("community_id") ?? null,
+      archived: map.get("archived") === "1",
     };
   }
 
-  setMeta(key: "head" | "slow_mode_seconds" | "channel_id" | "community_id", value: string | number): void {
+  setMeta(key: "head" | "slow_mode_seconds" | "channel_id" | "community_id" | "archived", value: string | number): void {
     this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, String(value));
   }
 

@@ -365,3 +365,21 @@ describe("chat channel: access follows membership", () => {
     expect((await live.waitForMessages(8)).map((m) => m.body)).toContain("flood 7");
   });
 });
+
+describe("chat channel: archiving", () => {
+  it("closes every socket of an archived chat space at once and refuses it afterwards", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const s = await connected(space, bob);
+    expect((await call(`/api/v1/spaces/${space.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
+    expect((await s.closed).code).toBe(4404);
+    expect((await openSocket(space, bob)).status).toBe(404);
+    // the object refuses even a caller whose check was read before the archive
+    const stale = await channelStub(env, space.id).send(
+      { userId: bob.id, userName: bob.name, role: "member", epoch: 1_000, communityId: c.id, channelId: space.id },
+      { clientId: null, body: "too late", replyTo: null, imageIds: [], mentionIds: [] },
+    );
+    expect(stale).toMatchObject({ ok: false, error: { status: 404 } });
+  });
+});

@@ -212,5 +212,17 @@ export async function revokeChatAccess(env: Env, pending: PendingAccessChange): 
   await Promise.all(channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)));
 }
 
+/**
+ * A chat space was archived (discussions/spaces.ts archiveSpace, right after its batch; the
+ * spine's space.archived is the retry): its object closes every socket and refuses from now on.
+ * Nothing for a space of another kind (no object is made for it).
+ */
+export async function closeArchivedChannel(env: Env, spaceId: string): Promise<void> {
+  const s = schema.spaces;
+  const [space] = await getDb(env).select({ kind: s.kind }).from(s).where(eq(s.id, spaceId)).limit(1);
+  if (space?.kind !== "chat") return;
+  await channelStub(env, spaceId).archive();
+}
+
 /** Register chat's revocation with the access module (once per isolate, at module load). */
 export const unregisterChatRevocation = onAccessChanged(revokeChatAccess);

@@ -1,5 +1,6 @@
 // Spaces of a community: create, edit, archive, private member lists, order, the caller's list
 // (with locked spaces) and follows. Admin actions write the audit log in the same batch.
+import { closeArchivedChannel } from "../chat/channels";
 import { spacePermissions } from "../permissions";
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema, type Db } from "../../db/client";
@@ -182,6 +183,8 @@ export async function archiveSpace(env: Env, access: MemberSpaceAccess): Promise
     event.statement,
   ]);
   await announceEvents(env, [event.id]);
+  // a chat space's sockets close now; the spine's handler is the retry
+  if (space.kind === "chat") await closeArchivedChannel(env, space.id).catch((error) => console.error(JSON.stringify({ at: "chat.archive", spaceId: space.id, error: String(error) })));
 }
 
 export type SpaceMemberView = { user: UserCard; addedAt: string };

@@ -2,6 +2,7 @@
 // recorded on the event once it has run, so a retry runs only those that failed; names must not
 // change while events that use them may still be pending. Later capabilities add their handlers
 // here: Durable Object calls (revoke on access.changed), AI passes, Stripe follow-ups, reminders.
+import { closeArchivedChannel } from "../chat/channels";
 import { sendQueuedMail } from "../../mail/outbox";
 import { deliverAccessChange } from "../access-changes";
 import { runExportStep } from "../data-rights/export-jobs";
@@ -49,7 +50,10 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "comment.created": [searchComment, commentMentions],
   "comment.updated": [searchComment, commentMentions],
   "comment.removed": [searchComment],
-  "space.archived": [{ name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) }],
+  "space.archived": [
+    { name: "search", run: (env, event) => removeSpace(env, event.payload.communityId, event.payload.spaceId) },
+    { name: "chat", run: (env, event) => closeArchivedChannel(env, event.payload.spaceId) },
+  ],
   "post.followers": [{ name: "followers", run: followerSlice }],
   "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
   // chat (issue 12, ADR 025): mentions before activity, so a member the message mentions is told once
