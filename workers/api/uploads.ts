@@ -81,7 +81,14 @@ uploads.openapi(
     responses: {
       201: {
         description: "Stored",
-        content: { "application/json": { schema: z.object({ url: z.string().openapi({ example: "/api/v1/uploads/u/usr_x/abc.png" }) }) } },
+        content: {
+          "application/json": {
+            schema: z.object({
+              id: z.string().openapi({ description: "the upload's id: a chat message names its images by it (`imageIds`)", example: "upl_x" }),
+              url: z.string().openapi({ example: "/api/v1/uploads/u/usr_x/abc.png" }),
+            }),
+          },
+        },
       },
       ...errorResponses(400, 401, 403, 404, 413, 415, 429),
     },
@@ -91,8 +98,8 @@ uploads.openapi(
     const { file, spaceId, conversationId } = c.req.valid("form");
     const audience = spaceId ? { spaceId } : conversationId ? { conversationId } : null;
     await requireAudienceReadable(c.env, c.get("reader"), audience);
-    const { url } = await storeImage(c.env, user.id, file, audience);
-    return c.json({ url }, 201);
+    const { id, url } = await storeImage(c.env, user.id, file, audience);
+    return c.json({ id, url }, 201);
   },
 );
 

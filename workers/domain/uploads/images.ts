@@ -41,12 +41,12 @@ const damagedImage = () =>
   });
 
 /**
- * Stores `file` (at most MAX_UPLOAD_BYTES) for `userId` as `{ url }` under /api/v1/uploads/, with
+ * Stores `file` (at most MAX_UPLOAD_BYTES) for `userId` as `{ id, url }` (the uploads row's id, the URL) under /api/v1/uploads/, with
  * its metadata stripped (metadata.ts) and `audience` recorded (audience.ts; the caller has checked
  * the uploader may read it). Throws 413 too_large, 415 unsupported_media_type (not PNG, JPEG, WebP
  * or GIF by its bytes), 400 validation_failed (empty, or a broken container).
  */
-export async function storeImage(env: Env, userId: string, file: File, audience: UploadAudience = null): Promise<{ url: string }> {
+export async function storeImage(env: Env, userId: string, file: File, audience: UploadAudience = null): Promise<{ id: string; url: string }> {
   if (file.size > MAX_UPLOAD_BYTES) throw tooLarge();
   if (file.size === 0) throw badRequest("The file is empty.", { issues: [{ path: "file", message: "empty", code: "file_empty" }] });
   const sent = new Uint8Array(await file.arrayBuffer());
@@ -62,12 +62,13 @@ export async function storeImage(env: Env, userId: string, file: File, audience:
   // a day's budget of files per member (ADR 021), spent only by an image that will be stored
   await limitUpload(env, userId);
   const key = `u/${userId}/${randomToken(16)}.${kind.ext}`;
+  const id = newId("upl");
   await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: kind.contentType } });
   try {
     await getDb(env)
       .insert(schema.uploads)
       .values({
-        id: newId("upl"),
+        id,
         userId,
         key,
         contentType: kind.contentType,
@@ -80,7 +81,7 @@ export async function storeImage(env: Env, userId: string, file: File, audience:
     await env.UPLOADS.delete(key);
     throw err;
   }
-  return { url: uploadUrl(key) };
+  return { id, url: uploadUrl(key) };
 }
 
 /**
