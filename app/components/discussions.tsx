@@ -133,7 +133,7 @@ export function TimeStamp({ value, withTime = true }: { value: string; withTime?
 }
 
 // every emoji the API accepts has a name (a compile error when the vocabulary grows)
-const emojiKeys: Record<string, string> = {
+export const emojiKeys: Record<string, string> = {
   "👍": "thumbsUp",
   "❤️": "heart",
   "😂": "laugh",
@@ -258,7 +258,7 @@ export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
  * hidden field (PICKS_FIELD), so the server writes that member's token even when another member
  * has the same name. The textarea stays an ordinary field.
  */
-function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
+export function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
   const formatDate = useFormatDate();
   const { slug } = useParams();
@@ -376,7 +376,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
 
   const field = source ? <input type="hidden" name={PICKS_FIELD} value={JSON.stringify(picks)} /> : null;
 
-  return { textareaProps, list, field };
+  return { textareaProps, list, field, picks };
 }
 
 /**

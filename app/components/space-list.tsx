@@ -5,7 +5,7 @@ import { Name } from "./name";
 import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { ClientFormErrors } from "./form-bits";
 import { FormError, SubmitButton } from "./form-bits";
-import { HashIcon, LockIcon, useDismissable } from "./discussions";
+import { ChatIcon, HashIcon, LockIcon, useDismissable } from "./discussions";
 import { Badge, ButtonLink, Checkbox, EmptyState, Field, SelectField, TextareaField, buttonClass, cx, focusRing } from "./ui";
 import type { Person, SpaceEntry, Tier, TierKey } from "../lib/types";
 import { tierKeys } from "../lib/types";
@@ -110,7 +110,7 @@ export function SpaceList({
                     aria-hidden="true"
                     className={cx("flex size-10 shrink-0 items-center justify-center rounded-xl", locked ? "bg-amber-100 text-amber-900" : "bg-brand-50 text-brand-700")}
                   >
-                    {locked ? <LockIcon className="size-5" /> : <HashIcon className="size-5" />}
+                    {locked ? <LockIcon className="size-5" /> : space.kind === "chat" ? <ChatIcon className="size-5" /> : <HashIcon className="size-5" />}
                   </span>
                   <div className="min-w-0 flex-1">
                     <div className="flex flex-wrap items-center gap-2">

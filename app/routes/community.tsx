@@ -41,7 +41,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     members: members ? members.items.slice(0, 12) : [],
     moreMembers: Boolean(members && (members.next || members.items.length > 12)),
     candidates: canManage && members ? members.items.map((m) => m.user) : [],
-    spaces: spaces.filter((e) => !e.space.archived && e.space.kind === "discussion"),
+    spaces: spaces.filter((e) => !e.space.archived && (e.space.kind === "discussion" || e.space.kind === "chat")),
   };
 }
 
