@@ -116,28 +116,31 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             const el = e.currentTarget;
             nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
           }}
-          className={cx("max-h-[65vh] min-h-64 overflow-y-auto overscroll-contain py-2", focusRing)}
+          className={cx("flex max-h-[65vh] min-h-64 flex-col overflow-y-auto overscroll-contain py-2", focusRing)}
         >
-          {state.olderCursor ? (
-            <div className="flex justify-center py-2">
-              <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loadingOlder}>
-                {chat.loadingOlder ? t("chat.loadingOlder") : t("chat.loadOlder")}
-              </Button>
-            </div>
-          ) : state.messages.length > 0 ? (
-            <p className="px-4 py-2 text-center text-xs text-slate-600">{t("chat.start")}</p>
-          ) : null}
-          {state.messages.length === 0 && state.pending.length === 0 ? (
-            <p className="px-4 py-10 text-center text-sm text-slate-600">{viewer.canWrite ? t("chat.empty") : t("chat.emptyGuest")}</p>
-          ) : null}
-          <ol className="space-y-0.5">
-            {state.messages.map((m) => (
-              <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} />
-            ))}
-            {state.pending.map((p) => (
-              <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
-            ))}
-          </ol>
+          {/* a short conversation sits at the bottom, by the composer, as chat reads */}
+          <div className="mt-auto">
+            {state.olderCursor ? (
+              <div className="flex justify-center py-2">
+                <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loadingOlder}>
+                  {chat.loadingOlder ? t("chat.loadingOlder") : t("chat.loadOlder")}
+                </Button>
+              </div>
+            ) : state.messages.length > 0 ? (
+              <p className="px-4 py-2 text-center text-xs text-slate-600">{t("chat.start")}</p>
+            ) : null}
+            {state.messages.length === 0 && state.pending.length === 0 ? (
+              <p className="px-4 py-10 text-center text-sm text-slate-600">{viewer.canWrite ? t("chat.empty") : t("chat.emptyGuest")}</p>
+            ) : null}
+            <ol className="space-y-0.5">
+              {state.messages.map((m) => (
+                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} />
+              ))}
+              {state.pending.map((p) => (
+                <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
+              ))}
+            </ol>
+          </div>
         </div>
         {viewer.canWrite ? (
           <Composer
@@ -265,7 +268,8 @@ function MessageItem({ message: m, viewer, onReply, act }: { message: ChatMessag
               }}
             />
           ) : (
-            <RichText html={m.html} size="sm" scope={`m-${m.seq}`} className="chat-body [overflow-wrap:anywhere]" />
+            // a line break typed with Shift+Enter is a soft break in Markdown: chat shows it as one
+            <RichText html={m.html} size="sm" scope={`m-${m.seq}`} className="chat-body [overflow-wrap:anywhere] [&_li]:whitespace-pre-line [&_p]:whitespace-pre-line" />
           )}
           {m.images.length > 0 && !m.deleted ? (
             <div className="mt-1.5 flex flex-wrap gap-2">

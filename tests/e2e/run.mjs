@@ -1,5 +1,5 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
-// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs, data-export.mjs). Every page a flow visits
+// through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs, data-export.mjs, chat.mjs). Every page a flow visits
 // (goto, reload, a click that lands on a new URL) is checked by `watch`: axe (serious/critical fail),
 // at 375 px no sideways scrolling, and every console error, page error (React #418 included) and
 // failed request goes into consoleErrors.
@@ -20,6 +20,7 @@ import deadLettersFlow from "./dead-letters.mjs";
 import mentionsFlow from "./mentions.mjs";
 import dataExportFlow from "./data-export.mjs";
 import boundaryFlow from "./boundary.mjs";
+import chatFlow from "./chat.mjs";
 
 const flows = [
   ["accounts, communities and invites", coreFlow],
@@ -30,6 +31,7 @@ const flows = [
   ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
   ["data export: preparing, following and downloading my archive", dataExportFlow],
   ["boundary: the dev outbox behind a proxy, and a rate limit said in the composer", boundaryFlow],
+  ["chat: two members in one channel, live, offline and back without losing a message", chatFlow],
 ];
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
