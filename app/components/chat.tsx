@@ -364,20 +364,32 @@ function MessageActions(props: {
     emojiMenu.current?.removeAttribute("open");
     moreMenu.current?.removeAttribute("open");
   };
+  // the menus open inside the scrolling log, which clips them: below the message in the log's top
+  // half, above it in the bottom half
+  const [up, setUp] = useState(false);
+  const place = (e: React.SyntheticEvent<HTMLDetailsElement>) => {
+    const menu = e.currentTarget;
+    const log = menu.closest('[role="log"]');
+    if (!menu.open || !log) return;
+    const at = menu.getBoundingClientRect();
+    const area = log.getBoundingClientRect();
+    setUp(at.top - area.top > area.height / 2);
+  };
+  const panel = up ? "bottom-full mb-1" : "top-full mt-1";
   const iconButton = cx("flex size-8 cursor-pointer list-none items-center justify-center rounded-md text-slate-600 hover:bg-white hover:text-slate-900 [&::-webkit-details-marker]:hidden", focusRing);
   return (
     // always there on a phone (no hover); on a wider screen they show on hover and keyboard focus
-    <div className="flex shrink-0 items-start gap-0.5 self-start sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
+    <div className="flex shrink-0 items-start gap-0.5 self-start sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100 sm:has-[details[open]]:opacity-100">
       <button type="button" className={iconButton} aria-label={t("chat.replyLabel", { name: by })} title={t("chat.reply")} onClick={props.onReply}>
         <span aria-hidden="true" className="text-base leading-none">
           ↩
         </span>
       </button>
-      <details ref={emojiMenu} className="relative">
+      <details ref={emojiMenu} className="relative" onToggle={place}>
         <summary className={iconButton} aria-label={t("chat.reactLabel", { name: by })} title={t("reactions.add")}>
           <SmileIcon />
         </summary>
-        <div className="absolute right-0 z-20 mt-1 grid w-max grid-cols-4 gap-1 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg">
+        <div className={cx("absolute right-0 z-20 grid w-max grid-cols-4 gap-1 rounded-xl border border-slate-200 bg-white p-1.5 shadow-lg", panel)}>
           {reactionEmojis.map((emoji) => {
             const mine = props.reactedWith(emoji);
             const name = t(`reactions.names.${emojiKeys[emoji] ?? "other"}`);
@@ -401,13 +413,13 @@ function MessageActions(props: {
         </div>
       </details>
       {props.mayChange || props.mayPin ? (
-        <details ref={moreMenu} className="relative">
+        <details ref={moreMenu} className="relative" onToggle={place}>
           <summary className={iconButton} aria-label={t("chat.moreLabel", { name: by })} title={t("chat.more")}>
             <span aria-hidden="true" className="text-lg leading-none">
               ⋯
             </span>
           </summary>
-          <div className="absolute right-0 z-20 mt-1 w-44 rounded-xl border border-slate-200 bg-white p-1 shadow-lg">
+          <div className={cx("absolute right-0 z-20 w-44 rounded-xl border border-slate-200 bg-white p-1 shadow-lg", panel)}>
             {props.mayChange ? (
               <>
                 <button type="button" className={menuItem} onClick={() => (close(), props.onEdit())}>

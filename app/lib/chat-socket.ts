@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import PartySocket from "partysocket";
 import { CloseCode, PING, PONG, ServerFrame, type ChatMessage, type ClientFrame } from "../../durable-objects/protocol";
-import { chatReducer, dueToSend, initialChatState, type HistoryPage, type PendingMessage } from "./chat-state";
+import { chatReducer, dueToSend, frameAction, initialChatState, type HistoryPage, type PendingMessage } from "./chat-state";
 
 /** How the page is connected: "live" once the channel's `ready` frame arrived. */
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
@@ -108,7 +108,10 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
     const reloadHistory = async () => {
       const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?limit=50`, { credentials: "same-origin" });
       if (!res.ok) return;
-      dispatch({ type: "reload", page: (await res.json()) as HistoryPage });
+      const page = (await res.json()) as HistoryPage;
+      dispatch({ type: "reload", page });
+      // resume from the fresh page, not from the point the channel could not replay from
+      revRef.current = page.head;
       socket.reconnect(4000, "reloaded");
     };
 
@@ -126,28 +129,13 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
       }
       if (!parsed.success) return;
       const frame = parsed.data;
-      switch (frame.type) {
-        case "ready":
-          dispatch({ type: "settings", slowModeSeconds: frame.slowModeSeconds });
-          setConnection("live");
-          break;
-        case "messages":
-          dispatch({ type: "messages", messages: frame.messages, fromSocket: true });
-          confirmSeen();
-          break;
-        case "ack":
-          dispatch({ type: "ack", clientId: frame.clientId, message: frame.message });
-          break;
-        case "settings":
-          dispatch({ type: "settings", slowModeSeconds: frame.slowModeSeconds });
-          break;
-        case "error":
-          if (frame.clientId) {
-            const retryAt = frame.retryAfter !== undefined && frame.code === "rate_limited" ? Date.now() + Math.ceil(frame.retryAfter) * 1_000 : null;
-            dispatch({ type: "refused", clientId: frame.clientId, code: frame.code, message: frame.message, retryAt });
-          } else if (frame.code === "resume_too_far") void reloadHistory();
-          else setNotice({ code: frame.code, message: frame.message });
-          break;
+      const action = frameAction(frame, Date.now());
+      if (action) dispatch(action);
+      if (frame.type === "ready") setConnection("live");
+      else if (frame.type === "messages") confirmSeen();
+      else if (frame.type === "error" && !frame.clientId) {
+        if (frame.code === "resume_too_far") void reloadHistory();
+        else setNotice({ code: frame.code, message: frame.message });
       }
     });
     socket.addEventListener("close", (event) => {

@@ -2,7 +2,7 @@
 // messages it shows, the highest rev it applied (the socket reconnects with `?after=<rev>`), and
 // the messages this tab wrote that the channel has not acknowledged yet. Pure: the socket hook
 // (chat-socket.ts) feeds it frames and user intents; tests feed it the object's real frames.
-import type { ChatMessage } from "../../durable-objects/protocol";
+import type { ChatMessage, ServerFrame } from "../../durable-objects/protocol";
 
 /** Something this tab wrote, waiting for the channel's ack (kept until acked or discarded). */
 export type PendingMessage = {
@@ -148,4 +148,31 @@ function mapPending(state: ChatState, clientId: string, change: (p: PendingMessa
 /** The pending messages to put on the wire now, in the order they were written. */
 export function dueToSend(state: ChatState, now: number): PendingMessage[] {
   return state.pending.filter((p) => p.status === "queued" || (p.status === "waiting" && p.retryAt !== null && p.retryAt <= now));
+}
+
+/**
+ * The state change a frame from the channel makes, or null for frames the page handles itself
+ * (an error without a client id: a notice, or `resume_too_far`: reload the history). A refusal
+ * with `retryAfter` (rate limit, slow mode) waits until `now` + retryAfter seconds; any other
+ * refusal of a send fails it, for the writer to retry or delete.
+ */
+export function frameAction(frame: ServerFrame, now: number): ChatAction | null {
+  switch (frame.type) {
+    case "ready":
+    case "settings":
+      return { type: "settings", slowModeSeconds: frame.slowModeSeconds };
+    case "messages":
+      return { type: "messages", messages: frame.messages, fromSocket: true };
+    case "ack":
+      return { type: "ack", clientId: frame.clientId, message: frame.message };
+    case "error":
+      if (!frame.clientId) return null;
+      return {
+        type: "refused",
+        clientId: frame.clientId,
+        code: frame.code,
+        message: frame.message,
+        retryAt: frame.retryAfter !== undefined && frame.code === "rate_limited" ? now + Math.ceil(frame.retryAfter) * 1_000 : null,
+      };
+  }
 }
