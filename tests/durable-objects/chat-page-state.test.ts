@@ -3,7 +3,7 @@
 // socket, and after the channel refuses a send.
 import { describe, expect, it } from "vitest";
 import { addMember, makeCommunity } from "../community-fixtures";
-import { call } from "../helpers";
+import { call, type TestUser } from "../helpers";
 import { clientId, connected, isAck, isError, makeChat, type TestSocket } from "../chat-fixtures";
 import { chatReducer, dueToSend, frameAction, initialChatState, type ChatState, type HistoryPage, type PendingMessage } from "../../app/lib/chat-state";
 import { RATE_LIMIT_MESSAGES } from "../../durable-objects/chat-channel";
@@ -24,7 +24,7 @@ function sendDue(state: ChatState, socket: TestSocket): ChatState {
   return chatReducer(state, { type: "sent", clientIds: due.map((p) => p.clientId) });
 }
 
-const history = async (spaceId: string, as: Parameters<typeof call>[1]["as"]): Promise<HistoryPage> => (await call(`/api/v1/spaces/${spaceId}/messages`, { as })).body;
+const history = async (spaceId: string, as: TestUser): Promise<HistoryPage> => (await call(`/api/v1/spaces/${spaceId}/messages`, { as })).body;
 const bodies = (state: ChatState) => state.messages.map((m) => m.body);
 
 describe("chat page state against the channel's frames", () => {
