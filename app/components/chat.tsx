@@ -168,8 +168,15 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
 function ConnectionBanner({ connection, canWrite }: { connection: ConnectionState; canWrite: boolean }) {
   const { t } = useTranslation();
   const hydrated = useHydrated();
+  // the first connection usually takes a moment: say "connecting…" only if it takes longer, so
+  // an ordinary page load neither flashes a banner nor announces one
+  const [patient, setPatient] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setPatient(true), 1_500);
+    return () => clearTimeout(timer);
+  }, []);
   // before hydration there is no socket yet: the history is what the page shows
-  const shown = canWrite && hydrated && connection !== "live";
+  const shown = canWrite && hydrated && connection !== "live" && (connection !== "connecting" || patient);
   const text = !shown ? "" : t(`chat.connection.${connection}`);
   const tone = connection === "revoked" ? "border-red-200 bg-red-50 text-red-900" : connection === "offline" ? "border-amber-200 bg-amber-50 text-amber-900" : "border-sky-200 bg-sky-50 text-sky-900";
   return (

@@ -145,9 +145,18 @@ function mapPending(state: ChatState, clientId: string, change: (p: PendingMessa
   return { ...state, pending: state.pending.map((p) => (p.clientId === clientId ? change(p) : p)) };
 }
 
-/** The pending messages to put on the wire now, in the order they were written. */
+/**
+ * The pending messages to put on the wire now (`now` in ms), in the order they were written:
+ * those written after one still waiting out a rate limit wait behind it, so the channel stores
+ * them in order. A failed one is out of the line until retried.
+ */
 export function dueToSend(state: ChatState, now: number): PendingMessage[] {
-  return state.pending.filter((p) => p.status === "queued" || (p.status === "waiting" && p.retryAt !== null && p.retryAt <= now));
+  const due: PendingMessage[] = [];
+  for (const p of state.pending) {
+    if (p.status === "waiting" && (p.retryAt === null || p.retryAt > now)) break;
+    if (p.status === "queued" || p.status === "waiting") due.push(p);
+  }
+  return due;
 }
 
 /**

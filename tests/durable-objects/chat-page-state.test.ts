@@ -95,7 +95,13 @@ describe("chat page state against the channel's frames", () => {
     mine = applyFrames(mine, socket, 0, now);
     expect(mine.pending.map((p) => [p.body, p.status])).toEqual([[`burst ${RATE_LIMIT_MESSAGES}`, "waiting"]]);
     expect(dueToSend(mine, now)).toEqual([]);
-    expect(dueToSend(mine, now + Math.ceil(refusal.retryAfter!) * 1_000).map((p) => p.clientId)).toEqual([over.clientId]);
+    const retryAt = now + Math.ceil(refusal.retryAfter!) * 1_000;
+    expect(dueToSend(mine, retryAt).map((p) => p.clientId)).toEqual([over.clientId]);
+    // one written meanwhile waits behind it, so the two are stored in the order they were written
+    const behind = pending("written meanwhile");
+    const withBehind = chatReducer(mine, { type: "queue", message: behind });
+    expect(dueToSend(withBehind, now)).toEqual([]);
+    expect(dueToSend(withBehind, retryAt).map((p) => p.clientId)).toEqual([over.clientId, behind.clientId]);
 
     expect(chatReducer(mine, { type: "discard", clientId: over.clientId }).pending).toEqual([]);
 
