@@ -1,5 +1,6 @@
-// The community home's list of discussion spaces: what is new, what is locked above the reader's
-// tier, a follow toggle, and for admins the order, archiving and a form for a new space.
+// The community home's list of discussion and chat spaces: what is new, what is locked above the reader's
+// tier, a follow toggle, and for admins the order, archiving and a form for a new space (a
+// discussion or a chat space).
 import { useTranslation } from "react-i18next";
 import { Name } from "./name";
 import { Form, Link, useFetcher, useLocation } from "react-router";
@@ -131,7 +132,8 @@ export function SpaceList({
                     <ButtonLink to={`/c/${slug}#tiers`} size="sm">
                       {t("spaces.upgradeTo", { tier: tierText })}
                     </ButtonLink>
-                  ) : isMember ? (
+                  ) : isMember && space.kind !== "chat" ? (
+                    // a chat space's notifications are its own setting (all, mentions, none) on its page
                     <FollowToggle spaceId={space.id} following={Boolean(space.following)} name={space.name} />
                   ) : null}
                   {canManage ? (
@@ -192,6 +194,10 @@ export function SpaceList({
             <FormError errors={errors && Object.keys(errors.fields).length === 0 ? errors : undefined} />
             <Field label={t("spaces.name")} name="name" required maxLength={80} defaultValue={values?.name ?? ""} error={errors?.fields.name} placeholder={t("spaces.namePlaceholder")} />
             <TextareaField label={t("spaces.descriptionField")} name="description" rows={2} maxLength={500} defaultValue={values?.description ?? ""} error={errors?.fields.description} />
+            <SelectField label={t("spaces.kind")} name="kind" defaultValue={values?.kind ?? "discussion"} hint={t("spaces.kindHint")}>
+              <option value="discussion">{t("spaces.kinds.discussion")}</option>
+              <option value="chat">{t("spaces.kinds.chat")}</option>
+            </SelectField>
             <SelectField label={t("spaces.minTier")} name="minTier" defaultValue={values?.minTier ?? "free"} hint={t("spaces.minTierHint")} error={errors?.fields.minTier}>
               {tierKeys.map((key) => (
                 <option key={key} value={key}>

@@ -61,13 +61,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       name: field(form, "name"),
       description: field(form, "description"),
       minTier: field(form, "minTier"),
+      kind: field(form, "kind") === "chat" ? "chat" : "discussion",
       private: form.get("private") === "on" ? "on" : "",
     };
     const memberIds = form.getAll("memberIds").map(String).filter(Boolean);
     const body: Record<string, unknown> = {
       name: values.name,
       description: values.description,
-      kind: "discussion",
+      kind: values.kind,
       minTier: tierKeys.includes(values.minTier as (typeof tierKeys)[number]) ? values.minTier : "free",
       private: values.private === "on",
     };

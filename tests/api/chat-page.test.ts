@@ -3,6 +3,7 @@
 // call the chat use cases with the API's validation and roles.
 import { describe, expect, it } from "vitest";
 import { action, loader } from "../../app/routes/community-space";
+import { action as communityAction } from "../../app/routes/community";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { makeChat } from "../chat-fixtures";
 import { call } from "../helpers";
@@ -59,5 +60,13 @@ describe("chat space page", () => {
     expect(await post(member, { intent: "chatSend", body: "sent without JavaScript" })).toEqual({ ok: true, intent: "chatSend" });
     const history = (await call(`/api/v1/spaces/${space.id}/messages`, { as: member })).body;
     expect(history.items.map((m: { body: string; author: { id: string } }) => [m.body, m.author.id])).toEqual([["sent without JavaScript", member.id]]);
+  });
+
+  it("an admin creates a chat space from the community page's new-space form", async () => {
+    const c = await makeCommunity();
+    const answer = await postForm(communityAction as unknown as Action, `/c/${c.slug}`, { slug: c.slug }, c.owner, { intent: "create-space", name: "Lounge", kind: "chat", minTier: "free" });
+    expect(statusOf(answer)).toBe(302);
+    const spaces = (await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner })).body.items;
+    expect(spaces.map((e: { space: { name: string; kind: string } }) => [e.space.name, e.space.kind])).toEqual([["Lounge", "chat"]]);
   });
 });
