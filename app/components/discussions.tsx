@@ -256,7 +256,8 @@ export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
  * members of the community who can read the space match (arrows to choose, Enter or Tab to
  * insert, Escape to dismiss). A pick inserts "@Name " and is remembered with the member's id in a
  * hidden field (PICKS_FIELD), so the server writes that member's token even when another member
- * has the same name. The textarea stays an ordinary field.
+ * has the same name. The textarea stays an ordinary field. `picks` is answered too, for a writer
+ * that sends without a form (the chat composer, over its socket).
  */
 export function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
