@@ -91,7 +91,7 @@ const belongsInList = (state: ChatState, m: ChatMessage) => state.olderCursor ==
 function applyMessages(state: ChatState, incoming: ChatMessage[], fromSocket: boolean): ChatState {
   if (incoming.length === 0) return state;
   const shown = incoming.filter((m) => belongsInList(state, m));
-  const messages = merge(state.messages, shown, true);
+  const messages = forgetQuotesOf(merge(state.messages, shown, true), incoming);
   // the pinned list follows each message's own pinned flag
   let pinned = merge(state.pinned, incoming, false).filter((m) => m.pinned && !m.deleted);
   for (const m of incoming) if (m.pinned && !m.deleted && !pinned.some((p) => p.id === m.id)) pinned = [m, ...pinned];
@@ -100,6 +100,13 @@ function applyMessages(state: ChatState, incoming: ChatMessage[], fromSocket: bo
   const pending = stored.size ? state.pending.filter((p) => !stored.has(p.clientId)) : state.pending;
   const rev = fromSocket ? Math.max(state.rev, ...incoming.map((m) => m.rev)) : state.rev;
   return { ...state, messages, pinned, pending, rev };
+}
+
+/** A deleted message's words leave the replies quoting it too (the channel sends only the deleted one). */
+function forgetQuotesOf(list: ChatMessage[], incoming: ChatMessage[]): ChatMessage[] {
+  const deleted = new Set(incoming.filter((m) => m.deleted).map((m) => m.id));
+  if (deleted.size === 0) return list;
+  return list.map((m) => (m.replyTo && deleted.has(m.replyTo.id) && !m.replyTo.deleted ? { ...m, replyTo: { ...m.replyTo, excerpt: "", deleted: true } } : m));
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {

@@ -151,7 +151,8 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
           {locked ? (
             <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} />
           ) : chat ? (
-            <ChatChannelView spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />
+            // keyed: moving to another chat space starts from that space's history, not this one's
+            <ChatChannelView key={space.id} spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />
           ) : space.kind === "chat" ? (
             <LoadError message={t("chat.loadError")} />
           ) : (

@@ -116,4 +116,21 @@ describe("chat page state against the channel's frames", () => {
     expect(dueToSend(chatReducer(mine, { type: "retry", clientId: tooLong.clientId }), Date.now()).map((p) => p.clientId)).toEqual([tooLong.clientId]);
     expect(chatReducer(mine, { type: "discard", clientId: tooLong.clientId }).pending).toEqual([]);
   });
+
+  it("a deleted message's words leave the page, from the replies quoting it too", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const quoted = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "a secret I regret" } });
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "what?", replyTo: quoted.body.message.id } });
+    let page = initialChatState(await history(space.id, bob));
+    expect(page.messages[1].replyTo).toMatchObject({ excerpt: "a secret I regret", deleted: false });
+    const socket = await connected(space, bob, { after: page.rev });
+    await call(`/api/v1/messages/${quoted.body.message.id}`, { as: c.owner, method: "DELETE" });
+    await socket.waitForMessages(1);
+    page = applyFrames(page, socket);
+    expect(page.messages[0]).toMatchObject({ deleted: true, body: "", html: "" });
+    expect(page.messages[1].replyTo).toMatchObject({ excerpt: "", deleted: true });
+    expect(JSON.stringify(page)).not.toContain("a secret I regret");
+  });
 });

@@ -4,7 +4,7 @@
 // Mei goes offline, writes two messages (greyed, queued), comes back, and both arrive at his
 // phone once each, in order; his page speaks Chinese and fits the phone with a long word, emoji
 // and CJK in it. Accounts and the space are set up through the API; everything under test goes
-// through the UI.
+// through the UI. Then she reacts to his reply and deletes her first message: his phone shows both.
 import assert from "node:assert/strict";
 import { api } from "./api.mjs";
 
@@ -109,6 +109,23 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     await fitsWidth(pageMing, "chat on a phone after a long word");
     await shot(pageMing, "71-chat-zh-mobile");
     await shot(pageMei, "72-chat-desktop");
+  });
+
+  await step("chat: Mei reacts to the reply and deletes her first message; the phone shows both live", async () => {
+    const reply = pageMei.locator('[role="log"] li[data-seq]', { hasText: "Pneumonoultramicroscopic" });
+    await reply.hover();
+    await reply.getByLabel("React to 小明's message").click();
+    await reply.getByRole("button", { name: "Celebrate" }).click();
+    const hello = pageMei.locator('[role="log"] li[data-seq="1"]');
+    await hello.hover();
+    await hello.getByLabel("More actions for Mei Lin's message").click();
+    await hello.getByRole("button", { name: "Delete" }).click();
+    await hello.getByRole("group", { name: "Delete this message?" }).getByRole("button", { name: "Delete" }).click();
+    const onPhone = pageMing.locator('[role="log"] li[data-seq]', { hasText: "Pneumonoultramicroscopic" });
+    await onPhone.getByRole("button", { name: "慶祝：1 個回應" }).waitFor();
+    await pageMing.locator('[role="log"] li[data-seq="1"]').getByText("訊息已刪除").waitFor();
+    await onPhone.getByText("回覆 Mei Lin: 訊息已刪除").waitFor();
+    assert.equal(await pageMing.getByText("Hello from Mei").count(), 0, "the deleted text is gone from the phone, the quote in the reply included");
   });
 
   await ctxMei.close();
