@@ -27,7 +27,7 @@ export default defineConfig(async () => {
             EXPORT_PAGE_ITEMS: "5",
             EXPORT_PAGES_PER_STEP: "3",
             // a chat socket this many messages behind what it confirmed is closed (ADR 024)
-            CHAT_MAX_UNREAD: "5",
+            CHAT_MAX_UNREAD: "20",
           },
         },
       }),

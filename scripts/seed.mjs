@@ -81,15 +81,17 @@ sql.push(
   row("invites", { code: "welcome-demo", community_id: community.id, tier: "free", max_uses: 100, uses: 0, expires_at: null, source: "instagram", created_by: "usr_demo_owner", created_at: now }),
 );
 
-// Discussion spaces with a few conversations, so the demo looks like a community in use.
+// Discussion spaces with a few conversations, so the demo looks like a community in use, and a chat space.
 const spaces = [
   { id: "spc_demo_announce", name: "📣 公告 Announcements", description: "社群最新消息與活動公告。", min_tier: "free", position: 0 },
   { id: "spc_demo_general", name: "💬 創作討論 General", description: "分享作品、提問、交流經營心得。", min_tier: "free", position: 1 },
   { id: "spc_demo_members", name: "📈 變現研究室 Monetisation", description: "會員限定：付費模式、定價與轉換率。", min_tier: "member", position: 2 },
   { id: "spc_demo_vip", name: "💎 VIP 私房 Inner circle", description: "VIP 限定的深度諮詢與案例拆解。", min_tier: "vip", position: 3 },
+  // a real-time chat channel (issue 12); its messages live in the channel's Durable Object, not here
+  { id: "spc_demo_lounge", kind: "chat", name: "💬 聊天室 Lounge", description: "即時聊天：打聲招呼、隨意交流。Say hi and chat live.", min_tier: "free", position: 4 },
 ];
 for (const sp of spaces) {
-  sql.push(row("spaces", { id: sp.id, community_id: community.id, kind: "discussion", name: sp.name, description: sp.description, min_tier: sp.min_tier, private: 0, position: sp.position, created_by: "usr_demo_owner", created_at: now - 29 * day }));
+  sql.push(row("spaces", { id: sp.id, community_id: community.id, kind: sp.kind ?? "discussion", name: sp.name, description: sp.description, min_tier: sp.min_tier, private: 0, position: sp.position, created_by: "usr_demo_owner", created_at: now - 29 * day }));
 }
 const posts = [
   { id: "pst_demo_welcome", space: "spc_demo_announce", author: "usr_demo_owner", title: "歡迎來到 Creator Lab！Welcome 👋", pinned: true,

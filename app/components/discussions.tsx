@@ -134,7 +134,7 @@ export function TimeStamp({ value, withTime = true }: { value: string; withTime?
 }
 
 // every emoji the API accepts has a name (a compile error when the vocabulary grows)
-const emojiKeys: Record<string, string> = {
+export const emojiKeys: Record<string, string> = {
   "👍": "thumbsUp",
   "❤️": "heart",
   "😂": "laugh",
@@ -301,9 +301,10 @@ export type MentionTarget = { spaceId: string; picks?: MentionPick[] };
  * members of the community who can read the space match (arrows to choose, Enter or Tab to
  * insert, Escape to dismiss). A pick inserts "@Name " and is remembered with the member's id in a
  * hidden field (PICKS_FIELD), so the server writes that member's token even when another member
- * has the same name. The textarea stays an ordinary field.
+ * has the same name. The textarea stays an ordinary field. `picks` is answered too, for a writer
+ * that sends without a form (the chat composer, over its socket).
  */
-function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
+export function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>, target: MentionTarget | undefined) {
   const { t } = useTranslation();
   const formatDate = useFormatDate();
   const { slug } = useParams();
@@ -421,7 +422,7 @@ function useMentionSuggestions(area: React.RefObject<HTMLTextAreaElement | null>
 
   const field = source ? <input type="hidden" name={PICKS_FIELD} value={JSON.stringify(picks)} /> : null;
 
-  return { textareaProps, list, field };
+  return { textareaProps, list, field, picks };
 }
 
 /**

@@ -1,11 +1,12 @@
-// The community home's list of discussion spaces: what is new, what is locked above the reader's
-// tier, a follow toggle, and for admins the order, archiving and a form for a new space.
+// The community home's list of discussion and chat spaces: what is new, what is locked above the reader's
+// tier, a follow toggle, and for admins the order, archiving and a form for a new space (a
+// discussion or a chat space).
 import { useTranslation } from "react-i18next";
 import { Name } from "./name";
 import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { ClientFormErrors } from "./form-bits";
 import { FormError, SubmitButton } from "./form-bits";
-import { HashIcon, LockIcon, useDismissable } from "./discussions";
+import { ChatIcon, HashIcon, LockIcon, useDismissable } from "./discussions";
 import { Badge, ButtonLink, Checkbox, EmptyState, Field, SelectField, TextareaField, buttonClass, cx, focusRing } from "./ui";
 import type { Person, SpaceEntry, Tier, TierKey } from "../lib/types";
 import { tierKeys } from "../lib/types";
@@ -110,7 +111,7 @@ export function SpaceList({
                     aria-hidden="true"
                     className={cx("flex size-10 shrink-0 items-center justify-center rounded-xl", locked ? "bg-amber-100 text-amber-900" : "bg-brand-50 text-brand-700")}
                   >
-                    {locked ? <LockIcon className="size-5" /> : <HashIcon className="size-5" />}
+                    {locked ? <LockIcon className="size-5" /> : space.kind === "chat" ? <ChatIcon className="size-5" /> : <HashIcon className="size-5" />}
                   </span>
                   <div className="min-w-0 flex-1">
                     <div className="flex flex-wrap items-center gap-2">
@@ -131,7 +132,8 @@ export function SpaceList({
                     <ButtonLink to={`/c/${slug}#tiers`} size="sm">
                       {t("spaces.upgradeTo", { tier: tierText })}
                     </ButtonLink>
-                  ) : isMember ? (
+                  ) : isMember && space.kind !== "chat" ? (
+                    // a chat space's notifications are its own setting (all, mentions, none) on its page
                     <FollowToggle spaceId={space.id} following={Boolean(space.following)} name={space.name} />
                   ) : null}
                   {canManage ? (
@@ -192,6 +194,10 @@ export function SpaceList({
             <FormError errors={errors && Object.keys(errors.fields).length === 0 ? errors : undefined} />
             <Field label={t("spaces.name")} name="name" required maxLength={80} defaultValue={values?.name ?? ""} error={errors?.fields.name} placeholder={t("spaces.namePlaceholder")} />
             <TextareaField label={t("spaces.descriptionField")} name="description" rows={2} maxLength={500} defaultValue={values?.description ?? ""} error={errors?.fields.description} />
+            <SelectField label={t("spaces.kind")} name="kind" defaultValue={values?.kind ?? "discussion"} hint={t("spaces.kindHint")}>
+              <option value="discussion">{t("spaces.kinds.discussion")}</option>
+              <option value="chat">{t("spaces.kinds.chat")}</option>
+            </SelectField>
             <SelectField label={t("spaces.minTier")} name="minTier" defaultValue={values?.minTier ?? "free"} hint={t("spaces.minTierHint")} error={errors?.fields.minTier}>
               {tierKeys.map((key) => (
                 <option key={key} value={key}>

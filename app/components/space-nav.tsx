@@ -3,12 +3,12 @@
 import { useTranslation } from "react-i18next";
 import { Form, NavLink } from "react-router";
 import type { SpaceEntry } from "../lib/types";
-import { HashIcon, LockIcon, SearchIcon } from "./discussions";
+import { ChatIcon, HashIcon, LockIcon, SearchIcon } from "./discussions";
 import { cx, focusRing } from "./ui";
 
 export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: SpaceEntry[]; currentId?: string }) {
   const { t } = useTranslation();
-  const shown = spaces.filter((e) => !e.space.archived && e.space.kind === "discussion");
+  const shown = spaces.filter((e) => !e.space.archived && (e.space.kind === "discussion" || e.space.kind === "chat"));
   if (shown.length === 0) return null;
   return (
     <nav aria-label={t("spaces.navLabel")} className="rounded-2xl border border-slate-200 bg-white p-3 shadow-sm">
@@ -25,7 +25,13 @@ export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: Sp
                 space.id === currentId ? "bg-brand-50 font-semibold text-brand-900" : "text-slate-700 hover:bg-slate-50 hover:text-slate-900",
               )}
             >
-              {locked ? <LockIcon className="size-4 shrink-0 text-amber-800" /> : <HashIcon className="size-4 shrink-0 text-slate-500" />}
+              {locked ? (
+                <LockIcon className="size-4 shrink-0 text-amber-800" />
+              ) : space.kind === "chat" ? (
+                <ChatIcon className="size-4 shrink-0 text-slate-500" />
+              ) : (
+                <HashIcon className="size-4 shrink-0 text-slate-500" />
+              )}
               <span className="min-w-0 flex-1 truncate">{space.name}</span>
               {locked ? <span className="sr-only">{t("spaces.lockedShort")}</span> : null}
               {!locked && space.id !== currentId && (space.newPosts ?? 0) > 0 ? (

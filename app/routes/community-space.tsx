@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space";
 import { CommunityHeader } from "../components/community-header";
-import { Breadcrumbs, HashIcon, LockIcon, MarkdownEditor, PostCard, UpgradePrompt } from "../components/discussions";
+import { Breadcrumbs, ChatIcon, HashIcon, LockIcon, MarkdownEditor, PostCard, UpgradePrompt } from "../components/discussions";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, LoadError, cx, focusRing } from "../components/ui";
@@ -24,6 +24,8 @@ import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { createOnce, newFormKey } from "../lib/idempotency.server";
 import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type FeedPost, type PostPage } from "../lib/types";
+import { chatAction, loadChat, type ChatPage } from "../lib/chat.server";
+import { ChatChannelView } from "../components/chat";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -42,8 +44,14 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     spaces,
     space: entry.space,
     tierName: null as string | null,
+    chat: null as ChatPage | null,
   };
   const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null, loadFailed: false };
+  if (entry.space.kind === "chat" && !entry.locked) {
+    const chat = await loadChat(cf, entry.space.id, answer.viewer?.permissions ?? []);
+    if (chat.ok) return { ...base, ...empty, locked: false, chat: chat.data };
+    if (chat.error.code !== "tier_required") return { ...base, ...empty, locked: false, loadFailed: true };
+  }
   if (entry.locked || (!page.ok && page.error.code === "tier_required")) {
     const tiers = await loadTiers(cf, access);
     return { ...base, tierName: tierLabel(tiers, entry.space.minTier), ...empty, locked: true };
@@ -61,6 +69,8 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent");
+  const chat = await chatAction(cf, params.spaceId, intent, form);
+  if (chat) return chat.ok ? { ok: true as const, intent } : fail(chat);
   const space = () => openSpace(cf.env, params.spaceId, cf.reader, "write");
   if (intent === "post") {
     const title = field(form, "title");
@@ -93,7 +103,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, space, spaces, locale, locked, posts, pinned, nextCursor, cursor, tierName, loadFailed } = loaderData;
+  const { community, viewer, space, spaces, locale, locked, posts, pinned, nextCursor, cursor, tierName, loadFailed, chat } = loaderData;
   const failure = actionData && "errors" in actionData ? actionData : null;
   const errors = failure?.errors;
   const values = failure?.values;
@@ -117,7 +127,13 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
             <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
               <div className="min-w-0">
                 <h1 className="flex items-center gap-2 text-2xl font-bold tracking-tight text-slate-900">
-                  {locked ? <LockIcon className="size-6 shrink-0 text-amber-800" /> : <HashIcon className="size-6 shrink-0 text-slate-500" />}
+                  {locked ? (
+                    <LockIcon className="size-6 shrink-0 text-amber-800" />
+                  ) : space.kind === "chat" ? (
+                    <ChatIcon className="size-6 shrink-0 text-slate-500" />
+                  ) : (
+                    <HashIcon className="size-6 shrink-0 text-slate-500" />
+                  )}
                   <Name className="min-w-0">{space.name}</Name>
                 </h1>
                 {space.description ? <p className="mt-1.5 max-w-2xl text-sm leading-6 text-slate-600">{space.description}</p> : null}
@@ -132,7 +148,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
                     {t("spaceSettings.link")}
                   </ButtonLink>
                 ) : null}
-                {!locked && viewer ? (
+                {!locked && viewer && space.kind !== "chat" ? (
                   <Form method="post" preventScrollReset>
                     <SubmitButton intent={space.following ? "unfollow" : "follow"} variant={space.following ? "secondary" : "primary"} size="sm" aria-pressed={Boolean(space.following)}>
                       {space.following ? t("spaces.following") : t("spaces.follow")}
@@ -145,6 +161,11 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
 
           {locked ? (
             <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} />
+          ) : chat ? (
+            // keyed: moving to another chat space starts from that space's history, not this one's
+            <ChatChannelView key={space.id} spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />
+          ) : space.kind === "chat" ? (
+            <LoadError message={t("chat.loadError")} />
           ) : (
             <>
               <FormError errors={errors && !errors.fields.title && !errors.fields.body ? errors : undefined} />

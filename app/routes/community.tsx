@@ -41,7 +41,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     members: members ? members.items.slice(0, 12) : [],
     moreMembers: Boolean(members && (members.next || members.items.length > 12)),
     candidates: canManage && members ? members.items.map((m) => m.user) : [],
-    spaces: spaces.filter((e) => !e.space.archived && e.space.kind === "discussion"),
+    spaces: spaces.filter((e) => !e.space.archived && (e.space.kind === "discussion" || e.space.kind === "chat")),
   };
 }
 
@@ -61,13 +61,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       name: field(form, "name"),
       description: field(form, "description"),
       minTier: field(form, "minTier"),
+      kind: field(form, "kind") === "chat" ? "chat" : "discussion",
       private: form.get("private") === "on" ? "on" : "",
     };
     const memberIds = form.getAll("memberIds").map(String).filter(Boolean);
     const body: Record<string, unknown> = {
       name: values.name,
       description: values.description,
-      kind: "discussion",
+      kind: values.kind,
       minTier: tierKeys.includes(values.minTier as (typeof tierKeys)[number]) ? values.minTier : "free",
       private: values.private === "on",
     };

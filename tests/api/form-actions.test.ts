@@ -3,48 +3,18 @@
 // Worker serves the API only, so each form is posted to the page's real `action`, with the
 // context workers/app.ts builds (the request's one reader); the browser flows are in tests/e2e.
 import { SELF } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { RouterContextProvider } from "react-router";
 import { describe, expect, it } from "vitest";
-import { cloudflareContext } from "../../app/context";
 import { action as communityAction } from "../../app/routes/community";
 import { action as spaceAction } from "../../app/routes/community-space";
 import { action as postAction } from "../../app/routes/community-post";
 import { action as loginAction } from "../../app/routes/login";
-import { Reader } from "../../workers/domain/auth/reader";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { feed, makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, ORIGIN, type TestUser } from "../helpers";
+import { postForm, statusOf, type Action } from "../page-fixtures";
 import { CreateSpaceBody } from "../../workers/domain/schemas/discussions";
 import { DomainError } from "../../workers/lib/errors";
 import { parseInput } from "../../workers/lib/validation";
-
-type Action = (args: { request: Request; params: Record<string, string>; context: RouterContextProvider }) => Promise<unknown>;
-
-/**
- * Runs a page's `action` on `fields` posted as an HTML form by `as` (null: signed out). A redirect
- * or error page the action throws is returned like an answer: a Response, or React Router's
- * `data()` (`{ type: "DataWithResponseInit", data, init }`).
- */
-async function postForm(action: Action, path: string, params: Record<string, string>, as: TestUser | null, fields: Record<string, string>) {
-  const token = as?.cookie.split("=")[1];
-  const reader = await Reader.fromToken(env, token);
-  const context = new RouterContextProvider();
-  context.set(cloudflareContext, { env, ctx: { waitUntil: () => {} }, nonce: "", reader, user: await reader.user() });
-  const request = new Request(`${ORIGIN}${path}`, {
-    method: "POST",
-    headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields).toString(),
-  });
-  try {
-    return await action({ request, params, context });
-  } catch (thrown) {
-    return thrown;
-  }
-}
-
-const statusOf = (answer: unknown) =>
-  answer instanceof Response ? answer.status : ((answer as { init?: { status?: number } } | null)?.init?.status ?? 200);
 
 describe("a page form and the API validate alike", () => {
   it("stores a post written in the space page's form cleaned exactly as the same post sent to the API", async () => {

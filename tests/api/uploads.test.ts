@@ -6,6 +6,8 @@ import { getDb, schema } from "../../workers/db/client";
 import { pngChunk } from "../../workers/domain/uploads/metadata";
 import { call, createUser, ORIGIN, type TestUser } from "../helpers";
 import { bytes, gif, jpegSegment, png, riff } from "../upload-fixtures";
+import { makeCommunity } from "../community-fixtures";
+import { makeChat } from "../chat-fixtures";
 
 const db = getDb(env);
 
@@ -211,6 +213,25 @@ describe("POST /uploads", () => {
     });
     expect(res.status).toBe(403);
     await res.arrayBuffer();
+  });
+});
+
+describe("an upload's id", () => {
+  it("is answered beside the URL, and a chat message sent with it in imageIds carries that image", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const form = new FormData();
+    form.append("file", new Blob([PNG], { type: "image/png" }), "photo.png");
+    form.append("spaceId", space.id);
+    const res = await SELF.fetch(`${ORIGIN}/api/v1/uploads`, { method: "POST", headers: { Origin: ORIGIN, Cookie: c.owner.cookie }, body: form });
+    expect(res.status).toBe(201);
+    const answer = (await res.json()) as { id: string; url: string };
+    const [row] = await db.select().from(schema.uploads).where(eq(schema.uploads.id, answer.id));
+    expect(`/api/v1/uploads/${row.key}`).toBe(answer.url);
+    expect(row.spaceId).toBe(space.id);
+    const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "look", imageIds: [answer.id] } });
+    expect(sent.status).toBe(201);
+    expect(sent.body.message.images).toEqual([{ id: answer.id, url: answer.url }]);
   });
 });
 

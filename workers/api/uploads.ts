@@ -84,7 +84,7 @@ uploads.openapi(
         content: {
           "application/json": {
             schema: z.object({
-              id: z.string().openapi({ description: "the upload's id: a chat message attaches it by id (imageIds)" }),
+              id: z.string().openapi({ description: "the upload's id: a chat message names its images by it (`imageIds`)", example: "upl_x" }),
               url: z.string().openapi({ example: "/api/v1/uploads/u/usr_x/abc.png" }),
             }),
           },

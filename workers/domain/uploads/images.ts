@@ -41,7 +41,7 @@ const damagedImage = () =>
   });
 
 /**
- * Stores `file` (at most MAX_UPLOAD_BYTES) for `userId` as `{ url }` under /api/v1/uploads/, with
+ * Stores `file` (at most MAX_UPLOAD_BYTES) for `userId` as `{ id, url }` (the uploads row's id, the URL) under /api/v1/uploads/, with
  * its metadata stripped (metadata.ts) and `audience` recorded (audience.ts; the caller has checked
  * the uploader may read it). Throws 413 too_large, 415 unsupported_media_type (not PNG, JPEG, WebP
  * or GIF by its bytes), 400 validation_failed (empty, or a broken container).

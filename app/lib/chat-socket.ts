@@ -1,0 +1,218 @@
+// The browser's side of a chat channel (ADR 024): partysocket reconnects with backoff and asks
+// for `?after=<highest rev applied>` each time; this hook turns frames into chat-state actions,
+// puts the pending queue on the wire once the channel says `ready`, keeps the queue across a
+// reload (localStorage), and tells the page how the connection is.
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import PartySocket from "partysocket";
+import { CloseCode, PING, PONG, ServerFrame, type ChatMessage, type ClientFrame } from "../../durable-objects/protocol";
+import { chatReducer, dueToSend, frameAction, initialChatState, type HistoryPage, type PendingMessage } from "./chat-state";
+
+/** How the page is connected: "live" once the channel's `ready` frame arrived. */
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
+
+/** A ping this often while open; no pong within PONG_WAIT_MS means the connection is dead (a laptop lid, a lost network). */
+const PING_EVERY_MS = 25_000;
+const PONG_WAIT_MS = 8_000;
+/** How long after applying messages the page confirms it read them (`seen`): the channel closes readers 2,000 revs behind. */
+const SEEN_AFTER_MS = 1_000;
+
+/** A new client id (protocol.ts CLIENT_ID_PATTERN): 24 random hex digits, from getRandomValues, which works outside secure contexts too. */
+export function newClientId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `c${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+const storageKey = (spaceId: string, userId: string) => `enclave.chat.pending.${userId}.${spaceId}`;
+
+function readStoredPending(key: string): PendingMessage[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(key) ?? "[]");
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((p): p is PendingMessage => typeof p?.clientId === "string" && typeof p?.body === "string" && Array.isArray(p?.imageIds));
+  } catch {
+    return [];
+  }
+}
+
+/** An error the page shows once (a refused edit, a frame the channel could not read). */
+export type ChatNotice = { code: string; message: string } | null;
+
+/**
+ * The channel `spaceId` as `userId` sees it, starting from the server-rendered `history`.
+ * `live` false (a reader who may not write) renders the history without a socket.
+ * Answers the state, the connection, and what the page may do: send (queued, never lost),
+ * retry or discard a refused message, load older history, and apply an HTTP answer.
+ */
+export function useChatChannel({ spaceId, userId, history, live }: { spaceId: string; userId: string; history: HistoryPage; live: boolean }) {
+  const [state, dispatch] = useReducer(chatReducer, history, (h) => initialChatState(h));
+  const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [notice, setNotice] = useState<ChatNotice>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const socketRef = useRef<PartySocket | null>(null);
+  const revRef = useRef(state.rev);
+  revRef.current = state.rev;
+  const restored = useRef(false);
+
+  // the queue outlives a reload or a closed tab: what was written offline is sent on the next visit
+  useEffect(() => {
+    if (!live) return;
+    const key = storageKey(spaceId, userId);
+    if (!restored.current) {
+      restored.current = true;
+      for (const message of readStoredPending(key)) dispatch({ type: "queue", message: { ...message, status: message.status === "failed" ? "failed" : "queued" } });
+      return;
+    }
+    try {
+      if (state.pending.length) localStorage.setItem(key, JSON.stringify(state.pending));
+      else localStorage.removeItem(key);
+    } catch {
+      /* storage full or refused: the queue still lives in this tab */
+    }
+  }, [live, spaceId, userId, state.pending]);
+
+  useEffect(() => {
+    if (!live) return;
+    const socket = new PartySocket({
+      host: location.host,
+      protocol: location.protocol === "https:" ? "wss" : "ws",
+      basePath: `api/v1/spaces/${spaceId}/socket`,
+      // evaluated on every (re)connect: resume from what this page has applied
+      query: () => ({ after: String(revRef.current) }),
+      // our own queue resends by client id; the library's would send frames twice
+      maxEnqueuedMessages: 0,
+      minReconnectionDelay: 500 + Math.random() * 1_000,
+      maxReconnectionDelay: 15_000,
+      // access ended, or the channel is gone: reconnecting would be refused
+      shouldReconnectOnClose: (event) => event.code !== CloseCode.accessRevoked && event.code !== CloseCode.gone,
+      startClosed: !navigator.onLine,
+    });
+    socketRef.current = socket;
+    let pongDue: ReturnType<typeof setTimeout> | null = null;
+    let seenTimer: ReturnType<typeof setTimeout> | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN || pongDue) return;
+      socket.send(PING);
+      pongDue = setTimeout(() => {
+        pongDue = null;
+        socket.reconnect(4000, "no pong");
+      }, PONG_WAIT_MS);
+    }, PING_EVERY_MS);
+    const confirmSeen = () => {
+      if (seenTimer) return;
+      seenTimer = setTimeout(() => {
+        seenTimer = null;
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: "seen", rev: revRef.current } satisfies ClientFrame));
+      }, SEEN_AFTER_MS);
+    };
+
+    const reloadHistory = async () => {
+      const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?limit=50`, { credentials: "same-origin" });
+      if (!res.ok) return;
+      const page = (await res.json()) as HistoryPage;
+      dispatch({ type: "reload", page });
+      // resume from the fresh page, not from the point the channel could not replay from
+      revRef.current = page.head;
+      socket.reconnect(4000, "reloaded");
+    };
+
+    socket.addEventListener("message", (event) => {
+      if (event.data === PONG) {
+        if (pongDue) clearTimeout(pongDue);
+        pongDue = null;
+        return;
+      }
+      let parsed;
+      try {
+        parsed = ServerFrame.safeParse(JSON.parse(String(event.data)));
+      } catch {
+        return;
+      }
+      if (!parsed.success) return;
+      const frame = parsed.data;
+      const action = frameAction(frame, Date.now());
+      if (action) dispatch(action);
+      if (frame.type === "ready") setConnection("live");
+      else if (frame.type === "messages") confirmSeen();
+      else if (frame.type === "error" && !frame.clientId) {
+        if (frame.code === "resume_too_far") void reloadHistory();
+        else setNotice({ code: frame.code, message: frame.message });
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      dispatch({ type: "disconnected" });
+      if (pongDue) clearTimeout(pongDue);
+      pongDue = null;
+      if (event.code === CloseCode.accessRevoked || event.code === CloseCode.gone) setConnection("revoked");
+      else setConnection(navigator.onLine ? "reconnecting" : "offline");
+    });
+    // the browser knows the network went away before the socket does: stop trying, and start
+    // again (resuming) the moment it is back
+    const offline = () => {
+      setConnection("offline");
+      socket.close(4000, "offline");
+    };
+    const online = () => {
+      setConnection("reconnecting");
+      socket.reconnect();
+    };
+    window.addEventListener("offline", offline);
+    window.addEventListener("online", online);
+    if (!navigator.onLine) setConnection("offline");
+    return () => {
+      window.removeEventListener("offline", offline);
+      window.removeEventListener("online", online);
+      clearInterval(ping);
+      if (pongDue) clearTimeout(pongDue);
+      if (seenTimer) clearTimeout(seenTimer);
+      socketRef.current = null;
+      socket.close(1000, "left");
+    };
+  }, [live, spaceId]);
+
+  // put what is due on the wire, in order, once the channel is ready
+  useEffect(() => {
+    const socket = socketRef.current;
+    if (connection !== "live" || !socket) return;
+    const due = dueToSend(state, Date.now());
+    const sent: string[] = [];
+    for (const p of due) {
+      const frame = { type: "send", clientId: p.clientId, body: p.body, replyTo: p.replyTo?.id ?? null, imageIds: p.imageIds, mentionIds: p.mentionIds } satisfies ClientFrame;
+      if (!socket.send(JSON.stringify(frame))) break;
+      sent.push(p.clientId);
+    }
+    if (sent.length) dispatch({ type: "sent", clientIds: sent });
+  }, [connection, state, now]);
+
+  // a message waiting out a rate limit or slow mode goes again when its wait is over; the tick
+  // also counts the wait down on screen
+  const waiting = state.pending.some((p) => p.status === "waiting");
+  useEffect(() => {
+    if (!waiting) return;
+    const tick = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(tick);
+  }, [waiting]);
+
+  const send = useCallback((input: Pick<PendingMessage, "body" | "replyTo" | "imageIds" | "imageUrls" | "mentionIds">) => {
+    dispatch({ type: "queue", message: { ...input, clientId: newClientId(), status: "queued", error: null, retryAt: null } });
+  }, []);
+  const retry = useCallback((clientId: string) => dispatch({ type: "retry", clientId }), []);
+  const discard = useCallback((clientId: string) => dispatch({ type: "discard", clientId }), []);
+  /** A message as an HTTP answer gave it (an edit, a reaction): shown now, the broadcast confirms it. */
+  const applied = useCallback((message: ChatMessage) => dispatch({ type: "messages", messages: [message], fromSocket: false }), []);
+
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const loadOlder = useCallback(async () => {
+    if (!state.olderCursor || loadingOlder) return false;
+    setLoadingOlder(true);
+    try {
+      const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?${new URLSearchParams({ before: state.olderCursor, limit: "50" })}`, { credentials: "same-origin" });
+      if (!res.ok) return false;
+      dispatch({ type: "older", page: (await res.json()) as HistoryPage });
+      return true;
+    } finally {
+      setLoadingOlder(false);
+    }
+  }, [spaceId, state.olderCursor, loadingOlder]);
+
+  return { state, connection: live ? connection : ("live" as const), notice, clearNotice: () => setNotice(null), now, send, retry, discard, applied, loadOlder, loadingOlder };
+}

@@ -1,0 +1,65 @@
+// The chat space's page on the server: its newest history through the domain (one Reader, the
+// guards the API uses), and the page actions that call the chat use cases (ADR 022, 023).
+import type { CloudflareContext } from "../context";
+import type { ChatViewer } from "../components/chat";
+import { attempt, type Outcome } from "./use-case.server";
+import { configureChannel, listMessages, notifyLevelOf, openChannel, postMessage, setNotifyLevel } from "../../workers/domain/chat/channels";
+import { ChannelSettingsBody, NotifyLevelBody, SendMessageBody } from "../../workers/domain/schemas/chat";
+import { parseInput } from "../../workers/lib/validation";
+import { hasRole } from "../../workers/domain/access";
+import type { HistoryPage } from "./chat-state";
+
+/** What a chat space's page renders from: its newest history and the viewer's flags. */
+export type ChatPage = { history: HistoryPage; viewer: ChatViewer };
+
+/** Messages the page renders first; older ones load by seq from the browser. */
+export const CHAT_FIRST_PAGE = 50;
+
+/**
+ * The newest CHAT_FIRST_PAGE messages of the chat space `spaceId` and what the viewer may do
+ * there: read (anyone who may read the space), write (an active member, so the page connects the
+ * socket), moderate (`content.moderate` from the community's viewer.permissions). A refusal is an
+ * Outcome (openChannel's 401/403/404, 409 for a space that is not a chat space).
+ */
+export function loadChat(cf: CloudflareContext, spaceId: string, permissions: readonly string[]): Promise<Outcome<ChatPage>> {
+  return attempt(async () => {
+    const access = await openChannel(cf.env, spaceId, cf.reader, "read");
+    const member = Boolean(access.userId && hasRole(access.role, "member"));
+    const [history, notifyLevel] = await Promise.all([
+      listMessages(cf.env, access, { limit: CHAT_FIRST_PAGE }),
+      member ? notifyLevelOf(cf.env, access.space.id, access.userId!) : null,
+    ]);
+    return {
+      history,
+      viewer: {
+        userId: access.userId ?? "",
+        name: access.identity.userName,
+        canWrite: member,
+        canModerate: permissions.includes("content.moderate"),
+        notifyLevel,
+      },
+    };
+  });
+}
+
+/**
+ * The chat page's form intents, for a browser without JavaScript and the settings panel:
+ * chatSend (POST /spaces/:id/messages), chatNotify (PUT .../chat/notifications), chatSlowMode
+ * (PATCH .../chat). Null for any other intent.
+ */
+export async function chatAction(cf: CloudflareContext, spaceId: string, intent: string, form: FormData): Promise<Outcome<unknown> | null> {
+  const channel = () => openChannel(cf.env, spaceId, cf.reader, "write");
+  switch (intent) {
+    case "chatSend":
+      return attempt(async () => {
+        const input = parseInput(SendMessageBody, { body: String(form.get("body") ?? "") });
+        return postMessage(cf.env, await channel(), { clientId: null, body: input.body, replyTo: null, imageIds: [], mentionIds: [] });
+      });
+    case "chatNotify":
+      return attempt(async () => setNotifyLevel(cf.env, await channel(), parseInput(NotifyLevelBody, { level: String(form.get("level") ?? "") }).level));
+    case "chatSlowMode":
+      return attempt(async () => configureChannel(cf.env, await channel(), parseInput(ChannelSettingsBody, { slowModeSeconds: Number(form.get("slowModeSeconds") ?? "") })));
+    default:
+      return null;
+  }
+}
