@@ -14,7 +14,7 @@ import type { ReactionView } from "../../workers/domain/discussions/reactions";
 import type { SpaceListItem } from "../../workers/domain/discussions/spaces";
 import type { CommentView, PostSummary, PostView, SpaceView } from "../../workers/domain/discussions/views";
 import type { NotificationView } from "../../workers/domain/notifications/list";
-import type { SearchHit } from "../../workers/domain/search/query";
+import type { SearchResult as SearchHit } from "../../workers/domain/search/search-posts";
 import type { DeadLetterView } from "../../workers/domain/events/dead-letters";
 import type { ExportView } from "../../workers/domain/data-rights/export-jobs";
 import { reactionEmoji } from "../../workers/lib/vocabulary";

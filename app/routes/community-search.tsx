@@ -79,7 +79,8 @@ export default function CommunitySearch({ loaderData }: Route.ComponentProps) {
             </p>
             <ol className="space-y-3">
               {hits.map((hit) => {
-                const href = `/c/${community.slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
+                // the API answers each hit's page (a chat message: its channel); posts and comments keep their anchors
+                const href = hit.type === "message" ? hit.url : `/c/${community.slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
                 return (
                   <li key={`${hit.type}-${hit.id}`} className="relative rounded-2xl border border-slate-200 bg-white p-4 shadow-sm hover:shadow-md sm:p-5">
                     <ItemBoundary>

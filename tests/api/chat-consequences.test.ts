@@ -70,7 +70,7 @@ describe("chat messages in search", () => {
       spaceId: lounge.id,
       title: "VIP lounge",
       seq: inLounge.seq,
-      url: `/c/${c.slug}/s/${lounge.id}?seq=${inLounge.seq}`,
+      url: `/c/${c.slug}/s/${lounge.id}?seq=${inLounge.seq}#msg-${inLounge.seq}`,
       author: { id: c.owner.id, name: c.owner.name },
     });
     expect(seen.items[0].snippet).toContain("<mark>roadmap</mark>");
@@ -149,7 +149,7 @@ describe("chat mentions and notifications", () => {
     expect(listed.body.items[0]).toMatchObject({
       kind: "mention",
       text: `${c.owner.name} mentioned you in VIP lounge`,
-      url: `/c/${c.slug}/s/${lounge.id}?seq=${sent.seq}`,
+      url: `/c/${c.slug}/s/${lounge.id}?seq=${sent.seq}#msg-${sent.seq}`,
       title: "",
       spaceName: "VIP lounge",
       community: { slug: c.slug },

@@ -21,7 +21,7 @@ const SearchHitSchema = z
     spaceId: z.string(),
     title: z.string().openapi({ description: "The post's title (a comment's post); a chat message's channel name" }),
     seq: z.number().int().nullable().openapi({ description: "A chat message's seq in its channel; null otherwise" }),
-    url: z.string().openapi({ description: "The app's page for the hit", example: "/c/book-club/s/spc_abc?seq=42" }),
+    url: z.string().openapi({ description: "The app's page for the hit", example: "/c/book-club/s/spc_abc?seq=42#msg-42" }),
     snippet: z.string().openapi({ description: "HTML-escaped text with <mark> around each hit", example: "our <mark>community</mark> rules" }),
     score: z.number(),
     createdAt: IsoDate,

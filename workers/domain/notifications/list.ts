@@ -139,7 +139,7 @@ async function render(env: Env, locale: Locale, readerId: string, items: Found[]
       return {
         ...common,
         text: notificationText(locale, { kind: row.kind, actor: actorName, title: "", spaceName: space.name, onComment: false, replyToComment: false, inChat: true }),
-        url: `/c/${community.slug}/s/${space.id}${seq !== null ? `?seq=${seq}` : ""}`,
+        url: `/c/${community.slug}/s/${space.id}${seq !== null ? `?seq=${seq}#msg-${seq}` : ""}`,
         title: "",
         spaceName: space.name,
         excerpt,

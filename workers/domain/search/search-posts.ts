@@ -11,9 +11,12 @@ import { candidateIds, guessPlan, searchCommunity, speculate, type SearchHit } f
 /** A hit with the app's page for it: a post, a comment's place under its post, a message in its channel. */
 export type SearchResult = SearchHit & { url: string };
 
-/** Where a hit is shown in the app (app/routes.ts): `/c/<slug>/posts/<id>`, `…#comment-<id>`, `/c/<slug>/s/<space>?seq=<seq>`. */
+/**
+ * Where a hit is shown in the app (app/routes.ts): `/c/<slug>/posts/<id>`, `…#comment-<id>`,
+ * `/c/<slug>/s/<space>?seq=<seq>#msg-<seq>` (the chat page's anchor for a message it shows).
+ */
 export function hitUrl(slug: string, hit: SearchHit): string {
-  if (hit.type === "message") return `/c/${slug}/s/${hit.spaceId}${hit.seq !== null ? `?seq=${hit.seq}` : ""}`;
+  if (hit.type === "message") return `/c/${slug}/s/${hit.spaceId}${hit.seq !== null ? `?seq=${hit.seq}#msg-${hit.seq}` : ""}`;
   return `/c/${slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
 }
 
