@@ -233,6 +233,9 @@ describe("chat channel: bad input and limits", () => {
     expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: other }), 404, "not_found");
     expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: other, method: "DELETE" }), 404, "not_found");
     expectError(await call(`/api/v1/messages/msg_1_spc_nope`, { as: c.owner }), 404, "not_found");
+    // signed out, a write answers 401 whatever the id looks like
+    expectError(await call(`/api/v1/messages/msg_zzzz`, { as: null, method: "DELETE" }), 401, "unauthenticated");
+    expectError(await call(`/api/v1/messages/${sent.body.message.id}`, { as: null, method: "DELETE" }), 401, "unauthenticated");
   });
 });
 

@@ -3,7 +3,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { ChatNotifyLevel } from "../../db/schema";
-import { DomainError, conflict, forbidden, notFound } from "../../lib/errors";
+import { DomainError, conflict, forbidden, notFound, unauthenticated } from "../../lib/errors";
 import { hasRole } from "../access";
 import type { Reader } from "../auth/reader";
 import { openSpace, type Mode, type SpaceAccess } from "../discussions/access";
@@ -45,7 +45,11 @@ export async function openChannel(env: Env, spaceId: string, reader: Reader, mod
 /** The channel of a message id, opened as openChannel does; 404 for an id that names no channel. */
 export async function openMessageChannel(env: Env, messageId: string, reader: Reader, mode: Mode): Promise<ChannelAccess> {
   const named = parseMessageId(messageId);
-  if (!named) throw notFound("No such message.");
+  if (!named) {
+    // signed out, a write is 401 whatever the id's shape, as for a well-shaped one
+    if (mode === "write" && !(await reader.user())) throw unauthenticated();
+    throw notFound("No such message.");
+  }
   try {
     return await openChannel(env, named.channelId, reader, mode);
   } catch (error) {
