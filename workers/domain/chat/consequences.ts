@@ -22,6 +22,8 @@ const messageOf = (event: MessageEvent) => messageIdOf(event.payload.channelId, 
  * nobody twice. D1: about six statements; one object call.
  */
 export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<void> {
+  // a new message without a mention token has no mentions to store and none to withdraw
+  if (event.kind === "message.created" && (event.payload as { mentions?: boolean }).mentions === false) return;
   const loaded = await loadChatMessage(env, messageOf(event));
   if (!loaded) return;
   const { channel, found, live } = loaded;
@@ -43,15 +45,16 @@ export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<
  * by the mention. D1: one read of the channel's "all" settings, the access checks, the upserts.
  */
 export async function activityOfMessage(env: Env, event: DomainEvent<"message.created">): Promise<void> {
-  const loaded = await loadChatMessage(env, messageOf(event));
-  if (!loaded?.live) return;
-  const { channel, found } = loaded;
+  // most channels have nobody at "all": one read, and no call to the object
   const s = schema.chatSettings;
   const rows = await getDb(env)
     .select({ userId: s.userId })
     .from(s)
-    .where(and(eq(s.spaceId, channel.id), eq(s.notify, "all")));
+    .where(and(eq(s.spaceId, event.payload.channelId), eq(s.notify, "all")));
   if (rows.length === 0) return;
+  const loaded = await loadChatMessage(env, messageOf(event));
+  if (!loaded?.live) return;
+  const { channel, found } = loaded;
   const mentioned = new Set(mentionedIds(found.message.body));
   await notify(
     env,

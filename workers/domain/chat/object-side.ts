@@ -106,15 +106,31 @@ export async function forwardOutbox(
   for (const row of rows) {
     if (!(outboxKinds as readonly string[]).includes(row.kind)) continue;
     const kind = row.kind as OutboxKind;
-    const payload = JSON.parse(row.payload) as { seq: number; authorId?: string };
+    const payload = JSON.parse(row.payload) as { seq: number; authorId?: string; mentions?: boolean };
     const id = await derivedId("evt", `${where.objectId}\n${row.id}`);
     ids.push(id);
     statements.push(
-      eventInsert(env, { kind, communityId, subject: { type: "message", id: messageIdOf(channelId, payload.seq) }, payload: { channelId, seq: payload.seq } }, { id }).statement,
+      eventInsert(
+        env,
+        {
+          kind,
+          communityId,
+          subject: { type: "message", id: messageIdOf(channelId, payload.seq) },
+          payload: { channelId, seq: payload.seq, ...(kind === "message.created" && payload.mentions !== undefined ? { mentions: payload.mentions } : {}) },
+        },
+        { id },
+      ).statement,
     );
     if (kind === "message.created" && payload.authorId) {
       statements.push(db.insert(schema.chatAuthors).values({ channelId, userId: payload.authorId, communityId }).onConflictDoNothing());
     }
+  }
+  // search indexes what this forward touched in one go (search/sync.ts syncChatMessages)
+  const touched = [...new Set(rows.filter((r) => (outboxKinds as readonly string[]).includes(r.kind)).map((r) => (JSON.parse(r.payload) as { seq: number }).seq))];
+  if (touched.length) {
+    const id = await derivedId("evt", `${where.objectId}\nindex\n${rows[0].id}`);
+    ids.push(id);
+    statements.push(eventInsert(env, { kind: "chat.indexed", communityId, subject: { type: "space", id: channelId }, payload: { channelId, seqs: touched.slice(0, 100) } }, { id }).statement);
   }
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);

@@ -10,9 +10,8 @@ import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
 import { activityOfMessage, mentionsOfMessage } from "../chat/consequences";
-import { messageIdOf } from "../../../durable-objects/protocol";
 import { removeSpace } from "../search/index";
-import { restoreThread, syncSearchDocument } from "../search/sync";
+import { restoreThread, syncChatMessages, syncSearchDocument } from "../search/sync";
 import type { DomainEvent, EventKind } from "./kinds";
 
 export type EventHandler<K extends EventKind> = {
@@ -28,10 +27,6 @@ const searchPost: EventHandler<"post.created" | "post.updated" | "post.removed">
 const searchComment: EventHandler<"comment.created" | "comment.updated" | "comment.removed"> = {
   name: "search",
   run: (env, event) => syncSearchDocument(env, { type: "comment", id: event.payload.commentId }),
-};
-const searchMessage: EventHandler<"message.created" | "message.updated" | "message.removed"> = {
-  name: "search",
-  run: (env, event) => syncSearchDocument(env, { type: "message", id: messageIdOf(event.payload.channelId, event.payload.seq) }),
 };
 // a removed message's unread mention notices are withdrawn
 const messageMentions: EventHandler<"message.created" | "message.updated" | "message.removed"> = { name: "mentions", run: mentionsOfMessage };
@@ -57,9 +52,11 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "post.followers": [{ name: "followers", run: followerSlice }],
   "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
   // chat (issue 12, ADR 025): mentions before activity, so a member the message mentions is told once
-  "message.created": [searchMessage, messageMentions, { name: "activity", run: activityOfMessage }],
-  "message.updated": [searchMessage, messageMentions],
-  "message.removed": [searchMessage, messageMentions],
+  // search indexes a forward's messages together (chat.indexed); these tell people
+  "message.created": [messageMentions, { name: "activity", run: activityOfMessage }],
+  "message.updated": [messageMentions],
+  "message.removed": [messageMentions],
+  "chat.indexed": [{ name: "search", run: (env, event) => syncChatMessages(env, event.payload.channelId, event.payload.seqs) }],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
   // one handler per registered purge (data-rights/registry.ts), so each is retried on its own
   "account.erased": purges.map(purgeHandler),

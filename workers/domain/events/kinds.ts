@@ -64,9 +64,15 @@ export const eventPayloads = {
    * A chat message was stored, edited or deleted in a channel's Durable Object (ADR 024),
    * forwarded from the object's outbox: handlers read the message from the object by seq.
    */
-  "message.created": z.object({ channelId: id, seq: z.number().int().min(1) }),
+  /** `mentions` false: the body held no mention token when stored (the mentions handler has nothing to do) */
+  "message.created": z.object({ channelId: id, seq: z.number().int().min(1), mentions: z.boolean().optional() }),
   "message.updated": z.object({ channelId: id, seq: z.number().int().min(1) }),
   "message.removed": z.object({ channelId: id, seq: z.number().int().min(1) }),
+  /**
+   * The messages of one channel that one outbox forward touched, indexed for search together: one
+   * SEARCH transaction (one FTS segment) per forward instead of one per message (ADR 024).
+   */
+  "chat.indexed": z.object({ channelId: id, seqs: z.array(z.number().int().min(1)).min(1).max(100) }),
   /** a row of the mail outbox to send (the row holds the address and the text) */
   "mail.queued": z.object({ outboxId: id }),
   /**

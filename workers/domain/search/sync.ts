@@ -5,8 +5,9 @@
 // remove. That is idempotent, and a late or repeated event cannot undo a newer change.
 import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { commentDoc, indexDocument, messageDoc, postDoc, removeDocument, removePostDocuments, type SearchDoc } from "./index";
-import { loadChatMessage } from "../chat/channels";
+import { commentDoc, indexDocument, indexDocuments, messageDoc, postDoc, removeDocument, removeDocuments, removePostDocuments, type SearchDoc } from "./index";
+import { channelStub, loadChatMessage } from "../chat/channels";
+import { messageIdOf } from "../../../durable-objects/protocol";
 import { reindexDocuments } from "./rebuild";
 import { mentionNamesOf } from "../notifications/mentions";
 import { emitFollowUp } from "../events/emit";
@@ -64,6 +65,27 @@ export async function syncSearchDocument(env: Env, subject: SearchSubject): Prom
   if ("doc" in indexing) await indexDocument(env, indexing.doc);
   else if (indexing.remove === "thread") await removePostDocuments(env, subject.id);
   else await removeDocument(env, subject.id);
+}
+
+/**
+ * Index the chat messages `seqs` of one channel together (the `chat.indexed` event of one outbox
+ * forward): live ones upserted in one SEARCH batch, deleted, erased or archived ones removed.
+ * D1: one read of the space and one of mention names; one object call; one or two SEARCH batches.
+ */
+export async function syncChatMessages(env: Env, channelId: string, seqs: number[]): Promise<void> {
+  const s = schema.spaces;
+  const [space] = await getDb(env)
+    .select({ id: s.id, communityId: s.communityId, kind: s.kind, archivedAt: s.archivedAt })
+    .from(s)
+    .where(eq(s.id, channelId))
+    .limit(1);
+  if (!space || space.kind !== "chat") return;
+  const found = await channelStub(env, space.id).messagesBySeq(seqs);
+  const live = space.archivedAt ? [] : found.filter((f) => !f.deleted);
+  const liveSeqs = new Set(live.map((f) => f.seq));
+  const names = await mentionNamesOf(env, space.communityId, live.map((f) => f.message.body));
+  await indexDocuments(env, live.map((f) => messageDoc(f.message, space, names)));
+  await removeDocuments(env, seqs.filter((seq) => !liveSeqs.has(seq)).map((seq) => messageIdOf(space.id, seq)));
 }
 
 /** Comments indexed per slice of a thread: STATEMENTS_PER_DOC SEARCH statements each, under 1,000 queries an invocation. */
