@@ -15,7 +15,7 @@ import { openCommunityPage } from "../lib/community.server";
 import { attempt, inCommunity } from "../lib/use-case.server";
 import { notFound } from "../../workers/lib/errors";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
-import { createComment, deleteComment, readComments, updateComment } from "../../workers/domain/discussions/comments";
+import { createComment, deleteComment, readComments, setCommentHidden, updateComment } from "../../workers/domain/discussions/comments";
 import { deletePost, readPost, setPostSwitch, updatePost } from "../../workers/domain/discussions/posts";
 import { CreateCommentBody, HideBody, LockBody, PinBody, UpdateCommentBody, UpdatePostBody } from "../../workers/domain/schemas/discussions";
 import { parseInput } from "../../workers/lib/validation";
@@ -148,6 +148,16 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       const result = await attempt(async () => deleteComment(env, await comment(commentId)));
       if (!result.ok) return fail(result, { intent, commentId });
       return redirect(`${here}?done=comment-deleted#comments`);
+    }
+    case "hide-comment": {
+      // POST /comments/{id}/hide with { hidden: flag }: the same body schema and moderator check
+      const commentId = field(form, "commentId");
+      const result = await attempt(async () => {
+        const { hidden } = parseInput(HideBody, { hidden: flag });
+        return setCommentHidden(env, await comment(commentId), hidden ?? true);
+      });
+      if (!result.ok) return fail(result, { intent, commentId });
+      return redirect(`${here}?done=comment-${flag ? "hidden" : "shown"}#comment-${commentId}`);
     }
     case "react": {
       const result = await toggleReaction(cf, params.slug, form);
@@ -335,6 +345,15 @@ function CommentItem({
               <ButtonLink to={`?editComment=${comment.id}#comment-${comment.id}`} variant="ghost" size="sm" preventScrollReset>
                 {t("post.edit")}
               </ButtonLink>
+            ) : null}
+            {may("comment.hide") ? (
+              <Form method="post">
+                <input type="hidden" name="commentId" value={comment.id} />
+                <input type="hidden" name="value" value={comment.hidden ? "0" : "1"} />
+                <SubmitButton intent="hide-comment" variant="ghost" size="sm">
+                  {comment.hidden ? t("comments.show") : t("comments.hide")}
+                </SubmitButton>
+              </Form>
             ) : null}
             {may("comment.delete") ? (
               <ConfirmDelete label={t("post.delete")} question={t("comments.deleteQuestion")} intent="delete-comment">

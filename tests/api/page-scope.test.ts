@@ -121,3 +121,30 @@ describe("pages above the member's tier", () => {
     expect(statusOf(await loadPage(asLoader(postLoader), `/c/${c.slug}/posts/${post.id}`, { slug: c.slug, postId: post.id }, c.owner))).toBe(200);
   });
 });
+
+describe("hiding a comment from the post page", () => {
+  it("lets a moderator hide a comment and show it again, and refuses a member with 403", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner);
+    const member = await addMember(c);
+    const moderator = await addMember(c, { role: "moderator" });
+    const comment = await writeComment(post.id, member, "a remark");
+    const path = `/c/${c.slug}/posts/${post.id}`;
+    const params = { slug: c.slug, postId: post.id };
+    const page = (await loadPage(asLoader(postLoader), path, params, moderator)) as { comments: { id: string; viewer: { permissions: string[] } }[] };
+    expect(page.comments.find((x) => x.id === comment.id)?.viewer.permissions).toContain("comment.hide");
+
+    expect(statusOf(await postForm(asAction(postAction), path, params, member, { intent: "hide-comment", commentId: comment.id, value: "1" }))).toBe(403);
+    const hidden = (await postForm(asAction(postAction), path, params, moderator, { intent: "hide-comment", commentId: comment.id, value: "1" })) as Response;
+    expect(hidden.status).toBe(302);
+    expect(hidden.headers.get("Location")).toBe(`${path}?done=comment-hidden#comment-${comment.id}`);
+    const asModerator = await call(`/api/v1/posts/${post.id}/comments`, { as: moderator });
+    expect(asModerator.body.items.find((x: { id: string }) => x.id === comment.id)?.hidden).toBe(true);
+
+    const shown = (await postForm(asAction(postAction), path, params, moderator, { intent: "hide-comment", commentId: comment.id, value: "0" })) as Response;
+    expect(shown.status).toBe(302);
+    const again = await call(`/api/v1/posts/${post.id}/comments`, { as: member });
+    expect(again.body.items.map((x: { id: string }) => x.id)).toContain(comment.id);
+  });
+});
