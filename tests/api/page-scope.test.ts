@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { action as spaceAction, loader as spaceLoader } from "../../app/routes/community-space";
 import { action as postAction, loader as postLoader } from "../../app/routes/community-post";
 import { action as communityAction } from "../../app/routes/community";
+import { action as membersAction, loader as membersLoader } from "../../app/routes/community-members";
+import { action as invitesAction, loader as invitesLoader } from "../../app/routes/community-invites";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { feed, makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, ORIGIN } from "../helpers";
@@ -146,5 +148,42 @@ describe("hiding a comment from the post page", () => {
     expect(shown.status).toBe(302);
     const again = await call(`/api/v1/posts/${post.id}/comments`, { as: member });
     expect(again.body.items.map((x: { id: string }) => x.id)).toContain(comment.id);
+  });
+});
+
+describe("staff pages answer as the API does", () => {
+  it("shows an ordinary member the member list without management controls, and refuses their management POST with 403", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const other = await addMember(c);
+    const path = `/c/${c.slug}/members`;
+    const params = { slug: c.slug };
+    const api = await call(`/api/v1/communities/${c.slug}/members`, { as: member });
+    expect(api.status).toBe(200);
+    const page = (await loadPage(asLoader(membersLoader), path, params, member)) as { members: { user: { id: string }; viewer: { permissions: string[] } }[] };
+    expect(statusOf(page)).toBe(200);
+    expect(page.members.map((m) => m.user.id).sort()).toEqual(api.body.items.map((m: { user: { id: string } }) => m.user.id).sort());
+    expect(page.members.every((m) => !m.viewer.permissions.includes("member.remove"))).toBe(true);
+    expect(statusOf(await postForm(asAction(membersAction), path, params, member, { intent: "remove", userId: other.id }))).toBe(403);
+    // a stranger to a private community does not learn the page exists
+    const privateOne = await makeCommunity({ visibility: "private" });
+    expect(statusOf(await loadPage(asLoader(membersLoader), `/c/${privateOne.slug}/members`, { slug: privateOne.slug }, member))).toBe(404);
+  });
+
+  it("opens the invites page to a moderator (invite.create) and lets them create a free invite, but not a paid one; a member gets 404", async () => {
+    const c = await makeCommunity();
+    const moderator = await addMember(c, { role: "moderator" });
+    const member = await addMember(c);
+    const path = `/c/${c.slug}/invites`;
+    const params = { slug: c.slug };
+    const page = await loadPage(asLoader(invitesLoader), path, params, moderator);
+    expect(statusOf(page)).toBe(200);
+    expect(statusOf(await loadPage(asLoader(invitesLoader), path, params, member))).toBe(404);
+    const free = (await postForm(asAction(invitesAction), path, params, moderator, { intent: "create", tier: "free" })) as Response;
+    expect(free.status).toBe(302);
+    expect(free.headers.get("Location")).toMatch(new RegExp(`^/c/${c.slug}/invites\\?created=`));
+    const paid = await postForm(asAction(invitesAction), path, params, moderator, { intent: "create", tier: "vip" });
+    expect(statusOf(paid)).toBe(403);
+    expect(statusOf(await postForm(asAction(invitesAction), path, params, member, { intent: "create", tier: "free" }))).toBe(403);
   });
 });
