@@ -30,6 +30,16 @@ export async function pageRead<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * A list read refused with a 400 (the URL's `?cursor=` is malformed: `invalid_cursor` or, for one
+ * that is not even a cursor's shape, `validation_failed`, as the API answers) becomes the 400 error
+ * page, which says the link is malformed; any other outcome comes back as is.
+ */
+export function refuseBadCursor<T>(outcome: Outcome<T>): Outcome<T> {
+  if (!outcome.ok && outcome.status === 400) throw data(null, { status: 400 });
+  return outcome;
+}
+
+/**
  * A space, post or comment opened by id answers for the community the page's URL names, or it is
  * "no such page" there: 404 `not_found` (a DomainError, so inside `attempt` it is a refusal).
  * Page actions take ids from the URL and the form, and nothing else ties them to `/c/:slug`.

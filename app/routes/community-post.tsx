@@ -12,7 +12,7 @@ import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadErr
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
-import { attempt, inCommunity } from "../lib/use-case.server";
+import { attempt, inCommunity, refuseBadCursor } from "../lib/use-case.server";
 import { notFound } from "../../workers/lib/errors";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
 import { createComment, deleteComment, readComments, setCommentHidden, updateComment } from "../../workers/domain/discussions/comments";
@@ -52,7 +52,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const [spaces, read, comments] = await Promise.all([
     spacesRead,
     readPost(cf.env, post.data),
-    attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })),
+    attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })).then(refuseBadCursor),
   ]);
   return {
     ...base,

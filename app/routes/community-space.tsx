@@ -12,7 +12,7 @@ import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, LoadError
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
-import { attempt, inCommunity } from "../lib/use-case.server";
+import { attempt, inCommunity, refuseBadCursor } from "../lib/use-case.server";
 import { openSpace } from "../../workers/domain/discussions/access";
 import { createPost, readFeed } from "../../workers/domain/discussions/posts";
 import { setFollowing } from "../../workers/domain/discussions/spaces";
@@ -36,6 +36,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const [spaces, page] = await Promise.all([loadSpaces(cf, access), feed]);
   const entry = spaces.find((e) => e.space.id === params.spaceId);
   if (!entry) throw new Response(null, { status: 404 });
+  // a malformed ?cursor= is the API's 400, told only to a reader who may know the space
+  refuseBadCursor(page);
   const base = {
     ...answer,
     locale: findLocale(request, cf.user),

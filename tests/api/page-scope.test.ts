@@ -187,3 +187,16 @@ describe("staff pages answer as the API does", () => {
     expect(statusOf(await postForm(asAction(invitesAction), path, params, member, { intent: "create", tier: "free" }))).toBe(403);
   });
 });
+
+describe("a malformed ?cursor= on a page", () => {
+  it("answers the space page and the post page with 400, as the API answers it", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner);
+    expect((await feed(space.id, c.owner, "?cursor=nope")).status).toBe(400);
+    const spacePage = await loadPage(asLoader(spaceLoader), `/c/${c.slug}/s/${space.id}?cursor=nope`, { slug: c.slug, spaceId: space.id }, c.owner);
+    expect(statusOf(spacePage)).toBe(400);
+    const postPage = await loadPage(asLoader(postLoader), `/c/${c.slug}/posts/${post.id}?cursor=nope`, { slug: c.slug, postId: post.id }, c.owner);
+    expect(statusOf(postPage)).toBe(400);
+  });
+});

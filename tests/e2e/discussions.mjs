@@ -91,7 +91,7 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     const row = pageA.locator("li[data-space-id]", { has: pageA.getByRole("link", { name: "VIP lounge", exact: true }) });
     await row.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
     await Promise.all([pageA.waitForURL(/\/s\//), row.getByRole("link", { name: "VIP lounge", exact: true }).click()]);
-    await pageA.getByRole("heading", { name: "VIP lounge is for VIP members" }).waitFor();
+    await pageA.getByRole("heading", { name: "VIP lounge needs the VIP tier" }).waitFor();
     await pageA.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
     assert.equal(await pageA.getByText("Start a discussion…").count(), 0, "no composer in a locked space");
     assert.equal(await pageA.locator("article[data-post-id]").count(), 0, "no posts in a locked space");
