@@ -214,7 +214,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
             <Card>
               <CardTitle
                 action={
-                  loaderData.moreMembers && viewer.role !== "member" ? (
+                  loaderData.moreMembers ? (
                     <TextLink to={`/c/${community.slug}/members`} className="text-sm">
                       {t("community.seeAll")}
                     </TextLink>
