@@ -76,7 +76,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   const { t } = useTranslation();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   if (status !== 404 && !isRouteErrorResponse(error)) console.error(error);
-  const kind = status === 404 ? "notFound" : status === 403 ? "forbidden" : "server";
+  const kind = status === 404 ? "notFound" : status === 403 ? "forbidden" : status === 400 ? "badRequest" : "server";
   return (
     <Container size="sm" className="py-20 text-center">
       <title>{t(`errorPage.${kind}.title`)}</title>

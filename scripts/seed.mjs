@@ -145,5 +145,5 @@ console.log(`
   Enclave demo community seeded: "${community.name}" (/c/${community.slug})
   Sign in as the owner:  ${people[0].email}  /  ${DEMO_PASSWORD}
   Other demo members (same password): ${people.slice(1).map((p) => p.email).join(", ")}
-  Invite link: http://127.0.0.1:8787/invite/welcome-demo
+  Invite link: http://127.0.0.1:${process.env.ENCLAVE_PORT || "8787"}/invite/welcome-demo
 `);

@@ -15,7 +15,8 @@ import { contentHash, LOCAL_STATE, localDatabasesExist } from "./lib/dev-state.m
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "8787" }, force: { type: "boolean", default: false } } });
 const started = Date.now();
-const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+// ENCLAVE_PORT: the seed names its invite link with the port this start serves on
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", ENCLAVE_PORT: values.port };
 
 function run(what, command, args) {
   const at = Date.now();
@@ -69,6 +70,8 @@ unlessDone("build", buildStamp, "inputs", buildInputs, () => builtOutput() !== n
 });
 
 console.log(`[start] ready to serve after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+// the seed step may have been skipped (already done): the demo invite on the port served now
+console.log(`[start] demo invite link: http://127.0.0.1:${values.port}/invite/welcome-demo`);
 // 5. serve (replaces nothing: this process waits for the server and passes signals through)
 const serve = spawnSync("node", ["scripts/serve.mjs", "--port", values.port], { stdio: "inherit", env });
 process.exit(serve.status ?? 0);

@@ -10,9 +10,10 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
   const tabs = [
     { to: `/c/${community.slug}`, label: t("community.tabs.home"), end: true, show: true },
     { to: `/c/${community.slug}/search`, label: t("community.tabs.search"), show: may("community.search") },
-    { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: may("members.manage") },
-    // the invites page offers every tier, so it is for those who may hand out paid ones
-    { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: may("invite.create.paid") },
+    // every member may read the member list (GET /communities/{slug}/members); the controls are per row
+    { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: viewer !== null },
+    // moderators hand out free invites; the page offers paid tiers only with invite.create.paid
+    { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: may("invite.create") },
     { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: may("community.update") },
   ].filter((tab) => tab.show);
   return (

@@ -2,7 +2,8 @@
 // guards the API uses), and the page actions that call the chat use cases (ADR 022, 023).
 import type { CloudflareContext } from "../context";
 import type { ChatViewer } from "../components/chat";
-import { attempt, type Outcome } from "./use-case.server";
+import { attempt, inCommunity, type Outcome } from "./use-case.server";
+import { textField } from "./forms.server";
 import { configureChannel, listMessages, notifyLevelOf, openChannel, postMessage, setNotifyLevel } from "../../workers/domain/chat/channels";
 import { ChannelSettingsBody, NotifyLevelBody, SendMessageBody } from "../../workers/domain/schemas/chat";
 import { parseInput } from "../../workers/lib/validation";
@@ -47,18 +48,18 @@ export function loadChat(cf: CloudflareContext, spaceId: string, permissions: re
  * chatSend (POST /spaces/:id/messages), chatNotify (PUT .../chat/notifications), chatSlowMode
  * (PATCH .../chat). Null for any other intent.
  */
-export async function chatAction(cf: CloudflareContext, spaceId: string, intent: string, form: FormData): Promise<Outcome<unknown> | null> {
-  const channel = () => openChannel(cf.env, spaceId, cf.reader, "write");
+export async function chatAction(cf: CloudflareContext, slug: string, spaceId: string, intent: string, form: FormData): Promise<Outcome<unknown> | null> {
+  const channel = async () => inCommunity(await openChannel(cf.env, spaceId, cf.reader, "write"), slug);
   switch (intent) {
     case "chatSend":
       return attempt(async () => {
-        const input = parseInput(SendMessageBody, { body: String(form.get("body") ?? "") });
+        const input = parseInput(SendMessageBody, { body: textField(form, "body") });
         return postMessage(cf.env, await channel(), { clientId: null, body: input.body, replyTo: null, imageIds: [], mentionIds: [] });
       });
     case "chatNotify":
-      return attempt(async () => setNotifyLevel(cf.env, await channel(), parseInput(NotifyLevelBody, { level: String(form.get("level") ?? "") }).level));
+      return attempt(async () => setNotifyLevel(cf.env, await channel(), parseInput(NotifyLevelBody, { level: textField(form, "level") }).level));
     case "chatSlowMode":
-      return attempt(async () => configureChannel(cf.env, await channel(), parseInput(ChannelSettingsBody, { slowModeSeconds: Number(form.get("slowModeSeconds") ?? "") })));
+      return attempt(async () => configureChannel(cf.env, await channel(), parseInput(ChannelSettingsBody, { slowModeSeconds: Number(textField(form, "slowModeSeconds")) })));
     default:
       return null;
   }

@@ -8,7 +8,8 @@ import { listTiers } from "../../workers/domain/communities/tiers";
 import { listSpaces } from "../../workers/domain/discussions/spaces";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
 import { reactToComment, reactToPost, requireReactionEmoji } from "../../workers/domain/discussions/reactions";
-import { attempt } from "./use-case.server";
+import { attempt, inCommunity } from "./use-case.server";
+import { textField } from "./forms.server";
 
 /** The spaces the reader may know of in the community, by position (GET /communities/{slug}/spaces). */
 export async function loadSpaces(cf: CloudflareContext, access: CommunityAccess): Promise<SpaceEntry[]> {
@@ -30,14 +31,14 @@ export function tierLabel(tiers: Pick<Tier, "key" | "name">[], key: TierKey | st
  * Reaction toggles from any page, as PUT (add) and DELETE (take back) /{posts|comments}/{id}/reactions/{emoji}:
  * the same emoji check and write access, both idempotent. A refusal comes back as an Outcome.
  */
-export function toggleReaction(cf: CloudflareContext, form: FormData) {
-  const id = String(form.get("id") ?? "");
-  const raw = String(form.get("emoji") ?? "");
+export function toggleReaction(cf: CloudflareContext, slug: string, form: FormData) {
+  const id = textField(form, "id");
+  const raw = textField(form, "emoji");
   const on = form.get("reacted") !== "1";
   return attempt(async () => {
     const emoji = requireReactionEmoji(raw);
-    if (form.get("target") === "comment") return reactToComment(cf.env, await openComment(cf.env, id, cf.reader, "write"), emoji, on);
-    return reactToPost(cf.env, await openPost(cf.env, id, cf.reader, "write"), emoji, on);
+    if (textField(form, "target") === "comment") return reactToComment(cf.env, inCommunity(await openComment(cf.env, id, cf.reader, "write"), slug), emoji, on);
+    return reactToPost(cf.env, inCommunity(await openPost(cf.env, id, cf.reader, "write"), slug), emoji, on);
   });
 }
 
@@ -47,10 +48,10 @@ export function toggleReaction(cf: CloudflareContext, form: FormData) {
  * `values` are the fields to give back to a form that failed, picks included.
  */
 export function writtenBody(form: FormData) {
-  const body = String(form.get("body") ?? "");
-  const mentionIds = mentionIdsFor(body, readPicks(form.get(PICKS_FIELD)));
+  const body = textField(form, "body");
+  const mentionIds = mentionIdsFor(body, readPicks(textField(form, PICKS_FIELD)));
   return {
     api: mentionIds.length > 0 ? { body, mentionIds } : { body },
-    values: { body, [PICKS_FIELD]: String(form.get(PICKS_FIELD) ?? "") },
+    values: { body, [PICKS_FIELD]: textField(form, PICKS_FIELD) },
   };
 }

@@ -11,9 +11,29 @@ import { isLocalRequest } from "../../workers/lib/local-request";
 export type FormErrors = { fields: Record<string, FieldIssue>; form: string | null; code: string | null; maxChars?: number; reason?: string };
 export type ActionFailure = { ok: false; errors: FormErrors; values?: Record<string, string> };
 
+/**
+ * The text field `name` as sent ("" when absent), untrimmed. A file where text belongs (a
+ * multipart form whose part carries a filename) is refused with a 400 `validation_failed` naming
+ * the field, rather than read as "[object File]".
+ */
+export function textField(form: FormData, name: string): string {
+  return asText(name, form.get(name) ?? "");
+}
+
+/** Every value of the repeated text field `name` (checkboxes, ordered lists), refused like textField. */
+export function textFields(form: FormData, name: string): string[] {
+  return form.getAll(name).map((value) => asText(name, value));
+}
+
+function asText(name: string, value: FormDataEntryValue): string {
+  if (typeof value === "string") return value;
+  const message = `\`${name}\` must be text, not a file.`;
+  throw data({ ok: false, errors: { fields: { [name]: { message, path: name, code: "invalid_type" } }, form: message, code: "validation_failed" } } satisfies ActionFailure, { status: 400 });
+}
+
+/** textField, trimmed: the form fields whose edges carry no meaning (ids, intents, names). */
 export function field(form: FormData, name: string): string {
-  const value = form.get(name);
-  return typeof value === "string" ? value.trim() : "";
+  return textField(form, name).trim();
 }
 
 const SENTINEL = "http://enclave.invalid";

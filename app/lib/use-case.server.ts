@@ -2,7 +2,7 @@
 // once, in workers/app.ts), through the same guards the API uses. A refusal is the same
 // DomainError the API turns into its envelope; here it becomes an error page or a form failure.
 import { data } from "react-router";
-import { DomainError, errorBody } from "../../workers/lib/errors";
+import { DomainError, errorBody, notFound } from "../../workers/lib/errors";
 
 /** A use case's answer, or its refusal in API.md's envelope terms (`error.code`, `message`, extras). */
 export type Outcome<T> =
@@ -27,4 +27,24 @@ export async function pageRead<T>(work: () => Promise<T>): Promise<T> {
   const outcome = await attempt(work);
   if (outcome.ok) return outcome.data;
   throw data(null, { status: outcome.status === 400 ? 404 : outcome.status });
+}
+
+/**
+ * A list read refused with a 400 (the URL's `?cursor=` is malformed: `invalid_cursor` or, for one
+ * that is not even a cursor's shape, `validation_failed`, as the API answers) becomes the 400 error
+ * page, which says the link is malformed; any other outcome comes back as is.
+ */
+export function refuseBadCursor<T>(outcome: Outcome<T>): Outcome<T> {
+  if (!outcome.ok && outcome.status === 400) throw data(null, { status: 400 });
+  return outcome;
+}
+
+/**
+ * A space, post or comment opened by id answers for the community the page's URL names, or it is
+ * "no such page" there: 404 `not_found` (a DomainError, so inside `attempt` it is a refusal).
+ * Page actions take ids from the URL and the form, and nothing else ties them to `/c/:slug`.
+ */
+export function inCommunity<A extends { community: { slug: string } }>(access: A, slug: string): A {
+  if (access.community.slug !== slug) throw notFound();
+  return access;
 }

@@ -24,7 +24,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
   const { access, answer } = await openCommunityPage(cf, params.slug);
-  requirePermission(answer, "invite.create.paid");
+  // moderators create free invites (invite.create), as POST /communities/{slug}/invites lets them;
+  // paid-tier invites are offered with invite.create.paid
+  requirePermission(answer, "invite.create");
   const member = activeMember(access);
   if (!member) throw data(null, { status: 404 });
   const [invites, tierItems] = await Promise.all([
@@ -100,7 +102,7 @@ export default function CommunityInvites({ loaderData }: Route.ComponentProps) {
           <FormError errors={errors} />
           <Form method="post" className="space-y-5" noValidate>
             <SelectField label={t("fields.tier")} name="tier" defaultValue={actionData?.values?.tier ?? "free"} error={errors?.fields.tier}>
-              {tierKeys.map((key) => (
+              {tierKeys.filter((key) => key === "free" || viewer?.permissions.includes("invite.create.paid")).map((key) => (
                 <option key={key} value={key}>
                   {tierNames[key] ?? t(`tiers.${key}`)}
                 </option>

@@ -8,7 +8,7 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { openCommunityPage } from "../lib/community.server";
 import { attempt } from "../lib/use-case.server";
 import { activeMember, assertMemberRole, openMembership, requireReaderUser } from "../../workers/domain/access";
 import { banMember } from "../../workers/domain/communities/bans";
@@ -27,7 +27,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const me = requireSignedIn(cf, request);
   const { access, answer } = await openCommunityPage(cf, params.slug);
-  requirePermission(answer, "members.manage");
+  // every active member may read the list, as GET /communities/{slug}/members; each row's
+  // viewer.permissions decides which management controls it shows
   const member = activeMember(access);
   if (!member) throw data(null, { status: 404 });
   const cursor = new URL(request.url).searchParams.get("cursor");
@@ -131,7 +132,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                   <ItemBoundary>
                     <div className="flex flex-wrap items-center gap-3">
                       <Avatar name={m.user.name} src={m.user.avatarUrl} />
-                      <div className="min-w-0 flex-1">
+                      <div className="min-w-0 flex-1 basis-48">
                         <p className="truncate font-medium text-slate-900">
                           <Name>{m.user.name}</Name>
                           {m.user.id === meId ? <span className="ml-1 text-sm font-normal text-slate-600">{t("members.you")}</span> : null}

@@ -2,7 +2,7 @@ import { useState, type ReactNode } from "react";
 import { Name, NamedText } from "../components/name";
 import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
-import { Form, Link, redirect, useActionData, useLocation, useSearchParams } from "react-router";
+import { Form, Link, data, redirect, useActionData, useLocation, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UnreachableNotice, UpgradePrompt } from "../components/discussions";
@@ -12,9 +12,10 @@ import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadErr
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
-import { attempt } from "../lib/use-case.server";
+import { attempt, inCommunity, refuseBadCursor } from "../lib/use-case.server";
+import { notFound } from "../../workers/lib/errors";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
-import { createComment, deleteComment, readComments, updateComment } from "../../workers/domain/discussions/comments";
+import { createComment, deleteComment, readComments, setCommentHidden, updateComment } from "../../workers/domain/discussions/comments";
 import { deletePost, readPost, setPostSwitch, updatePost } from "../../workers/domain/discussions/posts";
 import { CreateCommentBody, HideBody, LockBody, PinBody, UpdateCommentBody, UpdatePostBody } from "../../workers/domain/schemas/discussions";
 import { parseInput } from "../../workers/lib/validation";
@@ -41,7 +42,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     if (post.error.code === "tier_required") {
       const required = String(post.error.requiredTier ?? "");
       const [spaces, tiers] = await Promise.all([spacesRead, loadTiers(cf, access)]);
-      return { ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required };
+      // the upgrade prompt, with the API's 403 for a post above the member's tier
+      return data({ ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required }, { status: 403 });
     }
     throw new Response(null, { status: post.status === 400 ? 404 : post.status });
   }
@@ -50,7 +52,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const [spaces, read, comments] = await Promise.all([
     spacesRead,
     readPost(cf.env, post.data),
-    attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })),
+    attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })).then(refuseBadCursor),
   ]);
   return {
     ...base,
@@ -78,9 +80,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const intent = field(form, "intent");
   const here = `/c/${params.slug}/posts/${params.postId}`;
   const { env, reader } = cf;
-  const post = () => openPost(env, params.postId, reader, "write");
-  const comment = (id: string) => openComment(env, id, reader, "write");
-  const flag = form.get("value") === "1";
+  const post = async () => inCommunity(await openPost(env, params.postId, reader, "write"), params.slug);
+  // a comment acted on from this page is one of this post's comments
+  const comment = async (id: string) => {
+    const found = inCommunity(await openComment(env, id, reader, "write"), params.slug);
+    if (found.post.id !== params.postId) throw notFound();
+    return found;
+  };
+  const flag = field(form, "value") === "1";
   switch (intent) {
     case "comment": {
       const written = writtenBody(form);
@@ -105,10 +112,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       return redirect(withUnreachable(`${here}?saved=1`, result.data));
     }
     case "delete-post": {
-      const spaceId = field(form, "spaceId");
-      const result = await attempt(async () => deletePost(env, await post()));
+      // back to the post's own space, as the database has it
+      const result = await attempt(async () => {
+        const access = await post();
+        await deletePost(env, access);
+        return access.space.id;
+      });
       if (!result.ok) return fail(result, { intent });
-      return redirect(spaceId ? `/c/${params.slug}/s/${spaceId}?deleted=1` : `/c/${params.slug}`);
+      return redirect(`/c/${params.slug}/s/${result.data}?deleted=1`);
     }
     case "pin":
     case "lock":
@@ -138,8 +149,18 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       if (!result.ok) return fail(result, { intent, commentId });
       return redirect(`${here}?done=comment-deleted#comments`);
     }
+    case "hide-comment": {
+      // POST /comments/{id}/hide with { hidden: flag }: the same body schema and moderator check
+      const commentId = field(form, "commentId");
+      const result = await attempt(async () => {
+        const { hidden } = parseInput(HideBody, { hidden: flag });
+        return setCommentHidden(env, await comment(commentId), hidden ?? true);
+      });
+      if (!result.ok) return fail(result, { intent, commentId });
+      return redirect(`${here}?done=comment-${flag ? "hidden" : "shown"}#comment-${commentId}`);
+    }
     case "react": {
-      const result = await toggleReaction(cf, form);
+      const result = await toggleReaction(cf, params.slug, form);
       if (!result.ok) return fail(result, { intent });
       return { ok: true as const };
     }
@@ -325,6 +346,15 @@ function CommentItem({
                 {t("post.edit")}
               </ButtonLink>
             ) : null}
+            {may("comment.hide") ? (
+              <Form method="post">
+                <input type="hidden" name="commentId" value={comment.id} />
+                <input type="hidden" name="value" value={comment.hidden ? "0" : "1"} />
+                <SubmitButton intent="hide-comment" variant="ghost" size="sm">
+                  {comment.hidden ? t("comments.show") : t("comments.hide")}
+                </SubmitButton>
+              </Form>
+            ) : null}
             {may("comment.delete") ? (
               <ConfirmDelete label={t("post.delete")} question={t("comments.deleteQuestion")} intent="delete-comment">
                 <input type="hidden" name="commentId" value={comment.id} />
@@ -428,7 +458,6 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
                         <summary className={cx("block cursor-pointer list-none rounded-md px-3 py-2 text-sm text-red-700 hover:bg-red-50 [&::-webkit-details-marker]:hidden", focusRing)}>{t("post.delete")}</summary>
                         <Form method="post" className="space-y-2 px-3 pb-2 pt-1">
                           <p className="text-sm text-slate-700">{t("post.deleteQuestion")}</p>
-                          <input type="hidden" name="spaceId" value={post.spaceId} />
                           <SubmitButton intent="delete-post" variant="danger" size="sm">
                             {t("post.confirmDelete")}
                           </SubmitButton>

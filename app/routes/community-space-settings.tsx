@@ -11,12 +11,12 @@ import { addSpaceMembers, archiveSpace, listSpaceMembers, removeSpaceMember, upd
 import { SpaceMembersBody, UpdateSpaceBody } from "../../workers/domain/schemas/discussions";
 import { parseInput } from "../../workers/lib/validation";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
-import { attempt } from "../lib/use-case.server";
+import { attempt, inCommunity } from "../lib/use-case.server";
 import { activeMember } from "../../workers/domain/access";
 import { listMembers } from "../../workers/domain/communities/members";
 import { assertRole, openSpace } from "../../workers/domain/discussions/access";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
-import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { fail, field, requireSignedIn, textFields } from "../lib/forms.server";
 import { tierKeys, type List, type Member, type Person } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
 
@@ -33,7 +33,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const member = activeMember(access);
   if (!member) throw data(null, { status: 404 });
   const [inSpace, everyone] = await Promise.all([
-    attempt(async () => listSpaceMembers(cf.env, assertRole(await openSpace(cf.env, params.spaceId, cf.reader, "write"), "admin"))),
+    attempt(async () => listSpaceMembers(cf.env, assertRole(inCommunity(await openSpace(cf.env, params.spaceId, cf.reader, "write"), params.slug), "admin"))),
     attempt(() => listMembers(cf.env, member, { limit: 100 })),
   ]);
   const listed = inSpace.ok ? inSpace.data : [];
@@ -56,7 +56,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = field(form, "intent");
   // every change here is the admin's (PATCH, DELETE and the member list of /spaces/{spaceId})
-  const space = async () => assertRole(await openSpace(cf.env, params.spaceId, cf.reader, "write"), "admin");
+  const space = async () => assertRole(inCommunity(await openSpace(cf.env, params.spaceId, cf.reader, "write"), params.slug), "admin");
   const here = `/c/${params.slug}/s/${params.spaceId}/settings`;
   if (intent === "save") {
     const values = { name: field(form, "name"), description: field(form, "description"), minTier: field(form, "minTier"), private: form.get("private") === "on" ? "on" : "" };
@@ -66,7 +66,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     return redirect(`${here}?done=saved`);
   }
   if (intent === "add-members") {
-    const userIds = form.getAll("userIds").map(String).filter(Boolean);
+    const userIds = textFields(form, "userIds").filter(Boolean);
     if (userIds.length === 0) return redirect(here);
     const result = await attempt(async () => addSpaceMembers(cf.env, await space(), parseInput(SpaceMembersBody, { userIds }).userIds));
     if (!result.ok) return fail(result, { intent });

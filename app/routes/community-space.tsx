@@ -2,7 +2,7 @@ import { Fragment } from "react";
 import { Name } from "../components/name";
 import { ItemBoundary } from "../components/item-boundary";
 import { useTranslation } from "react-i18next";
-import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { Form, data, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-space";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, ChatIcon, HashIcon, LockIcon, MarkdownEditor, PostCard, UpgradePrompt } from "../components/discussions";
@@ -12,7 +12,7 @@ import { Alert, Badge, ButtonLink, Card, Container, EmptyState, Field, LoadError
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
-import { attempt } from "../lib/use-case.server";
+import { attempt, inCommunity, refuseBadCursor } from "../lib/use-case.server";
 import { openSpace } from "../../workers/domain/discussions/access";
 import { createPost, readFeed } from "../../workers/domain/discussions/posts";
 import { setFollowing } from "../../workers/domain/discussions/spaces";
@@ -36,6 +36,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const [spaces, page] = await Promise.all([loadSpaces(cf, access), feed]);
   const entry = spaces.find((e) => e.space.id === params.spaceId);
   if (!entry) throw new Response(null, { status: 404 });
+  // a malformed ?cursor= is the API's 400, told only to a reader who may know the space
+  refuseBadCursor(page);
   const base = {
     ...answer,
     locale: findLocale(request, cf.user),
@@ -54,7 +56,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   }
   if (entry.locked || (!page.ok && page.error.code === "tier_required")) {
     const tiers = await loadTiers(cf, access);
-    return { ...base, tierName: tierLabel(tiers, entry.space.minTier), ...empty, locked: true };
+    // the space is known to the member but above their tier: the upgrade prompt, as a 403 (as the API answers)
+    return data({ ...base, tierName: tierLabel(tiers, entry.space.minTier), ...empty, locked: true }, { status: 403 });
   }
   // the space exists (it is in the list): a failing page of posts is an error state, not a 404
   if (!page.ok) return { ...base, ...empty, cursor, locked: false, loadFailed: true };
@@ -69,9 +72,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   requireSignedIn(cf, request);
   const form = await request.formData();
   const intent = field(form, "intent");
-  const chat = await chatAction(cf, params.spaceId, intent, form);
+  const chat = await chatAction(cf, params.slug, params.spaceId, intent, form);
   if (chat) return chat.ok ? { ok: true as const, intent } : fail(chat);
-  const space = () => openSpace(cf.env, params.spaceId, cf.reader, "write");
+  const space = async () => inCommunity(await openSpace(cf.env, params.spaceId, cf.reader, "write"), params.slug);
   if (intent === "post") {
     const title = field(form, "title");
     const written = writtenBody(form);
@@ -92,7 +95,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     return { ok: true as const, intent };
   }
   if (intent === "react") {
-    const result = await toggleReaction(cf, form);
+    const result = await toggleReaction(cf, params.slug, form);
     if (!result.ok) return fail(result);
     return { ok: true as const, intent };
   }

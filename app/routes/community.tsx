@@ -16,8 +16,8 @@ import { assertRole, openSpace } from "../../workers/domain/discussions/access";
 import { archiveSpace, createSpace, reorderSpaces, setFollowing } from "../../workers/domain/discussions/spaces";
 import { CreateSpaceBody, ReorderSpacesBody } from "../../workers/domain/schemas/discussions";
 import { parseInput } from "../../workers/lib/validation";
-import { attempt } from "../lib/use-case.server";
-import { fail, field } from "../lib/forms.server";
+import { attempt, inCommunity } from "../lib/use-case.server";
+import { fail, field, textFields } from "../lib/forms.server";
 import { formatMoney } from "../lib/format";
 import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Tier } from "../lib/types";
@@ -64,7 +64,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       kind: field(form, "kind") === "chat" ? "chat" : "discussion",
       private: form.get("private") === "on" ? "on" : "",
     };
-    const memberIds = form.getAll("memberIds").map(String).filter(Boolean);
+    const memberIds = textFields(form, "memberIds").filter(Boolean);
     const body: Record<string, unknown> = {
       name: values.name,
       description: values.description,
@@ -81,13 +81,13 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   }
   if (intent === "follow" || intent === "unfollow") {
     const spaceId = field(form, "spaceId");
-    const result = await attempt(async () => setFollowing(env, await openSpace(env, spaceId, reader, "write"), intent === "follow"));
+    const result = await attempt(async () => setFollowing(env, inCommunity(await openSpace(env, spaceId, reader, "write"), params.slug), intent === "follow"));
     if (!result.ok) return fail(result, { intent });
     return { ok: true as const, intent };
   }
   if (intent === "move-up" || intent === "move-down") {
     const spaceId = field(form, "spaceId");
-    const order = form.getAll("order").map(String);
+    const order = textFields(form, "order");
     const from = order.indexOf(spaceId);
     const to = intent === "move-up" ? from - 1 : from + 1;
     if (from === -1 || to < 0 || to >= order.length) return null;
@@ -101,7 +101,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   }
   if (intent === "archive") {
     const spaceId = field(form, "spaceId");
-    const result = await attempt(async () => archiveSpace(env, assertRole(await openSpace(env, spaceId, reader, "write"), "admin")));
+    const result = await attempt(async () => archiveSpace(env, assertRole(inCommunity(await openSpace(env, spaceId, reader, "write"), params.slug), "admin")));
     if (!result.ok) return fail(result, { intent });
     return redirect(`/c/${params.slug}?space=archived#spaces`);
   }
@@ -214,7 +214,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
             <Card>
               <CardTitle
                 action={
-                  loaderData.moreMembers && viewer.role !== "member" ? (
+                  loaderData.moreMembers ? (
                     <TextLink to={`/c/${community.slug}/members`} className="text-sm">
                       {t("community.seeAll")}
                     </TextLink>

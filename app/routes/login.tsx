@@ -10,7 +10,7 @@ import { logIn } from "../../workers/domain/auth/login";
 import { clientIp, sessionCookie } from "../../workers/domain/auth/session-cookie";
 import { LoginBody } from "../../workers/domain/schemas/user";
 import { parseInput } from "../../workers/lib/validation";
-import { fail, field, safeNext } from "../lib/forms.server";
+import { fail, field, textField, safeNext } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -22,7 +22,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   const form = await request.formData();
   const values = { email: field(form, "email") };
-  const body = { ...values, password: String(form.get("password") ?? "") };
+  const body = { ...values, password: textField(form, "password") };
   const result = await attempt(() => logIn(cf.env, parseInput(LoginBody, body), clientIp(request.headers)));
   if (!result.ok) return fail(result, values);
   return redirect(safeNext(field(form, "next")), { headers: { "Set-Cookie": sessionCookie(request.url, result.data.session.token) } });

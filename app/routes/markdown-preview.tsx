@@ -1,6 +1,7 @@
 // The composer's Preview tab posts the draft here and shows the answer: the same renderer and
 // sanitiser the API uses for posts and comments, so the preview matches what will be published.
 import { data } from "react-router";
+import { textField } from "../lib/forms.server";
 import type { Route } from "./+types/markdown-preview";
 import { renderMarkdown } from "../../workers/lib/markdown";
 import { cloudflareContext } from "../context";
@@ -11,7 +12,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   if (!cf.user) throw data({ html: "" }, { status: 401 });
   const form = await request.formData();
-  const body = String(form.get("body") ?? "").slice(0, MAX_PREVIEW_CHARS);
+  const body = textField(form, "body").slice(0, MAX_PREVIEW_CHARS);
   return { html: renderMarkdown(body) };
 }
 

@@ -10,12 +10,12 @@ import { attempt } from "../lib/use-case.server";
 import { confirmPasswordReset } from "../../workers/domain/auth/password-reset";
 import { PasswordResetConfirmBody } from "../../workers/domain/schemas/user";
 import { parseInput } from "../../workers/lib/validation";
-import { fail, field } from "../lib/forms.server";
+import { fail, field, textField } from "../lib/forms.server";
 
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   const form = await request.formData();
-  const body = { token: field(form, "token"), password: String(form.get("password") ?? "") };
+  const body = { token: field(form, "token"), password: textField(form, "password") };
   const result = await attempt(() => confirmPasswordReset(cf.env, parseInput(PasswordResetConfirmBody, body)));
   if (!result.ok) return fail(result);
   return redirect("/login?reset=done");

@@ -15,7 +15,7 @@ import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
 import { listConsents, setConsents } from "../../workers/domain/account/consents";
 import { listExports, requestExport } from "../../workers/domain/data-rights/export-jobs";
-import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { fail, field, textField, requireSignedIn } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
 import { consentPurposes, type Consent, type ExportJob, type List } from "../lib/types";
 import { ExportJobPanel } from "../components/export-job";
@@ -65,7 +65,7 @@ export async function action({ context, request }: Route.ActionArgs) {
     return redirect("/settings/data#export");
   }
   if (intent === "delete") {
-    const body = { password: String(form.get("password") ?? "") };
+    const body = { password: textField(form, "password") };
     const result = await attempt(async () => eraseAccount(cf.env, await userId(), parseInput(EraseAccountBody, body).password));
     if (!result.ok) return fail(result, { section: "delete" });
     return redirect("/goodbye", { headers: { "Set-Cookie": sessionCookie(request.url, null) } });

@@ -13,7 +13,7 @@ import { clientIp, mailOrigin, sessionCookie } from "../../workers/domain/auth/s
 import { signUp } from "../../workers/domain/auth/signup";
 import { SignupBody } from "../../workers/domain/schemas/user";
 import { parseInput } from "../../workers/lib/validation";
-import { fail, field, safeNext } from "../lib/forms.server";
+import { fail, field, textField, safeNext } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -27,7 +27,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   const form = await request.formData();
   const values = { name: field(form, "name"), email: field(form, "email") };
   const timezone = field(form, "timezone");
-  const body = { ...values, password: String(form.get("password") ?? ""), locale: findLocale(request, null), ...(timezone ? { timezone } : {}) };
+  const body = { ...values, password: textField(form, "password"), locale: findLocale(request, null), ...(timezone ? { timezone } : {}) };
   const result = await attempt(() =>
     signUp(cf.env, parseInput(SignupBody, body), {
       acceptLanguage: request.headers.get("Accept-Language") ?? undefined,

@@ -90,8 +90,10 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     await expectOk(pageA, await pageA.goto(`/c/${slug}`));
     const row = pageA.locator("li[data-space-id]", { has: pageA.getByRole("link", { name: "VIP lounge", exact: true }) });
     await row.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
+    // the locked space answers 403 with its upgrade prompt (as the API does), which the browser logs
+    pageA.expectErrors(/status of 403 \(Forbidden\) .*\/s\/[^/]+\.data/);
     await Promise.all([pageA.waitForURL(/\/s\//), row.getByRole("link", { name: "VIP lounge", exact: true }).click()]);
-    await pageA.getByRole("heading", { name: "VIP lounge is for VIP members" }).waitFor();
+    await pageA.getByRole("heading", { name: "VIP lounge needs the VIP tier" }).waitFor();
     await pageA.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
     assert.equal(await pageA.getByText("Start a discussion…").count(), 0, "no composer in a locked space");
     assert.equal(await pageA.locator("article[data-post-id]").count(), 0, "no posts in a locked space");
