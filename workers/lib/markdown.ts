@@ -277,14 +277,7 @@ export function plainTextHtml(text: string): string {
  * past the bounds (a row stored before them) or one the renderer fails on comes back as plainTextHtml.
  */
 export function renderMarkdown(markdown: string, options: { mentionNames?: MentionNames } = {}): string {
-  const parsed = parseWithinBounds(markdown);
-  if ("reason" in parsed) return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
-  try {
-    return md.renderer.render(parsed.tokens, md.options, { mentionNames: options.mentionNames } satisfies RenderEnv).trimEnd();
-  } catch (error) {
-    console.error(JSON.stringify({ at: "renderMarkdown", error: String(error), chars: markdown.length }));
-    return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
-  }
+  return renderWithin(markdown, options.mentionNames, "renderMarkdown", (tokens) => tokens);
 }
 
 // Chat shows the inline subset: a heading is a paragraph and a rule is nothing (a message is a
@@ -296,21 +289,28 @@ const CHAT_BLOCK_AS_PARAGRAPH: Record<string, string> = { heading_open: "paragra
  * shown as paragraphs and thematic breaks dropped. Never throws (the plain-text fallback).
  */
 export function renderChatMarkdown(markdown: string, options: { mentionNames?: MentionNames } = {}): string {
-  const parsed = parseWithinBounds(markdown);
-  if ("reason" in parsed) return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
-  try {
-    const tokens = parsed.tokens.filter((t) => t.type !== "hr");
-    for (const t of tokens) {
+  return renderWithin(markdown, options.mentionNames, "renderChatMarkdown", (tokens) => {
+    const kept = tokens.filter((t) => t.type !== "hr");
+    for (const t of kept) {
       const as = CHAT_BLOCK_AS_PARAGRAPH[t.type];
       if (as) {
         t.type = as;
         t.tag = "p";
       }
     }
-    return md.renderer.render(tokens, md.options, { mentionNames: options.mentionNames } satisfies RenderEnv).trimEnd();
+    return kept;
+  });
+}
+
+/** Parse within the bounds, `adjust` the tokens, render; the plain-text fallback past the bounds or on failure. */
+function renderWithin(markdown: string, mentionNames: MentionNames | undefined, at: string, adjust: (tokens: Token[]) => Token[]): string {
+  const parsed = parseWithinBounds(markdown);
+  if ("reason" in parsed) return plainTextHtml(withMentionNames(markdown, mentionNames ?? new Map()));
+  try {
+    return md.renderer.render(adjust(parsed.tokens), md.options, { mentionNames } satisfies RenderEnv).trimEnd();
   } catch (error) {
-    console.error(JSON.stringify({ at: "renderChatMarkdown", error: String(error), chars: markdown.length }));
-    return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
+    console.error(JSON.stringify({ at, error: String(error), chars: markdown.length }));
+    return plainTextHtml(withMentionNames(markdown, mentionNames ?? new Map()));
   }
 }
 

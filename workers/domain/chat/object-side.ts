@@ -5,7 +5,8 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { derivedId } from "../../lib/ids";
-import { excerpt, parseWithinBounds, renderChatMarkdown, MAX_MARKDOWN_DEPTH } from "../../lib/markdown";
+import { assertMarkdownWithin, excerpt, renderChatMarkdown } from "../../lib/markdown";
+import { DomainError } from "../../lib/errors";
 import { cleanText, hasVisible } from "../../lib/text";
 import { MAX_MESSAGE_CHARS, messageIdOf } from "../../../durable-objects/protocol";
 import { prepareMentions } from "../notifications/mentions";
@@ -45,12 +46,12 @@ export async function composeMessage(env: Env, identity: Identity, input: Compos
   if (!hasVisible(body) && input.imageIds.length === 0 && !options.keepImages) {
     return refuse(400, "validation_failed", "A message needs some text or an image.", { issues: [{ path: "body", message: "Write something.", code: "too_small" }] });
   }
-  if ([...body].length > MAX_MESSAGE_CHARS) {
-    return refuse(413, "too_large", `A message can be at most ${MAX_MESSAGE_CHARS.toLocaleString("en")} characters.`, { maxChars: MAX_MESSAGE_CHARS });
-  }
-  if ("reason" in parseWithinBounds(body)) {
-    const message = `Markdown may nest at most ${MAX_MARKDOWN_DEPTH} levels.`;
-    return refuse(400, "markdown_too_deep", message, { issues: [{ path: "body", message, code: "markdown_too_deep", maximum: MAX_MARKDOWN_DEPTH }] });
+  // the bounds every Markdown write meets (413 too_large, 400 markdown_too_deep), as a refusal
+  try {
+    assertMarkdownWithin(body, { path: "body", maxChars: MAX_MESSAGE_CHARS, what: "A message" });
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return refuse(error.status, error.code, error.message, error.extra);
   }
   const images = await ownImages(env, identity, [...new Set(input.imageIds)]);
   if (images === null) {
