@@ -358,9 +358,8 @@ export class ChatChannel extends DurableObject<Env> {
     what: string,
     write: (row: MessageRow, rev: number, now: number) => ReturnType<typeof fail> | "unchanged" | null,
   ): Result<{ message: ChatMessage }> {
-    const named = parseMessageId(messageId);
-    const row = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
-    if (!row || row.deleted_at !== null) return fail(404, "not_found", "No such message.");
+    const row = this.liveMessage(identity, messageId);
+    if (!row) return fail(404, "not_found", "No such message.");
     const now = Date.now();
     const outcome = this.ctx.storage.transactionSync(() => {
       const head = this.store.readMeta().head;
@@ -378,9 +377,8 @@ export class ChatChannel extends DurableObject<Env> {
   }
 
   private async editNow(identity: Identity, messageId: string, body: string): Promise<Result<{ message: ChatMessage }>> {
-    const named = parseMessageId(messageId);
-    const row = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
-    if (!row || row.deleted_at !== null) return fail(404, "not_found", "No such message.");
+    const row = this.liveMessage(identity, messageId);
+    if (!row) return fail(404, "not_found", "No such message.");
     if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Only the author or a moderator may edit this message.");
     const composed = await composeMessage(this.env, identity, { body, replyTo: null, imageIds: [], mentionIds: [] }, { keepImages: row.images !== "[]" });
     if (!composed.ok) return composed;
@@ -447,6 +445,13 @@ export class ChatChannel extends DurableObject<Env> {
     this.queueBroadcast([message]);
     this.armOutbox();
     return { ok: true, value: { message, created: true, unreachableMentions: composed.value.unreachableMentions } };
+  }
+
+  /** The message `messageId` names, if it is in this channel and not deleted. */
+  private liveMessage(identity: Identity, messageId: string): MessageRow | null {
+    const named = parseMessageId(messageId);
+    const row = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
+    return row && row.deleted_at === null ? row : null;
   }
 
   /** Slow mode (members below moderator) and the flood brake (everyone): the refusal, or null. */
