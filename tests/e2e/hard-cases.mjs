@@ -192,11 +192,9 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
     await ctx.close();
   });
 
-  await step("hard cases: when a list fails to load, the page says so with a retry link instead of an empty state", async () => {
+  await step("hard cases: when a list fails to load, the page says so with a retry link instead of an empty state; a malformed cursor on a space or post page is a 400 page that says the link is malformed", async () => {
     // a cursor the API cannot read is a real failure of the list call (400), with the page itself fine
     const cases = [
-      [`/c/${slug}/posts/${postId}?cursor=not-a-cursor`, "Comments could not be loaded."],
-      [`/c/${slug}/s/${spaceId}?cursor=not-a-cursor`, "Posts could not be loaded."],
       [`/c/${slug}/members?cursor=not-a-cursor`, "Members could not be loaded."],
       [`/c/${slug}/search?q=Oolong&cursor=not-a-cursor`, "Search results could not be loaded."],
       [`/notifications?cursor=not-a-cursor`, "Notifications could not be loaded."],
@@ -208,12 +206,19 @@ export default async function hardCasesFlow({ browser, ORIGIN, step, shot, expec
       await alert.getByRole("link", { name: "Try again" }).waitFor();
       assert.equal(await owner375.getByText(/No comments yet|No posts here yet|Nothing found/).count(), 0, `${path} shows no empty state`);
     }
-    await expectOk(owner375, await owner375.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
-    await shot(owner375, "42-comments-failed-mobile");
+    await expectOk(owner375, await owner375.goto(`/c/${slug}/members?cursor=not-a-cursor`));
+    await shot(owner375, "42-list-failed-mobile");
+    // the space and post pages read their cursor before anything else: a malformed one is the page's own 400
+    for (const path of [`/c/${slug}/posts/${postId}?cursor=not-a-cursor`, `/c/${slug}/s/${spaceId}?cursor=not-a-cursor`]) {
+      owner375.expectErrors(/status of 400 \(Bad Request\) .*cursor=not-a-cursor/);
+      const res = await owner375.goto(path);
+      assert.equal(res.status(), 400, `${path} answers 400`);
+      await owner375.getByRole("heading", { name: "This link is not valid" }).waitFor();
+    }
     // and in Traditional Chinese for a Chinese reader
     await api(ctxArabic, ORIGIN, "PATCH", "/api/v1/me", { locale: "zh-Hant" });
-    await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/posts/${postId}?cursor=not-a-cursor`));
-    const zh = arabicPage.getByRole("alert").filter({ hasText: "留言無法載入。" });
+    await expectOk(arabicPage, await arabicPage.goto(`/c/${slug}/members?cursor=not-a-cursor`));
+    const zh = arabicPage.getByRole("alert").filter({ hasText: "無法載入" });
     await zh.getByRole("link", { name: "再試一次" }).waitFor();
   });
 
