@@ -30,30 +30,32 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const url = new URL(request.url);
   const cursor = url.searchParams.get("cursor");
-  // the community and the post are independent reads, side by side; the space list (the slowest
-  // read, bench/RESULTS.md) starts as soon as the community is known instead of waiting for the post
-  const community = openCommunityPage(cf, params.slug);
-  const spacesRead = community.then(({ access }) => loadSpaces(cf, access));
-  spacesRead.catch(() => undefined); // a 404 below may leave it unread: not an unhandled rejection
-  const [{ access, answer }, post] = await Promise.all([community, attempt(() => openPost(cf.env, params.postId, cf.reader, "read"))]);
+  // two independent chains side by side: the community's access, then its view beside the space
+  // list (the slowest read, bench/RESULTS.md); and the post, then its body beside its comments. The
+  // post's community is compared with the URL's once both are in, before anything is shown.
+  const community = openCommunityPage(cf, params.slug, (access) => loadSpaces(cf, access));
+  const post = attempt(() => openPost(cf.env, params.postId, cf.reader, "read"));
+  const body = post.then((opened) =>
+    opened.ok
+      ? Promise.all([readPost(cf.env, opened.data), attempt(() => readComments(cf.env, opened.data, { limit: 100, cursor })).then(refuseBadCursor)])
+      : null,
+  );
+  body.catch(() => undefined); // a 404 below may leave it unread: not an unhandled rejection
+  const [{ access, answer, extra: spaces }, opened] = await Promise.all([community, post]);
   // the comment forms' idempotency key, drawn per render (each reply form adds its parent's id)
   const base = { ...answer, locale: findLocale(request, cf.user), meId: cf.user?.id ?? null, formKey: newFormKey() };
-  if (!post.ok) {
-    if (post.error.code === "tier_required") {
-      const required = String(post.error.requiredTier ?? "");
-      const [spaces, tiers] = await Promise.all([spacesRead, loadTiers(cf, access)]);
+  if (!opened.ok) {
+    if (opened.error.code === "tier_required") {
+      const required = String(opened.error.requiredTier ?? "");
+      const tiers = await loadTiers(cf, access);
       // the upgrade prompt, with the API's 403 for a post above the member's tier
       return data({ ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required }, { status: 403 });
     }
-    throw new Response(null, { status: post.status === 400 ? 404 : post.status });
+    throw new Response(null, { status: opened.status === 400 ? 404 : opened.status });
   }
   // a post belongs to the community in the URL, or the URL is wrong
-  if (post.data.post.communityId !== access.community.id) throw new Response(null, { status: 404 });
-  const [spaces, read, comments] = await Promise.all([
-    spacesRead,
-    readPost(cf.env, post.data),
-    attempt(() => readComments(cf.env, post.data, { limit: 100, cursor })).then(refuseBadCursor),
-  ]);
+  if (opened.data.post.communityId !== access.community.id) throw new Response(null, { status: 404 });
+  const [read, comments] = (await body)!;
   return {
     ...base,
     spaces,

@@ -18,16 +18,14 @@ import type { List, SearchHit } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const { access, answer } = await openCommunityPage(cf, params.slug);
   const url = new URL(request.url);
   const q = (url.searchParams.get("q") ?? "").trim().slice(0, 200);
   const cursor = url.searchParams.get("cursor");
+  // the space names are read beside the community's view; a search without words needs none
+  const { answer, extra: spaces } = await openCommunityPage(cf, params.slug, q ? (access) => loadSpaces(cf, access) : undefined);
   const base = { ...answer, locale: findLocale(request, cf.user), q, cursor };
   if (!q) return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames: {} as Record<string, string>, errors: null, loadFailed: false };
-  const [result, spaces] = await Promise.all([
-    attempt(() => searchPosts(cf.env, cf.reader, { slug: params.slug, q, limit: 20, cursor, ip: request.headers.get("CF-Connecting-IP") ?? "unknown" })),
-    loadSpaces(cf, access),
-  ]);
+  const result = await attempt(() => searchPosts(cf.env, cf.reader, { slug: params.slug, q, limit: 20, cursor, ip: request.headers.get("CF-Connecting-IP") ?? "unknown" }));
   const spaceNames = Object.fromEntries((spaces ?? []).map((e) => [e.space.id, e.space.name]));
   // a query the API refuses is the reader's to fix (a field error), and too many searches a minute
   // theirs to wait out (429, said in their language by FormError); any other failure is an error state

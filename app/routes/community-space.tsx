@@ -32,8 +32,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cursor = new URL(request.url).searchParams.get("cursor");
   // the feed checks its own access in the batch that reads it, so it starts beside the community
   const feed = attempt(() => readFeed(cf.env, params.spaceId, cf.reader, { limit: 20, cursor }, (work) => cf.ctx.waitUntil(work)));
-  const { access, answer } = await openCommunityPage(cf, params.slug);
-  const [spaces, page] = await Promise.all([loadSpaces(cf, access), feed]);
+  const { access, answer, extra: spaces } = await openCommunityPage(cf, params.slug, (access) => loadSpaces(cf, access));
+  const page = await feed;
   const entry = spaces.find((e) => e.space.id === params.spaceId);
   if (!entry) throw new Response(null, { status: 404 });
   // a malformed ?cursor= is the API's 400, told only to a reader who may know the space

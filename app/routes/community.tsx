@@ -11,6 +11,7 @@ import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
 import { activeMember, assertMemberRole, openCommunity, openMembership, requireReaderUser } from "../../workers/domain/access";
+import { communityPermissions } from "../../workers/domain/permissions";
 import { joinCommunity, leaveCommunity, listMembers } from "../../workers/domain/communities/members";
 import { assertRole, openSpace } from "../../workers/domain/discussions/access";
 import { archiveSpace, createSpace, reorderSpaces, setFollowing } from "../../workers/domain/discussions/spaces";
@@ -24,15 +25,18 @@ import { tierKeys, type Tier } from "../lib/types";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const { access, answer } = await openCommunityPage(cf, params.slug);
   // admins pick the members of a private space from this list too
-  const canManage = answer.viewer?.permissions.includes("space.create") ?? false;
-  const member = activeMember(access);
-  const [tiers, members, spaces] = await Promise.all([
-    loadTiers(cf, access),
-    member ? listMembers(cf.env, member, { limit: canManage ? 100 : 12 }) : null,
-    loadSpaces(cf, access),
-  ]);
+  const { answer, extra } = await openCommunityPage(cf, params.slug, (access) => {
+    const member = activeMember(access);
+    const canManage = communityPermissions(access).includes("space.create");
+    return Promise.all([
+      loadTiers(cf, access),
+      member ? listMembers(cf.env, member, { limit: canManage ? 100 : 12 }) : null,
+      loadSpaces(cf, access),
+      canManage,
+    ]);
+  });
+  const [tiers, members, spaces, canManage] = extra;
   return {
     ...answer,
     locale: findLocale(request, cf.user),
