@@ -130,9 +130,13 @@ export class ChatChannel extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  /** Everything after `from` up to `to`, in pages, in rev order. */
+  /**
+   * Everything after `from` up to `to`, in pages, in rev order. A resume longer than a socket may
+   * leave unconfirmed (maxUnread) is not replayed: it would be closed as a slow reader at the next
+   * broadcast before it could confirm, and reconnect into the same replay.
+   */
   private replay(ws: WebSocket, channelId: string, from: number, to: number): void {
-    if (to - from > MAX_RESUME) {
+    if (to - from > Math.min(MAX_RESUME, this.maxUnread)) {
       this.sendTo(ws, { type: "error", code: RESUME_RESET, message: "Too much was missed to replay; load the history again." });
       return;
     }

@@ -95,6 +95,21 @@ describe("chat channel: live messages", () => {
     expect(got.map((m) => [m.body, m.rev])).toEqual([["next", head + 1]]);
   });
 
+  it("replays a resume of up to maxUnread changes, and answers a longer one with resume_too_far instead of a replay it would be cut off for", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const third = await addMember(c, { role: "moderator" });
+    const senders = [c.owner, mod, third];
+    // CHAT_MAX_UNREAD is 20 in the tests
+    for (let i = 0; i < 22; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 3], body: { body: `r${i}` } });
+    const near = await connected(space, c.owner, { after: 2 });
+    expect((await near.waitForMessages(20)).map((m) => m.body)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i + 2}`));
+    const far = await connected(space, c.owner, { after: 1 });
+    expect(await far.next(isError)).toMatchObject({ code: "resume_too_far" });
+    expect(far.messages()).toEqual([]);
+  });
+
   it("keeps history, identity and sockets across hibernation (eviction)", async () => {
     const c = await makeCommunity();
     const space = await makeChat(c);
