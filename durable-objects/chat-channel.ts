@@ -329,7 +329,7 @@ export class ChatChannel extends DurableObject<Env> {
   /** Anonymise an erased member's messages here (the spine's purge); returns how many changed. */
   async eraseAuthor(userId: string): Promise<number> {
     const now = Date.now();
-    const changed = this.ctx.storage.transactionSync(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
+    const changed = this.transaction(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
     this.closeSocketsOf(userId);
     const meta = this.store.readMeta();
     if (changed > 0 && meta.channelId) {
@@ -409,7 +409,7 @@ export class ChatChannel extends DurableObject<Env> {
     const row = this.liveMessage(identity, messageId);
     if (!row) return fail(404, "not_found", "No such message.");
     const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.transaction(() => {
       const head = this.store.readMeta().head;
       const result = write(row, head + 1, now);
       if (result === null) this.store.setMeta("head", head + 1);
@@ -464,7 +464,7 @@ export class ChatChannel extends DurableObject<Env> {
       if (raced) return { ok: true, value: { message: this.store.views(identity.channelId, [raced])[0], created: false, unreachableMentions: [] } };
     }
     const at = Date.now();
-    const row = this.ctx.storage.transactionSync(() => {
+    const row = this.transaction(() => {
       const rev = this.store.nextRev();
       const stored: MessageRow = {
         seq: rev,
@@ -637,6 +637,16 @@ export class ChatChannel extends DurableObject<Env> {
 
   private closeSocketsOf(userId: string): void {
     for (const ws of this.ctx.getWebSockets(`user:${userId}`)) this.closeSocket(ws, CloseCode.accessRevoked, "access_revoked");
+  }
+
+  /** One SQLite transaction; when it throws (rolled back), the store's cache forgets what it saw. */
+  private transaction<T>(write: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(write);
+    } catch (error) {
+      this.store.forgetCached();
+      throw error;
+    }
   }
 
   /** Runs `task` after this member's earlier tasks: one member's messages keep their order. */
