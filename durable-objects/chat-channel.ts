@@ -53,10 +53,11 @@ const OUTBOX_BATCH = 50;
 
 /**
  * What a socket remembers across hibernation (serializeAttachment, kept by the runtime with the
- * socket): who it is, its connection id, and the highest rev it confirmed (`seen`), so a reader
- * that stopped reading is still measured after the object was evicted.
+ * socket): who it is, its connection id, the highest rev it confirmed (`seen`), so a reader
+ * that stopped reading is still measured after the object was evicted, and the answers (acks,
+ * error frames) sent to its own frames since it last sent a `seen`.
  */
-type Attachment = Identity & { conn: string; seen: number };
+type Attachment = Identity & { conn: string; seen: number; replies: number };
 
 const fail = (status: number, code: string, message: string, extra: Partial<ChatError> = {}): { ok: false; error: ChatError } => ({
   ok: false,
@@ -120,7 +121,7 @@ export class ChatChannel extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [`user:${identity.userId}`]);
-    const attachment: Attachment = { ...identity, conn: crypto.randomUUID(), seen: resumeFrom };
+    const attachment: Attachment = { ...identity, conn: crypto.randomUUID(), seen: resumeFrom, replies: 0 };
     server.serializeAttachment(attachment);
     this.readers.set(attachment.conn, attachment);
     this.connOf.set(server, attachment.conn);
@@ -158,34 +159,35 @@ export class ChatChannel extends DurableObject<Env> {
       return;
     }
     if (typeof message !== "string") {
-      this.sendTo(ws, { type: "error", code: "validation_failed", message: "Frames are JSON text." });
+      this.reply(ws, identity, { type: "error", code: "validation_failed", message: "Frames are JSON text." });
       return;
     }
     if (message.length > MAX_CLIENT_FRAME_UNITS) {
-      this.sendTo(ws, { type: "error", code: "too_large", message: "A frame may be at most a message of 4,000 characters." });
+      this.reply(ws, identity, { type: "error", code: "too_large", message: "A frame may be at most a message of 4,000 characters." });
       return;
     }
     const parsed = parseClientFrame(message);
     if (!parsed.ok) {
-      this.sendTo(ws, { type: "error", code: "validation_failed", message: parsed.message });
+      this.reply(ws, identity, { type: "error", code: "validation_failed", message: parsed.message });
       return;
     }
     const frame = parsed.frame;
     if (frame.type === "seen") {
       // only what was sent counts: a client cannot confirm its way past the head
       const seen = Math.min(frame.rev, this.store.readMeta().head);
-      if (seen > identity.seen) {
-        identity.seen = seen;
+      if (seen > identity.seen || identity.replies > 0) {
+        identity.seen = Math.max(identity.seen, seen);
+        identity.replies = 0;
         ws.serializeAttachment(identity);
       }
       return;
     }
     const result = await this.inLane(identity.userId, () => this.apply(identity, frame));
     if (frame.type === "send") {
-      if (result.ok) this.sendTo(ws, { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message });
-      else this.sendTo(ws, errorFrame(result.error, frame.clientId));
+      if (result.ok) this.reply(ws, identity, { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message });
+      else this.reply(ws, identity, errorFrame(result.error, frame.clientId));
     } else if (!result.ok) {
-      this.sendTo(ws, errorFrame(result.error));
+      this.reply(ws, identity, errorFrame(result.error));
     }
   }
 
@@ -568,6 +570,19 @@ export class ChatChannel extends DurableObject<Env> {
     }
   }
 
+  /**
+   * An answer to the socket's own frame (an ack, an error frame). A client that keeps sending
+   * without reading would pile these up as the broadcast would: past maxUnread answers with no
+   * `seen` from it in between, it is closed as a slow reader (4408).
+   */
+  private reply(ws: WebSocket, reader: Attachment, frame: ServerFrame): void {
+    if (++reader.replies > this.maxUnread) {
+      this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
+      return;
+    }
+    this.sendTo(ws, frame);
+  }
+
   private sendTo(ws: WebSocket, frame: ServerFrame): void {
     try {
       ws.send(JSON.stringify(frame));
@@ -602,7 +617,7 @@ export class ChatChannel extends DurableObject<Env> {
     if (known) return known;
     const stored = ws.deserializeAttachment() as (Identity & Partial<Attachment>) | null;
     if (!stored) return null;
-    const attachment: Attachment = this.readers.get(stored.conn ?? "") ?? { ...stored, conn: stored.conn ?? crypto.randomUUID(), seen: stored.seen ?? this.store.readMeta().head };
+    const attachment: Attachment = this.readers.get(stored.conn ?? "") ?? { ...stored, conn: stored.conn ?? crypto.randomUUID(), seen: stored.seen ?? this.store.readMeta().head, replies: stored.replies ?? 0 };
     if (stored.conn === undefined) ws.serializeAttachment(attachment);
     this.readers.set(attachment.conn, attachment);
     this.connOf.set(ws, attachment.conn);

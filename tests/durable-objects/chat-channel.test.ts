@@ -468,6 +468,24 @@ describe("chat channel: access follows membership", () => {
   });
 });
 
+describe("chat channel: answers that pile up", () => {
+  it("closes (4408) a socket that keeps sending frames and never confirms, after maxUnread answers, and counts again from each seen", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const confirming = await connected(space, c.owner);
+    for (let i = 0; i < 15; i++) confirming.send("not json");
+    confirming.send({ type: "seen", rev: 0 });
+    for (let i = 0; i < 15; i++) confirming.send("not json");
+    await confirming.next((f): f is never => confirming.frames.filter(isError).length >= 30);
+    expect(confirming.ws.readyState).toBe(WebSocket.OPEN);
+    const flooding = await connected(space, c.owner, { confirms: false });
+    for (let i = 0; i < 30; i++) flooding.send("not json");
+    expect(await flooding.closed).toEqual({ code: 4408, reason: "slow_consumer" });
+    // CHAT_MAX_UNREAD is 20: twenty answers, then the close
+    expect(flooding.frames.filter(isError)).toHaveLength(20);
+  });
+});
+
 describe("chat channel: closing", () => {
   it("delivers the object's close frames at once: 4403 on removal, 4404 on archive, each within 500 ms of the call", async () => {
     const c = await makeCommunity();
