@@ -12,7 +12,7 @@ import net from "node:net";
 import { join } from "node:path";
 import { cleanUp, here, log, startServer, stopped } from "./harness.mjs";
 
-const PORT = 8799;
+const PORT = 8794;
 const ROUNDS = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 3;
 /** past this the case counts as "no FIN": the object hibernates after ~10 s and frees it then */
 const WAIT_MS = 6_000;
