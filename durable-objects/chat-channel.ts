@@ -38,6 +38,8 @@ export const MAX_SLOW_MODE_SECONDS = 6 * 60 * 60;
 export const MAX_UNREAD_MESSAGES = 2_000;
 /** A resume may replay at most this many changes; past it the client reloads history over HTTP. */
 const MAX_RESUME = 10_000;
+/** The error frame that tells a client to load the history again instead of resuming (app/lib/chat-socket.ts reloads on it). */
+const RESUME_RESET = "resume_too_far";
 /** Distinct emoji one message may carry. */
 const MAX_EMOJI_PER_MESSAGE = 20;
 /**
@@ -49,8 +51,13 @@ const OUTBOX_DELAY_MS = 500;
 /** Outbox rows forwarded per alarm run (one D1 batch). */
 const OUTBOX_BATCH = 50;
 
-/** What a socket remembers across hibernation. */
-type Attachment = Identity;
+/**
+ * What a socket remembers across hibernation (serializeAttachment, kept by the runtime with the
+ * socket): who it is, its connection id, the highest rev it confirmed (`seen`), so a reader
+ * that stopped reading is still measured after the object was evicted, and the answers (acks,
+ * error frames) sent to its own frames since it last sent a `seen`.
+ */
+type Attachment = Identity & { conn: string; seen: number; replies: number };
 
 const fail = (status: number, code: string, message: string, extra: Partial<ChatError> = {}): { ok: false; error: ChatError } => ({
   ok: false,
@@ -59,14 +66,25 @@ const fail = (status: number, code: string, message: string, extra: Partial<Chat
 
 export class ChatChannel extends DurableObject<Env> {
   private readonly store: ChatStore;
-  private readonly attachments = new WeakMap<WebSocket, Attachment>();
-  /** the rev each socket last confirmed (in memory: lost on hibernation, which only an idle channel reaches) */
-  private readonly seen = new WeakMap<WebSocket, number>();
+  /**
+   * Each socket's attachment by connection id: the live copy (`seen` moves here first). Keyed by
+   * the id rather than by the WebSocket object, whose wrapper the runtime does not promise to keep
+   * from one getWebSockets() call to the next (and does not keep across hibernation).
+   */
+  private readonly readers = new Map<string, Attachment>();
+  /** a cache of which connection a wrapper is, so a broadcast reads no attachment it has read before */
+  private readonly connOf = new WeakMap<WebSocket, string>();
   private readonly lanes = new Map<string, Promise<unknown>>();
   private pending: ChatMessage[] = [];
   /** MAX_UNREAD_MESSAGES, or CHAT_MAX_UNREAD from env (tests use a small one) */
   private readonly maxUnread: number;
   private flushQueued = false;
+  /**
+   * An outbox alarm is set or being set by this instance: later writes skip storage.getAlarm().
+   * Reset when the alarm runs; a fresh instance (after eviction) starts false, which only costs one
+   * getAlarm() — "not armed" when armed is harmless, the reverse never happens.
+   */
+  private outboxArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,27 +104,41 @@ export class ChatChannel extends DurableObject<Env> {
     if (!identity) return new Response("Missing identity.", { status: 400 });
     this.learn(identity);
     if (this.isRevoked(identity)) return new Response("No such space.", { status: 404 });
-    const after = Number(new URL(request.url).searchParams.get("after") ?? "");
+    const asked = new URL(request.url).searchParams.get("after");
+    const after = asked === null ? null : Number(asked);
+    if (after !== null && !(Number.isSafeInteger(after) && after >= 0)) {
+      return Response.json({ error: { code: "validation_failed", message: "`after` is a rev (a whole number)." } }, { status: 400 });
+    }
     // what is waiting to be broadcast goes to the sockets already here: the new one gets it in
     // its replay, once
     this.flush();
+    const meta = this.store.readMeta();
+    // a rev past the head was never sent from here (a client bug, or a channel reset): resume from
+    // the head and say so — a browser cannot read a refused upgrade's status, and its reconnecting
+    // client would ask again with the same rev for ever
+    const ahead = after !== null && after > meta.head;
+    const resumeFrom = after === null || ahead ? meta.head : after;
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [`user:${identity.userId}`]);
-    server.serializeAttachment(identity);
-    this.attachments.set(server, identity);
-    const meta = this.store.readMeta();
-    const resumeFrom = Number.isSafeInteger(after) && after >= 0 && new URL(request.url).searchParams.has("after") ? after : meta.head;
-    this.seen.set(server, resumeFrom);
+    const attachment: Attachment = { ...identity, conn: crypto.randomUUID(), seen: resumeFrom, replies: 0 };
+    server.serializeAttachment(attachment);
+    this.readers.set(attachment.conn, attachment);
+    this.connOf.set(server, attachment.conn);
     this.sendTo(server, { type: "ready", userId: identity.userId, head: meta.head, slowModeSeconds: meta.slowModeSeconds, resumeTo: meta.head });
+    if (ahead) this.sendTo(server, { type: "error", code: RESUME_RESET, message: `This channel has no rev ${after} (its head is ${meta.head}): load the history again.` });
     if (resumeFrom < meta.head) this.replay(server, identity.channelId, resumeFrom, meta.head);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  /** Everything after `from` up to `to`, in pages, in rev order. */
+  /**
+   * Everything after `from` up to `to`, in pages, in rev order. A resume longer than a socket may
+   * leave unconfirmed (maxUnread) is not replayed: it would be closed as a slow reader at the next
+   * broadcast before it could confirm, and reconnect into the same replay.
+   */
   private replay(ws: WebSocket, channelId: string, from: number, to: number): void {
-    if (to - from > MAX_RESUME) {
-      this.sendTo(ws, { type: "error", code: "resume_too_far", message: "Too much was missed to replay; load the history again." });
+    if (to - from > Math.min(MAX_RESUME, this.maxUnread)) {
+      this.sendTo(ws, { type: "error", code: RESUME_RESET, message: "Too much was missed to replay; load the history again." });
       return;
     }
     let cursor = from;
@@ -127,43 +159,52 @@ export class ChatChannel extends DurableObject<Env> {
       return;
     }
     if (typeof message !== "string") {
-      this.sendTo(ws, { type: "error", code: "validation_failed", message: "Frames are JSON text." });
+      this.reply(ws, identity, { type: "error", code: "validation_failed", message: "Frames are JSON text." });
       return;
     }
     if (message.length > MAX_CLIENT_FRAME_UNITS) {
-      this.sendTo(ws, { type: "error", code: "too_large", message: "A frame may be at most a message of 4,000 characters." });
+      this.reply(ws, identity, { type: "error", code: "too_large", message: "A frame may be at most a message of 4,000 characters." });
       return;
     }
     const parsed = parseClientFrame(message);
     if (!parsed.ok) {
-      this.sendTo(ws, { type: "error", code: "validation_failed", message: parsed.message });
+      this.reply(ws, identity, { type: "error", code: "validation_failed", message: parsed.message });
       return;
     }
     const frame = parsed.frame;
     if (frame.type === "seen") {
-      this.seen.set(ws, Math.max(this.seen.get(ws) ?? 0, frame.rev));
+      // only what was sent counts: a client cannot confirm its way past the head
+      const seen = Math.min(frame.rev, this.store.readMeta().head);
+      if (seen > identity.seen || identity.replies > 0) {
+        identity.seen = Math.max(identity.seen, seen);
+        identity.replies = 0;
+        ws.serializeAttachment(identity);
+      }
       return;
     }
     const result = await this.inLane(identity.userId, () => this.apply(identity, frame));
     if (frame.type === "send") {
-      if (result.ok) this.sendTo(ws, { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message });
-      else this.sendTo(ws, errorFrame(result.error, frame.clientId));
+      if (result.ok) this.reply(ws, identity, { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message });
+      else this.reply(ws, identity, errorFrame(result.error, frame.clientId));
     } else if (!result.ok) {
-      this.sendTo(ws, errorFrame(result.error));
+      this.reply(ws, identity, errorFrame(result.error));
     }
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    // the runtime has closed its side; answering the close completes the handshake
+    this.forget(ws);
+    // a close the client started is answered here, first thing: the hibernation API does not
+    // answer it for us on any compatibility date, and a client left unanswered waits for its own
+    // timeout and reports 1006. After a close we started (4403, 4404, 4408) this does nothing.
     try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
     } catch {
       /* already closed */
     }
   }
 
-  async webSocketError(): Promise<void> {
-    // the socket is gone; nothing is held for it but its WeakMap entries
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.forget(ws);
   }
 
   // ---- calls from the Worker (RPC) --------------------------------------------------------------
@@ -190,6 +231,13 @@ export class ChatChannel extends DurableObject<Env> {
     this.learn(identity);
     if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
     const limit = Math.min(Math.max(page.limit, 1), MAX_PAGE_MESSAGES);
+    const head = this.store.readMeta().head;
+    // every seq is at most the head: a seq past it was never handed out here
+    if (page.after !== undefined && page.after > head) {
+      return fail(400, "validation_failed", `This channel has no message after ${page.after} (its head is ${head}).`, {
+        issues: [{ path: "after", message: "Past the channel's head.", code: "invalid_cursor" }],
+      });
+    }
     const rows = page.after !== undefined ? this.store.afterSeq(page.after, limit + 1) : this.store.before(page.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
     const hasMore = rows.length > limit;
     const shown = page.after !== undefined ? rows.slice(0, limit) : rows.slice(rows.length - Math.min(rows.length, limit));
@@ -283,7 +331,7 @@ export class ChatChannel extends DurableObject<Env> {
   /** Anonymise an erased member's messages here (the spine's purge); returns how many changed. */
   async eraseAuthor(userId: string): Promise<number> {
     const now = Date.now();
-    const changed = this.ctx.storage.transactionSync(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
+    const changed = this.transaction(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
     this.closeSocketsOf(userId);
     const meta = this.store.readMeta();
     if (changed > 0 && meta.channelId) {
@@ -296,6 +344,8 @@ export class ChatChannel extends DurableObject<Env> {
   // ---- the alarm: the outbox to the spine -------------------------------------------------------
 
   async alarm(): Promise<void> {
+    // whatever is written from now on sets the next alarm itself
+    this.outboxArmed = false;
     const rows = this.store.outbox(OUTBOX_BATCH);
     if (rows.length === 0) return;
     const meta = this.store.readMeta();
@@ -361,7 +411,7 @@ export class ChatChannel extends DurableObject<Env> {
     const row = this.liveMessage(identity, messageId);
     if (!row) return fail(404, "not_found", "No such message.");
     const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.transaction(() => {
       const head = this.store.readMeta().head;
       const result = write(row, head + 1, now);
       if (result === null) this.store.setMeta("head", head + 1);
@@ -416,7 +466,7 @@ export class ChatChannel extends DurableObject<Env> {
       if (raced) return { ok: true, value: { message: this.store.views(identity.channelId, [raced])[0], created: false, unreachableMentions: [] } };
     }
     const at = Date.now();
-    const row = this.ctx.storage.transactionSync(() => {
+    const row = this.transaction(() => {
       const rev = this.store.nextRev();
       const stored: MessageRow = {
         seq: rev,
@@ -503,10 +553,11 @@ export class ChatChannel extends DurableObject<Env> {
   private broadcastNow(frame: ServerFrame, revs?: { from: number; to: number }): void {
     const text = JSON.stringify(frame);
     for (const ws of this.ctx.getWebSockets()) {
+      // closed by us and waiting for the client's answer: nothing more goes to it
+      if (ws.readyState !== WebSocket.OPEN) continue;
       if (revs) {
-        const seen = this.seen.get(ws);
-        if (seen === undefined) this.seen.set(ws, revs.from - 1);
-        else if (revs.from - 1 - seen > this.maxUnread) {
+        const reader = this.identityOf(ws);
+        if (reader && revs.from - 1 - reader.seen > this.maxUnread) {
           this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
           continue;
         }
@@ -519,6 +570,19 @@ export class ChatChannel extends DurableObject<Env> {
     }
   }
 
+  /**
+   * An answer to the socket's own frame (an ack, an error frame). A client that keeps sending
+   * without reading would pile these up as the broadcast would: past maxUnread answers with no
+   * `seen` from it in between, it is closed as a slow reader (4408).
+   */
+  private reply(ws: WebSocket, reader: Attachment, frame: ServerFrame): void {
+    if (++reader.replies > this.maxUnread) {
+      this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
+      return;
+    }
+    this.sendTo(ws, frame);
+  }
+
   private sendTo(ws: WebSocket, frame: ServerFrame): void {
     try {
       ws.send(JSON.stringify(frame));
@@ -528,19 +592,42 @@ export class ChatChannel extends DurableObject<Env> {
   }
 
   private armOutbox(): void {
-    // an alarm already set fires soon enough; a rejected promise here is retried by the next write
-    void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + OUTBOX_DELAY_MS) : undefined));
+    if (this.outboxArmed) return;
+    this.outboxArmed = true;
+    // an alarm already set (a backoff, or one an earlier instance set) fires soon enough; on a
+    // rejection the next write tries again
+    void this.ctx.storage
+      .getAlarm()
+      .then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + OUTBOX_DELAY_MS) : undefined))
+      .catch(() => {
+        this.outboxArmed = false;
+      });
   }
 
   // ---- identity and access -------------------------------------------------------------------------
 
+  /**
+   * The socket's attachment, the live copy: from memory when this instance has met the connection,
+   * else from the runtime's copy (after hibernation). A socket accepted before attachments carried
+   * a connection id gets one now, with everything up to the head counted as seen.
+   */
   private identityOf(ws: WebSocket): Attachment | null {
-    let identity = this.attachments.get(ws);
-    if (!identity) {
-      identity = (ws.deserializeAttachment() as Attachment | null) ?? undefined;
-      if (identity) this.attachments.set(ws, identity);
-    }
-    return identity ?? null;
+    const conn = this.connOf.get(ws);
+    const known = conn === undefined ? undefined : this.readers.get(conn);
+    if (known) return known;
+    const stored = ws.deserializeAttachment() as (Identity & Partial<Attachment>) | null;
+    if (!stored) return null;
+    const attachment: Attachment = this.readers.get(stored.conn ?? "") ?? { ...stored, conn: stored.conn ?? crypto.randomUUID(), seen: stored.seen ?? this.store.readMeta().head, replies: stored.replies ?? 0 };
+    if (stored.conn === undefined) ws.serializeAttachment(attachment);
+    this.readers.set(attachment.conn, attachment);
+    this.connOf.set(ws, attachment.conn);
+    return attachment;
+  }
+
+  /** A socket closed: drop what this instance held for it. */
+  private forget(ws: WebSocket): void {
+    const conn = this.connOf.get(ws) ?? (ws.deserializeAttachment() as Partial<Attachment> | null)?.conn;
+    if (conn !== undefined) this.readers.delete(conn);
   }
 
   /** Refused: the member lost access after this identity was checked, or the channel was archived. */
@@ -565,6 +652,16 @@ export class ChatChannel extends DurableObject<Env> {
 
   private closeSocketsOf(userId: string): void {
     for (const ws of this.ctx.getWebSockets(`user:${userId}`)) this.closeSocket(ws, CloseCode.accessRevoked, "access_revoked");
+  }
+
+  /** One SQLite transaction; when it throws (rolled back), the store's cache forgets what it saw. */
+  private transaction<T>(write: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(write);
+    } catch (error) {
+      this.store.forgetCached();
+      throw error;
+    }
   }
 
   /** Runs `task` after this member's earlier tasks: one member's messages keep their order. */

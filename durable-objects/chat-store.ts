@@ -59,26 +59,50 @@ export type ChannelMeta = { head: number; slowModeSeconds: number; channelId: st
 /** Who reacted with what, at most this many user ids per emoji in a view. */
 const REACTION_USERS_SHOWN = 50;
 
-/** A typed view over the object's SQL storage. */
+type MetaKey = "head" | "slow_mode_seconds" | "channel_id" | "community_id" | "archived";
+
+/** The meta table's rows as ChannelMeta. */
+function metaOf(map: Map<string, string>): ChannelMeta {
+  return {
+    head: Number(map.get("head") ?? 0),
+    slowModeSeconds: Number(map.get("slow_mode_seconds") ?? 0),
+    channelId: map.get("channel_id") ?? null,
+    communityId: map.get("community_id") ?? null,
+    archived: map.get("archived") === "1",
+  };
+}
+
+/**
+ * A typed view over the object's SQL storage. The meta rows and the revocations are cached in
+ * memory: this instance is their only writer (one object, one thread), and every frame and send
+ * reads them. A transaction that throws must call `forgetCached()` (its writes were rolled back).
+ */
 export class ChatStore {
+  private meta: Map<string, string> | null = null;
+  private view: ChannelMeta | null = null;
+  private readonly revoked = new Map<string, number>();
+
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
   }
 
-  readMeta(): ChannelMeta {
-    const rows = this.sql.exec<{ key: string; value: string }>(`SELECT key, value FROM meta`).toArray();
-    const map = new Map(rows.map((r) => [r.key, r.value]));
-    return {
-      head: Number(map.get("head") ?? 0),
-      slowModeSeconds: Number(map.get("slow_mode_seconds") ?? 0),
-      channelId: map.get("channel_id") ?? null,
-      communityId: map.get("community_id") ?? null,
-      archived: map.get("archived") === "1",
-    };
+  /** The channel's settings and head (read once per instance, then kept up to date by setMeta). */
+  readMeta(): Readonly<ChannelMeta> {
+    if (!this.meta) this.meta = new Map(this.sql.exec<{ key: string; value: string }>(`SELECT key, value FROM meta`).toArray().map((r) => [r.key, r.value]));
+    return (this.view ??= metaOf(this.meta));
   }
 
-  setMeta(key: "head" | "slow_mode_seconds" | "channel_id" | "community_id" | "archived", value: string | number): void {
+  setMeta(key: MetaKey, value: string | number): void {
     this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, String(value));
+    this.meta?.set(key, String(value));
+    this.view = null;
+  }
+
+  /** Drop what is cached (after a rolled-back transaction): the next read goes to SQLite. */
+  forgetCached(): void {
+    this.meta = null;
+    this.view = null;
+    this.revoked.clear();
   }
 
   bySeq(seq: number): MessageRow | null {
@@ -211,11 +235,18 @@ export class ChatStore {
 
   /** The highest access epoch at which `userId` (or everyone: "*") lost access here. */
   revokedEpoch(userId: string): number {
-    const rows = this.sql.exec<{ epoch: number }>(`SELECT max(epoch) AS epoch FROM revocations WHERE user_id IN (?, '*')`, userId).toArray();
-    return Number(rows[0]?.epoch ?? -1);
+    let epoch = this.revoked.get(userId);
+    if (epoch === undefined) {
+      const rows = this.sql.exec<{ epoch: number }>(`SELECT max(epoch) AS epoch FROM revocations WHERE user_id IN (?, '*')`, userId).toArray();
+      epoch = Number(rows[0]?.epoch ?? -1);
+      this.revoked.set(userId, epoch);
+    }
+    return epoch;
   }
 
   revoke(userId: string, epoch: number): void {
+    // a "*" row changes every member's answer: forget them all
+    this.revoked.clear();
     this.sql.exec(
       `INSERT INTO revocations (user_id, epoch) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET epoch = max(epoch, excluded.epoch)`,
       userId,

@@ -8,6 +8,7 @@
 // message whose rev is greater, in rev order — new messages and changes to older ones alike —
 // so nothing acknowledged is missed and nothing is applied twice (a client keeps the higher rev).
 import { z } from "zod";
+import { isOneEmoji } from "../workers/lib/text";
 
 /** A message body's limit in characters (Unicode code points); beyond it 413 / an error frame `too_large`. */
 export const MAX_MESSAGE_CHARS = 4_000;
@@ -24,17 +25,14 @@ export const MAX_PAGE_MESSAGES = 100;
 export const CloseCode = {
   /** access changed: the member was removed, banned, fell below the tier or was erased; reconnecting re-checks */
   accessRevoked: 4403,
-  /** the client stopped reading: more than MAX_UNREAD_MESSAGES behind */
+  /** the client stopped reading: more than MAX_UNREAD_MESSAGES revs sent that it has not confirmed (`seen`) */
   slowConsumer: 4408,
   /** the channel was archived or deleted */
   gone: 4404,
 } as const;
 
-const Emoji = z
-  .string()
-  .min(1)
-  .max(32)
-  .refine((s) => /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(s) && !/\s/u.test(s), { message: "one emoji" });
+/** A reaction: exactly one emoji (workers/lib/text.ts isOneEmoji), the same rule over HTTP and on the socket. */
+const Emoji = z.string().refine(isOneEmoji, { message: "one emoji" });
 
 const MessageId = z.string().min(1).max(80);
 const ClientId = z.string().regex(CLIENT_ID_PATTERN);

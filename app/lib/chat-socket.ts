@@ -89,6 +89,10 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
     socketRef.current = socket;
     let pongDue: ReturnType<typeof setTimeout> | null = null;
     let seenTimer: ReturnType<typeof setTimeout> | null = null;
+    // one frame right after each (re)connect: workerd frees the connection of a socket the object
+    // closes (4403, 4404, 4408) only once its client has sent something; a silent client waited
+    // ~2 s (Chromium's limit) for its close event. The runtime answers a ping without the object.
+    socket.addEventListener("open", () => socket.send(PING));
     const ping = setInterval(() => {
       if (socket.readyState !== socket.OPEN || pongDue) return;
       socket.send(PING);

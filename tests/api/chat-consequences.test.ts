@@ -247,6 +247,33 @@ describe("chat mentions and notifications", () => {
   });
 });
 
+describe("chat events: one per consequence", () => {
+  it("raises message.created for an author's last plain message of a forward and every mentioning one; notices, mentions and search follow as before", async () => {
+    const c = await makeCommunity();
+    const usual = await addMember(c);
+    const keen = await addMember(c);
+    const talker = await addMember(c);
+    const chat = await makeChat(c, { name: "Lounge" });
+    await setLevel(chat, keen, "all");
+    await setLevel(chat, talker, "all");
+    const ownerPlain = [await send(chat, c.owner, "zebrafish one"), await send(chat, c.owner, "plain two")];
+    const talkerPlain = [await send(chat, talker, "talker one"), await send(chat, talker, "talker two")];
+    const mentioning = await send(chat, c.owner, `<@${usual.id}> look`);
+    const last = await send(chat, c.owner, "plain three");
+    await settle(chat);
+    const e = schema.domainEvents;
+    const created = await db().select({ subjectId: e.subjectId }).from(e).where(and(eq(e.kind, "message.created"), eq(e.communityId, c.id)));
+    expect(created.map((r) => r.subjectId).sort()).toEqual([talkerPlain[1].id, mentioning.id, last.id].sort());
+    // keen heard the latest, talker heard the owner, the owner heard talker, usual was mentioned
+    const [toKeen] = await notificationsOf(keen);
+    expect([toKeen.kind, toKeen.actorId]).toEqual(["new_message", c.owner.id]);
+    expect((await notificationsOf(talker)).map((n) => [n.kind, n.actorId])).toEqual([["new_message", c.owner.id]]);
+    expect((await notificationsOf(usual)).map((n) => [n.kind, n.subjectId])).toEqual([["mention", mentioning.id]]);
+    // search still has every message, the first plain one included
+    expect(hitIds(await search(c.slug, "zebrafish", c.owner))).toEqual([ownerPlain[0].id]);
+  });
+});
+
 describe("chat messages in export and erasure", () => {
   async function chatter(): Promise<{ c: TestCommunity; chat: TestSpace; person: TestUser; sent: Sent[] }> {
     const c = await makeCommunity();

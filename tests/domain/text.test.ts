@@ -8,6 +8,7 @@ import {
   cleanJson,
   cleanName,
   cleanText,
+  isOneEmoji,
   foldCase,
   nameProblem,
   normalizeText,
@@ -98,6 +99,29 @@ describe("cleanText", () => {
     expect(cleanText("filename: RLO\u202E gnp.exe and \u202Dmore")).toBe("filename: RLO gnp.exe and more");
   });
 
+  it("drops the PDF an override left behind: 'abc\u202Egnp.exe\u202C def' keeps neither (the tester's example)", () => {
+    expect(cleanText("abc\u202Egnp.exe\u202C def")).toBe("abcgnp.exe def");
+    expect(cleanText("\u202Dforced\u202C, then \u202Bمرحبا\u202C")).toBe("forced, then \u202Bمرحبا\u202C");
+  });
+
+  it("keeps an isolate or embedding only with its terminator in the same paragraph, and stray terminators never", () => {
+    expect(cleanText("\u2067שלום\u2069 ok")).toBe("\u2067שלום\u2069 ok");
+    expect(cleanText("\u2067never closed")).toBe("never closed");
+    expect(cleanText("stray\u2069 and \u202C")).toBe("stray and ");
+    expect(cleanText("\u2068one\nline\u2069")).toBe("one\nline");
+    expect(cleanText("\u202Bopen\nclosed\u202C")).toBe("open\nclosed");
+    // a PDI closes what was opened inside its isolate; a PDF cannot reach across an isolate
+    expect(cleanText("\u2066a\u202Bb\u2069c")).toBe("\u2066ab\u2069c");
+    expect(cleanText("\u202Ba\u2066b\u202Cc\u2069")).toBe("a\u2066bc\u2069");
+    // implicit marks stay: they set no state that leaks
+    expect(cleanText("a\u200Eb\u200Fc\u061Cd")).toBe("a\u200Eb\u200Fc\u061Cd");
+  });
+
+  it("drops openers past the UBA's max_depth of 125 with their terminators", () => {
+    const deep = "\u2066".repeat(130) + "x" + "\u2069".repeat(130);
+    expect(cleanText(deep)).toBe("\u2066".repeat(125) + "x" + "\u2069".repeat(125));
+  });
+
   it("turns lone surrogates into U+FFFD", () => {
     expect(normalizeText("a\uD800b")).toBe("a\uFFFDb");
     expect(normalizeText("😀")).toBe("😀");
@@ -181,3 +205,14 @@ describe("the name codes in the UI", () => {
     expect(issueText(zh, { path: "name", code: "name_bidi_control", message: "x" })).toBe("請移除看不見的文字方向控制字元（例如由右至左覆寫）。");
   });
 });
+
+describe("isOneEmoji (every reaction)", () => {
+  it("accepts one emoji: a pictograph, with a skin tone, a ZWJ family, a flag, a keycap, a text-style heart", () => {
+    for (const emoji of ["👍", "👍🏽", "👨\u200D👩\u200D👧", "🇹🇼", "1️⃣", "❤️", "❤", "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}"]) expect(isOneEmoji(emoji), emoji).toBe(true);
+  });
+
+  it("refuses several emoji, an emoji with a letter, letters, half a flag, a bare digit and nothing", () => {
+    for (const text of ["👍👍👍", "a😀", "😀a", "hello", "🇹", "1", "", " 👍", "👍\u200B"]) expect(isOneEmoji(text), text).toBe(false);
+  });
+});
+

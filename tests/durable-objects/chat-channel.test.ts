@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
@@ -73,6 +73,41 @@ describe("chat channel: live messages", () => {
     expect(got.map((m) => m.rev)).toEqual([head + 1, head + 2, head + 3]);
     await new Promise((r) => setTimeout(r, 100));
     expect(back.messages().map((m) => m.body)).toEqual(["m3", "m0 edited", "m4"]);
+  });
+
+  it("answers ?after= past the channel's head: 400 over HTTP; on the socket a resume from the head and resume_too_far", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    for (let i = 0; i < 2; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: `m${i}` } });
+    const head = (await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner })).body.head;
+    expect(head).toBe(2);
+    const past = await call(`/api/v1/spaces/${space.id}/messages?after=${head + 5}`, { as: c.owner });
+    expectError(past, 400, "validation_failed");
+    expect(past.body.error.issues).toEqual([expect.objectContaining({ path: "after", code: "invalid_cursor" })]);
+    const atHead = await call(`/api/v1/spaces/${space.id}/messages?after=${head}`, { as: c.owner });
+    expect(atHead.status).toBe(200);
+    expect(atHead.body.items).toEqual([]);
+    const s = await connected(space, c.owner, { after: head + 5 });
+    expect(await s.next(isError)).toMatchObject({ code: "resume_too_far" });
+    // nothing replayed; what comes next arrives live, from the head on
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "next" } });
+    const got = await s.waitForMessages(1);
+    expect(got.map((m) => [m.body, m.rev])).toEqual([["next", head + 1]]);
+  });
+
+  it("replays a resume of up to maxUnread changes, and answers a longer one with resume_too_far instead of a replay it would be cut off for", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const third = await addMember(c, { role: "moderator" });
+    const senders = [c.owner, mod, third];
+    // CHAT_MAX_UNREAD is 20 in the tests
+    for (let i = 0; i < 22; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 3], body: { body: `r${i}` } });
+    const near = await connected(space, c.owner, { after: 2 });
+    expect((await near.waitForMessages(20)).map((m) => m.body)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i + 2}`));
+    const far = await connected(space, c.owner, { after: 1 });
+    expect(await far.next(isError)).toMatchObject({ code: "resume_too_far" });
+    expect(far.messages()).toEqual([]);
   });
 
   it("keeps history, identity and sockets across hibernation (eviction)", async () => {
@@ -278,6 +313,42 @@ describe("chat channel: changes to messages", () => {
     expectError(await call(path("hello"), { as: bob, method: "PUT" }), 400, "validation_failed");
   });
 
+  it("takes exactly one emoji as a reaction, over HTTP and on the socket: 👍👍👍 and a😀 are 400, 👍 👍🏽 👨‍👩‍👧 🇹🇼 1️⃣ are kept", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "react to me" } });
+    const id = sent.body.message.id;
+    const path = (emoji: string) => `/api/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`;
+    for (const many of ["👍👍👍", "a😀"]) expectError(await call(path(many), { as: c.owner, method: "PUT" }), 400, "validation_failed");
+    const one = ["👍", "👍🏽", "👨\u200D👩\u200D👧", "🇹🇼", "1️⃣"];
+    let reactions: Array<{ emoji: string; count: number }> = [];
+    for (const emoji of one) {
+      const res = await call(path(emoji), { as: c.owner, method: "PUT" });
+      expect(res.status, emoji).toBe(200);
+      reactions = res.body.message.reactions;
+    }
+    expect(reactions.map((r) => [r.emoji, r.count])).toEqual(one.map((e) => [e, 1]));
+    const s = await connected(space, c.owner);
+    s.send({ type: "react", id, emoji: "👍👍👍", on: true });
+    s.send({ type: "react", id, emoji: "a😀", on: true });
+    await s.next((f): f is never => s.frames.filter(isError).length >= 2);
+    expect(s.frames.filter(isError).map((f) => [f.code, f.message])).toEqual([
+      ["validation_failed", "emoji: one emoji"],
+      ["validation_failed", "emoji: one emoji"],
+    ]);
+  });
+
+  it("balances bidi controls in a message: the PDF an override leaves behind goes, closed isolates stay (socket and HTTP)", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const viaHttp = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "abc\u202Egnp.exe\u202C def" } });
+    expect(viaHttp.body.message.body).toBe("abcgnp.exe def");
+    const s = await connected(space, c.owner);
+    const id = clientId();
+    s.send({ type: "send", clientId: id, body: "\u2067שלום\u2069 and \u2067open, stray\u202C" });
+    expect((await s.next(isAck(id))).message.body).toBe("\u2067שלום\u2069 and open, stray");
+  });
+
   it("quotes the message replied to, and refuses a reply to a message of another channel", async () => {
     const c = await makeCommunity();
     const space = await makeChat(c);
@@ -356,7 +427,7 @@ describe("chat channel: access follows membership", () => {
     expect(fresh.ok).toBe(true);
   });
 
-  it("disconnects a socket that stops confirming what it read, instead of buffering without bound", async () => {
+  it("closes a socket that never confirms (4408) once it is more than maxUnread revs behind, while a confirming reader stays open, across an eviction", async () => {
     const c = await makeCommunity();
     const space = await makeChat(c);
     const mod = await addMember(c, { role: "moderator" });
@@ -365,9 +436,90 @@ describe("chat channel: access follows membership", () => {
     const live = await connected(space, mod);
     // CHAT_MAX_UNREAD is 20 in the tests (vitest.config.ts); three senders stay under the flood brake
     const senders = [c.owner, mod, third];
-    for (let i = 0; i < 24; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 3], body: { body: `flood ${i}` } });
-    expect((await slow.closed).code).toBe(4408);
+    const post = (i: number) => call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 3], body: { body: `flood ${i}` } });
+    for (let i = 0; i < 12; i++) await post(i);
+    await live.waitForMessages(12);
+    await new Promise((r) => setTimeout(r, 100));
+    // the count of what each socket confirmed lives with the socket, not in the evicted instance
+    await evictDurableObject(channelStub(env, space.id) as never);
+    for (let i = 12; i < 24; i++) await post(i);
+    const closed = await slow.closed;
+    expect(closed).toEqual({ code: 4408, reason: "slow_consumer" });
+    // it was sent the 21 revs it may leave unconfirmed and not one frame more
+    expect(slow.messages().map((m) => m.body)).toEqual(Array.from({ length: 21 }, (_, i) => `flood ${i}`));
     expect((await live.waitForMessages(24)).map((m) => m.body)).toContain("flood 23");
+    expect(live.ws.readyState).toBe(WebSocket.OPEN);
+    const id = clientId();
+    live.send({ type: "send", clientId: id, body: "still here" });
+    expect((await live.next(isAck(id))).message.body).toBe("still here");
+  });
+
+  it("does not let a client confirm revs it was never sent: a `seen` past the head counts as the head", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const mod = await addMember(c, { role: "moderator" });
+    const third = await addMember(c, { role: "moderator" });
+    const liar = await connected(space, c.owner, { confirms: false });
+    liar.send({ type: "seen", rev: 1_000_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const senders = [c.owner, mod, third];
+    for (let i = 0; i < 24; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 3], body: { body: `m ${i}` } });
+    expect((await liar.closed).code).toBe(4408);
+  });
+});
+
+describe("chat channel: answers that pile up", () => {
+  it("closes (4408) a socket that keeps sending frames and never confirms, after maxUnread answers, and counts again from each seen", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const confirming = await connected(space, c.owner);
+    for (let i = 0; i < 15; i++) confirming.send("not json");
+    confirming.send({ type: "seen", rev: 0 });
+    for (let i = 0; i < 15; i++) confirming.send("not json");
+    await confirming.next((f): f is never => confirming.frames.filter(isError).length >= 30);
+    expect(confirming.ws.readyState).toBe(WebSocket.OPEN);
+    const flooding = await connected(space, c.owner, { confirms: false });
+    for (let i = 0; i < 30; i++) flooding.send("not json");
+    expect(await flooding.closed).toEqual({ code: 4408, reason: "slow_consumer" });
+    // CHAT_MAX_UNREAD is 20: twenty answers, then the close
+    expect(flooding.frames.filter(isError)).toHaveLength(20);
+  });
+});
+
+describe("chat channel: closing", () => {
+  it("delivers the object's close frames at once: 4403 on removal, 4404 on archive, each within 500 ms of the call", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const carol = await addMember(c);
+    const s = await connected(space, bob);
+    const k = await connected(space, carol);
+    let started = Date.now();
+    await call(`/api/v1/communities/${c.slug}/members/${bob.id}`, { as: c.owner, method: "DELETE" });
+    expect((await s.closed).code).toBe(4403);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(s.ws.readyState).toBe(WebSocket.CLOSED);
+    started = Date.now();
+    await call(`/api/v1/spaces/${space.id}`, { as: c.owner, method: "DELETE" });
+    expect((await k.closed).code).toBe(4404);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it("answers a close the client starts and forgets the socket: the others keep receiving", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const leaving = await connected(space, bob);
+    const staying = await connected(space, c.owner);
+    const started = Date.now();
+    leaving.ws.close(1000, "bye");
+    const closed = await leaving.closed;
+    expect(closed.code).toBe(1000);
+    expect(Date.now() - started).toBeLessThan(500);
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "after the close" } });
+    expect((await staying.waitForMessages(1))[0].body).toBe("after the close");
+    const sockets = await runInDurableObject(channelStub(env, space.id) as never, async (_: unknown, state: DurableObjectState) => state.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN).length);
+    expect(sockets).toBe(1);
   });
 });
 

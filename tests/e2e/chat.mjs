@@ -29,7 +29,7 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     await api(ctxMei, ORIGIN, "POST", "/api/v1/communities", { slug, name: "Lounge Club", visibility: "public" });
     const { space } = await api(ctxMei, ORIGIN, "POST", `/api/v1/communities/${slug}/spaces`, { name: "💬 聊天室 Lounge", kind: "chat", minTier: "free" });
     path = `/c/${slug}/s/${space.id}`;
-    await api(ctxMing, ORIGIN, "POST", "/api/v1/auth/signup", ming);
+    ming.id = (await api(ctxMing, ORIGIN, "POST", "/api/v1/auth/signup", ming)).user.id;
     await api(ctxMing, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
   });
 
@@ -126,6 +126,17 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     await pageMing.locator('[role="log"] li[data-seq="1"]').getByText("訊息已刪除").waitFor();
     await onPhone.getByText("回覆 Mei Lin: 訊息已刪除").waitFor();
     assert.equal(await pageMing.getByText("Hello from Mei").count(), 0, "the deleted text is gone from the phone, the quote in the reply included");
+  });
+
+  await step("chat: Hsiao-ming, removed while his freshly opened page is idle, sees it within a second (not Chromium's 2 s close wait)", async () => {
+    // a fresh socket that has received nothing, so has sent nothing but the ping on open (ADR 029)
+    await pageMing.reload();
+    await live(pageMing);
+    const started = Date.now();
+    await api(ctxMei, ORIGIN, "DELETE", `/api/v1/communities/${slug}/members/${ming.id}`);
+    await pageMing.locator('[data-connection="revoked"]').waitFor({ state: "attached", timeout: 5_000 });
+    const took = Date.now() - started;
+    assert.ok(took < 1_000, `the close reached the page ${took} ms after the removal`);
   });
 
   await ctxMei.close();

@@ -67,20 +67,89 @@ export function normalizeText(text: string): string {
 
 /**
  * The bidi overrides LRO and RLO (TR9 §2.2): they lay the letters after them out in a forced
- * order, "file\u202Egnp.exe" reads "fileexe.png", which is a spoof and never writing. Embeddings
- * and isolates, which only set a direction, stay.
+ * order, "file\u202Egnp.exe" reads "fileexe.png", which is a spoof and never writing.
  */
 export const BIDI_OVERRIDE = /[\u202D\u202E]/gu;
+
+/** Paragraph separators (bidi class B): an embedding or isolate never reaches past one (TR9 BD7, X8). */
+const PARAGRAPH_END = /[\n\r\u001C-\u001E\u0085\u2029]/u;
+/** TR9 §3.3.2: max_depth. Openers beyond it have no effect in a renderer; here they are dropped. */
+const BIDI_MAX_DEPTH = 125;
+
+/**
+ * Explicit bidi formatting that is well formed, and nothing else (TR9 §2, §3.3.2): the overrides
+ * LRO/RLO (U+202D/E) always go, with the PDF that would end them; an embedding (LRE/RLE
+ * U+202A/B) stays only with the PDF (U+202C) that ends it, an isolate (LRI/RLI/FSI U+2066–2068)
+ * only with its PDI (U+2069), both in the same paragraph; every other PDF, PDI or opener — one
+ * left behind by a removed override, one never closed, one past max_depth — goes. Implicit marks
+ * (LRM/RLM/ALM U+200E/200F/061C) stay: they are letters' direction, not a state that leaks into
+ * what follows. Linear in the text's length.
+ */
+export function balanceBidi(text: string): string {
+  if (!BIDI_CONTROL.test(text)) return text;
+  const units = [...text];
+  const keep = new Set<number>();
+  /** open embeddings, overrides and isolates of the current paragraph, innermost last */
+  let open: Array<{ at: number; kind: "embed" | "override" | "isolate"; kept: boolean }> = [];
+  units.forEach((ch, at) => {
+    if (PARAGRAPH_END.test(ch)) {
+      open = [];
+    } else if (ch === "\u202A" || ch === "\u202B" || ch === "\u202D" || ch === "\u202E") {
+      const kind = ch === "\u202D" || ch === "\u202E" ? "override" : "embed";
+      open.push({ at, kind, kept: kind === "embed" && open.length < BIDI_MAX_DEPTH });
+    } else if (ch === "\u2066" || ch === "\u2067" || ch === "\u2068") {
+      open.push({ at, kind: "isolate", kept: open.length < BIDI_MAX_DEPTH });
+    } else if (ch === "\u202C") {
+      // a PDF ends the innermost embedding or override, never across an isolate (TR9 X7)
+      const top = open.at(-1);
+      if (top && top.kind !== "isolate") {
+        open.pop();
+        if (top.kept) keep.add(top.at).add(at);
+      }
+    } else if (ch === "\u2069") {
+      // a PDI ends the innermost isolate and whatever was opened inside it (TR9 X6a)
+      const inner = open.map((o) => o.kind).lastIndexOf("isolate");
+      if (inner >= 0) {
+        const isolate = open[inner];
+        open = open.slice(0, inner);
+        if (isolate.kept) keep.add(isolate.at).add(at);
+      }
+    }
+  });
+  return units.filter((ch, at) => !BIDI_CONTROL.test(ch) || keep.has(at)).join("");
+}
 
 /**
  * Text a person wrote (a body, bio, description, search query, chat message): NFC, line breaks as
  * "\n" ("\r\n" and a lone "\r" become "\n"), no Cc control character except tab and line feed
- * (U+0000, escape sequences, C1 controls are dropped), and no bidi override (BIDI_OVERRIDE).
- * Right-to-left text, emoji, embeddings and isolates stay: isolation when rendering keeps their
+ * (U+0000, escape sequences, C1 controls are dropped), and explicit bidi formatting balanced
+ * (`balanceBidi`: no override, no stray PDF/PDI, no opener left open). Right-to-left text, emoji,
+ * implicit marks and closed embeddings and isolates stay: isolation when rendering keeps their
  * effect inside the text.
  */
 export function cleanText(text: string): string {
-  return normalizeText(text).replace(/\r\n?/g, "\n").replace(CONTROL_BUT_TAB_LF, "").replace(BIDI_OVERRIDE, "");
+  return balanceBidi(normalizeText(text).replace(/\r\n?/g, "\n").replace(CONTROL_BUT_TAB_LF, ""));
+}
+
+/** One whole emoji as UTS #51 recommends it for interchange (RGI_Emoji: 👍🏽, 👨‍👩‍👧, 🇹🇼, 1️⃣, 🏴󠁧󠁢󠁳󠁣󠁴󠁿). */
+const RGI_EMOJI_ONLY = new RegExp("^\\p{RGI_Emoji}$", "v");
+/** A pictograph in its text-default form, with or without the emoji selector (❤, ❤️, ☺): older keyboards send these. */
+const PICTOGRAPH_ONLY = /^\p{Extended_Pictographic}\uFE0F?$/u;
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/**
+ * True when `text` is exactly one emoji: one grapheme cluster (UAX #29, `Intl.Segmenter`) that is
+ * an RGI emoji (UTS #51 §3.1: a pictograph with its skin tone, a ZWJ sequence, a flag of two
+ * regional indicators, a keycap, a tag sequence) or a lone Extended_Pictographic character with
+ * an optional VS16. "👍👍👍" (three clusters), "a😀", "1" and "🇹" (half a flag) are not. Used for
+ * every reaction: chat frames and PUT /messages/:id/reactions/:emoji (durable-objects/protocol.ts).
+ */
+export function isOneEmoji(text: string): boolean {
+  if (text.length === 0 || text.length > 64) return false;
+  const clusters = graphemes.segment(text)[Symbol.iterator]();
+  const first = clusters.next();
+  if (first.done || !clusters.next().done) return false;
+  return RGI_EMOJI_ONLY.test(text) || PICTOGRAPH_ONLY.test(text);
 }
 
 /** Why a name is refused, as the `code` of an API issue; see `nameProblem`. */

@@ -88,10 +88,11 @@ export const outboxKinds = ["message.created", "message.updated", "message.remov
 type OutboxKind = (typeof outboxKinds)[number];
 
 /**
- * Forward outbox rows to the spine: one domain event per row (its id derived from the object and
- * the row, so a forward that runs twice — an alarm may fire twice — writes each event once), and
- * for a new message the record that this channel holds the author's messages (export, erasure),
- * in one D1 batch; then wake the consumer. Answers the authors among them who were erased
+ * Forward outbox rows to the spine: a domain event per row that has a consequence of its own (its
+ * id derived from the object and the row, so a forward that runs twice — an alarm may fire twice
+ * — writes each event once; of an author's new messages without mentions only the last), one
+ * `chat.indexed` for search, and the record that this channel holds each author's messages
+ * (export, erasure), in one D1 batch; then wake the consumer. Answers the authors among them who were erased
  * meanwhile. Throws when D1 refuses: the object keeps the rows.
  */
 export async function forwardOutbox(
@@ -104,10 +105,26 @@ export async function forwardOutbox(
   const db = getDb(env);
   const ids: string[] = [];
   const statements = [];
-  for (const row of rows) {
+  const parsed = rows.map((row) => ({ row, payload: JSON.parse(row.payload) as { seq: number; authorId?: string; mentions?: boolean } }));
+  // a new message without a mention token has one consequence, the channel's "all" notice, which
+  // each message brings up to date (its author, its time) for everyone but its author: an author's
+  // last such message in this forward leaves every notice as all of theirs would, so theirs
+  // before it raise no event (search and chat_authors still see every row); one deleted within
+  // the same forward would tell nobody (the handler skips what is not live), so it is not "last"
+  const removed = new Set(parsed.filter(({ row }) => row.kind === "message.removed").map(({ payload }) => payload.seq));
+  const lastPlain = new Map<string, number>();
+  for (const { row, payload } of parsed) {
+    if (row.kind === "message.created" && payload.mentions === false && payload.authorId && !removed.has(payload.seq)) lastPlain.set(payload.authorId, row.id);
+  }
+  const authorsSeen = new Set<string>();
+  for (const { row, payload } of parsed) {
     if (!(outboxKinds as readonly string[]).includes(row.kind)) continue;
     const kind = row.kind as OutboxKind;
-    const payload = JSON.parse(row.payload) as { seq: number; authorId?: string; mentions?: boolean };
+    if (kind === "message.created" && payload.authorId && !authorsSeen.has(payload.authorId)) {
+      authorsSeen.add(payload.authorId);
+      statements.push(db.insert(schema.chatAuthors).values({ channelId, userId: payload.authorId, communityId }).onConflictDoNothing());
+    }
+    if (kind === "message.created" && payload.mentions === false && payload.authorId && lastPlain.get(payload.authorId) !== row.id) continue;
     const id = await derivedId("evt", `${where.objectId}\n${row.id}`);
     ids.push(id);
     statements.push(
@@ -122,12 +139,9 @@ export async function forwardOutbox(
         { id },
       ).statement,
     );
-    if (kind === "message.created" && payload.authorId) {
-      statements.push(db.insert(schema.chatAuthors).values({ channelId, userId: payload.authorId, communityId }).onConflictDoNothing());
-    }
   }
   // search indexes what this forward touched in one go (search/sync.ts syncChatMessages)
-  const touched = [...new Set(rows.filter((r) => (outboxKinds as readonly string[]).includes(r.kind)).map((r) => (JSON.parse(r.payload) as { seq: number }).seq))];
+  const touched = [...new Set(parsed.filter(({ row }) => (outboxKinds as readonly string[]).includes(row.kind)).map(({ payload }) => payload.seq))];
   if (touched.length) {
     const id = await derivedId("evt", `${where.objectId}\nindex\n${rows[0].id}`);
     ids.push(id);
@@ -138,7 +152,7 @@ export async function forwardOutbox(
   await announceEvents(env, ids);
   // an author erased while their message waited here: the purge may have run before this row
   // named the channel, so the object anonymises them itself (forgetErasedAuthors after)
-  const authors = [...new Set(rows.flatMap((r) => (r.kind === "message.created" ? [(JSON.parse(r.payload) as { authorId?: string }).authorId ?? ""] : [])))].filter(Boolean);
+  const authors = [...authorsSeen];
   if (authors.length === 0) return [];
   const u = schema.users;
   const erased = await db.select({ id: u.id }).from(u).where(and(inArray(u.id, authors), isNotNull(u.deletedAt)));
