@@ -3,9 +3,9 @@
 // reactions and — as the viewer's flags allow — edit, delete and pin; the composer (Enter sends,
 // Shift+Enter breaks the line, nothing is sent while an input method composes); the pending
 // queue greyed until acknowledged; the connection said aloud (aria-live).
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { useFetcher } from "react-router";
+import { useFetcher, useRevalidator } from "react-router";
 import { MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
 import { useChatChannel, type ConnectionState } from "../lib/chat-socket";
 import type { HistoryPage, PendingMessage } from "../lib/chat-state";
@@ -39,14 +39,37 @@ const codePoints = (text: string) => [...text].length;
 /** The channel's messages, live, with the composer: the page's whole chat. */
 export function ChatChannelView({ spaceId, spaceName, history, viewer }: { spaceId: string; spaceName: string; history: HistoryPage; viewer: ChatViewer }) {
   const { t } = useTranslation();
-  const chat = useChatChannel({ spaceId, userId: viewer.userId, history, live: viewer.canWrite });
-  const { state, connection } = chat;
+  // access changed under the socket (a demotion, a removal): what the viewer may do comes from the
+  // server again, and the socket reconnects as that — or the page says the access is gone
+  const revalidator = useRevalidator();
+  const [rechecked, setRechecked] = useState(0);
+  const [lostAccess, setLostAccess] = useState(false);
+  const onAccessChanged = useCallback(() => {
+    void revalidator.revalidate().finally(() => setRechecked((n) => n + 1));
+  }, [revalidator]);
+  const chat = useChatChannel({ spaceId, userId: viewer.userId, history, live: viewer.canWrite, onAccessChanged });
+  const { state } = chat;
+  const connection: ConnectionState = lostAccess ? "revoked" : chat.connection;
+  const { reconnect } = chat;
+  useEffect(() => {
+    if (rechecked === 0) return;
+    if (viewer.canWrite) reconnect();
+    else setLostAccess(true);
+    // only a finished re-check decides; the viewer it reads is the one the re-check loaded
+  }, [rechecked]);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
-  const nearBottom = useRef(true);
+  // a page opened at a linked message (?seq=N#msg-N) starts there, not at the bottom
+  const linkedSeq = history.focusSeq ?? null;
+  const nearBottom = useRef(linkedSeq === null);
   const keepOffset = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    if (linkedSeq === null) return;
+    document.getElementById(anchorOf({ seq: linkedSeq }))?.scrollIntoView({ block: "center" });
+  }, [linkedSeq]);
 
   // new messages keep the view at the bottom if it was there; older ones loaded above keep the
   // messages one was reading where they were
@@ -66,6 +89,16 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
     if (el) keepOffset.current = el.scrollHeight - el.scrollTop;
     if (!(await chat.loadOlder())) keepOffset.current = null;
   };
+  // newer messages loaded below leave the reader where they were, to read on down
+  const loadNewer = () => {
+    nearBottom.current = false;
+    void chat.loadNewer();
+  };
+  const jumpToNewest = () => {
+    nearBottom.current = true;
+    void chat.jumpToNewest();
+  };
+  const atNewest = state.newerCursor === null;
 
   /** An edit, delete, reaction or pin over HTTP: its answer is shown at once, the broadcast confirms it. */
   const act = async (method: string, path: string, body?: unknown): Promise<boolean> => {
@@ -99,7 +132,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
 
   return (
     <div className="space-y-4">
-      <ConnectionBanner connection={connection} canWrite={viewer.canWrite} />
+      <ConnectionBanner connection={connection} canWrite={viewer.canWrite || lostAccess} />
       {chat.notice ? <Alert tone="warning">{t(`apiError.${chat.notice.code}`, { defaultValue: chat.notice.message })}</Alert> : null}
       {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
       {state.pinned.length > 0 ? <PinnedList pinned={state.pinned} /> : null}
@@ -122,8 +155,8 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           <div className="mt-auto">
             {state.olderCursor ? (
               <div className="flex justify-center py-2">
-                <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loadingOlder}>
-                  {chat.loadingOlder ? t("chat.loadingOlder") : t("chat.loadOlder")}
+                <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loading !== null}>
+                  {chat.loading === "older" ? t("chat.loadingOlder") : t("chat.loadOlder")}
                 </Button>
               </div>
             ) : state.messages.length > 0 ? (
@@ -134,15 +167,31 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             ) : null}
             <ol className="space-y-0.5">
               {state.messages.map((m) => (
-                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} />
+                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} linked={m.seq === linkedSeq} />
               ))}
               {state.pending.map((p) => (
                 <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
               ))}
             </ol>
+            {atNewest ? null : (
+              <div className="flex justify-center py-2">
+                <Button variant="secondary" size="sm" onClick={loadNewer} disabled={chat.loading !== null}>
+                  {chat.loading === "newer" ? t("chat.loadingNewer") : t("chat.loadNewer")}
+                </Button>
+              </div>
+            )}
           </div>
         </div>
-        {viewer.canWrite ? (
+        {atNewest ? null : (
+          // the view is older than the conversation: live messages wait until the reader comes down
+          <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
+            <span aria-live="polite">{state.ahead.length > 0 ? t("chat.newSinceLink", { count: state.ahead.length }) : t("chat.olderView")}</span>
+            <Button size="sm" onClick={jumpToNewest} disabled={chat.loading !== null}>
+              {t("chat.jumpToNewest")}
+            </Button>
+          </div>
+        )}
+        {viewer.canWrite && connection !== "archived" ? (
           <Composer
             spaceId={spaceId}
             spaceName={spaceName}
@@ -152,6 +201,8 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             slowModeSeconds={state.slowModeSeconds}
             exempt={viewer.canModerate}
             onSend={(message) => {
+              // what one writes is read at the newest end: go there, so the sent message is seen
+              if (!atNewest) void chat.jumpToNewest();
               nearBottom.current = true;
               chat.send({ ...message, replyTo });
               setReplyTo(null);
@@ -178,12 +229,17 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
   // before hydration there is no socket yet: the history is what the page shows
   const shown = canWrite && hydrated && connection !== "live" && (connection !== "connecting" || patient);
   const text = !shown ? "" : t(`chat.connection.${connection}`);
-  const tone = connection === "revoked" ? "border-red-200 bg-red-50 text-red-900" : connection === "offline" ? "border-amber-200 bg-amber-50 text-amber-900" : "border-sky-200 bg-sky-50 text-sky-900";
+  const tone =
+    connection === "revoked" || connection === "archived"
+      ? "border-red-200 bg-red-50 text-red-900"
+      : connection === "offline"
+        ? "border-amber-200 bg-amber-50 text-amber-900"
+        : "border-sky-200 bg-sky-50 text-sky-900";
   return (
     <div aria-live="polite" aria-atomic="true" data-connection={hydrated ? connection : "server"}>
       {shown ? (
         <p className={cx("flex items-center gap-2 rounded-xl border px-4 py-2 text-sm", tone)}>
-          {connection === "connecting" || connection === "reconnecting" ? <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-current" /> : null}
+          {connection === "connecting" || connection === "reconnecting" || connection === "checking" || connection === "behind" ? <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-current" /> : null}
           {text}
         </p>
       ) : null}
@@ -229,7 +285,7 @@ const decodeEntities = (text: string) =>
 
 type Act = (method: string, path: string, body?: unknown) => Promise<boolean>;
 
-function MessageItem({ message: m, viewer, onReply, act }: { message: ChatMessage; viewer: ChatViewer; onReply: (m: ChatMessage) => void; act: Act }) {
+function MessageItem({ message: m, viewer, onReply, act, linked }: { message: ChatMessage; viewer: ChatViewer; onReply: (m: ChatMessage) => void; act: Act; linked: boolean }) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -238,7 +294,17 @@ function MessageItem({ message: m, viewer, onReply, act }: { message: ChatMessag
   const path = `/messages/${encodeURIComponent(m.id)}`;
   const react = (emoji: string, on: boolean) => void act(on ? "PUT" : "DELETE", `${path}/reactions/${encodeURIComponent(emoji)}`);
   return (
-    <li id={anchorOf(m)} data-seq={m.seq} className="group relative scroll-mt-24 px-3 py-1.5 hover:bg-slate-50 focus-within:bg-slate-50 sm:px-4">
+    <li
+      id={anchorOf(m)}
+      data-seq={m.seq}
+      data-linked={linked || undefined}
+      aria-current={linked ? "location" : undefined}
+      className={cx(
+        "group relative scroll-mt-24 px-3 py-1.5 sm:px-4",
+        // the message a link (search, a notification) pointed at stands out until the page is left
+        linked ? "border-l-4 border-amber-400 bg-amber-50" : "hover:bg-slate-50 focus-within:bg-slate-50",
+      )}
+    >
       <article aria-labelledby={`${anchorOf(m)}-by`} className="flex gap-2.5">
         <Avatar name={m.author.name} size="sm" />
         <div className="min-w-0 flex-1">
