@@ -5,7 +5,7 @@
 // queue greyed until acknowledged; the connection said aloud (aria-live).
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { useFetcher, useRevalidator } from "react-router";
+import { Link, useFetcher, useRevalidator } from "react-router";
 import { MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
 import { useChatChannel, type ConnectionState } from "../lib/chat-socket";
 import type { HistoryPage, PendingMessage } from "../lib/chat-state";
@@ -99,6 +99,11 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
     void chat.jumpToNewest();
   };
   const atNewest = state.newerCursor === null;
+  // messages sent since the page loaded (a seq past the head it loaded at), not changes to older ones
+  const sinceLink = state.ahead.filter((m) => m.seq > history.head).length;
+  // pins and quoted replies link a message by anchor only when it is loaded here
+  const shownSeqs = new Set(state.messages.map((m) => m.seq));
+  const shown = (seq: number) => shownSeqs.has(seq);
 
   /** An edit, delete, reaction or pin over HTTP: its answer is shown at once, the broadcast confirms it. */
   const act = async (method: string, path: string, body?: unknown): Promise<boolean> => {
@@ -135,7 +140,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
       <ConnectionBanner connection={connection} canWrite={viewer.canWrite || lostAccess} />
       {chat.notice ? <Alert tone="warning">{t(`apiError.${chat.notice.code}`, { defaultValue: chat.notice.message })}</Alert> : null}
       {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
-      {state.pinned.length > 0 ? <PinnedList pinned={state.pinned} /> : null}
+      {state.pinned.length > 0 ? <PinnedList pinned={state.pinned} shown={shown} /> : null}
       <section aria-labelledby="chat-messages-heading" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
         <h2 id="chat-messages-heading" className="sr-only">
           {t("chat.messagesHeading", { name: spaceName })}
@@ -167,7 +172,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             ) : null}
             <ol className="space-y-0.5">
               {state.messages.map((m) => (
-                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} linked={m.seq === linkedSeq} />
+                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} linked={m.seq === linkedSeq} shown={shown} />
               ))}
               {state.pending.map((p) => (
                 <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
@@ -185,7 +190,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
         {atNewest ? null : (
           // the view is older than the conversation: live messages wait until the reader comes down
           <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
-            <span aria-live="polite">{state.ahead.length > 0 ? t("chat.newSinceLink", { count: state.ahead.length }) : t("chat.olderView")}</span>
+            <span aria-live="polite">{sinceLink > 0 ? t("chat.newSinceLink", { count: sinceLink }) : t("chat.olderView")}</span>
             <Button size="sm" onClick={jumpToNewest} disabled={chat.loading !== null}>
               {t("chat.jumpToNewest")}
             </Button>
@@ -247,7 +252,7 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
   );
 }
 
-function PinnedList({ pinned }: { pinned: ChatMessage[] }) {
+function PinnedList({ pinned, shown }: { pinned: ChatMessage[]; shown: (seq: number) => boolean }) {
   const { t } = useTranslation();
   return (
     <section aria-labelledby="chat-pinned-heading" className="rounded-2xl border border-amber-200 bg-amber-50/60 p-3">
@@ -261,9 +266,9 @@ function PinnedList({ pinned }: { pinned: ChatMessage[] }) {
             <span className="font-semibold text-slate-900">
               <Name>{m.author.name}</Name>
             </span>{" "}
-            <a href={`#${anchorOf(m)}`} className={cx("rounded text-xs text-slate-600 underline-offset-2 hover:underline", focusRing)}>
+            <MessageLink seq={m.seq} shown={shown(m.seq)} className={cx("rounded text-xs text-slate-600 underline-offset-2 hover:underline", focusRing)}>
               <LocalTime value={m.createdAt} withTime relative />
-            </a>
+            </MessageLink>
             <RichText html={m.html} size="sm" scope={`pin-${m.seq}`} className="line-clamp-3 [overflow-wrap:anywhere]" />
           </li>
         ))}
@@ -273,6 +278,16 @@ function PinnedList({ pinned }: { pinned: ChatMessage[] }) {
 }
 
 const anchorOf = (m: { seq: number }) => `msg-${m.seq}`;
+
+/**
+ * A link to message `seq` from inside the page (a pin, a quoted reply): its anchor when the page
+ * shows it, else the page opened around it (`?seq=N#msg-N`, as search and notifications link it),
+ * since an older message may not be loaded.
+ */
+function MessageLink({ seq, shown, className, children }: { seq: number; shown: boolean; className: string; children: ReactNode }) {
+  if (shown) return <a href={`#${anchorOf({ seq })}`} className={className}>{children}</a>;
+  return <Link to={{ search: `?seq=${seq}`, hash: `#${anchorOf({ seq })}` }} className={className}>{children}</Link>;
+}
 
 /** The members a message's HTML names in its mention pills, for editing it as "@Name" text. */
 function mentionsInHtml(html: string): MentionRef[] {
@@ -285,7 +300,21 @@ const decodeEntities = (text: string) =>
 
 type Act = (method: string, path: string, body?: unknown) => Promise<boolean>;
 
-function MessageItem({ message: m, viewer, onReply, act, linked }: { message: ChatMessage; viewer: ChatViewer; onReply: (m: ChatMessage) => void; act: Act; linked: boolean }) {
+function MessageItem({
+  message: m,
+  viewer,
+  onReply,
+  act,
+  linked,
+  shown,
+}: {
+  message: ChatMessage;
+  viewer: ChatViewer;
+  onReply: (m: ChatMessage) => void;
+  act: Act;
+  linked: boolean;
+  shown: (seq: number) => boolean;
+}) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -322,13 +351,14 @@ function MessageItem({ message: m, viewer, onReply, act, linked }: { message: Ch
             ) : null}
           </p>
           {m.replyTo ? (
-            <a
-              href={`#${anchorOf(m.replyTo)}`}
+            <MessageLink
+              seq={m.replyTo.seq}
+              shown={shown(m.replyTo.seq)}
               className={cx("mt-0.5 block max-w-full truncate rounded border-l-2 border-slate-300 pl-2 text-xs text-slate-600 hover:text-slate-900", focusRing)}
             >
               <span aria-hidden="true">↪ </span>
               {t("chat.replyTo")} <Name className="font-semibold">{m.replyTo.author.name}</Name>: {m.replyTo.deleted ? t("chat.deleted") : m.replyTo.excerpt}
-            </a>
+            </MessageLink>
           ) : null}
           {m.deleted ? (
             <p className="text-sm italic text-slate-600">{t("chat.deleted")}</p>

@@ -193,6 +193,19 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.deepEqual(after.slice(-3), [79, 80, 81], "the newest, in order, without a gap");
   });
 
+  await step("chat: a pinned message older than the page shows links to the page around it, where it is highlighted", async () => {
+    await api(ctxMei, ORIGIN, "PATCH", `/api/v1/messages/msg_2_${history.id}`, { pinned: true });
+    const pin = pageMing.locator('section[aria-labelledby="chat-pinned-heading"] li', { hasText: "history 2" });
+    await pin.waitFor();
+    assert.equal(await pageMing.locator('[role="log"] li[data-seq="2"]').count(), 0, "not loaded on the newest page");
+    await pin.getByRole("link").click();
+    await pageMing.waitForURL((u) => u.search === "?seq=2" && u.hash === "#msg-2");
+    const second = pageMing.locator('[role="log"] li[data-seq="2"]');
+    await second.waitFor();
+    assert.equal(await second.getAttribute("data-linked"), "true");
+    await live(pageMing);
+  });
+
   await step("chat: a moderator with the page open is demoted by the owner; within seconds the moderator controls are gone and the page is live again as a member", async () => {
     const { membership } = await api(ctxMei, ORIGIN, "PATCH", `/api/v1/communities/${slug}/members/${kaiId}`, { role: "moderator" });
     assert.equal(membership.role, "moderator");
