@@ -3,9 +3,9 @@
 // reactions and — as the viewer's flags allow — edit, delete and pin; the composer (Enter sends,
 // Shift+Enter breaks the line, nothing is sent while an input method composes); the pending
 // queue greyed until acknowledged; the connection said aloud (aria-live).
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { useFetcher } from "react-router";
+import { Link, useFetcher, useRevalidator } from "react-router";
 import { MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
 import { useChatChannel, type ConnectionState } from "../lib/chat-socket";
 import type { HistoryPage, PendingMessage } from "../lib/chat-state";
@@ -39,14 +39,37 @@ const codePoints = (text: string) => [...text].length;
 /** The channel's messages, live, with the composer: the page's whole chat. */
 export function ChatChannelView({ spaceId, spaceName, history, viewer }: { spaceId: string; spaceName: string; history: HistoryPage; viewer: ChatViewer }) {
   const { t } = useTranslation();
-  const chat = useChatChannel({ spaceId, userId: viewer.userId, history, live: viewer.canWrite });
-  const { state, connection } = chat;
+  // access changed under the socket (a demotion, a removal): what the viewer may do comes from the
+  // server again, and the socket reconnects as that — or the page says the access is gone
+  const revalidator = useRevalidator();
+  const [rechecked, setRechecked] = useState(0);
+  const [lostAccess, setLostAccess] = useState(false);
+  const onAccessChanged = useCallback(() => {
+    void revalidator.revalidate().finally(() => setRechecked((n) => n + 1));
+  }, [revalidator]);
+  const chat = useChatChannel({ spaceId, userId: viewer.userId, history, live: viewer.canWrite, onAccessChanged });
+  const { state } = chat;
+  const connection: ConnectionState = lostAccess ? "revoked" : chat.connection;
+  const { reconnect } = chat;
+  useEffect(() => {
+    if (rechecked === 0) return;
+    if (viewer.canWrite) reconnect();
+    else setLostAccess(true);
+    // only a finished re-check decides; the viewer it reads is the one the re-check loaded
+  }, [rechecked]);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
-  const nearBottom = useRef(true);
+  // a page opened at a linked message (?seq=N#msg-N) starts there, not at the bottom
+  const linkedSeq = history.focusSeq ?? null;
+  const nearBottom = useRef(linkedSeq === null);
   const keepOffset = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    if (linkedSeq === null) return;
+    document.getElementById(anchorOf({ seq: linkedSeq }))?.scrollIntoView({ block: "center" });
+  }, [linkedSeq]);
 
   // new messages keep the view at the bottom if it was there; older ones loaded above keep the
   // messages one was reading where they were
@@ -66,6 +89,21 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
     if (el) keepOffset.current = el.scrollHeight - el.scrollTop;
     if (!(await chat.loadOlder())) keepOffset.current = null;
   };
+  // newer messages loaded below leave the reader where they were, to read on down
+  const loadNewer = () => {
+    nearBottom.current = false;
+    void chat.loadNewer();
+  };
+  const jumpToNewest = () => {
+    nearBottom.current = true;
+    void chat.jumpToNewest();
+  };
+  const atNewest = state.newerCursor === null;
+  // messages sent since the page loaded (a seq past the head it loaded at), not changes to older ones
+  const sinceLink = state.ahead.filter((m) => m.seq > history.head).length;
+  // pins and quoted replies link a message by anchor only when it is loaded here
+  const shownSeqs = new Set(state.messages.map((m) => m.seq));
+  const shown = (seq: number) => shownSeqs.has(seq);
 
   /** An edit, delete, reaction or pin over HTTP: its answer is shown at once, the broadcast confirms it. */
   const act = async (method: string, path: string, body?: unknown): Promise<boolean> => {
@@ -99,10 +137,10 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
 
   return (
     <div className="space-y-4">
-      <ConnectionBanner connection={connection} canWrite={viewer.canWrite} />
+      <ConnectionBanner connection={connection} canWrite={viewer.canWrite || lostAccess} />
       {chat.notice ? <Alert tone="warning">{t(`apiError.${chat.notice.code}`, { defaultValue: chat.notice.message })}</Alert> : null}
       {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
-      {state.pinned.length > 0 ? <PinnedList pinned={state.pinned} /> : null}
+      {state.pinned.length > 0 ? <PinnedList pinned={state.pinned} shown={shown} /> : null}
       <section aria-labelledby="chat-messages-heading" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
         <h2 id="chat-messages-heading" className="sr-only">
           {t("chat.messagesHeading", { name: spaceName })}
@@ -122,8 +160,8 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           <div className="mt-auto">
             {state.olderCursor ? (
               <div className="flex justify-center py-2">
-                <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loadingOlder}>
-                  {chat.loadingOlder ? t("chat.loadingOlder") : t("chat.loadOlder")}
+                <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loading !== null}>
+                  {chat.loading === "older" ? t("chat.loadingOlder") : t("chat.loadOlder")}
                 </Button>
               </div>
             ) : state.messages.length > 0 ? (
@@ -134,15 +172,31 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             ) : null}
             <ol className="space-y-0.5">
               {state.messages.map((m) => (
-                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} />
+                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} linked={m.seq === linkedSeq} shown={shown} />
               ))}
               {state.pending.map((p) => (
                 <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
               ))}
             </ol>
+            {atNewest ? null : (
+              <div className="flex justify-center py-2">
+                <Button variant="secondary" size="sm" onClick={loadNewer} disabled={chat.loading !== null}>
+                  {chat.loading === "newer" ? t("chat.loadingNewer") : t("chat.loadNewer")}
+                </Button>
+              </div>
+            )}
           </div>
         </div>
-        {viewer.canWrite ? (
+        {atNewest ? null : (
+          // the view is older than the conversation: live messages wait until the reader comes down
+          <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
+            <span aria-live="polite">{sinceLink > 0 ? t("chat.newSinceLink", { count: sinceLink }) : t("chat.olderView")}</span>
+            <Button size="sm" onClick={jumpToNewest} disabled={chat.loading !== null}>
+              {t("chat.jumpToNewest")}
+            </Button>
+          </div>
+        )}
+        {viewer.canWrite && connection !== "archived" ? (
           <Composer
             spaceId={spaceId}
             spaceName={spaceName}
@@ -152,6 +206,8 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             slowModeSeconds={state.slowModeSeconds}
             exempt={viewer.canModerate}
             onSend={(message) => {
+              // what one writes is read at the newest end: go there, so the sent message is seen
+              if (!atNewest) void chat.jumpToNewest();
               nearBottom.current = true;
               chat.send({ ...message, replyTo });
               setReplyTo(null);
@@ -178,12 +234,17 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
   // before hydration there is no socket yet: the history is what the page shows
   const shown = canWrite && hydrated && connection !== "live" && (connection !== "connecting" || patient);
   const text = !shown ? "" : t(`chat.connection.${connection}`);
-  const tone = connection === "revoked" ? "border-red-200 bg-red-50 text-red-900" : connection === "offline" ? "border-amber-200 bg-amber-50 text-amber-900" : "border-sky-200 bg-sky-50 text-sky-900";
+  const tone =
+    connection === "revoked" || connection === "archived"
+      ? "border-red-200 bg-red-50 text-red-900"
+      : connection === "offline"
+        ? "border-amber-200 bg-amber-50 text-amber-900"
+        : "border-sky-200 bg-sky-50 text-sky-900";
   return (
     <div aria-live="polite" aria-atomic="true" data-connection={hydrated ? connection : "server"}>
       {shown ? (
         <p className={cx("flex items-center gap-2 rounded-xl border px-4 py-2 text-sm", tone)}>
-          {connection === "connecting" || connection === "reconnecting" ? <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-current" /> : null}
+          {connection === "connecting" || connection === "reconnecting" || connection === "checking" || connection === "behind" ? <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-current" /> : null}
           {text}
         </p>
       ) : null}
@@ -191,7 +252,7 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
   );
 }
 
-function PinnedList({ pinned }: { pinned: ChatMessage[] }) {
+function PinnedList({ pinned, shown }: { pinned: ChatMessage[]; shown: (seq: number) => boolean }) {
   const { t } = useTranslation();
   return (
     <section aria-labelledby="chat-pinned-heading" className="rounded-2xl border border-amber-200 bg-amber-50/60 p-3">
@@ -205,9 +266,9 @@ function PinnedList({ pinned }: { pinned: ChatMessage[] }) {
             <span className="font-semibold text-slate-900">
               <Name>{m.author.name}</Name>
             </span>{" "}
-            <a href={`#${anchorOf(m)}`} className={cx("rounded text-xs text-slate-600 underline-offset-2 hover:underline", focusRing)}>
+            <MessageLink seq={m.seq} shown={shown(m.seq)} className={cx("rounded text-xs text-slate-600 underline-offset-2 hover:underline", focusRing)}>
               <LocalTime value={m.createdAt} withTime relative />
-            </a>
+            </MessageLink>
             <RichText html={m.html} size="sm" scope={`pin-${m.seq}`} className="line-clamp-3 [overflow-wrap:anywhere]" />
           </li>
         ))}
@@ -217,6 +278,16 @@ function PinnedList({ pinned }: { pinned: ChatMessage[] }) {
 }
 
 const anchorOf = (m: { seq: number }) => `msg-${m.seq}`;
+
+/**
+ * A link to message `seq` from inside the page (a pin, a quoted reply): its anchor when the page
+ * shows it, else the page opened around it (`?seq=N#msg-N`, as search and notifications link it),
+ * since an older message may not be loaded.
+ */
+function MessageLink({ seq, shown, className, children }: { seq: number; shown: boolean; className: string; children: ReactNode }) {
+  if (shown) return <a href={`#${anchorOf({ seq })}`} className={className}>{children}</a>;
+  return <Link to={{ search: `?seq=${seq}`, hash: `#${anchorOf({ seq })}` }} className={className}>{children}</Link>;
+}
 
 /** The members a message's HTML names in its mention pills, for editing it as "@Name" text. */
 function mentionsInHtml(html: string): MentionRef[] {
@@ -229,7 +300,21 @@ const decodeEntities = (text: string) =>
 
 type Act = (method: string, path: string, body?: unknown) => Promise<boolean>;
 
-function MessageItem({ message: m, viewer, onReply, act }: { message: ChatMessage; viewer: ChatViewer; onReply: (m: ChatMessage) => void; act: Act }) {
+function MessageItem({
+  message: m,
+  viewer,
+  onReply,
+  act,
+  linked,
+  shown,
+}: {
+  message: ChatMessage;
+  viewer: ChatViewer;
+  onReply: (m: ChatMessage) => void;
+  act: Act;
+  linked: boolean;
+  shown: (seq: number) => boolean;
+}) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -238,7 +323,17 @@ function MessageItem({ message: m, viewer, onReply, act }: { message: ChatMessag
   const path = `/messages/${encodeURIComponent(m.id)}`;
   const react = (emoji: string, on: boolean) => void act(on ? "PUT" : "DELETE", `${path}/reactions/${encodeURIComponent(emoji)}`);
   return (
-    <li id={anchorOf(m)} data-seq={m.seq} className="group relative scroll-mt-24 px-3 py-1.5 hover:bg-slate-50 focus-within:bg-slate-50 sm:px-4">
+    <li
+      id={anchorOf(m)}
+      data-seq={m.seq}
+      data-linked={linked || undefined}
+      aria-current={linked ? "location" : undefined}
+      className={cx(
+        "group relative scroll-mt-24 px-3 py-1.5 sm:px-4",
+        // the message a link (search, a notification) pointed at stands out until the page is left
+        linked ? "border-l-4 border-amber-400 bg-amber-50" : "hover:bg-slate-50 focus-within:bg-slate-50",
+      )}
+    >
       <article aria-labelledby={`${anchorOf(m)}-by`} className="flex gap-2.5">
         <Avatar name={m.author.name} size="sm" />
         <div className="min-w-0 flex-1">
@@ -256,13 +351,14 @@ function MessageItem({ message: m, viewer, onReply, act }: { message: ChatMessag
             ) : null}
           </p>
           {m.replyTo ? (
-            <a
-              href={`#${anchorOf(m.replyTo)}`}
+            <MessageLink
+              seq={m.replyTo.seq}
+              shown={shown(m.replyTo.seq)}
               className={cx("mt-0.5 block max-w-full truncate rounded border-l-2 border-slate-300 pl-2 text-xs text-slate-600 hover:text-slate-900", focusRing)}
             >
               <span aria-hidden="true">↪ </span>
               {t("chat.replyTo")} <Name className="font-semibold">{m.replyTo.author.name}</Name>: {m.replyTo.deleted ? t("chat.deleted") : m.replyTo.excerpt}
-            </a>
+            </MessageLink>
           ) : null}
           {m.deleted ? (
             <p className="text-sm italic text-slate-600">{t("chat.deleted")}</p>

@@ -7,8 +7,13 @@ import PartySocket from "partysocket";
 import { CloseCode, PING, PONG, ServerFrame, type ChatMessage, type ClientFrame } from "../../durable-objects/protocol";
 import { chatReducer, dueToSend, frameAction, initialChatState, type HistoryPage, type PendingMessage } from "./chat-state";
 
-/** How the page is connected: "live" once the channel's `ready` frame arrived. */
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "revoked";
+/**
+ * How the page is connected: "live" once the channel's `ready` frame arrived. Each close code of
+ * protocol.ts CloseCode has its own: `accessRevoked` (4403) is "checking" while the page reloads
+ * what the viewer may do (a demotion reconnects with the new role; a removal is "revoked"),
+ * `slowConsumer` (4408) "behind" until it has resumed, `gone` (4404) "archived".
+ */
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "checking" | "behind" | "revoked" | "archived";
 
 /** A ping this often while open; no pong within PONG_WAIT_MS means the connection is dead (a laptop lid, a lost network). */
 const PING_EVERY_MS = 25_000;
@@ -20,6 +25,16 @@ const SEEN_AFTER_MS = 1_000;
 export function newClientId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return `c${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** A page of the channel's history (GET /spaces/:id/messages with `before`, `after` or neither: the newest); null when refused or offline. */
+async function fetchHistory(spaceId: string, query: Record<string, string>): Promise<HistoryPage | null> {
+  try {
+    const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?${new URLSearchParams({ limit: "50", ...query })}`, { credentials: "same-origin" });
+    return res.ok ? ((await res.json()) as HistoryPage) : null;
+  } catch {
+    return null;
+  }
 }
 
 const storageKey = (spaceId: string, userId: string) => `enclave.chat.pending.${userId}.${spaceId}`;
@@ -43,7 +58,20 @@ export type ChatNotice = { code: string; message: string } | null;
  * Answers the state, the connection, and what the page may do: send (queued, never lost),
  * retry or discard a refused message, load older history, and apply an HTTP answer.
  */
-export function useChatChannel({ spaceId, userId, history, live }: { spaceId: string; userId: string; history: HistoryPage; live: boolean }) {
+export function useChatChannel({
+  spaceId,
+  userId,
+  history,
+  live,
+  onAccessChanged,
+}: {
+  spaceId: string;
+  userId: string;
+  history: HistoryPage;
+  live: boolean;
+  /** the channel closed the socket because the viewer's access changed (4403): reload what they may do, then `reconnect` or give up */
+  onAccessChanged: () => void;
+}) {
   const [state, dispatch] = useReducer(chatReducer, history, (h) => initialChatState(h));
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [notice, setNotice] = useState<ChatNotice>(null);
@@ -52,6 +80,8 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
   const revRef = useRef(state.rev);
   revRef.current = state.rev;
   const restored = useRef(false);
+  const accessChanged = useRef(onAccessChanged);
+  accessChanged.current = onAccessChanged;
 
   // the queue outlives a reload or a closed tab: what was written offline is sent on the next visit
   useEffect(() => {
@@ -82,7 +112,7 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
       maxEnqueuedMessages: 0,
       minReconnectionDelay: 500 + Math.random() * 1_000,
       maxReconnectionDelay: 15_000,
-      // access ended, or the channel is gone: reconnecting would be refused
+      // the channel is gone: reconnecting would be refused; access changed: the page checks first
       shouldReconnectOnClose: (event) => event.code !== CloseCode.accessRevoked && event.code !== CloseCode.gone,
       startClosed: !navigator.onLine,
     });
@@ -110,9 +140,8 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
     };
 
     const reloadHistory = async () => {
-      const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?limit=50`, { credentials: "same-origin" });
-      if (!res.ok) return;
-      const page = (await res.json()) as HistoryPage;
+      const page = await fetchHistory(spaceId, {});
+      if (!page) return;
       dispatch({ type: "reload", page });
       // resume from the fresh page, not from the point the channel could not replay from
       revRef.current = page.head;
@@ -146,7 +175,11 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
       dispatch({ type: "disconnected" });
       if (pongDue) clearTimeout(pongDue);
       pongDue = null;
-      if (event.code === CloseCode.accessRevoked || event.code === CloseCode.gone) setConnection("revoked");
+      if (event.code === CloseCode.gone) setConnection("archived");
+      else if (event.code === CloseCode.accessRevoked) {
+        setConnection("checking");
+        accessChanged.current();
+      } else if (event.code === CloseCode.slowConsumer) setConnection("behind");
       else setConnection(navigator.onLine ? "reconnecting" : "offline");
     });
     // the browser knows the network went away before the socket does: stop trying, and start
@@ -199,24 +232,35 @@ export function useChatChannel({ spaceId, userId, history, live }: { spaceId: st
   const send = useCallback((input: Pick<PendingMessage, "body" | "replyTo" | "imageIds" | "imageUrls" | "mentionIds">) => {
     dispatch({ type: "queue", message: { ...input, clientId: newClientId(), status: "queued", error: null, retryAt: null } });
   }, []);
+  /** Connect again with a fresh access check (after `onAccessChanged`, when the viewer may still write). */
+  const reconnect = useCallback(() => {
+    setConnection("reconnecting");
+    socketRef.current?.reconnect();
+  }, []);
   const retry = useCallback((clientId: string) => dispatch({ type: "retry", clientId }), []);
   const discard = useCallback((clientId: string) => dispatch({ type: "discard", clientId }), []);
   /** A message as an HTTP answer gave it (an edit, a reaction): shown now, the broadcast confirms it. */
   const applied = useCallback((message: ChatMessage) => dispatch({ type: "messages", messages: [message], fromSocket: false }), []);
 
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const loadOlder = useCallback(async () => {
-    if (!state.olderCursor || loadingOlder) return false;
-    setLoadingOlder(true);
-    try {
-      const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?${new URLSearchParams({ before: state.olderCursor, limit: "50" })}`, { credentials: "same-origin" });
-      if (!res.ok) return false;
-      dispatch({ type: "older", page: (await res.json()) as HistoryPage });
-      return true;
-    } finally {
-      setLoadingOlder(false);
-    }
-  }, [spaceId, state.olderCursor, loadingOlder]);
+  // one history load at a time: older, newer or the newest page
+  const [loading, setLoading] = useState<"older" | "newer" | "newest" | null>(null);
+  const loadPage = useCallback(
+    async (kind: "older" | "newer" | "newest", query: Record<string, string> | null) => {
+      if (!query || loading) return false;
+      setLoading(kind);
+      try {
+        const page = await fetchHistory(spaceId, query);
+        if (page) dispatch({ type: kind, page });
+        return page !== null;
+      } finally {
+        setLoading(null);
+      }
+    },
+    [spaceId, loading],
+  );
+  const loadOlder = useCallback(() => loadPage("older", state.olderCursor ? { before: state.olderCursor } : null), [loadPage, state.olderCursor]);
+  const loadNewer = useCallback(() => loadPage("newer", state.newerCursor ? { after: state.newerCursor } : null), [loadPage, state.newerCursor]);
+  const jumpToNewest = useCallback(() => loadPage("newest", state.newerCursor ? {} : null), [loadPage, state.newerCursor]);
 
-  return { state, connection: live ? connection : ("live" as const), notice, clearNotice: () => setNotice(null), now, send, retry, discard, applied, loadOlder, loadingOlder };
+  return { state, connection: live ? connection : ("live" as const), notice, clearNotice: () => setNotice(null), now, send, reconnect, retry, discard, applied, loadOlder, loadNewer, jumpToNewest, loading };
 }

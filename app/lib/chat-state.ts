@@ -31,17 +31,53 @@ export type ChatState = {
   rev: number;
   /** the seq to load older history before, or null when the start of the channel is shown */
   olderCursor: string | null;
+  /**
+   * the seq to load newer history after (the last one shown), or null when the newest is shown.
+   * While set (a page opened at an old message), live messages past it are held in `ahead`, not
+   * shown after a gap.
+   */
+  newerCursor: string | null;
+  /** live messages past `newerCursor`, by seq, kept (the newest MAX_AHEAD) until the view reaches them */
+  ahead: ChatMessage[];
   pending: PendingMessage[];
   slowModeSeconds: number;
 };
 
-/** The history answer (GET /spaces/:id/messages, listMessages) a page starts from. */
-export type HistoryPage = { items: ChatMessage[]; nextCursor: string | null; head: number; slowModeSeconds: number; pinned: ChatMessage[] };
+/**
+ * The history answer (GET /spaces/:id/messages, listMessages) a page starts from. A page opened
+ * at a linked message (listMessagesAround) also has `newerCursor` (null: it reaches the newest)
+ * and `focusSeq`, the message the link names.
+ */
+export type HistoryPage = {
+  items: ChatMessage[];
+  nextCursor: string | null;
+  head: number;
+  slowModeSeconds: number;
+  pinned: ChatMessage[];
+  newerCursor?: string | null;
+  focusSeq?: number;
+};
 
 /** A page's first state: its server-rendered history, resuming live from the history's head. */
 export function initialChatState(history: HistoryPage, pending: PendingMessage[] = []): ChatState {
-  return { messages: bySeq(history.items), pinned: history.pinned, rev: history.head, olderCursor: history.nextCursor, pending, slowModeSeconds: history.slowModeSeconds };
+  return {
+    messages: bySeq(history.items),
+    pinned: history.pinned,
+    rev: history.head,
+    olderCursor: history.nextCursor,
+    newerCursor: history.newerCursor ?? null,
+    ahead: [],
+    pending,
+    slowModeSeconds: history.slowModeSeconds,
+  };
 }
+
+/**
+ * Live messages held past a view that does not reach the newest: only the race between a page of
+ * newer history being read and messages sent meanwhile needs them (the page has all older ones),
+ * so the newest few hundred are plenty.
+ */
+export const MAX_AHEAD = 500;
 
 export type ChatAction =
   /**
@@ -62,6 +98,10 @@ export type ChatAction =
   | { type: "retry"; clientId: string }
   | { type: "discard"; clientId: string }
   | { type: "older"; page: HistoryPage }
+  /** a page of newer history (GET ...?after=<newerCursor>), its nextCursor the next newer one */
+  | { type: "newer"; page: HistoryPage }
+  /** "jump to newest": the newest page replaces a view opened at an old message */
+  | { type: "newest"; page: HistoryPage }
   /** the channel could not replay what was missed (`resume_too_far`): start again from a fresh page */
   | { type: "reload"; page: HistoryPage }
   | { type: "settings"; slowModeSeconds: number };
@@ -88,9 +128,14 @@ function merge(list: ChatMessage[], incoming: ChatMessage[], addNew: boolean): C
 /** A change arriving for a message: is it newer than the oldest one shown (so it belongs in the list)? */
 const belongsInList = (state: ChatState, m: ChatMessage) => state.olderCursor === null || state.messages.length === 0 || m.seq >= state.messages[0].seq;
 
+/** Past the last message shown while the newest is not (held in `ahead`, never shown after a gap)? */
+const pastView = (state: ChatState, m: ChatMessage) => state.newerCursor !== null && m.seq > Number(state.newerCursor);
+
 function applyMessages(state: ChatState, incoming: ChatMessage[], fromSocket: boolean): ChatState {
   if (incoming.length === 0) return state;
-  const shown = incoming.filter((m) => belongsInList(state, m));
+  const shown = incoming.filter((m) => belongsInList(state, m) && !pastView(state, m));
+  const held = incoming.filter((m) => pastView(state, m));
+  const ahead = held.length ? merge(state.ahead, held, true).slice(-MAX_AHEAD) : state.ahead;
   const messages = forgetQuotesOf(merge(state.messages, shown, true), incoming);
   // the pinned list follows each message's own pinned flag
   let pinned = merge(state.pinned, incoming, false).filter((m) => m.pinned && !m.deleted);
@@ -99,7 +144,18 @@ function applyMessages(state: ChatState, incoming: ChatMessage[], fromSocket: bo
   const stored = new Set(incoming.flatMap((m) => (m.clientId ? [m.clientId] : [])));
   const pending = stored.size ? state.pending.filter((p) => !stored.has(p.clientId)) : state.pending;
   const rev = fromSocket ? Math.max(state.rev, ...incoming.map((m) => m.rev)) : state.rev;
-  return { ...state, messages, pinned, pending, rev };
+  return { ...state, messages, pinned, pending, rev, ahead };
+}
+
+/**
+ * The view grown to `newerCursor` (null: to the newest): the held live messages it now reaches
+ * join the list (by id, the higher rev kept), the rest stay held.
+ */
+function reachNewer(state: ChatState, messages: ChatMessage[], newerCursor: string | null): ChatState {
+  const end = newerCursor === null ? Number.POSITIVE_INFINITY : Number(newerCursor);
+  const start = messages[0]?.seq ?? 0;
+  const reached = state.ahead.filter((m) => m.seq <= end && m.seq >= start);
+  return { ...state, messages: merge(messages, reached, true), newerCursor, ahead: newerCursor === null ? [] : state.ahead.filter((m) => m.seq > end) };
 }
 
 /** A deleted message's words leave the replies quoting it too (the channel sends only the deleted one). */
@@ -140,6 +196,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) };
     case "older":
       return { ...state, messages: merge(state.messages, action.page.items, true), olderCursor: action.page.nextCursor };
+    case "newer":
+      // a stale answer (the view moved on: jumped to the newest) changes nothing
+      if (state.newerCursor === null) return state;
+      return reachNewer(state, merge(state.messages, action.page.items, true), action.page.nextCursor);
+    case "newest":
+      // the resume point stays the socket's: the page only fills the view
+      return reachNewer({ ...state, olderCursor: action.page.nextCursor }, bySeq(action.page.items), null);
     case "reload":
       return { ...initialChatState(action.page), pending: state.pending };
     case "settings":

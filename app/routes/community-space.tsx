@@ -24,7 +24,7 @@ import { fail, field, requireSignedIn } from "../lib/forms.server";
 import { createOnce, newFormKey } from "../lib/idempotency.server";
 import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type FeedPost, type PostPage } from "../lib/types";
-import { chatAction, loadChat, type ChatPage } from "../lib/chat.server";
+import { chatAction, linkedSeq, loadChat, type ChatPage } from "../lib/chat.server";
 import { ChatChannelView } from "../components/chat";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -50,7 +50,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   };
   const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null, loadFailed: false };
   if (entry.space.kind === "chat" && !entry.locked) {
-    const chat = await loadChat(cf, entry.space.id, answer.viewer?.permissions ?? []);
+    // a link to one message (search, notifications) opens the history around it
+    const chat = await loadChat(cf, entry.space.id, answer.viewer?.permissions ?? [], linkedSeq(new URL(request.url)));
     if (chat.ok) return { ...base, ...empty, locked: false, chat: chat.data };
     if (chat.error.code !== "tier_required") return { ...base, ...empty, locked: false, loadFailed: true };
   }
@@ -165,8 +166,8 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
           {locked ? (
             <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} />
           ) : chat ? (
-            // keyed: moving to another chat space starts from that space's history, not this one's
-            <ChatChannelView key={space.id} spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />
+            // keyed: moving to another chat space, or to a link to another message, starts from that history
+            <ChatChannelView key={`${space.id}:${chat.history.focusSeq ?? ""}`} spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />
           ) : space.kind === "chat" ? (
             <LoadError message={t("chat.loadError")} />
           ) : (

@@ -64,7 +64,7 @@ describe("commenting", () => {
       replyTo: null,
       author: { id: m.id, name: m.name, avatarUrl: null },
       body: "Nice **post** <img src=x onerror=alert(1)>",
-      html: "<p>Nice <strong>post</strong> </p>",
+      html: "<p>Nice <strong>post</strong> &lt;img src=x onerror=alert(1)&gt;</p>",
       moderationStatus: "visible",
       hidden: false,
       deleted: false,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../workers/lib/errors";
-import { assertMarkdownWithin, excerpt, parseWithinBounds, renderMarkdown, scopeFragmentIds } from "../../workers/lib/markdown";
+import { assertMarkdownWithin, excerpt, parseWithinBounds, renderChatMarkdown, renderMarkdown, scopeFragmentIds } from "../../workers/lib/markdown";
 
 // Every payload must come out inert: no script element, no event-handler attribute, and no
 // javascript:/data:/vbscript: URL in any href or src.
@@ -63,8 +63,8 @@ describe("renderMarkdown", () => {
 
   // inert must not mean empty: what the writer typed around or inside a refused part stays readable
   it.each([
-    ["hello <script src=//evil.example/x.js></script> world", "<p>hello  world</p>"],
-    ['<a href="javascript:alert(1)">x</a>', "<p>x</p>"],
+    ["hello <script src=//evil.example/x.js></script> world", "<p>hello &lt;script src=//evil.example/x.js&gt;&lt;/script&gt; world</p>"],
+    ['<a href="javascript:alert(1)">x</a>', "<p>&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;</p>"],
     ["[click](javascript:alert(1))", "<p>[click](javascript:alert(1))</p>"],
     ["<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>"],
   ])("keeps the text of %j and drops only the dangerous part", (payload, html) => {
@@ -142,8 +142,10 @@ describe("renderMarkdown", () => {
     ];
     for (const [kind, body] of never) {
       const html = renderMarkdown(body);
-      expect(html, kind).not.toMatch(/<img|<source|src=|srcset=/i);
-      expect(html, kind).not.toMatch(/href="(data:|https?:|\/\/)/i);
+      expect(html, kind).not.toMatch(/<img|<source|<picture/i);
+      // raw HTML is shown as its text (an address in it is a link, as in any text), never as an element
+      if (body.startsWith("![")) expect(html, kind).not.toMatch(/src=|srcset=|href="(data:|https?:|\/\/)/i);
+      else expect(html, kind).toMatch(/&lt;(img|IMG|picture)/);
     }
     // our own uploads stay images
     expect(renderMarkdown("![x](/api/v1/uploads/u/usr_x/a.png)")).toBe('<p><img src="/api/v1/uploads/u/usr_x/a.png" alt="x"></p>');
@@ -183,9 +185,9 @@ describe("renderMarkdown", () => {
         '<li class="task-list-item"><label><input class="task-list-item-checkbox" disabled="" type="checkbox"> buy milk</label></li>\n' +
         '<li class="task-list-item"><label><input class="task-list-item-checkbox" checked="" disabled="" type="checkbox"> done</label></li>\n</ul>',
     );
-    // an author's own <label> is still dropped: the allowlist is the checkbox alone
+    // an author's own <label> is text: the allowlist of raw tags is the checkbox alone
     expect(renderMarkdown("- [ ] <label>x</label> y")).toBe(
-      '<ul class="contains-task-list">\n<li class="task-list-item"><label><input class="task-list-item-checkbox" disabled="" type="checkbox"> x y</label></li>\n</ul>',
+      '<ul class="contains-task-list">\n<li class="task-list-item"><label><input class="task-list-item-checkbox" disabled="" type="checkbox"> &lt;label&gt;x&lt;/label&gt; y</label></li>\n</ul>',
     );
   });
 
@@ -197,18 +199,50 @@ describe("renderMarkdown", () => {
     expect(table.endsWith("</table>\n</div>")).toBe(true);
   });
 
-  it("drops raw HTML instead of rendering it", () => {
+  it("never renders raw HTML: shows it as the text it is", () => {
     const html = renderMarkdown('<b>bold</b> <div class="x">block</div>');
-    expect(html).not.toContain("<b>");
-    expect(html).not.toContain("<div");
+    expect(html).toBe("<p>&lt;b&gt;bold&lt;/b&gt; &lt;div class=&quot;x&quot;&gt;block&lt;/div&gt;</p>");
+  });
+});
+
+// A fresh tester's finding on issue 12: an HTML block swallowed the lines after it and `<p>only
+// html</p>` rendered nothing. Raw HTML is not allowed, but the member's words must not vanish.
+describe.each([
+  ["a post or a comment", renderMarkdown],
+  ["a chat message", renderChatMarkdown],
+])("raw HTML in %s", (_what, render) => {
+  it("keeps an HTML block and the line after it, as text", () => {
+    expect(render("a\n<div>block</div>\nb")).toBe("<p>a\n&lt;div&gt;block&lt;/div&gt;\nb</p>");
+  });
+
+  it("shows a message of HTML alone as its text, not as nothing", () => {
+    expect(render("<p>only html</p>")).toBe("<p>&lt;p&gt;only html&lt;/p&gt;</p>");
+  });
+
+  it("shows a script element as text and never as a tag", () => {
+    const html = render("<script>alert(1)</script>");
+    expect(html).toBe("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>");
+    expectInert(html);
+  });
+
+  it("keeps inline HTML in a sentence as text, with the Markdown around it", () => {
+    expect(render("say <b>x</b> **now**")).toBe("<p>say &lt;b&gt;x&lt;/b&gt; <strong>now</strong></p>");
+  });
+
+  it("keeps HTML in a footnote and a task item as text, and the task's checkbox as the one tag", () => {
+    const note = render("a^[<i>n</i>]");
+    expect(note).toContain("&lt;i&gt;n&lt;/i&gt;");
+    expect(note).not.toContain("<i>");
+    const task = render("- [ ] <u>do</u>");
+    expect(task).toContain('<input class="task-list-item-checkbox" disabled="" type="checkbox">');
+    expect(task).toContain("&lt;u&gt;do&lt;/u&gt;");
   });
 });
 
 describe("excerpt", () => {
-  it("gives plain text without Markdown syntax or raw HTML", () => {
+  it("gives plain text without Markdown syntax, raw HTML kept as the words typed (as the body shows it)", () => {
     const text = excerpt("# Hello\n\nSome **bold** [link](https://x.example) <script>alert(1)</script> text");
-    expect(text).toBe("Hello Some bold link alert(1) text");
-    expect(text).not.toContain("<");
+    expect(text).toBe("Hello Some bold link <script>alert(1)</script> text");
   });
 
   it("is at most 200 characters and ends with an ellipsis when cut", () => {

@@ -389,11 +389,11 @@ describe("chat channel: changes to messages", () => {
     expectError(await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "  \n " } }), 400, "validation_failed");
   });
 
-  it("renders the inline subset: a heading is a paragraph, raw HTML and scripts never pass", async () => {
+  it("renders the inline subset: a heading is a paragraph, raw HTML and scripts show as text, never as tags", async () => {
     const c = await makeCommunity();
     const space = await makeChat(c);
     const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "# Big\n\n---\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>bold</b>" } });
-    expect(res.body.message.html).toBe("<p>Big</p>\n<p>[x](javascript:alert(1)) bold</p>");
+    expect(res.body.message.html).toBe("<p>Big</p>\n<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n<p>[x](javascript:alert(1)) &lt;b&gt;bold&lt;/b&gt;</p>");
   });
 });
 

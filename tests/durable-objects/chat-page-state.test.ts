@@ -7,6 +7,9 @@ import { call, type TestUser } from "../helpers";
 import { clientId, connected, isAck, isError, makeChat, type TestSocket } from "../chat-fixtures";
 import { chatReducer, dueToSend, frameAction, initialChatState, type ChatState, type HistoryPage, type PendingMessage } from "../../app/lib/chat-state";
 import { RATE_LIMIT_MESSAGES } from "../../durable-objects/chat-channel";
+import { loader } from "../../app/routes/community-space";
+import { loadPage, type Loader } from "../page-fixtures";
+import type { ChatPage } from "../../app/lib/chat.server";
 
 const pending = (body: string): PendingMessage => ({ clientId: clientId(), body, replyTo: null, imageIds: [], imageUrls: [], mentionIds: [], status: "queued", error: null, retryAt: null });
 
@@ -132,5 +135,55 @@ describe("chat page state against the channel's frames", () => {
     expect(page.messages[0]).toMatchObject({ deleted: true, body: "", html: "" });
     expect(page.messages[1].replyTo).toMatchObject({ excerpt: "", deleted: true });
     expect(JSON.stringify(page)).not.toContain("a secret I regret");
+  });
+
+  it("a page opened at an old message holds live messages past its end instead of showing them after a gap; loading newer, or jumping to the newest, brings them in once", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const senders = [await addMember(c), await addMember(c), await addMember(c)];
+    for (let n = 1; n <= 30; n++) await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[Math.floor((n - 1) / 10)], body: { body: `m${n}` } });
+    const bob = await addMember(c);
+    const linked = async () =>
+      (await loadPage(loader as unknown as Loader, `/c/${c.slug}/s/${space.id}?seq=3`, { slug: c.slug, spaceId: space.id }, c.owner)) as { chat: ChatPage };
+    const start = initialChatState((await linked()).chat.history);
+    const seqs = (state: ChatState) => state.messages.map((m) => m.seq);
+    expect(seqs(start)).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
+    expect(start.newerCursor).toBe("28");
+
+    const socket = await connected(space, c.owner, { after: start.rev });
+    // live: a new message (seq 31), an edit inside the view (seq 5) and one past it (seq 29)
+    const edit = async (seq: number, body: string) => {
+      const id = (await history(space.id, c.owner)).items.find((m) => m.seq === seq)!.id;
+      await call(`/api/v1/messages/${id}`, { as: c.owner, method: "PATCH", body: { body } });
+    };
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "live 31" } });
+    await edit(5, "m5, edited");
+    await edit(29, "m29, edited");
+    await socket.waitForMessages(3);
+    let mine = applyFrames(start, socket);
+    expect(seqs(mine)).toEqual(seqs(start));
+    expect(mine.messages.find((m) => m.seq === 5)!.body).toBe("m5, edited");
+    expect(mine.ahead.map((m) => [m.seq, m.body])).toEqual([[29, "m29, edited"], [31, "live 31"]]);
+    expect(mine.rev).toBe(33);
+
+    // load newer from the view's end: 29 … 31, the newest, so what was held joins and live appends again
+    const newer: HistoryPage = (await call(`/api/v1/spaces/${space.id}/messages?after=28&limit=50`, { as: c.owner })).body;
+    mine = chatReducer(mine, { type: "newer", page: newer });
+    expect(seqs(mine)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(mine.messages.find((m) => m.seq === 29)!.body).toBe("m29, edited");
+    expect(mine).toMatchObject({ newerCursor: null, ahead: [] });
+    await call(`/api/v1/spaces/${space.id}/messages`, { as: bob, body: { body: "live 32" } });
+    await socket.waitForMessages(4);
+    mine = applyFrames(mine, socket);
+    expect(bodies(mine).slice(-2)).toEqual(["live 31", "live 32"]);
+
+    // the other way down: from the same linked view, "jump to newest" replaces it with the newest page
+    const jumped = chatReducer(applyFrames(start, socket), { type: "newest", page: await history(space.id, c.owner) });
+    // (a seq is the channel's counter when sent: the two edits took 32 and 33)
+    expect(seqs(jumped)).toEqual([...Array.from({ length: 31 }, (_, i) => i + 1), 34]);
+    expect(jumped.newerCursor).toBeNull();
+    // the resume point stays the socket's, not the page's
+    expect(jumped.rev).toBe(34);
+    socket.ws.close();
   });
 });

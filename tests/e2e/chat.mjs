@@ -5,8 +5,25 @@
 // phone once each, in order; his page speaks Chinese and fits the phone with a long word, emoji
 // and CJK in it. Accounts and the space are set up through the API; everything under test goes
 // through the UI. Then she reacts to his reply and deletes her first message: his phone shows both.
+// In a second chat space of 80 messages, the search link of the 10th opens the page around it,
+// scrolled to it and highlighted; a moderator with the page open is demoted and loses the
+// moderator-only controls within seconds, reconnecting as a member; archiving the space says so.
 import assert from "node:assert/strict";
 import { api } from "./api.mjs";
+
+/** POST a chat message as `ctx`'s user, waiting out the channel's flood brake (429 with retryAfter). */
+async function sendMessage(ctx, ORIGIN, spaceId, body) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const res = await ctx.request.fetch(`${ORIGIN}/api/v1/spaces/${spaceId}/messages`, { method: "POST", data: { body }, headers: { Origin: ORIGIN } });
+    if (res.status() !== 429) {
+      assert.ok(res.ok(), `send → ${res.status()} ${(await res.text()).slice(0, 300)}`);
+      return (await res.json()).message;
+    }
+    const wait = Number((await res.json()).error?.retryAfter ?? 1);
+    await new Promise((r) => setTimeout(r, wait * 1_000 + 100));
+  }
+  throw new Error("the channel kept refusing a send");
+}
 
 export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, watch, fitsWidth }) {
   const stamp = Date.now().toString(36);
@@ -128,6 +145,93 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.equal(await pageMing.getByText("Hello from Mei").count(), 0, "the deleted text is gone from the phone, the quote in the reply included");
   });
 
+  const kai = { name: "Kai Moderator", email: `kai-chat-${stamp}@example.com`, password: "kai pass 12345" };
+  const ctxKai = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const pageKai = watch(await ctxKai.newPage(), "chat-kai");
+  let history = { id: "", path: "" };
+  let kaiId = "";
+
+  await step("chat: a search link to the 10th of 80 messages opens the page around it, the message in view and highlighted", async () => {
+    const { space } = await api(ctxMei, ORIGIN, "POST", `/api/v1/communities/${slug}/spaces`, { name: "History", kind: "chat", minTier: "free" });
+    history = { id: space.id, path: `/c/${slug}/s/${space.id}` };
+    kaiId = (await api(ctxKai, ORIGIN, "POST", "/api/v1/auth/signup", kai)).user.id;
+    await api(ctxKai, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
+    // one after another so that message n is seq n; three senders share the flood brake's load
+    const senders = [ctxMei, ctxMing, ctxKai];
+    const needle = `needle${stamp}`;
+    for (let n = 1; n <= 80; n++) await sendMessage(senders[n % 3], ORIGIN, space.id, n === 10 ? `the tenth ${needle}` : `history ${n}`);
+    // the link a search hit gives (search indexes chat messages through the spine, a moment later)
+    let url = null;
+    for (let i = 0; i < 30 && !url; i++) {
+      const found = await api(ctxMing, ORIGIN, "GET", `/api/v1/communities/${slug}/search?q=${needle}`);
+      url = found.items.find((hit) => hit.type === "message")?.url ?? null;
+      if (!url) await pageMing.waitForTimeout(500);
+    }
+    assert.equal(url, `${history.path}?seq=10#msg-10`, "the search hit links the message by seq");
+    await expectOk(pageMing, await pageMing.goto(url));
+    const tenth = pageMing.locator('[role="log"] li[data-seq="10"]');
+    await tenth.waitFor();
+    assert.match(await tenth.innerText(), new RegExp(needle));
+    assert.equal(await tenth.getAttribute("data-linked"), "true", "the linked message is highlighted");
+    assert.equal(await tenth.getAttribute("aria-current"), "location");
+    await live(pageMing);
+    assert.ok(await tenth.isVisible(), "the linked message is in view");
+    const box = await tenth.boundingBox();
+    const log = await pageMing.locator('[role="log"]').boundingBox();
+    assert.ok(box && log && box.y >= log.y && box.y + box.height <= log.y + log.height, "scrolled into the log's view");
+    // the window is 1 … 35; the newest are not shown after a gap, and there is a way to them
+    const seqs = (await pageMing.locator('[role="log"] li[data-seq]').evaluateAll((els) => els.map((el) => Number(el.getAttribute("data-seq")))));
+    assert.deepEqual(seqs, Array.from({ length: 35 }, (_, i) => i + 1));
+    await shot(pageMing, "73-chat-linked-message");
+    // a live message while reading old ones waits below; "jump to newest" shows it after the newest
+    await sendMessage(ctxMei, ORIGIN, space.id, "live while reading");
+    await pageMing.getByText("開啟這個連結後有 1 則新訊息。").waitFor();
+    assert.equal(await pageMing.locator('[role="log"] li[data-seq]', { hasText: "live while reading" }).count(), 0, "not spliced after a gap");
+    await pageMing.getByRole("button", { name: "跳到最新訊息" }).click();
+    await pageMing.locator('[role="log"] li[data-seq]', { hasText: "live while reading" }).waitFor();
+    const after = await pageMing.locator('[role="log"] li[data-seq]').evaluateAll((els) => els.map((el) => Number(el.getAttribute("data-seq"))));
+    assert.deepEqual(after.slice(-3), [79, 80, 81], "the newest, in order, without a gap");
+  });
+
+  await step("chat: a pinned message older than the page shows links to the page around it, where it is highlighted", async () => {
+    await api(ctxMei, ORIGIN, "PATCH", `/api/v1/messages/msg_2_${history.id}`, { pinned: true });
+    const pin = pageMing.locator('section[aria-labelledby="chat-pinned-heading"] li', { hasText: "history 2" });
+    await pin.waitFor();
+    assert.equal(await pageMing.locator('[role="log"] li[data-seq="2"]').count(), 0, "not loaded on the newest page");
+    await pin.getByRole("link").click();
+    await pageMing.waitForURL((u) => u.search === "?seq=2" && u.hash === "#msg-2");
+    const second = pageMing.locator('[role="log"] li[data-seq="2"]');
+    await second.waitFor();
+    assert.equal(await second.getAttribute("data-linked"), "true");
+    await live(pageMing);
+  });
+
+  await step("chat: a moderator with the page open is demoted by the owner; within seconds the moderator controls are gone and the page is live again as a member", async () => {
+    const { membership } = await api(ctxMei, ORIGIN, "PATCH", `/api/v1/communities/${slug}/members/${kaiId}`, { role: "moderator" });
+    assert.equal(membership.role, "moderator");
+    await expectOk(pageKai, await pageKai.goto(history.path));
+    await live(pageKai);
+    const meiMessage = pageKai.locator('[role="log"] li[data-seq]', { hasText: "live while reading" });
+    const more = meiMessage.getByLabel("More actions for Mei Lin's message");
+    const slowMode = pageKai.locator('select[name="slowModeSeconds"]');
+    assert.equal(await more.count(), 1, "a moderator may pin or delete Mei's message");
+    assert.equal(await slowMode.count(), 1, "a moderator may set slow mode");
+
+    await api(ctxMei, ORIGIN, "PATCH", `/api/v1/communities/${slug}/members/${kaiId}`, { role: "member" });
+    const started = Date.now();
+    await more.waitFor({ state: "detached", timeout: 5_000 });
+    await slowMode.waitFor({ state: "detached", timeout: 5_000 });
+    await live(pageKai);
+    assert.ok(Date.now() - started < 5_000, "within a few seconds");
+    // live again, as a member: what Kai sends arrives at Mei's page
+    await pageMei.goto(history.path);
+    await live(pageMei);
+    await composer(pageKai).fill("still here, as a member");
+    await composer(pageKai).press("Enter");
+    await pageMei.locator('[role="log"] li[data-seq]', { hasText: "still here, as a member" }).waitFor();
+    assert.equal(await pageKai.getByText("You no longer have access to this channel.").count(), 0, "a demotion is not a removal");
+  });
+
   await step("chat: Hsiao-ming, removed while his freshly opened page is idle, sees it within a second (not Chromium's 2 s close wait)", async () => {
     // a fresh socket that has received nothing, so has sent nothing but the ping on open (ADR 029)
     await pageMing.reload();
@@ -139,6 +243,14 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.ok(took < 1_000, `the close reached the page ${took} ms after the removal`);
   });
 
+  await step("chat: archiving the space closes the page's socket and the page says the space was archived", async () => {
+    await api(ctxMei, ORIGIN, "DELETE", `/api/v1/spaces/${history.id}`);
+    await pageKai.getByText("This space was archived. Its messages stay readable, but no new ones can be sent.").waitFor();
+    assert.equal(await pageKai.getByText("You no longer have access to this channel.").count(), 0);
+    assert.equal(await composer(pageKai).count(), 0, "nothing can be sent to an archived space");
+  });
+
   await ctxMei.close();
   await ctxMing.close();
+  await ctxKai.close();
 }

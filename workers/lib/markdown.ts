@@ -1,8 +1,8 @@
 // Markdown for posts and comments (and later chat): stored raw, rendered here to safe HTML.
 // markdown-it (ADR 012) because its cost stays near-linear on adversarial input (the pathological
 // cases of cmark's suite) and it nests with a stated limit (`maxNesting`) instead of recursing
-// until the stack ends; its renderer walks a flat token list. Raw HTML in the source is dropped,
-// never rendered; links may be http(s), mailto or relative; images only from our uploads (an
+// until the stack ends; its renderer walks a flat token list. Raw HTML in the source is shown as
+// the text it is, never rendered; links may be http(s), mailto or relative; images only from our uploads (an
 // outside image is a link to it).
 //
 // Every text is measured against markdown-bounds.ts: a write past the bounds is refused
@@ -35,34 +35,21 @@ const allowedHref = (url: string) => {
 // any other image becomes a link to its address, or its alt text (outsideImageAsLink).
 const allowedImageSrc = (src: string) => src.startsWith(UPLOAD_URL_PREFIX) && !/\.\.|\\|%2e|%5c/i.test(src);
 
-const md = new MarkdownIt({ html: true, linkify: true, typographer: false, maxNesting: PARSER_MAX_NESTING });
+// `html: false`: raw HTML in the source is not markup but the member's words, so markdown-it's
+// own rule reads it as text and the renderer escapes it — `<div>x</div>` shows as typed, and no
+// text around or inside it is lost (an HTML block would otherwise swallow the lines after it).
+const md = new MarkdownIt({ html: false, linkify: true, typographer: false, maxNesting: PARSER_MAX_NESTING });
 md.validateLink = allowedHref;
 // bare www. addresses and e-mail addresses become links, as GitHub's autolink literals do
 md.linkify.set({ fuzzyLink: true, fuzzyEmail: true });
 md.use(footnote).use(taskLists);
 
-// `html: true` only so that raw HTML is recognised as such and dropped whole (never shown as
-// text either), as GitHub drops the tags it does not allow. Added after the plugins, this runs
-// right after the inline parse, before the task-list rule writes its own checkbox.
-// Inline footnotes (`^[…]`) are parsed into the env, not the token list, until footnote_tail
-// (later in the chain) moves them: their raw HTML is dropped there.
-const dropInlineHtml = (tokens: Token[]) => {
-  for (const t of tokens) if (t.children) t.children = t.children.filter((c) => c.type !== "html_inline");
-};
-md.core.ruler.after("inline", "drop_raw_html", (state) => {
-  state.tokens = state.tokens.filter((t) => t.type !== "html_block");
-  dropInlineHtml(state.tokens);
-  const notes = (state.env as { footnotes?: { list?: unknown } } | undefined)?.footnotes?.list;
-  if (Array.isArray(notes)) {
-    for (const note of notes) if (Array.isArray(note?.tokens)) note.tokens = note.tokens.filter((t: Token) => t.type !== "html_inline");
-  }
-});
-
-// And the renderer writes no raw HTML whatever path a token took (a plugin's own sub-parse):
-// the one piece it lets through is the task-list plugin's checkbox, exactly as that writes it.
+// And the renderer writes no raw HTML whatever path a token took (a plugin's own sub-parse): any
+// html token is shown as its escaped text, except the task-list plugin's checkbox, exactly as that
+// writes it.
 const TASK_CHECKBOX = /^<input class="task-list-item-checkbox"(?: checked="")? disabled="" type="checkbox">$/;
-md.renderer.rules.html_block = () => "";
-md.renderer.rules.html_inline = (tokens, idx) => (TASK_CHECKBOX.test(tokens[idx].content) ? tokens[idx].content : "");
+md.renderer.rules.html_block = (tokens, idx) => plainTextHtml(tokens[idx].content);
+md.renderer.rules.html_inline = (tokens, idx) => (TASK_CHECKBOX.test(tokens[idx].content) ? tokens[idx].content : escapeHtml(tokens[idx].content));
 
 // An image from outside this site becomes a link to it (ADR 012): the page's CSP (img-src 'self')
 // would block it anyway, and in a private community loading it would tell a third party who read

@@ -81,6 +81,28 @@ export async function listMessages(env: Env, access: ChannelAccess, page: { befo
   };
 }
 
+/** A window of history around one message, as a page starts from it (listMessagesAround). */
+export type HistoryWindow = Awaited<ReturnType<typeof listMessages>> & {
+  /** the seq to pass as `after` for the next newer page; null when the window reaches the newest message */
+  newerCursor: string | null;
+};
+
+/**
+ * The messages around `seq`, oldest first: `seq` itself and up to `before` older and `after` newer
+ * ones (each clamped to 1..MAX_PAGE_MESSAGES), so a link to an old message (search, notifications:
+ * `?seq=N#msg-N`) opens where it stands. `nextCursor` pages older, `newerCursor` newer. `head` is
+ * the lower of the two reads' heads: a resume from it replays anything that changed between them
+ * (a client keeps the higher rev of a message), never skips it. A seq past the newest message
+ * gives the newest page. Two history calls to the channel object; its 404 as openChannel's.
+ */
+export async function listMessagesAround(env: Env, access: ChannelAccess, seq: number, span: { before: number; after: number }): Promise<HistoryWindow> {
+  const [older, newer] = await Promise.all([
+    listMessages(env, access, { before: seq + 1, limit: span.before + 1 }),
+    listMessages(env, access, { after: seq, limit: span.after }),
+  ]);
+  return { ...newer, items: [...older.items, ...newer.items], nextCursor: older.nextCursor, newerCursor: newer.nextCursor, head: Math.min(older.head, newer.head) };
+}
+
 /** Send a message over HTTP: the socket's path, so both are stored and broadcast alike. */
 export async function postMessage(env: Env, access: ChannelAccess, input: ComposeInput & { clientId: string | null }) {
   return settle(await channelStub(env, access.space.id).send(access.identity, input));
