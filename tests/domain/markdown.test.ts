@@ -151,6 +151,12 @@ describe("renderMarkdown", () => {
     expect(renderMarkdown("![x](/api/v1/uploads/u/usr_x/a.png)")).toBe('<p><img src="/api/v1/uploads/u/usr_x/a.png" alt="x"></p>');
   });
 
+  it("balances bidi formatting that an entity decodes to: an isolate opened by an entity and never closed goes, a closed one stays", () => {
+    expect(renderMarkdown("name &#x2067;right-to-left and the rest")).toBe("<p>name right-to-left and the rest</p>");
+    expect(renderMarkdown("abc&#x202E;gnp.exe&#x202C; def")).toBe("<p>abcgnp.exe def</p>");
+    expect(renderMarkdown("a &#x2067;closed&#x2069; b")).toBe("<p>a \u2067closed\u2069 b</p>");
+  });
+
   it("drops bidi overrides that an entity decodes to, in text and code", () => {
     expect(renderMarkdown("file&#x202E;gnp.exe and `a&#x202D;b`")).toBe("<p>filegnp.exe and <code>a&amp;#x202D;b</code></p>");
     expect(renderMarkdown("x\u202Ey")).toBe("<p>xy</p>");

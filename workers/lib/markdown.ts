@@ -14,7 +14,7 @@ import footnote from "markdown-it-footnote";
 import taskLists from "markdown-it-task-lists";
 import { UPLOAD_URL_PREFIX } from "./vocabulary";
 import { DomainError } from "./errors";
-import { BIDI_OVERRIDE } from "./text";
+import { balanceBidi } from "./text";
 import { MAX_MARKDOWN_DEPTH, MAX_RENDER_UNITS, PARSER_MAX_NESTING, tokenDepth } from "./markdown-bounds";
 import { ID_PREFIX } from "./markdown-ids";
 import { MENTION_ID, withMentionNames } from "./mention-tokens";
@@ -131,12 +131,15 @@ export function mentionedIds(markdown: string): string[] {
   return ids;
 }
 
-// Stored text has no bidi override (lib/text.ts cleanText), but an entity ("&#x202E;") decodes to
-// one here: the rendered text drops them too, so "file&#x202E;gnp.exe" cannot read "fileexe.png".
-md.core.ruler.push("drop_bidi_overrides", (state) => {
+// Stored text has balanced bidi formatting (lib/text.ts cleanText), but an entity ("&#x202E;",
+// "&#x2067;") decodes to a control here: each text token is balanced again (no override, no opener
+// left open, no stray PDF/PDI), so "file&#x202E;gnp.exe" cannot read "fileexe.png" and an isolate
+// opened by an entity cannot reach past its token. A pair split across tokens (around emphasis)
+// goes too: it is formatting, never the words.
+md.core.ruler.push("balance_bidi", (state) => {
   for (const block of state.tokens) {
-    if (block.type === "fence" || block.type === "code_block") block.content = block.content.replace(BIDI_OVERRIDE, "");
-    for (const t of block.children ?? []) if (t.content) t.content = t.content.replace(BIDI_OVERRIDE, "");
+    if (block.type === "fence" || block.type === "code_block") block.content = balanceBidi(block.content);
+    for (const t of block.children ?? []) if (t.content) t.content = balanceBidi(t.content);
   }
 });
 
