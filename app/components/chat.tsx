@@ -42,21 +42,25 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
   // access changed under the socket (a demotion, a removal): what the viewer may do comes from the
   // server again, and the socket reconnects as that — or the page says the access is gone
   const revalidator = useRevalidator();
-  const [rechecked, setRechecked] = useState(0);
   const [lostAccess, setLostAccess] = useState(false);
+  // the viewer as it was when the socket closed 4403; the decision waits for a viewer loaded after
+  // it (revalidate() resolves before a transition commits the new loader data, so its promise
+  // cannot be the signal: a removed member read the old viewer and reconnected into a 403)
+  const checkingFrom = useRef<ChatViewer | null>(null);
   const onAccessChanged = useCallback(() => {
-    void revalidator.revalidate().finally(() => setRechecked((n) => n + 1));
-  }, [revalidator]);
+    checkingFrom.current = viewer;
+    void revalidator.revalidate();
+  }, [revalidator, viewer]);
   const chat = useChatChannel({ spaceId, userId: viewer.userId, history, live: viewer.canWrite, onAccessChanged });
   const { state } = chat;
   const connection: ConnectionState = lostAccess ? "revoked" : chat.connection;
   const { reconnect } = chat;
   useEffect(() => {
-    if (rechecked === 0) return;
+    if (checkingFrom.current === null || checkingFrom.current === viewer) return;
+    checkingFrom.current = null;
     if (viewer.canWrite) reconnect();
     else setLostAccess(true);
-    // only a finished re-check decides; the viewer it reads is the one the re-check loaded
-  }, [rechecked]);
+  }, [viewer, reconnect]);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
