@@ -98,9 +98,14 @@ export type HistoryWindow = Awaited<ReturnType<typeof listMessages>> & {
 export async function listMessagesAround(env: Env, access: ChannelAccess, seq: number, span: { before: number; after: number }): Promise<HistoryWindow> {
   const [older, newer] = await Promise.all([
     listMessages(env, access, { before: seq + 1, limit: span.before + 1 }),
-    listMessages(env, access, { after: seq, limit: span.after }),
+    // a seq past the channel's head (an old link to a reset channel, a typed number) has nothing
+    // newer: the object refuses `after` past its head, and the page shows the newest instead
+    listMessages(env, access, { after: seq, limit: span.after }).catch((error: unknown) => {
+      if (error instanceof DomainError && error.status === 400) return { items: [], nextCursor: null, head: Number.MAX_SAFE_INTEGER };
+      throw error;
+    }),
   ]);
-  return { ...newer, items: [...older.items, ...newer.items], nextCursor: older.nextCursor, newerCursor: newer.nextCursor, head: Math.min(older.head, newer.head) };
+  return { ...older, items: [...older.items, ...newer.items], nextCursor: older.nextCursor, newerCursor: newer.nextCursor, head: Math.min(older.head, newer.head) };
 }
 
 /** Send a message over HTTP: the socket's path, so both are stored and broadcast alike. */
