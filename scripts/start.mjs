@@ -61,7 +61,7 @@ unlessDone("seed", stateStamp, "seed", contentHash(["scripts/seed.mjs", "scripts
 const buildStamp = "build/.inputs.json";
 const builtOutput = () => (existsSync("build/server/wrangler.json") ? contentHash(["build/server/index.js", "build/server/wrangler.json"]) : null);
 const buildInputs = contentHash([
-  "app", "workers", "public", "package.json", "package-lock.json", "vite.config.ts", "react-router.config.ts",
+  "app", "workers", "durable-objects", "public", "package.json", "package-lock.json", "vite.config.ts", "react-router.config.ts",
   "tsconfig.json", "wrangler.toml", ".dev.vars",
 ]);
 unlessDone("build", buildStamp, "inputs", buildInputs, () => builtOutput() !== null && readJson(buildStamp).output === builtOutput(), () => {

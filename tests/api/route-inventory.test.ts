@@ -13,35 +13,9 @@ import { addMember, makeCommunity, type TestCommunity } from "../community-fixtu
 import { makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, createUser, unique, type TestUser } from "../helpers";
 import { keyOf, png, postUpload } from "../upload-fixtures";
+import { PUBLIC_ROUTES } from "../../workers/api/public-routes";
 
-/**
- * Routes anyone may call signed out. Each is still walked for the oracle check (a signed-out
- * caller and a non-member get the same answer for a private community's real and made-up ids).
- */
-const PUBLIC = new Set([
-  "GET /api/v1/health", // liveness, no data
-  "GET /api/v1/communities", // the directory of public communities
-  "GET /api/v1/communities/{slug}", // a public community's page; a private one is 404 signed out
-  "GET /api/v1/communities/{slug}/tiers", // a public community's prices
-  "GET /api/v1/communities/{slug}/spaces", // a public community's spaces
-  "GET /api/v1/spaces/{spaceId}", // a public community's space, feed, posts and comments
-  "GET /api/v1/spaces/{spaceId}/posts",
-  "GET /api/v1/posts/{postId}",
-  "GET /api/v1/posts/{postId}/comments",
-  "GET /api/v1/spaces/{spaceId}/messages", // a public community's chat history, as its posts
-  "GET /api/v1/messages/{messageId}",
-  "GET /api/v1/communities/{slug}/search", // searching a public community
-  "GET /api/v1/invites/{code}", // the invite preview: the code is the credential (below)
-  "GET /api/v1/uploads/{key}", // avatars are public; space uploads only for the space's readers
-  "POST /api/v1/auth/signup", // signing up and in, and the mail links that work signed out
-  "POST /api/v1/auth/login",
-  "POST /api/v1/auth/logout",
-  "POST /api/v1/auth/password-reset",
-  "POST /api/v1/auth/password-reset/confirm",
-  "POST /api/v1/auth/verify-email",
-  "GET /api/v1/dev/outbox", // DEV_MODE only, and only from this machine (404 otherwise)
-]);
-
+const PUBLIC = PUBLIC_ROUTES;
 /**
  * Routes whose path id is itself the credential: whoever holds an invite code may preview and
  * accept it, so a real code answers differently from a made-up one by design.
@@ -255,6 +229,20 @@ describe("the route inventory (GET /api/v1/openapi.json)", () => {
         if (got.status !== 401 || got.code !== "unauthenticated") wrong.push(`${route.label}: ${got.status} ${got.code}`);
       }
     }
+    expect(wrong).toEqual([]);
+  });
+
+  it("answers 401 before 400: a signed-out caller's malformed body or query on a route that is not public is never judged", async () => {
+    const wrong: string[] = [];
+    const judged = all.filter((r) => !PUBLIC.has(r.label) && r.contentType !== "multipart/form-data" && (r.contentType || r.method === "GET"));
+    for (const route of judged) {
+      // a JSON array fits no body schema here; a negative limit and a malformed cursor no query schema
+      const body = route.contentType ? [1, "not an object"] : undefined;
+      const res = await call(`${fill(route.path, real)}?limit=-5&cursor=%25%25`, { method: route.method, as: null, body });
+      const code = (res.body as { error?: { code?: string } } | null)?.error?.code ?? null;
+      if (res.status !== 401 || code !== "unauthenticated") wrong.push(`${route.label}: ${res.status} ${code}`);
+    }
+    expect(judged.length).toBeGreaterThan(40);
     expect(wrong).toEqual([]);
   });
 

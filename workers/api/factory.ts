@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import type { Reader, SessionUser } from "../domain/auth/reader";
 import { requireReaderUser } from "../domain/access";
 import { invalidInput } from "../lib/validation";
+import { isPublicRoute } from "./public-routes";
 
 export type { SessionUser };
 
@@ -19,9 +20,12 @@ export type AppEnv = {
 
 export type AppContext = Context<AppEnv>;
 
-// zod issues → `issues: [ApiIssue]`; thrown so the one onError writes the envelope
-const defaultHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+// zod issues → `issues: [ApiIssue]`; thrown so the one onError writes the envelope. A signed-out
+// caller of a route that needs a session hears 401 first, whatever the input's shape (as a valid
+// body would): the session is checked before the input is judged.
+const defaultHook: Hook<unknown, AppEnv, string, unknown> = async (result, c) => {
   if (!result.success) {
+    if (!isPublicRoute(c.req.method, c.req.routePath)) await requireReaderUser(c.get("reader"));
     throw invalidInput(result.error.issues);
   }
 };
