@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { I18nextProvider, useTranslation } from "react-i18next";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteLoaderData } from "react-router";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLocation, useRouteLoaderData } from "react-router";
 import type { Route } from "./+types/root";
 import { AppShell } from "./components/app-shell";
 import { ButtonLink, Container } from "./components/ui";
@@ -77,14 +77,21 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   const status = isRouteErrorResponse(error) ? error.status : 500;
   if (status !== 404 && !isRouteErrorResponse(error)) console.error(error);
   const kind = status === 404 ? "notFound" : status === 403 ? "forbidden" : status === 400 ? "badRequest" : "server";
+  const root = useRouteLoaderData<typeof loader>("root");
+  const signedOut = root !== undefined && root.user === null;
+  const location = useLocation();
   return (
     <Container size="sm" className="py-20 text-center">
       <title>{t(`errorPage.${kind}.title`)}</title>
       <p className="text-sm font-semibold text-brand-700">{status}</p>
       <h1 className="mt-2 text-3xl font-bold tracking-tight text-slate-900">{t(`errorPage.${kind}.title`)}</h1>
       <p className="mt-3 text-base text-slate-600">{t(`errorPage.${kind}.body`)}</p>
-      <div className="mt-8 flex justify-center">
-        <ButtonLink to="/">{t("errorPage.home")}</ButtonLink>
+      <div className="mt-8 flex flex-wrap justify-center gap-3">
+        {/* a signed-out visitor of a members' link (404 tells nothing of whether it exists) signs in and comes back */}
+        {signedOut && (status === 404 || status === 403) ? <ButtonLink to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>{t("errorPage.signIn")}</ButtonLink> : null}
+        <ButtonLink to="/" variant={signedOut && (status === 404 || status === 403) ? "secondary" : undefined}>
+          {t("errorPage.home")}
+        </ButtonLink>
       </div>
     </Container>
   );

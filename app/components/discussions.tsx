@@ -536,7 +536,8 @@ export function MarkdownEditor({
 
   const tab = (active: boolean) =>
     cx(
-      "rounded-md px-3 py-1.5 text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-60",
+      // a tab's word never breaks (at 375 px "Writ/e" did): the image button's label gives way instead
+      "shrink-0 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-60",
       focusRing,
       active ? "bg-white text-slate-900 shadow-sm ring-1 ring-slate-200" : "text-slate-600 hover:text-slate-900",
     );
@@ -549,7 +550,7 @@ export function MarkdownEditor({
       </label>
       <div className={cx("overflow-hidden rounded-lg border bg-white shadow-sm", error ? "border-red-600" : "border-slate-300 focus-within:border-brand-600 focus-within:ring-2 focus-within:ring-brand-600/30")}>
         <div className="flex items-center justify-between gap-2 border-b border-slate-200 bg-slate-50 px-2 py-1.5">
-          <div className="flex gap-1" role="group" aria-label={t("editor.mode")}>
+          <div className="flex shrink-0 gap-1" role="group" aria-label={t("editor.mode")}>
             <button type="button" className={tab(mode === "write")} aria-pressed={mode === "write"} onClick={() => setMode("write")} disabled={!hydrated}>
               {t("editor.write")}
             </button>
@@ -571,10 +572,10 @@ export function MarkdownEditor({
             type="button"
             onClick={() => file.current?.click()}
             disabled={!hydrated || upload.state === "uploading"}
-            className={cx("inline-flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-white hover:text-slate-900 disabled:cursor-not-allowed disabled:opacity-60", focusRing)}
+            className={cx("inline-flex min-w-0 items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-white hover:text-slate-900 disabled:cursor-not-allowed disabled:opacity-60", focusRing)}
           >
-            <ImageIcon />
-            <span>{upload.state === "uploading" ? t("editor.uploading") : t("editor.addImage")}</span>
+            <ImageIcon className="size-4 shrink-0" />
+            <span className="truncate">{upload.state === "uploading" ? t("editor.uploading") : t("editor.addImage")}</span>
           </button>
         </div>
         <textarea

@@ -30,8 +30,13 @@ export async function loadCommunity(cf: CloudflareContext, slug: string): Promis
   return (await openCommunityPage(cf, slug)).answer;
 }
 
-/** Pages for staff: anyone without `permission` gets the same 404 a stranger would. */
+/**
+ * Pages for staff, answered as the API answers their routes: a member without `permission` knows
+ * the community and gets 403 (the page is visible, the action is not theirs); anyone who is not a
+ * member gets the same 404 a stranger would.
+ */
 export function requirePermission(answer: CommunityAnswer, permission: CommunityPermission) {
-  if (!answer.viewer?.permissions.includes(permission)) throw data(null, { status: 404 });
+  if (!answer.viewer) throw data(null, { status: 404 });
+  if (!answer.viewer.permissions.includes(permission)) throw data(null, { status: 403 });
   return answer.viewer;
 }

@@ -30,12 +30,16 @@ export async function pageRead<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * A list read refused with a 400 (the URL's `?cursor=` is malformed: `invalid_cursor` or, for one
- * that is not even a cursor's shape, `validation_failed`, as the API answers) becomes the 400 error
- * page, which says the link is malformed; any other outcome comes back as is.
+ * A list read refused for the URL's `?cursor=` (a 400 whose issues name `cursor`: `invalid_cursor`,
+ * or `validation_failed` for one not even a cursor's shape, as the API answers) becomes the 400
+ * error page, which says the link is malformed — on every page with a list, not a "could not be
+ * loaded" that blames the network. Any other outcome (a query's own field error) comes back as is.
  */
 export function refuseBadCursor<T>(outcome: Outcome<T>): Outcome<T> {
-  if (!outcome.ok && outcome.status === 400) throw data(null, { status: 400 });
+  if (!outcome.ok && outcome.status === 400) {
+    const issues = (outcome.error.issues ?? []) as Array<{ path?: unknown; code?: unknown }>;
+    if (outcome.error.code === "invalid_cursor" || issues.some((i) => i.path === "cursor" || i.code === "invalid_cursor")) throw data(null, { status: 400 });
+  }
   return outcome;
 }
 

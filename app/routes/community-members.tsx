@@ -9,7 +9,7 @@ import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyStat
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
-import { attempt } from "../lib/use-case.server";
+import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { activeMember, assertMemberRole, openMembership, requireReaderUser } from "../../workers/domain/access";
 import { banMember } from "../../workers/domain/communities/bans";
 import { listMembers, removeMember, updateMember } from "../../workers/domain/communities/members";
@@ -33,7 +33,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   if (!member) throw data(null, { status: 404 });
   const cursor = new URL(request.url).searchParams.get("cursor");
   const [members, exports] = await Promise.all([
-    attempt(async () => pageResponse(await listMembers(cf.env, member, pageRequest({ limit: 50, cursor })))),
+    attempt(async () => pageResponse(await listMembers(cf.env, member, pageRequest({ limit: 50, cursor })))).then(refuseBadCursor),
     // the member list export is the owner's alone (API.md)
     answer.viewer?.permissions.includes("export.members")
       ? listExports(cf.env, me.id, { kind: "members", communityId: access.community.id, slug: access.community.slug }, { limit: 1 })

@@ -11,7 +11,7 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { apiErrors } from "../lib/forms.server";
 import { openCommunityPage } from "../lib/community.server";
-import { attempt } from "../lib/use-case.server";
+import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { searchPosts } from "../../workers/domain/search/search-posts";
 import { loadSpaces } from "../lib/discussions.server";
 import type { List, SearchHit } from "../lib/types";
@@ -25,7 +25,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const { answer, extra: spaces } = await openCommunityPage(cf, params.slug, q ? (access) => loadSpaces(cf, access) : undefined);
   const base = { ...answer, locale: findLocale(request, cf.user), q, cursor };
   if (!q) return { ...base, hits: [] as SearchHit[], nextCursor: null, spaceNames: {} as Record<string, string>, errors: null, loadFailed: false };
-  const result = await attempt(() => searchPosts(cf.env, cf.reader, { slug: params.slug, q, limit: 20, cursor, ip: request.headers.get("CF-Connecting-IP") ?? "unknown" }));
+  const result = refuseBadCursor(await attempt(() => searchPosts(cf.env, cf.reader, { slug: params.slug, q, limit: 20, cursor, ip: request.headers.get("CF-Connecting-IP") ?? "unknown" })));
   const spaceNames = Object.fromEntries((spaces ?? []).map((e) => [e.space.id, e.space.name]));
   // a query the API refuses is the reader's to fix (a field error), and too many searches a minute
   // theirs to wait out (429, said in their language by FormError); any other failure is an error state

@@ -36,8 +36,6 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const page = await feed;
   const entry = spaces.find((e) => e.space.id === params.spaceId);
   if (!entry) throw new Response(null, { status: 404 });
-  // a malformed ?cursor= is the API's 400, told only to a reader who may know the space
-  refuseBadCursor(page);
   const base = {
     ...answer,
     locale: findLocale(request, cf.user),
@@ -60,6 +58,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     // the space is known to the member but above their tier: the upgrade prompt, as a 403 (as the API answers)
     return data({ ...base, tierName: tierLabel(tiers, entry.space.minTier), ...empty, locked: true }, { status: 403 });
   }
+  // a malformed ?cursor= is the API's 400, told only to a reader who may read the space (a space
+  // above the reader's tier is its upgrade prompt first, whatever the link's cursor)
+  refuseBadCursor(page);
   // the space exists (it is in the list): a failing page of posts is an error state, not a 404
   if (!page.ok) return { ...base, ...empty, cursor, locked: false, loadFailed: true };
   // your own posts are never news to you

@@ -11,7 +11,7 @@ import { findLocale } from "../i18n/locale.server";
 import { requireReaderUser } from "../../workers/domain/access";
 import { MarkReadBody } from "../../workers/domain/schemas/user";
 import { parseInput } from "../../workers/lib/validation";
-import { attempt } from "../lib/use-case.server";
+import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { markRead, readNotifications } from "../../workers/domain/notifications/list";
 import { fail, field, requireSignedIn, safeNext } from "../lib/forms.server";
 
@@ -23,7 +23,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const cursor = url.searchParams.get("cursor");
   // the header bell asks for a few; the page shows a screenful
   const limit = Math.min(30, Math.max(1, Number(url.searchParams.get("limit")) || 30));
-  const result = await attempt(() => readNotifications(cf.env, user.id, { limit, cursor, unreadOnly }));
+  const result = refuseBadCursor(await attempt(() => readNotifications(cf.env, user.id, { limit, cursor, unreadOnly })));
   return {
     locale: findLocale(request, cf.user),
     loadFailed: !result.ok,

@@ -7,6 +7,8 @@ import { action as postAction, loader as postLoader } from "../../app/routes/com
 import { action as communityAction } from "../../app/routes/community";
 import { action as membersAction, loader as membersLoader } from "../../app/routes/community-members";
 import { action as invitesAction, loader as invitesLoader } from "../../app/routes/community-invites";
+import { loader as searchLoader } from "../../app/routes/community-search";
+import { loader as notificationsLoader } from "../../app/routes/notifications";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { feed, makeSpace, writeComment, writePost } from "../discussion-fixtures";
 import { call, ORIGIN } from "../helpers";
@@ -170,7 +172,7 @@ describe("staff pages answer as the API does", () => {
     expect(statusOf(await loadPage(asLoader(membersLoader), `/c/${privateOne.slug}/members`, { slug: privateOne.slug }, member))).toBe(404);
   });
 
-  it("opens the invites page to a moderator (invite.create) and lets them create a free invite, but not a paid one; a member gets 404", async () => {
+  it("opens the invites page to a moderator (invite.create) and lets them create a free invite, but not a paid one; a member gets 403, as GET /communities/:slug/invites answers them", async () => {
     const c = await makeCommunity();
     const moderator = await addMember(c, { role: "moderator" });
     const member = await addMember(c);
@@ -178,7 +180,8 @@ describe("staff pages answer as the API does", () => {
     const params = { slug: c.slug };
     const page = await loadPage(asLoader(invitesLoader), path, params, moderator);
     expect(statusOf(page)).toBe(200);
-    expect(statusOf(await loadPage(asLoader(invitesLoader), path, params, member))).toBe(404);
+    expect(statusOf(await loadPage(asLoader(invitesLoader), path, params, member))).toBe(403);
+    expect((await call(`/api/v1/communities/${c.slug}/invites`, { as: member })).status).toBe(403);
     const free = (await postForm(asAction(invitesAction), path, params, moderator, { intent: "create", tier: "free" })) as Response;
     expect(free.status).toBe(302);
     expect(free.headers.get("Location")).toMatch(new RegExp(`^/c/${c.slug}/invites\\?created=`));
@@ -198,5 +201,26 @@ describe("a malformed ?cursor= on a page", () => {
     expect(statusOf(spacePage)).toBe(400);
     const postPage = await loadPage(asLoader(postLoader), `/c/${c.slug}/posts/${post.id}?cursor=nope`, { slug: c.slug, postId: post.id }, c.owner);
     expect(statusOf(postPage)).toBe(400);
+  });
+
+  it("answers the members, search and notifications pages with 400 too (not a 'could not be loaded' that blames the network); a query's own field error stays on the search page", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const at = async (loader: unknown, path: string, params: Record<string, string>) => statusOf(await loadPage(asLoader(loader), path, params, member));
+    expect(await at(membersLoader, `/c/${c.slug}/members?cursor=nope`, { slug: c.slug })).toBe(400);
+    expect(await at(searchLoader, `/c/${c.slug}/search?q=tea&cursor=nope`, { slug: c.slug })).toBe(400);
+    expect(await at(notificationsLoader, `/notifications?cursor=nope`, {})).toBe(400);
+    // the first pages themselves answer
+    expect(await at(membersLoader, `/c/${c.slug}/members`, { slug: c.slug })).toBe(200);
+    expect(await at(searchLoader, `/c/${c.slug}/search?q=tea`, { slug: c.slug })).toBe(200);
+    expect(await at(notificationsLoader, `/notifications`, {})).toBe(200);
+  });
+
+  it("shows a space above the reader's tier as its upgrade prompt (403), whatever the link's cursor", async () => {
+    const c = await makeCommunity();
+    const free = await addMember(c);
+    const vip = await makeSpace(c, { minTier: "vip" });
+    const page = await loadPage(asLoader(spaceLoader), `/c/${c.slug}/s/${vip.id}?cursor=nope`, { slug: c.slug, spaceId: vip.id }, free);
+    expect(statusOf(page)).toBe(403);
   });
 });
