@@ -118,3 +118,11 @@ export function isDevMode(cf: CloudflareContext, request: Request): boolean {
 export function isPlatformOperator(cf: CloudflareContext): boolean {
   return cf.user ? isOperator(cf.env, cf.user.email) : false;
 }
+
+/**
+ * A page action's answer to an `intent` it does not know (a crafted or stale form): the 400 page,
+ * never a 200 that looks like success. Throws a react-router `data` response (status 400).
+ */
+export function unknownIntent(): never {
+  throw data(null, { status: 400 });
+}

@@ -17,7 +17,7 @@ import { listExports, requestExport } from "../../workers/domain/data-rights/exp
 import { BanBody, MemberExportRequest, UpdateMemberBody } from "../../workers/domain/schemas/communities";
 import { parseInput } from "../../workers/lib/validation";
 import { pageRequest, pageResponse } from "../../workers/domain/paging";
-import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Role, type Viewer } from "../lib/types";
 import { ExportJobPanel } from "../components/export-job";
@@ -86,7 +86,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       const input = parseInput(BanBody, { userId, reason: field(form, "reason") });
       return banMember(env, access, input.userId, input.reason);
     });
-  } else return null;
+  } else return unknownIntent();
   if (!result.ok) return fail(result, { userId, intent });
   return redirect(`/c/${params.slug}/members?done=${intent}`);
 }

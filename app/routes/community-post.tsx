@@ -21,7 +21,7 @@ import { CreateCommentBody, HideBody, LockBody, PinBody, UpdateCommentBody, Upda
 import { parseInput } from "../../workers/lib/validation";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { mentionsForEditing, PICKS_FIELD, readPicks, UNREACHABLE_PARAM, unreachableNames, withUnreachable } from "../lib/mentions";
-import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { createOnce, newFormKey } from "../lib/idempotency.server";
 import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type Comment, type List } from "../lib/types";
@@ -167,7 +167,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       return { ok: true as const };
     }
     default:
-      return null;
+      return unknownIntent();
   }
 }
 

@@ -18,7 +18,7 @@ import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
 import { listMembers } from "../../workers/domain/communities/members";
 import { countDeadLetters } from "../../workers/domain/events/dead-letters";
-import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { toMajor, toMinor } from "../lib/format";
 import type { Price, Tier, Viewer } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
@@ -121,7 +121,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     if (!result.ok) return fail(result, { section: "delete" });
     return redirect("/?deleted=1");
   }
-  return null;
+  return unknownIntent();
 }
 
 /** Our own check codes are translated; API messages are shown as they come. */

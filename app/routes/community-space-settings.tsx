@@ -16,7 +16,7 @@ import { activeMember } from "../../workers/domain/access";
 import { listMembers } from "../../workers/domain/communities/members";
 import { assertRole, openSpace } from "../../workers/domain/discussions/access";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
-import { fail, field, requireSignedIn, textFields } from "../lib/forms.server";
+import { fail, field, requireSignedIn, textFields, unknownIntent } from "../lib/forms.server";
 import { tierKeys, type List, type Member, type Person } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
 
@@ -82,7 +82,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     if (!result.ok) return fail(result, { intent });
     return redirect(`/c/${params.slug}?space=archived#spaces`);
   }
-  return null;
+  return unknownIntent();
 }
 
 export default function SpaceSettings({ loaderData }: Route.ComponentProps) {

@@ -20,7 +20,7 @@ import { CreatePostBody } from "../../workers/domain/schemas/discussions";
 import { parseInput } from "../../workers/lib/validation";
 import { loadSpaces, loadTiers, tierLabel, toggleReaction, writtenBody } from "../lib/discussions.server";
 import { PICKS_FIELD, readPicks, withUnreachable } from "../lib/mentions";
-import { fail, field, requireSignedIn } from "../lib/forms.server";
+import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { createOnce, newFormKey } from "../lib/idempotency.server";
 import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type FeedPost, type PostPage } from "../lib/types";
@@ -101,7 +101,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     if (!result.ok) return fail(result);
     return { ok: true as const, intent };
   }
-  return null;
+  return unknownIntent();
 }
 
 export default function SpaceFeed({ loaderData }: Route.ComponentProps) {

@@ -18,7 +18,7 @@ import { archiveSpace, createSpace, reorderSpaces, setFollowing } from "../../wo
 import { CreateSpaceBody, ReorderSpacesBody } from "../../workers/domain/schemas/discussions";
 import { parseInput } from "../../workers/lib/validation";
 import { attempt, inCommunity } from "../lib/use-case.server";
-import { fail, field, textFields } from "../lib/forms.server";
+import { fail, field, textFields, unknownIntent } from "../lib/forms.server";
 import { formatMoney } from "../lib/format";
 import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Tier } from "../lib/types";
@@ -114,7 +114,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     if (!result.ok) return fail(result);
     return redirect("/");
   }
-  return null;
+  return unknownIntent();
 }
 
 export default function CommunityHome({ loaderData }: Route.ComponentProps) {

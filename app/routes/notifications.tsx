@@ -13,7 +13,7 @@ import { MarkReadBody } from "../../workers/domain/schemas/user";
 import { parseInput } from "../../workers/lib/validation";
 import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { markRead, readNotifications } from "../../workers/domain/notifications/list";
-import { fail, field, requireSignedIn, safeNext } from "../lib/forms.server";
+import { fail, field, requireSignedIn, safeNext, unknownIntent } from "../lib/forms.server";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -54,7 +54,7 @@ export async function action({ context, request }: Route.ActionArgs) {
     if (!result.ok) return fail(result);
     return redirect(back);
   }
-  return null;
+  return unknownIntent();
 }
 
 export default function Notifications({ loaderData }: Route.ComponentProps) {

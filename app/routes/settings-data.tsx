@@ -15,7 +15,7 @@ import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
 import { listConsents, setConsents } from "../../workers/domain/account/consents";
 import { listExports, requestExport } from "../../workers/domain/data-rights/export-jobs";
-import { fail, field, textField, requireSignedIn } from "../lib/forms.server";
+import { fail, field, textField, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { useFormatDate } from "../components/local-time";
 import { consentPurposes, type Consent, type ExportJob, type List } from "../lib/types";
 import { ExportJobPanel } from "../components/export-job";
@@ -70,7 +70,7 @@ export async function action({ context, request }: Route.ActionArgs) {
     if (!result.ok) return fail(result, { section: "delete" });
     return redirect("/goodbye", { headers: { "Set-Cookie": sessionCookie(request.url, null) } });
   }
-  return null;
+  return unknownIntent();
 }
 
 export default function MyData({ loaderData }: Route.ComponentProps) {

@@ -224,3 +224,22 @@ describe("a malformed ?cursor= on a page", () => {
     expect(statusOf(page)).toBe(403);
   });
 });
+
+describe("a page form with an intent the page does not know", () => {
+  it("answers 400, never a 200 that looks like success", async () => {
+    const c = await makeCommunity();
+    const space = await makeSpace(c);
+    const post = await writePost(space, c.owner);
+    const forms: Array<[unknown, string, Record<string, string>]> = [
+      [postAction, `/c/${c.slug}/posts/${post.id}`, { slug: c.slug, postId: post.id }],
+      [spaceAction, `/c/${c.slug}/s/${space.id}`, { slug: c.slug, spaceId: space.id }],
+      [communityAction, `/c/${c.slug}`, { slug: c.slug }],
+      [membersAction, `/c/${c.slug}/members`, { slug: c.slug }],
+    ];
+    for (const [action, path, params] of forms) {
+      for (const intent of ["nonsense", ""]) {
+        expect(statusOf(await postForm(asAction(action), path, params, c.owner, { intent })), `${path} ${JSON.stringify(intent)}`).toBe(400);
+      }
+    }
+  });
+});
