@@ -78,6 +78,13 @@ export class ChatChannel extends DurableObject<Env> {
   private pending: ChatMessage[] = [];
   /** MAX_UNREAD_MESSAGES, or CHAT_MAX_UNREAD from env (tests use a small one) */
   private readonly maxUnread: number;
+  /**
+   * The `seen` each connection's stored attachment holds. A confirmation rewrites the attachment
+   * only once it moved a quarter of maxUnread past it (every reader confirms about once a second:
+   * N rewrites a second otherwise); after an eviction a reader counts as at most that much further
+   * behind than it is, which never closes one that keeps confirming.
+   */
+  private readonly storedSeen = new Map<string, number>();
   private flushQueued = false;
   /**
    * An outbox alarm is set or being set by this instance: later writes skip storage.getAlarm().
@@ -176,9 +183,13 @@ export class ChatChannel extends DurableObject<Env> {
       // only what was sent counts: a client cannot confirm its way past the head
       const seen = Math.min(frame.rev, this.store.readMeta().head);
       if (seen > identity.seen || identity.replies > 0) {
+        const hadReplies = identity.replies > 0;
         identity.seen = Math.max(identity.seen, seen);
         identity.replies = 0;
-        ws.serializeAttachment(identity);
+        if (hadReplies || identity.seen - (this.storedSeen.get(identity.conn) ?? 0) >= Math.max(1, Math.floor(this.maxUnread / 4))) {
+          ws.serializeAttachment(identity);
+          this.storedSeen.set(identity.conn, identity.seen);
+        }
       }
       return;
     }
@@ -627,7 +638,10 @@ export class ChatChannel extends DurableObject<Env> {
   /** A socket closed: drop what this instance held for it. */
   private forget(ws: WebSocket): void {
     const conn = this.connOf.get(ws) ?? (ws.deserializeAttachment() as Partial<Attachment> | null)?.conn;
-    if (conn !== undefined) this.readers.delete(conn);
+    if (conn !== undefined) {
+      this.readers.delete(conn);
+      this.storedSeen.delete(conn);
+    }
   }
 
   /** Refused: the member lost access after this identity was checked, or the channel was archived. */
