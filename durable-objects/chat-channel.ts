@@ -85,6 +85,10 @@ export class ChatChannel extends DurableObject<Env> {
    * behind than it is, which never closes one that keeps confirming.
    */
   private readonly storedSeen = new Map<string, number>();
+  /** what `ready` asks readers to confirm by (a quarter of maxUnread) */
+  private get confirmEvery(): number {
+    return Math.max(1, Math.floor(this.maxUnread / 4));
+  }
   private flushQueued = false;
   /**
    * An outbox alarm is set or being set by this instance: later writes skip storage.getAlarm().
@@ -132,7 +136,7 @@ export class ChatChannel extends DurableObject<Env> {
     server.serializeAttachment(attachment);
     this.readers.set(attachment.conn, attachment);
     this.connOf.set(server, attachment.conn);
-    this.sendTo(server, { type: "ready", userId: identity.userId, head: meta.head, slowModeSeconds: meta.slowModeSeconds, resumeTo: meta.head });
+    this.sendTo(server, { type: "ready", userId: identity.userId, head: meta.head, slowModeSeconds: meta.slowModeSeconds, resumeTo: meta.head, confirmEvery: this.confirmEvery });
     if (ahead) this.sendTo(server, { type: "error", code: RESUME_RESET, message: `This channel has no rev ${after} (its head is ${meta.head}): load the history again.` });
     if (resumeFrom < meta.head) this.replay(server, identity.channelId, resumeFrom, meta.head);
     return new Response(null, { status: 101, webSocket: pair[0] });
@@ -186,7 +190,7 @@ export class ChatChannel extends DurableObject<Env> {
         const hadReplies = identity.replies > 0;
         identity.seen = Math.max(identity.seen, seen);
         identity.replies = 0;
-        if (hadReplies || identity.seen - (this.storedSeen.get(identity.conn) ?? 0) >= Math.max(1, Math.floor(this.maxUnread / 4))) {
+        if (hadReplies || identity.seen - (this.storedSeen.get(identity.conn) ?? 0) >= this.confirmEvery) {
           ws.serializeAttachment(identity);
           this.storedSeen.set(identity.conn, identity.seen);
         }

@@ -116,6 +116,12 @@ export const ReadyFrame = z.object({
   slowModeSeconds: z.number().int(),
   /** the resume that follows in `messages` frames is complete when it reaches this rev */
   resumeTo: z.number().int(),
+  /**
+   * Confirm (`seen`) at least every this many revs received: a socket more than four times this
+   * behind is closed as a slow reader (4408). Confirming more often only costs the object: every
+   * reader's frame is one more event it handles, so readers confirm by count, not by the clock.
+   */
+  confirmEvery: z.number().int().positive(),
 });
 /** Messages new or changed, in rev order: a resume's pages and the live stream alike (coalesced under load). */
 export const MessagesFrame = z.object({ type: z.literal("messages"), messages: z.array(MessageSchema) });

@@ -46,12 +46,21 @@ export async function openSocket(
   ws.accept();
   const frames: ServerFrame[] = [];
   let wake: (() => void) | null = null;
+  // as the web client does (app/lib/chat-socket.ts): confirm by the channel's count from `ready`
+  // (the object closes readers more than four times that behind); the web client's lazy timer for
+  // a remainder is left out, so these sockets confirm no more often than a real one
+  let confirmEvery = 1;
+  let applied = 0;
+  let confirmed = 0;
   ws.addEventListener("message", (event) => {
     if (event.data === "pong") return;
     const frame = JSON.parse(String(event.data)) as ServerFrame;
     frames.push(frame);
-    // as a real client does: confirm what it applied (the object closes readers that fall behind)
-    if (frame.type === "messages" && opts.confirms !== false) ws.send(JSON.stringify({ type: "seen", rev: Math.max(...frame.messages.map((m) => m.rev)) }));
+    if (frame.type === "ready") confirmEvery = frame.confirmEvery;
+    if (frame.type === "messages" && opts.confirms !== false) {
+      applied = Math.max(applied, ...frame.messages.map((m) => m.rev));
+      if (applied - confirmed >= confirmEvery) ws.send(JSON.stringify({ type: "seen", rev: (confirmed = applied) }));
+    }
     wake?.();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));

@@ -19,7 +19,8 @@ export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline"
 const PING_EVERY_MS = 25_000;
 const PONG_WAIT_MS = 8_000;
 /** How long after applying messages the page confirms it read them (`seen`): the channel closes readers 2,000 revs behind. */
-const SEEN_AFTER_MS = 1_000;
+/** a reader with fewer than `confirmEvery` unconfirmed changes confirms 3–6 s after the first */
+const SEEN_AFTER_MS = 3_000;
 
 /** A new client id (protocol.ts CLIENT_ID_PATTERN): 24 random hex digits, from getRandomValues, which works outside secure contexts too. */
 export function newClientId(): string {
@@ -131,12 +132,21 @@ export function useChatChannel({
         socket.reconnect(4000, "no pong");
       }, PONG_WAIT_MS);
     }, PING_EVERY_MS);
+    // `seen` by count (the channel's `confirmEvery`, from `ready`), and otherwise a few seconds after
+    // the last unconfirmed change, at a time of this reader's own: a thousand readers of one message
+    // confirming together a second later was a burst of a thousand frames the object had to handle
+    let confirmEvery = 1;
+    let confirmed = 0;
+    const sendSeen = () => {
+      if (seenTimer) clearTimeout(seenTimer);
+      seenTimer = null;
+      if (socket.readyState !== socket.OPEN || revRef.current <= confirmed) return;
+      confirmed = revRef.current;
+      socket.send(JSON.stringify({ type: "seen", rev: confirmed } satisfies ClientFrame));
+    };
     const confirmSeen = () => {
-      if (seenTimer) return;
-      seenTimer = setTimeout(() => {
-        seenTimer = null;
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: "seen", rev: revRef.current } satisfies ClientFrame));
-      }, SEEN_AFTER_MS);
+      if (revRef.current - confirmed >= confirmEvery) sendSeen();
+      else seenTimer ??= setTimeout(sendSeen, SEEN_AFTER_MS + Math.random() * SEEN_AFTER_MS);
     };
 
     const reloadHistory = async () => {
@@ -164,7 +174,12 @@ export function useChatChannel({
       const frame = parsed.data;
       const action = frameAction(frame, Date.now());
       if (action) dispatch(action);
-      if (frame.type === "ready") setConnection("live");
+      if (frame.type === "ready") {
+        confirmEvery = frame.confirmEvery;
+        // a new connection's attachment counts from what the resume sends; nothing is confirmed yet
+        confirmed = 0;
+        setConnection("live");
+      }
       else if (frame.type === "messages") confirmSeen();
       else if (frame.type === "error" && !frame.clientId) {
         if (frame.code === "resume_too_far") void reloadHistory();

@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
 import { call, createUser } from "../helpers";
 import { clientId, connected, isAck, isError, makeChat, openSocket } from "../chat-fixtures";
+import type { ServerFrame } from "../../durable-objects/protocol";
 import { channelStub } from "../../workers/domain/chat/channels";
 import { schema } from "../../workers/db/client";
 import { png, postUpload } from "../upload-fixtures";
@@ -465,6 +466,25 @@ describe("chat channel: access follows membership", () => {
     const senders = [c.owner, mod, third];
     for (let i = 0; i < 24; i++) await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 3], body: { body: `m ${i}` } });
     expect((await liar.closed).code).toBe(4408);
+  });
+});
+
+describe("chat channel: readers confirm by count", () => {
+  it("asks readers in ready to confirm every quarter of the slow-reader limit, and keeps one that confirms only that often open through three times the limit", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const res = await openSocket(space, c.owner);
+    const ready = await res.socket!.next((f): f is Extract<ServerFrame, { type: "ready" }> => f.type === "ready");
+    // CHAT_MAX_UNREAD is 20 in these tests
+    expect(ready.confirmEvery).toBe(5);
+    // six members, ten each: under the flood brake of 10 in 10 s
+    const senders = await Promise.all(Array.from({ length: 6 }, () => addMember(c)));
+    for (let i = 0; i < 60; i++) {
+      const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: senders[i % 6], body: { body: `m ${i}` } });
+      expect(sent.status).toBe(201);
+    }
+    await res.socket!.waitForMessages(60);
+    expect(res.socket!.ws.readyState).toBe(WebSocket.OPEN);
   });
 });
 
