@@ -7,7 +7,9 @@ import { MAX_JSON_BYTES } from "../../workers/api/middleware";
 import { limitedStream, readWithin } from "../../workers/lib/limited-body";
 import { ORIGIN } from "../helpers";
 
-const PATH = "/api/v1/communities";
+// a public route with a body (signed out, a route that needs a session answers 401 before judging
+// the body; the size limit is counted before either, on every route)
+const PATH = "/api/v1/auth/login";
 const encoder = new TextEncoder();
 
 /** A JSON object of exactly `bytes` bytes in UTF-8 (`{"pad":"xxx…"}`), made of `unit` characters. */
