@@ -7,7 +7,7 @@
 //   npm run serve [-- --port 8787]
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseArgs, parseEnv } from "node:util";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "8787" } } });
 const port = values.port;
@@ -19,7 +19,7 @@ const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEN
 const config = ["-c", "build/server/wrangler.json", "--persist-to", ".wrangler/state"];
 // Links the app hands out (invites, mail) name APP_ORIGIN. A loopback origin in .dev.vars (the
 // example's :8787) follows the port served now; an operator's own origin (a tunnel) is kept.
-const configured = existsSync(".dev.vars") ? /^APP_ORIGIN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() : undefined;
+const configured = existsSync(".dev.vars") ? parseEnv(readFileSync(".dev.vars", "utf8")).APP_ORIGIN : undefined;
 const loopback = !configured || /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(configured);
 const origin = loopback ? ["--var", `APP_ORIGIN:http://127.0.0.1:${port}`] : [];
 const wrangler = spawn("npx", ["wrangler", "dev", "--local", ...config, ...origin, "--port", port, "--ip", "127.0.0.1"], { env, stdio: "inherit" });

@@ -101,11 +101,12 @@ export async function listMessagesAround(env: Env, access: ChannelAccess, seq: n
     // a seq past the channel's head (an old link to a reset channel, a typed number) has nothing
     // newer: the object refuses `after` past its head, and the page shows the newest instead
     listMessages(env, access, { after: seq, limit: span.after }).catch((error: unknown) => {
-      if (error instanceof DomainError && error.status === 400) return { items: [], nextCursor: null, head: Number.MAX_SAFE_INTEGER };
+      if (error instanceof DomainError && error.status === 400) return null;
       throw error;
     }),
   ]);
-  return { ...older, items: [...older.items, ...newer.items], nextCursor: older.nextCursor, newerCursor: newer.nextCursor, head: Math.min(older.head, newer.head) };
+  if (!newer) return { ...older, newerCursor: null };
+  return { ...older, items: [...older.items, ...newer.items], newerCursor: newer.nextCursor, head: Math.min(older.head, newer.head) };
 }
 
 /** Send a message over HTTP: the socket's path, so both are stored and broadcast alike. */
