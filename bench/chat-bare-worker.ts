@@ -3,7 +3,7 @@
 // no storage, no auth, no parsing beyond JSON — under the same `wrangler dev` as the app.
 import { DurableObject } from "cloudflare:workers";
 
-type BareEnv = { BARE_CHANNEL: DurableObjectNamespace<BareChannel> };
+type BareEnv = { BARE_CHANNEL: DurableObjectNamespace<BareChannel>; STORED_CHANNEL: DurableObjectNamespace<StoredChannel> };
 
 /** Broadcasts `{type:"send", clientId, body}` as `{type:"messages", messages:[{rev, clientId, body}]}`, serialised once. */
 export class BareChannel extends DurableObject<BareEnv> {
@@ -25,7 +25,9 @@ export class BareChannel extends DurableObject<BareEnv> {
       return;
     }
     if (frame.type !== "send") return; // "seen" and anything else: nothing to do
-    const text = JSON.stringify({ type: "messages", messages: [{ rev: ++this.rev, clientId: frame.clientId, body: frame.body }] });
+    const rev = ++this.rev;
+    this.store(rev, String(frame.body));
+    const text = JSON.stringify({ type: "messages", messages: [{ rev, clientId: frame.clientId, body: frame.body }] });
     for (const socket of this.ctx.getWebSockets()) {
       try {
         socket.send(text);
@@ -34,6 +36,9 @@ export class BareChannel extends DurableObject<BareEnv> {
       }
     }
   }
+
+  /** Nothing here: the floor without storage. */
+  protected store(_rev: number, _body: string): void {}
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     try {
@@ -44,10 +49,27 @@ export class BareChannel extends DurableObject<BareEnv> {
   }
 }
 
+/**
+ * The same broadcast after one SQLite insert per message (system "stored" in bench/chat-fanout.mjs):
+ * the platform's floor for "acknowledged means stored" — the write, and the output gate that holds
+ * the broadcast until the write is durable.
+ */
+export class StoredChannel extends BareChannel {
+  constructor(ctx: DurableObjectState, env: BareEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS messages (rev INTEGER PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL)");
+  }
+
+  protected override store(rev: number, body: string): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO messages (rev, body, created_at) VALUES (?, ?, ?)", rev, body, Date.now());
+  }
+}
+
 export default {
   async fetch(request: Request, env: BareEnv): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/socket") return env.BARE_CHANNEL.getByName("bench").fetch(request);
+    if (url.pathname === "/socket-stored") return env.STORED_CHANNEL.getByName("bench").fetch(request);
     return new Response("ok");
   },
 } satisfies ExportedHandler<BareEnv>;

@@ -15,6 +15,8 @@
 //            the session cookie and the app's Origin
 //   bare     a Durable Object that broadcasts each send, no storage, no auth, same wrangler dev
 //            (bench/chat-bare-worker.ts): the platform's local floor
+//   stored   the same object with one SQLite insert per message before its broadcast: the floor
+//            of "acknowledged means stored" (the write and the output gate behind it)
 //   ws       a minimal broadcast server on the `ws` package (bench/chat-floor-servers.mjs)
 //   socketio a Socket.IO room (same file)
 // The sender: message k goes out through client k mod N, paced by this thread at the step's rate
@@ -46,7 +48,7 @@ const RATES = list(option("rates", quick ? "20,50" : "20,50,100,200")).map(Numbe
 const ROUNDS = Number(option("rounds", quick ? 1 : 3));
 const SECONDS = Number(option("seconds", quick ? 5 : 10));
 const THREADS = Number(option("threads", 2));
-const SYSTEMS = list(option("systems", "app,bare,ws,socketio"));
+const SYSTEMS = list(option("systems", "app,bare,stored,ws,socketio"));
 const WRITE = flag("write") || (!quick && !argv.includes("--n") && !argv.includes("--rates"));
 /** a message later than this after the step's last send counts as lost */
 const GRACE_MS = 3_000;
@@ -55,7 +57,7 @@ const WARMUP_SECONDS = 3;
 /** the app object's flood brake is 10 messages in 10 s per member (durable-objects/chat-channel.ts) */
 const APP_RATE_SHARE = 0.8;
 
-const PORTS = { app: 8795, bare: 8796, ws: 8797, socketio: 8798 };
+const PORTS = { app: 8795, bare: 8796, ws: 8797, socketio: 8798, stored: 8799 };
 const base = `http://127.0.0.1:${PORTS.app}`;
 const CHAT_SPACE = "spc_chatbench";
 const MAX_N = Math.max(...SIZES);
@@ -132,6 +134,13 @@ const systems = {
     transport: "ws",
     target: () => ({ url: `ws://127.0.0.1:${PORTS.bare}/socket`, headers: {} }),
     start: () => startServer(["-c", join(here, "wrangler.chat-bare.toml")], PORTS.bare, "/"),
+    maxRate: () => Infinity,
+  },
+  stored: {
+    label: "bare DO + one SQLite insert per message (no auth)",
+    transport: "ws",
+    target: () => ({ url: `ws://127.0.0.1:${PORTS.stored}/socket-stored`, headers: {} }),
+    start: () => startServer(["-c", join(here, "wrangler.chat-bare.toml")], PORTS.stored, "/"),
     maxRate: () => Infinity,
   },
   ws: {
@@ -389,7 +398,7 @@ function report(finished) {
         }
         const m = r.med;
         const notes = [r.pass ? "pass" : "**fail**", r.clientBound ? "client-bound" : "", Object.keys(r.errors).length ? `errors ${Object.entries(r.errors).map(([c, k]) => `${c}×${k}`).join(", ")}` : "", r.closed ? `${r.closed} sockets closed` : ""].filter(Boolean).join("; ");
-        const ws = name === "app" || name === "bare" ? ` (${fmt(m.workerdUs)})` : "";
+        const ws = name === "app" || name === "bare" || name === "stored" ? ` (${fmt(m.workerdUs)})` : "";
         lines.push(`| ${rate} | ${name} | ${fmt(m.p50)} / ${fmt(m.p99)} / ${fmt(m.max, 0)} | ${r.lost} | ${fmt(m.cpuUs)}${ws} | ${fmt(m.sentRate, 0)} | ${fmt(m.clientElu, 2)} | ${notes} |`);
       }
     }
@@ -407,6 +416,10 @@ function report(finished) {
     const verdict = (app, floor) => (app === 0 && floor === 0 ? "neither passed the lowest rate" : app >= floor ? "met" : "not met");
     t.push(`- highest passing rate at least the bare object's: app ${highest(n, "app") || "none"} vs bare ${highest(n, "bare") || "none"} → ${verdict(highest(n, "app"), highest(n, "bare"))}`);
     if (app20 && bare20) t.push(`- p99 at ${RATES[0]} msg/s within 1.5× the bare object's: ${fmt(app20.p99)} vs ${fmt(bare20.p99)} ms = ${fmt(app20.p99 / bare20.p99, 2)}× → ${app20.p99 <= 1.5 * bare20.p99 ? "met" : "not met"}${both("bare")}`);
+    if (has("stored")) {
+      const stored20 = row(n, RATES[0], "stored")?.med;
+      t.push(`- for reference, the floor with one SQLite write per message: highest passing rate ${highest(n, "stored") || "none"}${app20 && stored20 ? `; app p99 at ${RATES[0]} msg/s ${fmt(app20.p99 / stored20.p99, 2)}× its ${fmt(stored20.p99)} ms${both("stored")}` : ""}`);
+    }
     if (has("socketio")) {
       const sio20 = row(n, RATES[0], "socketio")?.med;
       t.push(`- stretch: highest passing rate at least Socket.IO's: ${highest(n, "app") || "none"} vs ${highest(n, "socketio") || "none"} → ${verdict(highest(n, "app"), highest(n, "socketio"))}`);

