@@ -341,7 +341,8 @@ function MessageItem({
       <article aria-labelledby={`${anchorOf(m)}-by`} className="flex gap-2.5">
         <Avatar name={m.author.name} size="sm" />
         <div className="min-w-0 flex-1">
-          <p className="flex flex-wrap items-baseline gap-x-2 text-sm">
+          {/* on a phone the actions sit at the right of this line, not in a column beside the text */}
+          <p className={cx("flex flex-wrap items-baseline gap-x-2 text-sm", viewer.canWrite && !m.deleted && "max-sm:pr-28")}>
             <span id={`${anchorOf(m)}-by`} className="font-semibold text-slate-900">
               <Name>{m.author.name}</Name>
             </span>
@@ -485,8 +486,9 @@ function MessageActions(props: {
   const panel = up ? "bottom-full mb-1" : "top-full mt-1";
   const iconButton = cx("flex size-8 cursor-pointer list-none items-center justify-center rounded-md text-slate-600 hover:bg-white hover:text-slate-900 [&::-webkit-details-marker]:hidden", focusRing);
   return (
-    // always there on a phone (no hover); on a wider screen they show on hover and keyboard focus
-    <div className="flex shrink-0 items-start gap-0.5 self-start sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100 sm:has-[details[open]]:opacity-100">
+    // always there on a phone (no hover), over the right of the name line so the text keeps the
+    // row's width; on a wider screen a column beside it, shown on hover and keyboard focus
+    <div className="flex shrink-0 items-start gap-0.5 self-start max-sm:absolute max-sm:right-2 max-sm:top-0.5 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100 sm:has-[details[open]]:opacity-100">
       <button type="button" className={iconButton} aria-label={t("chat.replyLabel", { name: by })} title={t("chat.reply")} onClick={props.onReply}>
         <span aria-hidden="true" className="text-base leading-none">
           ↩
