@@ -652,8 +652,8 @@ export class ChatChannel extends DurableObject<Env> {
   }
 
   /**
-   * One serialisation, every socket. A socket this frame would leave with more than maxUnread + 1
-   * changes sent and not confirmed (`seen`) is closed instead: it stopped reading.
+   * One serialisation, every socket. A socket that has not confirmed (`seen`) more than maxUnread
+   * of the changes sent to it before this frame is closed instead: it stopped reading.
    */
   private broadcastNow(frame: ServerFrame, revs?: { from: number; to: number }): void {
     const text = JSON.stringify(frame);
@@ -662,8 +662,10 @@ export class ChatChannel extends DurableObject<Env> {
       if (ws.readyState !== WebSocket.OPEN) continue;
       if (revs) {
         const reader = this.identityOf(ws);
-        // the frame's last rev counts: a coalesced frame must not carry a reader past the limit
-        if (reader && revs.to - 1 - reader.seen > this.maxUnread) {
+        // what was sent before this frame counts: a burst of changes coalesced into one frame must
+        // not close readers that had no chance to confirm yet (they are never more than one
+        // frame — at most MAX_COALESCE_MS of changes — past the limit)
+        if (reader && revs.from - 1 - reader.seen > this.maxUnread) {
           this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
           continue;
         }
