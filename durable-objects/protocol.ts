@@ -29,6 +29,8 @@ export const CloseCode = {
   slowConsumer: 4408,
   /** the channel was archived or deleted */
   gone: 4404,
+  /** the member blocked or unblocked someone: reconnect at once (with ?after=) to get the new hidden set */
+  refresh: 4409,
 } as const;
 
 /** A reaction: exactly one emoji (workers/lib/text.ts isOneEmoji), the same rule over HTTP and on the socket. */
@@ -155,9 +157,32 @@ export const IdentityHeader = {
   /** the community's access epoch the Worker read with the access check */
   epoch: "x-enclave-access-epoch",
   communityId: "x-enclave-community-id",
-  /** the channel: a chat space's id (later a DM conversation's) */
+  /** the channel: a chat space's id or a DM conversation's (`dm_…`) */
   channelId: "x-enclave-channel-id",
+  /** the members the caller blocked, comma-separated (at most MAX_HIDDEN_AUTHORS): their messages are left out of this socket's frames */
+  hiddenAuthors: "x-enclave-hidden-authors",
+  /** "1" in a 1:1 conversation where a block stands between its two members: sends are refused (403 dm_not_allowed) */
+  sendRefused: "x-enclave-send-refused",
 } as const;
+
+/** Blocked members one socket carries at most in its hidden set (ADR 033). */
+export const MAX_HIDDEN_AUTHORS = 500;
+
+/** The hidden-authors header's value as a sorted list of ids (empty for none); ids past MAX_HIDDEN_AUTHORS are dropped. */
+export function parseHiddenAuthors(value: string | null): string[] {
+  if (!value) return [];
+  return [...new Set(value.split(",").filter((id) => /^[a-z]+_[A-Za-z0-9_]{1,64}$/.test(id)))].slice(0, MAX_HIDDEN_AUTHORS).sort();
+}
+
+/** `messages` without those whose author is in `hidden` (a blocker's view, ADR 033); the same array when nothing is hidden. */
+export function withoutAuthors<M extends { author: { id: string } }>(messages: M[], hidden: readonly string[] | undefined): M[] {
+  if (!hidden || hidden.length === 0) return messages;
+  const set = new Set(hidden);
+  return messages.filter((m) => !set.has(m.author.id));
+}
+
+/** A DM conversation's id (`dm_…`), as against a chat space's (`spc_…`). */
+export const isConversationId = (channelId: string) => channelId.startsWith("dm_");
 
 /** Parse a text frame from a client; `null` when it is not JSON or not a known frame. */
 export function parseClientFrame(text: string): { ok: true; frame: ClientFrame } | { ok: false; message: string } {
