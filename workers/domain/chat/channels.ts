@@ -221,27 +221,31 @@ export type LoadedMessage = {
 export async function loadChatMessage(env: Env, messageId: string): Promise<LoadedMessage | null> {
   const named = parseMessageId(messageId);
   if (!named) return null;
-  if (isConversationId(named.channelId)) return loadConversationMessage(env, named.channelId, named.seq);
+  const channel = await chatChannelOf(env, named.channelId);
+  if (!channel) return null;
+  const found = await channelStub(env, channel.id).message(named.seq);
+  if (!found) return null;
+  return { channel: { id: channel.id, communityId: channel.communityId, name: channel.name }, found, live: !found.deleted && !channel.archived };
+}
+
+/**
+ * The chat channel an id names, from D1: a chat space (named as it is; archived once its space
+ * was) or a DM conversation (its name, or ""; never archived). Null for anything else. D1: one read.
+ */
+export async function chatChannelOf(env: Env, channelId: string): Promise<{ id: string; communityId: string; name: string; archived: boolean } | null> {
+  if (isConversationId(channelId)) {
+    const cv = schema.conversations;
+    const [conversation] = await getDb(env).select({ id: cv.id, communityId: cv.communityId, name: cv.name }).from(cv).where(eq(cv.id, channelId)).limit(1);
+    return conversation ? { ...conversation, name: conversation.name ?? "", archived: false } : null;
+  }
   const s = schema.spaces;
   const [space] = await getDb(env)
     .select({ id: s.id, communityId: s.communityId, name: s.name, kind: s.kind, archivedAt: s.archivedAt })
     .from(s)
-    .where(eq(s.id, named.channelId))
+    .where(eq(s.id, channelId))
     .limit(1);
   if (!space || space.kind !== "chat") return null;
-  const found = await channelStub(env, space.id).message(named.seq);
-  if (!found) return null;
-  return { channel: { id: space.id, communityId: space.communityId, name: space.name }, found, live: !found.deleted && !space.archivedAt };
-}
-
-/** A DM's message as loadChatMessage answers it: its channel is the conversation (named as it is, or ""). */
-async function loadConversationMessage(env: Env, conversationId: string, seq: number): Promise<LoadedMessage | null> {
-  const cv = schema.conversations;
-  const [conversation] = await getDb(env).select({ id: cv.id, communityId: cv.communityId, name: cv.name }).from(cv).where(eq(cv.id, conversationId)).limit(1);
-  if (!conversation) return null;
-  const found = await channelStub(env, conversation.id).message(seq);
-  if (!found) return null;
-  return { channel: { id: conversation.id, communityId: conversation.communityId, name: conversation.name ?? "" }, found, live: !found.deleted };
+  return { id: space.id, communityId: space.communityId, name: space.name, archived: space.archivedAt !== null };
 }
 
 /** Set a member's notification level for a channel (all, mentions, none). */

@@ -276,14 +276,14 @@ export async function leaveConversation(env: Env, access: ConversationAccess): P
   await channelStub(env, id).revoke(access.userId, epoch + 1);
 }
 
-/** The conversations `userId` takes part in within a community (revocation, search). D1: one read. */
-export async function conversationIdsOf(env: Env, communityId: string, userId: string): Promise<string[]> {
+/** The conversations `userId` takes part in now within a community, id → name ("" unnamed): search's DM scope. D1: one read. */
+export async function conversationNamesOf(env: Env, communityId: string, userId: string): Promise<Map<string, string>> {
   const rows = await getDb(env)
-    .select({ id: cv.id })
+    .select({ id: cv.id, name: cv.name })
     .from(cm)
     .innerJoin(cv, eq(cv.id, cm.conversationId))
     .where(and(eq(cm.userId, userId), eq(cv.communityId, communityId), isNull(cm.leftAt)));
-  return rows.map((r) => r.id);
+  return new Map(rows.map((r) => [r.id, r.name ?? ""]));
 }
 
 /** What GET /dm-settings answers. */
