@@ -9,6 +9,7 @@ import type { DmPolicy } from "../../db/schema";
 import { badRequest, conflict, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
+import { rowWhere } from "../../db/insert-select";
 import { cleanText, hasVisible } from "../../lib/text";
 import { z } from "zod";
 import { currentAccessEpoch } from "../access-changes";
@@ -160,12 +161,14 @@ export async function createConversation(
   const recipients = memberships.filter((r) => r.membership.userId !== me).map((r) => ({ userId: r.membership.userId, membership: r.membership }));
   await assertMayStartDm(env, { ...access, userId: me }, recipients);
   const id = newId("dm");
-  const [, , [row]] = await db.batch([
+  // each member only when the row above was written: a create that lost the race adds no one to the winner's
+  const ours = sql`exists (select 1 from ${cv} where ${cv.id} = ${id})`;
+  const results = await db.batch([
     db.insert(cv).values({ id, communityId, kind, memberKey: key, name, createdBy: me }).onConflictDoNothing(),
-    // only when the row above was written: a create that lost the race adds no one to the winner's
-    db.run(sql`insert into ${cm} (conversation_id, user_id) select ${id}, value from json_each(${JSON.stringify(ids)}) where exists (select 1 from ${cv} where ${cv.id} = ${id})`),
+    ...ids.map((userId) => db.insert(cm).select(rowWhere(cm, { conversationId: id, userId }, ours))),
     db.select().from(cv).where(and(eq(cv.communityId, communityId), eq(cv.memberKey, key))).limit(1),
   ]);
+  const [row] = results[results.length - 1] as Conversation[];
   return { conversation: conversationView(row, await membersOf(env, row.id)), created: row.id === id };
 }
 
