@@ -346,6 +346,9 @@ describe("DMs in data rights, search and uploads", () => {
     const c = await makeCommunity();
     const [ann, bob, carol] = [await addMember(c), await addMember(c), await addMember(c)];
     const group = await started(c, ann, [bob, carol]);
+    // a private space bob is not listed in: his search filters by the spaces he may read, and
+    // his conversations are listed with them
+    await makeSpace(c, { private: true, name: "Staff" });
     const sent = await say(group.id, ann, "the quokka itinerary");
     await settle(group.id);
     const found = await search(c.slug, "quokka", bob);
