@@ -16,6 +16,7 @@ import { makeSpace } from "../discussion-fixtures";
 import { call, createUser, PASSWORD, type TestUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
 import { search } from "../search-fixtures";
+import type { SearchHit } from "../../workers/domain/search/query";
 import { fetchUpload, png, postUpload } from "../upload-fixtures";
 
 type Conversation = { id: string; kind: "direct" | "group"; name: string | null; members: Array<{ id: string; name: string; online: boolean }> };
@@ -353,7 +354,8 @@ describe("DMs in data rights, search and uploads", () => {
     await settle(group.id);
     const found = await search(c.slug, "quokka", bob);
     expect(found.items.map((h) => [h.id, h.type, h.spaceId])).toEqual([[sent.id, "message", group.id]]);
-    expect(found.items[0].url).toBe(`/c/${c.slug}/dm/${group.id}?seq=${sent.seq}#msg-${sent.seq}`);
+    // the answer carries each hit's page (search-posts.ts hitUrl)
+    expect((found.items[0] as SearchHit & { url: string }).url).toBe(`/c/${c.slug}/dm/${group.id}?seq=${sent.seq}#msg-${sent.seq}`);
     expect((await search(c.slug, "quokka", c.owner)).items).toEqual([]);
     expect((await call(`/api/v1/conversations/${group.id}/leave`, { method: "POST", as: carol })).status).toBe(204);
     expect((await search(c.slug, "quokka", carol)).items).toEqual([]);
