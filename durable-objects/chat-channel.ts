@@ -83,6 +83,8 @@ export class ChatChannel extends DurableObject<Env> {
   /** a cache of which connection a wrapper is, so a broadcast reads no attachment it has read before */
   private readonly connOf = new WeakMap<WebSocket, string>();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  /** each hidden set's variant key (its ids joined), by the attachment's array: joined once, not per broadcast */
+  private readonly hiddenKeys = new WeakMap<string[], string>();
   private pending: ChatMessage[] = [];
   /** MAX_UNREAD_MESSAGES, or CHAT_MAX_UNREAD from env (tests use a small one) */
   private readonly maxUnread: number;
@@ -640,7 +642,8 @@ export class ChatChannel extends DurableObject<Env> {
    * ids); null when nothing is left to send.
    */
   private textWithout(frame: ServerFrame, hidden: string[], variants: Map<string, string | null>): string | null {
-    const key = hidden.join(",");
+    let key = this.hiddenKeys.get(hidden);
+    if (key === undefined) this.hiddenKeys.set(hidden, (key = hidden.join(",")));
     let text = variants.get(key);
     if (text === undefined) {
       const messages = frame.type === "messages" ? withoutAuthors(frame.messages, hidden) : [];

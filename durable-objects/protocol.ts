@@ -174,11 +174,17 @@ export function parseHiddenAuthors(value: string | null): string[] {
   return [...new Set(value.split(",").filter((id) => /^[a-z]+_[A-Za-z0-9_]{1,64}$/.test(id)))].slice(0, MAX_HIDDEN_AUTHORS).sort();
 }
 
-/** `messages` without those whose author is in `hidden` (a blocker's view, ADR 033); the same array when nothing is hidden. */
-export function withoutAuthors<M extends { author: { id: string } }>(messages: M[], hidden: readonly string[] | undefined): M[] {
+/**
+ * `messages` as a blocker sees them (ADR 033): without those whose author is in `hidden`, and a
+ * reply to one of theirs quotes nothing of it (empty excerpt). The same array when nothing is hidden.
+ */
+export function withoutAuthors(messages: ChatMessage[], hidden: readonly string[] | undefined): ChatMessage[] {
   if (!hidden || hidden.length === 0) return messages;
   const set = new Set(hidden);
-  return messages.filter((m) => !set.has(m.author.id));
+  return messages.flatMap((m) => {
+    if (set.has(m.author.id)) return [];
+    return m.replyTo && set.has(m.replyTo.author.id) ? [{ ...m, replyTo: { ...m.replyTo, excerpt: "" } }] : [m];
+  });
 }
 
 /** A DM conversation's id (`dm_…`), as against a chat space's (`spc_…`). */

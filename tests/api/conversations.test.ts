@@ -92,13 +92,19 @@ describe("starting a conversation", () => {
     expectError(await start(c, c.owner, [...others.map((u) => u.id), c.owner.id]), 400, "validation_failed");
   });
 
-  it("answers 400 for nobody else, a non-member, and a name on a 1:1", async () => {
+  it("answers 400 for nobody else, a non-member, a name on a 1:1 and a group name against the name rule", async () => {
     const c = await makeCommunity();
     const ann = await addMember(c);
     const stranger = await createUser();
     expectError(await start(c, c.owner, [c.owner.id]), 400, "validation_failed");
     expectError(await start(c, c.owner, [stranger.id]), 400, "validation_failed");
     expectError(await start(c, c.owner, [ann.id], "Just us"), 400, "validation_failed");
+    // a group's name follows the name rule of every name (schemas/common.ts NameField)
+    const bob = await addMember(c);
+    const invisible = await start(c, c.owner, [ann.id, bob.id], "\u200B");
+    expectError(invisible, 400, "validation_failed");
+    expect(invisible.body.error.issues[0]).toMatchObject({ path: "name", code: "name_invisible" });
+    expect((await start(c, c.owner, [ann.id, bob.id], "  Tea   club ")).body.conversation.name).toBe("Tea club");
   });
 });
 
@@ -302,13 +308,19 @@ describe("blocks", () => {
     }
     const bobs = await say(group.id, bob, "bob pins this");
     await call(`/api/v1/messages/${bobs.id}`, { method: "PATCH", as: ann, body: { pinned: true } });
+    const bobsLounge = (await call(`/api/v1/spaces/${chat.id}/messages`, { as: c.owner })).body.items[1];
+    const reply = await call(`/api/v1/spaces/${chat.id}/messages`, { as: c.owner, body: { body: "replying to bob", replyTo: bobsLounge.id } });
+    expect(reply.body.message.replyTo.excerpt).toBe("bob in the lounge");
     await block(c, ann, bob);
-    expect(bodies(await call(`/api/v1/spaces/${chat.id}/messages`, { as: ann }))).toEqual(["ann in the lounge"]);
+    const lounge = await call(`/api/v1/spaces/${chat.id}/messages`, { as: ann });
+    expect(bodies(lounge)).toEqual(["ann in the lounge", "replying to bob"]);
+    // a reply to the blocked member quotes nothing of theirs
+    expect(lounge.body.items[1].replyTo).toMatchObject({ id: bobsLounge.id, excerpt: "" });
     const annGroup = await history(group.id, ann);
     expect([bodies(annGroup), annGroup.body.pinned]).toEqual([["ann in the group"], []]);
     expectError(await call(`/api/v1/messages/${bobs.id}`, { as: ann }), 404, "not_found");
     // everyone else sees everything
-    expect(bodies(await call(`/api/v1/spaces/${chat.id}/messages`, { as: c.owner }))).toEqual(["ann in the lounge", "bob in the lounge"]);
+    expect(bodies(await call(`/api/v1/spaces/${chat.id}/messages`, { as: c.owner }))).toEqual(["ann in the lounge", "bob in the lounge", "replying to bob"]);
     expect(bodies(await history(group.id, bob))).toEqual(["ann in the group", "bob in the group", "bob pins this"]);
   });
 });

@@ -10,7 +10,6 @@ import { badRequest, conflict, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import { rowWhere } from "../../db/insert-select";
-import { cleanText, hasVisible } from "../../lib/text";
 import { z } from "zod";
 import { currentAccessEpoch } from "../access-changes";
 import { requireReaderUser, type Community, type MemberAccess, type Membership } from "../access";
@@ -110,17 +109,6 @@ export function conversationView(conversation: Conversation, members: Conversati
   return { id: conversation.id, kind: conversation.kind, name: conversation.name, members, createdAt: conversation.createdAt.toISOString() };
 }
 
-/** A group's name from the request: cleaned, visible, at most MAX_CONVERSATION_NAME characters; 400 otherwise. */
-function groupName(name: string | null | undefined): string | null {
-  if (name === undefined || name === null) return null;
-  const cleaned = cleanText(name).trim();
-  if (cleaned === "") return null;
-  if (!hasVisible(cleaned) || [...cleaned].length > MAX_CONVERSATION_NAME) {
-    throw badRequest(`A conversation's name is 1 to ${MAX_CONVERSATION_NAME} visible characters.`, { issues: [{ path: "name", message: "Invalid name.", code: "invalid_value" }] });
-  }
-  return cleaned;
-}
-
 /**
  * Start a conversation with `memberIds` (the caller is added): the same set of members reaches
  * the same conversation — `created` false (200) for one that exists, also when two creates race
@@ -132,6 +120,7 @@ function groupName(name: string | null | undefined): string | null {
 export async function createConversation(
   env: Env,
   access: MemberAccess,
+  /** `name` as the schema's NameField cleaned it */
   input: { memberIds: string[]; name?: string | null },
 ): Promise<{ conversation: ConversationView; created: boolean }> {
   const me = access.membership.userId;
@@ -141,7 +130,7 @@ export async function createConversation(
     throw badRequest(`A conversation has at most ${MAX_CONVERSATION_MEMBERS} members, you included.`, { issues: [{ path: "memberIds", message: `At most ${MAX_CONVERSATION_MEMBERS} members.`, code: "too_big" }] });
   }
   const kind = ids.length === 2 ? "direct" : "group";
-  const name = groupName(input.name);
+  const name = input.name ?? null;
   if (kind === "direct" && name !== null) throw badRequest("A 1:1 conversation has no name.", { issues: [{ path: "name", message: "Only a group has a name.", code: "invalid_value" }] });
   const key = memberKey(ids);
   const communityId = access.community.id;
@@ -248,12 +237,11 @@ export async function listConversations(
   return { items, nextCursor: rows.length > limit && last ? encodeCursor([Number(last.activity), last.conversation.id]) : null, unreadTotal: Number(total?.total ?? 0) };
 }
 
-/** Rename a group (any participant): 400 on a 1:1 or for a bad name; null clears it. D1: one write. */
+/** Rename a group (any participant) to `name` (NameField-cleaned; null clears it): 400 on a 1:1. D1: one write. */
 export async function renameConversation(env: Env, access: ConversationAccess, name: string | null): Promise<ConversationView> {
   if (access.conversation.kind === "direct") throw badRequest("A 1:1 conversation has no name.", { issues: [{ path: "name", message: "Only a group has a name.", code: "invalid_value" }] });
-  const cleaned = groupName(name);
-  await getDb(env).update(cv).set({ name: cleaned }).where(eq(cv.id, access.conversation.id));
-  return conversationView({ ...access.conversation, name: cleaned }, access.members);
+  await getDb(env).update(cv).set({ name }).where(eq(cv.id, access.conversation.id));
+  return conversationView({ ...access.conversation, name }, access.members);
 }
 
 /**

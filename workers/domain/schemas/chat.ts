@@ -2,8 +2,8 @@
 // protocol's (durable-objects/protocol.ts), so the API, the socket and the web app share one shape.
 import { z } from "@hono/zod-openapi";
 import { chatNotifyLevels, conversationKinds, dmPolicies } from "../../db/schema";
-import { MAX_CONVERSATION_MEMBERS } from "../chat/conversations";
-import { PageQuery } from "./common";
+import { MAX_CONVERSATION_MEMBERS, MAX_CONVERSATION_NAME } from "../chat/conversations";
+import { NameField, PageQuery } from "./common";
 import { CLIENT_ID_PATTERN, MAX_MESSAGE_IMAGES, MessageSchema } from "../../../durable-objects/protocol";
 import { pathId } from "./discussions";
 
@@ -80,7 +80,7 @@ export const CreateConversationBody = z.object({
     .min(1)
     .max(MAX_CONVERSATION_MEMBERS)
     .openapi({ description: `the other members (you are added): one for a 1:1, up to ${MAX_CONVERSATION_MEMBERS} people in all` }),
-  name: z.string().max(500).nullish().openapi({ description: "a group's name" }),
+  name: NameField(MAX_CONVERSATION_NAME).nullish().openapi({ description: "a group's name" }),
 });
 export const RenameConversationBody = CreateConversationBody.pick({ name: true }).required();
 
