@@ -279,10 +279,10 @@ export class ChatChannel extends DurableObject<Env> {
     return {
       ok: true,
       value: {
-        messages: withoutAuthors(this.store.views(identity.channelId, shown), identity.hiddenAuthors),
+        messages: this.store.views(identity.channelId, shown),
         head: meta.head,
         slowModeSeconds: meta.slowModeSeconds,
-        pinned: withoutAuthors(this.store.views(identity.channelId, this.store.pinned(20)), identity.hiddenAuthors),
+        pinned: this.store.views(identity.channelId, this.store.pinned(20)),
         hasMore,
       },
     };

@@ -319,6 +319,11 @@ describe("blocks", () => {
     const annGroup = await history(group.id, ann);
     expect([bodies(annGroup), annGroup.body.pinned]).toEqual([["ann in the group"], []]);
     expectError(await call(`/api/v1/messages/${bobs.id}`, { as: ann }), 404, "not_found");
+    // a page of nothing but hidden messages still leads on to the older ones
+    const newest = await call(`/api/v1/conversations/${group.id}/messages?limit=2`, { as: ann });
+    expect(newest.body.items).toEqual([]);
+    const older = await call(`/api/v1/conversations/${group.id}/messages?limit=2&before=${newest.body.nextCursor}`, { as: ann });
+    expect([bodies(older), older.body.nextCursor]).toEqual([["ann in the group"], null]);
     // everyone else sees everything
     expect(bodies(await call(`/api/v1/spaces/${chat.id}/messages`, { as: c.owner }))).toEqual(["ann in the lounge", "bob in the lounge", "replying to bob"]);
     expect(bodies(await history(group.id, bob))).toEqual(["ann in the group", "bob in the group", "bob pins this"]);

@@ -8,7 +8,7 @@ import { hasRole } from "../access";
 import type { Reader } from "../auth/reader";
 import { openSpace, type Mode, type SpaceAccess } from "../discussions/access";
 import { onAccessChanged, currentAccessEpoch, type PendingAccessChange } from "../access-changes";
-import { IdentityHeader, MAX_PAGE_MESSAGES, isConversationId, parseMessageId, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
+import { IdentityHeader, MAX_PAGE_MESSAGES, isConversationId, parseMessageId, withoutAuthors, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
 import type { ComposeInput, Identity, Result } from "./object-side";
 import { inChunks } from "../readable";
 import { hiddenAuthorsOf } from "./blocks";
@@ -32,14 +32,13 @@ export type ChannelAccess = SpaceAccess & { identity: Identity };
 export type ChannelRef = { identity: Identity };
 
 /**
- * The identity with the members its user blocked (blocks.ts), whose messages a history read and a
- * socket leave out; a conversation's identity carries them already (openConversation). D1: one
- * read for a signed-in reader of a chat space.
+ * The members the identity's user blocked (blocks.ts), whose messages a history read, a message
+ * read and a socket leave out: a conversation's identity carries them (openConversation); for a
+ * chat space, D1: one read (none signed out).
  */
-async function withHiddenAuthors(env: Env, identity: Identity): Promise<Identity> {
-  if (identity.hiddenAuthors !== undefined || !identity.userId || isConversationId(identity.channelId)) return identity;
-  const hidden = await hiddenAuthorsOf(env, identity.communityId, identity.userId);
-  return hidden.length ? { ...identity, hiddenAuthors: hidden } : identity;
+function hiddenAuthorsFor(env: Env, identity: Identity): Promise<string[]> {
+  if (identity.hiddenAuthors !== undefined || !identity.userId || isConversationId(identity.channelId)) return Promise.resolve(identity.hiddenAuthors ?? []);
+  return hiddenAuthorsOf(env, identity.communityId, identity.userId);
 }
 
 /**
@@ -94,15 +93,21 @@ function settle<T>(result: Result<T>): T {
 /** A page of history by seq, oldest first; `before` pages back, `after` forward. */
 export async function listMessages(env: Env, access: ChannelRef, page: { before?: number; after?: number; limit?: number }) {
   const limit = Math.min(Math.max(page.limit ?? 50, 1), MAX_PAGE_MESSAGES);
-  const identity = await withHiddenAuthors(env, access.identity);
-  const value = settle(await channelStub(env, identity.channelId).history(identity, { before: page.before, after: page.after, limit }));
+  const identity = access.identity;
+  // the blocks are read beside the object's call, not before it
+  const [answer, hidden] = await Promise.all([
+    channelStub(env, identity.channelId).history(identity, { before: page.before, after: page.after, limit }),
+    hiddenAuthorsFor(env, identity),
+  ]);
+  const value = settle(answer);
+  // the cursor goes by the page as stored: a page of nothing but hidden messages still leads on
   const edge = page.after !== undefined ? value.messages.at(-1) : value.messages[0];
   return {
-    items: value.messages,
+    items: withoutAuthors(value.messages, hidden),
     nextCursor: value.hasMore && edge ? String(edge.seq) : null,
     head: value.head,
     slowModeSeconds: value.slowModeSeconds,
-    pinned: value.pinned,
+    pinned: withoutAuthors(value.pinned, hidden),
   };
 }
 
@@ -150,7 +155,7 @@ export async function readMessage(env: Env, access: ChannelRef, messageId: strin
   const found = await channelStub(env, access.identity.channelId).message(named.seq);
   if (!found || found.deleted) throw notFound("No such message.");
   // a blocker does not see the blocked member's messages, one at a time either
-  if ((await withHiddenAuthors(env, access.identity)).hiddenAuthors?.includes(found.authorId)) throw notFound("No such message.");
+  if ((await hiddenAuthorsFor(env, access.identity)).includes(found.authorId)) throw notFound("No such message.");
   return found.message;
 }
 
@@ -177,14 +182,15 @@ export async function openSocket(env: Env, access: ChannelRef, request: Request)
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  const id = await withHiddenAuthors(env, access.identity);
+  const id = access.identity;
+  const hidden = await hiddenAuthorsFor(env, id);
   headers.set(IdentityHeader.userId, id.userId);
   headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
   headers.set(IdentityHeader.role, id.role ?? "");
   headers.set(IdentityHeader.epoch, String(id.epoch));
   headers.set(IdentityHeader.communityId, id.communityId);
   headers.set(IdentityHeader.channelId, id.channelId);
-  if (id.hiddenAuthors?.length) headers.set(IdentityHeader.hiddenAuthors, id.hiddenAuthors.join(","));
+  if (hidden.length) headers.set(IdentityHeader.hiddenAuthors, hidden.join(","));
   if (id.sendRefused) headers.set(IdentityHeader.sendRefused, "1");
   const response = await channelStub(env, id.channelId).fetch(new Request(url, { headers }));
   if (response.status === 404) throw notFound(isConversationId(id.channelId) ? "No such conversation." : "No such space.");
