@@ -137,13 +137,14 @@ export async function blockMember(env: Env, access: MemberAccess, blockedId: str
   return { user: target, createdAt: row.createdAt.toISOString() };
 }
 
-/** Take a block back (204 whether or not there was one); the blocker's sockets close with 4409. */
+/** Take a block back (204 whether or not there was one); when there was, the blocker's sockets close with 4409. */
 export async function unblockMember(env: Env, access: MemberAccess, blockedId: string): Promise<void> {
   const me = access.membership.userId;
-  await getDb(env)
+  const removed = await getDb(env)
     .delete(b)
-    .where(and(eq(b.communityId, access.community.id), eq(b.blockerId, me), eq(b.blockedId, blockedId)));
-  await refreshSockets(env, access.community.id, me, blockedId);
+    .where(and(eq(b.communityId, access.community.id), eq(b.blockerId, me), eq(b.blockedId, blockedId)))
+    .returning({ id: b.blockedId });
+  if (removed.length > 0) await refreshSockets(env, access.community.id, me, blockedId);
 }
 
 /**
