@@ -40,6 +40,14 @@ export const MAX_UNREAD_MESSAGES = 2_000;
 const MAX_RESUME = 10_000;
 /** The error frame that tells a client to load the history again instead of resuming (app/lib/chat-socket.ts reloads on it). */
 const RESUME_RESET = "resume_too_far";
+/** Sockets one member may hold open to one channel (tabs, devices). */
+export const MAX_SOCKETS_PER_MEMBER = 20;
+/**
+ * Changes to existing messages (edits, deletes, reactions, pins) one member may make in
+ * RATE_WINDOW_MS: each is a frame to every socket, so a flood of them would push every reader
+ * past the slow-reader limit. A person toggling reactions stays far below it.
+ */
+export const CHANGE_LIMIT = 30;
 /** Distinct emoji one message may carry. */
 const MAX_EMOJI_PER_MESSAGE = 20;
 /**
@@ -80,6 +88,8 @@ export class ChatChannel extends DurableObject<Env> {
   /** a cache of which connection a wrapper is, so a broadcast reads no attachment it has read before */
   private readonly connOf = new WeakMap<WebSocket, string>();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  /** each member's window of changes (changeAllowance) */
+  private readonly changeWindows = new Map<string, { start: number; count: number }>();
   private pending: ChatMessage[] = [];
   /** MAX_UNREAD_MESSAGES, or CHAT_MAX_UNREAD from env (tests use a small one) */
   private readonly maxUnread: number;
@@ -141,7 +151,11 @@ export class ChatChannel extends DurableObject<Env> {
     const resumeFrom = after === null || ahead ? meta.head : after;
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server, [`user:${identity.userId}`]);
+    // a bound per member: many tabs are fine, an unbounded number of sockets is not
+    if (this.ctx.getWebSockets(`user:${identity.userId}`).length >= MAX_SOCKETS_PER_MEMBER) {
+      return Response.json({ error: { code: "rate_limited", message: `At most ${MAX_SOCKETS_PER_MEMBER} open connections to one channel.` } }, { status: 429, headers: { "Retry-After": "10" } });
+    }
+    this.ctx.acceptWebSocket(server, identity.session ? [`user:${identity.userId}`, `session:${identity.session}`] : [`user:${identity.userId}`]);
     const attachment: Attachment = { ...identity, conn: crypto.randomUUID(), seen: resumeFrom, replies: 0 };
     server.serializeAttachment(attachment);
     this.readers.set(attachment.conn, attachment);
@@ -331,6 +345,32 @@ export class ChatChannel extends DurableObject<Env> {
   }
 
   /**
+   * Sessions ended (sign-out, a password reset): the sockets they opened close (4403) and frames
+   * or upgrades still carrying them are refused from now on. Idempotent; returns how many closed.
+   */
+  async endSessions(sessions: string[]): Promise<number> {
+    let closed = 0;
+    for (const session of sessions) {
+      this.store.endSession(session);
+      for (const ws of this.ctx.getWebSockets(`session:${session}`)) {
+        this.closeSocket(ws, CloseCode.accessRevoked, "session_ended");
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Who `userId` is changed (a new display name): their sockets close 4409 and reconnect as the new identity at once. */
+  async refresh(userId: string): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
+      this.closeSocket(ws, CloseCode.refresh, "refresh");
+      closed++;
+    }
+    return closed;
+  }
+
+  /**
    * The space was archived: every socket closes (4404) and nothing is accepted here again. The
    * history stays (export and erasure still reach it). Idempotent.
    */
@@ -395,6 +435,10 @@ export class ChatChannel extends DurableObject<Env> {
   // ---- what a frame or call does ----------------------------------------------------------------
 
   private async apply(identity: Identity, frame: Exclude<ClientFrame, { type: "seen" }>): Promise<Result<unknown>> {
+    if (frame.type !== "send") {
+      const braked = this.changeAllowance(identity.userId, Date.now());
+      if (braked) return braked;
+    }
     switch (frame.type) {
       case "send":
         return this.sendNow(identity, { clientId: frame.clientId, body: frame.body, replyTo: frame.replyTo ?? null, imageIds: frame.imageIds ?? [], mentionIds: frame.mentionIds ?? [] });
@@ -530,6 +574,27 @@ export class ChatChannel extends DurableObject<Env> {
     const named = parseMessageId(messageId);
     const row = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
     return row && row.deleted_at === null ? row : null;
+  }
+
+  /**
+   * The brake on changes (CHANGE_LIMIT in RATE_WINDOW_MS per member, counted per attempt): the
+   * refusal, or null. Kept in the object's memory: a flood keeps the object awake, and an eviction
+   * forgets at most one window.
+   */
+  private changeAllowance(userId: string, now: number): ReturnType<typeof fail> | null {
+    const window = this.changeWindows.get(userId);
+    if (!window || now - window.start >= RATE_WINDOW_MS) {
+      this.changeWindows.set(userId, { start: now, count: 1 });
+      if (this.changeWindows.size > 10_000) this.changeWindows.clear();
+      return null;
+    }
+    if (window.count >= CHANGE_LIMIT) {
+      return fail(429, "rate_limited", `At most ${CHANGE_LIMIT} edits, deletions and reactions in ${RATE_WINDOW_MS / 1_000} seconds.`, {
+        retryAfter: Math.max(1, Math.ceil((window.start + RATE_WINDOW_MS - now) / 1_000)),
+      });
+    }
+    window.count++;
+    return null;
   }
 
   /** Slow mode (members below moderator) and the flood brake (everyone): the refusal, or null. */
@@ -674,9 +739,9 @@ export class ChatChannel extends DurableObject<Env> {
     }
   }
 
-  /** Refused: the member lost access after this identity was checked, or the channel was archived. */
+  /** Refused: the member lost access after this identity was checked, its session ended, or the channel was archived. */
   private isRevoked(identity: Identity): boolean {
-    return this.store.revokedEpoch(identity.userId) > identity.epoch || this.store.readMeta().archived;
+    return this.store.revokedEpoch(identity.userId) > identity.epoch || this.store.readMeta().archived || (identity.session !== undefined && this.store.sessionEnded(identity.session));
   }
 
   /** The channel and community this object serves, from the first identity it sees. */
@@ -740,5 +805,6 @@ function identityFromHeaders(headers: Headers): Identity | null {
   const communityId = headers.get(IdentityHeader.communityId);
   const channelId = headers.get(IdentityHeader.channelId);
   if (!userId || userName === null || !role || !Number.isSafeInteger(epoch) || !communityId || !channelId) return null;
-  return { userId, userName: decodeURIComponent(userName), role, epoch, communityId, channelId };
+  const session = headers.get(IdentityHeader.session);
+  return { userId, userName: decodeURIComponent(userName), role, epoch, communityId, channelId, ...(session ? { session } : {}) };
 }

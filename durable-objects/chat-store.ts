@@ -81,6 +81,7 @@ export class ChatStore {
   private meta: Map<string, string> | null = null;
   private view: ChannelMeta | null = null;
   private readonly revoked = new Map<string, number>();
+  private readonly ended = new Map<string, boolean>();
 
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
@@ -103,6 +104,7 @@ export class ChatStore {
     this.meta = null;
     this.view = null;
     this.revoked.clear();
+    this.ended.clear();
   }
 
   bySeq(seq: number): MessageRow | null {
@@ -242,6 +244,21 @@ export class ChatStore {
       this.revoked.set(userId, epoch);
     }
     return epoch;
+  }
+
+  /** A session tag whose sessions ended here (endSession): its sockets and upgrades are refused. */
+  sessionEnded(session: string): boolean {
+    let ended = this.ended.get(session);
+    if (ended === undefined) {
+      ended = this.sql.exec(`SELECT 1 FROM revocations WHERE user_id = ?`, `session:${session}`).toArray().length > 0;
+      this.ended.set(session, ended);
+    }
+    return ended;
+  }
+
+  endSession(session: string): void {
+    this.sql.exec(`INSERT INTO revocations (user_id, epoch) VALUES (?, 0) ON CONFLICT (user_id) DO NOTHING`, `session:${session}`);
+    this.ended.set(session, true);
   }
 
   revoke(userId: string, epoch: number): void {

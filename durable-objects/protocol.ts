@@ -8,7 +8,7 @@
 // message whose rev is greater, in rev order — new messages and changes to older ones alike —
 // so nothing acknowledged is missed and nothing is applied twice (a client keeps the higher rev).
 import { z } from "zod";
-import { isOneEmoji } from "../workers/lib/text";
+import { canonicalEmoji, isOneEmoji } from "../workers/lib/text";
 
 /** A message body's limit in characters (Unicode code points); beyond it 413 / an error frame `too_large`. */
 export const MAX_MESSAGE_CHARS = 4_000;
@@ -29,10 +29,12 @@ export const CloseCode = {
   slowConsumer: 4408,
   /** the channel was archived or deleted */
   gone: 4404,
+  /** who the socket was opened as changed (a new display name): reconnect at once, resuming */
+  refresh: 4409,
 } as const;
 
 /** A reaction: exactly one emoji (workers/lib/text.ts isOneEmoji), the same rule over HTTP and on the socket. */
-const Emoji = z.string().refine(isOneEmoji, { message: "one emoji" });
+const Emoji = z.string().refine(isOneEmoji, { message: "one emoji" }).transform(canonicalEmoji);
 
 const MessageId = z.string().min(1).max(80);
 const ClientId = z.string().regex(CLIENT_ID_PATTERN);
@@ -157,6 +159,8 @@ export const IdentityHeader = {
   communityId: "x-enclave-community-id",
   /** the channel: a chat space's id (later a DM conversation's) */
   channelId: "x-enclave-channel-id",
+  /** a tag of the session the upgrade was authorised by (not the token): signing out closes its sockets */
+  session: "x-enclave-session",
 } as const;
 
 /** Parse a text frame from a client; `null` when it is not JSON or not a known frame. */

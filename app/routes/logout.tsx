@@ -6,7 +6,7 @@ import { sessionCookie } from "../../workers/domain/auth/session-cookie";
 
 export async function action({ context, request }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
-  await logOut(cf.env, (await cf.reader.session())?.sessionId ?? null);
+  await logOut(cf.env, await cf.reader.session());
   return redirect("/", { headers: { "Set-Cookie": sessionCookie(request.url, null) } });
 }
 

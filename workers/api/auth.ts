@@ -63,7 +63,7 @@ auth.openapi(
     responses: { 204: { description: "Signed out (also when no one was signed in)" } },
   }),
   async (c) => {
-    await logOut(c.env, (await c.get("reader").session())?.sessionId ?? null);
+    await logOut(c.env, await c.get("reader").session());
     clearSessionCookie(c);
     return c.body(null, 204);
   },

@@ -33,7 +33,8 @@ import {
   SendMessageBody,
   UpdateMessageBody,
 } from "../domain/schemas/chat";
-import { badRequest } from "../lib/errors";
+import { badRequest, forbidden } from "../lib/errors";
+import { hasRole } from "../domain/access";
 import { ReactFrame } from "../../durable-objects/protocol";
 
 export const chat = createRouter();
@@ -117,6 +118,8 @@ chat.openapi(
     const { messageId } = c.req.valid("param");
     const access = await openMessageChannel(c.env, messageId, c.get("reader"), "write");
     const input = c.req.valid("json");
+    // refused as a whole: an edit is not applied when the pin beside it may not be
+    if (input.pinned !== undefined && !hasRole(access.role, "moderator")) throw forbidden("Pinning needs the moderator role or higher.");
     let message = input.body !== undefined ? await actOnMessage(c.env, access, { type: "edit", id: messageId, body: input.body }) : null;
     if (input.pinned !== undefined) message = await actOnMessage(c.env, access, { type: "pin", id: messageId, pinned: input.pinned });
     return c.json({ message: message! }, 200);

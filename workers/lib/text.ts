@@ -152,6 +152,17 @@ export function isOneEmoji(text: string): boolean {
   return RGI_EMOJI_ONLY.test(text) || PICTOGRAPH_ONLY.test(text);
 }
 
+const TEXT_DEFAULT_PICTOGRAPH = /^(?=\p{Extended_Pictographic})\P{Emoji_Presentation}$/u;
+
+/**
+ * One emoji in its fully-qualified form (Unicode TS #51): a lone pictograph whose default is text
+ * presentation gets U+FE0F, so "❤" and "❤️" are one reaction, not two. Anything else is returned
+ * as it is. Expects `isOneEmoji(text)`.
+ */
+export function canonicalEmoji(text: string): string {
+  return TEXT_DEFAULT_PICTOGRAPH.test(text) ? `${text}\uFE0F` : text;
+}
+
 /** Why a name is refused, as the `code` of an API issue; see `nameProblem`. */
 export type NameProblem = "name_control_chars" | "name_bidi_control" | "name_invisible";
 

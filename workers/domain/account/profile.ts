@@ -7,6 +7,7 @@ import { announceEvents, eventInsert } from "../events/emit";
 import { isOwnPublicUpload } from "../uploads/images";
 import { activeMemberships } from "./memberships";
 import { loadUserRow, loadUserView, type NotificationPrefKey } from "./user-view";
+import { refreshChatIdentity } from "../chat/channels";
 
 export async function loadMe(env: Env, userId: string) {
   const [user, memberships] = await Promise.all([loadUserView(env, userId), activeMemberships(env, userId)]);
@@ -41,6 +42,8 @@ export async function updateProfile(env: Env, userId: string, patch: ProfilePatc
     if (renamed) {
       await db.batch([update, renamed.statement]);
       await announceEvents(env, [renamed.id]);
+      // open chat sockets carry the name they were opened with: they reconnect as the new one
+      await refreshChatIdentity(env, userId);
     } else await update;
   }
   return loadUserView(env, userId);

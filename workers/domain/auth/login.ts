@@ -5,6 +5,7 @@ import { DomainError } from "../../lib/errors";
 import { findPersonByEmail, toUserView } from "../account/user-view";
 import { createSession, deleteSession } from "./sessions";
 import { limitAuthAttempt } from "../rate-limits";
+import { endChatSessions } from "../chat/channels";
 import type { SignedIn } from "./signup";
 
 export const invalidCredentials = () =>
@@ -20,6 +21,9 @@ export async function logIn(env: Env, input: { email: string; password: string }
   return { user: toUserView(user), session: { token: session.token, expiresAt: session.expiresAt } };
 }
 
-export async function logOut(env: Env, sessionId: string | null): Promise<void> {
-  if (sessionId) await deleteSession(env, sessionId);
+/** Ends the session `found` names (none: nothing to do) and closes the chat sockets it opened. */
+export async function logOut(env: Env, found: { sessionId: string; user: { id: string } } | null): Promise<void> {
+  if (!found?.sessionId) return;
+  await deleteSession(env, found.sessionId);
+  await endChatSessions(env, found.user.id, [found.sessionId]);
 }

@@ -9,6 +9,7 @@ import { mailTemplates } from "../../mail/templates";
 import { findPersonByEmail } from "../account/user-view";
 import { invalidToken, issueEmailToken, markTokenUsed, tokenIdOf, tokenOwner } from "./email-tokens";
 import { limitAuthAttempt } from "../rate-limits";
+import { endChatSessions } from "../chat/channels";
 
 /** Always resolves the same way, so the answer does not tell whether the account exists. */
 export async function requestPasswordReset(env: Env, email: string, request: { ip: string; origin: string }) {
@@ -29,13 +30,13 @@ export async function confirmPasswordReset(env: Env, input: { token: string; pas
   const tokenId = await tokenIdOf(input.token);
   const owner = () => tokenOwner(env, tokenId, "password_reset", now);
   const passwordHash = await hashPassword(input.password);
-  const [, , , used] = await db.batch([
+  const [, ended, , used] = await db.batch([
     db
       .update(schema.users)
       // the link reached the inbox, which proves the address as well as a verification link
       .set({ passwordHash, emailVerifiedAt: sql`coalesce(${schema.users.emailVerifiedAt}, ${now.getTime()})` })
       .where(and(inArray(schema.users.id, owner()), isNull(schema.users.deletedAt))),
-    db.delete(schema.sessions).where(inArray(schema.sessions.userId, owner())),
+    db.delete(schema.sessions).where(inArray(schema.sessions.userId, owner())).returning({ id: schema.sessions.id, userId: schema.sessions.userId }),
     db
       .update(schema.emailTokens)
       .set({ usedAt: now })
@@ -50,4 +51,6 @@ export async function confirmPasswordReset(env: Env, input: { token: string; pas
     markTokenUsed(env, tokenId, "password_reset", now),
   ]);
   if (used.length === 0) throw invalidToken();
+  // every session ended: so do the chat sockets they opened
+  if (ended.length > 0) await endChatSessions(env, ended[0].userId, ended.map((s) => s.id));
 }

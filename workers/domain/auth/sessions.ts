@@ -15,3 +15,9 @@ export async function createSession(env: Env, userId: string) {
 export function deleteSession(env: Env, sessionId: string) {
   return getDb(env).delete(schema.sessions).where(eq(schema.sessions.id, sessionId));
 }
+
+/**
+ * The tag a chat socket carries of the session that opened it (ADR 024): the first 32 hex digits
+ * of the session's id, itself the SHA-256 of the token — names the session, cannot stand in for it.
+ */
+export const sessionTag = (sessionId: string) => sessionId.slice(0, 32);

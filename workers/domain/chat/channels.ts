@@ -11,6 +11,7 @@ import { onAccessChanged, currentAccessEpoch, type PendingAccessChange } from ".
 import { IdentityHeader, MAX_PAGE_MESSAGES, parseMessageId, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
 import type { ComposeInput, Identity, Result } from "./object-side";
 import { inChunks } from "../readable";
+import { sessionTag } from "../auth/sessions";
 
 /** The channel object of a chat space (a location hint from CHAT_LOCATION_HINT when set). */
 export function channelStub(env: Env, channelId: string) {
@@ -30,14 +31,15 @@ export type ChannelAccess = SpaceAccess & { identity: Identity };
 export async function openChannel(env: Env, spaceId: string, reader: Reader, mode: Mode): Promise<ChannelAccess> {
   const access = await openSpace(env, spaceId, reader, mode);
   if (access.space.kind !== "chat") throw conflict("This space is not a chat space.");
-  const user = access.userId ? await reader.user() : null;
+  const found = access.userId ? await reader.session() : null;
   const identity: Identity = {
     userId: access.userId ?? "",
-    userName: user?.name ?? "",
+    userName: found?.user.name ?? "",
     role: access.role,
     epoch: access.community.accessEpoch,
     communityId: access.community.id,
     channelId: access.space.id,
+    ...(found?.sessionId ? { session: sessionTag(found.sessionId) } : {}),
   };
   return Object.assign(access, { identity });
 }
@@ -157,6 +159,7 @@ export async function openSocket(env: Env, access: ChannelAccess, request: Reque
   headers.set(IdentityHeader.epoch, String(id.epoch));
   headers.set(IdentityHeader.communityId, id.communityId);
   headers.set(IdentityHeader.channelId, id.channelId);
+  if (id.session) headers.set(IdentityHeader.session, id.session);
   const response = await channelStub(env, access.space.id).fetch(new Request(url, { headers }));
   if (response.status === 404) throw notFound("No such space.");
   return response;
@@ -254,6 +257,44 @@ export async function closeArchivedChannel(env: Env, spaceId: string): Promise<v
   const [space] = await getDb(env).select({ kind: s.kind }).from(s).where(eq(s.id, spaceId)).limit(1);
   if (space?.kind !== "chat") return;
   await channelStub(env, spaceId).archive();
+}
+
+/** The live chat spaces of every community `userId` is an active member of. */
+async function chatSpacesOfMember(env: Env, userId: string): Promise<string[]> {
+  const s = schema.spaces;
+  const m = schema.memberships;
+  const rows = await getDb(env)
+    .select({ id: s.id })
+    .from(s)
+    .innerJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, userId), eq(m.status, "active")))
+    .where(and(eq(s.kind, "chat"), isNull(s.archivedAt)));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Sessions of `userId` ended (sign-out, a password reset): the chat sockets they opened close
+ * (4403) and cannot send again. Best effort after the sessions' rows are gone — a socket of an
+ * ended session is refused at its next upgrade anyway; never throws.
+ */
+export async function endChatSessions(env: Env, userId: string, sessionIds: string[]): Promise<void> {
+  const tags = sessionIds.filter(Boolean).map(sessionTag);
+  if (tags.length === 0) return;
+  try {
+    const channels = await chatSpacesOfMember(env, userId);
+    await Promise.all(channels.map((id) => channelStub(env, id).endSessions(tags)));
+  } catch (error) {
+    console.error(JSON.stringify({ at: "chat.end_sessions", userId, error: String(error) }));
+  }
+}
+
+/** `userId`'s display name changed: their chat sockets reconnect (4409) as the new identity. Never throws. */
+export async function refreshChatIdentity(env: Env, userId: string): Promise<void> {
+  try {
+    const channels = await chatSpacesOfMember(env, userId);
+    await Promise.all(channels.map((id) => channelStub(env, id).refresh(userId)));
+  } catch (error) {
+    console.error(JSON.stringify({ at: "chat.refresh", userId, error: String(error) }));
+  }
 }
 
 /** Register chat's revocation with the access module (once per isolate, at module load). */

@@ -18,7 +18,16 @@ import { announceEvents, eventInsert } from "../events/emit";
  * keeps it: ids, the display name at the time, the role, and the community's access epoch read
  * with the access check. `userId` is "" for a signed-out reader of a public community's history.
  */
-export type Identity = { userId: string; userName: string; role: Role | null; epoch: number; communityId: string; channelId: string };
+export type Identity = {
+  userId: string;
+  userName: string;
+  role: Role | null;
+  epoch: number;
+  communityId: string;
+  channelId: string;
+  /** a socket's session tag (sessionTag), so signing out closes the sockets it opened; absent on RPC calls */
+  session?: string;
+};
 
 /** A refusal, shaped as the API.md error envelope's fields plus the HTTP status the Worker answers with. */
 export type ChatError = { status: number; code: string; message: string; retryAfter?: number; [extra: string]: unknown };
