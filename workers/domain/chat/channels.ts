@@ -12,12 +12,16 @@ import { IdentityHeader, MAX_PAGE_MESSAGES, parseMessageId, type ChatMessage, ty
 import type { ComposeInput, Identity, Result } from "./object-side";
 import { inChunks } from "../readable";
 import { sessionTag } from "../auth/sessions";
+import { presenceStub } from "./inbox";
 
-/** The channel object of a chat space (a location hint from CHAT_LOCATION_HINT when set). */
+/**
+ * The channel object of a chat space (`space:<id>`) or a DM conversation (`conversation:<dm_id>`,
+ * ADR 033), with a location hint from CHAT_LOCATION_HINT when set.
+ */
 export function channelStub(env: Env, channelId: string) {
   const ns = env.CHAT_CHANNEL;
   const hint = String(env.CHAT_LOCATION_HINT ?? "") as DurableObjectLocationHint | "";
-  return ns.get(ns.idFromName(`space:${channelId}`), hint ? { locationHint: hint } : undefined);
+  return ns.get(ns.idFromName(channelId.startsWith("dm_") ? `conversation:${channelId}` : `space:${channelId}`), hint ? { locationHint: hint } : undefined);
 }
 
 /** A chat space as the caller may use it, with the identity its object will know them by. */
@@ -62,7 +66,7 @@ export async function openMessageChannel(env: Env, messageId: string, reader: Re
 }
 
 /** The object's refusal as the API's error (API.md envelope, Retry-After from retryAfter). */
-function settle<T>(result: Result<T>): T {
+export function settle<T>(result: Result<T>): T {
   if (result.ok) return result.value;
   const { status, code, message, ...extra } = result.error;
   const headers: Record<string, string> = extra.retryAfter !== undefined ? { "Retry-After": String(extra.retryAfter) } : {};
@@ -117,7 +121,7 @@ export async function postMessage(env: Env, access: ChannelAccess, input: Compos
 }
 
 /** Edit, delete, react or pin: the socket's frames over HTTP. */
-export async function actOnMessage(env: Env, access: ChannelAccess, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<ChatMessage> {
+export async function actOnMessage(env: Env, access: ChannelAccess, frame: Exclude<ClientFrame, { type: "send" | "seen" | "read" | "typing" }>): Promise<ChatMessage> {
   return settle(await channelStub(env, access.space.id).act(access.identity, frame)).message;
 }
 
@@ -136,6 +140,25 @@ export async function configureChannel(env: Env, access: ChannelAccess, settings
 }
 
 /**
+ * The headers of an upgrade forwarded to an object (a channel, the community's presence): the
+ * WebSocket handshake's and the identity set here and only here, nothing else the client sent.
+ */
+export function upgradeHeaders(request: Request, id: Omit<Identity, "channelId">): Headers {
+  const headers = new Headers();
+  for (const name of ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"]) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  headers.set(IdentityHeader.userId, id.userId);
+  headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
+  headers.set(IdentityHeader.role, id.role ?? "");
+  headers.set(IdentityHeader.epoch, String(id.epoch));
+  headers.set(IdentityHeader.communityId, id.communityId);
+  if (id.session) headers.set(IdentityHeader.session, id.session);
+  return headers;
+}
+
+/**
  * The upgrade, forwarded to the channel object with identity headers set here and only here: a
  * new request carries the WebSocket handshake headers and ours, nothing else the client sent.
  */
@@ -147,19 +170,8 @@ export async function openSocket(env: Env, access: ChannelAccess, request: Reque
     if (!/^(0|[1-9][0-9]{0,14})$/.test(after)) throw new DomainError(400, "validation_failed", "`after` is a seq (a whole number).", { issues: [{ path: "after", message: "Expected a whole number.", code: "invalid_format" }] });
     url.searchParams.set("after", after);
   }
-  const headers = new Headers();
-  for (const name of ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"]) {
-    const value = request.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  const id = access.identity;
-  headers.set(IdentityHeader.userId, id.userId);
-  headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
-  headers.set(IdentityHeader.role, id.role ?? "");
-  headers.set(IdentityHeader.epoch, String(id.epoch));
-  headers.set(IdentityHeader.communityId, id.communityId);
-  headers.set(IdentityHeader.channelId, id.channelId);
-  if (id.session) headers.set(IdentityHeader.session, id.session);
+  const headers = upgradeHeaders(request, access.identity);
+  headers.set(IdentityHeader.channelId, access.identity.channelId);
   const response = await channelStub(env, access.space.id).fetch(new Request(url, { headers }));
   if (response.status === 404) throw notFound("No such space.");
   return response;
@@ -222,6 +234,9 @@ export async function setNotifyLevel(env: Env, access: ChannelAccess, level: Cha
 /** Changes that can take access away or change a role: the ones chat objects must hear. */
 const widening = new Set(["community_created", "member_joined", "space_created", "member_unbanned", "space_member_added"]);
 
+/** Changes that end a membership: the community's presence sockets of that member close too. */
+const presenceEnding = new Set(["member_removed", "member_left", "member_banned", "community_deleted", "account_erased"]);
+
 /** The chat spaces a change touches: its space, or every chat space of the community. */
 async function channelsOf(env: Env, change: PendingAccessChange["change"]): Promise<string[]> {
   const s = schema.spaces;
@@ -242,9 +257,14 @@ export async function revokeChatAccess(env: Env, pending: PendingAccessChange): 
   const { change } = pending;
   if (widening.has(change.reason)) return;
   const channels = await channelsOf(env, change);
-  if (channels.length === 0) return;
+  // the community's presence sockets close with a community-wide change (removed, banned, left, erased)
+  const presence = change.spaceId === null && presenceEnding.has(change.reason);
+  if (channels.length === 0 && !presence) return;
   const epoch = await currentAccessEpoch(env, change.communityId);
-  await Promise.all(channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)));
+  await Promise.all([
+    ...channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)),
+    ...(presence ? [presenceStub(env, change.communityId).revoke(change.userId, epoch)] : []),
+  ]);
 }
 
 /**

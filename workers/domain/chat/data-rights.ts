@@ -38,6 +38,8 @@ export const chatData: PersonalData = {
   columns: {
     "chat_authors.user_id": purged,
     "chat_settings.user_id": deleted,
+    // what may be emailed to them as missed (ADR 033): nothing to send to an erased person
+    "chat_missed.user_id": deleted,
   },
   export: [
     {
@@ -68,7 +70,7 @@ export const chatData: PersonalData = {
       },
     },
   ],
-  erase: ({ env, user }) => [getDb(env).delete(s).where(eq(s.userId, user.id))],
+  erase: ({ env, user }) => [getDb(env).delete(s).where(eq(s.userId, user.id)), getDb(env).delete(schema.chatMissed).where(eq(schema.chatMissed.userId, user.id))],
   purge: {
     name: "chat",
     run: async (env, userId, cursor) => {
