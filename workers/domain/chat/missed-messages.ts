@@ -31,6 +31,8 @@ export type MissedCandidate = { seq: number; authorId: string; at: number; menti
 
 /** The slot (a 15-minute span of send times) a message falls in. */
 export const slotOf = (at: number) => Math.floor(at / MISSED_AFTER_MS);
+/** When a slot's job is due (ms): once the slot's last possible message is 15 minutes old. */
+const jobDueAt = (slot: number) => (slot + 2) * MISSED_AFTER_MS;
 
 /**
  * The forward's statements for new messages that may be missed: who would miss each one (a DM's
@@ -72,8 +74,7 @@ export async function missedMessageWrites(
   for (const [key, job] of jobs) {
     const id = await derivedId("evt", `chat.missed\n${key}`);
     eventIds.push(id);
-    // due when the slot's last possible message is 15 minutes old
-    const dueAt = new Date((job.slot + 1) * MISSED_AFTER_MS + MISSED_AFTER_MS);
+    const dueAt = new Date(jobDueAt(job.slot));
     statements.push(
       eventInsert(env, { kind: "chat.missed", communityId: where.communityId, subject: { type: "user", id: job.userId }, payload: { userId: job.userId, slot: job.slot } }, { id, dueAt })
         .statement,
@@ -88,10 +89,12 @@ export async function missedMessageWrites(
  * "none" (spaces), with the missed_messages preference on — one mail in their language through the
  * outbox, and every due row settled in the same batch. Idempotent: the mail's id derives from the
  * event, and settled rows are not read again. D1: about eight reads and one batch; one object call
- * per listed message.
+ * per listed message. `at` (ms) is the clock; the spine runs the job only once it is due, so
+ * every row of its slot counts as due then even on a clock behind it.
  */
-export async function sendMissedMessages(env: Env, event: DomainEvent<"chat.missed">, now = Date.now()): Promise<void> {
-  const { userId } = event.payload;
+export async function sendMissedMessages(env: Env, event: DomainEvent<"chat.missed">, at = Date.now()): Promise<void> {
+  const { userId, slot } = event.payload;
+  const now = Math.max(at, jobDueAt(slot));
   const db = getDb(env);
   const cmx = schema.chatMissed;
   const due = await db
