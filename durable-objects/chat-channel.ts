@@ -522,19 +522,20 @@ export class ChatChannel extends DurableObject<Env> {
     }
   }
 
-  /** Who has a socket open here now, sorted. */
-  private hereNow(): string[] {
-    const ids = new Set<string>();
+  /** Who has a socket open here now, sorted by id, with their names. */
+  private hereNow(): Extract<ServerFrame, { type: "here" }> {
+    const names = new Map<string, string>();
     for (const ws of this.ctx.getWebSockets()) {
-      const id = ws.readyState === WebSocket.OPEN ? this.identityOf(ws)?.userId : undefined;
-      if (id) ids.add(id);
+      const identity = ws.readyState === WebSocket.OPEN ? this.identityOf(ws) : null;
+      if (identity?.userId) names.set(identity.userId, identity.userName);
     }
-    return [...ids].sort();
+    const userIds = [...names.keys()].sort();
+    return { type: "here", userIds, names: userIds.map((id) => names.get(id)!) };
   }
 
   /** A socket was accepted: it hears who is here at once; the others when the set changed (coalesced). */
   private arrived(ws: WebSocket): void {
-    this.sendTo(ws, { type: "here", userIds: this.hereNow() });
+    this.sendTo(ws, this.hereNow());
     this.queueHere();
   }
 
@@ -550,11 +551,11 @@ export class ChatChannel extends DurableObject<Env> {
     if (this.hereTimer !== null) return;
     this.hereTimer = setTimeout(() => {
       this.hereTimer = null;
-      const ids = this.hereNow();
-      const key = ids.join(",");
+      const here = this.hereNow();
+      const key = here.userIds.join(",");
       if (key === this.hereSent) return;
       this.hereSent = key;
-      this.broadcastNow({ type: "here", userIds: ids });
+      this.broadcastNow(here);
     }, 0);
   }
 

@@ -148,8 +148,11 @@ export const ErrorFrame = z.object({
 
 /** To the member's other sockets in the channel when their read position moved (tabs and devices in sync). */
 export const ReadPositionFrame = z.object({ type: z.literal("read"), seq: z.number().int(), unread: z.number().int().min(0) });
-/** Who has a socket open in the channel: on connect and whenever the set changes (coalesced). */
-export const HereFrame = z.object({ type: z.literal("here"), userIds: z.array(z.string()) });
+/**
+ * Who has a socket open in the channel: on connect and whenever the set changes (coalesced).
+ * `names[i]` is `userIds[i]`'s display name (the header shows them without a lookup).
+ */
+export const HereFrame = z.object({ type: z.literal("here"), userIds: z.array(z.string()), names: z.array(z.string()) });
 /** Someone else in the channel is composing; show it for about 5 s after the last one. */
 export const TypingServerFrame = z.object({ type: z.literal("typing"), userId: z.string(), name: z.string() });
 

@@ -118,7 +118,7 @@ describe("who is here and who is typing", () => {
     bobs.ws.close(1000, "bye");
     await bobs.closed;
     const after = await frameAfter(owner, before, (f) => f.type === "here");
-    expect(after).toEqual({ type: "here", userIds: [c.owner.id] });
+    expect(after).toEqual({ type: "here", userIds: [c.owner.id], names: [c.owner.name] });
   });
 
   it("relays typing to the channel's other members with the typer's name, and stores nothing", async () => {

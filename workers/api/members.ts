@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { banMember, listBans, unbanMember } from "../domain/communities/bans";
 import { joinCommunity, leaveCommunity, listMembers, removeMember, updateMember } from "../domain/communities/members";
 import { createRouter, requireUser } from "./factory";
-import { onlineAmong } from "../domain/chat/inbox";
+import { withOnline } from "../domain/chat/inbox";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
@@ -35,9 +35,7 @@ members.openapi(
   async (c) => {
     const access = await requireMember(c, c.req.valid("param").slug);
     const page = await listMembers(c.env, access, pageRequest(c.req.valid("query")));
-    // one call to the community's presence object for the whole page (ADR 033)
-    const online = await onlineAmong(c.env, access.community.id, page.items.map((item) => item.user.id));
-    return c.json(pageResponse({ ...page, items: page.items.map((item) => ({ ...item, online: online.has(item.user.id) })) }), 200);
+    return c.json(pageResponse({ ...page, items: await withOnline(c.env, access.community.id, page.items) }), 200);
   },
 );
 

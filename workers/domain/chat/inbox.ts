@@ -161,10 +161,10 @@ export async function withUnread<T extends { space: { id: string; kind: string }
   return items.map((i) => (i.space.kind === "chat" && !i.locked ? { ...i, unread: counts.get(i.space.id)?.unread ?? 0 } : i));
 }
 
-/** Which of `userIds` are online in the community: one call to its presence object. */
-export async function onlineAmong(env: Env, communityId: string, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
-  return new Set(await presenceStub(env, communityId).onlineAmong(userIds));
+/** Members with `online` from the community's presence object: one call for the whole page. */
+export async function withOnline<T extends { user: { id: string } }>(env: Env, communityId: string, items: T[]): Promise<Array<T & { online: boolean }>> {
+  const online = items.length ? new Set(await presenceStub(env, communityId).onlineAmong(items.map((item) => item.user.id))) : new Set<string>();
+  return items.map((item) => ({ ...item, online: online.has(item.user.id) }));
 }
 
 /**
