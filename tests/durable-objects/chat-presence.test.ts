@@ -162,3 +162,14 @@ async function frameAfter(socket: TestSocket, from: number, match: (f: ServerFra
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("presence and sessions", () => {
+  it("closes the presence socket a signed-out session opened (4403) and refuses it afterwards", async () => {
+    const c = await makeCommunity();
+    const bob = await addMember(c);
+    const bobs = await presenceOf(c.slug, bob);
+    await waitFor(bobs, isOnline);
+    expect((await call("/api/v1/auth/logout", { as: bob, method: "POST" })).status).toBe(204);
+    expect(await bobs.closed).toEqual({ code: 4403, reason: "session_ended" });
+  });
+});

@@ -292,7 +292,7 @@ async function chatSpacesOfMember(env: Env, userId: string): Promise<string[]> {
 }
 
 /**
- * Sessions of `userId` ended (sign-out, a password reset): the chat sockets they opened close
+ * Sessions of `userId` ended (sign-out, a password reset): the chat and presence sockets they opened close
  * (4403) and cannot send again. Best effort after the sessions' rows are gone — a socket of an
  * ended session is refused at its next upgrade anyway; never throws.
  */
@@ -300,8 +300,16 @@ export async function endChatSessions(env: Env, userId: string, sessionIds: stri
   const tags = sessionIds.filter(Boolean).map(sessionTag);
   if (tags.length === 0) return;
   try {
-    const channels = await chatSpacesOfMember(env, userId);
-    await Promise.all(channels.map((id) => channelStub(env, id).endSessions(tags)));
+    const m = schema.memberships;
+    const [channels, communities] = await Promise.all([
+      chatSpacesOfMember(env, userId),
+      getDb(env).select({ id: m.communityId }).from(m).where(and(eq(m.userId, userId), eq(m.status, "active"))),
+    ]);
+    await Promise.all([
+      ...channels.map((id) => channelStub(env, id).endSessions(tags)),
+      // the community pages' presence sockets opened by those sessions close too (ADR 033)
+      ...communities.map((c) => presenceStub(env, c.id).endSessions(tags)),
+    ]);
   } catch (error) {
     console.error(JSON.stringify({ at: "chat.end_sessions", userId, error: String(error) }));
   }
