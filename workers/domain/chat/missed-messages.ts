@@ -15,7 +15,7 @@ import { outboxInsert } from "../../mail/outbox";
 import { effectiveNotificationPrefs } from "../account/user-view";
 import { announceEvents, eventInsert } from "../events/emit";
 import type { DomainEvent } from "../events/kinds";
-import { inChunks } from "../readable";
+import { chunk, inChunks } from "../readable";
 import { channelStub, notifyLevels } from "./channels";
 import { channelReadersAmong, isConversationId } from "./inbox";
 
@@ -55,21 +55,18 @@ export async function missedMessageWrites(
     participants = rows.map((r) => r.userId);
   }
   const db = getDb(env);
-  const statements: BatchItem<"sqlite">[] = [];
+  const rows: Array<typeof schema.chatMissed.$inferInsert> = [];
   const jobs = new Map<string, { userId: string; slot: number }>();
   for (const message of relevant) {
     const recipients = (dm ? participants : [...new Set(message.mentioned)]).filter((id) => id !== message.authorId);
     for (const userId of recipients) {
-      statements.push(
-        db
-          .insert(schema.chatMissed)
-          .values({ userId, channelId: where.channelId, seq: message.seq, communityId: where.communityId, reason: dm ? "dm" : "mention", dueAt: new Date(message.at + MISSED_AFTER_MS) })
-          .onConflictDoNothing(),
-      );
+      rows.push({ userId, channelId: where.channelId, seq: message.seq, communityId: where.communityId, reason: dm ? "dm" : "mention", dueAt: new Date(message.at + MISSED_AFTER_MS) });
       const slot = slotOf(message.at);
       jobs.set(`${userId}\n${slot}`, { userId, slot });
     }
   }
+  // seven bound values a row, under D1's 100 a statement
+  const statements: BatchItem<"sqlite">[] = chunk(rows, 14).map((part) => db.insert(schema.chatMissed).values(part).onConflictDoNothing());
   const eventIds: string[] = [];
   for (const [key, job] of jobs) {
     const id = await derivedId("evt", `chat.missed\n${key}`);
