@@ -38,6 +38,9 @@ export const chatData: PersonalData = {
   columns: {
     "chat_authors.user_id": purged,
     "chat_settings.user_id": deleted,
+    // what may be emailed to them as missed (ADR 033): nothing to send to an erased person
+    "chat_missed.user_id": deleted,
+    // read positions and the heads' last author: dmData below
   },
   export: [
     {
@@ -70,7 +73,10 @@ export const chatData: PersonalData = {
       },
     },
   ],
-  erase: ({ env, user }) => [getDb(env).delete(s).where(eq(s.userId, user.id))],
+  erase: ({ env, user }) => [
+    getDb(env).delete(s).where(eq(s.userId, user.id)),
+    getDb(env).delete(schema.chatMissed).where(eq(schema.chatMissed.userId, user.id)),
+  ],
   purge: {
     name: "chat",
     run: async (env, userId, cursor) => {
@@ -115,7 +121,9 @@ export const dmData: PersonalData = {
   columns: {
     "blocks.blocker_id": deleted,
     "blocks.blocked_id": deleted,
+    // read positions (the object's copy goes with the channel; D1's mirror with the account)
     "chat_reads.user_id": deleted,
+    // who wrote a channel's last message, for the inbox line: the erased author is no one, their words gone
     "chat_heads.last_author_id": nulled,
     "conversation_members.user_id": { fate: "kept", reason: "who was in a conversation: set as left, shown as Deleted member to the others" },
     "conversations.created_by": { fate: "kept", reason: "who started a conversation, shown as Deleted member; the row holds nothing personal" },
@@ -128,7 +136,7 @@ export const dmData: PersonalData = {
     return [
       db.delete(b).where(or(eq(b.blockerId, user.id), eq(b.blockedId, user.id))),
       db.delete(schema.chatReads).where(eq(schema.chatReads.userId, user.id)),
-      db.update(h).set({ lastAuthorId: null }).where(eq(h.lastAuthorId, user.id)),
+      db.update(h).set({ lastAuthorId: null, lastExcerpt: "" }).where(eq(h.lastAuthorId, user.id)),
       db.update(cm).set({ leftAt: now }).where(and(eq(cm.userId, user.id), isNull(cm.leftAt))),
     ];
   },
