@@ -33,6 +33,8 @@ function update(store: Store, change: Partial<PresenceSnapshot>) {
 }
 
 async function readUnread(slug: string, store: Store) {
+  // offline the request could only fail (and the browser logs it): the socket's reopening reads again
+  if (!navigator.onLine) return;
   try {
     const res = await fetch(`/api/v1/communities/${encodeURIComponent(slug)}/unread`, { credentials: "same-origin" });
     if (!res.ok) return;

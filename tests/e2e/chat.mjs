@@ -245,7 +245,7 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
 
   await step("chat: archiving the space closes the page's socket and the page says the space was archived", async () => {
     await api(ctxMei, ORIGIN, "DELETE", `/api/v1/spaces/${history.id}`);
-    await pageKai.getByText("This space was archived. Its messages stay readable, but no new ones can be sent.").waitFor();
+    await pageKai.getByText("This space was archived: it and its messages are no longer available.").waitFor();
     assert.equal(await pageKai.getByText("You no longer have access to this channel.").count(), 0);
     assert.equal(await composer(pageKai).count(), 0, "nothing can be sent to an archived space");
   });
