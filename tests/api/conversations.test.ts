@@ -372,7 +372,7 @@ describe("DMs in data rights, search and uploads", () => {
     const found = await search(c.slug, "quokka", bob);
     expect(found.items.map((h) => [h.id, h.type, h.spaceId])).toEqual([[sent.id, "message", group.id]]);
     // the answer carries each hit's page (search-posts.ts hitUrl)
-    expect((found.items[0] as SearchHit & { url: string }).url).toBe(`/c/${c.slug}/dm/${group.id}?seq=${sent.seq}#msg-${sent.seq}`);
+    expect((found.items[0] as SearchHit & { url: string }).url).toBe(`/c/${c.slug}/messages/${group.id}?seq=${sent.seq}#msg-${sent.seq}`);
     expect((await search(c.slug, "quokka", c.owner)).items).toEqual([]);
     expect((await call(`/api/v1/conversations/${group.id}/leave`, { method: "POST", as: carol })).status).toBe(204);
     expect((await search(c.slug, "quokka", carol)).items).toEqual([]);

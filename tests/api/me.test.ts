@@ -124,6 +124,7 @@ describe("PATCH /me", () => {
       marketing_email: true,
       digest: false,
       missed_messages: true,
+      direct_messages: true,
     });
   });
 

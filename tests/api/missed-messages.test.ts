@@ -116,7 +116,7 @@ describe("missed messages by email", () => {
     const [mail] = await mailsTo(bob);
     expect(mail.subject).toBe("You have 2 unread messages on Enclave");
     expect(mail.text).toContain(`Direct message · ${c.owner.name}: are you there?`);
-    expect(mail.text).toContain(`/c/${c.slug}/dm/${dmId}`);
+    expect(mail.text).toContain(`/c/${c.slug}/messages/${dmId}`);
     expect(await mailsTo(c.owner)).toEqual([]);
   });
 

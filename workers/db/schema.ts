@@ -513,7 +513,7 @@ export const mentions = sqliteTable(
 );
 
 // new_message: one per chat space for members at level "all", kept up to date (ADR 025)
-export const notificationKinds = ["mention", "reply", "new_post", "new_message"] as const;
+export const notificationKinds = ["mention", "reply", "new_post", "new_message", "direct_message"] as const;
 
 // Text is rendered at read time from kind + subject, in the reader's language, and the subject is
 // re-checked against the reader's current access so nothing leaks from a place they lost.
@@ -530,7 +530,7 @@ export const notifications = sqliteTable(
     kind: text("kind", { enum: notificationKinds }).notNull(),
     actorId: text("actor_id").references(() => users.id),
     // "space": a chat space's new messages as one notice (kind new_message)
-    subjectType: text("subject_type", { enum: ["post", "comment", "message", "space"] }).notNull(),
+    subjectType: text("subject_type", { enum: ["post", "comment", "message", "space", "conversation"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     // dedupe key: one notification per (user, kind, subject)
     createdAt: createdAt(),

@@ -20,6 +20,8 @@ export const defaultNotificationPrefs: Record<NotificationPrefKey, boolean> = {
   digest: true,
   // unread DMs and mentions by email after 15 minutes (ADR 033)
   missed_messages: true,
+  // a DM's in-app notice, at once (ADR 033)
+  direct_messages: true,
 };
 
 export function effectiveNotificationPrefs(stored: Record<string, boolean>): Record<NotificationPrefKey, boolean> {

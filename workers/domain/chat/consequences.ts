@@ -2,7 +2,7 @@
 // from a channel object's outbox (object-side.ts forwardOutbox) and carry only {channelId, seq};
 // each handler reads the message from the object now, so a late or repeated event acts on what is
 // stored, never on a stale copy. Search indexing is search/sync.ts's "message" subject.
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { mentionedIds } from "../../lib/markdown";
 import { mentionAndNotify } from "../discussions/consequences";
@@ -47,6 +47,7 @@ export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<
  * by the mention. D1: one read of the channel's "all" settings, the access checks, the upserts.
  */
 export async function activityOfMessage(env: Env, event: DomainEvent<"message.created">): Promise<void> {
+  if (isConversationId(event.payload.channelId)) return directMessageNotice(env, event);
   // most channels have nobody at "all": one read, and no call to the object
   const s = schema.chatSettings;
   const rows = await getDb(env)
@@ -64,6 +65,31 @@ export async function activityOfMessage(env: Env, event: DomainEvent<"message.cr
     { type: "space", id: channel.id, communityId: channel.communityId, spaceId: channel.id },
     found.authorId,
     rows.map((r) => r.userId).filter((id) => !mentioned.has(id)),
+    { refreshAt: new Date(found.message.createdAt) },
+  );
+}
+
+/**
+ * A DM tells its other active participants at once (issue 13): one notice per conversation and
+ * recipient, brought up to date by each message (its author, its time, unread again), with the
+ * direct-messages preference on. The email for what stays unread is missed-messages.ts's. D1: the
+ * conversation's members, the access check, the upserts; one object call.
+ */
+async function directMessageNotice(env: Env, event: DomainEvent<"message.created">): Promise<void> {
+  const loaded = await loadChatMessage(env, messageOf(event));
+  if (!loaded?.live) return;
+  const { channel, found } = loaded;
+  const cm = schema.conversationMembers;
+  const members = await getDb(env)
+    .select({ userId: cm.userId })
+    .from(cm)
+    .where(and(eq(cm.conversationId, channel.id), isNull(cm.leftAt)));
+  await notify(
+    env,
+    "direct_message",
+    { type: "conversation", id: channel.id, communityId: channel.communityId },
+    found.authorId,
+    members.map((m) => m.userId),
     { refreshAt: new Date(found.message.createdAt) },
   );
 }

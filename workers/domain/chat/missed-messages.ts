@@ -178,7 +178,7 @@ async function describe(env: Env, rows: MissedRow[]): Promise<MissedItem[]> {
       dm,
       author: found.message.author.name,
       excerpt: found.excerpt.length > 140 ? `${found.excerpt.slice(0, 139)}…` : found.excerpt,
-      link: dm ? `${origin}/c/${slug.get(row.communityId)}/dm/${row.channelId}` : `${origin}/c/${slug.get(row.communityId)}/s/${row.channelId}?seq=${row.seq}#msg-${row.seq}`,
+      link: dm ? `${origin}/c/${slug.get(row.communityId)}/messages/${row.channelId}` : `${origin}/c/${slug.get(row.communityId)}/s/${row.channelId}?seq=${row.seq}#msg-${row.seq}`,
     });
   }
   return items;

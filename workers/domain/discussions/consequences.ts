@@ -40,7 +40,7 @@ const postSubject = (post: Post): Subject & { type: "post" } => ({ type: "post",
  */
 export async function mentionAndNotify(
   env: Env,
-  subject: Exclude<Subject, { type: "space" }>,
+  subject: Exclude<Subject, { type: "space" | "conversation" }>,
   source: { communityId: string; authorId: string; body: string; deletedAt: Date | null },
   audience?: (userIds: string[]) => Promise<string[]>,
 ): Promise<string[]> {

@@ -18,6 +18,7 @@ export const prefForKind: Record<NotificationKind, NotificationPrefKey> = {
   // a channel's "all" level is the member's own choice per channel; the new-posts switch still
   // silences every "something new was written" notice at once (ADR 025)
   new_message: "new_posts",
+  direct_message: "direct_messages",
 };
 
 /**
@@ -30,12 +31,28 @@ export type Subject =
   | { type: "post"; id: string; communityId: string; spaceId: string }
   | { type: "comment"; id: string; postId: string; communityId: string; spaceId: string }
   | { type: "message"; id: string; communityId: string; spaceId: string }
-  | { type: "space"; id: string; communityId: string; spaceId: string };
+  | { type: "space"; id: string; communityId: string; spaceId: string }
+  | { type: "conversation"; id: string; communityId: string };
 
 /** Who among `userIds` may read the subject now: a post's or comment's own rules, or its space's. */
 async function subjectReaders(env: Env, subject: Subject, userIds: string[]): Promise<Set<string>> {
   if (subject.type === "post" || subject.type === "comment") return readersAmong(env, subject, userIds);
+  if (subject.type === "conversation") return conversationReadersAmong(env, subject, userIds);
   return new Set((await spaceReadersAmong(env, subject.communityId, subject.spaceId, userIds)).keys());
+}
+
+/** Who among `userIds` is an active participant of the conversation and an active member of its community. */
+async function conversationReadersAmong(env: Env, subject: { id: string; communityId: string }, userIds: string[]): Promise<Set<string>> {
+  const cm = schema.conversationMembers;
+  const m = schema.memberships;
+  const rows = await inChunks(userIds, (part) =>
+    getDb(env)
+      .select({ id: cm.userId })
+      .from(cm)
+      .innerJoin(m, and(eq(m.communityId, subject.communityId), eq(m.userId, cm.userId), eq(m.status, "active")))
+      .where(and(eq(cm.conversationId, subject.id), inArray(cm.userId, part), isNull(cm.leftAt))),
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /** People (not bots, not erased) among `userIds` whose preference for `pref` is on. */

@@ -8,6 +8,7 @@ import { isLocale, type Locale } from "../../lib/locale";
 import type { Page, PageKey, PageRequest } from "../communities/types";
 import { canReadSpace, chunk, filterInScope, inChunks, loadReaderScope, type ReadableItem, type SpaceFacts } from "../readable";
 import { channelStub } from "../chat/channels";
+import { conversationNamesOf } from "../chat/conversations";
 import { parseMessageId } from "../../../durable-objects/protocol";
 import type { NotificationKind } from "./deliver";
 import { notificationText } from "./text";
@@ -40,10 +41,13 @@ type Ref = { postId?: string; commentId?: string; row: NotificationRow };
  */
 type ChatItem = { row: NotificationRow; space: SpaceFacts; seq: number | null; excerpt: string | null };
 
-/** A row the reader may read now, with what was loaded to decide. */
-type Found = { content: ReadableItem<Ref> } | { chat: ChatItem };
+/** A DM's notice (subject "conversation"): the conversation as the reader names it ("" unnamed). */
+type DmItem = { row: NotificationRow; name: string };
 
-const rowOf = (found: Found) => ("content" in found ? found.content.ref.row : found.chat.row);
+/** A row the reader may read now, with what was loaded to decide. */
+type Found = { content: ReadableItem<Ref> } | { chat: ChatItem } | { dm: DmItem };
+
+const rowOf = (found: Found) => ("content" in found ? found.content.ref.row : "chat" in found ? found.chat.row : found.dm.row);
 
 /** The chat space and seq a chat notice is about; null for a post's or comment's notice. */
 function chatTarget(row: NotificationRow): { spaceId: string; seq: number | null } | null {
@@ -62,7 +66,15 @@ async function readableRows(env: Env, readerId: string, rows: NotificationRow[])
     const scope = await loadReaderScope(env, readerId, communityId);
     if (!scope) continue;
     const refs: Ref[] = [];
+    // a DM's notice: only while the reader is still in the conversation
+    const dms = ofCommunity.filter((row) => row.subjectType === "conversation");
+    const names = dms.length ? await conversationNamesOf(env, communityId, readerId) : new Map<string, string>();
+    for (const row of dms) {
+      const name = names.get(row.subjectId);
+      if (name !== undefined) items.set(row.id, { dm: { row, name } });
+    }
     for (const row of ofCommunity) {
+      if (row.subjectType === "conversation") continue;
       const chat = chatTarget(row);
       if (!chat) {
         refs.push(row.subjectType === "comment" ? { commentId: row.subjectId, row } : { postId: row.subjectId, row });
@@ -134,6 +146,16 @@ async function render(env: Env, locale: Locale, readerId: string, items: Found[]
       community: { slug: community.slug, name: community.name },
       actor: row.actorId && actorName !== null ? { id: row.actorId, name: actorName } : null,
     };
+    if ("dm" in item) {
+      return {
+        ...common,
+        text: notificationText(locale, { kind: row.kind, actor: actorName, title: "", spaceName: item.dm.name, onComment: false, replyToComment: false, inChat: true }),
+        url: `/c/${community.slug}/messages/${row.subjectId}`,
+        title: "",
+        spaceName: item.dm.name,
+        excerpt: null,
+      };
+    }
     if ("chat" in item) {
       const { space, seq, excerpt } = item.chat;
       return {

@@ -24,6 +24,7 @@ type Phrases = {
   newPost: (actor: string, title: string, space: string) => string;
   mentionMessage: (actor: string, space: string) => string;
   newMessages: (actor: string, space: string) => string;
+  directMessage: (actor: string, conversation: string) => string;
 };
 
 const phrases: Record<Locale, Phrases> = {
@@ -36,6 +37,7 @@ const phrases: Record<Locale, Phrases> = {
     newPost: (a, t, s) => `${a} posted “${t}” in ${s}`,
     mentionMessage: (a, s) => `${a} mentioned you in ${s}`,
     newMessages: (a, s) => `New messages in ${s}, the latest from ${a}`,
+    directMessage: (a, c) => (c ? `${a} sent you a message in ${c}` : `${a} sent you a direct message`),
   },
   "zh-Hant": {
     someone: "有人",
@@ -46,6 +48,7 @@ const phrases: Record<Locale, Phrases> = {
     newPost: (a, t, s) => `${a} 在「${s}」發表了「${t}」`,
     mentionMessage: (a, s) => `${a} 在「${s}」中提到了你`,
     newMessages: (a, s) => `「${s}」有新訊息，最新一則來自 ${a}`,
+    directMessage: (a, c) => (c ? `${a} 在「${c}」傳了訊息給你` : `${a} 傳了私訊給你`),
   },
 };
 
@@ -62,5 +65,8 @@ export function notificationText(locale: Locale, facts: NotificationFacts): stri
       return p.newPost(actor, facts.title, facts.spaceName);
     case "new_message":
       return p.newMessages(actor, facts.spaceName);
+    case "direct_message":
+      // a DM's notice names its conversation in `spaceName` ("" for a 1:1 or an unnamed group)
+      return p.directMessage(actor, facts.spaceName);
   }
 }

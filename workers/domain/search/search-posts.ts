@@ -20,7 +20,7 @@ export type SearchResult = SearchHit & { url: string };
 export function hitUrl(slug: string, hit: SearchHit): string {
   const anchor = hit.seq !== null ? `?seq=${hit.seq}#msg-${hit.seq}` : "";
   // a DM's page (the DM UI's route, ADR 033)
-  if (hit.type === "message" && isConversationId(hit.spaceId)) return `/c/${slug}/dm/${hit.spaceId}${anchor}`;
+  if (hit.type === "message" && isConversationId(hit.spaceId)) return `/c/${slug}/messages/${hit.spaceId}${anchor}`;
   if (hit.type === "message") return `/c/${slug}/s/${hit.spaceId}${hit.seq !== null ? `?seq=${hit.seq}#msg-${hit.seq}` : ""}`;
   return `/c/${slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
 }
