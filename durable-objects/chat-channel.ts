@@ -14,6 +14,7 @@ import { DurableObject } from "cloudflare:workers";
 import { ChatStore, type MessageRow } from "./chat-store";
 import {
   CloseCode,
+  HERE_SHOWN,
   IdentityHeader,
   MAX_CLIENT_FRAME_UNITS,
   MAX_PAGE_MESSAGES,
@@ -55,6 +56,8 @@ export const MAX_SOCKETS_PER_MEMBER = 20;
  * past the slow-reader limit. A person toggling reactions stays far below it.
  */
 export const CHANGE_LIMIT = 30;
+/** The shortest time between two `here` frames (ms). */
+const HERE_EVERY_MS = 2_000;
 /** Distinct emoji one message may carry. */
 const MAX_EMOJI_PER_MESSAGE = 20;
 /**
@@ -135,6 +138,9 @@ export class ChatChannel extends DurableObject<Env> {
   private readonly typedAt = new Map<string, number>();
   /** the `here` set last broadcast (sorted ids joined), and the zero timer that sends the next */
   private hereSent = "";
+  /** the last `here` frame computed (sent to a new socket at once) and when (ms) */
+  private hereLast: Extract<ServerFrame, { type: "here" }> | null = null;
+  private hereAt = 0;
   private hereTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -531,20 +537,24 @@ export class ChatChannel extends DurableObject<Env> {
     }
   }
 
-  /** Who has a socket open here now, sorted by id, with their names. */
+  /** Who has a socket open here now: how many, and the first HERE_SHOWN by id with their names. */
   private hereNow(): Extract<ServerFrame, { type: "here" }> {
     const names = new Map<string, string>();
     for (const ws of this.ctx.getWebSockets()) {
       const identity = ws.readyState === WebSocket.OPEN ? this.identityOf(ws) : null;
       if (identity?.userId) names.set(identity.userId, identity.userName);
     }
-    const userIds = [...names.keys()].sort();
-    return { type: "here", userIds, names: userIds.map((id) => names.get(id)!) };
+    const userIds = [...names.keys()].sort().slice(0, HERE_SHOWN);
+    return { type: "here", count: names.size, userIds, names: userIds.map((id) => names.get(id)!) };
   }
 
-  /** A socket was accepted: it hears who is here at once; the others when the set changed (coalesced). */
+  /**
+   * A socket was accepted: it hears who is here at once (the last frame sent, when there was one
+   * — a storm of reconnects must not cost a walk of every socket each), the others when the set
+   * changed (queueHere).
+   */
   private arrived(ws: WebSocket): void {
-    this.sendTo(ws, this.hereNow());
+    this.sendTo(ws, this.hereLast ?? this.hereNow());
     this.queueHere();
   }
 
@@ -555,17 +565,24 @@ export class ChatChannel extends DurableObject<Env> {
     this.queueHere();
   }
 
-  /** Arrivals and departures in one turn of the event loop share one `here` frame. */
+  /**
+   * Arrivals and departures share one `here` frame, at most one per HERE_EVERY_MS: the first
+   * change after a quiet spell goes out on the next turn, a burst (a thousand reconnects after a
+   * deploy) costs one walk of the sockets and one frame per interval, not one per socket.
+   */
   private queueHere(): void {
     if (this.hereTimer !== null) return;
+    const wait = Math.max(0, this.hereAt + HERE_EVERY_MS - Date.now());
     this.hereTimer = setTimeout(() => {
       this.hereTimer = null;
+      this.hereAt = Date.now();
       const here = this.hereNow();
-      const key = here.userIds.join(",");
+      this.hereLast = here;
+      const key = `${here.count}:${here.userIds.join(",")}`;
       if (key === this.hereSent) return;
       this.hereSent = key;
       this.broadcastNow(here);
-    }, 0);
+    }, wait);
   }
 
   /**

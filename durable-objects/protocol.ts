@@ -152,7 +152,13 @@ export const ReadPositionFrame = z.object({ type: z.literal("read"), seq: z.numb
  * Who has a socket open in the channel: on connect and whenever the set changes (coalesced).
  * `names[i]` is `userIds[i]`'s display name (the header shows them without a lookup).
  */
-export const HereFrame = z.object({ type: z.literal("here"), userIds: z.array(z.string()), names: z.array(z.string()) });
+/**
+ * Who has a socket open in the channel: how many members (`count`), and the first HERE_SHOWN of
+ * them by id with their names — a big channel's full list would be a large frame to every socket.
+ */
+export const HereFrame = z.object({ type: z.literal("here"), count: z.number().int().min(0), userIds: z.array(z.string()), names: z.array(z.string()) });
+/** Members a `here` frame names at most. */
+export const HERE_SHOWN = 20;
 /** Someone else in the channel is composing; show it for about 5 s after the last one. */
 export const TypingServerFrame = z.object({ type: z.literal("typing"), userId: z.string(), name: z.string() });
 

@@ -167,7 +167,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
         <h2 id="chat-messages-heading" className="sr-only">
           {t("chat.messagesHeading", { name: spaceName })}
         </h2>
-        {viewer.canWrite && chat.here.userIds.length > 0 ? <HereBar names={chat.here.names} /> : null}
+        {viewer.canWrite && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
         <div
           ref={log}
           role="log"
@@ -247,13 +247,14 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
 }
 
 /** Who has the channel open now: a count, and the names (the first few, the rest on hover and for screen readers). */
-function HereBar({ names }: { names: string[] }) {
+function HereBar({ count, names }: { count: number; names: string[] }) {
   const { t } = useTranslation();
-  const all = names.join(", ");
+  // a big channel names its first few and says how many more
+  const all = count > names.length ? t("chat.hereMore", { names: names.join(", "), count: count - names.length }) : names.join(", ");
   return (
     <div className="flex items-center gap-2 border-b border-slate-200 px-4 py-2 text-xs text-slate-600" data-testid="chat-here">
       <span aria-hidden="true" className="size-2 shrink-0 rounded-full bg-emerald-500" />
-      <span className="shrink-0 font-semibold text-slate-700">{t("chat.here", { count: names.length })}</span>
+      <span className="shrink-0 font-semibold text-slate-700">{t("chat.here", { count })}</span>
       <span className="min-w-0 truncate" title={all}>
         <span className="sr-only">{t("chat.hereLabel", { names: all })}</span>
         <span aria-hidden="true">{all}</span>

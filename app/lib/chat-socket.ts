@@ -88,7 +88,7 @@ export function useChatChannel({
   const [now, setNow] = useState(() => Date.now());
   const socketRef = useRef<PartySocket | null>(null);
   // who is here and who is typing (ADR 033): live only, never stored
-  const [here, setHere] = useState<{ userIds: string[]; names: string[] }>({ userIds: [], names: [] });
+  const [here, setHere] = useState<{ count: number; userIds: string[]; names: string[] }>({ count: 0, userIds: [], names: [] });
   const [typers, setTypers] = useState<Typer[]>([]);
   /** the highest read position this page sent or heard of; a lower one is not sent again */
   const readSent = useRef(0);
@@ -198,7 +198,7 @@ export function useChatChannel({
         readSent.current = 0;
         setConnection("live");
       }
-      else if (frame.type === "here") setHere({ userIds: frame.userIds, names: frame.names });
+      else if (frame.type === "here") setHere({ count: frame.count, userIds: frame.userIds, names: frame.names });
       else if (frame.type === "typing") {
         const until = Date.now() + TYPING_SHOWN_MS;
         setTypers((list) => [...list.filter((t) => t.userId !== frame.userId), { userId: frame.userId, name: frame.name, until }]);

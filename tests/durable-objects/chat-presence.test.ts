@@ -118,7 +118,22 @@ describe("who is here and who is typing", () => {
     bobs.ws.close(1000, "bye");
     await bobs.closed;
     const after = await frameAfter(owner, before, (f) => f.type === "here");
-    expect(after).toEqual({ type: "here", userIds: [c.owner.id], names: [c.owner.name] });
+    expect(after).toEqual({ type: "here", count: 1, userIds: [c.owner.id], names: [c.owner.name] });
+  });
+
+  it("names at most 20 of a busy channel with the count of all, and a burst of arrivals costs a few frames, not one per socket", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const owner = await connected(space, c.owner);
+    const before = owner.frames.length;
+    const members = await Promise.all(Array.from({ length: 25 }, () => addMember(c)));
+    await Promise.all(members.map((m) => connected(space, m)));
+    const all = await owner.next((f): f is Extract<ServerFrame, { type: "here" }> => f.type === "here" && f.count === 26, 6_000);
+    expect(all.userIds).toHaveLength(20);
+    expect(all.names).toHaveLength(20);
+    expect(all.userIds).toEqual([...all.userIds].sort());
+    // one frame per two seconds at most while they arrive
+    expect(owner.frames.slice(before).filter((f) => f.type === "here").length).toBeLessThanOrEqual(4);
   });
 
   it("relays typing to the channel's other members with the typer's name, and stores nothing", async () => {
