@@ -56,6 +56,8 @@ export const MAX_SOCKETS_PER_MEMBER = 20;
  * past the slow-reader limit. A person toggling reactions stays far below it.
  */
 export const CHANGE_LIMIT = 30;
+/** The shortest time between two announcements of a space's new messages to every reader online (ms). */
+const INBOX_EVERYONE_EVERY_MS = 5_000;
 /** The shortest time between two `here` frames (ms). */
 const HERE_EVERY_MS = 2_000;
 /** Distinct emoji one message may carry. */
@@ -138,6 +140,9 @@ export class ChatChannel extends DurableObject<Env> {
   private readonly typedAt = new Map<string, number>();
   /** the `here` set last broadcast (sorted ids joined), and the zero timer that sends the next */
   private hereSent = "";
+  /** when a space's new messages were last announced to every reader online, and the announcement owed meanwhile */
+  private inboxEveryoneAt = 0;
+  private inboxOwed: ReturnType<typeof setTimeout> | null = null;
   /** the last `here` frame computed (sent to a new socket at once) and when (ms) */
   private hereLast: Extract<ServerFrame, { type: "here" }> | null = null;
   private hereAt = 0;
@@ -605,14 +610,29 @@ export class ChatChannel extends DurableObject<Env> {
     return { mirror: this.reads.pendingMirror(READS_BATCH), missed };
   }
 
-  /** After a forward: the presence object tells those whose unread count may have changed. */
+  /**
+   * After a forward: the presence object tells those whose unread count may have changed. A
+   * space's new messages concern every reader online — each of whose pages then reads its counts —
+   * so they are announced at most once per INBOX_EVERYONE_EVERY_MS (what a quieter spell owes goes
+   * out when it ends); a DM's few participants hear of each forward.
+   */
   private async announceInbox(rows: Array<{ kind: string }>, mirror: InboxMirror): Promise<void> {
     const meta = this.store.readMeta();
     if (!meta.channelId || !meta.communityId) return;
-    await announceInboxChange(this.env, { communityId: meta.communityId, channelId: meta.channelId }, {
-      userIds: mirror.reads.map((r) => r.userId),
-      everyone: rows.some((r) => r.kind === "message.created"),
-    });
+    const where = { communityId: meta.communityId, channelId: meta.channelId };
+    let everyone = rows.some((r) => r.kind === "message.created");
+    if (everyone && !isConversationId(meta.channelId)) {
+      const wait = this.inboxEveryoneAt + INBOX_EVERYONE_EVERY_MS - Date.now();
+      if (wait > 0) {
+        everyone = false;
+        this.inboxOwed ??= setTimeout(() => {
+          this.inboxOwed = null;
+          this.inboxEveryoneAt = Date.now();
+          void announceInboxChange(this.env, where, { userIds: [], everyone: true });
+        }, wait);
+      } else this.inboxEveryoneAt = Date.now();
+    }
+    await announceInboxChange(this.env, where, { userIds: mirror.reads.map((r) => r.userId), everyone });
   }
 
   // ---- what a frame or call does ----------------------------------------------------------------

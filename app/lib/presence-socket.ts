@@ -5,12 +5,17 @@
 // the page's loaders to run again, so the sidebar's badges follow.
 import { useEffect, useSyncExternalStore } from "react";
 import PartySocket from "partysocket";
-import { CloseCode, PING, PONG, PresenceServerFrame } from "../../durable-objects/protocol";
+import { CloseCode, PING, PONG, PresenceServerFrame, isConversationId } from "../../durable-objects/protocol";
 
 /** A ping this often keeps the connection (and so the member's presence) alive through proxies. */
 const PING_EVERY_MS = 25_000;
-/** `inbox` frames closer together than this re-read the counts once. */
+/**
+ * How long the page gathers `inbox` frames before it reads its counts again (ms): a DM at once; a
+ * space's new messages, which every reader online hears of, 1–4 s later at a time of each page's
+ * own, so a busy community's pages do not all ask in the same instant.
+ */
 const INBOX_DEBOUNCE_MS = 300;
+const SPACE_INBOX_DELAY_MS = () => 1_000 + Math.random() * 3_000;
 
 /** What the page knows of the community now. */
 export type PresenceSnapshot = {
@@ -58,6 +63,7 @@ function open(slug: string): Store {
     shouldReconnectOnClose: (event) => event.code !== CloseCode.accessRevoked,
   });
   let inboxTimer: ReturnType<typeof setTimeout> | null = null;
+  let inboxDue = 0;
   socket.addEventListener("open", () => {
     socket.send(PING);
     void readUnread(slug, store);
@@ -79,10 +85,15 @@ function open(slug: string): Store {
       else online.delete(frame.userId);
       update(store, { online });
     } else if (frame.type === "inbox") {
-      inboxTimer ??= setTimeout(() => {
+      const due = Date.now() + (isConversationId(frame.channelId) ? INBOX_DEBOUNCE_MS : SPACE_INBOX_DELAY_MS());
+      // a DM's news moves a pending read earlier; a space's never delays one already set
+      if (inboxTimer !== null && inboxDue <= due) return;
+      if (inboxTimer !== null) clearTimeout(inboxTimer);
+      inboxDue = due;
+      inboxTimer = setTimeout(() => {
         inboxTimer = null;
         void readUnread(slug, store).then(() => update(store, { inboxVersion: store.snapshot.inboxVersion + 1 }));
-      }, INBOX_DEBOUNCE_MS);
+      }, due - Date.now());
     }
   });
   const ping = setInterval(() => {

@@ -101,6 +101,28 @@ describe("presence", () => {
     // bob may not read the private space: he heard nothing of it
     expect(presenceFrames(bobs).filter((f) => f.type === "inbox").map((f) => (f as { channelId: string }).channelId)).toEqual([space.id]);
   });
+
+  it("announces a space's new messages to every reader online at most once per 5 s, and what a busy spell owes goes out when it ends", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const bobs = await presenceOf(c.slug, bob);
+    const inboxes = () => presenceFrames(bobs).filter((f) => f.type === "inbox").length;
+    const forward = async (body: string) => {
+      await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body } });
+      await runDurableObjectAlarm(channelStub(env, space.id) as never);
+    };
+    await forward("one");
+    await waitFor(bobs, (f): f is Extract<PresenceServerFrame, { type: "inbox" }> => f.type === "inbox");
+    await forward("two");
+    await forward("three");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(inboxes()).toBe(1);
+    // the owed announcement, within the interval
+    const deadline = Date.now() + 6_000;
+    while (inboxes() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(inboxes()).toBe(2);
+  });
 });
 
 describe("who is here and who is typing", () => {
