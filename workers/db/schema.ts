@@ -128,6 +128,10 @@ export const prices = sqliteTable(
   (t) => [uniqueIndex("prices_tier_interval_idx").on(t.communityId, t.tierKey, t.interval)],
 );
 
+/** Who may start a DM with a member: everyone in the community, members of a space they are in, nobody. */
+export const dmPolicies = ["everyone", "shared_space", "nobody"] as const;
+export type DmPolicy = (typeof dmPolicies)[number];
+
 export const memberships = sqliteTable(
   "memberships",
   {
@@ -148,6 +152,8 @@ export const memberships = sqliteTable(
     joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull(),
     source: text("source"),
     inviteCode: text("invite_code"),
+    /** who may start a DM with this member (moderators and up always may): ADR 033 */
+    dmPolicy: text("dm_policy", { enum: dmPolicies }).notNull().default("everyone"),
   },
   (t) => [
     primaryKey({ columns: [t.communityId, t.userId] }),
@@ -640,4 +646,104 @@ export const chatSettings = sqliteTable(
     updatedAt: createdAt("updated_at"),
   },
   (t) => [primaryKey({ columns: [t.spaceId, t.userId] }), index("chat_settings_user_idx").on(t.userId)],
+);
+
+// ---- DMs, read positions, blocks (ADR 033) ---------------------------------------------------------
+
+export const conversationKinds = ["direct", "group"] as const;
+
+/**
+ * A DM conversation: 1:1 ("direct") or a group of up to 20. Its messages live in a ChatChannel
+ * object named by the id (`dm_…`); this row is who is in it and what it is called.
+ * `member_key` is the sorted ids of its active members joined by "," (unique per community, so
+ * the same set reaches the same conversation, also under concurrent creates); null once a group's
+ * set changed to one another conversation already has.
+ */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    kind: text("kind", { enum: conversationKinds }).notNull(),
+    memberKey: text("member_key"),
+    name: text("name"),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("conversations_member_key_idx").on(t.communityId, t.memberKey)],
+);
+
+/** Who is in a conversation: `left_at` set once a member left a group (a 1:1 is never left). */
+export const conversationMembers = sqliteTable(
+  "conversation_members",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    joinedAt: createdAt("joined_at"),
+    leftAt: integer("left_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("conversation_members_user_idx").on(t.userId)],
+);
+
+/**
+ * A chat channel's head (a chat space or a conversation), mirrored from its object by the outbox
+ * forward — coalesced, one upsert per forward: the newest message's seq, how many messages were
+ * ever sent, and what the inbox shows of the last one. Unread for a member = message_count −
+ * chat_reads.read_count.
+ */
+export const chatHeads = sqliteTable("chat_heads", {
+  channelId: text("channel_id").primaryKey(),
+  communityId: text("community_id")
+    .notNull()
+    .references(() => communities.id),
+  lastSeq: integer("last_seq").notNull().default(0),
+  messageCount: integer("message_count").notNull().default(0),
+  lastMessageAt: integer("last_message_at", { mode: "timestamp_ms" }),
+  lastExcerpt: text("last_excerpt"),
+  lastAuthorId: text("last_author_id"),
+  updatedAt: createdAt("updated_at"),
+});
+
+/**
+ * A member's read position in a chat channel, mirrored from the object (which holds the live
+ * one): the seq read up to and how many messages were sent up to it. Sending a message moves it.
+ */
+export const chatReads = sqliteTable(
+  "chat_reads",
+  {
+    channelId: text("channel_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    readSeq: integer("read_seq").notNull().default(0),
+    readCount: integer("read_count").notNull().default(0),
+    updatedAt: createdAt("updated_at"),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index("chat_reads_user_idx").on(t.userId)],
+);
+
+/** A member blocked another in a community: no new DMs between them; the blocker sees none of the blocked member's messages. */
+export const blocks = sqliteTable(
+  "blocks",
+  {
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    blockerId: text("blocker_id")
+      .notNull()
+      .references(() => users.id),
+    blockedId: text("blocked_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.blockerId, t.blockedId] }), index("blocks_blocked_idx").on(t.communityId, t.blockedId)],
 );
