@@ -19,13 +19,16 @@ import {
   MAX_PAGE_MESSAGES,
   PING,
   PONG,
+  isConversationId,
   parseClientFrame,
+  parseHiddenAuthors,
   parseMessageId,
+  withoutAuthors,
   type ChatMessage,
   type ClientFrame,
   type ServerFrame,
 } from "./protocol";
-import { composeMessage, forgetErasedAuthors, forwardOutbox, type ChatError, type ComposeInput, type Identity, type Result } from "../workers/domain/chat/object-side";
+import { DM_NOT_ALLOWED, composeMessage, forgetErasedAuthors, forwardOutbox, type ChatError, type ComposeInput, type Identity, type Result } from "../workers/domain/chat/object-side";
 import { hasRole } from "../workers/domain/access";
 import type { Role } from "../workers/db/schema";
 
@@ -90,6 +93,8 @@ export class ChatChannel extends DurableObject<Env> {
   private readonly lanes = new Map<string, Promise<unknown>>();
   /** each member's window of changes (changeAllowance) */
   private readonly changeWindows = new Map<string, { start: number; count: number }>();
+  /** each hidden set's variant key (its ids joined), by the attachment's array: joined once, not per broadcast */
+  private readonly hiddenKeys = new WeakMap<string[], string>();
   private pending: ChatMessage[] = [];
   /** MAX_UNREAD_MESSAGES, or CHAT_MAX_UNREAD from env (tests use a small one) */
   private readonly maxUnread: number;
@@ -180,7 +185,8 @@ export class ChatChannel extends DurableObject<Env> {
     while (cursor < to) {
       const rows = this.store.changedAfter(cursor, MAX_PAGE_MESSAGES);
       if (rows.length === 0) break;
-      this.sendTo(ws, { type: "messages", messages: this.store.views(channelId, rows) });
+      const shown = withoutAuthors(this.store.views(channelId, rows), this.identityOf(ws)?.hiddenAuthors);
+      if (shown.length > 0) this.sendTo(ws, { type: "messages", messages: shown });
       cursor = rows[rows.length - 1].rev;
     }
   }
@@ -360,7 +366,10 @@ export class ChatChannel extends DurableObject<Env> {
     return closed;
   }
 
-  /** Who `userId` is changed (a new display name): their sockets close 4409 and reconnect as the new identity at once. */
+  /**
+   * Who `userId` is changed (a new display name), or they blocked or unblocked someone (ADR 033):
+   * their sockets close 4409 and reconnect at once with `?after=` as the new identity and hidden set.
+   */
   async refresh(userId: string): Promise<number> {
     let closed = 0;
     for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
@@ -453,7 +462,8 @@ export class ChatChannel extends DurableObject<Env> {
         });
       case "pin":
         return this.change(identity, frame.id, "pin", (row, rev, now) => {
-          if (!hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Pinning needs the moderator role or higher.");
+          // in a DM every participant may pin; a chat space's pins are the moderators'
+          if (!hasRole(identity.role, "moderator") && !isConversationId(identity.channelId)) return fail(403, "forbidden", "Pinning needs the moderator role or higher.");
           if ((row.pinned_at !== null) === frame.pinned) return "unchanged";
           this.store.setPinned(row.seq, rev, frame.pinned ? now : null);
           return null;
@@ -599,6 +609,7 @@ export class ChatChannel extends DurableObject<Env> {
 
   /** Slow mode (members below moderator) and the flood brake (everyone): the refusal, or null. */
   private sendAllowance(identity: Identity, now: number): ReturnType<typeof fail> | null {
+    if (identity.sendRefused) return fail(403, "dm_not_allowed", DM_NOT_ALLOWED);
     const sender = this.store.sender(identity.userId);
     if (!sender) return null;
     const slow = this.store.readMeta().slowModeSeconds;
@@ -657,9 +668,11 @@ export class ChatChannel extends DurableObject<Env> {
    */
   private broadcastNow(frame: ServerFrame, revs?: { from: number; to: number }): void {
     const text = JSON.stringify(frame);
+    let variants: Map<string, string | null> | undefined;
     for (const ws of this.ctx.getWebSockets()) {
       // closed by us and waiting for the client's answer: nothing more goes to it
       if (ws.readyState !== WebSocket.OPEN) continue;
+      let out: string | null = text;
       if (revs) {
         const reader = this.identityOf(ws);
         // the frame's last rev counts: a coalesced frame must not carry a reader past the limit
@@ -667,13 +680,32 @@ export class ChatChannel extends DurableObject<Env> {
           this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
           continue;
         }
+        if (reader?.hiddenAuthors?.length) out = this.textWithout(frame, reader.hiddenAuthors, (variants ??= new Map()));
       }
+      if (out === null) continue;
       try {
-        ws.send(text);
+        ws.send(out);
       } catch {
         /* a socket closing under us: its close handler cleans up */
       }
     }
+  }
+
+  /**
+   * A `messages` frame as a blocker's socket gets it (ADR 033): without the hidden authors'
+   * messages, serialised once per distinct hidden set in this broadcast (`variants`, by the sorted
+   * ids); null when nothing is left to send.
+   */
+  private textWithout(frame: ServerFrame, hidden: string[], variants: Map<string, string | null>): string | null {
+    let key = this.hiddenKeys.get(hidden);
+    if (key === undefined) this.hiddenKeys.set(hidden, (key = hidden.join(",")));
+    let text = variants.get(key);
+    if (text === undefined) {
+      const messages = frame.type === "messages" ? withoutAuthors(frame.messages, hidden) : [];
+      text = frame.type !== "messages" ? JSON.stringify(frame) : messages.length ? JSON.stringify({ ...frame, messages }) : null;
+      variants.set(key, text);
+    }
+    return text;
   }
 
   /**
@@ -806,5 +838,14 @@ function identityFromHeaders(headers: Headers): Identity | null {
   const channelId = headers.get(IdentityHeader.channelId);
   if (!userId || userName === null || !role || !Number.isSafeInteger(epoch) || !communityId || !channelId) return null;
   const session = headers.get(IdentityHeader.session);
-  return { userId, userName: decodeURIComponent(userName), role, epoch, communityId, channelId, ...(session ? { session } : {}) };
+  return { userId, userName: decodeURIComponent(userName), role, epoch, communityId, channelId, ...(session ? { session } : {}), ...dmIdentity(headers) };
+}
+
+/** The block facts of an identity (ADR 033), left out entirely when there are none: most sockets carry neither. */
+function dmIdentity(headers: Headers): Pick<Identity, "hiddenAuthors" | "sendRefused"> {
+  const hiddenAuthors = parseHiddenAuthors(headers.get(IdentityHeader.hiddenAuthors));
+  return {
+    ...(hiddenAuthors.length ? { hiddenAuthors } : {}),
+    ...(headers.get(IdentityHeader.sendRefused) === "1" ? { sendRefused: true } : {}),
+  };
 }

@@ -29,7 +29,7 @@ export const CloseCode = {
   slowConsumer: 4408,
   /** the channel was archived or deleted */
   gone: 4404,
-  /** who the socket was opened as changed (a new display name): reconnect at once, resuming */
+  /** who the socket was opened as changed (a new display name), or the member blocked or unblocked someone (a new hidden set): reconnect at once, resuming with ?after= */
   refresh: 4409,
 } as const;
 
@@ -157,11 +157,40 @@ export const IdentityHeader = {
   /** the community's access epoch the Worker read with the access check */
   epoch: "x-enclave-access-epoch",
   communityId: "x-enclave-community-id",
-  /** the channel: a chat space's id (later a DM conversation's) */
+  /** the channel: a chat space's id or a DM conversation's (`dm_…`) */
   channelId: "x-enclave-channel-id",
   /** a tag of the session the upgrade was authorised by (not the token): signing out closes its sockets */
   session: "x-enclave-session",
+  /** the members the caller blocked, comma-separated (at most MAX_HIDDEN_AUTHORS): their messages are left out of this socket's frames */
+  hiddenAuthors: "x-enclave-hidden-authors",
+  /** "1" in a 1:1 conversation where a block stands between its two members: sends are refused (403 dm_not_allowed) */
+  sendRefused: "x-enclave-send-refused",
 } as const;
+
+/** Blocked members one socket carries at most in its hidden set (ADR 033). */
+export const MAX_HIDDEN_AUTHORS = 500;
+
+/** The hidden-authors header's value as a sorted list of ids (empty for none); ids past MAX_HIDDEN_AUTHORS are dropped. */
+export function parseHiddenAuthors(value: string | null): string[] {
+  if (!value) return [];
+  return [...new Set(value.split(",").filter((id) => /^[a-z]+_[A-Za-z0-9_]{1,64}$/.test(id)))].slice(0, MAX_HIDDEN_AUTHORS).sort();
+}
+
+/**
+ * `messages` as a blocker sees them (ADR 033): without those whose author is in `hidden`, and a
+ * reply to one of theirs quotes nothing of it (empty excerpt). The same array when nothing is hidden.
+ */
+export function withoutAuthors(messages: ChatMessage[], hidden: readonly string[] | undefined): ChatMessage[] {
+  if (!hidden || hidden.length === 0) return messages;
+  const set = new Set(hidden);
+  return messages.flatMap((m) => {
+    if (set.has(m.author.id)) return [];
+    return m.replyTo && set.has(m.replyTo.author.id) ? [{ ...m, replyTo: { ...m.replyTo, excerpt: "" } }] : [m];
+  });
+}
+
+/** A DM conversation's id (`dm_…`), as against a chat space's (`spc_…`). */
+export const isConversationId = (channelId: string) => channelId.startsWith("dm_");
 
 /** Parse a text frame from a client; `null` when it is not JSON or not a known frame. */
 export function parseClientFrame(text: string): { ok: true; frame: ClientFrame } | { ok: false; message: string } {

@@ -31,7 +31,9 @@ export async function openSocket(
   const headers: Record<string, string> = { Upgrade: "websocket", ...opts.headers };
   if (opts.origin !== null) headers.Origin = opts.origin ?? ORIGIN;
   if (as) headers.Cookie = as.cookie;
-  const res = await SELF.fetch(`${ORIGIN}/api/v1/spaces/${id}/socket${query}`, { headers });
+  // a DM conversation's socket (`dm_…`) or a chat space's
+  const route = id.startsWith("dm_") ? "conversations" : "spaces";
+  const res = await SELF.fetch(`${ORIGIN}/api/v1/${route}/${id}/socket${query}`, { headers });
   if (res.status !== 101 || !res.webSocket) {
     const text = await res.text();
     let body: any = text;

@@ -11,7 +11,8 @@ import { chatReducer, dueToSend, frameAction, initialChatState, type HistoryPage
  * How the page is connected: "live" once the channel's `ready` frame arrived. Each close code of
  * protocol.ts CloseCode has its own: `accessRevoked` (4403) is "checking" while the page reloads
  * what the viewer may do (a demotion reconnects with the new role; a removal is "revoked"),
- * `slowConsumer` (4408) "behind" until it has resumed, `gone` (4404) "archived".
+ * `slowConsumer` (4408) "behind" until it has resumed, `gone` (4404) "archived", `refresh` (4409)
+ * "reconnecting" at once (a block changed what the viewer is shown).
  */
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "checking" | "behind" | "revoked" | "archived";
 
@@ -113,8 +114,9 @@ export function useChatChannel({
       maxEnqueuedMessages: 0,
       minReconnectionDelay: 500 + Math.random() * 1_000,
       maxReconnectionDelay: 15_000,
-      // the channel is gone: reconnecting would be refused; access changed: the page checks first
-      shouldReconnectOnClose: (event) => event.code !== CloseCode.accessRevoked && event.code !== CloseCode.gone,
+      // the channel is gone: reconnecting would be refused; access changed: the page checks first;
+      // a block changed: the close handler reconnects at once, without the library's backoff
+      shouldReconnectOnClose: (event) => event.code !== CloseCode.accessRevoked && event.code !== CloseCode.gone && event.code !== CloseCode.refresh,
       startClosed: !navigator.onLine,
     });
     socketRef.current = socket;
@@ -195,7 +197,12 @@ export function useChatChannel({
         setConnection("checking");
         accessChanged.current();
       } else if (event.code === CloseCode.slowConsumer) setConnection("behind");
-      else setConnection(navigator.onLine ? "reconnecting" : "offline");
+      else if (event.code === CloseCode.refresh) {
+        // the viewer blocked or unblocked someone: the new socket carries the new hidden set and
+        // resumes (?after=) from what this page applied
+        setConnection("reconnecting");
+        socket.reconnect();
+      } else setConnection(navigator.onLine ? "reconnecting" : "offline");
     });
     // the browser knows the network went away before the socket does: stop trying, and start
     // again (resuming) the moment it is back

@@ -37,6 +37,8 @@ type Ids = {
   /** a chat space (the chat routes' {spaceId}) and a message in it */
   chatSpaceId: string;
   messageId: string;
+  /** a DM conversation (the owner and the member) */
+  conversationId: string;
 };
 
 /** Routes without path parameters whose body names a community's thing: walked like the rest. */
@@ -67,6 +69,11 @@ const bodies: Record<string, (ids: Ids) => unknown> = {
   "PATCH /api/v1/comments/{commentId}": () => ({ body: "edited" }),
   "POST /api/v1/spaces/{spaceId}/messages": () => ({ body: "walked" }),
   "PATCH /api/v1/messages/{messageId}": () => ({ body: "edited" }),
+  "POST /api/v1/communities/{slug}/conversations": (ids) => ({ memberIds: [ids.userId] }),
+  "PATCH /api/v1/conversations/{conversationId}": () => ({ name: "Renamed" }),
+  "POST /api/v1/conversations/{conversationId}/messages": () => ({ body: "walked" }),
+  "PUT /api/v1/communities/{slug}/dm-settings": () => ({ policy: "nobody" }),
+  "POST /api/v1/communities/{slug}/blocks": (ids) => ({ userId: ids.userId }),
   "PATCH /api/v1/spaces/{spaceId}/chat": () => ({ slowModeSeconds: 5 }),
   "PUT /api/v1/spaces/{spaceId}/chat/notifications": () => ({ level: "all" }),
   "POST /api/v1/comments/{commentId}/hide": () => ({}),
@@ -96,6 +103,7 @@ function fill(path: string, ids: Ids): string {
       userId: ids.userId,
       code: ids.code,
       eventId: ids.eventId,
+      conversationId: ids.conversationId,
     };
     if (!(name in known)) throw new Error(`route-inventory: no id for {${name}} in ${path}; add one`);
     return known[name];
@@ -161,6 +169,7 @@ const madeUp = (): Ids => ({
   eventId: newId("evt"),
   chatSpaceId: newId("spc"),
   messageId: `msg_1_${newId("spc")}`,
+  conversationId: newId("dm"),
 });
 
 beforeAll(async () => {
@@ -177,8 +186,9 @@ beforeAll(async () => {
   const myExport = await call("/api/v1/me/exports", { as: owner, method: "POST" });
   const chat = await makeSpace(community, { kind: "chat", name: "Lounge" });
   const message = await call(`/api/v1/spaces/${chat.id}/messages`, { as: owner, body: { body: "hello" } });
+  const conversation = await call(`/api/v1/communities/${community.slug}/conversations`, { as: owner, body: { memberIds: [member.id] } });
   const [event] = await getDb(env).select({ id: schema.domainEvents.id }).from(schema.domainEvents).where(eq(schema.domainEvents.communityId, community.id)).limit(1);
-  expect([invite.status, upload.status, communityExport.status, myExport.status]).toEqual([201, 201, 202, 202]);
+  expect([invite.status, upload.status, communityExport.status, myExport.status, conversation.status]).toEqual([201, 201, 202, 202, 201]);
   real = {
     slug: community.slug,
     communityId: community.id,
@@ -193,6 +203,7 @@ beforeAll(async () => {
     eventId: event.id,
     chatSpaceId: chat.id,
     messageId: message.body.message.id,
+    conversationId: conversation.body.conversation.id,
   };
   // a private space of the same community that `member` is not listed in, with its own things
   const hidden = await makeSpace(community, { private: true, name: "Owners only" });

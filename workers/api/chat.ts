@@ -13,8 +13,9 @@ import {
   postMessage,
   readMessage,
   setNotifyLevel,
+  type ChannelRef,
 } from "../domain/chat/channels";
-import { createRouter } from "./factory";
+import { createRouter, type AppContext } from "./factory";
 import { createdId, IdempotencyHeader, idempotent } from "./idempotency";
 import { jsonBody, jsonResponse } from "./route-helpers";
 import { errorResponses } from "../domain/schemas/common";
@@ -35,7 +36,7 @@ import {
 } from "../domain/schemas/chat";
 import { badRequest, forbidden } from "../lib/errors";
 import { hasRole } from "../domain/access";
-import { ReactFrame } from "../../durable-objects/protocol";
+import { ReactFrame, isConversationId } from "../../durable-objects/protocol";
 
 export const chat = createRouter();
 const tags = ["chat"];
@@ -76,18 +77,33 @@ chat.openapi(
   }),
   async (c) => {
     const access = await openChannel(c.env, c.req.valid("param").spaceId, c.get("reader"), "write");
-    const body = c.req.valid("json");
-    const clientId = body.clientId ?? (await createdId(c, "idem")) ?? null;
-    const sent = await postMessage(c.env, access, {
-      clientId,
-      body: body.body,
-      replyTo: body.replyTo ?? null,
-      imageIds: body.imageIds ?? [],
-      mentionIds: body.mentionIds ?? [],
-    });
+    const sent = await sendFromRequest(c, access, c.req.valid("json"));
     return c.json({ message: sent.message, unreachableMentions: sent.unreachableMentions }, sent.created ? 201 : 200);
   },
 );
+
+/**
+ * POST …/messages for a chat space and a conversation alike: the body's client id, else one
+ * derived from the Idempotency-Key, else none; the channel's answer (`created` false: already stored).
+ */
+export async function sendFromRequest(c: AppContext, access: ChannelRef, body: z.infer<typeof SendMessageBody>) {
+  const clientId = body.clientId ?? (await createdId(c, "idem")) ?? null;
+  return postMessage(c.env, access, {
+    clientId,
+    body: body.body,
+    replyTo: body.replyTo ?? null,
+    imageIds: body.imageIds ?? [],
+    mentionIds: body.mentionIds ?? [],
+  });
+}
+
+/** GET …/socket for a chat space and a conversation alike: 426 without an upgrade, else the channel object's socket. */
+export function upgradeFromRequest(c: AppContext, access: ChannelRef) {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    return c.json({ error: { code: "upgrade_required", message: "This route speaks WebSocket only." } }, 426);
+  }
+  return openSocket(c.env, access, c.req.raw);
+}
 
 chat.openapi(
   createRoute({
@@ -110,7 +126,7 @@ chat.openapi(
     method: "patch",
     path: "/messages/{messageId}",
     tags,
-    summary: "Edit a message (its author, or a moderator and up) or pin it (moderator and up)",
+    summary: "Edit a message (its author, or a moderator and up) or pin it (moderator and up); in a DM (`msg_<seq>_dm_…`) only its author edits and any participant pins",
     request: { params: MessageIdParam, ...jsonBody(UpdateMessageBody) },
     responses: { 200: jsonResponse(MessageEnvelope, "The message as it is now"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   }),
@@ -119,7 +135,7 @@ chat.openapi(
     const access = await openMessageChannel(c.env, messageId, c.get("reader"), "write");
     const input = c.req.valid("json");
     // refused as a whole: an edit is not applied when the pin beside it may not be
-    if (input.pinned !== undefined && !hasRole(access.role, "moderator")) throw forbidden("Pinning needs the moderator role or higher.");
+    if (input.pinned !== undefined && !isConversationId(access.identity.channelId) && !hasRole(access.identity.role, "moderator")) throw forbidden("Pinning needs the moderator role or higher.");
     let message = input.body !== undefined ? await actOnMessage(c.env, access, { type: "edit", id: messageId, body: input.body }) : null;
     if (input.pinned !== undefined) message = await actOnMessage(c.env, access, { type: "pin", id: messageId, pinned: input.pinned });
     return c.json({ message: message! }, 200);
@@ -131,7 +147,7 @@ chat.openapi(
     method: "delete",
     path: "/messages/{messageId}",
     tags,
-    summary: "Delete a message (its author, or a moderator and up); it stays in the history as a tombstone",
+    summary: "Delete a message (its author, or a moderator and up; in a DM its author only); it stays in the history as a tombstone",
     request: { params: MessageIdParam },
     responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
   }),
@@ -225,15 +241,12 @@ chat.openapi(
     description:
       "Needs the session cookie and the app's Origin. Frames from the client: send, edit, delete, react, pin, seen; " +
       "from the server: ready, messages (new and changed, in rev order, coalesced), ack, settings, error. " +
-      "Closes with 4403 when the member's access ends, 4408 when the client stops reading.",
+      "Closes with 4403 when the member's access ends, 4408 when the client stops reading, 4409 when the member blocked or unblocked someone (reconnect at once with ?after=).",
     request: { params: SpaceIdParam, query: z.object({ after: z.string().optional() }) },
     responses: { 101: { description: "Switching to the WebSocket protocol" }, 426: { description: "Not a WebSocket upgrade" }, ...errorResponses(400, 401, 403, 404, 409) },
   }),
   async (c) => {
     const access = await openChannel(c.env, c.req.valid("param").spaceId, c.get("reader"), "write");
-    if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-      return c.json({ error: { code: "upgrade_required", message: "This route speaks WebSocket only." } }, 426);
-    }
-    return openSocket(c.env, access, c.req.raw);
+    return upgradeFromRequest(c, access);
   },
 );

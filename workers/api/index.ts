@@ -19,6 +19,7 @@ import { mentionSuggestions } from "./mention-suggestions";
 import { deadLetters } from "./dead-letters";
 import { exportsRouter } from "./exports";
 import { chat } from "./chat";
+import { conversations } from "./conversations";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -40,6 +41,7 @@ api.route("/", mentionSuggestions);
 api.route("/", deadLetters);
 api.route("/", exportsRouter);
 api.route("/", chat);
+api.route("/", conversations);
 
 const documentConfig = {
   openapi: "3.1.0",

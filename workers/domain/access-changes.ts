@@ -17,7 +17,7 @@ import type { SQLiteInsertValue } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../db/client";
 import { notFound } from "../lib/errors";
 import { changedJustBefore, rowWhere } from "../db/insert-select";
-import type { Role, TierKey } from "../db/schema";
+import type { DmPolicy, Role, TierKey } from "../db/schema";
 import { auditInsertIfChanged, type AuditEntry } from "./audit";
 import { essentialConsentInsertIfChanged } from "./communities/consent";
 import { announceEvents, eventInsert } from "./events/emit";
@@ -266,6 +266,18 @@ export function writeMemberUpdate(
   const updated = getDb(env).update(m).set(set).where(activeWithRole(target.communityId, target.userId, target.role)).returning();
   const reason = set.role !== undefined ? "role_changed" : "tier_changed";
   return chain(env, updated, change(target.communityId, reason, { userId: target.userId }), { audit });
+}
+
+/**
+ * A member's own DM policy (ADR 033) on their active membership. Not an access change — it opens
+ * or closes no space, so no event and no epoch — but it writes memberships, which only this
+ * module does.
+ */
+export function writeDmPolicy(env: Env, target: { communityId: string; userId: string }, dmPolicy: DmPolicy) {
+  return getDb(env)
+    .update(m)
+    .set({ dmPolicy })
+    .where(and(eq(m.communityId, target.communityId), eq(m.userId, target.userId), eq(m.status, "active")));
 }
 
 /** End an active membership: a removal (conditional on the checked role) or leaving (never the owner). */

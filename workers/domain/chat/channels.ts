@@ -1,6 +1,6 @@
 // Chat spaces from the Worker's side (ADR 024): the access check before anything reaches a
 // channel object, the identity handed to it, and the use cases the API and the pages share.
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { ChatNotifyLevel } from "../../db/schema";
 import { DomainError, conflict, forbidden, notFound, unauthenticated } from "../../lib/errors";
@@ -8,20 +8,39 @@ import { hasRole } from "../access";
 import type { Reader } from "../auth/reader";
 import { openSpace, type Mode, type SpaceAccess } from "../discussions/access";
 import { onAccessChanged, currentAccessEpoch, type PendingAccessChange } from "../access-changes";
-import { IdentityHeader, MAX_PAGE_MESSAGES, parseMessageId, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
+import { IdentityHeader, MAX_PAGE_MESSAGES, isConversationId, parseMessageId, withoutAuthors, type ChatMessage, type ClientFrame } from "../../../durable-objects/protocol";
 import type { ComposeInput, Identity, Result } from "./object-side";
 import { inChunks } from "../readable";
 import { sessionTag } from "../auth/sessions";
+import { hiddenAuthorsOf } from "./blocks";
+import { openConversation } from "./conversations";
 
-/** The channel object of a chat space (a location hint from CHAT_LOCATION_HINT when set). */
+/**
+ * The channel object of a chat space (`space:<id>`) or of a DM conversation
+ * (`conversation:<id>`, ADR 033), with a location hint from CHAT_LOCATION_HINT when set.
+ */
 export function channelStub(env: Env, channelId: string) {
   const ns = env.CHAT_CHANNEL;
   const hint = String(env.CHAT_LOCATION_HINT ?? "") as DurableObjectLocationHint | "";
-  return ns.get(ns.idFromName(`space:${channelId}`), hint ? { locationHint: hint } : undefined);
+  const name = isConversationId(channelId) ? `conversation:${channelId}` : `space:${channelId}`;
+  return ns.get(ns.idFromName(name), hint ? { locationHint: hint } : undefined);
 }
 
 /** A chat space as the caller may use it, with the identity its object will know them by. */
 export type ChannelAccess = SpaceAccess & { identity: Identity };
+
+/** What the message use cases need of a channel, a chat space's or a conversation's: who is acting in which channel. */
+export type ChannelRef = { identity: Identity };
+
+/**
+ * The members the identity's user blocked (blocks.ts), whose messages a history read, a message
+ * read and a socket leave out: a conversation's identity carries them (openConversation); for a
+ * chat space, D1: one read (none signed out).
+ */
+function hiddenAuthorsFor(env: Env, identity: Identity): Promise<string[]> {
+  if (identity.hiddenAuthors !== undefined || !identity.userId || isConversationId(identity.channelId)) return Promise.resolve(identity.hiddenAuthors ?? []);
+  return hiddenAuthorsOf(env, identity.communityId, identity.userId);
+}
 
 /**
  * The chat space `spaceId` as the caller may use it: openSpace's 401/403/404 (a space the caller
@@ -44,8 +63,11 @@ export async function openChannel(env: Env, spaceId: string, reader: Reader, mod
   return Object.assign(access, { identity });
 }
 
-/** The channel of a message id, opened as openChannel does; 404 for an id that names no channel. */
-export async function openMessageChannel(env: Env, messageId: string, reader: Reader, mode: Mode): Promise<ChannelAccess> {
+/**
+ * The channel of a message id, opened as openChannel does (a DM's as openConversation does: its
+ * participants only); 404 for an id that names no channel.
+ */
+export async function openMessageChannel(env: Env, messageId: string, reader: Reader, mode: Mode): Promise<ChannelRef> {
   const named = parseMessageId(messageId);
   if (!named) {
     // signed out, a write is 401 whatever the id's shape, as for a well-shaped one
@@ -53,6 +75,7 @@ export async function openMessageChannel(env: Env, messageId: string, reader: Re
     throw notFound("No such message.");
   }
   try {
+    if (isConversationId(named.channelId)) return await openConversation(env, named.channelId, reader);
     return await openChannel(env, named.channelId, reader, mode);
   } catch (error) {
     // a message in a space the caller may not see, or in no chat space, does not exist for them
@@ -70,16 +93,23 @@ function settle<T>(result: Result<T>): T {
 }
 
 /** A page of history by seq, oldest first; `before` pages back, `after` forward. */
-export async function listMessages(env: Env, access: ChannelAccess, page: { before?: number; after?: number; limit?: number }) {
+export async function listMessages(env: Env, access: ChannelRef, page: { before?: number; after?: number; limit?: number }) {
   const limit = Math.min(Math.max(page.limit ?? 50, 1), MAX_PAGE_MESSAGES);
-  const value = settle(await channelStub(env, access.space.id).history(access.identity, { before: page.before, after: page.after, limit }));
+  const identity = access.identity;
+  // the blocks are read beside the object's call, not before it
+  const [answer, hidden] = await Promise.all([
+    channelStub(env, identity.channelId).history(identity, { before: page.before, after: page.after, limit }),
+    hiddenAuthorsFor(env, identity),
+  ]);
+  const value = settle(answer);
+  // the cursor goes by the page as stored: a page of nothing but hidden messages still leads on
   const edge = page.after !== undefined ? value.messages.at(-1) : value.messages[0];
   return {
-    items: value.messages,
+    items: withoutAuthors(value.messages, hidden),
     nextCursor: value.hasMore && edge ? String(edge.seq) : null,
     head: value.head,
     slowModeSeconds: value.slowModeSeconds,
-    pinned: value.pinned,
+    pinned: withoutAuthors(value.pinned, hidden),
   };
 }
 
@@ -97,7 +127,7 @@ export type HistoryWindow = Awaited<ReturnType<typeof listMessages>> & {
  * (a client keeps the higher rev of a message), never skips it. A seq past the newest message
  * gives the newest page. Two history calls to the channel object; its 404 as openChannel's.
  */
-export async function listMessagesAround(env: Env, access: ChannelAccess, seq: number, span: { before: number; after: number }): Promise<HistoryWindow> {
+export async function listMessagesAround(env: Env, access: ChannelRef, seq: number, span: { before: number; after: number }): Promise<HistoryWindow> {
   const [older, newer] = await Promise.all([
     listMessages(env, access, { before: seq + 1, limit: span.before + 1 }),
     // a seq past the channel's head (an old link to a reset channel, a typed number) has nothing
@@ -112,20 +142,22 @@ export async function listMessagesAround(env: Env, access: ChannelAccess, seq: n
 }
 
 /** Send a message over HTTP: the socket's path, so both are stored and broadcast alike. */
-export async function postMessage(env: Env, access: ChannelAccess, input: ComposeInput & { clientId: string | null }) {
-  return settle(await channelStub(env, access.space.id).send(access.identity, input));
+export async function postMessage(env: Env, access: ChannelRef, input: ComposeInput & { clientId: string | null }) {
+  return settle(await channelStub(env, access.identity.channelId).send(access.identity, input));
 }
 
 /** Edit, delete, react or pin: the socket's frames over HTTP. */
-export async function actOnMessage(env: Env, access: ChannelAccess, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<ChatMessage> {
-  return settle(await channelStub(env, access.space.id).act(access.identity, frame)).message;
+export async function actOnMessage(env: Env, access: ChannelRef, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<ChatMessage> {
+  return settle(await channelStub(env, access.identity.channelId).act(access.identity, frame)).message;
 }
 
 /** One message, if the caller may read its channel (404 otherwise, and for a deleted one). */
-export async function readMessage(env: Env, access: ChannelAccess, messageId: string): Promise<ChatMessage> {
+export async function readMessage(env: Env, access: ChannelRef, messageId: string): Promise<ChatMessage> {
   const named = parseMessageId(messageId)!;
-  const found = await channelStub(env, access.space.id).message(named.seq);
+  const found = await channelStub(env, access.identity.channelId).message(named.seq);
   if (!found || found.deleted) throw notFound("No such message.");
+  // a blocker does not see the blocked member's messages, one at a time either
+  if ((await hiddenAuthorsFor(env, access.identity)).includes(found.authorId)) throw notFound("No such message.");
   return found.message;
 }
 
@@ -139,7 +171,7 @@ export async function configureChannel(env: Env, access: ChannelAccess, settings
  * The upgrade, forwarded to the channel object with identity headers set here and only here: a
  * new request carries the WebSocket handshake headers and ours, nothing else the client sent.
  */
-export async function openSocket(env: Env, access: ChannelAccess, request: Request): Promise<Response> {
+export async function openSocket(env: Env, access: ChannelRef, request: Request): Promise<Response> {
   const incoming = new URL(request.url);
   const url = new URL(`https://chat.internal/socket`);
   const after = incoming.searchParams.get("after");
@@ -153,6 +185,7 @@ export async function openSocket(env: Env, access: ChannelAccess, request: Reque
     if (value !== null) headers.set(name, value);
   }
   const id = access.identity;
+  const hidden = await hiddenAuthorsFor(env, id);
   headers.set(IdentityHeader.userId, id.userId);
   headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
   headers.set(IdentityHeader.role, id.role ?? "");
@@ -160,8 +193,10 @@ export async function openSocket(env: Env, access: ChannelAccess, request: Reque
   headers.set(IdentityHeader.communityId, id.communityId);
   headers.set(IdentityHeader.channelId, id.channelId);
   if (id.session) headers.set(IdentityHeader.session, id.session);
-  const response = await channelStub(env, access.space.id).fetch(new Request(url, { headers }));
-  if (response.status === 404) throw notFound("No such space.");
+  if (hidden.length) headers.set(IdentityHeader.hiddenAuthors, hidden.join(","));
+  if (id.sendRefused) headers.set(IdentityHeader.sendRefused, "1");
+  const response = await channelStub(env, id.channelId).fetch(new Request(url, { headers }));
+  if (response.status === 404) throw notFound(isConversationId(id.channelId) ? "No such conversation." : "No such space.");
   return response;
 }
 
@@ -195,16 +230,31 @@ export type LoadedMessage = {
 export async function loadChatMessage(env: Env, messageId: string): Promise<LoadedMessage | null> {
   const named = parseMessageId(messageId);
   if (!named) return null;
+  const channel = await chatChannelOf(env, named.channelId);
+  if (!channel) return null;
+  const found = await channelStub(env, channel.id).message(named.seq);
+  if (!found) return null;
+  return { channel: { id: channel.id, communityId: channel.communityId, name: channel.name }, found, live: !found.deleted && !channel.archived };
+}
+
+/**
+ * The chat channel an id names, from D1: a chat space (named as it is; archived once its space
+ * was) or a DM conversation (its name, or ""; never archived). Null for anything else. D1: one read.
+ */
+export async function chatChannelOf(env: Env, channelId: string): Promise<{ id: string; communityId: string; name: string; archived: boolean } | null> {
+  if (isConversationId(channelId)) {
+    const cv = schema.conversations;
+    const [conversation] = await getDb(env).select({ id: cv.id, communityId: cv.communityId, name: cv.name }).from(cv).where(eq(cv.id, channelId)).limit(1);
+    return conversation ? { ...conversation, name: conversation.name ?? "", archived: false } : null;
+  }
   const s = schema.spaces;
   const [space] = await getDb(env)
     .select({ id: s.id, communityId: s.communityId, name: s.name, kind: s.kind, archivedAt: s.archivedAt })
     .from(s)
-    .where(eq(s.id, named.channelId))
+    .where(eq(s.id, channelId))
     .limit(1);
   if (!space || space.kind !== "chat") return null;
-  const found = await channelStub(env, space.id).message(named.seq);
-  if (!found) return null;
-  return { channel: { id: space.id, communityId: space.communityId, name: space.name }, found, live: !found.deleted && !space.archivedAt };
+  return { id: space.id, communityId: space.communityId, name: space.name, archived: space.archivedAt !== null };
 }
 
 /** Set a member's notification level for a channel (all, mentions, none). */
@@ -222,14 +272,32 @@ export async function setNotifyLevel(env: Env, access: ChannelAccess, level: Cha
 /** Changes that can take access away or change a role: the ones chat objects must hear. */
 const widening = new Set(["community_created", "member_joined", "space_created", "member_unbanned", "space_member_added"]);
 
-/** The chat spaces a change touches: its space, or every chat space of the community. */
+/**
+ * The channels a change touches: its space, or every chat space of the community, and — for a
+ * change of the community's access, not one space's — the conversations of the member it names
+ * (every conversation of the community when it names no one).
+ */
 async function channelsOf(env: Env, change: PendingAccessChange["change"]): Promise<string[]> {
   const s = schema.spaces;
-  const rows = await getDb(env)
-    .select({ id: s.id })
-    .from(s)
-    .where(and(eq(s.communityId, change.communityId), eq(s.kind, "chat"), change.spaceId ? eq(s.id, change.spaceId) : undefined, isNull(s.archivedAt)));
-  return rows.map((r) => r.id);
+  const cv = schema.conversations;
+  const cm = schema.conversationMembers;
+  const db = getDb(env);
+  const [spaces, conversations] = await db.batch([
+    db
+      .select({ id: s.id })
+      .from(s)
+      .where(and(eq(s.communityId, change.communityId), eq(s.kind, "chat"), change.spaceId ? eq(s.id, change.spaceId) : undefined, isNull(s.archivedAt))),
+    change.spaceId
+      ? db.select({ id: cv.id }).from(cv).where(sql`0`)
+      : change.userId
+        ? db
+            .select({ id: cv.id })
+            .from(cm)
+            .innerJoin(cv, eq(cv.id, cm.conversationId))
+            .where(and(eq(cm.userId, change.userId), eq(cv.communityId, change.communityId), isNull(cm.leftAt)))
+        : db.select({ id: cv.id }).from(cv).where(eq(cv.communityId, change.communityId)),
+  ]);
+  return [...spaces, ...conversations].map((r) => r.id);
 }
 
 /**

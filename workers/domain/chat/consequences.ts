@@ -8,7 +8,7 @@ import { mentionedIds } from "../../lib/markdown";
 import { mentionAndNotify } from "../discussions/consequences";
 import type { DomainEvent } from "../events/kinds";
 import { notify } from "../notifications/deliver";
-import { messageIdOf } from "../../../durable-objects/protocol";
+import { isConversationId, messageIdOf } from "../../../durable-objects/protocol";
 import { loadChatMessage, notifyLevels } from "./channels";
 
 type MessageEvent = DomainEvent<"message.created" | "message.updated" | "message.removed">;
@@ -24,6 +24,8 @@ const messageOf = (event: MessageEvent) => messageIdOf(event.payload.channelId, 
 export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<void> {
   // a new message without a mention token has no mentions to store and none to withdraw
   if (event.kind === "message.created" && (event.payload as { mentions?: boolean }).mentions === false) return;
+  // a DM notifies its participants by the missed-message path (ADR 033), not as a space's mention
+  if (isConversationId(event.payload.channelId)) return;
   const loaded = await loadChatMessage(env, messageOf(event));
   if (!loaded) return;
   const { channel, found, live } = loaded;

@@ -5,13 +5,13 @@
 //   inside each object (body, images and name go; a tombstone keeps the history's order), then
 //   takes their messages out of search and others' notices of them, and drops the chat_authors row, a slice of channels at a
 //   time, retried by the spine (ADR 025).
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { rowid } from "../data-rights/pages";
-import { deleted, purged, type PersonalData } from "../data-rights/types";
+import { deleted, nulled, purged, type PersonalData } from "../data-rights/types";
 import { channelStub } from "./channels";
 import { removeDocuments } from "../search/index";
-import { messageIdOf } from "../../../durable-objects/protocol";
+import { isConversationId, messageIdOf } from "../../../durable-objects/protocol";
 
 const a = schema.chatAuthors;
 const s = schema.chatSettings;
@@ -57,7 +57,9 @@ export const chatData: PersonalData = {
           const want = limit - items.length;
           const messages = await channelStub(env, channel.channelId).exportAuthor(user.id, from, want);
           for (const m of messages) {
-            items.push({ id: m.id, spaceId: channel.channelId, seq: m.seq, body: m.body, images: m.images, replyTo: m.replyTo?.id ?? null, createdAt: m.createdAt, editedAt: m.editedAt, deleted: m.deleted });
+            // a DM's messages take the same path (their channel is the conversation: ADR 033)
+            const where = isConversationId(channel.channelId) ? { conversationId: channel.channelId } : { spaceId: channel.channelId };
+            items.push({ id: m.id, ...where, seq: m.seq, body: m.body, images: m.images, replyTo: m.replyTo?.id ?? null, createdAt: m.createdAt, editedAt: m.editedAt, deleted: m.deleted });
             last = keyOf(channel.row, m.seq);
           }
           // a full page may have more in this channel: the next page starts after its last seq
@@ -97,5 +99,37 @@ export const chatData: PersonalData = {
       }
       return rows.length === PURGE_SLICE ? rows[rows.length - 1].channelId : null;
     },
+  },
+};
+
+/**
+ * DMs, read positions and blocks (ADR 033). A member's DM messages are chat messages (chatData
+ * above exports and anonymises them through chat_authors); here the rows around them: blocks both
+ * ways and read positions go, a head's last author is nulled (the object's tombstone shows
+ * "Deleted member"), and the erased member leaves every conversation — their rows stay so a
+ * conversation keeps who started it and who was in it, holding nothing personal once the account
+ * is scrubbed.
+ */
+export const dmData: PersonalData = {
+  name: "direct messages",
+  columns: {
+    "blocks.blocker_id": deleted,
+    "blocks.blocked_id": deleted,
+    "chat_reads.user_id": deleted,
+    "chat_heads.last_author_id": nulled,
+    "conversation_members.user_id": { fate: "kept", reason: "who was in a conversation: set as left, shown as Deleted member to the others" },
+    "conversations.created_by": { fate: "kept", reason: "who started a conversation, shown as Deleted member; the row holds nothing personal" },
+  },
+  erase: ({ env, user, now }) => {
+    const db = getDb(env);
+    const b = schema.blocks;
+    const h = schema.chatHeads;
+    const cm = schema.conversationMembers;
+    return [
+      db.delete(b).where(or(eq(b.blockerId, user.id), eq(b.blockedId, user.id))),
+      db.delete(schema.chatReads).where(eq(schema.chatReads.userId, user.id)),
+      db.update(h).set({ lastAuthorId: null }).where(eq(h.lastAuthorId, user.id)),
+      db.update(cm).set({ leftAt: now }).where(and(eq(cm.userId, user.id), isNull(cm.leftAt))),
+    ];
   },
 };

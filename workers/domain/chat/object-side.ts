@@ -8,7 +8,7 @@ import { derivedId } from "../../lib/ids";
 import { assertMarkdownWithin, excerpt, renderChatMarkdown } from "../../lib/markdown";
 import { DomainError } from "../../lib/errors";
 import { cleanText, hasVisible } from "../../lib/text";
-import { MAX_MESSAGE_CHARS, messageIdOf } from "../../../durable-objects/protocol";
+import { MAX_MESSAGE_CHARS, isConversationId, messageIdOf } from "../../../durable-objects/protocol";
 import { prepareMentions } from "../notifications/mentions";
 import { uploadUrl } from "../uploads/images";
 import { announceEvents, eventInsert } from "../events/emit";
@@ -27,7 +27,14 @@ export type Identity = {
   channelId: string;
   /** a socket's session tag (sessionTag), so signing out closes the sockets it opened; absent on RPC calls */
   session?: string;
+  /** the members this one blocked, sorted (protocol.ts parseHiddenAuthors): their messages are left out of what this identity reads */
+  hiddenAuthors?: string[];
+  /** a 1:1 conversation with a block between its two members: sends are refused (ADR 033) */
+  sendRefused?: boolean;
 };
+
+/** The one refusal of a DM, 403 `dm_not_allowed` (ADR 033): it does not say which member or which rule refused. */
+export const DM_NOT_ALLOWED = "You cannot message one of these members.";
 
 /** A refusal, shaped as the API.md error envelope's fields plus the HTTP status the Worker answers with. */
 export type ChatError = { status: number; code: string; message: string; retryAfter?: number; [extra: string]: unknown };
@@ -86,7 +93,7 @@ async function ownImages(env: Env, identity: Identity, ids: string[]): Promise<A
   const rows = await getDb(env)
     .select({ id: u.id, key: u.key })
     .from(u)
-    .where(and(inArray(u.id, ids), eq(u.userId, identity.userId), eq(u.spaceId, identity.channelId)));
+    .where(and(inArray(u.id, ids), eq(u.userId, identity.userId), isConversationId(identity.channelId) ? eq(u.conversationId, identity.channelId) : eq(u.spaceId, identity.channelId)));
   if (rows.length !== ids.length) return null;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => ({ id, url: uploadUrl(byId.get(id)!.key) }));

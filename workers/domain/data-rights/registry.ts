@@ -7,10 +7,10 @@ import { accountData } from "../account/data-rights";
 import { discussionData } from "../discussions/data-rights";
 import { notificationData } from "../notifications/account-data";
 import { exportJobData } from "./export-data";
-import { chatData } from "../chat/data-rights";
+import { chatData, dmData } from "../chat/data-rights";
 import type { ColumnFate, ErasureStep, ExportSection, PersonalData, Purge } from "./types";
 
-export const personalData: PersonalData[] = [...accountData, ...discussionData, notificationData, chatData, exportJobData];
+export const personalData: PersonalData[] = [...accountData, ...discussionData, notificationData, chatData, dmData, exportJobData];
 
 /** The account archive's sections, in the archive's order. */
 export const exportSections: ExportSection[] = personalData.flatMap((kind) => kind.export ?? []);

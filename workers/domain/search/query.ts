@@ -7,9 +7,9 @@
 // values and reaches FTS5 as quoted strings, so no input is a syntax error.
 import { gramsLikelyReady, gramsReady } from "./grams-backfill";
 import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
-import { canReadSpace, filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope, type SpaceFacts } from "../readable";
+import { canReadSpace, filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "../readable";
 import { channelStub } from "../chat/channels";
-import { parseMessageId } from "../../../durable-objects/protocol";
+import { isConversationId, parseMessageId } from "../../../durable-objects/protocol";
 
 export type SearchHit = {
   type: "post" | "comment" | "message";
@@ -107,11 +107,21 @@ async function withMessageAuthors<T extends { candidate: Candidate }>(env: Env, 
   return read.flatMap((item) => item ?? []);
 }
 
-/** A chat space whose messages the scope's reader may read (its space's rules: tier, listing, archived). */
-function readableChannel(scope: ReaderScope, spaceId: string): { space: SpaceFacts } | undefined {
-  const space = scope.spaces.get(spaceId);
-  return space && canReadSpace(scope.viewer, space, scope.communityPrivate) ? { space } : undefined;
+/**
+ * A chat channel whose messages the scope's reader may read: a chat space by its rules (tier,
+ * listing, archived), a DM conversation when they take part in it now (`conversations`).
+ */
+function readableChannel(scope: SearchScope, channelId: string): { channel: { id: string; name: string } } | undefined {
+  if (isConversationId(channelId)) {
+    const name = scope.conversations?.get(channelId);
+    return name === undefined ? undefined : { channel: { id: channelId, name } };
+  }
+  const space = scope.spaces.get(channelId);
+  return space && canReadSpace(scope.viewer, space, scope.communityPrivate) ? { channel: space } : undefined;
 }
+
+/** A reader's scope for search: with the DM conversations they take part in now (id → name, "" unnamed). */
+export type SearchScope = ReaderScope & { conversations?: ReadonlyMap<string, string> };
 
 /** Candidates per request round: enough to fill a page after unreadable ones drop out. */
 const roundSize = (limit: number) => Math.min(200, Math.max(30, limit * 3));
@@ -124,11 +134,14 @@ export type PlanScope = { communityId: string; spaceIds: string[] | null };
  * every live space (or too many to list) the space filter is left out: the index then holds
  * nothing else of the community's (archived spaces leave it; filterInScope catches stragglers).
  */
-function planScope(scope: ReaderScope): PlanScope | null {
+function planScope(scope: SearchScope): PlanScope | null {
   const spaces = readableSpaceIds(scope);
-  if (spaces.length === 0) return null;
+  const conversations = [...(scope.conversations?.keys() ?? [])];
+  if (spaces.length === 0 && conversations.length === 0) return null;
   const live = [...scope.spaces.values()].filter((sp) => !sp.archivedAt).length;
-  return { communityId: scope.communityId, spaceIds: spaces.length >= live || spaces.length > 60 ? null : spaces };
+  // every space (or too many to list): no filter, and others' DMs among the candidates drop out in readableChannel
+  const all = spaces.length >= live || spaces.length + conversations.length > 60;
+  return { communityId: scope.communityId, spaceIds: all ? null : [...spaces, ...conversations] };
 }
 
 /** A first round of candidates started before the scope was known, with the plan it ran. */
@@ -185,7 +198,7 @@ const samePlan = (a: Plan, b: Plan) => a.sql === b.sql && JSON.stringify(a.param
  */
 export async function searchCommunity(
   env: Env,
-  scope: ReaderScope,
+  scope: SearchScope,
   q: string,
   page: { limit: number; offset: number },
   /**
@@ -207,7 +220,7 @@ export async function searchCommunity(
   const usable = early && early.offset === page.offset && early.size === size && samePlan(early.plan, query) ? early : null;
 
   // a chat message may be read where its channel may be (readableChannel)
-  type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> | { space: SpaceFacts } };
+  type Found = { candidate: Candidate; position: number; read: ReadableItem<CandidateRef> | { channel: { id: string; name: string } } };
   const found: Found[] = [];
   let offset = page.offset;
   let exhausted = false;
@@ -230,7 +243,7 @@ export async function searchCommunity(
   const items = shown.map(({ candidate, read, author }): SearchHit => {
     const hit = { id: candidate.docId, snippet: snippet(candidate.body || candidate.title, terms), score: candidate.score, createdAt: new Date(candidate.createdAt).toISOString() };
     if (!("post" in read)) {
-      return { ...hit, type: "message", postId: null, spaceId: read.space.id, title: read.space.name, seq: parseMessageId(candidate.docId)?.seq ?? null, author: author! };
+      return { ...hit, type: "message", postId: null, spaceId: read.channel.id, title: read.channel.name, seq: parseMessageId(candidate.docId)?.seq ?? null, author: author! };
     }
     const by = read.comment ?? read.post;
     return { ...hit, type: candidate.kind, postId: read.post.id, spaceId: read.post.spaceId, title: read.post.title, seq: null, author: { id: by.authorId, name: by.authorName } };

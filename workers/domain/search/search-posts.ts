@@ -7,6 +7,8 @@ import type { Reader } from "../auth/reader";
 import { limitSearch } from "../rate-limits";
 import { factsStatements, loadReaderScope, scopeSpacesBySlug, toFacts, toScopeSpaces } from "../readable";
 import { candidateIds, guessPlan, searchCommunity, speculate, type SearchHit } from "./query";
+import { conversationNamesOf } from "../chat/conversations";
+import { isConversationId } from "../../../durable-objects/protocol";
 
 /** A hit with the app's page for it: a post, a comment's place under its post, a message in its channel. */
 export type SearchResult = SearchHit & { url: string };
@@ -16,6 +18,9 @@ export type SearchResult = SearchHit & { url: string };
  * `/c/<slug>/s/<space>?seq=<seq>#msg-<seq>` (the chat page's anchor for a message it shows).
  */
 export function hitUrl(slug: string, hit: SearchHit): string {
+  const anchor = hit.seq !== null ? `?seq=${hit.seq}#msg-${hit.seq}` : "";
+  // a DM's page (the DM UI's route, ADR 033)
+  if (hit.type === "message" && isConversationId(hit.spaceId)) return `/c/${slug}/dm/${hit.spaceId}${anchor}`;
   if (hit.type === "message") return `/c/${slug}/s/${hit.spaceId}${hit.seq !== null ? `?seq=${hit.seq}#msg-${hit.seq}` : ""}`;
   return `/c/${slug}/posts/${hit.postId}${hit.type === "comment" ? `#comment-${hit.id}` : ""}`;
 }
@@ -60,6 +65,8 @@ export async function searchPosts(
   const scope = await loadReaderScope(env, userId, access.community.id, access, toScopeSpaces(results[1]));
   const facts = guess ? toFacts(guess.communityId, results[2], results[3]) : null;
   if (!scope) return { items: [], nextCursor: null };
-  const page = await searchCommunity(env, scope, q, { limit, offset }, { early, facts, remember: { who, slug } });
+  // a DM message is found by its conversation's active participants only
+  const conversations = userId && access.membership ? await conversationNamesOf(env, access.community.id, userId) : new Map<string, string>();
+  const page = await searchCommunity(env, { ...scope, conversations }, q, { limit, offset }, { early, facts, remember: { who, slug } });
   return { items: page.items.map((hit) => ({ ...hit, url: hitUrl(slug, hit) })), nextCursor: page.nextOffset === null ? null : encodeCursor([page.nextOffset]) };
 }

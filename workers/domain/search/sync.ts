@@ -6,7 +6,7 @@
 import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { commentDoc, indexDocument, indexDocuments, messageDoc, postDoc, removeDocument, removeDocuments, removePostDocuments, type SearchDoc } from "./index";
-import { channelStub, loadChatMessage } from "../chat/channels";
+import { channelStub, chatChannelOf, loadChatMessage } from "../chat/channels";
 import { messageIdOf } from "../../../durable-objects/protocol";
 import { reindexDocuments } from "./rebuild";
 import { mentionNamesOf } from "../notifications/mentions";
@@ -73,19 +73,15 @@ export async function syncSearchDocument(env: Env, subject: SearchSubject): Prom
  * D1: one read of the space and one of mention names; one object call; one or two SEARCH batches.
  */
 export async function syncChatMessages(env: Env, channelId: string, seqs: number[]): Promise<void> {
-  const s = schema.spaces;
-  const [space] = await getDb(env)
-    .select({ id: s.id, communityId: s.communityId, kind: s.kind, archivedAt: s.archivedAt })
-    .from(s)
-    .where(eq(s.id, channelId))
-    .limit(1);
-  if (!space || space.kind !== "chat") return;
-  const found = await channelStub(env, space.id).messagesBySeq(seqs);
-  const live = space.archivedAt ? [] : found.filter((f) => !f.deleted);
+  // a chat space's or a DM conversation's (indexed under the conversation's id: query.ts shows it to its participants only)
+  const channel = await chatChannelOf(env, channelId);
+  if (!channel) return;
+  const found = await channelStub(env, channel.id).messagesBySeq(seqs);
+  const live = channel.archived ? [] : found.filter((f) => !f.deleted);
   const liveSeqs = new Set(live.map((f) => f.seq));
-  const names = await mentionNamesOf(env, space.communityId, live.map((f) => f.message.body));
-  await indexDocuments(env, live.map((f) => messageDoc(f.message, space, names)));
-  await removeDocuments(env, seqs.filter((seq) => !liveSeqs.has(seq)).map((seq) => messageIdOf(space.id, seq)));
+  const names = await mentionNamesOf(env, channel.communityId, live.map((f) => f.message.body));
+  await indexDocuments(env, live.map((f) => messageDoc(f.message, channel, names)));
+  await removeDocuments(env, seqs.filter((seq) => !liveSeqs.has(seq)).map((seq) => messageIdOf(channel.id, seq)));
 }
 
 /** Comments indexed per slice of a thread: STATEMENTS_PER_DOC SEARCH statements each, under 1,000 queries an invocation. */

@@ -3,20 +3,13 @@
 // the file is stored, and read from the uploads row on every fetch — never from the post or
 // message the URL was pasted into — so an image from a VIP space stays for VIP readers wherever
 // its URL travels.
-import { DomainError, notFound } from "../../lib/errors";
+import { DomainError } from "../../lib/errors";
 import type { Reader } from "../auth/reader";
 import { openSpace } from "../discussions/access";
+import { openConversation } from "../chat/conversations";
 
 /** `spaceId` or `conversationId` as given at upload; null for a public upload. */
 export type UploadAudience = { spaceId: string } | { conversationId: string } | null;
-
-/**
- * Whether `reader` takes part in conversation `conversationId` now. DM conversations do not exist
- * yet (issue 13), so no one does: this is the one place issue 13 puts its participant check.
- */
-async function isConversationParticipant(_env: Env, _conversationId: string, _reader: Reader): Promise<boolean> {
-  return false;
-}
 
 /**
  * Refuses to tie an upload to a place the uploader cannot read now, with the answer a read of
@@ -29,7 +22,8 @@ export async function requireAudienceReadable(env: Env, reader: Reader, audience
     await openSpace(env, audience.spaceId, reader, "read");
     return;
   }
-  if (!(await isConversationParticipant(env, audience.conversationId, reader))) throw notFound("No such conversation.");
+  // an active participant who is an active member of its community (chat/conversations.ts), else 404
+  await openConversation(env, audience.conversationId, reader);
 }
 
 /**
