@@ -24,6 +24,7 @@ interface __BaseEnv_Env {
 	EXPORT_PAGES_PER_STEP: string;
 	CHAT_LOCATION_HINT: string;
 	CHAT_CHANNEL: DurableObjectNamespace<import("./workers/app").ChatChannel>;
+	COMMUNITY_PRESENCE: DurableObjectNamespace<import("./workers/app").CommunityPresence>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

@@ -29,6 +29,10 @@ import {
   type ServerFrame,
 } from "./protocol";
 import { DM_NOT_ALLOWED, composeMessage, forgetErasedAuthors, forwardOutbox, type ChatError, type ComposeInput, type Identity, type Result } from "../workers/domain/chat/object-side";
+import { ReadPositions, type InboxMirror } from "./chat-reads";
+import { announceInboxChange } from "../workers/domain/chat/inbox";
+import type { MissedCandidate } from "../workers/domain/chat/missed-messages";
+import { mentionedIds } from "../workers/lib/markdown";
 import { hasRole } from "../workers/domain/access";
 import type { Role } from "../workers/db/schema";
 
@@ -66,6 +70,10 @@ const OUTBOX_DELAY_MS = 500;
 const MAX_COALESCE_MS = 20;
 /** Outbox rows forwarded per alarm run (one D1 batch). */
 const OUTBOX_BATCH = 50;
+/** Read positions one forward mirrors into D1 at most (one upsert each in its batch). */
+const READS_BATCH = 100;
+/** A socket's typing frames closer together than this are dropped (ADR 033: clients send one every 3 s). */
+export const TYPING_INTERVAL_MS = 2_000;
 
 /**
  * What a socket remembers across hibernation (serializeAttachment, kept by the runtime with the
@@ -121,10 +129,18 @@ export class ChatChannel extends DurableObject<Env> {
    * getAlarm() — "not armed" when armed is harmless, the reverse never happens.
    */
   private outboxArmed = false;
+  /** each member's read position here (ADR 033), mirrored into D1 by the outbox forward */
+  private readonly reads: ReadPositions;
+  /** when each connection's last typing frame was relayed (ms): the 2 s brake, in memory only */
+  private readonly typedAt = new Map<string, number>();
+  /** the `here` set last broadcast (sorted ids joined), and the zero timer that sends the next */
+  private hereSent = "";
+  private hereTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ChatStore(ctx.storage.sql);
+    this.reads = new ReadPositions(ctx.storage.sql);
     const configured = Number((env as { CHAT_MAX_UNREAD?: string }).CHAT_MAX_UNREAD);
     this.maxUnread = Number.isSafeInteger(configured) && configured > 0 ? configured : MAX_UNREAD_MESSAGES;
     // answered by the runtime without waking the object
@@ -168,6 +184,7 @@ export class ChatChannel extends DurableObject<Env> {
     this.sendTo(server, { type: "ready", userId: identity.userId, head: meta.head, slowModeSeconds: meta.slowModeSeconds, resumeTo: meta.head, confirmEvery: this.confirmEvery });
     if (ahead) this.sendTo(server, { type: "error", code: RESUME_RESET, message: `This channel has no rev ${after} (its head is ${meta.head}): load the history again.` });
     if (resumeFrom < meta.head) this.replay(server, identity.channelId, resumeFrom, meta.head);
+    this.arrived(server);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
@@ -213,6 +230,10 @@ export class ChatChannel extends DurableObject<Env> {
       return;
     }
     const frame = parsed.frame;
+    if (frame.type === "read" || frame.type === "typing") {
+      this.onLiveFrame(ws, identity, frame);
+      return;
+    }
     if (frame.type === "seen") {
       // only what was sent counts: a client cannot confirm its way past the head
       const seen = Math.min(frame.rev, this.store.readMeta().head);
@@ -241,6 +262,7 @@ export class ChatChannel extends DurableObject<Env> {
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.forget(ws);
+    this.departed(ws);
     // a close the client started is answered here, first thing: the hibernation API does not
     // answer it for us on any compatibility date, and a client left unanswered waits for its own
     // timeout and reports 1006. After a close we started (4403, 4404, 4408) this does nothing.
@@ -253,6 +275,7 @@ export class ChatChannel extends DurableObject<Env> {
 
   async webSocketError(ws: WebSocket): Promise<void> {
     this.forget(ws);
+    this.departed(ws);
   }
 
   // ---- calls from the Worker (RPC) --------------------------------------------------------------
@@ -265,7 +288,7 @@ export class ChatChannel extends DurableObject<Env> {
   }
 
   /** Edit, delete, react, pin: the socket frames, for PATCH/DELETE /messages/:id and the reaction routes. */
-  async act(identity: Identity, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<Result<{ message: ChatMessage }>> {
+  async act(identity: Identity, frame: Exclude<ClientFrame, { type: "send" | "seen" | "read" | "typing" }>): Promise<Result<{ message: ChatMessage }>> {
     this.learn(identity);
     if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
     return this.inLane(identity.userId, () => this.apply(identity, frame)) as Promise<Result<{ message: ChatMessage }>>;
@@ -424,26 +447,160 @@ export class ChatChannel extends DurableObject<Env> {
     // whatever is written from now on sets the next alarm itself
     this.outboxArmed = false;
     const rows = this.store.outbox(OUTBOX_BATCH);
-    if (rows.length === 0) return;
+    // read positions that moved need a forward of their own even when no message was written
+    if (rows.length === 0 && !this.reads.hasDirty()) return;
     const meta = this.store.readMeta();
+    const inbox = this.inboxForward(rows);
     try {
-      const erased = await forwardOutbox(this.env, { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId }, rows);
-      this.store.forwarded(rows[rows.length - 1].id);
+      const erased = await forwardOutbox(this.env, { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId }, rows, inbox);
+      if (rows.length) this.store.forwarded(rows[rows.length - 1].id);
+      this.reads.mirrored(inbox.mirror.reads);
+      await this.announceInbox(rows, inbox.mirror);
       for (const userId of erased) await this.eraseAuthor(userId);
       if (erased.length && meta.channelId) await forgetErasedAuthors(this.env, meta.channelId, erased);
-      if (this.store.outbox(1).length) await this.ctx.storage.setAlarm(Date.now());
+      if (this.store.outbox(1).length || this.reads.hasDirty()) await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {
       // the alarm retries by itself only a few times: keep the rows and try again, backing off
       this.store.failedForward(rows.map((r) => r.id));
-      const attempts = Math.min(rows[0].attempts + 1, 10);
+      const attempts = Math.min((rows[0]?.attempts ?? 0) + 1, 10);
       console.error(JSON.stringify({ at: "chat.outbox", error: String(error), attempts }));
       await this.ctx.storage.setAlarm(Date.now() + Math.min(1_000 * 2 ** attempts, 10 * 60_000));
     }
   }
 
+  // ---- read positions, who is here, typing (ADR 033) ---------------------------------------------
+
+  /** POST /spaces/:id/read (and a DM's): move the caller's read position to `seq`, never back. */
+  async markRead(identity: Identity, seq: number): Promise<Result<{ readSeq: number; unread: number }>> {
+    this.learn(identity);
+    if (this.isRevoked(identity)) return fail(404, "not_found", "No such space.");
+    const position = this.moveRead(identity.userId, seq, null);
+    return { ok: true, value: position };
+  }
+
+  /** `userIds`' read positions and unread counts here, as the object holds them now (live, ahead of D1). */
+  async readPositions(userIds: string[]): Promise<Array<{ userId: string; readSeq: number; unread: number }>> {
+    const total = this.reads.messageCount();
+    return userIds.slice(0, 100).map((userId) => {
+      const p = this.reads.of(userId);
+      return { userId, readSeq: p.readSeq, unread: Math.max(0, total - p.readCount) };
+    });
+  }
+
+  /**
+   * Move `userId`'s position to `seq` (never back); when it moved, their sockets here other than
+   * `from` hear `{type:"read"}` at once and the outbox forward mirrors it. Answers the position now.
+   */
+  private moveRead(userId: string, seq: number, from: string | null): { readSeq: number; unread: number } {
+    if (!userId) return { readSeq: 0, unread: 0 };
+    const { position, moved } = this.reads.advance(userId, seq);
+    const unread = Math.max(0, this.reads.messageCount() - position.readCount);
+    if (moved) {
+      const text = JSON.stringify({ type: "read", seq: position.readSeq, unread } satisfies ServerFrame);
+      for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
+        if (ws.readyState !== WebSocket.OPEN || (from !== null && this.identityOf(ws)?.conn === from)) continue;
+        try {
+          ws.send(text);
+        } catch {
+          /* closing */
+        }
+      }
+      this.armOutbox();
+    }
+    return { readSeq: position.readSeq, unread };
+  }
+
+  /** `read` and `typing` from a socket: neither waits in the member's lane, and typing is never stored. */
+  private onLiveFrame(ws: WebSocket, identity: Attachment, frame: Extract<ClientFrame, { type: "read" | "typing" }>): void {
+    if (frame.type === "read") {
+      this.moveRead(identity.userId, frame.seq, identity.conn);
+      return;
+    }
+    const now = Date.now();
+    // a flood is dropped silently: the indicator needs one frame every few seconds
+    if (now - (this.typedAt.get(identity.conn) ?? -Infinity) < TYPING_INTERVAL_MS) return;
+    this.typedAt.set(identity.conn, now);
+    const text = JSON.stringify({ type: "typing", userId: identity.userId, name: identity.userName } satisfies ServerFrame);
+    for (const other of this.ctx.getWebSockets()) {
+      if (other.readyState !== WebSocket.OPEN || this.identityOf(other)?.userId === identity.userId) continue;
+      try {
+        other.send(text);
+      } catch {
+        /* closing */
+      }
+    }
+  }
+
+  /** Who has a socket open here now, sorted by id, with their names. */
+  private hereNow(): Extract<ServerFrame, { type: "here" }> {
+    const names = new Map<string, string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const identity = ws.readyState === WebSocket.OPEN ? this.identityOf(ws) : null;
+      if (identity?.userId) names.set(identity.userId, identity.userName);
+    }
+    const userIds = [...names.keys()].sort();
+    return { type: "here", userIds, names: userIds.map((id) => names.get(id)!) };
+  }
+
+  /** A socket was accepted: it hears who is here at once; the others when the set changed (coalesced). */
+  private arrived(ws: WebSocket): void {
+    this.sendTo(ws, this.hereNow());
+    this.queueHere();
+  }
+
+  /** A socket closed: the others hear the new set if it changed. */
+  private departed(ws: WebSocket): void {
+    const conn = this.connOf.get(ws);
+    if (conn !== undefined) this.typedAt.delete(conn);
+    this.queueHere();
+  }
+
+  /** Arrivals and departures in one turn of the event loop share one `here` frame. */
+  private queueHere(): void {
+    if (this.hereTimer !== null) return;
+    this.hereTimer = setTimeout(() => {
+      this.hereTimer = null;
+      const here = this.hereNow();
+      const key = here.userIds.join(",");
+      if (key === this.hereSent) return;
+      this.hereSent = key;
+      this.broadcastNow(here);
+    }, 0);
+  }
+
+  /**
+   * What a forward mirrors besides the outbox: the head and the moved positions, and the new
+   * messages someone may miss — every message of a DM, a space's messages that mention someone.
+   */
+  private inboxForward(rows: Array<{ kind: string; payload: string }>): { mirror: InboxMirror; missed: MissedCandidate[] } {
+    const dm = isConversationId(this.store.readMeta().channelId ?? "");
+    const missed: MissedCandidate[] = [];
+    for (const row of rows) {
+      if (row.kind !== "message.created") continue;
+      const payload = JSON.parse(row.payload) as { seq: number; mentions?: boolean };
+      if (!dm && payload.mentions === false) continue;
+      const message = this.store.bySeq(payload.seq);
+      if (!message || message.deleted_at !== null) continue;
+      const mentioned = mentionedIds(message.body);
+      if (!dm && mentioned.length === 0) continue;
+      missed.push({ seq: message.seq, authorId: message.author_id, at: message.created_at, mentioned });
+    }
+    return { mirror: this.reads.pendingMirror(READS_BATCH), missed };
+  }
+
+  /** After a forward: the presence object tells those whose unread count may have changed. */
+  private async announceInbox(rows: Array<{ kind: string }>, mirror: InboxMirror): Promise<void> {
+    const meta = this.store.readMeta();
+    if (!meta.channelId || !meta.communityId) return;
+    await announceInboxChange(this.env, { communityId: meta.communityId, channelId: meta.channelId }, {
+      userIds: mirror.reads.map((r) => r.userId),
+      everyone: rows.some((r) => r.kind === "message.created"),
+    });
+  }
+
   // ---- what a frame or call does ----------------------------------------------------------------
 
-  private async apply(identity: Identity, frame: Exclude<ClientFrame, { type: "seen" }>): Promise<Result<unknown>> {
+  private async apply(identity: Identity, frame: Exclude<ClientFrame, { type: "seen" | "read" | "typing" }>): Promise<Result<unknown>> {
     if (frame.type !== "send") {
       const braked = this.changeAllowance(identity.userId, Date.now());
       if (braked) return braked;
@@ -576,6 +733,8 @@ export class ChatChannel extends DurableObject<Env> {
     const message = this.store.views(identity.channelId, [row])[0];
     this.queueBroadcast([message]);
     this.armOutbox();
+    // what you write you have read (ADR 033)
+    this.moveRead(identity.userId, row.seq, null);
     return { ok: true, value: { message, created: true, unreachableMentions: composed.value.unreachableMentions } };
   }
 

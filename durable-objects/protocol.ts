@@ -57,7 +57,12 @@ export const PinFrame = z.object({ type: z.literal("pin"), id: MessageId, pinned
 /** The client has applied everything up to `rev`: the object's measure of a slow reader. */
 export const SeenFrame = z.object({ type: z.literal("seen"), rev: z.number().int().min(0) });
 
-export const ClientFrame = z.discriminatedUnion("type", [SendFrame, EditFrame, DeleteFrame, ReactFrame, PinFrame, SeenFrame]);
+/** The member has read the channel up to message `seq` (ADR 033): their read position moves forward, never back. */
+export const ReadFrame = z.object({ type: z.literal("read"), seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+/** The member is composing (sent at most every 3 s): relayed to the channel's other sockets, never stored. */
+export const TypingFrame = z.object({ type: z.literal("typing") });
+
+export const ClientFrame = z.discriminatedUnion("type", [SendFrame, EditFrame, DeleteFrame, ReactFrame, PinFrame, SeenFrame, ReadFrame, TypingFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /** The keep-alive a client sends and the object answers while hibernated (setWebSocketAutoResponse). */
@@ -141,8 +146,30 @@ export const ErrorFrame = z.object({
   clientId: z.string().optional(),
 });
 
-export const ServerFrame = z.discriminatedUnion("type", [ReadyFrame, MessagesFrame, AckFrame, SettingsFrame, ErrorFrame]);
+/** To the member's other sockets in the channel when their read position moved (tabs and devices in sync). */
+export const ReadPositionFrame = z.object({ type: z.literal("read"), seq: z.number().int(), unread: z.number().int().min(0) });
+/**
+ * Who has a socket open in the channel: on connect and whenever the set changes (coalesced).
+ * `names[i]` is `userIds[i]`'s display name (the header shows them without a lookup).
+ */
+export const HereFrame = z.object({ type: z.literal("here"), userIds: z.array(z.string()), names: z.array(z.string()) });
+/** Someone else in the channel is composing; show it for about 5 s after the last one. */
+export const TypingServerFrame = z.object({ type: z.literal("typing"), userId: z.string(), name: z.string() });
+
+export const ServerFrame = z.discriminatedUnion("type", [ReadyFrame, MessagesFrame, AckFrame, SettingsFrame, ErrorFrame, ReadPositionFrame, HereFrame, TypingServerFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
+
+// ---- the community's presence socket (durable-objects/community-presence.ts, ADR 033) --------
+
+/** Who is online in the community now (a socket open, or closed less than 60 s ago): on connect. */
+export const OnlineFrame = z.object({ type: z.literal("online"), userIds: z.array(z.string()) });
+/** One member came online or went offline. */
+export const PresenceFrame = z.object({ type: z.literal("presence"), userId: z.string(), online: z.boolean() });
+/** The member's unread count in `channelId` may have changed: read the counts again. */
+export const InboxFrame = z.object({ type: z.literal("inbox"), channelId: z.string() });
+
+export const PresenceServerFrame = z.discriminatedUnion("type", [OnlineFrame, PresenceFrame, InboxFrame]);
+export type PresenceServerFrame = z.infer<typeof PresenceServerFrame>;
 
 // ---- the Worker → object headers ------------------------------------------------------------
 

@@ -21,19 +21,25 @@ export type TestSocket = {
   closed: Promise<{ code: number; reason: string }>;
 };
 
-export async function openSocket(
-  space: TestSpace | string,
-  as: TestUser | null,
-  opts: { after?: number | string; headers?: Record<string, string>; origin?: string | null; confirms?: boolean } = {},
-): Promise<{ status: number; body?: any; socket?: TestSocket }> {
+type SocketOptions = { after?: number | string; headers?: Record<string, string>; origin?: string | null; confirms?: boolean };
+
+export async function openSocket(space: TestSpace | string, as: TestUser | null, opts: SocketOptions = {}): Promise<{ status: number; body?: any; socket?: TestSocket }> {
   const id = typeof space === "string" ? space : space.id;
   const query = opts.after !== undefined ? `?after=${opts.after}` : "";
+  // a DM conversation's socket (`dm_…`) or a chat space's
+  const route = id.startsWith("dm_") ? "conversations" : "spaces";
+  return openSocketAt(`/api/v1/${route}/${id}/socket${query}`, as, opts);
+}
+
+/** The community's presence socket (ADR 033); its frames come back in `frames` as the chat socket's do. */
+export const openPresence = (slug: string, as: TestUser | null, opts: SocketOptions = {}) => openSocketAt(`/api/v1/communities/${slug}/presence/socket`, as, opts);
+
+/** A real WebSocket to `path` through the Worker, with the app's Origin and `as`'s cookie. */
+async function openSocketAt(path: string, as: TestUser | null, opts: SocketOptions): Promise<{ status: number; body?: any; socket?: TestSocket }> {
   const headers: Record<string, string> = { Upgrade: "websocket", ...opts.headers };
   if (opts.origin !== null) headers.Origin = opts.origin ?? ORIGIN;
   if (as) headers.Cookie = as.cookie;
-  // a DM conversation's socket (`dm_…`) or a chat space's
-  const route = id.startsWith("dm_") ? "conversations" : "spaces";
-  const res = await SELF.fetch(`${ORIGIN}/api/v1/${route}/${id}/socket${query}`, { headers });
+  const res = await SELF.fetch(`${ORIGIN}${path}`, { headers });
   if (res.status !== 101 || !res.webSocket) {
     const text = await res.text();
     let body: any = text;

@@ -6,6 +6,7 @@ import { runQueue, runScheduled } from "./domain/jobs";
 const app = createWorkerApp();
 
 export { ChatChannel } from "../durable-objects/chat-channel";
+export { CommunityPresence } from "../durable-objects/community-presence";
 
 export default {
   fetch: app.fetch,

@@ -17,6 +17,7 @@ const app = createWorkerApp(async (c) => {
 });
 
 export { ChatChannel } from "../durable-objects/chat-channel";
+export { CommunityPresence } from "../durable-objects/community-presence";
 
 export default {
   fetch: app.fetch,

@@ -88,6 +88,24 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
     } else if (nearBottom.current) el.scrollTop = el.scrollHeight;
   }, [count, lastId]);
 
+  // the newest message on screen, in a visible tab, is read (ADR 033): the read position follows
+  const { markRead } = chat;
+  const newestSeq = state.messages.at(-1)?.seq ?? 0;
+  const newestSeqRef = useRef(newestSeq);
+  newestSeqRef.current = newestSeq;
+  const atNewestRef = useRef(state.newerCursor === null);
+  atNewestRef.current = state.newerCursor === null;
+  const readShown = useCallback(() => {
+    if (atNewestRef.current && nearBottom.current && document.visibilityState === "visible") markRead(newestSeqRef.current);
+  }, [markRead]);
+  useEffect(() => {
+    if (connection === "live") readShown();
+  }, [newestSeq, connection, readShown]);
+  useEffect(() => {
+    document.addEventListener("visibilitychange", readShown);
+    return () => document.removeEventListener("visibilitychange", readShown);
+  }, [readShown]);
+
   const loadOlder = async () => {
     const el = log.current;
     if (el) keepOffset.current = el.scrollHeight - el.scrollTop;
@@ -149,6 +167,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
         <h2 id="chat-messages-heading" className="sr-only">
           {t("chat.messagesHeading", { name: spaceName })}
         </h2>
+        {viewer.canWrite && chat.here.userIds.length > 0 ? <HereBar names={chat.here.names} /> : null}
         <div
           ref={log}
           role="log"
@@ -157,6 +176,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           onScroll={(e) => {
             const el = e.currentTarget;
             nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+            readShown();
           }}
           className={cx("flex max-h-[65vh] min-h-64 flex-col overflow-y-auto overscroll-contain py-2", focusRing)}
         >
@@ -200,6 +220,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             </Button>
           </div>
         )}
+        {viewer.canWrite ? <TypingLine typers={chat.typers} /> : null}
         {viewer.canWrite && connection !== "archived" ? (
           <Composer
             spaceId={spaceId}
@@ -209,6 +230,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             onCancelReply={() => setReplyTo(null)}
             slowModeSeconds={state.slowModeSeconds}
             exempt={viewer.canModerate}
+            onTyping={chat.typing}
             onSend={(message) => {
               // what one writes is read at the newest end: go there, so the sent message is seen
               if (!atNewest) void chat.jumpToNewest();
@@ -221,6 +243,40 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
       </section>
       {viewer.canWrite ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
     </div>
+  );
+}
+
+/** Who has the channel open now: a count, and the names (the first few, the rest on hover and for screen readers). */
+function HereBar({ names }: { names: string[] }) {
+  const { t } = useTranslation();
+  const all = names.join(", ");
+  return (
+    <div className="flex items-center gap-2 border-b border-slate-200 px-4 py-2 text-xs text-slate-600" data-testid="chat-here">
+      <span aria-hidden="true" className="size-2 shrink-0 rounded-full bg-emerald-500" />
+      <span className="shrink-0 font-semibold text-slate-700">{t("chat.here", { count: names.length })}</span>
+      <span className="min-w-0 truncate" title={all}>
+        <span className="sr-only">{t("chat.hereLabel", { names: all })}</span>
+        <span aria-hidden="true">{all}</span>
+      </span>
+    </div>
+  );
+}
+
+/** "X is typing…": announced politely, kept one line high so the composer does not jump. */
+function TypingLine({ typers }: { typers: Array<{ userId: string; name: string }> }) {
+  const { t } = useTranslation();
+  const text =
+    typers.length === 0
+      ? ""
+      : typers.length === 1
+        ? t("chat.typingOne", { name: typers[0].name })
+        : typers.length === 2
+          ? t("chat.typingTwo", { a: typers[0].name, b: typers[1].name })
+          : t("chat.typingMany");
+  return (
+    <p aria-live="polite" className="h-6 truncate border-t border-slate-100 px-4 pt-1 text-xs italic text-slate-600" data-testid="chat-typing">
+      {text}
+    </p>
   );
 }
 
@@ -709,6 +765,7 @@ function Composer({
   slowModeSeconds,
   exempt,
   onSend,
+  onTyping,
 }: {
   spaceId: string;
   spaceName: string;
@@ -717,6 +774,8 @@ function Composer({
   onCancelReply: () => void;
   slowModeSeconds: number;
   exempt: boolean;
+  /** the member typed: the channel hears it (throttled in chat-socket.ts) */
+  onTyping: () => void;
   onSend: (message: Omit<PendingMessage, "clientId" | "status" | "error" | "retryAt" | "replyTo">) => void;
 }) {
   const { t } = useTranslation();
@@ -832,6 +891,7 @@ function Composer({
             onInput={() => {
               mention.textareaProps.onInput?.();
               grow();
+              onTyping();
             }}
             onKeyDown={(e) => {
               mention.textareaProps.onKeyDown?.(e);

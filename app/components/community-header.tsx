@@ -3,9 +3,12 @@ import { Name } from "./name";
 import { NavLink } from "react-router";
 import type { Community, Viewer } from "../lib/types";
 import { Badge, cx, firstGrapheme, focusRing } from "./ui";
+import { usePresence } from "../lib/presence-socket";
 
 export function CommunityHeader({ community, viewer }: { community: Community; viewer: Viewer | null }) {
   const { t } = useTranslation();
+  // every community page of a member holds the presence socket: it is what "online" means (ADR 033)
+  const presence = usePresence(community.slug, viewer !== null);
   const may = (action: Viewer["permissions"][number]) => viewer?.permissions.includes(action) ?? false;
   const tabs = [
     { to: `/c/${community.slug}`, label: t("community.tabs.home"), end: true, show: true },
@@ -31,6 +34,11 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
               <Badge tone={community.visibility === "public" ? "success" : "neutral"}>{t(`visibility.${community.visibility}`)}</Badge>
               <span>{t("community.memberCount", { count: community.memberCount })}</span>
               {viewer ? <Badge tone="brand">{t(`roles.${viewer.role}`)}</Badge> : null}
+              {presence.unreadTotal > 0 ? (
+                <Badge tone="brand">
+                  <span data-testid="unread-total">{t("chat.unreadTotal", { count: presence.unreadTotal })}</span>
+                </Badge>
+              ) : null}
             </div>
           </div>
         </div>

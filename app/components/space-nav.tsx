@@ -5,9 +5,16 @@ import { Form, NavLink } from "react-router";
 import type { SpaceEntry } from "../lib/types";
 import { ChatIcon, HashIcon, LockIcon, SearchIcon } from "./discussions";
 import { cx, focusRing } from "./ui";
+import { usePresence } from "../lib/presence-socket";
+
+/** A badge's text: counts past 99 as "99+", as chat apps do (the full count is read out). */
+export const unreadBadge = (count: number) => (count > 99 ? "99+" : String(count));
 
 export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: SpaceEntry[]; currentId?: string }) {
   const { t } = useTranslation();
+  // a signed-in reader's list carries unread counts; the presence socket keeps them live (ADR 033)
+  const live = usePresence(slug, spaces.some((e) => e.unread !== undefined));
+  const unreadOf = (entry: SpaceEntry) => live.unread.get(entry.space.id) ?? entry.unread ?? 0;
   const shown = spaces.filter((e) => !e.space.archived && (e.space.kind === "discussion" || e.space.kind === "chat"));
   if (shown.length === 0) return null;
   return (
@@ -34,8 +41,14 @@ export function SpaceNav({ slug, spaces, currentId }: { slug: string; spaces: Sp
               )}
               <span className="min-w-0 flex-1 truncate">{space.name}</span>
               {locked ? <span className="sr-only">{t("spaces.lockedShort")}</span> : null}
-              {!locked && space.id !== currentId && (space.newPosts ?? 0) > 0 ? (
+              {!locked && space.id !== currentId && space.kind !== "chat" && (space.newPosts ?? 0) > 0 ? (
                 <span className="rounded-full bg-brand-600 px-1.5 text-xs font-semibold tabular-nums text-white">{space.newPosts}</span>
+              ) : null}
+              {!locked && space.kind === "chat" && unreadOf({ space, locked }) > 0 ? (
+                <span className="rounded-full bg-brand-600 px-1.5 text-xs font-semibold tabular-nums text-white" data-testid="unread-badge">
+                  <span aria-hidden="true">{unreadBadge(unreadOf({ space, locked }))}</span>
+                  <span className="sr-only">{t("chat.unreadCount", { count: unreadOf({ space, locked }) })}</span>
+                </span>
               ) : null}
             </NavLink>
           </li>

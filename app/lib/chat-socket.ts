@@ -23,6 +23,14 @@ const PONG_WAIT_MS = 8_000;
 /** a reader with fewer than `confirmEvery` unconfirmed changes confirms 3–6 s after the first */
 const SEEN_AFTER_MS = 3_000;
 
+/** A client sends `typing` at most this often while composing (ADR 033); the object drops more than one per 2 s. */
+const TYPING_EVERY_MS = 3_000;
+/** "X is typing" shows this long after X's last typing frame. */
+export const TYPING_SHOWN_MS = 5_000;
+
+/** Someone composing in the channel, until `until` (ms). */
+export type Typer = { userId: string; name: string; until: number };
+
 /** A new client id (protocol.ts CLIENT_ID_PATTERN): 24 random hex digits, from getRandomValues, which works outside secure contexts too. */
 export function newClientId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
@@ -79,6 +87,12 @@ export function useChatChannel({
   const [notice, setNotice] = useState<ChatNotice>(null);
   const [now, setNow] = useState(() => Date.now());
   const socketRef = useRef<PartySocket | null>(null);
+  // who is here and who is typing (ADR 033): live only, never stored
+  const [here, setHere] = useState<{ userIds: string[]; names: string[] }>({ userIds: [], names: [] });
+  const [typers, setTypers] = useState<Typer[]>([]);
+  /** the highest read position this page sent or heard of; a lower one is not sent again */
+  const readSent = useRef(0);
+  const typingSentAt = useRef(0);
   const revRef = useRef(state.rev);
   revRef.current = state.rev;
   const restored = useRef(false);
@@ -180,8 +194,15 @@ export function useChatChannel({
         confirmEvery = frame.confirmEvery;
         // a new connection's attachment counts from what the resume sends; nothing is confirmed yet
         confirmed = 0;
+        // a read frame lost with the old connection goes again with the next markRead
+        readSent.current = 0;
         setConnection("live");
       }
+      else if (frame.type === "here") setHere({ userIds: frame.userIds, names: frame.names });
+      else if (frame.type === "typing") {
+        const until = Date.now() + TYPING_SHOWN_MS;
+        setTypers((list) => [...list.filter((t) => t.userId !== frame.userId), { userId: frame.userId, name: frame.name, until }]);
+      } else if (frame.type === "read") readSent.current = Math.max(readSent.current, frame.seq);
       else if (frame.type === "messages") confirmSeen();
       else if (frame.type === "error" && !frame.clientId) {
         if (frame.code === "resume_too_far") void reloadHistory();
@@ -259,6 +280,28 @@ export function useChatChannel({
     setConnection("reconnecting");
     socketRef.current?.reconnect();
   }, []);
+  /** The page showed messages up to `seq`: move the read position (sent only when it moves forward). */
+  const markRead = useCallback((seq: number) => {
+    const socket = socketRef.current;
+    if (!socket || socket.readyState !== socket.OPEN || seq <= readSent.current) return;
+    readSent.current = seq;
+    socket.send(JSON.stringify({ type: "read", seq } satisfies ClientFrame));
+  }, []);
+  /** The member is composing: tell the channel, at most every TYPING_EVERY_MS. */
+  const typing = useCallback(() => {
+    const socket = socketRef.current;
+    const now = Date.now();
+    if (!socket || socket.readyState !== socket.OPEN || now - typingSentAt.current < TYPING_EVERY_MS) return;
+    typingSentAt.current = now;
+    socket.send(JSON.stringify({ type: "typing" } satisfies ClientFrame));
+  }, []);
+  // "X is typing" goes 5 s after X's last frame
+  useEffect(() => {
+    if (typers.length === 0) return;
+    const next = Math.min(...typers.map((t) => t.until)) - Date.now();
+    const timer = setTimeout(() => setTypers((list) => list.filter((t) => t.until > Date.now())), Math.max(0, next) + 50);
+    return () => clearTimeout(timer);
+  }, [typers]);
   const retry = useCallback((clientId: string) => dispatch({ type: "retry", clientId }), []);
   const discard = useCallback((clientId: string) => dispatch({ type: "discard", clientId }), []);
   /** A message as an HTTP answer gave it (an edit, a reaction): shown now, the broadcast confirms it. */
@@ -284,5 +327,24 @@ export function useChatChannel({
   const loadNewer = useCallback(() => loadPage("newer", state.newerCursor ? { after: state.newerCursor } : null), [loadPage, state.newerCursor]);
   const jumpToNewest = useCallback(() => loadPage("newest", state.newerCursor ? {} : null), [loadPage, state.newerCursor]);
 
-  return { state, connection: live ? connection : ("live" as const), notice, clearNotice: () => setNotice(null), now, send, reconnect, retry, discard, applied, loadOlder, loadNewer, jumpToNewest, loading };
+  return {
+    state,
+    connection: live ? connection : ("live" as const),
+    notice,
+    clearNotice: () => setNotice(null),
+    now,
+    send,
+    reconnect,
+    retry,
+    discard,
+    applied,
+    loadOlder,
+    loadNewer,
+    jumpToNewest,
+    loading,
+    here,
+    typers: typers.filter((t) => t.userId !== userId),
+    markRead,
+    typing,
+  };
 }

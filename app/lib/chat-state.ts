@@ -253,5 +253,10 @@ export function frameAction(frame: ServerFrame, now: number): ChatAction | null 
         message: frame.message,
         retryAt: frame.retryAfter !== undefined && frame.code === "rate_limited" ? now + Math.ceil(frame.retryAfter) * 1_000 : null,
       };
+    // read positions, who is here, typing (ADR 033): the page keeps these beside the history
+    case "read":
+    case "here":
+    case "typing":
+      return null;
   }
 }

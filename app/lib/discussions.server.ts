@@ -6,6 +6,7 @@ import type { SpaceEntry, Tier, TierKey } from "./types";
 import type { CommunityAccess } from "../../workers/domain/access";
 import { listTiers } from "../../workers/domain/communities/tiers";
 import { listSpaces } from "../../workers/domain/discussions/spaces";
+import { withUnread } from "../../workers/domain/chat/inbox";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
 import { reactToComment, reactToPost, requireReactionEmoji } from "../../workers/domain/discussions/reactions";
 import { attempt, inCommunity } from "./use-case.server";
@@ -13,7 +14,8 @@ import { textField } from "./forms.server";
 
 /** The spaces the reader may know of in the community, by position (GET /communities/{slug}/spaces). */
 export async function loadSpaces(cf: CloudflareContext, access: CommunityAccess): Promise<SpaceEntry[]> {
-  const items = await listSpaces(cf.env, access, await cf.reader.userId());
+  const userId = await cf.reader.userId();
+  const items = await withUnread(cf.env, userId, await listSpaces(cf.env, access, userId));
   return [...items].sort((a, b) => a.space.position - b.space.position);
 }
 

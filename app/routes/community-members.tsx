@@ -12,6 +12,9 @@ import { openCommunityPage } from "../lib/community.server";
 import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { activeMember, assertMemberRole, openMembership, requireReaderUser } from "../../workers/domain/access";
 import { banMember } from "../../workers/domain/communities/bans";
+import { withOnline } from "../../workers/domain/chat/inbox";
+import { usePresence } from "../lib/presence-socket";
+import { OnlineDot } from "../components/online-dot";
 import { listMembers, removeMember, updateMember } from "../../workers/domain/communities/members";
 import { listExports, requestExport } from "../../workers/domain/data-rights/export-jobs";
 import { BanBody, MemberExportRequest, UpdateMemberBody } from "../../workers/domain/schemas/communities";
@@ -33,7 +36,10 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   if (!member) throw data(null, { status: 404 });
   const cursor = new URL(request.url).searchParams.get("cursor");
   const [members, exports] = await Promise.all([
-    attempt(async () => pageResponse(await listMembers(cf.env, member, pageRequest({ limit: 50, cursor })))).then(refuseBadCursor),
+    attempt(async () => {
+      const page = await listMembers(cf.env, member, pageRequest({ limit: 50, cursor }));
+      return pageResponse({ ...page, items: await withOnline(cf.env, member.community.id, page.items) });
+    }).then(refuseBadCursor),
     // the member list export is the owner's alone (API.md)
     answer.viewer?.permissions.includes("export.members")
       ? listExports(cf.env, me.id, { kind: "members", communityId: access.community.id, slug: access.community.slug }, { limit: 1 })
@@ -101,6 +107,9 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
   const done = params.get("done");
   // only the owner makes or unmakes admins
   const assignable: Role[] = may("members.roles.admin") ? ["member", "moderator", "admin"] : ["member", "moderator"];
+  // the loader's dots, kept live by the presence socket the header opened (ADR 033)
+  const presence = usePresence(community.slug, viewer !== null);
+  const isOnline = (m: (typeof members)[number]) => presence.online.has(m.user.id) || (presence.online.size === 0 && m.online === true);
   return (
     <>
       <title>{t("members.title") + " · " + community.name}</title>
@@ -131,7 +140,10 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                 <li key={m.user.id} className="p-4 sm:px-6">
                   <ItemBoundary>
                     <div className="flex flex-wrap items-center gap-3">
-                      <Avatar name={m.user.name} src={m.user.avatarUrl} />
+                      <span className="relative shrink-0">
+                        <Avatar name={m.user.name} src={m.user.avatarUrl} />
+                        <OnlineDot online={isOnline(m)} />
+                      </span>
                       <div className="min-w-0 flex-1 basis-48">
                         <p className="truncate font-medium text-slate-900">
                           <Name>{m.user.name}</Name>

@@ -60,7 +60,7 @@ describe("POST /auth/signup", () => {
       avatarUrl: null,
       locale: "en",
       timezone: "Asia/Taipei",
-      notificationPrefs: { mentions: true, replies: true, new_posts: true, events: true, marketing_email: false, digest: true },
+      notificationPrefs: { mentions: true, replies: true, new_posts: true, events: true, marketing_email: false, digest: true, missed_messages: true },
       emailVerified: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
     });

@@ -123,6 +123,7 @@ describe("PATCH /me", () => {
       events: true,
       marketing_email: true,
       digest: false,
+      missed_messages: true,
     });
   });
 

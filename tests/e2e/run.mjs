@@ -24,6 +24,7 @@ import dataExportFlow from "./data-export.mjs";
 import boundaryFlow from "./boundary.mjs";
 import chatRestartFlow from "./chat-restart.mjs";
 import chatFlow from "./chat.mjs";
+import typingUnreadFlow from "./typing-unread.mjs";
 
 // Two lanes of flows that run side by side against one server (a run is mostly waiting on the
 // server and the browser, so two lanes finish in about the time of the longer one). Flows share
@@ -50,6 +51,7 @@ const lanes = [
     ["data export: preparing, following and downloading my archive", dataExportFlow],
     ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
     ["redirects from request values", redirectsFlow],
+    ["typing and unread: the typing indicator, and an unread badge that clears on reading", typingUnreadFlow],
   ],
 ];
 

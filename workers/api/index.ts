@@ -20,6 +20,7 @@ import { deadLetters } from "./dead-letters";
 import { exportsRouter } from "./exports";
 import { chat } from "./chat";
 import { conversations } from "./conversations";
+import { inbox } from "./inbox";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -42,6 +43,7 @@ api.route("/", deadLetters);
 api.route("/", exportsRouter);
 api.route("/", chat);
 api.route("/", conversations);
+api.route("/", inbox);
 
 const documentConfig = {
   openapi: "3.1.0",

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { banMember, listBans, unbanMember } from "../domain/communities/bans";
 import { joinCommunity, leaveCommunity, listMembers, removeMember, updateMember } from "../domain/communities/members";
 import { createRouter, requireUser } from "./factory";
+import { withOnline } from "../domain/chat/inbox";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
 import { jsonBody, jsonResponse } from "./route-helpers";
@@ -34,7 +35,7 @@ members.openapi(
   async (c) => {
     const access = await requireMember(c, c.req.valid("param").slug);
     const page = await listMembers(c.env, access, pageRequest(c.req.valid("query")));
-    return c.json(pageResponse(page), 200);
+    return c.json(pageResponse({ ...page, items: await withOnline(c.env, access.community.id, page.items) }), 200);
   },
 );
 

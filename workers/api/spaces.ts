@@ -1,6 +1,7 @@
 // /communities/:slug/spaces and /spaces/:spaceId: the caller's space list, admin management of
 // spaces and private member lists, and follows.
 import { ViewerPermissionsSchema } from "../domain/schemas/permissions";
+import { withUnread } from "../domain/chat/inbox";
 import { createRoute, z } from "@hono/zod-openapi";
 import { assertRole } from "../domain/discussions/access";
 import {
@@ -67,7 +68,8 @@ spaces.openapi(
   }),
   async (c) => {
     const access = await requireCommunity(c, c.req.valid("param").slug);
-    const items = await listSpaces(c.env, access, await c.get("reader").userId());
+    const userId = await c.get("reader").userId();
+    const items = await withUnread(c.env, userId, await listSpaces(c.env, access, userId));
     return c.json({ items, nextCursor: null }, 200);
   },
 );

@@ -730,6 +730,32 @@ export const chatReads = sqliteTable(
   (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index("chat_reads_user_idx").on(t.userId)],
 );
 
+/**
+ * A message that may be missed (ADR 033, migration 0009): a mention in a channel, or a DM message,
+ * for one recipient. The forward that mirrors the message writes the row (a retry writes nothing
+ * twice); the member's `chat.missed` job for its 15-minute slot emails what is still unread at
+ * `due_at` and marks the rows `settled_at` in the same batch as the mail, so nothing is sent twice.
+ */
+export const chatMissed = sqliteTable(
+  "chat_missed",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    channelId: text("channel_id").notNull(),
+    seq: integer("seq").notNull(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    /** a mention in a chat space, or a DM message */
+    reason: text("reason", { enum: ["mention", "dm"] }).notNull(),
+    dueAt: integer("due_at", { mode: "timestamp_ms" }).notNull(),
+    /** emailed, or found read (or no longer allowed) when its job ran */
+    settledAt: integer("settled_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.channelId, t.seq] }), index("chat_missed_due_idx").on(t.userId, t.settledAt, t.dueAt)],
+);
+
 /** A member blocked another in a community: no new DMs between them; the blocker sees none of the blocked member's messages. */
 export const blocks = sqliteTable(
   "blocks",

@@ -17,7 +17,7 @@ export const roleRank: Record<Role, number> = { member: 0, moderator: 1, admin: 
 export const consentPurposes = ["essential", "marketing_email", "analytics", "ai_personalization"] as const;
 export type ConsentPurpose = (typeof consentPurposes)[number];
 
-export const notificationPrefKeys = ["mentions", "replies", "new_posts", "events", "marketing_email", "digest"] as const;
+export const notificationPrefKeys = ["mentions", "replies", "new_posts", "events", "marketing_email", "digest", "missed_messages"] as const;
 export type NotificationPrefKey = (typeof notificationPrefKeys)[number];
 
 // Order is the display order. ❤️ carries VS16; a bare ❤ (what some keyboards send) means the same.

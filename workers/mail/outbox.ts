@@ -17,14 +17,17 @@ const MAIL_LEASE_MS = 60_000;
 
 /**
  * The outbox row and its `mail.queued` event, for the caller's batch; after the batch committed,
- * pass `eventId` to announceEvents (domain/events/emit.ts).
+ * pass `eventId` to announceEvents (domain/events/emit.ts). With `id` (a derived id, lib/ids.ts
+ * derivedId) a mail already queued under it is left alone, so a job that runs twice mails once.
  */
-export function outboxInsert(env: Env, mail: OutboxMail) {
-  const id = newId("mail");
-  const row = getDb(env)
+export function outboxInsert(env: Env, mail: OutboxMail, options: { id?: string } = {}) {
+  const id = options.id ?? newId("mail");
+  const insert = getDb(env)
     .insert(schema.outbox)
     .values({ id, userId: mail.userId, toEmail: mail.to, kind: mail.kind, subject: mail.subject, text: mail.text });
-  const event = eventInsert(env, { kind: "mail.queued", communityId: null, subject: { type: "mail", id }, payload: { outboxId: id } });
+  const row = options.id ? insert.onConflictDoNothing() : insert;
+  const input = { kind: "mail.queued", communityId: null, subject: { type: "mail", id }, payload: { outboxId: id } } as const;
+  const event = options.id ? eventInsert(env, input, { id: `${id}-queued` }) : eventInsert(env, input);
   return { id, eventId: event.id, statements: [row, event.statement] as const };
 }
 

@@ -18,6 +18,8 @@ export const defaultNotificationPrefs: Record<NotificationPrefKey, boolean> = {
   events: true,
   marketing_email: false,
   digest: true,
+  // unread DMs and mentions by email after 15 minutes (ADR 033)
+  missed_messages: true,
 };
 
 export function effectiveNotificationPrefs(stored: Record<string, boolean>): Record<NotificationPrefKey, boolean> {

@@ -14,10 +14,11 @@ import { inChunks } from "../readable";
 import { sessionTag } from "../auth/sessions";
 import { hiddenAuthorsOf } from "./blocks";
 import { openConversation } from "./conversations";
+import { presenceStub } from "./inbox";
 
 /**
- * The channel object of a chat space (`space:<id>`) or of a DM conversation
- * (`conversation:<id>`, ADR 033), with a location hint from CHAT_LOCATION_HINT when set.
+ * The channel object of a chat space (`space:<id>`) or a DM conversation (`conversation:<dm_id>`,
+ * ADR 033), with a location hint from CHAT_LOCATION_HINT when set.
  */
 export function channelStub(env: Env, channelId: string) {
   const ns = env.CHAT_CHANNEL;
@@ -85,7 +86,7 @@ export async function openMessageChannel(env: Env, messageId: string, reader: Re
 }
 
 /** The object's refusal as the API's error (API.md envelope, Retry-After from retryAfter). */
-function settle<T>(result: Result<T>): T {
+export function settle<T>(result: Result<T>): T {
   if (result.ok) return result.value;
   const { status, code, message, ...extra } = result.error;
   const headers: Record<string, string> = extra.retryAfter !== undefined ? { "Retry-After": String(extra.retryAfter) } : {};
@@ -147,7 +148,7 @@ export async function postMessage(env: Env, access: ChannelRef, input: ComposeIn
 }
 
 /** Edit, delete, react or pin: the socket's frames over HTTP. */
-export async function actOnMessage(env: Env, access: ChannelRef, frame: Exclude<ClientFrame, { type: "send" | "seen" }>): Promise<ChatMessage> {
+export async function actOnMessage(env: Env, access: ChannelRef, frame: Exclude<ClientFrame, { type: "send" | "seen" | "read" | "typing" }>): Promise<ChatMessage> {
   return settle(await channelStub(env, access.identity.channelId).act(access.identity, frame)).message;
 }
 
@@ -168,6 +169,25 @@ export async function configureChannel(env: Env, access: ChannelAccess, settings
 }
 
 /**
+ * The headers of an upgrade forwarded to an object (a channel, the community's presence): the
+ * WebSocket handshake's and the identity set here and only here, nothing else the client sent.
+ */
+export function upgradeHeaders(request: Request, id: Omit<Identity, "channelId">): Headers {
+  const headers = new Headers();
+  for (const name of ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"]) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  headers.set(IdentityHeader.userId, id.userId);
+  headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
+  headers.set(IdentityHeader.role, id.role ?? "");
+  headers.set(IdentityHeader.epoch, String(id.epoch));
+  headers.set(IdentityHeader.communityId, id.communityId);
+  if (id.session) headers.set(IdentityHeader.session, id.session);
+  return headers;
+}
+
+/**
  * The upgrade, forwarded to the channel object with identity headers set here and only here: a
  * new request carries the WebSocket handshake headers and ours, nothing else the client sent.
  */
@@ -179,20 +199,10 @@ export async function openSocket(env: Env, access: ChannelRef, request: Request)
     if (!/^(0|[1-9][0-9]{0,14})$/.test(after)) throw new DomainError(400, "validation_failed", "`after` is a seq (a whole number).", { issues: [{ path: "after", message: "Expected a whole number.", code: "invalid_format" }] });
     url.searchParams.set("after", after);
   }
-  const headers = new Headers();
-  for (const name of ["Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"]) {
-    const value = request.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
   const id = access.identity;
   const hidden = await hiddenAuthorsFor(env, id);
-  headers.set(IdentityHeader.userId, id.userId);
-  headers.set(IdentityHeader.userName, encodeURIComponent(id.userName));
-  headers.set(IdentityHeader.role, id.role ?? "");
-  headers.set(IdentityHeader.epoch, String(id.epoch));
-  headers.set(IdentityHeader.communityId, id.communityId);
+  const headers = upgradeHeaders(request, id);
   headers.set(IdentityHeader.channelId, id.channelId);
-  if (id.session) headers.set(IdentityHeader.session, id.session);
   if (hidden.length) headers.set(IdentityHeader.hiddenAuthors, hidden.join(","));
   if (id.sendRefused) headers.set(IdentityHeader.sendRefused, "1");
   const response = await channelStub(env, id.channelId).fetch(new Request(url, { headers }));
@@ -272,6 +282,9 @@ export async function setNotifyLevel(env: Env, access: ChannelAccess, level: Cha
 /** Changes that can take access away or change a role: the ones chat objects must hear. */
 const widening = new Set(["community_created", "member_joined", "space_created", "member_unbanned", "space_member_added"]);
 
+/** Changes that end a membership: the community's presence sockets of that member close too. */
+const presenceEnding = new Set(["member_removed", "member_left", "member_banned", "community_deleted", "account_erased"]);
+
 /**
  * The channels a change touches: its space, or every chat space of the community, and — for a
  * change of the community's access, not one space's — the conversations of the member it names
@@ -310,9 +323,14 @@ export async function revokeChatAccess(env: Env, pending: PendingAccessChange): 
   const { change } = pending;
   if (widening.has(change.reason)) return;
   const channels = await channelsOf(env, change);
-  if (channels.length === 0) return;
+  // the community's presence sockets close with a community-wide change (removed, banned, left, erased)
+  const presence = change.spaceId === null && presenceEnding.has(change.reason);
+  if (channels.length === 0 && !presence) return;
   const epoch = await currentAccessEpoch(env, change.communityId);
-  await Promise.all(channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)));
+  await Promise.all([
+    ...channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)),
+    ...(presence ? [presenceStub(env, change.communityId).revoke(change.userId, epoch)] : []),
+  ]);
 }
 
 /**
@@ -340,7 +358,7 @@ async function chatSpacesOfMember(env: Env, userId: string): Promise<string[]> {
 }
 
 /**
- * Sessions of `userId` ended (sign-out, a password reset): the chat sockets they opened close
+ * Sessions of `userId` ended (sign-out, a password reset): the chat and presence sockets they opened close
  * (4403) and cannot send again. Best effort after the sessions' rows are gone — a socket of an
  * ended session is refused at its next upgrade anyway; never throws.
  */
@@ -348,8 +366,16 @@ export async function endChatSessions(env: Env, userId: string, sessionIds: stri
   const tags = sessionIds.filter(Boolean).map(sessionTag);
   if (tags.length === 0) return;
   try {
-    const channels = await chatSpacesOfMember(env, userId);
-    await Promise.all(channels.map((id) => channelStub(env, id).endSessions(tags)));
+    const m = schema.memberships;
+    const [channels, communities] = await Promise.all([
+      chatSpacesOfMember(env, userId),
+      getDb(env).select({ id: m.communityId }).from(m).where(and(eq(m.userId, userId), eq(m.status, "active"))),
+    ]);
+    await Promise.all([
+      ...channels.map((id) => channelStub(env, id).endSessions(tags)),
+      // the community pages' presence sockets opened by those sessions close too (ADR 033)
+      ...communities.map((c) => presenceStub(env, c.id).endSessions(tags)),
+    ]);
   } catch (error) {
     console.error(JSON.stringify({ at: "chat.end_sessions", userId, error: String(error) }));
   }

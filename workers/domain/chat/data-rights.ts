@@ -38,6 +38,12 @@ export const chatData: PersonalData = {
   columns: {
     "chat_authors.user_id": purged,
     "chat_settings.user_id": deleted,
+    // what may be emailed to them as missed (ADR 033): nothing to send to an erased person
+    "chat_missed.user_id": deleted,
+    // read positions (ADR 033): the object's copy goes with the channel; D1's mirror with the account
+    "chat_reads.user_id": deleted,
+    // who wrote a channel's last message, for the inbox line: the erased author is no one
+    "chat_heads.last_author_id": nulled,
   },
   export: [
     {
@@ -70,7 +76,12 @@ export const chatData: PersonalData = {
       },
     },
   ],
-  erase: ({ env, user }) => [getDb(env).delete(s).where(eq(s.userId, user.id))],
+  erase: ({ env, user }) => [
+    getDb(env).delete(s).where(eq(s.userId, user.id)),
+    getDb(env).delete(schema.chatMissed).where(eq(schema.chatMissed.userId, user.id)),
+    getDb(env).delete(schema.chatReads).where(eq(schema.chatReads.userId, user.id)),
+    getDb(env).update(schema.chatHeads).set({ lastAuthorId: null, lastExcerpt: "" }).where(eq(schema.chatHeads.lastAuthorId, user.id)),
+  ],
   purge: {
     name: "chat",
     run: async (env, userId, cursor) => {

@@ -12,6 +12,9 @@ import { MAX_MESSAGE_CHARS, isConversationId, messageIdOf } from "../../../durab
 import { prepareMentions } from "../notifications/mentions";
 import { uploadUrl } from "../uploads/images";
 import { announceEvents, eventInsert } from "../events/emit";
+import type { InboxMirror } from "../../../durable-objects/chat-reads";
+import { inboxMirrorStatements } from "./inbox";
+import { missedMessageWrites, type MissedCandidate } from "./missed-messages";
 
 /**
  * Who is acting in a channel, as the Worker established it (cookie, Origin, access) and the object
@@ -110,11 +113,16 @@ type OutboxKind = (typeof outboxKinds)[number];
  * `chat.indexed` for search, and the record that this channel holds each author's messages
  * (export, erasure), in one D1 batch; then wake the consumer. Answers the authors among them who were erased
  * meanwhile. Throws when D1 refuses: the object keeps the rows.
+ *
+ * `inbox` rides in the same batch (ADR 033): the channel's head and the read positions that moved
+ * (inbox.ts inboxMirrorStatements), and the missed-message rows and delayed jobs of new DM
+ * messages and mentions (missed-messages.ts).
  */
 export async function forwardOutbox(
   env: Env,
   where: { objectId: string; channelId: string | null; communityId: string | null },
   rows: Array<{ id: number; kind: string; payload: string }>,
+  inbox?: { mirror: InboxMirror; missed: MissedCandidate[] },
 ): Promise<string[]> {
   const { channelId, communityId } = where;
   if (!channelId || !communityId) throw new Error("chat object without a channel: nothing was sent here yet");
@@ -162,6 +170,12 @@ export async function forwardOutbox(
     const id = await derivedId("evt", `${where.objectId}\nindex\n${rows[0].id}`);
     ids.push(id);
     statements.push(eventInsert(env, { kind: "chat.indexed", communityId, subject: { type: "space", id: channelId }, payload: { channelId, seqs: touched.slice(0, 100) } }, { id }).statement);
+  }
+  if (inbox) {
+    statements.push(...inboxMirrorStatements(env, { channelId, communityId }, inbox.mirror));
+    const missed = await missedMessageWrites(env, { channelId, communityId }, inbox.missed);
+    statements.push(...missed.statements);
+    ids.push(...missed.eventIds);
   }
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);

@@ -23,6 +23,8 @@ export type MemberView = {
   paidTier?: TierKey;
   /** what the caller may do to this member (domain/permissions.ts) */
   viewer: { permissions: MemberPermission[] };
+  /** online in the community now (chat/inbox.ts withOnline; the member list only) */
+  online?: boolean;
 };
 
 const m = schema.memberships;

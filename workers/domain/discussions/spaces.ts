@@ -225,7 +225,7 @@ export async function removeSpaceMember(env: Env, access: MemberSpaceAccess, use
   await commitAccessWrite(env, writeSpaceMemberRemoval(env, access.space, userId, audit));
 }
 
-export type SpaceListItem = { space: SpaceView; locked: boolean };
+export type SpaceListItem = { space: SpaceView; locked: boolean; /** chat spaces, signed in: unread count (chat/inbox.ts withUnread) */ unread?: number };
 
 async function communitySpaces(db: Db, communityId: string): Promise<Space[]> {
   return db

@@ -22,19 +22,19 @@ export type EventWrite = {
   statement: ReturnType<typeof plainInsert> | ReturnType<ReturnType<typeof plainInsert>["onConflictDoNothing"]> | ReturnType<typeof conditionalInsert>;
 };
 
-const eventRow = <K extends EventKind>(id: string, input: EventInput<K>, now: Date) => ({
+const eventRow = <K extends EventKind>(id: string, input: EventInput<K>, now: Date, dueAt: Date = now) => ({
   id,
   kind: input.kind,
   communityId: input.communityId,
   subjectType: input.subject.type,
   subjectId: input.subject.id,
   payload: input.payload,
-  nextAttemptAt: now,
+  nextAttemptAt: dueAt,
   createdAt: now,
 });
 
-const plainInsert = <K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) =>
-  getDb(env).insert(schema.domainEvents).values(eventRow(id, input, now));
+const plainInsert = <K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date, dueAt?: Date) =>
+  getDb(env).insert(schema.domainEvents).values(eventRow(id, input, now, dueAt));
 
 const conditionalInsert = <K extends EventKind>(env: Env, id: string, input: EventInput<K>, now: Date) =>
   getDb(env)
@@ -48,15 +48,18 @@ const conditionalInsert = <K extends EventKind>(env: Env, id: string, input: Eve
  * change that lost a race leaves no event. With `id` (a derived id: lib/ids.ts derivedId), an
  * event already written under it is left as it is, so a handler that emits the next step of its
  * work can run twice and still emit one. Returns the event's id (for announceEvents) and the
- * statement. Throws nothing; a payload is checked by its kind's schema when it is processed.
+ * statement. With `dueAt` (and an `id`), the event waits until then: a delayed job (the consumer
+ * puts a message for an event not yet due back on the queue with the wait as its delay, and the
+ * sweep re-sends it once due). Throws nothing; a payload is checked by its kind's schema when it
+ * is processed.
  */
 export function eventInsert<K extends EventKind>(
   env: Env,
   input: EventInput<K>,
-  options: { ifChanged?: boolean; id?: string } = {},
+  options: { ifChanged?: boolean; id?: string; dueAt?: Date } = {},
 ): EventWrite {
   const now = new Date();
-  if (options.id) return { id: options.id, statement: plainInsert(env, options.id, input, now).onConflictDoNothing() };
+  if (options.id) return { id: options.id, statement: plainInsert(env, options.id, input, now, options.dueAt).onConflictDoNothing() };
   const id = newId("evt");
   return { id, statement: options.ifChanged ? conditionalInsert(env, id, input, now) : plainInsert(env, id, input, now) };
 }

@@ -10,6 +10,7 @@ import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
 import { activityOfMessage, mentionsOfMessage } from "../chat/consequences";
+import { sendMissedMessages } from "../chat/missed-messages";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncChatMessages, syncSearchDocument } from "../search/sync";
 import type { DomainEvent, EventKind } from "./kinds";
@@ -56,6 +57,8 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "message.created": [messageMentions, { name: "activity", run: activityOfMessage }],
   "message.updated": [messageMentions],
   "message.removed": [messageMentions],
+  // a member's unread DMs and mentions, 15 minutes on (ADR 033)
+  "chat.missed": [{ name: "mail", run: (env, event) => sendMissedMessages(env, event) }],
   "chat.indexed": [{ name: "search", run: (env, event) => syncChatMessages(env, event.payload.channelId, event.payload.seqs) }],
   "mail.queued": [{ name: "mail", run: sendQueuedMail }],
   // one handler per registered purge (data-rights/registry.ts), so each is retried on its own

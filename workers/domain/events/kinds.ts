@@ -73,6 +73,11 @@ export const eventPayloads = {
    * SEARCH transaction (one FTS segment) per forward instead of one per message (ADR 024).
    */
   "chat.indexed": z.object({ channelId: id, seqs: z.array(z.number().int().min(1)).min(1).max(100) }),
+  /**
+   * A member's missed-message job for one 15-minute slot (ADR 033): due when the slot's messages
+   * are 15 minutes old; emails what of chat_missed is due and still unread, once.
+   */
+  "chat.missed": z.object({ userId: id, slot: z.number().int().min(0) }),
   /** a row of the mail outbox to send (the row holds the address and the text) */
   "mail.queued": z.object({ outboxId: id }),
   /**

@@ -122,6 +122,7 @@ export const MemberSchema = MembershipSchema.pick({ role: true, tier: true, join
   .extend({ user: UserCardSchema })
   .extend(MembershipSchema.pick({ source: true, compTier: true, paidTier: true }).partial().shape)
   .extend({ viewer: ViewerPermissionsSchema })
+  .extend({ online: z.boolean().optional().openapi({ description: "a socket open in the community now or closed < 60 s ago (member list only)" }) })
   .openapi("Member", { description: "source, compTier and paidTier are shown to admins and the owner only" });
 
 export const UpdateMemberBody = z

@@ -55,7 +55,11 @@ export const SpaceMembersBody = z.object({ userIds: MemberIds.min(1) }).openapi(
 export const ReorderSpacesBody = z.object({ spaceIds: z.array(Id).min(1).max(500) }).openapi("ReorderSpaces");
 
 export const SpaceListItemSchema = z
-  .object({ space: SpaceSchema, locked: z.boolean().openapi({ description: "listed, but above the caller's tier" }) })
+  .object({
+    space: SpaceSchema,
+    locked: z.boolean().openapi({ description: "listed, but above the caller's tier" }),
+    unread: z.number().int().min(0).optional().openapi({ description: "chat spaces, signed-in callers: messages after your read position (ADR 033)" }),
+  })
   .openapi("SpaceListItem");
 export const SpaceMemberSchema = z.object({ user: UserCardSchema, addedAt: IsoDate }).openapi("SpaceMember");
 
