@@ -1,9 +1,9 @@
 // The caller's DM inbox in a community (issue 13): their conversations newest first, each with its
 // last message and unread count (one D1 read, ADR 033); "New message" picks 1–19 members and
 // starts one; who may message me and the members I blocked.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Form, Link, redirect, useActionData } from "react-router";
+import { Form, Link, redirect, useActionData, useRevalidator } from "react-router";
 import type { Route } from "./+types/community-messages";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
@@ -75,6 +75,11 @@ export default function CommunityMessages({ loaderData }: Route.ComponentProps) 
   // counts move live with the presence socket's inbox frames; the loader's are the first answer
   const presence = usePresence(community.slug, viewer !== null);
   const unreadOf = (id: string, loaded: number) => presence.unread.get(id) ?? loaded;
+  // an inbox frame (a new message somewhere) re-reads the list: new conversations, excerpts, order
+  const { revalidate } = useRevalidator();
+  useEffect(() => {
+    if (presence.inboxVersion > 0) void revalidate();
+  }, [presence.inboxVersion, revalidate]);
   return (
     <>
       <title>{t("dm.title") + " · " + community.name}</title>
