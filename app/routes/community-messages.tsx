@@ -17,6 +17,7 @@ import { dmAction } from "../lib/dm.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { usePresence } from "../lib/presence-socket";
+import { isConversationId } from "../../durable-objects/protocol";
 import { listConversations, MAX_CONVERSATION_MEMBERS, type ConversationView } from "../../workers/domain/chat/conversations";
 import { dmPolicyOf, listBlocks } from "../../workers/domain/chat/blocks";
 import { listMembers } from "../../workers/domain/communities/members";
@@ -80,6 +81,14 @@ export default function CommunityMessages({ loaderData }: Route.ComponentProps) 
   useEffect(() => {
     if (presence.inboxVersion > 0) void revalidate();
   }, [presence.inboxVersion, revalidate]);
+  // counts read after this page's loader (a message mirrored in between) that it does not match:
+  // read the list once more, at most once per new set of counts
+  const behind =
+    !nextCursor &&
+    [...presence.unread].some(([id, unread]) => isConversationId(id) && conversations.find((c) => c.id === id)?.unread !== unread);
+  useEffect(() => {
+    if (behind) void revalidate();
+  }, [behind, presence.unread, revalidate]);
   return (
     <>
       <title>{t("dm.title") + " · " + community.name}</title>
