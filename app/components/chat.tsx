@@ -241,7 +241,8 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           />
         ) : null}
       </section>
-      {viewer.canWrite ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
+      {/* a DM has neither a notification level nor slow mode (its viewer carries no level) */}
+      {viewer.canWrite && (viewer.notifyLevel !== null || viewer.canModerate) ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
     </div>
   );
 }
