@@ -75,6 +75,11 @@ export default async function dmFlow({ browser, ORIGIN, step, shot, expectOk, wa
   });
 
   await step("dm: 小明 lets nobody message him; a new group with him is refused with a clear message", async () => {
+    // the member list's Message and Block fit a phone's row
+    await expectOk(pageMing, await pageMing.goto(`/c/${slug}/members`));
+    await pageMing.getByRole("button", { name: "傳訊息給 Mei Lin" }).waitFor();
+    await shot(pageMing, "88-dm-member-row-zh-mobile");
+    await expectOk(pageMing, await pageMing.goto(`/c/${slug}/messages`));
     await pageMing.getByLabel("誰可以傳訊息給我").selectOption("nobody");
     await pageMing.locator('button[value="dmPolicy"]').click();
     await pageMing.getByText("已儲存").first().waitFor();
