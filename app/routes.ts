@@ -20,6 +20,8 @@ export default [
   route("c/:slug/s/:spaceId/settings", "routes/community-space-settings.tsx"),
   route("c/:slug/posts/:postId", "routes/community-post.tsx"),
   route("c/:slug/search", "routes/community-search.tsx"),
+  route("c/:slug/messages", "routes/community-messages.tsx"),
+  route("c/:slug/messages/:conversationId", "routes/community-conversation.tsx"),
   route("c/:slug/mention-suggestions", "routes/community-mention-suggestions.tsx"),
   route("notifications", "routes/notifications.tsx"),
   route("platform/dead-letters", "routes/platform-dead-letters.tsx"),

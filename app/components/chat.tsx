@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useRevalidator } from "react-router";
 import { MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
 import { useChatChannel, type ConnectionState } from "../lib/chat-socket";
-import type { HistoryPage, PendingMessage } from "../lib/chat-state";
+import { chatChannel, type HistoryPage, type PendingMessage } from "../lib/chat-state";
 import { mentionIdsFor, mentionsForEditing, type MentionRef } from "../lib/mentions";
 import { reactionEmojis } from "../lib/types";
 import type { ChatNotifyLevel } from "../../workers/db/schema";
@@ -241,7 +241,8 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           />
         ) : null}
       </section>
-      {viewer.canWrite ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
+      {/* a DM has neither a notification level nor slow mode (its viewer carries no level) */}
+      {viewer.canWrite && (viewer.notifyLevel !== null || viewer.canModerate) ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
     </div>
   );
 }
@@ -781,7 +782,8 @@ function Composer({
 }) {
   const { t } = useTranslation();
   const hydrated = useHydrated();
-  const mention = useMentionSuggestions(areaRef, { spaceId });
+  const { mentionSpaceId, uploadField } = chatChannel(spaceId);
+  const mention = useMentionSuggestions(areaRef, mentionSpaceId ? { spaceId: mentionSpaceId } : undefined);
   const ime = useComposing();
   const file = useRef<HTMLInputElement>(null);
   const [length, setLength] = useState(0);
@@ -815,7 +817,7 @@ function Composer({
     setUpload({ busy: true, error: null });
     const form = new FormData();
     form.append("file", chosen);
-    form.append("spaceId", spaceId);
+    form.append(uploadField, spaceId);
     try {
       const res = await fetch("/api/v1/uploads", { method: "POST", body: form, credentials: "same-origin" });
       const json = (await res.json()) as { id?: string; url?: string; error?: { code: string; message: string } };

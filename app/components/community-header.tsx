@@ -4,17 +4,21 @@ import { NavLink } from "react-router";
 import type { Community, Viewer } from "../lib/types";
 import { Badge, cx, firstGrapheme, focusRing } from "./ui";
 import { usePresence } from "../lib/presence-socket";
+import { isConversationId } from "../../durable-objects/protocol";
 
 export function CommunityHeader({ community, viewer }: { community: Community; viewer: Viewer | null }) {
   const { t } = useTranslation();
   // every community page of a member holds the presence socket: it is what "online" means (ADR 033)
   const presence = usePresence(community.slug, viewer !== null);
+  const dmUnread = [...presence.unread].reduce((sum, [channelId, unread]) => (isConversationId(channelId) ? sum + unread : sum), 0);
   const may = (action: Viewer["permissions"][number]) => viewer?.permissions.includes(action) ?? false;
   const tabs = [
     { to: `/c/${community.slug}`, label: t("community.tabs.home"), end: true, show: true },
     { to: `/c/${community.slug}/search`, label: t("community.tabs.search"), show: may("community.search") },
     // every member may read the member list (GET /communities/{slug}/members); the controls are per row
     { to: `/c/${community.slug}/members`, label: t("community.tabs.members"), show: viewer !== null },
+    // the member's DMs, with what is unread in them (the presence socket's counts, ADR 033)
+    { to: `/c/${community.slug}/messages`, label: dmUnread > 0 ? t("dm.tabUnread", { count: dmUnread }) : t("dm.title"), show: viewer !== null },
     // moderators hand out free invites; the page offers paid tiers only with invite.create.paid
     { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: may("invite.create") },
     { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: may("community.update") },

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import PartySocket from "partysocket";
 import { CloseCode, PING, PONG, ServerFrame, type ChatMessage, type ClientFrame } from "../../durable-objects/protocol";
-import { chatReducer, dueToSend, frameAction, initialChatState, type HistoryPage, type PendingMessage } from "./chat-state";
+import { chatChannel, chatReducer, dueToSend, frameAction, initialChatState, type HistoryPage, type PendingMessage } from "./chat-state";
 
 /**
  * How the page is connected: "live" once the channel's `ready` frame arrived. Each close code of
@@ -37,10 +37,10 @@ export function newClientId(): string {
   return `c${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** A page of the channel's history (GET /spaces/:id/messages with `before`, `after` or neither: the newest); null when refused or offline. */
+/** A page of the channel's history (GET <apiBase>/messages, a space's or a conversation's, with `before`, `after` or neither: the newest); null when refused or offline. */
 async function fetchHistory(spaceId: string, query: Record<string, string>): Promise<HistoryPage | null> {
   try {
-    const res = await fetch(`/api/v1/spaces/${encodeURIComponent(spaceId)}/messages?${new URLSearchParams({ limit: "50", ...query })}`, { credentials: "same-origin" });
+    const res = await fetch(`${chatChannel(spaceId).apiBase}/messages?${new URLSearchParams({ limit: "50", ...query })}`, { credentials: "same-origin" });
     return res.ok ? ((await res.json()) as HistoryPage) : null;
   } catch {
     return null;
@@ -63,7 +63,7 @@ function readStoredPending(key: string): PendingMessage[] {
 export type ChatNotice = { code: string; message: string } | null;
 
 /**
- * The channel `spaceId` as `userId` sees it, starting from the server-rendered `history`.
+ * The channel `spaceId` (a chat space's or a DM conversation's id) as `userId` sees it, starting from the server-rendered `history`.
  * `live` false (a reader who may not write) renders the history without a socket.
  * Answers the state, the connection, and what the page may do: send (queued, never lost),
  * retry or discard a refused message, load older history, and apply an HTTP answer.
@@ -121,7 +121,7 @@ export function useChatChannel({
     const socket = new PartySocket({
       host: location.host,
       protocol: location.protocol === "https:" ? "wss" : "ws",
-      basePath: `api/v1/spaces/${spaceId}/socket`,
+      basePath: `${chatChannel(spaceId).apiBase.slice(1)}/socket`,
       // evaluated on every (re)connect: resume from what this page has applied
       query: () => ({ after: String(revRef.current) }),
       // our own queue resends by client id; the library's would send frames twice

@@ -2,7 +2,7 @@
 // messages it shows, the highest rev it applied (the socket reconnects with `?after=<rev>`), and
 // the messages this tab wrote that the channel has not acknowledged yet. Pure: the socket hook
 // (chat-socket.ts) feeds it frames and user intents; tests feed it the object's real frames.
-import type { ChatMessage, ServerFrame } from "../../durable-objects/protocol";
+import { isConversationId, type ChatMessage, type ServerFrame } from "../../durable-objects/protocol";
 
 /** Something this tab wrote, waiting for the channel's ack (kept until acked or discarded). */
 export type PendingMessage = {
@@ -259,4 +259,20 @@ export function frameAction(frame: ServerFrame, now: number): ChatAction | null 
     case "typing":
       return null;
   }
+}
+
+/**
+ * Where a channel lives, from its id alone (ADR 033: a conversation's id is `dm_…`, a chat
+ * space's `spc_…`): its API base (`/api/v1/spaces/:id` or `/api/v1/conversations/:id`, with
+ * `/messages`, `/socket` and `/read` under it), the upload form's audience field (images in a DM
+ * are served to its participants only), and the space whose readers "@" suggests (none in a DM:
+ * its participants are few and in its header).
+ */
+export function chatChannel(channelId: string): { apiBase: string; uploadField: "spaceId" | "conversationId"; mentionSpaceId: string | null } {
+  const dm = isConversationId(channelId);
+  return {
+    apiBase: `/api/v1/${dm ? "conversations" : "spaces"}/${encodeURIComponent(channelId)}`,
+    uploadField: dm ? "conversationId" : "spaceId",
+    mentionSpaceId: dm ? null : channelId,
+  };
 }

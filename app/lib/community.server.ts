@@ -1,6 +1,7 @@
 import { data } from "react-router";
 import type { CloudflareContext } from "../context";
-import { openCommunity, type CommunityAccess } from "../../workers/domain/access";
+import { activeMember, openCommunity, type CommunityAccess } from "../../workers/domain/access";
+import { requireSignedIn } from "./forms.server";
 import { viewCommunity } from "../../workers/domain/communities/manage-community";
 import type { CommunityPermission } from "../../workers/domain/permissions";
 import { pageRead } from "./use-case.server";
@@ -39,4 +40,17 @@ export function requirePermission(answer: CommunityAnswer, permission: Community
   if (!answer.viewer) throw data(null, { status: 404 });
   if (!answer.viewer.permissions.includes(permission)) throw data(null, { status: 403 });
   return answer.viewer;
+}
+
+/**
+ * A members-only page of `/c/:slug` (the member list, the DM inbox): the signed-in reader (a
+ * redirect to sign in otherwise), openCommunityPage's answer, their active membership (a 404 page
+ * for anyone else, as the API's member routes answer), and the URL's `?cursor=`.
+ */
+export async function openMemberPage(cf: CloudflareContext, request: Request, slug: string) {
+  const me = requireSignedIn(cf, request);
+  const { access, answer } = await openCommunityPage(cf, slug);
+  const member = activeMember(access);
+  if (!member) throw data(null, { status: 404 });
+  return { me, access, answer, member, cursor: new URL(request.url).searchParams.get("cursor") };
 }

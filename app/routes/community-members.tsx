@@ -8,9 +8,9 @@ import { FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { openCommunityPage } from "../lib/community.server";
+import { openMemberPage } from "../lib/community.server";
 import { attempt, refuseBadCursor } from "../lib/use-case.server";
-import { activeMember, assertMemberRole, openMembership, requireReaderUser } from "../../workers/domain/access";
+import { assertMemberRole, openMembership, requireReaderUser } from "../../workers/domain/access";
 import { banMember } from "../../workers/domain/communities/bans";
 import { withOnline } from "../../workers/domain/chat/inbox";
 import { usePresence } from "../lib/presence-socket";
@@ -25,16 +25,13 @@ import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Role, type Viewer } from "../lib/types";
 import { ExportJobPanel } from "../components/export-job";
 import { revalidateAfterRace } from "../lib/revalidate";
+import { dmAction } from "../lib/dm.server";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const me = requireSignedIn(cf, request);
-  const { access, answer } = await openCommunityPage(cf, params.slug);
   // every active member may read the list, as GET /communities/{slug}/members; each row's
   // viewer.permissions decides which management controls it shows
-  const member = activeMember(access);
-  if (!member) throw data(null, { status: 404 });
-  const cursor = new URL(request.url).searchParams.get("cursor");
+  const { me, access, answer, member, cursor } = await openMemberPage(cf, request, params.slug);
   const [members, exports] = await Promise.all([
     attempt(async () => {
       const page = await listMembers(cf.env, member, pageRequest({ limit: 50, cursor }));
@@ -80,6 +77,13 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     if (!exported.ok) return fail(exported, { userId: "", intent });
     return redirect(`/c/${params.slug}/members#export`);
   }
+  // "Message" and "Block" on a row (issue 13): the DM pages' intents, a 1:1 opens at once
+  if (intent === "dmStart" || intent === "dmBlock") {
+    const dm = await dmAction(cf, params.slug, intent, form);
+    if (!dm?.ok) return fail(dm!, { userId, intent });
+    if (dm.data.conversation) return redirect(`/c/${params.slug}/messages/${dm.data.conversation.id}`);
+    return redirect(`/c/${params.slug}/members?done=${intent}`);
+  }
   let result;
   if (intent === "role") result = await attempt(async () => updateMember(env, await asRole("admin"), userId, parseInput(UpdateMemberBody, { role: field(form, "role") })));
   else if (intent === "comp") {
@@ -121,7 +125,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
             {t(`members.done.${done}`, { defaultValue: t("common.saved") })}
           </Alert>
         ) : null}
-        {actionData && !actionData.errors.fields.role ? <FormError errors={actionData.errors} /> : null}
+        {actionData && !actionData.errors.fields.role && !actionData.values?.intent?.startsWith("dm") ? <FormError errors={actionData.errors} /> : null}
         {loadFailed ? (
           <LoadError message={t("loadError.members")} />
         ) : members.length === 0 ? (
@@ -154,12 +158,29 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                           {m.source && m.source !== "owner" ? <> · {t("members.via", { source: t(`sources.${m.source}`, { defaultValue: m.source }) })}</> : null}
                         </p>
                       </div>
+                      {m.user.id !== meId ? (
+                        <Form method="post" className="flex gap-2">
+                          <input type="hidden" name="userId" value={m.user.id} />
+                          <input type="hidden" name="memberIds" value={m.user.id} />
+                          <SubmitButton intent="dmStart" size="sm" aria-label={t("dm.messageName", { name: m.user.name })}>
+                            {t("dm.message")}
+                          </SubmitButton>
+                          <SubmitButton intent="dmBlock" size="sm" variant="secondary" aria-label={t("dm.blockName", { name: m.user.name })}>
+                            {t("dm.block")}
+                          </SubmitButton>
+                        </Form>
+                      ) : null}
                       <div className="flex flex-wrap gap-2">
                         <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>
                         <Badge>{t(`tiers.${m.tier}`)}</Badge>
                         {m.compTier ? <Badge tone="success">{t("members.comped", { tier: t(`tiers.${m.compTier}`) })}</Badge> : null}
                       </div>
                     </div>
+                    {rowError && (actionData?.values?.intent === "dmStart" || actionData?.values?.intent === "dmBlock") ? (
+                      <div className="mt-3" data-testid="dm-refusal">
+                        <FormError errors={rowError} />
+                      </div>
+                    ) : null}
                     {manageable ? (
                       <details className="group mt-3" open={Boolean(rowError)}>
                         <summary className={cx("inline-flex cursor-pointer list-none items-center gap-1 rounded-md text-sm font-semibold text-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>

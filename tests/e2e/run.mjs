@@ -1,6 +1,6 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
 // through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs,
-// data-export.mjs, redirects.mjs, chat.mjs, boundary.mjs, chat-restart.mjs), in two lanes that run side by side (ADR 027). Every
+// data-export.mjs, redirects.mjs, chat.mjs, dm.mjs, boundary.mjs, chat-restart.mjs), in two lanes that run side by side (ADR 027). Every
 // page a flow visits (goto, reload, a click that lands on a new URL) is checked by `watch`: axe
 // (serious/critical fail), at 375 px no sideways scrolling, and every console error, page error
 // (React #418 included) and failed request goes into consoleErrors.
@@ -25,6 +25,7 @@ import boundaryFlow from "./boundary.mjs";
 import chatRestartFlow from "./chat-restart.mjs";
 import chatFlow from "./chat.mjs";
 import typingUnreadFlow from "./typing-unread.mjs";
+import dmFlow from "./dm.mjs";
 
 // Two lanes of flows that run side by side against one server (a run is mostly waiting on the
 // server and the browser, so two lanes finish in about the time of the longer one). Flows share
@@ -44,6 +45,7 @@ const lanes = [
     ["hard cases: long words, names, time zones, icons, failures", hardCasesFlow],
     ["dead letters: background work that failed, and trying it again", deadLettersFlow],
     ["chat: two members in one channel, live, offline and back without losing a message", chatFlow],
+    ["dm: a conversation started from the member list, live both ways, its unread badge cleared on reading", dmFlow],
   ],
   [
     ["accounts, communities and invites", coreFlow],

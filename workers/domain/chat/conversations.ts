@@ -14,6 +14,7 @@ import { z } from "zod";
 import { currentAccessEpoch } from "../access-changes";
 import { requireReaderUser, type Community, type MemberAccess, type Membership } from "../access";
 import type { Reader } from "../auth/reader";
+import { sessionTag } from "../auth/sessions";
 import type { Identity } from "./object-side";
 import { channelStub } from "./channels";
 import { assertMayStartDm, memberKey } from "./blocks";
@@ -87,6 +88,7 @@ export async function openConversation(env: Env, conversationId: string, reader:
   ]);
   const [row] = found;
   if (!row) throw notFound("No such conversation.");
+  const session = await reader.session(); // already read by requireReaderUser: no second query
   const participants = members.map((p) => ({ id: p.id, name: p.name, online: false }));
   const others = new Set(participants.filter((p) => p.id !== user.id).map((p) => p.id));
   const hidden = blocks.filter((r) => r.blocker === user.id).map((r) => r.blocked).sort();
@@ -100,6 +102,7 @@ export async function openConversation(env: Env, conversationId: string, reader:
     channelId: row.conversation.id,
     ...(hidden.length ? { hiddenAuthors: hidden } : {}),
     ...(sendRefused ? { sendRefused } : {}),
+    ...(session?.sessionId ? { session: sessionTag(session.sessionId) } : {}),
   };
   return { conversation: row.conversation, community: row.community, membership: row.membership, userId: user.id, members: participants, identity };
 }
