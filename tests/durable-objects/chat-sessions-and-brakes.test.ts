@@ -133,3 +133,16 @@ describe("chat: sockets per member", () => {
     expect((await openSocket(space, member)).status).toBe(101);
   });
 });
+
+describe("chat: a DM socket follows its session too", () => {
+  it("signing out closes the DM sockets that session opened (4403)", async () => {
+    const c = await makeCommunity();
+    const ann = await addMember(c);
+    const bob = await addMember(c);
+    const started = await call(`/api/v1/communities/${c.slug}/conversations`, { as: ann, body: { memberIds: [bob.id] } });
+    expect(started.status).toBe(201);
+    const socket = await connected(started.body.conversation.id, bob);
+    expect((await call("/api/v1/auth/logout", { method: "POST", as: bob })).status).toBe(204);
+    expect(await socket.closed).toEqual({ code: 4403, reason: "session_ended" });
+  });
+});

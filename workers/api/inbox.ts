@@ -1,11 +1,14 @@
-// Read positions, unread counts and presence (ADR 033): POST /spaces/:id/read, the community's
+// Read positions, unread counts and presence (ADR 033): POST /spaces/:id/read and
+// /conversations/:id/read, the community's
 // unread counts for the header and sidebar, and the community's presence socket.
 import { createRoute, z } from "@hono/zod-openapi";
 import { openChannel } from "../domain/chat/channels";
+import { openConversation } from "../domain/chat/conversations";
 import { communityUnread, markChannelRead, openPresenceSocket } from "../domain/chat/inbox";
 import { DomainError, notFound } from "../lib/errors";
 import { errorResponses } from "../domain/schemas/common";
 import { SpaceIdParam } from "../domain/schemas/discussions";
+import { ConversationIdParam } from "../domain/schemas/chat";
 import { SlugParam } from "../domain/schemas/communities";
 import { createRouter } from "./factory";
 import { requireMember } from "./guards";
@@ -37,6 +40,21 @@ inbox.openapi(
   }),
   async (c) => {
     const access = await openChannel(c.env, c.req.valid("param").spaceId, c.get("reader"), "write");
+    return c.json(await markChannelRead(c.env, access.identity, c.req.valid("json").seq), 200);
+  },
+);
+
+inbox.openapi(
+  createRoute({
+    method: "post",
+    path: "/conversations/{conversationId}/read",
+    tags,
+    summary: "Move your read position in a DM conversation to `seq` (never backwards); your other tabs hear it at once",
+    request: { params: ConversationIdParam, ...jsonBody(ReadBody) },
+    responses: { 200: jsonResponse(ReadResultSchema, "Your read position and unread count"), ...errorResponses(400, 401, 404, 415) },
+  }),
+  async (c) => {
+    const access = await openConversation(c.env, c.req.valid("param").conversationId, c.get("reader"));
     return c.json(await markChannelRead(c.env, access.identity, c.req.valid("json").seq), 200);
   },
 );

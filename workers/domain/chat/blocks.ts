@@ -37,6 +37,17 @@ export async function hiddenAuthorsOf(env: Env, communityId: string, userId: str
 }
 
 /** Whether a block stands between `userId` and any of `others`, either way. D1: one read. */
+/** Whether a block stands between any two of `userIds`. D1: one read. */
+async function blockAmong(env: Env, communityId: string, userIds: string[]): Promise<boolean> {
+  if (userIds.length < 2) return false;
+  const [row] = await getDb(env)
+    .select({ id: b.blockerId })
+    .from(b)
+    .where(and(eq(b.communityId, communityId), inArray(b.blockerId, userIds), inArray(b.blockedId, userIds)))
+    .limit(1);
+  return row !== undefined;
+}
+
 export async function blockBetween(env: Env, communityId: string, userId: string, others: string[]): Promise<boolean> {
   if (others.length === 0) return false;
   const [row] = await getDb(env)
@@ -56,7 +67,8 @@ export async function blockBetween(env: Env, communityId: string, userId: string
  */
 export async function assertMayStartDm(env: Env, sender: MemberAccess & { userId: string }, recipients: Array<{ userId: string; membership: typeof m.$inferSelect }>): Promise<void> {
   const communityId = sender.community.id;
-  if (await blockBetween(env, communityId, sender.userId, recipients.map((r) => r.userId))) throw dmNotAllowed();
+  // a block between any two of the people (the sender's, or two others' a third person adds): no new DM holds both
+  if (await blockAmong(env, communityId, [sender.userId, ...recipients.map((r) => r.userId)])) throw dmNotAllowed();
   if (hasRole(sender.role, "moderator")) return;
   if (recipients.some((r) => r.membership.dmPolicy === "nobody")) throw dmNotAllowed();
   const picky = recipients.filter((r) => r.membership.dmPolicy === "shared_space");

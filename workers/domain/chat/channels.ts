@@ -157,9 +157,10 @@ export async function readMessage(env: Env, access: ChannelRef, messageId: strin
   const named = parseMessageId(messageId)!;
   const found = await channelStub(env, access.identity.channelId).message(named.seq);
   if (!found || found.deleted) throw notFound("No such message.");
-  // a blocker does not see the blocked member's messages, one at a time either
-  if ((await hiddenAuthorsFor(env, access.identity)).includes(found.authorId)) throw notFound("No such message.");
-  return found.message;
+  // a blocker does not see the blocked member's messages, one at a time either, nor their words quoted
+  const [shown] = withoutAuthors([found.message], await hiddenAuthorsFor(env, access.identity));
+  if (!shown) throw notFound("No such message.");
+  return shown;
 }
 
 /** Slow mode: moderators and up (403 otherwise). */

@@ -17,7 +17,7 @@ import type { Reader } from "../auth/reader";
 import { sessionTag } from "../auth/sessions";
 import type { Identity } from "./object-side";
 import { channelStub } from "./channels";
-import { assertMayStartDm, memberKey } from "./blocks";
+import { assertMayStartDm, hiddenAuthorsOf, memberKey } from "./blocks";
 
 /** Members a conversation may have, the caller included (ADR 033). */
 export const MAX_CONVERSATION_MEMBERS = 20;
@@ -92,7 +92,8 @@ export async function openConversation(env: Env, conversationId: string, reader:
   const participants = members.map((p) => ({ id: p.id, name: p.name, online: false }));
   const others = new Set(participants.filter((p) => p.id !== user.id).map((p) => p.id));
   const hidden = blocks.filter((r) => r.blocker === user.id).map((r) => r.blocked).sort();
-  const sendRefused = row.conversation.kind === "direct" && blocks.some((r) => others.has(r.blocker === user.id ? r.blocked : r.blocker));
+  // a 1:1, or a group down to two: with a block between the two, no new messages either way
+  const sendRefused = (row.conversation.kind === "direct" || others.size === 1) && blocks.some((r) => others.has(r.blocker === user.id ? r.blocked : r.blocker));
   const identity: Identity = {
     userId: user.id,
     userName: user.name,
@@ -221,7 +222,12 @@ export async function listConversations(
       .where(and(eq(cm.userId, me), mine)),
   ]);
   const shown = rows.slice(0, limit);
-  const members = shown.length ? await membersQuery(env, shown.map((row) => row.conversation.id)) : [];
+  const [members, hiddenList] = await Promise.all([
+    shown.length ? membersQuery(env, shown.map((row) => row.conversation.id)) : Promise.resolve([]),
+    hiddenAuthorsOf(env, access.community.id, me),
+  ]);
+  // the last message of someone the caller blocked is not shown to them (ADR 033): only that there was one
+  const hidden = new Set(hiddenList);
   const byConversation = new Map<string, ConversationMember[]>();
   for (const p of members) {
     const list = byConversation.get(p.conversationId) ?? [];
@@ -232,7 +238,7 @@ export async function listConversations(
     ...conversationView(row.conversation, byConversation.get(row.conversation.id) ?? []),
     lastMessage:
       row.lastMessageAt && row.lastSeq
-        ? { excerpt: row.lastExcerpt ?? "", authorId: row.lastAuthorId, at: row.lastMessageAt.toISOString(), seq: row.lastSeq }
+        ? { excerpt: row.lastAuthorId && hidden.has(row.lastAuthorId) ? "" : (row.lastExcerpt ?? ""), authorId: row.lastAuthorId, at: row.lastMessageAt.toISOString(), seq: row.lastSeq }
         : null,
     unread: Number(row.unread),
   }));

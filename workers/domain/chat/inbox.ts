@@ -72,11 +72,14 @@ export function inboxMirrorStatements(env: Env, where: { channelId: string; comm
 export async function channelReadersAmong(env: Env, communityId: string, channelId: string, userIds: string[]): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
   if (!isConversationId(channelId)) return new Set((await spaceReadersAmong(env, communityId, channelId, userIds)).keys());
+  // a DM's readers: its active participants who are still active members (not banned, removed or gone)
   const cm = schema.conversationMembers;
+  const m = schema.memberships;
   const rows = await inChunks(userIds, (part) =>
     getDb(env)
       .select({ userId: cm.userId })
       .from(cm)
+      .innerJoin(m, and(eq(m.communityId, communityId), eq(m.userId, cm.userId), eq(m.status, "active")))
       .where(and(eq(cm.conversationId, channelId), isNull(cm.leftAt), inArray(cm.userId, part))),
   );
   return new Set(rows.map((r) => r.userId));

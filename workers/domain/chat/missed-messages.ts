@@ -17,6 +17,7 @@ import { announceEvents, eventInsert } from "../events/emit";
 import type { DomainEvent } from "../events/kinds";
 import { chunk, inChunks } from "../readable";
 import { channelStub, notifyLevels } from "./channels";
+import { hiddenAuthorsOf } from "./blocks";
 import { channelReadersAmong, isConversationId } from "./inbox";
 
 /** How long a DM message or a mention stays unread before it is mailed (ms): the issue's 15 minutes. */
@@ -113,7 +114,9 @@ export async function sendMissedMessages(env: Env, event: DomainEvent<"chat.miss
     await settle;
     return;
   }
-  const items = await describe(env, unread.slice(0, MAX_LISTED));
+  const communities = [...new Set(unread.map((r) => r.communityId))];
+  const hidden = new Set((await Promise.all(communities.map((id) => hiddenAuthorsOf(env, id, userId)))).flat());
+  const items = await describe(env, unread.slice(0, MAX_LISTED), hidden);
   if (items.length === 0) {
     await settle;
     return;
@@ -155,7 +158,7 @@ async function stillUnread(env: Env, userId: string, rows: MissedRow[]): Promise
 }
 
 /** What the mail shows of each message, read from its channel's object now (deleted ones are left out). */
-async function describe(env: Env, rows: MissedRow[]): Promise<MissedItem[]> {
+async function describe(env: Env, rows: MissedRow[], hidden: ReadonlySet<string>): Promise<MissedItem[]> {
   const s = schema.spaces;
   const c = schema.communities;
   const spaceIds = [...new Set(rows.filter((r) => !isConversationId(r.channelId)).map((r) => r.channelId))];
@@ -171,7 +174,8 @@ async function describe(env: Env, rows: MissedRow[]): Promise<MissedItem[]> {
   const items: MissedItem[] = [];
   for (const row of rows) {
     const found = await channelStub(env, row.channelId).message(row.seq);
-    if (!found || found.deleted) continue;
+    // deleted since, or written by someone the member blocked (ADR 033): not theirs to read
+    if (!found || found.deleted || hidden.has(found.authorId)) continue;
     const dm = isConversationId(row.channelId);
     items.push({
       where: dm ? "" : spaceName.get(row.channelId) ?? "",

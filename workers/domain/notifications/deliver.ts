@@ -55,6 +55,18 @@ async function conversationReadersAmong(env: Env, subject: { id: string; communi
   return new Set(rows.map((r) => r.id));
 }
 
+/** Those of `userIds` who blocked `actorId` in the community (ADR 033): they hear nothing of what the actor does. */
+async function blockersOf(env: Env, communityId: string, actorId: string, userIds: string[]): Promise<Set<string>> {
+  const b = schema.blocks;
+  const rows = await inChunks(userIds, (part) =>
+    getDb(env)
+      .select({ id: b.blockerId })
+      .from(b)
+      .where(and(eq(b.communityId, communityId), eq(b.blockedId, actorId), inArray(b.blockerId, part))),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** People (not bots, not erased) among `userIds` whose preference for `pref` is on. */
 async function wanting(env: Env, userIds: string[], pref: NotificationPrefKey): Promise<Set<string>> {
   const db = getDb(env);
@@ -101,7 +113,8 @@ export async function notify(
 ): Promise<string[]> {
   const candidates = [...new Set(userIds)].filter((id) => id !== actorId);
   if (candidates.length === 0) return [];
-  const readers = await subjectReaders(env, subject, candidates);
+  const [readers, blockers] = await Promise.all([subjectReaders(env, subject, candidates), blockersOf(env, subject.communityId, actorId, candidates)]);
+  for (const id of blockers) readers.delete(id);
   const allowed = await wanting(env, [...readers], prefForKind[kind]);
   const recipients = candidates.filter((id) => readers.has(id) && allowed.has(id));
   const db = getDb(env);

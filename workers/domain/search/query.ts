@@ -10,6 +10,7 @@ import { plan, searchTerms, type CandidateRow, type Plan } from "./plan";
 import { canReadSpace, filterInScope, readableSpaceIds, type Facts, type ReadableItem, type ReaderScope } from "../readable";
 import { channelStub } from "../chat/channels";
 import { isConversationId, parseMessageId } from "../../../durable-objects/protocol";
+import { hiddenAuthorsOf } from "../chat/blocks";
 
 export type SearchHit = {
   type: "post" | "comment" | "message";
@@ -239,7 +240,12 @@ export async function searchCommunity(
     offset += batch.length;
   }
 
-  const shown = await withMessageAuthors(env, found.slice(0, page.limit));
+  const [shown, hiddenList] = await Promise.all([
+    withMessageAuthors(env, found.slice(0, page.limit)),
+    scope.viewer.userId ? hiddenAuthorsOf(env, planned.communityId, scope.viewer.userId) : Promise.resolve([]),
+  ]);
+  // a chat message by someone the reader blocked is not found for them (ADR 033); the page may come out short
+  const hidden = new Set(hiddenList);
   const items = shown.map(({ candidate, read, author }): SearchHit => {
     const hit = { id: candidate.docId, snippet: snippet(candidate.body || candidate.title, terms), score: candidate.score, createdAt: new Date(candidate.createdAt).toISOString() };
     if (!("post" in read)) {
@@ -247,7 +253,7 @@ export async function searchCommunity(
     }
     const by = read.comment ?? read.post;
     return { ...hit, type: candidate.kind, postId: read.post.id, spaceId: read.post.spaceId, title: read.post.title, seq: null, author: { id: by.authorId, name: by.authorName } };
-  });
+  }).filter((item) => item.type !== "message" || !hidden.has(item.author.id));
   let nextOffset: number | null = null;
   if (found.length > page.limit) nextOffset = found[page.limit - 1].position + 1;
   else if (!exhausted) nextOffset = offset;

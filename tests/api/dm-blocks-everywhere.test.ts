@@ -1,0 +1,119 @@
+// Faults a fresh tester found in DMs and blocks (issue 13): a block hid the blocked member's
+// messages in history and on sockets but not in search, mention notices, the inbox's last line, a
+// single message's quote or the missed-message mail; a group shrunk to two ignored a block; a third
+// person could start a DM holding both; banned members were mailed DMs; POST
+// /conversations/:id/read did not exist.
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { schema } from "../../workers/db/client";
+import { channelStub } from "../../workers/domain/chat/channels";
+import { DM_NOT_ALLOWED } from "../../workers/domain/chat/object-side";
+import { makeChat } from "../chat-fixtures";
+import { addMember, db, env, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
+import { call, type TestUser } from "../helpers";
+import { drainEvents } from "../queue-fixtures";
+import { search } from "../search-fixtures";
+
+const start = (c: TestCommunity, as: TestUser, others: TestUser[]) => call(`/api/v1/communities/${c.slug}/conversations`, { as, body: { memberIds: others.map((u) => u.id) } });
+const block = async (c: TestCommunity, as: TestUser, who: TestUser) => expect((await call(`/api/v1/communities/${c.slug}/blocks`, { as, body: { userId: who.id } })).status).toBeLessThan(300);
+async function say(channel: string, as: TestUser, body: string, extra: Record<string, unknown> = {}) {
+  const route = channel.startsWith("dm_") ? "conversations" : "spaces";
+  const res = await call(`/api/v1/${route}/${channel}/messages`, { as, body: { body, ...extra } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  await runDurableObjectAlarm(channelStub(env, channel) as never);
+  await drainEvents();
+  return res.body.message as { id: string; seq: number };
+}
+const later = (minutes: number) => drainEvents({ now: () => Date.now() + minutes * 60_000 });
+const missedMail = (user: TestUser) => db().select().from(schema.outbox).where(and(eq(schema.outbox.userId, user.id), eq(schema.outbox.kind, "missed_messages")));
+
+describe("a block hides the blocked member everywhere the blocker reads", () => {
+  it("in search, mention notices, the inbox's last line, a single message's quote and the missed-message mail", async () => {
+    const c = await makeCommunity();
+    const lounge = await makeChat(c);
+    const nina = await addMember(c);
+    const otto = await addMember(c);
+    const group = await start(c, nina, [otto, c.owner]);
+    expect(group.status).toBe(201);
+    const dm = group.body.conversation.id as string;
+    await block(c, nina, otto);
+    await say(lounge.id, otto, `zebraquokka in the lounge, <@${nina.id}>`);
+    const inDm = await say(dm, otto, "zebraquokka in the group");
+    // search: none of his chat messages
+    expect((await search(c.slug, "zebraquokka", nina)).items).toEqual([]);
+    expect((await search(c.slug, "zebraquokka", c.owner)).items).toHaveLength(2);
+    // his mention of her told her nothing
+    const notices = await call("/api/v1/me/notifications", { as: nina });
+    expect(notices.body.items.filter((n: { actor: { id: string } | null }) => n.actor?.id === otto.id)).toEqual([]);
+    // the inbox shows that there was a last message, not his words
+    const list = await call(`/api/v1/communities/${c.slug}/conversations`, { as: nina });
+    expect(list.body.items[0].lastMessage).toMatchObject({ excerpt: "", authorId: otto.id });
+    // the owner replies to him: read alone, the reply quotes nothing of his
+    const reply = await say(dm, c.owner, "noted", { replyTo: inDm.id });
+    const read = await call(`/api/v1/messages/${reply.id}`, { as: nina });
+    expect(read.status).toBe(200);
+    expect(read.body.message.replyTo.excerpt).toBe("");
+    // the mail of what she missed lists the owner's reply, not his messages
+    await later(31);
+    const [mail] = await missedMail(nina);
+    expect(mail.text).toContain("noted");
+    expect(mail.text).not.toContain("zebraquokka");
+  });
+});
+
+describe("a block stands between two people however the DM comes about", () => {
+  it("a group down to the two refuses sends either way, and a third person cannot start a DM holding both", async () => {
+    const c = await makeCommunity();
+    const ann = await addMember(c);
+    const bob = await addMember(c);
+    const cat = await addMember(c);
+    const group = await start(c, ann, [bob, cat]);
+    const id = group.body.conversation.id as string;
+    expect((await call(`/api/v1/conversations/${id}/leave`, { method: "POST", as: cat })).status).toBeLessThan(300);
+    await block(c, ann, bob);
+    const refused = await call(`/api/v1/conversations/${id}/messages`, { as: bob, body: { body: "still here?" } });
+    expectError(refused, 403, "dm_not_allowed");
+    expect(refused.body.error.message).toBe(DM_NOT_ALLOWED);
+    expectError(await call(`/api/v1/conversations/${id}/messages`, { as: ann, body: { body: "bye" } }), 403, "dm_not_allowed");
+    // cat starts a new group with both: refused, with the one message that names no one
+    const third = await start(c, cat, [ann, bob]);
+    expectError(third, 403, "dm_not_allowed");
+    expect(third.body.error.message).toBe(DM_NOT_ALLOWED);
+    // with either of them alone it is fine
+    expect((await start(c, cat, [ann])).status).toBe(201);
+  });
+});
+
+describe("DM read positions and who is mailed", () => {
+  it("POST /conversations/:id/read moves the reader's position (unread 0) and answers 404 to anyone not in it", async () => {
+    const c = await makeCommunity();
+    const ann = await addMember(c);
+    const bob = await addMember(c);
+    const eve = await addMember(c);
+    const id = (await start(c, ann, [bob])).body.conversation.id as string;
+    const sent = await say(id, ann, "one");
+    await say(id, ann, "two");
+    const before = await call(`/api/v1/communities/${c.slug}/conversations`, { as: bob });
+    expect(before.body.items[0].unread).toBe(2);
+    const res = await call(`/api/v1/conversations/${id}/read`, { as: bob, body: { seq: sent.seq + 100 } });
+    expect(res.status).toBe(200);
+    expect(res.body.unread).toBe(0);
+    expectError(await call(`/api/v1/conversations/${id}/read`, { as: eve, body: { seq: 1 } }), 404, "not_found");
+    expectError(await call(`/api/v1/conversations/${id}/read`, { as: bob, body: { seq: -1 } }), 400, "validation_failed");
+  });
+
+  it("mails nothing of a DM to a member banned from the community since", async () => {
+    const c = await makeCommunity();
+    const ann = await addMember(c);
+    const bob = await addMember(c);
+    const id = (await start(c, ann, [bob])).body.conversation.id as string;
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: bob.id, reason: "spam" } })).status).toBeLessThan(300);
+    const res = await call(`/api/v1/conversations/${id}/messages`, { as: ann, body: { body: "after the ban" } });
+    expect(res.status).toBe(201);
+    await runDurableObjectAlarm(channelStub(env, id) as never);
+    await drainEvents();
+    await later(31);
+    expect(await missedMail(bob)).toEqual([]);
+  });
+});
