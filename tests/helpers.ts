@@ -59,3 +59,13 @@ export async function call(path: string, opts: CallOptions = {}) {
   }
   return { status: res.status, body: json, headers: res.headers };
 }
+
+/**
+ * Waits out the last seconds of a wall-clock minute: the local Rate Limiting binding counts in
+ * windows aligned to the clock (miniflare's ratelimit object), so a test that makes N calls and
+ * expects the next to be refused would see the count reset if the minute turned in between.
+ */
+export async function awayFromMinuteEdge(margin_ms = 8_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < margin_ms) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { sha256Hex } from "../../workers/lib/crypto";
 import { createWorkerApp } from "../../workers/server";
-import { call, createUser, ORIGIN, PASSWORD, unique, type TestUser } from "../helpers";
+import { awayFromMinuteEdge, call, createUser, ORIGIN, PASSWORD, unique, type TestUser } from "../helpers";
 
 const db = getDb(env);
 // every test gets its own client address: the IP budget (20/min) is shared by the whole run
@@ -223,6 +223,7 @@ describe("POST /auth/login", () => {
   });
 
   it("limits attempts per email to 5 a minute, from any address, with 429 and Retry-After", async () => {
+    await awayFromMinuteEdge();
     const user = await createUser();
     for (let i = 0; i < 5; i++) {
       const res = await call("/api/v1/auth/login", { body: { email: user.email, password: "guess " + i }, headers: fromNewIp() });
@@ -238,6 +239,7 @@ describe("POST /auth/login", () => {
   });
 
   it("limits attempts per client address to 20 a minute across emails", async () => {
+    await awayFromMinuteEdge();
     const ip = fromNewIp();
     for (let i = 0; i < 20; i++) {
       const res = await call("/api/v1/auth/login", { body: { email: newEmail(), password: "whatever" }, headers: ip });
@@ -405,6 +407,7 @@ describe("password reset", () => {
   });
 
   it("limits reset requests per email with 429 and Retry-After", async () => {
+    await awayFromMinuteEdge();
     const user = await createUser();
     for (let i = 0; i < 5; i++) {
       expect((await call("/api/v1/auth/password-reset", { body: { email: user.email }, headers: fromNewIp() })).status).toBe(202);

@@ -8,7 +8,7 @@ import { DAILY_BUDGETS, limitExport, limitUpload, spendDaily } from "../../worke
 import { DomainError } from "../../workers/lib/errors";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
 import { makeSpace, writePost } from "../discussion-fixtures";
-import { call, createUser, ORIGIN, unique, type CallOptions } from "../helpers";
+import { awayFromMinuteEdge, call, createUser, ORIGIN, unique, type CallOptions } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
 import { png } from "../upload-fixtures";
 import { SELF } from "cloudflare:test";
@@ -42,6 +42,7 @@ async function statuses(n: number, send: (i: number) => Promise<{ status: number
 
 describe("sign-up", () => {
   it("takes 30 sign-ups a minute from one address, then answers 429 with Retry-After: 60, while other addresses still sign up", async () => {
+    await awayFromMinuteEdge();
     await startOfAWindow();
     const ip = freshIp();
     const signUp = (email: string, from = ip) =>
@@ -56,6 +57,7 @@ describe("sign-up", () => {
 
 describe("posts and comments", () => {
   it("lets a member write 10 posts a minute; the 11th is 429 and stores nothing, and another member still posts", async () => {
+    await awayFromMinuteEdge();
     await startOfAWindow();
     const c = await makeCommunity();
     const space = await makeSpace(c);
@@ -69,6 +71,7 @@ describe("posts and comments", () => {
   });
 
   it("answers a retried post's Idempotency-Key with its first result even once the budget is spent", async () => {
+    await awayFromMinuteEdge();
     await startOfAWindow();
     const c = await makeCommunity();
     const space = await makeSpace(c);
@@ -94,6 +97,7 @@ describe("posts and comments", () => {
   });
 
   it("lets a member write 30 comments a minute; the 31st is 429", async () => {
+    await awayFromMinuteEdge();
     await startOfAWindow();
     const c = await makeCommunity();
     const space = await makeSpace(c);
@@ -109,6 +113,7 @@ describe("posts and comments", () => {
 
 describe("search", () => {
   it("answers 60 searches a minute per member, then 429; a signed-out reader of a public community is counted by address", async () => {
+    await awayFromMinuteEdge();
     await startOfAWindow();
     const c = await makeCommunity({ visibility: "public" });
     const m = await addMember(c);
