@@ -11,6 +11,7 @@
 // - Each member's frames and calls run one after another (a lane per member), so a member's
 //   messages keep the order they were sent in even when one of them waits on D1 (mentions, images).
 import { DurableObject } from "cloudflare:workers";
+import { answerClose } from "./sockets";
 import { ChatStore, type MessageRow } from "./chat-store";
 import {
   CloseCode,
@@ -274,14 +275,7 @@ export class ChatChannel extends DurableObject<Env> {
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.forget(ws);
     this.departed(ws);
-    // a close the client started is answered here, first thing: the hibernation API does not
-    // answer it for us on any compatibility date, and a client left unanswered waits for its own
-    // timeout and reports 1006. After a close we started (4403, 4404, 4408) this does nothing.
-    try {
-      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
-    } catch {
-      /* already closed */
-    }
+    answerClose(ws, code, reason);
   }
 
   async webSocketError(ws: WebSocket): Promise<void> {

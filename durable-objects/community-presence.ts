@@ -7,6 +7,7 @@
 // It also carries the inbox push: after a channel's outbox forward, the channel object calls
 // `inboxChanged`, and the members concerned get `{type:"inbox", channelId}` to re-read their counts.
 import { DurableObject } from "cloudflare:workers";
+import { answerClose } from "./sockets";
 import { CloseCode, IdentityHeader, PING, PONG, type PresenceServerFrame } from "./protocol";
 import { channelReadersAmong } from "../workers/domain/chat/inbox";
 import type { Role } from "../workers/db/schema";
@@ -64,11 +65,7 @@ export class CommunityPresence extends DurableObject<Env> {
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.left(ws);
-    try {
-      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
-    } catch {
-      /* already closed */
-    }
+    answerClose(ws, code, reason);
   }
 
   async webSocketError(ws: WebSocket): Promise<void> {

@@ -17,7 +17,6 @@ import { channelStub, settle, upgradeHeaders } from "./channels";
 
 /** A DM conversation's channel id starts so (ADR 033); a chat space's is `spc_…`. */
 import { isConversationId } from "../../../durable-objects/protocol";
-export { isConversationId };
 
 /** The community's presence object (`presence:<communityId>`, durable-objects/community-presence.ts). */
 export function presenceStub(env: Env, communityId: string) {

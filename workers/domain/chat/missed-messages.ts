@@ -18,7 +18,8 @@ import type { DomainEvent } from "../events/kinds";
 import { chunk, inChunks } from "../readable";
 import { channelStub, notifyLevels } from "./channels";
 import { hiddenAuthorsOf } from "./blocks";
-import { channelReadersAmong, isConversationId } from "./inbox";
+import { channelReadersAmong } from "./inbox";
+import { isConversationId } from "../../../durable-objects/protocol";
 
 /** How long a DM message or a mention stays unread before it is mailed (ms): the 15 minutes. */
 export const MISSED_AFTER_MS = 15 * 60_000;

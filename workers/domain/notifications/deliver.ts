@@ -8,6 +8,7 @@ import { newId } from "../../lib/ids";
 import { effectiveNotificationPrefs, type NotificationPrefKey } from "../account/user-view";
 import { runBatch } from "../communities/batch";
 import { chunk, inChunks, readersAmong, spaceReadersAmong } from "../readable";
+import { blockersAmong } from "../chat/blocks";
 
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -51,18 +52,6 @@ async function conversationReadersAmong(env: Env, subject: { id: string; communi
       .from(cm)
       .innerJoin(m, and(eq(m.communityId, subject.communityId), eq(m.userId, cm.userId), eq(m.status, "active")))
       .where(and(eq(cm.conversationId, subject.id), inArray(cm.userId, part), isNull(cm.leftAt))),
-  );
-  return new Set(rows.map((r) => r.id));
-}
-
-/** Those of `userIds` who blocked `actorId` in the community (ADR 033): they hear nothing of what the actor does. */
-async function blockersOf(env: Env, communityId: string, actorId: string, userIds: string[]): Promise<Set<string>> {
-  const b = schema.blocks;
-  const rows = await inChunks(userIds, (part) =>
-    getDb(env)
-      .select({ id: b.blockerId })
-      .from(b)
-      .where(and(eq(b.communityId, communityId), eq(b.blockedId, actorId), inArray(b.blockerId, part))),
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -113,7 +102,7 @@ export async function notify(
 ): Promise<string[]> {
   const candidates = [...new Set(userIds)].filter((id) => id !== actorId);
   if (candidates.length === 0) return [];
-  const [readers, blockers] = await Promise.all([subjectReaders(env, subject, candidates), blockersOf(env, subject.communityId, actorId, candidates)]);
+  const [readers, blockers] = await Promise.all([subjectReaders(env, subject, candidates), blockersAmong(env, subject.communityId, actorId, candidates)]);
   for (const id of blockers) readers.delete(id);
   const allowed = await wanting(env, [...readers], prefForKind[kind]);
   const recipients = candidates.filter((id) => readers.has(id) && allowed.has(id));
