@@ -15,7 +15,7 @@ import { answerClose } from "./sockets";
 import { ChatStore, type MessageRow } from "./chat-store";
 import {
   CloseCode,
-  HERE_SHOWN,
+  hereWithout,
   IdentityHeader,
   MAX_CLIENT_FRAME_UNITS,
   MAX_PAGE_MESSAGES,
@@ -144,8 +144,10 @@ export class ChatChannel extends DurableObject<Env> {
   /** when a space's new messages were last announced to every reader online, and the announcement owed meanwhile */
   private inboxEveryoneAt = 0;
   private inboxOwed: ReturnType<typeof setTimeout> | null = null;
-  /** the last `here` frame computed (sent to a new socket at once) and when (ms) */
-  private hereLast: Extract<ServerFrame, { type: "here" }> | null = null;
+  /** every member here at the last walk (sent to a new socket at once), and when it was (ms) */
+  private hereAll: Map<string, string> | null = null;
+  /** the `here` frame each connection last heard (count and ids): the same one is not sent twice */
+  private readonly hereSentTo = new Map<string, string>();
   private hereAt = 0;
   private hereTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -527,7 +529,10 @@ export class ChatChannel extends DurableObject<Env> {
     this.typedAt.set(identity.conn, now);
     const text = JSON.stringify({ type: "typing", userId: identity.userId, name: identity.userName } satisfies ServerFrame);
     for (const other of this.ctx.getWebSockets()) {
-      if (other.readyState !== WebSocket.OPEN || this.identityOf(other)?.userId === identity.userId) continue;
+      if (other.readyState !== WebSocket.OPEN) continue;
+      const reader = this.identityOf(other);
+      // a blocker does not see the blocked member typing (ADR 033)
+      if (reader?.userId === identity.userId || reader?.hiddenAuthors?.includes(identity.userId)) continue;
       try {
         other.send(text);
       } catch {
@@ -536,38 +541,60 @@ export class ChatChannel extends DurableObject<Env> {
     }
   }
 
-  /** Who has a socket open here now: how many, and the first HERE_SHOWN by id with their names. */
-  private hereNow(): Extract<ServerFrame, { type: "here" }> {
+  /** Every member with a socket open here now (id → name). */
+  private hereMembers(): Map<string, string> {
     const names = new Map<string, string>();
     for (const ws of this.ctx.getWebSockets()) {
       const identity = ws.readyState === WebSocket.OPEN ? this.identityOf(ws) : null;
       if (identity?.userId) names.set(identity.userId, identity.userName);
     }
-    const userIds = [...names.keys()].sort().slice(0, HERE_SHOWN);
-    return { type: "here", count: names.size, userIds, names: userIds.map((id) => names.get(id)!) };
+    return names;
   }
 
   /**
-   * A socket was accepted: it hears who is here at once (the last frame sent, when there was one
-   * — a storm of reconnects must not cost a walk of every socket each), the others when the set
-   * changed (queueHere).
+   * A socket was accepted: it hears who is here at once — the set last walked (a storm of
+   * reconnects must not cost a walk of every socket each) with its own member in it — and the
+   * others when the set changed (queueHere). A blocker's frame leaves the blocked out.
    */
   private arrived(ws: WebSocket): void {
-    this.sendTo(ws, this.hereLast ?? this.hereNow());
+    const identity = this.identityOf(ws);
+    // the last walk, kept current with arrivals until the next walk (departures wait for it)
+    const all = (this.hereAll ??= this.hereMembers());
+    if (identity?.userId && !all.has(identity.userId)) all.set(identity.userId, identity.userName);
+    const frame = hereWithout(all, identity?.hiddenAuthors);
+    this.sendHere(ws, hereKey(frame), JSON.stringify(frame));
     this.queueHere();
   }
 
   /** A socket closed: the others hear the new set if it changed. */
   private departed(ws: WebSocket): void {
     const conn = this.connOf.get(ws);
-    if (conn !== undefined) this.typedAt.delete(conn);
+    if (conn !== undefined) {
+      this.typedAt.delete(conn);
+      this.hereSentTo.delete(conn);
+    }
     this.queueHere();
+  }
+
+  /** Sends a `here` frame unless this connection last heard the same one (no duplicate on connect). */
+  private sendHere(ws: WebSocket, key: string, text: string): void {
+    const conn = this.connOf.get(ws);
+    if (conn !== undefined) {
+      if (this.hereSentTo.get(conn) === key) return;
+      this.hereSentTo.set(conn, key);
+    }
+    try {
+      ws.send(text);
+    } catch {
+      /* closing */
+    }
   }
 
   /**
    * Arrivals and departures share one `here` frame, at most one per HERE_EVERY_MS: the first
    * change after a quiet spell goes out on the next turn, a burst (a thousand reconnects after a
-   * deploy) costs one walk of the sockets and one frame per interval, not one per socket.
+   * deploy) costs one walk of the sockets and one frame per interval, not one per socket. The
+   * frame is built once per distinct hidden set (blockers leave the blocked out, ADR 033).
    */
   private queueHere(): void {
     if (this.hereTimer !== null) return;
@@ -575,12 +602,23 @@ export class ChatChannel extends DurableObject<Env> {
     this.hereTimer = setTimeout(() => {
       this.hereTimer = null;
       this.hereAt = Date.now();
-      const here = this.hereNow();
-      this.hereLast = here;
-      const key = `${here.count}:${here.userIds.join(",")}`;
+      const all = this.hereMembers();
+      this.hereAll = all;
+      const key = [...all.keys()].sort().join(",");
       if (key === this.hereSent) return;
       this.hereSent = key;
-      this.broadcastNow(here);
+      const variants = new Map<string, { key: string; text: string }>();
+      for (const ws of this.ctx.getWebSockets()) {
+        if (ws.readyState !== WebSocket.OPEN) continue;
+        const hidden = this.identityOf(ws)?.hiddenAuthors;
+        const variant = hidden?.length ? (this.hiddenKeys.get(hidden) ?? hidden.join(",")) : "";
+        let out = variants.get(variant);
+        if (!out) {
+          const frame = hereWithout(all, hidden);
+          variants.set(variant, (out = { key: hereKey(frame), text: JSON.stringify(frame) }));
+        }
+        this.sendHere(ws, out.key, out.text);
+      }
     }, wait);
   }
 
@@ -1041,3 +1079,6 @@ function dmIdentity(headers: Headers): Pick<Identity, "hiddenAuthors" | "sendRef
     ...(headers.get(IdentityHeader.sendRefused) === "1" ? { sendRefused: true } : {}),
   };
 }
+
+/** What a `here` frame shows: its count and ids (names follow the ids). */
+const hereKey = (frame: { count: number; userIds: string[] }) => `${frame.count}:${frame.userIds.join(",")}`;

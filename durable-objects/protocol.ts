@@ -210,16 +210,39 @@ export function parseHiddenAuthors(value: string | null): string[] {
 }
 
 /**
- * `messages` as a blocker sees them (ADR 033): without those whose author is in `hidden`, and a
- * reply to one of theirs quotes nothing of it (empty excerpt). The same array when nothing is hidden.
+ * `messages` as a blocker sees them (ADR 033): without those whose author is in `hidden`; a
+ * reply to one of theirs quotes nothing of it (empty excerpt); their reactions are not counted
+ * (as far as a reaction's `userIds` — its first 50 — name them). The same array when nothing is hidden.
  */
 export function withoutAuthors(messages: ChatMessage[], hidden: readonly string[] | undefined): ChatMessage[] {
   if (!hidden || hidden.length === 0) return messages;
   const set = new Set(hidden);
   return messages.flatMap((m) => {
     if (set.has(m.author.id)) return [];
-    return m.replyTo && set.has(m.replyTo.author.id) ? [{ ...m, replyTo: { ...m.replyTo, excerpt: "" } }] : [m];
+    const replyTo = m.replyTo && set.has(m.replyTo.author.id) ? { ...m.replyTo, excerpt: "" } : m.replyTo;
+    const touched = m.reactions.some((r) => r.userIds.some((id) => set.has(id)));
+    const reactions = touched ? reactionsWithout(m.reactions, set) : m.reactions;
+    return replyTo === m.replyTo && reactions === m.reactions ? [m] : [{ ...m, replyTo, reactions }];
   });
+}
+
+function reactionsWithout(reactions: ChatMessage["reactions"], hidden: ReadonlySet<string>): ChatMessage["reactions"] {
+  return reactions.flatMap((r) => {
+    const userIds = r.userIds.filter((id) => !hidden.has(id));
+    const count = r.count - (r.userIds.length - userIds.length);
+    return count > 0 ? [{ ...r, userIds, count }] : [];
+  });
+}
+
+/**
+ * A `here` frame as a blocker sees it: without the members in `hidden` (ADR 033). `all` is every
+ * member here (id → name), so the first HERE_SHOWN and the count stay right after leaving some out.
+ */
+export function hereWithout(all: ReadonlyMap<string, string>, hidden: readonly string[] | undefined): Extract<ServerFrame, { type: "here" }> {
+  const set = new Set(hidden ?? []);
+  const ids = [...all.keys()].filter((id) => !set.has(id)).sort();
+  const userIds = ids.slice(0, HERE_SHOWN);
+  return { type: "here", count: ids.length, userIds, names: userIds.map((id) => all.get(id)!) };
 }
 
 /** A DM conversation's id (`dm_…`), as against a chat space's (`spc_…`). */

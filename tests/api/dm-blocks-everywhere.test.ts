@@ -116,4 +116,19 @@ describe("DM read positions and who is mailed", () => {
     await later(31);
     expect(await missedMail(bob)).toEqual([]);
   });
+
+  it("lists a participant banned or removed from the community in none of the conversation's views, and a group down to two with a block refuses sends", async () => {
+    const c = await makeCommunity();
+    const [ann, bob, cat, dan] = [await addMember(c), await addMember(c), await addMember(c), await addMember(c)];
+    const group = (await start(c, ann, [bob, cat, dan])).body.conversation.id as string;
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: bob.id, reason: "spam" } })).status).toBeLessThan(300);
+    expect((await call(`/api/v1/communities/${c.slug}/members/${dan.id}`, { as: c.owner, method: "DELETE" })).status).toBeLessThan(300);
+    const ids = (members: Array<{ id: string }>) => members.map((p) => p.id).sort();
+    const one = await call(`/api/v1/conversations/${group}`, { as: ann });
+    expect(ids(one.body.conversation.members)).toEqual([ann.id, cat.id].sort());
+    const list = await call(`/api/v1/communities/${c.slug}/conversations`, { as: ann });
+    expect(ids(list.body.items.find((i: { id: string }) => i.id === group).members)).toEqual([ann.id, cat.id].sort());
+    await block(c, cat, ann);
+    expectError(await call(`/api/v1/conversations/${group}/messages`, { as: ann, body: { body: "anyone?" } }), 403, "dm_not_allowed");
+  });
 });

@@ -189,6 +189,63 @@ describe("who is here and who is typing", () => {
   });
 });
 
+describe("a block in a channel (ADR 033)", () => {
+  it("keeps the blocked member out of the blocker's `here`, typing and reaction counts, live and in history", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const [bob, carol] = [await addMember(c), await addMember(c)];
+    expect((await call(`/api/v1/communities/${c.slug}/blocks`, { as: c.owner, body: { userId: bob.id } })).status).toBe(201);
+    const owner = await connected(space, c.owner);
+    const carols = await connected(space, carol);
+    const bobs = await connected(space, bob);
+    const hereOf = (count: number) => (f: ServerFrame): f is Extract<ServerFrame, { type: "here" }> => f.type === "here" && f.count === count;
+    // carol sees all three; the owner sees carol and themself only
+    await carols.next(hereOf(3));
+    await new Promise((r) => setTimeout(r, 2_200));
+    const ownerHere = owner.frames.filter((f) => f.type === "here");
+    expect(ownerHere.at(-1)).toEqual({ type: "here", count: 2, userIds: [c.owner.id, carol.id].sort(), names: [c.owner.id, carol.id].sort().map((id) => (id === carol.id ? carol.name : c.owner.name)) });
+    expect(ownerHere.some((f) => f.type === "here" && f.userIds.includes(bob.id))).toBe(false);
+
+    bobs.send({ type: "typing" });
+    await carols.next((f): f is ServerFrame => f.type === "typing" && f.userId === bob.id);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(owner.frames.filter((f) => f.type === "typing")).toEqual([]);
+
+    const sent = await call(`/api/v1/spaces/${space.id}/messages`, { as: carol, body: { body: "hello all" } });
+    expect(sent.status).toBe(201);
+    const id = sent.body.message.id;
+    expect((await call(`/api/v1/messages/${id}/reactions/${encodeURIComponent("👍")}`, { as: bob, method: "PUT" })).status).toBe(200);
+    expect((await call(`/api/v1/messages/${id}/reactions/${encodeURIComponent("🎉")}`, { as: bob, method: "PUT" })).status).toBe(200);
+    expect((await call(`/api/v1/messages/${id}/reactions/${encodeURIComponent("👍")}`, { as: carol, method: "PUT" })).status).toBe(200);
+    const reacted = (n: number) => (f: ServerFrame): f is Extract<ServerFrame, { type: "messages" }> =>
+      f.type === "messages" && f.messages.some((m) => m.id === id && m.reactions.reduce((sum, r) => sum + r.count, 0) === n);
+    // carol's socket counts all three reactions; the owner's counts carol's 👍 only, and no 🎉
+    await carols.next(reacted(3));
+    const seenByOwner = await owner.next(reacted(1));
+    // a coalesced frame may carry the message more than once (one per rev): the last is the latest
+    expect(seenByOwner.messages.findLast((m) => m.id === id)!.reactions).toEqual([{ emoji: "👍", count: 1, userIds: [carol.id] }]);
+    const history = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner });
+    expect(history.body.items.find((m: { id: string }) => m.id === id).reactions).toEqual([{ emoji: "👍", count: 1, userIds: [carol.id] }]);
+    const carolsHistory = await call(`/api/v1/spaces/${space.id}/messages`, { as: carol });
+    expect(carolsHistory.body.items.find((m: { id: string }) => m.id === id).reactions).toHaveLength(2);
+  });
+
+  it("tells a new socket who is here once, not the old set and then the new one", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const owner = await connected(space, c.owner);
+    await new Promise((r) => setTimeout(r, 2_200));
+    const bobs = await connected(space, bob);
+    const second = await connected(space, c.owner);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const both = { type: "here", count: 2, userIds: [c.owner.id, bob.id].sort(), names: [c.owner.id, bob.id].sort().map((id) => (id === bob.id ? bob.name : c.owner.name)) };
+    expect(bobs.frames.filter((f) => f.type === "here")).toEqual([both]);
+    expect(second.frames.filter((f) => f.type === "here")).toEqual([both]);
+    expect(owner.frames.filter((f) => f.type === "here").at(-1)).toEqual(both);
+  });
+});
+
 /** The first frame after the first `from` frames that `match` accepts (a bounded wait). */
 async function frameAfter(socket: TestSocket, from: number, match: (f: ServerFrame) => boolean): Promise<ServerFrame> {
   const deadline = Date.now() + 3_000;

@@ -44,15 +44,23 @@ export type ConversationAccess = {
   community: Community;
   membership: Membership;
   userId: string;
-  /** the active participants, the caller among them */
+  /** the participants shown: those who have not left and are active members of the community, the caller among them */
   members: ConversationMember[];
+  /** every participant who has not left, shown or not (a banned member's place is kept): the member key's set */
+  participantIds: string[];
   identity: Identity;
 };
 
-/** The active participants of conversations, with their names, by conversation. */
+/**
+ * The participants of conversations who have not left, with their names, by conversation;
+ * `shown` when they are also an active member of the conversation's community (a banned or
+ * removed member keeps their place but is not listed).
+ */
 function membersQuery(env: Env, conversationIds: string[] | ReturnType<typeof sql>) {
+  const shown = sql<number>`exists (select 1 from ${m} where ${m.userId} = ${cm.userId} and ${m.status} = 'active'
+    and ${m.communityId} = (select ${cv.communityId} from ${cv} where ${cv.id} = ${cm.conversationId}))`;
   return getDb(env)
-    .select({ conversationId: cm.conversationId, id: u.id, name: u.name })
+    .select({ conversationId: cm.conversationId, id: u.id, name: u.name, shown: shown.mapWith(Boolean) })
     .from(cm)
     .innerJoin(u, eq(u.id, cm.userId))
     .where(and(Array.isArray(conversationIds) ? inArray(cm.conversationId, conversationIds) : eq(cm.conversationId, conversationIds), isNull(cm.leftAt)))
@@ -89,7 +97,7 @@ export async function openConversation(env: Env, conversationId: string, reader:
   const [row] = found;
   if (!row) throw notFound("No such conversation.");
   const session = await reader.session(); // already read by requireReaderUser: no second query
-  const participants = members.map((p) => ({ id: p.id, name: p.name, online: false }));
+  const participants = members.filter((p) => p.shown).map((p) => ({ id: p.id, name: p.name, online: false }));
   const others = new Set(participants.filter((p) => p.id !== user.id).map((p) => p.id));
   const hidden = blocks.filter((r) => r.blocker === user.id).map((r) => r.blocked).sort();
   // a 1:1, or a group down to two: with a block between the two, no new messages either way
@@ -105,7 +113,7 @@ export async function openConversation(env: Env, conversationId: string, reader:
     ...(sendRefused ? { sendRefused } : {}),
     ...(session?.sessionId ? { session: sessionTag(session.sessionId) } : {}),
   };
-  return { conversation: row.conversation, community: row.community, membership: row.membership, userId: user.id, members: participants, identity };
+  return { conversation: row.conversation, community: row.community, membership: row.membership, userId: user.id, members: participants, participantIds: members.map((p) => p.id), identity };
 }
 
 /** The API's view of a conversation. */
@@ -167,7 +175,7 @@ export async function createConversation(
 
 async function membersOf(env: Env, conversationId: string): Promise<ConversationMember[]> {
   const rows = await membersQuery(env, [conversationId]);
-  return rows.map((r) => ({ id: r.id, name: r.name, online: false }));
+  return rows.filter((r) => r.shown).map((r) => ({ id: r.id, name: r.name, online: false }));
 }
 
 const ListCursor = z.tuple([z.number().int(), z.string().max(80)]);
@@ -230,6 +238,7 @@ export async function listConversations(
   const hidden = new Set(hiddenList);
   const byConversation = new Map<string, ConversationMember[]>();
   for (const p of members) {
+    if (!p.shown) continue;
     const list = byConversation.get(p.conversationId) ?? [];
     list.push({ id: p.id, name: p.name, online: false });
     byConversation.set(p.conversationId, list);
@@ -261,7 +270,7 @@ export async function renameConversation(env: Env, access: ConversationAccess, n
 export async function leaveConversation(env: Env, access: ConversationAccess): Promise<void> {
   if (access.conversation.kind === "direct") throw conflict("A 1:1 conversation cannot be left.");
   const id = access.conversation.id;
-  const rest = access.members.filter((p) => p.id !== access.userId).map((p) => p.id);
+  const rest = access.participantIds.filter((id) => id !== access.userId);
   const key = memberKey(rest);
   const db = getDb(env);
   await db.batch([
