@@ -343,6 +343,12 @@ describe("DMs in data rights, search and uploads", () => {
     expect(exported.body.chatMessages.map((m: { id: string; conversationId: string; body: string }) => [m.id, m.conversationId, m.body])).toEqual([
       [mine.id, direct.id, "my secret recipe"],
     ]);
+    // the rows around them: whom they blocked, the conversations they are in, who may message them
+    expect(exported.body.blocks).toEqual([{ community: { id: c.id, slug: c.slug, name: expect.any(String) }, blocked: { id: c.owner.id, name: c.owner.name }, createdAt: expect.any(String) }]);
+    expect(exported.body.conversations).toEqual([{ community: { id: c.id, slug: c.slug, name: expect.any(String) }, id: direct.id, kind: "direct", name: null, joinedAt: expect.any(String), leftAt: null }]);
+    expect(exported.body.memberships.map((m: { dmPolicy: string }) => m.dmPolicy)).toEqual(["everyone"]);
+    // being blocked is the blocker's record: the owner's archive does not say ann blocked them
+    expect((await call("/api/v1/me/export", { as: c.owner })).body.blocks).toEqual([]);
 
     expect((await call("/api/v1/me", { as: ann, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();

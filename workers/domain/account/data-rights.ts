@@ -6,7 +6,7 @@ import { eq, inArray, or } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { effectiveTier } from "../access";
 import { uploadUrl } from "../uploads/images";
-import { iso, listSection, rowid } from "../data-rights/pages";
+import { communityRef, iso, listSection, rowid } from "../data-rights/pages";
 import { deleted, kept, type PersonalData } from "../data-rights/types";
 import { DELETED_MEMBER_NAME } from "../../lib/vocabulary";
 import { dailyCounterKeys } from "../rate-limits";
@@ -14,8 +14,6 @@ import { toUserView } from "./user-view";
 
 // mailed links are still usable for a while; an archive lying in a downloads folder should not be
 const redactTokens = (text: string) => text.replace(/token=[^\s&]+/g, "token=[redacted]");
-
-const communityRef = { id: schema.communities.id, slug: schema.communities.slug, name: schema.communities.name };
 
 const m = schema.memberships;
 const c = schema.consents;
@@ -86,6 +84,7 @@ export const accountData: PersonalData[] = [
           source: row.source,
           inviteCode: row.inviteCode,
           joinedAt: iso(row.joinedAt),
+          dmPolicy: row.dmPolicy,
         }),
       }),
     ],

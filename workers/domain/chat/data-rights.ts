@@ -7,7 +7,7 @@
 //   time, retried by the spine (ADR 025).
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { rowid } from "../data-rights/pages";
+import { communityRef, iso, listSection, rowid } from "../data-rights/pages";
 import { deleted, nulled, purged, type PersonalData } from "../data-rights/types";
 import { channelStub } from "./channels";
 import { removeDocuments } from "../search/index";
@@ -128,6 +128,48 @@ export const dmData: PersonalData = {
     "conversation_members.user_id": { fate: "kept", reason: "who was in a conversation: set as left, shown as Deleted member to the others" },
     "conversations.created_by": { fate: "kept", reason: "who started a conversation, shown as Deleted member; the row holds nothing personal" },
   },
+  export: [
+    // whom the member blocked (being blocked is the blocker's record, not the blocked member's)
+    listSection({
+      name: "blocks",
+      table: schema.blocks,
+      whose: (user) => eq(schema.blocks.blockerId, user.id),
+      read: ({ env }, where, limit) =>
+        getDb(env)
+          .select({ rowid: rowid(schema.blocks), community: communityRef, blockedId: schema.blocks.blockedId, blockedName: schema.users.name, createdAt: schema.blocks.createdAt })
+          .from(schema.blocks)
+          .innerJoin(schema.communities, eq(schema.communities.id, schema.blocks.communityId))
+          .innerJoin(schema.users, eq(schema.users.id, schema.blocks.blockedId))
+          .where(where)
+          .orderBy(rowid(schema.blocks))
+          .limit(limit),
+      map: (row) => ({ community: row.community, blocked: { id: row.blockedId, name: row.blockedName }, createdAt: iso(row.createdAt) }),
+    }),
+    // the conversations the member was in (their messages are in `chatMessages` under conversationId)
+    listSection({
+      name: "conversations",
+      table: schema.conversationMembers,
+      whose: (user) => eq(schema.conversationMembers.userId, user.id),
+      read: ({ env }, where, limit) =>
+        getDb(env)
+          .select({
+            rowid: rowid(schema.conversationMembers),
+            community: communityRef,
+            id: schema.conversations.id,
+            kind: schema.conversations.kind,
+            name: schema.conversations.name,
+            joinedAt: schema.conversationMembers.joinedAt,
+            leftAt: schema.conversationMembers.leftAt,
+          })
+          .from(schema.conversationMembers)
+          .innerJoin(schema.conversations, eq(schema.conversations.id, schema.conversationMembers.conversationId))
+          .innerJoin(schema.communities, eq(schema.communities.id, schema.conversations.communityId))
+          .where(where)
+          .orderBy(rowid(schema.conversationMembers))
+          .limit(limit),
+      map: (row) => ({ community: row.community, id: row.id, kind: row.kind, name: row.name, joinedAt: iso(row.joinedAt), leftAt: iso(row.leftAt) }),
+    }),
+  ],
   erase: ({ env, user, now }) => {
     const db = getDb(env);
     const b = schema.blocks;

@@ -3,7 +3,7 @@
 // `user_id = ? AND rowid > ?` is one index range and any section can stop and resume on a number.
 import { and, gt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { getDb } from "../../db/client";
+import { getDb, schema } from "../../db/client";
 import type { UserRow } from "../account/user-view";
 import type { ExportContext, ExportPage, ExportSection } from "./types";
 
@@ -21,6 +21,9 @@ export const afterRowid = (table: SQLiteTable, after: number | null): SQL | unde
 export function toPage<Row extends { rowid: number }>(rows: Row[], limit: number, map: (row: Row) => unknown): ExportPage {
   return { items: rows.map(map), last: rows.length < limit ? null : rows[rows.length - 1]!.rowid };
 }
+
+/** A community as archive items name it: columns to select (join `communities`). */
+export const communityRef = { id: schema.communities.id, slug: schema.communities.slug, name: schema.communities.name };
 
 export const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
