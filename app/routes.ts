@@ -23,6 +23,7 @@ export default [
   route("c/:slug/messages", "routes/community-messages.tsx"),
   route("c/:slug/messages/:conversationId", "routes/community-conversation.tsx"),
   route("c/:slug/mention-suggestions", "routes/community-mention-suggestions.tsx"),
+  route("c/:slug/member-search", "routes/community-member-search.tsx"),
   route("notifications", "routes/notifications.tsx"),
   route("platform/dead-letters", "routes/platform-dead-letters.tsx"),
   route("markdown-preview", "routes/markdown-preview.tsx"),

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useRevalidator } from "react-router";
-import { MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
+import { isConversationId, MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
 import { useChatChannel, type ConnectionState } from "../lib/chat-socket";
 import { chatChannel, type HistoryPage, type PendingMessage } from "../lib/chat-state";
 import { mentionIdsFor, mentionsForEditing, type MentionRef } from "../lib/mentions";
@@ -189,7 +189,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
                 </Button>
               </div>
             ) : state.messages.length > 0 ? (
-              <p className="px-4 py-2 text-center text-xs text-slate-600">{t("chat.start")}</p>
+              <p className="px-4 py-2 text-center text-xs text-slate-600">{t(isConversationId(spaceId) ? "chat.startConversation" : "chat.start")}</p>
             ) : null}
             {state.messages.length === 0 && state.pending.length === 0 ? (
               <p className="px-4 py-10 text-center text-sm text-slate-600">{viewer.canWrite ? t("chat.empty") : t("chat.emptyGuest")}</p>

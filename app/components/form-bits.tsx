@@ -1,7 +1,8 @@
 import { useTranslation } from "react-i18next";
-import { useNavigation } from "react-router";
-import { Alert, Button } from "./ui";
-import type { ComponentPropsWithoutRef } from "react";
+import { Form, useNavigation } from "react-router";
+import { Alert, Button, buttonClass, cx } from "./ui";
+import { useDismissable } from "./discussions";
+import type { ComponentPropsWithoutRef, ReactNode } from "react";
 import { formErrorText, issueText, type FieldIssue } from "../lib/issues";
 
 /** A field error is the API's issue (translated where shown) or a message the UI wrote itself. */
@@ -39,5 +40,39 @@ export function SubmitButton({
     <Button type="submit" name={intent ? "intent" : undefined} value={intent} disabled={busy} aria-busy={busy || undefined} {...props}>
       {busy ? (pendingLabel ?? t("common.working")) : children}
     </Button>
+  );
+}
+
+/**
+ * A small "are you sure?" that works without JavaScript: a disclosure whose summary reads `label`
+ * and opens `question` with the real (danger) button `confirm`, submitting `intent` with the
+ * hidden fields given as children. Outside clicks and Escape close it (useDismissable).
+ */
+export function ConfirmAction({ label, labelAria, question, intent, confirm, children }: {
+  label: string;
+  /** the summary's accessible name when `label` alone is ambiguous ("Block" → "Block Mei Lin") */
+  labelAria?: string;
+  question: string;
+  intent: string;
+  confirm: string;
+  children?: ReactNode;
+}) {
+  const menu = useDismissable();
+  return (
+    <details ref={menu} className="group relative">
+      <summary aria-label={labelAria} className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700! hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>
+        {label}
+      </summary>
+      {/* on a phone the question spans the screen (fixed, in its place in the flow), wherever the button sits in its row */}
+      <Form method="post" className="absolute right-0 z-20 mt-2 w-64 space-y-3 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg max-sm:fixed max-sm:inset-x-4 max-sm:w-auto">
+        {children}
+        <p className="text-sm text-slate-800">{question}</p>
+        <div className="flex justify-end">
+          <SubmitButton intent={intent} variant="danger" size="sm">
+            {confirm}
+          </SubmitButton>
+        </div>
+      </Form>
+    </details>
   );
 }

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Name } from "./name";
 import { Form, Link, useFetcher, useLocation } from "react-router";
 import type { ClientFormErrors } from "./form-bits";
-import { FormError, SubmitButton } from "./form-bits";
+import { ConfirmAction, FormError, SubmitButton } from "./form-bits";
 import { ChatIcon, HashIcon, LockIcon, useDismissable } from "./discussions";
 import { Badge, ButtonLink, Checkbox, EmptyState, Field, SelectField, TextareaField, buttonClass, cx, focusRing } from "./ui";
 import type { Person, SpaceEntry, Tier, TierKey } from "../lib/types";
@@ -36,27 +36,6 @@ function FollowToggle({ spaceId, following, name }: { spaceId: string; following
         {on ? t("spaces.following") : t("spaces.follow")}
       </button>
     </fetcher.Form>
-  );
-}
-
-function ArchiveSpace({ spaceId, name }: { spaceId: string; name: string }) {
-  const { t } = useTranslation();
-  const menu = useDismissable();
-  return (
-    <details ref={menu} className="relative">
-      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700! hover:bg-red-50 [&::-webkit-details-marker]:hidden")} aria-label={t("spaces.archiveLabel", { name })}>
-        {t("spaces.archive")}
-      </summary>
-      <Form method="post" className="absolute right-0 z-20 mt-2 w-64 space-y-3 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">
-        <input type="hidden" name="spaceId" value={spaceId} />
-        <p className="text-sm text-slate-800">{t("spaces.archiveQuestion", { name })}</p>
-        <div className="flex justify-end">
-          <SubmitButton intent="archive" variant="danger" size="sm">
-            {t("spaces.archiveConfirm")}
-          </SubmitButton>
-        </div>
-      </Form>
-    </details>
   );
 }
 
@@ -171,7 +150,15 @@ export function SpaceList({
                       >
                         {t("spaceSettings.edit")}
                       </Link>
-                      <ArchiveSpace spaceId={space.id} name={space.name} />
+                      <ConfirmAction
+                        label={t("spaces.archive")}
+                        labelAria={t("spaces.archiveLabel", { name: space.name })}
+                        question={t("spaces.archiveQuestion", { name: space.name })}
+                        intent="archive"
+                        confirm={t("spaces.archiveConfirm")}
+                      >
+                        <input type="hidden" name="spaceId" value={space.id} />
+                      </ConfirmAction>
                     </>
                   ) : null}
                 </div>

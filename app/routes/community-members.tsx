@@ -4,7 +4,7 @@ import { ItemBoundary } from "../components/item-boundary";
 import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-members";
 import { CommunityHeader } from "../components/community-header";
-import { FormError, SubmitButton } from "../components/form-bits";
+import { ConfirmAction, FormError, SubmitButton } from "../components/form-bits";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
@@ -159,16 +159,25 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
                         </p>
                       </div>
                       {m.user.id !== meId ? (
-                        <Form method="post" className="flex gap-2">
-                          <input type="hidden" name="userId" value={m.user.id} />
-                          <input type="hidden" name="memberIds" value={m.user.id} />
-                          <SubmitButton intent="dmStart" size="sm" aria-label={t("dm.messageName", { name: m.user.name })}>
-                            {t("dm.message")}
-                          </SubmitButton>
-                          <SubmitButton intent="dmBlock" size="sm" variant="secondary" aria-label={t("dm.blockName", { name: m.user.name })}>
-                            {t("dm.block")}
-                          </SubmitButton>
-                        </Form>
+                        <div className="flex gap-2">
+                          <Form method="post">
+                            {/* userId names the row a refusal is shown on */}
+                            <input type="hidden" name="userId" value={m.user.id} />
+                            <input type="hidden" name="memberIds" value={m.user.id} />
+                            <SubmitButton intent="dmStart" size="sm" aria-label={t("dm.messageName", { name: m.user.name })}>
+                              {t("dm.message")}
+                            </SubmitButton>
+                          </Form>
+                          <ConfirmAction
+                            label={t("dm.block")}
+                            labelAria={t("dm.blockName", { name: m.user.name })}
+                            question={t("dm.blockQuestion", { name: m.user.name })}
+                            intent="dmBlock"
+                            confirm={t("dm.blockConfirm")}
+                          >
+                            <input type="hidden" name="userId" value={m.user.id} />
+                          </ConfirmAction>
+                        </div>
                       ) : null}
                       <div className="flex flex-wrap gap-2">
                         <Badge tone={m.role === "member" ? "neutral" : "brand"}>{t(`roles.${m.role}`)}</Badge>

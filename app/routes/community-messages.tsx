@@ -8,6 +8,7 @@ import type { Route } from "./+types/community-messages";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton } from "../components/form-bits";
 import { LocalTime } from "../components/local-time";
+import { useMemberSearch, usePicked, type PickablePerson } from "../components/member-picker";
 import { Name } from "../components/name";
 import { Badge, Card, CardTitle, Container, EmptyState, Field, LoadError, PageHeader, SelectField, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
@@ -24,7 +25,7 @@ import { listMembers } from "../../workers/domain/communities/members";
 import { pageRequest } from "../../workers/domain/paging";
 import { dmPolicies } from "../../workers/db/schema";
 
-/** Members the "New message" dialog lists to pick from (filtered in the page as one types). */
+/** Members the "New message" dialog lists before anything is typed (typing searches them all: useMemberSearch). */
 const PICKABLE = 100;
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -42,7 +43,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     conversations: conversations.ok ? conversations.data.items : [],
     nextCursor: conversations.ok ? conversations.data.nextCursor : null,
     loadFailed: !conversations.ok,
-    people: members.ok ? members.data.items.filter((m) => m.user.id !== me.id).map((m) => ({ id: m.user.id, name: m.user.name })) : [],
+    people: members.ok ? members.data.items.filter((m) => m.user.id !== me.id).map((m): PickablePerson => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
     blocks: blocks.ok ? blocks.data : [],
     policy: dmPolicyOf(member),
   };
@@ -94,7 +95,7 @@ export default function CommunityMessages({ loaderData }: Route.ComponentProps) 
       <title>{t("dm.title") + " · " + community.name}</title>
       <CommunityHeader community={community} viewer={viewer} />
       <Container>
-        <PageHeader title={t("dm.title")} description={t("dm.description")} actions={<NewMessage people={people} error={failed("dmStart")} />} />
+        <PageHeader title={t("dm.title")} description={t("dm.description")} actions={<NewMessage people={people} meId={meId} error={failed("dmStart")} />} />
         {loadFailed ? (
           <LoadError message={t("dm.loadError")} />
         ) : conversations.length === 0 ? (
@@ -182,20 +183,13 @@ export default function CommunityMessages({ loaderData }: Route.ComponentProps) 
  * filter over the community's members and a checkbox each; 1 to MAX_CONVERSATION_MEMBERS − 1
  * picks start a conversation (a name only for a group).
  */
-function NewMessage({ people, error }: { people: Array<{ id: string; name: string }>; error: Parameters<typeof FormError>[0]["errors"] }) {
+function NewMessage({ people, meId, error }: { people: PickablePerson[]; meId: string; error: Parameters<typeof FormError>[0]["errors"] }) {
   const { t } = useTranslation();
-  const [filter, setFilter] = useState("");
-  const [picked, setPicked] = useState<Set<string>>(new Set());
-  const needle = filter.trim().toLocaleLowerCase();
-  const shown = people.filter((p) => picked.has(p.id) || !needle || p.name.toLocaleLowerCase().includes(needle));
+  const [picked, toggle] = usePicked();
+  const { filter, setFilter, people: found, searching } = useMemberSearch(people, new Set([meId]));
+  // who is picked stays in the list (and in the form) whatever the filter shows now
+  const shown = [...picked.values(), ...found.filter((p) => !picked.has(p.id))];
   const max = MAX_CONVERSATION_MEMBERS - 1;
-  const toggle = (id: string, on: boolean) =>
-    setPicked((current) => {
-      const next = new Set(current);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
   return (
     <details className="group relative" open={Boolean(error)}>
       <summary className={cx("inline-flex cursor-pointer list-none items-center rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
@@ -217,14 +211,14 @@ function NewMessage({ people, error }: { people: Array<{ id: string; name: strin
                       value={p.id}
                       checked={picked.has(p.id)}
                       disabled={!picked.has(p.id) && picked.size >= max}
-                      onChange={(e) => toggle(p.id, e.currentTarget.checked)}
+                      onChange={(e) => toggle(p, e.currentTarget.checked)}
                       className="size-4 rounded border-slate-300"
                     />
                     <Name>{p.name}</Name>
                   </label>
                 </li>
               ))}
-              {shown.length === 0 ? <li className="px-2 py-1.5 text-sm text-slate-600">{t("dm.nobody")}</li> : null}
+              {shown.length === 0 ? <li className="px-2 py-1.5 text-sm text-slate-600">{searching ? t("picker.searching") : t("dm.nobody")}</li> : null}
             </ul>
           </fieldset>
           {picked.size > 1 ? <Field label={t("dm.groupName")} name="name" maxLength={80} /> : null}

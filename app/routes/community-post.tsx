@@ -6,7 +6,7 @@ import { Form, Link, data, redirect, useActionData, useLocation, useSearchParams
 import type { Route } from "./+types/community-post";
 import { CommunityHeader } from "../components/community-header";
 import { Breadcrumbs, useDismissable, MarkdownEditor, PostBadges, ReactionBar, RichText, TimeStamp, UnreachableNotice, UpgradePrompt } from "../components/discussions";
-import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
+import { ConfirmAction, FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
 import { SearchBox, SpaceNav } from "../components/space-nav";
 import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadError, buttonClass, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
@@ -169,26 +169,6 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     default:
       return unknownIntent();
   }
-}
-
-/** A small "are you sure?" that works without JavaScript: a disclosure holding the real button. */
-function ConfirmDelete({ label, question, intent, children }: { label: string; question: string; intent: string; children?: ReactNode }) {
-  const { t } = useTranslation();
-  const menu = useDismissable();
-  return (
-    <details ref={menu} className="group relative">
-      <summary className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700! hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>{label}</summary>
-      <div className="absolute right-0 z-20 mt-2 w-64 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg">
-        <p className="text-sm text-slate-800">{question}</p>
-        <Form method="post" className="mt-3 flex justify-end">
-          {children}
-          <SubmitButton intent={intent} variant="danger" size="sm">
-            {t("post.confirmDelete")}
-          </SubmitButton>
-        </Form>
-      </div>
-    </details>
-  );
 }
 
 type CommentNode = Comment & { replies: Comment[] };
@@ -358,9 +338,9 @@ function CommentItem({
               </Form>
             ) : null}
             {may("comment.delete") ? (
-              <ConfirmDelete label={t("post.delete")} question={t("comments.deleteQuestion")} intent="delete-comment">
+              <ConfirmAction label={t("post.delete")} question={t("comments.deleteQuestion")} intent="delete-comment" confirm={t("post.confirmDelete")}>
                 <input type="hidden" name="commentId" value={comment.id} />
-              </ConfirmDelete>
+              </ConfirmAction>
             ) : null}
           </div>
           {canReply && open ? (

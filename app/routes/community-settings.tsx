@@ -17,6 +17,7 @@ import { TransferBody, UpdateCommunityBody, UpdateTierBody } from "../../workers
 import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
 import { listMembers } from "../../workers/domain/communities/members";
+import { useMemberSearch, type PickablePerson } from "../components/member-picker";
 import { countDeadLetters } from "../../workers/domain/events/dead-letters";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { toMajor, toMinor } from "../lib/format";
@@ -44,7 +45,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     isOwner: may("tiers.update"),
     tiers,
     deadLetterCount,
-    transferCandidates: members ? members.items.filter((m) => m.user.id !== me.id).map((m) => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
+    meId: me.id,
+    transferCandidates: members ? members.items.filter((m) => m.user.id !== me.id).map((m): PickablePerson => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
   };
 }
 
@@ -180,7 +182,7 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, tiers, isOwner, transferCandidates, deadLetterCount } = loaderData;
+  const { community, viewer, tiers, isOwner, transferCandidates, deadLetterCount, meId } = loaderData;
   const section = actionData?.values?.section;
   const errorsFor = (s: string) => (section === s ? (actionData?.errors ?? null) : null);
   const general = errorsFor("general");
@@ -255,18 +257,7 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
             {transferCandidates.length === 0 ? (
               <p className="text-sm text-slate-600">{t("settings.transferNobody")}</p>
             ) : (
-              <Form method="post" className="flex flex-col gap-3 sm:flex-row sm:items-end">
-                <SelectField label={t("fields.newOwner")} name="userId" className="flex-1" error={transferErr?.fields.userId}>
-                  {transferCandidates.map((m) => (
-                    <option key={m.id} value={m.id}>
-                      <Name>{m.name}</Name> · {t(`roles.${m.role}`)}
-                    </option>
-                  ))}
-                </SelectField>
-                <SubmitButton intent="transfer" variant="secondary">
-                  {t("settings.transferSubmit")}
-                </SubmitButton>
-              </Form>
+              <TransferForm candidates={transferCandidates} meId={meId} error={transferErr?.fields.userId} />
             )}
           </Card>
         ) : null}
@@ -297,5 +288,32 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
         ) : null}
       </Container>
     </>
+  );
+}
+
+/**
+ * Choosing the new owner: a filter that searches every member (not only the first hundred the
+ * page lists) above a select of those it finds.
+ */
+function TransferForm({ candidates, meId, error }: { candidates: PickablePerson[]; meId: string; error: Parameters<typeof SelectField>[0]["error"] }) {
+  const { t } = useTranslation();
+  const { filter, setFilter, people, searching } = useMemberSearch(candidates, new Set([meId]));
+  return (
+    <Form method="post" className="space-y-3">
+      <Field label={t("picker.filter")} name="filter" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} autoComplete="off" />
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-end">
+        <SelectField label={t("fields.newOwner")} name="userId" className="flex-1" error={error} disabled={people.length === 0}>
+          {people.length === 0 ? <option value="">{searching ? t("picker.searching") : t("dm.nobody")}</option> : null}
+          {people.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name} · {t(`roles.${m.role}`)}
+            </option>
+          ))}
+        </SelectField>
+        <SubmitButton intent="transfer" variant="secondary" disabled={people.length === 0}>
+          {t("settings.transferSubmit")}
+        </SubmitButton>
+      </div>
+    </Form>
   );
 }

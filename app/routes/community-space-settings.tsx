@@ -14,6 +14,7 @@ import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { attempt, inCommunity } from "../lib/use-case.server";
 import { activeMember } from "../../workers/domain/access";
 import { listMembers } from "../../workers/domain/communities/members";
+import { MemberChecklist, type PickablePerson } from "../components/member-picker";
 import { assertRole, openSpace } from "../../workers/domain/discussions/access";
 import { loadSpaces, loadTiers } from "../lib/discussions.server";
 import { fail, field, requireSignedIn, textFields, unknownIntent } from "../lib/forms.server";
@@ -43,7 +44,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     space: entry.space,
     tiers,
     listed,
-    candidates: everyone.ok ? everyone.data.items.map((m) => m.user).filter((u) => !listedIds.has(u.id)) : [],
+    // the first page may all be listed already while members past it are not: the picker searches them
+    moreMembers: everyone.ok && everyone.data.next !== null,
+    candidates: everyone.ok ? everyone.data.items.filter((m) => !listedIds.has(m.user.id)).map((m): PickablePerson => ({ id: m.user.id, name: m.user.name, role: m.role })) : [],
   };
 }
 
@@ -89,7 +92,8 @@ export default function SpaceSettings({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { community, viewer, space, tiers, listed, candidates } = loaderData;
+  const { community, viewer, space, tiers, listed, candidates, moreMembers } = loaderData;
+  const listedIds = new Set(listed.map((m) => m.user.id));
   const saveFailed = actionData?.values?.intent === "save";
   const errors = saveFailed ? actionData?.errors : undefined;
   const values = saveFailed ? actionData?.values : undefined;
@@ -149,16 +153,9 @@ export default function SpaceSettings({ loaderData }: Route.ComponentProps) {
               ))}
             </ul>
           )}
-          {candidates.length > 0 ? (
+          {candidates.length > 0 || moreMembers ? (
             <Form method="post" className="mt-5 border-t border-slate-100 pt-5">
-              <fieldset>
-                <legend className="mb-2 text-sm font-medium text-slate-800">{t("spaceSettings.add")}</legend>
-                <div className="grid max-h-56 gap-2 overflow-y-auto sm:grid-cols-2">
-                  {candidates.map((person) => (
-                    <Checkbox key={person.id} name="userIds" value={person.id} label={person.name} />
-                  ))}
-                </div>
-              </fieldset>
+              <MemberChecklist name="userIds" initial={candidates} except={listedIds} legend={t("spaceSettings.add")} filterLabel={t("picker.filter")} nobody={t("dm.nobody")} />
               <div className="mt-4 flex justify-end">
                 <SubmitButton intent="add-members" variant="secondary">
                   {t("spaceSettings.addSubmit")}

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { action as inboxAction, loader as inboxLoader, conversationTitle } from "../../app/routes/community-messages";
 import { action as conversationAction, loader as conversationLoader } from "../../app/routes/community-conversation";
 import { action as membersAction } from "../../app/routes/community-members";
+import { loader as memberSearchLoader } from "../../app/routes/community-member-search";
 import { chatChannel } from "../../app/lib/chat-state";
 import { addMember, db, makeCommunity } from "../community-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
@@ -117,5 +118,16 @@ describe("DM pages", () => {
     expect((await call(`/api/v1/conversations/${group.id}`, { as: ann })).status).toBe(404);
     expect(statusOf(await post(direct.id, ann, { intent: "dmLeave" }))).toBe(409);
     expect(statusOf(await post(group.id, ann, { intent: "dmRename", name: "Back" }))).toBe(404);
+  });
+
+  it("a member picker's search finds a member past the first hundred, for members only", async () => {
+    const c = await makeCommunity();
+    await Promise.all(Array.from({ length: 100 }, () => addMember(c)));
+    const late = await addMember(c, { user: await createUser({ name: "Zhou Late" }) });
+    const found = (await loadPage(memberSearchLoader as unknown as Loader, `/c/${c.slug}/member-search?q=zhou`, { slug: c.slug }, c.owner)) as { people: Array<{ id: string }> };
+    expect(found.people.map((p) => p.id)).toEqual([late.id]);
+    const outsider = await createUser();
+    const refused = (await loadPage(memberSearchLoader as unknown as Loader, `/c/${c.slug}/member-search?q=zhou`, { slug: c.slug }, outsider)) as { people: unknown[] };
+    expect(refused.people).toEqual([]);
   });
 });

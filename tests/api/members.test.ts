@@ -70,6 +70,30 @@ describe("the member list", () => {
   });
 });
 
+describe("finding members by name (the pickers search every member, not the first page)", () => {
+  it("keeps members with a name word starting with `q`, any case, active members only, paged as the list is", async () => {
+    const c = await makeCommunity();
+    const daniel = await addMember(c, { user: await createUser({ name: "Daniel Chen" }) });
+    const chen = await addMember(c, { user: await createUser({ name: "Chen Mei" }) });
+    await addMember(c, { user: await createUser({ name: "Mei Lin" }) });
+    await addMember(c, { user: await createUser({ name: "Chenoa Left" }), status: "left" });
+    const chenYu = await addMember(c, { user: await createUser({ name: "陳 雨" }) });
+    const names = async (q: string, extra = "") => {
+      const res = await call(`/api/v1/communities/${c.slug}/members?q=${encodeURIComponent(q)}${extra}`, { as: c.owner });
+      expect(res.status).toBe(200);
+      return res.body.items.map((i: { user: { id: string } }) => i.user.id);
+    };
+    expect(await names("chen")).toEqual([daniel.id, chen.id]);
+    expect(await names("CHEN")).toEqual([daniel.id, chen.id]);
+    expect(await names("en")).toEqual([]);
+    expect(await names("陳")).toEqual([chenYu.id]);
+    const first = await call(`/api/v1/communities/${c.slug}/members?q=chen&limit=1`, { as: c.owner });
+    expect(first.body.items.map((i: { user: { id: string } }) => i.user.id)).toEqual([daniel.id]);
+    expect(await names("chen", `&limit=1&cursor=${first.body.nextCursor}`)).toEqual([chen.id]);
+    expectError(await call(`/api/v1/communities/${c.slug}/members?q=${"x".repeat(101)}`, { as: c.owner }), 400, "validation_failed");
+  });
+});
+
 describe("changing roles", () => {
   it("lets an admin make a member a moderator and back, with an audit row", async () => {
     const c = await makeCommunity();

@@ -79,6 +79,14 @@ export default async function dmFlow({ browser, ORIGIN, step, shot, expectOk, wa
     await expectOk(pageMing, await pageMing.goto(`/c/${slug}/members`));
     await pageMing.getByRole("button", { name: "傳訊息給 Mei Lin" }).waitFor();
     await shot(pageMing, "88-dm-member-row-zh-mobile");
+    // Block asks first, and the question fits the phone's width
+    await pageMing.locator('summary[aria-label="封鎖 Mei Lin"]').click();
+    const blockQuestion = pageMing.locator("details[open] form", { hasText: "要封鎖 Mei Lin 嗎？" });
+    await blockQuestion.waitFor();
+    await shot(pageMing, "89-dm-block-confirm-zh-mobile");
+    const box = await blockQuestion.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `the block question fits a phone's width: ${JSON.stringify(box)}`);
+    await pageMing.keyboard.press("Escape");
     await expectOk(pageMing, await pageMing.goto(`/c/${slug}/messages`));
     await pageMing.getByLabel("誰可以傳訊息給我").selectOption("nobody");
     await pageMing.locator('button[value="dmPolicy"]').click();
@@ -96,6 +104,14 @@ export default async function dmFlow({ browser, ORIGIN, step, shot, expectOk, wa
     await pageLee.getByRole("button", { name: "Message 小明" }).click();
     await pageLee.locator('[data-testid="dm-refusal"]', { hasText: "You cannot message one of these members." }).waitFor();
     assert.match(pageLee.url(), new RegExp(`/c/${slug}/members`));
+    // Block asks first, says what it does, and then the blocked member is listed in the inbox's settings
+    await pageLee.locator('summary[aria-label="Block 小明"]').click();
+    const question = pageLee.locator("details[open]", { hasText: "Block 小明? You will no longer see their messages" });
+    await question.waitFor();
+    await question.locator('button[value="dmBlock"]').click();
+    await pageLee.getByText("Blocked. They are listed under Messages").waitFor();
+    await expectOk(pageLee, await pageLee.goto(`/c/${slug}/messages`));
+    await pageLee.getByRole("button", { name: "Unblock" }).waitFor();
     await ctxLee.close();
   });
 

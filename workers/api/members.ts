@@ -21,6 +21,9 @@ import {
 export const members = createRouter();
 
 const MembershipEnvelope = z.object({ membership: MembershipSchema });
+const MemberListQuery = PageQuery.extend({
+  q: z.string().trim().max(100).optional().openapi({ description: "Keep members with a word of their name starting with this (any case)", example: "chen" }),
+});
 const tags = ["members"];
 
 members.openapi(
@@ -28,13 +31,14 @@ members.openapi(
     method: "get",
     path: "/communities/{slug}/members",
     tags,
-    summary: "Active members in join order (admins also see source, compTier and paidTier)",
-    request: { params: SlugParam, query: PageQuery },
+    summary: "Active members in join order (admins also see source, compTier and paidTier); `q` keeps those with a name word starting with it",
+    request: { params: SlugParam, query: MemberListQuery },
     responses: { 200: jsonResponse(listOf(MemberSchema), "A page of members"), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const access = await requireMember(c, c.req.valid("param").slug);
-    const page = await listMembers(c.env, access, pageRequest(c.req.valid("query")));
+    const query = c.req.valid("query");
+    const page = await listMembers(c.env, access, pageRequest(query), { q: query.q });
     return c.json(pageResponse({ ...page, items: await withOnline(c.env, access.community.id, page.items) }), 200);
   },
 );

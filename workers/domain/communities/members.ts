@@ -2,7 +2,8 @@
 // Role rules: owner > admin > moderator > member; an actor acts only on people they outrank, only
 // the owner makes or unmakes admins, and ownership moves only through transfer.
 import { memberPermissions, type MemberPermission } from "../permissions";
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { foldCase } from "../../lib/text";
 import { getDb, schema } from "../../db/client";
 import { roleRank, type Role, type TierKey } from "../../db/schema";
 import { conflict, forbidden, notFound } from "../../lib/errors";
@@ -29,12 +30,19 @@ export type MemberView = {
 
 const m = schema.memberships;
 
+/**
+ * The community's active members in join order, `page.limit` a page after the keyset; with
+ * `filter.q`, only those with a word of their name starting with it (folded: any case or script).
+ * Admins and the owner also see source, comp and paid tier. D1: one read.
+ */
 export async function listMembers(
   env: Env,
   access: ActiveAccess,
   page: PageRequest,
+  filter: { q?: string } = {},
 ): Promise<Page<MemberView>> {
   const db = getDb(env);
+  const folded = filter.q ? foldCase(filter.q.trim()) : "";
   const seesDetails = roleRank[access.role] >= roleRank.admin;
   const after = page.after;
   const rows = await db
@@ -45,6 +53,8 @@ export async function listMembers(
       and(
         eq(m.communityId, access.community.id),
         eq(m.status, "active"),
+        // a word of the name starts with what was typed ("chen" finds "Daniel Chen"), any case or script
+        folded ? sql`instr(' ' || ${schema.users.nameFolded}, ${` ${folded}`}) > 0` : undefined,
         after ? or(gt(m.joinedAt, new Date(after[0])), and(eq(m.joinedAt, new Date(after[0])), gt(m.userId, after[1]))) : undefined,
       ),
     )
