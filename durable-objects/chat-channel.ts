@@ -623,23 +623,26 @@ export class ChatChannel extends DurableObject<Env> {
   }
 
   /**
-   * What a forward mirrors besides the outbox: the head and the moved positions, and the new
-   * messages someone may miss — every message of a DM, a space's messages that mention someone.
+   * What a forward mirrors besides the outbox: the head, the moved positions and the new messages'
+   * authors, and the new messages someone may miss — every message of a DM, a space's messages
+   * that mention someone.
    */
   private inboxForward(rows: Array<{ kind: string; payload: string }>): { mirror: InboxMirror; missed: MissedCandidate[] } {
     const dm = isConversationId(this.store.readMeta().channelId ?? "");
     const missed: MissedCandidate[] = [];
+    const created: Array<{ seq: number; authorId: string }> = [];
     for (const row of rows) {
       if (row.kind !== "message.created") continue;
       const payload = JSON.parse(row.payload) as { seq: number; mentions?: boolean };
-      if (!dm && payload.mentions === false) continue;
       const message = this.store.bySeq(payload.seq);
+      if (message) created.push({ seq: message.seq, authorId: message.author_id });
+      if (!dm && payload.mentions === false) continue;
       if (!message || message.deleted_at !== null) continue;
       const mentioned = mentionedIds(message.body);
       if (!dm && mentioned.length === 0) continue;
       missed.push({ seq: message.seq, authorId: message.author_id, at: message.created_at, mentioned });
     }
-    return { mirror: this.reads.pendingMirror(READS_BATCH), missed };
+    return { mirror: { ...this.reads.pendingMirror(READS_BATCH), created }, missed };
   }
 
   /**

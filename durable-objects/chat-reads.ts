@@ -11,10 +11,15 @@ const SCHEMA = [
 /** A member's read position: `readSeq` the newest message read, `readCount` messages sent up to it. */
 export type ReadPosition = { userId: string; readSeq: number; readCount: number };
 
-/** What a forward mirrors into D1: the channel's head (chat_heads) and the positions that moved (chat_reads). */
+/**
+ * What a forward mirrors into D1: the channel's head (chat_heads), the positions that moved
+ * (chat_reads), and the messages new in this forward with their authors (so those who blocked an
+ * author do not count its messages unread: chat_hidden).
+ */
 export type InboxMirror = {
   head: { lastSeq: number; messageCount: number; lastMessageAt: number | null; lastExcerpt: string | null; lastAuthorId: string | null };
   reads: ReadPosition[];
+  created?: Array<{ seq: number; authorId: string }>;
 };
 
 export class ReadPositions {

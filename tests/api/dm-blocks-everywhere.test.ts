@@ -11,7 +11,7 @@ import { channelStub } from "../../workers/domain/chat/channels";
 import { DM_NOT_ALLOWED } from "../../workers/domain/chat/object-side";
 import { makeChat } from "../chat-fixtures";
 import { addMember, db, env, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
-import { call, type TestUser } from "../helpers";
+import { call, PASSWORD, type TestUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
 import { search } from "../search-fixtures";
 
@@ -130,5 +130,44 @@ describe("DM read positions and who is mailed", () => {
     expect(ids(list.body.items.find((i: { id: string }) => i.id === group).members)).toEqual([ann.id, cat.id].sort());
     await block(c, cat, ann);
     expectError(await call(`/api/v1/conversations/${group}/messages`, { as: ann, body: { body: "anyone?" } }), 403, "dm_not_allowed");
+  });
+
+  it("unread counts leave out the messages of members the reader blocked, in spaces and DMs, and count them again after unblocking", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const [bob, cat, dan] = [await addMember(c), await addMember(c), await addMember(c)];
+    const group = (await start(c, c.owner, [bob, cat, dan])).body.conversation.id as string;
+    await block(c, c.owner, bob);
+    await say(space.id, bob, "bob one");
+    await say(space.id, bob, "bob two");
+    await say(space.id, cat, "cat one");
+    await say(group, bob, "bob in the group");
+    await say(group, cat, "cat in the group");
+    const unread = async (as: TestUser) => {
+      const res = await call(`/api/v1/communities/${c.slug}/unread`, { as });
+      expect(res.status).toBe(200);
+      return Object.fromEntries(res.body.items.map((i: { channelId: string; unread: number }) => [i.channelId, i.unread]));
+    };
+    expect(await unread(c.owner)).toMatchObject({ [space.id]: 1, [group]: 1 });
+    // dan, who blocked no one, counts everything
+    expect(await unread(dan)).toMatchObject({ [space.id]: 3, [group]: 2 });
+    const inbox = await call(`/api/v1/communities/${c.slug}/conversations`, { as: c.owner });
+    expect([inbox.body.items[0].unread, inbox.body.unreadTotal]).toEqual([1, 1]);
+    // read to the end, then the blocked member writes again: still nothing unread
+    const head = (await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner })).body.head as number;
+    expect((await call(`/api/v1/spaces/${space.id}/read`, { as: c.owner, body: { seq: head } })).status).toBe(200);
+    await say(space.id, bob, "bob three");
+    expect((await unread(c.owner))[space.id]).toBe(0);
+    // unblocked: what they write counts again
+    expect((await call(`/api/v1/communities/${c.slug}/blocks/${bob.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
+    await say(space.id, bob, "bob four");
+    expect((await unread(c.owner))[space.id]).toBe(2);
+    // blocked again, then erased: nothing of the pair stays behind
+    await block(c, c.owner, bob);
+    await say(space.id, bob, "bob five");
+    const hiddenOf = (authorId: string) => db().select().from(schema.chatHidden).where(eq(schema.chatHidden.authorId, authorId));
+    expect(await hiddenOf(bob.id)).toHaveLength(1);
+    expect((await call("/api/v1/me", { as: bob, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
+    expect(await hiddenOf(bob.id)).toEqual([]);
   });
 });

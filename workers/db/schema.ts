@@ -731,6 +731,28 @@ export const chatReads = sqliteTable(
 );
 
 /**
+ * A message a member does not see because they blocked its author (ADR 033 addendum, migration
+ * 0011): written by the forward that mirrors the message, one row per blocker, so unread counts
+ * leave it out (unread = message_count − read_count − these rows past read_seq). Rows at or below
+ * the member's read position go when it moves; an unblock removes the pair's rows.
+ */
+export const chatHidden = sqliteTable(
+  "chat_hidden",
+  {
+    channelId: text("channel_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    seq: integer("seq").notNull(),
+    communityId: text("community_id").notNull(),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.userId, t.seq] }), index("chat_hidden_pair_idx").on(t.userId, t.authorId)],
+);
+
+/**
  * A message that may be missed (ADR 033, migration 0009): a mention in a channel, or a DM message,
  * for one recipient. The forward that mirrors the message writes the row (a retry writes nothing
  * twice); the member's `chat.missed` job for its 15-minute slot emails what is still unread at

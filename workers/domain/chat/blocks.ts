@@ -4,7 +4,8 @@
 // messages from the blocker, in chat spaces and DMs: the Worker passes the blocker's list to the
 // channel objects with their identity (channels.ts), and closes the blocker's sockets (4409) when
 // the list changes, so they reconnect with the new one.
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { getDb, schema } from "../../db/client";
 import type { DmPolicy } from "../../db/schema";
 import { DomainError, badRequest, notFound } from "../../lib/errors";
@@ -153,10 +154,16 @@ export async function blockMember(env: Env, access: MemberAccess, blockedId: str
 /** Take a block back (204 whether or not there was one); when there was, the blocker's sockets close with 4409. */
 export async function unblockMember(env: Env, access: MemberAccess, blockedId: string): Promise<void> {
   const me = access.membership.userId;
-  const removed = await getDb(env)
-    .delete(b)
-    .where(and(eq(b.communityId, access.community.id), eq(b.blockerId, me), eq(b.blockedId, blockedId)))
-    .returning({ id: b.blockedId });
+  const db = getDb(env);
+  const x = schema.chatHidden;
+  const [removed] = await db.batch([
+    db
+      .delete(b)
+      .where(and(eq(b.communityId, access.community.id), eq(b.blockerId, me), eq(b.blockedId, blockedId)))
+      .returning({ id: b.blockedId }),
+    // their messages count as unread again, as they show again
+    db.delete(x).where(and(eq(x.userId, me), eq(x.authorId, blockedId), eq(x.communityId, access.community.id))),
+  ]);
   if (removed.length > 0) await refreshSockets(env, access.community.id, me, blockedId);
 }
 
@@ -199,3 +206,12 @@ export async function sharedDirect(env: Env, communityId: string, a: string, b2:
 
 /** A conversation's member key: its active members' ids, sorted, joined by "," (ADR 033). */
 export const memberKey = (userIds: string[]) => [...new Set(userIds)].sort().join(",");
+
+/**
+ * How many of a channel's messages past `readSeq` were written by someone `userId` blocked
+ * (chat_hidden): unread counts leave them out. A correlated count over the table's primary key.
+ */
+export function hiddenUnread(channelId: SQLiteColumn | string, userId: string | SQLiteColumn, readSeq: SQLiteColumn) {
+  const x = schema.chatHidden;
+  return sql<number>`(select count(*) from ${x} where ${x.channelId} = ${channelId} and ${x.userId} = ${userId} and ${x.seq} > coalesce(${readSeq}, 0))`;
+}

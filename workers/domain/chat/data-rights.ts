@@ -123,6 +123,9 @@ export const dmData: PersonalData = {
     "blocks.blocked_id": deleted,
     // read positions (the object's copy goes with the channel; D1's mirror with the account)
     "chat_reads.user_id": deleted,
+    // the messages of members they blocked, left out of their unread counts; and theirs, out of their blockers'
+    "chat_hidden.user_id": deleted,
+    "chat_hidden.author_id": deleted,
     // who wrote a channel's last message, for the inbox line: the erased author is no one, their words gone
     "chat_heads.last_author_id": nulled,
     "conversation_members.user_id": { fate: "kept", reason: "who was in a conversation: set as left, shown as Deleted member to the others" },
@@ -178,6 +181,7 @@ export const dmData: PersonalData = {
     return [
       db.delete(b).where(or(eq(b.blockerId, user.id), eq(b.blockedId, user.id))),
       db.delete(schema.chatReads).where(eq(schema.chatReads.userId, user.id)),
+      db.delete(schema.chatHidden).where(or(eq(schema.chatHidden.userId, user.id), eq(schema.chatHidden.authorId, user.id))),
       db.update(h).set({ lastAuthorId: null, lastExcerpt: "" }).where(eq(h.lastAuthorId, user.id)),
       db.update(cm).set({ leftAt: now }).where(and(eq(cm.userId, user.id), isNull(cm.leftAt))),
     ];

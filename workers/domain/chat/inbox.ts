@@ -2,11 +2,12 @@
 // positions into D1 (chat_heads, chat_reads) inside the outbox forward's batch; a page reads its
 // counts here in one query; the community's presence object pushes `inbox` frames to those whose
 // count may have changed.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getDb, schema } from "../../db/client";
 import type { InboxMirror } from "../../../durable-objects/chat-reads";
 import { inChunks, spaceReadersAmong } from "../readable";
+import { hiddenUnread } from "./blocks";
 import { notFound } from "../../lib/errors";
 import type { MemberAccess } from "../access";
 import type { Reader } from "../auth/reader";
@@ -26,7 +27,8 @@ export function presenceStub(env: Env, communityId: string) {
 
 /**
  * The D1 statements one forward adds to its batch (object-side.ts forwardOutbox): one chat_heads
- * upsert and one chat_reads upsert per moved position. A position never moves backwards in D1
+ * upsert, one insert of chat_hidden rows for the blockers of the new messages' authors, and per
+ * moved position one chat_reads upsert and the deletion of its hidden rows it has read past. A position never moves backwards in D1
  * either (max), so a late forward cannot undo a newer one.
  */
 export function inboxMirrorStatements(env: Env, where: { channelId: string; communityId: string }, mirror: InboxMirror): BatchItem<"sqlite">[] {
@@ -49,7 +51,24 @@ export function inboxMirrorStatements(env: Env, where: { channelId: string; comm
       .values({ channelId: where.channelId, communityId: where.communityId, ...values })
       .onConflictDoUpdate({ target: h.channelId, set: values, setWhere: sql`${h.messageCount} <= ${head.messageCount}` }),
   ];
+  if (mirror.created?.length) {
+    // each blocker of a new message's author does not count it unread (their history leaves it out)
+    const x = schema.chatHidden;
+    const b = schema.blocks;
+    const created = JSON.stringify(mirror.created.map((m) => [m.seq, m.authorId]));
+    statements.push(
+      db
+        .insert(x)
+        .select(
+          sql`select ${where.channelId}, ${b.blockerId}, json_extract(value, '$[0]'), ${where.communityId}, ${b.blockedId}
+            from json_each(${created}) join ${b} on ${b.communityId} = ${where.communityId} and ${b.blockedId} = json_extract(value, '$[1]')`,
+        )
+        .onConflictDoNothing(),
+    );
+  }
   for (const read of mirror.reads) {
+    // what the member has read no longer counts either way
+    statements.push(db.delete(schema.chatHidden).where(and(eq(schema.chatHidden.channelId, where.channelId), eq(schema.chatHidden.userId, read.userId), lte(schema.chatHidden.seq, read.readSeq))));
     statements.push(
       db
         .insert(r)
@@ -88,7 +107,7 @@ export async function channelReadersAmong(env: Env, communityId: string, channel
 export type ChannelUnread = { channelId: string; unread: number; lastSeq: number; readSeq: number };
 
 /**
- * `userId`'s unread counts in the channels named (message_count − read_count, floored at 0; a
+ * `userId`'s unread counts in the channels named (message_count − read_count − hidden, floored at 0; a
  * channel with no head yet has none). D1: one query per 90 channels.
  */
 export async function unreadIn(env: Env, userId: string, channelIds: string[]): Promise<Map<string, ChannelUnread>> {
@@ -96,7 +115,7 @@ export async function unreadIn(env: Env, userId: string, channelIds: string[]): 
   const r = schema.chatReads;
   const rows = await inChunks(channelIds, (part) =>
     getDb(env)
-      .select({ channelId: h.channelId, messageCount: h.messageCount, lastSeq: h.lastSeq, readCount: r.readCount, readSeq: r.readSeq })
+      .select({ channelId: h.channelId, messageCount: h.messageCount, lastSeq: h.lastSeq, readCount: r.readCount, readSeq: r.readSeq, hidden: hiddenUnread(h.channelId, userId, r.readSeq) })
       .from(h)
       .leftJoin(r, and(eq(r.channelId, h.channelId), eq(r.userId, userId)))
       .where(inArray(h.channelId, part)),
@@ -104,7 +123,7 @@ export async function unreadIn(env: Env, userId: string, channelIds: string[]): 
   return new Map(
     rows.map((row) => [
       row.channelId,
-      { channelId: row.channelId, unread: Math.max(0, row.messageCount - (row.readCount ?? 0)), lastSeq: row.lastSeq, readSeq: row.readSeq ?? 0 },
+      { channelId: row.channelId, unread: Math.max(0, row.messageCount - (row.readCount ?? 0) - Number(row.hidden)), lastSeq: row.lastSeq, readSeq: row.readSeq ?? 0 },
     ]),
   );
 }
