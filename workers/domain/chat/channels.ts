@@ -364,6 +364,20 @@ async function chatChannelsOfMember(env: Env, userId: string): Promise<string[]>
 }
 
 /**
+ * Calls `each` on the object of every chat channel `userId` is in (chatChannelsOfMember), and
+ * `alongside` beside them; a failure is logged under `at`, never thrown (best effort: the caller's
+ * change is committed and the objects refuse stale identities at their next check anyway).
+ */
+async function callChannelsOfMember(env: Env, userId: string, at: string, each: (stub: ReturnType<typeof channelStub>) => Promise<unknown>, alongside: () => Promise<unknown> = async () => {}): Promise<void> {
+  try {
+    const [channels] = await Promise.all([chatChannelsOfMember(env, userId), alongside()]);
+    await Promise.all(channels.map((id) => each(channelStub(env, id))));
+  } catch (error) {
+    console.error(JSON.stringify({ at, userId, error: String(error) }));
+  }
+}
+
+/**
  * Sessions of `userId` ended (sign-out, a password reset): the chat and presence sockets they opened close
  * (4403) and cannot send again. Best effort after the sessions' rows are gone — a socket of an
  * ended session is refused at its next upgrade anyway; never throws.
@@ -371,30 +385,17 @@ async function chatChannelsOfMember(env: Env, userId: string): Promise<string[]>
 export async function endChatSessions(env: Env, userId: string, sessionIds: string[]): Promise<void> {
   const tags = sessionIds.filter(Boolean).map(sessionTag);
   if (tags.length === 0) return;
-  try {
-    const m = schema.memberships;
-    const [channels, communities] = await Promise.all([
-      chatChannelsOfMember(env, userId),
-      getDb(env).select({ id: m.communityId }).from(m).where(and(eq(m.userId, userId), eq(m.status, "active"))),
-    ]);
-    await Promise.all([
-      ...channels.map((id) => channelStub(env, id).endSessions(tags)),
-      // the community pages' presence sockets opened by those sessions close too (ADR 033)
-      ...communities.map((c) => presenceStub(env, c.id).endSessions(tags)),
-    ]);
-  } catch (error) {
-    console.error(JSON.stringify({ at: "chat.end_sessions", userId, error: String(error) }));
-  }
+  const m = schema.memberships;
+  await callChannelsOfMember(env, userId, "chat.end_sessions", (stub) => stub.endSessions(tags), async () => {
+    // the community pages' presence sockets opened by those sessions close too (ADR 033)
+    const communities = await getDb(env).select({ id: m.communityId }).from(m).where(and(eq(m.userId, userId), eq(m.status, "active")));
+    await Promise.all(communities.map((c) => presenceStub(env, c.id).endSessions(tags)));
+  });
 }
 
 /** `userId`'s display name changed: their chat sockets reconnect (4409) as the new identity. Never throws. */
 export async function refreshChatIdentity(env: Env, userId: string): Promise<void> {
-  try {
-    const channels = await chatChannelsOfMember(env, userId);
-    await Promise.all(channels.map((id) => channelStub(env, id).refresh(userId)));
-  } catch (error) {
-    console.error(JSON.stringify({ at: "chat.refresh", userId, error: String(error) }));
-  }
+  await callChannelsOfMember(env, userId, "chat.refresh", (stub) => stub.refresh(userId));
 }
 
 /** Register chat's revocation with the access module (once per isolate, at module load). */
