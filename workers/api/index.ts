@@ -21,6 +21,7 @@ import { exportsRouter } from "./exports";
 import { chat } from "./chat";
 import { conversations } from "./conversations";
 import { inbox } from "./inbox";
+import { billing } from "./billing";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -44,6 +45,7 @@ api.route("/", exportsRouter);
 api.route("/", chat);
 api.route("/", conversations);
 api.route("/", inbox);
+api.route("/", billing);
 
 const documentConfig = {
   openapi: "3.1.0",

@@ -106,6 +106,8 @@ export const tiers = sqliteTable(
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     trialDays: integer("trial_days").notNull().default(0),
+    /** the Stripe Product of a paid tier, created on first publish (ADR 037) */
+    stripeProductId: text("stripe_product_id"),
   },
   (t) => [primaryKey({ columns: [t.communityId, t.key] })],
 );
@@ -124,8 +126,12 @@ export const prices = sqliteTable(
     currency: text("currency").notNull(),
     stripePriceId: text("stripe_price_id"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** SQLite cannot add a column with a computed default: writers set it (0 for rows older than 0010) */
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`0`),
+    /** replaced by a newer price: kept for the subscriptions bought with it, never edited (ADR 037) */
+    archivedAt: integer("archived_at", { mode: "timestamp_ms" }),
   },
-  (t) => [uniqueIndex("prices_tier_interval_idx").on(t.communityId, t.tierKey, t.interval)],
+  (t) => [uniqueIndex("prices_active_tier_interval_idx").on(t.communityId, t.tierKey, t.interval).where(sql`active = 1`)],
 );
 
 /** Who may start a DM with a member: everyone in the community, members of a space they are in, nobody. */
@@ -795,3 +801,88 @@ export const blocks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.communityId, t.blockerId, t.blockedId] }), index("blocks_blocked_idx").on(t.communityId, t.blockedId)],
 );
+
+// ---- billing (ADR 037) -----------------------------------------------------------------------
+
+export const refundPolicies = ["revoke", "keep"] as const;
+
+/** A community's billing settings; absent until the owner first saves them (defaults apply). */
+export const billingSettings = sqliteTable("billing_settings", {
+  communityId: text("community_id")
+    .primaryKey()
+    .references(() => communities.id),
+  /** lowercase ISO 4217; amounts are in its minor units as Stripe counts them (billing/currency.ts) */
+  currency: text("currency").notNull().default("usd"),
+  allowPromotionCodes: integer("allow_promotion_codes", { mode: "boolean" }).notNull().default(false),
+  /** days a past_due subscription keeps its tier before it falls to free */
+  graceDays: integer("grace_days").notNull().default(7),
+  refundPolicy: text("refund_policy", { enum: refundPolicies }).notNull().default("revoke"),
+  pricingPublished: integer("pricing_published", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** One Stripe Customer per user in this deployment (the operator's Stripe account). */
+export const billingCustomers = sqliteTable("billing_customers", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  stripeCustomerId: text("stripe_customer_id").notNull().unique(),
+  createdAt: createdAt(),
+});
+
+/** Stripe's subscription statuses in the pinned API version. */
+export const subscriptionStatuses = ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"] as const;
+
+/** A subscription as Stripe last told us (settled from a retrieve, ADR 037); revenue reads only these rows. */
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    /** Stripe's sub_… id */
+    id: text("id").primaryKey(),
+    communityId: text("community_id")
+      .notNull()
+      .references(() => communities.id),
+    /** null once the member's account is erased (the row stays for revenue history) */
+    userId: text("user_id").references(() => users.id),
+    tierKey: text("tier_key", { enum: tierKeys }).notNull(),
+    /** the prices row it was bought with (null if Stripe names a price this deployment never made) */
+    priceId: text("price_id"),
+    stripePriceId: text("stripe_price_id").notNull(),
+    stripeCustomerId: text("stripe_customer_id"),
+    interval: text("interval", { enum: ["month", "year"] }).notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: subscriptionStatuses }).notNull(),
+    /** minor units per month after discounts; 0 unless active or past_due */
+    mrr: integer("mrr").notNull().default(0),
+    currentPeriodEnd: integer("current_period_end", { mode: "timestamp_ms" }),
+    cancelAtPeriodEnd: integer("cancel_at_period_end", { mode: "boolean" }).notNull().default(false),
+    trialEnd: integer("trial_end", { mode: "timestamp_ms" }),
+    pastDueSince: integer("past_due_since", { mode: "timestamp_ms" }),
+    canceledAt: integer("canceled_at", { mode: "timestamp_ms" }),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    checkoutSessionId: text("checkout_session_id"),
+    /** Stripe's creation time */
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    index("subscriptions_member_idx").on(t.communityId, t.userId),
+    index("subscriptions_status_idx").on(t.communityId, t.status),
+    index("subscriptions_checkout_idx").on(t.checkoutSessionId),
+  ],
+);
+
+/** One row per Stripe event processed, written in the batch of its effect: a replay is a no-op. */
+export const stripeEvents = sqliteTable("stripe_events", {
+  /** Stripe's evt_… id */
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** A Charge carries no invoice: invoice.paid remembers which subscription a payment intent paid. */
+export const stripePaymentIntents = sqliteTable("stripe_payment_intents", {
+  paymentIntentId: text("payment_intent_id").primaryKey(),
+  subscriptionId: text("subscription_id").notNull(),
+  createdAt: createdAt(),
+});
