@@ -11,7 +11,7 @@ import { effectiveTier } from "../domain/access";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
-import { paymentsConfigured, stripeFor } from "../billing/client";
+import { stripeFor } from "../billing/client";
 import { stripeUnavailable } from "../billing/webhook";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
@@ -100,9 +100,10 @@ billingState.openapi(
 
 /** Whose checkout session it is, by its metadata; null when Stripe has no such session. */
 async function sessionOwner(env: Env, sessionId: string): Promise<{ userId: string; communityId: string; tier: TierKey } | null> {
-  if (!paymentsConfigured(env)) return null;
+  const stripe = stripeFor(env);
+  if (!stripe) return null;
   try {
-    const session = await stripeFor(env).checkout.sessions.retrieve(sessionId);
+    const session = await stripe.checkout.sessions.retrieve(sessionId);
     const { enclave_user: userId, enclave_community: communityId, enclave_tier: tier } = session.metadata ?? {};
     if (!userId || !communityId || !(tierKeys as readonly string[]).includes(tier ?? "")) return null;
     return { userId, communityId, tier: tier as TierKey };

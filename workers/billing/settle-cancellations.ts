@@ -6,8 +6,7 @@ import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { afterAccessCommitted } from "../domain/access-changes";
 import type { DomainEvent } from "../domain/events/kinds";
-import { stripeFor } from "./client";
-import { retrieveSubscription, settlement } from "./settle";
+import { requireStripe, retrieveSubscription, settlement } from "./settle";
 
 const s = schema.subscriptions;
 
@@ -47,7 +46,7 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
     .from(s)
     .where(and(eq(s.communityId, communityId), eq(s.userId, userId), inArray(s.status, [...renewing]), sql`${s.cancelAtPeriodEnd} = 0`));
   if (rows.length === 0) return;
-  const stripe = stripeFor(env);
+  const stripe = requireStripe(env);
   for (const row of rows) {
     const sub = await retrieveSubscription(stripe, row.id);
     if (!sub || hasEnded(sub)) {
@@ -78,7 +77,7 @@ export async function cancelCustomerNow(env: Env, customerId: string): Promise<n
     .from(s)
     .where(and(eq(s.stripeCustomerId, customerId), sql`${s.status} not in ('canceled', 'incomplete_expired')`));
   if (rows.length === 0) return 0;
-  const stripe = stripeFor(env);
+  const stripe = requireStripe(env);
   let cancelled = 0;
   for (const row of rows) {
     const sub = await retrieveSubscription(stripe, row.id);
