@@ -6,7 +6,7 @@ import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { afterAccessCommitted } from "../domain/access-changes";
 import type { DomainEvent } from "../domain/events/kinds";
-import { requireStripe, retrieveSubscription, settlement } from "./settle";
+import { requireStripe, retrieveSubscription, settlement, SUBSCRIPTION_EXPAND } from "./settle";
 
 const s = schema.subscriptions;
 
@@ -53,7 +53,7 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
       if (sub) await settleNow(env, sub);
       continue;
     }
-    const updated = sub.cancel_at_period_end ? sub : await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: ["discounts"] });
+    const updated = sub.cancel_at_period_end ? sub : await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
     await settleNow(env, updated);
   }
 }
@@ -65,7 +65,7 @@ const hasEnded = (sub: Stripe.Subscription) => sub.status === "canceled" || sub.
  * ended already — so a retry after the cancel went through only settles. Throws Stripe's errors.
  */
 export const endNow = async (stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> =>
-  hasEnded(sub) ? sub : stripe.subscriptions.cancel(sub.id, { expand: ["discounts"] });
+  hasEnded(sub) ? sub : stripe.subscriptions.cancel(sub.id, { expand: SUBSCRIPTION_EXPAND });
 
 /**
  * Cancel at once every subscription of a Stripe customer that has not ended, and settle each
