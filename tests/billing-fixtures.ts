@@ -61,7 +61,7 @@ export async function checkoutWithCode(community: TestCommunity, user: TestUser,
     cancel_url: `${ORIGIN}/c/${community.slug}/billing/cancel`,
   });
   const paid = await standIn(`/_stand-in/checkout/${session.id}/pay`, { promotionCode: code });
-  return { sessionId: session.id, subscriptionId: paid.subscription.id as string };
+  return { sessionId: session.id, subscriptionId: paid.result.subscription.id as string };
 }
 
 /** A test control of the stand-in (`/_stand-in/...`); answers its JSON. */

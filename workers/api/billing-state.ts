@@ -156,8 +156,8 @@ billingState.openapi(
     responses: { 200: jsonResponse(RevenueSchema, "The community's revenue"), ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
-    const access = await requireCommunity(c, c.req.valid("param").slug);
     await requireUser(c);
+    const access = await requireCommunity(c, c.req.valid("param").slug);
     if (access.role === "admin") throw forbidden("Only the owner sees revenue.");
     if (access.role !== "owner") throw notFound("No such community.");
     c.header("Cache-Control", "no-store");
