@@ -29,7 +29,7 @@ describe("revenue", () => {
     // WELCOME10: the stand-in's promotion code, 10 % off forever
     const withCode = await checkoutWithCode(community, discounted, "vip", vip, "WELCOME10");
     for (const id of [...subs.map((s) => s.id), withCode.subscriptionId]) await deliverAll(id);
-    await stripe().subscriptions.cancel(subs[3].id);
+    await stripe.subscriptions.cancel(subs[3].id);
     await deliver(await lastEvent(subs[3].id, "customer.subscription.deleted"));
     // everyone but the owner joined two months ago: they were free members when the window opened
     const m = schema.memberships;

@@ -20,7 +20,7 @@ import {
   makePrice,
   paidTierOf,
   postWebhook,
-  standIn,
+  control,
   stripe,
   subscribe,
   subscriptionRow,
@@ -92,7 +92,7 @@ describe("webhook: verification", () => {
     const first = await postWebhook(created.payload);
     expect(first.body).toEqual({ received: true, duplicate: false });
     // Stripe's own state moves on; a replay of the old event must not settle again
-    await stripe().subscriptions.cancel(sub.id);
+    await stripe.subscriptions.cancel(sub.id);
     const replay = await postWebhook(created.payload);
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual({ received: true, duplicate: true });
@@ -119,7 +119,7 @@ describe("webhook: verification", () => {
 
     // a user that does not exist
     const ghost = { ...member, id: "usr_nobody" };
-    const stranger = await stripe().customers.create({ email: "nobody@example.com" });
+    const stranger = await stripe.customers.create({ email: "nobody@example.com" });
     const orphan = await subscribe(community, ghost, "vip", vip, { customer: stranger.id });
     await deliverAll(orphan.id);
     expect(await subscriptionRow(orphan.id)).toBeUndefined();
@@ -131,7 +131,7 @@ describe("webhook: settling", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     const created = await lastEvent(sub.id, "customer.subscription.created");
-    await standIn(`/_stand-in/subscriptions/${sub.id}/cancel`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/cancel`, {});
     const deleted = await lastEvent(sub.id, "customer.subscription.deleted");
     await deliver(deleted, created);
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
@@ -145,7 +145,7 @@ describe("webhook: settling", () => {
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
     const socket = await connected(space, member);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/fail`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/fail`, {});
     await deliver(await lastEvent(sub.id, "invoice.payment_failed"), await lastEvent(sub.id, "customer.subscription.updated"));
     const pastDue = await subscriptionRow(sub.id);
     expect(pastDue.status).toBe("past_due");
@@ -167,12 +167,12 @@ describe("webhook: settling", () => {
     await db().insert(schema.billingSettings).values({ communityId: community.id, graceDays: 2, updatedAt: new Date() });
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/fail`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/fail`, {});
     await deliver(await lastEvent(sub.id, "customer.subscription.updated"));
     const since = (await subscriptionRow(sub.id)).pastDueSince!.getTime();
     expect(await settleEndedGrace(env, since + 3 * DAY)).toBe(1);
     expect((await paidTierOf(community, member)).paidTier).toBe("free");
-    await standIn(`/_stand-in/subscriptions/${sub.id}/recover`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/recover`, {});
     await deliver(await lastEvent(sub.id, "invoice.paid"));
     const recovered = await subscriptionRow(sub.id);
     expect(recovered.status).toBe("active");
@@ -184,14 +184,14 @@ describe("webhook: settling", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await stripe().subscriptions.update(sub.id, { cancel_at_period_end: true });
+    await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
     await deliver(await lastEvent(sub.id, "customer.subscription.updated"));
     expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
     const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
     expect(me.body.subscription.cancelAtPeriodEnd).toBe(true);
     // the period's end: Stripe ends it
-    await standIn(`/_stand-in/subscriptions/${sub.id}/renew`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/renew`, {});
     await deliver(await lastEvent(sub.id, "customer.subscription.deleted"));
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
     expect((await paidTierOf(community, member)).paidTier).toBe("free");
@@ -203,7 +203,7 @@ describe("webhook: settling", () => {
     await deliverAll(sub.id);
     const granted = await call(`/api/v1/communities/${community.slug}/members/${member.id}`, { as: community.owner, method: "PATCH", body: { compTier: "member" } });
     expect(granted.status).toBe(200);
-    await stripe().subscriptions.cancel(sub.id);
+    await stripe.subscriptions.cancel(sub.id);
     await deliver(await lastEvent(sub.id, "customer.subscription.deleted"));
     expect(await paidTierOf(community, member)).toEqual({ paidTier: "free", compTier: "member" });
     const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
@@ -216,9 +216,9 @@ describe("webhook: refunds", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/refund`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/refund`, {});
     await deliver(await lastEvent(sub.id, "charge.refunded"));
-    expect((await stripe().subscriptions.retrieve(sub.id)).status).toBe("canceled");
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
     expect((await paidTierOf(community, member)).paidTier).toBe("free");
   });
@@ -227,7 +227,7 @@ describe("webhook: refunds", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliver(await lastEvent(sub.id, "customer.subscription.created"));
-    await standIn(`/_stand-in/subscriptions/${sub.id}/refund`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/refund`, {});
     await deliver(await lastEvent(sub.id, "charge.refunded"));
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
   });
@@ -237,11 +237,11 @@ describe("webhook: refunds", () => {
     await db().insert(schema.billingSettings).values({ communityId: community.id, refundPolicy: "keep", updatedAt: new Date() });
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/refund`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/refund`, {});
     const refunded = await lastEvent(sub.id, "charge.refunded");
     await deliver(refunded);
     expect(await eventRow(refunded.id)).toBeDefined();
-    expect((await stripe().subscriptions.retrieve(sub.id)).status).toBe("active");
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
     expect((await subscriptionRow(sub.id)).status).toBe("active");
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
   });
@@ -254,7 +254,7 @@ describe("cancellations that follow access", () => {
     await deliverAll(sub.id);
     expect((await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST" })).status).toBe(204);
     await drainEvents();
-    const inStripe = await stripe().subscriptions.retrieve(sub.id);
+    const inStripe = await stripe.subscriptions.retrieve(sub.id);
     expect(inStripe).toMatchObject({ status: "active", cancel_at_period_end: true });
     expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
   });
@@ -266,7 +266,7 @@ describe("cancellations that follow access", () => {
     const banned = await call(`/api/v1/communities/${community.slug}/bans`, { as: community.owner, body: { userId: member.id, reason: "spam" } });
     expect(banned.status).toBe(201);
     await drainEvents();
-    expect((await stripe().subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
   });
 
   it("cancels at once when the account is erased, then anonymises the rows and drops the customer", async () => {
@@ -277,7 +277,7 @@ describe("cancellations that follow access", () => {
     expect(exported.status).toBe(200);
     expect((await call("/api/v1/me", { as: member, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();
-    expect((await stripe().subscriptions.retrieve(sub.id)).status).toBe("canceled");
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
     const row = await subscriptionRow(sub.id);
     expect(row).toMatchObject({ status: "canceled", userId: null, stripeCustomerId: null, tierKey: "vip" });
     expect(await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, member.id))).toEqual([]);

@@ -21,6 +21,7 @@ import { exportsRouter } from "./exports";
 import { chat } from "./chat";
 import { conversations } from "./conversations";
 import { inbox } from "./inbox";
+import { billing } from "./billing";
 import { webhooks } from "./webhooks";
 import { billingState } from "./billing-state";
 
@@ -46,6 +47,7 @@ api.route("/", exportsRouter);
 api.route("/", chat);
 api.route("/", conversations);
 api.route("/", inbox);
+api.route("/", billing);
 api.route("/", webhooks);
 api.route("/", billingState);
 
