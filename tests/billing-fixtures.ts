@@ -129,7 +129,7 @@ export async function lastEvent(subscriptionId: string, type: string): Promise<R
 }
 
 /** Post a payload to the webhook signed as Stripe signs it (`timestamp` in s; default now). */
-export async function postWebhook(payload: string, opts: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
+export async function postWebhook(payload: string, opts: { secret?: string; timestamp?: number; signature?: string | null; headers?: Record<string, string> } = {}) {
   const signature =
     opts.signature === undefined
       ? await Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: opts.secret ?? env.STRIPE_WEBHOOK_SECRET, timestamp: opts.timestamp, cryptoProvider: Stripe.createSubtleCryptoProvider() })
@@ -137,7 +137,7 @@ export async function postWebhook(payload: string, opts: { secret?: string; time
   return call("/api/v1/webhooks/stripe", {
     body: payload,
     // Stripe sends no Origin; the webhook must not need one
-    headers: { Origin: "", ...(signature === null ? {} : { "Stripe-Signature": signature }), "Content-Type": "application/json; charset=utf-8" },
+    headers: { Origin: "", ...(signature === null ? {} : { "Stripe-Signature": signature }), "Content-Type": "application/json; charset=utf-8", ...opts.headers },
   });
 }
 

@@ -8,6 +8,7 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { settleEndedGrace } from "../../workers/domain/jobs/billing-grace";
+import { processStripeEvent } from "../../workers/billing/webhook";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { connected, makeChat } from "../chat-fixtures";
 import { call, PASSWORD } from "../helpers";
@@ -69,6 +70,19 @@ describe("webhook: verification", () => {
     expect(await eventRow(created.id)).toBeUndefined();
   });
 
+  it("is exempt from the Origin check and nothing else: a cross-site call is processed once signed, refused unsigned", async () => {
+    const { community, member, vip } = await setting();
+    const sub = await subscribe(community, member, "vip", vip);
+    const created = await lastEvent(sub.id, "customer.subscription.created");
+    const crossSite = { Origin: "https://elsewhere.example", "Sec-Fetch-Site": "cross-site" };
+    expectError(await postWebhook(created.payload, { signature: null, headers: crossSite }), 400, "invalid_signature");
+    const signed = await postWebhook(created.payload, { headers: crossSite });
+    expect(signed.status).toBe(200);
+    expect((await subscriptionRow(sub.id)).status).toBe("active");
+    // the same cross-site call to any other state-changing route is refused
+    expectError(await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST", headers: crossSite }), 403, "forbidden");
+  });
+
   it("answers 400 to a stale timestamp and changes nothing", async () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
@@ -99,6 +113,19 @@ describe("webhook: verification", () => {
     expect((await subscriptionRow(sub.id)).status).toBe("active");
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
     expect(await tierChanges(community, member)).toBe(1);
+  });
+
+  it("answers 5xx and writes nothing when Stripe cannot be asked, so Stripe's retry settles it", async () => {
+    const { community, member, vip } = await setting();
+    const sub = await subscribe(community, member, "vip", vip);
+    const created = await lastEvent(sub.id, "customer.subscription.created");
+    // the same Worker code with Stripe unreachable (tests have no network beyond the stand-ins)
+    const down = { ...env, STRIPE_API_BASE: "http://127.0.0.1:9" };
+    await expect(processStripeEvent(down, JSON.parse(created.payload) as Stripe.Event)).rejects.toMatchObject({ status: 502, code: "stripe_unavailable" });
+    expect(await eventRow(created.id)).toBeUndefined();
+    expect(await subscriptionRow(sub.id)).toBeUndefined();
+    await deliver(created);
+    expect((await subscriptionRow(sub.id)).status).toBe("active");
   });
 
   it("records an unhandled type and events naming what Enclave lacks, changing nothing", async () => {
