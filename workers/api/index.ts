@@ -22,6 +22,8 @@ import { chat } from "./chat";
 import { conversations } from "./conversations";
 import { inbox } from "./inbox";
 import { billing } from "./billing";
+import { webhooks } from "./webhooks";
+import { billingState } from "./billing-state";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -46,6 +48,8 @@ api.route("/", chat);
 api.route("/", conversations);
 api.route("/", inbox);
 api.route("/", billing);
+api.route("/", webhooks);
+api.route("/", billingState);
 
 const documentConfig = {
   openapi: "3.1.0",
