@@ -249,7 +249,14 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
           ) : null}
           {viewer ? (
             <Card>
-              <CardTitle description={t("community.membershipBody", { tier: tiers.find((x) => x.key === viewer.tier)?.name ?? t(`tiers.${viewer.tier}`) })}>
+              <CardTitle
+                description={t("community.membershipBody", { tier: tiers.find((x) => x.key === viewer.tier)?.name ?? t(`tiers.${viewer.tier}`) })}
+                action={
+                  <TextLink to={`/c/${community.slug}/billing`} className="text-sm">
+                    {t("billing.planLink")}
+                  </TextLink>
+                }
+              >
                 {t("community.membership")}
               </CardTitle>
               {viewer.role === "owner" ? (
