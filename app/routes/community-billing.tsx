@@ -11,12 +11,12 @@ import { LocalTime } from "../components/local-time";
 import { Alert, Badge, ButtonLink, Card, CardTitle, Container, LoadError } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { openCommunityPage, openMemberPage } from "../lib/community.server";
+import { openMemberPage } from "../lib/community.server";
 import { backWithError, billingApi, checkoutChoice } from "../lib/billing.server";
 import { billingPath, knownStatuses, type BillingMe, type PricingAnswer } from "../lib/billing";
 import { field, unknownIntent } from "../lib/forms.server";
 import { attempt } from "../lib/use-case.server";
-import { activeMember } from "../../workers/domain/access";
+import { activeMember, openCommunity } from "../../workers/domain/access";
 import { joinCommunity } from "../../workers/domain/communities/members";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -51,10 +51,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       throw redirect(`/signup?next=${encodeURIComponent(back)}`);
     }
     // a signed-in visitor of a public community joins on the way: the checkout is for members
-    const { access } = await openCommunityPage(cf, slug);
+    // (a private community is "no such community" to a stranger: its pricing page is all they may see)
+    const opened = await attempt(() => openCommunity(cf.env, slug, cf.reader));
+    if (!opened.ok) return backWithError(slug, from, opened.status === 404 ? "members_only" : opened.error.code);
+    const access = opened.data;
     if (!activeMember(access)) {
       if (access.community.visibility !== "public") return backWithError(slug, from, "members_only");
-      const joined = await attempt(async () => joinCommunity(cf.env, access, cf.user!.id));
+      const userId = cf.user.id;
+      const joined = await attempt(async () => joinCommunity(cf.env, access, userId));
       if (!joined.ok) return backWithError(slug, from, joined.error.code);
     }
     const result = await billingApi<{ url: string }>(cf, request, slug, "/checkout", { method: "POST", body: choice });

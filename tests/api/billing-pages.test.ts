@@ -1,0 +1,100 @@
+// The billing pages (issue 14, ADR 038): every checkout form posts to the plan page's action,
+// which refuses a bad choice back to the page it came from, sends a visitor to sign up and back
+// to the card they picked, and keeps private communities' checkouts for members; a locked
+// space offers a checkout only for a tier on sale; the pages reach the billing routes in-process
+// as the reader; every billing string exists in both languages.
+import { describe, expect, it } from "vitest";
+import { action as billingAction } from "../../app/routes/community-billing";
+import { loader as spaceLoader } from "../../app/routes/community-space";
+import { backWithError, billingApi, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
+import { createI18n } from "../../app/i18n";
+import en from "../../app/i18n/en.json";
+import { addMember, makeCommunity } from "../community-fixtures";
+import { call, createUser, ORIGIN } from "../helpers";
+import { loadPage, pageContext, postForm, statusOf, type Action, type Loader } from "../page-fixtures";
+import { cloudflareContext } from "../../app/context";
+
+const location = (answer: unknown) => (answer instanceof Response ? answer.headers.get("Location") : null);
+const form = (fields: Record<string, string>) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  return f;
+};
+
+describe("billing pages", () => {
+  it("a checkout form names a paid tier and an interval: free, unknown tiers and intervals are refused; the interval defaults to month", () => {
+    expect(checkoutChoice(form({ tier: "vip", interval: "year" }))).toEqual({ tier: "vip", interval: "year" });
+    expect(checkoutChoice(form({ tier: "member" }))).toEqual({ tier: "member", interval: "month" });
+    expect(checkoutChoice(form({ tier: "free", interval: "month" }))).toBeNull();
+    expect(checkoutChoice(form({ tier: "gold", interval: "month" }))).toBeNull();
+    expect(checkoutChoice(form({ tier: "vip", interval: "week" }))).toBeNull();
+  });
+
+  it("a refusal goes back to the page the form was on with its code, never to another site", () => {
+    expect(location(backWithError("club", "/c/club/s/spc_1?x=1", "already_subscribed"))).toBe("/c/club/s/spc_1?x=1&billing_error=already_subscribed");
+    expect(location(backWithError("club", "https://evil.example/", "stripe_unavailable"))).toBe("/c/club/billing?billing_error=stripe_unavailable");
+    expect(location(backWithError("club", null, "price_not_published"))).toBe("/c/club/billing?billing_error=price_not_published");
+  });
+
+  it("a signed-out visitor's Subscribe goes to sign-up, which comes back to the pricing card they picked", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, null, { intent: "checkout", tier: "vip", interval: "year" });
+    expect(location(answer)).toBe(`/signup?next=${encodeURIComponent(`/c/${c.slug}/pricing?tier=vip&interval=year`)}`);
+  });
+
+  it("a signed-in stranger cannot buy into a private community from its pricing page: back with members_only, and no membership appears", async () => {
+    const c = await makeCommunity({ visibility: "private" });
+    const stranger = await createUser();
+    const from = `/c/${c.slug}/pricing`;
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, stranger, { intent: "checkout", tier: "vip", interval: "month", from });
+    expect(location(answer)).toBe(`${from}?billing_error=members_only`);
+    expect((await call(`/api/v1/communities/${c.slug}`, { as: stranger })).status).toBe(404);
+  });
+
+  it("a crafted checkout for the free tier comes back as invalid_choice", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "free", from: `/c/${c.slug}` });
+    expect(location(answer)).toBe(`/c/${c.slug}?billing_error=invalid_choice`);
+  });
+
+  it("the pages reach the API in-process as their reader: the member's cookie is theirs, a stranger gets the API's 404 envelope", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const stranger = await createUser();
+    const asReader = async (user: typeof member) => {
+      const context = await pageContext(user);
+      const request = new Request(`${ORIGIN}/c/${c.slug}`, { headers: { Cookie: user.cookie } });
+      return billingApi<{ viewer: { role: string } | null }>(context.get(cloudflareContext), request, c.slug, "");
+    };
+    const mine = await asReader(member);
+    expect(mine.ok && mine.data.viewer?.role).toBe("member");
+    const theirs = await asReader(stranger);
+    expect(theirs).toMatchObject({ ok: false, status: 404, error: { code: "not_found" } });
+  });
+
+  it("a locked space offers no checkout button while the tier is not on sale (pricing unpublished): the prompt links to the plans instead", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
+    expect(space.status).toBe(201);
+    const spaceId = space.body.space.id as string;
+    const context = await pageContext(member);
+    const request = new Request(`${ORIGIN}/c/${c.slug}/s/${spaceId}`, { headers: { Cookie: member.cookie } });
+    expect(await upgradeOffer(context.get(cloudflareContext), request, c.slug, "vip")).toBeNull();
+    expect(await upgradeOffer(context.get(cloudflareContext), request, c.slug, "free")).toBeNull();
+    const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
+    expect(statusOf(page)).toBe(403);
+    expect((page as { data: { locked: boolean; offer: unknown } }).data).toMatchObject({ locked: true, offer: null });
+  });
+
+  it("every billing, pricing and revenue string exists in English and Traditional Chinese", () => {
+    const zh = createI18n("zh-Hant");
+    const keys = (node: unknown, prefix: string): string[] =>
+      node && typeof node === "object" ? Object.entries(node).flatMap(([k, v]) => keys(v, `${prefix}.${k}`)) : [prefix.replace(/_(one|other)$/, "")];
+    const all = ["billing", "billingSettings", "pricing", "revenue"].flatMap((ns) => keys((en as Record<string, unknown>)[ns], ns));
+    expect(all.length).toBeGreaterThan(100);
+    const missing = all.filter((k) => !zh.exists(k, { count: 2 }) || zh.t(k, { count: 2, lng: "zh-Hant" }) === zh.t(k, { count: 2, lng: "en" }));
+    expect(missing).toEqual([]);
+  });
+});
