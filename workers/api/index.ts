@@ -21,6 +21,8 @@ import { exportsRouter } from "./exports";
 import { chat } from "./chat";
 import { conversations } from "./conversations";
 import { inbox } from "./inbox";
+import { webhooks } from "./webhooks";
+import { billingState } from "./billing-state";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -44,6 +46,8 @@ api.route("/", exportsRouter);
 api.route("/", chat);
 api.route("/", conversations);
 api.route("/", inbox);
+api.route("/", webhooks);
+api.route("/", billingState);
 
 const documentConfig = {
   openapi: "3.1.0",

@@ -28,6 +28,7 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   "POST /api/v1/auth/password-reset",
   "POST /api/v1/auth/password-reset/confirm",
   "POST /api/v1/auth/verify-email",
+  "POST /api/v1/webhooks/stripe", // Stripe's calls: the signature is the credential
   "GET /api/v1/dev/outbox", // DEV_MODE only, and only from this machine (404 otherwise)
 ]);
 

@@ -269,6 +269,25 @@ export function writeMemberUpdate(
 }
 
 /**
+ * The member's paid tier as billing settled it (ADR 037), from verified Stripe webhooks and the
+ * grace job only. `tier` is a key or an SQL expression evaluated inside the batch (the tier the
+ * member's subscriptions grant at that moment, billing/settle.ts), so two settles racing each
+ * write what the rows say when they run. Written only where it differs (and where `guard` holds:
+ * the webhook's not-yet-processed check), so an unchanged tier records no event; a change records
+ * `access.changed` `tier_changed`, which closes the sockets of a member who lost the tier. Any
+ * membership status: someone who left keeps what they paid for until it ends. comp_tier is never
+ * touched (effective tier = the higher of the two).
+ */
+export function writePaidTier(env: Env, target: { communityId: string; userId: string }, tier: TierKey | SQL, guard?: SQL) {
+  const value = typeof tier === "string" ? sql`${tier}` : tier;
+  const updated = getDb(env)
+    .update(m)
+    .set({ paidTier: sql`${value}` })
+    .where(and(eq(m.communityId, target.communityId), eq(m.userId, target.userId), sql`${m.paidTier} <> (${value})`, guard));
+  return chain(env, updated, change(target.communityId, "tier_changed", { userId: target.userId }));
+}
+
+/**
  * A member's own DM policy (ADR 033) on their active membership. Not an access change — it opens
  * or closes no space, so no event and no epoch — but it writes memberships, which only this
  * module does.

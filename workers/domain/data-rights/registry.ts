@@ -8,9 +8,10 @@ import { discussionData } from "../discussions/data-rights";
 import { notificationData } from "../notifications/account-data";
 import { exportJobData } from "./export-data";
 import { chatData, dmData } from "../chat/data-rights";
+import { billingData } from "../../billing/data-rights";
 import type { ColumnFate, ErasureStep, ExportSection, PersonalData, Purge } from "./types";
 
-export const personalData: PersonalData[] = [...accountData, ...discussionData, notificationData, chatData, dmData, exportJobData];
+export const personalData: PersonalData[] = [...accountData, ...discussionData, notificationData, chatData, dmData, billingData, exportJobData];
 
 /** The account archive's sections, in the archive's order. */
 export const exportSections: ExportSection[] = personalData.flatMap((kind) => kind.export ?? []);

@@ -5,6 +5,7 @@
 import { closeArchivedChannel } from "../chat/channels";
 import { sendQueuedMail } from "../../mail/outbox";
 import { deliverAccessChange } from "../access-changes";
+import { cancelOnDeparture } from "../../billing/settle-cancellations";
 import { runExportStep } from "../data-rights/export-jobs";
 import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
@@ -67,7 +68,11 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "export.step": [{ name: "export", run: (env, event) => runExportStep(env, event.payload) }],
   // the parties registered with onAccessChanged (chat's revoke, issue 12), called directly after
   // the commit; this is their retry
-  "access.changed": [{ name: "listeners", run: deliverAccessChange }],
+  // billing: a payer who leaves, is removed or banned is not charged again (ADR 037)
+  "access.changed": [
+    { name: "listeners", run: deliverAccessChange },
+    { name: "billing", run: cancelOnDeparture },
+  ],
 };
 
 /** The handlers of one kind, in the order they run. */

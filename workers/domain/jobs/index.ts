@@ -5,6 +5,7 @@ import { continueMentionBackfill } from "./mention-backfill";
 import { continueGramsBackfill } from "../search/grams-backfill";
 import { purgeExpired } from "./purge";
 import { continueTextBackfill } from "./text-backfill";
+import { settleEndedGrace } from "./billing-grace";
 
 export async function runScheduled(_controller: ScheduledController, env: Env) {
   // the spine's safety net: events whose queue message was lost are sent again; done ones purged
@@ -21,6 +22,8 @@ export async function runScheduled(_controller: ScheduledController, env: Env) {
   await continueGramsBackfill(env);
   // export archives past their download window, and jobs abandoned unfinished (ADR 019)
   await purgeExpiredExports(env);
+  // past_due subscriptions whose grace ended: down to what they still grant (ADR 037)
+  await settleEndedGrace(env);
 }
 
 /**

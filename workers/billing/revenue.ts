@@ -1,0 +1,136 @@
+// The owner's revenue figures (ADR 037, issue 14 §6), from stored subscription rows only — no
+// Stripe call, so the page is as fast as any other read and works while Stripe is down.
+import { and, eq, sql } from "drizzle-orm";
+import { getDb, schema } from "../db/client";
+import type { TierKey } from "../lib/vocabulary";
+
+const s = schema.subscriptions;
+const DAY_MS = 86_400_000;
+
+/** Days back that count as "started a paid subscription recently" for the upgrade rate. */
+export const UPGRADE_WINDOW_DAYS = 30;
+/** Months of MRR history, the current one included. */
+export const HISTORY_MONTHS = 6;
+
+export type Revenue = {
+  /** the community's price currency (lowercase ISO 4217); history is in it */
+  currency: string;
+  /** minor units per month after discounts, active and past_due only (trialing pays nothing yet) */
+  mrr: { tier: TierKey; currency: string; amount: number }[];
+  subscribers: { active: number; trialing: number; pastDue: number };
+  newThisMonth: number;
+  churnedThisMonth: number;
+  /** 0..1, or null with no free members to upgrade (definition: ADR 037 addendum) */
+  upgradeRate: number | null;
+  /** oldest first; `mrr` in minor units of `currency` at each month's end (now for this month) */
+  history: { month: string; mrr: number }[];
+};
+
+/** 00:00 UTC on the first of the month `back` months before `now`'s (ms). */
+const monthStart = (now: number, back = 0) => {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1);
+};
+const monthKey = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+
+const neverPaid = ["incomplete", "incomplete_expired"];
+
+/**
+ * A community's revenue at `now` (ms, UTC). Counts: subscribers by status now; new = rows whose
+ * Stripe creation falls in this calendar month (UTC) and that got past checkout; churned = rows
+ * that ended this month. History: for each of the last HISTORY_MONTHS months, the sum over rows
+ * in `currency` that were paying at the month's end (created, not ended, trial over) of their
+ * MRR — the stored `mrr` while a row still pays, else its price row normalised to a month
+ * (an ended row's discount is not kept, so past months count list prices for it). Throws nothing
+ * of its own.
+ */
+export async function readRevenue(env: Env, communityId: string, now = Date.now()): Promise<Revenue> {
+  const db = getDb(env);
+  const [settings] = await db.select({ currency: schema.billingSettings.currency }).from(schema.billingSettings).where(eq(schema.billingSettings.communityId, communityId));
+  const currency = settings?.currency ?? "usd";
+  const p = schema.prices;
+  const rows = await db
+    .select({
+      tierKey: s.tierKey,
+      currency: s.currency,
+      status: s.status,
+      mrr: s.mrr,
+      trialEnd: s.trialEnd,
+      endedAt: s.endedAt,
+      createdAt: s.createdAt,
+      priceAmount: p.amount,
+      interval: s.interval,
+    })
+    .from(s)
+    .leftJoin(p, eq(p.id, s.priceId))
+    .where(eq(s.communityId, communityId));
+
+  const mrr = new Map<string, { tier: TierKey; currency: string; amount: number }>();
+  const subscribers = { active: 0, trialing: 0, pastDue: 0 };
+  const thisMonth = monthStart(now);
+  let newThisMonth = 0;
+  let churnedThisMonth = 0;
+  for (const row of rows) {
+    if (row.status === "active") subscribers.active++;
+    if (row.status === "trialing") subscribers.trialing++;
+    if (row.status === "past_due") subscribers.pastDue++;
+    if (row.status === "active" || row.status === "past_due") {
+      const key = `${row.tierKey}\n${row.currency}`;
+      const entry = mrr.get(key) ?? { tier: row.tierKey, currency: row.currency, amount: 0 };
+      entry.amount += row.mrr;
+      mrr.set(key, entry);
+    }
+    if (row.createdAt.getTime() >= thisMonth && !neverPaid.includes(row.status)) newThisMonth++;
+    if (row.endedAt && row.endedAt.getTime() >= thisMonth) churnedThisMonth++;
+  }
+
+  const history: Revenue["history"] = [];
+  for (let back = HISTORY_MONTHS - 1; back >= 0; back--) {
+    const at = back === 0 ? now : monthStart(now, back - 1) - 1;
+    let total = 0;
+    for (const row of rows) {
+      if (row.currency !== currency || neverPaid.includes(row.status)) continue;
+      if (row.createdAt.getTime() > at || (row.endedAt && row.endedAt.getTime() <= at)) continue;
+      if (row.trialEnd && row.trialEnd.getTime() > at) continue;
+      const listMonthly = row.priceAmount === null ? 0 : Math.round(row.priceAmount / (row.interval === "year" ? 12 : 1));
+      total += row.mrr > 0 ? row.mrr : listMonthly;
+    }
+    history.push({ month: monthKey(monthStart(now, back)), mrr: total });
+  }
+
+  return {
+    currency,
+    mrr: [...mrr.values()].sort((a, b) => a.tier.localeCompare(b.tier) || a.currency.localeCompare(b.currency)),
+    subscribers,
+    newThisMonth,
+    churnedThisMonth,
+    upgradeRate: await upgradeRate(env, communityId, now),
+    history,
+  };
+}
+
+/**
+ * Of the active members (not the owner) who joined before the window (UPGRADE_WINDOW_DAYS back)
+ * and were free at its start — approximated as those free now plus those who started a paid
+ * subscription inside the window — the share who started one inside it. Null when there were none.
+ */
+async function upgradeRate(env: Env, communityId: string, now: number): Promise<number | null> {
+  const windowStart = now - UPGRADE_WINDOW_DAYS * DAY_MS;
+  const m = schema.memberships;
+  const started = sql`exists (select 1 from subscriptions s where s.community_id = ${m.communityId} and s.user_id = ${m.userId}
+    and s.created_at >= ${windowStart} and s.status not in ('incomplete', 'incomplete_expired'))`;
+  const [row] = await getDb(env)
+    .select({ base: sql<number>`count(*)`, upgraded: sql<number>`coalesce(sum(case when ${started} then 1 else 0 end), 0)` })
+    .from(m)
+    .where(
+      and(
+        eq(m.communityId, communityId),
+        eq(m.status, "active"),
+        sql`${m.role} <> 'owner'`,
+        sql`${m.joinedAt} < ${windowStart}`,
+        sql`((${m.paidTier} = 'free' and coalesce(${m.compTier}, 'free') = 'free') or ${started})`,
+      ),
+    );
+  if (!row || row.base === 0) return null;
+  return Math.round((row.upgraded / row.base) * 10_000) / 10_000;
+}

@@ -1,0 +1,91 @@
+// Cancellations that follow from access (ADR 037): a payer who leaves, is removed or is banned
+// keeps what they paid for until the period ends and is not charged again (cancel_at_period_end);
+// an erased account's subscriptions end at once (the data-rights purge, data-rights.ts).
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { getDb, schema } from "../db/client";
+import { afterAccessCommitted } from "../domain/access-changes";
+import type { DomainEvent } from "../domain/events/kinds";
+import { stripeFor } from "./client";
+import { retrieveSubscription, settlement } from "./settle";
+
+const s = schema.subscriptions;
+
+/** Statuses Stripe accepts cancel_at_period_end for and would charge again. */
+const renewing = ["active", "trialing", "past_due", "unpaid", "paused"] as const;
+const departures = new Set(["member_left", "member_removed", "member_banned"]);
+
+/** Write what Stripe answered into the row and the paid tier, as a webhook would (no event guard). */
+export async function settleNow(env: Env, sub: Stripe.Subscription): Promise<void> {
+  const settled = await settlement(env, sub);
+  if (!settled || settled.statements.length === 0) return;
+  const [first, ...rest] = settled.statements;
+  await getDb(env).batch([first, ...rest]);
+  await afterAccessCommitted(env, settled.changes);
+}
+
+/**
+ * The spine's handler of `access.changed` for billing: on a departure (left, removed, banned)
+ * every renewing subscription of that member in that community is set to cancel at period end
+ * in Stripe, then settled. Idempotent (a subscription already set is skipped, so a retry only
+ * does what failed); does nothing if the member is active again by the time it runs. Throws
+ * Stripe's errors, so the spine retries.
+ */
+export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.changed">): Promise<void> {
+  const { reason, communityId, userId } = event.payload;
+  if (!userId || !departures.has(reason)) return;
+  const db = getDb(env);
+  const m = schema.memberships;
+  const [back] = await db
+    .select({ userId: m.userId })
+    .from(m)
+    .where(and(eq(m.communityId, communityId), eq(m.userId, userId), eq(m.status, "active")))
+    .limit(1);
+  if (back) return;
+  const rows = await db
+    .select({ id: s.id })
+    .from(s)
+    .where(and(eq(s.communityId, communityId), eq(s.userId, userId), inArray(s.status, [...renewing]), sql`${s.cancelAtPeriodEnd} = 0`));
+  if (rows.length === 0) return;
+  const stripe = stripeFor(env);
+  for (const row of rows) {
+    const sub = await retrieveSubscription(stripe, row.id);
+    if (!sub || hasEnded(sub)) {
+      if (sub) await settleNow(env, sub);
+      continue;
+    }
+    const updated = sub.cancel_at_period_end ? sub : await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: ["discounts"] });
+    await settleNow(env, updated);
+  }
+}
+
+const hasEnded = (sub: Stripe.Subscription) => sub.status === "canceled" || sub.status === "incomplete_expired";
+
+/**
+ * `sub` cancelled at once in Stripe (the cancelled Subscription), or `sub` itself if it has
+ * ended already — so a retry after the cancel went through only settles. Throws Stripe's errors.
+ */
+export const endNow = async (stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> =>
+  hasEnded(sub) ? sub : stripe.subscriptions.cancel(sub.id, { expand: ["discounts"] });
+
+/**
+ * Cancel at once every subscription of a Stripe customer that has not ended, and settle each
+ * (erasure). Returns how many were cancelled. Throws Stripe's errors (the purge is retried).
+ */
+export async function cancelCustomerNow(env: Env, customerId: string): Promise<number> {
+  const rows = await getDb(env)
+    .select({ id: s.id })
+    .from(s)
+    .where(and(eq(s.stripeCustomerId, customerId), sql`${s.status} not in ('canceled', 'incomplete_expired')`));
+  if (rows.length === 0) return 0;
+  const stripe = stripeFor(env);
+  let cancelled = 0;
+  for (const row of rows) {
+    const sub = await retrieveSubscription(stripe, row.id);
+    if (!sub) continue;
+    const ended = await endNow(stripe, sub);
+    if (ended !== sub) cancelled++;
+    await settleNow(env, ended);
+  }
+  return cancelled;
+}

@@ -1,0 +1,198 @@
+// Settling a subscription (ADR 037 "Entitlements"): whatever event woke us, the Subscription as
+// Stripe holds it now is written into its `subscriptions` row, and the member's paid tier becomes
+// what their subscriptions in that community grant — so events in any order end in the same state.
+// The statements go into the caller's D1 batch (the webhook's, behind its processed-once guard;
+// the departure handler's; the purge's).
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import Stripe from "stripe";
+import { getDb, schema } from "../db/client";
+import { rowWhere } from "../db/insert-select";
+import { tierKeys, type TierKey } from "../lib/vocabulary";
+import { subscriptionStatuses } from "../db/schema";
+
+type SubscriptionStatus = (typeof subscriptionStatuses)[number];
+import { writePaidTier, type PendingAccessChange } from "../domain/access-changes";
+
+type Statement = BatchItem<"sqlite">;
+
+const s = schema.subscriptions;
+const DAY_MS = 86_400_000;
+
+/** Statements for one D1 batch and the access changes to announce once it committed. */
+export type Settlement = { statements: Statement[]; changes: PendingAccessChange[] };
+
+/** Statuses that can never become live again: a row in one of them is not rewritten. */
+export const endedStatuses = ["canceled", "incomplete_expired"] as const;
+
+/** Statuses whose subscription Stripe will still charge (cancellations look for these). */
+export const liveStatuses = ["active", "trialing", "past_due", "unpaid", "incomplete", "paused"] as const;
+
+/** The Enclave ids a Subscription carries in its metadata (API.md "Billing"), or null if any is missing. */
+export function enclaveMetadata(sub: Pick<Stripe.Subscription, "metadata">): { communityId: string; userId: string; tier: TierKey | null } | null {
+  const { enclave_community: communityId, enclave_user: userId, enclave_tier: tier } = sub.metadata ?? {};
+  if (!communityId || !userId) return null;
+  return { communityId, userId, tier: (tierKeys as readonly string[]).includes(tier ?? "") ? (tier as TierKey) : null };
+}
+
+const monthsPer = (recurring: Stripe.Price.Recurring | null) =>
+  recurring ? (recurring.interval === "year" ? 12 : recurring.interval === "month" ? 1 : recurring.interval === "week" ? 12 / 52 : 12 / 365) * (recurring.interval_count || 1) : 1;
+
+/** Whether a discount still takes money off the next invoices at `now` (ms). */
+function discountApplies(discount: Stripe.Discount, now: number): Stripe.Coupon | null {
+  const coupon = discount.source?.coupon;
+  if (!coupon || typeof coupon === "string") return null;
+  // "once" took its money off the first invoice only: it does not recur
+  if (coupon.duration === "once") return null;
+  if (discount.end !== null && discount.end * 1000 <= now) return null;
+  return coupon;
+}
+
+/**
+ * Monthly recurring revenue of a subscription in minor units of its currency, after discounts:
+ * each item's unit amount × quantity divided by the months its interval spans (a year ÷ 12),
+ * then the subscription's recurring discounts (`discounts` expanded: percent off, or amount off
+ * per invoice spread over the same months) while they apply (`end` later than `now`, ms).
+ * 0 unless the status is active or past_due (trialing pays nothing yet). Rounded to an integer,
+ * never below 0. Source: Stripe's MRR definition (dashboard "MRR" docs: normalised to a month,
+ * after discounts, excluding trials).
+ */
+export function monthlyRecurringRevenue(sub: Stripe.Subscription, now = Date.now()): number {
+  if (sub.status !== "active" && sub.status !== "past_due") return 0;
+  let monthly = 0;
+  let invoiceMonths = 1;
+  for (const item of sub.items.data) {
+    invoiceMonths = monthsPer(item.price.recurring);
+    monthly += ((item.price.unit_amount ?? 0) * (item.quantity ?? 1)) / invoiceMonths;
+  }
+  for (const entry of sub.discounts ?? []) {
+    if (typeof entry === "string") continue;
+    const coupon = discountApplies(entry, now);
+    if (!coupon) continue;
+    if (coupon.percent_off) monthly *= 1 - coupon.percent_off / 100;
+    else if (coupon.amount_off && (!coupon.currency || coupon.currency === sub.currency)) monthly -= coupon.amount_off / invoiceMonths;
+  }
+  return Math.max(0, Math.round(monthly));
+}
+
+const rank = (column: SQL) => sql`case ${column} when 'vip' then 2 when 'member' then 1 else 0 end`;
+
+/** Grace in ms of a community (billing_settings.grace_days, default 7 days), as SQL. */
+const graceMs = (communityId: SQL | string) => sql`(coalesce((select grace_days from billing_settings where community_id = ${communityId}), 7) * ${DAY_MS})`;
+
+/**
+ * SQL for the tier a member's subscriptions in a community grant at `now` (ms), evaluated where
+ * it runs: the highest of active and trialing ones, and of past_due ones whose grace
+ * (billing_settings.grace_days from past_due_since) has not ended; 'free' if none.
+ */
+export function grantedTier(communityId: string | SQL, userId: string | SQL, now: number): SQL {
+  return sql`(select case max(${rank(sql`tier_key`)}) when 2 then 'vip' when 1 then 'member' else 'free' end from subscriptions
+    where community_id = ${communityId} and user_id = ${userId}
+      and (status in ('active', 'trialing') or (status = 'past_due' and coalesce(past_due_since, ${now}) + ${graceMs(communityId)} > ${now})))`;
+}
+
+/** The paid tier a member's subscriptions grant now, written through access-changes (ADR 015). */
+export function paidTierWrite(env: Env, communityId: string, userId: string, now: number, guard?: SQL) {
+  return writePaidTier(env, { communityId, userId }, grantedTier(communityId, userId, now), guard);
+}
+
+const ms = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
+const idOf = (value: string | { id: string } | null) => (value === null ? null : typeof value === "string" ? value : value.id);
+
+/**
+ * Statements that write `sub` (as just retrieved from Stripe, `discounts` expanded) into its row
+ * and settle the member's paid tier. The row is inserted only for a community, user and tier
+ * that exist (a new row), or updated when it exists (also once anonymised: user_id and the
+ * customer id stay as erasure left them); a row whose subscription ended is never rewritten, so a
+ * stale state cannot bring it back. The tier is the price row's (the portal moves a member
+ * between tiers by price; metadata stays as checkout wrote it), else the metadata's. `guard`
+ * (SQL) conditions every statement (the webhook's "event not processed yet"). Returns null for a
+ * subscription without Enclave metadata (nothing to write).
+ */
+export async function settlement(env: Env, sub: Stripe.Subscription, opts: { guard?: SQL; checkoutSessionId?: string | null; now?: number } = {}): Promise<Settlement | null> {
+  const meta = enclaveMetadata(sub);
+  if (!meta) return null;
+  const now = opts.now ?? Date.now();
+  const item = sub.items.data[0];
+  if (!item) return null;
+  const db = getDb(env);
+  const p = schema.prices;
+  const [price] = await db
+    .select({ id: p.id, tierKey: p.tierKey })
+    .from(p)
+    .where(and(eq(p.communityId, meta.communityId), eq(p.stripePriceId, item.price.id)))
+    .limit(1);
+  const tier = price?.tierKey ?? meta.tier;
+  if (!tier || tier === "free") return null;
+  const guard = opts.guard ?? sql`1`;
+  // a status this schema does not know (a newer API version's) is left for a later event
+  const status = (subscriptionStatuses as readonly string[]).includes(sub.status) ? (sub.status as SubscriptionStatus) : null;
+  if (!status) return null;
+  const row = {
+    id: sub.id,
+    communityId: meta.communityId,
+    userId: meta.userId,
+    tierKey: tier,
+    priceId: price?.id ?? null,
+    stripePriceId: item.price.id,
+    stripeCustomerId: idOf(sub.customer),
+    interval: item.price.recurring?.interval === "year" ? ("year" as const) : ("month" as const),
+    currency: sub.currency,
+    status,
+    mrr: monthlyRecurringRevenue(sub, now),
+    currentPeriodEnd: ms(item.current_period_end),
+    cancelAtPeriodEnd: sub.cancel_at_period_end,
+    trialEnd: ms(sub.trial_end),
+    pastDueSince: status === "past_due" ? new Date(now) : null,
+    canceledAt: ms(sub.canceled_at),
+    endedAt: ms(sub.ended_at),
+    checkoutSessionId: opts.checkoutSessionId ?? null,
+    createdAt: new Date(sub.created * 1000),
+    updatedAt: new Date(now),
+  };
+  const known = sql`exists (select 1 from subscriptions where id = ${sub.id})`;
+  const newcomer = sql`exists (select 1 from communities where id = ${meta.communityId})
+    and exists (select 1 from users where id = ${meta.userId})
+    and exists (select 1 from tiers where community_id = ${meta.communityId} and key = ${tier})`;
+  const upsert = db
+    .insert(s)
+    .select(rowWhere(s, row, sql`${guard} and (${known} or (${newcomer}))`))
+    .onConflictDoUpdate({
+      target: s.id,
+      set: {
+        tierKey: sql`excluded.tier_key`,
+        priceId: sql`excluded.price_id`,
+        stripePriceId: sql`excluded.stripe_price_id`,
+        // an anonymised row (user_id null) keeps no customer id either
+        stripeCustomerId: sql`case when ${s.userId} is null then ${s.stripeCustomerId} else excluded.stripe_customer_id end`,
+        interval: sql`excluded.interval`,
+        currency: sql`excluded.currency`,
+        status: sql`excluded.status`,
+        mrr: sql`excluded.mrr`,
+        currentPeriodEnd: sql`excluded.current_period_end`,
+        cancelAtPeriodEnd: sql`excluded.cancel_at_period_end`,
+        trialEnd: sql`excluded.trial_end`,
+        // grace counts from the first time it was seen past_due, not from each retry's event
+        pastDueSince: sql`case when excluded.status = 'past_due' then coalesce(${s.pastDueSince}, excluded.past_due_since) else null end`,
+        canceledAt: sql`excluded.canceled_at`,
+        endedAt: sql`excluded.ended_at`,
+        checkoutSessionId: sql`coalesce(excluded.checkout_session_id, ${s.checkoutSessionId})`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+      setWhere: sql`${s.status} not in ('canceled', 'incomplete_expired')`,
+    });
+  const tierWrite = paidTierWrite(env, meta.communityId, meta.userId, now, guard);
+  return { statements: [upsert, tierWrite.first, ...tierWrite.rest], changes: tierWrite.changes };
+}
+
+const isMissing = (error: unknown) => error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404;
+
+/** The Subscription as Stripe holds it now, discounts expanded (for MRR); null if Stripe has none by that id. Throws Stripe's other errors. */
+export async function retrieveSubscription(stripe: Stripe, id: string): Promise<Stripe.Subscription | null> {
+  try {
+    return await stripe.subscriptions.retrieve(id, { expand: ["discounts"] });
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}

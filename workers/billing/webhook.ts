@@ -1,0 +1,177 @@
+// Stripe webhooks (ADR 037, issue 14 §4): verified with the SubtleCrypto provider, each event id
+// processed once — its `stripe_events` row and its effect in one D1 batch — and every
+// subscription event settled against the Subscription as Stripe holds it now (settle.ts).
+import { eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import Stripe from "stripe";
+import { getDb, schema } from "../db/client";
+import { rowWhere } from "../db/insert-select";
+import { DomainError } from "../lib/errors";
+import { afterAccessCommitted, type PendingAccessChange } from "../domain/access-changes";
+import { stripeFor, webhookSecret } from "./client";
+import { retrieveSubscription, settlement, type Settlement } from "./settle";
+import { endNow } from "./settle-cancellations";
+
+type Statement = BatchItem<"sqlite">;
+
+/** The largest webhook body read, in bytes (Stripe's events are a few KB; a list-heavy one tens). */
+export const MAX_WEBHOOK_BYTES = 512 * 1024;
+
+/** Signatures older than this many seconds are refused (the SDK's default tolerance, Stripe docs "replay attacks"). */
+export const SIGNATURE_TOLERANCE_S = 300;
+
+const invalid = (code: string, message: string) => new DomainError(400, code, message);
+
+/** 503 `stripe_unavailable`: Stripe could not be asked; the webhook's 5xx makes Stripe retry. */
+export const stripeUnavailable = () => new DomainError(503, "stripe_unavailable", "Stripe could not be reached; the event will be retried.");
+
+/**
+ * The event `body` (raw bytes as received) carries, once its `Stripe-Signature` verifies with
+ * STRIPE_WEBHOOK_SECRET within SIGNATURE_TOLERANCE_S. Throws 400 `invalid_signature` (missing,
+ * wrong, or stale signature), 400 `invalid_body` (not an event), 409 `payments_not_configured`
+ * (no secret: nothing could be verified).
+ */
+export async function verifiedEvent(env: Env, body: Uint8Array, signature: string | undefined): Promise<Stripe.Event> {
+  const secret = webhookSecret(env);
+  if (!secret) throw new DomainError(409, "payments_not_configured", "Payments are not configured: STRIPE_WEBHOOK_SECRET is not set.");
+  if (!signature) throw invalid("invalid_signature", "The Stripe-Signature header is missing.");
+  const text = new TextDecoder().decode(body);
+  let event: Stripe.Event;
+  try {
+    event = await Stripe.webhooks.constructEventAsync(text, signature, secret, SIGNATURE_TOLERANCE_S, Stripe.createSubtleCryptoProvider());
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw invalid("invalid_signature", error.message);
+    throw invalid("invalid_body", "The body is not a Stripe event.");
+  }
+  if (!event || typeof event.id !== "string" || typeof event.type !== "string" || typeof event.data?.object !== "object" || event.data.object === null) {
+    throw invalid("invalid_body", "The body is not a Stripe event.");
+  }
+  return event;
+}
+
+const notProcessed = (eventId: string) => sql`not exists (select 1 from stripe_events where id = ${eventId})`;
+
+/** Whether an event id already has its row (a replay). */
+async function processed(env: Env, eventId: string): Promise<boolean> {
+  const e = schema.stripeEvents;
+  const [row] = await getDb(env).select({ id: e.id }).from(e).where(eq(e.id, eventId)).limit(1);
+  return Boolean(row);
+}
+
+const idOf = (value: string | { id: string } | null | undefined) => (value == null ? null : typeof value === "string" ? value : value.id);
+
+/** The subscription an invoice bills, in the pinned API version (`parent.subscription_details`). */
+const subscriptionOfInvoice = (invoice: Stripe.Invoice) => idOf(invoice.parent?.subscription_details?.subscription);
+
+/** The payment intents that paid an invoice: from the event's `payments` when present, else listed. */
+async function paymentIntentsOf(stripe: Stripe, invoice: Stripe.Invoice): Promise<string[]> {
+  const payments = invoice.payments?.data ?? (await stripe.invoicePayments.list({ invoice: invoice.id!, limit: 10 })).data;
+  return payments.flatMap((p) => (p.payment.type === "payment_intent" && p.payment.payment_intent ? [idOf(p.payment.payment_intent)!] : []));
+}
+
+/**
+ * The subscription a refunded charge paid for: remembered from invoice.paid, else through the
+ * payment intent's invoice payment (a Charge carries no invoice in the pinned API version).
+ */
+async function subscriptionOfCharge(env: Env, stripe: Stripe, charge: Stripe.Charge): Promise<string | null> {
+  const paymentIntent = idOf(charge.payment_intent);
+  if (!paymentIntent) return null;
+  const pi = schema.stripePaymentIntents;
+  const [known] = await getDb(env).select({ id: pi.subscriptionId }).from(pi).where(eq(pi.paymentIntentId, paymentIntent)).limit(1);
+  if (known) return known.id;
+  const payments = await stripe.invoicePayments.list({ payment: { type: "payment_intent", payment_intent: paymentIntent }, limit: 1 });
+  const invoiceId = idOf(payments.data[0]?.invoice);
+  if (!invoiceId) return null;
+  return subscriptionOfInvoice(await stripe.invoices.retrieve(invoiceId));
+}
+
+/** The refund policy of the community a subscription belongs to (ADR 037: default revoke). */
+async function refundPolicyOf(env: Env, communityId: string): Promise<"revoke" | "keep"> {
+  const b = schema.billingSettings;
+  const [row] = await getDb(env).select({ policy: b.refundPolicy }).from(b).where(eq(b.communityId, communityId)).limit(1);
+  return row?.policy ?? "revoke";
+}
+
+type Effect = { statements: Statement[]; changes: PendingAccessChange[] };
+const none: Effect = { statements: [], changes: [] };
+const fromSettlement = (settled: Settlement | null): Effect => settled ?? none;
+
+/** Settle one subscription by id: retrieve, then write (nothing when Stripe has no such subscription). */
+async function settleById(env: Env, stripe: Stripe, id: string | null, guard: SQL, checkoutSessionId?: string): Promise<Effect> {
+  if (!id) return none;
+  const sub = await retrieveSubscription(stripe, id);
+  return sub ? fromSettlement(await settlement(env, sub, { guard, checkoutSessionId })) : none;
+}
+
+/** What an event does, as statements guarded by `guard` (the event not processed yet). */
+async function effectOf(env: Env, event: Stripe.Event, guard: SQL): Promise<Effect> {
+  switch (event.type) {
+    case "checkout.session.completed": {
+      const session = event.data.object;
+      if (session.mode !== "subscription") return none;
+      return settleById(env, stripeFor(env), idOf(session.subscription), guard, session.id);
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted":
+      return settleById(env, stripeFor(env), event.data.object.id, guard);
+    case "invoice.payment_failed":
+      return settleById(env, stripeFor(env), subscriptionOfInvoice(event.data.object), guard);
+    case "invoice.paid": {
+      const invoice = event.data.object;
+      const subscriptionId = subscriptionOfInvoice(invoice);
+      if (!subscriptionId) return none;
+      const stripe = stripeFor(env);
+      const settled = await settleById(env, stripe, subscriptionId, guard);
+      const pi = schema.stripePaymentIntents;
+      const remembered = (await paymentIntentsOf(stripe, invoice)).map((paymentIntentId) =>
+        getDb(env)
+          .insert(pi)
+          .select(rowWhere(pi, { paymentIntentId, subscriptionId }, guard))
+          .onConflictDoNothing(),
+      );
+      return { statements: [...settled.statements, ...remembered], changes: settled.changes };
+    }
+    case "charge.refunded": {
+      const stripe = stripeFor(env);
+      const subscriptionId = await subscriptionOfCharge(env, stripe, event.data.object);
+      if (!subscriptionId) return none;
+      const sub = await retrieveSubscription(stripe, subscriptionId);
+      const communityId = sub?.metadata?.enclave_community;
+      if (!sub || !communityId || (await refundPolicyOf(env, communityId)) === "keep") return none;
+      return fromSettlement(await settlement(env, await endNow(stripe, sub), { guard }));
+    }
+    default:
+      return none;
+  }
+}
+
+/**
+ * Process a verified event once: a replay (its id has a row) does nothing and answers
+ * "duplicate". Otherwise the effect's statements, each guarded by "no row for this id yet", and
+ * then the event's row go in one D1 batch — D1 runs a batch's statements one after another with
+ * nothing in between, so of two deliveries racing, one writes the effect and the row, the other
+ * nothing. Unhandled types and events naming things Enclave does not have are recorded only.
+ * Throws what Stripe or D1 threw (the route answers 5xx, Stripe retries).
+ */
+export async function processStripeEvent(env: Env, event: Stripe.Event): Promise<"processed" | "duplicate"> {
+  if (await processed(env, event.id)) return "duplicate";
+  const guard = notProcessed(event.id);
+  let effect: Effect;
+  try {
+    effect = await effectOf(env, event, guard);
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    if (error instanceof Stripe.errors.StripeError) {
+      console.error(JSON.stringify({ at: "stripe.webhook", event: event.id, type: event.type, error: error.message }));
+      throw stripeUnavailable();
+    }
+    throw error;
+  }
+  const e = schema.stripeEvents;
+  const record = getDb(env).insert(e).values({ id: event.id, type: event.type, receivedAt: new Date() }).onConflictDoNothing();
+  const statements: Statement[] = [...effect.statements, record];
+  await getDb(env).batch(statements as [Statement, ...Statement[]]);
+  await afterAccessCommitted(env, effect.changes);
+  return "processed";
+}

@@ -1,0 +1,29 @@
+// The grace job (ADR 037): a past_due subscription keeps its tier for billing_settings.grace_days
+// from past_due_since; when that ends, no webhook comes to say so, so the cron settles the
+// members whose grace ended down to what their subscriptions still grant (free, usually).
+import { and, eq, sql } from "drizzle-orm";
+import { getDb, schema } from "../../db/client";
+import { grantedTier, paidTierWrite } from "../../billing/settle";
+import { commitAccessWrite } from "../access-changes";
+
+/** Members settled per cron tick (each one batch), well inside a tick's query budget. */
+export const GRACE_SLICE = 50;
+
+/**
+ * Settle up to GRACE_SLICE members who hold a paid tier their subscriptions no longer grant at
+ * `now` (ms) because a past_due grace ended. Idempotent: a member already settled is not found
+ * again, and the write changes only a tier that differs. Returns how many were settled.
+ */
+export async function settleEndedGrace(env: Env, now = Date.now()): Promise<number> {
+  const s = schema.subscriptions;
+  const m = schema.memberships;
+  const db = getDb(env);
+  const due = await db
+    .selectDistinct({ communityId: s.communityId, userId: m.userId })
+    .from(s)
+    .innerJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, s.userId)))
+    .where(and(eq(s.status, "past_due"), sql`${m.paidTier} <> ${grantedTier(sql`${s.communityId}`, sql`${s.userId}`, now)}`))
+    .limit(GRACE_SLICE);
+  for (const member of due) await commitAccessWrite(env, paidTierWrite(env, member.communityId, member.userId, now));
+  return due.length;
+}
