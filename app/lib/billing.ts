@@ -29,7 +29,7 @@ export type PricingAnswer = {
   tiers: Array<{ key: TierKey; name: string; description: string; trialDays: number; prices: IntervalPrices }>;
 };
 
-/** GET /communities/:slug/billing/me: the caller's plan; `currentPeriodEnd`/`trialEnd` in ms since the epoch. */
+/** GET /communities/:slug/billing/me: the caller's plan; `currentPeriodEnd`/`trialEnd` ISO instants (UTC); `amount` minor units per interval. */
 export type BillingMe = {
   subscription: {
     tier: TierKey;
@@ -37,26 +37,26 @@ export type BillingMe = {
     interval: Interval;
     amount: number;
     currency: string;
-    currentPeriodEnd: number | null;
+    currentPeriodEnd: string | null;
     cancelAtPeriodEnd: boolean;
-    trialEnd: number | null;
+    trialEnd: string | null;
   } | null;
   paidTier: TierKey;
-  compTier: TierKey;
+  compTier: TierKey | null;
   tier: TierKey;
 };
 
 /** GET /communities/:slug/billing/checkout/:sessionId: "done" once the webhook landed. */
 export type CheckoutState = { state: "waiting" | "done"; tier: TierKey };
 
-/** GET /communities/:slug/revenue (owner): amounts in minor units per month; `upgradeRate` a 0–1 fraction. */
+/** GET /communities/:slug/revenue (owner): amounts in minor units per month; `upgradeRate` a 0–1 fraction, null with no free members to count from. */
 export type RevenueAnswer = {
   currency: string;
   mrr: Array<{ tier: TierKey; currency: string; amount: number }>;
   subscribers: { active: number; trialing: number; pastDue: number };
   newThisMonth: number;
   churnedThisMonth: number;
-  upgradeRate: number;
+  upgradeRate: number | null;
   history: Array<{ month: string; mrr: number }>;
 };
 

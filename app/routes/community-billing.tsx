@@ -80,7 +80,7 @@ function StatusLine({ subscription }: { subscription: NonNullable<BillingMe["sub
   if (subscription.cancelAtPeriodEnd && subscription.currentPeriodEnd) {
     return (
       <Badge tone="warning">
-        {t("billing.status.cancelsOn")} <LocalTime value={new Date(subscription.currentPeriodEnd).toISOString()} />
+        {t("billing.status.cancelsOn")} <LocalTime value={subscription.currentPeriodEnd} />
       </Badge>
     );
   }
@@ -116,7 +116,7 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                   <dd className="mt-1 text-lg font-semibold text-slate-900" data-testid="plan-tier">
                     {tierName(me.tier)}
                   </dd>
-                  {me.compTier !== "free" && me.compTier === me.tier ? <dd className="text-sm text-slate-600">{t("billing.compGranted")}</dd> : null}
+                  {me.compTier && me.compTier !== "free" && me.compTier === me.tier ? <dd className="text-sm text-slate-600">{t("billing.compGranted")}</dd> : null}
                 </div>
                 {sub ? (
                   <>
@@ -136,7 +136,7 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                       <div>
                         <dt className="text-sm text-slate-600">{sub.status === "trialing" ? t("billing.trialEnds") : t("billing.renews")}</dt>
                         <dd className="mt-1 text-slate-900">
-                          <LocalTime value={new Date(sub.status === "trialing" && sub.trialEnd ? sub.trialEnd : sub.currentPeriodEnd).toISOString()} />
+                          <LocalTime value={sub.status === "trialing" && sub.trialEnd ? sub.trialEnd : sub.currentPeriodEnd} />
                         </dd>
                       </div>
                     ) : null}

@@ -9,7 +9,7 @@ import { RevenueChart, moneyText } from "../components/billing";
 import { ButtonLink, Card, CardTitle, Container, EmptyState, LoadError } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { openCommunityPage } from "../lib/community.server";
 import { billingApi } from "../lib/billing.server";
 import { requireSignedIn } from "../lib/forms.server";
 import type { RevenueAnswer } from "../lib/billing";
@@ -17,11 +17,9 @@ import type { RevenueAnswer } from "../lib/billing";
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const { answer } = await openCommunityPage(cf, params.slug);
-  // revenue is the owner's alone (tiers.update is the owner's permission), as the API's 403 for admins
-  requirePermission(answer, "tiers.update");
-  const revenue = await billingApi<RevenueAnswer>(cf, request, params.slug, "/revenue");
-  if (!revenue.ok && revenue.status === 403) throw data(null, { status: 403 });
+  const [{ answer }, revenue] = await Promise.all([openCommunityPage(cf, params.slug), billingApi<RevenueAnswer>(cf, request, params.slug, "/revenue")]);
+  // the owner's alone, refused as the route refuses (ADR 037): 403 for an admin, 404 for anyone else
+  if (!revenue.ok && (revenue.status === 403 || revenue.status === 404)) throw data(null, { status: revenue.status });
   return { ...answer, locale: findLocale(request, cf.user), revenue: revenue.ok ? revenue.data : null };
 }
 
@@ -89,7 +87,7 @@ export default function Revenue({ loaderData }: Route.ComponentProps) {
                 <Figure label={t("revenue.pastDue")} value={number(revenue.subscribers.pastDue)} />
                 <Figure label={t("revenue.newThisMonth")} value={number(revenue.newThisMonth)} />
                 <Figure label={t("revenue.churnedThisMonth")} value={number(revenue.churnedThisMonth)} />
-                <Figure label={t("revenue.upgradeRate")} value={new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(revenue.upgradeRate)} />
+                <Figure label={t("revenue.upgradeRate")} value={revenue.upgradeRate === null ? "—" : new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(revenue.upgradeRate)} />
               </dl>
             </Card>
             <Card>

@@ -13,6 +13,32 @@ import { addMember, makeCommunity } from "../community-fixtures";
 import { call, createUser, ORIGIN } from "../helpers";
 import { loadPage, pageContext, postForm, statusOf, type Action, type Loader } from "../page-fixtures";
 import { cloudflareContext } from "../../app/context";
+import { loader as planLoader } from "../../app/routes/community-billing";
+import { loader as revenueLoader } from "../../app/routes/community-revenue";
+import { db } from "../community-fixtures";
+import { schema } from "../../workers/db/client";
+
+/** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
+async function storedSubscription(communityId: string, userId: string, row: Partial<typeof schema.subscriptions.$inferInsert> = {}) {
+  const now = Date.now();
+  await db()
+    .insert(schema.subscriptions)
+    .values({
+      id: `sub_${Math.random().toString(36).slice(2)}`,
+      communityId,
+      userId,
+      tierKey: "vip",
+      stripePriceId: "price_test",
+      interval: "month",
+      currency: "twd",
+      status: "active",
+      mrr: 30000,
+      currentPeriodEnd: new Date("2027-01-15T04:00:00Z"),
+      createdAt: new Date(now - 86_400_000),
+      updatedAt: new Date(now),
+      ...row,
+    });
+}
 
 const location = (answer: unknown) => (answer instanceof Response ? answer.headers.get("Location") : null);
 const form = (fields: Record<string, string>) => {
@@ -86,6 +112,34 @@ describe("billing pages", () => {
     const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
     expect(statusOf(page)).toBe(403);
     expect((page as { data: { locked: boolean; offer: unknown } }).data).toMatchObject({ locked: true, offer: null });
+  });
+
+  it("the member's plan page reads their stored subscription: tier, status, price per interval, renewal and cancel-at-period-end", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, member.id, { cancelAtPeriodEnd: true });
+    const page = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(page.meFailed).toBe(false);
+    expect(page.me?.tier).toBe("vip");
+    expect(page.me?.subscription).toMatchObject({ tier: "vip", status: "active", interval: "month", amount: 30000, currency: "twd", cancelAtPeriodEnd: true, currentPeriodEnd: "2027-01-15T04:00:00.000Z" });
+    // unpublished pricing is no offer, not a failure
+    expect(page.pricing).toBeNull();
+
+    const plain = await addMember(c);
+    const none = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, plain)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(none.me).toMatchObject({ subscription: null, tier: "free" });
+    expect(statusOf(await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, await createUser()))).toBe(404);
+  });
+
+  it("the revenue page is the owner's: an admin gets the 403 page, a member the 404; the owner sees the stored subscribers", async () => {
+    const c = await makeCommunity();
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    const owner = (await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof revenueLoader>>;
+    expect(owner.revenue?.subscribers).toEqual({ active: 1, trialing: 0, pastDue: 0 });
+    expect(owner.revenue?.mrr).toEqual([{ tier: "vip", currency: "twd", amount: 30000 }]);
+    expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, await addMember(c, { role: "admin" })))).toBe(403);
+    expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, payer))).toBe(404);
   });
 
   it("every billing, pricing and revenue string exists in English and Traditional Chinese", () => {
