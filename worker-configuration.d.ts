@@ -23,6 +23,10 @@ interface __BaseEnv_Env {
 	EXPORT_PAGE_ITEMS: string;
 	EXPORT_PAGES_PER_STEP: string;
 	CHAT_LOCATION_HINT: string;
+	// hand-added (ADR 037): secrets from .dev.vars / `wrangler secret put`; empty key = payments not configured
+	STRIPE_SECRET_KEY: string;
+	STRIPE_WEBHOOK_SECRET: string;
+	STRIPE_API_BASE: string;
 	CHAT_CHANNEL: DurableObjectNamespace<import("./workers/app").ChatChannel>;
 	COMMUNITY_PRESENCE: DurableObjectNamespace<import("./workers/app").CommunityPresence>;
 }
@@ -37,7 +41,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "APP_NAME" | "DEV_MODE" | "APP_ORIGIN" | "COMMUNITY_CREATION" | "OPERATOR_EMAILS" | "MAIL_API_URL" | "MAIL_API_KEY" | "MAIL_FROM" | "EXPORT_PAGE_ITEMS" | "EXPORT_PAGES_PER_STEP" | "CHAT_LOCATION_HINT">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "APP_NAME" | "DEV_MODE" | "APP_ORIGIN" | "COMMUNITY_CREATION" | "OPERATOR_EMAILS" | "MAIL_API_URL" | "MAIL_API_KEY" | "MAIL_FROM" | "EXPORT_PAGE_ITEMS" | "EXPORT_PAGES_PER_STEP" | "CHAT_LOCATION_HINT" | "STRIPE_SECRET_KEY" | "STRIPE_WEBHOOK_SECRET" | "STRIPE_API_BASE">> {}
 }
 declare module "*.txt" {
 	const value: string;

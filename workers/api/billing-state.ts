@@ -11,7 +11,8 @@ import { effectiveTier } from "../domain/access";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
-import { paymentsConfigured, stripeFor } from "../billing/client";
+import { tierRankSql } from "../billing/settle";
+import { stripeFor } from "../billing/client";
 import { stripeUnavailable } from "../billing/webhook";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
@@ -51,7 +52,6 @@ const RevenueSchema = z
 const SessionParam = SlugParam.extend({ sessionId: z.string().min(1).max(255) });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const rank = sql`case ${s.tierKey} when 'vip' then 2 when 'member' then 1 else 0 end`;
 
 billingState.openapi(
   createRoute({
@@ -71,7 +71,7 @@ billingState.openapi(
       .from(s)
       .leftJoin(p, eq(p.id, s.priceId))
       .where(and(eq(s.communityId, access.community.id), eq(s.userId, access.membership.userId)))
-      .orderBy(sql`case when ${s.status} in ('canceled', 'incomplete_expired') then 1 else 0 end`, desc(rank), desc(s.createdAt))
+      .orderBy(sql`case when ${s.status} in ('canceled', 'incomplete_expired') then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
       .limit(1);
     const sub = row?.sub;
     c.header("Cache-Control", "no-store");
@@ -100,9 +100,10 @@ billingState.openapi(
 
 /** Whose checkout session it is, by its metadata; null when Stripe has no such session. */
 async function sessionOwner(env: Env, sessionId: string): Promise<{ userId: string; communityId: string; tier: TierKey } | null> {
-  if (!paymentsConfigured(env)) return null;
+  const stripe = stripeFor(env);
+  if (!stripe) return null;
   try {
-    const session = await stripeFor(env).checkout.sessions.retrieve(sessionId);
+    const session = await stripe.checkout.sessions.retrieve(sessionId);
     const { enclave_user: userId, enclave_community: communityId, enclave_tier: tier } = session.metadata ?? {};
     if (!userId || !communityId || !(tierKeys as readonly string[]).includes(tier ?? "")) return null;
     return { userId, communityId, tier: tier as TierKey };

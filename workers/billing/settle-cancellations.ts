@@ -6,8 +6,7 @@ import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { afterAccessCommitted } from "../domain/access-changes";
 import type { DomainEvent } from "../domain/events/kinds";
-import { stripeFor } from "./client";
-import { retrieveSubscription, settlement } from "./settle";
+import { requireStripe, retrieveSubscription, settlement, SUBSCRIPTION_EXPAND } from "./settle";
 
 const s = schema.subscriptions;
 
@@ -47,14 +46,14 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
     .from(s)
     .where(and(eq(s.communityId, communityId), eq(s.userId, userId), inArray(s.status, [...renewing]), sql`${s.cancelAtPeriodEnd} = 0`));
   if (rows.length === 0) return;
-  const stripe = stripeFor(env);
+  const stripe = requireStripe(env);
   for (const row of rows) {
     const sub = await retrieveSubscription(stripe, row.id);
     if (!sub || hasEnded(sub)) {
       if (sub) await settleNow(env, sub);
       continue;
     }
-    const updated = sub.cancel_at_period_end ? sub : await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: ["discounts"] });
+    const updated = sub.cancel_at_period_end ? sub : await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
     await settleNow(env, updated);
   }
 }
@@ -66,7 +65,7 @@ const hasEnded = (sub: Stripe.Subscription) => sub.status === "canceled" || sub.
  * ended already — so a retry after the cancel went through only settles. Throws Stripe's errors.
  */
 export const endNow = async (stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> =>
-  hasEnded(sub) ? sub : stripe.subscriptions.cancel(sub.id, { expand: ["discounts"] });
+  hasEnded(sub) ? sub : stripe.subscriptions.cancel(sub.id, { expand: SUBSCRIPTION_EXPAND });
 
 /**
  * Cancel at once every subscription of a Stripe customer that has not ended, and settle each
@@ -78,7 +77,7 @@ export async function cancelCustomerNow(env: Env, customerId: string): Promise<n
     .from(s)
     .where(and(eq(s.stripeCustomerId, customerId), sql`${s.status} not in ('canceled', 'incomplete_expired')`));
   if (rows.length === 0) return 0;
-  const stripe = stripeFor(env);
+  const stripe = requireStripe(env);
   let cancelled = 0;
   for (const row of rows) {
     const sub = await retrieveSubscription(stripe, row.id);

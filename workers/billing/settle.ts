@@ -7,6 +7,8 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import Stripe from "stripe";
 import { getDb, schema } from "../db/client";
+import { DomainError } from "../lib/errors";
+import { stripeFor } from "./client";
 import { rowWhere } from "../db/insert-select";
 import { tierKeys, type TierKey } from "../lib/vocabulary";
 import { subscriptionStatuses } from "../db/schema";
@@ -75,7 +77,8 @@ export function monthlyRecurringRevenue(sub: Stripe.Subscription, now = Date.now
   return Math.max(0, Math.round(monthly));
 }
 
-const rank = (column: SQL) => sql`case ${column} when 'vip' then 2 when 'member' then 1 else 0 end`;
+/** A tier key's rank (lib/vocabulary.ts tierRank) as SQL, for comparing tiers inside a statement. */
+export const tierRankSql = (tier: SQL) => sql`case ${tier} when 'vip' then 2 when 'member' then 1 else 0 end`;
 
 /** Grace in ms of a community (billing_settings.grace_days, default 7 days), as SQL. */
 const graceMs = (communityId: SQL | string) => sql`(coalesce((select grace_days from billing_settings where community_id = ${communityId}), 7) * ${DAY_MS})`;
@@ -86,9 +89,10 @@ const graceMs = (communityId: SQL | string) => sql`(coalesce((select grace_days 
  * (billing_settings.grace_days from past_due_since) has not ended; 'free' if none.
  */
 export function grantedTier(communityId: string | SQL, userId: string | SQL, now: number): SQL {
-  return sql`(select case max(${rank(sql`tier_key`)}) when 2 then 'vip' when 1 then 'member' else 'free' end from subscriptions
-    where community_id = ${communityId} and user_id = ${userId}
-      and (status in ('active', 'trialing') or (status = 'past_due' and coalesce(past_due_since, ${now}) + ${graceMs(communityId)} > ${now})))`;
+  // aliased: the ids may be columns of an outer query on subscriptions (the grace job)
+  return sql`(select case max(${tierRankSql(sql`g.tier_key`)}) when 2 then 'vip' when 1 then 'member' else 'free' end from subscriptions g
+    where g.community_id = ${communityId} and g.user_id = ${userId}
+      and (g.status in ('active', 'trialing') or (g.status = 'past_due' and coalesce(g.past_due_since, ${now}) + ${graceMs(communityId)} > ${now})))`;
 }
 
 /** The paid tier a member's subscriptions grant now, written through access-changes (ADR 015). */
@@ -185,14 +189,24 @@ export async function settlement(env: Env, sub: Stripe.Subscription, opts: { gua
   return { statements: [upsert, tierWrite.first, ...tierWrite.rest], changes: tierWrite.changes };
 }
 
+/** What settling reads besides the Subscription itself: its discounts' coupons (for MRR). */
+export const SUBSCRIPTION_EXPAND = ["discounts.source.coupon"];
+
 const isMissing = (error: unknown) => error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404;
 
 /** The Subscription as Stripe holds it now, discounts expanded (for MRR); null if Stripe has none by that id. Throws Stripe's other errors. */
 export async function retrieveSubscription(stripe: Stripe, id: string): Promise<Stripe.Subscription | null> {
   try {
-    return await stripe.subscriptions.retrieve(id, { expand: ["discounts"] });
+    return await stripe.subscriptions.retrieve(id, { expand: SUBSCRIPTION_EXPAND });
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
   }
+}
+
+/** The SDK, or 409 `payments_not_configured` when no secret key is set (billing/client.ts). */
+export function requireStripe(env: Env): Stripe {
+  const stripe = stripeFor(env);
+  if (!stripe) throw new DomainError(409, "payments_not_configured", "Payments are not configured: set STRIPE_SECRET_KEY (see the README).");
+  return stripe;
 }

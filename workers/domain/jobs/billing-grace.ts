@@ -3,14 +3,14 @@
 // members whose grace ended down to what their subscriptions still grant (free, usually).
 import { and, eq, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
-import { grantedTier, paidTierWrite } from "../../billing/settle";
+import { grantedTier, paidTierWrite, tierRankSql } from "../../billing/settle";
 import { commitAccessWrite } from "../access-changes";
 
 /** Members settled per cron tick (each one batch), well inside a tick's query budget. */
 export const GRACE_SLICE = 50;
 
 /**
- * Settle up to GRACE_SLICE members who hold a paid tier their subscriptions no longer grant at
+ * Settle down up to GRACE_SLICE members who hold a paid tier above what their subscriptions grant at
  * `now` (ms) because a past_due grace ended. Idempotent: a member already settled is not found
  * again, and the write changes only a tier that differs. Returns how many were settled.
  */
@@ -22,7 +22,8 @@ export async function settleEndedGrace(env: Env, now = Date.now()): Promise<numb
     .selectDistinct({ communityId: s.communityId, userId: m.userId })
     .from(s)
     .innerJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, s.userId)))
-    .where(and(eq(s.status, "past_due"), sql`${m.paidTier} <> ${grantedTier(sql`${s.communityId}`, sql`${s.userId}`, now)}`))
+    // only down: a tier above what is granted; raising a tier is a webhook's (a payment's) to do
+    .where(and(eq(s.status, "past_due"), sql`${tierRankSql(sql`${m.paidTier}`)} > ${tierRankSql(grantedTier(sql`${s.communityId}`, sql`${s.userId}`, now))}`))
     .limit(GRACE_SLICE);
   for (const member of due) await commitAccessWrite(env, paidTierWrite(env, member.communityId, member.userId, now));
   return due.length;

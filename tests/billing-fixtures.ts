@@ -1,0 +1,139 @@
+// Fixtures for the billing webhook tests: subscriptions made through the real SDK in the Stripe
+// stand-in (tests/stripe-global-setup.ts), its recorded events read back, signed here with
+// `generateTestHeaderStringAsync` and posted to the webhook as Stripe would.
+import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
+import Stripe from "stripe";
+import { expect } from "vitest";
+import { stripeFor } from "../workers/billing/client";
+import { getDb, schema } from "../workers/db/client";
+import type { TierKey } from "../workers/lib/vocabulary";
+import type { TestCommunity } from "./community-fixtures";
+import { call, ORIGIN, unique, type TestUser } from "./helpers";
+
+export const stripe = (): Stripe => stripeFor(env)!;
+const base = () => env.STRIPE_API_BASE;
+
+/** A Stripe Product and recurring Price in the stand-in, and the community's prices row for it. */
+export async function makePrice(community: TestCommunity, tier: Exclude<TierKey, "free">, amount: number, interval: "month" | "year" = "month", currency = "usd") {
+  const product = await stripe().products.create({ name: `${community.slug} ${tier}`, metadata: { enclave_community: community.id, enclave_tier: tier } });
+  const price = await stripe().prices.create({ product: product.id, unit_amount: amount, currency, recurring: { interval }, metadata: { enclave_community: community.id, enclave_tier: tier } });
+  const id = unique("price_row_");
+  const p = schema.prices;
+  // a new community comes with unpublished price rows: this one takes their place
+  await getDb(env).delete(p).where(and(eq(p.communityId, community.id), eq(p.tierKey, tier), eq(p.interval, interval)));
+  await getDb(env)
+    .insert(schema.prices)
+    .values({ id, communityId: community.id, tierKey: tier, interval, amount, currency, stripePriceId: price.id, active: true, createdAt: new Date() });
+  return { id, stripePriceId: price.id };
+}
+
+/** A Stripe customer for `user`, remembered in billing_customers as checkout would. */
+export async function customerFor(user: TestUser): Promise<string> {
+  const [known] = await getDb(env).select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id));
+  if (known) return known.stripeCustomerId;
+  const customer = await stripe().customers.create({ email: user.email, metadata: { enclave_user: user.id } });
+  await getDb(env).insert(schema.billingCustomers).values({ userId: user.id, stripeCustomerId: customer.id });
+  return customer.id;
+}
+
+/** A subscription in the stand-in with Enclave's metadata (active, or trialing with `trialDays`). */
+export async function subscribe(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, opts: { trialDays?: number; customer?: string } = {}) {
+  return stripe().subscriptions.create({
+    customer: opts.customer ?? (await customerFor(user)),
+    items: [{ price: price.stripePriceId }],
+    metadata: { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier },
+    ...(opts.trialDays ? { trial_period_days: opts.trialDays } : {}),
+  });
+}
+
+/** A paid checkout through the stand-in, with a promotion code (the only way its discounts are made). */
+export async function checkoutWithCode(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, code: string) {
+  const metadata = { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier };
+  const session = await stripe().checkout.sessions.create({
+    mode: "subscription",
+    customer: await customerFor(user),
+    line_items: [{ price: price.stripePriceId, quantity: 1 }],
+    allow_promotion_codes: true,
+    metadata,
+    subscription_data: { metadata },
+    success_url: `${ORIGIN}/c/${community.slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+    cancel_url: `${ORIGIN}/c/${community.slug}/billing/cancel`,
+  });
+  const paid = await standIn(`/_stand-in/checkout/${session.id}/pay`, { promotionCode: code });
+  return { sessionId: session.id, subscriptionId: paid.subscription.id as string };
+}
+
+/** A test control of the stand-in (`/_stand-in/...`); answers its JSON. */
+export async function standIn(path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base()}${path}`, {
+    method: body === undefined && path.startsWith("/_stand-in/events") ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.status, `${path} answered ${res.status}`).toBe(200);
+  return res.json();
+}
+
+export type RecordedEvent = { id: string; type: string; payload: string };
+
+/** The events the stand-in recorded for a subscription, oldest first (optionally of one type). */
+export async function eventsOf(subscriptionId: string, type?: string): Promise<RecordedEvent[]> {
+  const query = new URLSearchParams({ subscription: subscriptionId, ...(type ? { type } : {}) });
+  const list = await standIn(`/_stand-in/events?${query}`);
+  return list.data;
+}
+
+/** The latest recorded event of `type` for a subscription. */
+export async function lastEvent(subscriptionId: string, type: string): Promise<RecordedEvent> {
+  const events = await eventsOf(subscriptionId, type);
+  expect(events.length, `no ${type} for ${subscriptionId}`).toBeGreaterThan(0);
+  return events[events.length - 1];
+}
+
+/** Post a payload to the webhook signed as Stripe signs it (`timestamp` in s; default now). */
+export async function postWebhook(payload: string, opts: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
+  const signature =
+    opts.signature === undefined
+      ? await Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: opts.secret ?? env.STRIPE_WEBHOOK_SECRET, timestamp: opts.timestamp, cryptoProvider: Stripe.createSubtleCryptoProvider() })
+      : opts.signature;
+  return call("/api/v1/webhooks/stripe", {
+    body: payload,
+    // Stripe sends no Origin; the webhook must not need one
+    headers: { Origin: "", ...(signature === null ? {} : { "Stripe-Signature": signature }), "Content-Type": "application/json; charset=utf-8" },
+  });
+}
+
+/** Deliver recorded events in the order given; each must answer 200. */
+export async function deliver(...events: RecordedEvent[]) {
+  for (const event of events) {
+    const res = await postWebhook(event.payload);
+    expect(res.status, `${event.type} answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(200);
+  }
+}
+
+/** Deliver every recorded event of a subscription not yet delivered by this test, oldest first. */
+export async function deliverAll(subscriptionId: string) {
+  await deliver(...(await eventsOf(subscriptionId)));
+}
+
+export async function subscriptionRow(id: string) {
+  const [row] = await getDb(env).select().from(schema.subscriptions).where(eq(schema.subscriptions.id, id));
+  return row;
+}
+
+export async function paidTierOf(community: TestCommunity, user: TestUser) {
+  const m = schema.memberships;
+  const [row] = await getDb(env).select({ paidTier: m.paidTier, compTier: m.compTier }).from(m).where(and(eq(m.communityId, community.id), eq(m.userId, user.id)));
+  return row;
+}
+
+/** How many `access.changed` tier_changed events the community has recorded for a member. */
+export async function tierChanges(community: TestCommunity, user: TestUser): Promise<number> {
+  const e = schema.domainEvents;
+  const rows = await getDb(env).select({ payload: e.payload }).from(e).where(and(eq(e.communityId, community.id), eq(e.kind, "access.changed")));
+  return rows.filter((r) => {
+    const p = (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as { reason: string; userId: string | null };
+    return p.reason === "tier_changed" && p.userId === user.id;
+  }).length;
+}
