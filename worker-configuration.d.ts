@@ -12,6 +12,7 @@ interface __BaseEnv_Env {
 	POST_LIMITER: RateLimit;
 	COMMENT_LIMITER: RateLimit;
 	SEARCH_LIMITER: RateLimit;
+	CHECKOUT_LIMITER: RateLimit; // hand-added with wrangler.toml's [[ratelimits]] (ADR 037)
 	APP_NAME: "Enclave";
 	DEV_MODE: string;
 	APP_ORIGIN: string;

@@ -23,6 +23,7 @@ import { conversations } from "./conversations";
 import { inbox } from "./inbox";
 import { webhooks } from "./webhooks";
 import { billingState } from "./billing-state";
+import { billing } from "./billing";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -48,6 +49,7 @@ api.route("/", conversations);
 api.route("/", inbox);
 api.route("/", webhooks);
 api.route("/", billingState);
+api.route("/", billing);
 
 const documentConfig = {
   openapi: "3.1.0",

@@ -12,6 +12,7 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   "GET /api/v1/communities", // the directory of public communities
   "GET /api/v1/communities/{slug}", // a public community's page; a private one is 404 signed out
   "GET /api/v1/communities/{slug}/tiers", // a public community's prices
+  "GET /api/v1/communities/{slug}/pricing", // a published pricing page, even of a private community (ADR 037)
   "GET /api/v1/communities/{slug}/spaces", // a public community's spaces
   "GET /api/v1/spaces/{spaceId}", // a public community's space, feed, posts and comments
   "GET /api/v1/spaces/{spaceId}/posts",

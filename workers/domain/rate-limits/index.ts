@@ -27,6 +27,8 @@ const BURSTS = {
   comment: { binding: "COMMENT_LIMITER", periodSeconds: 60 },
   /** 60 searches a minute per member, or per IP address when signed out */
   search: { binding: "SEARCH_LIMITER", periodSeconds: 60 },
+  /** 10 checkout sessions a minute per member (each one is a Stripe API call) */
+  checkout: { binding: "CHECKOUT_LIMITER", periodSeconds: 60 },
 } as const satisfies Record<string, { binding: LimiterBinding; periodSeconds: 10 | 60 }>;
 
 export type BurstPolicy = keyof typeof BURSTS;
@@ -66,6 +68,9 @@ export const limitComment = (env: Env, userId: string) => limitBurst(env, "comme
 /** One search by `userId`, or by `ip` for a signed-out reader of a public community. 429 after 60 a minute. */
 export const limitSearch = (env: Env, who: { userId: string | null; ip: string }) =>
   limitBurst(env, "search", who.userId ? `user:${who.userId}` : `ip:${who.ip}`);
+
+/** One checkout session opened by `userId`. 429 after 10 a minute. */
+export const limitCheckout = (env: Env, userId: string) => limitBurst(env, "checkout", userId);
 
 const DAY_MS = 86_400_000;
 

@@ -35,7 +35,7 @@ export const listOf = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 /** Standard error responses for createRoute({ responses }). */
-export const errorResponses = (...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429>) =>
+export const errorResponses = (...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 502>) =>
   Object.fromEntries(
     statuses.map((s) => [s, { description: `Error ${s}`, content: { "application/json": { schema: ErrorSchema } } }]),
   ) as Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;

@@ -1,0 +1,128 @@
+// The owner's and member's billing routes (ADR 037, API.md "Billing"): settings and price sync,
+// the public pricing page, checkout and the customer portal. The webhook and what it settles,
+// billing/me and the checkout poll live beside this in payhooks' files.
+import { createRoute } from "@hono/zod-openapi";
+import { activeMember, hasRole, type MemberAccess } from "../domain/access";
+import { forbidden, notFound } from "../lib/errors";
+import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
+import { openPortal, startCheckout } from "../billing/checkout";
+import { requireStripe } from "../billing/errors";
+import { errorResponses } from "../domain/schemas/common";
+import { SlugParam } from "../domain/schemas/communities";
+import { BillingSchema, CheckoutBody, PricingBody, PricingPageSchema, RedirectSchema, UpdateBillingBody } from "../domain/schemas/billing";
+import { createRouter, requireUser, type AppContext } from "./factory";
+import { requireCommunity } from "./guards";
+import { jsonBody, jsonResponse } from "./route-helpers";
+
+export const billing = createRouter();
+const tags = ["billing"];
+
+/**
+ * The caller as an active member of `slug` with at least `role`: 401 signed out; 404 for anyone
+ * below admin (billing is not theirs to know about); 403 for an admin where the owner is needed.
+ */
+async function requireBillingMember(c: AppContext, slug: string, role: "member" | "admin" | "owner"): Promise<MemberAccess> {
+  await requireUser(c);
+  const member = activeMember(await requireCommunity(c, slug));
+  if (!member || (role !== "member" && !hasRole(member.role, "admin"))) throw notFound("No such community.");
+  if (role === "owner" && member.role !== "owner") throw forbidden("Only the owner changes billing.");
+  return member;
+}
+
+/** Where Stripe sends the browser back: the app's public origin (APP_ORIGIN), else this request's. */
+const appOrigin = (c: AppContext) => (c.env.APP_ORIGIN || new URL(c.req.url).origin).replace(/\/$/, "");
+
+billing.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/billing",
+    tags,
+    summary: "Billing settings and prices (owner and admins); `configured` says whether Stripe is set up",
+    request: { params: SlugParam },
+    responses: { 200: jsonResponse(BillingSchema, "Settings and the prices on sale"), ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    const access = await requireBillingMember(c, c.req.valid("param").slug, "admin");
+    return c.json(await readBilling(c.env, access.community.id), 200);
+  },
+);
+
+billing.openapi(
+  createRoute({
+    method: "put",
+    path: "/communities/{slug}/billing",
+    tags,
+    summary: "Save billing settings and publish prices to Stripe (owner); a changed amount makes a new Stripe Price and archives the old",
+    request: { params: SlugParam, ...jsonBody(UpdateBillingBody) },
+    responses: {
+      200: jsonResponse(BillingSchema, "Saved and synced"),
+      ...errorResponses(400, 401, 403, 404, 409, 415, 502),
+    },
+  }),
+  async (c) => {
+    const access = await requireBillingMember(c, c.req.valid("param").slug, "owner");
+    const stripe = requireStripe(c.env);
+    return c.json(await publishBilling(c.env, stripe, access, c.req.valid("json")), 200);
+  },
+);
+
+billing.openapi(
+  createRoute({
+    method: "get",
+    path: "/communities/{slug}/pricing",
+    tags,
+    summary: "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content)",
+    request: { params: SlugParam },
+    responses: { 200: jsonResponse(PricingPageSchema, "The pricing page"), ...errorResponses(404) },
+  }),
+  async (c) => c.json(await readPricingPage(c.env, c.req.valid("param").slug), 200),
+);
+
+billing.openapi(
+  createRoute({
+    method: "patch",
+    path: "/communities/{slug}/pricing",
+    tags,
+    summary: "Publish or withdraw the pricing page (owner)",
+    request: { params: SlugParam, ...jsonBody(PricingBody) },
+    responses: { 200: jsonResponse(PricingBody, "Whether it is published now"), ...errorResponses(400, 401, 403, 404, 415) },
+  }),
+  async (c) => {
+    const access = await requireBillingMember(c, c.req.valid("param").slug, "owner");
+    return c.json(await setPricingPublished(c.env, access, c.req.valid("json").published), 200);
+  },
+);
+
+billing.openapi(
+  createRoute({
+    method: "post",
+    path: "/communities/{slug}/checkout",
+    tags,
+    summary: "Start Stripe Checkout for a paid tier and interval (members); answers the page to open",
+    request: { params: SlugParam, ...jsonBody(CheckoutBody) },
+    responses: { 200: jsonResponse(RedirectSchema, "The checkout page"), ...errorResponses(400, 401, 404, 409, 415, 429, 502) },
+  }),
+  async (c) => {
+    const user = await requireUser(c);
+    const access = await requireBillingMember(c, c.req.valid("param").slug, "member");
+    const stripe = requireStripe(c.env);
+    return c.json(await startCheckout(c.env, stripe, access, user, c.req.valid("json"), appOrigin(c)), 200);
+  },
+);
+
+billing.openapi(
+  createRoute({
+    method: "post",
+    path: "/communities/{slug}/billing/portal",
+    tags,
+    summary: "Open the Stripe customer portal (cards, invoices, cancel, plan changes within this community)",
+    request: { params: SlugParam },
+    responses: { 200: jsonResponse(RedirectSchema, "The portal page"), ...errorResponses(401, 404, 409, 502) },
+  }),
+  async (c) => {
+    const user = await requireUser(c);
+    const access = await requireBillingMember(c, c.req.valid("param").slug, "member");
+    const stripe = requireStripe(c.env);
+    return c.json(await openPortal(c.env, stripe, access, user, appOrigin(c)), 200);
+  },
+);

@@ -1,0 +1,371 @@
+// What a community sells and how (ADR 037): billing settings, one Stripe Product per paid tier,
+// one active Stripe Price per tier and interval. Publishing talks to Stripe first and writes D1
+// only once Stripe has answered; the partial unique index on active prices referees two owners
+// saving at once (the loser's batch fails whole and its new Stripe prices are archived again).
+import { and, asc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import type Stripe from "stripe";
+import { getDb, schema } from "../db/client";
+import type { TierKey } from "../db/schema";
+import { isUniqueViolation } from "../db/unique-violation";
+import type { MemberAccess } from "../domain/access";
+import { auditInsert } from "../domain/audit";
+import { runBatch, type Statement } from "../domain/communities/batch";
+import { badRequest, DomainError, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { stripeMode, type StripeMode } from "./client";
+import { amountProblem, currencyRule } from "./currency";
+import { viaStripe } from "./errors";
+
+export const paidTierKeys = ["member", "vip"] as const;
+export type PaidTierKey = (typeof paidTierKeys)[number];
+export const billingIntervals = ["month", "year"] as const;
+export type BillingInterval = (typeof billingIntervals)[number];
+
+/** An amount in API minor units (billing/currency.ts) with its lowercase ISO 4217 currency. */
+export type Money = { amount: number; currency: string };
+export type IntervalPrices = { month: Money | null; year: Money | null };
+
+export type BillingSettingsView = {
+  currency: string;
+  allowPromotionCodes: boolean;
+  graceDays: number;
+  refundPolicy: (typeof schema.refundPolicies)[number];
+  pricingPublished: boolean;
+};
+
+/** GET/PUT /communities/:slug/billing (ADR 037). */
+export type BillingView = {
+  configured: boolean;
+  mode: StripeMode;
+  settings: BillingSettingsView;
+  tiers: Array<{ key: PaidTierKey; name: string; trialDays: number; prices: IntervalPrices }>;
+};
+
+/** What PUT /communities/:slug/billing may change; an amount `null` withdraws that price. */
+export type BillingChanges = {
+  currency?: string;
+  allowPromotionCodes?: boolean;
+  graceDays?: number;
+  refundPolicy?: BillingSettingsView["refundPolicy"];
+  tiers?: Array<{ key: PaidTierKey; trialDays?: number; month?: number | null; year?: number | null }>;
+};
+
+type PriceRow = typeof schema.prices.$inferSelect;
+type TierRow = typeof schema.tiers.$inferSelect;
+type SettingsRow = typeof schema.billingSettings.$inferSelect;
+
+const DEFAULT_SETTINGS: BillingSettingsView = { currency: "usd", allowPromotionCodes: false, graceDays: 7, refundPolicy: "revoke", pricingPublished: false };
+
+function settingsView(row: SettingsRow | undefined): BillingSettingsView {
+  if (!row) return { ...DEFAULT_SETTINGS };
+  const { currency, allowPromotionCodes, graceDays, refundPolicy, pricingPublished } = row;
+  return { currency, allowPromotionCodes, graceDays, refundPolicy, pricingPublished };
+}
+
+/** A price is on sale once Stripe has it: an active row with a Stripe price id. */
+const onSale = (p: PriceRow) => p.active && p.stripePriceId !== null;
+
+function pricesOf(prices: PriceRow[], tier: string): IntervalPrices {
+  const at = (interval: BillingInterval) => {
+    const p = prices.find((x) => x.tierKey === tier && x.interval === interval && onSale(x));
+    return p ? { amount: p.amount, currency: p.currency.toLowerCase() } : null;
+  };
+  return { month: at("month"), year: at("year") };
+}
+
+async function loadCatalog(env: Env, communityId: string) {
+  const db = getDb(env);
+  const [settings, tiers, prices] = await db.batch([
+    db.select().from(schema.billingSettings).where(eq(schema.billingSettings.communityId, communityId)).limit(1),
+    db.select().from(schema.tiers).where(eq(schema.tiers.communityId, communityId)).orderBy(asc(schema.tiers.rank)),
+    db.select().from(schema.prices).where(and(eq(schema.prices.communityId, communityId), eq(schema.prices.active, true))),
+  ]);
+  return { settings: settings[0] as SettingsRow | undefined, tiers: tiers as TierRow[], prices: prices as PriceRow[] };
+}
+
+/** The community's billing as its owner and admins see it; works without Stripe (configured: false). */
+export async function readBilling(env: Env, communityId: string): Promise<BillingView> {
+  const { settings, tiers, prices } = await loadCatalog(env, communityId);
+  const mode = stripeMode(env);
+  return {
+    configured: mode !== null,
+    mode,
+    settings: settingsView(settings),
+    tiers: tiers
+      .filter((t): t is TierRow & { key: PaidTierKey } => (paidTierKeys as readonly string[]).includes(t.key))
+      .map((t) => ({ key: t.key, name: t.name, trialDays: t.trialDays, prices: pricesOf(prices, t.key) })),
+  };
+}
+
+/** The public pricing page (API.md "Billing"): name, description, tiers and prices, never content. */
+export type PricingPage = {
+  community: { name: string; description: string; slug: string };
+  currency: string;
+  tiers: Array<{ key: TierKey; name: string; description: string; trialDays: number; prices: IntervalPrices }>;
+};
+
+/** The pricing page of `slug`, public or private; 404 not_found unless its owner published it. */
+export async function readPricingPage(env: Env, slug: string): Promise<PricingPage> {
+  const db = getDb(env);
+  const [community] = await db
+    .select({ id: schema.communities.id, name: schema.communities.name, description: schema.communities.description, slug: schema.communities.slug })
+    .from(schema.communities)
+    .innerJoin(schema.billingSettings, eq(schema.billingSettings.communityId, schema.communities.id))
+    .where(and(eq(schema.communities.slug, slug), isNull(schema.communities.deletedAt), eq(schema.billingSettings.pricingPublished, true)))
+    .limit(1);
+  if (!community) throw notFound("No such pricing page.");
+  const { settings, tiers, prices } = await loadCatalog(env, community.id);
+  return {
+    community: { name: community.name, description: community.description, slug: community.slug },
+    currency: settingsView(settings).currency,
+    tiers: tiers.map((t) => ({ key: t.key, name: t.name, description: t.description, trialDays: t.trialDays, prices: pricesOf(prices, t.key) })),
+  };
+}
+
+/** Publishes or withdraws the pricing page (owner); the settings row is made with defaults if new. */
+export async function setPricingPublished(env: Env, access: MemberAccess, published: boolean): Promise<{ published: boolean }> {
+  const db = getDb(env);
+  const now = new Date();
+  await db.batch([
+    db
+      .insert(schema.billingSettings)
+      .values({ communityId: access.community.id, pricingPublished: published, updatedAt: now })
+      .onConflictDoUpdate({ target: schema.billingSettings.communityId, set: { pricingPublished: published, updatedAt: now } }),
+    auditInsert(env, { communityId: access.community.id, actorId: access.membership.userId, action: "billing.pricing", data: { published } }),
+  ]);
+  return { published };
+}
+
+/** The price a member can buy for `tier` and `interval`: the active row Stripe has, or null. */
+export async function priceOnSale(env: Env, communityId: string, tier: PaidTierKey, interval: BillingInterval): Promise<PriceRow | null> {
+  const [row] = await getDb(env)
+    .select()
+    .from(schema.prices)
+    .where(
+      and(
+        eq(schema.prices.communityId, communityId),
+        eq(schema.prices.tierKey, tier),
+        eq(schema.prices.interval, interval),
+        eq(schema.prices.active, true),
+        isNotNull(schema.prices.stripePriceId),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+/** The settings a checkout needs (defaults when the owner never saved any). */
+export async function billingSettingsOf(env: Env, communityId: string): Promise<BillingSettingsView> {
+  const [row] = await getDb(env).select().from(schema.billingSettings).where(eq(schema.billingSettings.communityId, communityId)).limit(1);
+  return settingsView(row);
+}
+
+/** One tier and interval whose price changes: `amount` null withdraws it; `stripePriceId` is the new Price once made. */
+type Replacement = { tier: TierRow & { key: PaidTierKey }; interval: BillingInterval; old: PriceRow | null; amount: number | null; stripePriceId?: string };
+
+/** Stripe's metadata on everything Enclave makes for a tier (webhooks and the portal find their way back by it). */
+const tierMetadata = (communityId: string, tier: PaidTierKey) => ({ enclave_community: communityId, enclave_tier: tier });
+
+/**
+ * Saves the owner's billing settings and publishes the tiers' prices to Stripe (ADR 037):
+ * a Product per paid tier (created once, name kept in step), a new recurring Price for each
+ * changed amount, the replaced Price archived (`active: false`) — a live Price is never edited, so
+ * subscribers keep theirs. D1 changes only after Stripe answered everything.
+ * @throws 400 validation_failed with `issues` (amounts per currency rules, a currency change
+ *   without the new amounts); 502 stripe_unavailable (nothing written, Stripe's new prices archived
+ *   again); 409 billing_changed when another save won the race for the same tier and interval
+ */
+export async function publishBilling(env: Env, stripe: Stripe, access: MemberAccess, changes: BillingChanges): Promise<BillingView> {
+  const communityId = access.community.id;
+  const { settings, tiers, prices } = await loadCatalog(env, communityId);
+  const current = settingsView(settings);
+  const next: BillingSettingsView = {
+    currency: (changes.currency ?? current.currency).toLowerCase(),
+    allowPromotionCodes: changes.allowPromotionCodes ?? current.allowPromotionCodes,
+    graceDays: changes.graceDays ?? current.graceDays,
+    refundPolicy: changes.refundPolicy ?? current.refundPolicy,
+    pricingPublished: current.pricingPublished,
+  };
+  if (!currencyRule(next.currency)) throw badRequest("Choose a supported currency.", { issues: [{ path: "currency", message: `${next.currency.toUpperCase()} is not supported`, code: "currency_unsupported" }] });
+
+  const issues: Array<{ path: string; message: string; code: string }> = [];
+  const replacements: Replacement[] = [];
+  for (const tier of tiers) {
+    if (!(paidTierKeys as readonly string[]).includes(tier.key)) continue;
+    const paid = tier as TierRow & { key: PaidTierKey };
+    const given = changes.tiers?.find((t) => t.key === paid.key);
+    for (const interval of billingIntervals) {
+      const old = prices.find((p) => p.tierKey === paid.key && p.interval === interval) ?? null;
+      const wanted = given?.[interval];
+      if (wanted === undefined) {
+        // a price on sale in another currency cannot stay when the currency changes
+        if (old && onSale(old) && old.currency.toLowerCase() !== next.currency) {
+          issues.push({ path: `tiers.${paid.key}.${interval}`, message: `Give the ${interval}ly price in ${next.currency.toUpperCase()} (or null to withdraw it)`, code: "amount_required" });
+        }
+        continue;
+      }
+      if (wanted === null) {
+        if (old) replacements.push({ tier: paid, interval, old, amount: null });
+        continue;
+      }
+      const problem = amountProblem(wanted, next.currency);
+      if (problem) {
+        issues.push({ path: `tiers.${paid.key}.${interval}`, message: problem, code: "amount_invalid" });
+        continue;
+      }
+      const unchanged = old && onSale(old) && old.amount === wanted && old.currency.toLowerCase() === next.currency;
+      if (!unchanged) replacements.push({ tier: paid, interval, old, amount: wanted });
+    }
+  }
+  if (issues.length > 0) throw badRequest("Some prices cannot be used.", { issues });
+
+  // ---- Stripe first: products, new prices, then the replaced ones archived ----
+  const productOf = new Map<PaidTierKey, { id: string; created: boolean }>();
+  const created: string[] = [];
+  const archived: string[] = [];
+  try {
+    for (const r of replacements) {
+      if (r.amount === null || productOf.has(r.tier.key)) continue;
+      if (r.tier.stripeProductId) {
+        const id = r.tier.stripeProductId;
+        await viaStripe(() => stripe.products.update(id, { name: r.tier.name, active: true }));
+        productOf.set(r.tier.key, { id, created: false });
+      } else {
+        // two first publishes at once: the same key gives both the same Product
+        const product = await viaStripe(() =>
+          stripe.products.create(
+            { name: r.tier.name, metadata: tierMetadata(communityId, r.tier.key) },
+            { idempotencyKey: `enclave-product:${communityId}:${r.tier.key}:${r.tier.name}` },
+          ),
+        );
+        productOf.set(r.tier.key, { id: product.id, created: true });
+      }
+    }
+    for (const r of replacements) {
+      if (r.amount === null) continue;
+      const amount = r.amount;
+      const price = await viaStripe(() =>
+        stripe.prices.create({
+          product: productOf.get(r.tier.key)!.id,
+          unit_amount: amount,
+          currency: next.currency,
+          recurring: { interval: r.interval },
+          lookup_key: `enclave:${communityId}:${r.tier.key}:${r.interval}`,
+          transfer_lookup_key: true,
+          nickname: `${r.tier.name} (${r.interval})`,
+          metadata: { ...tierMetadata(communityId, r.tier.key), enclave_interval: r.interval },
+        }),
+      );
+      created.push(price.id);
+      r.stripePriceId = price.id;
+    }
+    for (const r of replacements) {
+      const oldId = r.old?.stripePriceId;
+      if (!oldId) continue;
+      await viaStripe(() => stripe.prices.update(oldId, { active: false }));
+      archived.push(oldId);
+    }
+  } catch (err) {
+    await undoStripe(env, stripe, created, archived);
+    throw err;
+  }
+
+  // ---- then D1, in one batch ----
+  const db = getDb(env);
+  const now = new Date();
+  const statements: Statement[] = [];
+  for (const r of replacements) {
+    if (r.old) {
+      statements.push(
+        db
+          .update(schema.prices)
+          .set({ active: false, archivedAt: now })
+          .where(and(eq(schema.prices.id, r.old.id), eq(schema.prices.active, true))),
+      );
+    }
+  }
+  for (const r of replacements) {
+    const stripePriceId = r.stripePriceId;
+    if (r.amount === null || !stripePriceId) continue;
+    statements.push(
+      db.insert(schema.prices).values({
+        id: newId("prc"),
+        communityId,
+        tierKey: r.tier.key,
+        interval: r.interval,
+        amount: r.amount,
+        currency: next.currency,
+        stripePriceId,
+        active: true,
+        createdAt: now,
+      }),
+    );
+  }
+  for (const [key, product] of productOf) {
+    if (product.created) {
+      statements.push(
+        db
+          .update(schema.tiers)
+          .set({ stripeProductId: product.id })
+          .where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, key), isNull(schema.tiers.stripeProductId))),
+      );
+    }
+  }
+  for (const t of changes.tiers ?? []) {
+    if (t.trialDays !== undefined) {
+      statements.push(db.update(schema.tiers).set({ trialDays: t.trialDays }).where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, t.key))));
+    }
+  }
+  const { pricingPublished: _published, ...saved } = next;
+  statements.push(
+    db
+      .insert(schema.billingSettings)
+      .values({ communityId, ...saved, updatedAt: now })
+      .onConflictDoUpdate({ target: schema.billingSettings.communityId, set: { ...saved, updatedAt: now } }),
+    auditInsert(env, {
+      communityId,
+      actorId: access.membership.userId,
+      action: "billing.update",
+      data: { ...changes, replaced: replacements.map((r) => ({ tier: r.tier.key, interval: r.interval, amount: r.amount })) },
+    }),
+  );
+  try {
+    await runBatch(db, statements);
+  } catch (err) {
+    await undoStripe(env, stripe, created, archived);
+    if (isUniqueViolation(err)) {
+      throw new DomainError(409, "billing_changed", "Prices were changed by someone else at the same moment. Reload and try again.");
+    }
+    throw err;
+  }
+  return readBilling(env, communityId);
+}
+
+/**
+ * Puts Stripe back after a save that did not land: the new prices archived, and the old ones made
+ * active again where their row is still the active one (a winner of a race archived its own).
+ * Best effort: a failure here is logged; an orphaned inactive or unused price sells nothing.
+ */
+async function undoStripe(env: Env, stripe: Stripe, created: string[], archived: string[]) {
+  const stillActive = archived.length
+    ? new Set(
+        (
+          await getDb(env)
+            .select({ id: schema.prices.stripePriceId })
+            .from(schema.prices)
+            .where(and(eq(schema.prices.active, true), inArray(schema.prices.stripePriceId, archived)))
+        ).map((r) => r.id),
+      )
+    : new Set<string | null>();
+  const undo = [
+    ...created.map((id) => () => stripe.prices.update(id, { active: false })),
+    ...archived.filter((id) => stillActive.has(id)).map((id) => () => stripe.prices.update(id, { active: true })),
+  ];
+  for (const step of undo) {
+    try {
+      await step();
+    } catch (err) {
+      console.warn("stripe undo failed", { message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}

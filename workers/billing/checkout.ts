@@ -1,0 +1,177 @@
+// A member buying a tier (Stripe Checkout) and managing what they bought (the customer portal),
+// ADR 037. Entitlements never change here: only verified webhooks do (payhooks' settle code).
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import type Stripe from "stripe";
+import { getDb, schema } from "../db/client";
+import { effectiveTier, hasTier, type MemberAccess } from "../domain/access";
+import type { SessionUser } from "../domain/auth/reader";
+import { limitCheckout } from "../domain/rate-limits";
+import { badRequest, DomainError, notFound } from "../lib/errors";
+import { billingSettingsOf, paidTierKeys, priceOnSale, type BillingInterval, type PaidTierKey } from "./catalog";
+import { viaStripe } from "./errors";
+
+/** Subscription states that still hold (or may soon hold again) a tier: a second checkout would double-bill. */
+const LIVE_STATUSES = ["active", "trialing", "past_due", "unpaid", "incomplete", "paused"] as const;
+
+/** Checkout's page language from the member's locale (Stripe's `locale` list has zh-TW, not zh-Hant). */
+function checkoutLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {
+  if (/^zh-(hant|tw|hk)/i.test(locale)) return "zh-TW";
+  if (/^en/i.test(locale)) return "en";
+  return "auto";
+}
+
+/**
+ * The member's one Stripe Customer in this deployment, made on first need (email and name
+ * prefilled, metadata `enclave_user`). Two first checkouts at once send the same Idempotency-Key,
+ * so Stripe makes one Customer and both rows name it (the insert ignores the second).
+ * @throws 502 stripe_unavailable
+ */
+export async function ensureCustomer(env: Env, stripe: Stripe, user: SessionUser): Promise<string> {
+  const db = getDb(env);
+  const [known] = await db.select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id)).limit(1);
+  if (known) return known.stripeCustomerId;
+  const customer = await viaStripe(() =>
+    stripe.customers.create(
+      { email: user.email, name: user.name, metadata: { enclave_user: user.id }, preferred_locales: [user.locale] },
+      { idempotencyKey: `enclave-customer:${user.id}` },
+    ),
+  );
+  await db.insert(schema.billingCustomers).values({ userId: user.id, stripeCustomerId: customer.id }).onConflictDoNothing();
+  const [row] = await db.select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id)).limit(1);
+  return row?.stripeCustomerId ?? customer.id;
+}
+
+/**
+ * Opens a Stripe Checkout Session for `tier` and `interval` (subscription mode, the tier's trial,
+ * promotion codes per the owner's setting, the member's email prefilled through their Customer,
+ * metadata on the session and on `subscription_data`). Answers the page to send the member to.
+ * @throws 400 validation_failed for the free tier; 409 already_subscribed when the member's
+ *   effective tier covers `tier` or they already pay in this community (plan changes go through
+ *   the portal); 409 price_not_published; 429 rate_limited; 502 stripe_unavailable
+ */
+export async function startCheckout(
+  env: Env,
+  stripe: Stripe,
+  access: MemberAccess,
+  user: SessionUser,
+  choice: { tier: string; interval: BillingInterval },
+  origin: string,
+): Promise<{ url: string }> {
+  if (!(paidTierKeys as readonly string[]).includes(choice.tier)) {
+    throw badRequest("The free tier costs nothing: there is nothing to buy.", { issues: [{ path: "tier", message: "Choose a paid tier", code: "free_tier" }] });
+  }
+  const tier = choice.tier as PaidTierKey;
+  const communityId = access.community.id;
+  if (hasTier(effectiveTier(access.membership), tier)) {
+    throw new DomainError(409, "already_subscribed", `You already have the ${tier} tier here.`, { tier: effectiveTier(access.membership) });
+  }
+  const db = getDb(env);
+  const [live] = await db
+    .select({ id: schema.subscriptions.id, tier: schema.subscriptions.tierKey })
+    .from(schema.subscriptions)
+    .where(and(eq(schema.subscriptions.communityId, communityId), eq(schema.subscriptions.userId, user.id), inArray(schema.subscriptions.status, [...LIVE_STATUSES])))
+    .limit(1);
+  if (live) {
+    throw new DomainError(409, "already_subscribed", "You already pay for a plan here: change it in the billing portal.", { tier: live.tier, manageInPortal: true });
+  }
+  const price = await priceOnSale(env, communityId, tier, choice.interval);
+  if (!price?.stripePriceId) throw new DomainError(409, "price_not_published", `The ${tier} tier has no ${choice.interval}ly price yet.`);
+  await limitCheckout(env, user.id);
+
+  const [[tierRow], settings] = await Promise.all([
+    db.select({ trialDays: schema.tiers.trialDays }).from(schema.tiers).where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, tier))).limit(1),
+    billingSettingsOf(env, communityId),
+  ]);
+  const customer = await ensureCustomer(env, stripe, user);
+  const metadata = { enclave_community: communityId, enclave_user: user.id, enclave_tier: tier };
+  const trialDays = tierRow?.trialDays ?? 0;
+  const slug = encodeURIComponent(access.community.slug);
+  const stripePriceId = price.stripePriceId;
+  const session = await viaStripe(() =>
+    stripe.checkout.sessions.create({
+      mode: "subscription",
+      customer,
+      client_reference_id: user.id,
+      line_items: [{ price: stripePriceId, quantity: 1 }],
+      ...(settings.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
+      metadata,
+      subscription_data: { metadata, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
+      locale: checkoutLocale(user.locale),
+      success_url: `${origin}/c/${slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: `${origin}/c/${slug}/billing/cancel`,
+    }),
+  );
+  if (!session.url) throw new DomainError(502, "stripe_unavailable", "Stripe did not give a checkout page. Try again.");
+  return { url: session.url };
+}
+
+/**
+ * The portal configuration for a community: its products and their prices on sale (so plan
+ * changes stay within the community), cancellation at period end, cards and invoices. Found by
+ * metadata (`enclave_community`, `enclave_catalog` = a digest of the features) rather than stored:
+ * a changed catalog gives a new digest, so a new configuration, and older ones are deactivated.
+ * @throws 502 stripe_unavailable
+ */
+export async function portalConfiguration(env: Env, stripe: Stripe, access: MemberAccess): Promise<string> {
+  const communityId = access.community.id;
+  const db = getDb(env);
+  const rows = await db
+    .select({ product: schema.tiers.stripeProductId, tier: schema.prices.tierKey, price: schema.prices.stripePriceId })
+    .from(schema.prices)
+    .innerJoin(schema.tiers, and(eq(schema.tiers.communityId, schema.prices.communityId), eq(schema.tiers.key, schema.prices.tierKey)))
+    .where(and(eq(schema.prices.communityId, communityId), eq(schema.prices.active, true), isNotNull(schema.prices.stripePriceId), isNotNull(schema.tiers.stripeProductId)));
+  const byProduct = new Map<string, string[]>();
+  for (const r of rows) byProduct.set(r.product!, [...(byProduct.get(r.product!) ?? []), r.price!].sort());
+  const products = [...byProduct].sort(([a], [b]) => a.localeCompare(b)).map(([product, prices]) => ({ product, prices }));
+  const features: Stripe.BillingPortal.ConfigurationCreateParams.Features = {
+    invoice_history: { enabled: true },
+    payment_method_update: { enabled: true },
+    subscription_cancel: { enabled: true, mode: "at_period_end" },
+    subscription_update:
+      products.length > 0
+        ? { enabled: true, default_allowed_updates: ["price"], products, proration_behavior: "create_prorations" }
+        : { enabled: false },
+  };
+  const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(features))))]
+    .slice(0, 12)
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  const ours: Stripe.BillingPortal.Configuration[] = [];
+  await viaStripe(async () => {
+    for await (const config of stripe.billingPortal.configurations.list({ active: true, limit: 100 })) {
+      if (config.metadata?.enclave_community === communityId) ours.push(config);
+    }
+  });
+  const current = ours.find((c) => c.metadata?.enclave_catalog === digest);
+  if (current) return current.id;
+  const made = await viaStripe(() =>
+    stripe.billingPortal.configurations.create(
+      { features, business_profile: { headline: access.community.name.slice(0, 60) }, metadata: { enclave_community: communityId, enclave_catalog: digest } },
+      { idempotencyKey: `enclave-portal:${communityId}:${digest}` },
+    ),
+  );
+  for (const old of ours) {
+    // an outdated catalog offers archived prices; a failure here only leaves it unused
+    await stripe.billingPortal.configurations.update(old.id, { active: false }).catch(() => undefined);
+  }
+  return made.id;
+}
+
+/**
+ * A customer portal session for the member (cards, invoices, cancel at period end, plan changes
+ * within this community), returning to the community's billing page.
+ * @throws 404 not_found when the member never checked out (no Customer); 502 stripe_unavailable
+ */
+export async function openPortal(env: Env, stripe: Stripe, access: MemberAccess, user: SessionUser, origin: string): Promise<{ url: string }> {
+  const [customer] = await getDb(env).select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id)).limit(1);
+  if (!customer) throw notFound("You have no billing account yet.");
+  const configuration = await portalConfiguration(env, stripe, access);
+  const session = await viaStripe(() =>
+    stripe.billingPortal.sessions.create({
+      customer: customer.stripeCustomerId,
+      configuration,
+      return_url: `${origin}/c/${encodeURIComponent(access.community.slug)}/billing`,
+    }),
+  );
+  return { url: session.url };
+}

@@ -1,0 +1,72 @@
+// Billing's wire shapes (ADR 037): the owner's settings and catalog, the public pricing page,
+// checkout and portal. Amounts are integers in the currency's minor units as Stripe counts them.
+import { z } from "@hono/zod-openapi";
+import { SUPPORTED_CURRENCIES } from "../../billing/currency";
+import { refundPolicies } from "../../db/schema";
+import { tierKeys } from "../../lib/vocabulary";
+
+const Interval = z.enum(["month", "year"]);
+const PaidTier = z.enum(["member", "vip"]);
+/** Minor units; the currency's own rules (whole units for TWD, 0-ending for KWD, …) are checked against the saved currency. */
+const Amount = z.number().int().positive().openapi({ description: "minor units as Stripe counts them (TWD 300 → 30000, JPY 500 → 500)", example: 30000 });
+
+export const MoneySchema = z.object({ amount: z.number().int(), currency: z.string().openapi({ example: "twd" }) }).openapi("Money");
+export const IntervalPricesSchema = z.object({ month: MoneySchema.nullable(), year: MoneySchema.nullable() });
+
+export const BillingSettingsSchema = z
+  .object({
+    currency: z.string().openapi({ description: "lowercase ISO 4217", example: "twd" }),
+    allowPromotionCodes: z.boolean(),
+    graceDays: z.number().int().min(0).max(60).openapi({ description: "days a past-due subscription keeps its tier" }),
+    refundPolicy: z.enum(refundPolicies).openapi({ description: "on a refund: revoke the tier (cancel now) or keep it" }),
+    pricingPublished: z.boolean(),
+  })
+  .openapi("BillingSettings");
+
+export const BillingSchema = z
+  .object({
+    configured: z.boolean(),
+    mode: z.enum(["stripe", "stand-in"]).nullable(),
+    settings: BillingSettingsSchema,
+    tiers: z.array(z.object({ key: PaidTier, name: z.string(), trialDays: z.number().int(), prices: IntervalPricesSchema })),
+  })
+  .openapi("Billing");
+
+/** A currency Stripe and the table in billing/currency.ts both know, any case in, lowercase out. */
+const CurrencyField = z
+  .string()
+  .toLowerCase()
+  .refine((c) => SUPPORTED_CURRENCIES.includes(c), { message: "Not a supported currency", params: { reason: "currency_unsupported" } })
+  .openapi({ description: "ISO 4217 (any case); stored lowercase", example: "TWD" });
+
+export const UpdateBillingBody = BillingSettingsSchema.omit({ pricingPublished: true })
+  .partial()
+  .extend({
+    currency: CurrencyField.optional(),
+    tiers: z
+      .array(
+        z.object({
+          key: PaidTier,
+          trialDays: z.number().int().min(0).max(730).optional().openapi({ description: "0–730 (Stripe's limit)" }),
+          month: Amount.nullable().optional().openapi({ description: "null withdraws the price" }),
+          year: Amount.nullable().optional(),
+        }),
+      )
+      .max(2)
+      .refine((ts) => new Set(ts.map((t) => t.key)).size === ts.length, { message: "Each tier once" })
+      .optional(),
+  })
+  .strict();
+
+export const PricingBody = z.object({ published: z.boolean() }).strict();
+
+export const PricingPageSchema = z
+  .object({
+    community: z.object({ name: z.string(), description: z.string(), slug: z.string() }),
+    currency: z.string(),
+    tiers: z.array(z.object({ key: z.enum(tierKeys), name: z.string(), description: z.string(), trialDays: z.number().int(), prices: IntervalPricesSchema })),
+  })
+  .openapi("PricingPage");
+
+export const CheckoutBody = z.object({ tier: z.enum(tierKeys), interval: Interval }).strict();
+export const RedirectSchema = z.object({ url: z.string().openapi({ description: "the Stripe page to send the browser to" }) });
