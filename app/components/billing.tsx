@@ -7,14 +7,8 @@ import { Form, useLocation, useSearchParams } from "react-router";
 import { Name } from "./name";
 import { SubmitButton } from "./form-bits";
 import { Alert, Badge, cx, focusRing } from "./ui";
-import { formatMoney } from "../lib/format";
-import { billingPath, type Interval, type IntervalPrices, type PricingAnswer } from "../lib/billing";
+import { billingPath, moneyText, type Interval, type IntervalPrices, type PricingAnswer } from "../lib/billing";
 import { tierRank, type TierKey } from "../lib/types";
-
-/** `money` in `locale` with the currency's own fraction digits (JPY none, TWD whole units shown as such). */
-export function moneyText(money: { amount: number; currency: string }, locale: string): string {
-  return formatMoney(money.amount, money.currency.toUpperCase(), locale);
-}
 
 /**
  * Starts a checkout for `tier` and `interval`: a POST to the billing page's action, which answers

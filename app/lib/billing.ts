@@ -2,6 +2,7 @@
 // routes are built beside the pages (workers/api/billing*.ts); these types are the contract the
 // pages read, kept in one place so a change to the contract breaks the type check here.
 import type { TierKey } from "./types";
+import { currencyRule, formatAmount, toMajorUnits } from "../../workers/billing/currency";
 
 export const intervals = ["month", "year"] as const;
 /** "month" | "year": Stripe's recurring interval for a price. */
@@ -65,3 +66,31 @@ export const billingPath = (slug: string) => `/c/${slug}/billing`;
 
 /** The subscription statuses the plan shows in words; any other reads as its Stripe name. */
 export const knownStatuses = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"] as const;
+
+/**
+ * `money` (minor units as Stripe counts them) for people in `locale`, with the currency table's
+ * fraction digits (workers/billing/currency.ts: JPY none, TWD whole units). A currency the table
+ * lacks (a price stored before it) is shown with its code, never thrown.
+ */
+export function moneyText(money: Money, locale: string): string {
+  if (currencyRule(money.currency)) return formatAmount(money.amount, money.currency, locale);
+  return `${money.amount} ${money.currency.toUpperCase()}`;
+}
+
+/**
+ * What the owner typed ("300", "4.99", "1,200") in `currency`'s major units → minor units as
+ * Stripe counts them (TWD "300" → 30000, JPY "500" → 500); null for something not a positive
+ * number or a currency the table lacks. Whether Stripe takes the amount (whole TWD, minimums) is
+ * the route's check (`amountProblem`), which answers with the reason.
+ */
+export function toMinorUnits(typed: string, currency: string): number | null {
+  const rule = currencyRule(currency);
+  const n = Number(typed.replace(/[,\s]/g, ""));
+  if (!rule || !Number.isFinite(n) || n <= 0) return null;
+  return Math.round(n * 10 ** rule.apiDecimals);
+}
+
+/** Minor units → the text an amount field shows ("300" for 30000 TWD, "4.99" for 499 USD). */
+export function majorText(money: Money): string {
+  return currencyRule(money.currency) ? String(toMajorUnits(money.amount, money.currency)) : String(money.amount);
+}

@@ -13,12 +13,13 @@ import { cloudflareContext } from "../context";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { billingApi } from "../lib/billing.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
-import { currencyDigits, toMajor, toMinor } from "../lib/format";
 import { issueText } from "../lib/issues";
-import { paidTierKeys, type BillingSettingsAnswer } from "../lib/billing";
+import { majorText, paidTierKeys, toMinorUnits, type BillingSettingsAnswer } from "../lib/billing";
+import { currencyRule, SUPPORTED_CURRENCIES } from "../../workers/billing/currency";
 
-/** The currencies offered (lowercase ISO 4217, as Stripe and billing_settings spell them). */
-const currencies = ["twd", "usd", "hkd", "jpy", "krw", "eur", "gbp", "sgd", "aud", "cad"];
+/** The currencies offered first (lowercase ISO 4217, as Stripe and billing_settings spell them); the rest of the table follows. */
+const common = ["twd", "usd", "hkd", "jpy", "krw", "sgd", "eur", "gbp", "aud", "cad"];
+const currencies = [...common, ...SUPPORTED_CURRENCIES.filter((c) => !common.includes(c)).sort()];
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -50,8 +51,8 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       const amount = (interval: "month" | "year") => {
         const raw = field(form, `${key}_${interval}`);
         if (!raw) return null;
-        const minor = toMinor(raw, currency.toUpperCase());
-        if (minor === null || minor === 0) issues.push({ path: `${key}_${interval}`, message: "invalid_amount", code: "invalid_amount" });
+        const minor = toMinorUnits(raw, currency);
+        if (minor === null) issues.push({ path: `${key}_${interval}`, message: "invalid_amount", code: "invalid_amount" });
         return minor;
       };
       const trial = field(form, `${key}_trialDays`);
@@ -128,7 +129,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
   const priceValue = (key: string, interval: "month" | "year") => {
     if (values) return values[`${key}_${interval}`] ?? "";
     const price = billing?.tiers.find((x) => x.key === key)?.prices[interval];
-    return price ? toMajor(price.amount, price.currency.toUpperCase()) : "";
+    return price ? majorText(price) : "";
   };
   const readOnly = !isOwner;
   const pricingUrl = `${origin}/c/${community.slug}/pricing`;
@@ -173,7 +174,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                           <Field
                             label={t("billingSettings.priceMonth", { currency: currency.toUpperCase() })}
                             name={`${key}_month`}
-                            inputMode={currencyDigits(currency.toUpperCase()) === 0 ? "numeric" : "decimal"}
+                            inputMode={currencyRule(currency)?.displayDecimals === 0 ? "numeric" : "decimal"}
                             defaultValue={priceValue(key, "month")}
                             placeholder={t("billingSettings.noPrice")}
                             error={formErrors?.fields[`${key}_month`] ? t("settings.checks.invalid_amount") : undefined}
@@ -181,7 +182,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                           <Field
                             label={t("billingSettings.priceYear", { currency: currency.toUpperCase() })}
                             name={`${key}_year`}
-                            inputMode={currencyDigits(currency.toUpperCase()) === 0 ? "numeric" : "decimal"}
+                            inputMode={currencyRule(currency)?.displayDecimals === 0 ? "numeric" : "decimal"}
                             defaultValue={priceValue(key, "year")}
                             placeholder={t("billingSettings.noPrice")}
                             error={formErrors?.fields[`${key}_year`] ? t("settings.checks.invalid_amount") : undefined}

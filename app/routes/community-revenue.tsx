@@ -5,14 +5,14 @@ import { useTranslation } from "react-i18next";
 import { data } from "react-router";
 import type { Route } from "./+types/community-revenue";
 import { CommunityHeader } from "../components/community-header";
-import { RevenueChart, moneyText } from "../components/billing";
+import { RevenueChart } from "../components/billing";
 import { ButtonLink, Card, CardTitle, Container, EmptyState, LoadError } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
 import { billingApi } from "../lib/billing.server";
 import { requireSignedIn } from "../lib/forms.server";
-import type { RevenueAnswer } from "../lib/billing";
+import { moneyText, type RevenueAnswer } from "../lib/billing";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);

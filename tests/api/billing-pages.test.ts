@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { action as billingAction } from "../../app/routes/community-billing";
 import { loader as spaceLoader } from "../../app/routes/community-space";
 import { backWithError, billingApi, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
+import { majorText, moneyText, toMinorUnits } from "../../app/lib/billing";
 import { createI18n } from "../../app/i18n";
 import en from "../../app/i18n/en.json";
 import { addMember, makeCommunity } from "../community-fixtures";
@@ -15,7 +16,7 @@ import { loadPage, pageContext, postForm, statusOf, type Action, type Loader } f
 import { cloudflareContext } from "../../app/context";
 import { loader as planLoader } from "../../app/routes/community-billing";
 import { loader as revenueLoader } from "../../app/routes/community-revenue";
-import { db } from "../community-fixtures";
+import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
 
 /** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
@@ -54,6 +55,20 @@ describe("billing pages", () => {
     expect(checkoutChoice(form({ tier: "free", interval: "month" }))).toBeNull();
     expect(checkoutChoice(form({ tier: "gold", interval: "month" }))).toBeNull();
     expect(checkoutChoice(form({ tier: "vip", interval: "week" }))).toBeNull();
+  });
+
+  it("prices typed in major units become Stripe's minor units by the currency table, and show back the same way", () => {
+    expect(toMinorUnits("300", "twd")).toBe(30000);
+    expect(toMinorUnits("1,200", "jpy")).toBe(1200);
+    expect(toMinorUnits("4.99", "usd")).toBe(499);
+    expect(toMinorUnits("500", "isk")).toBe(50000);
+    expect(toMinorUnits("0", "usd")).toBeNull();
+    expect(toMinorUnits("abc", "usd")).toBeNull();
+    expect(toMinorUnits("5", "xyz")).toBeNull();
+    expect(majorText({ amount: 30000, currency: "twd" })).toBe("300");
+    expect(majorText({ amount: 499, currency: "usd" })).toBe("4.99");
+    expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe("¥1,200");
+    expect(moneyText({ amount: 30000, currency: "twd" }, "en")).toBe("NT$300");
   });
 
   it("a refusal goes back to the page the form was on with its code, never to another site", () => {
@@ -112,6 +127,25 @@ describe("billing pages", () => {
     const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
     expect(statusOf(page)).toBe(403);
     expect((page as { data: { locked: boolean; offer: unknown } }).data).toMatchObject({ locked: true, offer: null });
+  });
+
+  it("once the owner publishes a VIP price, the locked space's Upgrade starts that checkout: the action redirects to the checkout page the route made", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const put = await call(`/api/v1/communities/${c.slug}/billing`, { method: "PUT", as: c.owner, body: { currency: "twd", tiers: [{ key: "vip", month: 30000, year: null }] } });
+    expect(put.status).toBe(200);
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
+    const spaceId = space.body.space.id as string;
+    const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
+    expect((page as { data: { offer: unknown } }).data.offer).toEqual({ tier: "vip", interval: "month" });
+
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "vip", interval: "month", from: `/c/${c.slug}/s/${spaceId}` });
+    const target = new URL(location(answer) ?? "");
+    expect(`${target.protocol}//${target.host}`).toBe(env.STRIPE_API_BASE);
+    // the year was withdrawn (null): that choice comes back to the space as not on sale
+    const year = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "vip", interval: "year", from: `/c/${c.slug}/s/${spaceId}` });
+    expect(location(year)).toBe(`/c/${c.slug}/s/${spaceId}?billing_error=price_not_published`);
   });
 
   it("the member's plan page reads their stored subscription: tier, status, price per interval, renewal and cancel-at-period-end", async () => {
