@@ -106,7 +106,8 @@ export function TierCards({
     <div className="space-y-4">
       {offersYear ? <IntervalSwitch value={interval} onChange={setInterval} /> : null}
       <ul className="grid gap-4 sm:grid-cols-2">
-        {tiers.map((tier) => {
+        {/* a paid tier with no price is not on sale: no card; the free tier says it is free */}
+        {tiers.filter((tier) => tier.key === "free" || tier.prices.month || tier.prices.year).map((tier) => {
           const price = priceOf(tier.prices);
           const current = currentTier === tier.key;
           const included = currentTier !== null && tierRank[currentTier] >= tierRank[tier.key];
@@ -120,13 +121,15 @@ export function TierCards({
               </div>
               {tier.description ? <p className="mt-1 text-sm text-slate-600">{tier.description}</p> : null}
               <p className="mt-4 text-slate-900">
-                {price ? (
+                {tier.key === "free" ? (
+                  <span className="text-3xl font-bold">{t("billing.free")}</span>
+                ) : price ? (
                   <>
                     <span className="text-3xl font-bold">{moneyText(price, locale)}</span>{" "}
                     <span className="text-sm text-slate-600">{t(`billing.per.${interval}`)}</span>
                   </>
                 ) : (
-                  <span className="text-sm text-slate-600">{t("billing.noPriceFor", { interval: t(`billing.interval.${interval}`) })}</span>
+                  <span className="text-sm text-slate-600">{t(`billing.notSold.${interval}`)}</span>
                 )}
               </p>
               {tier.trialDays > 0 ? (

@@ -101,7 +101,7 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     await pageVisitor.locator('input[name="name"]').fill(visitor.name);
     await pageVisitor.locator('input[name="email"]').fill(visitor.email);
     await pageVisitor.locator('input[name="password"]').fill(visitor.password);
-    await pageVisitor.locator('form button[type="submit"]').click();
+    await pageVisitor.getByRole("button", { name: "建立帳號" }).click();
     await pageVisitor.waitForURL(new RegExp(`/c/${slug}/pricing\\?tier=vip&interval=year`));
     await pageVisitor.locator('li[data-tier="vip"]').getByRole("button", { name: "訂閱 VIP" }).click();
     await onCheckout(pageVisitor, "VIP");
