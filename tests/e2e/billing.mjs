@@ -84,6 +84,11 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     await pageMember.locator('[data-testid="plan-status"]', { hasText: "Active" }).waitFor();
     assert.equal(await pageMember.locator('[data-testid="plan-tier"]').innerText(), "VIP");
     await shot(pageMember, "93-billing-plan");
+    // Manage billing opens the (stand-in's) customer portal, which lists the subscription and leads back
+    await pageMember.getByRole("button", { name: "Manage billing" }).click();
+    await pageMember.getByRole("heading", { name: "Your subscriptions" }).waitFor({ timeout: 20_000 });
+    await pageMember.getByRole("link", { name: "Back" }).click();
+    await pageMember.waitForURL(`**/c/${slug}/billing`);
   });
 
   await step("billing: a signed-out visitor reads the pricing page on a phone in 繁體中文, signs up from it and pays", async () => {
@@ -119,6 +124,13 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     assert.match(await pageOwner.locator('[data-testid="mrr-vip-twd"]').innerText(), /550/);
     await pageOwner.getByRole("img", { name: /Monthly recurring revenue by month/ }).waitFor();
     await shot(pageOwner, "95-billing-revenue");
+    // the owner's pages fit a phone too
+    await pageOwner.setViewportSize({ width: 375, height: 812 });
+    for (const path of [`/c/${slug}/revenue`, `/c/${slug}/settings/billing`, `/c/${slug}/billing`]) {
+      await expectOk(pageOwner, await pageOwner.goto(path));
+      await fitsWidth(pageOwner, `${path} on a phone`);
+    }
+    await shot(pageOwner, "96-billing-settings-mobile");
   });
 
   await ctxOwner.close();
