@@ -26,7 +26,7 @@ export async function pageContext(as: TestUser | null): Promise<RouterContextPro
 export async function postForm(action: Action, path: string, params: Record<string, string>, as: TestUser | null, fields: Record<string, string>) {
   const request = new Request(`${ORIGIN}${path}`, {
     method: "POST",
-    // the session cookie a browser sends too: pages that reach a route in-process pass it on (ADR 038)
+    // the session cookie a browser sends too: pages that reach a route in-process pass it on (ADR 039)
     headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded", ...(as ? { Cookie: as.cookie } : {}) },
     body: new URLSearchParams(fields).toString(),
   });

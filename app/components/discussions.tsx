@@ -702,7 +702,7 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
 
 /**
  * A space or post above the reader's tier. With `offer` (the tier is on sale: a published price,
- * ADR 038) the button starts that checkout; without one it leads to the plan page, which says
+ * ADR 039) the button starts that checkout; without one it leads to the plan page, which says
  * what can be bought — never a button that cannot work.
  */
 export function UpgradePrompt({ slug, tierName, spaceName, offer }: { slug: string; tierName: string; spaceName?: string; offer?: { tier: TierKey; interval: Interval } | null }) {

@@ -1,6 +1,6 @@
 // The billing pages reach the billing routes (ADR 037) in-process, through the same Worker app the
 // API is served by: the routes are built beside these pages by other hands, and their HTTP answer
-// is the contract both sides agreed on (ADR 038). Nothing leaves the isolate.
+// is the contract both sides agreed on (ADR 039). Nothing leaves the isolate.
 import { redirect } from "react-router";
 import type { CloudflareContext } from "../context";
 import { createWorkerApp } from "../../workers/server";

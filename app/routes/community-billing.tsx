@@ -1,6 +1,6 @@
 // The member's plan (issue 14 point 5): tier, status, renewal in the reader's zone, "Manage
 // billing" (Stripe's customer portal) and the tiers above theirs. Its action is where every
-// checkout and portal form of the app posts: it answers with a redirect to Stripe (ADR 038).
+// checkout and portal form of the app posts: it answers with a redirect to Stripe (ADR 039).
 import { useTranslation } from "react-i18next";
 import { Form, redirect } from "react-router";
 import type { Route } from "./+types/community-billing";

@@ -1,4 +1,4 @@
-// The billing pages (issue 14, ADR 038): every checkout form posts to the plan page's action,
+// The billing pages (issue 14, ADR 039): every checkout form posts to the plan page's action,
 // which refuses a bad choice back to the page it came from, sends a visitor to sign up and back
 // to the card they picked, and keeps private communities' checkouts for members; a locked
 // space offers a checkout only for a tier on sale; the pages reach the billing routes in-process
