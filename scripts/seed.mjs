@@ -44,10 +44,10 @@ const tiers = [
   { key: "vip", rank: 2, name: "VIP", description: "一對一諮詢、私密頻道與優先報名。" },
 ];
 const prices = [
-  { id: "prc_demo_member_month", tier: "member", interval: "month", amount: 30000, currency: "TWD" },
-  { id: "prc_demo_member_year", tier: "member", interval: "year", amount: 300000, currency: "TWD" },
-  { id: "prc_demo_vip_month", tier: "vip", interval: "month", amount: 90000, currency: "TWD" },
-  { id: "prc_demo_vip_year", tier: "vip", interval: "year", amount: 900000, currency: "TWD" },
+  { id: "prc_demo_member_month", tier: "member", interval: "month", amount: 30000, currency: "twd" },
+  { id: "prc_demo_member_year", tier: "member", interval: "year", amount: 300000, currency: "twd" },
+  { id: "prc_demo_vip_month", tier: "vip", interval: "month", amount: 90000, currency: "twd" },
+  { id: "prc_demo_vip_year", tier: "vip", interval: "year", amount: 900000, currency: "twd" },
 ];
 
 const sql = [];
@@ -67,7 +67,10 @@ sql.push(
   }),
 );
 for (const t of tiers) sql.push(row("tiers", { community_id: community.id, key: t.key, rank: t.rank, name: t.name, description: t.description, trial_days: t.key === "member" ? 7 : 0 }));
-for (const p of prices) sql.push(row("prices", { id: p.id, community_id: community.id, tier_key: p.tier, interval: p.interval, amount: p.amount, currency: p.currency, active: 1 }));
+for (const p of prices) sql.push(row("prices", { id: p.id, community_id: community.id, tier_key: p.tier, interval: p.interval, amount: p.amount, currency: p.currency, active: 1, created_at: now - 30 * day }));
+// published pricing in TWD with WELCOME10 accepted; `npm start` makes the prices in the Stripe
+// stand-in (scripts/stripe-stand-in/demo-prices.mjs), so Upgrade works offline (ADR 037)
+sql.push(row("billing_settings", { community_id: community.id, currency: "twd", allow_promotion_codes: 1, grace_days: 7, refund_policy: "revoke", pricing_published: 1, updated_at: now }));
 for (const [i, p] of people.entries()) {
   sql.push(
     row("memberships", {

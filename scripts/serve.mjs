@@ -4,12 +4,12 @@
 // minute keeps a restart's lost queue messages from waiting long), so the event spine's sweep
 // (ADR 014) re-sends events whose queue message died with a previous run, done events are purged,
 // and the other cron work happens as it would in production.
-//   npm run serve [-- --port 8787]
+//   npm run serve [-- --port 8787] [-- --var NAME:value …]   (--var as wrangler dev's: start.mjs passes the Stripe stand-in's)
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs, parseEnv } from "node:util";
 
-const { values } = parseArgs({ options: { port: { type: "string", default: "8787" } } });
+const { values } = parseArgs({ options: { port: { type: "string", default: "8787" }, var: { type: "string", multiple: true, default: [] } } });
 const port = values.port;
 const cronEveryMs = 60_000;
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
@@ -22,7 +22,8 @@ const config = ["-c", "build/server/wrangler.json", "--persist-to", ".wrangler/s
 const configured = existsSync(".dev.vars") ? parseEnv(readFileSync(".dev.vars", "utf8")).APP_ORIGIN : undefined;
 const loopback = !configured || /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(configured);
 const origin = loopback ? ["--var", `APP_ORIGIN:http://127.0.0.1:${port}`] : [];
-const wrangler = spawn("npx", ["wrangler", "dev", "--local", ...config, ...origin, "--port", port, "--ip", "127.0.0.1"], { env, stdio: "inherit" });
+const extraVars = values.var.flatMap((v) => ["--var", v]);
+const wrangler = spawn("npx", ["wrangler", "dev", "--local", ...config, ...origin, ...extraVars, "--port", port, "--ip", "127.0.0.1"], { env, stdio: "inherit" });
 
 async function tick() {
   try {

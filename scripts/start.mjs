@@ -7,13 +7,22 @@
 //   - build: run when a content hash of its inputs (sources, public/, configs, lock, .dev.vars)
 //     differs from the one stored beside the output, or the output is not the one built then.
 // The stamps live with what they describe (.wrangler/state, build/), so deleting either redoes it.
-//   npm start [-- --port 8787] [-- --force]   (--force redoes every step)
-import { spawnSync } from "node:child_process";
+// Payments offline: in DEV_MODE without a real STRIPE_SECRET_KEY in .dev.vars, the Stripe stand-in
+// (scripts/stripe-stand-in, ADR 037) runs beside the app with its state in .wrangler/state, the
+// app is pointed at it, and the demo's prices are made there; with a real key it never starts.
+//   npm start [-- --port 8787] [-- --stripe-port 12111] [-- --force]   (--force redoes every step)
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseArgs, parseEnv } from "node:util";
 import { contentHash, LOCAL_STATE, localDatabasesExist } from "./lib/dev-state.mjs";
 
-const { values } = parseArgs({ options: { port: { type: "string", default: "8787" }, force: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "8787" },
+    "stripe-port": { type: "string", default: "12111" },
+    force: { type: "boolean", default: false },
+  },
+});
 const started = Date.now();
 // ENCLAVE_PORT: the seed names its invite link with the port this start serves on
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", ENCLAVE_PORT: values.port };
@@ -33,16 +42,17 @@ const readJson = (file) => {
   }
 };
 
-/** Runs `step` unless `stampFile` already records `hash` (and `fresh()` holds); then records it. */
+/** Runs `step` unless `stampFile` already records `hash` (and `fresh()` holds); then records it. Answers whether it ran. */
 function unlessDone(what, stampFile, key, hash, fresh, step) {
   const stamp = readJson(stampFile);
   if (!values.force && stamp[key] === hash && fresh()) {
     console.log(`[start] ${what}: unchanged, skipped`);
-    return;
+    return false;
   }
   step();
   mkdirSync(stampFile.slice(0, stampFile.lastIndexOf("/")), { recursive: true });
   writeFileSync(stampFile, JSON.stringify({ ...readJson(stampFile), [key]: hash }, null, 2));
+  return true;
 }
 
 // 1. local settings (never overwrites the operator's own .dev.vars)
@@ -53,7 +63,7 @@ const stateStamp = `${LOCAL_STATE}/enclave-start.json`;
 unlessDone("migrations", stateStamp, "migrations", contentHash(["migrations", "migrations-search"]), localDatabasesExist, () =>
   run("migrations", "npm", ["run", "db:migrate", "--silent"]),
 );
-unlessDone("seed", stateStamp, "seed", contentHash(["scripts/seed.mjs", "scripts/reindex.mjs", "scripts/lib", "migrations", "migrations-search"]), localDatabasesExist, () =>
+const seeded = unlessDone("seed", stateStamp, "seed", contentHash(["scripts/seed.mjs", "scripts/reindex.mjs", "scripts/lib", "migrations", "migrations-search"]), localDatabasesExist, () =>
   run("seed", "npm", ["run", "seed", "--silent"]),
 );
 
@@ -69,9 +79,55 @@ unlessDone("build", buildStamp, "inputs", buildInputs, () => builtOutput() !== n
   writeFileSync(buildStamp, JSON.stringify({ output: builtOutput() }));
 });
 
+// 5. payments: the Stripe stand-in unless a real key is configured
+const devVars = existsSync(".dev.vars") ? parseEnv(readFileSync(".dev.vars", "utf8")) : {};
+const STAND_IN_KEY = "sk_test_enclave_stand_in";
+const realKey = Boolean(devVars.STRIPE_SECRET_KEY) && devVars.STRIPE_SECRET_KEY !== STAND_IN_KEY;
+const serveVars = [];
+let standIn = null;
+if (devVars.DEV_MODE === "true" && !realKey) {
+  const stripeBase = `http://127.0.0.1:${values["stripe-port"]}`;
+  const webhookSecret = devVars.STRIPE_WEBHOOK_SECRET || "whsec_enclave_stand_in";
+  const stateFile = `${LOCAL_STATE}/stripe-stand-in.json`;
+  standIn = spawn("node", ["scripts/stripe-stand-in/main.mjs", "--port", values["stripe-port"], "--state", stateFile], {
+    stdio: "inherit",
+    env: { ...env, STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_STAND_IN_WEBHOOK_URL: `http://127.0.0.1:${values.port}/api/v1/webhooks/stripe` },
+  });
+  for (let tries = 0; ; tries++) {
+    const up = await fetch(stripeBase).then((r) => r.ok, () => false);
+    if (up) break;
+    if (tries > 100 || standIn.exitCode !== null) {
+      console.error(`[start] the Stripe stand-in did not start on ${stripeBase} (is the port taken? use --stripe-port)`);
+      process.exit(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // the demo's prices, made in the stand-in once; again only if its state lost them
+  const { syncDemoPrices } = await import("./stripe-stand-in/demo-prices.mjs");
+  const standInHas = (ids) => {
+    const prices = readJson(stateFile).objects?.price ?? {};
+    return Array.isArray(ids) && ids.length > 0 && ids.every((id) => prices[id]?.active);
+  };
+  const sold = readJson(stateStamp).stripeDemoPrices;
+  // a fresh seed has rows without Stripe ids, whatever the stand-in still holds
+  if (values.force || seeded || !standInHas(sold)) {
+    const at = Date.now();
+    const ids = await syncDemoPrices({ apiBase: stripeBase, secretKey: STAND_IN_KEY });
+    writeFileSync(stateStamp, JSON.stringify({ ...readJson(stateStamp), stripeDemoPrices: ids }, null, 2));
+    console.log(`[start] demo prices in the Stripe stand-in: ${((Date.now() - at) / 1000).toFixed(1)} s`);
+  } else {
+    console.log("[start] demo prices in the Stripe stand-in: unchanged, skipped");
+  }
+  serveVars.push("--var", `STRIPE_API_BASE:${stripeBase}`, "--var", `STRIPE_SECRET_KEY:${STAND_IN_KEY}`, "--var", `STRIPE_WEBHOOK_SECRET:${webhookSecret}`);
+  console.log(`[start] payments: Stripe stand-in at ${stripeBase} (test checkout, no real payment)`);
+} else {
+  console.log(realKey ? "[start] payments: real Stripe (STRIPE_SECRET_KEY in .dev.vars)" : "[start] payments: not configured");
+}
+
 console.log(`[start] ready to serve after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 // the seed step may have been skipped (already done): the demo invite on the port served now
 console.log(`[start] demo invite link: http://127.0.0.1:${values.port}/invite/welcome-demo`);
-// 5. serve (replaces nothing: this process waits for the server and passes signals through)
-const serve = spawnSync("node", ["scripts/serve.mjs", "--port", values.port], { stdio: "inherit", env });
+// 6. serve (replaces nothing: this process waits for the server and passes signals through)
+const serve = spawnSync("node", ["scripts/serve.mjs", "--port", values.port, ...serveVars], { stdio: "inherit", env });
+standIn?.kill("SIGTERM");
 process.exit(serve.status ?? 0);

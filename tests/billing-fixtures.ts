@@ -1,5 +1,6 @@
-// Fixtures for the billing webhook tests: subscriptions made through the real SDK in the Stripe
-// stand-in (tests/stripe-global-setup.ts), its recorded events read back, signed here with
+// Fixtures for the billing tests: the real SDK pointed at the stand-in (tests/stripe-global-setup.ts),
+// its JSON test controls, and an owner publishing prices through the API; for the webhook tests,
+// subscriptions made through the SDK, the stand-in's recorded events read back, signed here with
 // `generateTestHeaderStringAsync` and posted to the webhook as Stripe would.
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
@@ -8,16 +9,52 @@ import { expect } from "vitest";
 import { stripeFor } from "../workers/billing/client";
 import { getDb, schema } from "../workers/db/client";
 import type { TierKey } from "../workers/lib/vocabulary";
-import type { TestCommunity } from "./community-fixtures";
 import { call, ORIGIN, unique, type TestUser } from "./helpers";
+import type { TestCommunity } from "./community-fixtures";
 
-export const stripe = (): Stripe => stripeFor(env)!;
-const base = () => env.STRIPE_API_BASE;
+/** The SDK as the Worker makes it (STRIPE_API_BASE → the stand-in). */
+export const stripe = stripeFor(env)!;
+
+/** A stand-in path (`/_stand-in/…`, `/checkout/…`) fetched from the test, as a browser or test control would. */
+export const standIn = (path: string, init?: RequestInit) => fetch(`${env.STRIPE_API_BASE}${path}`, init);
+
+/** The stand-in's record of what a checkout session was created with (its `subscription_data` is not on the Session object). */
+export async function checkoutAsStored(sessionId: string): Promise<{ session: any; params: any }> {
+  return (await standIn(`/_stand-in/checkout/${sessionId}`)).json();
+}
+
+/** Presses Pay on the test checkout page at `url`; answers the redirect's Location. */
+export async function payAt(url: string, promotionCode = ""): Promise<string | null> {
+  const res = await fetch(`${url}/pay`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ promotion_code: promotionCode }),
+    redirect: "manual",
+  });
+  expect(res.status).toBe(303);
+  return res.headers.get("location");
+}
+
+export type Prices = Partial<Record<"member" | "vip", { month?: number | null; year?: number | null; trialDays?: number }>>;
+
+/** PUT /billing as the owner with `prices` (minor units) in `currency`; expects 200 and answers the body. */
+export async function publishPrices(community: TestCommunity, prices: Prices, extra: Record<string, unknown> = {}, currency = "twd") {
+  const res = await call(`/api/v1/communities/${community.slug}/billing`, {
+    method: "PUT",
+    as: community.owner,
+    body: { currency, ...extra, tiers: Object.entries(prices).map(([key, p]) => ({ key, ...p })) },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+// ---- webhooks (payhooks) ----------------------------------------------------------------------
+
 
 /** A Stripe Product and recurring Price in the stand-in, and the community's prices row for it. */
 export async function makePrice(community: TestCommunity, tier: Exclude<TierKey, "free">, amount: number, interval: "month" | "year" = "month", currency = "usd") {
-  const product = await stripe().products.create({ name: `${community.slug} ${tier}`, metadata: { enclave_community: community.id, enclave_tier: tier } });
-  const price = await stripe().prices.create({ product: product.id, unit_amount: amount, currency, recurring: { interval }, metadata: { enclave_community: community.id, enclave_tier: tier } });
+  const product = await stripe.products.create({ name: `${community.slug} ${tier}`, metadata: { enclave_community: community.id, enclave_tier: tier } });
+  const price = await stripe.prices.create({ product: product.id, unit_amount: amount, currency, recurring: { interval }, metadata: { enclave_community: community.id, enclave_tier: tier } });
   const id = unique("price_row_");
   const p = schema.prices;
   // a new community comes with unpublished price rows: this one takes their place
@@ -32,14 +69,14 @@ export async function makePrice(community: TestCommunity, tier: Exclude<TierKey,
 export async function customerFor(user: TestUser): Promise<string> {
   const [known] = await getDb(env).select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id));
   if (known) return known.stripeCustomerId;
-  const customer = await stripe().customers.create({ email: user.email, metadata: { enclave_user: user.id } });
+  const customer = await stripe.customers.create({ email: user.email, metadata: { enclave_user: user.id } });
   await getDb(env).insert(schema.billingCustomers).values({ userId: user.id, stripeCustomerId: customer.id });
   return customer.id;
 }
 
 /** A subscription in the stand-in with Enclave's metadata (active, or trialing with `trialDays`). */
 export async function subscribe(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, opts: { trialDays?: number; customer?: string } = {}) {
-  return stripe().subscriptions.create({
+  return stripe.subscriptions.create({
     customer: opts.customer ?? (await customerFor(user)),
     items: [{ price: price.stripePriceId }],
     metadata: { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier },
@@ -50,7 +87,7 @@ export async function subscribe(community: TestCommunity, user: TestUser, tier: 
 /** A paid checkout through the stand-in, with a promotion code (the only way its discounts are made). */
 export async function checkoutWithCode(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, code: string) {
   const metadata = { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier };
-  const session = await stripe().checkout.sessions.create({
+  const session = await stripe.checkout.sessions.create({
     mode: "subscription",
     customer: await customerFor(user),
     line_items: [{ price: price.stripePriceId, quantity: 1 }],
@@ -60,13 +97,13 @@ export async function checkoutWithCode(community: TestCommunity, user: TestUser,
     success_url: `${ORIGIN}/c/${community.slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${ORIGIN}/c/${community.slug}/billing/cancel`,
   });
-  const paid = await standIn(`/_stand-in/checkout/${session.id}/pay`, { promotionCode: code });
-  return { sessionId: session.id, subscriptionId: paid.subscription.id as string };
+  const paid = await control(`/_stand-in/checkout/${session.id}/pay`, { promotionCode: code });
+  return { sessionId: session.id, subscriptionId: paid.result.subscription.id as string };
 }
 
-/** A test control of the stand-in (`/_stand-in/...`); answers its JSON. */
-export async function standIn(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base()}${path}`, {
+/** A JSON test control of the stand-in (`/_stand-in/...`: GET for events, else POST `body`); expects 200, answers its JSON. */
+export async function control(path: string, body?: unknown): Promise<any> {
+  const res = await standIn(path, {
     method: body === undefined && path.startsWith("/_stand-in/events") ? "GET" : "POST",
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -80,7 +117,7 @@ export type RecordedEvent = { id: string; type: string; payload: string };
 /** The events the stand-in recorded for a subscription, oldest first (optionally of one type). */
 export async function eventsOf(subscriptionId: string, type?: string): Promise<RecordedEvent[]> {
   const query = new URLSearchParams({ subscription: subscriptionId, ...(type ? { type } : {}) });
-  const list = await standIn(`/_stand-in/events?${query}`);
+  const list = await control(`/_stand-in/events?${query}`);
   return list.data;
 }
 
@@ -92,7 +129,7 @@ export async function lastEvent(subscriptionId: string, type: string): Promise<R
 }
 
 /** Post a payload to the webhook signed as Stripe signs it (`timestamp` in s; default now). */
-export async function postWebhook(payload: string, opts: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
+export async function postWebhook(payload: string, opts: { secret?: string; timestamp?: number; signature?: string | null; headers?: Record<string, string> } = {}) {
   const signature =
     opts.signature === undefined
       ? await Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: opts.secret ?? env.STRIPE_WEBHOOK_SECRET, timestamp: opts.timestamp, cryptoProvider: Stripe.createSubtleCryptoProvider() })
@@ -100,7 +137,7 @@ export async function postWebhook(payload: string, opts: { secret?: string; time
   return call("/api/v1/webhooks/stripe", {
     body: payload,
     // Stripe sends no Origin; the webhook must not need one
-    headers: { Origin: "", ...(signature === null ? {} : { "Stripe-Signature": signature }), "Content-Type": "application/json; charset=utf-8" },
+    headers: { Origin: "", ...(signature === null ? {} : { "Stripe-Signature": signature }), "Content-Type": "application/json; charset=utf-8", ...opts.headers },
   });
 }
 

@@ -10,6 +10,7 @@ import { cleanInput, jsonBody, sameOrigin, session } from "./api/middleware";
 import { DomainError, errorBody } from "./lib/errors";
 import { randomToken } from "./lib/ids";
 import { readWithin } from "./lib/limited-body";
+import { stripePageOrigins } from "./billing/client";
 
 const httpCodes: Record<number, string> = {
   400: "validation_failed",
@@ -26,7 +27,14 @@ const httpCodes: Record<number, string> = {
 /** JSON and files: nothing in them may run, load or be framed. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-const pageCsp = (nonce: string) =>
+/**
+ * The pages from which a member goes to Stripe's checkout or portal (ADR 037): a form on them, or
+ * a form action's redirect, may lead to those origins. `/c/:slug/billing` and `/c/:slug/pricing`,
+ * with anything under them; every other page keeps `form-action 'self'`.
+ */
+export const BILLING_PAGE = /^\/c\/[^/]+\/(billing|pricing)(\/|$)/;
+
+const pageCsp = (nonce: string, formTargets: string[] = []) =>
   [
       "default-src 'self'",
       `script-src 'self' 'nonce-${nonce}'`,
@@ -36,7 +44,7 @@ const pageCsp = (nonce: string) =>
       "connect-src 'self'",
       "object-src 'none'",
       "base-uri 'self'",
-      "form-action 'self'",
+      ["form-action 'self'", ...formTargets].join(" "),
       "frame-ancestors 'none'",
     ].join("; ");
 
@@ -123,7 +131,7 @@ export function createWorkerApp(fallback?: Handler<AppEnv>) {
     const api = c.req.path.startsWith("/api/");
     if (!api) c.set("nonce", randomToken(16));
     await next();
-    const csp = api ? API_CSP : pageCsp(c.get("nonce"));
+    const csp = api ? API_CSP : pageCsp(c.get("nonce"), BILLING_PAGE.test(c.req.path) ? stripePageOrigins(c.env) : []);
     // responses built from a fetch() can have immutable headers: copy them once
     try {
       securityHeaders(c.res.headers, csp);

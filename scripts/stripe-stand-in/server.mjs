@@ -156,6 +156,13 @@ export async function startStandIn(opts) {
   };
 
   const bool = (/** @type {unknown} */ v) => v === true || v === "true";
+  /** Form values are all strings: nested flags ("true"/"false") back to booleans, as Stripe stores them. */
+  const flags = (/** @type {any} */ v) => {
+    if (v === "true" || v === "false") return v === "true";
+    if (Array.isArray(v)) return v.map(flags);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, flags(x)]));
+    return v;
+  };
   const meta = (/** @type {any} */ m) => (m && typeof m === "object" ? Object.fromEntries(Object.entries(m).filter(([, v]) => v !== "")) : {});
   const need = (/** @type {any} */ params, /** @type {string} */ name) => {
     if (params[name] === undefined || params[name] === "") throw required(name);
@@ -265,12 +272,12 @@ export async function startStandIn(opts) {
     }],
     ["GET", /^\/v1\/checkout\/sessions\/([^/]+)$/, (m) => get("checkout.session", m[1], "checkout.session")],
     ["POST", /^\/v1\/billing_portal\/configurations$/, (_m, p) => {
-      const config = { id: newId("billing_portal.configuration"), object: "billing_portal.configuration", active: true, application: null, business_profile: p.business_profile ?? {}, created: nowSeconds(), default_return_url: p.default_return_url ?? null, features: p.features ?? {}, is_default: false, livemode: false, metadata: meta(p.metadata), name: p.name ?? null, updated: nowSeconds() };
+      const config = { id: newId("billing_portal.configuration"), object: "billing_portal.configuration", active: true, application: null, business_profile: p.business_profile ?? {}, created: nowSeconds(), default_return_url: p.default_return_url ?? null, features: flags(p.features ?? {}), is_default: false, livemode: false, metadata: meta(p.metadata), name: p.name ?? null, updated: nowSeconds() };
       return (o["billing_portal.configuration"][config.id] = config);
     }],
     ["POST", /^\/v1\/billing_portal\/configurations\/([^/]+)$/, (m, p) => {
       const config = get("billing_portal.configuration", m[1], "billing_portal.configuration");
-      if (p.features) config.features = p.features;
+      if (p.features) config.features = flags(p.features);
       if (p.active !== undefined) config.active = bool(p.active);
       if (p.metadata) config.metadata = meta({ ...config.metadata, ...p.metadata });
       config.updated = nowSeconds();

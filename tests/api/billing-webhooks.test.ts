@@ -8,6 +8,7 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { settleEndedGrace } from "../../workers/domain/jobs/billing-grace";
+import { processStripeEvent } from "../../workers/billing/webhook";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { connected, makeChat } from "../chat-fixtures";
 import { call, PASSWORD } from "../helpers";
@@ -20,7 +21,7 @@ import {
   makePrice,
   paidTierOf,
   postWebhook,
-  standIn,
+  control,
   stripe,
   subscribe,
   subscriptionRow,
@@ -69,6 +70,19 @@ describe("webhook: verification", () => {
     expect(await eventRow(created.id)).toBeUndefined();
   });
 
+  it("is exempt from the Origin check and nothing else: a cross-site call is processed once signed, refused unsigned", async () => {
+    const { community, member, vip } = await setting();
+    const sub = await subscribe(community, member, "vip", vip);
+    const created = await lastEvent(sub.id, "customer.subscription.created");
+    const crossSite = { Origin: "https://elsewhere.example", "Sec-Fetch-Site": "cross-site" };
+    expectError(await postWebhook(created.payload, { signature: null, headers: crossSite }), 400, "invalid_signature");
+    const signed = await postWebhook(created.payload, { headers: crossSite });
+    expect(signed.status).toBe(200);
+    expect((await subscriptionRow(sub.id)).status).toBe("active");
+    // the same cross-site call to any other state-changing route is refused
+    expectError(await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST", headers: crossSite }), 403, "forbidden");
+  });
+
   it("answers 400 to a stale timestamp and changes nothing", async () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
@@ -92,13 +106,26 @@ describe("webhook: verification", () => {
     const first = await postWebhook(created.payload);
     expect(first.body).toEqual({ received: true, duplicate: false });
     // Stripe's own state moves on; a replay of the old event must not settle again
-    await stripe().subscriptions.cancel(sub.id);
+    await stripe.subscriptions.cancel(sub.id);
     const replay = await postWebhook(created.payload);
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual({ received: true, duplicate: true });
     expect((await subscriptionRow(sub.id)).status).toBe("active");
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
     expect(await tierChanges(community, member)).toBe(1);
+  });
+
+  it("answers 5xx and writes nothing when Stripe cannot be asked, so Stripe's retry settles it", async () => {
+    const { community, member, vip } = await setting();
+    const sub = await subscribe(community, member, "vip", vip);
+    const created = await lastEvent(sub.id, "customer.subscription.created");
+    // the same Worker code with Stripe unreachable (tests have no network beyond the stand-ins)
+    const down = { ...env, STRIPE_API_BASE: "http://127.0.0.1:9" };
+    await expect(processStripeEvent(down, JSON.parse(created.payload) as Stripe.Event)).rejects.toMatchObject({ status: 502, code: "stripe_unavailable" });
+    expect(await eventRow(created.id)).toBeUndefined();
+    expect(await subscriptionRow(sub.id)).toBeUndefined();
+    await deliver(created);
+    expect((await subscriptionRow(sub.id)).status).toBe("active");
   });
 
   it("records an unhandled type and events naming what Enclave lacks, changing nothing", async () => {
@@ -119,7 +146,7 @@ describe("webhook: verification", () => {
 
     // a user that does not exist
     const ghost = { ...member, id: "usr_nobody" };
-    const stranger = await stripe().customers.create({ email: "nobody@example.com" });
+    const stranger = await stripe.customers.create({ email: "nobody@example.com" });
     const orphan = await subscribe(community, ghost, "vip", vip, { customer: stranger.id });
     await deliverAll(orphan.id);
     expect(await subscriptionRow(orphan.id)).toBeUndefined();
@@ -131,7 +158,7 @@ describe("webhook: settling", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     const created = await lastEvent(sub.id, "customer.subscription.created");
-    await standIn(`/_stand-in/subscriptions/${sub.id}/cancel`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/cancel`, {});
     const deleted = await lastEvent(sub.id, "customer.subscription.deleted");
     await deliver(deleted, created);
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
@@ -145,7 +172,7 @@ describe("webhook: settling", () => {
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
     const socket = await connected(space, member);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/fail`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/fail`, {});
     await deliver(await lastEvent(sub.id, "invoice.payment_failed"), await lastEvent(sub.id, "customer.subscription.updated"));
     const pastDue = await subscriptionRow(sub.id);
     expect(pastDue.status).toBe("past_due");
@@ -167,12 +194,12 @@ describe("webhook: settling", () => {
     await db().insert(schema.billingSettings).values({ communityId: community.id, graceDays: 2, updatedAt: new Date() });
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/fail`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/fail`, {});
     await deliver(await lastEvent(sub.id, "customer.subscription.updated"));
     const since = (await subscriptionRow(sub.id)).pastDueSince!.getTime();
     expect(await settleEndedGrace(env, since + 3 * DAY)).toBe(1);
     expect((await paidTierOf(community, member)).paidTier).toBe("free");
-    await standIn(`/_stand-in/subscriptions/${sub.id}/recover`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/recover`, {});
     await deliver(await lastEvent(sub.id, "invoice.paid"));
     const recovered = await subscriptionRow(sub.id);
     expect(recovered.status).toBe("active");
@@ -184,14 +211,14 @@ describe("webhook: settling", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await stripe().subscriptions.update(sub.id, { cancel_at_period_end: true });
+    await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
     await deliver(await lastEvent(sub.id, "customer.subscription.updated"));
     expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
     const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
     expect(me.body.subscription.cancelAtPeriodEnd).toBe(true);
     // the period's end: Stripe ends it
-    await standIn(`/_stand-in/subscriptions/${sub.id}/renew`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/renew`, {});
     await deliver(await lastEvent(sub.id, "customer.subscription.deleted"));
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
     expect((await paidTierOf(community, member)).paidTier).toBe("free");
@@ -203,7 +230,7 @@ describe("webhook: settling", () => {
     await deliverAll(sub.id);
     const granted = await call(`/api/v1/communities/${community.slug}/members/${member.id}`, { as: community.owner, method: "PATCH", body: { compTier: "member" } });
     expect(granted.status).toBe(200);
-    await stripe().subscriptions.cancel(sub.id);
+    await stripe.subscriptions.cancel(sub.id);
     await deliver(await lastEvent(sub.id, "customer.subscription.deleted"));
     expect(await paidTierOf(community, member)).toEqual({ paidTier: "free", compTier: "member" });
     const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
@@ -216,9 +243,9 @@ describe("webhook: refunds", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/refund`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/refund`, {});
     await deliver(await lastEvent(sub.id, "charge.refunded"));
-    expect((await stripe().subscriptions.retrieve(sub.id)).status).toBe("canceled");
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
     expect((await paidTierOf(community, member)).paidTier).toBe("free");
   });
@@ -227,7 +254,7 @@ describe("webhook: refunds", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliver(await lastEvent(sub.id, "customer.subscription.created"));
-    await standIn(`/_stand-in/subscriptions/${sub.id}/refund`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/refund`, {});
     await deliver(await lastEvent(sub.id, "charge.refunded"));
     expect((await subscriptionRow(sub.id)).status).toBe("canceled");
   });
@@ -237,11 +264,11 @@ describe("webhook: refunds", () => {
     await db().insert(schema.billingSettings).values({ communityId: community.id, refundPolicy: "keep", updatedAt: new Date() });
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    await standIn(`/_stand-in/subscriptions/${sub.id}/refund`, {});
+    await control(`/_stand-in/subscriptions/${sub.id}/refund`, {});
     const refunded = await lastEvent(sub.id, "charge.refunded");
     await deliver(refunded);
     expect(await eventRow(refunded.id)).toBeDefined();
-    expect((await stripe().subscriptions.retrieve(sub.id)).status).toBe("active");
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
     expect((await subscriptionRow(sub.id)).status).toBe("active");
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
   });
@@ -254,7 +281,7 @@ describe("cancellations that follow access", () => {
     await deliverAll(sub.id);
     expect((await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST" })).status).toBe(204);
     await drainEvents();
-    const inStripe = await stripe().subscriptions.retrieve(sub.id);
+    const inStripe = await stripe.subscriptions.retrieve(sub.id);
     expect(inStripe).toMatchObject({ status: "active", cancel_at_period_end: true });
     expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
   });
@@ -266,7 +293,7 @@ describe("cancellations that follow access", () => {
     const banned = await call(`/api/v1/communities/${community.slug}/bans`, { as: community.owner, body: { userId: member.id, reason: "spam" } });
     expect(banned.status).toBe(201);
     await drainEvents();
-    expect((await stripe().subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
   });
 
   it("cancels at once when the account is erased, then anonymises the rows and drops the customer", async () => {
@@ -277,7 +304,7 @@ describe("cancellations that follow access", () => {
     expect(exported.status).toBe(200);
     expect((await call("/api/v1/me", { as: member, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();
-    expect((await stripe().subscriptions.retrieve(sub.id)).status).toBe("canceled");
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
     const row = await subscriptionRow(sub.id);
     expect(row).toMatchObject({ status: "canceled", userId: null, stripeCustomerId: null, tierKey: "vip" });
     expect(await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, member.id))).toEqual([]);

@@ -310,7 +310,8 @@ describe("tiers", () => {
       db()
         .select()
         .from(schema.prices)
-        .where(and(eq(schema.prices.communityId, c.id), eq(schema.prices.tierKey, "member"), eq(schema.prices.interval, "year")))
+        // the active row: a replaced price stays as an archived row (ADR 037)
+        .where(and(eq(schema.prices.communityId, c.id), eq(schema.prices.tierKey, "member"), eq(schema.prices.interval, "year"), eq(schema.prices.active, true)))
         .then((rows) => rows[0]);
     await db().update(schema.prices).set({ stripePriceId: "price_123" }).where(eq(schema.prices.id, (await priceRow()).id));
     const patch = (amount: number) =>

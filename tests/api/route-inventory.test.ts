@@ -39,6 +39,8 @@ type Ids = {
   messageId: string;
   /** a DM conversation (the owner and the member) */
   conversationId: string;
+  /** a Stripe Checkout Session whose subscription landed (the owner's) */
+  sessionId: string;
 };
 
 /** Routes without path parameters whose body names a community's thing: walked like the rest. */
@@ -104,6 +106,7 @@ function fill(path: string, ids: Ids): string {
       code: ids.code,
       eventId: ids.eventId,
       conversationId: ids.conversationId,
+      sessionId: ids.sessionId,
     };
     if (!(name in known)) throw new Error(`route-inventory: no id for {${name}} in ${path}; add one`);
     return known[name];
@@ -170,6 +173,7 @@ const madeUp = (): Ids => ({
   chatSpaceId: newId("spc"),
   messageId: `msg_1_${newId("spc")}`,
   conversationId: newId("dm"),
+  sessionId: `cs_${randomToken(16)}`,
 });
 
 beforeAll(async () => {
@@ -204,7 +208,13 @@ beforeAll(async () => {
     chatSpaceId: chat.id,
     messageId: message.body.message.id,
     conversationId: conversation.body.conversation.id,
+    sessionId: `cs_${randomToken(16)}`,
   };
+  // the owner's checkout, landed: its subscription row names the session
+  await getDb(env).insert(schema.subscriptions).values({
+    id: `sub_${randomToken(12)}`, communityId: community.id, userId: owner.id, tierKey: "vip", stripePriceId: "price_walk", interval: "month",
+    currency: "usd", status: "active", checkoutSessionId: real.sessionId, createdAt: new Date(), updatedAt: new Date(),
+  });
   // a private space of the same community that `member` is not listed in, with its own things
   const hidden = await makeSpace(community, { private: true, name: "Owners only" });
   const hiddenPost = await writePost(hidden, owner, { title: "Hidden" });

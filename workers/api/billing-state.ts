@@ -13,7 +13,7 @@ import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
 import { tierRankSql } from "../billing/settle";
 import { stripeFor } from "../billing/client";
-import { stripeUnavailable } from "../billing/webhook";
+import { viaStripe } from "../billing/errors";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -102,16 +102,13 @@ billingState.openapi(
 async function sessionOwner(env: Env, sessionId: string): Promise<{ userId: string; communityId: string; tier: TierKey } | null> {
   const stripe = stripeFor(env);
   if (!stripe) return null;
-  try {
-    const session = await stripe.checkout.sessions.retrieve(sessionId);
-    const { enclave_user: userId, enclave_community: communityId, enclave_tier: tier } = session.metadata ?? {};
-    if (!userId || !communityId || !(tierKeys as readonly string[]).includes(tier ?? "")) return null;
-    return { userId, communityId, tier: tier as TierKey };
-  } catch (error) {
-    if (error instanceof Stripe.errors.StripeInvalidRequestError) return null;
-    if (error instanceof Stripe.errors.StripeError) throw stripeUnavailable();
-    throw error;
-  }
+  // a session Stripe does not know is nobody's; any other failure is 502 stripe_unavailable
+  const session = await viaStripe(() =>
+    stripe.checkout.sessions.retrieve(sessionId).catch((error: unknown) => (error instanceof Stripe.errors.StripeInvalidRequestError ? null : Promise.reject(error))),
+  );
+  const { enclave_user: userId, enclave_community: communityId, enclave_tier: tier } = session?.metadata ?? {};
+  if (!userId || !communityId || !(tierKeys as readonly string[]).includes(tier ?? "")) return null;
+  return { userId, communityId, tier: tier as TierKey };
 }
 
 billingState.openapi(
@@ -156,8 +153,8 @@ billingState.openapi(
     responses: { 200: jsonResponse(RevenueSchema, "The community's revenue"), ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
-    const access = await requireCommunity(c, c.req.valid("param").slug);
     await requireUser(c);
+    const access = await requireCommunity(c, c.req.valid("param").slug);
     if (access.role === "admin") throw forbidden("Only the owner sees revenue.");
     if (access.role !== "owner") throw notFound("No such community.");
     c.header("Cache-Control", "no-store");

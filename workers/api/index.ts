@@ -21,9 +21,9 @@ import { exportsRouter } from "./exports";
 import { chat } from "./chat";
 import { conversations } from "./conversations";
 import { inbox } from "./inbox";
+import { billing } from "./billing";
 import { webhooks } from "./webhooks";
 import { billingState } from "./billing-state";
-import { billing } from "./billing";
 
 export const api = createRouter().basePath("/api/v1");
 
@@ -47,9 +47,9 @@ api.route("/", exportsRouter);
 api.route("/", chat);
 api.route("/", conversations);
 api.route("/", inbox);
+api.route("/", billing);
 api.route("/", webhooks);
 api.route("/", billingState);
-api.route("/", billing);
 
 const documentConfig = {
   openapi: "3.1.0",

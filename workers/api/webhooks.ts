@@ -21,7 +21,7 @@ webhooks.openapi(
     responses: {
       200: jsonResponse(Received, "Verified and processed, or a replay"),
       ...errorResponses(400, 409, 413),
-      503: { description: "Stripe could not be asked; Stripe retries" },
+      502: { description: "stripe_unavailable: Stripe could not be asked; nothing was written and Stripe retries" },
     },
   }),
   async (c) => {

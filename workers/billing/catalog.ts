@@ -198,8 +198,11 @@ export async function publishBilling(env: Env, stripe: Stripe, access: MemberAcc
       const old = prices.find((p) => p.tierKey === paid.key && p.interval === interval) ?? null;
       const wanted = given?.[interval];
       if (wanted === undefined) {
+        // a row Stripe never had (the defaults a new community starts with) cannot be bought:
+        // once prices are published, the catalog is what Stripe sells
+        if (old && !onSale(old)) replacements.push({ tier: paid, interval, old, amount: null });
         // a price on sale in another currency cannot stay when the currency changes
-        if (old && onSale(old) && old.currency.toLowerCase() !== next.currency) {
+        else if (old && old.currency.toLowerCase() !== next.currency) {
           issues.push({ path: `tiers.${paid.key}.${interval}`, message: `Give the ${interval}ly price in ${next.currency.toUpperCase()} (or null to withdraw it)`, code: "amount_required" });
         }
         continue;

@@ -6,7 +6,8 @@ import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { afterAccessCommitted } from "../domain/access-changes";
 import type { DomainEvent } from "../domain/events/kinds";
-import { requireStripe, retrieveSubscription, settlement, SUBSCRIPTION_EXPAND } from "./settle";
+import { requireStripe } from "./errors";
+import { retrieveSubscription, settlement, SUBSCRIPTION_EXPAND } from "./settle";
 
 const s = schema.subscriptions;
 

@@ -7,8 +7,6 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import Stripe from "stripe";
 import { getDb, schema } from "../db/client";
-import { DomainError } from "../lib/errors";
-import { stripeFor } from "./client";
 import { rowWhere } from "../db/insert-select";
 import { tierKeys, type TierKey } from "../lib/vocabulary";
 import { subscriptionStatuses } from "../db/schema";
@@ -204,9 +202,3 @@ export async function retrieveSubscription(stripe: Stripe, id: string): Promise<
   }
 }
 
-/** The SDK, or 409 `payments_not_configured` when no secret key is set (billing/client.ts). */
-export function requireStripe(env: Env): Stripe {
-  const stripe = stripeFor(env);
-  if (!stripe) throw new DomainError(409, "payments_not_configured", "Payments are not configured: set STRIPE_SECRET_KEY (see the README).");
-  return stripe;
-}

@@ -8,7 +8,8 @@ import { getDb, schema } from "../db/client";
 import { rowWhere } from "../db/insert-select";
 import { DomainError } from "../lib/errors";
 import { afterAccessCommitted, type PendingAccessChange } from "../domain/access-changes";
-import { requireStripe, retrieveSubscription, settlement, type Settlement } from "./settle";
+import { paymentsNotConfigured, requireStripe, viaStripe } from "./errors";
+import { retrieveSubscription, settlement, type Settlement } from "./settle";
 import { endNow } from "./settle-cancellations";
 
 type Statement = BatchItem<"sqlite">;
@@ -21,9 +22,6 @@ export const SIGNATURE_TOLERANCE_S = 300;
 
 const invalid = (code: string, message: string) => new DomainError(400, code, message);
 
-/** 503 `stripe_unavailable`: Stripe could not be asked; the webhook's 5xx makes Stripe retry. */
-export const stripeUnavailable = () => new DomainError(503, "stripe_unavailable", "Stripe could not be reached; the event will be retried.");
-
 /**
  * The event `body` (raw bytes as received) carries, once its `Stripe-Signature` verifies with
  * STRIPE_WEBHOOK_SECRET within SIGNATURE_TOLERANCE_S. Throws 400 `invalid_signature` (missing,
@@ -32,7 +30,7 @@ export const stripeUnavailable = () => new DomainError(503, "stripe_unavailable"
  */
 export async function verifiedEvent(env: Env, body: Uint8Array, signature: string | undefined): Promise<Stripe.Event> {
   const secret = (env.STRIPE_WEBHOOK_SECRET ?? "").trim();
-  if (!secret) throw new DomainError(409, "payments_not_configured", "Payments are not configured: STRIPE_WEBHOOK_SECRET is not set.");
+  if (!secret) throw paymentsNotConfigured();
   if (!signature) throw invalid("invalid_signature", "The Stripe-Signature header is missing.");
   const text = new TextDecoder().decode(body);
   let event: Stripe.Event;
@@ -151,22 +149,13 @@ async function effectOf(env: Env, event: Stripe.Event, guard: SQL): Promise<Effe
  * then the event's row go in one D1 batch — D1 runs a batch's statements one after another with
  * nothing in between, so of two deliveries racing, one writes the effect and the row, the other
  * nothing. Unhandled types and events naming things Enclave does not have are recorded only.
- * Throws what Stripe or D1 threw (the route answers 5xx, Stripe retries).
+ * Throws 502 `stripe_unavailable` when Stripe fails, or what D1 threw (5xx either way: Stripe retries).
  */
 export async function processStripeEvent(env: Env, event: Stripe.Event): Promise<"processed" | "duplicate"> {
   if (await processed(env, event.id)) return "duplicate";
   const guard = notProcessed(event.id);
-  let effect: Effect;
-  try {
-    effect = await effectOf(env, event, guard);
-  } catch (error) {
-    if (error instanceof DomainError) throw error;
-    if (error instanceof Stripe.errors.StripeError) {
-      console.error(JSON.stringify({ at: "stripe.webhook", event: event.id, type: event.type, error: error.message }));
-      throw stripeUnavailable();
-    }
-    throw error;
-  }
+  // a Stripe failure is 502 stripe_unavailable: Stripe retries, nothing was written
+  const effect = await viaStripe(() => effectOf(env, event, guard));
   const e = schema.stripeEvents;
   const record = getDb(env).insert(e).values({ id: event.id, type: event.type, receivedAt: new Date() }).onConflictDoNothing();
   const statements: Statement[] = [...effect.statements, record];

@@ -5,6 +5,7 @@ import { getDb, schema } from "../../db/client";
 import { tierKeys, type TierKey } from "../../db/schema";
 import { badRequest, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { rowWhere } from "../../db/insert-select";
 import { auditInsert } from "../audit";
 import { runBatch, type Statement } from "./batch";
 import type { ActiveAccess } from "./types";
@@ -70,20 +71,23 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
       db.update(schema.tiers).set(set).where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, key))),
     );
   }
+  // a changed price is a new row and the old one archived (ADR 037: one active row per tier and
+  // interval, kept for its subscribers); the new row has no Stripe price until the owner publishes
+  const now = new Date();
   for (const price of changes.prices ?? []) {
+    const sameSlot = and(eq(schema.prices.communityId, communityId), eq(schema.prices.tierKey, key), eq(schema.prices.interval, price.interval), eq(schema.prices.active, true));
     statements.push(
       db
-        .insert(schema.prices)
-        .values({ id: newId("prc"), communityId, tierKey: key, interval: price.interval, amount: price.amount, currency: price.currency })
-        .onConflictDoUpdate({
-          target: [schema.prices.communityId, schema.prices.tierKey, schema.prices.interval],
-          set: {
-            amount: sql`excluded.amount`,
-            currency: sql`excluded.currency`,
-            active: true,
-            stripePriceId: sql`case when ${schema.prices.amount} = excluded.amount and ${schema.prices.currency} = excluded.currency then ${schema.prices.stripePriceId} else null end`,
-          },
-        }),
+        .update(schema.prices)
+        .set({ active: false, archivedAt: now })
+        .where(and(sameSlot, sql`(${schema.prices.amount} <> ${price.amount} or ${schema.prices.currency} <> ${price.currency})`)),
+      db.insert(schema.prices).select(
+        rowWhere(
+          schema.prices,
+          { id: newId("prc"), communityId, tierKey: key, interval: price.interval, amount: price.amount, currency: price.currency, createdAt: now },
+          sql`not exists (select 1 from ${schema.prices} where ${sameSlot})`,
+        ),
+      ),
     );
   }
   if (statements.length > 0) {

@@ -1,0 +1,173 @@
+// Checkout and the customer portal through the real SDK against the Stripe stand-in (ADR 037):
+// the refusals, the session as Stripe stored it, one Customer per user under concurrent first
+// checkouts, and a portal configured with the community's products.
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { schema } from "../../workers/db/client";
+import { addMember, db, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
+import { checkoutAsStored, payAt, publishPrices, stripe } from "../billing-fixtures";
+import { awayFromMinuteEdge, call, createUser, type TestUser } from "../helpers";
+
+const checkout = (c: TestCommunity, as: TestUser | null, body: unknown = { tier: "vip", interval: "month" }) =>
+  call(`/api/v1/communities/${c.slug}/checkout`, { as, body });
+const sessionIdOf = (url: string) => url.split("/checkout/")[1];
+
+async function pricedCommunity(extra: Record<string, unknown> = {}) {
+  const c = await makeCommunity();
+  await publishPrices(c, { member: { month: 15_000, year: 150_000 }, vip: { month: 30_000, trialDays: 14 } }, extra);
+  return c;
+}
+
+describe("checkout", () => {
+  it("opens a subscription checkout with metadata on the session and subscription_data, the tier's trial and the member's email", async () => {
+    const c = await pricedCommunity({ allowPromotionCodes: true });
+    const member = await addMember(c);
+    const res = await checkout(c, member);
+    expect(res.status).toBe(200);
+    expect(res.body.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_test_/);
+    const { session, params } = await checkoutAsStored(sessionIdOf(res.body.url));
+    const metadata = { enclave_community: c.id, enclave_user: member.id, enclave_tier: "vip" };
+    const [customerRow] = await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, member.id));
+    expect(session).toMatchObject({
+      mode: "subscription",
+      status: "open",
+      customer: customerRow.stripeCustomerId,
+      client_reference_id: member.id,
+      allow_promotion_codes: true,
+      metadata,
+      success_url: `http://localhost/c/${c.slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: `http://localhost/c/${c.slug}/billing/cancel`,
+      customer_details: { email: member.email },
+    });
+    expect(params.subscription_data).toEqual({ metadata, trial_period_days: "14" });
+    const [vipMonth] = await db().select().from(schema.prices).where(eq(schema.prices.stripePriceId, params.line_items[0].price));
+    expect(vipMonth).toMatchObject({ communityId: c.id, tierKey: "vip", interval: "month", active: true });
+    const customer = await stripe.customers.retrieve(customerRow.stripeCustomerId);
+    expect(customer).toMatchObject({ email: member.email, name: member.name, metadata: { enclave_user: member.id } });
+  });
+
+  it("leaves promotion codes off unless the owner allows them, and the trial off for a tier without one", async () => {
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    const res = await checkout(c, member, { tier: "member", interval: "year" });
+    const { session, params } = await checkoutAsStored(sessionIdOf(res.body.url));
+    expect(session.allow_promotion_codes).toBeNull();
+    expect(params.subscription_data.trial_period_days).toBeUndefined();
+  });
+
+  it("refuses a tier the member already has, by comp or by payment, with 409 already_subscribed", async () => {
+    const c = await pricedCommunity();
+    const comped = await addMember(c);
+    await db().update(schema.memberships).set({ compTier: "vip" }).where(eq(schema.memberships.userId, comped.id));
+    expectError(await checkout(c, comped), 409, "already_subscribed");
+    const paying = await addMember(c, { paidTier: "vip" });
+    expectError(await checkout(c, paying), 409, "already_subscribed");
+    // a vip also has member; a comp member may still buy vip
+    expectError(await checkout(c, paying, { tier: "member", interval: "month" }), 409, "already_subscribed");
+    const compMember = await addMember(c);
+    await db().update(schema.memberships).set({ compTier: "member" }).where(eq(schema.memberships.userId, compMember.id));
+    expect((await checkout(c, compMember)).status).toBe(200);
+  });
+
+  it("refuses a second subscription while one is live: plan changes go through the portal", async () => {
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    const now = new Date();
+    await db().insert(schema.subscriptions).values({
+      id: `sub_live_${member.id}`, communityId: c.id, userId: member.id, tierKey: "member", stripePriceId: "price_x", interval: "month",
+      currency: "twd", status: "trialing", createdAt: now, updatedAt: now,
+    });
+    const res = await checkout(c, member);
+    expectError(res, 409, "already_subscribed");
+    expect(res.body.error.manageInPortal).toBe(true);
+  });
+
+  it("refuses the free tier with 400, an unpublished price with 409 price_not_published", async () => {
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    expectError(await checkout(c, member, { tier: "free", interval: "month" }), 400, "validation_failed");
+    expectError(await checkout(c, member, { tier: "vip", interval: "year" }), 409, "price_not_published");
+    expectError(await checkout(c, member, { tier: "gold", interval: "month" }), 400, "validation_failed");
+    expectError(await checkout(c, member, { tier: "vip", interval: "week" }), 400, "validation_failed");
+  });
+
+  it("is 404 to someone who is not a member (public or private community), 401 signed out", async () => {
+    const privateClub = await pricedCommunity();
+    const stranger = await createUser();
+    expectError(await checkout(privateClub, stranger), 404, "not_found");
+    const publicClub = await makeCommunity({ visibility: "public" });
+    expectError(await checkout(publicClub, stranger), 404, "not_found");
+    const left = await addMember(privateClub, { status: "left" });
+    expectError(await checkout(privateClub, left), 404, "not_found");
+    expectError(await checkout(privateClub, null), 401, "unauthenticated");
+  });
+
+  it("makes one Stripe Customer for a user whose first checkouts run at once", async () => {
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    const answers = await Promise.all([checkout(c, member), checkout(c, member, { tier: "member", interval: "month" }), checkout(c, member)]);
+    for (const a of answers) expect(a.status).toBe(200);
+    const rows = await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, member.id));
+    expect(rows).toHaveLength(1);
+    const customers = await Promise.all(answers.map(async (a) => (await checkoutAsStored(sessionIdOf(a.body.url))).session.customer));
+    expect(new Set(customers)).toEqual(new Set([rows[0].stripeCustomerId]));
+  });
+
+  it("rate-limits checkout per member: the 11th in a minute is 429", async () => {
+    await awayFromMinuteEdge();
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await checkout(c, member, { tier: "member", interval: "month" })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it("without a Stripe key answers 409 payments_not_configured", async () => {
+    const { createWorkerApp } = await import("../../workers/server");
+    const { env } = await import("cloudflare:workers");
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    const res = await createWorkerApp().request(
+      `http://localhost/api/v1/communities/${c.slug}/checkout`,
+      { method: "POST", headers: { Origin: "http://localhost", Cookie: member.cookie, "Content-Type": "application/json" }, body: JSON.stringify({ tier: "vip", interval: "month" }) },
+      { ...env, STRIPE_SECRET_KEY: "" },
+    );
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as any).error.code).toBe("payments_not_configured");
+  });
+});
+
+describe("portal", () => {
+  it("is 404 before the member has a Stripe Customer", async () => {
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    expectError(await call(`/api/v1/communities/${c.slug}/billing/portal`, { method: "POST", as: member }), 404, "not_found");
+  });
+
+  it("opens the portal for a payer, configured with the community's products, returning to the billing page", async () => {
+    const c = await pricedCommunity();
+    const member = await addMember(c);
+    const started = await checkout(c, member, { tier: "member", interval: "month" });
+    await payAt(started.body.url);
+    const res = await call(`/api/v1/communities/${c.slug}/billing/portal`, { method: "POST", as: member });
+    expect(res.status).toBe(200);
+    const page = await (await fetch(res.body.url)).text();
+    expect(page).toContain("Enclave test billing portal");
+    expect(page).toContain(`href="http://localhost/c/${c.slug}/billing"`);
+    // switching offers the community's other prices on sale, and only those
+    const tiers = await db().select().from(schema.tiers).where(eq(schema.tiers.communityId, c.id));
+    const vipProduct = tiers.find((t) => t.key === "vip")!.stripeProductId!;
+    const configs = await stripe.billingPortal.configurations.list({ active: true, limit: 100 });
+    const ours = configs.data.filter((x) => x.metadata?.enclave_community === c.id);
+    expect(ours).toHaveLength(1);
+    expect(ours[0].features.subscription_cancel).toMatchObject({ enabled: true, mode: "at_period_end" });
+    expect(ours[0].features.subscription_update.products!.map((p) => p.product)).toContain(vipProduct);
+    expect(page).toMatch(/Switch to .*TWD 30000 \(minor units\) per month/);
+    expect(page).toMatch(/Switch to .*TWD 150000 \(minor units\) per year/);
+    // a second portal visit with the same catalog reuses the configuration
+    await call(`/api/v1/communities/${c.slug}/billing/portal`, { method: "POST", as: member });
+    const again = (await stripe.billingPortal.configurations.list({ active: true, limit: 100 })).data.filter((x) => x.metadata?.enclave_community === c.id);
+    expect(again.map((x) => x.id)).toEqual([ours[0].id]);
+  });
+});

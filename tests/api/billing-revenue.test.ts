@@ -1,0 +1,94 @@
+// What billing reads back (ADR 037): the owner's revenue from stored rows, and the success page's
+// checkout state. Subscriptions are made in the Stripe stand-in and settled by their webhooks.
+import { env } from "cloudflare:workers";
+import { and, eq, ne } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb, schema } from "../../workers/db/client";
+import { addMember, expectError, makeCommunity } from "../community-fixtures";
+import { call, createUser } from "../helpers";
+import { checkoutWithCode, deliverAll, lastEvent, deliver, makePrice, stripe, subscribe } from "../billing-fixtures";
+
+const DAY = 86_400_000;
+const thisMonth = () => new Date().toISOString().slice(0, 7);
+
+describe("revenue", () => {
+  it("counts MRR monthly-normalised after discounts, trialing excluded; counts, churn, upgrade rate and history", async () => {
+    const community = await makeCommunity();
+    const admin = await addMember(community, { role: "admin" });
+    const [monthly, yearly, discounted, trial, churned] = await Promise.all([1, 2, 3, 4, 5].map(() => addMember(community)));
+    await addMember(community); // stays free
+    const vip = await makePrice(community, "vip", 1000);
+    const memberYear = await makePrice(community, "member", 12_000, "year");
+
+    const subs = [
+      await subscribe(community, monthly, "vip", vip),
+      await subscribe(community, yearly, "member", memberYear),
+      await subscribe(community, trial, "vip", vip, { trialDays: 14 }),
+      await subscribe(community, churned, "vip", vip),
+    ];
+    // WELCOME10: the stand-in's promotion code, 10 % off forever
+    const withCode = await checkoutWithCode(community, discounted, "vip", vip, "WELCOME10");
+    for (const id of [...subs.map((s) => s.id), withCode.subscriptionId]) await deliverAll(id);
+    await stripe.subscriptions.cancel(subs[3].id);
+    await deliver(await lastEvent(subs[3].id, "customer.subscription.deleted"));
+    // everyone but the owner joined two months ago: they were free members when the window opened
+    const m = schema.memberships;
+    await getDb(env)
+      .update(m)
+      .set({ joinedAt: new Date(Date.now() - 60 * DAY) })
+      .where(and(eq(m.communityId, community.id), ne(m.role, "owner")));
+
+    const res = await call(`/api/v1/communities/${community.slug}/revenue`, { as: community.owner });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      currency: "usd",
+      // 12,000 a year is 1,000 a month; 1,000 + 900 (10 % off); the trial pays nothing yet
+      mrr: [
+        { tier: "member", currency: "usd", amount: 1000 },
+        { tier: "vip", currency: "usd", amount: 1900 },
+      ],
+      subscribers: { active: 3, trialing: 1, pastDue: 0 },
+      newThisMonth: 5,
+      churnedThisMonth: 1,
+      // 5 of 7 (admin, five who subscribed, one who stayed free) started a subscription
+      upgradeRate: 0.7143,
+    });
+    expect(res.body.history).toHaveLength(6);
+    expect(res.body.history[5]).toEqual({ month: thisMonth(), mrr: 2900 });
+    expect(res.body.history.slice(0, 5).map((h: { mrr: number }) => h.mrr)).toEqual([0, 0, 0, 0, 0]);
+
+    expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: admin }), 403, "forbidden");
+    expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: monthly }), 404, "not_found");
+    expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: await createUser() }), 404, "not_found");
+    expectError(await call(`/api/v1/communities/${community.slug}/revenue`), 401, "unauthenticated");
+  });
+
+  it("answers null for the upgrade rate with nobody to upgrade, and zeros without subscriptions", async () => {
+    const community = await makeCommunity();
+    const res = await call(`/api/v1/communities/${community.slug}/revenue`, { as: community.owner });
+    expect(res.body).toMatchObject({ mrr: [], subscribers: { active: 0, trialing: 0, pastDue: 0 }, newThisMonth: 0, churnedThisMonth: 0, upgradeRate: null });
+  });
+});
+
+describe("checkout state", () => {
+  it("is waiting until the webhook lands, then done; only for the session's own user", async () => {
+    const community = await makeCommunity();
+    const member = await addMember(community);
+    const vip = await makePrice(community, "vip", 1000);
+    const { sessionId, subscriptionId } = await checkoutWithCode(community, member, "vip", vip, "WELCOME10");
+    const path = `/api/v1/communities/${community.slug}/billing/checkout/${sessionId}`;
+    expect((await call(path, { as: member })).body).toEqual({ state: "waiting", tier: "vip" });
+    expectError(await call(path, { as: community.owner }), 404, "not_found");
+    await deliverAll(subscriptionId);
+    expect((await call(path, { as: member })).body).toEqual({ state: "done", tier: "vip" });
+    expectError(await call(path, { as: await createUser() }), 404, "not_found");
+    expectError(await call(`/api/v1/communities/${community.slug}/billing/checkout/cs_made_up`, { as: member }), 404, "not_found");
+  });
+
+  it("shows a member without a subscription their tiers and no plan", async () => {
+    const community = await makeCommunity();
+    const member = await addMember(community, { paidTier: "free" });
+    const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
+    expect(me.body).toEqual({ subscription: null, paidTier: "free", compTier: null, tier: "free" });
+  });
+});
