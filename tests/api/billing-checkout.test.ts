@@ -80,6 +80,9 @@ describe("checkout", () => {
     const res = await checkout(c, member);
     expectError(res, 409, "already_subscribed");
     expect(res.body.error.manageInPortal).toBe(true);
+    // an abandoned (incomplete) one grants nothing and does not stand in the way
+    await db().update(schema.subscriptions).set({ status: "incomplete" }).where(eq(schema.subscriptions.id, `sub_live_${member.id}`));
+    expect((await checkout(c, member)).status).toBe(200);
   });
 
   it("refuses the free tier with 400, an unpublished price with 409 price_not_published", async () => {

@@ -127,6 +127,16 @@ describe("price sync", () => {
     expect(kept).toMatchObject({ amount: 30_000, active: false });
   });
 
+  it("keeps the Product's name in step with a renamed tier on the next save", async () => {
+    const c = await makeCommunity();
+    await publishPrices(c, { vip: { month: 30_000 } });
+    const renamed = await call(`/api/v1/communities/${c.slug}/tiers/vip`, { method: "PATCH", as: c.owner, body: { name: "Patron" } });
+    expect(renamed.status).toBe(200);
+    await publishPrices(c, {}, { graceDays: 5 });
+    const [tier] = await db().select().from(schema.tiers).where(and(eq(schema.tiers.communityId, c.id), eq(schema.tiers.key, "vip")));
+    expect(await stripe.products.retrieve(tier.stripeProductId!)).toMatchObject({ name: "Patron" });
+  });
+
   it("withdraws a price with null", async () => {
     const c = await makeCommunity();
     await publishPrices(c, { member: { month: 15_000, year: 150_000 } });

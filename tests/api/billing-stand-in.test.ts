@@ -4,17 +4,15 @@
 import { env } from "cloudflare:workers";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { stripeFor } from "../../workers/billing/client";
+import { payAt, standIn, stripe } from "../billing-fixtures";
 
-const stripe = stripeFor(env)!;
-const base = env.STRIPE_API_BASE;
 const crypto = Stripe.createSubtleCryptoProvider();
 
-type SentEvent = { id: string; type: string; payload: string; signature: string };
+type SentEvent = { id: string; type: string; payload: string; signature: string; deliveries: Array<{ status: number | null }> };
 const eventsOf = async (customer: string): Promise<SentEvent[]> =>
-  ((await (await fetch(`${base}/_stand-in/events?customer=${customer}`)).json()) as { data: SentEvent[] }).data;
+  ((await (await standIn(`/_stand-in/events?customer=${customer}`)).json()) as { data: SentEvent[] }).data;
 const control = async (path: string, body: unknown = {}) => {
-  const res = await fetch(`${base}/_stand-in/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await standIn(`/_stand-in/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as { result: any; events: Array<{ type: string }> } };
 };
 
@@ -42,13 +40,7 @@ async function openCheckout(opts: { trialDays?: number; amount?: number } = {}) 
   return { product, price, customer, session };
 }
 
-const pay = (session: Stripe.Checkout.Session, promotionCode = "") =>
-  fetch(`${session.url}/pay`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ promotion_code: promotionCode }),
-    redirect: "manual",
-  });
+const pay = (session: Stripe.Checkout.Session, promotionCode = "") => payAt(session.url!, promotionCode);
 
 describe("Stripe stand-in", () => {
   it("labels its checkout page as a test with the tier, price, trial, a code field, Pay and Cancel", async () => {
@@ -65,9 +57,7 @@ describe("Stripe stand-in", () => {
 
   it("Pay sends checkout.session.completed, customer.subscription.created, invoice.paid that constructEventAsync verifies, then returns to success_url", async () => {
     const { customer, session } = await openCheckout();
-    const res = await pay(session);
-    expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`http://localhost/c/demo/billing/success?session_id=${session.id}`);
+    expect(await pay(session)).toBe(`http://localhost/c/demo/billing/success?session_id=${session.id}`);
 
     const sent = await eventsOf(customer.id);
     expect(sent.map((e) => e.type)).toEqual(["checkout.session.completed", "customer.subscription.created", "invoice.paid"]);
@@ -126,6 +116,20 @@ describe("Stripe stand-in", () => {
     expect(res.headers.get("location")).toBe("http://localhost/c/demo/billing/cancel");
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("open");
     expect(await eventsOf(customer.id)).toEqual([]);
+  });
+
+  it("the JSON pay control completes a session as Pay does; redeliver sends an event again and records the answer", async () => {
+    const { customer, session } = await openCheckout();
+    const paid = await control(`checkout/${session.id}/pay`, {});
+    expect(paid.status).toBe(200);
+    expect(paid.body.result.subscription.status).toBe("active");
+    expect(paid.body.events.map((e) => e.type)).toEqual(["checkout.session.completed", "customer.subscription.created", "invoice.paid"]);
+    expect((await control(`checkout/${session.id}/pay`, {})).status).toBe(400);
+    const [first] = await eventsOf(customer.id);
+    // the stand-in's own root answers 404 to a POST: the answer is recorded all the same
+    const again = await control(`events/${first.id}/redeliver`, { url: `${env.STRIPE_API_BASE}/` });
+    expect(again.body).toMatchObject({ id: first.id, delivery: { status: 404 } });
+    expect((await eventsOf(customer.id))[0].deliveries).toEqual([expect.objectContaining({ status: 404 })]);
   });
 
   it("answers in Stripe's error envelope, which the SDK turns into a typed error", async () => {

@@ -227,22 +227,23 @@ export async function publishBilling(env: Env, stripe: Stripe, access: MemberAcc
   const created: string[] = [];
   const archived: string[] = [];
   try {
+    // every existing Product takes its tier's current name (a rename through PATCH /tiers included)
+    for (const tier of tiers) {
+      const id = tier.stripeProductId;
+      if (!id || !(paidTierKeys as readonly string[]).includes(tier.key)) continue;
+      await viaStripe(() => stripe.products.update(id, { name: tier.name, active: true }));
+      productOf.set(tier.key as PaidTierKey, { id, created: false });
+    }
     for (const r of replacements) {
       if (r.amount === null || productOf.has(r.tier.key)) continue;
-      if (r.tier.stripeProductId) {
-        const id = r.tier.stripeProductId;
-        await viaStripe(() => stripe.products.update(id, { name: r.tier.name, active: true }));
-        productOf.set(r.tier.key, { id, created: false });
-      } else {
-        // two first publishes at once: the same key gives both the same Product
-        const product = await viaStripe(() =>
-          stripe.products.create(
-            { name: r.tier.name, metadata: tierMetadata(communityId, r.tier.key) },
-            { idempotencyKey: `enclave-product:${communityId}:${r.tier.key}:${r.tier.name}` },
-          ),
-        );
-        productOf.set(r.tier.key, { id: product.id, created: true });
-      }
+      // two first publishes at once: the same key gives both the same Product
+      const product = await viaStripe(() =>
+        stripe.products.create(
+          { name: r.tier.name, metadata: tierMetadata(communityId, r.tier.key) },
+          { idempotencyKey: `enclave-product:${communityId}:${r.tier.key}:${r.tier.name}` },
+        ),
+      );
+      productOf.set(r.tier.key, { id: product.id, created: true });
     }
     for (const r of replacements) {
       if (r.amount === null) continue;

@@ -10,8 +10,12 @@ import { badRequest, DomainError, notFound } from "../lib/errors";
 import { billingSettingsOf, paidTierKeys, priceOnSale, type BillingInterval, type PaidTierKey } from "./catalog";
 import { viaStripe } from "./errors";
 
-/** Subscription states that still hold (or may soon hold again) a tier: a second checkout would double-bill. */
-const LIVE_STATUSES = ["active", "trialing", "past_due", "unpaid", "incomplete", "paused"] as const;
+/**
+ * Subscription states that still hold, or can be brought back to, a tier: a second checkout would
+ * double-bill. `incomplete` is not among them: a checkout abandoned at authentication grants
+ * nothing and expires on its own, so the member may try again.
+ */
+const LIVE_STATUSES = ["active", "trialing", "past_due", "unpaid", "paused"] as const;
 
 /** Checkout's page language from the member's locale (Stripe's `locale` list has zh-TW, not zh-Hant). */
 function checkoutLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {
