@@ -16,6 +16,7 @@ import { loadPage, pageContext, postForm, statusOf, type Action, type Loader } f
 import { cloudflareContext } from "../../app/context";
 import { loader as planLoader } from "../../app/routes/community-billing";
 import { loader as revenueLoader } from "../../app/routes/community-revenue";
+import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
 
@@ -146,6 +147,25 @@ describe("billing pages", () => {
     // the year was withdrawn (null): that choice comes back to the space as not on sale
     const year = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "vip", interval: "year", from: `/c/${c.slug}/s/${spaceId}` });
     expect(location(year)).toBe(`/c/${c.slug}/s/${spaceId}?billing_error=price_not_published`);
+  });
+
+  it("the owner's billing form saves prices typed in major units and publishes; an admin reads the settings and is refused a change", async () => {
+    const c = await makeCommunity();
+    const admin = await addMember(c, { role: "admin" });
+    const path = `/c/${c.slug}/settings/billing`;
+    const fields = { intent: "billing", currency: "twd", member_month: "150", member_year: "", member_trialDays: "7", vip_month: "300", vip_year: "3,000", vip_trialDays: "0", allowPromotionCodes: "on", graceDays: "5", refundPolicy: "keep" };
+    expect(location(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, fields))).toBe(`${path}?saved=billing`);
+    expect(location(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { intent: "publish" }))).toBe(`${path}?saved=publish`);
+    const page = (await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, admin)) as Awaited<ReturnType<typeof settingsLoader>>;
+    expect(page.isOwner).toBe(false);
+    expect(page.billing?.settings).toEqual({ currency: "twd", allowPromotionCodes: true, graceDays: 5, refundPolicy: "keep", pricingPublished: true });
+    const vip = page.billing?.tiers.find((x) => x.key === "vip");
+    expect(vip?.prices).toEqual({ month: { amount: 30000, currency: "twd" }, year: { amount: 300000, currency: "twd" } });
+    expect(page.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ trialDays: 7, prices: { month: { amount: 15000, currency: "twd" }, year: null } });
+    expect(statusOf(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, admin, fields))).toBe(403);
+    // a price that is not a number never reaches Stripe: the form names the field
+    const bad = (await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { ...fields, vip_month: "three hundred" })) as { data: { errors: { fields: Record<string, unknown> } } };
+    expect(Object.keys(bad.data.errors.fields)).toEqual(["vip_month"]);
   });
 
   it("the member's plan page reads their stored subscription: tier, status, price per interval, renewal and cancel-at-period-end", async () => {
