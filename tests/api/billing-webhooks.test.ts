@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, schema } from "../../workers/db/client";
 import { settleEndedGrace } from "../../workers/domain/jobs/billing-grace";
 import { processStripeEvent } from "../../workers/billing/webhook";
+import { billingData } from "../../workers/billing/data-rights";
 import { addMember, expectError, makeCommunity } from "../community-fixtures";
 import { connected, makeChat } from "../chat-fixtures";
 import { call, PASSWORD } from "../helpers";
@@ -300,8 +301,12 @@ describe("cancellations that follow access", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    const exported = await call("/api/v1/me", { as: member });
-    expect(exported.status).toBe(200);
+    // the archive's billing section: the customer id and the subscription
+    const [userRow] = await db().select().from(schema.users).where(eq(schema.users.id, member.id));
+    const section = billingData.export!.find((x) => x.name === "billing")!;
+    const archived = section.shape === "object" ? ((await section.build({ env, user: userRow })) as any) : null;
+    expect(archived.stripeCustomerId).toMatch(/^cus_/);
+    expect(archived.subscriptions).toEqual([expect.objectContaining({ id: sub.id, communityId: community.id, tier: "vip", status: "active", mrr: 1500 })]);
     expect((await call("/api/v1/me", { as: member, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");

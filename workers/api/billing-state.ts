@@ -11,7 +11,7 @@ import { effectiveTier } from "../domain/access";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
-import { tierRankSql } from "../billing/settle";
+import { rowEnded, tierRankSql } from "../billing/settle";
 import { stripeFor } from "../billing/client";
 import { viaStripe } from "../billing/errors";
 import { createRouter, requireUser } from "./factory";
@@ -71,7 +71,7 @@ billingState.openapi(
       .from(s)
       .leftJoin(p, eq(p.id, s.priceId))
       .where(and(eq(s.communityId, access.community.id), eq(s.userId, access.membership.userId)))
-      .orderBy(sql`case when ${s.status} in ('canceled', 'incomplete_expired') then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
+      .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
       .limit(1);
     const sub = row?.sub;
     c.header("Cache-Control", "no-store");

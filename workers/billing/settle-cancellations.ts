@@ -7,7 +7,7 @@ import { getDb, schema } from "../db/client";
 import { afterAccessCommitted } from "../domain/access-changes";
 import type { DomainEvent } from "../domain/events/kinds";
 import { requireStripe } from "./errors";
-import { retrieveSubscription, settlement, SUBSCRIPTION_EXPAND } from "./settle";
+import { hasEnded, retrieveSubscription, rowEnded, settlement, SUBSCRIPTION_EXPAND } from "./settle";
 
 const s = schema.subscriptions;
 
@@ -59,8 +59,6 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
   }
 }
 
-const hasEnded = (sub: Stripe.Subscription) => sub.status === "canceled" || sub.status === "incomplete_expired";
-
 /**
  * `sub` cancelled at once in Stripe (the cancelled Subscription), or `sub` itself if it has
  * ended already — so a retry after the cancel went through only settles. Throws Stripe's errors.
@@ -76,7 +74,7 @@ export async function cancelCustomerNow(env: Env, customerId: string): Promise<n
   const rows = await getDb(env)
     .select({ id: s.id })
     .from(s)
-    .where(and(eq(s.stripeCustomerId, customerId), sql`${s.status} not in ('canceled', 'incomplete_expired')`));
+    .where(and(eq(s.stripeCustomerId, customerId), sql`not ${rowEnded}`));
   if (rows.length === 0) return 0;
   const stripe = requireStripe(env);
   let cancelled = 0;

@@ -10,11 +10,10 @@ import { getDb, schema } from "../db/client";
 import { rowWhere } from "../db/insert-select";
 import { tierKeys, type TierKey } from "../lib/vocabulary";
 import { subscriptionStatuses } from "../db/schema";
-
-type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 import { writePaidTier, type PendingAccessChange } from "../domain/access-changes";
 
 type Statement = BatchItem<"sqlite">;
+type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 
 const s = schema.subscriptions;
 const DAY_MS = 86_400_000;
@@ -22,11 +21,14 @@ const DAY_MS = 86_400_000;
 /** Statements for one D1 batch and the access changes to announce once it committed. */
 export type Settlement = { statements: Statement[]; changes: PendingAccessChange[] };
 
-/** Statuses that can never become live again: a row in one of them is not rewritten. */
-export const endedStatuses = ["canceled", "incomplete_expired"] as const;
+/** Statuses a subscription never leaves: its row is not rewritten, and there is nothing to cancel. */
+const endedStatuses: readonly string[] = ["canceled", "incomplete_expired"];
 
-/** Statuses whose subscription Stripe will still charge (cancellations look for these). */
-export const liveStatuses = ["active", "trialing", "past_due", "unpaid", "incomplete", "paused"] as const;
+/** SQL: the subscriptions row has ended for good (endedStatuses). */
+export const rowEnded = sql`${schema.subscriptions.status} in ('canceled', 'incomplete_expired')`;
+
+/** Whether Stripe has ended the subscription for good. */
+export const hasEnded = (sub: Pick<Stripe.Subscription, "status">) => endedStatuses.includes(sub.status);
 
 /** The Enclave ids a Subscription carries in its metadata (API.md "Billing"), or null if any is missing. */
 export function enclaveMetadata(sub: Pick<Stripe.Subscription, "metadata">): { communityId: string; userId: string; tier: TierKey | null } | null {
@@ -181,7 +183,7 @@ export async function settlement(env: Env, sub: Stripe.Subscription, opts: { gua
         checkoutSessionId: sql`coalesce(excluded.checkout_session_id, ${s.checkoutSessionId})`,
         updatedAt: sql`excluded.updated_at`,
       },
-      setWhere: sql`${s.status} not in ('canceled', 'incomplete_expired')`,
+      setWhere: sql`not ${rowEnded}`,
     });
   const tierWrite = paidTierWrite(env, meta.communityId, meta.userId, now, guard);
   return { statements: [upsert, tierWrite.first, ...tierWrite.rest], changes: tierWrite.changes };
