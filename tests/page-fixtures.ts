@@ -26,7 +26,8 @@ export async function pageContext(as: TestUser | null): Promise<RouterContextPro
 export async function postForm(action: Action, path: string, params: Record<string, string>, as: TestUser | null, fields: Record<string, string>) {
   const request = new Request(`${ORIGIN}${path}`, {
     method: "POST",
-    headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
+    // the session cookie a browser sends too: pages that reach a route in-process pass it on (ADR 039)
+    headers: { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded", ...(as ? { Cookie: as.cookie } : {}) },
     body: new URLSearchParams(fields).toString(),
   });
   try {
@@ -39,7 +40,8 @@ export async function postForm(action: Action, path: string, params: Record<stri
 /** Runs a page's `loader` for a GET of `path` by `as`; a thrown error page is returned like an answer. */
 export async function loadPage(loader: Loader, path: string, params: Record<string, string>, as: TestUser | null) {
   try {
-    return await loader({ request: new Request(`${ORIGIN}${path}`), params, context: await pageContext(as) });
+    const request = new Request(`${ORIGIN}${path}`, { headers: as ? { Cookie: as.cookie } : {} });
+    return await loader({ request, params, context: await pageContext(as) });
   } catch (thrown) {
     return thrown;
   }

@@ -21,6 +21,9 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
     { to: `/c/${community.slug}/messages`, label: dmUnread > 0 ? t("dm.tabUnread", { count: dmUnread }) : t("dm.title"), show: viewer !== null },
     // moderators hand out free invites; the page offers paid tiers only with invite.create.paid
     { to: `/c/${community.slug}/invites`, label: t("community.tabs.invites"), show: may("invite.create") },
+    // the member's plan and upgrades (issue 14); the revenue figures are the owner's (tiers.update)
+    { to: `/c/${community.slug}/billing`, label: t("community.tabs.plan"), show: viewer !== null },
+    { to: `/c/${community.slug}/revenue`, label: t("community.tabs.revenue"), show: may("tiers.update") },
     { to: `/c/${community.slug}/settings`, label: t("community.tabs.settings"), show: may("community.update") },
   ].filter((tab) => tab.show);
   return (

@@ -5,9 +5,11 @@ import { Name } from "./name";
 import { usePopover } from "./use-popover";
 import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useLocation, useParams } from "react-router";
-import { reactionEmojis, type FeedPost, type MentionSuggestion, type Person, type Reaction, type ReactionEmoji } from "../lib/types";
+import { reactionEmojis, type FeedPost, type MentionSuggestion, type Person, type Reaction, type ReactionEmoji, type TierKey } from "../lib/types";
+import type { Interval } from "../lib/billing";
+import { CheckoutForm } from "./billing";
 import { LocalTime, useFormatDate } from "./local-time";
-import { Alert, Avatar, Badge, ButtonLink, cx, focusRing } from "./ui";
+import { Alert, Avatar, Badge, ButtonLink, TextLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 import { scopeFragmentIds } from "../../workers/lib/markdown-ids";
 import { addPick, picksInText, PICKS_FIELD, type MentionPick } from "../lib/mentions";
@@ -698,7 +700,12 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
   );
 }
 
-export function UpgradePrompt({ slug, tierName, spaceName }: { slug: string; tierName: string; spaceName?: string }) {
+/**
+ * A space or post above the reader's tier. With `offer` (the tier is on sale: a published price,
+ * ADR 039) the button starts that checkout; without one it leads to the plan page, which says
+ * what can be bought — never a button that cannot work.
+ */
+export function UpgradePrompt({ slug, tierName, spaceName, offer }: { slug: string; tierName: string; spaceName?: string; offer?: { tier: TierKey; interval: Interval } | null }) {
   const { t } = useTranslation();
   return (
     <div className="flex flex-col items-center rounded-2xl border border-amber-200 bg-gradient-to-b from-amber-50 to-white px-6 py-12 text-center">
@@ -707,9 +714,18 @@ export function UpgradePrompt({ slug, tierName, spaceName }: { slug: string; tie
       </span>
       <h2 className="text-lg font-semibold text-slate-900">{spaceName ? t("spaces.lockedTitle", { name: spaceName, tier: tierName }) : t("spaces.lockedTitleGeneric")}</h2>
       <p className="mt-2 max-w-md text-sm text-slate-700">{t("spaces.lockedBody", { tier: tierName })}</p>
-      <ButtonLink to={`/c/${slug}#tiers`} className="mt-6">
-        {t("spaces.upgradeTo", { tier: tierName })}
-      </ButtonLink>
+      {offer ? (
+        <>
+          <CheckoutForm slug={slug} tier={offer.tier} interval={offer.interval} label={t("spaces.upgradeTo", { tier: tierName })} className="mt-6" />
+          <TextLink to={`/c/${slug}/billing`} className="mt-3 text-sm">
+            {t("billing.seeAllPlans")}
+          </TextLink>
+        </>
+      ) : (
+        <ButtonLink to={`/c/${slug}/billing`} className="mt-6">
+          {t("billing.seeAllPlans")}
+        </ButtonLink>
+      )}
     </div>
   );
 }

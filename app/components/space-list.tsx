@@ -108,7 +108,7 @@ export function SpaceList({
                 </div>
                 <div className="flex flex-wrap items-center gap-2 pl-[3.25rem] sm:pl-0">
                   {locked ? (
-                    <ButtonLink to={`/c/${slug}#tiers`} size="sm">
+                    <ButtonLink to={`/c/${slug}/billing`} size="sm">
                       {t("spaces.upgradeTo", { tier: tierText })}
                     </ButtonLink>
                   ) : isMember && space.kind !== "chat" ? (

@@ -5,14 +5,14 @@ import { data, Form, redirect, useActionData, useSearchParams } from "react-rout
 import type { Route } from "./+types/community-settings";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
-import { Alert, Badge, ButtonLink, Card, CardTitle, Container, Field, SelectField, TextareaField } from "../components/ui";
+import { Alert, Badge, ButtonLink, Card, CardTitle, Container, Field, SelectField, TextareaField, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { locales } from "../i18n";
 import { openCommunityPage, requirePermission } from "../lib/community.server";
 import { loadTiers } from "../lib/discussions.server";
 import { activeMember, assertMemberRole, openMembership } from "../../workers/domain/access";
 import { deleteCommunity, transferOwnership, updateCommunity } from "../../workers/domain/communities/manage-community";
-import { listTiers, requireTierKey, updateTier } from "../../workers/domain/communities/tiers";
+import { requireTierKey, updateTier } from "../../workers/domain/communities/tiers";
 import { TransferBody, UpdateCommunityBody, UpdateTierBody } from "../../workers/domain/schemas/communities";
 import { parseInput } from "../../workers/lib/validation";
 import { attempt } from "../lib/use-case.server";
@@ -20,11 +20,8 @@ import { listMembers } from "../../workers/domain/communities/members";
 import { useMemberSearch, type PickablePerson } from "../components/member-picker";
 import { countDeadLetters } from "../../workers/domain/events/dead-letters";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
-import { toMajor, toMinor } from "../lib/format";
-import type { Price, Tier, Viewer } from "../lib/types";
+import type { Tier, Viewer } from "../lib/types";
 import { revalidateAfterRace } from "../lib/revalidate";
-
-const currencies = ["TWD", "USD", "HKD", "JPY", "KRW", "EUR", "GBP", "SGD", "AUD", "CAD"];
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -78,29 +75,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   }
   if (intent === "tier") {
     const key = field(form, "key");
-    const currency = field(form, "currency") || "TWD";
-    const prices: Price[] = [];
-    const issues: Array<{ path: string; message: string }> = [];
-    // the API upserts prices per interval; an empty field leaves that interval as it is, which
-    // must not leave one tier priced in two currencies
-    const current = await attempt(async () => listTiers(env, (await asRole("owner")).community.id));
-    const currentTier = (current.ok ? current.data : []).find((x) => x.key === key);
-    for (const interval of ["month", "year"] as const) {
-      const raw = field(form, `price_${interval}`);
-      if (!raw) {
-        const existing = currentTier?.prices.find((x) => x.interval === interval);
-        if (existing && existing.currency !== currency) issues.push({ path: `prices.${interval}`, message: "currency_mismatch" });
-        continue;
-      }
-      const amount = toMinor(raw, currency);
-      if (amount === null) issues.push({ path: `prices.${interval}`, message: "invalid_amount" });
-      else prices.push({ interval, amount, currency });
-    }
+    // prices are the billing settings' (synced to Stripe, ADR 037): this form names and describes the tier
     const values = { section: `tier:${key}`, name: field(form, "name"), description: field(form, "description"), trialDays: field(form, "trialDays") };
-    if (issues.length) {
-      return fail({ ok: false, status: 400, error: { code: "validation_failed", message: "", issues } }, values);
-    }
-    const body: Record<string, unknown> = { name: values.name, description: values.description, prices };
+    const body: Record<string, unknown> = { name: values.name, description: values.description };
     if (values.trialDays !== "") body.trialDays = Number(values.trialDays);
     const result = await attempt(async () => updateTier(env, await asRole("owner"), requireTierKey(key), parseInput(UpdateTierBody, body)));
     if (!result.ok) return fail(result, values);
@@ -139,11 +116,6 @@ function useFieldError(errors: ClientFormErrors | null | undefined) {
 function TierEditor({ tier, errors }: { tier: Tier; errors: ClientFormErrors | null }) {
   const { t } = useTranslation();
   const err = useFieldError(errors);
-  const currency = tier.prices[0]?.currency ?? "TWD";
-  const price = (interval: "month" | "year") => {
-    const p = tier.prices.find((x) => x.interval === interval);
-    return p ? toMajor(p.amount, p.currency) : "";
-  };
   return (
     <Form method="post" className="space-y-4 rounded-xl border border-slate-200 p-4">
       <input type="hidden" name="key" value={tier.key} />
@@ -157,17 +129,9 @@ function TierEditor({ tier, errors }: { tier: Tier; errors: ClientFormErrors | n
       </div>
       <TextareaField label={t("fields.tierDescription")} name="description" rows={2} defaultValue={tier.description} error={err("description")} />
       {tier.key !== "free" ? (
-        <div className="grid gap-4 sm:grid-cols-3">
-          <SelectField label={t("fields.currency")} name="currency" defaultValue={currency} error={err("currency")}>
-            {currencies.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </SelectField>
-          <Field label={t("fields.priceMonth")} name="price_month" inputMode="decimal" defaultValue={price("month")} placeholder={t("settings.noPrice")} error={err("prices.month") ?? err("prices")} />
-          <Field label={t("fields.priceYear")} name="price_year" inputMode="decimal" defaultValue={price("year")} placeholder={t("settings.noPrice")} error={err("prices.year")} />
-        </div>
+        <p className="text-sm text-slate-600">
+          {t("billingSettings.pricesMoved")} <TextLink to="billing">{t("billingSettings.open")}</TextLink>
+        </p>
       ) : null}
       <div className="flex justify-end">
         <SubmitButton intent="tier" variant="secondary">
@@ -233,6 +197,20 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
               ))}
             </div>
           ) : null}
+        </Card>
+
+        <Card aria-labelledby="billing-settings">
+          <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">
+            <div className="min-w-0">
+              <h2 id="billing-settings" className="text-base font-semibold text-slate-900">
+                {t("billingSettings.title")}
+              </h2>
+              <p className="mt-1 text-sm text-slate-600">{t("billingSettings.cardDescription")}</p>
+            </div>
+            <ButtonLink to={`/c/${community.slug}/settings/billing`} variant="secondary" size="sm" className="self-start sm:self-center">
+              {t("billingSettings.open")}
+            </ButtonLink>
+          </div>
         </Card>
 
         <Card aria-labelledby="background-work">

@@ -26,6 +26,7 @@ import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type FeedPost, type PostPage } from "../lib/types";
 import { chatAction, linkedSeq, loadChat, type ChatPage } from "../lib/chat.server";
 import { ChatChannelView } from "../components/chat";
+import { upgradeOffer, type UpgradeOffer } from "../lib/billing.server";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -44,6 +45,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     spaces,
     space: entry.space,
     tierName: null as string | null,
+    offer: null as UpgradeOffer | null,
     chat: null as ChatPage | null,
   };
   const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null, loadFailed: false };
@@ -54,9 +56,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     if (chat.error.code !== "tier_required") return { ...base, ...empty, locked: false, loadFailed: true };
   }
   if (entry.locked || (!page.ok && page.error.code === "tier_required")) {
-    const tiers = await loadTiers(cf, access);
+    const [tiers, offer] = await Promise.all([loadTiers(cf, access), answer.viewer ? upgradeOffer(cf, request, params.slug, entry.space.minTier) : null]);
     // the space is known to the member but above their tier: the upgrade prompt, as a 403 (as the API answers)
-    return data({ ...base, tierName: tierLabel(tiers, entry.space.minTier), ...empty, locked: true }, { status: 403 });
+    return data({ ...base, tierName: tierLabel(tiers, entry.space.minTier), offer, ...empty, locked: true }, { status: 403 });
   }
   // a malformed ?cursor= is the API's 400, told only to a reader who may read the space (a space
   // above the reader's tier is its upgrade prompt first, whatever the link's cursor)
@@ -165,7 +167,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
           </div>
 
           {locked ? (
-            <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} />
+            <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} offer={loaderData.offer} />
           ) : chat ? (
             // keyed: moving to another chat space, or to a link to another message, starts from that history
             <ChatChannelView key={`${space.id}:${chat.history.focusSeq ?? ""}`} spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />

@@ -19,7 +19,7 @@ import { CreateSpaceBody, ReorderSpacesBody } from "../../workers/domain/schemas
 import { parseInput } from "../../workers/lib/validation";
 import { attempt, inCommunity } from "../lib/use-case.server";
 import { fail, field, textFields, unknownIntent } from "../lib/forms.server";
-import { formatMoney } from "../lib/format";
+import { moneyText } from "../lib/billing";
 import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Tier } from "../lib/types";
 
@@ -199,7 +199,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
                       ) : (
                         tier.prices.map((p) => (
                           <p key={p.interval + p.currency} className="text-slate-900">
-                            <span className="text-xl font-bold">{formatMoney(p.amount, p.currency, locale)}</span>{" "}
+                            <span className="text-xl font-bold">{moneyText(p, locale)}</span>{" "}
                             <span className="text-sm text-slate-600">{t(`community.per.${p.interval}`)}</span>
                           </p>
                         ))
@@ -249,7 +249,14 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
           ) : null}
           {viewer ? (
             <Card>
-              <CardTitle description={t("community.membershipBody", { tier: tiers.find((x) => x.key === viewer.tier)?.name ?? t(`tiers.${viewer.tier}`) })}>
+              <CardTitle
+                description={t("community.membershipBody", { tier: tiers.find((x) => x.key === viewer.tier)?.name ?? t(`tiers.${viewer.tier}`) })}
+                action={
+                  <TextLink to={`/c/${community.slug}/billing`} className="text-sm">
+                    {t("billing.planLink")}
+                  </TextLink>
+                }
+              >
                 {t("community.membership")}
               </CardTitle>
               {viewer.role === "owner" ? (

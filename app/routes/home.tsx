@@ -6,7 +6,7 @@ import { Alert, Badge, ButtonLink, Card, Container, EmptyState, PageHeader, cx, 
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { loadMe } from "../../workers/domain/account/profile";
-import { formatMoney } from "../lib/format";
+import { moneyText } from "../lib/billing";
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -69,7 +69,7 @@ function ProductPreview({ locale }: { locale: string }) {
             <li key={tier.key} className="flex items-center justify-between rounded-lg bg-slate-50 px-3 py-2 text-sm">
               <span className="font-medium text-slate-800">{t(`tiers.${tier.key}`)}</span>
               <span className="font-semibold text-slate-900">
-                {tier.price === null ? t("community.free") : `${formatMoney(tier.price, "TWD", locale)} ${t("community.per.month")}`}
+                {tier.price === null ? t("community.free") : `${moneyText({ amount: tier.price, currency: "twd" }, locale)} ${t("community.per.month")}`}
               </span>
             </li>
           ))}

@@ -140,12 +140,12 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
   });
 
   await step("owner prices VIP in yen and members see ¥1,200 (zero-decimal currency)", async () => {
-    await expectOk(pageA, await pageA.goto(`/c/${slug}/settings`));
-    const vip = pageA.locator("form", { has: pageA.locator('input[name="key"][value="vip"]') });
-    await vip.getByLabel("Currency").selectOption("JPY");
-    await vip.getByLabel("Price per month").fill("1200");
-    await vip.getByLabel("Price per year").fill("12000");
-    await Promise.all([pageA.waitForURL(/saved=tier/), vip.getByRole("button", { name: "Save tier" }).click()]);
+    // prices live in the billing settings, synced to the run's Stripe stand-in (ADR 037, 039)
+    await expectOk(pageA, await pageA.goto(`/c/${slug}/settings/billing`));
+    await pageA.getByLabel("Currency").selectOption("jpy");
+    await pageA.locator('input[name="vip_month"]').fill("1200");
+    await pageA.locator('input[name="vip_year"]').fill("12000");
+    await Promise.all([pageA.waitForURL(/saved=billing/), pageA.getByRole("button", { name: "Save and publish prices" }).click()]);
     await expectOk(pageA, await pageA.goto(`/c/${slug}`));
     const card = pageA.locator("li", { has: pageA.getByRole("heading", { name: "VIP" }) });
     await card.getByText("¥1,200").waitFor();

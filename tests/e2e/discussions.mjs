@@ -94,7 +94,8 @@ export default async function discussionsFlow({ browser, ORIGIN, step, axe, shot
     pageA.expectErrors(/status of 403 \(Forbidden\) .*\/s\/[^/]+\.data/);
     await Promise.all([pageA.waitForURL(/\/s\//), row.getByRole("link", { name: "VIP lounge", exact: true }).click()]);
     await pageA.getByRole("heading", { name: "VIP lounge needs the VIP tier" }).waitFor();
-    await pageA.getByRole("link", { name: "Upgrade to VIP" }).waitFor();
+    // no price is published here, so no checkout button: the prompt leads to the plans (ADR 039)
+    await pageA.getByRole("link", { name: "See all plans" }).waitFor();
     assert.equal(await pageA.getByText("Start a discussion…").count(), 0, "no composer in a locked space");
     assert.equal(await pageA.locator("article[data-post-id]").count(), 0, "no posts in a locked space");
     await shot(pageA, "21-space-locked");

@@ -1,6 +1,6 @@
 // End-to-end: build, migrate throwaway D1s, start `wrangler dev` on :8799 once, and drive Chromium
 // through each flow file (core.mjs, discussions.mjs, hard-cases.mjs, dead-letters.mjs, mentions.mjs,
-// data-export.mjs, redirects.mjs, chat.mjs, dm.mjs, boundary.mjs, chat-restart.mjs), in two lanes that run side by side (ADR 027). Every
+// data-export.mjs, redirects.mjs, chat.mjs, dm.mjs, billing.mjs, boundary.mjs, chat-restart.mjs), in two lanes that run side by side (ADR 027). Every
 // page a flow visits (goto, reload, a click that lands on a new URL) is checked by `watch`: axe
 // (serious/critical fail), at 375 px no sideways scrolling, and every console error, page error
 // (React #418 included) and failed request goes into consoleErrors.
@@ -26,6 +26,9 @@ import chatRestartFlow from "./chat-restart.mjs";
 import chatFlow from "./chat.mjs";
 import typingUnreadFlow from "./typing-unread.mjs";
 import dmFlow from "./dm.mjs";
+import billingFlow from "./billing.mjs";
+// paycore's stand-in, as `npm start` runs it offline: the same server, started in this process
+import { startStandIn } from "../../scripts/stripe-stand-in/server.mjs";
 
 // Two lanes of flows that run side by side against one server (a run is mostly waiting on the
 // server and the browser, so two lanes finish in about the time of the longer one). Flows share
@@ -46,6 +49,7 @@ const lanes = [
     ["dead letters: background work that failed, and trying it again", deadLettersFlow],
     ["chat: two members in one channel, live, offline and back without losing a message", chatFlow],
     ["dm: a conversation started from the member list, live both ways, its unread badge cleared on reading", dmFlow],
+    ["billing: prices, the pricing page, Upgrade through the stand-in's checkout, success and cancel, revenue", billingFlow],
   ],
   [
     ["accounts, communities and invites", coreFlow],
@@ -70,6 +74,9 @@ mkdirSync(shots, { recursive: true });
 const persist = mkdtempSync(join(tmpdir(), "enclave-e2e-"));
 let server = null;
 let browser = null;
+let standIn = null;
+/** The secret the stand-in signs its webhooks with and the server verifies them by (test-only). */
+const STRIPE_WEBHOOK_SECRET = "whsec_enclave_e2e";
 
 function run(cmd, args) {
   const res = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
@@ -244,7 +251,9 @@ async function startServer() {
     ["wrangler", "dev", "--local", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", persist, "--var", "DEV_MODE:true", "--var", `APP_ORIGIN:${ORIGIN}`, "--var", `OPERATOR_EMAILS:${OPERATOR_EMAIL}`,
       // export steps of three pages of three items: the data-export flow's archive (about twenty
       // items) takes a few steps, so its progress bar moves; one page a step made it crawl
-      "--var", "EXPORT_PAGE_ITEMS:3", "--var", "EXPORT_PAGES_PER_STEP:3"],
+      "--var", "EXPORT_PAGE_ITEMS:3", "--var", "EXPORT_PAGES_PER_STEP:3",
+      // payments go to the Stripe stand-in started beside the server (ADR 037)
+      "--var", "STRIPE_SECRET_KEY:sk_test_enclave_stand_in", "--var", `STRIPE_WEBHOOK_SECRET:${STRIPE_WEBHOOK_SECRET}`, "--var", `STRIPE_API_BASE:${standIn.origin}`],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   let serverLog = "";
@@ -287,6 +296,13 @@ try {
   console.log(`migrating a fresh D1 in ${persist}…`);
   run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
   run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "--persist-to", persist]);
+  // E2E_STRIPE_PORT fixes the stand-in's port (engineers sharing a machine); else any free one
+  standIn = await startStandIn({
+    port: Number(process.env.E2E_STRIPE_PORT ?? 0),
+    stateFile: join(persist, "stripe-stand-in.json"),
+    webhookUrl: `${ORIGIN}/api/v1/webhooks/stripe`,
+    webhookSecret: STRIPE_WEBHOOK_SECRET,
+  });
   await startServer();
 
   browser = await chromium.launch({
@@ -327,6 +343,7 @@ try {
 } finally {
   await browser?.close().catch(() => {});
   stopServer();
+  await standIn?.close().catch(() => {});
   await new Promise((r) => setTimeout(r, 500));
   rmSync(persist, { recursive: true, force: true });
 }

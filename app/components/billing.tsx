@@ -1,0 +1,184 @@
+// The billing pages' shared parts: the tier cards with their month/year switch (pricing page, the
+// member's plan page), the checkout form every Upgrade button is, the refusal notice those forms
+// come back with, and the revenue chart.
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Form, useLocation, useSearchParams } from "react-router";
+import { Name } from "./name";
+import { SubmitButton } from "./form-bits";
+import { Alert, Badge, cx, focusRing } from "./ui";
+import { billingPath, moneyText, type Interval, type IntervalPrices, type PricingAnswer } from "../lib/billing";
+import { tierRank, type TierKey } from "../lib/types";
+
+/**
+ * Starts a checkout for `tier` and `interval`: a POST to the billing page's action, which answers
+ * with a redirect to Stripe's (or the stand-in's) checkout. `from` is where a refusal comes back to
+ * (this page by default).
+ */
+export function CheckoutForm({
+  slug,
+  tier,
+  interval,
+  label,
+  from,
+  size = "md",
+  className,
+}: {
+  slug: string;
+  tier: TierKey;
+  interval: Interval;
+  label: string;
+  from?: string;
+  size?: "sm" | "md" | "lg";
+  className?: string;
+}) {
+  const location = useLocation();
+  return (
+    <Form method="post" action={billingPath(slug)} className={className}>
+      <input type="hidden" name="tier" value={tier} />
+      <input type="hidden" name="interval" value={interval} />
+      <input type="hidden" name="from" value={from ?? location.pathname + location.search} />
+      <SubmitButton intent="checkout" size={size} className="w-full">
+        {label}
+      </SubmitButton>
+    </Form>
+  );
+}
+
+/** The refusal a checkout or portal form came back with (`?billing_error=<code>`), in the reader's language. */
+export function BillingNotice() {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const code = params.get("billing_error");
+  if (!code) return null;
+  return (
+    <Alert tone="danger" className="mb-4">
+      {t(`billing.errors.${code}`, { defaultValue: t("billing.errors.generic") })}
+    </Alert>
+  );
+}
+
+/** Month / year, as a pair of toggle buttons (keyboard: Tab and Enter/Space). */
+export function IntervalSwitch({ value, onChange }: { value: Interval; onChange: (interval: Interval) => void }) {
+  const { t } = useTranslation();
+  return (
+    <div role="group" aria-label={t("billing.intervalLabel")} className="inline-flex rounded-xl bg-slate-200/70 p-1">
+      {(["month", "year"] as const).map((interval) => (
+        <button
+          key={interval}
+          type="button"
+          aria-pressed={value === interval}
+          onClick={() => onChange(interval)}
+          className={cx("rounded-lg px-3 py-1.5 text-sm font-semibold", focusRing, value === interval ? "bg-white text-slate-900 shadow-sm" : "text-slate-700 hover:text-slate-900")}
+        >
+          {t(`billing.interval.${interval}`)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+type CardTier = PricingAnswer["tiers"][number];
+
+/**
+ * The paid tiers as cards with the interval switch. `currentTier` marks the reader's tier (and
+ * leaves no button on it or below); `action(tier, interval)` is the card's button, or null for
+ * none (signed-out readers get a sign-up link from the caller instead).
+ */
+export function TierCards({
+  tiers,
+  locale,
+  currentTier,
+  initialInterval = "month",
+  action,
+}: {
+  tiers: CardTier[];
+  locale: string;
+  currentTier: TierKey | null;
+  initialInterval?: Interval;
+  action: (tier: CardTier, interval: Interval) => React.ReactNode;
+}) {
+  const { t } = useTranslation();
+  const offersYear = tiers.some((x) => x.prices.year);
+  const [interval, setInterval] = useState<Interval>(initialInterval);
+  const priceOf = (prices: IntervalPrices) => prices[interval] ?? null;
+  return (
+    <div className="space-y-4">
+      {offersYear ? <IntervalSwitch value={interval} onChange={setInterval} /> : null}
+      <ul className="grid gap-4 sm:grid-cols-2">
+        {/* a paid tier with no price is not on sale: no card; the free tier says it is free */}
+        {tiers.filter((tier) => tier.key === "free" || tier.prices.month || tier.prices.year).map((tier) => {
+          const price = priceOf(tier.prices);
+          const current = currentTier === tier.key;
+          const included = currentTier !== null && tierRank[currentTier] >= tierRank[tier.key];
+          return (
+            <li key={tier.key} className={cx("flex flex-col rounded-2xl border bg-white p-5 shadow-sm", current ? "border-brand-600 ring-1 ring-brand-600" : "border-slate-200")} data-tier={tier.key}>
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <h3 className="text-lg font-semibold text-slate-900">
+                  <Name>{tier.name}</Name>
+                </h3>
+                {current ? <Badge tone="brand">{t("billing.currentPlan")}</Badge> : null}
+              </div>
+              {tier.description ? <p className="mt-1 text-sm text-slate-600">{tier.description}</p> : null}
+              <p className="mt-4 text-slate-900">
+                {tier.key === "free" ? (
+                  <span className="text-3xl font-bold">{t("billing.free")}</span>
+                ) : price ? (
+                  <>
+                    <span className="text-3xl font-bold">{moneyText(price, locale)}</span>{" "}
+                    <span className="text-sm text-slate-600">{t(`billing.per.${interval}`)}</span>
+                  </>
+                ) : (
+                  <span className="text-sm text-slate-600">{t(`billing.notSold.${interval}`)}</span>
+                )}
+              </p>
+              {tier.trialDays > 0 ? (
+                <p className="mt-2">
+                  <Badge tone="success">{t("billing.trialBadge", { count: tier.trialDays })}</Badge>
+                </p>
+              ) : null}
+              <div className="mt-auto pt-5">{price && !included ? action(tier, interval) : null}</div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+/**
+ * The last months' MRR as bars (inline SVG, no chart library): each bar has its amount as a
+ * title and the whole chart a text alternative listing every month, so a screen reader hears the
+ * figures, not a picture. `history`: [{month: "YYYY-MM", mrr}] in minor units of `currency`.
+ */
+export function RevenueChart({ history, currency, locale }: { history: Array<{ month: string; mrr: number }>; currency: string; locale: string }) {
+  const { t } = useTranslation();
+  const max = Math.max(1, ...history.map((h) => h.mrr));
+  const monthLabel = (month: string) => {
+    const [y, m] = month.split("-").map(Number);
+    return new Intl.DateTimeFormat(locale, { month: "short", timeZone: "UTC" }).format(new Date(Date.UTC(y, (m || 1) - 1, 1)));
+  };
+  const width = 300;
+  const height = 120;
+  const slot = width / Math.max(1, history.length);
+  const summary = history.map((h) => `${monthLabel(h.month)} ${moneyText({ amount: h.mrr, currency }, locale)}`).join(", ");
+  return (
+    <figure>
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={t("revenue.chartLabel", { summary })} className="h-auto w-full max-w-md">
+        {history.map((h, i) => {
+          const barHeight = Math.round((h.mrr / max) * height);
+          return (
+            <g key={h.month}>
+              <title>{`${monthLabel(h.month)}: ${moneyText({ amount: h.mrr, currency }, locale)}`}</title>
+              <rect x={i * slot + slot * 0.2} y={height - barHeight} width={slot * 0.6} height={Math.max(barHeight, 1)} rx={3} className="fill-brand-600" />
+              <text x={i * slot + slot / 2} y={height + 15} textAnchor="middle" className="fill-slate-600 text-[10px]">
+                {monthLabel(h.month)}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="mt-2 text-xs text-slate-600">{t("revenue.chartCaption")}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,126 @@
+// After Stripe's checkout (issue 14 point 3): the tier changes only when the verified webhook has
+// landed, so this page polls GET …/billing/checkout/:sessionId every 1.5 s, says it is waiting,
+// and after 60 s says it is taking longer; once done it re-reads its loader and lists the spaces
+// the new tier opened.
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useRevalidator } from "react-router";
+import type { Route } from "./+types/community-billing-success";
+import { CommunityHeader } from "../components/community-header";
+import { Name } from "../components/name";
+import { Alert, ButtonLink, Card, Container, cx, focusRing } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { openMemberPage } from "../lib/community.server";
+import { billingApi } from "../lib/billing.server";
+import { loadSpaces } from "../lib/discussions.server";
+import type { CheckoutState } from "../lib/billing";
+
+/** How often the page asks (ms) and when it stops to say the payment is taking longer (ms). */
+export const POLL_MS = 1500;
+export const POLL_GIVE_UP_MS = 60_000;
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const { answer, access } = await openMemberPage(cf, request, params.slug);
+  const sessionId = new URL(request.url).searchParams.get("session_id") ?? "";
+  const [state, spaces] = await Promise.all([
+    sessionId ? billingApi<CheckoutState>(cf, request, params.slug, `/billing/checkout/${encodeURIComponent(sessionId)}`) : null,
+    loadSpaces(cf, access),
+  ]);
+  return {
+    ...answer,
+    sessionId,
+    // the stand-in and Stripe deliver the webhook around the redirect: it may have landed already
+    done: Boolean(state?.ok && state.data.state === "done"),
+    unknownSession: !sessionId || (state !== null && !state.ok),
+    opened: spaces.filter((e) => !e.locked && !e.space.archived && e.space.minTier !== "free").map((e) => ({ id: e.space.id, name: e.space.name, kind: e.space.kind })),
+  };
+}
+
+export default function BillingSuccess({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const { community, viewer, sessionId, done, unknownSession, opened } = loaderData;
+  const revalidator = useRevalidator();
+  const [slow, setSlow] = useState(false);
+
+  useEffect(() => {
+    if (done || unknownSession) return;
+    let stopped = false;
+    const started = Date.now();
+    const url = `/api/v1/communities/${encodeURIComponent(community.slug)}/billing/checkout/${encodeURIComponent(sessionId)}`;
+    const tick = async () => {
+      if (stopped) return;
+      if (Date.now() - started > POLL_GIVE_UP_MS) return setSlow(true);
+      try {
+        const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        const body = res.ok ? ((await res.json()) as CheckoutState) : null;
+        if (body?.state === "done") {
+          stopped = true;
+          void revalidator.revalidate();
+          return;
+        }
+      } catch {
+        // a dropped request is asked again on the next tick
+      }
+      if (!stopped) timer = setTimeout(tick, POLL_MS);
+    };
+    let timer = setTimeout(tick, POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+    // revalidator is a new object each render; the poll belongs to the session only
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [done, unknownSession, sessionId, community.slug]);
+
+  return (
+    <>
+      <title>{t("billing.success.title") + " · " + community.name}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container size="md" className="space-y-6">
+        <Card aria-live="polite">
+          {unknownSession ? (
+            <Alert tone="warning" title={t("billing.success.unknownTitle")}>
+              {t("billing.success.unknownBody")}
+            </Alert>
+          ) : done ? (
+            <div className="space-y-4" data-testid="checkout-done">
+              <h2 className="text-lg font-semibold text-slate-900">{t("billing.success.doneTitle")}</h2>
+              <p className="text-sm text-slate-700">{t("billing.success.doneBody")}</p>
+              {opened.length > 0 ? (
+                <ul className="space-y-2">
+                  {opened.map((space) => (
+                    <li key={space.id}>
+                      <Link to={`/c/${community.slug}/s/${space.id}`} className={cx("block rounded-lg border border-slate-200 px-4 py-3 font-medium text-brand-700 hover:bg-slate-50", focusRing)}>
+                        <Name>{space.name}</Name>
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p className="text-sm text-slate-600">{t("billing.success.noSpaces")}</p>
+              )}
+            </div>
+          ) : slow ? (
+            <Alert tone="warning" title={t("billing.success.slowTitle")}>
+              {t("billing.success.slowBody")}
+            </Alert>
+          ) : (
+            <div className="flex items-center gap-3" role="status" data-testid="checkout-waiting">
+              <span aria-hidden="true" className="size-5 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
+              <p className="text-sm text-slate-700">{t("billing.success.waiting")}</p>
+            </div>
+          )}
+        </Card>
+        <div className="flex flex-wrap gap-3">
+          <ButtonLink to={`/c/${community.slug}`} variant="secondary">
+            {t("billing.backToCommunity")}
+          </ButtonLink>
+          <ButtonLink to={`/c/${community.slug}/billing`} variant="ghost">
+            {t("billing.seePlan")}
+          </ButtonLink>
+        </div>
+      </Container>
+    </>
+  );
+}

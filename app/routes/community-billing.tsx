@@ -1,0 +1,199 @@
+// The member's plan (issue 14 point 5): tier, status, renewal in the reader's zone, "Manage
+// billing" (Stripe's customer portal) and the tiers above theirs. Its action is where every
+// checkout and portal form of the app posts: it answers with a redirect to Stripe (ADR 039).
+import { useTranslation } from "react-i18next";
+import { Form, redirect } from "react-router";
+import type { Route } from "./+types/community-billing";
+import { CommunityHeader } from "../components/community-header";
+import { BillingNotice, CheckoutForm, TierCards } from "../components/billing";
+import { SubmitButton } from "../components/form-bits";
+import { LocalTime } from "../components/local-time";
+import { Alert, Badge, ButtonLink, Card, CardTitle, Container, LoadError } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { openMemberPage } from "../lib/community.server";
+import { backWithError, billingApi, checkoutChoice } from "../lib/billing.server";
+import { billingPath, knownStatuses, moneyText, type BillingMe, type PricingAnswer } from "../lib/billing";
+import { field, unknownIntent } from "../lib/forms.server";
+import { attempt } from "../lib/use-case.server";
+import { activeMember, openCommunity } from "../../workers/domain/access";
+import { joinCommunity } from "../../workers/domain/communities/members";
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const { answer } = await openMemberPage(cf, request, params.slug);
+  const [me, pricing] = await Promise.all([
+    billingApi<BillingMe>(cf, request, params.slug, "/billing/me"),
+    billingApi<PricingAnswer>(cf, request, params.slug, "/pricing"),
+  ]);
+  return {
+    ...answer,
+    locale: findLocale(request, cf.user),
+    me: me.ok ? me.data : null,
+    meFailed: !me.ok,
+    // unpublished pricing (404) is no offer, not a failure: the page says so
+    pricing: pricing.ok ? pricing.data : null,
+  };
+}
+
+export async function action({ context, request, params }: Route.ActionArgs) {
+  const cf = context.get(cloudflareContext);
+  const form = await request.formData();
+  const intent = field(form, "intent");
+  const from = field(form, "from") || null;
+  const slug = params.slug;
+  if (intent === "checkout") {
+    const choice = checkoutChoice(form);
+    if (!choice) return backWithError(slug, from, "invalid_choice");
+    // a visitor from the pricing page signs up (or in) first and comes back to the same card
+    if (!cf.user) {
+      const back = `/c/${slug}/pricing?tier=${choice.tier}&interval=${choice.interval}`;
+      throw redirect(`/signup?next=${encodeURIComponent(back)}`);
+    }
+    // a signed-in visitor of a public community joins on the way: the checkout is for members
+    // (a private community is "no such community" to a stranger: its pricing page is all they may see)
+    const opened = await attempt(() => openCommunity(cf.env, slug, cf.reader));
+    if (!opened.ok) return backWithError(slug, from, opened.status === 404 ? "members_only" : opened.error.code);
+    const access = opened.data;
+    if (!activeMember(access)) {
+      if (access.community.visibility !== "public") return backWithError(slug, from, "members_only");
+      const userId = cf.user.id;
+      const joined = await attempt(async () => joinCommunity(cf.env, access, userId));
+      if (!joined.ok) return backWithError(slug, from, joined.error.code);
+    }
+    const result = await billingApi<{ url: string }>(cf, request, slug, "/checkout", { method: "POST", body: choice });
+    if (!result.ok) return backWithError(slug, from, result.error.code);
+    return redirect(result.data.url);
+  }
+  if (intent === "portal") {
+    if (!cf.user) throw redirect(`/login?next=${encodeURIComponent(billingPath(slug))}`);
+    const result = await billingApi<{ url: string }>(cf, request, slug, "/billing/portal", { method: "POST", body: {} });
+    if (!result.ok) return backWithError(slug, from, result.error.code === "not_found" ? "no_customer" : result.error.code);
+    return redirect(result.data.url);
+  }
+  return unknownIntent();
+}
+
+/** "Cancels on 3 Jan", "Past due", …: the plan's status in words. */
+function StatusLine({ subscription }: { subscription: NonNullable<BillingMe["subscription"]> }) {
+  const { t } = useTranslation();
+  if (subscription.cancelAtPeriodEnd && subscription.currentPeriodEnd) {
+    return (
+      <Badge tone="warning">
+        {t("billing.status.cancelsOn")} <LocalTime value={subscription.currentPeriodEnd} />
+      </Badge>
+    );
+  }
+  const known = (knownStatuses as readonly string[]).includes(subscription.status);
+  const tone = subscription.status === "active" || subscription.status === "trialing" ? "success" : subscription.status === "past_due" ? "danger" : "neutral";
+  return <Badge tone={tone}>{known ? t(`billing.status.${subscription.status}`) : subscription.status}</Badge>;
+}
+
+export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const { community, viewer, locale, me, meFailed, pricing } = loaderData;
+  const sub = me?.subscription ?? null;
+  const tierName = (key: string) => pricing?.tiers.find((x) => x.key === key)?.name ?? t(`tiers.${key}`);
+  return (
+    <>
+      <title>{t("billing.planTitle") + " · " + community.name}</title>
+      <CommunityHeader community={community} viewer={viewer} />
+      <Container size="md" className="space-y-6">
+        <BillingNotice />
+        <Card aria-labelledby="plan-heading">
+          <div className="mb-4">
+            <h2 id="plan-heading" className="text-base font-semibold text-slate-900">
+              {t("billing.planTitle")}
+            </h2>
+          </div>
+          {meFailed || !me ? (
+            <LoadError message={t("billing.planLoadError")} />
+          ) : (
+            <div className="space-y-4">
+              <dl className="grid gap-4 sm:grid-cols-2">
+                <div>
+                  <dt className="text-sm text-slate-600">{t("billing.yourTier")}</dt>
+                  <dd className="mt-1 text-lg font-semibold text-slate-900" data-testid="plan-tier">
+                    {tierName(me.tier)}
+                  </dd>
+                  {me.compTier && me.compTier !== "free" && me.compTier === me.tier ? <dd className="text-sm text-slate-600">{t("billing.compGranted")}</dd> : null}
+                </div>
+                {sub ? (
+                  <>
+                    <div>
+                      <dt className="text-sm text-slate-600">{t("billing.statusLabel")}</dt>
+                      <dd className="mt-1" data-testid="plan-status">
+                        <StatusLine subscription={sub} />
+                      </dd>
+                    </div>
+                    <div>
+                      <dt className="text-sm text-slate-600">{t("billing.price")}</dt>
+                      <dd className="mt-1 text-slate-900">
+                        {moneyText(sub, locale)} {t(`billing.per.${sub.interval}`)}
+                      </dd>
+                    </div>
+                    {sub.currentPeriodEnd && !sub.cancelAtPeriodEnd ? (
+                      <div>
+                        <dt className="text-sm text-slate-600">{sub.status === "trialing" ? t("billing.trialEnds") : t("billing.renews")}</dt>
+                        <dd className="mt-1 text-slate-900">
+                          <LocalTime value={sub.status === "trialing" && sub.trialEnd ? sub.trialEnd : sub.currentPeriodEnd} />
+                        </dd>
+                      </div>
+                    ) : null}
+                  </>
+                ) : (
+                  <div>
+                    <dt className="text-sm text-slate-600">{t("billing.statusLabel")}</dt>
+                    <dd className="mt-1 text-sm text-slate-700">{t("billing.noSubscription")}</dd>
+                  </div>
+                )}
+              </dl>
+              {sub?.status === "past_due" ? <Alert tone="warning">{t("billing.pastDueHelp")}</Alert> : null}
+              {sub ? (
+                <Form method="post">
+                  <input type="hidden" name="from" value={billingPath(community.slug)} />
+                  <SubmitButton intent="portal" variant="secondary">
+                    {t("billing.manage")}
+                  </SubmitButton>
+                  <p className="mt-2 text-sm text-slate-600">{t("billing.manageHelp")}</p>
+                </Form>
+              ) : null}
+            </div>
+          )}
+        </Card>
+
+        <Card aria-labelledby="upgrade-heading">
+          <div className="mb-4">
+            <h2 id="upgrade-heading" className="text-base font-semibold text-slate-900">
+              {t("billing.choosePlan")}
+            </h2>
+          </div>
+          {pricing ? (
+            <TierCards
+              tiers={pricing.tiers}
+              locale={locale}
+              currentTier={me?.tier ?? viewer?.tier ?? null}
+              action={(tier, interval) =>
+                sub ? (
+                  // moving between paid tiers goes through the portal (issue 14 point 3)
+                  <p className="text-sm text-slate-600">{t("billing.switchInPortal")}</p>
+                ) : (
+                  <CheckoutForm slug={community.slug} tier={tier.key} interval={interval} label={t("billing.upgradeTo", { tier: tier.name })} />
+                )
+              }
+            />
+          ) : (
+            <p className="text-sm text-slate-600">{t("billing.notOnSale")}</p>
+          )}
+          {pricing ? (
+            <p className="mt-4 text-sm">
+              <ButtonLink to={`/c/${community.slug}/pricing`} variant="ghost" size="sm">
+                {t("billing.seePricingPage")}
+              </ButtonLink>
+            </p>
+          ) : null}
+        </Card>
+      </Container>
+    </>
+  );
+}

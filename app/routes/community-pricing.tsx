@@ -1,0 +1,93 @@
+// The public pricing page (issue 14 point 2): the community's name, description and paid tiers
+// with their prices in the reader's locale — never content, so a private community may publish
+// it too. A visitor signs up (or in) from a card and comes back here to continue to checkout.
+import { useTranslation } from "react-i18next";
+import { data, useSearchParams } from "react-router";
+import type { Route } from "./+types/community-pricing";
+import { BillingNotice, CheckoutForm, TierCards } from "../components/billing";
+import { Name } from "../components/name";
+import { Alert, ButtonLink, Container, TextLink } from "../components/ui";
+import { cloudflareContext } from "../context";
+import { findLocale } from "../i18n/locale.server";
+import { billingApi } from "../lib/billing.server";
+import { attempt } from "../lib/use-case.server";
+import type { Interval, PricingAnswer } from "../lib/billing";
+import { openCommunity } from "../../workers/domain/access";
+
+export async function loader({ context, request, params }: Route.LoaderArgs) {
+  const cf = context.get(cloudflareContext);
+  const [pricing, access] = await Promise.all([
+    billingApi<PricingAnswer>(cf, request, params.slug, "/pricing"),
+    // the reader's place, if any: a private community is "no such community" to a stranger, which here only means no tier to mark
+    cf.user ? attempt(() => openCommunity(cf.env, params.slug, cf.reader)) : null,
+  ]);
+  // unpublished (or no such community): the same 404 page either way, as the API answers
+  if (!pricing.ok) throw data(null, { status: pricing.status >= 500 ? 503 : 404 });
+  const member = access?.ok ? access.data : null;
+  return {
+    pricing: pricing.data,
+    locale: findLocale(request, cf.user),
+    signedIn: Boolean(cf.user),
+    tier: member?.tier ?? null,
+    isPublic: member?.community.visibility === "public",
+  };
+}
+
+export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const { pricing, locale, signedIn, tier, isPublic } = loaderData;
+  const slug = pricing.community.slug;
+  const picked = params.get("tier");
+  const pickedInterval: Interval = params.get("interval") === "year" ? "year" : "month";
+  // a member or a visitor of a public community can buy; a private community's visitor needs an invite first
+  const canBuy = signedIn && (tier !== null || isPublic);
+  const back = (key: string, interval: Interval) => `/c/${slug}/pricing?tier=${key}&interval=${interval}`;
+  return (
+    <>
+      <title>{t("pricing.title", { name: pricing.community.name })}</title>
+      <Container size="md" className="space-y-6">
+        <header>
+          <p className="text-sm font-medium text-brand-700">{t("pricing.eyebrow")}</p>
+          <h1 className="mt-1 text-balance text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">
+            <Name>{pricing.community.name}</Name>
+          </h1>
+          {pricing.community.description ? <p className="mt-3 whitespace-pre-line text-base text-slate-700">{pricing.community.description}</p> : null}
+        </header>
+        <BillingNotice />
+        {signedIn && picked && canBuy ? <Alert tone="info">{t("pricing.continueHint")}</Alert> : null}
+        {signedIn && tier === null && !isPublic ? <Alert>{t("pricing.inviteOnly")}</Alert> : null}
+        {pricing.tiers.length === 0 ? (
+          <p className="text-sm text-slate-600">{t("pricing.noTiers")}</p>
+        ) : (
+          <TierCards
+            tiers={pricing.tiers}
+            locale={locale}
+            currentTier={tier}
+            initialInterval={pickedInterval}
+            action={(card, interval) =>
+              !signedIn ? (
+                <div className="space-y-2">
+                  <ButtonLink to={`/signup?next=${encodeURIComponent(back(card.key, interval))}`} className="w-full">
+                    {t("pricing.joinAndSubscribe")}
+                  </ButtonLink>
+                  <p className="text-center text-sm text-slate-600">
+                    <TextLink to={`/login?next=${encodeURIComponent(back(card.key, interval))}`}>{t("pricing.haveAccount")}</TextLink>
+                  </p>
+                </div>
+              ) : canBuy ? (
+                <CheckoutForm slug={slug} tier={card.key} interval={interval} label={t("pricing.subscribe", { tier: card.name })} size={picked === card.key ? "lg" : "md"} />
+              ) : null
+            }
+          />
+        )}
+        <p className="text-sm text-slate-600">{t("pricing.footnote")}</p>
+        {tier !== null ? (
+          <p className="text-sm">
+            <TextLink to={`/c/${slug}`}>{t("pricing.backToCommunity")}</TextLink>
+          </p>
+        ) : null}
+      </Container>
+    </>
+  );
+}

@@ -1,0 +1,208 @@
+// The billing pages (issue 14, ADR 039): every checkout form posts to the plan page's action,
+// which refuses a bad choice back to the page it came from, sends a visitor to sign up and back
+// to the card they picked, and keeps private communities' checkouts for members; a locked
+// space offers a checkout only for a tier on sale; the pages reach the billing routes in-process
+// as the reader; every billing string exists in both languages.
+import { describe, expect, it } from "vitest";
+import { action as billingAction } from "../../app/routes/community-billing";
+import { loader as spaceLoader } from "../../app/routes/community-space";
+import { backWithError, billingApi, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
+import { majorText, moneyText, toMinorUnits } from "../../app/lib/billing";
+import { createI18n } from "../../app/i18n";
+import en from "../../app/i18n/en.json";
+import { addMember, makeCommunity } from "../community-fixtures";
+import { call, createUser, ORIGIN } from "../helpers";
+import { loadPage, pageContext, postForm, statusOf, type Action, type Loader } from "../page-fixtures";
+import { cloudflareContext } from "../../app/context";
+import { loader as planLoader } from "../../app/routes/community-billing";
+import { loader as revenueLoader } from "../../app/routes/community-revenue";
+import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
+import { db, env } from "../community-fixtures";
+import { schema } from "../../workers/db/client";
+
+/** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
+async function storedSubscription(communityId: string, userId: string, row: Partial<typeof schema.subscriptions.$inferInsert> = {}) {
+  const now = Date.now();
+  await db()
+    .insert(schema.subscriptions)
+    .values({
+      id: `sub_${Math.random().toString(36).slice(2)}`,
+      communityId,
+      userId,
+      tierKey: "vip",
+      stripePriceId: "price_test",
+      interval: "month",
+      currency: "twd",
+      status: "active",
+      mrr: 30000,
+      currentPeriodEnd: new Date("2027-01-15T04:00:00Z"),
+      createdAt: new Date(now - 86_400_000),
+      updatedAt: new Date(now),
+      ...row,
+    });
+}
+
+const location = (answer: unknown) => (answer instanceof Response ? answer.headers.get("Location") : null);
+const form = (fields: Record<string, string>) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  return f;
+};
+
+describe("billing pages", () => {
+  it("a checkout form names a paid tier and an interval: free, unknown tiers and intervals are refused; the interval defaults to month", () => {
+    expect(checkoutChoice(form({ tier: "vip", interval: "year" }))).toEqual({ tier: "vip", interval: "year" });
+    expect(checkoutChoice(form({ tier: "member" }))).toEqual({ tier: "member", interval: "month" });
+    expect(checkoutChoice(form({ tier: "free", interval: "month" }))).toBeNull();
+    expect(checkoutChoice(form({ tier: "gold", interval: "month" }))).toBeNull();
+    expect(checkoutChoice(form({ tier: "vip", interval: "week" }))).toBeNull();
+  });
+
+  it("prices typed in major units become Stripe's minor units by the currency table, and show back the same way", () => {
+    expect(toMinorUnits("300", "twd")).toBe(30000);
+    expect(toMinorUnits("1,200", "jpy")).toBe(1200);
+    expect(toMinorUnits("4.99", "usd")).toBe(499);
+    expect(toMinorUnits("500", "isk")).toBe(50000);
+    expect(toMinorUnits("0", "usd")).toBeNull();
+    expect(toMinorUnits("abc", "usd")).toBeNull();
+    expect(toMinorUnits("5", "xyz")).toBeNull();
+    expect(majorText({ amount: 30000, currency: "twd" })).toBe("300");
+    expect(majorText({ amount: 499, currency: "usd" })).toBe("4.99");
+    expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe("¥1,200");
+    expect(moneyText({ amount: 30000, currency: "twd" }, "en")).toBe("NT$300");
+  });
+
+  it("a refusal goes back to the page the form was on with its code, never to another site", () => {
+    expect(location(backWithError("club", "/c/club/s/spc_1?x=1", "already_subscribed"))).toBe("/c/club/s/spc_1?x=1&billing_error=already_subscribed");
+    expect(location(backWithError("club", "https://evil.example/", "stripe_unavailable"))).toBe("/c/club/billing?billing_error=stripe_unavailable");
+    expect(location(backWithError("club", null, "price_not_published"))).toBe("/c/club/billing?billing_error=price_not_published");
+  });
+
+  it("a signed-out visitor's Subscribe goes to sign-up, which comes back to the pricing card they picked", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, null, { intent: "checkout", tier: "vip", interval: "year" });
+    expect(location(answer)).toBe(`/signup?next=${encodeURIComponent(`/c/${c.slug}/pricing?tier=vip&interval=year`)}`);
+  });
+
+  it("a signed-in stranger cannot buy into a private community from its pricing page: back with members_only, and no membership appears", async () => {
+    const c = await makeCommunity({ visibility: "private" });
+    const stranger = await createUser();
+    const from = `/c/${c.slug}/pricing`;
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, stranger, { intent: "checkout", tier: "vip", interval: "month", from });
+    expect(location(answer)).toBe(`${from}?billing_error=members_only`);
+    expect((await call(`/api/v1/communities/${c.slug}`, { as: stranger })).status).toBe(404);
+  });
+
+  it("a crafted checkout for the free tier comes back as invalid_choice", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "free", from: `/c/${c.slug}` });
+    expect(location(answer)).toBe(`/c/${c.slug}?billing_error=invalid_choice`);
+  });
+
+  it("the pages reach the API in-process as their reader: the member's cookie is theirs, a stranger gets the API's 404 envelope", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const stranger = await createUser();
+    const asReader = async (user: typeof member) => {
+      const context = await pageContext(user);
+      const request = new Request(`${ORIGIN}/c/${c.slug}`, { headers: { Cookie: user.cookie } });
+      return billingApi<{ viewer: { role: string } | null }>(context.get(cloudflareContext), request, c.slug, "");
+    };
+    const mine = await asReader(member);
+    expect(mine.ok && mine.data.viewer?.role).toBe("member");
+    const theirs = await asReader(stranger);
+    expect(theirs).toMatchObject({ ok: false, status: 404, error: { code: "not_found" } });
+  });
+
+  it("a locked space offers no checkout button while the tier is not on sale (pricing unpublished): the prompt links to the plans instead", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
+    expect(space.status).toBe(201);
+    const spaceId = space.body.space.id as string;
+    const context = await pageContext(member);
+    const request = new Request(`${ORIGIN}/c/${c.slug}/s/${spaceId}`, { headers: { Cookie: member.cookie } });
+    expect(await upgradeOffer(context.get(cloudflareContext), request, c.slug, "vip")).toBeNull();
+    expect(await upgradeOffer(context.get(cloudflareContext), request, c.slug, "free")).toBeNull();
+    const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
+    expect(statusOf(page)).toBe(403);
+    expect((page as { data: { locked: boolean; offer: unknown } }).data).toMatchObject({ locked: true, offer: null });
+  });
+
+  it("once the owner publishes a VIP price, the locked space's Upgrade starts that checkout: the action redirects to the checkout page the route made", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const put = await call(`/api/v1/communities/${c.slug}/billing`, { method: "PUT", as: c.owner, body: { currency: "twd", tiers: [{ key: "vip", month: 30000, year: null }] } });
+    expect(put.status).toBe(200);
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
+    const spaceId = space.body.space.id as string;
+    const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
+    expect((page as { data: { offer: unknown } }).data.offer).toEqual({ tier: "vip", interval: "month" });
+
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "vip", interval: "month", from: `/c/${c.slug}/s/${spaceId}` });
+    const target = new URL(location(answer) ?? "");
+    expect(`${target.protocol}//${target.host}`).toBe(env.STRIPE_API_BASE);
+    // the year was withdrawn (null): that choice comes back to the space as not on sale
+    const year = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "checkout", tier: "vip", interval: "year", from: `/c/${c.slug}/s/${spaceId}` });
+    expect(location(year)).toBe(`/c/${c.slug}/s/${spaceId}?billing_error=price_not_published`);
+  });
+
+  it("the owner's billing form saves prices typed in major units and publishes; an admin reads the settings and is refused a change", async () => {
+    const c = await makeCommunity();
+    const admin = await addMember(c, { role: "admin" });
+    const path = `/c/${c.slug}/settings/billing`;
+    const fields = { intent: "billing", currency: "twd", member_month: "150", member_year: "", member_trialDays: "7", vip_month: "300", vip_year: "3,000", vip_trialDays: "0", allowPromotionCodes: "on", graceDays: "5", refundPolicy: "keep" };
+    expect(location(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, fields))).toBe(`${path}?saved=billing`);
+    expect(location(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { intent: "publish" }))).toBe(`${path}?saved=publish`);
+    const page = (await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, admin)) as Awaited<ReturnType<typeof settingsLoader>>;
+    expect(page.isOwner).toBe(false);
+    expect(page.billing?.settings).toEqual({ currency: "twd", allowPromotionCodes: true, graceDays: 5, refundPolicy: "keep", pricingPublished: true });
+    const vip = page.billing?.tiers.find((x) => x.key === "vip");
+    expect(vip?.prices).toEqual({ month: { amount: 30000, currency: "twd" }, year: { amount: 300000, currency: "twd" } });
+    expect(page.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ trialDays: 7, prices: { month: { amount: 15000, currency: "twd" }, year: null } });
+    expect(statusOf(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, admin, fields))).toBe(403);
+    // a price that is not a number never reaches Stripe: the form names the field
+    const bad = (await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { ...fields, vip_month: "three hundred" })) as { data: { errors: { fields: Record<string, unknown> } } };
+    expect(Object.keys(bad.data.errors.fields)).toEqual(["vip_month"]);
+  });
+
+  it("the member's plan page reads their stored subscription: tier, status, price per interval, renewal and cancel-at-period-end", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, member.id, { cancelAtPeriodEnd: true });
+    const page = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(page.meFailed).toBe(false);
+    expect(page.me?.tier).toBe("vip");
+    expect(page.me?.subscription).toMatchObject({ tier: "vip", status: "active", interval: "month", amount: 30000, currency: "twd", cancelAtPeriodEnd: true, currentPeriodEnd: "2027-01-15T04:00:00.000Z" });
+    // unpublished pricing is no offer, not a failure
+    expect(page.pricing).toBeNull();
+
+    const plain = await addMember(c);
+    const none = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, plain)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(none.me).toMatchObject({ subscription: null, tier: "free" });
+    expect(statusOf(await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, await createUser()))).toBe(404);
+  });
+
+  it("the revenue page is the owner's: an admin gets the 403 page, a member the 404; the owner sees the stored subscribers", async () => {
+    const c = await makeCommunity();
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    const owner = (await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof revenueLoader>>;
+    expect(owner.revenue?.subscribers).toEqual({ active: 1, trialing: 0, pastDue: 0 });
+    expect(owner.revenue?.mrr).toEqual([{ tier: "vip", currency: "twd", amount: 30000 }]);
+    expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, await addMember(c, { role: "admin" })))).toBe(403);
+    expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, payer))).toBe(404);
+  });
+
+  it("every billing, pricing and revenue string exists in English and Traditional Chinese", () => {
+    const zh = createI18n("zh-Hant");
+    const keys = (node: unknown, prefix: string): string[] =>
+      node && typeof node === "object" ? Object.entries(node).flatMap(([k, v]) => keys(v, `${prefix}.${k}`)) : [prefix.replace(/_(one|other)$/, "")];
+    const all = ["billing", "billingSettings", "pricing", "revenue"].flatMap((ns) => keys((en as Record<string, unknown>)[ns], ns));
+    expect(all.length).toBeGreaterThan(100);
+    const missing = all.filter((k) => !zh.exists(k, { count: 2 }) || zh.t(k, { count: 2, lng: "zh-Hant" }) === zh.t(k, { count: 2, lng: "en" }));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,139 @@
+// Payments in the browser (issue 14) against the Stripe stand-in that run.mjs starts beside the
+// server: the owner sets prices and publishes the pricing page; a member opens the VIP space
+// (locked), clicks Upgrade, leaves the stand-in's checkout with Cancel (the cancel page says
+// nothing was charged), upgrades again and pays: the success page waits for the webhook and then
+// the VIP space opens. A signed-out visitor (繁體中文, a 375 px phone) reads the pricing page,
+// signs up from it, comes back to the card and pays. The owner's revenue page counts both.
+// Accounts, the community and its VIP space are set up through the API; the rest goes through the UI.
+import assert from "node:assert/strict";
+import { api } from "./api.mjs";
+
+export default async function billingFlow({ browser, ORIGIN, step, shot, expectOk, watch, fitsWidth, axe }) {
+  const stamp = Date.now().toString(36);
+  const slug = `pay-${stamp}`;
+  const owner = { name: "Olivia Owner", email: `owner-pay-${stamp}@example.com`, password: "owner pass 12345" };
+  const mem = { name: "Max Member", email: `max-pay-${stamp}@example.com`, password: "max pass 12345" };
+  const visitor = { name: "小華", email: `hua-pay-${stamp}@example.com`, password: "hua pass 12345" };
+  const ctxOwner = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const ctxMember = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const ctxVisitor = await browser.newContext({ baseURL: ORIGIN, locale: "zh-TW", viewport: { width: 375, height: 812 } });
+  const pageOwner = watch(await ctxOwner.newPage(), "pay-owner");
+  const pageMember = watch(await ctxMember.newPage(), "pay-member");
+  const pageVisitor = watch(await ctxVisitor.newPage(), "pay-visitor");
+  let vipSpace = "";
+  /** The stand-in's test checkout page, plainly labelled, for `tier`. */
+  const onCheckout = async (page, tierName) => {
+    // the stand-in serves no favicon; Chromium asks for one on its page
+    page.expectErrors(/favicon\.ico/);
+    await page.getByText("Enclave test checkout — no real payment").waitFor({ timeout: 20_000 });
+    await page.getByRole("heading", { name: tierName }).waitFor();
+  };
+
+  await step("billing: the owner opens a community with a VIP space; a member joins (API)", async () => {
+    await api(ctxOwner, ORIGIN, "POST", "/api/v1/auth/signup", owner);
+    await api(ctxOwner, ORIGIN, "POST", "/api/v1/communities", { slug, name: "Pay Club", visibility: "public", description: "Tea tastings every week." });
+    const space = await api(ctxOwner, ORIGIN, "POST", `/api/v1/communities/${slug}/spaces`, { name: "VIP lounge", kind: "discussion", minTier: "vip" });
+    vipSpace = space.space.id;
+    await api(ctxMember, ORIGIN, "POST", "/api/v1/auth/signup", mem);
+    await api(ctxMember, ORIGIN, "POST", `/api/v1/communities/${slug}/join`);
+  });
+
+  await step("billing: the owner sets monthly and yearly prices in TWD and publishes the pricing page", async () => {
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/settings`));
+    await pageOwner.getByRole("link", { name: "Open billing settings" }).first().click();
+    await pageOwner.waitForURL(`**/c/${slug}/settings/billing`);
+    await pageOwner.getByLabel("Currency").selectOption("twd");
+    await pageOwner.locator('input[name="member_month"]').fill("100");
+    await pageOwner.locator('input[name="vip_month"]').fill("300");
+    await pageOwner.locator('input[name="vip_year"]').fill("3000");
+    await pageOwner.getByRole("button", { name: "Save and publish prices" }).click();
+    await pageOwner.getByText("Prices saved and published to Stripe.").waitFor({ timeout: 20_000 });
+    assert.equal(await pageOwner.locator('input[name="vip_month"]').inputValue(), "300");
+    await pageOwner.getByRole("button", { name: "Publish pricing page" }).click();
+    await pageOwner.getByText("The pricing page is public now.").waitFor();
+    await pageOwner.getByRole("link", { name: `${ORIGIN}/c/${slug}/pricing` }).waitFor();
+    await shot(pageOwner, "90-billing-settings");
+  });
+
+  await step("billing: the member's VIP space is locked with an Upgrade button; Cancel on the checkout says nothing was charged", async () => {
+    await expectOk(pageMember, await pageMember.goto(`/c/${slug}`));
+    pageMember.expectErrors(/status of 403/); // the locked space answers 403, as the API does
+    await pageMember.goto(`/c/${slug}/s/${vipSpace}`);
+    await pageMember.getByRole("heading", { name: "VIP lounge needs the VIP tier" }).waitFor();
+    await shot(pageMember, "91-billing-locked-space");
+    await pageMember.getByRole("button", { name: "Upgrade to VIP" }).click();
+    await onCheckout(pageMember, "VIP");
+    await pageMember.getByRole("button", { name: "Cancel" }).click();
+    await pageMember.waitForURL(`**/c/${slug}/billing/cancel`);
+    await pageMember.getByText("You left the checkout, so nothing was charged and your plan is unchanged.").waitFor();
+  });
+
+  await step("billing: the member upgrades and pays; the success page waits for the webhook, then the VIP space opens", async () => {
+    pageMember.expectErrors(/status of 403/);
+    await pageMember.goto(`/c/${slug}/s/${vipSpace}`);
+    await pageMember.getByRole("button", { name: "Upgrade to VIP" }).click();
+    await onCheckout(pageMember, "VIP");
+    await pageMember.getByRole("button", { name: "Pay" }).click();
+    await pageMember.waitForURL(new RegExp(`/c/${slug}/billing/success\\?session_id=`));
+    await pageMember.locator('[data-testid="checkout-done"]').waitFor({ timeout: 60_000 });
+    await shot(pageMember, "92-billing-success");
+    await pageMember.getByRole("link", { name: "VIP lounge" }).click();
+    await pageMember.waitForURL(`**/c/${slug}/s/${vipSpace}`);
+    assert.equal(await pageMember.getByRole("heading", { name: "VIP lounge needs the VIP tier" }).count(), 0, "the VIP space is open");
+    await expectOk(pageMember, await pageMember.goto(`/c/${slug}/billing`));
+    await pageMember.locator('[data-testid="plan-status"]', { hasText: "Active" }).waitFor();
+    assert.equal(await pageMember.locator('[data-testid="plan-tier"]').innerText(), "VIP");
+    await shot(pageMember, "93-billing-plan");
+    // Manage billing opens the (stand-in's) customer portal, which lists the subscription and leads back
+    await pageMember.getByRole("button", { name: "Manage billing" }).click();
+    await pageMember.getByRole("heading", { name: "Your subscriptions" }).waitFor({ timeout: 20_000 });
+    await pageMember.getByRole("link", { name: "Back" }).click();
+    await pageMember.waitForURL(`**/c/${slug}/billing`);
+  });
+
+  await step("billing: a signed-out visitor reads the pricing page on a phone in 繁體中文, signs up from it and pays", async () => {
+    await expectOk(pageVisitor, await pageVisitor.goto(`/c/${slug}/pricing`));
+    const vip = pageVisitor.locator('li[data-tier="vip"]');
+    // zh-Hant writes TWD as "$300" (Intl's own style for its home currency)
+    await vip.getByText(/\$300(?![\d,])/).waitFor();
+    await pageVisitor.getByRole("button", { name: "年付" }).click();
+    await vip.getByText(/\$3,000/).waitFor();
+    await shot(pageVisitor, "94-billing-pricing-zh-mobile");
+    await fitsWidth(pageVisitor, "the pricing page on a phone");
+    await axe(pageVisitor, "pricing page");
+    await vip.getByRole("link", { name: "加入並訂閱" }).click();
+    await pageVisitor.waitForURL(/\/signup\?next=/);
+    await pageVisitor.locator('input[name="name"]').fill(visitor.name);
+    await pageVisitor.locator('input[name="email"]').fill(visitor.email);
+    await pageVisitor.locator('input[name="password"]').fill(visitor.password);
+    await pageVisitor.getByRole("button", { name: "建立帳號" }).click();
+    await pageVisitor.waitForURL(new RegExp(`/c/${slug}/pricing\\?tier=vip&interval=year`));
+    await pageVisitor.locator('li[data-tier="vip"]').getByRole("button", { name: "訂閱 VIP" }).click();
+    await onCheckout(pageVisitor, "VIP");
+    await pageVisitor.getByText("per year").waitFor();
+    await pageVisitor.getByRole("button", { name: "Pay" }).click();
+    await pageVisitor.waitForURL(new RegExp(`/c/${slug}/billing/success\\?session_id=`));
+    await pageVisitor.locator('[data-testid="checkout-done"]').waitFor({ timeout: 60_000 });
+    await pageVisitor.getByRole("link", { name: "VIP lounge" }).waitFor();
+  });
+
+  await step("billing: the owner's revenue page counts the two subscribers and the monthly revenue", async () => {
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/revenue`));
+    assert.equal(await pageOwner.locator('[data-testid="revenue-active"]').innerText(), "2");
+    // 300 a month and 3,000 a year (250 a month)
+    assert.match(await pageOwner.locator('[data-testid="mrr-vip-twd"]').innerText(), /550/);
+    await pageOwner.getByRole("img", { name: /Monthly recurring revenue by month/ }).waitFor();
+    await shot(pageOwner, "95-billing-revenue");
+    // the owner's pages fit a phone too
+    await pageOwner.setViewportSize({ width: 375, height: 812 });
+    for (const path of [`/c/${slug}/revenue`, `/c/${slug}/settings/billing`, `/c/${slug}/billing`]) {
+      await expectOk(pageOwner, await pageOwner.goto(path));
+      await fitsWidth(pageOwner, `${path} on a phone`);
+    }
+    await shot(pageOwner, "96-billing-settings-mobile");
+  });
+
+  await ctxOwner.close();
+  await ctxMember.close();
+  await ctxVisitor.close();
+}
