@@ -400,9 +400,9 @@ export class ChatChannel extends DurableObject<Env> {
    * Who `userId` is changed — a new display name, or they blocked or unblocked someone (ADR 033):
    * their sockets close 4409 and reconnect at once with `?after=` as the new identity.
    */
-  async refresh(userId: string): Promise<number> {
+  async refresh(userId: string | null): Promise<number> {
     let closed = 0;
-    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
+    for (const ws of this.ctx.getWebSockets(userId === null ? undefined : `user:${userId}`)) {
       this.closeSocket(ws, CloseCode.refresh, "refresh");
       closed++;
     }
@@ -684,7 +684,7 @@ export class ChatChannel extends DurableObject<Env> {
         return this.editNow(identity, frame.id, frame.body);
       case "delete":
         return this.change(identity, frame.id, "delete", (row, rev, now) => {
-          if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Only the author or a moderator may delete this message.");
+          if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", onlyAuthor(identity, "delete"));
           this.store.remove(row.seq, rev, now);
           this.store.enqueue("message.removed", { seq: row.seq }, now);
           return null;
@@ -740,7 +740,7 @@ export class ChatChannel extends DurableObject<Env> {
   private async editNow(identity: Identity, messageId: string, body: string): Promise<Result<{ message: ChatMessage }>> {
     const row = this.liveMessage(identity, messageId);
     if (!row) return fail(404, "not_found", "No such message.");
-    if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", "Only the author or a moderator may edit this message.");
+    if (row.author_id !== identity.userId && !hasRole(identity.role, "moderator")) return fail(403, "forbidden", onlyAuthor(identity, "edit"));
     const composed = await composeMessage(this.env, identity, { body, replyTo: null, imageIds: [], mentionIds: [] }, { keepImages: row.images !== "[]" });
     if (!composed.ok) return composed;
     const result = this.change(identity, messageId, "edit", (current, rev, now) => {
@@ -1085,3 +1085,7 @@ function dmIdentity(headers: Headers): Pick<Identity, "hiddenAuthors" | "sendRef
 
 /** What a `here` frame shows: its count and ids (names follow the ids). */
 const hereKey = (frame: { count: number; userIds: string[] }) => `${frame.count}:${frame.userIds.join(",")}`;
+
+/** Why someone may not change another's message: in a DM no role gives that power (ADR 034), in a space moderators have it. */
+const onlyAuthor = (identity: Identity, what: "edit" | "delete") =>
+  isConversationId(identity.channelId) ? `Only the author may ${what} this message.` : `Only the author or a moderator may ${what} this message.`;

@@ -45,7 +45,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     locale: findLocale(request, cf.user),
     conversation: conversationView(access.conversation, access.members),
     history,
-    chatViewer: { userId: me.id, name: access.identity.userName, canWrite: true, canModerate: false, notifyLevel: null },
+    // no one else left in it (they left the community, were removed, banned or erased): read only
+    alone: access.members.every((p) => p.id === me.id),
+    chatViewer: { userId: me.id, name: access.identity.userName, canWrite: access.members.some((p) => p.id !== me.id), canModerate: false, notifyLevel: null },
   };
 }
 
@@ -64,10 +66,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 export default function CommunityConversation({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const actionData = useActionData<typeof action>();
-  const { community, viewer, conversation, meId, history, chatViewer } = loaderData;
+  const { community, viewer, conversation, meId, history, chatViewer, alone } = loaderData;
   const failed = (intent: string) => (actionData && "errors" in actionData && actionData.values?.intent === intent ? actionData.errors : null);
   const presence = usePresence(community.slug, viewer !== null);
-  const title = conversationTitle(conversation, meId);
+  const title = conversationTitle(conversation, meId, t("dm.nobodyLeft"));
   const group = conversation.kind === "group";
   return (
     <>
@@ -116,6 +118,11 @@ export default function CommunityConversation({ loaderData }: Route.ComponentPro
           ) : null}
         </div>
         {/* keyed: another conversation, or a link to another message, starts from that history */}
+        {alone ? (
+          <p className="mb-3 rounded-lg bg-slate-100 px-4 py-3 text-sm text-slate-700" data-testid="dm-alone">
+            {t("dm.nobodyLeftNote")}
+          </p>
+        ) : null}
         <ChatChannelView key={`${conversation.id}:${history.focusSeq ?? ""}`} spaceId={conversation.id} spaceName={title} history={history} viewer={chatViewer} />
       </Container>
     </>

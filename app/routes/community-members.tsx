@@ -119,7 +119,7 @@ export default function CommunityMembers({ loaderData }: Route.ComponentProps) {
       <title>{t("members.title") + " · " + community.name}</title>
       <CommunityHeader community={community} viewer={viewer} />
       <Container>
-        <PageHeader title={t("members.title")} description={t("members.description")} />
+        <PageHeader title={t("members.title")} description={may("members.manage") ? t("members.description") : t("members.descriptionMember")} />
         {done ? (
           <Alert tone="success" className="mb-4">
             {t(`members.done.${done}`, { defaultValue: t("common.saved") })}

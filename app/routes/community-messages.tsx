@@ -62,10 +62,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
 }
 
 /** A conversation's title: a group's name, else its other members' names (or the caller's own, alone in it). */
-export function conversationTitle(c: Pick<ConversationView, "name" | "members">, meId: string): string {
+/**
+ * A conversation's title: its name, else the other participants' names; `nobody` when no one else
+ * is left in it (the other person left the community, was removed or banned, or erased their account).
+ */
+export function conversationTitle(c: Pick<ConversationView, "name" | "members">, meId: string, nobody: string): string {
   if (c.name) return c.name;
   const others = c.members.filter((m) => m.id !== meId).map((m) => m.name);
-  return (others.length ? others : c.members.map((m) => m.name)).join(", ");
+  return others.length ? others.join(", ") : nobody;
 }
 
 export default function CommunityMessages({ loaderData }: Route.ComponentProps) {
@@ -104,7 +108,7 @@ export default function CommunityMessages({ loaderData }: Route.ComponentProps) 
           <ul className="divide-y divide-slate-200 overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm" aria-label={t("dm.listLabel")}>
             {conversations.map((c) => {
               const unread = unreadOf(c.id, c.unread);
-              const title = conversationTitle(c, meId);
+              const title = conversationTitle(c, meId, t("dm.nobodyLeft"));
               return (
                 <li key={c.id}>
                   <Link to={`/c/${community.slug}/messages/${c.id}`} data-testid="dm-row" className={cx("flex items-center gap-3 p-4 hover:bg-slate-50 sm:px-6", focusRing)}>
@@ -191,11 +195,16 @@ function NewMessage({ people, meId, error }: { people: PickablePerson[]; meId: s
   const shown = [...picked.values(), ...found.filter((p) => !picked.has(p.id))];
   const max = MAX_CONVERSATION_MEMBERS - 1;
   return (
-    <details className="group relative" open={Boolean(error)}>
+    <details
+      className="group relative"
+      open={Boolean(error)}
+      // opened: the search box has focus, so typing a name comes first
+      onToggle={(e) => e.currentTarget.open && e.currentTarget.querySelector<HTMLInputElement>('input[name="filter"]')?.focus()}
+    >
       <summary className={cx("inline-flex cursor-pointer list-none items-center rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 [&::-webkit-details-marker]:hidden", focusRing)}>
         {t("dm.new")}
       </summary>
-      <div role="dialog" aria-label={t("dm.newLabel")} className="absolute right-0 z-20 mt-2 w-[min(22rem,calc(100vw-2rem))] rounded-2xl border border-slate-200 bg-white p-4 shadow-lg">
+      <div role="dialog" aria-label={t("dm.newLabel")} className="absolute right-0 z-20 mt-2 w-[min(22rem,calc(100vw-2rem))] rounded-2xl border border-slate-200 bg-white p-4 shadow-lg max-sm:fixed max-sm:inset-x-4 max-sm:w-auto">
         <Form method="post" className="space-y-3">
           <FormError errors={error} />
           <Field label={t("dm.search")} name="filter" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} autoComplete="off" />

@@ -173,9 +173,11 @@ describe("renaming and leaving", () => {
     const after = await call(`/api/v1/conversations/${group.id}`, { as: ann });
     expect(after.body.conversation.members.map((m: { id: string }) => m.id).sort()).toEqual([c.owner.id, ann.id].sort());
     expect((await call(`/api/v1/communities/${c.slug}/conversations`, { as: bob })).body.items).toEqual([]);
-    // the group's key is now its two members' — taken by no 1:1 yet, so it names the group
+    // a group down to two keeps no key: "Message" between those two starts a fresh 1:1
     const [row] = await db().select().from(schema.conversations).where(eq(schema.conversations.id, group.id));
-    expect(row.memberKey).toBe([c.owner.id, ann.id].sort().join(","));
+    expect(row.memberKey).toBeNull();
+    const fresh = await call(`/api/v1/communities/${c.slug}/conversations`, { as: ann, body: { memberIds: [c.owner.id] } });
+    expect([fresh.status, fresh.body.conversation.kind, fresh.body.conversation.id === group.id]).toEqual([201, "direct", false]);
 
     const direct = await started(c, ann, [bob]);
     expectError(await call(`/api/v1/conversations/${direct.id}`, { method: "PATCH", as: ann, body: { name: "Us" } }), 400, "validation_failed");

@@ -46,9 +46,9 @@ describe("a block hides the blocked member everywhere the blocker reads", () => 
     // his mention of her told her nothing
     const notices = await call("/api/v1/me/notifications", { as: nina });
     expect(notices.body.items.filter((n: { actor: { id: string } | null }) => n.actor?.id === otto.id)).toEqual([]);
-    // the inbox shows that there was a last message, not his words
+    // the inbox shows no last line of his: neither his words nor that he just wrote
     const list = await call(`/api/v1/communities/${c.slug}/conversations`, { as: nina });
-    expect(list.body.items[0].lastMessage).toMatchObject({ excerpt: "", authorId: otto.id });
+    expect(list.body.items[0].lastMessage).toBeNull();
     // the owner replies to him: read alone, the reply quotes nothing of his
     const reply = await say(dm, c.owner, "noted", { replyTo: inDm.id });
     const read = await call(`/api/v1/messages/${reply.id}`, { as: nina });
@@ -109,8 +109,8 @@ describe("DM read positions and who is mailed", () => {
     const bob = await addMember(c);
     const id = (await start(c, ann, [bob])).body.conversation.id as string;
     expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: bob.id, reason: "spam" } })).status).toBeLessThan(300);
-    const res = await call(`/api/v1/conversations/${id}/messages`, { as: ann, body: { body: "after the ban" } });
-    expect(res.status).toBe(201);
+    // ann is alone in it now: her send is refused, and nothing reaches bob either way
+    expectError(await call(`/api/v1/conversations/${id}/messages`, { as: ann, body: { body: "after the ban" } }), 403, "dm_not_allowed");
     await runDurableObjectAlarm(channelStub(env, id) as never);
     await drainEvents();
     await later(31);
@@ -169,5 +169,21 @@ describe("DM read positions and who is mailed", () => {
     expect(await hiddenOf(bob.id)).toHaveLength(1);
     expect((await call("/api/v1/me", { as: bob, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     expect(await hiddenOf(bob.id)).toEqual([]);
+  });
+
+  it("a block hides the blocked member's notices raised before it, from the list and the count, until an unblock", async () => {
+    const c = await makeCommunity();
+    const bob = await addMember(c);
+    const dm = (await start(c, bob, [c.owner])).body.conversation.id as string;
+    await say(dm, bob, "hello owner");
+    const mine = async () => {
+      const [list, count] = [await call("/api/v1/me/notifications", { as: c.owner }), await call("/api/v1/me/notifications/unread-count", { as: c.owner })];
+      return [list.body.items.filter((n: { actor: { id: string } | null }) => n.actor?.id === bob.id).length, count.body.count ?? count.body.unreadCount];
+    };
+    expect(await mine()).toEqual([1, 1]);
+    await block(c, c.owner, bob);
+    expect(await mine()).toEqual([0, 0]);
+    expect((await call(`/api/v1/communities/${c.slug}/blocks/${bob.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
+    expect(await mine()).toEqual([1, 1]);
   });
 });

@@ -42,7 +42,7 @@ describe("DM pages", () => {
       { channelId: group.id, userId: c.owner.id, readSeq: 1, readCount: 1 },
     ]);
     const page = (await loadPage(inboxLoader as unknown as Loader, `/c/${c.slug}/messages`, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof inboxLoader>>;
-    expect(page.conversations.map((i) => [conversationTitle(i, c.owner.id), i.lastMessage?.excerpt, i.unread])).toEqual([
+    expect(page.conversations.map((i) => [conversationTitle(i, c.owner.id, "nobody left"), i.lastMessage?.excerpt, i.unread])).toEqual([
       ["Ann", "see you", 2],
       ["Tea club", "hi all", 0],
     ]);

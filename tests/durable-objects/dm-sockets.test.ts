@@ -4,7 +4,7 @@
 // under a block refuses sends; leaving, removal and bans close a member's DM sockets (4403).
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addMember, env, makeCommunity, type TestCommunity } from "../community-fixtures";
+import { addMember, env, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { call, createUser, type TestUser } from "../helpers";
 import { clientId, connected, isAck, isError, makeChat, openSocket } from "../chat-fixtures";
 import { channelStub } from "../../workers/domain/chat/channels";
@@ -44,8 +44,8 @@ describe("a conversation's socket", () => {
 
   it("closes a member's DM sockets when they leave the group, are removed or are banned (4403), and refuses them afterwards", async () => {
     const c = await makeCommunity();
-    const [ann, bob, carol, dave] = [await addMember(c), await addMember(c), await addMember(c), await addMember(c)];
-    const group = await started(c, ann, [bob, carol, dave]);
+    const [ann, bob, carol, dave, eve] = [await addMember(c), await addMember(c), await addMember(c), await addMember(c), await addMember(c)];
+    const group = await started(c, ann, [bob, carol, dave, eve]);
     const direct = await started(c, carol, [dave]);
     const leaving = await connected(group, bob);
     expect((await call(`/api/v1/conversations/${group}/leave`, { as: bob, method: "POST" })).status).toBe(204);
@@ -62,10 +62,15 @@ describe("a conversation's socket", () => {
     const banned = await connected(group, dave);
     expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: dave.id, reason: "spam" } })).status).toBe(201);
     expect((await banned.closed).code).toBe(CloseCode.accessRevoked);
-    // the one who stayed keeps their socket
+    // those who stayed keep their sockets and write to each other
     const stays = await connected(group, ann);
     stays.send({ type: "send", clientId: clientId(), body: "still here" });
     expect(bodiesOf(await stays.waitForMessages(1))).toEqual(["still here"]);
+    // with eve gone from the community too, no one would read what ann sends: refused
+    expect((await call(`/api/v1/communities/${c.slug}/members/${eve.id}`, { as: c.owner, method: "DELETE" })).status).toBe(204);
+    // ann's socket reconnects as the new facts (4409), and her sends are refused
+    expect((await stays.closed).code).toBe(CloseCode.refresh);
+    expectError(await call(`/api/v1/conversations/${group}/messages`, { as: ann, body: { body: "anyone?" } }), 403, "dm_not_allowed");
   });
 
   it("refuses a socket's send in a 1:1 where a block stands (error frame dm_not_allowed), for both members", async () => {

@@ -87,6 +87,16 @@ export default async function dmFlow({ browser, ORIGIN, step, shot, expectOk, wa
     const box = await blockQuestion.boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `the block question fits a phone's width: ${JSON.stringify(box)}`);
     await pageMing.keyboard.press("Escape");
+    // "New message" on a phone: the panel spans the screen and the search box has focus
+    await expectOk(pageMing, await pageMing.goto(`/c/${slug}/messages`));
+    await pageMing.locator("summary", { hasText: "新訊息" }).click();
+    const panel = pageMing.locator('[role="dialog"]');
+    await panel.waitFor();
+    const panelBox = await panel.boundingBox();
+    assert.ok(panelBox && panelBox.x >= 0 && panelBox.x + panelBox.width <= 375, `the New message panel fits a phone: ${JSON.stringify(panelBox)}`);
+    assert.equal(await pageMing.evaluate(() => document.activeElement?.getAttribute("name")), "filter", "the search box has focus");
+    await shot(pageMing, "90-dm-new-message-zh-mobile");
+    await pageMing.locator("summary", { hasText: "新訊息" }).click();
     await expectOk(pageMing, await pageMing.goto(`/c/${slug}/messages`));
     await pageMing.getByLabel("誰可以傳訊息給我").selectOption("nobody");
     await pageMing.locator('button[value="dmPolicy"]').click();

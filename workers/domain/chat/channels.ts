@@ -329,7 +329,13 @@ export async function revokeChatAccess(env: Env, pending: PendingAccessChange): 
   if (channels.length === 0 && !presence) return;
   const epoch = await currentAccessEpoch(env, change.communityId);
   await Promise.all([
-    ...channels.map((id) => channelStub(env, id).revoke(change.userId, epoch)),
+    // in a conversation the others' facts changed too (someone left the community: a 1:1 or a group
+    // down to one takes no more messages), so they reconnect and are checked afresh (4409)
+    ...channels.map((id) =>
+      channelStub(env, id)
+        .revoke(change.userId, epoch)
+        .then(() => (isConversationId(id) && change.userId && presenceEnding.has(change.reason) ? channelStub(env, id).refresh(null) : 0)),
+    ),
     ...(presence ? [presenceStub(env, change.communityId).revoke(change.userId, epoch)] : []),
   ]);
 }

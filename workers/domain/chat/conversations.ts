@@ -101,7 +101,8 @@ export async function openConversation(env: Env, conversationId: string, reader:
   const others = new Set(participants.filter((p) => p.id !== user.id).map((p) => p.id));
   const hidden = blocks.filter((r) => r.blocker === user.id).map((r) => r.blocked).sort();
   // a 1:1, or a group down to two: with a block between the two, no new messages either way
-  const sendRefused = (row.conversation.kind === "direct" || others.size === 1) && blocks.some((r) => others.has(r.blocker === user.id ? r.blocked : r.blocker));
+  // and with no one else left in it (gone from the community), nobody would read what is sent
+  const sendRefused = others.size === 0 || ((row.conversation.kind === "direct" || others.size === 1) && blocks.some((r) => others.has(r.blocker === user.id ? r.blocked : r.blocker)));
   const identity: Identity = {
     userId: user.id,
     userName: user.name,
@@ -235,7 +236,7 @@ export async function listConversations(
     shown.length ? membersQuery(env, shown.map((row) => row.conversation.id)) : Promise.resolve([]),
     hiddenAuthorsOf(env, access.community.id, me),
   ]);
-  // the last message of someone the caller blocked is not shown to them (ADR 033): only that there was one
+  // the last message of someone the caller blocked is not shown to them (ADR 033)
   const hidden = new Set(hiddenList);
   const byConversation = new Map<string, ConversationMember[]>();
   for (const p of members) {
@@ -246,9 +247,10 @@ export async function listConversations(
   }
   const items = shown.map((row): ConversationListItem => ({
     ...conversationView(row.conversation, byConversation.get(row.conversation.id) ?? []),
+    // a last message by someone the caller blocked is not theirs to see: no last line at all
     lastMessage:
-      row.lastMessageAt && row.lastSeq
-        ? { excerpt: row.lastAuthorId && hidden.has(row.lastAuthorId) ? "" : (row.lastExcerpt ?? ""), authorId: row.lastAuthorId, at: row.lastMessageAt.toISOString(), seq: row.lastSeq }
+      row.lastMessageAt && row.lastSeq && !(row.lastAuthorId && hidden.has(row.lastAuthorId))
+        ? { excerpt: row.lastExcerpt ?? "", authorId: row.lastAuthorId, at: row.lastMessageAt.toISOString(), seq: row.lastSeq }
         : null,
     unread: Number(row.unread),
   }));
@@ -265,7 +267,7 @@ export async function renameConversation(env: Env, access: ConversationAccess, n
 
 /**
  * Leave a group: 409 for a 1:1 (it cannot be left). The group's member key becomes the new set,
- * or null when another conversation already has that set; the leaver's sockets in it close (4403)
+ * or null when another conversation already has that set or two people are left (theirs is a 1:1's); the leaver's sockets in it close (4403)
  * and the object refuses them from now on. D1: one batch.
  */
 export async function leaveConversation(env: Env, access: ConversationAccess): Promise<void> {
@@ -278,7 +280,13 @@ export async function leaveConversation(env: Env, access: ConversationAccess): P
     db.update(cm).set({ leftAt: new Date() }).where(and(eq(cm.conversationId, id), eq(cm.userId, access.userId), isNull(cm.leftAt))),
     db
       .update(cv)
-      .set({ memberKey: sql`case when exists (select 1 from ${cv} other where other.community_id = ${access.community.id} and other.member_key = ${key} and other.id <> ${id}) then null else ${key} end` })
+      .set({
+        // a group down to two is still a group: "Message" between those two starts a fresh 1:1
+        memberKey:
+          rest.length < 3
+            ? null
+            : sql`case when exists (select 1 from ${cv} other where other.community_id = ${access.community.id} and other.member_key = ${key} and other.id <> ${id}) then null else ${key} end`,
+      })
       .where(eq(cv.id, id)),
   ]);
   // one past the community's epoch: every identity of the leaver checked until now is refused here

@@ -2,7 +2,7 @@
 // (a lost tier, a private space, a hidden or deleted post make it vanish from the list and from
 // the unread count), with its sentence rendered in the reader's language.
 import { pageRequest, pageResponse } from "../paging";
-import { and, desc, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { isLocale, type Locale } from "../../lib/locale";
 import type { Page, PageKey, PageRequest } from "../communities/types";
@@ -187,8 +187,14 @@ async function render(env: Env, locale: Locale, readerId: string, items: Found[]
   });
 }
 
+/**
+ * A page of the reader's notification rows, newest first, after `after`. Those whose actor the
+ * reader blocked in that community are left out (ADR 033: also ones raised before the block; they
+ * show again after an unblock), whatever their kind.
+ */
 function pageOfRows(env: Env, userId: string, unreadOnly: boolean, after: PageKey | undefined, size: number) {
   const n = schema.notifications;
+  const b = schema.blocks;
   return getDb(env)
     .select()
     .from(n)
@@ -196,6 +202,7 @@ function pageOfRows(env: Env, userId: string, unreadOnly: boolean, after: PageKe
       and(
         eq(n.userId, userId),
         unreadOnly ? isNull(n.readAt) : undefined,
+        sql`not exists (select 1 from ${b} where ${b.communityId} = ${n.communityId} and ${b.blockerId} = ${userId} and ${b.blockedId} = ${n.actorId})`,
         olderThan(after, n.createdAt, n.id),
       ),
     )
