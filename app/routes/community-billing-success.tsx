@@ -11,6 +11,7 @@ import { Name } from "../components/name";
 import { Alert, ButtonLink, Card, Container, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { openMemberPage } from "../lib/community.server";
+import { requireSignedIn } from "../lib/forms.server";
 import { billingApi } from "../lib/billing.server";
 import { loadSpaces } from "../lib/discussions.server";
 import type { CheckoutState } from "../lib/billing";
@@ -21,13 +22,22 @@ export const POLL_GIVE_UP_MS = 60_000;
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const { answer, access } = await openMemberPage(cf, request, params.slug);
+  requireSignedIn(cf, request);
   const sessionId = new URL(request.url).searchParams.get("session_id") ?? "";
-  const [state, spaces] = await Promise.all([
-    sessionId ? billingApi<CheckoutState>(cf, request, params.slug, `/billing/checkout/${encodeURIComponent(sessionId)}`) : null,
-    loadSpaces(cf, access),
-  ]);
+  const state = sessionId ? await billingApi<CheckoutState>(cf, request, params.slug, `/billing/checkout/${encodeURIComponent(sessionId)}`) : null;
+  let page: Awaited<ReturnType<typeof openMemberPage>>;
+  try {
+    page = await openMemberPage(cf, request, params.slug);
+  } catch (refused) {
+    // someone who bought from the pricing page becomes a member when the webhook lands (buying
+    // is joining): until then their own checkout session is all this page may show them
+    if (state?.ok && state.data.state !== "done") return { pending: true as const, slug: params.slug, sessionId };
+    throw refused;
+  }
+  const { answer, access } = page;
+  const spaces = await loadSpaces(cf, access);
   return {
+    pending: false as const,
     ...answer,
     sessionId,
     // the stand-in and Stripe deliver the webhook around the redirect: it may have landed already
@@ -37,17 +47,18 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   };
 }
 
-export default function BillingSuccess({ loaderData }: Route.ComponentProps) {
-  const { t } = useTranslation();
-  const { community, viewer, sessionId, done, unknownSession, opened } = loaderData;
+/**
+ * Asks whether the webhook landed every POLL_MS while `waiting`, and re-reads the loader when it
+ * did; `slow` once POLL_GIVE_UP_MS passed without it.
+ */
+function useCheckoutPoll(slug: string, sessionId: string, waiting: boolean): boolean {
   const revalidator = useRevalidator();
   const [slow, setSlow] = useState(false);
-
   useEffect(() => {
-    if (done || unknownSession) return;
+    if (!waiting) return;
     let stopped = false;
     const started = Date.now();
-    const url = `/api/v1/communities/${encodeURIComponent(community.slug)}/billing/checkout/${encodeURIComponent(sessionId)}`;
+    const url = `/api/v1/communities/${encodeURIComponent(slug)}/billing/checkout/${encodeURIComponent(sessionId)}`;
     const tick = async () => {
       if (stopped) return;
       if (Date.now() - started > POLL_GIVE_UP_MS) return setSlow(true);
@@ -71,8 +82,41 @@ export default function BillingSuccess({ loaderData }: Route.ComponentProps) {
     };
     // revalidator is a new object each render; the poll belongs to the session only
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [done, unknownSession, sessionId, community.slug]);
+  }, [waiting, sessionId, slug]);
+  return slow;
+}
 
+export default function BillingSuccess({ loaderData }: Route.ComponentProps) {
+  return loaderData.pending ? <JoiningSoon slug={loaderData.slug} sessionId={loaderData.sessionId} /> : <Success data={loaderData} />;
+}
+
+/** A buyer who is not a member yet: the payment went through, the membership follows the webhook. */
+function JoiningSoon({ slug, sessionId }: { slug: string; sessionId: string }) {
+  const { t } = useTranslation();
+  const slow = useCheckoutPoll(slug, sessionId, true);
+  return (
+    <Container size="md" className="space-y-6">
+      <title>{t("billing.success.title")}</title>
+      <Card aria-live="polite">
+        {slow ? (
+          <Alert tone="warning" title={t("billing.success.slowTitle")}>
+            {t("billing.success.slowBody")}
+          </Alert>
+        ) : (
+          <div className="flex items-center gap-3" role="status" data-testid="checkout-waiting">
+            <span aria-hidden="true" className="size-5 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
+            <p className="text-sm text-slate-700">{t("billing.success.joining")}</p>
+          </div>
+        )}
+      </Card>
+    </Container>
+  );
+}
+
+function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], { pending: false }> }) {
+  const { t } = useTranslation();
+  const { community, viewer, sessionId, done, unknownSession, opened } = data;
+  const slow = useCheckoutPoll(community.slug, sessionId, !done && !unknownSession);
   return (
     <>
       <title>{t("billing.success.title") + " · " + community.name}</title>

@@ -16,8 +16,6 @@ import { backWithError, billingApi, checkoutChoice } from "../lib/billing.server
 import { billingPath, knownStatuses, moneyText, type BillingMe, type PricingAnswer } from "../lib/billing";
 import { field, unknownIntent } from "../lib/forms.server";
 import { attempt } from "../lib/use-case.server";
-import { activeMember, openCommunity } from "../../workers/domain/access";
-import { joinCommunity } from "../../workers/domain/communities/members";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -50,17 +48,8 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       const back = `/c/${slug}/pricing?tier=${choice.tier}&interval=${choice.interval}`;
       throw redirect(`/signup?next=${encodeURIComponent(back)}`);
     }
-    // a signed-in visitor of a public community joins on the way: the checkout is for members
-    // (a private community is "no such community" to a stranger: its pricing page is all they may see)
-    const opened = await attempt(() => openCommunity(cf.env, slug, cf.reader));
-    if (!opened.ok) return backWithError(slug, from, opened.status === 404 ? "members_only" : opened.error.code);
-    const access = opened.data;
-    if (!activeMember(access)) {
-      if (access.community.visibility !== "public") return backWithError(slug, from, "members_only");
-      const userId = cf.user.id;
-      const joined = await attempt(async () => joinCommunity(cf.env, access, userId));
-      if (!joined.ok) return backWithError(slug, from, joined.error.code);
-    }
+    // someone not in the community yet buys from the pricing page and joins when the purchase
+    // completes (the webhook; ADR 037 addendum): the API decides who may, as for a member
     const result = await billingApi<{ url: string }>(cf, request, slug, "/checkout", { method: "POST", body: choice });
     if (!result.ok) return backWithError(slug, from, result.error.code);
     return redirect(result.data.url);

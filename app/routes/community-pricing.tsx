@@ -29,19 +29,18 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     locale: findLocale(request, cf.user),
     signedIn: Boolean(cf.user),
     tier: member?.tier ?? null,
-    isPublic: member?.community.visibility === "public",
   };
 }
 
 export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const { pricing, locale, signedIn, tier, isPublic } = loaderData;
+  const { pricing, locale, signedIn, tier } = loaderData;
   const slug = pricing.community.slug;
   const picked = params.get("tier");
   const pickedInterval: Interval = params.get("interval") === "year" ? "year" : "month";
-  // a member or a visitor of a public community can buy; a private community's visitor needs an invite first
-  const canBuy = signedIn && (tier !== null || isPublic);
+  // anyone signed in can buy from a published pricing page: buying is joining (ADR 037 addendum)
+  const canBuy = signedIn;
   const back = (key: string, interval: Interval) => `/c/${slug}/pricing?tier=${key}&interval=${interval}`;
   return (
     <>
@@ -56,7 +55,6 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
         </header>
         <BillingNotice />
         {signedIn && picked && canBuy ? <Alert tone="info">{t("pricing.continueHint")}</Alert> : null}
-        {signedIn && tier === null && !isPublic ? <Alert>{t("pricing.inviteOnly")}</Alert> : null}
         {pricing.tiers.length === 0 ? (
           <p className="text-sm text-slate-600">{t("pricing.noTiers")}</p>
         ) : (

@@ -19,6 +19,7 @@ import { loader as revenueLoader } from "../../app/routes/community-revenue";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
+import { publishPrices } from "../billing-fixtures";
 
 /** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
 async function storedSubscription(communityId: string, userId: string, row: Partial<typeof schema.subscriptions.$inferInsert> = {}) {
@@ -84,12 +85,18 @@ describe("billing pages", () => {
     expect(location(answer)).toBe(`/signup?next=${encodeURIComponent(`/c/${c.slug}/pricing?tier=vip&interval=year`)}`);
   });
 
-  it("a signed-in stranger cannot buy into a private community from its pricing page: back with members_only, and no membership appears", async () => {
+  it("a signed-in stranger buys from a private community's published pricing page (buying is joining); unpublished, the page's form comes back refused", async () => {
     const c = await makeCommunity({ visibility: "private" });
     const stranger = await createUser();
     const from = `/c/${c.slug}/pricing`;
-    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, stranger, { intent: "checkout", tier: "vip", interval: "month", from });
-    expect(location(answer)).toBe(`${from}?billing_error=members_only`);
+    const form = { intent: "checkout", tier: "vip", interval: "month", from };
+    const refused = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, stranger, form);
+    expect(location(refused)).toBe(`${from}?billing_error=not_found`);
+    await publishPrices(c, { vip: { month: 30000 } });
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const sent = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, stranger, form);
+    expect(location(sent)).toMatch(new RegExp(`^${env.STRIPE_API_BASE}/`));
+    // a member only once the purchase completes (tests/api/billing-joining.test.ts)
     expect((await call(`/api/v1/communities/${c.slug}`, { as: stranger })).status).toBe(404);
   });
 

@@ -5,7 +5,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { activeMember, hasRole, type MemberAccess } from "../domain/access";
 import { forbidden, notFound } from "../lib/errors";
 import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
-import { openPortal, startCheckout } from "../billing/checkout";
+import { openBuyer, openPortal, startCheckout } from "../billing/checkout";
 import { requireStripe } from "../billing/errors";
 import { errorResponses } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
@@ -98,15 +98,15 @@ billing.openapi(
     method: "post",
     path: "/communities/{slug}/checkout",
     tags,
-    summary: "Start Stripe Checkout for a paid tier and interval (members); answers the page to open",
+    summary: "Start Stripe Checkout for a paid tier and interval (members, and anyone not yet in the community where the owner published pricing: buying is joining); answers the page to open",
     request: { params: SlugParam, ...jsonBody(CheckoutBody) },
     responses: { 200: jsonResponse(RedirectSchema, "The checkout page"), ...errorResponses(400, 401, 404, 409, 415, 429, 502) },
   }),
   async (c) => {
     const user = await requireUser(c);
-    const access = await requireBillingMember(c, c.req.valid("param").slug, "member");
+    const buyer = await openBuyer(c.env, c.req.valid("param").slug, c.get("reader"));
     const stripe = requireStripe(c.env);
-    return c.json(await startCheckout(c.env, stripe, access, user, c.req.valid("json"), appOrigin(c)), 200);
+    return c.json(await startCheckout(c.env, stripe, buyer, user, c.req.valid("json"), appOrigin(c)), 200);
   },
 );
 

@@ -3,7 +3,8 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
-import { effectiveTier, hasTier, type MemberAccess } from "../domain/access";
+import { effectiveTier, hasTier, loadCommunityAccess, visibleCommunity, type CommunityAccess, type MemberAccess } from "../domain/access";
+import type { Reader } from "../domain/auth/reader";
 import type { SessionUser } from "../domain/auth/reader";
 import { limitCheckout } from "../domain/rate-limits";
 import { badRequest, DomainError, notFound } from "../lib/errors";
@@ -45,6 +46,32 @@ export async function ensureCustomer(env: Env, stripe: Stripe, user: SessionUser
   return row?.stripeCustomerId ?? customer.id;
 }
 
+/** Who may buy in a community: an active member, or someone not (yet) in it where the owner published pricing. */
+export type Buyer = Pick<CommunityAccess, "community" | "membership">;
+
+/**
+ * The caller as a buyer in `slug`: an active member; or — buying is joining (ADR 037 addendum) —
+ * a signed-in person who is not a member where the owner published the pricing page (also of a
+ * private community: the page is its invitation to buy) and who is not banned there. 404 for
+ * anyone else, as the community's other routes answer.
+ */
+export async function openBuyer(env: Env, slug: string, reader: Reader): Promise<Buyer> {
+  const found = await loadCommunityAccess(env, slug, reader);
+  if (found?.membership) return found;
+  const user = await reader.user();
+  if (found && user) {
+    const b = schema.bans;
+    const [settings, [banned]] = await Promise.all([
+      billingSettingsOf(env, found.community.id),
+      getDb(env).select({ userId: b.userId }).from(b).where(and(eq(b.communityId, found.community.id), eq(b.userId, user.id))).limit(1),
+    ]);
+    if (settings.pricingPublished && !banned) return { community: found.community, membership: null };
+  }
+  // as the community answers a stranger: a private one does not exist for them
+  visibleCommunity(found);
+  throw notFound("No such community.");
+}
+
 /**
  * Opens a Stripe Checkout Session for `tier` and `interval` (subscription mode, the tier's trial,
  * promotion codes per the owner's setting, the member's email prefilled through their Customer,
@@ -56,7 +83,7 @@ export async function ensureCustomer(env: Env, stripe: Stripe, user: SessionUser
 export async function startCheckout(
   env: Env,
   stripe: Stripe,
-  access: MemberAccess,
+  access: Buyer,
   user: SessionUser,
   choice: { tier: string; interval: BillingInterval },
   origin: string,
@@ -66,7 +93,7 @@ export async function startCheckout(
   }
   const tier = choice.tier as PaidTierKey;
   const communityId = access.community.id;
-  if (hasTier(effectiveTier(access.membership), tier)) {
+  if (access.membership && hasTier(effectiveTier(access.membership), tier)) {
     throw new DomainError(409, "already_subscribed", `You already have the ${tier} tier here.`, { tier: effectiveTier(access.membership) });
   }
   const db = getDb(env);

@@ -7,7 +7,7 @@ import Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { rowWhere } from "../db/insert-select";
 import { DomainError } from "../lib/errors";
-import { afterAccessCommitted, type PendingAccessChange } from "../domain/access-changes";
+import { afterAccessCommitted, writeMembershipActivation, type PendingAccessChange } from "../domain/access-changes";
 import { paymentsNotConfigured, requireStripe, viaStripe } from "./errors";
 import { retrieveSubscription, settlement, type Settlement } from "./settle";
 import { endNow } from "./settle-cancellations";
@@ -100,13 +100,30 @@ async function settleById(env: Env, stripe: Stripe, id: string | null, guard: SQ
   return sub ? fromSettlement(await settlement(env, sub, { guard, checkoutSessionId })) : none;
 }
 
+/**
+ * Buying is joining (ADR 037 addendum): someone who bought from the pricing page without being a
+ * member becomes one when the purchase completes (paid, or a trial begun) — source "pricing", never
+ * over a ban, nothing for someone already active. Only at checkout's completion: a later event of
+ * the subscription (a renewal, a cancellation) never brings back someone who left since. The
+ * membership comes first in the batch, so the paid tier the settlement writes lands on it.
+ */
+function withJoining(env: Env, session: Stripe.Checkout.Session, settled: Effect, guard: SQL): Effect {
+  const communityId = session.metadata?.enclave_community;
+  const userId = session.metadata?.enclave_user;
+  if (!communityId || !userId || session.payment_status === "unpaid" || settled.statements.length === 0) return settled;
+  const audit = { communityId, actorId: userId, action: "member.join", targetType: "user", targetId: userId, data: { via: "pricing", checkoutSession: session.id } };
+  const joined = writeMembershipActivation(env, communityId, userId, { source: "pricing", inviteCode: null, compTier: null }, audit, new Date(), guard);
+  return { statements: [joined.first, ...joined.rest, ...settled.statements], changes: [...joined.changes, ...settled.changes] };
+}
+
 /** What an event does, as statements guarded by `guard` (the event not processed yet). */
 async function effectOf(env: Env, event: Stripe.Event, guard: SQL): Promise<Effect> {
   switch (event.type) {
     case "checkout.session.completed": {
       const session = event.data.object;
       if (session.mode !== "subscription") return none;
-      return settleById(env, requireStripe(env), idOf(session.subscription), guard, session.id);
+      const settled = await settleById(env, requireStripe(env), idOf(session.subscription), guard, session.id);
+      return withJoining(env, session, settled, guard);
     }
     case "customer.subscription.created":
     case "customer.subscription.updated":

@@ -335,9 +335,10 @@ export type Joining = { source: string; inviteCode: string | null; compTier: Tie
  * banned person, even if the ban landed a moment ago, and never over an active membership. With
  * `inviteCode`, only while the invite is live (not revoked, expired or used up), and the use is
  * spent in the same batch: two accepts racing for the last use let one person in. `first`
- * returns the membership if this write made it active, else nothing.
+ * returns the membership if this write made it active, else nothing. `guard`, when given, is one
+ * more condition of the write (and so of everything chained on it).
  */
-export function writeMembershipActivation(env: Env, communityId: string, userId: string, joining: Joining, audit: AuditEntry, at = new Date()) {
+export function writeMembershipActivation(env: Env, communityId: string, userId: string, joining: Joining, audit: AuditEntry, at = new Date(), guard?: SQL) {
   const db = getDb(env);
   const i = schema.invites;
   const b = schema.bans;
@@ -348,13 +349,15 @@ export function writeMembershipActivation(env: Env, communityId: string, userId:
   const joined = { role: "member" as const, compTier: joining.compTier, status: "active" as const, joinedAt: at, source: joining.source, inviteCode: joining.inviteCode };
   const conditions: SQL[] = [notBanned, communityLive(communityId)];
   if (joining.inviteCode) conditions.push(liveInvite(joining.inviteCode));
+  // the caller's own condition (a webhook's "this event not processed yet")
+  if (guard) conditions.push(guard);
   const activated = db
     .insert(m)
     .select(rowWhere(m, { communityId, userId, ...joined }, sql.join(conditions, sql` and `)))
     .onConflictDoUpdate({
       target: [m.communityId, m.userId],
       set: joined,
-      setWhere: sql`${m.status} not in ('active', 'banned') and ${notBanned} and ${communityLive(communityId)}`,
+      setWhere: sql`${m.status} not in ('active', 'banned') and ${notBanned} and ${communityLive(communityId)}${guard ? sql` and ${guard}` : sql``}`,
     })
     .returning();
   const write = chain(env, activated, change(communityId, "member_joined", { userId }), {
