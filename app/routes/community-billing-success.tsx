@@ -90,6 +90,21 @@ export default function BillingSuccess({ loaderData }: Route.ComponentProps) {
   return loaderData.pending ? <JoiningSoon slug={loaderData.slug} sessionId={loaderData.sessionId} /> : <Success data={loaderData} />;
 }
 
+/** The spinner with `text` while the webhook is awaited; past POLL_GIVE_UP_MS (`slow`), what to do instead. */
+function Waiting({ slow, text }: { slow: boolean; text: string }) {
+  const { t } = useTranslation();
+  return slow ? (
+    <Alert tone="warning" title={t("billing.success.slowTitle")}>
+      {t("billing.success.slowBody")}
+    </Alert>
+  ) : (
+    <div className="flex items-center gap-3" role="status" data-testid="checkout-waiting">
+      <span aria-hidden="true" className="size-5 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
+      <p className="text-sm text-slate-700">{text}</p>
+    </div>
+  );
+}
+
 /** A buyer who is not a member yet: the payment went through, the membership follows the webhook. */
 function JoiningSoon({ slug, sessionId }: { slug: string; sessionId: string }) {
   const { t } = useTranslation();
@@ -98,16 +113,7 @@ function JoiningSoon({ slug, sessionId }: { slug: string; sessionId: string }) {
     <Container size="md" className="space-y-6">
       <title>{t("billing.success.title")}</title>
       <Card aria-live="polite">
-        {slow ? (
-          <Alert tone="warning" title={t("billing.success.slowTitle")}>
-            {t("billing.success.slowBody")}
-          </Alert>
-        ) : (
-          <div className="flex items-center gap-3" role="status" data-testid="checkout-waiting">
-            <span aria-hidden="true" className="size-5 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
-            <p className="text-sm text-slate-700">{t("billing.success.joining")}</p>
-          </div>
-        )}
+        <Waiting slow={slow} text={t("billing.success.joining")} />
       </Card>
     </Container>
   );
@@ -145,15 +151,8 @@ function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], {
                 <p className="text-sm text-slate-600">{t("billing.success.noSpaces")}</p>
               )}
             </div>
-          ) : slow ? (
-            <Alert tone="warning" title={t("billing.success.slowTitle")}>
-              {t("billing.success.slowBody")}
-            </Alert>
           ) : (
-            <div className="flex items-center gap-3" role="status" data-testid="checkout-waiting">
-              <span aria-hidden="true" className="size-5 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
-              <p className="text-sm text-slate-700">{t("billing.success.waiting")}</p>
-            </div>
+            <Waiting slow={slow} text={t("billing.success.waiting")} />
           )}
         </Card>
         <div className="flex flex-wrap gap-3">
