@@ -77,17 +77,25 @@ export function moneyText(money: Money, locale: string): string {
   return `${money.amount} ${money.currency.toUpperCase()}`;
 }
 
+/** Digits, optionally grouped by thousands with commas ("1,200"), and a fraction after a point. */
+const TYPED_AMOUNT = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
+
 /**
  * What the owner typed ("300", "4.99", "1,200") in `currency`'s major units → minor units as
- * Stripe counts them (TWD "300" → 30000, JPY "500" → 500); null for something not a positive
- * number or a currency the table lacks. Whether Stripe takes the amount (whole TWD, minimums) is
- * the route's check (`amountProblem`), which answers with the reason.
+ * Stripe counts them (TWD "300" → 30000, JPY "500" → 500), exactly, never rounded; null for
+ * anything else: not a positive amount, more fraction digits than the currency shows (JPY "1500.5",
+ * USD "4.999"), a comma that is not a thousands separator ("4,99" — a decimal comma would mean
+ * 100× the price), exponents ("1e3"), or a currency the table lacks. Whether Stripe takes the
+ * amount (whole TWD, minimums) is the route's check (`amountProblem`), which answers with the reason.
  */
 export function toMinorUnits(typed: string, currency: string): number | null {
   const rule = currencyRule(currency);
-  const n = Number(typed.replace(/[,\s]/g, ""));
-  if (!rule || !Number.isFinite(n) || n <= 0) return null;
-  return Math.round(n * 10 ** rule.apiDecimals);
+  const match = TYPED_AMOUNT.exec(typed.trim());
+  if (!rule || !match) return null;
+  const fraction = match[2] ?? "";
+  if (fraction.length > rule.displayDecimals) return null;
+  const minor = Number(match[1].replace(/,/g, "") + fraction.padEnd(rule.apiDecimals, "0"));
+  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
 }
 
 /** Minor units → the text an amount field shows ("300" for 30000 TWD, "4.99" for 499 USD). */

@@ -67,6 +67,16 @@ describe("billing pages", () => {
     expect(toMinorUnits("0", "usd")).toBeNull();
     expect(toMinorUnits("abc", "usd")).toBeNull();
     expect(toMinorUnits("5", "xyz")).toBeNull();
+    // typed amounts are taken exactly or refused, never rounded: a decimal comma would be 100× the price
+    expect(toMinorUnits("4,99", "usd")).toBeNull();
+    expect(toMinorUnits("4.999", "usd")).toBeNull();
+    expect(toMinorUnits("1500.5", "jpy")).toBeNull();
+    expect(toMinorUnits("300.5", "twd")).toBeNull();
+    expect(toMinorUnits("1e3", "usd")).toBeNull();
+    expect(toMinorUnits("12,00", "eur")).toBeNull();
+    expect(toMinorUnits("1,234.50", "eur")).toBe(123450);
+    expect(toMinorUnits(" 4.9 ", "usd")).toBe(490);
+    expect(toMinorUnits("9".repeat(20), "usd")).toBeNull();
     expect(majorText({ amount: 30000, currency: "twd" })).toBe("300");
     expect(majorText({ amount: 499, currency: "usd" })).toBe("4.99");
     expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe("¥1,200");
