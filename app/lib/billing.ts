@@ -3,6 +3,7 @@
 // pages read, kept in one place so a change to the contract breaks the type check here.
 import type { TierKey } from "./types";
 import { currencyRule, formatAmount, toMajorUnits } from "../../workers/billing/currency";
+import { liveSubscriptionStatuses } from "../../workers/db/schema";
 
 export const intervals = ["month", "year"] as const;
 /** "month" | "year": Stripe's recurring interval for a price. */
@@ -102,3 +103,10 @@ export function toMinorUnits(typed: string, currency: string): number | null {
 export function majorText(money: Money): string {
   return currencyRule(money.currency) ? String(toMajorUnits(money.amount, money.currency)) : String(money.amount);
 }
+
+/**
+ * Whether a subscription in Stripe status `status` still holds or may regain its tier (active,
+ * trialing, past_due, unpaid, paused): such a plan renews and is changed in the portal; an ended
+ * one (canceled, incomplete_expired, incomplete) neither renews nor stands in the way of buying again.
+ */
+export const planIsLive = (status: string) => (liveSubscriptionStatuses as readonly string[]).includes(status);

@@ -13,7 +13,7 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openMemberPage } from "../lib/community.server";
 import { backWithError, billingApi, checkoutChoice } from "../lib/billing.server";
-import { billingPath, knownStatuses, moneyText, type BillingMe, type PricingAnswer } from "../lib/billing";
+import { billingPath, knownStatuses, moneyText, type BillingMe, type PricingAnswer, planIsLive } from "../lib/billing";
 import { field, unknownIntent } from "../lib/forms.server";
 import { attempt } from "../lib/use-case.server";
 
@@ -82,6 +82,8 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const { community, viewer, locale, me, meFailed, pricing } = loaderData;
   const sub = me?.subscription ?? null;
+  // an ended plan (cancelled, expired) neither renews nor stands in the way of buying again
+  const live = sub !== null && planIsLive(sub.status);
   const tierName = (key: string) => pricing?.tiers.find((x) => x.key === key)?.name ?? t(`tiers.${key}`);
   return (
     <>
@@ -121,7 +123,7 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                         {moneyText(sub, locale)} {t(`billing.per.${sub.interval}`)}
                       </dd>
                     </div>
-                    {sub.currentPeriodEnd && !sub.cancelAtPeriodEnd ? (
+                    {live && sub.currentPeriodEnd && !sub.cancelAtPeriodEnd ? (
                       <div>
                         <dt className="text-sm text-slate-600">{sub.status === "trialing" ? t("billing.trialEnds") : t("billing.renews")}</dt>
                         <dd className="mt-1 text-slate-900">
@@ -163,7 +165,7 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
               locale={locale}
               currentTier={me?.tier ?? viewer?.tier ?? null}
               action={(tier, interval) =>
-                sub ? (
+                live ? (
                   // moving between paid tiers goes through the portal (issue 14 point 3)
                   <p className="text-sm text-slate-600">{t("billing.switchInPortal")}</p>
                 ) : (

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { action as billingAction } from "../../app/routes/community-billing";
 import { loader as spaceLoader } from "../../app/routes/community-space";
 import { backWithError, billingApi, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
-import { majorText, moneyText, toMinorUnits } from "../../app/lib/billing";
+import { majorText, moneyText, planIsLive, toMinorUnits } from "../../app/lib/billing";
 import { createI18n } from "../../app/i18n";
 import en from "../../app/i18n/en.json";
 import { addMember, makeCommunity } from "../community-fixtures";
@@ -77,6 +77,8 @@ describe("billing pages", () => {
     expect(toMinorUnits("1,234.50", "eur")).toBe(123450);
     expect(toMinorUnits(" 4.9 ", "usd")).toBe(490);
     expect(toMinorUnits("9".repeat(20), "usd")).toBeNull();
+    // the plan page: a cancelled or refunded plan shows no renewal and offers Subscribe again
+    expect(["active", "trialing", "past_due", "canceled", "incomplete_expired"].map(planIsLive)).toEqual([true, true, true, false, false]);
     expect(majorText({ amount: 30000, currency: "twd" })).toBe("300");
     expect(majorText({ amount: 499, currency: "usd" })).toBe("4.99");
     expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe("¥1,200");

@@ -3,6 +3,7 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
+import { liveSubscriptionStatuses } from "../db/schema";
 import { effectiveTier, hasTier, loadCommunityAccess, visibleCommunity, type CommunityAccess, type MemberAccess } from "../domain/access";
 import type { Reader } from "../domain/auth/reader";
 import type { SessionUser } from "../domain/auth/reader";
@@ -16,7 +17,7 @@ import { viaStripe } from "./errors";
  * double-bill. `incomplete` is not among them: a checkout abandoned at authentication grants
  * nothing and expires on its own, so the member may try again.
  */
-const LIVE_STATUSES = ["active", "trialing", "past_due", "unpaid", "paused"] as const;
+const LIVE_STATUSES = liveSubscriptionStatuses;
 
 /** Checkout's page language from the member's locale (Stripe's `locale` list has zh-TW, not zh-Hant). */
 function checkoutLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {

@@ -4,6 +4,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
+import { liveSubscriptionStatuses } from "../db/schema";
 import { afterAccessCommitted } from "../domain/access-changes";
 import type { DomainEvent } from "../domain/events/kinds";
 import { requireStripe } from "./errors";
@@ -12,7 +13,7 @@ import { hasEnded, retrieveSubscription, rowEnded, settlement, SUBSCRIPTION_EXPA
 const s = schema.subscriptions;
 
 /** Statuses Stripe accepts cancel_at_period_end for and would charge again. */
-const renewing = ["active", "trialing", "past_due", "unpaid", "paused"] as const;
+const renewing = liveSubscriptionStatuses;
 const departures = new Set(["member_left", "member_removed", "member_banned"]);
 
 /** Write what Stripe answered into the row and the paid tier, as a webhook would (no event guard). */

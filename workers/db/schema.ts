@@ -832,6 +832,8 @@ export const billingCustomers = sqliteTable("billing_customers", {
 
 /** Stripe's subscription statuses in the pinned API version. */
 export const subscriptionStatuses = ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"] as const;
+/** The statuses in which a subscription still holds, or can be brought back to, its tier: it renews, a second checkout would double-bill, leaving cancels it. */
+export const liveSubscriptionStatuses = ["active", "trialing", "past_due", "unpaid", "paused"] as const;
 
 /** A subscription as Stripe last told us (settled from a retrieve, ADR 037); revenue reads only these rows. */
 export const subscriptions = sqliteTable(
