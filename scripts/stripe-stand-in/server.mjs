@@ -271,6 +271,18 @@ export async function startStandIn(opts) {
       return (o["checkout.session"][id] = session);
     }],
     ["GET", /^\/v1\/checkout\/sessions\/([^/]+)$/, (m) => get("checkout.session", m[1], "checkout.session")],
+    ["GET", /^\/v1\/checkout\/sessions$/, (_m, p) => {
+      let items = Object.values(o["checkout.session"]);
+      if (p.customer) items = items.filter((x) => x.customer === p.customer);
+      if (p.status) items = items.filter((x) => x.status === p.status);
+      return list(items.map((x) => publicView(structuredClone(x))), "/v1/checkout/sessions", p);
+    }],
+    ["POST", /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (m) => {
+      const session = get("checkout.session", m[1], "checkout.session");
+      if (session.status !== "open") throw new StripeError(400, "invalid_request_error", "checkout_session_not_open", `Only Checkout Sessions with a status in ["open"] can be expired.`);
+      session.status = "expired";
+      return publicView(structuredClone(session));
+    }],
     ["POST", /^\/v1\/billing_portal\/configurations$/, (_m, p) => {
       const config = { id: newId("billing_portal.configuration"), object: "billing_portal.configuration", active: true, application: null, business_profile: p.business_profile ?? {}, created: nowSeconds(), default_return_url: p.default_return_url ?? null, features: flags(p.features ?? {}), is_default: false, livemode: false, metadata: meta(p.metadata), name: p.name ?? null, updated: nowSeconds() };
       return (o["billing_portal.configuration"][config.id] = config);

@@ -85,6 +85,21 @@ describe("checkout", () => {
     expect((await checkout(c, member)).status).toBe(200);
   });
 
+  it("leaves only the newest of a member's checkouts payable: two tabs cannot pay twice (the first is expired)", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    await publishPrices(c, { vip: { month: 30000, year: 300000 } });
+    const first = await call(`/api/v1/communities/${c.slug}/checkout`, { as: member, body: { tier: "vip", interval: "month" } });
+    const second = await call(`/api/v1/communities/${c.slug}/checkout`, { as: member, body: { tier: "vip", interval: "year" } });
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect((await checkoutAsStored(sessionIdOf(first.body.url))).session.status).toBe("expired");
+    expect((await checkoutAsStored(sessionIdOf(second.body.url))).session.status).toBe("open");
+    // the first tab's Pay is refused by the checkout page; the second pays
+    const refused = await fetch(`${first.body.url}/pay`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "", redirect: "manual" });
+    expect(refused.status).toBe(400);
+    expect(await payAt(second.body.url)).toContain("/billing/success?session_id=");
+  });
+
   it("refuses the free tier with 400, an unpublished price with 409 price_not_published", async () => {
     const c = await pricedCommunity();
     const member = await addMember(c);

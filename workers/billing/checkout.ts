@@ -74,6 +74,24 @@ export async function openBuyer(env: Env, slug: string, reader: Reader): Promise
 }
 
 /**
+ * Two tabs, two checkouts: only the newest stays payable, so one person cannot pay twice for the
+ * same community (Stripe's advice: expire the open sessions a new one replaces). The customer's
+ * other open sessions for `communityId` are expired; a session paid meanwhile is not open and is
+ * caught by the live-subscription refusal instead. Stripe failures → 502 (the new session is not
+ * handed out, so nothing is left payable twice).
+ */
+async function expireOtherCheckouts(stripe: Stripe, customer: string, communityId: string, keep: string): Promise<void> {
+  const open = await viaStripe(() => stripe.checkout.sessions.list({ customer, status: "open", limit: 100 }));
+  const others = open.data.filter((s) => s.id !== keep && s.metadata?.enclave_community === communityId);
+  // one expired meanwhile (another tab's checkout got to it first) is as good as expired by us
+  const expire = (id: string) =>
+    stripe.checkout.sessions.expire(id).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== "checkout_session_not_open") throw error;
+    });
+  await Promise.all(others.map((s) => viaStripe(() => expire(s.id))));
+}
+
+/**
  * Opens a Stripe Checkout Session for `tier` and `interval` (subscription mode, the tier's trial,
  * promotion codes per the owner's setting, the member's email prefilled through their Customer,
  * metadata on the session and on `subscription_data`). Answers the page to send the member to.
@@ -134,6 +152,7 @@ export async function startCheckout(
     }),
   );
   if (!session.url) throw new DomainError(502, "stripe_unavailable", "Stripe did not give a checkout page. Try again.");
+  await expireOtherCheckouts(stripe, customer, communityId, session.id);
   return { url: session.url };
 }
 
