@@ -1,7 +1,7 @@
 // The billing pages' shared parts: the tier cards with their month/year switch (pricing page, the
 // member's plan page), the checkout form every Upgrade button is, the refusal notice those forms
 // come back with, and the revenue chart.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Form, useLocation, useSearchParams } from "react-router";
 import { Name } from "./name";
@@ -23,6 +23,7 @@ export function CheckoutForm({
   from,
   size = "md",
   className,
+  autoSubmit = false,
 }: {
   slug: string;
   tier: TierKey;
@@ -31,10 +32,24 @@ export function CheckoutForm({
   from?: string;
   size?: "sm" | "md" | "lg";
   className?: string;
+  /**
+   * Submit at once, once per page address in this tab: someone who picked this card, signed up and
+   * came back goes straight on to checkout (the Back button from Stripe does not send them again).
+   */
+  autoSubmit?: boolean;
 }) {
   const location = useLocation();
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (!autoSubmit || !form.current) return;
+    const key = `enclave.checkout.auto:${location.pathname}${location.search}`;
+    if (sessionStorage.getItem(key)) return;
+    sessionStorage.setItem(key, "1");
+    // the button as submitter: its intent=checkout goes with the form, as on a click
+    form.current.requestSubmit(form.current.querySelector<HTMLButtonElement>('button[type="submit"]') ?? undefined);
+  }, [autoSubmit, location.pathname, location.search]);
   return (
-    <Form method="post" action={billingPath(slug)} className={className}>
+    <Form ref={form} method="post" action={billingPath(slug)} className={className}>
       <input type="hidden" name="tier" value={tier} />
       <input type="hidden" name="interval" value={interval} />
       <input type="hidden" name="from" value={from ?? location.pathname + location.search} />

@@ -74,7 +74,15 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
                   </p>
                 </div>
               ) : canBuy ? (
-                <CheckoutForm slug={slug} tier={card.key} interval={interval} label={t("pricing.subscribe", { tier: card.name })} size={picked === card.key ? "lg" : "md"} />
+                <CheckoutForm
+                  slug={slug}
+                  tier={card.key}
+                  interval={interval}
+                  label={t("pricing.subscribe", { tier: card.name })}
+                  size={picked === card.key ? "lg" : "md"}
+                  // back from sign-up (or sign-in) with this card picked: straight on to checkout, unless it was just refused
+                  autoSubmit={picked === card.key && interval === pickedInterval && !params.get("billing_error")}
+                />
               ) : null
             }
           />

@@ -107,8 +107,7 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     await pageVisitor.locator('input[name="email"]').fill(visitor.email);
     await pageVisitor.locator('input[name="password"]').fill(visitor.password);
     await pageVisitor.getByRole("button", { name: "建立帳號" }).click();
-    await pageVisitor.waitForURL(new RegExp(`/c/${slug}/pricing\\?tier=vip&interval=year`));
-    await pageVisitor.locator('li[data-tier="vip"]').getByRole("button", { name: "訂閱 VIP" }).click();
+    // signed up, they go straight on to the checkout of the card they picked (no second click)
     await onCheckout(pageVisitor, "VIP");
     await pageVisitor.getByText("per year").waitFor();
     await pageVisitor.getByRole("button", { name: "Pay" }).click();
