@@ -3,14 +3,14 @@
 // page's switch. Admins read them; without Stripe keys (or DEV_MODE's stand-in) the page says how
 // to configure payments and that tiers can still be granted by hand.
 import { useTranslation } from "react-i18next";
-import { Form, redirect, useActionData, useSearchParams } from "react-router";
+import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-billing-settings";
 import { CommunityHeader } from "../components/community-header";
 import { FormError, SubmitButton, type ClientFormErrors } from "../components/form-bits";
 import { CopyButton } from "../components/copy-button";
 import { Alert, Badge, Card, CardTitle, Checkbox, Container, Field, LoadError, SelectField, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { openCommunityPage, requirePermission } from "../lib/community.server";
+import { openCommunityPage } from "../lib/community.server";
 import { billingApi } from "../lib/billing.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { issueText } from "../lib/issues";
@@ -25,7 +25,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
   const { answer } = await openCommunityPage(cf, params.slug);
-  requirePermission(answer, "community.update");
+  // billing is not a member's to know about: 404, as the API answers (admins read it, the owner writes)
+  if (!answer.viewer?.permissions.includes("community.update")) throw data(null, { status: 404 });
   const billing = await billingApi<BillingSettingsAnswer>(cf, request, params.slug, "/billing");
   const notConfigured = (!billing.ok && billing.error.code === "payments_not_configured") || (billing.ok && !billing.data.configured);
   return {

@@ -182,6 +182,8 @@ describe("billing pages", () => {
     expect(vip?.prices).toEqual({ month: { amount: 30000, currency: "twd" }, year: { amount: 300000, currency: "twd" } });
     expect(page.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ trialDays: 7, prices: { month: { amount: 15000, currency: "twd" }, year: null } });
     expect(statusOf(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, admin, fields))).toBe(403);
+    // a plain member is not told billing exists: the 404 page, as the API answers
+    expect(statusOf(await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, await addMember(c)))).toBe(404);
     // a price that is not a number never reaches Stripe: the form names the field
     const bad = (await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { ...fields, vip_month: "three hundred" })) as { data: { errors: { fields: Record<string, unknown> } } };
     expect(Object.keys(bad.data.errors.fields)).toEqual(["vip_month"]);

@@ -32,6 +32,10 @@ export async function verifiedEvent(env: Env, body: Uint8Array, signature: strin
   const secret = (env.STRIPE_WEBHOOK_SECRET ?? "").trim();
   if (!secret) throw paymentsNotConfigured();
   if (!signature) throw invalid("invalid_signature", "The Stripe-Signature header is missing.");
+  // the SDK checks only a signature's age: one from the future (a clock far off, or a forged
+  // timestamp held back for later) is refused the same way
+  const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+  if (Number.isFinite(signedAt) && signedAt > Date.now() / 1000 + SIGNATURE_TOLERANCE_S) throw invalid("invalid_signature", "The signature's timestamp is in the future.");
   const text = new TextDecoder().decode(body);
   let event: Stripe.Event;
   try {
