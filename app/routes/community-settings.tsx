@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { Name } from "../components/name";
 import { useTranslation } from "react-i18next";
 import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
@@ -199,34 +199,14 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
           ) : null}
         </Card>
 
-        <Card aria-labelledby="billing-settings">
-          <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">
-            <div className="min-w-0">
-              <h2 id="billing-settings" className="text-base font-semibold text-slate-900">
-                {t("billingSettings.title")}
-              </h2>
-              <p className="mt-1 text-sm text-slate-600">{t("billingSettings.cardDescription")}</p>
-            </div>
-            <ButtonLink to={`/c/${community.slug}/settings/billing`} variant="secondary" size="sm" className="self-start sm:self-center">
-              {t("billingSettings.open")}
-            </ButtonLink>
-          </div>
-        </Card>
+        <LinkCard id="billing-settings" title={t("billingSettings.title")} description={t("billingSettings.cardDescription")} to={`/c/${community.slug}/settings/billing`}>
+          {t("billingSettings.open")}
+        </LinkCard>
 
-        <Card aria-labelledby="background-work">
-          <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">
-            <div className="min-w-0">
-              <h2 id="background-work" className="text-base font-semibold text-slate-900">
-                {t("deadLetters.title")}
-              </h2>
-              <p className="mt-1 text-sm text-slate-600">{t("settings.backgroundWorkDescription")}</p>
-            </div>
-            <ButtonLink to={`/c/${community.slug}/settings/background-work`} variant="secondary" size="sm" className="self-start sm:self-center">
-              {t("settings.backgroundWorkOpen")}
-              {deadLetterCount > 0 ? <Badge tone="danger">{t("settings.backgroundWorkFailed", { count: deadLetterCount })}</Badge> : null}
-            </ButtonLink>
-          </div>
-        </Card>
+        <LinkCard id="background-work" title={t("deadLetters.title")} description={t("settings.backgroundWorkDescription")} to={`/c/${community.slug}/settings/background-work`}>
+          {t("settings.backgroundWorkOpen")}
+          {deadLetterCount > 0 ? <Badge tone="danger">{t("settings.backgroundWorkFailed", { count: deadLetterCount })}</Badge> : null}
+        </LinkCard>
 
         {isOwner ? (
           <Card>
@@ -273,6 +253,25 @@ export default function CommunitySettings({ loaderData }: Route.ComponentProps) 
  * Choosing the new owner: a filter that searches every member (not only the first hundred the
  * page lists) above a select of those it finds.
  */
+/** A settings card that only leads to another page: its title and description, and a button (`children`) to `to`. */
+function LinkCard({ id, title, description, to, children }: { id: string; title: string; description: string; to: string; children: ReactNode }) {
+  return (
+    <Card aria-labelledby={id}>
+      <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">
+        <div className="min-w-0">
+          <h2 id={id} className="text-base font-semibold text-slate-900">
+            {title}
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">{description}</p>
+        </div>
+        <ButtonLink to={to} variant="secondary" size="sm" className="self-start sm:self-center">
+          {children}
+        </ButtonLink>
+      </div>
+    </Card>
+  );
+}
+
 function TransferForm({ candidates, meId, error }: { candidates: PickablePerson[]; meId: string; error: Parameters<typeof SelectField>[0]["error"] }) {
   const { t } = useTranslation();
   const { filter, setFilter, people, searching } = useMemberSearch(candidates, new Set([meId]));

@@ -12,13 +12,6 @@ import { badRequest, DomainError, notFound } from "../lib/errors";
 import { billingSettingsOf, paidTierKeys, priceOnSale, type BillingInterval, type PaidTierKey } from "./catalog";
 import { viaStripe } from "./errors";
 
-/**
- * Subscription states that still hold, or can be brought back to, a tier: a second checkout would
- * double-bill. `incomplete` is not among them: a checkout abandoned at authentication grants
- * nothing and expires on its own, so the member may try again.
- */
-const LIVE_STATUSES = liveSubscriptionStatuses;
-
 /** Checkout's page language from the member's locale (Stripe's `locale` list has zh-TW, not zh-Hant). */
 function checkoutLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {
   if (/^zh-(hant|tw|hk)/i.test(locale)) return "zh-TW";
@@ -119,7 +112,7 @@ export async function startCheckout(
   const [live] = await db
     .select({ id: schema.subscriptions.id, tier: schema.subscriptions.tierKey })
     .from(schema.subscriptions)
-    .where(and(eq(schema.subscriptions.communityId, communityId), eq(schema.subscriptions.userId, user.id), inArray(schema.subscriptions.status, [...LIVE_STATUSES])))
+    .where(and(eq(schema.subscriptions.communityId, communityId), eq(schema.subscriptions.userId, user.id), inArray(schema.subscriptions.status, [...liveSubscriptionStatuses])))
     .limit(1);
   if (live) {
     throw new DomainError(409, "already_subscribed", "You already pay for a plan here: change it in the billing portal.", { tier: live.tier, manageInPortal: true });

@@ -12,8 +12,6 @@ import { hasEnded, retrieveSubscription, rowEnded, settlement, SUBSCRIPTION_EXPA
 
 const s = schema.subscriptions;
 
-/** Statuses Stripe accepts cancel_at_period_end for and would charge again. */
-const renewing = liveSubscriptionStatuses;
 const departures = new Set(["member_left", "member_removed", "member_banned"]);
 
 /** Write what Stripe answered into the row and the paid tier, as a webhook would (no event guard). */
@@ -46,7 +44,7 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
   const rows = await db
     .select({ id: s.id })
     .from(s)
-    .where(and(eq(s.communityId, communityId), eq(s.userId, userId), inArray(s.status, [...renewing]), sql`${s.cancelAtPeriodEnd} = 0`));
+    .where(and(eq(s.communityId, communityId), eq(s.userId, userId), inArray(s.status, [...liveSubscriptionStatuses]), sql`${s.cancelAtPeriodEnd} = 0`));
   if (rows.length === 0) return;
   const stripe = requireStripe(env);
   for (const row of rows) {

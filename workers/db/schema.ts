@@ -832,7 +832,12 @@ export const billingCustomers = sqliteTable("billing_customers", {
 
 /** Stripe's subscription statuses in the pinned API version. */
 export const subscriptionStatuses = ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"] as const;
-/** The statuses in which a subscription still holds, or can be brought back to, its tier: it renews, a second checkout would double-bill, leaving cancels it. */
+/**
+ * The statuses in which a subscription still holds, or can be brought back to, its tier: it
+ * renews (Stripe accepts cancel_at_period_end for it, and leaving sets that), and a second
+ * checkout would double-bill. `incomplete` is not among them: a checkout abandoned at
+ * authentication grants nothing and expires on its own, so the member may try again.
+ */
 export const liveSubscriptionStatuses = ["active", "trialing", "past_due", "unpaid", "paused"] as const;
 
 /** A subscription as Stripe last told us (settled from a retrieve, ADR 037); revenue reads only these rows. */
