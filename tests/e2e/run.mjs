@@ -7,7 +7,7 @@
 // Prints "N passed, M failed" over all flows; exits non-zero on any failure.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -244,6 +244,22 @@ function withD1(fn) {
   throw new Error(`no D1 database with a users table in ${dir}`);
 }
 
+/** Where this run's wrangler output is kept (beside the screenshots). */
+const SERVER_LOG = join(shots, "server.log");
+rmSync(SERVER_LOG, { force: true });
+
+/** The lines of a server log that tell of errors, with the stack lines after them (at most 40 per error). */
+function serverErrors(text) {
+  const lines = text.split("\n");
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/error|exception|✘/i.test(lines[i])) continue;
+    out.push(lines[i]);
+    for (let j = i + 1; j < lines.length && j <= i + 40 && /^\s+at |^\s{2,}/.test(lines[j]); j++) out.push(lines[j]);
+  }
+  return out.join("\n");
+}
+
 /** wrangler dev on PORT over the run's persisted state; resolves once it answers. */
 async function startServer() {
   server = spawn(
@@ -256,11 +272,13 @@ async function startServer() {
       "--var", "STRIPE_SECRET_KEY:sk_test_enclave_stand_in", "--var", `STRIPE_WEBHOOK_SECRET:${STRIPE_WEBHOOK_SECRET}`, "--var", `STRIPE_API_BASE:${standIn.origin}`],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
-  let serverLog = "";
-  server.stdout.on("data", (d) => (serverLog += d));
-  server.stderr.on("data", (d) => (serverLog += d));
+  // wrangler's output goes to a file kept with the screenshots (every start appends to it), so a
+  // 500 in a flow can be read with its stack after the run; a failed run prints the errors in it
+  const log = createWriteStream(SERVER_LOG, { flags: "a" });
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
   await waitForServer().catch((error) => {
-    console.log(serverLog.slice(-3000));
+    console.log(serverErrors(readFileSync(SERVER_LOG, "utf8")).slice(-3000));
     throw error;
   });
 }
@@ -351,5 +369,14 @@ try {
 if (axeFindings.length) console.log(`axe findings:\n  ${axeFindings.join("\n  ")}`);
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
+if (failed > 0) {
+  let errors = "";
+  try {
+    errors = serverErrors(readFileSync(SERVER_LOG, "utf8"));
+  } catch {
+    /* the server never started */
+  }
+  console.log(`server log: ${SERVER_LOG}${errors ? `; its errors:\n${errors.slice(-6000)}` : " (no errors in it)"}`);
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
