@@ -90,14 +90,16 @@ function confirm(client) {
   }
 }
 
-// and what is left unconfirmed a few seconds later, each client at its own time (the web app waits
-// 3–6 s after the first unconfirmed change): a fifth of the clients each second, not all at once
+// and what is left unconfirmed later, each client at its own time (the web app waits 30–60 s after
+// the first unconfirmed change, app/lib/chat-socket.ts SEEN_AFTER_MS): a 45th of the clients each
+// second, not all at once
+const SEEN_EVERY_S = 45;
 let tick = 0;
 setInterval(() => {
   tick++;
   for (const system of systems.values()) {
     if (system.transport === "socketio") continue;
-    system.clients.forEach((client, i) => (i + tick) % 5 === 0 && confirm(client));
+    system.clients.forEach((client, i) => (i + tick) % SEEN_EVERY_S === 0 && confirm(client));
   }
 }, 1000).unref();
 

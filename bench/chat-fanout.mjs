@@ -31,6 +31,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { selfTimes, startProfile } from "./cpu-profile.mjs";
 import { buildApp, cleanUp, here, log, persist, q, reuse, run, startProcess, startServer, stopped, writeResultsSection } from "./harness.mjs";
 
 // ---- options ------------------------------------------------------------------------------------
@@ -49,6 +50,8 @@ const ROUNDS = Number(option("rounds", quick ? 1 : 3));
 const SECONDS = Number(option("seconds", quick ? 5 : 10));
 const THREADS = Number(option("threads", 2));
 const SYSTEMS = list(option("systems", "app,bare,stored,ws,socketio"));
+/** `--profile`: a CPU profile of the app's isolate over its first recorded step (bench/.build/app.cpuprofile) */
+const PROFILE = flag("profile");
 const WRITE = flag("write") || (!quick && !argv.includes("--n") && !argv.includes("--rates"));
 /** a message later than this after the step's last send counts as lost */
 const GRACE_MS = 3_000;
@@ -219,11 +222,14 @@ async function settle(pgid) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let stepNo = 0;
+let profiled = false;
 
 async function step(name, n, pgid, rate, seconds = SECONDS) {
   const tag = `${runTag}s${++stepNo}`;
   const total = Math.round(rate * seconds);
   await askAll({ cmd: "start", name, tag, expected: total });
+  const profiling = PROFILE && name === "app" && seconds === SECONDS && !profiled ? await startProfile(PORTS.app + 1000).catch((e) => log(`  no profile: ${e.message}`)) : null;
+  if (profiling) profiled = true;
   const cpuBefore = cpuOf(pgid);
   const t0 = performance.now();
   let k = 0;
@@ -244,6 +250,13 @@ async function step(name, n, pgid, rate, seconds = SECONDS) {
     if (counts.reduce((s, c) => s + c.unique, 0) >= total * n) break;
   }
   const cpuAfter = cpuOf(pgid);
+  if (profiling) {
+    const profile = await profiling.stop();
+    writeFileSync(join(here, ".build", "app.cpuprofile"), JSON.stringify(profile));
+    const { totalMs, rows } = selfTimes(profile, 40);
+    log(`  app profile (${fmt(totalMs, 0)} ms sampled; bench/.build/app.cpuprofile), self time:`);
+    for (const r of rows) log(`    ${fmt(r.ms, 1).padStart(8)} ms ${fmt(r.share * 100, 1).padStart(5)} %  ${r.name}`);
+  }
   const stats = await askAll({ cmd: "stop" });
   const hist = new Map();
   for (const s of stats) for (let j = 0; j < s.used.length; j += 2) hist.set(s.used[j], (hist.get(s.used[j]) ?? 0) + s.used[j + 1]);

@@ -104,6 +104,13 @@ export class ChatChannel extends DurableObject<Env> {
   private readonly readers = new Map<string, Attachment>();
   /** a cache of which connection a wrapper is, so a broadcast reads no attachment it has read before */
   private readonly connOf = new WeakMap<WebSocket, string>();
+  /**
+   * The sockets this instance holds, by connection id, each with its live attachment: what a
+   * broadcast walks. Built from getWebSockets() once per instance (after a wake), then kept by
+   * accept and close — asking the runtime for every socket per broadcast built a wrapper per socket
+   * each time (5 % of the object's CPU at N = 500, bench/RESULTS.md).
+   */
+  private sockets: Map<string, { ws: WebSocket; reader: Attachment }> | null = null;
   private readonly lanes = new Map<string, Promise<unknown>>();
   /** each member's window of changes (changeAllowance) */
   private readonly changeWindows = new Map<string, { start: number; count: number }>();
@@ -195,6 +202,7 @@ export class ChatChannel extends DurableObject<Env> {
     server.serializeAttachment(attachment);
     this.readers.set(attachment.conn, attachment);
     this.connOf.set(server, attachment.conn);
+    this.sockets?.set(attachment.conn, { ws: server, reader: attachment });
     this.sendTo(server, { type: "ready", userId: identity.userId, head: meta.head, slowModeSeconds: meta.slowModeSeconds, resumeTo: meta.head, confirmEvery: this.confirmEvery });
     if (ahead) this.sendTo(server, { type: "error", code: RESUME_RESET, message: `This channel has no rev ${after} (its head is ${meta.head}): load the history again.` });
     if (resumeFrom < meta.head) this.replay(server, identity.channelId, resumeFrom, meta.head);
@@ -528,11 +536,10 @@ export class ChatChannel extends DurableObject<Env> {
     if (now - (this.typedAt.get(identity.conn) ?? -Infinity) < TYPING_INTERVAL_MS) return;
     this.typedAt.set(identity.conn, now);
     const text = JSON.stringify({ type: "typing", userId: identity.userId, name: identity.userName } satisfies ServerFrame);
-    for (const other of this.ctx.getWebSockets()) {
+    for (const { ws: other, reader } of this.liveSockets()) {
       if (other.readyState !== WebSocket.OPEN) continue;
-      const reader = this.identityOf(other);
       // a blocker does not see the blocked member typing (ADR 033)
-      if (reader?.userId === identity.userId || reader?.hiddenAuthors?.includes(identity.userId)) continue;
+      if (reader.userId === identity.userId || reader.hiddenAuthors?.includes(identity.userId)) continue;
       try {
         other.send(text);
       } catch {
@@ -544,9 +551,8 @@ export class ChatChannel extends DurableObject<Env> {
   /** Every member with a socket open here now (id → name). */
   private hereMembers(): Map<string, string> {
     const names = new Map<string, string>();
-    for (const ws of this.ctx.getWebSockets()) {
-      const identity = ws.readyState === WebSocket.OPEN ? this.identityOf(ws) : null;
-      if (identity?.userId) names.set(identity.userId, identity.userName);
+    for (const { ws, reader } of this.liveSockets()) {
+      if (ws.readyState === WebSocket.OPEN && reader.userId) names.set(reader.userId, reader.userName);
     }
     return names;
   }
@@ -608,9 +614,9 @@ export class ChatChannel extends DurableObject<Env> {
       if (key === this.hereSent) return;
       this.hereSent = key;
       const variants = new Map<string, { key: string; text: string }>();
-      for (const ws of this.ctx.getWebSockets()) {
+      for (const { ws, reader } of this.liveSockets()) {
         if (ws.readyState !== WebSocket.OPEN) continue;
-        const hidden = this.identityOf(ws)?.hiddenAuthors;
+        const hidden = reader.hiddenAuthors;
         const variant = hidden?.length ? (this.hiddenKeys.get(hidden) ?? hidden.join(",")) : "";
         let out = variants.get(variant);
         if (!out) {
@@ -900,20 +906,19 @@ export class ChatChannel extends DurableObject<Env> {
   private broadcastNow(frame: ServerFrame, revs?: { from: number; to: number }): void {
     const text = JSON.stringify(frame);
     let variants: Map<string, string | null> | undefined;
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const { ws, reader } of this.liveSockets()) {
       // closed by us and waiting for the client's answer: nothing more goes to it
       if (ws.readyState !== WebSocket.OPEN) continue;
       let out: string | null = text;
       if (revs) {
-        const reader = this.identityOf(ws);
         // what was sent before this frame counts: a burst of changes coalesced into one frame must
         // not close readers that had no chance to confirm yet (they are never more than one
         // frame — at most MAX_COALESCE_MS of changes — past the limit)
-        if (reader && revs.from - 1 - reader.seen > this.maxUnread) {
+        if (revs.from - 1 - reader.seen > this.maxUnread) {
           this.closeSocket(ws, CloseCode.slowConsumer, "slow_consumer");
           continue;
         }
-        if (reader?.hiddenAuthors?.length) out = this.textWithout(frame, reader.hiddenAuthors, (variants ??= new Map()));
+        if (reader.hiddenAuthors?.length) out = this.textWithout(frame, reader.hiddenAuthors, (variants ??= new Map()));
       }
       if (out === null) continue;
       try {
@@ -1001,7 +1006,20 @@ export class ChatChannel extends DurableObject<Env> {
     if (conn !== undefined) {
       this.readers.delete(conn);
       this.storedSeen.delete(conn);
+      this.sockets?.delete(conn);
     }
+  }
+
+  /** Every socket this instance holds with its attachment (see `sockets`); a socket without one is skipped, as it never passed fetch. */
+  private liveSockets(): IterableIterator<{ ws: WebSocket; reader: Attachment }> {
+    if (this.sockets === null) {
+      this.sockets = new Map();
+      for (const ws of this.ctx.getWebSockets()) {
+        const reader = this.identityOf(ws);
+        if (reader) this.sockets.set(reader.conn, { ws, reader });
+      }
+    }
+    return this.sockets.values();
   }
 
   /** Refused: the member lost access after this identity was checked, its session ended, or the channel was archived. */

@@ -19,9 +19,14 @@ export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline"
 /** A ping this often while open; no pong within PONG_WAIT_MS means the connection is dead (a laptop lid, a lost network). */
 const PING_EVERY_MS = 25_000;
 const PONG_WAIT_MS = 8_000;
-/** How long after applying messages the page confirms it read them (`seen`): the channel closes readers 2,000 revs behind. */
-/** a reader with fewer than `confirmEvery` unconfirmed changes confirms 3–6 s after the first */
-const SEEN_AFTER_MS = 3_000;
+/**
+ * How long after applying messages the page confirms them (`seen`) when fewer than the channel's
+ * `confirmEvery` are unconfirmed: 30–60 s after the first. The count keeps a reader far from the
+ * slow-reader limit (2,000 revs); the clock only keeps a quiet channel's record fresh. At 3–6 s a
+ * thousand readers of a busy channel sent the object ten times more frames than its senders did
+ * (bench/RESULTS.md, ADR 029 addendum).
+ */
+const SEEN_AFTER_MS = 30_000;
 
 /** A client sends `typing` at most this often while composing (ADR 033); the object drops more than one per 2 s. */
 const TYPING_EVERY_MS = 3_000;

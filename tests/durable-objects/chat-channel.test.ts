@@ -130,6 +130,29 @@ describe("chat channel: live messages", () => {
     expect(all[1].seq).toBeGreaterThan(all[0].seq);
   });
 
+  it("after a wake, a broadcast reaches the sockets from before and one opened since, and none that closed since", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const carol = await addMember(c);
+    const a = await connected(space, c.owner);
+    const b = await connected(space, bob);
+    await evictDurableObject(channelStub(env, space.id) as never);
+    // the new instance learns its sockets from the runtime once, then keeps the list by accept and close
+    const late = await connected(space, carol);
+    a.ws.close(1000, "bye");
+    await a.closed;
+    b.send({ type: "send", clientId: clientId(), body: "after the wake" });
+    expect((await late.waitForMessages(1)).map((m) => m.body)).toEqual(["after the wake"]);
+    expect((await b.waitForMessages(1)).map((m) => m.body)).toEqual(["after the wake"]);
+    // the closed socket got nothing after it closed, and the object did not fail sending to it
+    expect(a.messages()).toEqual([]);
+    const again = clientId();
+    late.send({ type: "send", clientId: again, body: "still here" });
+    expect((await late.next(isAck(again))).message.body).toBe("still here");
+    expect((await b.waitForMessages(2)).map((m) => m.body)).toEqual(["after the wake", "still here"]);
+  });
+
   it("forwards the outbox to the spine even when the object is evicted between the write and the alarm", async () => {
     const c = await makeCommunity();
     const space = await makeChat(c);
