@@ -69,6 +69,22 @@ export function toMinorUnits(typed: string, currency: string): number | null {
   return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
 }
 
+/**
+ * Which of Stripe's rules (workers/billing/currency.ts `amountProblem`, whose text is English)
+ * refuses `amount` (minor units) in `currency`, as a code the page translates, with the bound in
+ * the currency's major units: `amount_whole` (TWD, HUF, ISK, UGX take whole units),
+ * `amount_ends_in_zero` (three-decimal currencies), `amount_below_min` (`minimum`, Stripe's
+ * smallest charge), `amount_above_max` (`maximum`); else the route's own `amount_invalid`.
+ */
+export function amountRefusal(amount: number, currency: string): { code: string; minimum?: number; maximum?: number } {
+  const rule = currencyRule(currency);
+  if (!rule || !Number.isSafeInteger(amount) || amount <= 0) return { code: "amount_invalid" };
+  if (amount % rule.step !== 0) return { code: rule.step === 100 ? "amount_whole" : "amount_ends_in_zero" };
+  if (amount < rule.min) return { code: "amount_below_min", minimum: toMajorUnits(rule.min, currency) };
+  if (amount > rule.max) return { code: "amount_above_max", maximum: toMajorUnits(rule.max, currency) };
+  return { code: "amount_invalid" };
+}
+
 /** Minor units → the text an amount field shows ("300" for 30000 TWD, "4.99" for 499 USD). */
 export function majorText(money: Money): string {
   return currencyRule(money.currency) ? String(toMajorUnits(money.amount, money.currency)) : String(money.amount);

@@ -13,7 +13,7 @@ import { cloudflareContext } from "../context";
 import { openCommunityPage } from "../lib/community.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { issueLabel, issueText, type FieldIssue } from "../lib/issues";
-import { majorText, paidTierKeys, toMinorUnits } from "../lib/billing";
+import { amountRefusal, majorText, paidTierKeys, toMinorUnits } from "../lib/billing";
 import { attempt, type Outcome } from "../lib/use-case.server";
 import { currencyRule, SUPPORTED_CURRENCIES } from "../../workers/billing/currency";
 import { publishBilling, readBilling, setPricingPublished } from "../../workers/billing/catalog";
@@ -54,15 +54,17 @@ function inputName(path: string, tierOrder: readonly string[]): string {
 
 /**
  * A refusal of the billing form with its issues renamed to the form's inputs (so each input shows
- * its own), an amount issue carrying the currency it is about (the text names it).
+ * its own); an amount issue carries the currency it is about and which of Stripe's rules it broke
+ * (`amountRefusal`), so the text can say it. `amounts`: the minor units sent, by input name.
  */
-function billingFailure(result: Outcome<unknown>, currency: string, values: Record<string, string>) {
+function billingFailure(result: Outcome<unknown>, currency: string, amounts: Record<string, number | null>, values: Record<string, string>) {
   if (result.ok || !Array.isArray(result.error.issues)) return fail(result, values);
-  const issues = (result.error.issues as Array<Record<string, unknown>>).map((issue) => ({
-    ...issue,
-    path: inputName(String(issue.path ?? ""), paidTierKeys),
-    ...(String(issue.code ?? "").startsWith("amount_") ? { currency } : {}),
-  }));
+  const issues = (result.error.issues as Array<Record<string, unknown>>).map((issue) => {
+    const path = inputName(String(issue.path ?? ""), paidTierKeys);
+    const amount = amounts[path];
+    if (issue.code === "amount_invalid" && typeof amount === "number") return { ...issue, path, currency, ...amountRefusal(amount, currency) };
+    return { ...issue, path, ...(String(issue.code ?? "").startsWith("amount_") ? { currency } : {}) };
+  });
   return fail({ ...result, error: { ...result.error, issues } }, values);
 }
 
@@ -104,7 +106,8 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       const owner = await asOwner();
       return publishBilling(env, requireStripe(env), owner, parseInput(UpdateBillingBody, body));
     });
-    if (!result.ok) return billingFailure(result, currency, values);
+    const amounts = Object.fromEntries(tiers.flatMap((x) => [[`${x.key}_month`, x.month], [`${x.key}_year`, x.year]]));
+    if (!result.ok) return billingFailure(result, currency, amounts, values);
     return back("billing");
   }
   if (intent === "publish" || intent === "unpublish") {
@@ -126,7 +129,7 @@ function BillingErrors({ errors }: { errors: ClientFormErrors | null | undefined
       <ul className="list-disc pl-5" data-testid="billing-issues">
         {fields.map(([path, issue]) => (
           <li key={path}>
-            {issueLabel(t, "billingSettings.fieldNames", path)}: {issueText(t, issue)}
+            {t("validation.issueLine", { label: issueLabel(t, "billingSettings.fieldNames", path), text: issueText(t, issue) })}
           </li>
         ))}
       </ul>

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { action as billingAction } from "../../app/routes/community-billing";
 import { loader as spaceLoader } from "../../app/routes/community-space";
 import { backWithError, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
-import { majorText, moneyText, planIsLive, toMinorUnits } from "../../app/lib/billing";
+import { amountRefusal, majorText, moneyText, planIsLive, toMinorUnits } from "../../app/lib/billing";
 import { createI18n } from "../../app/i18n";
 import en from "../../app/i18n/en.json";
 import { addMember, makeCommunity } from "../community-fixtures";
@@ -97,6 +97,14 @@ describe("billing pages", () => {
     expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe(`JPY${nbsp}1,200`);
     // a currency the table lacks: its code and the stored number, never a throw
     expect(moneyText({ amount: 5, currency: "xyz" }, "en")).toBe("XYZ 5");
+  });
+
+  it("an amount Stripe refuses is told by the rule it breaks, with the bound in major units", () => {
+    expect(amountRefusal(30_050, "twd")).toEqual({ code: "amount_whole" });
+    expect(amountRefusal(5_005, "kwd")).toEqual({ code: "amount_ends_in_zero" });
+    expect(amountRefusal(30, "usd")).toEqual({ code: "amount_below_min", minimum: 0.5 });
+    expect(amountRefusal(100_000_000, "usd")).toEqual({ code: "amount_above_max", maximum: 999_999.99 });
+    expect(amountRefusal(500, "usd")).toEqual({ code: "amount_invalid" });
   });
 
   it("a refusal goes back to the page the form was on with its code, never to another site", () => {
@@ -252,8 +260,9 @@ describe("billing pages", () => {
     // the amount rules the route checks (USD's smallest charge is 0.50): the route's issue lands on the input, naming the currency
     const amount = await refuse({ vip_month: "0.3" });
     expect(Object.keys(amount)).toEqual(["vip_month"]);
-    expect(amount.vip_month).toMatchObject({ code: "amount_invalid", currency: "usd" });
-    expect(issueText(zh, amount.vip_month)).toContain("USD");
+    expect(amount.vip_month).toMatchObject({ code: "amount_below_min", currency: "usd", minimum: 0.5 });
+    expect(issueText(zh, amount.vip_month)).toBe("Stripe 以 USD 收費的最低金額是 0.5，請至少輸入這個金額。");
+    expect(issueText(createI18n("en").t, amount.vip_month)).toBe("Stripe's smallest charge in USD is 0.5: enter at least that.");
     noEnglish(said(amount));
     // zod's bounds on trial and grace days, by index in the body, land on the tier's input
     const days = await refuse({ vip_trialDays: "999", graceDays: "99" });
