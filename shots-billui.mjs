@@ -56,6 +56,8 @@ for (const [locale, tag] of [["zh-TW", "zh"], ["en-US", "en"]]) {
     await page.screenshot({ path: name("revenue"), fullPage: true });
     await page.goto(`/c/${slug}/pricing`);
     await page.screenshot({ path: name("pricing-owner"), fullPage: true });
+    await page.goto(`/c/${slug}/billing`);
+    await page.screenshot({ path: name("plan-owner"), fullPage: true });
     await page.goto(`/c/${slug}/billing/success?session_id=cs_test_nobody`);
     console.log(tag, width, "success title:", await page.title());
     await page.screenshot({ path: name("success-unknown"), fullPage: true });
