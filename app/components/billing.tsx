@@ -162,9 +162,10 @@ export function TierCards({
 }
 
 /**
- * The last months' MRR as bars (inline SVG, no chart library): each bar has its amount as a
- * title and the whole chart a text alternative listing every month, so a screen reader hears the
- * figures, not a picture. `history`: [{month: "YYYY-MM", mrr}] in minor units of `currency`.
+ * The last months' MRR in one currency as bars (inline SVG, no chart library), headed by that
+ * currency's code: each bar has its amount as a title and the whole chart a text alternative
+ * listing every month, so a screen reader hears the figures, not a picture. `history`:
+ * [{month: "YYYY-MM", mrr}] in minor units of `currency`; one chart per currency, never converted.
  */
 export function RevenueChart({ history, currency, locale }: { history: Array<{ month: string; mrr: number }>; currency: string; locale: string }) {
   const { t } = useTranslation();
@@ -177,9 +178,11 @@ export function RevenueChart({ history, currency, locale }: { history: Array<{ m
   const height = 120;
   const slot = width / Math.max(1, history.length);
   const summary = history.map((h) => `${monthLabel(h.month)} ${moneyText({ amount: h.mrr, currency }, locale)}`).join(", ");
+  const code = currency.toUpperCase();
   return (
-    <figure>
-      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={t("revenue.chartLabel", { summary })} className="h-auto w-full max-w-md">
+    <figure data-testid={`revenue-chart-${currency}`}>
+      <h3 className="mb-2 text-sm font-semibold text-slate-800">{t("revenue.historyCurrency", { currency: code })}</h3>
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={t("revenue.chartLabel", { currency: code, summary })} className="h-auto w-full max-w-md">
         {history.map((h, i) => {
           const barHeight = Math.round((h.mrr / max) * height);
           return (

@@ -50,7 +50,9 @@ export function CommunityHeader({ community, viewer }: { community: Community; v
           </div>
         </div>
         {tabs.length > 1 ? (
-          <nav className="-mb-px mt-6 flex gap-1 overflow-x-auto" aria-label={t("community.tabsLabel")}>
+          // the tabs wrap onto a second row on a phone rather than scroll: a clipped tab (the owner's
+          // eight, in zh-Hant at 375 px) gave no sign that more lay beyond the edge
+          <nav className="-mb-px mt-6 flex flex-wrap gap-x-1 sm:flex-nowrap sm:overflow-x-auto" aria-label={t("community.tabsLabel")}>
             {tabs.map((tab) => (
               <NavLink
                 key={tab.to}

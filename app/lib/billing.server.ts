@@ -1,43 +1,39 @@
-// The billing pages reach the billing routes (ADR 037) in-process, through the same Worker app the
-// API is served by: the routes are built beside these pages by other hands, and their HTTP answer
-// is the contract both sides agreed on (ADR 039). Nothing leaves the isolate.
+// The billing pages call billing's use cases (workers/billing/*) with the request's reader, as
+// the billing routes do (ADR 039 addendum): one path for both, refusals as Outcomes.
 import { redirect } from "react-router";
 import type { CloudflareContext } from "../context";
-import { createWorkerApp } from "../../workers/server";
-import type { Outcome } from "./use-case.server";
+import { attempt, type Outcome } from "./use-case.server";
 import { safeNext } from "./forms.server";
-import { billingPath, intervals, paidTierKeys, type Interval, type PaidTierKey, type PricingAnswer } from "./billing";
-
-let worker: ReturnType<typeof createWorkerApp> | null = null;
+import { billingPath, intervals, paidTierKeys, type Interval, type PaidTierKey } from "./billing";
+import { openCommunity, requireReaderUser } from "../../workers/domain/access";
+import { readPricingPage } from "../../workers/billing/catalog";
+import { openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
+import { requireStripe } from "../../workers/billing/errors";
+import { billingMember, returnOrigin } from "../../workers/billing/reads";
 
 /**
- * Calls `/api/v1/communities/:slug<path>` as the page's reader (their session cookie, this site's
- * Origin) and answers its JSON as an Outcome: `{ok: true, data}` for a 2xx, else the API.md
- * envelope's `error` with the status (a route that does not exist yet is a 404 `not_found`).
+ * Starts a Stripe Checkout for `choice` as POST …/checkout does (the same guards in the same
+ * order: signed in, a buyer in `slug`, payments configured): `{url}` of the checkout page, or the
+ * refusal (401, 404, 409 already_subscribed / price_not_published / payments_not_configured, 429, 502).
  */
-export async function billingApi<T>(
-  cf: CloudflareContext,
-  request: Request,
-  slug: string,
-  path: string,
-  init: { method?: "GET" | "POST" | "PUT" | "PATCH"; body?: unknown } = {},
-): Promise<Outcome<T>> {
-  worker ??= createWorkerApp();
-  const origin = new URL(request.url).origin;
-  const headers = new Headers({ Origin: origin, Accept: "application/json" });
-  const cookie = request.headers.get("Cookie");
-  if (cookie) headers.set("Cookie", cookie);
-  if (init.body !== undefined) headers.set("Content-Type", "application/json");
-  const url = `${origin}/api/v1/communities/${encodeURIComponent(slug)}${path}`;
-  const res = await worker.fetch(
-    new Request(url, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }),
-    cf.env,
-    { waitUntil: (work: Promise<unknown>) => cf.ctx.waitUntil(work), passThroughOnException: () => {}, props: {} },
-  );
-  const body = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
-  if (res.ok) return { ok: true, status: res.status, data: body as T };
-  const error = body?.error && typeof body.error.code === "string" ? body.error : { code: "error", message: res.statusText };
-  return { ok: false, status: res.status, error: { ...error, code: String(error.code), message: String(error.message ?? "") } };
+export function checkoutFor(cf: CloudflareContext, request: Request, slug: string, choice: { tier: PaidTierKey; interval: Interval }): Promise<Outcome<{ url: string }>> {
+  return attempt(async () => {
+    const user = await requireReaderUser(cf.reader);
+    const buyer = await openBuyer(cf.env, slug, cf.reader);
+    return startCheckout(cf.env, requireStripe(cf.env), buyer, user, choice, returnOrigin(cf.env, request.url));
+  });
+}
+
+/**
+ * Opens the member's Stripe customer portal as POST …/billing/portal does: `{url}`, or the
+ * refusal (401; 404 not_found for a non-member or a member who never checked out; 409; 502).
+ */
+export function portalFor(cf: CloudflareContext, request: Request, slug: string): Promise<Outcome<{ url: string }>> {
+  return attempt(async () => {
+    const user = await requireReaderUser(cf.reader);
+    const member = billingMember(await openCommunity(cf.env, slug, cf.reader), "member");
+    return openPortal(cf.env, requireStripe(cf.env), member, user, returnOrigin(cf.env, request.url));
+  });
 }
 
 /** The tier and interval a checkout form names, or null for anything else (free is never sold). */
@@ -67,9 +63,9 @@ export type UpgradeOffer = { tier: PaidTierKey; interval: Interval };
  * year price), or null when the tier is not on sale (pricing unpublished, payments not
  * configured, no price) — then the page shows a link to the plans, not a button that fails.
  */
-export async function upgradeOffer(cf: CloudflareContext, request: Request, slug: string, tier: string): Promise<UpgradeOffer | null> {
+export async function upgradeOffer(cf: CloudflareContext, slug: string, tier: string): Promise<UpgradeOffer | null> {
   if (!(paidTierKeys as readonly string[]).includes(tier)) return null;
-  const pricing = await billingApi<PricingAnswer>(cf, request, slug, "/pricing");
+  const pricing = await attempt(() => readPricingPage(cf.env, slug));
   const prices = pricing.ok ? pricing.data.tiers.find((x) => x.key === tier)?.prices : undefined;
   if (!prices) return null;
   const interval = prices.month ? "month" : prices.year ? "year" : null;

@@ -1,8 +1,8 @@
-// The billing answers as ADR 037 ("Routes") defines them, for the pages and their components. The
-// routes are built beside the pages (workers/api/billing*.ts); these types are the contract the
-// pages read, kept in one place so a change to the contract breaks the type check here.
-import type { TierKey } from "./types";
-import { currencyRule, formatAmount, toMajorUnits } from "../../workers/billing/currency";
+// The billing answers as ADR 037 ("Routes") defines them, for the pages and their components: the
+// use cases' own types (workers/billing/*), which the routes answer too (ADR 039 addendum), and
+// how the pages write money.
+import type { Money } from "../../workers/billing/catalog";
+import { currencyRule, toMajorUnits } from "../../workers/billing/currency";
 import { liveSubscriptionStatuses } from "../../workers/db/schema";
 
 export const intervals = ["month", "year"] as const;
@@ -13,54 +13,15 @@ export const paidTierKeys = ["member", "vip"] as const;
 export type PaidTierKey = (typeof paidTierKeys)[number];
 
 /** An amount in the currency's minor units as Stripe counts them (ADR 037 "Money"); currency lowercase ISO 4217. */
-export type Money = { amount: number; currency: string };
-export type IntervalPrices = { month: Money | null; year: Money | null };
-
+export type { Money, IntervalPrices } from "../../workers/billing/catalog";
 /** GET /communities/:slug/billing (owner; admins read). */
-export type BillingSettingsAnswer = {
-  configured: boolean;
-  mode: "stripe" | "stand-in" | null;
-  settings: { currency: string; allowPromotionCodes: boolean; graceDays: number; refundPolicy: "revoke" | "keep"; pricingPublished: boolean };
-  tiers: Array<{ key: TierKey; name: string; trialDays: number; prices: IntervalPrices }>;
-};
-
+export type { BillingView as BillingSettingsAnswer } from "../../workers/billing/catalog";
 /** GET /communities/:slug/pricing (public once published): never content. */
-export type PricingAnswer = {
-  community: { name: string; description: string; slug: string };
-  currency: string;
-  tiers: Array<{ key: TierKey; name: string; description: string; trialDays: number; prices: IntervalPrices }>;
-};
-
-/** GET /communities/:slug/billing/me: the caller's plan; `currentPeriodEnd`/`trialEnd` ISO instants (UTC); `amount` minor units per interval. */
-export type BillingMe = {
-  subscription: {
-    tier: TierKey;
-    status: string;
-    interval: Interval;
-    amount: number;
-    currency: string;
-    currentPeriodEnd: string | null;
-    cancelAtPeriodEnd: boolean;
-    trialEnd: string | null;
-  } | null;
-  paidTier: TierKey;
-  compTier: TierKey | null;
-  tier: TierKey;
-};
-
-/** GET /communities/:slug/billing/checkout/:sessionId: "done" once the webhook landed. */
-export type CheckoutState = { state: "waiting" | "done"; tier: TierKey };
-
-/** GET /communities/:slug/revenue (owner): amounts in minor units per month; `upgradeRate` a 0–1 fraction, null with no free members to count from. */
-export type RevenueAnswer = {
-  currency: string;
-  mrr: Array<{ tier: TierKey; currency: string; amount: number }>;
-  subscribers: { active: number; trialing: number; pastDue: number };
-  newThisMonth: number;
-  churnedThisMonth: number;
-  upgradeRate: number | null;
-  history: Array<{ month: string; mrr: number }>;
-};
+export type { PricingPage as PricingAnswer } from "../../workers/billing/catalog";
+/** GET /communities/:slug/billing/me: the caller's plan; ISO instants (UTC); `amount` minor units per interval. */
+export type { MyBilling as BillingMe, CheckoutState } from "../../workers/billing/reads";
+/** GET /communities/:slug/revenue (owner): minor units per month, per currency; `upgradeRate` 0–1 or null. */
+export type { Revenue as RevenueAnswer } from "../../workers/billing/revenue";
 
 /** Where every checkout and portal form posts (the billing page's action): the one path the CSP lets leave for Stripe. */
 export const billingPath = (slug: string) => `/c/${slug}/billing`;
@@ -70,12 +31,21 @@ export const knownStatuses = ["trialing", "active", "past_due", "canceled", "unp
 
 /**
  * `money` (minor units as Stripe counts them) for people in `locale`, with the currency table's
- * fraction digits (workers/billing/currency.ts: JPY none, TWD whole units). A currency the table
- * lacks (a price stored before it) is shown with its code, never thrown.
+ * fraction digits (workers/billing/currency.ts: JPY none, TWD whole units) and the ISO code as its
+ * sign ("TWD 300", "USD 4.99" in en and zh-Hant alike): a symbol is ambiguous across currencies
+ * (zh-Hant writes TWD as a bare "$" beside USD's "US$"), a code never is. A currency the table
+ * lacks (a price stored before it) is shown with its code and the raw amount, never thrown.
  */
 export function moneyText(money: Money, locale: string): string {
-  if (currencyRule(money.currency)) return formatAmount(money.amount, money.currency, locale);
-  return `${money.amount} ${money.currency.toUpperCase()}`;
+  const rule = currencyRule(money.currency);
+  if (!rule) return `${money.currency.toUpperCase()} ${money.amount}`;
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: rule.code.toUpperCase(),
+    currencyDisplay: "code",
+    minimumFractionDigits: rule.displayDecimals,
+    maximumFractionDigits: rule.displayDecimals,
+  }).format(toMajorUnits(money.amount, money.currency));
 }
 
 /** Digits, optionally grouped by thousands with commas ("1,200"), and a fraction after a point. */
@@ -97,6 +67,22 @@ export function toMinorUnits(typed: string, currency: string): number | null {
   if (fraction.length > rule.displayDecimals) return null;
   const minor = Number(match[1].replace(/,/g, "") + fraction.padEnd(rule.apiDecimals, "0"));
   return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
+}
+
+/**
+ * Which of Stripe's rules (workers/billing/currency.ts `amountProblem`, whose text is English)
+ * refuses `amount` (minor units) in `currency`, as a code the page translates, with the bound in
+ * the currency's major units: `amount_whole` (TWD, HUF, ISK, UGX take whole units),
+ * `amount_ends_in_zero` (three-decimal currencies), `amount_below_min` (`minimum`, Stripe's
+ * smallest charge), `amount_above_max` (`maximum`); else the route's own `amount_invalid`.
+ */
+export function amountRefusal(amount: number, currency: string): { code: string; minimum?: number; maximum?: number } {
+  const rule = currencyRule(currency);
+  if (!rule || !Number.isSafeInteger(amount) || amount <= 0) return { code: "amount_invalid" };
+  if (amount % rule.step !== 0) return { code: rule.step === 100 ? "amount_whole" : "amount_ends_in_zero" };
+  if (amount < rule.min) return { code: "amount_below_min", minimum: toMajorUnits(rule.min, currency) };
+  if (amount > rule.max) return { code: "amount_above_max", maximum: toMajorUnits(rule.max, currency) };
+  return { code: "amount_invalid" };
 }
 
 /** Minor units → the text an amount field shows ("300" for 30000 TWD, "4.99" for 499 USD). */

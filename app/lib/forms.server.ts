@@ -71,7 +71,7 @@ export function apiErrors(result: Outcome<unknown>): FormErrors {
   if (Array.isArray(issues)) {
     for (const issue of issues) {
       if (issue && typeof issue === "object") {
-        const { path, message, code, origin, minimum, maximum, format } = issue as Record<string, unknown>;
+        const { path, message, code, origin, minimum, maximum, format, currency } = issue as Record<string, unknown>;
         const key = Array.isArray(path) ? path.map(String).join(".") : String(path ?? "");
         if (!key || typeof message !== "string" || fields[key]) continue;
         fields[key] = {
@@ -82,6 +82,7 @@ export function apiErrors(result: Outcome<unknown>): FormErrors {
           ...(typeof minimum === "number" ? { minimum } : {}),
           ...(typeof maximum === "number" ? { maximum } : {}),
           ...(typeof format === "string" ? { format } : {}),
+          ...(typeof currency === "string" ? { currency } : {}),
         };
       }
     }

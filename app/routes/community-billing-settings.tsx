@@ -11,11 +11,17 @@ import { CopyButton } from "../components/copy-button";
 import { Alert, Badge, Card, CardTitle, Checkbox, Container, Field, LoadError, SelectField, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { openCommunityPage } from "../lib/community.server";
-import { billingApi } from "../lib/billing.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
-import { issueText } from "../lib/issues";
-import { majorText, paidTierKeys, toMinorUnits, type BillingSettingsAnswer } from "../lib/billing";
+import { issueLabel, issueText, type FieldIssue } from "../lib/issues";
+import { amountRefusal, majorText, paidTierKeys, toMinorUnits } from "../lib/billing";
+import { attempt, type Outcome } from "../lib/use-case.server";
 import { currencyRule, SUPPORTED_CURRENCIES } from "../../workers/billing/currency";
+import { publishBilling, readBilling, setPricingPublished } from "../../workers/billing/catalog";
+import { requireStripe } from "../../workers/billing/errors";
+import { billingMember } from "../../workers/billing/reads";
+import { openCommunity } from "../../workers/domain/access";
+import { UpdateBillingBody } from "../../workers/domain/schemas/billing";
+import { parseInput } from "../../workers/lib/validation";
 
 /** The currencies offered first (lowercase ISO 4217, as Stripe and billing_settings spell them); the rest of the table follows. */
 const common = ["twd", "usd", "hkd", "jpy", "krw", "sgd", "eur", "gbp", "aud", "cad"];
@@ -24,36 +30,63 @@ const currencies = [...common, ...SUPPORTED_CURRENCIES.filter((c) => !common.inc
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const { answer } = await openCommunityPage(cf, params.slug);
+  const { answer, access } = await openCommunityPage(cf, params.slug);
   // billing is not a member's to know about: 404, as the API answers (admins read it, the owner writes)
   if (!answer.viewer?.permissions.includes("community.update")) throw data(null, { status: 404 });
-  const billing = await billingApi<BillingSettingsAnswer>(cf, request, params.slug, "/billing");
-  const notConfigured = (!billing.ok && billing.error.code === "payments_not_configured") || (billing.ok && !billing.data.configured);
+  const billing = await attempt(async () => readBilling(cf.env, billingMember(access, "admin").community.id));
+  const notConfigured = billing.ok && !billing.data.configured;
   return {
     ...answer,
     isOwner: answer.viewer?.permissions.includes("tiers.update") ?? false,
     billing: billing.ok ? billing.data : null,
     notConfigured,
-    loadFailed: !billing.ok && !notConfigured,
+    loadFailed: !billing.ok,
     origin: new URL(request.url).origin,
   };
+}
+
+/** The form's inputs are named `<tier>_<interval>` and `<tier>_trialDays`; the routes' issues name `tiers.<key|index>.<field>`. */
+function inputName(path: string, tierOrder: readonly string[]): string {
+  const [head, tier, rest] = path.split(".");
+  if (head !== "tiers" || tier === undefined || rest === undefined) return path;
+  return `${/^\d+$/.test(tier) ? (tierOrder[Number(tier)] ?? tier) : tier}_${rest}`;
+}
+
+/**
+ * A refusal of the billing form with its issues renamed to the form's inputs (so each input shows
+ * its own); an amount issue carries the currency it is about and which of Stripe's rules it broke
+ * (`amountRefusal`), so the text can say it. `amounts`: the minor units sent, by input name.
+ */
+function billingFailure(result: Outcome<unknown>, currency: string, amounts: Record<string, number | null>, values: Record<string, string>) {
+  if (result.ok || !Array.isArray(result.error.issues)) return fail(result, values);
+  const issues = (result.error.issues as Array<Record<string, unknown>>).map((issue) => {
+    const path = inputName(String(issue.path ?? ""), paidTierKeys);
+    const amount = amounts[path];
+    if (issue.code === "amount_invalid" && typeof amount === "number") return { ...issue, path, currency, ...amountRefusal(amount, currency) };
+    return { ...issue, path, ...(String(issue.code ?? "").startsWith("amount_") ? { currency } : {}) };
+  });
+  return fail({ ...result, error: { ...result.error, issues } }, values);
 }
 
 export async function action({ context, request, params }: Route.ActionArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
+  const { env, reader } = cf;
   const form = await request.formData();
   const intent = field(form, "intent");
   const back = (saved: string) => redirect(`/c/${params.slug}/settings/billing?saved=${saved}`);
+  /** The billing of `slug` as its owner may change it: 404 for members, 403 for an admin (as PUT …/billing answers). */
+  const asOwner = async () => billingMember(await openCommunity(env, params.slug, reader), "owner");
   if (intent === "billing") {
     const currency = field(form, "currency").toLowerCase();
-    const issues: Array<{ path: string; message: string; code: string }> = [];
+    const known = currencyRule(currency) !== null;
+    const issues: FieldIssue[] = known ? [] : [{ path: "currency", message: "", code: "currency_unsupported" }];
     const tiers = paidTierKeys.map((key) => {
       const amount = (interval: "month" | "year") => {
         const raw = field(form, `${key}_${interval}`);
         if (!raw) return null;
         const minor = toMinorUnits(raw, currency);
-        if (minor === null) issues.push({ path: `${key}_${interval}`, message: "invalid_amount", code: "invalid_amount" });
+        if (minor === null && known) issues.push({ path: `${key}_${interval}`, message: "", code: "invalid_amount" });
         return minor;
       };
       const trial = field(form, `${key}_trialDays`);
@@ -68,19 +101,24 @@ export async function action({ context, request, params }: Route.ActionArgs) {
       refundPolicy: field(form, "refundPolicy"),
       tiers,
     };
-    const result = await billingApi<BillingSettingsAnswer>(cf, request, params.slug, "/billing", { method: "PUT", body });
-    if (!result.ok) return fail(result, values);
+    // as PUT …/billing: the owner, payments configured, the body as its schema reads it
+    const result = await attempt(async () => {
+      const owner = await asOwner();
+      return publishBilling(env, requireStripe(env), owner, parseInput(UpdateBillingBody, body));
+    });
+    const amounts = Object.fromEntries(tiers.flatMap((x) => [[`${x.key}_month`, x.month], [`${x.key}_year`, x.year]]));
+    if (!result.ok) return billingFailure(result, currency, amounts, values);
     return back("billing");
   }
   if (intent === "publish" || intent === "unpublish") {
-    const result = await billingApi(cf, request, params.slug, "/pricing", { method: "PATCH", body: { published: intent === "publish" } });
+    const result = await attempt(async () => setPricingPublished(env, await asOwner(), intent === "publish"));
     if (!result.ok) return fail(result, { section: "publish" });
     return back(intent);
   }
   return unknownIntent();
 }
 
-/** Every refusal of the form: the form-level one, or each field issue in words (the API's paths name no input here). */
+/** Every refusal of the form: the form-level one, or each field issue named by its label, in the reader's language. */
 function BillingErrors({ errors }: { errors: ClientFormErrors | null | undefined }) {
   const { t } = useTranslation();
   if (!errors) return null;
@@ -88,11 +126,10 @@ function BillingErrors({ errors }: { errors: ClientFormErrors | null | undefined
   if (fields.length === 0) return <FormError errors={errors} />;
   return (
     <Alert tone="danger" className="mb-4" title={t("apiError.validation_failed")}>
-      <ul className="list-disc pl-5">
+      <ul className="list-disc pl-5" data-testid="billing-issues">
         {fields.map(([path, issue]) => (
           <li key={path}>
-            {t(`billingSettings.fieldNames.${path.replace(/\.\d+/g, "")}`, { defaultValue: path })}:{" "}
-            {typeof issue !== "string" && issue.code === "invalid_amount" ? t("settings.checks.invalid_amount") : issueText(t, issue)}
+            {t("validation.issueLine", { label: issueLabel(t, "billingSettings.fieldNames", path), text: issueText(t, issue) })}
           </li>
         ))}
       </ul>
@@ -158,7 +195,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="space-y-6" noValidate>
                 <fieldset disabled={readOnly} className="space-y-6">
                   <div className="grid gap-4 sm:grid-cols-2">
-                    <SelectField label={t("billingSettings.currency")} name="currency" defaultValue={currency} hint={t("billingSettings.currencyHint")}>
+                    <SelectField label={t("billingSettings.currency")} name="currency" defaultValue={currency} hint={t("billingSettings.currencyHint")} error={formErrors?.fields.currency}>
                       {currencies.map((c) => (
                         <option key={c} value={c}>
                           {c.toUpperCase()}
@@ -178,7 +215,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                             inputMode={currencyRule(currency)?.displayDecimals === 0 ? "numeric" : "decimal"}
                             defaultValue={priceValue(key, "month")}
                             placeholder={t("billingSettings.noPrice")}
-                            error={formErrors?.fields[`${key}_month`] ? t("settings.checks.invalid_amount") : undefined}
+                            error={formErrors?.fields[`${key}_month`]}
                           />
                           <Field
                             label={t("billingSettings.priceYear", { currency: currency.toUpperCase() })}
@@ -186,7 +223,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                             inputMode={currencyRule(currency)?.displayDecimals === 0 ? "numeric" : "decimal"}
                             defaultValue={priceValue(key, "year")}
                             placeholder={t("billingSettings.noPrice")}
-                            error={formErrors?.fields[`${key}_year`] ? t("settings.checks.invalid_amount") : undefined}
+                            error={formErrors?.fields[`${key}_year`]}
                           />
                           <Field
                             label={t("billingSettings.trialDays")}
@@ -195,6 +232,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                             min={0}
                             max={730}
                             defaultValue={values?.[`${key}_trialDays`] ?? tier?.trialDays ?? 0}
+                            error={formErrors?.fields[`${key}_trialDays`]}
                           />
                         </div>
                       </fieldset>
@@ -216,8 +254,9 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                       min={0}
                       max={60}
                       defaultValue={values?.graceDays ?? billing.settings.graceDays}
+                      error={formErrors?.fields.graceDays}
                     />
-                    <SelectField label={t("billingSettings.refundPolicy")} name="refundPolicy" defaultValue={values?.refundPolicy ?? billing.settings.refundPolicy}>
+                    <SelectField label={t("billingSettings.refundPolicy")} name="refundPolicy" defaultValue={values?.refundPolicy ?? billing.settings.refundPolicy} error={formErrors?.fields.refundPolicy}>
                       <option value="revoke">{t("billingSettings.refundRevoke")}</option>
                       <option value="keep">{t("billingSettings.refundKeep")}</option>
                     </SelectField>

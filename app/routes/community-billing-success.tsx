@@ -12,7 +12,8 @@ import { Alert, ButtonLink, Card, Container, cx, focusRing } from "../components
 import { cloudflareContext } from "../context";
 import { openMemberPage } from "../lib/community.server";
 import { requireSignedIn } from "../lib/forms.server";
-import { billingApi } from "../lib/billing.server";
+import { attempt } from "../lib/use-case.server";
+import { readCheckoutState } from "../../workers/billing/reads";
 import { loadSpaces } from "../lib/discussions.server";
 import type { CheckoutState } from "../lib/billing";
 
@@ -22,9 +23,10 @@ export const POLL_GIVE_UP_MS = 60_000;
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  requireSignedIn(cf, request);
+  const me = requireSignedIn(cf, request);
   const sessionId = new URL(request.url).searchParams.get("session_id") ?? "";
-  const state = sessionId ? await billingApi<CheckoutState>(cf, request, params.slug, `/billing/checkout/${encodeURIComponent(sessionId)}`) : null;
+  // the route's own bounds on a session id (1–255 characters): anything else is no such checkout
+  const state = sessionId.length > 0 && sessionId.length <= 255 ? await attempt(() => readCheckoutState(cf.env, params.slug, me.id, sessionId)) : null;
   let page: Awaited<ReturnType<typeof openMemberPage>>;
   try {
     page = await openMemberPage(cf, request, params.slug);
@@ -42,7 +44,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     sessionId,
     // the stand-in and Stripe deliver the webhook around the redirect: it may have landed already
     done: Boolean(state?.ok && state.data.state === "done"),
-    unknownSession: !sessionId || (state !== null && !state.ok),
+    // no such checkout of the reader's (404, whoever else's it may be); Stripe unreachable (502) is still a checkout to wait for
+    unknownSession: state === null || (!state.ok && state.status === 404),
     opened: spaces.filter((e) => !e.locked && !e.space.archived && e.space.minTier !== "free").map((e) => ({ id: e.space.id, name: e.space.name, kind: e.space.kind })),
   };
 }
@@ -125,13 +128,13 @@ function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], {
   const slow = useCheckoutPoll(community.slug, sessionId, !done && !unknownSession);
   return (
     <>
-      <title>{t("billing.success.title") + " · " + community.name}</title>
+      <title>{(unknownSession ? t("billing.success.unknownTitle") : t("billing.success.title")) + " · " + community.name}</title>
       <CommunityHeader community={community} viewer={viewer} />
       <Container size="md" className="space-y-6">
         <Card aria-live="polite">
           {unknownSession ? (
             <Alert tone="warning" title={t("billing.success.unknownTitle")}>
-              {t("billing.success.unknownBody")}
+              <p data-testid="checkout-unknown">{t("billing.success.unknownBody")}</p>
             </Alert>
           ) : done ? (
             <div className="space-y-4" data-testid="checkout-done">

@@ -12,21 +12,23 @@ import { Alert, Badge, ButtonLink, Card, CardTitle, Container, LoadError } from 
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openMemberPage } from "../lib/community.server";
-import { backWithError, billingApi, checkoutChoice } from "../lib/billing.server";
-import { billingPath, knownStatuses, moneyText, type BillingMe, type PricingAnswer, planIsLive } from "../lib/billing";
+import { backWithError, checkoutChoice, checkoutFor, portalFor } from "../lib/billing.server";
+import { billingPath, knownStatuses, moneyText, type BillingMe, planIsLive } from "../lib/billing";
+import { readPricingPage } from "../../workers/billing/catalog";
+import { readMyBilling } from "../../workers/billing/reads";
+import { hasRole } from "../../workers/domain/access";
 import { field, unknownIntent } from "../lib/forms.server";
 import { attempt } from "../lib/use-case.server";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const { answer } = await openMemberPage(cf, request, params.slug);
-  const [me, pricing] = await Promise.all([
-    billingApi<BillingMe>(cf, request, params.slug, "/billing/me"),
-    billingApi<PricingAnswer>(cf, request, params.slug, "/pricing"),
-  ]);
+  const { answer, member } = await openMemberPage(cf, request, params.slug);
+  const [me, pricing] = await Promise.all([attempt(() => readMyBilling(cf.env, member)), attempt(() => readPricingPage(cf.env, params.slug))]);
   return {
     ...answer,
     locale: findLocale(request, cf.user),
+    // admins and the owner pass every tier (domain/discussions/access.ts): nothing is for sale to them
+    staffRole: hasRole(member.role, "admin") ? (member.role as "owner" | "admin") : null,
     me: me.ok ? me.data : null,
     meFailed: !me.ok,
     // unpublished pricing (404) is no offer, not a failure: the page says so
@@ -50,13 +52,13 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     }
     // someone not in the community yet buys from the pricing page and joins when the purchase
     // completes (the webhook; ADR 037 addendum): the API decides who may, as for a member
-    const result = await billingApi<{ url: string }>(cf, request, slug, "/checkout", { method: "POST", body: choice });
+    const result = await checkoutFor(cf, request, slug, choice);
     if (!result.ok) return backWithError(slug, from, result.error.code);
     return redirect(result.data.url);
   }
   if (intent === "portal") {
     if (!cf.user) throw redirect(`/login?next=${encodeURIComponent(billingPath(slug))}`);
-    const result = await billingApi<{ url: string }>(cf, request, slug, "/billing/portal", { method: "POST", body: {} });
+    const result = await portalFor(cf, request, slug);
     if (!result.ok) return backWithError(slug, from, result.error.code === "not_found" ? "no_customer" : result.error.code);
     return redirect(result.data.url);
   }
@@ -80,7 +82,7 @@ function StatusLine({ subscription }: { subscription: NonNullable<BillingMe["sub
 
 export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
-  const { community, viewer, locale, me, meFailed, pricing } = loaderData;
+  const { community, viewer, locale, me, meFailed, pricing, staffRole } = loaderData;
   const sub = me?.subscription ?? null;
   // an ended plan (cancelled, expired) neither renews nor stands in the way of buying again
   const live = sub !== null && planIsLive(sub.status);
@@ -159,13 +161,18 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
               {t("billing.choosePlan")}
             </h2>
           </div>
+          {pricing && staffRole ? (
+            <p className="mb-4 text-sm text-slate-700" data-testid="staff-has-everything">
+              {t(`billing.staffHasEverything.${staffRole}`)}
+            </p>
+          ) : null}
           {pricing ? (
             <TierCards
               tiers={pricing.tiers}
               locale={locale}
               currentTier={me?.tier ?? viewer?.tier ?? null}
               action={(tier, interval) =>
-                live ? (
+                staffRole ? null : live ? (
                   // moving between paid tiers goes through the portal (issue 14 point 3)
                   <p className="text-sm text-slate-600">{t("billing.switchInPortal")}</p>
                 ) : (

@@ -9,15 +9,15 @@ import { Name } from "../components/name";
 import { Alert, ButtonLink, Container, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
-import { billingApi } from "../lib/billing.server";
 import { attempt } from "../lib/use-case.server";
-import type { Interval, PricingAnswer } from "../lib/billing";
-import { openCommunity } from "../../workers/domain/access";
+import type { Interval } from "../lib/billing";
+import { hasRole, openCommunity } from "../../workers/domain/access";
+import { readPricingPage } from "../../workers/billing/catalog";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const [pricing, access] = await Promise.all([
-    billingApi<PricingAnswer>(cf, request, params.slug, "/pricing"),
+    attempt(() => readPricingPage(cf.env, params.slug)),
     // the reader's place, if any: a private community is "no such community" to a stranger, which here only means no tier to mark
     cf.user ? attempt(() => openCommunity(cf.env, params.slug, cf.reader)) : null,
   ]);
@@ -29,18 +29,21 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     locale: findLocale(request, cf.user),
     signedIn: Boolean(cf.user),
     tier: member?.tier ?? null,
+    // admins and the owner pass every tier (domain/discussions/access.ts): nothing is for sale to them
+    staffRole: member && hasRole(member.role, "admin") ? (member.role as "owner" | "admin") : null,
   };
 }
 
 export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const { pricing, locale, signedIn, tier } = loaderData;
+  const { pricing, locale, signedIn, tier, staffRole } = loaderData;
   const slug = pricing.community.slug;
   const picked = params.get("tier");
   const pickedInterval: Interval = params.get("interval") === "year" ? "year" : "month";
-  // anyone signed in can buy from a published pricing page: buying is joining (ADR 037 addendum)
-  const canBuy = signedIn;
+  // anyone signed in can buy from a published pricing page (buying is joining, ADR 037 addendum),
+  // except the owner and admins, who already have every space
+  const canBuy = signedIn && staffRole === null;
   const back = (key: string, interval: Interval) => `/c/${slug}/pricing?tier=${key}&interval=${interval}`;
   return (
     <>
@@ -55,6 +58,11 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
         </header>
         <BillingNotice />
         {signedIn && picked && canBuy ? <Alert tone="info">{t("pricing.continueHint")}</Alert> : null}
+        {staffRole ? (
+          <Alert tone="info">
+            <span data-testid="staff-has-everything">{t(`billing.staffHasEverything.${staffRole}`)}</span>
+          </Alert>
+        ) : null}
         {pricing.tiers.length === 0 ? (
           <p className="text-sm text-slate-600">{t("pricing.noTiers")}</p>
         ) : (

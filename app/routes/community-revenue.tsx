@@ -2,7 +2,6 @@
 // and churned this month, the upgrade rate and the last 6 months — all from stored subscription
 // rows (GET …/revenue), never live Stripe calls. Owner only, as the route answers.
 import { useTranslation } from "react-i18next";
-import { data } from "react-router";
 import type { Route } from "./+types/community-revenue";
 import { CommunityHeader } from "../components/community-header";
 import { RevenueChart } from "../components/billing";
@@ -10,16 +9,19 @@ import { ButtonLink, Card, CardTitle, Container, EmptyState, LoadError } from ".
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
-import { billingApi } from "../lib/billing.server";
+import { attempt, pageRead } from "../lib/use-case.server";
+import { readRevenue } from "../../workers/billing/revenue";
+import { revenueOwner } from "../../workers/billing/reads";
 import { requireSignedIn } from "../lib/forms.server";
 import { moneyText, type RevenueAnswer } from "../lib/billing";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
-  const [{ answer }, revenue] = await Promise.all([openCommunityPage(cf, params.slug), billingApi<RevenueAnswer>(cf, request, params.slug, "/revenue")]);
+  const { answer, access } = await openCommunityPage(cf, params.slug);
   // the owner's alone, refused as the route refuses (ADR 037): 403 for an admin, 404 for anyone else
-  if (!revenue.ok && (revenue.status === 403 || revenue.status === 404)) throw data(null, { status: revenue.status });
+  await pageRead(async () => revenueOwner(access));
+  const revenue = await attempt(() => readRevenue(cf.env, access.community.id));
   return { ...answer, locale: findLocale(request, cf.user), revenue: revenue.ok ? revenue.data : null };
 }
 
@@ -39,6 +41,8 @@ export default function Revenue({ loaderData }: Route.ComponentProps) {
   const { community, viewer, revenue, locale } = loaderData;
   const subscribers = revenue ? revenue.subscribers.active + revenue.subscribers.trialing + revenue.subscribers.pastDue : 0;
   const number = (n: number) => new Intl.NumberFormat(locale).format(n);
+  // a chart per currency revenue was earned in; with none yet, the community's own currency's
+  const charts = revenue ? revenue.historyByCurrency.filter((c) => c.history.some((h) => h.mrr > 0)) : [];
   return (
     <>
       <title>{t("revenue.title") + " · " + community.name}</title>
@@ -46,7 +50,7 @@ export default function Revenue({ loaderData }: Route.ComponentProps) {
       <Container className="space-y-6">
         {!revenue ? (
           <LoadError message={t("revenue.loadError")} />
-        ) : subscribers === 0 && revenue.history.every((h) => h.mrr === 0) ? (
+        ) : subscribers === 0 && charts.length === 0 ? (
           <EmptyState
             title={t("revenue.emptyTitle")}
             description={t("revenue.emptyBody")}
@@ -91,8 +95,12 @@ export default function Revenue({ loaderData }: Route.ComponentProps) {
               </dl>
             </Card>
             <Card>
-              <CardTitle description={t("revenue.historyDescription", { currency: revenue.currency.toUpperCase() })}>{t("revenue.history")}</CardTitle>
-              <RevenueChart history={revenue.history} currency={revenue.currency} locale={locale} />
+              <CardTitle description={t("revenue.historyDescription")}>{t("revenue.history")}</CardTitle>
+              <div className="grid gap-6 md:grid-cols-2">
+                {(charts.length > 0 ? charts : revenue.historyByCurrency.slice(0, 1)).map((series) => (
+                  <RevenueChart key={series.currency} history={series.history} currency={series.currency} locale={locale} />
+                ))}
+              </div>
             </Card>
           </>
         )}

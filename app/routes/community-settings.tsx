@@ -92,7 +92,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   if (intent === "delete") {
     if (field(form, "confirm") !== params.slug) {
       return fail(
-        { ok: false, status: 400, error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "confirm_mismatch" }] } },
+        { ok: false, status: 400, error: { code: "validation_failed", message: "", issues: [{ path: "confirm", message: "", code: "confirm_mismatch" }] } },
         { section: "delete" },
       );
     }
@@ -103,14 +103,9 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   return unknownIntent();
 }
 
-/** Our own check codes are translated; API messages are shown as they come. */
+/** The issue for input `name`: each field says it in the reader's language (lib/issues.ts issueText, in Field). */
 function useFieldError(errors: ClientFormErrors | null | undefined) {
-  const { t } = useTranslation();
-  return (name: string) => {
-    const message = errors?.fields[name];
-    if (!message) return undefined;
-    return t(`settings.checks.${message}`, { defaultValue: message });
-  };
+  return (name: string) => errors?.fields[name];
 }
 
 function TierEditor({ tier, errors }: { tier: Tier; errors: ClientFormErrors | null }) {

@@ -56,7 +56,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     if (chat.error.code !== "tier_required") return { ...base, ...empty, locked: false, loadFailed: true };
   }
   if (entry.locked || (!page.ok && page.error.code === "tier_required")) {
-    const [tiers, offer] = await Promise.all([loadTiers(cf, access), answer.viewer ? upgradeOffer(cf, request, params.slug, entry.space.minTier) : null]);
+    const [tiers, offer] = await Promise.all([loadTiers(cf, access), answer.viewer ? upgradeOffer(cf, params.slug, entry.space.minTier) : null]);
     // the space is known to the member but above their tier: the upgrade prompt, as a 403 (as the API answers)
     return data({ ...base, tierName: tierLabel(tiers, entry.space.minTier), offer, ...empty, locked: true }, { status: 403 });
   }

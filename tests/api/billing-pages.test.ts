@@ -1,21 +1,26 @@
 // The billing pages (issue 14, ADR 039): every checkout form posts to the plan page's action,
 // which refuses a bad choice back to the page it came from, sends a visitor to sign up and back
 // to the card they picked, and keeps private communities' checkouts for members; a locked
-// space offers a checkout only for a tier on sale; the pages reach the billing routes in-process
-// as the reader; every billing string exists in both languages.
+// space offers a checkout only for a tier on sale; the pages call the use cases the billing routes
+// call (ADR 039 addendum) and answer as they do; refusals read in the reader's language; revenue
+// is charted per currency; the owner and admins are offered nothing to buy; every billing string
+// exists in both languages.
 import { describe, expect, it } from "vitest";
 import { action as billingAction } from "../../app/routes/community-billing";
 import { loader as spaceLoader } from "../../app/routes/community-space";
-import { backWithError, billingApi, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
-import { majorText, moneyText, planIsLive, toMinorUnits } from "../../app/lib/billing";
+import { backWithError, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
+import { amountRefusal, majorText, moneyText, planIsLive, toMinorUnits } from "../../app/lib/billing";
 import { createI18n } from "../../app/i18n";
 import en from "../../app/i18n/en.json";
 import { addMember, makeCommunity } from "../community-fixtures";
-import { call, createUser, ORIGIN } from "../helpers";
+import { call, createUser } from "../helpers";
 import { loadPage, pageContext, postForm, statusOf, type Action, type Loader } from "../page-fixtures";
 import { cloudflareContext } from "../../app/context";
 import { loader as planLoader } from "../../app/routes/community-billing";
 import { loader as revenueLoader } from "../../app/routes/community-revenue";
+import { loader as successLoader } from "../../app/routes/community-billing-success";
+import { loader as pricingLoader } from "../../app/routes/community-pricing";
+import { issueLabel, issueText, type FieldIssue } from "../../app/lib/issues";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
@@ -81,8 +86,25 @@ describe("billing pages", () => {
     expect(["active", "trialing", "past_due", "canceled", "incomplete_expired"].map(planIsLive)).toEqual([true, true, true, false, false]);
     expect(majorText({ amount: 30000, currency: "twd" })).toBe("300");
     expect(majorText({ amount: 499, currency: "usd" })).toBe("4.99");
-    expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe("¥1,200");
-    expect(moneyText({ amount: 30000, currency: "twd" }, "en")).toBe("NT$300");
+  });
+
+  it("money is written with its ISO code in both languages, so TWD never reads as a bare $ beside USD", () => {
+    const nbsp = "\u00a0";
+    expect(moneyText({ amount: 30000, currency: "twd" }, "zh-Hant")).toBe(`TWD${nbsp}300`);
+    expect(moneyText({ amount: 30000, currency: "twd" }, "en")).toBe(`TWD${nbsp}300`);
+    expect(moneyText({ amount: 499, currency: "usd" }, "zh-Hant")).toBe(`USD${nbsp}4.99`);
+    expect(moneyText({ amount: 499, currency: "usd" }, "en")).toBe(`USD${nbsp}4.99`);
+    expect(moneyText({ amount: 1200, currency: "jpy" }, "en")).toBe(`JPY${nbsp}1,200`);
+    // a currency the table lacks: its code and the stored number, never a throw
+    expect(moneyText({ amount: 5, currency: "xyz" }, "en")).toBe("XYZ 5");
+  });
+
+  it("an amount Stripe refuses is told by the rule it breaks, with the bound in major units", () => {
+    expect(amountRefusal(30_050, "twd")).toEqual({ code: "amount_whole" });
+    expect(amountRefusal(5_005, "kwd")).toEqual({ code: "amount_ends_in_zero" });
+    expect(amountRefusal(30, "usd")).toEqual({ code: "amount_below_min", minimum: 0.5 });
+    expect(amountRefusal(100_000_000, "usd")).toEqual({ code: "amount_above_max", maximum: 999_999.99 });
+    expect(amountRefusal(500, "usd")).toEqual({ code: "amount_invalid" });
   });
 
   it("a refusal goes back to the page the form was on with its code, never to another site", () => {
@@ -119,19 +141,25 @@ describe("billing pages", () => {
     expect(location(answer)).toBe(`/c/${c.slug}?billing_error=invalid_choice`);
   });
 
-  it("the pages reach the API in-process as their reader: the member's cookie is theirs, a stranger gets the API's 404 envelope", async () => {
+  it("the plan page and GET billing/me answer from the same use case: the member's own plan, and a stranger gets the same 404", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, member.id);
+    const page = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    const api = await call(`/api/v1/communities/${c.slug}/billing/me`, { as: member });
+    expect(api.status).toBe(200);
+    expect(page.me).toEqual(api.body);
+    const stranger = await createUser();
+    expect((await call(`/api/v1/communities/${c.slug}/billing/me`, { as: stranger })).status).toBe(404);
+    expect(statusOf(await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, stranger))).toBe(404);
+  });
+
+  it("the portal form of a member who never checked out comes back as no_customer, as the portal route's 404 says", async () => {
     const c = await makeCommunity();
     const member = await addMember(c);
-    const stranger = await createUser();
-    const asReader = async (user: typeof member) => {
-      const context = await pageContext(user);
-      const request = new Request(`${ORIGIN}/c/${c.slug}`, { headers: { Cookie: user.cookie } });
-      return billingApi<{ viewer: { role: string } | null }>(context.get(cloudflareContext), request, c.slug, "");
-    };
-    const mine = await asReader(member);
-    expect(mine.ok && mine.data.viewer?.role).toBe("member");
-    const theirs = await asReader(stranger);
-    expect(theirs).toMatchObject({ ok: false, status: 404, error: { code: "not_found" } });
+    expect((await call(`/api/v1/communities/${c.slug}/billing/portal`, { as: member, body: {} })).status).toBe(404);
+    const answer = await postForm(billingAction as unknown as Action, `/c/${c.slug}/billing`, { slug: c.slug }, member, { intent: "portal", from: `/c/${c.slug}/billing` });
+    expect(location(answer)).toBe(`/c/${c.slug}/billing?billing_error=no_customer`);
   });
 
   it("a locked space offers no checkout button while the tier is not on sale (pricing unpublished): the prompt links to the plans instead", async () => {
@@ -141,9 +169,8 @@ describe("billing pages", () => {
     expect(space.status).toBe(201);
     const spaceId = space.body.space.id as string;
     const context = await pageContext(member);
-    const request = new Request(`${ORIGIN}/c/${c.slug}/s/${spaceId}`, { headers: { Cookie: member.cookie } });
-    expect(await upgradeOffer(context.get(cloudflareContext), request, c.slug, "vip")).toBeNull();
-    expect(await upgradeOffer(context.get(cloudflareContext), request, c.slug, "free")).toBeNull();
+    expect(await upgradeOffer(context.get(cloudflareContext), c.slug, "vip")).toBeNull();
+    expect(await upgradeOffer(context.get(cloudflareContext), c.slug, "free")).toBeNull();
     const page = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
     expect(statusOf(page)).toBe(403);
     expect((page as { data: { locked: boolean; offer: unknown } }).data).toMatchObject({ locked: true, offer: null });
@@ -215,6 +242,96 @@ describe("billing pages", () => {
     expect(owner.revenue?.mrr).toEqual([{ tier: "vip", currency: "twd", amount: 30000 }]);
     expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, await addMember(c, { role: "admin" })))).toBe(403);
     expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, payer))).toBe(404);
+  });
+
+  it("the billing form's refusals name each input and read in zh-Hant with no English: prices, trial days, grace days, refund policy, currency", async () => {
+    const c = await makeCommunity();
+    const path = `/c/${c.slug}/settings/billing`;
+    const base = { intent: "billing", currency: "usd", member_month: "", member_year: "", member_trialDays: "0", vip_month: "", vip_year: "", vip_trialDays: "0", graceDays: "7", refundPolicy: "revoke" };
+    type Refusal = { data: { errors: { fields: Record<string, FieldIssue> } } };
+    const refuse = async (fields: Record<string, string>) => ((await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { ...base, ...fields })) as Refusal).data.errors.fields;
+    const zh = createI18n("zh-Hant").t;
+    const english = /[A-Za-z]{3,}/g;
+    /** The text a reader of zh-Hant sees for each issue: label and message, with the currency code the only Latin word allowed. */
+    const said = (fields: Record<string, FieldIssue>) =>
+      Object.entries(fields).map(([name, issue]) => `${issueLabel(zh, "billingSettings.fieldNames", name)}：${issueText(zh, issue)}`);
+    const noEnglish = (lines: string[]) => lines.forEach((line) => expect(line.replace(/\b(USD|TWD|HUF|ISK|UGX|VIP|Stripe)\b/g, "").match(english), line).toBeNull());
+
+    // the amount rules the route checks (USD's smallest charge is 0.50): the route's issue lands on the input, naming the currency
+    const amount = await refuse({ vip_month: "0.3" });
+    expect(Object.keys(amount)).toEqual(["vip_month"]);
+    expect(amount.vip_month).toMatchObject({ code: "amount_below_min", currency: "usd", minimum: 0.5 });
+    expect(issueText(zh, amount.vip_month)).toBe("Stripe 以 USD 收費的最低金額是 0.5，請至少輸入這個金額。");
+    expect(issueText(createI18n("en").t, amount.vip_month)).toBe("Stripe's smallest charge in USD is 0.5: enter at least that.");
+    noEnglish(said(amount));
+    // zod's bounds on trial and grace days, by index in the body, land on the tier's input
+    const days = await refuse({ vip_trialDays: "999", graceDays: "99" });
+    expect(Object.keys(days).sort()).toEqual(["graceDays", "vip_trialDays"]);
+    expect(issueText(zh, days.vip_trialDays)).toBe(zh("validation.too_big_number", { maximum: 730 }));
+    noEnglish(said(days));
+    const policy = await refuse({ refundPolicy: "sometimes" });
+    expect(Object.keys(policy)).toEqual(["refundPolicy"]);
+    noEnglish(said(policy));
+    const currency = await refuse({ currency: "xyz", vip_month: "5" });
+    expect(currency.currency).toMatchObject({ code: "currency_unsupported" });
+    noEnglish(said(currency));
+    const typed = await refuse({ vip_month: "4,99" });
+    expect(typed.vip_month).toMatchObject({ code: "invalid_amount" });
+    noEnglish(said(typed));
+    // a rule this UI does not know yet still reads in zh-Hant, as does a field it has no label for
+    expect(issueText(zh, { path: "x", code: "brand_new_rule", message: "Some new rule" })).toBe(zh("validation.invalid"));
+    expect(issueLabel(zh, "billingSettings.fieldNames", "tiers.7.colour")).toBe(zh("validation.someField"));
+  });
+
+  it("revenue is charted per currency it was earned in: after the owner changes the currency, the months before still show their TWD, not zero", async () => {
+    const c = await makeCommunity();
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id, { currency: "twd", mrr: 30000, createdAt: new Date(Date.now() - 70 * 86_400_000) });
+    const settings = { currency: "usd", updatedAt: new Date() };
+    await db().insert(schema.billingSettings).values({ communityId: c.id, ...settings }).onConflictDoUpdate({ target: schema.billingSettings.communityId, set: settings });
+    const page = (await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof revenueLoader>>;
+    const revenue = page.revenue!;
+    expect(revenue.currency).toBe("usd");
+    // the API's `history` stays the community currency's (zero in USD); every currency has its own series
+    expect(revenue.history.every((h) => h.mrr === 0)).toBe(true);
+    expect(revenue.historyByCurrency.map((s) => s.currency)).toEqual(["usd", "twd"]);
+    const twd = revenue.historyByCurrency[1].history;
+    expect(twd.at(-1)?.mrr).toBe(30000);
+    expect(twd.at(-2)?.mrr).toBe(30000);
+    const api = await call(`/api/v1/communities/${c.slug}/revenue`, { as: c.owner });
+    expect(api.body.historyByCurrency).toEqual(revenue.historyByCurrency);
+  });
+
+  it("the success page for an unknown checkout or someone else's says no such checkout, the same for both", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c, { paidTier: "vip" });
+    const other = await addMember(c);
+    await storedSubscription(c.id, member.id, { checkoutSessionId: "cs_test_theirs" });
+    const success = (user: typeof member, session: string) =>
+      loadPage(successLoader as unknown as Loader, `/c/${c.slug}/billing/success?session_id=${session}`, { slug: c.slug }, user) as Promise<{ unknownSession?: boolean; done?: boolean }>;
+    expect(await success(member, "cs_test_theirs")).toMatchObject({ unknownSession: false, done: true });
+    expect(await success(other, "cs_test_theirs")).toMatchObject({ unknownSession: true, done: false });
+    expect(await success(other, "cs_test_nobody")).toMatchObject({ unknownSession: true, done: false });
+    expect(await success(other, "x".repeat(300))).toMatchObject({ unknownSession: true });
+  });
+
+  it("the owner and admins are offered nothing to buy on the plan and pricing pages; a member is", async () => {
+    const c = await makeCommunity();
+    await publishPrices(c, { vip: { month: 30000 } });
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const admin = await addMember(c, { role: "admin" });
+    const moderator = await addMember(c, { role: "moderator" });
+    const member = await addMember(c);
+    const staffOn = async (loader: Loader, page: string, user: typeof member) => ((await loadPage(loader, `/c/${c.slug}/${page}`, { slug: c.slug }, user)) as { staffRole: string | null }).staffRole;
+    for (const page of ["billing", "pricing"]) {
+      const loader = (page === "billing" ? planLoader : pricingLoader) as unknown as Loader;
+      expect(await staffOn(loader, page, c.owner)).toBe("owner");
+      expect(await staffOn(loader, page, admin)).toBe("admin");
+      expect(await staffOn(loader, page, moderator)).toBeNull();
+      expect(await staffOn(loader, page, member)).toBeNull();
+    }
+    const en = createI18n("en").t;
+    expect(en("billing.staffHasEverything.owner")).toBe("You already have every space as the owner: there is nothing to buy.");
   });
 
   it("every billing, pricing and revenue string exists in English and Traditional Chinese", () => {

@@ -1,5 +1,5 @@
-// API issues become field errors in the reader's language; a code the UI does not know shows the
-// API's English message rather than nothing.
+// API issues become field errors in the reader's language; a code the UI does not know still reads
+// in the reader's language (a generic text), never the API's English.
 import { describe, expect, it } from "vitest";
 import { createI18n } from "../../app/i18n";
 import { formErrorText, issueText } from "../../app/lib/issues";
@@ -41,9 +41,9 @@ describe("issueText", () => {
     );
   });
 
-  it("falls back to the API's message for a code it does not know, and passes plain text through", () => {
-    expect(issueText(zh, { path: "x", code: "brand_new_rule", message: "Some new rule" })).toBe("Some new rule");
-    expect(issueText(zh, { path: "x", message: "No code at all" })).toBe("No code at all");
+  it("falls back to a translated generic text for a code it does not know (or none), and passes text the UI wrote through", () => {
+    expect(issueText(zh, { path: "x", code: "brand_new_rule", message: "Some new rule" })).toBe("這個值無法使用，請檢查後再試一次。");
+    expect(issueText(en, { path: "x", message: "No code at all" })).toBe("This value can't be used. Check it and try again.");
     expect(issueText(zh, "A message the UI wrote")).toBe("A message the UI wrote");
   });
 
@@ -61,9 +61,9 @@ describe("formErrorText", () => {
     expect(formErrorText(zh, errors)).toBe("內容太長，最多 10,000 個字元。");
   });
 
-  it("keeps the file text for a too_large without maxChars, and the API's message for an unknown code", () => {
+  it("keeps the file text for a too_large without maxChars, and the translated generic error for an unknown code", () => {
     expect(formErrorText(zh, { code: "too_large", form: "File too large" })).toBe("檔案太大。");
-    expect(formErrorText(zh, { code: "brand_new_code", form: "Some new error" })).toBe("Some new error");
+    expect(formErrorText(zh, { code: "brand_new_code", form: "Some new error" })).toBe(zh("apiError.error"));
     expect(formErrorText(zh, { code: null, form: "A message the UI wrote" })).toBe("A message the UI wrote");
   });
 });

@@ -3,7 +3,10 @@
 // (locked), clicks Upgrade, leaves the stand-in's checkout with Cancel (the cancel page says
 // nothing was charged), upgrades again and pays: the success page waits for the webhook and then
 // the VIP space opens. A signed-out visitor (繁體中文, a 375 px phone) reads the pricing page,
-// signs up from it, comes back to the card and pays. The owner's revenue page counts both.
+// signs up from it, comes back to the card and pays. The owner's revenue page counts both, and
+// after a change of currency still charts the TWD earned. In 繁體中文 on a phone the owner reaches
+// every tab, reads refused prices in Chinese, is offered nothing to buy, and an unknown checkout
+// says it was not found.
 // Accounts, the community and its VIP space are set up through the API; the rest goes through the UI.
 import assert from "node:assert/strict";
 import { api } from "./api.mjs";
@@ -94,10 +97,11 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
   await step("billing: a signed-out visitor reads the pricing page on a phone in 繁體中文, signs up from it and pays", async () => {
     await expectOk(pageVisitor, await pageVisitor.goto(`/c/${slug}/pricing`));
     const vip = pageVisitor.locator('li[data-tier="vip"]');
-    // zh-Hant writes TWD as "$300" (Intl's own style for its home currency)
-    await vip.getByText(/\$300(?![\d,])/).waitFor();
+    // money carries its ISO code in every language: zh-Hant would write TWD as a bare "$" (Intl's home style)
+    await vip.getByText(/^TWD\s300$/).waitFor();
+    assert.equal(await pageVisitor.getByText(/^\$/).count(), 0, "no amount reads as a bare $");
     await pageVisitor.getByRole("button", { name: "年付" }).click();
-    await vip.getByText(/\$3,000/).waitFor();
+    await vip.getByText(/^TWD\s3,000$/).waitFor();
     await shot(pageVisitor, "94-billing-pricing-zh-mobile");
     await fitsWidth(pageVisitor, "the pricing page on a phone");
     await axe(pageVisitor, "pricing page");
@@ -121,7 +125,7 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     assert.equal(await pageOwner.locator('[data-testid="revenue-active"]').innerText(), "2");
     // 300 a month and 3,000 a year (250 a month)
     assert.match(await pageOwner.locator('[data-testid="mrr-vip-twd"]').innerText(), /550/);
-    await pageOwner.getByRole("img", { name: /Monthly recurring revenue by month/ }).waitFor();
+    await pageOwner.getByRole("img", { name: /Monthly recurring revenue in TWD by month/ }).waitFor();
     await shot(pageOwner, "95-billing-revenue");
     // the owner's pages fit a phone too
     await pageOwner.setViewportSize({ width: 375, height: 812 });
@@ -130,6 +134,66 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
       await fitsWidth(pageOwner, `${path} on a phone`);
     }
     await shot(pageOwner, "96-billing-settings-mobile");
+  });
+
+  await step("billing: the owner changes the currency to USD; the revenue chart still shows the TWD earned, labelled TWD, not zero", async () => {
+    await pageOwner.setViewportSize({ width: 1280, height: 900 });
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/settings/billing`));
+    await pageOwner.getByLabel("Currency").selectOption("usd");
+    for (const [input, value] of [["member_month", "4"], ["member_year", ""], ["vip_month", "10"], ["vip_year", ""]]) await pageOwner.locator(`input[name="${input}"]`).fill(value);
+    await pageOwner.getByRole("button", { name: "Save and publish prices" }).click();
+    await pageOwner.getByText("Prices saved and published to Stripe.").waitFor({ timeout: 20_000 });
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/revenue`));
+    const twd = pageOwner.locator('[data-testid="revenue-chart-twd"]');
+    await twd.getByRole("heading", { name: "MRR in TWD" }).waitFor();
+    // this month's TWD 550 (300 + 3,000 / 12), in the currency it was earned in
+    await twd.getByRole("img", { name: /in TWD by month: .*TWD\s550$/ }).waitFor();
+    await shot(pageOwner, "97-billing-revenue-two-currencies");
+  });
+
+  await step("billing: in 繁體中文 on a phone the owner reaches every tab, reads refused prices in Chinese, is offered nothing to buy, and an unknown checkout says so", async () => {
+    await pageOwner.setViewportSize({ width: 375, height: 812 });
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}`));
+    await pageOwner.getByRole("button", { name: "中文", exact: true }).click();
+    await pageOwner.getByRole("link", { name: "設定", exact: true }).waitFor();
+    // every tab lies inside the phone's width (before, 設定 was cut off at the edge of a scrolling row)
+    const tabs = await pageOwner.getByRole("navigation", { name: "社群頁面" }).getByRole("link").evaluateAll((links) =>
+      links.map((a) => ({ text: a.textContent, left: a.getBoundingClientRect().left, right: a.getBoundingClientRect().right })),
+    );
+    assert.deepEqual(tabs.map((x) => x.text), ["首頁", "搜尋", "成員", "訊息", "邀請", "方案", "營收", "設定"]);
+    for (const tab of tabs) assert.ok(tab.left >= 0 && tab.right <= 375, `the ${tab.text} tab is inside the phone's width (${Math.round(tab.left)}–${Math.round(tab.right)})`);
+    await shot(pageOwner, "98-billing-tabs-zh-mobile");
+
+    // refused prices: each input says why in Chinese, and the list names the inputs in Chinese
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/settings/billing`));
+    const issues = pageOwner.locator('[data-testid="billing-issues"]');
+    /** Submits `fields` and waits for the refusal that says `expected`; none of its text is English. */
+    const refuse = async (fields, expected) => {
+      pageOwner.expectErrors(/status of 400/);
+      for (const [input, value] of Object.entries(fields)) await pageOwner.locator(`input[name="${input}"]`).fill(value);
+      await pageOwner.locator('button[value="billing"]').click();
+      await issues.filter({ hasText: expected }).waitFor();
+      const text = await issues.innerText();
+      assert.equal(text.replace(/\b(USD|VIP|Stripe)\b/g, "").match(/[A-Za-z]{3,}/), null, `no English in: ${text}`);
+    };
+    await refuse({ vip_month: "0.3" }, "VIP，月費：Stripe 以 USD 收費的最低金額是 0.5，請至少輸入這個金額。");
+    await shot(pageOwner, "99-billing-refused-zh-mobile");
+    await refuse({ vip_month: "10", vip_trialDays: "999" }, "VIP，免費試用：請輸入 730 或以下。");
+
+    // the owner already has every space: no Subscribe on the pricing or plan page
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/pricing`));
+    await pageOwner.getByText("你是擁有者，已可進入所有空間，不需購買。").waitFor();
+    assert.equal(await pageOwner.getByRole("button", { name: /訂閱/ }).count(), 0, "no Subscribe for the owner");
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/billing`));
+    await pageOwner.getByText("你是擁有者，已可進入所有空間，不需購買。").waitFor();
+    assert.equal(await pageOwner.getByRole("button", { name: /升級/ }).count(), 0, "no Upgrade for the owner");
+
+    // a checkout that is not the reader's: titled as not found, with the way back
+    await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/billing/success?session_id=cs_test_not_theirs`));
+    assert.match(await pageOwner.title(), /^找不到這筆結帳 · /);
+    await pageOwner.locator('[data-testid="checkout-unknown"]').waitFor();
+    await pageOwner.getByRole("link", { name: "回到社群" }).click();
+    await pageOwner.waitForURL(`**/c/${slug}`);
   });
 
   await ctxOwner.close();

@@ -2,11 +2,11 @@
 // the public pricing page, checkout and the customer portal. The webhook and what it settles,
 // billing/me and the checkout poll live beside this in payhooks' files.
 import { createRoute } from "@hono/zod-openapi";
-import { activeMember, hasRole, type MemberAccess } from "../domain/access";
-import { forbidden, notFound } from "../lib/errors";
+import type { MemberAccess } from "../domain/access";
 import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
 import { openBuyer, openPortal, startCheckout } from "../billing/checkout";
 import { requireStripe } from "../billing/errors";
+import { billingMember, returnOrigin } from "../billing/reads";
 import { errorResponses } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { BillingSchema, CheckoutBody, PricingBody, PricingPageSchema, RedirectSchema, UpdateBillingBody } from "../domain/schemas/billing";
@@ -23,14 +23,11 @@ const tags = ["billing"];
  */
 async function requireBillingMember(c: AppContext, slug: string, role: "member" | "admin" | "owner"): Promise<MemberAccess> {
   await requireUser(c);
-  const member = activeMember(await requireCommunity(c, slug));
-  if (!member || (role !== "member" && !hasRole(member.role, "admin"))) throw notFound("No such community.");
-  if (role === "owner" && member.role !== "owner") throw forbidden("Only the owner changes billing.");
-  return member;
+  return billingMember(await requireCommunity(c, slug), role);
 }
 
 /** Where Stripe sends the browser back: the app's public origin (APP_ORIGIN), else this request's. */
-const appOrigin = (c: AppContext) => (c.env.APP_ORIGIN || new URL(c.req.url).origin).replace(/\/$/, "");
+const appOrigin = (c: AppContext) => returnOrigin(c.env, c.req.url);
 
 billing.openapi(
   createRoute({

@@ -24,6 +24,12 @@ export type Revenue = {
   upgradeRate: number | null;
   /** oldest first; `mrr` in minor units of `currency` at each month's end (now for this month) */
   history: { month: string; mrr: number }[];
+  /**
+   * The same months for every currency revenue was earned in (the community's currency first,
+   * then by code), so a currency change does not hide the months before it; amounts are never
+   * converted between currencies.
+   */
+  historyByCurrency: { currency: string; history: { month: string; mrr: number }[] }[];
 };
 
 /** 00:00 UTC on the first of the month `back` months before `now`'s (ms). */
@@ -41,8 +47,8 @@ const neverPaid = ["incomplete", "incomplete_expired"];
  * that ended this month. History: for each of the last HISTORY_MONTHS months, the sum over rows
  * in `currency` that were paying at the month's end (created, not ended, trial over) of their
  * MRR — the stored `mrr` while a row still pays, else its price row normalised to a month
- * (an ended row's discount is not kept, so past months count list prices for it). Throws nothing
- * of its own.
+ * (an ended row's discount is not kept, so past months count list prices for it); the same sums
+ * per currency in `historyByCurrency`. Throws nothing of its own.
  */
 export async function readRevenue(env: Env, communityId: string, now = Date.now()): Promise<Revenue> {
   const db = getDb(env);
@@ -84,19 +90,27 @@ export async function readRevenue(env: Env, communityId: string, now = Date.now(
     if (row.endedAt && row.endedAt.getTime() >= thisMonth) churnedThisMonth++;
   }
 
-  const history: Revenue["history"] = [];
-  for (let back = HISTORY_MONTHS - 1; back >= 0; back--) {
+  const months: number[] = [];
+  for (let back = HISTORY_MONTHS - 1; back >= 0; back--) months.push(back);
+  // currency → MRR at each month's end, in that currency's minor units
+  const totals = new Map<string, number[]>([[currency, months.map(() => 0)]]);
+  months.forEach((back, i) => {
     const at = back === 0 ? now : monthStart(now, back - 1) - 1;
-    let total = 0;
     for (const row of rows) {
-      if (row.currency !== currency || neverPaid.includes(row.status)) continue;
+      if (neverPaid.includes(row.status)) continue;
       if (row.createdAt.getTime() > at || (row.endedAt && row.endedAt.getTime() <= at)) continue;
       if (row.trialEnd && row.trialEnd.getTime() > at) continue;
       const listMonthly = row.priceAmount === null ? 0 : Math.round(row.priceAmount / (row.interval === "year" ? 12 : 1));
-      total += row.mrr > 0 ? row.mrr : listMonthly;
+      const series = totals.get(row.currency) ?? months.map(() => 0);
+      series[i] += row.mrr > 0 ? row.mrr : listMonthly;
+      totals.set(row.currency, series);
     }
-    history.push({ month: monthKey(monthStart(now, back)), mrr: total });
-  }
+  });
+  const seriesOf = (code: string) => months.map((back, i) => ({ month: monthKey(monthStart(now, back)), mrr: totals.get(code)?.[i] ?? 0 }));
+  const history = seriesOf(currency);
+  const historyByCurrency = [...totals.keys()]
+    .sort((a, b) => (a === currency ? -1 : b === currency ? 1 : a.localeCompare(b)))
+    .map((code) => ({ currency: code, history: seriesOf(code) }));
 
   return {
     currency,
@@ -106,6 +120,7 @@ export async function readRevenue(env: Env, communityId: string, now = Date.now(
     churnedThisMonth,
     upgradeRate: await upgradeRate(env, communityId, now),
     history,
+    historyByCurrency,
   };
 }
 
