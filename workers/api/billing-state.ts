@@ -14,6 +14,8 @@ import { readRevenue } from "../billing/revenue";
 import { rowEnded, tierRankSql } from "../billing/settle";
 import { stripeFor } from "../billing/client";
 import { viaStripe } from "../billing/errors";
+import { checkoutRefusalOf } from "../billing/checkout";
+import { CheckoutRefusalField } from "../domain/schemas/billing";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -35,7 +37,13 @@ const MySubscription = z
   })
   .openapi("MySubscription");
 const MyBilling = z
-  .object({ subscription: MySubscription.nullable(), paidTier: z.enum(tierKeys), compTier: z.enum(tierKeys).nullable(), tier: z.enum(tierKeys) })
+  .object({
+    subscription: MySubscription.nullable(),
+    paidTier: z.enum(tierKeys),
+    compTier: z.enum(tierKeys).nullable(),
+    tier: z.enum(tierKeys),
+    checkoutRefusal: CheckoutRefusalField,
+  })
   .openapi("MyBilling");
 const CheckoutState = z.object({ state: z.enum(["waiting", "done"]), tier: z.enum(tierKeys) }).openapi("CheckoutState");
 const RevenueSchema = z
@@ -58,7 +66,7 @@ billingState.openapi(
     method: "get",
     path: "/communities/{slug}/billing/me",
     tags,
-    summary: "The caller's plan in the community: the subscription that counts most, and paid, comp and effective tier",
+    summary: "The caller's plan in the community: the subscription that counts most, paid, comp and effective tier, and `checkoutRefusal` (why they cannot buy, or null)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(MyBilling, "The caller's billing state"), ...errorResponses(401, 403, 404) },
   }),
@@ -74,6 +82,7 @@ billingState.openapi(
       .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
       .limit(1);
     const sub = row?.sub;
+    const checkoutRefusal = await checkoutRefusalOf(c.env, access.community.id, access.membership, access.membership.userId);
     c.header("Cache-Control", "no-store");
     return c.json(
       {
@@ -92,6 +101,7 @@ billingState.openapi(
         paidTier: access.membership.paidTier,
         compTier: access.membership.compTier,
         tier: effectiveTier(access.membership),
+        checkoutRefusal,
       },
       200,
     );
