@@ -119,6 +119,8 @@ export async function readRevenue(env: Env, communityId: string, now = Date.now(
  * or started a subscription inside the window (they were free before it, since a second live
  * subscription is refused); so a member who joined yesterday counts, and one paying since before
  * the window does not. A 0..1 fraction rounded to 4 decimals; null when nobody is in the base.
+ * Source of the term: free users who converted in a period ÷ free users in that period
+ * (https://www.vareto.com/glossary-terms/free-to-paid-conversion-rate).
  */
 async function upgradeRate(env: Env, communityId: string, now: number): Promise<number | null> {
   const windowStart = now - UPGRADE_WINDOW_DAYS * DAY_MS;
