@@ -14,7 +14,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs, parseEnv } from "node:util";
+import { resolve } from "node:path";
 import { contentHash, LOCAL_STATE, localDatabasesExist } from "./lib/dev-state.mjs";
+import { writeVarsFile } from "./stripe-stand-in/vars-file.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -83,6 +85,7 @@ unlessDone("build", buildStamp, "inputs", buildInputs, () => builtOutput() !== n
 const devVars = existsSync(".dev.vars") ? parseEnv(readFileSync(".dev.vars", "utf8")) : {};
 const STAND_IN_KEY = "sk_test_enclave_stand_in";
 const realKey = Boolean(devVars.STRIPE_SECRET_KEY) && devVars.STRIPE_SECRET_KEY !== STAND_IN_KEY;
+/** Arguments for serve.mjs: the stand-in's settings as an env file (never as values on the command line). */
 const serveVars = [];
 let standIn = null;
 if (devVars.DEV_MODE === "true" && !realKey) {
@@ -118,7 +121,10 @@ if (devVars.DEV_MODE === "true" && !realKey) {
   } else {
     console.log("[start] demo prices in the Stripe stand-in: unchanged, skipped");
   }
-  serveVars.push("--var", `STRIPE_API_BASE:${stripeBase}`, "--var", `STRIPE_SECRET_KEY:${STAND_IN_KEY}`, "--var", `STRIPE_WEBHOOK_SECRET:${webhookSecret}`);
+  // through a 0600 env file in the local state, not `--var`: `ps` shows arguments to everyone (ADR 040)
+  const varsFile = resolve(`${LOCAL_STATE}/stripe-stand-in.vars`);
+  writeVarsFile(varsFile, { STRIPE_API_BASE: stripeBase, STRIPE_SECRET_KEY: STAND_IN_KEY, STRIPE_WEBHOOK_SECRET: webhookSecret });
+  serveVars.push("--env-file", varsFile);
   console.log(`[start] payments: Stripe stand-in at ${stripeBase} (test checkout, no real payment)`);
 } else {
   console.log(realKey ? "[start] payments: real Stripe (STRIPE_SECRET_KEY in .dev.vars)" : "[start] payments: not configured");

@@ -16,7 +16,7 @@ import { backWithError, checkoutChoice, checkoutFor, portalFor } from "../lib/bi
 import { billingPath, knownStatuses, moneyText, type BillingMe, planIsLive } from "../lib/billing";
 import { readPricingPage } from "../../workers/billing/catalog";
 import { readMyBilling } from "../../workers/billing/reads";
-import { hasRole } from "../../workers/domain/access";
+import { roleGrantsEveryTier } from "../../workers/billing/checkout";
 import { field, unknownIntent } from "../lib/forms.server";
 import { attempt } from "../lib/use-case.server";
 
@@ -27,8 +27,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   return {
     ...answer,
     locale: findLocale(request, cf.user),
-    // admins and the owner pass every tier (domain/discussions/access.ts): nothing is for sale to them
-    staffRole: hasRole(member.role, "admin") ? (member.role as "owner" | "admin") : null,
+    staffRole: roleGrantsEveryTier(member) ? (member.role as "owner" | "admin") : null,
     me: me.ok ? me.data : null,
     meFailed: !me.ok,
     // unpublished pricing (404) is no offer, not a failure: the page says so

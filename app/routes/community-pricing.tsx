@@ -11,7 +11,8 @@ import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { attempt } from "../lib/use-case.server";
 import type { Interval } from "../lib/billing";
-import { hasRole, openCommunity } from "../../workers/domain/access";
+import { openCommunity } from "../../workers/domain/access";
+import { roleGrantsEveryTier } from "../../workers/billing/checkout";
 import { readPricingPage } from "../../workers/billing/catalog";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
@@ -29,8 +30,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     locale: findLocale(request, cf.user),
     signedIn: Boolean(cf.user),
     tier: member?.tier ?? null,
-    // admins and the owner pass every tier (domain/discussions/access.ts): nothing is for sale to them
-    staffRole: member && hasRole(member.role, "admin") ? (member.role as "owner" | "admin") : null,
+    staffRole: member && roleGrantsEveryTier(member) ? (member.role as "owner" | "admin") : null,
   };
 }
 

@@ -382,26 +382,45 @@ export function billingOn(state, emit) {
       return sub;
     },
 
-    /** Refunds the subscription's last charge in full: charge.refunded. */
+    /** Refunds the subscription's last charge in full (the Dashboard's "Refund"): charge.refunded. */
     refundLastCharge(/** @type {any} */ sub) {
       const charge = lastCharge(sub);
       if (!charge || charge.refunded) return null;
+      return this.refund(charge, { reason: "requested_by_customer" });
+    },
+
+    /**
+     * Refunds `charge` (what is left of it, or `amount` minor units), as `POST /v1/refunds` does;
+     * a full refund marks the charge refunded. Emits charge.refunded (previous_attributes as Stripe's).
+     * @param {any} charge an unrefunded charge
+     * @param {{amount?: number, reason?: string | null, metadata?: Record<string, string>}} opts
+     */
+    refund(charge, opts) {
+      const remaining = charge.amount - charge.amount_refunded;
       const refund = {
         id: newId("refund"),
         object: "refund",
-        amount: charge.amount - charge.amount_refunded,
+        amount: opts.amount ?? remaining,
+        balance_transaction: null,
         charge: charge.id,
         created: nowSeconds(),
         currency: charge.currency,
-        metadata: {},
+        customer: charge.customer ?? null,
+        customer_account: null,
+        destination_details: { type: "card", card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" } },
+        metadata: opts.metadata ?? {},
         payment_intent: charge.payment_intent,
-        reason: "requested_by_customer",
+        payment_method: null,
+        reason: opts.reason ?? null,
+        receipt_number: null,
+        source_transfer_reversal: null,
         status: "succeeded",
+        transfer_reversal: null,
       };
       o.refund[refund.id] = refund;
       const previous = pick(charge, ["amount_refunded", "refunded"]);
-      charge.amount_refunded = charge.amount;
-      charge.refunded = true;
+      charge.amount_refunded += refund.amount;
+      charge.refunded = charge.amount_refunded >= charge.amount;
       emit("charge.refunded", charge, previous);
       return refund;
     },

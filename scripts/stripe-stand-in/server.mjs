@@ -348,6 +348,21 @@ export async function startStandIn(opts) {
     ["GET", /^\/v1\/payment_intents\/([^/]+)$/, (m) => get("payment_intent", m[1])],
     ["GET", /^\/v1\/charges\/([^/]+)$/, (m) => get("charge", m[1])],
     ["GET", /^\/v1\/refunds\/([^/]+)$/, (m) => get("refund", m[1])],
+    ["POST", /^\/v1\/refunds$/, (_m, p) => {
+      // by charge or by payment intent (its latest charge), as Stripe takes either
+      if (!p.charge && !p.payment_intent) throw required("charge");
+      const pi = p.payment_intent ? get("payment_intent", p.payment_intent, "payment_intent", "payment_intent") : null;
+      const chargeId = p.charge ?? pi?.latest_charge;
+      if (!chargeId) throw new StripeError(400, "invalid_request_error", "charge_not_refundable", `This PaymentIntent (${pi?.id}) does not have a successful charge to refund.`, "payment_intent");
+      const charge = get("charge", chargeId, "charge", "charge");
+      if (pi && charge.payment_intent !== pi.id) throw invalid("charge", "The charge does not belong to this PaymentIntent.");
+      if (charge.refunded) throw new StripeError(400, "invalid_request_error", "charge_already_refunded", `Charge ${charge.id} has already been refunded.`, "charge");
+      const remaining = charge.amount - charge.amount_refunded;
+      const amount = p.amount === undefined ? remaining : int(p.amount, "amount");
+      if (amount < 1 || amount > remaining) throw new StripeError(400, "invalid_request_error", "amount_too_large", `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining}).`, "amount");
+      if (p.reason !== undefined && !["duplicate", "fraudulent", "requested_by_customer"].includes(p.reason)) throw invalid("reason", `Invalid reason: ${p.reason}`);
+      return billing.refund(charge, { amount, reason: p.reason ?? null, metadata: meta(p.metadata) });
+    }],
     ["GET", /^\/v1\/promotion_codes$/, (_m, p) => {
       let items = Object.values(o.promotion_code);
       if (p.code) items = items.filter((x) => x.code === p.code);

@@ -69,6 +69,51 @@ describe("checkout", () => {
     expect((await checkout(c, compMember)).status).toBe(200);
   });
 
+  it("refuses the owner and admins with 409 already_subscribed (reason role_grants_every_tier): they see every space already", async () => {
+    const c = await pricedCommunity();
+    const admin = await addMember(c, { role: "admin" });
+    for (const who of [c.owner, admin]) {
+      for (const choice of [{ tier: "vip", interval: "month" }, { tier: "member", interval: "year" }]) {
+        const res = await checkout(c, who, choice);
+        expectError(res, 409, "already_subscribed");
+        expect(res.body.error).toMatchObject({ reason: "role_grants_every_tier", tier: "vip" });
+        expect(res.body.error.message).toMatch(/already see every space/);
+      }
+    }
+    // nothing was opened in Stripe for them: no Customer was made
+    const customers = await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, c.owner.id));
+    expect(customers).toEqual([]);
+    // a moderator does not see tiered spaces without a tier: they may buy
+    const moderator = await addMember(c, { role: "moderator" });
+    expect((await checkout(c, moderator)).status).toBe(200);
+  });
+
+  it("tells the pages who cannot buy at all: checkoutRefusal in /billing/me and /pricing", async () => {
+    const c = await pricedCommunity();
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const admin = await addMember(c, { role: "admin" });
+    const member = await addMember(c);
+    const paying = await addMember(c);
+    const now = new Date();
+    await db().insert(schema.subscriptions).values({
+      id: `sub_live_${paying.id}`, communityId: c.id, userId: paying.id, tierKey: "member", stripePriceId: "price_x", interval: "month",
+      currency: "twd", status: "active", createdAt: now, updatedAt: now,
+    });
+    const refusal = async (as: TestUser | null, path: string) => (await call(`/api/v1/communities/${c.slug}${path}`, { as })).body.checkoutRefusal;
+    for (const path of ["/billing/me", "/pricing"]) {
+      expect(await refusal(c.owner, path)).toBe("role_grants_every_tier");
+      expect(await refusal(admin, path)).toBe("role_grants_every_tier");
+      expect(await refusal(member, path)).toBeNull();
+      expect(await refusal(paying, path)).toBe("manage_in_portal");
+    }
+    expect(await refusal(null, "/pricing")).toBeNull();
+    expect(await refusal(await createUser(), "/pricing")).toBeNull();
+    // what the refusal says is what checkout answers
+    const refused = await checkout(c, paying);
+    expectError(refused, 409, "already_subscribed");
+    expect(refused.body.error).toMatchObject({ reason: "manage_in_portal", manageInPortal: true });
+  });
+
   it("refuses a second subscription while one is live: plan changes go through the portal", async () => {
     const c = await pricedCommunity();
     const member = await addMember(c);

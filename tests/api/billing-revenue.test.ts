@@ -31,7 +31,7 @@ describe("revenue", () => {
     for (const id of [...subs.map((s) => s.id), withCode.subscriptionId]) await deliverAll(id);
     await stripe.subscriptions.cancel(subs[3].id);
     await deliver(await lastEvent(subs[3].id, "customer.subscription.deleted"));
-    // everyone but the owner joined two months ago: they were free members when the window opened
+    // everyone but the owner joined two months ago (it makes no difference: joining time is not a condition)
     const m = schema.memberships;
     await getDb(env)
       .update(m)
@@ -50,8 +50,9 @@ describe("revenue", () => {
       subscribers: { active: 3, trialing: 1, pastDue: 0 },
       newThisMonth: 5,
       churnedThisMonth: 1,
-      // 5 of 7 (admin, five who subscribed, one who stayed free) started a subscription
-      upgradeRate: 0.7143,
+      // free-to-paid over 30 days: 5 of 6 (five who subscribed, one who stayed free; the admin
+      // sees every tier already and is not counted)
+      upgradeRate: 0.8333,
     });
     expect(res.body.history).toHaveLength(6);
     expect(res.body.history[5]).toEqual({ month: thisMonth(), mrr: 2900 });
@@ -61,6 +62,31 @@ describe("revenue", () => {
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: monthly }), 404, "not_found");
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: await createUser() }), 404, "not_found");
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`), 401, "unauthenticated");
+  });
+
+  it("gives a new community a real upgrade rate: members who joined today, three free and one who upgraded", async () => {
+    const community = await makeCommunity();
+    await addMember(community, { role: "admin" });
+    const [upgraded] = await Promise.all([1, 2, 3, 4].map(() => addMember(community)));
+    const vip = await makePrice(community, "vip", 1000);
+    await deliverAll((await subscribe(community, upgraded, "vip", vip)).id);
+    const res = await call(`/api/v1/communities/${community.slug}/revenue`, { as: community.owner });
+    // 1 of 4: the owner and the admin are not in the base
+    expect(res.body.upgradeRate).toBe(0.25);
+  });
+
+  it("leaves out of the base a member paying since before the 30 days, and counts only upgrades inside them", async () => {
+    const community = await makeCommunity();
+    const [longPaying, recent] = await Promise.all([1, 2].map(() => addMember(community)));
+    await addMember(community); // stays free
+    const vip = await makePrice(community, "vip", 1000);
+    const old = await subscribe(community, longPaying, "vip", vip);
+    await deliverAll(old.id);
+    await deliverAll((await subscribe(community, recent, "vip", vip)).id);
+    await getDb(env).update(schema.subscriptions).set({ createdAt: new Date(Date.now() - 45 * DAY) }).where(eq(schema.subscriptions.id, old.id));
+    const res = await call(`/api/v1/communities/${community.slug}/revenue`, { as: community.owner });
+    // the one who upgraded and the one who stayed free are the base; the long-paying member was never free in the window
+    expect(res.body.upgradeRate).toBe(0.5);
   });
 
   it("answers null for the upgrade rate with nobody to upgrade, and zeros without subscriptions", async () => {
@@ -89,6 +115,6 @@ describe("checkout state", () => {
     const community = await makeCommunity();
     const member = await addMember(community, { paidTier: "free" });
     const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
-    expect(me.body).toEqual({ subscription: null, paidTier: "free", compTier: null, tier: "free" });
+    expect(me.body).toEqual({ subscription: null, paidTier: "free", compTier: null, tier: "free", checkoutRefusal: null });
   });
 });

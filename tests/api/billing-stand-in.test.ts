@@ -180,6 +180,30 @@ describe("Stripe stand-in", () => {
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
   });
 
+  it("refunds through POST /v1/refunds (by charge or payment intent) in the SDK's Refund shape, with charge.refunded; a second full refund is refused", async () => {
+    const { customer, session } = await openCheckout({ amount: 30_000 });
+    await payAt(session.url!);
+    const sub = (await stripe.checkout.sessions.retrieve(session.id)).subscription as string;
+    const invoice = (await stripe.subscriptions.retrieve(sub)).latest_invoice as string;
+    const [payment] = (await stripe.invoicePayments.list({ invoice })).data;
+    const paymentIntent = payment.payment.payment_intent as string;
+    const charge = (await stripe.paymentIntents.retrieve(paymentIntent)).latest_charge as string;
+    const part = await stripe.refunds.create({ charge, amount: 10_000, reason: "duplicate", metadata: { note: "part" } });
+    expect(part).toMatchObject({ object: "refund", amount: 10_000, charge, payment_intent: paymentIntent, currency: "twd", reason: "duplicate", status: "succeeded", metadata: { note: "part" } });
+    expect(await stripe.charges.retrieve(charge)).toMatchObject({ amount_refunded: 10_000, refunded: false });
+    // the rest, by payment intent
+    const rest = await stripe.refunds.create({ payment_intent: paymentIntent });
+    expect(rest.amount).toBe(20_000);
+    expect(await stripe.charges.retrieve(charge)).toMatchObject({ amount_refunded: 30_000, refunded: true });
+    expect((await stripe.refunds.retrieve(rest.id)).id).toBe(rest.id);
+    const refunds = (await eventsOf(customer.id)).filter((e) => e.type === "charge.refunded");
+    expect(refunds).toHaveLength(2);
+    const event = await Stripe.webhooks.constructEventAsync(refunds[1].payload, refunds[1].signature, env.STRIPE_WEBHOOK_SECRET, undefined, crypto);
+    expect(event.data.object).toMatchObject({ id: charge, refunded: true, amount_refunded: 30_000 });
+    await expect(stripe.refunds.create({ charge })).rejects.toMatchObject({ type: "StripeInvalidRequestError", code: "charge_already_refunded" });
+    await expect(stripe.refunds.create({})).rejects.toMatchObject({ type: "StripeInvalidRequestError", code: "parameter_missing" });
+  });
+
   it("updates through the API: cancel at period end and a price swap each send customer.subscription.updated", async () => {
     const { product, customer, session } = await openCheckout();
     await pay(session);

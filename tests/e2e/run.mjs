@@ -7,7 +7,8 @@
 // Prints "N passed, M failed" over all flows; exits non-zero on any failure.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -29,6 +30,7 @@ import dmFlow from "./dm.mjs";
 import billingFlow from "./billing.mjs";
 // paycore's stand-in, as `npm start` runs it offline: the same server, started in this process
 import { startStandIn } from "../../scripts/stripe-stand-in/server.mjs";
+import { commandLinesShowing, writeVarsFile } from "../../scripts/stripe-stand-in/vars-file.mjs";
 
 // Two lanes of flows that run side by side against one server (a run is mostly waiting on the
 // server and the browser, so two lanes finish in about the time of the longer one). Flows share
@@ -75,8 +77,13 @@ const persist = mkdtempSync(join(tmpdir(), "enclave-e2e-"));
 let server = null;
 let browser = null;
 let standIn = null;
-/** The secret the stand-in signs its webhooks with and the server verifies them by (test-only). */
-const STRIPE_WEBHOOK_SECRET = "whsec_enclave_e2e";
+/**
+ * The secret the stand-in signs its webhooks with and the server verifies them by, and the API key
+ * the server calls it with (test-only; new each run, so the check that no command line shows them
+ * cannot be fooled by another run on the machine).
+ */
+const STRIPE_WEBHOOK_SECRET = `whsec_enclave_e2e_${randomBytes(12).toString("hex")}`;
+const STRIPE_SECRET_KEY = `sk_test_enclave_e2e_${randomBytes(12).toString("hex")}`;
 
 function run(cmd, args) {
   const res = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
@@ -260,6 +267,18 @@ function serverErrors(text) {
   return out.join("\n");
 }
 
+/**
+ * `--env-file` arguments for the Stripe settings: the build's .dev.vars first (wrangler reads no
+ * .dev.vars once any env file is named, and did read it before), then the run's own file (0600,
+ * in the run's temp state), whose values win.
+ */
+function stripeEnvFiles() {
+  const file = join(persist, "stripe.vars");
+  writeVarsFile(file, { STRIPE_API_BASE: standIn.origin, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET });
+  const built = join(root, "build", "server", ".dev.vars");
+  return [...(existsSync(built) ? ["--env-file", built] : []), "--env-file", file];
+}
+
 /** wrangler dev on PORT over the run's persisted state; resolves once it answers. */
 async function startServer() {
   server = spawn(
@@ -268,8 +287,9 @@ async function startServer() {
       // export steps of three pages of three items: the data-export flow's archive (about twenty
       // items) takes a few steps, so its progress bar moves; one page a step made it crawl
       "--var", "EXPORT_PAGE_ITEMS:3", "--var", "EXPORT_PAGES_PER_STEP:3",
-      // payments go to the Stripe stand-in started beside the server (ADR 037)
-      "--var", "STRIPE_SECRET_KEY:sk_test_enclave_stand_in", "--var", `STRIPE_WEBHOOK_SECRET:${STRIPE_WEBHOOK_SECRET}`, "--var", `STRIPE_API_BASE:${standIn.origin}`],
+      // payments go to the Stripe stand-in started beside the server (ADR 037), its key and
+      // webhook secret through a 0600 env file, never a command line (ADR 040)
+      ...stripeEnvFiles()],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   // wrangler's output goes to a file kept with the screenshots (every start appends to it), so a
@@ -281,6 +301,9 @@ async function startServer() {
     console.log(serverErrors(readFileSync(SERVER_LOG, "utf8")).slice(-3000));
     throw error;
   });
+  // what `ps` shows everyone on the machine must not carry the Stripe key or webhook secret
+  const showing = commandLinesShowing([STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET]);
+  assert.deepEqual(showing, [], "a command line shows a Stripe secret");
 }
 
 /**

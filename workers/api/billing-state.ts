@@ -7,6 +7,7 @@ import { errorResponses, IsoDate } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
 import { readCheckoutState, readMyBilling, revenueOwner } from "../billing/reads";
+import { CheckoutRefusalField } from "../domain/schemas/billing";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -27,7 +28,13 @@ const MySubscription = z
   })
   .openapi("MySubscription");
 const MyBilling = z
-  .object({ subscription: MySubscription.nullable(), paidTier: z.enum(tierKeys), compTier: z.enum(tierKeys).nullable(), tier: z.enum(tierKeys) })
+  .object({
+    subscription: MySubscription.nullable(),
+    paidTier: z.enum(tierKeys),
+    compTier: z.enum(tierKeys).nullable(),
+    tier: z.enum(tierKeys),
+    checkoutRefusal: CheckoutRefusalField,
+  })
   .openapi("MyBilling");
 const CheckoutState = z.object({ state: z.enum(["waiting", "done"]), tier: z.enum(tierKeys) }).openapi("CheckoutState");
 const RevenueSchema = z
@@ -53,7 +60,7 @@ billingState.openapi(
     method: "get",
     path: "/communities/{slug}/billing/me",
     tags,
-    summary: "The caller's plan in the community: the subscription that counts most, and paid, comp and effective tier",
+    summary: "The caller's plan in the community: the subscription that counts most, paid, comp and effective tier, and `checkoutRefusal` (why they cannot buy, or null)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(MyBilling, "The caller's billing state"), ...errorResponses(401, 403, 404) },
   }),

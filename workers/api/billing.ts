@@ -2,9 +2,9 @@
 // the public pricing page, checkout and the customer portal. The webhook and what it settles,
 // billing/me and the checkout poll live beside this in payhooks' files.
 import { createRoute } from "@hono/zod-openapi";
-import type { MemberAccess } from "../domain/access";
+import { loadCommunityAccess, type MemberAccess } from "../domain/access";
 import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
-import { openBuyer, openPortal, startCheckout } from "../billing/checkout";
+import { checkoutRefusalOf, openBuyer, openPortal, startCheckout } from "../billing/checkout";
 import { requireStripe } from "../billing/errors";
 import { billingMember, returnOrigin } from "../billing/reads";
 import { errorResponses } from "../domain/schemas/common";
@@ -68,11 +68,21 @@ billing.openapi(
     method: "get",
     path: "/communities/{slug}/pricing",
     tags,
-    summary: "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content)",
+    summary:
+      "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content); `checkoutRefusal` says why a signed-in caller cannot buy (the owner and admins, or a live subscription)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(PricingPageSchema, "The pricing page"), ...errorResponses(404) },
   }),
-  async (c) => c.json(await readPricingPage(c.env, c.req.valid("param").slug), 200),
+  async (c) => {
+    const slug = c.req.valid("param").slug;
+    const page = await readPricingPage(c.env, slug);
+    const reader = c.get("reader");
+    const [access, user] = [await loadCommunityAccess(c.env, slug, reader), await reader.user()];
+    const checkoutRefusal = access && user ? await checkoutRefusalOf(c.env, access.community.id, access.membership, user.id) : null;
+    // the answer depends on who asks
+    c.header("Cache-Control", "private, no-store");
+    return c.json({ ...page, checkoutRefusal }, 200);
+  },
 );
 
 billing.openapi(

@@ -4,13 +4,18 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { liveSubscriptionStatuses } from "../db/schema";
-import { effectiveTier, hasTier, loadCommunityAccess, visibleCommunity, type CommunityAccess, type MemberAccess } from "../domain/access";
+import { effectiveTier, hasRole, hasTier, loadCommunityAccess, visibleCommunity, type CommunityAccess, type MemberAccess, type Membership } from "../domain/access";
 import type { Reader } from "../domain/auth/reader";
 import type { SessionUser } from "../domain/auth/reader";
 import { limitCheckout } from "../domain/rate-limits";
 import { badRequest, DomainError, notFound } from "../lib/errors";
 import { billingSettingsOf, paidTierKeys, priceOnSale, type BillingInterval, type PaidTierKey } from "./catalog";
 import { viaStripe } from "./errors";
+import type { CheckoutRefusal } from "../domain/schemas/billing";
+import { tierKeys } from "../lib/vocabulary";
+
+/** The highest tier (lib/vocabulary tierKeys is ordered low to high). */
+const topTier = tierKeys[tierKeys.length - 1];
 
 /** Checkout's page language from the member's locale (Stripe's `locale` list has zh-TW, not zh-Hant). */
 function checkoutLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {
@@ -84,13 +89,41 @@ async function expireOtherCheckouts(stripe: Stripe, customer: string, communityI
   await Promise.all(others.map((s) => viaStripe(() => expire(s.id))));
 }
 
+/** The roles whose access already includes every tier (the space rules bypass tiers from admin up). */
+/** Admins and the owner pass every tier (domain/discussions/access.ts): nothing is for sale to them. The pages ask the same. */
+export const roleGrantsEveryTier = (membership: { role: Membership["role"] | null } | null) => Boolean(membership?.role && hasRole(membership.role, "admin"));
+
+/** The user's live subscription in a community (liveSubscriptionStatuses), or undefined. */
+async function liveSubscriptionOf(env: Env, communityId: string, userId: string) {
+  const s = schema.subscriptions;
+  const [live] = await getDb(env)
+    .select({ id: s.id, tier: s.tierKey })
+    .from(s)
+    .where(and(eq(s.communityId, communityId), eq(s.userId, userId), inArray(s.status, [...liveSubscriptionStatuses])))
+    .limit(1);
+  return live;
+}
+
+/**
+ * The CheckoutRefusal for `userId` (null: signed out) with their active `membership` (or null) in
+ * `communityId`, or null when checkout would take them (a tier they already hold is still refused
+ * per tier: compare with `/billing/me`'s `tier`). One D1 read at most.
+ */
+export async function checkoutRefusalOf(env: Env, communityId: string, membership: Membership | null, userId: string | null): Promise<CheckoutRefusal | null> {
+  if (roleGrantsEveryTier(membership)) return "role_grants_every_tier";
+  if (userId && (await liveSubscriptionOf(env, communityId, userId))) return "manage_in_portal";
+  return null;
+}
+
 /**
  * Opens a Stripe Checkout Session for `tier` and `interval` (subscription mode, the tier's trial,
  * promotion codes per the owner's setting, the member's email prefilled through their Customer,
  * metadata on the session and on `subscription_data`). Answers the page to send the member to.
- * @throws 400 validation_failed for the free tier; 409 already_subscribed when the member's
- *   effective tier covers `tier` or they already pay in this community (plan changes go through
- *   the portal); 409 price_not_published; 429 rate_limited; 502 stripe_unavailable
+ * @throws 400 validation_failed for the free tier; 409 already_subscribed for the owner and admins
+ *   (`reason: role_grants_every_tier`: they see every space already), when the member's effective
+ *   tier covers `tier`, or when they already pay in this community (`reason: manage_in_portal`,
+ *   `manageInPortal: true`: plan changes go through the portal); 409 price_not_published;
+ *   429 rate_limited; 502 stripe_unavailable
  */
 export async function startCheckout(
   env: Env,
@@ -105,17 +138,18 @@ export async function startCheckout(
   }
   const tier = choice.tier as PaidTierKey;
   const communityId = access.community.id;
+  if (roleGrantsEveryTier(access.membership)) {
+    const reason: CheckoutRefusal = "role_grants_every_tier";
+    throw new DomainError(409, "already_subscribed", `As the ${access.membership!.role} you already see every space and tier here: there is nothing to buy.`, { tier: topTier, reason });
+  }
   if (access.membership && hasTier(effectiveTier(access.membership), tier)) {
     throw new DomainError(409, "already_subscribed", `You already have the ${tier} tier here.`, { tier: effectiveTier(access.membership) });
   }
   const db = getDb(env);
-  const [live] = await db
-    .select({ id: schema.subscriptions.id, tier: schema.subscriptions.tierKey })
-    .from(schema.subscriptions)
-    .where(and(eq(schema.subscriptions.communityId, communityId), eq(schema.subscriptions.userId, user.id), inArray(schema.subscriptions.status, [...liveSubscriptionStatuses])))
-    .limit(1);
+  const live = await liveSubscriptionOf(env, communityId, user.id);
   if (live) {
-    throw new DomainError(409, "already_subscribed", "You already pay for a plan here: change it in the billing portal.", { tier: live.tier, manageInPortal: true });
+    const reason: CheckoutRefusal = "manage_in_portal";
+    throw new DomainError(409, "already_subscribed", "You already pay for a plan here: change it in the billing portal.", { tier: live.tier, manageInPortal: true, reason });
   }
   const price = await priceOnSale(env, communityId, tier, choice.interval);
   if (!price?.stripePriceId) throw new DomainError(409, "price_not_published", `The ${tier} tier has no ${choice.interval}ly price yet.`);

@@ -10,6 +10,8 @@ import { activeMember, effectiveTier, hasRole, type CommunityAccess, type Member
 import { rowEnded, tierRankSql } from "./settle";
 import { stripeFor } from "./client";
 import { viaStripe } from "./errors";
+import { checkoutRefusalOf } from "./checkout";
+import type { CheckoutRefusal } from "../domain/schemas/billing";
 
 const s = schema.subscriptions;
 
@@ -50,6 +52,8 @@ export type MyBilling = {
   paidTier: TierKey;
   compTier: TierKey | null;
   tier: TierKey;
+  /** why checkout would refuse the caller whatever the tier (owner/admin, or a live plan to manage in the portal), or null */
+  checkoutRefusal: CheckoutRefusal | null;
 };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -68,6 +72,7 @@ export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyB
     .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
     .limit(1);
   const sub = row?.sub;
+  const checkoutRefusal = await checkoutRefusalOf(env, access.community.id, access.membership, access.membership.userId);
   return {
     subscription: sub
       ? {
@@ -84,6 +89,7 @@ export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyB
     paidTier: access.membership.paidTier,
     compTier: access.membership.compTier,
     tier: effectiveTier(access.membership),
+    checkoutRefusal,
   };
 }
 

@@ -7,7 +7,7 @@ import type { TierKey } from "../lib/vocabulary";
 const s = schema.subscriptions;
 const DAY_MS = 86_400_000;
 
-/** Days back that count as "started a paid subscription recently" for the upgrade rate. */
+/** The trailing window of the upgrade rate (free-to-paid conversion), in days. */
 export const UPGRADE_WINDOW_DAYS = 30;
 /** Months of MRR history, the current one included. */
 export const HISTORY_MONTHS = 6;
@@ -20,7 +20,7 @@ export type Revenue = {
   subscribers: { active: number; trialing: number; pastDue: number };
   newThisMonth: number;
   churnedThisMonth: number;
-  /** 0..1, or null with no free members to upgrade (definition: ADR 037 addendum) */
+  /** free-to-paid conversion over the last 30 days, 0..1, or null with nobody free to convert (definition: upgradeRate below, ADR 037 addendum) */
   upgradeRate: number | null;
   /** oldest first; `mrr` in minor units of `currency` at each month's end (now for this month) */
   history: { month: string; mrr: number }[];
@@ -125,9 +125,17 @@ export async function readRevenue(env: Env, communityId: string, now = Date.now(
 }
 
 /**
- * Of the active members (not the owner) who joined before the window (UPGRADE_WINDOW_DAYS back)
- * and were free at its start — approximated as those free now plus those who started a paid
- * subscription inside the window — the share who started one inside it. Null when there were none.
+ * The free-to-paid conversion rate over the trailing UPGRADE_WINDOW_DAYS (the SaaS "free-to-paid
+ * conversion" of a freemium product, here per community; API field `upgradeRate`, ADR 037
+ * addendum "Upgrade rate"): of the active members who could buy — not the owner or admins, who see
+ * every tier already — and who were on the free tier at some point in the window, the share who
+ * started a paid subscription (any status but incomplete/incomplete_expired) inside it. "Free at
+ * some point in the window" is read from stored rows as: free now (paid tier and comp tier free),
+ * or started a subscription inside the window (they were free before it, since a second live
+ * subscription is refused); so a member who joined yesterday counts, and one paying since before
+ * the window does not. A 0..1 fraction rounded to 4 decimals; null when nobody is in the base.
+ * Source of the term: free users who converted in a period ÷ free users in that period
+ * (https://www.vareto.com/glossary-terms/free-to-paid-conversion-rate).
  */
 async function upgradeRate(env: Env, communityId: string, now: number): Promise<number | null> {
   const windowStart = now - UPGRADE_WINDOW_DAYS * DAY_MS;
@@ -141,8 +149,7 @@ async function upgradeRate(env: Env, communityId: string, now: number): Promise<
       and(
         eq(m.communityId, communityId),
         eq(m.status, "active"),
-        sql`${m.role} <> 'owner'`,
-        sql`${m.joinedAt} < ${windowStart}`,
+        sql`${m.role} not in ('owner', 'admin')`,
         sql`((${m.paidTier} = 'free' and coalesce(${m.compTier}, 'free') = 'free') or ${started})`,
       ),
     );

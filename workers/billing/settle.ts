@@ -103,6 +103,9 @@ export function paidTierWrite(env: Env, communityId: string, userId: string, now
 const ms = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
 const idOf = (value: string | { id: string } | null) => (value === null ? null : typeof value === "string" ? value : value.id);
 
+/** One subscription to write, as just retrieved from Stripe, and the checkout that made it when known. */
+export type Settled = { sub: Stripe.Subscription; checkoutSessionId?: string | null };
+
 /**
  * Statements that write `sub` (as just retrieved from Stripe, `discounts` expanded) into its row
  * and settle the member's paid tier. The row is inserted only for a community, user and tier
@@ -114,9 +117,40 @@ const idOf = (value: string | { id: string } | null) => (value === null ? null :
  * subscription without Enclave metadata (nothing to write).
  */
 export async function settlement(env: Env, sub: Stripe.Subscription, opts: { guard?: SQL; checkoutSessionId?: string | null; now?: number } = {}): Promise<Settlement | null> {
+  return settlements(env, [{ sub, checkoutSessionId: opts.checkoutSessionId }], opts);
+}
+
+/**
+ * settlement() for several subscriptions at once (a member's siblings in one community, ADR 040):
+ * every row is written first, then each member's paid tier once — so the tier is computed over
+ * all of them together and never passes through a lower value inside the batch (no spurious
+ * `tier_changed`, no socket closed). Null when none of them has Enclave metadata.
+ */
+export async function settlements(env: Env, subs: Settled[], opts: { guard?: SQL; now?: number } = {}): Promise<Settlement | null> {
+  const now = opts.now ?? Date.now();
+  const guard = opts.guard ?? sql`1`;
+  const statements: Statement[] = [];
+  const members = new Map<string, { communityId: string; userId: string }>();
+  for (const { sub, checkoutSessionId } of subs) {
+    const upsert = await subscriptionUpsert(env, sub, guard, checkoutSessionId ?? null, now);
+    if (!upsert) continue;
+    statements.push(upsert.statement);
+    members.set(`${upsert.communityId}\n${upsert.userId}`, upsert);
+  }
+  if (members.size === 0) return null;
+  const changes: PendingAccessChange[] = [];
+  for (const { communityId, userId } of members.values()) {
+    const tierWrite = paidTierWrite(env, communityId, userId, now, guard);
+    statements.push(tierWrite.first, ...tierWrite.rest);
+    changes.push(...tierWrite.changes);
+  }
+  return { statements, changes };
+}
+
+/** The upsert of one subscription's row (settlement's rules), or null when there is nothing to write. */
+async function subscriptionUpsert(env: Env, sub: Stripe.Subscription, guard: SQL, checkoutSessionId: string | null, now: number) {
   const meta = enclaveMetadata(sub);
   if (!meta) return null;
-  const now = opts.now ?? Date.now();
   const item = sub.items.data[0];
   if (!item) return null;
   const db = getDb(env);
@@ -128,7 +162,6 @@ export async function settlement(env: Env, sub: Stripe.Subscription, opts: { gua
     .limit(1);
   const tier = price?.tierKey ?? meta.tier;
   if (!tier || tier === "free") return null;
-  const guard = opts.guard ?? sql`1`;
   // a status this schema does not know (a newer API version's) is left for a later event
   const status = (subscriptionStatuses as readonly string[]).includes(sub.status) ? (sub.status as SubscriptionStatus) : null;
   if (!status) return null;
@@ -150,7 +183,7 @@ export async function settlement(env: Env, sub: Stripe.Subscription, opts: { gua
     pastDueSince: status === "past_due" ? new Date(now) : null,
     canceledAt: ms(sub.canceled_at),
     endedAt: ms(sub.ended_at),
-    checkoutSessionId: opts.checkoutSessionId ?? null,
+    checkoutSessionId,
     createdAt: new Date(sub.created * 1000),
     updatedAt: new Date(now),
   };
@@ -158,7 +191,7 @@ export async function settlement(env: Env, sub: Stripe.Subscription, opts: { gua
   const newcomer = sql`exists (select 1 from communities where id = ${meta.communityId})
     and exists (select 1 from users where id = ${meta.userId})
     and exists (select 1 from tiers where community_id = ${meta.communityId} and key = ${tier})`;
-  const upsert = db
+  const statement = db
     .insert(s)
     .select(rowWhere(s, row, sql`${guard} and (${known} or (${newcomer}))`))
     .onConflictDoUpdate({
@@ -185,8 +218,7 @@ export async function settlement(env: Env, sub: Stripe.Subscription, opts: { gua
       },
       setWhere: sql`not ${rowEnded}`,
     });
-  const tierWrite = paidTierWrite(env, meta.communityId, meta.userId, now, guard);
-  return { statements: [upsert, tierWrite.first, ...tierWrite.rest], changes: tierWrite.changes };
+  return { statement: statement as Statement, communityId: meta.communityId, userId: meta.userId };
 }
 
 /** What settling reads besides the Subscription itself: its discounts' coupons (for MRR). */

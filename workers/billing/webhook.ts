@@ -9,7 +9,8 @@ import { rowWhere } from "../db/insert-select";
 import { DomainError } from "../lib/errors";
 import { afterAccessCommitted, writeMembershipActivation, type PendingAccessChange } from "../domain/access-changes";
 import { paymentsNotConfigured, requireStripe, viaStripe } from "./errors";
-import { retrieveSubscription, settlement, type Settlement } from "./settle";
+import { retrieveSubscription, type Settlement } from "./settle";
+import { settleWithSiblings } from "./duplicates";
 import { endNow } from "./settle-cancellations";
 
 type Statement = BatchItem<"sqlite">;
@@ -97,11 +98,14 @@ type Effect = { statements: Statement[]; changes: PendingAccessChange[] };
 const none: Effect = { statements: [], changes: [] };
 const fromSettlement = (settled: Settlement | null): Effect => settled ?? none;
 
-/** Settle one subscription by id: retrieve, then write (nothing when Stripe has no such subscription). */
+/**
+ * Settle one subscription by id: retrieve, then write it with the member's other live ones in the
+ * community, cancelling duplicates (duplicates.ts, ADR 040); nothing when Stripe has no such subscription.
+ */
 async function settleById(env: Env, stripe: Stripe, id: string | null, guard: SQL, checkoutSessionId?: string): Promise<Effect> {
   if (!id) return none;
   const sub = await retrieveSubscription(stripe, id);
-  return sub ? fromSettlement(await settlement(env, sub, { guard, checkoutSessionId })) : none;
+  return sub ? fromSettlement(await settleWithSiblings(env, stripe, sub, { guard, checkoutSessionId })) : none;
 }
 
 /**
@@ -157,7 +161,9 @@ async function effectOf(env: Env, event: Stripe.Event, guard: SQL): Promise<Effe
       const sub = await retrieveSubscription(stripe, subscriptionId);
       const communityId = sub?.metadata?.enclave_community;
       if (!sub || !communityId || (await refundPolicyOf(env, communityId)) === "keep") return none;
-      return fromSettlement(await settlement(env, await endNow(stripe, sub), { guard }));
+      // settled with its siblings: a refund of a duplicate cancelled by ADR 040 (or any other
+      // subscription of the member) never takes the tier the surviving one pays for
+      return fromSettlement(await settleWithSiblings(env, stripe, await endNow(stripe, sub), { guard }));
     }
     default:
       return none;

@@ -60,11 +60,29 @@ export const UpdateBillingBody = BillingSettingsSchema.omit({ pricingPublished: 
 
 export const PricingBody = z.object({ published: z.boolean() }).strict();
 
+/**
+ * Why someone cannot buy any tier in a community, whatever they pick (ADR 040; billing/checkout.ts
+ * checkoutRefusalOf): `role_grants_every_tier` — the owner and admins already see every space
+ * (domain/discussions/access.ts), so there is nothing to sell them; `manage_in_portal` — a live
+ * subscription here (plan changes go through the portal, never a second subscription). Checkout
+ * answers either with 409 `already_subscribed` carrying this `reason`.
+ */
+export const checkoutRefusals = ["role_grants_every_tier", "manage_in_portal"] as const;
+export type CheckoutRefusal = (typeof checkoutRefusals)[number];
+
+/** Why the caller cannot buy here at all (checkoutRefusals), null when they can: the page shows no Subscribe button then. */
+export const CheckoutRefusalField = z.enum(checkoutRefusals).nullable().openapi({
+  description:
+    "null: the caller may buy (tiers they already hold are still refused one by one). role_grants_every_tier: the owner or an admin, who see every space already. manage_in_portal: a live subscription here; plan changes go through the billing portal.",
+  example: null,
+});
+
 export const PricingPageSchema = z
   .object({
     community: z.object({ name: z.string(), description: z.string(), slug: z.string() }),
     currency: z.string(),
     tiers: z.array(z.object({ key: z.enum(tierKeys), name: z.string(), description: z.string(), trialDays: z.number().int(), prices: IntervalPricesSchema })),
+    checkoutRefusal: CheckoutRefusalField,
   })
   .openapi("PricingPage");
 
