@@ -139,7 +139,7 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
     await axe(pageA, "members");
   });
 
-  await step("owner prices VIP in yen and members see ¥1,200 (zero-decimal currency)", async () => {
+  await step("owner prices VIP in yen and members see JPY 1,200 (zero-decimal currency, shown by its code)", async () => {
     // prices live in the billing settings, synced to the run's Stripe stand-in (ADR 037, 039)
     await expectOk(pageA, await pageA.goto(`/c/${slug}/settings/billing`));
     await pageA.getByLabel("Currency").selectOption("jpy");
@@ -148,8 +148,10 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
     await Promise.all([pageA.waitForURL(/saved=billing/), pageA.getByRole("button", { name: "Save and publish prices" }).click()]);
     await expectOk(pageA, await pageA.goto(`/c/${slug}`));
     const card = pageA.locator("li", { has: pageA.getByRole("heading", { name: "VIP" }) });
-    await card.getByText("¥1,200").waitFor();
-    await card.getByText("¥12,000").waitFor();
+    // amounts carry the currency's code, never an ambiguous symbol (app/lib/billing.ts moneyText);
+    // Intl puts a no-break space after it
+    await card.getByText(/JPY\s1,200\b/).waitFor();
+    await card.getByText(/JPY\s12,000\b/).waitFor();
   });
 
   await step("an unknown URL answers a 404 page", async () => {
