@@ -31,6 +31,12 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
 ];
 
+/** A member's last send and flood-brake window, as SQLite holds it (ms). */
+export type SenderRow = { last_at: number; window_start: number; window_count: number };
+
+/** Senders' rows one instance keeps in memory at most (a flood of distinct senders starts over). */
+const MAX_CACHED_SENDERS = 10_000;
+
 /** One stored message, as SQLite holds it. */
 export type MessageRow = {
   seq: number;
@@ -73,15 +79,18 @@ function metaOf(map: Map<string, string>): ChannelMeta {
 }
 
 /**
- * A typed view over the object's SQL storage. The meta rows and the revocations are cached in
- * memory: this instance is their only writer (one object, one thread), and every frame and send
- * reads them. A transaction that throws must call `forgetCached()` (its writes were rolled back).
+ * A typed view over the object's SQL storage. The meta rows, the revocations and the senders'
+ * brake rows are cached in memory: this instance is their only writer (one object, one thread), and
+ * every frame and send reads them. A transaction that throws must call `forgetCached()` (its writes
+ * were rolled back).
  */
 export class ChatStore {
   private meta: Map<string, string> | null = null;
   private view: ChannelMeta | null = null;
   private readonly revoked = new Map<string, number>();
   private readonly ended = new Map<string, boolean>();
+  /** senders' brake rows as read or written by this instance (null: known to have none); bounded like the change windows */
+  private readonly senders = new Map<string, SenderRow | null>();
 
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
@@ -105,6 +114,7 @@ export class ChatStore {
     this.view = null;
     this.revoked.clear();
     this.ended.clear();
+    this.senders.clear();
   }
 
   bySeq(seq: number): MessageRow | null {
@@ -218,8 +228,15 @@ export class ChatStore {
 
   // ---- senders: rate limit and slow mode --------------------------------------------------
 
-  sender(userId: string): { last_at: number; window_start: number; window_count: number } | null {
-    return this.sql.exec<{ last_at: number; window_start: number; window_count: number }>(`SELECT last_at, window_start, window_count FROM senders WHERE user_id = ?`, userId).toArray()[0] ?? null;
+  /** The member's last send and flood-brake window (read once per instance, then kept by recordSend), or null. */
+  sender(userId: string): SenderRow | null {
+    let row = this.senders.get(userId);
+    if (row === undefined) {
+      row = this.sql.exec<SenderRow>(`SELECT last_at, window_start, window_count FROM senders WHERE user_id = ?`, userId).toArray()[0] ?? null;
+      if (this.senders.size >= MAX_CACHED_SENDERS) this.senders.clear();
+      this.senders.set(userId, row);
+    }
+    return row;
   }
 
   recordSend(userId: string, at: number, windowStart: number, windowCount: number): void {
@@ -231,6 +248,7 @@ export class ChatStore {
       windowStart,
       windowCount,
     );
+    this.senders.set(userId, { last_at: at, window_start: windowStart, window_count: windowCount });
   }
 
   // ---- revocations ---------------------------------------------------------------------------
@@ -308,6 +326,7 @@ export class ChatStore {
     }
     this.sql.exec(`DELETE FROM reactions WHERE user_id = ?`, userId);
     this.sql.exec(`DELETE FROM senders WHERE user_id = ?`, userId);
+    this.senders.delete(userId);
     return seqs.length;
   }
 
