@@ -7,6 +7,9 @@
 //   npm run bench:chat                                  (N 100, 500, 1000; 20, 50, 100, 200 msg/s; 3 rounds; ≤ ~15 min; writes RESULTS.md)
 //   npm run bench:chat -- --quick                       (N 100, 20 and 50 msg/s, 1 round of 5 s)
 //   npm run bench:chat -- --n 100,500 --rates 20,50 --rounds 3 --seconds 10 --systems app,bare,ws,socketio --threads 2 --write
+//   npm run bench:chat -- --n 500 --rates 20 --rounds 1 --systems app --profile
+//                                                       (a V8 CPU profile of the app's isolate over its first
+//                                                        recorded step: bench/.build/app.cpuprofile, top self times printed)
 //
 // Systems, each in its own server process so /proc/<pid>/stat gives its CPU time alone:
 //   app      the app built into bench/.build and served by wrangler dev --local (ChatChannel: every
