@@ -4,6 +4,7 @@
 // member and community, and a portal configured with the community's products (ADR 040, 041).
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { checkoutBefore } from "../../workers/billing/checkout";
 import { schema } from "../../workers/db/client";
 import { addMember, db, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { checkoutAsStored, control, deliverAll, payAt, publishPrices, stripe } from "../billing-fixtures";
@@ -174,7 +175,7 @@ describe("checkout", () => {
     }
   });
 
-  it("never expires a newer checkout: of checkouts started at the same moment the newest (created, then the larger id) stays open and payable", async () => {
+  it("never expires a newer checkout: of checkouts started at the same moment the newest stays open and payable", async () => {
     const c = await pricedCommunity();
     const choices = [{ tier: "vip", interval: "month" }, { tier: "member", interval: "month" }, { tier: "member", interval: "year" }];
     for (let round = 0; round < 3; round++) {
@@ -182,7 +183,9 @@ describe("checkout", () => {
       const answers = await Promise.all(choices.map((choice) => checkout(c, member, choice)));
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
       const sessions = await Promise.all(answers.map(async (a) => (await checkoutAsStored(sessionIdOf(a.body.url))).session));
-      const newest = [...sessions].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1))[0];
+      // newest: Stripe's created (s), then when Enclave made it (ms, metadata), then the larger id
+      const startedAt = (x: { metadata: Record<string, string> }) => Number(x.metadata.enclave_started_at);
+      const newest = [...sessions].sort((a, b) => b.created - a.created || startedAt(b) - startedAt(a) || (a.id < b.id ? 1 : -1))[0];
       expect(newest.status).toBe("open");
       // an older one may stay open when its request listed before a same-second newer one existed:
       // paying both is the webhook's duplicate guard's (ADR 040); a newer one is never expired
@@ -190,6 +193,21 @@ describe("checkout", () => {
       const newestUrl = answers[sessions.indexOf(newest)].body.url;
       expect(await payAt(newestUrl)).toContain("/billing/success?session_id=");
     }
+  });
+
+  it("orders checkouts by Stripe's created (s), then when Enclave started them (ms), then the smaller id", () => {
+    const at = (id: string, created: number, startedAt?: number) => ({
+      id,
+      created,
+      metadata: (startedAt === undefined ? {} : { enclave_started_at: String(startedAt) }) as Record<string, string>,
+    });
+    expect(checkoutBefore(at("cs_b", 100, 9_000), at("cs_a", 101, 1_000))).toBe(true);
+    expect(checkoutBefore(at("cs_b", 100, 1_000), at("cs_a", 100, 2_000))).toBe(true);
+    expect(checkoutBefore(at("cs_a", 100, 2_000), at("cs_b", 100, 1_000))).toBe(false);
+    expect(checkoutBefore(at("cs_a", 100, 5), at("cs_b", 100, 5))).toBe(true);
+    expect(checkoutBefore(at("cs_b", 100, 5), at("cs_a", 100, 5))).toBe(false);
+    // one made before Enclave wrote the time counts as earlier
+    expect(checkoutBefore(at("cs_z", 100), at("cs_a", 100, 5))).toBe(true);
   });
 
   it("offers a tier's trial once per member and community: not again after cancelling, and trialEligible says so", async () => {

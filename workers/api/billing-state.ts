@@ -8,7 +8,6 @@ import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
 import { readCheckoutState, readMyBilling, revenueOwner } from "../billing/reads";
 import { CheckoutRefusalField, TrialEligibleField } from "../domain/schemas/billing";
-import { trialEligibleOf } from "../billing/checkout";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -69,9 +68,8 @@ billingState.openapi(
   }),
   async (c) => {
     const access = await requireMember(c, c.req.valid("param").slug);
-    const [mine, trialEligible] = await Promise.all([readMyBilling(c.env, access), trialEligibleOf(c.env, access.community.id, access.membership.userId)]);
     c.header("Cache-Control", "no-store");
-    return c.json({ ...mine, trialEligible }, 200);
+    return c.json(await readMyBilling(c.env, access), 200);
   },
 );
 

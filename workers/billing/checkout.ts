@@ -10,7 +10,6 @@ import type { SessionUser } from "../domain/auth/reader";
 import { limitCheckout } from "../domain/rate-limits";
 import { badRequest, DomainError, notFound } from "../lib/errors";
 import { billingSettingsOf, paidTierKeys, priceOnSale, type BillingInterval, type PaidTierKey } from "./catalog";
-import { survivorOf } from "./duplicates";
 import { viaStripe } from "./errors";
 import type { CheckoutRefusal } from "../domain/schemas/billing";
 import { tierKeys } from "../lib/vocabulary";
@@ -95,24 +94,42 @@ export async function openBuyer(env: Env, slug: string, reader: Reader): Promise
   throw notFound("No such community.");
 }
 
+/** Session metadata: when our request created it (ms since the epoch, UTC), to order checkouts within one of Stripe's seconds. */
+const STARTED_AT = "enclave_started_at";
+
+type Ordered = Pick<Stripe.Checkout.Session, "id" | "created" | "metadata">;
+
+/**
+ * Whether checkout `a` came before `b` (ADR 041): Stripe's `created` (unix s); within one second
+ * the time our request made it (metadata `enclave_started_at`, ms; absent counts as 0), so two
+ * clicks one after the other keep their order; then the smaller id. A strict total order, so of
+ * any set of checkouts exactly one is the newest.
+ */
+export function checkoutBefore(a: Ordered, b: Ordered): boolean {
+  if (a.created !== b.created) return a.created < b.created;
+  const [am, bm] = [Number(a.metadata?.[STARTED_AT]) || 0, Number(b.metadata?.[STARTED_AT]) || 0];
+  if (am !== bm) return am < bm;
+  return a.id < b.id;
+}
+
 /**
  * Two tabs, two checkouts: only the newest stays payable, so one person cannot pay twice for the
  * same community (Stripe's advice: expire the open sessions a new one replaces). The customer's
- * open sessions for the member and `communityId` that Stripe created before `mine` (`created`, the
- * smaller id on a tie — the order ADR 040's survivorOf uses) are expired, never a newer one: of
- * checkouts started at the same moment each expires only those before it, so the newest always
- * survives (ADR 041). Two still open and both paid are the webhook's duplicate guard's (ADR 040).
- * A session paid meanwhile is not open and is caught by the live-subscription refusal instead.
- * Stripe failures → 502 (the new session is not handed out, so nothing is left payable twice).
+ * open sessions for the member and `communityId` that came before `mine` (checkoutBefore) are
+ * expired, never a newer one: of checkouts started at the same moment each expires only those
+ * before it, so the newest always survives (ADR 041). Two still open and both paid are the
+ * webhook's duplicate guard's (ADR 040). A session paid meanwhile is not open and is caught by the
+ * live-subscription refusal instead. Stripe failures → 502 (the new session is not handed out, so
+ * nothing is left payable twice).
  */
-async function expireOlderCheckouts(stripe: Stripe, customer: string, member: { communityId: string; userId: string }, mine: Pick<Stripe.Checkout.Session, "id" | "created">): Promise<void> {
+async function expireOlderCheckouts(stripe: Stripe, customer: string, member: { communityId: string; userId: string }, mine: Ordered): Promise<void> {
   const open = await viaStripe(() => stripe.checkout.sessions.list({ customer, status: "open", limit: 100 }));
   const others = open.data.filter(
     (s) =>
       s.id !== mine.id &&
       s.metadata?.enclave_community === member.communityId &&
       s.metadata?.enclave_user === member.userId &&
-      survivorOf([s, mine]) === s,
+      checkoutBefore(s, mine),
   );
   // one expired meanwhile (another tab's checkout got to it first) is as good as expired by us
   const expire = (id: string) =>
@@ -229,7 +246,7 @@ export async function startCheckout(
       client_reference_id: user.id,
       line_items: [{ price: stripePriceId, quantity: 1 }],
       ...(settings.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
-      metadata,
+      metadata: { ...metadata, [STARTED_AT]: String(Date.now()) },
       subscription_data: { metadata, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
       locale: checkoutLocale(user.locale),
       success_url: `${origin}/c/${slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
