@@ -65,19 +65,20 @@ export async function makePrice(community: TestCommunity, tier: Exclude<TierKey,
   return { id, stripePriceId: price.id };
 }
 
-/** A Stripe customer for `user`, remembered in billing_customers as checkout would. */
-export async function customerFor(user: TestUser): Promise<string> {
-  const [known] = await getDb(env).select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id));
+/** A Stripe customer for `user` in `community`, remembered in billing_customers as checkout would (one per user and community, ADR 041). */
+export async function customerFor(user: TestUser, community: TestCommunity): Promise<string> {
+  const bc = schema.billingCustomers;
+  const [known] = await getDb(env).select().from(bc).where(and(eq(bc.userId, user.id), eq(bc.communityId, community.id)));
   if (known) return known.stripeCustomerId;
-  const customer = await stripe.customers.create({ email: user.email, metadata: { enclave_user: user.id } });
-  await getDb(env).insert(schema.billingCustomers).values({ userId: user.id, stripeCustomerId: customer.id });
+  const customer = await stripe.customers.create({ email: user.email, metadata: { enclave_user: user.id, enclave_community: community.id } });
+  await getDb(env).insert(bc).values({ userId: user.id, communityId: community.id, stripeCustomerId: customer.id });
   return customer.id;
 }
 
 /** A subscription in the stand-in with Enclave's metadata (active, or trialing with `trialDays`). */
 export async function subscribe(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, opts: { trialDays?: number; customer?: string } = {}) {
   return stripe.subscriptions.create({
-    customer: opts.customer ?? (await customerFor(user)),
+    customer: opts.customer ?? (await customerFor(user, community)),
     items: [{ price: price.stripePriceId }],
     metadata: { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier },
     ...(opts.trialDays ? { trial_period_days: opts.trialDays } : {}),
@@ -89,7 +90,7 @@ export async function checkoutWithCode(community: TestCommunity, user: TestUser,
   const metadata = { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier };
   const session = await stripe.checkout.sessions.create({
     mode: "subscription",
-    customer: await customerFor(user),
+    customer: await customerFor(user, community),
     line_items: [{ price: price.stripePriceId, quantity: 1 }],
     allow_promotion_codes: true,
     metadata,

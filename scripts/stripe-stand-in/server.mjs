@@ -155,6 +155,15 @@ export async function startStandIn(opts) {
     return { object: "list", data: page.map((x) => expand(x, (params.expand ?? []).map((/** @type {string} */ p) => p.replace(/^data\./, "")))), has_more: start + limit < sorted.length, url };
   };
 
+  /**
+   * Stripe bills a Customer in one currency: a subscription in another while one it has not ended
+   * is refused ("You cannot combine currencies on a single customer", as the real API answers).
+   */
+  const refuseMixedCurrency = (/** @type {any} */ customer, /** @type {string} */ currency) => {
+    const other = Object.values(o.subscription).find((x) => x.customer === customer.id && x.status !== "canceled" && x.status !== "incomplete_expired" && x.currency !== currency);
+    if (other) throw new StripeError(400, "invalid_request_error", null, `You cannot combine currencies on a single customer. This customer has an active subscription with currency ${other.currency}.`);
+  };
+
   const bool = (/** @type {unknown} */ v) => v === true || v === "true";
   /** Form values are all strings: nested flags ("true"/"false") back to booleans, as Stripe stores them. */
   const flags = (/** @type {any} */ v) => {
@@ -252,7 +261,7 @@ export async function startStandIn(opts) {
       const price = get("price", need(lines[0], "price"), "price");
       if (!price.active) throw new StripeError(400, "invalid_request_error", "price_inactive", `The price specified is inactive. This field only accepts active prices.`, "line_items[0][price]");
       if (!price.recurring) throw invalid("line_items[0][price]", "You must specify at least one recurring price in `subscription` mode.");
-      if (p.customer) get("customer", p.customer, "customer");
+      if (p.customer) refuseMixedCurrency(get("customer", p.customer, "customer"), price.currency);
       need(p, "success_url");
       const trial = p.subscription_data?.trial_period_days;
       if (trial !== undefined && (int(trial, "subscription_data[trial_period_days]") < 1 || Number(trial) > 730)) throw invalid("subscription_data[trial_period_days]", "trial_period_days must be between 1 and 730.");
@@ -311,6 +320,7 @@ export async function startStandIn(opts) {
       // subscriptions made directly (not through checkout) start paid; Enclave itself uses checkout
       const customer = get("customer", need(p, "customer"), "customer");
       const priceId = need(p.items?.[0] ?? {}, "price");
+      refuseMixedCurrency(customer, get("price", priceId, "price").currency);
       const session = { id: newId("checkout.session"), customer: customer.id, _price: get("price", priceId, "price").id };
       state.checkoutParams[session.id] = { subscription_data: { metadata: meta(p.metadata), trial_period_days: p.trial_period_days } };
       const sub = billing.completeCheckout(session, {});

@@ -1,11 +1,13 @@
 // Checkout and the customer portal through the real SDK against the Stripe stand-in (ADR 037):
-// the refusals, the session as Stripe stored it, one Customer per user under concurrent first
-// checkouts, and a portal configured with the community's products.
-import { eq } from "drizzle-orm";
+// the refusals, the session as Stripe stored it, one Customer per user and community under
+// concurrent first checkouts, the newest of concurrent checkouts left payable, the trial once per
+// member and community, and a portal configured with the community's products (ADR 040, 041).
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { checkoutBefore } from "../../workers/billing/checkout";
 import { schema } from "../../workers/db/client";
 import { addMember, db, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
-import { checkoutAsStored, payAt, publishPrices, stripe } from "../billing-fixtures";
+import { checkoutAsStored, control, deliverAll, payAt, publishPrices, stripe } from "../billing-fixtures";
 import { awayFromMinuteEdge, call, createUser, type TestUser } from "../helpers";
 
 const checkout = (c: TestCommunity, as: TestUser | null, body: unknown = { tier: "vip", interval: "month" }) =>
@@ -27,7 +29,10 @@ describe("checkout", () => {
     expect(res.body.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_test_/);
     const { session, params } = await checkoutAsStored(sessionIdOf(res.body.url));
     const metadata = { enclave_community: c.id, enclave_user: member.id, enclave_tier: "vip" };
-    const [customerRow] = await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, member.id));
+    const [customerRow] = await db()
+      .select()
+      .from(schema.billingCustomers)
+      .where(and(eq(schema.billingCustomers.userId, member.id), eq(schema.billingCustomers.communityId, c.id)));
     expect(session).toMatchObject({
       mode: "subscription",
       status: "open",
@@ -43,7 +48,7 @@ describe("checkout", () => {
     const [vipMonth] = await db().select().from(schema.prices).where(eq(schema.prices.stripePriceId, params.line_items[0].price));
     expect(vipMonth).toMatchObject({ communityId: c.id, tierKey: "vip", interval: "month", active: true });
     const customer = await stripe.customers.retrieve(customerRow.stripeCustomerId);
-    expect(customer).toMatchObject({ email: member.email, name: member.name, metadata: { enclave_user: member.id } });
+    expect(customer).toMatchObject({ email: member.email, name: member.name, metadata: { enclave_user: member.id, enclave_community: c.id } });
   });
 
   it("leaves promotion codes off unless the owner allows them, and the trial off for a tier without one", async () => {
@@ -108,6 +113,11 @@ describe("checkout", () => {
     }
     expect(await refusal(null, "/pricing")).toBeNull();
     expect(await refusal(await createUser(), "/pricing")).toBeNull();
+    // a banned user reads the published page but is told they cannot buy; checkout answers them 404 as before
+    const banned = await addMember(c);
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: banned.id, reason: "spam" } })).status).toBe(201);
+    expect(await refusal(banned, "/pricing")).toBe("banned");
+    expectError(await checkout(c, banned), 404, "not_found");
     // what the refusal says is what checkout answers
     const refused = await checkout(c, paying);
     expectError(refused, 409, "already_subscribed");
@@ -145,6 +155,98 @@ describe("checkout", () => {
     expect(await payAt(second.body.url)).toContain("/billing/success?session_id=");
   });
 
+  it("tells a banned user checkoutRefusal \"banned\" on a public community's pricing page, a live subscription notwithstanding; checkout stays 404", async () => {
+    const c = await makeCommunity({ visibility: "public" });
+    await publishPrices(c, { vip: { month: 30000 } });
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const payer = await addMember(c);
+    const now = new Date();
+    await db().insert(schema.subscriptions).values({
+      id: `sub_banned_${payer.id}`, communityId: c.id, userId: payer.id, tierKey: "vip", stripePriceId: "price_x", interval: "month",
+      currency: "twd", status: "active", cancelAtPeriodEnd: true, createdAt: now, updatedAt: now,
+    });
+    const stranger = await createUser();
+    for (const who of [payer, stranger]) {
+      expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: who.id, reason: "spam" } })).status).toBe(201);
+      const page = await call(`/api/v1/communities/${c.slug}/pricing`, { as: who });
+      expect(page.status).toBe(200);
+      expect(page.body.checkoutRefusal).toBe("banned");
+      expectError(await checkout(c, who), 404, "not_found");
+    }
+  });
+
+  it("never expires a newer checkout: of checkouts started at the same moment the newest stays open and payable", async () => {
+    const c = await pricedCommunity();
+    const choices = [{ tier: "vip", interval: "month" }, { tier: "member", interval: "month" }, { tier: "member", interval: "year" }];
+    for (let round = 0; round < 3; round++) {
+      const member = await addMember(c);
+      const answers = await Promise.all(choices.map((choice) => checkout(c, member, choice)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      const sessions = await Promise.all(answers.map(async (a) => (await checkoutAsStored(sessionIdOf(a.body.url))).session));
+      // newest: Stripe's created (s), then when Enclave made it (ms, metadata), then the larger id
+      const startedAt = (x: { metadata: Record<string, string> }) => Number(x.metadata.enclave_started_at);
+      const newest = [...sessions].sort((a, b) => b.created - a.created || startedAt(b) - startedAt(a) || (a.id < b.id ? 1 : -1))[0];
+      expect(newest.status).toBe("open");
+      // an older one may stay open when its request listed before a same-second newer one existed:
+      // paying both is the webhook's duplicate guard's (ADR 040); a newer one is never expired
+      for (const other of sessions) expect(["open", "expired"]).toContain(other.status);
+      const newestUrl = answers[sessions.indexOf(newest)].body.url;
+      expect(await payAt(newestUrl)).toContain("/billing/success?session_id=");
+    }
+  });
+
+  it("orders checkouts by Stripe's created (s), then when Enclave started them (ms), then the smaller id", () => {
+    const at = (id: string, created: number, startedAt?: number) => ({
+      id,
+      created,
+      metadata: (startedAt === undefined ? {} : { enclave_started_at: String(startedAt) }) as Record<string, string>,
+    });
+    expect(checkoutBefore(at("cs_b", 100, 9_000), at("cs_a", 101, 1_000))).toBe(true);
+    expect(checkoutBefore(at("cs_b", 100, 1_000), at("cs_a", 100, 2_000))).toBe(true);
+    expect(checkoutBefore(at("cs_a", 100, 2_000), at("cs_b", 100, 1_000))).toBe(false);
+    expect(checkoutBefore(at("cs_a", 100, 5), at("cs_b", 100, 5))).toBe(true);
+    expect(checkoutBefore(at("cs_b", 100, 5), at("cs_a", 100, 5))).toBe(false);
+    // one made before Enclave wrote the time counts as earlier
+    expect(checkoutBefore(at("cs_z", 100), at("cs_a", 100, 5))).toBe(true);
+  });
+
+  it("offers a tier's trial once per member and community: not again after cancelling, and trialEligible says so", async () => {
+    const c = await pricedCommunity();
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const member = await addMember(c);
+    const eligible = async (as: TestUser | null) => {
+      const pricing = (await call(`/api/v1/communities/${c.slug}/pricing`, { as })).body.trialEligible;
+      if (!as) return pricing;
+      const me = (await call(`/api/v1/communities/${c.slug}/billing/me`, { as })).body.trialEligible;
+      expect(me, "/billing/me and /pricing agree").toBe(pricing);
+      return me;
+    };
+    expect(await eligible(member)).toBe(true);
+    const first = await checkout(c, member);
+    expect((await checkoutAsStored(sessionIdOf(first.body.url))).params.subscription_data.trial_period_days).toBe("14");
+    const location = await payAt(first.body.url);
+    const subscriptionId = (await checkoutAsStored(new URL(location!).searchParams.get("session_id")!)).session.subscription as string;
+    await deliverAll(subscriptionId);
+    expect((await call(`/api/v1/communities/${c.slug}/billing/me`, { as: member })).body.subscription).toMatchObject({ status: "trialing" });
+    expect(await eligible(member)).toBe(false);
+    await control(`/_stand-in/subscriptions/${subscriptionId}/cancel`, {});
+    await deliverAll(subscriptionId);
+    expect((await call(`/api/v1/communities/${c.slug}/billing/me`, { as: member })).body.subscription).toMatchObject({ status: "canceled" });
+    // checking out again: no trial, and the pages know
+    expect(await eligible(member)).toBe(false);
+    const again = await checkout(c, member);
+    expect(again.status).toBe(200);
+    const { params } = await checkoutAsStored(sessionIdOf(again.body.url));
+    expect(params.subscription_data).toEqual({ metadata: { enclave_community: c.id, enclave_user: member.id, enclave_tier: "vip" } });
+    // someone who never subscribed here is still offered it, signed in or not, and so is the member elsewhere
+    expect(await eligible(await addMember(c))).toBe(true);
+    expect(await eligible(null)).toBe(true);
+    const elsewhere = await pricedCommunity();
+    await addMember(elsewhere, { user: member });
+    const there = await checkout(elsewhere, member);
+    expect((await checkoutAsStored(sessionIdOf(there.body.url))).params.subscription_data.trial_period_days).toBe("14");
+  });
+
   it("refuses the free tier with 400, an unpublished price with 409 price_not_published", async () => {
     const c = await pricedCommunity();
     const member = await addMember(c);
@@ -165,13 +267,14 @@ describe("checkout", () => {
     expectError(await checkout(privateClub, null), 401, "unauthenticated");
   });
 
-  it("makes one Stripe Customer for a user whose first checkouts run at once", async () => {
+  it("makes one Stripe Customer for a user whose first checkouts in a community run at once", async () => {
     const c = await pricedCommunity();
     const member = await addMember(c);
     const answers = await Promise.all([checkout(c, member), checkout(c, member, { tier: "member", interval: "month" }), checkout(c, member)]);
     for (const a of answers) expect(a.status).toBe(200);
     const rows = await db().select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, member.id));
     expect(rows).toHaveLength(1);
+    expect(rows[0].communityId).toBe(c.id);
     const customers = await Promise.all(answers.map(async (a) => (await checkoutAsStored(sessionIdOf(a.body.url))).session.customer));
     expect(new Set(customers)).toEqual(new Set([rows[0].stripeCustomerId]));
   });

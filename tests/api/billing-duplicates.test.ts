@@ -17,7 +17,7 @@ async function paidTwice(amount = 1500) {
   const community = await makeCommunity();
   const member = await addMember(community);
   const vip = await makePrice(community, "vip", amount);
-  const customer = await customerFor(member);
+  const customer = await customerFor(member, community);
   const [a, b] = await Promise.all([subscribe(community, member, "vip", vip, { customer }), subscribe(community, member, "vip", vip, { customer })]);
   const survivor = survivorOf([a, b]);
   const duplicate = survivor.id === a.id ? b : a;
@@ -90,7 +90,7 @@ describe("two live subscriptions for one member in one community", () => {
     const community = await makeCommunity();
     const member = await addMember(community);
     const vip = await makePrice(community, "vip", 1500);
-    const customer = await customerFor(member);
+    const customer = await customerFor(member, community);
     const [a, b] = await Promise.all([subscribe(community, member, "vip", vip, { trialDays: 7, customer }), subscribe(community, member, "vip", vip, { trialDays: 7, customer })]);
     const survivor = survivorOf([a, b]);
     const duplicate = survivor === a ? b : a;

@@ -29,8 +29,9 @@ describe("pricing page", () => {
         { key: "member", name: expect.any(String), description: expect.any(String), trialDays: 0, prices: { month: { amount: 15_000, currency: "twd" }, year: null } },
         { key: "vip", name: expect.any(String), description: expect.any(String), trialDays: 7, prices: { month: { amount: 30_000, currency: "twd" }, year: { amount: 300_000, currency: "twd" } } },
       ],
-      // a visitor may buy (and sign up first)
+      // a visitor may buy (and sign up first), with the tier's trial
       checkoutRefusal: null,
+      trialEligible: true,
     });
     // the community itself stays closed to the visitor
     expectError(await call(`/api/v1/communities/${c.slug}`), 404, "not_found");

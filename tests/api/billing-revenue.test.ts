@@ -115,6 +115,6 @@ describe("checkout state", () => {
     const community = await makeCommunity();
     const member = await addMember(community, { paidTier: "free" });
     const me = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
-    expect(me.body).toEqual({ subscription: null, paidTier: "free", compTier: null, tier: "free", checkoutRefusal: null });
+    expect(me.body).toEqual({ subscription: null, paidTier: "free", compTier: null, tier: "free", checkoutRefusal: null, trialEligible: true });
   });
 });

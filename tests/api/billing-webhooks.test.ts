@@ -303,11 +303,11 @@ describe("cancellations that follow access", () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
-    // the archive's billing section: the customer id and the subscription
+    // the archive's billing section: the customer (one per community, ADR 041) and the subscription
     const [userRow] = await db().select().from(schema.users).where(eq(schema.users.id, member.id));
     const section = billingData.export!.find((x) => x.name === "billing")!;
     const archived = section.shape === "object" ? ((await section.build({ env, user: userRow })) as any) : null;
-    expect(archived.stripeCustomerId).toMatch(/^cus_/);
+    expect(archived.stripeCustomers).toEqual([{ stripeCustomerId: expect.stringMatching(/^cus_/), communityId: community.id }]);
     expect(archived.subscriptions).toEqual([expect.objectContaining({ id: sub.id, communityId: community.id, tier: "vip", status: "active", mrr: 1500 })]);
     expect((await call("/api/v1/me", { as: member, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();

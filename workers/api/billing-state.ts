@@ -7,7 +7,7 @@ import { errorResponses, IsoDate } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
 import { readCheckoutState, readMyBilling, revenueOwner } from "../billing/reads";
-import { CheckoutRefusalField } from "../domain/schemas/billing";
+import { CheckoutRefusalField, TrialEligibleField } from "../domain/schemas/billing";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember } from "./guards";
 import { jsonResponse } from "./route-helpers";
@@ -34,6 +34,7 @@ const MyBilling = z
     compTier: z.enum(tierKeys).nullable(),
     tier: z.enum(tierKeys),
     checkoutRefusal: CheckoutRefusalField,
+    trialEligible: TrialEligibleField,
   })
   .openapi("MyBilling");
 const CheckoutState = z.object({ state: z.enum(["waiting", "done"]), tier: z.enum(tierKeys) }).openapi("CheckoutState");
@@ -60,7 +61,8 @@ billingState.openapi(
     method: "get",
     path: "/communities/{slug}/billing/me",
     tags,
-    summary: "The caller's plan in the community: the subscription that counts most, paid, comp and effective tier, and `checkoutRefusal` (why they cannot buy, or null)",
+    summary:
+      "The caller's plan in the community: the subscription that counts most, paid, comp and effective tier, `checkoutRefusal` (why they cannot buy, or null) and `trialEligible` (whether a tier's trial would still be theirs)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(MyBilling, "The caller's billing state"), ...errorResponses(401, 403, 404) },
   }),

@@ -4,7 +4,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { loadCommunityAccess, type MemberAccess } from "../domain/access";
 import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
-import { checkoutRefusalOf, openBuyer, openPortal, startCheckout } from "../billing/checkout";
+import { checkoutRefusalOf, openBuyer, openPortal, startCheckout, trialEligibleOf } from "../billing/checkout";
 import { requireStripe } from "../billing/errors";
 import { billingMember, returnOrigin } from "../billing/reads";
 import { errorResponses } from "../domain/schemas/common";
@@ -69,7 +69,7 @@ billing.openapi(
     path: "/communities/{slug}/pricing",
     tags,
     summary:
-      "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content); `checkoutRefusal` says why a signed-in caller cannot buy (the owner and admins, or a live subscription)",
+      "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content); `checkoutRefusal` says why a signed-in caller cannot buy (the owner and admins, a ban, or a live subscription); `trialEligible` whether a tier's trial would still be theirs (never had a subscription here)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(PricingPageSchema, "The pricing page"), ...errorResponses(404) },
   }),
@@ -78,10 +78,13 @@ billing.openapi(
     const page = await readPricingPage(c.env, slug);
     const reader = c.get("reader");
     const [access, user] = [await loadCommunityAccess(c.env, slug, reader), await reader.user()];
-    const checkoutRefusal = access && user ? await checkoutRefusalOf(c.env, access.community.id, access.membership, user.id) : null;
+    const [checkoutRefusal, trialEligible] =
+      access && user
+        ? await Promise.all([checkoutRefusalOf(c.env, access.community.id, access.membership, user.id), trialEligibleOf(c.env, access.community.id, user.id)])
+        : [null, true];
     // the answer depends on who asks
     c.header("Cache-Control", "private, no-store");
-    return c.json({ ...page, checkoutRefusal }, 200);
+    return c.json({ ...page, checkoutRefusal, trialEligible }, 200);
   },
 );
 
@@ -122,7 +125,7 @@ billing.openapi(
     method: "post",
     path: "/communities/{slug}/billing/portal",
     tags,
-    summary: "Open the Stripe customer portal (cards, invoices, cancel, plan changes within this community)",
+    summary: "Open the Stripe customer portal for the caller's Customer in this community (cards, invoices, cancel, plan changes within this community); 404 before their first checkout here",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(RedirectSchema, "The portal page"), ...errorResponses(401, 404, 409, 502) },
   }),

@@ -4,7 +4,7 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { liveSubscriptionStatuses } from "../db/schema";
-import { effectiveTier, hasRole, hasTier, loadCommunityAccess, visibleCommunity, type CommunityAccess, type MemberAccess, type Membership } from "../domain/access";
+import { effectiveTier, hasRole, hasTier, loadCommunityAccess, visibleCommunity, type Community, type CommunityAccess, type MemberAccess, type Membership } from "../domain/access";
 import type { Reader } from "../domain/auth/reader";
 import type { SessionUser } from "../domain/auth/reader";
 import { limitCheckout } from "../domain/rate-limits";
@@ -24,25 +24,52 @@ function checkoutLocale(locale: string): Stripe.Checkout.SessionCreateParams.Loc
   return "auto";
 }
 
+/** The user's Stripe Customer (`cus_…`) for paying in `communityId` (ADR 041), or undefined before their first checkout there. */
+export async function customerOf(env: Env, userId: string, communityId: string): Promise<string | undefined> {
+  const bc = schema.billingCustomers;
+  const [row] = await getDb(env)
+    .select({ id: bc.stripeCustomerId })
+    .from(bc)
+    .where(and(eq(bc.userId, userId), eq(bc.communityId, communityId)))
+    .limit(1);
+  return row?.id;
+}
+
 /**
- * The member's one Stripe Customer in this deployment, made on first need (email and name
- * prefilled, metadata `enclave_user`). Two first checkouts at once send the same Idempotency-Key,
+ * The member's Stripe Customer for `community`: one per user and community (ADR 041), since
+ * Stripe refuses a second currency on one Customer and a portal session shows every subscription
+ * of its Customer. Made on first checkout there: email and name prefilled, the community's name as
+ * `description`, metadata `enclave_user`, `enclave_community` (id) and `enclave_community_name`.
+ * Two first checkouts at once send the same Idempotency-Key (`enclave-customer:<user>:<community>`),
  * so Stripe makes one Customer and both rows name it (the insert ignores the second).
  * @throws 502 stripe_unavailable
  */
-export async function ensureCustomer(env: Env, stripe: Stripe, user: SessionUser): Promise<string> {
-  const db = getDb(env);
-  const [known] = await db.select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id)).limit(1);
-  if (known) return known.stripeCustomerId;
+export async function ensureCustomer(env: Env, stripe: Stripe, user: SessionUser, community: Pick<Community, "id" | "name">): Promise<string> {
+  const known = await customerOf(env, user.id, community.id);
+  if (known) return known;
+  // Stripe's limits: description 350 characters, metadata values 500
+  const name = community.name.slice(0, 350);
   const customer = await viaStripe(() =>
     stripe.customers.create(
-      { email: user.email, name: user.name, metadata: { enclave_user: user.id }, preferred_locales: [user.locale] },
-      { idempotencyKey: `enclave-customer:${user.id}` },
+      {
+        email: user.email,
+        name: user.name,
+        description: name,
+        metadata: { enclave_user: user.id, enclave_community: community.id, enclave_community_name: name },
+        preferred_locales: [user.locale],
+      },
+      { idempotencyKey: `enclave-customer:${user.id}:${community.id}` },
     ),
   );
-  await db.insert(schema.billingCustomers).values({ userId: user.id, stripeCustomerId: customer.id }).onConflictDoNothing();
-  const [row] = await db.select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id)).limit(1);
-  return row?.stripeCustomerId ?? customer.id;
+  await getDb(env).insert(schema.billingCustomers).values({ userId: user.id, communityId: community.id, stripeCustomerId: customer.id }).onConflictDoNothing();
+  return (await customerOf(env, user.id, community.id)) ?? customer.id;
+}
+
+/** Whether `userId` is banned from `communityId` (a bans row). */
+async function isBanned(env: Env, communityId: string, userId: string): Promise<boolean> {
+  const b = schema.bans;
+  const [row] = await getDb(env).select({ userId: b.userId }).from(b).where(and(eq(b.communityId, communityId), eq(b.userId, userId))).limit(1);
+  return Boolean(row);
 }
 
 /** Who may buy in a community: an active member, or someone not (yet) in it where the owner published pricing. */
@@ -59,11 +86,7 @@ export async function openBuyer(env: Env, slug: string, reader: Reader): Promise
   if (found?.membership) return found;
   const user = await reader.user();
   if (found && user) {
-    const b = schema.bans;
-    const [settings, [banned]] = await Promise.all([
-      billingSettingsOf(env, found.community.id),
-      getDb(env).select({ userId: b.userId }).from(b).where(and(eq(b.communityId, found.community.id), eq(b.userId, user.id))).limit(1),
-    ]);
+    const [settings, banned] = await Promise.all([billingSettingsOf(env, found.community.id), isBanned(env, found.community.id, user.id)]);
     if (settings.pricingPublished && !banned) return { community: found.community, membership: null };
   }
   // as the community answers a stranger: a private one does not exist for them
@@ -71,16 +94,43 @@ export async function openBuyer(env: Env, slug: string, reader: Reader): Promise
   throw notFound("No such community.");
 }
 
+/** Session metadata: when our request created it (ms since the epoch, UTC), to order checkouts within one of Stripe's seconds. */
+const STARTED_AT = "enclave_started_at";
+
+type Ordered = Pick<Stripe.Checkout.Session, "id" | "created" | "metadata">;
+
+/**
+ * Whether checkout `a` came before `b` (ADR 041): Stripe's `created` (unix s); within one second
+ * the time our request made it (metadata `enclave_started_at`, ms; absent counts as 0), so two
+ * clicks one after the other keep their order; then the smaller id. A strict total order, so of
+ * any set of checkouts exactly one is the newest.
+ */
+export function checkoutBefore(a: Ordered, b: Ordered): boolean {
+  if (a.created !== b.created) return a.created < b.created;
+  const [am, bm] = [Number(a.metadata?.[STARTED_AT]) || 0, Number(b.metadata?.[STARTED_AT]) || 0];
+  if (am !== bm) return am < bm;
+  return a.id < b.id;
+}
+
 /**
  * Two tabs, two checkouts: only the newest stays payable, so one person cannot pay twice for the
  * same community (Stripe's advice: expire the open sessions a new one replaces). The customer's
- * other open sessions for `communityId` are expired; a session paid meanwhile is not open and is
- * caught by the live-subscription refusal instead. Stripe failures → 502 (the new session is not
- * handed out, so nothing is left payable twice).
+ * open sessions for the member and `communityId` that came before `mine` (checkoutBefore) are
+ * expired, never a newer one: of checkouts started at the same moment each expires only those
+ * before it, so the newest always survives (ADR 041). Two still open and both paid are the
+ * webhook's duplicate guard's (ADR 040). A session paid meanwhile is not open and is caught by the
+ * live-subscription refusal instead. Stripe failures → 502 (the new session is not handed out, so
+ * nothing is left payable twice).
  */
-async function expireOtherCheckouts(stripe: Stripe, customer: string, communityId: string, keep: string): Promise<void> {
+async function expireOlderCheckouts(stripe: Stripe, customer: string, member: { communityId: string; userId: string }, mine: Ordered): Promise<void> {
   const open = await viaStripe(() => stripe.checkout.sessions.list({ customer, status: "open", limit: 100 }));
-  const others = open.data.filter((s) => s.id !== keep && s.metadata?.enclave_community === communityId);
+  const others = open.data.filter(
+    (s) =>
+      s.id !== mine.id &&
+      s.metadata?.enclave_community === member.communityId &&
+      s.metadata?.enclave_user === member.userId &&
+      checkoutBefore(s, mine),
+  );
   // one expired meanwhile (another tab's checkout got to it first) is as good as expired by us
   const expire = (id: string) =>
     stripe.checkout.sessions.expire(id).catch((error: unknown) => {
@@ -89,7 +139,6 @@ async function expireOtherCheckouts(stripe: Stripe, customer: string, communityI
   await Promise.all(others.map((s) => viaStripe(() => expire(s.id))));
 }
 
-/** The roles whose access already includes every tier (the space rules bypass tiers from admin up). */
 /** Admins and the owner pass every tier (domain/discussions/access.ts): nothing is for sale to them. The pages ask the same. */
 export const roleGrantsEveryTier = (membership: { role: Membership["role"] | null } | null) => Boolean(membership?.role && hasRole(membership.role, "admin"));
 
@@ -107,12 +156,36 @@ async function liveSubscriptionOf(env: Env, communityId: string, userId: string)
 /**
  * The CheckoutRefusal for `userId` (null: signed out) with their active `membership` (or null) in
  * `communityId`, or null when checkout would take them (a tier they already hold is still refused
- * per tier: compare with `/billing/me`'s `tier`). One D1 read at most.
+ * per tier: compare with `/billing/me`'s `tier`). In this order: `role_grants_every_tier`;
+ * `banned` (not an active member and banned there: checkout answers them 404, as openBuyer);
+ * `manage_in_portal`. Two D1 reads at most, at once.
  */
 export async function checkoutRefusalOf(env: Env, communityId: string, membership: Membership | null, userId: string | null): Promise<CheckoutRefusal | null> {
   if (roleGrantsEveryTier(membership)) return "role_grants_every_tier";
-  if (userId && (await liveSubscriptionOf(env, communityId, userId))) return "manage_in_portal";
+  if (!userId) return null;
+  const [banned, live] = await Promise.all([membership ? false : isBanned(env, communityId, userId), liveSubscriptionOf(env, communityId, userId)]);
+  if (banned) return "banned";
+  if (live) return "manage_in_portal";
   return null;
+}
+
+/**
+ * Whether checkout would still give `userId` the tier's free trial in `communityId`: only someone
+ * who never had a subscription there — any status, any tier, stored rows (ADR 041; Stripe applies
+ * whatever `trial_period_days` a checkout asks for and leaves eligibility to us:
+ * https://docs.stripe.com/billing/subscriptions/trials). True for a
+ * signed-out caller (null): a new account has had none. Rows of an erased account no longer name
+ * the user. One D1 read.
+ */
+export async function trialEligibleOf(env: Env, communityId: string, userId: string | null): Promise<boolean> {
+  if (!userId) return true;
+  const s = schema.subscriptions;
+  const [had] = await getDb(env)
+    .select({ id: s.id })
+    .from(s)
+    .where(and(eq(s.communityId, communityId), eq(s.userId, userId)))
+    .limit(1);
+  return !had;
 }
 
 /**
@@ -155,13 +228,15 @@ export async function startCheckout(
   if (!price?.stripePriceId) throw new DomainError(409, "price_not_published", `The ${tier} tier has no ${choice.interval}ly price yet.`);
   await limitCheckout(env, user.id);
 
-  const [[tierRow], settings] = await Promise.all([
+  const [[tierRow], settings, trialEligible] = await Promise.all([
     db.select({ trialDays: schema.tiers.trialDays }).from(schema.tiers).where(and(eq(schema.tiers.communityId, communityId), eq(schema.tiers.key, tier))).limit(1),
     billingSettingsOf(env, communityId),
+    trialEligibleOf(env, communityId, user.id),
   ]);
-  const customer = await ensureCustomer(env, stripe, user);
+  const customer = await ensureCustomer(env, stripe, user, access.community);
   const metadata = { enclave_community: communityId, enclave_user: user.id, enclave_tier: tier };
-  const trialDays = tierRow?.trialDays ?? 0;
+  // the trial once per person and community: not again after a cancelled (or any) subscription
+  const trialDays = trialEligible ? (tierRow?.trialDays ?? 0) : 0;
   const slug = encodeURIComponent(access.community.slug);
   const stripePriceId = price.stripePriceId;
   const session = await viaStripe(() =>
@@ -171,7 +246,7 @@ export async function startCheckout(
       client_reference_id: user.id,
       line_items: [{ price: stripePriceId, quantity: 1 }],
       ...(settings.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
-      metadata,
+      metadata: { ...metadata, [STARTED_AT]: String(Date.now()) },
       subscription_data: { metadata, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
       locale: checkoutLocale(user.locale),
       success_url: `${origin}/c/${slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
@@ -179,7 +254,7 @@ export async function startCheckout(
     }),
   );
   if (!session.url) throw new DomainError(502, "stripe_unavailable", "Stripe did not give a checkout page. Try again.");
-  await expireOtherCheckouts(stripe, customer, communityId, session.id);
+  await expireOlderCheckouts(stripe, customer, { communityId, userId: user.id }, session);
   return { url: session.url };
 }
 
@@ -237,16 +312,17 @@ export async function portalConfiguration(env: Env, stripe: Stripe, access: Memb
 
 /**
  * A customer portal session for the member (cards, invoices, cancel at period end, plan changes
- * within this community), returning to the community's billing page.
- * @throws 404 not_found when the member never checked out (no Customer); 502 stripe_unavailable
+ * within this community), returning to the community's billing page. It opens the member's
+ * Customer for this community (ADR 041), so it lists only what they bought here.
+ * @throws 404 not_found when the member never checked out here (no Customer for this community); 502 stripe_unavailable
  */
 export async function openPortal(env: Env, stripe: Stripe, access: MemberAccess, user: SessionUser, origin: string): Promise<{ url: string }> {
-  const [customer] = await getDb(env).select().from(schema.billingCustomers).where(eq(schema.billingCustomers.userId, user.id)).limit(1);
-  if (!customer) throw notFound("You have no billing account yet.");
+  const customer = await customerOf(env, user.id, access.community.id);
+  if (!customer) throw notFound("You have no billing account in this community yet.");
   const configuration = await portalConfiguration(env, stripe, access);
   const session = await viaStripe(() =>
     stripe.billingPortal.sessions.create({
-      customer: customer.stripeCustomerId,
+      customer,
       configuration,
       return_url: `${origin}/c/${encodeURIComponent(access.community.slug)}/billing`,
     }),

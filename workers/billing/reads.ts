@@ -10,7 +10,7 @@ import { activeMember, effectiveTier, hasRole, type CommunityAccess, type Member
 import { rowEnded, tierRankSql } from "./settle";
 import { stripeFor } from "./client";
 import { viaStripe } from "./errors";
-import { checkoutRefusalOf } from "./checkout";
+import { checkoutRefusalOf, trialEligibleOf } from "./checkout";
 import type { CheckoutRefusal } from "../domain/schemas/billing";
 
 const s = schema.subscriptions;
@@ -54,6 +54,8 @@ export type MyBilling = {
   tier: TierKey;
   /** why checkout would refuse the caller whatever the tier (owner/admin, or a live plan to manage in the portal), or null */
   checkoutRefusal: CheckoutRefusal | null;
+  /** whether checkout would still give a tier's trial: never had a subscription here (ADR 041) */
+  trialEligible: boolean;
 };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -73,6 +75,7 @@ export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyB
     .limit(1);
   const sub = row?.sub;
   const checkoutRefusal = await checkoutRefusalOf(env, access.community.id, access.membership, access.membership.userId);
+  const trialEligible = await trialEligibleOf(env, access.community.id, access.membership.userId);
   return {
     subscription: sub
       ? {
@@ -90,6 +93,7 @@ export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyB
     compTier: access.membership.compTier,
     tier: effectiveTier(access.membership),
     checkoutRefusal,
+    trialEligible,
   };
 }
 

@@ -821,14 +821,27 @@ export const billingSettings = sqliteTable("billing_settings", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
-/** One Stripe Customer per user in this deployment (the operator's Stripe account). */
-export const billingCustomers = sqliteTable("billing_customers", {
-  userId: text("user_id")
-    .primaryKey()
-    .references(() => users.id),
-  stripeCustomerId: text("stripe_customer_id").notNull().unique(),
-  createdAt: createdAt(),
-});
+/**
+ * One Stripe Customer per (user, community) in this deployment (ADR 041): Stripe refuses a second
+ * currency on one Customer, and a portal session shows every subscription of its Customer.
+ */
+export const billingCustomers = sqliteTable(
+  "billing_customers",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    /**
+     * the community it pays in; null only for a Customer made before ADR 041 that had no
+     * subscription anywhere (never used for checkout again, kept so export and erasure find it)
+     */
+    communityId: text("community_id").references(() => communities.id),
+    /** not unique: a Customer made before ADR 041 stays with every community it already had subscriptions in */
+    stripeCustomerId: text("stripe_customer_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("billing_customers_member_idx").on(t.userId, t.communityId), index("billing_customers_stripe_idx").on(t.stripeCustomerId)],
+);
 
 /** Stripe's subscription statuses in the pinned API version. */
 export const subscriptionStatuses = ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"] as const;

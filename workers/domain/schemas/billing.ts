@@ -61,20 +61,28 @@ export const UpdateBillingBody = BillingSettingsSchema.omit({ pricingPublished: 
 export const PricingBody = z.object({ published: z.boolean() }).strict();
 
 /**
- * Why someone cannot buy any tier in a community, whatever they pick (ADR 040; billing/checkout.ts
+ * Why someone cannot buy any tier in a community, whatever they pick (ADR 040, 041; billing/checkout.ts
  * checkoutRefusalOf): `role_grants_every_tier` — the owner and admins already see every space
- * (domain/discussions/access.ts), so there is nothing to sell them; `manage_in_portal` — a live
- * subscription here (plan changes go through the portal, never a second subscription). Checkout
- * answers either with 409 `already_subscribed` carrying this `reason`.
+ * (domain/discussions/access.ts), so there is nothing to sell them; `banned` — banned there (checkout
+ * answers them 404, as every route of the community); `manage_in_portal` — a live subscription here
+ * (plan changes go through the portal, never a second subscription). Checkout answers
+ * `role_grants_every_tier` and `manage_in_portal` with 409 `already_subscribed` carrying this `reason`.
  */
-export const checkoutRefusals = ["role_grants_every_tier", "manage_in_portal"] as const;
+export const checkoutRefusals = ["role_grants_every_tier", "banned", "manage_in_portal"] as const;
 export type CheckoutRefusal = (typeof checkoutRefusals)[number];
 
 /** Why the caller cannot buy here at all (checkoutRefusals), null when they can: the page shows no Subscribe button then. */
 export const CheckoutRefusalField = z.enum(checkoutRefusals).nullable().openapi({
   description:
-    "null: the caller may buy (tiers they already hold are still refused one by one). role_grants_every_tier: the owner or an admin, who see every space already. manage_in_portal: a live subscription here; plan changes go through the billing portal.",
+    "null: the caller may buy (tiers they already hold are still refused one by one). role_grants_every_tier: the owner or an admin, who see every space already. banned: banned from this community. manage_in_portal: a live subscription here; plan changes go through the billing portal.",
   example: null,
+});
+
+/** Whether checkout would still give the caller a tier's free trial here (billing/checkout.ts trialEligibleOf, ADR 041). */
+export const TrialEligibleField = z.boolean().openapi({
+  description:
+    "true: the caller never had a subscription in this community (any status, any tier), so a tier's trialDays apply to their checkout; false: checkout starts paid at once. true for a signed-out caller.",
+  example: true,
 });
 
 export const PricingPageSchema = z
@@ -83,6 +91,7 @@ export const PricingPageSchema = z
     currency: z.string(),
     tiers: z.array(z.object({ key: z.enum(tierKeys), name: z.string(), description: z.string(), trialDays: z.number().int(), prices: IntervalPricesSchema })),
     checkoutRefusal: CheckoutRefusalField,
+    trialEligible: TrialEligibleField,
   })
   .openapi("PricingPage");
 
