@@ -10,7 +10,10 @@
 // Payments offline: in DEV_MODE without a real STRIPE_SECRET_KEY in .dev.vars, the Stripe stand-in
 // (scripts/stripe-stand-in, ADR 037) runs beside the app with its state in .wrangler/state, the
 // app is pointed at it, and the demo's prices are made there; with a real key it never starts.
-//   npm start [-- --port 8787] [-- --stripe-port 12111] [-- --force]   (--force redoes every step)
+// `--no-payments` runs the app as a deployment without Stripe (no stand-in, every STRIPE_* var
+// emptied, even a real key in .dev.vars): GET …/billing says configured:false, and the pages show
+// no buy button anywhere (issue 14 findings 1 and 14).
+//   npm start [-- --port 8787] [-- --stripe-port 12111] [-- --no-payments] [-- --force]   (--force redoes every step)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs, parseEnv } from "node:util";
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "8787" },
     "stripe-port": { type: "string", default: "12111" },
     force: { type: "boolean", default: false },
+    "no-payments": { type: "boolean", default: false },
   },
 });
 const started = Date.now();
@@ -88,7 +92,13 @@ const realKey = Boolean(devVars.STRIPE_SECRET_KEY) && devVars.STRIPE_SECRET_KEY 
 /** Arguments for serve.mjs: the stand-in's settings as an env file (never as values on the command line). */
 const serveVars = [];
 let standIn = null;
-if (devVars.DEV_MODE === "true" && !realKey) {
+if (values["no-payments"]) {
+  // later env files win over the build's .dev.vars (serve.mjs): empty values leave no key, no stand-in address
+  const varsFile = resolve(`${LOCAL_STATE}/no-payments.vars`);
+  writeVarsFile(varsFile, { STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", STRIPE_API_BASE: "" });
+  serveVars.push("--env-file", varsFile);
+  console.log("[start] payments: off (--no-payments): no Stripe stand-in and no Stripe keys; nobody is offered anything to buy");
+} else if (devVars.DEV_MODE === "true" && !realKey) {
   const stripeBase = `http://127.0.0.1:${values["stripe-port"]}`;
   const webhookSecret = devVars.STRIPE_WEBHOOK_SECRET || "whsec_enclave_stand_in";
   const stateFile = `${LOCAL_STATE}/stripe-stand-in.json`;

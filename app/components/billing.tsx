@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { Form, useLocation, useSearchParams } from "react-router";
 import { Name } from "./name";
 import { SubmitButton } from "./form-bits";
-import { Alert, Badge, cx, focusRing } from "./ui";
+import { Alert, Badge, cx, focusRing, TextLink } from "./ui";
 import { billingPath, moneyText, type Interval, type IntervalPrices, type PricingAnswer } from "../lib/billing";
 import { tierRank, type TierKey } from "../lib/types";
 
@@ -69,6 +69,53 @@ export function BillingNotice() {
   return (
     <Alert tone="danger" className="mb-4">
       {t(`billing.errors.${code}`, { defaultValue: t("billing.errors.generic") })}
+    </Alert>
+  );
+}
+
+/**
+ * Why the reader cannot buy here — the API's `checkoutRefusal` (GET …/billing/me and …/pricing) —
+ * said once above the plans, which then carry no buttons: the owner and admins already have every
+ * space (`role` says which), a live plan is changed in the portal, a banned reader buys nothing; a
+ * value this page does not know yet reads as a generic line, never as a code.
+ */
+export function CheckoutRefusalNotice({ refusal, role, planLink }: { refusal: string; role: string | null; planLink?: string }) {
+  const { t } = useTranslation();
+  const text =
+    refusal === "role_grants_every_tier"
+      ? t(`billing.staffHasEverything.${role === "owner" ? "owner" : "admin"}`)
+      : t(`billing.refusal.${refusal}`, { defaultValue: t("billing.refusal.generic") });
+  return (
+    <Alert tone="info">
+      <p data-testid={refusal === "role_grants_every_tier" ? "staff-has-everything" : "checkout-refusal"} data-refusal={refusal}>
+        {text}
+      </p>
+      {refusal === "manage_in_portal" && planLink ? (
+        <p className="mt-2">
+          <TextLink to={planLink}>{t("billing.seePlan")}</TextLink>
+        </p>
+      ) : null}
+    </Alert>
+  );
+}
+
+/**
+ * Payments are not configured on this deployment (no Stripe key: `paymentsConfigured`), so the
+ * plans carry no buttons. Members and visitors read that buying is not available yet; the owner
+ * and admins (`settingsLink`) read why and where the billing settings say how to turn it on.
+ */
+export function PaymentsOffNotice({ settingsLink }: { settingsLink?: string | null }) {
+  const { t } = useTranslation();
+  return settingsLink ? (
+    <Alert tone="warning" title={t("billing.paymentsOff.staffTitle")}>
+      <p data-testid="payments-off">{t("billing.paymentsOff.staffBody")}</p>
+      <p className="mt-2">
+        <TextLink to={settingsLink}>{t("billing.paymentsOff.settingsLink")}</TextLink>
+      </p>
+    </Alert>
+  ) : (
+    <Alert tone="info" title={t("billing.paymentsOff.title")}>
+      <p data-testid="payments-off">{t("billing.paymentsOff.body")}</p>
     </Alert>
   );
 }

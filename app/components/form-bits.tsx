@@ -46,9 +46,10 @@ export function SubmitButton({
 /**
  * A small "are you sure?" that works without JavaScript: a disclosure whose summary reads `label`
  * and opens `question` with the real (danger) button `confirm`, submitting `intent` with the
- * hidden fields given as children. Outside clicks and Escape close it (useDismissable).
+ * hidden fields given as children. `note` says what else follows (a plan that stops renewing),
+ * under the question, and widens the panel. Outside clicks and Escape close it (useDismissable).
  */
-export function ConfirmAction({ label, labelAria, question, intent, confirm, children }: {
+export function ConfirmAction({ label, labelAria, question, intent, confirm, children, note }: {
   label: string;
   /** the summary's accessible name when `label` alone is ambiguous ("Block" → "Block Mei Lin") */
   labelAria?: string;
@@ -56,6 +57,7 @@ export function ConfirmAction({ label, labelAria, question, intent, confirm, chi
   intent: string;
   confirm: string;
   children?: ReactNode;
+  note?: ReactNode;
 }) {
   const menu = useDismissable();
   return (
@@ -63,10 +65,12 @@ export function ConfirmAction({ label, labelAria, question, intent, confirm, chi
       <summary aria-label={labelAria} className={cx(buttonClass("ghost", "sm"), "cursor-pointer list-none text-red-700! hover:bg-red-50 hover:text-red-800 [&::-webkit-details-marker]:hidden")}>
         {label}
       </summary>
-      {/* on a phone the question spans the screen (fixed, in its place in the flow), wherever the button sits in its row */}
-      <Form method="post" className="absolute right-0 z-20 mt-2 w-64 space-y-3 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg max-sm:fixed max-sm:inset-x-4 max-sm:w-auto">
+      {/* on a phone the question spans the screen at its bottom, wherever the button sits in its row: a fixed box
+          left at its place in the flow lands where that place was before scrolling, off screen on a long page */}
+      <Form method="post" className={cx("absolute right-0 z-20 mt-2 space-y-3 rounded-xl border border-slate-200 bg-white p-3 text-left shadow-lg max-sm:fixed max-sm:inset-x-4 max-sm:bottom-4 max-sm:w-auto", note ? "w-80" : "w-64")}>
         {children}
         <p className="text-sm text-slate-800">{question}</p>
+        {note ? <div className="space-y-2 text-sm text-slate-700">{note}</div> : null}
         <div className="flex justify-end">
           <SubmitButton intent={intent} variant="danger" size="sm">
             {confirm}

@@ -47,6 +47,7 @@ export function SpaceList({
   isMember,
   candidates,
   failure,
+  paymentsOn = true,
 }: {
   slug: string;
   spaces: SpaceEntry[];
@@ -56,6 +57,8 @@ export function SpaceList({
   isMember: boolean;
   candidates: Person[];
   failure: Failure;
+  /** payments are configured (`paymentsConfigured`): a locked space's link offers to upgrade; else it only leads to the plans */
+  paymentsOn?: boolean;
 }) {
   const { t } = useTranslation();
   const location = useLocation();
@@ -108,8 +111,8 @@ export function SpaceList({
                 </div>
                 <div className="flex flex-wrap items-center gap-2 pl-[3.25rem] sm:pl-0">
                   {locked ? (
-                    <ButtonLink to={`/c/${slug}/billing`} size="sm">
-                      {t("spaces.upgradeTo", { tier: tierText })}
+                    <ButtonLink to={`/c/${slug}/billing`} size="sm" variant={paymentsOn ? "primary" : "secondary"}>
+                      {paymentsOn ? t("spaces.upgradeTo", { tier: tierText }) : t("billing.seeAllPlans")}
                     </ButtonLink>
                   ) : isMember && space.kind !== "chat" ? (
                     // a chat space's notifications are its own setting (all, mentions, none) on its page

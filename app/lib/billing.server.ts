@@ -4,12 +4,24 @@ import { redirect } from "react-router";
 import type { CloudflareContext } from "../context";
 import { attempt, type Outcome } from "./use-case.server";
 import { safeNext } from "./forms.server";
-import { billingPath, intervals, paidTierKeys, type Interval, type PaidTierKey } from "./billing";
-import { openCommunity, requireReaderUser } from "../../workers/domain/access";
-import { readPricingPage } from "../../workers/billing/catalog";
-import { openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
+import { billingPath, intervals, paidTierKeys, planIsLive, type Interval, type PaidTierKey } from "./billing";
+import { and, eq, sql } from "drizzle-orm";
+import { loadCommunityAccess, openCommunity, requireReaderUser, type CommunityAccess, type MemberAccess } from "../../workers/domain/access";
+import { billingSettingsOf, readPricingPage } from "../../workers/billing/catalog";
+import { checkoutRefusalOf, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
+import { stripeMode } from "../../workers/billing/client";
 import { requireStripe } from "../../workers/billing/errors";
-import { billingMember, returnOrigin } from "../../workers/billing/reads";
+import { billingMember, readMyBilling, returnOrigin } from "../../workers/billing/reads";
+import { getDb, schema } from "../../workers/db/client";
+import type { CheckoutRefusal } from "../../workers/domain/schemas/billing";
+
+/**
+ * Whether this deployment can take payments at all: a Stripe key (real, or the local stand-in's)
+ * is set — `stripeFor(env)` is not null, GET …/billing says `configured: true`. Without one every
+ * checkout and portal call answers 409 payments_not_configured, so no page shows a button that
+ * starts one (issue 14 finding 1): members and visitors see that buying is not available yet.
+ */
+export const paymentsConfigured = (env: Env) => stripeMode(env) !== null;
 
 /**
  * Starts a Stripe Checkout for `choice` as POST …/checkout does (the same guards in the same
@@ -61,13 +73,61 @@ export type UpgradeOffer = { tier: PaidTierKey; interval: Interval };
 /**
  * What an Upgrade button for `tier` should start: the published pricing's month price (else its
  * year price), or null when the tier is not on sale (pricing unpublished, payments not
- * configured, no price) — then the page shows a link to the plans, not a button that fails.
+ * configured — `paymentsConfigured` —, no price) — then the page shows a link to the plans, not a button that fails.
  */
 export async function upgradeOffer(cf: CloudflareContext, slug: string, tier: string): Promise<UpgradeOffer | null> {
-  if (!(paidTierKeys as readonly string[]).includes(tier)) return null;
+  if (!(paidTierKeys as readonly string[]).includes(tier) || !paymentsConfigured(cf.env)) return null;
   const pricing = await attempt(() => readPricingPage(cf.env, slug));
   const prices = pricing.ok ? pricing.data.tiers.find((x) => x.key === tier)?.prices : undefined;
   if (!prices) return null;
   const interval = prices.month ? "month" : prices.year ? "year" : null;
   return interval ? { tier: tier as PaidTierKey, interval } : null;
+}
+
+/**
+ * The reader's place in `slug` (null: no such community, or signed out) and why checkout would
+ * refuse them whatever the tier — the `checkoutRefusal` GET …/pricing answers (api/billing.ts asks
+ * `checkoutRefusalOf` the same way): the owner and admins, a live plan to change in the portal,
+ * a ban, or a value added later. Null for a signed-out reader, who signs up first.
+ */
+export async function pricingRefusal(cf: CloudflareContext, slug: string): Promise<{ access: CommunityAccess | null; refusal: CheckoutRefusal | null }> {
+  if (!cf.user) return { access: null, refusal: null };
+  const access = await loadCommunityAccess(cf.env, slug, cf.reader);
+  const refusal = access ? await checkoutRefusalOf(cf.env, access.community.id, access.membership, cf.user.id) : null;
+  return { access, refusal };
+}
+
+/**
+ * When a past-due plan stops granting its tier: the end of the community's grace (billing
+ * settings `graceDays`, default 7) counted from when the subscription was first seen past_due
+ * (`past_due_since`) — the rule settle.ts `paidTierSql` and the grace job (domain/jobs/billing-grace.ts)
+ * apply. An ISO instant (UTC); the latest over the member's past_due subscriptions in the
+ * community; null when none is past due. A row not yet stamped counts from `now` (ms), as settle does.
+ */
+export async function graceEndOf(env: Env, communityId: string, userId: string, now = Date.now()): Promise<string | null> {
+  const s = schema.subscriptions;
+  const [[row], settings] = await Promise.all([
+    getDb(env)
+      .select({ since: sql<number | null>`max(coalesce(${s.pastDueSince}, ${now}))` })
+      .from(s)
+      .where(and(eq(s.communityId, communityId), eq(s.userId, userId), eq(s.status, "past_due"))),
+    billingSettingsOf(env, communityId),
+  ]);
+  if (row?.since === null || row?.since === undefined) return null;
+  return new Date(Number(row.since) + settings.graceDays * 86_400_000).toISOString();
+}
+
+/** A member's plan as the Leave question tells it: the tier they pay for, when the paid period ends (ISO, UTC), and whether it would renew. */
+export type PaidPlan = { tier: string; periodEnd: string | null; renewing: boolean };
+
+/**
+ * What a member who leaves gives up that they paid for (issue 14 finding 6): their live plan
+ * (readMyBilling's, the one that counts most), or null with none. Leaving ends access at once and
+ * the departure handler (billing/settle-cancellations.ts `cancelOnDeparture`) sets the plan to
+ * cancel at period end, so the Leave question says so before they confirm.
+ */
+export async function paidPlanOf(env: Env, member: MemberAccess): Promise<PaidPlan | null> {
+  const sub = (await readMyBilling(env, member)).subscription;
+  if (!sub || !planIsLive(sub.status)) return null;
+  return { tier: sub.tier, periodEnd: sub.currentPeriodEnd, renewing: !sub.cancelAtPeriodEnd };
 }

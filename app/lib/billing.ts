@@ -52,7 +52,16 @@ export function moneyText(money: Money, locale: string): string {
 const TYPED_AMOUNT = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
 
 /**
- * What the owner typed ("300", "4.99", "1,200") in `currency`'s major units → minor units as
+ * What someone typed into a number field, as ASCII: Unicode NFKC folds the full-width digits,
+ * comma, point and space a Chinese or Japanese IME types ("１，２００", "４．９９", "１２") into
+ * "1,200", "4.99", "12" (UAX #15 compatibility mappings); then trimmed. The ideographic comma and
+ * full stop ("、", "。") have no such mapping and stay refused.
+ */
+export const typedNumberText = (typed: string) => typed.normalize("NFKC").trim();
+
+/**
+ * What the owner typed ("300", "4.99", "1,200", or the same in full-width digits from an IME:
+ * `typedNumberText`) in `currency`'s major units → minor units as
  * Stripe counts them (TWD "300" → 30000, JPY "500" → 500), exactly, never rounded; null for
  * anything else: not a positive amount, more fraction digits than the currency shows (JPY "1500.5",
  * USD "4.999"), a comma that is not a thousands separator ("4,99" — a decimal comma would mean
@@ -61,7 +70,7 @@ const TYPED_AMOUNT = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
  */
 export function toMinorUnits(typed: string, currency: string): number | null {
   const rule = currencyRule(currency);
-  const match = TYPED_AMOUNT.exec(typed.trim());
+  const match = TYPED_AMOUNT.exec(typedNumberText(typed));
   if (!rule || !match) return null;
   const fraction = match[2] ?? "";
   if (fraction.length > rule.displayDecimals) return null;

@@ -13,7 +13,7 @@ import { cloudflareContext } from "../context";
 import { openCommunityPage } from "../lib/community.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { issueLabel, issueText, type FieldIssue } from "../lib/issues";
-import { amountRefusal, majorText, paidTierKeys, toMinorUnits } from "../lib/billing";
+import { amountRefusal, majorText, paidTierKeys, toMinorUnits, typedNumberText } from "../lib/billing";
 import { attempt, type Outcome } from "../lib/use-case.server";
 import { currencyRule, SUPPORTED_CURRENCIES } from "../../workers/billing/currency";
 import { publishBilling, readBilling, setPricingPublished } from "../../workers/billing/catalog";
@@ -89,7 +89,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
         if (minor === null && known) issues.push({ path: `${key}_${interval}`, message: "", code: "invalid_amount" });
         return minor;
       };
-      const trial = field(form, `${key}_trialDays`);
+      const trial = typedNumberText(field(form, `${key}_trialDays`));
       return { key, month: amount("month"), year: amount("year"), ...(trial !== "" ? { trialDays: Number(trial) } : {}) };
     });
     const values = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === "string")) as Record<string, string>;
@@ -97,7 +97,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
     const body = {
       currency,
       allowPromotionCodes: form.get("allowPromotionCodes") === "on",
-      graceDays: Number(field(form, "graceDays")),
+      graceDays: Number(typedNumberText(field(form, "graceDays"))),
       refundPolicy: field(form, "refundPolicy"),
       tiers,
     };

@@ -140,6 +140,8 @@ function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], {
             <div className="space-y-4" data-testid="checkout-done">
               <h2 className="text-lg font-semibold text-slate-900">{t("billing.success.doneTitle")}</h2>
               <p className="text-sm text-slate-700">{t("billing.success.doneBody")}</p>
+              {/* the list's lead-in only with a list: a tier that opens no space says so once (finding 8) */}
+              {opened.length > 0 ? <p className="text-sm text-slate-700">{t("billing.success.spacesLead")}</p> : null}
               {opened.length > 0 ? (
                 <ul className="space-y-2">
                   {opened.map((space) => (
@@ -151,7 +153,9 @@ function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], {
                   ))}
                 </ul>
               ) : (
-                <p className="text-sm text-slate-600">{t("billing.success.noSpaces")}</p>
+                <p className="text-sm text-slate-600" data-testid="checkout-no-spaces">
+                  {t("billing.success.noSpaces")}
+                </p>
               )}
             </div>
           ) : (

@@ -5,14 +5,14 @@ import { useTranslation } from "react-i18next";
 import { Form, redirect } from "react-router";
 import type { Route } from "./+types/community-billing";
 import { CommunityHeader } from "../components/community-header";
-import { BillingNotice, CheckoutForm, TierCards } from "../components/billing";
+import { BillingNotice, CheckoutForm, CheckoutRefusalNotice, PaymentsOffNotice, TierCards } from "../components/billing";
 import { SubmitButton } from "../components/form-bits";
-import { LocalTime } from "../components/local-time";
-import { Alert, Badge, ButtonLink, Card, CardTitle, Container, LoadError } from "../components/ui";
+import { LocalTime, useReaderClock } from "../components/local-time";
+import { Alert, Badge, ButtonLink, Card, Container, LoadError } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openMemberPage } from "../lib/community.server";
-import { backWithError, checkoutChoice, checkoutFor, portalFor } from "../lib/billing.server";
+import { backWithError, checkoutChoice, checkoutFor, graceEndOf, paymentsConfigured, portalFor } from "../lib/billing.server";
 import { billingPath, knownStatuses, moneyText, type BillingMe, planIsLive } from "../lib/billing";
 import { readPricingPage } from "../../workers/billing/catalog";
 import { readMyBilling } from "../../workers/billing/reads";
@@ -24,6 +24,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const { answer, member } = await openMemberPage(cf, request, params.slug);
   const [me, pricing] = await Promise.all([attempt(() => readMyBilling(cf.env, member)), attempt(() => readPricingPage(cf.env, params.slug))]);
+  // a past-due plan keeps its tier until the grace ends (issue 14 finding 15): the page says when
+  const graceEnd =
+    me.ok && me.data.subscription?.status === "past_due" ? await attempt(() => graceEndOf(cf.env, member.community.id, member.membership.userId)) : null;
   return {
     ...answer,
     locale: findLocale(request, cf.user),
@@ -32,6 +35,9 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     meFailed: !me.ok,
     // unpublished pricing (404) is no offer, not a failure: the page says so
     pricing: pricing.ok ? pricing.data : null,
+    // without a Stripe key no checkout or portal can open: no button that would only fail
+    paymentsOn: paymentsConfigured(cf.env),
+    graceEnd: graceEnd?.ok ? graceEnd.data : null,
   };
 }
 
@@ -41,6 +47,10 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   const intent = field(form, "intent");
   const from = field(form, "from") || null;
   const slug = params.slug;
+  if ((intent === "checkout" || intent === "portal") && !paymentsConfigured(cf.env)) {
+    // a page rendered before the keys went (or a crafted post): refused before anyone is asked to sign up
+    return backWithError(slug, from, "payments_not_configured");
+  }
   if (intent === "checkout") {
     const choice = checkoutChoice(form);
     if (!choice) return backWithError(slug, from, "invalid_choice");
@@ -79,13 +89,48 @@ function StatusLine({ subscription }: { subscription: NonNullable<BillingMe["sub
   return <Badge tone={tone}>{known ? t(`billing.status.${subscription.status}`) : subscription.status}</Badge>;
 }
 
+/**
+ * The plan's dates: when a live plan renews (or its trial ends); for a past-due one, until when
+ * the tier holds (`graceEnd`, the end of the community's grace) or since when it lapsed.
+ */
+function PlanDates({ subscription, graceEnd, tierName }: { subscription: NonNullable<BillingMe["subscription"]>; graceEnd: string | null; tierName: string }) {
+  const { t } = useTranslation();
+  const { now } = useReaderClock();
+  if (subscription.status === "past_due") {
+    if (!graceEnd) return null;
+    const lapsed = Date.parse(graceEnd) <= now;
+    return (
+      <div>
+        <dt className="text-sm text-slate-600">{lapsed ? t("billing.graceEnded", { tier: tierName }) : t("billing.graceUntil", { tier: tierName })}</dt>
+        <dd className="mt-1 font-semibold text-red-800" data-testid="plan-grace-end">
+          <LocalTime value={graceEnd} withTime />
+        </dd>
+      </div>
+    );
+  }
+  if (!planIsLive(subscription.status) || !subscription.currentPeriodEnd || subscription.cancelAtPeriodEnd) return null;
+  const trial = subscription.status === "trialing";
+  return (
+    <div>
+      <dt className="text-sm text-slate-600">{trial ? t("billing.trialEnds") : t("billing.renews")}</dt>
+      <dd className="mt-1 text-slate-900">
+        <LocalTime value={trial && subscription.trialEnd ? subscription.trialEnd : subscription.currentPeriodEnd} />
+      </dd>
+    </div>
+  );
+}
+
 export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
-  const { community, viewer, locale, me, meFailed, pricing, staffRole } = loaderData;
+  const { community, viewer, locale, me, meFailed, pricing, staffRole, paymentsOn, graceEnd } = loaderData;
   const sub = me?.subscription ?? null;
   // an ended plan (cancelled, expired) neither renews nor stands in the way of buying again
   const live = sub !== null && planIsLive(sub.status);
+  // why checkout would refuse the reader whatever the tier: the API's checkoutRefusal (if the plan
+  // could not be read, the same rule from what the page has)
+  const refusal = me ? me.checkoutRefusal : staffRole ? "role_grants_every_tier" : live ? "manage_in_portal" : null;
   const tierName = (key: string) => pricing?.tiers.find((x) => x.key === key)?.name ?? t(`tiers.${key}`);
+  const settingsLink = staffRole ? `/c/${community.slug}/settings/billing` : null;
   return (
     <>
       <title>{t("billing.planTitle") + " · " + community.name}</title>
@@ -103,13 +148,23 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
           ) : (
             <div className="space-y-4">
               <dl className="grid gap-4 sm:grid-cols-2">
-                <div>
-                  <dt className="text-sm text-slate-600">{t("billing.yourTier")}</dt>
-                  <dd className="mt-1 text-lg font-semibold text-slate-900" data-testid="plan-tier">
-                    {tierName(me.tier)}
-                  </dd>
-                  {me.compTier && me.compTier !== "free" && me.compTier === me.tier ? <dd className="text-sm text-slate-600">{t("billing.compGranted")}</dd> : null}
-                </div>
+                {staffRole ? (
+                  // the owner and admins pass every tier by role: no tier (and no "Free") is theirs
+                  <div className="sm:col-span-2">
+                    <dt className="text-sm text-slate-600">{t("billing.accessLabel")}</dt>
+                    <dd className="mt-1 text-lg font-semibold text-slate-900" data-testid="plan-tier">
+                      {t(`billing.staffAccess.${staffRole}`)}
+                    </dd>
+                  </div>
+                ) : (
+                  <div>
+                    <dt className="text-sm text-slate-600">{t("billing.yourTier")}</dt>
+                    <dd className="mt-1 text-lg font-semibold text-slate-900" data-testid="plan-tier">
+                      {tierName(me.tier)}
+                    </dd>
+                    {me.compTier && me.compTier !== "free" && me.compTier === me.tier ? <dd className="text-sm text-slate-600">{t("billing.compGranted")}</dd> : null}
+                  </div>
+                )}
                 {sub ? (
                   <>
                     <div>
@@ -124,24 +179,17 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                         {moneyText(sub, locale)} {t(`billing.per.${sub.interval}`)}
                       </dd>
                     </div>
-                    {live && sub.currentPeriodEnd && !sub.cancelAtPeriodEnd ? (
-                      <div>
-                        <dt className="text-sm text-slate-600">{sub.status === "trialing" ? t("billing.trialEnds") : t("billing.renews")}</dt>
-                        <dd className="mt-1 text-slate-900">
-                          <LocalTime value={sub.status === "trialing" && sub.trialEnd ? sub.trialEnd : sub.currentPeriodEnd} />
-                        </dd>
-                      </div>
-                    ) : null}
+                    <PlanDates subscription={sub} graceEnd={graceEnd} tierName={tierName(sub.tier)} />
                   </>
-                ) : (
+                ) : staffRole ? null : (
                   <div>
                     <dt className="text-sm text-slate-600">{t("billing.statusLabel")}</dt>
                     <dd className="mt-1 text-sm text-slate-700">{t("billing.noSubscription")}</dd>
                   </div>
                 )}
               </dl>
-              {sub?.status === "past_due" ? <Alert tone="warning">{t("billing.pastDueHelp")}</Alert> : null}
-              {sub ? (
+              {sub?.status === "past_due" ? <Alert tone="warning">{t(paymentsOn ? "billing.pastDueHelp" : "billing.pastDueHelpNoPortal", { tier: tierName(sub.tier) })}</Alert> : null}
+              {sub && paymentsOn ? (
                 <Form method="post">
                   <input type="hidden" name="from" value={billingPath(community.slug)} />
                   <SubmitButton intent="portal" variant="secondary">
@@ -149,6 +197,10 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                   </SubmitButton>
                   <p className="mt-2 text-sm text-slate-600">{t("billing.manageHelp")}</p>
                 </Form>
+              ) : sub ? (
+                <p className="text-sm text-slate-600" data-testid="manage-unavailable">
+                  {t("billing.manageUnavailable")}
+                </p>
               ) : null}
             </div>
           )}
@@ -160,28 +212,26 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
               {t("billing.choosePlan")}
             </h2>
           </div>
-          {pricing && staffRole ? (
-            <p className="mb-4 text-sm text-slate-700" data-testid="staff-has-everything">
-              {t(`billing.staffHasEverything.${staffRole}`)}
-            </p>
-          ) : null}
+          <div className="mb-4 space-y-3 empty:hidden">
+            {!paymentsOn ? <PaymentsOffNotice settingsLink={settingsLink} /> : null}
+            {/* with payments off nothing is for sale to anyone: one notice, except the staff's own reason */}
+            {refusal && (paymentsOn || staffRole) ? <CheckoutRefusalNotice refusal={refusal} role={staffRole} /> : null}
+          </div>
           {pricing ? (
             <TierCards
               tiers={pricing.tiers}
               locale={locale}
-              currentTier={me?.tier ?? viewer?.tier ?? null}
+              // the owner and admins hold every space by role: no card is marked as theirs
+              currentTier={staffRole ? null : (me?.tier ?? viewer?.tier ?? null)}
               action={(tier, interval) =>
-                staffRole ? null : live ? (
-                  // moving between paid tiers goes through the portal (issue 14 point 3)
-                  <p className="text-sm text-slate-600">{t("billing.switchInPortal")}</p>
-                ) : (
+                !paymentsOn || refusal ? null : (
                   <CheckoutForm slug={community.slug} tier={tier.key} interval={interval} label={t("billing.upgradeTo", { tier: tier.name })} />
                 )
               }
             />
-          ) : (
+          ) : paymentsOn ? (
             <p className="text-sm text-slate-600">{t("billing.notOnSale")}</p>
-          )}
+          ) : null}
           {pricing ? (
             <p className="mt-4 text-sm">
               <ButtonLink to={`/c/${community.slug}/pricing`} variant="ghost" size="sm">

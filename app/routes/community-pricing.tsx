@@ -4,46 +4,50 @@
 import { useTranslation } from "react-i18next";
 import { data, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-pricing";
-import { BillingNotice, CheckoutForm, TierCards } from "../components/billing";
+import { BillingNotice, CheckoutForm, CheckoutRefusalNotice, PaymentsOffNotice, TierCards } from "../components/billing";
 import { Name } from "../components/name";
 import { Alert, ButtonLink, Container, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { attempt } from "../lib/use-case.server";
-import type { Interval } from "../lib/billing";
-import { openCommunity } from "../../workers/domain/access";
+import { billingPath, type Interval } from "../lib/billing";
+import { paymentsConfigured, pricingRefusal } from "../lib/billing.server";
 import { roleGrantsEveryTier } from "../../workers/billing/checkout";
 import { readPricingPage } from "../../workers/billing/catalog";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
-  const [pricing, access] = await Promise.all([
+  const [pricing, place] = await Promise.all([
     attempt(() => readPricingPage(cf.env, params.slug)),
-    // the reader's place, if any: a private community is "no such community" to a stranger, which here only means no tier to mark
-    cf.user ? attempt(() => openCommunity(cf.env, params.slug, cf.reader)) : null,
+    // the reader's place, if any, and why checkout would refuse them (GET …/pricing's checkoutRefusal)
+    attempt(() => pricingRefusal(cf, params.slug)),
   ]);
   // unpublished (or no such community): the same 404 page either way, as the API answers
   if (!pricing.ok) throw data(null, { status: pricing.status >= 500 ? 503 : 404 });
-  const member = access?.ok ? access.data : null;
+  const access = place.ok ? place.data.access : null;
+  const member = access?.membership ? access : null;
   return {
     pricing: pricing.data,
     locale: findLocale(request, cf.user),
     signedIn: Boolean(cf.user),
     tier: member?.tier ?? null,
     staffRole: member && roleGrantsEveryTier(member) ? (member.role as "owner" | "admin") : null,
+    checkoutRefusal: place.ok ? place.data.refusal : null,
+    // without a Stripe key nothing can be bought: the page stays (the owner published it) with no buttons
+    paymentsOn: paymentsConfigured(cf.env),
   };
 }
 
 export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const { pricing, locale, signedIn, tier, staffRole } = loaderData;
+  const { pricing, locale, signedIn, tier, staffRole, checkoutRefusal, paymentsOn } = loaderData;
   const slug = pricing.community.slug;
   const picked = params.get("tier");
   const pickedInterval: Interval = params.get("interval") === "year" ? "year" : "month";
   // anyone signed in can buy from a published pricing page (buying is joining, ADR 037 addendum),
-  // except the owner and admins, who already have every space
-  const canBuy = signedIn && staffRole === null;
+  // unless payments are off or the API says why not (the owner and admins, a live plan, a ban)
+  const canBuy = paymentsOn && signedIn && checkoutRefusal === null;
   const back = (key: string, interval: Interval) => `/c/${slug}/pricing?tier=${key}&interval=${interval}`;
   return (
     <>
@@ -57,22 +61,20 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
           {pricing.community.description ? <p className="mt-3 whitespace-pre-line text-base text-slate-700">{pricing.community.description}</p> : null}
         </header>
         <BillingNotice />
+        {!paymentsOn ? <PaymentsOffNotice settingsLink={staffRole ? `/c/${slug}/settings/billing` : null} /> : null}
         {signedIn && picked && canBuy ? <Alert tone="info">{t("pricing.continueHint")}</Alert> : null}
-        {staffRole ? (
-          <Alert tone="info">
-            <span data-testid="staff-has-everything">{t(`billing.staffHasEverything.${staffRole}`)}</span>
-          </Alert>
-        ) : null}
+        {paymentsOn && checkoutRefusal ? <CheckoutRefusalNotice refusal={checkoutRefusal} role={staffRole} planLink={tier !== null ? billingPath(slug) : undefined} /> : null}
         {pricing.tiers.length === 0 ? (
           <p className="text-sm text-slate-600">{t("pricing.noTiers")}</p>
         ) : (
           <TierCards
             tiers={pricing.tiers}
             locale={locale}
-            currentTier={tier}
+            // the owner and admins hold every space by role, not a tier of these: no card is theirs
+            currentTier={staffRole ? null : tier}
             initialInterval={pickedInterval}
             action={(card, interval) =>
-              !signedIn ? (
+              !paymentsOn ? null : !signedIn ? (
                 <div className="space-y-2">
                   <ButtonLink to={`/signup?next=${encodeURIComponent(back(card.key, interval))}`} className="w-full">
                     {t("pricing.joinAndSubscribe")}
@@ -95,7 +97,7 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
             }
           />
         )}
-        <p className="text-sm text-slate-600">{t("pricing.footnote")}</p>
+        {paymentsOn ? <p className="text-sm text-slate-600">{t("pricing.footnote")}</p> : null}
         {tier !== null ? (
           <p className="text-sm">
             <TextLink to={`/c/${slug}`}>{t("pricing.backToCommunity")}</TextLink>

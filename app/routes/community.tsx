@@ -3,7 +3,7 @@ import { Name, NamedText } from "../components/name";
 import { Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community";
 import { CommunityHeader } from "../components/community-header";
-import { FormError, SubmitButton } from "../components/form-bits";
+import { ConfirmAction, FormError, SubmitButton } from "../components/form-bits";
 import { SpaceList } from "../components/space-list";
 import { Alert, Avatar, Badge, ButtonLink, Card, CardTitle, Container, EmptyState, TextLink } from "../components/ui";
 import { cloudflareContext } from "../context";
@@ -19,7 +19,8 @@ import { CreateSpaceBody, ReorderSpacesBody } from "../../workers/domain/schemas
 import { parseInput } from "../../workers/lib/validation";
 import { attempt, inCommunity } from "../lib/use-case.server";
 import { fail, field, textFields, unknownIntent } from "../lib/forms.server";
-import { moneyText } from "../lib/billing";
+import { billingPath, moneyText } from "../lib/billing";
+import { paidPlanOf, paymentsConfigured, type PaidPlan } from "../lib/billing.server";
 import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Tier } from "../lib/types";
 
@@ -34,9 +35,11 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
       member ? listMembers(cf.env, member, { limit: canManage ? 100 : 12 }) : null,
       loadSpaces(cf, access),
       canManage,
+      // what Leave would end that they paid for; the question is advice, so a failed read only leaves it out
+      member && member.role !== "owner" ? paidPlanOf(cf.env, member).catch(() => null) : null,
     ]);
   });
-  const [tiers, members, spaces, canManage] = extra;
+  const [tiers, members, spaces, canManage, paidPlan] = extra;
   return {
     ...answer,
     locale: findLocale(request, cf.user),
@@ -46,6 +49,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     moreMembers: Boolean(members && (members.next || members.items.length > 12)),
     candidates: canManage && members ? members.items.map((m) => m.user) : [],
     spaces: spaces.filter((e) => !e.space.archived && (e.space.kind === "discussion" || e.space.kind === "chat")),
+    paidPlan,
+    paymentsOn: paymentsConfigured(cf.env),
   };
 }
 
@@ -143,7 +148,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
             </Alert>
           ) : null}
           {viewer && spaces ? (
-            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} canManage={canManage} isMember candidates={candidates} failure={failure?.values?.intent ? failure : null} />
+            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} canManage={canManage} isMember candidates={candidates} failure={failure?.values?.intent ? failure : null} paymentsOn={loaderData.paymentsOn} />
           ) : null}
           <Card>
             <CardTitle>{t("community.about")}</CardTitle>
@@ -174,7 +179,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
           </Card>
 
           {!viewer && spaces && spaces.length > 0 ? (
-            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} canManage={false} isMember={false} candidates={[]} failure={null} />
+            <SpaceList slug={community.slug} spaces={spaces} tiers={tiers} canManage={false} isMember={false} candidates={[]} failure={null} paymentsOn={loaderData.paymentsOn} />
           ) : null}
           <section id="tiers" aria-labelledby="tiers-heading" className="scroll-mt-24">
             <h2 id="tiers-heading" className="mb-3 text-base font-semibold text-slate-900">
@@ -262,16 +267,55 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
               {viewer.role === "owner" ? (
                 <p className="text-sm text-slate-600">{t("community.ownerCannotLeave")}</p>
               ) : (
-                <Form method="post">
-                  <SubmitButton intent="leave" variant="secondary" size="sm">
-                    {t("community.leave")}
-                  </SubmitButton>
-                </Form>
+                <LeaveCommunity
+                  name={community.name}
+                  slug={community.slug}
+                  invitedOnly={community.visibility === "private"}
+                  plan={loaderData.paidPlan}
+                  tierName={(key) => tiers.find((x) => x.key === key)?.name ?? t(`tiers.${key}`)}
+                />
               )}
             </Card>
           ) : null}
         </aside>
       </Container>
     </>
+  );
+}
+
+/**
+ * Leave, asked first (issue 14 finding 6): access ends at once; a paying member reads that their
+ * plan stops renewing (the departure handler sets it to cancel at period end) and that the period
+ * they paid for is not kept, with the way to their plan page; a private community needs a new
+ * invite to come back.
+ */
+function LeaveCommunity({ name, slug, invitedOnly, plan, tierName }: { name: string; slug: string; invitedOnly: boolean; plan: PaidPlan | null; tierName: (key: string) => string }) {
+  const { t } = useTranslation();
+  const formatDay = useFormatDate();
+  const paid = plan
+    ? plan.periodEnd
+      ? t(plan.renewing ? "community.leavePaid" : "community.leavePaidEnding", { tier: tierName(plan.tier), date: formatDay(plan.periodEnd) })
+      : t("community.leavePaidNoDate", { tier: tierName(plan.tier) })
+    : null;
+  return (
+    <ConfirmAction
+      label={t("community.leave")}
+      question={t("community.leaveQuestion", { name })}
+      intent="leave"
+      confirm={t("community.leaveConfirm")}
+      note={
+        paid || invitedOnly ? (
+          <>
+            {paid ? (
+              <p data-testid="leave-paid-plan">
+                {paid}{" "}
+                <TextLink to={billingPath(slug)}>{t("community.leaveSeePlan")}</TextLink>
+              </p>
+            ) : null}
+            {invitedOnly ? <p>{t("community.leaveInviteOnly")}</p> : null}
+          </>
+        ) : undefined
+      }
+    />
   );
 }

@@ -4,8 +4,23 @@
 // space offers a checkout only for a tier on sale; the pages call the use cases the billing routes
 // call (ADR 039 addendum) and answer as they do; refusals read in the reader's language; revenue
 // is charted per currency; the owner and admins are offered nothing to buy; every billing string
-// exists in both languages.
+// exists in both languages. Issue 14's findings on the pages: with payments not configured nobody
+// is offered anything to buy; the cancel page answers a visitor from the pricing page; the success
+// page says a tier that opens no space once; the owner's plan is "every space by role"; a past-due
+// plan says when the tier lapses; full-width digits are prices; checkoutRefusal hides Subscribe.
 import { describe, expect, it } from "vitest";
+import { createElement as h, type ComponentType } from "react";
+import { renderToString } from "react-dom/server";
+import { I18nextProvider } from "react-i18next";
+import { createRoutesStub, type RouterContextProvider } from "react-router";
+import CommunityPricing from "../../app/routes/community-pricing";
+import CommunityBilling from "../../app/routes/community-billing";
+import BillingSuccess from "../../app/routes/community-billing-success";
+import BillingCancel, { loader as cancelLoader } from "../../app/routes/community-billing-cancel";
+import { loader as communityLoader } from "../../app/routes/community";
+import { CheckoutRefusalNotice } from "../../app/components/billing";
+import { graceEndOf, paymentsConfigured, pricingRefusal } from "../../app/lib/billing.server";
+import { ORIGIN } from "../helpers";
 import { action as billingAction } from "../../app/routes/community-billing";
 import { loader as spaceLoader } from "../../app/routes/community-space";
 import { backWithError, checkoutChoice, upgradeOffer } from "../../app/lib/billing.server";
@@ -342,5 +357,298 @@ describe("billing pages", () => {
     expect(all.length).toBeGreaterThan(100);
     const missing = all.filter((k) => !zh.exists(k, { count: 2 }) || zh.t(k, { count: 2, lng: "zh-Hant" }) === zh.t(k, { count: 2, lng: "en" }));
     expect(missing).toEqual([]);
+  });
+});
+
+// ---- issue 14, tester's findings on the pages ---------------------------------------------------
+
+/** A deployment without Stripe: no key, no stand-in (what `npm start -- --no-payments` serves). */
+const NO_STRIPE = { STRIPE_SECRET_KEY: "", STRIPE_API_BASE: "", STRIPE_WEBHOOK_SECRET: "" };
+
+/** The page context of `as` on a deployment with `vars` changed (the reader and D1 stay the test's). */
+async function contextWith(vars: Partial<Env>, as: Awaited<ReturnType<typeof createUser>> | null): Promise<RouterContextProvider> {
+  const context = await pageContext(as);
+  const cf = context.get(cloudflareContext);
+  context.set(cloudflareContext, { ...cf, env: { ...cf.env, ...vars } as Env });
+  return context;
+}
+
+/** loadPage / postForm on a deployment without Stripe; a thrown answer is returned. */
+async function withoutStripe(run: Loader, path: string, params: Record<string, string>, as: Awaited<ReturnType<typeof createUser>> | null, fields?: Record<string, string>) {
+  const headers: Record<string, string> = as ? { Cookie: as.cookie } : {};
+  const request = fields
+    ? new Request(`${ORIGIN}${path}`, { method: "POST", headers: { ...headers, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() })
+    : new Request(`${ORIGIN}${path}`, { headers });
+  try {
+    return await run({ request, params, context: await contextWith(NO_STRIPE, as) });
+  } catch (thrown) {
+    return thrown;
+  }
+}
+
+/**
+ * The page component `Page` rendered to text as the browser first sees it (server render, in
+ * `locale`), at `url` with `loaderData` — inside a data router, so its forms and hooks work.
+ */
+function pageHtml(Page: ComponentType<never>, url: string, loaderData: unknown, locale: "en" | "zh-Hant" = "en"): string {
+  const path = new URL(url, ORIGIN).pathname;
+  const Component = () => h(Page as ComponentType<Record<string, unknown>>, { loaderData, params: {}, matches: [] });
+  const Stub = createRoutesStub([{ path, Component }]);
+  return renderToString(h(I18nextProvider, { i18n: createI18n(locale) }, h(Stub, { initialEntries: [url] })));
+}
+
+/** pageHtml's visible text. */
+const pageText = (...args: Parameters<typeof pageHtml>) => htmlText(pageHtml(...args));
+
+/** HTML → its visible text with the entities React writes decoded, tags as spaces. */
+const htmlText = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+
+async function publishedCommunity(visibility: "public" | "private" = "public") {
+  const c = await makeCommunity({ visibility });
+  await publishPrices(c, { member: { month: 10000 }, vip: { month: 30000 } });
+  expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+  return c;
+}
+
+describe("billing pages after the tester's report (issue 14)", () => {
+  const say = createI18n("en").t;
+
+  it("finding 1: without a Stripe key the pricing page sells nothing to a visitor or a member and says so; the owner reads how to configure", async () => {
+    const c = await publishedCommunity();
+    const member = await addMember(c);
+    const path = `/c/${c.slug}/pricing`;
+    expect(paymentsConfigured(env)).toBe(true);
+    expect(paymentsConfigured({ ...env, ...NO_STRIPE } as Env)).toBe(false);
+
+    const visitor = (await withoutStripe(pricingLoader as unknown as Loader, path, { slug: c.slug }, null)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(visitor.paymentsOn).toBe(false);
+    const visitorText = pageText(CommunityPricing as ComponentType<never>, path, visitor);
+    expect(visitorText).toContain(say("billing.paymentsOff.title"));
+    expect(visitorText).toContain(say("billing.paymentsOff.body"));
+    expect(visitorText).not.toContain(say("pricing.joinAndSubscribe"));
+    expect(visitorText).not.toContain(say("pricing.haveAccount"));
+    // the plans are still there to read, with their prices
+    expect(visitorText).toMatch(/TWD\s300/);
+    // the same page with payments on offers the sign-up (the contrast that makes the test mean something)
+    const on = (await loadPage(pricingLoader as unknown as Loader, path, { slug: c.slug }, null)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(pageText(CommunityPricing as ComponentType<never>, path, on)).toContain(say("pricing.joinAndSubscribe"));
+
+    // a visitor who signed up and came back to the card they picked: no Subscribe, no "choose again" welcome
+    const back = `${path}?tier=vip&interval=month`;
+    const signedUp = await createUser();
+    const returned = (await withoutStripe(pricingLoader as unknown as Loader, back, { slug: c.slug }, signedUp)) as Awaited<ReturnType<typeof pricingLoader>>;
+    const returnedText = pageText(CommunityPricing as ComponentType<never>, back, returned);
+    expect(returnedText).not.toContain(say("pricing.subscribe", { tier: "VIP" }));
+    expect(returnedText).not.toContain(say("pricing.continueHint"));
+    expect(returnedText).toContain(say("billing.paymentsOff.title"));
+
+    const asMember = (await withoutStripe(pricingLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof pricingLoader>>;
+    const memberText = pageText(CommunityPricing as ComponentType<never>, path, asMember);
+    expect(memberText).not.toMatch(/Subscribe to/);
+    expect(memberText).toContain(say("billing.paymentsOff.title"));
+
+    const owner = (await withoutStripe(pricingLoader as unknown as Loader, path, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof pricingLoader>>;
+    const ownerText = pageText(CommunityPricing as ComponentType<never>, path, owner);
+    expect(ownerText).toContain(say("billing.paymentsOff.staffTitle"));
+    expect(ownerText).toContain(say("billing.paymentsOff.settingsLink"));
+  });
+
+  it("finding 1: without a Stripe key the plan page shows no Upgrade and no Manage billing, the locked space no checkout, and a checkout post is refused before any sign-up", async () => {
+    const c = await publishedCommunity();
+    const member = await addMember(c);
+    const path = `/c/${c.slug}/billing`;
+    const plan = (await withoutStripe(planLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(plan.paymentsOn).toBe(false);
+    const planText = pageText(CommunityBilling as ComponentType<never>, path, plan);
+    expect(planText).not.toMatch(/Upgrade to/);
+    expect(planText).toContain(say("billing.paymentsOff.body"));
+    // with payments on the same member is offered both tiers
+    const on = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(pageText(CommunityBilling as ComponentType<never>, path, on)).toContain(say("billing.upgradeTo", { tier: "VIP" }));
+
+    // a member who once paid: no portal button that could only fail
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    const payerPlan = (await withoutStripe(planLoader as unknown as Loader, path, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof planLoader>>;
+    const payerText = pageText(CommunityBilling as ComponentType<never>, path, payerPlan);
+    expect(payerText).not.toContain(say("billing.manage"));
+    expect(payerText).toContain(say("billing.manageUnavailable"));
+
+    // the locked VIP space: the price is published, but no checkout starts without Stripe
+    const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
+    const spaceId = space.body.space.id as string;
+    const locked = await withoutStripe(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
+    expect((locked as { data: { locked: boolean; offer: unknown } }).data).toMatchObject({ locked: true, offer: null });
+    const lockedOn = await loadPage(spaceLoader as unknown as Loader, `/c/${c.slug}/s/${spaceId}`, { slug: c.slug, spaceId }, member);
+    expect((lockedOn as { data: { offer: unknown } }).data.offer).toEqual({ tier: "vip", interval: "month" });
+    // the community page's locked row leads to the plans without promising an upgrade
+    const home = (await withoutStripe(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, member)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(home.paymentsOn).toBe(false);
+
+    // a visitor's checkout (a page from before the keys went) comes back refused, not to sign-up first
+    const fields = { intent: "checkout", tier: "vip", interval: "month", from: `/c/${c.slug}/pricing?tier=vip&interval=month` };
+    const visitor = await withoutStripe(billingAction as unknown as Loader, path, { slug: c.slug }, null, fields);
+    expect(location(visitor)).toBe(`/c/${c.slug}/pricing?tier=vip&interval=month&billing_error=payments_not_configured`);
+    const asMember = await withoutStripe(billingAction as unknown as Loader, path, { slug: c.slug }, member, { ...fields, from: path });
+    expect(location(asMember)).toBe(`${path}?billing_error=payments_not_configured`);
+    const portal = await withoutStripe(billingAction as unknown as Loader, path, { slug: c.slug }, payer, { intent: "portal", from: path });
+    expect(location(portal)).toBe(`${path}?billing_error=payments_not_configured`);
+  });
+
+  it("finding 5: the cancel page answers a signed-in visitor who came from the pricing page: nothing was charged, back to the plans; a member gets the plan page and the community", async () => {
+    const c = await publishedCommunity("private");
+    const path = `/c/${c.slug}/billing/cancel`;
+    const visitor = await createUser();
+    const page = (await loadPage(cancelLoader as unknown as Loader, path, { slug: c.slug }, visitor)) as Awaited<ReturnType<typeof cancelLoader>>;
+    expect(page).toMatchObject({ member: false, community: { slug: c.slug, name: `Club ${c.slug}` } });
+    const text = pageText(BillingCancel as ComponentType<never>, path, page);
+    expect(text).toContain(say("billing.cancel.bodyVisitor"));
+    expect(text).toContain(say("billing.cancel.backToPricing"));
+    expect(text).not.toContain(say("billing.backToCommunity"));
+
+    const member = await addMember(c);
+    const asMember = (await loadPage(cancelLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof cancelLoader>>;
+    expect(asMember.member).toBe(true);
+    // unpublished: a stranger learns nothing about a private community (the 404 page, as before)
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: false } })).status).toBe(200);
+    expect(statusOf(await loadPage(cancelLoader as unknown as Loader, path, { slug: c.slug }, visitor))).toBe(404);
+  });
+
+  it("finding 8: the success page of a tier that opens no space says it once, with no dangling lead-in; with spaces the lead-in heads the list", () => {
+    const base = { pending: false, community: { slug: "club", name: "Club" }, viewer: null, sessionId: "cs_1", done: true, unknownSession: false };
+    const url = "/c/club/billing/success?session_id=cs_1";
+    const none = pageText(BillingSuccess as ComponentType<never>, url, { ...base, opened: [] });
+    expect(none.split(say("billing.success.doneBody")).length - 1).toBe(1);
+    expect(none).not.toContain(say("billing.success.spacesLead"));
+    expect(none).toContain(say("billing.success.noSpaces"));
+    const zh = pageText(BillingSuccess as ComponentType<never>, url, { ...base, opened: [] }, "zh-Hant");
+    expect(zh).not.toContain("以下空間現在為你開放");
+    expect(zh.split("你的新等級已生效。").length - 1).toBe(1);
+    const some = pageText(BillingSuccess as ComponentType<never>, url, { ...base, opened: [{ id: "spc_1", name: "VIP lounge", kind: "discussion" }] });
+    expect(some).toContain(`${say("billing.success.spacesLead")} VIP lounge`);
+  });
+
+  it("finding 10: the owner's plan page says every space by role, with no tier of theirs and no card marked as their plan", async () => {
+    const c = await publishedCommunity();
+    const path = `/c/${c.slug}/billing`;
+    const page = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof planLoader>>;
+    const text = pageText(CommunityBilling as ComponentType<never>, path, page);
+    expect(text).toContain(`${say("billing.accessLabel")} ${say("billing.staffAccess.owner")}`);
+    expect(text).not.toContain(say("billing.noSubscription"));
+    expect(text).not.toContain(`${say("billing.yourTier")} `);
+    expect(text).toContain(say("billing.staffHasEverything.owner"));
+    // no tier card carries the "Your plan" badge (each card's markup runs from its data-tier to the next)
+    const cards = pageHtml(CommunityBilling as ComponentType<never>, path, page).split('data-tier="').slice(1);
+    expect(cards.length).toBe(3);
+    for (const card of cards) expect(htmlText(card)).not.toContain(say("billing.currentPlan"));
+    expect(text).not.toMatch(/Upgrade to/);
+    const admin = await addMember(c, { role: "admin" });
+    const adminPage = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, admin)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(pageText(CommunityBilling as ComponentType<never>, path, adminPage)).toContain(say("billing.staffAccess.admin"));
+    // a plain member still has a tier and a card marked as theirs
+    const member = await addMember(c);
+    const memberPage = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    const memberText = pageText(CommunityBilling as ComponentType<never>, path, memberPage);
+    expect(memberText).toContain(`${say("billing.yourTier")} Free`);
+    const memberCards = pageHtml(CommunityBilling as ComponentType<never>, path, memberPage).split('data-tier="').slice(1);
+    expect(htmlText(memberCards.find((card) => card.startsWith("free")) ?? "")).toContain(say("billing.currentPlan"));
+  });
+
+  it("finding 15: a past-due plan says until when it keeps the tier: the end of the community's grace from when it fell past due", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c, { paidTier: "vip" });
+    const since = Date.now() - 2 * 86_400_000;
+    await storedSubscription(c.id, member.id, { status: "past_due", pastDueSince: new Date(since) });
+    const settings = { graceDays: 5, updatedAt: new Date() };
+    await db().insert(schema.billingSettings).values({ communityId: c.id, ...settings }).onConflictDoUpdate({ target: schema.billingSettings.communityId, set: settings });
+    const ends = new Date(since + 5 * 86_400_000).toISOString();
+    expect(await graceEndOf(env, c.id, member.id)).toBe(ends);
+    const path = `/c/${c.slug}/billing`;
+    const page = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(page.graceEnd).toBe(ends);
+    const text = pageText(CommunityBilling as ComponentType<never>, path, page);
+    expect(text).toContain(say("billing.graceUntil", { tier: "VIP" }));
+    expect(text).not.toContain(say("billing.renews"));
+    expect(text).toContain(say("billing.pastDueHelp", { tier: "VIP" }));
+    // an active plan has no grace to tell
+    const active = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, active.id);
+    expect(await graceEndOf(env, c.id, active.id)).toBeNull();
+    expect(((await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, active)) as Awaited<ReturnType<typeof planLoader>>).graceEnd).toBeNull();
+  });
+
+  it("finding 16: full-width digits, commas and points typed with an IME are prices, in the parser and in the owner's form", async () => {
+    expect(toMinorUnits("１２", "usd")).toBe(1200);
+    expect(toMinorUnits("１，２００", "jpy")).toBe(1200);
+    expect(toMinorUnits("４．９９", "usd")).toBe(499);
+    expect(toMinorUnits("\u3000３００\u3000", "twd")).toBe(30000);
+    // the ideographic full stop is not a decimal point: refused, never read as 499 or 49900
+    expect(toMinorUnits("4。99", "usd")).toBeNull();
+    expect(toMinorUnits("４，９９", "usd")).toBeNull();
+
+    const c = await makeCommunity();
+    const path = `/c/${c.slug}/settings/billing`;
+    const fields = { intent: "billing", currency: "jpy", member_month: "", member_year: "", member_trialDays: "０", vip_month: "１，２００", vip_year: "１２０００", vip_trialDays: "１４", allowPromotionCodes: "", graceDays: "５", refundPolicy: "revoke" };
+    expect(location(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, fields))).toBe(`${path}?saved=billing`);
+    const page = (await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof settingsLoader>>;
+    expect(page.billing?.tiers.find((x) => x.key === "vip")).toMatchObject({ trialDays: 14, prices: { month: { amount: 1200, currency: "jpy" }, year: { amount: 12000, currency: "jpy" } } });
+    expect(page.billing?.settings.graceDays).toBe(5);
+  });
+
+  it("finding 9 (pages): the API's checkoutRefusal hides Subscribe with its reason; a value the page does not know reads as a generic line", async () => {
+    const c = await publishedCommunity();
+    const payer = await addMember(c, { paidTier: "member" });
+    await storedSubscription(c.id, payer.id, { tierKey: "member" });
+    const path = `/c/${c.slug}/pricing`;
+    const page = (await loadPage(pricingLoader as unknown as Loader, path, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof pricingLoader>>;
+    // the same refusal GET …/pricing answers
+    const api = await call(`/api/v1/communities/${c.slug}/pricing`, { as: payer });
+    expect(page.checkoutRefusal).toBe("manage_in_portal");
+    expect(api.body.checkoutRefusal).toBe(page.checkoutRefusal);
+    const context = await pageContext(payer);
+    expect((await pricingRefusal(context.get(cloudflareContext), c.slug)).refusal).toBe("manage_in_portal");
+    const text = pageText(CommunityPricing as ComponentType<never>, path, page);
+    expect(text).not.toMatch(/Subscribe to/);
+    expect(text).toContain(say("billing.refusal.manage_in_portal"));
+    // the plan page says it once, with no per-card buttons
+    const plan = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof planLoader>>;
+    const planText = pageText(CommunityBilling as ComponentType<never>, `/c/${c.slug}/billing`, plan);
+    expect(planText).not.toMatch(/Upgrade to/);
+    expect(planText.split(say("billing.refusal.manage_in_portal")).length - 1).toBe(1);
+
+    // each value in the reader's words; one the server adds later is never shown as its code
+    const notice = (refusal: string, locale: "en" | "zh-Hant" = "en") =>
+      pageText((() => h(CheckoutRefusalNotice, { refusal, role: null })) as ComponentType<never>, "/x", null, locale);
+    expect(notice("banned")).toContain(say("billing.refusal.banned"));
+    expect(notice("banned", "zh-Hant")).toContain("你無法在這個社群購買方案。");
+    expect(notice("some_new_reason")).toContain(say("billing.refusal.generic"));
+    expect(notice("some_new_reason")).not.toContain("some_new_reason");
+    expect(pageText((() => h(CheckoutRefusalNotice, { refusal: "role_grants_every_tier", role: "admin" })) as ComponentType<never>, "/x", null)).toContain(say("billing.staffHasEverything.admin"));
+  });
+
+  it("finding 6: the community page knows what Leave would end that a member paid for: the tier, the paid period's end, whether it renews", async () => {
+    const c = await makeCommunity();
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    const home = (await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(home.paidPlan).toEqual({ tier: "vip", periodEnd: "2027-01-15T04:00:00.000Z", renewing: true });
+    const plain = await addMember(c);
+    expect(((await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, plain)) as Awaited<ReturnType<typeof communityLoader>>).paidPlan).toBeNull();
+    const ending = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, ending.id, { cancelAtPeriodEnd: true });
+    expect(((await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, ending)) as Awaited<ReturnType<typeof communityLoader>>).paidPlan).toMatchObject({ renewing: false });
+    // what the question says, in both languages
+    expect(say("community.leavePaid", { tier: "VIP", date: "Jan 15, 2027" })).toBe(
+      "You pay for VIP here. Leaving ends that access now, not on Jan 15, 2027 when the period you paid for ends; the plan stops renewing, so you are not charged again.",
+    );
+    expect(createI18n("zh-Hant").t("community.leaveQuestion", { name: "茶會" })).toBe("要退出「茶會」嗎？你將立即失去其空間的存取權。");
   });
 });

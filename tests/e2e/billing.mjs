@@ -6,7 +6,9 @@
 // signs up from it, comes back to the card and pays. The owner's revenue page counts both, and
 // after a change of currency still charts the TWD earned. In 繁體中文 on a phone the owner reaches
 // every tab, reads refused prices in Chinese, is offered nothing to buy, and an unknown checkout
-// says it was not found.
+// says it was not found. The owner's plan says every space by role; a visitor who cancels the
+// checkout from the pricing page reads that nothing was charged and goes back to the plans; Leave
+// asks a paying member first and says what happens to the plan.
 // Accounts, the community and its VIP space are set up through the API; the rest goes through the UI.
 import assert from "node:assert/strict";
 import { api } from "./api.mjs";
@@ -187,6 +189,10 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/billing`));
     await pageOwner.getByText("你是擁有者，已可進入所有空間，不需購買。").waitFor();
     assert.equal(await pageOwner.getByRole("button", { name: /升級/ }).count(), 0, "no Upgrade for the owner");
+    // every space by role, not "Tier Free" with the Free card marked as the owner's plan (finding 10)
+    assert.equal(await pageOwner.locator('[data-testid="plan-tier"]').innerText(), "以擁有者身分可進入所有空間");
+    assert.equal(await pageOwner.locator("li[data-tier]").getByText("目前方案").count(), 0, "no card marked as the owner's plan");
+    await shot(pageOwner, "99b-billing-owner-plan-zh-mobile");
 
     // a checkout that is not the reader's: titled as not found, with the way back
     await expectOk(pageOwner, await pageOwner.goto(`/c/${slug}/billing/success?session_id=cs_test_not_theirs`));
@@ -194,6 +200,39 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     await pageOwner.locator('[data-testid="checkout-unknown"]').waitFor();
     await pageOwner.getByRole("link", { name: "回到社群" }).click();
     await pageOwner.waitForURL(`**/c/${slug}`);
+  });
+
+  await step("billing: a signed-in visitor who cancels the checkout from the pricing page reads that nothing was charged and goes back to the plans", async () => {
+    const ctxStranger = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 375, height: 812 } });
+    const pageStranger = watch(await ctxStranger.newPage(), "pay-stranger");
+    await api(ctxStranger, ORIGIN, "POST", "/api/v1/auth/signup", { name: "Sam Stranger", email: `sam-pay-${stamp}@example.com`, password: "sam pass 12345" });
+    await expectOk(pageStranger, await pageStranger.goto(`/c/${slug}/pricing`));
+    await pageStranger.locator('li[data-tier="vip"]').getByRole("button", { name: "Subscribe to VIP" }).click();
+    await onCheckout(pageStranger, "VIP");
+    await pageStranger.getByRole("button", { name: "Cancel" }).click();
+    // before: the 404 page, since they are not a member (finding 5)
+    await pageStranger.waitForURL(`**/c/${slug}/billing/cancel`);
+    await pageStranger.getByText("You left the checkout, so nothing was charged and you have not joined.").waitFor();
+    await shot(pageStranger, "99c-billing-cancel-visitor-mobile");
+    await fitsWidth(pageStranger, "the visitor's cancel page on a phone");
+    await pageStranger.getByRole("link", { name: "Back to the plans" }).click();
+    await pageStranger.waitForURL(`**/c/${slug}/pricing`);
+    await ctxStranger.close();
+  });
+
+  await step("billing: Leave asks first and tells a paying member the plan stops renewing and access ends now, with the way to the plan", async () => {
+    await pageMember.setViewportSize({ width: 375, height: 812 });
+    await expectOk(pageMember, await pageMember.goto(`/c/${slug}`));
+    // one click no longer leaves (finding 6): the question opens first
+    await pageMember.getByText("Leave community", { exact: true }).click();
+    await pageMember.getByText("Leave Pay Club? You lose access to its spaces right away.").waitFor();
+    const note = pageMember.locator('[data-testid="leave-paid-plan"]');
+    assert.match(await note.innerText(), /^You pay for VIP here\. Leaving ends that access now, not on .+ when the period you paid for ends; the plan stops renewing, so you are not charged again\./);
+    await note.getByRole("link", { name: "See your plan" }).waitFor();
+    await shot(pageMember, "99d-billing-leave-paying-mobile");
+    await fitsWidth(pageMember, "the Leave question on a phone");
+    await pageMember.getByRole("button", { name: "Leave", exact: true }).click();
+    await pageMember.waitForURL(`${ORIGIN}/`);
   });
 
   await ctxOwner.close();
