@@ -152,12 +152,15 @@ export function TierCards({
   locale,
   currentTier,
   initialInterval = "month",
+  trialEligible = true,
   action,
 }: {
   tiers: CardTier[];
   locale: string;
   currentTier: TierKey | null;
   initialInterval?: Interval;
+  /** false for someone who had a subscription here before: the trial is offered once (API `trialEligible`) */
+  trialEligible?: boolean;
   action: (tier: CardTier, interval: Interval) => React.ReactNode;
 }) {
   const { t } = useTranslation();
@@ -194,7 +197,7 @@ export function TierCards({
                   <span className="text-sm text-slate-600">{t(`billing.notSold.${interval}`)}</span>
                 )}
               </p>
-              {tier.trialDays > 0 ? (
+              {trialEligible && tier.trialDays > 0 ? (
                 <p className="mt-2">
                   <Badge tone="success">{t("billing.trialBadge", { count: tier.trialDays })}</Badge>
                 </p>

@@ -8,7 +8,7 @@ import { billingPath, intervals, paidTierKeys, planIsLive, type Interval, type P
 import { and, eq, sql } from "drizzle-orm";
 import { loadCommunityAccess, openCommunity, requireReaderUser, type CommunityAccess, type MemberAccess } from "../../workers/domain/access";
 import { billingSettingsOf, readPricingPage } from "../../workers/billing/catalog";
-import { checkoutRefusalOf, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
+import { checkoutRefusalOf, trialEligibleOf, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
 import { stripeMode } from "../../workers/billing/client";
 import { requireStripe } from "../../workers/billing/errors";
 import { billingMember, readMyBilling, returnOrigin } from "../../workers/billing/reads";
@@ -88,13 +88,16 @@ export async function upgradeOffer(cf: CloudflareContext, slug: string, tier: st
  * The reader's place in `slug` (null: no such community, or signed out) and why checkout would
  * refuse them whatever the tier — the `checkoutRefusal` GET …/pricing answers (api/billing.ts asks
  * `checkoutRefusalOf` the same way): the owner and admins, a live plan to change in the portal,
- * a ban, or a value added later. Null for a signed-out reader, who signs up first.
+ * a ban, or a value added later. Null for a signed-out reader, who signs up first. `trialEligible`
+ * as GET …/pricing answers it: whether a tier's trial would still be theirs (true signed out).
  */
-export async function pricingRefusal(cf: CloudflareContext, slug: string): Promise<{ access: CommunityAccess | null; refusal: CheckoutRefusal | null }> {
-  if (!cf.user) return { access: null, refusal: null };
+export async function pricingRefusal(cf: CloudflareContext, slug: string): Promise<{ access: CommunityAccess | null; refusal: CheckoutRefusal | null; trialEligible: boolean }> {
+  if (!cf.user) return { access: null, refusal: null, trialEligible: true };
   const access = await loadCommunityAccess(cf.env, slug, cf.reader);
-  const refusal = access ? await checkoutRefusalOf(cf.env, access.community.id, access.membership, cf.user.id) : null;
-  return { access, refusal };
+  const [refusal, trialEligible] = access
+    ? await Promise.all([checkoutRefusalOf(cf.env, access.community.id, access.membership, cf.user.id), trialEligibleOf(cf.env, access.community.id, cf.user.id)])
+    : [null, true];
+  return { access, refusal, trialEligible };
 }
 
 /**

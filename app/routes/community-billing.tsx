@@ -219,6 +219,7 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
           </div>
           {pricing ? (
             <TierCards
+              trialEligible={me?.trialEligible ?? true}
               tiers={pricing.tiers}
               locale={locale}
               // the owner and admins hold every space by role: no card is marked as theirs

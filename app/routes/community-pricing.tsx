@@ -33,6 +33,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     tier: member?.tier ?? null,
     staffRole: member && roleGrantsEveryTier(member) ? (member.role as "owner" | "admin") : null,
     checkoutRefusal: place.ok ? place.data.refusal : null,
+    trialEligible: place.ok ? place.data.trialEligible : true,
     // without a Stripe key nothing can be bought: the page stays (the owner published it) with no buttons
     paymentsOn: paymentsConfigured(cf.env),
   };
@@ -41,7 +42,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
 export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const { pricing, locale, signedIn, tier, staffRole, checkoutRefusal, paymentsOn } = loaderData;
+  const { pricing, locale, signedIn, tier, staffRole, checkoutRefusal, paymentsOn, trialEligible } = loaderData;
   const slug = pricing.community.slug;
   const picked = params.get("tier");
   const pickedInterval: Interval = params.get("interval") === "year" ? "year" : "month";
@@ -68,6 +69,7 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
           <p className="text-sm text-slate-600">{t("pricing.noTiers")}</p>
         ) : (
           <TierCards
+            trialEligible={trialEligible}
             tiers={pricing.tiers}
             locale={locale}
             // the owner and admins hold every space by role, not a tier of these: no card is theirs

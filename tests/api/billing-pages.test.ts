@@ -536,6 +536,26 @@ describe("billing pages after the tester's report (issue 14)", () => {
     expect(some).toContain(`${say("billing.success.spacesLead")} VIP lounge`);
   });
 
+  it("finding 4 (pages): the trial badge shows to someone who never subscribed here, and not to a member who had a plan before", async () => {
+    const c = await makeCommunity();
+    await publishPrices(c, { member: { month: 10000, trialDays: 7 }, vip: { month: 30000 } });
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    const badge = say("billing.trialBadge", { count: 7 });
+    const fresh = await addMember(c);
+    const former = await addMember(c);
+    // a plan that ended: any stored subscription here uses up the trial (ADR 041)
+    await storedSubscription(c.id, former.id, { tierKey: "member", status: "canceled", mrr: 0 });
+    const planPath = `/c/${c.slug}/billing`;
+    const pricingPath = `/c/${c.slug}/pricing`;
+    for (const [who, shows] of [[fresh, true], [former, false]] as const) {
+      const plan = (await loadPage(planLoader as unknown as Loader, planPath, { slug: c.slug }, who)) as Awaited<ReturnType<typeof planLoader>>;
+      expect(plan.me?.trialEligible).toBe(shows);
+      expect(pageText(CommunityBilling as ComponentType<never>, planPath, plan).includes(badge)).toBe(shows);
+      const pricing = (await loadPage(pricingLoader as unknown as Loader, pricingPath, { slug: c.slug }, who)) as Awaited<ReturnType<typeof pricingLoader>>;
+      expect(pageText(CommunityPricing as ComponentType<never>, pricingPath, pricing).includes(badge)).toBe(shows);
+    }
+  });
+
   it("finding 10: the owner's plan page says every space by role, with no tier of theirs and no card marked as their plan", async () => {
     const c = await publishedCommunity();
     const path = `/c/${c.slug}/billing`;
