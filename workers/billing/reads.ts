@@ -96,7 +96,10 @@ async function planCharge(env: Env, row: PlanRow): Promise<IntervalCharge> {
     const live = await stripe.subscriptions.retrieve(row.sub.id, { expand: SUBSCRIPTION_EXPAND }, { timeout: PLAN_PRICE_TIMEOUT_MS, maxNetworkRetries: 0 });
     return intervalCharge(live);
   } catch (error) {
-    console.warn("plan price from stored rows", { subscription: row.sub.id, message: error instanceof Error ? error.message : String(error) });
+    // a subscription Stripe does not know (a row made by hand) is not worth a warning
+    if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404)) {
+      console.warn("plan price from stored rows", { subscription: row.sub.id, message: error instanceof Error ? error.message : String(error) });
+    }
     return storedCharge(row);
   }
 }
