@@ -86,7 +86,7 @@ export async function subscribe(community: TestCommunity, user: TestUser, tier: 
 }
 
 /** A paid checkout through the stand-in, with a promotion code (the only way its discounts are made). */
-export async function checkoutWithCode(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, code: string) {
+export async function checkoutWithCode(community: TestCommunity, user: TestUser, tier: Exclude<TierKey, "free">, price: { stripePriceId: string }, code: string, opts: { trialDays?: number } = {}) {
   const metadata = { enclave_community: community.id, enclave_user: user.id, enclave_tier: tier };
   const session = await stripe.checkout.sessions.create({
     mode: "subscription",
@@ -94,7 +94,7 @@ export async function checkoutWithCode(community: TestCommunity, user: TestUser,
     line_items: [{ price: price.stripePriceId, quantity: 1 }],
     allow_promotion_codes: true,
     metadata,
-    subscription_data: { metadata },
+    subscription_data: { metadata, ...(opts.trialDays ? { trial_period_days: opts.trialDays } : {}) },
     success_url: `${ORIGIN}/c/${community.slug}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${ORIGIN}/c/${community.slug}/billing/cancel`,
   });

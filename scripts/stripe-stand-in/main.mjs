@@ -3,6 +3,9 @@
 // Environment: STRIPE_STAND_IN_STATE (state file, default .wrangler/state/stripe-stand-in.json),
 // STRIPE_STAND_IN_WEBHOOK_URL (where events go; empty records them only), STRIPE_WEBHOOK_SECRET
 // (signs them). `npm start` runs it this way in DEV_MODE without a real key.
+// A delivery the app does not answer with a 2xx (stopped, restarting) is retried after 5, 15, 30
+// and 60 s, as Stripe retries (server.mjs RETRY_DELAYS_MS); after that, or across a restart of the
+// stand-in itself, POST /_stand-in/events/:id/redeliver sends one again.
 import { parseArgs } from "node:util";
 import { startStandIn } from "./server.mjs";
 

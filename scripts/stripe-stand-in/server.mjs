@@ -2,6 +2,10 @@
 // calls Enclave makes, in the installed `stripe` package's request and response shapes, serves a
 // plainly labelled test checkout page and test portal page, and sends signed webhooks to the app.
 // The tests' globalSetup and `npm start` (DEV_MODE without a real key) both run it.
+// A delivery the app does not answer with a 2xx (down, restarting, a 5xx) is retried with backoff
+// as Stripe retries (RETRY_DELAYS_MS: four more tries over about two minutes here, where Stripe
+// keeps trying for up to three days in live mode); retries live in memory, so a stand-in
+// restarted meanwhile does not resume them (POST /_stand-in/events/:id/redeliver sends one by hand).
 import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { billingOn } from "./billing.mjs";
@@ -26,6 +30,14 @@ const required = (/** @type {string} */ param) => new StripeError(400, "invalid_
 const invalid = (/** @type {string} */ param, /** @type {string} */ message) => new StripeError(400, "invalid_request_error", "parameter_invalid", message, param);
 
 /**
+ * The waits (ms) before each automatic retry of a failed webhook delivery: 5 s, 15 s, 30 s, 60 s
+ * after the previous try — about two minutes in all, enough to restart a local app. Stripe's own
+ * schedule is an exponential backoff over up to three days in live mode, a few hours in a sandbox
+ * (https://docs.stripe.com/webhooks#retries); the app must cope with either (it is idempotent).
+ */
+export const RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000];
+
+/**
  * Signs a webhook payload the way Stripe does: `t=<unix s>,v1=<hex HMAC-SHA256(secret, "t.payload")>`.
  * (https://docs.stripe.com/webhooks#verify-manually)
  * @param {string} payload the exact JSON body sent
@@ -38,9 +50,10 @@ export function signPayload(payload, secret, timestamp = nowSeconds()) {
 
 /**
  * Starts the stand-in.
- * @param {{port?: number, stateFile: string, webhookUrl?: string, webhookSecret: string, host?: string}} opts
+ * @param {{port?: number, stateFile: string, webhookUrl?: string, webhookSecret: string, host?: string, retryDelaysMs?: number[]}} opts
  *   port 0 picks a free one; webhookUrl empty records events without sending them (workerd tests
- *   read them from `GET /_stand-in/events` and deliver them themselves)
+ *   read them from `GET /_stand-in/events` and deliver them themselves); retryDelaysMs: the waits
+ *   before automatic retries of a failed delivery (default RETRY_DELAYS_MS)
  * @returns {Promise<{port: number, origin: string, close: () => Promise<void>}>}
  */
 export async function startStandIn(opts) {
@@ -82,7 +95,14 @@ export async function startStandIn(opts) {
   async function deliver(/** @type {string} */ eventId, url = opts.webhookUrl) {
     const event = state.events.find((e) => e.id === eventId);
     if (!event || !url) return null;
-    const delivery = { at: Date.now(), status: /** @type {number | null} */ (null), error: /** @type {string | undefined} */ (undefined) };
+    const delivery = {
+      at: Date.now(),
+      url,
+      status: /** @type {number | null} */ (null),
+      error: /** @type {string | undefined} */ (undefined),
+      /** when the next automatic retry is due (ms), null when none is */
+      nextRetryAt: /** @type {number | null} */ (null),
+    };
     try {
       const res = await fetch(url, {
         method: "POST",
@@ -100,12 +120,38 @@ export async function startStandIn(opts) {
     return delivery;
   }
 
+  const answered2xx = (/** @type {{status: number | null}} */ d) => d.status !== null && d.status >= 200 && d.status < 300;
+  /** Retries waiting to run (cleared on close). */
+  const retries = new Set();
+
+  /**
+   * Sends an event as Stripe's automatic delivery does: once now and, while the answer is not a
+   * 2xx, again after each wait of `delays` (ms) — unless some delivery to `url` got a 2xx meanwhile.
+   */
+  async function send(/** @type {string} */ eventId, url = opts.webhookUrl, delays = opts.retryDelaysMs ?? RETRY_DELAYS_MS) {
+    const delivery = await deliver(eventId, url);
+    if (!delivery || answered2xx(delivery) || delays.length === 0) return delivery;
+    const [wait, ...later] = delays;
+    delivery.nextRetryAt = Date.now() + wait;
+    save();
+    const timer = setTimeout(() => {
+      retries.delete(timer);
+      const event = state.events.find((e) => e.id === eventId);
+      if (event?.deliveries.some((d) => d.url === url && answered2xx(d))) return;
+      void send(eventId, url, later).catch((err) => console.error("[stripe stand-in] retry failed", err));
+    }, wait);
+    // a pending retry never keeps the process (or a test run) alive
+    timer.unref?.();
+    retries.add(timer);
+    return delivery;
+  }
+
   /** Sends the events the last change produced, one after another (Stripe's order). */
   async function flush() {
     const ids = pending;
     pending = [];
     save();
-    for (const id of ids) await deliver(id);
+    for (const id of ids) await send(id);
   }
 
   // ---- API objects ----------------------------------------------------------------------------
@@ -187,6 +233,40 @@ export async function startStandIn(opts) {
     return Number(v);
   };
 
+  /**
+   * A lookup key is unique across the account: taking one another Price holds needs
+   * `transfer_lookup_key` (that Price loses it), else Stripe refuses with lookup_key_already_exists.
+   * `price` null checks (and frees) the key for a Price about to be made; "" removes the key.
+   */
+  function takeLookupKey(/** @type {any} */ price, /** @type {string} */ key, /** @type {unknown} */ transfer) {
+    if (key) {
+      const holder = Object.values(o.price).find((x) => x.lookup_key === key && x !== price);
+      if (holder && !bool(transfer)) throw new StripeError(400, "invalid_request_error", "lookup_key_already_exists", `A price (\`${holder.id}\`) already uses that lookup key.`, "lookup_key");
+      if (holder) holder.lookup_key = null;
+    }
+    if (price) price.lookup_key = key || null;
+  }
+
+  /**
+   * A checkout session as the API answers it: bookkeeping stripped, and `line_items` (one item of
+   * its price, as Stripe's LineItem) only when `expand` asks for it (`line_items`, or
+   * `data.line_items` in a list), as Stripe leaves it out by default.
+   */
+  function sessionView(/** @type {any} */ session, /** @type {unknown} */ expandPaths, listed = false) {
+    const view = publicView(structuredClone(session));
+    const wanted = Array.isArray(expandPaths) && expandPaths.includes(listed ? "data.line_items" : "line_items");
+    const price = o.price[session._price];
+    if (wanted && price) {
+      view.line_items = {
+        object: "list",
+        data: [{ id: `li_${session.id.slice(8, 32)}`, object: "item", amount_discount: 0, amount_subtotal: price.unit_amount, amount_tax: 0, amount_total: price.unit_amount, currency: price.currency, description: o.product[price.product]?.name ?? "", price: structuredClone(price), quantity: 1 }],
+        has_more: false,
+        url: `/v1/checkout/sessions/${session.id}/line_items`,
+      };
+    }
+    return view;
+  }
+
   /** Stripe's largest amount for a price: 99999999 in minor units (12 digits for some currencies; 8 is the common limit). */
   const MAX_AMOUNT = 99_999_999;
 
@@ -213,11 +293,7 @@ export async function startStandIn(opts) {
       const currency = String(need(p, "currency")).toLowerCase();
       if (!/^[a-z]{3}$/.test(currency)) throw invalid("currency", `Invalid currency: ${currency}`);
       if (p.recurring && !["day", "week", "month", "year"].includes(p.recurring.interval)) throw invalid("recurring[interval]", "Invalid recurring[interval]");
-      if (p.lookup_key) {
-        const holder = Object.values(o.price).find((x) => x.lookup_key === p.lookup_key);
-        if (holder && !bool(p.transfer_lookup_key)) throw new StripeError(400, "invalid_request_error", "lookup_key_already_exists", `A price (\`${holder.id}\`) already uses that lookup key.`, "lookup_key");
-        if (holder) holder.lookup_key = null;
-      }
+      if (p.lookup_key) takeLookupKey(null, p.lookup_key, p.transfer_lookup_key);
       const price = {
         id: newId("price"), object: "price", active: true, billing_scheme: "per_unit", created: nowSeconds(), currency, custom_unit_amount: null, livemode: false,
         lookup_key: p.lookup_key || null, metadata: meta(p.metadata), nickname: p.nickname || null, product: product.id,
@@ -231,6 +307,7 @@ export async function startStandIn(opts) {
       const price = get("price", m[1]);
       // a live price's amount can never change (Stripe accepts only these fields on update)
       for (const k of Object.keys(p)) if (!["active", "metadata", "nickname", "lookup_key", "transfer_lookup_key", "expand", "tax_behavior"].includes(k)) throw new StripeError(400, "invalid_request_error", "parameter_unknown", `Received unknown parameter: ${k}`, k);
+      if (p.lookup_key !== undefined) takeLookupKey(price, p.lookup_key, p.transfer_lookup_key);
       if (p.active !== undefined) price.active = bool(p.active);
       if (p.metadata) price.metadata = meta({ ...price.metadata, ...p.metadata });
       if (p.nickname !== undefined) price.nickname = p.nickname || null;
@@ -279,12 +356,12 @@ export async function startStandIn(opts) {
       state.checkoutParams[id] = { subscription_data: p.subscription_data ?? null, metadata: meta(p.metadata), allow_promotion_codes: session.allow_promotion_codes, client_reference_id: session.client_reference_id, customer: session.customer, line_items: lines, success_url: p.success_url, cancel_url: p.cancel_url ?? null };
       return (o["checkout.session"][id] = session);
     }],
-    ["GET", /^\/v1\/checkout\/sessions\/([^/]+)$/, (m) => get("checkout.session", m[1], "checkout.session")],
+    ["GET", /^\/v1\/checkout\/sessions\/([^/]+)$/, (m, p) => sessionView(get("checkout.session", m[1], "checkout.session"), p.expand)],
     ["GET", /^\/v1\/checkout\/sessions$/, (_m, p) => {
       let items = Object.values(o["checkout.session"]);
       if (p.customer) items = items.filter((x) => x.customer === p.customer);
       if (p.status) items = items.filter((x) => x.status === p.status);
-      return list(items.map((x) => publicView(structuredClone(x))), "/v1/checkout/sessions", p);
+      return list(items.map((x) => sessionView(x, p.expand, true)), "/v1/checkout/sessions", p);
     }],
     ["POST", /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, (m) => {
       const session = get("checkout.session", m[1], "checkout.session");
@@ -498,6 +575,9 @@ export async function startStandIn(opts) {
     res.end();
   };
 
+  /** Posts each sink key has received (test equipment, not persisted). */
+  const sinks = new Map();
+
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", origin);
     const method = req.method ?? "GET";
@@ -543,11 +623,22 @@ export async function startStandIn(opts) {
       }
       if (url.pathname.startsWith("/_stand-in/")) {
         const params = method === "GET" ? decodeForm(url.search.slice(1)) : contentType.includes("json") && raw ? JSON.parse(raw) : decodeForm(raw);
-        const redeliver = url.pathname.match(/^\/_stand-in\/events\/([^/]+)\/redeliver$/);
+        // redeliver: one send by hand (the Dashboard's "Resend"); deliver: as the automatic send, retries included
+        const redeliver = url.pathname.match(/^\/_stand-in\/events\/([^/]+)\/(redeliver|deliver)$/);
         if (redeliver && method === "POST") {
           if (!state.events.some((e) => e.id === redeliver[1])) throw missing("event", redeliver[1]);
-          const delivery = await deliver(redeliver[1], params.url || opts.webhookUrl);
+          const target = params.url || opts.webhookUrl;
+          const delays = Array.isArray(params.retryDelaysMs) ? params.retryDelaysMs.map(Number).filter((n) => Number.isFinite(n) && n >= 0) : undefined;
+          const delivery = redeliver[2] === "redeliver" ? await deliver(redeliver[1], target) : await send(redeliver[1], target, delays);
           return json(res, 200, { id: redeliver[1], delivery });
+        }
+        // a webhook endpoint for trying deliveries: the first `fail` posts to a key answer 503, later ones 200
+        const sink = url.pathname.match(/^\/_stand-in\/sink\/([^/]+)$/);
+        if (sink) {
+          const seen = (sinks.get(sink[1]) ?? 0) + (method === "POST" ? 1 : 0);
+          sinks.set(sink[1], seen);
+          if (method === "GET") return json(res, 200, { received: seen });
+          return json(res, seen <= Number(url.searchParams.get("fail") ?? 0) ? 503 : 200, { received: seen });
         }
         const route = controls.find(([m, re]) => m === method && re.test(url.pathname));
         if (!route) throw new StripeError(404, "invalid_request_error", null, `No stand-in control at ${method} ${url.pathname}`);
@@ -629,6 +720,10 @@ export async function startStandIn(opts) {
   return {
     port,
     origin,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }

@@ -29,7 +29,7 @@ export const KINDS = {
  * @typedef {{
  *   objects: Record<string, Record<string, any>>,
  *   events: Array<{id: string, type: string, customer: string | null, subscription: string | null,
- *     payload: string, deliveries: Array<{at: number, status: number | null, error?: string}>}>,
+ *     payload: string, deliveries: Array<{at: number, url?: string, status: number | null, error?: string, nextRetryAt?: number | null}>}>,
  *   idempotency: Record<string, {request: string, status: number, body: string}>,
  *   checkoutParams: Record<string, any>,
  * }} StandInState

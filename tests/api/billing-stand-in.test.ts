@@ -233,4 +233,30 @@ describe("Stripe stand-in", () => {
     expect(res.status).toBe(303);
     expect((await stripe.subscriptions.retrieve(subId)).cancel_at_period_end).toBe(true);
   });
+
+  it("moves a lookup key to another Price on update only with transfer_lookup_key, as Stripe does", async () => {
+    const { product, price } = await openCheckout();
+    const key = `standin:${price.id}`;
+    await stripe.prices.update(price.id, { lookup_key: key });
+    const other = await stripe.prices.create({ product: product.id, unit_amount: 40_000, currency: "twd", recurring: { interval: "month" } });
+    const refused = await stripe.prices.update(other.id, { lookup_key: key }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ statusCode: 400, code: "lookup_key_already_exists" });
+    expect(await stripe.prices.update(other.id, { lookup_key: key, transfer_lookup_key: true })).toMatchObject({ lookup_key: key });
+    expect(await stripe.prices.retrieve(price.id)).toMatchObject({ lookup_key: null });
+    expect((await stripe.prices.list({ lookup_keys: [key] })).data.map((p) => p.id)).toEqual([other.id]);
+  });
+
+  it("lists open checkout sessions with line_items only when expanded, and expires one", async () => {
+    const { price, session } = await openCheckout();
+    const plain = await stripe.checkout.sessions.retrieve(session.id);
+    expect(plain.line_items).toBeUndefined();
+    const expanded = await stripe.checkout.sessions.retrieve(session.id, { expand: ["line_items"] });
+    expect(expanded.line_items?.data).toEqual([expect.objectContaining({ object: "item", quantity: 1, price: expect.objectContaining({ id: price.id }) })]);
+    const open: Stripe.Checkout.Session[] = [];
+    for await (const s of stripe.checkout.sessions.list({ status: "open", limit: 100, expand: ["data.line_items"] })) open.push(s);
+    expect(open.find((s) => s.id === session.id)?.line_items?.data[0].price?.id).toBe(price.id);
+    expect(await stripe.checkout.sessions.expire(session.id)).toMatchObject({ status: "expired" });
+    const again = await stripe.checkout.sessions.expire(session.id).catch((e: unknown) => e);
+    expect(again).toMatchObject({ statusCode: 400, code: "checkout_session_not_open" });
+  });
 });

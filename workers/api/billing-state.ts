@@ -1,6 +1,7 @@
 // What billing reads back (ADR 037 "Routes"): a member's own plan, whether a checkout has landed,
-// and the owner's revenue — all from stored rows; only a checkout not landed yet asks Stripe
-// whose session it is.
+// and the owner's revenue — from stored rows, except that a plan still running asks Stripe what
+// it costs after discounts, and a checkout not landed yet asks Stripe whose session it is and
+// settles it if Stripe says it is complete (ADR 038 addendum: catch-up after a missed webhook).
 import { createRoute, z } from "@hono/zod-openapi";
 import { tierKeys } from "../lib/vocabulary";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
@@ -20,7 +21,8 @@ const MySubscription = z
     tier: z.enum(tierKeys),
     status: z.string().openapi({ example: "active" }),
     interval: z.enum(["month", "year"]),
-    amount: z.number().int().openapi({ description: "minor units per interval" }),
+    amount: z.number().int().openapi({ description: "what the member pays per interval after their recurring discounts, minor units" }),
+    listAmount: z.number().int().nullable().openapi({ description: "the price's list amount per interval (minor units) when discounts make it differ from amount, else null" }),
     currency: z.string(),
     currentPeriodEnd: IsoDate.nullable(),
     cancelAtPeriodEnd: z.boolean(),
@@ -78,7 +80,7 @@ billingState.openapi(
     method: "get",
     path: "/communities/{slug}/billing/checkout/{sessionId}",
     tags,
-    summary: "Whether a checkout's webhook has landed (the success page polls this); only the session's own user",
+    summary: "Whether a checkout has landed (the success page polls this; a session Stripe reports complete is settled here if its webhook was missed); only the session's own user",
     request: { params: SessionParam },
     responses: { 200: jsonResponse(CheckoutState, "waiting or done"), ...errorResponses(401, 404) },
   }),

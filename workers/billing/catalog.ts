@@ -2,6 +2,8 @@
 // one active Stripe Price per tier and interval. Publishing talks to Stripe first and writes D1
 // only once Stripe has answered; the partial unique index on active prices referees two owners
 // saving at once (the loser's batch fails whole and its new Stripe prices are archived again).
+// After a save, lookup keys follow D1's active prices and open checkouts for a replaced or
+// withdrawn price are expired (ADR 038 addendum).
 import { and, asc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
@@ -254,7 +256,7 @@ export async function publishBilling(env: Env, stripe: Stripe, access: MemberAcc
           unit_amount: amount,
           currency: next.currency,
           recurring: { interval: r.interval },
-          lookup_key: `enclave:${communityId}:${r.tier.key}:${r.interval}`,
+          lookup_key: lookupKeyOf(communityId, r.tier.key, r.interval),
           transfer_lookup_key: true,
           nickname: `${r.tier.name} (${r.interval})`,
           metadata: { ...tierMetadata(communityId, r.tier.key), enclave_interval: r.interval },
@@ -333,16 +335,77 @@ export async function publishBilling(env: Env, stripe: Stripe, access: MemberAcc
       data: { ...changes, replaced: replacements.map((r) => ({ tier: r.tier.key, interval: r.interval, amount: r.amount })) },
     }),
   );
+  const slots = replacements.map((r) => ({ tier: r.tier.key, interval: r.interval }));
   try {
     await runBatch(db, statements);
   } catch (err) {
     await undoStripe(env, stripe, created, archived);
+    await settleLookupKeys(env, stripe, communityId, slots);
     if (isUniqueViolation(err)) {
       throw new DomainError(409, "billing_changed", "Prices were changed by someone else at the same moment. Reload and try again.");
     }
     throw err;
   }
+  await settleLookupKeys(env, stripe, communityId, slots);
+  await expireCheckoutsFor(stripe, communityId, replacements.flatMap((r) => (r.old?.stripePriceId ? [r.old.stripePriceId] : [])));
   return readBilling(env, communityId);
+}
+
+/** The lookup key of a tier and interval's Price in Stripe: `enclave:<community id>:<tier>:<interval>`. */
+export const lookupKeyOf = (communityId: string, tier: PaidTierKey, interval: BillingInterval) => `enclave:${communityId}:${tier}:${interval}`;
+
+/**
+ * After a save, won or lost: each touched tier and interval's lookup key is moved
+ * (`transfer_lookup_key`) onto the Price that D1 holds active for it, so two owners saving at
+ * once cannot leave the key on the loser's archived Price. Every save ends with this, and the
+ * loser's runs after the winner's rows committed (its batch failed on them), so the last word is
+ * D1's (the active row is read again after the move, and the move repeated if it changed). A withdrawn price (no active row) keeps its key on the archived Price. Best
+ * effort: a failure is logged (the key is a label for people and tools reading the Stripe account;
+ * nothing in Enclave reads it) and the next save puts it right.
+ */
+async function settleLookupKeys(env: Env, stripe: Stripe, communityId: string, slots: Array<{ tier: PaidTierKey; interval: BillingInterval }>) {
+  for (const { tier, interval } of slots) {
+    try {
+      let active = (await priceOnSale(env, communityId, tier, interval))?.stripePriceId;
+      // a third save that committed while this one moved the key gets it back here (or by its own last step)
+      for (let tries = 0; active && tries < 3; tries++) {
+        await stripe.prices.update(active, { lookup_key: lookupKeyOf(communityId, tier, interval), transfer_lookup_key: true });
+        const now = (await priceOnSale(env, communityId, tier, interval))?.stripePriceId;
+        active = now !== active ? now : undefined;
+      }
+    } catch (err) {
+      console.warn("lookup key not moved", { tier, interval, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+/**
+ * Expires the open Checkout Sessions of `communityId` that sell one of `replaced` (Stripe Price
+ * ids just archived or withdrawn), so an open checkout cannot sell a price the owner took off
+ * sale (Stripe: `checkout.sessions.list` status open with `line_items` expanded, then
+ * `checkout.sessions.expire`). A session paid meanwhile is honoured: it is not open any more, its
+ * webhook settles it at the price paid (ADR 038 addendum). Best effort after the save landed:
+ * a failure is logged, and a session left open expires by itself within 24 hours (Stripe's default).
+ */
+async function expireCheckoutsFor(stripe: Stripe, communityId: string, replaced: string[]) {
+  if (replaced.length === 0) return;
+  const old = new Set(replaced);
+  try {
+    const stale: string[] = [];
+    for await (const session of stripe.checkout.sessions.list({ status: "open", limit: 100, expand: ["data.line_items"] })) {
+      if (session.metadata?.enclave_community !== communityId) continue;
+      const prices = (session.line_items?.data ?? []).map((item) => item.price?.id);
+      if (prices.some((id) => id && old.has(id))) stale.push(session.id);
+    }
+    for (const id of stale) {
+      await stripe.checkout.sessions.expire(id).catch((error: unknown) => {
+        // paid or expired meanwhile: nothing left to close
+        if ((error as { code?: string }).code !== "checkout_session_not_open") throw error;
+      });
+    }
+  } catch (err) {
+    console.warn("open checkouts not expired", { communityId, message: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 /**

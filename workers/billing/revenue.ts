@@ -15,7 +15,7 @@ export const HISTORY_MONTHS = 6;
 export type Revenue = {
   /** the community's price currency (lowercase ISO 4217); history is in it */
   currency: string;
-  /** minor units per month after discounts, active and past_due only (trialing pays nothing yet) */
+  /** minor units per month after discounts, active and past_due only (trialing pays nothing yet): settle.ts monthlyRecurringRevenue, the same charge billing/me shows per interval */
   mrr: { tier: TierKey; currency: string; amount: number }[];
   subscribers: { active: number; trialing: number; pastDue: number };
   newThisMonth: number;

@@ -50,31 +50,48 @@ function discountApplies(discount: Stripe.Discount, now: number): Stripe.Coupon 
   return coupon;
 }
 
+/** What one invoice of a subscription charges: list price, price after recurring discounts (minor units), and the months it covers. */
+export type IntervalCharge = { listAmount: number; amount: number; months: number };
+
 /**
- * Monthly recurring revenue of a subscription in minor units of its currency, after discounts:
- * each item's unit amount × quantity divided by the months its interval spans (a year ÷ 12),
- * then the subscription's recurring discounts (`discounts` expanded: percent off, or amount off
- * per invoice spread over the same months) while they apply (`end` later than `now`, ms).
- * 0 unless the status is active or past_due (trialing pays nothing yet). Rounded to an integer,
- * never below 0. Source: Stripe's MRR definition (dashboard "MRR" docs: normalised to a month,
- * after discounts, excluding trials).
+ * What the member pays per billing interval (one invoice), in minor units of the subscription's
+ * currency: each item's unit amount × quantity (`listAmount`), less the recurring discounts that
+ * still apply at `now` (ms; `discounts` expanded) — percent off as a discount amount rounded to
+ * a whole minor unit, as Stripe's invoices round it, then amount off in the same currency —
+ * never below 0. `months` is what one interval spans (a year = 12, a week = 12/52). Trials are
+ * not looked at: a trialing member sees what they will pay once it ends (with today's discounts).
+ * Shared by MRR (monthlyRecurringRevenue) and the member's own plan (billing/me), so the two
+ * never disagree. Source: Stripe invoice discounts (docs "Coupons and promotion codes").
  */
-export function monthlyRecurringRevenue(sub: Stripe.Subscription, now = Date.now()): number {
-  if (sub.status !== "active" && sub.status !== "past_due") return 0;
-  let monthly = 0;
-  let invoiceMonths = 1;
+export function intervalCharge(sub: Stripe.Subscription, now = Date.now()): IntervalCharge {
+  let listAmount = 0;
+  let months = 1;
   for (const item of sub.items.data) {
-    invoiceMonths = monthsPer(item.price.recurring);
-    monthly += ((item.price.unit_amount ?? 0) * (item.quantity ?? 1)) / invoiceMonths;
+    months = monthsPer(item.price.recurring);
+    listAmount += (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
   }
+  let amount = listAmount;
   for (const entry of sub.discounts ?? []) {
     if (typeof entry === "string") continue;
     const coupon = discountApplies(entry, now);
     if (!coupon) continue;
-    if (coupon.percent_off) monthly *= 1 - coupon.percent_off / 100;
-    else if (coupon.amount_off && (!coupon.currency || coupon.currency === sub.currency)) monthly -= coupon.amount_off / invoiceMonths;
+    if (coupon.percent_off) amount -= Math.round((amount * coupon.percent_off) / 100);
+    else if (coupon.amount_off && (!coupon.currency || coupon.currency === sub.currency)) amount -= coupon.amount_off;
   }
-  return Math.max(0, Math.round(monthly));
+  return { listAmount, amount: Math.max(0, amount), months };
+}
+
+/**
+ * Monthly recurring revenue of a subscription in minor units of its currency, after discounts:
+ * what one invoice charges (intervalCharge) divided by the months its interval spans (a year ÷
+ * 12), rounded to an integer. 0 unless the status is active or past_due (trialing pays nothing
+ * yet). Source: Stripe's MRR definition (dashboard "MRR" docs: normalised to a month, after
+ * discounts, excluding trials).
+ */
+export function monthlyRecurringRevenue(sub: Stripe.Subscription, now = Date.now()): number {
+  if (sub.status !== "active" && sub.status !== "past_due") return 0;
+  const { amount, months } = intervalCharge(sub, now);
+  return Math.round(amount / months);
 }
 
 /** A tier key's rank (lib/vocabulary.ts tierRank) as SQL, for comparing tiers inside a statement. */

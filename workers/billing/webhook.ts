@@ -124,15 +124,35 @@ function withJoining(env: Env, session: Stripe.Checkout.Session, settled: Effect
   return { statements: [joined.first, ...joined.rest, ...settled.statements], changes: [...joined.changes, ...settled.changes] };
 }
 
+/** A completed checkout: its subscription settled (with siblings) and, for a buyer from the pricing page, the joining. */
+async function checkoutEffect(env: Env, stripe: Stripe, session: Stripe.Checkout.Session, guard: SQL): Promise<Effect> {
+  if (session.mode !== "subscription") return none;
+  const settled = await settleById(env, stripe, idOf(session.subscription), guard, session.id);
+  return withJoining(env, session, settled, guard);
+}
+
+/**
+ * Catch-up for a webhook that never arrived (ADR 038 addendum): settles a checkout session that
+ * Stripe reports complete exactly as `checkout.session.completed` would — the subscription as
+ * Stripe holds it now, the member's siblings, the joining — without recording an event, so the
+ * webhook still runs when it comes and, finding the same state, changes nothing (the writes are
+ * conditional: an unchanged tier or an active membership writes no event). Idempotent.
+ * Throws 502 `stripe_unavailable` when Stripe fails, or what D1 threw.
+ */
+export async function settleCompletedCheckout(env: Env, stripe: Stripe, session: Stripe.Checkout.Session): Promise<void> {
+  if (session.status !== "complete") return;
+  const effect = await viaStripe(() => checkoutEffect(env, stripe, session, sql`1`));
+  if (effect.statements.length === 0) return;
+  const [first, ...rest] = effect.statements;
+  await getDb(env).batch([first, ...rest]);
+  await afterAccessCommitted(env, effect.changes);
+}
+
 /** What an event does, as statements guarded by `guard` (the event not processed yet). */
 async function effectOf(env: Env, event: Stripe.Event, guard: SQL): Promise<Effect> {
   switch (event.type) {
-    case "checkout.session.completed": {
-      const session = event.data.object;
-      if (session.mode !== "subscription") return none;
-      const settled = await settleById(env, requireStripe(env), idOf(session.subscription), guard, session.id);
-      return withJoining(env, session, settled, guard);
-    }
+    case "checkout.session.completed":
+      return checkoutEffect(env, requireStripe(env), event.data.object, guard);
     case "customer.subscription.created":
     case "customer.subscription.updated":
     case "customer.subscription.deleted":
