@@ -177,6 +177,11 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                       <dt className="text-sm text-slate-600">{t("billing.price")}</dt>
                       <dd className="mt-1 text-slate-900">
                         {moneyText(sub, locale)} {t(`billing.per.${sub.interval}`)}
+                        {sub.listAmount !== null ? (
+                          <span className="ml-2 text-sm text-slate-600" data-testid="plan-list-price">
+                            {t("billing.afterDiscount", { price: moneyText({ amount: sub.listAmount, currency: sub.currency }, locale) })}
+                          </span>
+                        ) : null}
                       </dd>
                     </div>
                     <PlanDates subscription={sub} graceEnd={graceEnd} tierName={tierName(sub.tier)} />

@@ -39,7 +39,7 @@ import { issueLabel, issueText, type FieldIssue } from "../../app/lib/issues";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
-import { publishPrices } from "../billing-fixtures";
+import { checkoutWithCode, deliverAll, makePrice, publishPrices } from "../billing-fixtures";
 
 /** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
 async function storedSubscription(communityId: string, userId: string, row: Partial<typeof schema.subscriptions.$inferInsert> = {}) {
@@ -554,6 +554,20 @@ describe("billing pages after the tester's report (issue 14)", () => {
       const pricing = (await loadPage(pricingLoader as unknown as Loader, pricingPath, { slug: c.slug }, who)) as Awaited<ReturnType<typeof pricingLoader>>;
       expect(pageText(CommunityPricing as ComponentType<never>, pricingPath, pricing).includes(badge)).toBe(shows);
     }
+  });
+
+  it("finding 7 (pages): the plan page shows what the member pays after a discount, with the list price beside it", async () => {
+    const c = await makeCommunity();
+    const member = await addMember(c);
+    const vip = await makePrice(c, "vip", 1499, "month", "eur");
+    await deliverAll((await checkoutWithCode(c, member, "vip", vip, "WELCOME10")).subscriptionId);
+    const path = `/c/${c.slug}/billing`;
+    const plan = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(plan.me?.subscription).toMatchObject({ amount: 1349, listAmount: 1499 });
+    const text = pageText(CommunityBilling as ComponentType<never>, path, plan);
+    expect(text).toMatch(/EUR\s13\.49/);
+    // the page's text has Intl's no-break space after the code as a plain one
+    expect(text).toContain(say("billing.afterDiscount", { price: moneyText({ amount: 1499, currency: "eur" }, "en") }).replace(/\u00a0/g, " "));
   });
 
   it("finding 10: the owner's plan page says every space by role, with no tier of theirs and no card marked as their plan", async () => {
