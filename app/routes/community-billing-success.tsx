@@ -47,6 +47,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     // no such checkout of the reader's (404, whoever else's it may be); Stripe unreachable (502) is still a checkout to wait for
     unknownSession: state === null || (!state.ok && state.status === 404),
     opened: spaces.filter((e) => !e.locked && !e.space.archived && e.space.minTier !== "free").map((e) => ({ id: e.space.id, name: e.space.name, kind: e.space.kind })),
+    // spaces that still need a higher tier: "nothing needs a paid tier" would be false then
+    stillLocked: spaces.filter((e) => e.locked && !e.space.archived).length,
   };
 }
 
@@ -124,7 +126,7 @@ function JoiningSoon({ slug, sessionId }: { slug: string; sessionId: string }) {
 
 function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], { pending: false }> }) {
   const { t } = useTranslation();
-  const { community, viewer, sessionId, done, unknownSession, opened } = data;
+  const { community, viewer, sessionId, done, unknownSession, opened, stillLocked } = data;
   const slow = useCheckoutPoll(community.slug, sessionId, !done && !unknownSession);
   return (
     <>
@@ -154,7 +156,7 @@ function Success({ data }: { data: Extract<Route.ComponentProps["loaderData"], {
                 </ul>
               ) : (
                 <p className="text-sm text-slate-600" data-testid="checkout-no-spaces">
-                  {t("billing.success.noSpaces")}
+                  {stillLocked > 0 ? t("billing.success.noSpacesHigher", { count: stillLocked }) : t("billing.success.noSpaces")}
                 </p>
               )}
             </div>

@@ -523,7 +523,7 @@ describe("billing pages after the tester's report (issue 14)", () => {
   });
 
   it("finding 8: the success page of a tier that opens no space says it once, with no dangling lead-in; with spaces the lead-in heads the list", () => {
-    const base = { pending: false, community: { slug: "club", name: "Club" }, viewer: null, sessionId: "cs_1", done: true, unknownSession: false };
+    const base = { pending: false, community: { slug: "club", name: "Club" }, viewer: null, sessionId: "cs_1", done: true, unknownSession: false, stillLocked: 0 };
     const url = "/c/club/billing/success?session_id=cs_1";
     const none = pageText(BillingSuccess as ComponentType<never>, url, { ...base, opened: [] });
     expect(none.split(say("billing.success.doneBody")).length - 1).toBe(1);
@@ -534,6 +534,16 @@ describe("billing pages after the tester's report (issue 14)", () => {
     expect(zh.split("你的新等級已生效。").length - 1).toBe(1);
     const some = pageText(BillingSuccess as ComponentType<never>, url, { ...base, opened: [{ id: "spc_1", name: "VIP lounge", kind: "discussion" }] });
     expect(some).toContain(`${say("billing.success.spacesLead")} VIP lounge`);
+  });
+
+  it("re-test finding 1: a tier that opens nothing while a space needs a higher tier says so, never that no space needs a paid tier", () => {
+    const base = { pending: false, community: { slug: "club", name: "Club" }, viewer: null, sessionId: "cs_1", done: true, unknownSession: false, opened: [] };
+    const url = "/c/club/billing/success?session_id=cs_1";
+    const higher = pageText(BillingSuccess as ComponentType<never>, url, { ...base, stillLocked: 1 });
+    expect(higher).toContain(say("billing.success.noSpacesHigher", { count: 1 }));
+    expect(higher).not.toContain(say("billing.success.noSpaces"));
+    const zh = pageText(BillingSuccess as ComponentType<never>, url, { ...base, stillLocked: 2 }, "zh-Hant");
+    expect(zh).toContain("有 2 個空間需要更高的等級");
   });
 
   it("finding 4 (pages): the trial badge shows to someone who never subscribed here, and not to a member who had a plan before", async () => {
