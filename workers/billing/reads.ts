@@ -10,7 +10,7 @@ import { activeMember, effectiveTier, hasRole, type CommunityAccess, type Member
 import { hasEnded, intervalCharge, rowEnded, SUBSCRIPTION_EXPAND, tierRankSql, type IntervalCharge } from "./settle";
 import { stripeFor } from "./client";
 import { viaStripe } from "./errors";
-import { checkoutRefusalOf, trialEligibleOf } from "./checkout";
+import { checkoutRefusalOf } from "./checkout";
 import { settleCompletedCheckout } from "./webhook";
 import type { CheckoutRefusal } from "../domain/schemas/billing";
 
@@ -122,9 +122,10 @@ export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyB
     .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
     .limit(1);
   const sub = row?.sub;
-  const [checkoutRefusal, trialEligible, charge] = await Promise.all([
+  // the read above is trialEligibleOf's question (any subscription of theirs here, any status): no second read
+  const trialEligible = !row;
+  const [checkoutRefusal, charge] = await Promise.all([
     checkoutRefusalOf(env, access.community.id, access.membership, access.membership.userId),
-    trialEligibleOf(env, access.community.id, access.membership.userId),
     row ? planCharge(env, row) : null,
   ]);
   return {
