@@ -36,6 +36,7 @@ export default [
   route("invite/:code", "routes/invite.tsx"),
   route("settings/profile", "routes/settings-profile.tsx"),
   route("settings/data", "routes/settings-data.tsx"),
+  route("settings/billing", "routes/settings-billing.tsx"),
   route("settings/data/export", "routes/settings-data-export.tsx"),
   route("dev/outbox", "routes/dev-outbox.tsx"),
   route("docs/api", "routes/docs-api.tsx"),

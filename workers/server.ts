@@ -30,9 +30,10 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; fo
 /**
  * The pages from which a member goes to Stripe's checkout or portal (ADR 037): a form on them, or
  * a form action's redirect, may lead to those origins. `/c/:slug/billing` and `/c/:slug/pricing`,
- * with anything under them; every other page keeps `form-action 'self'`.
+ * with anything under them, and the account's Payments page `/settings/billing` (ADR 042); every
+ * other page keeps `form-action 'self'`.
  */
-export const BILLING_PAGE = /^\/c\/[^/]+\/(billing|pricing)(\/|$)/;
+export const BILLING_PAGE = /^\/(c\/[^/]+\/(billing|pricing)(\/|$)|settings\/billing\/?$)/;
 
 const pageCsp = (nonce: string, formTargets: string[] = []) =>
   [

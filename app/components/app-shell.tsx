@@ -112,6 +112,9 @@ function UserMenu({ user, operator }: { user: NonNullable<ShellUser>; operator: 
           <Link to="/settings/data" className={item}>
             {t("shell.myData")}
           </Link>
+          <Link to="/settings/billing" className={item}>
+            {t("shell.payments")}
+          </Link>
           {operator ? (
             <Link to="/platform/dead-letters" className={cx(item, "border-t border-slate-100")}>
               {t("shell.platformWork")}

@@ -7,7 +7,8 @@ import { Form, useLocation, useSearchParams } from "react-router";
 import { Name } from "./name";
 import { SubmitButton } from "./form-bits";
 import { Alert, Badge, cx, focusRing, TextLink } from "./ui";
-import { billingPath, moneyText, type Interval, type IntervalPrices, type PricingAnswer } from "../lib/billing";
+import { billingPath, knownStatuses, moneyText, planIsLive, type Interval, type IntervalPrices, type PricingAnswer } from "../lib/billing";
+import { LocalTime } from "./local-time";
 import { tierRank, type TierKey } from "../lib/types";
 
 /**
@@ -71,6 +72,21 @@ export function BillingNotice() {
       {t(`billing.errors.${code}`, { defaultValue: t("billing.errors.generic") })}
     </Alert>
   );
+}
+
+/** "Cancels on 3 Jan", "Past due", …: a plan's status in words (the plan page, the account's billing page). */
+export function PlanStatusBadge({ plan }: { plan: { status: string; cancelAtPeriodEnd: boolean; currentPeriodEnd: string | null } }) {
+  const { t } = useTranslation();
+  if (plan.cancelAtPeriodEnd && plan.currentPeriodEnd && planIsLive(plan.status)) {
+    return (
+      <Badge tone="warning">
+        {t("billing.status.cancelsOn")} <LocalTime value={plan.currentPeriodEnd} />
+      </Badge>
+    );
+  }
+  const known = (knownStatuses as readonly string[]).includes(plan.status);
+  const tone = plan.status === "active" || plan.status === "trialing" ? "success" : plan.status === "past_due" ? "danger" : "neutral";
+  return <Badge tone={tone}>{known ? t(`billing.status.${plan.status}`) : plan.status}</Badge>;
 }
 
 /**

@@ -703,9 +703,23 @@ export function PostCard({ post, slug, locale, showStatus = false }: { post: Fee
 /**
  * A space or post above the reader's tier. With `offer` (the tier is on sale: a published price,
  * ADR 039) the button starts that checkout; without one it leads to the plan page, which says
- * what can be bought — never a button that cannot work.
+ * what can be bought — never a button that cannot work. With payments off (`paymentsOn` false:
+ * no Stripe key on this deployment) nothing can be bought, so the text says to ask the
+ * community's admins, who can grant a tier, instead of "Upgrade".
  */
-export function UpgradePrompt({ slug, tierName, spaceName, offer }: { slug: string; tierName: string; spaceName?: string; offer?: { tier: TierKey; interval: Interval } | null }) {
+export function UpgradePrompt({
+  slug,
+  tierName,
+  spaceName,
+  offer,
+  paymentsOn = true,
+}: {
+  slug: string;
+  tierName: string;
+  spaceName?: string;
+  offer?: { tier: TierKey; interval: Interval } | null;
+  paymentsOn?: boolean;
+}) {
   const { t } = useTranslation();
   return (
     <div className="flex flex-col items-center rounded-2xl border border-amber-200 bg-gradient-to-b from-amber-50 to-white px-6 py-12 text-center">
@@ -713,8 +727,10 @@ export function UpgradePrompt({ slug, tierName, spaceName, offer }: { slug: stri
         <LockIcon className="size-6" />
       </span>
       <h2 className="text-lg font-semibold text-slate-900">{spaceName ? t("spaces.lockedTitle", { name: spaceName, tier: tierName }) : t("spaces.lockedTitleGeneric")}</h2>
-      <p className="mt-2 max-w-md text-sm text-slate-700">{t("spaces.lockedBody", { tier: tierName })}</p>
-      {offer ? (
+      <p className="mt-2 max-w-md text-sm text-slate-700" data-testid="locked-body">
+        {t(paymentsOn ? "spaces.lockedBody" : "spaces.lockedBodyAskAdmin", { tier: tierName })}
+      </p>
+      {offer && paymentsOn ? (
         <>
           <CheckoutForm slug={slug} tier={offer.tier} interval={offer.interval} label={t("spaces.upgradeTo", { tier: tierName })} className="mt-6" />
           <TextLink to={`/c/${slug}/billing`} className="mt-3 text-sm">

@@ -14,6 +14,9 @@ export function SettingsNav() {
       <NavLink to="/settings/data" className={item}>
         {t("settingsNav.data")}
       </NavLink>
+      <NavLink to="/settings/billing" className={item}>
+        {t("settingsNav.billing")}
+      </NavLink>
     </nav>
   );
 }

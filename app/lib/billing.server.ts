@@ -5,14 +5,13 @@ import type { CloudflareContext } from "../context";
 import { attempt, type Outcome } from "./use-case.server";
 import { safeNext } from "./forms.server";
 import { billingPath, intervals, paidTierKeys, planIsLive, type Interval, type PaidTierKey } from "./billing";
-import { and, eq, sql } from "drizzle-orm";
-import { loadCommunityAccess, openCommunity, requireReaderUser, type CommunityAccess, type MemberAccess } from "../../workers/domain/access";
-import { billingSettingsOf, readPricingPage } from "../../workers/billing/catalog";
-import { checkoutRefusalOf, trialEligibleOf, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
+import { loadCommunityAccess, requireReaderUser, type CommunityAccess, type MemberAccess } from "../../workers/domain/access";
+import { readPricingPage } from "../../workers/billing/catalog";
+import { buyerStandingOf, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
 import { stripeMode } from "../../workers/billing/client";
 import { requireStripe } from "../../workers/billing/errors";
-import { billingMember, readMyBilling, returnOrigin } from "../../workers/billing/reads";
-import { getDb, schema } from "../../workers/db/client";
+import { readMyBilling, returnOrigin } from "../../workers/billing/reads";
+import { notFound } from "../../workers/lib/errors";
 import type { CheckoutRefusal } from "../../workers/domain/schemas/billing";
 
 /**
@@ -37,14 +36,16 @@ export function checkoutFor(cf: CloudflareContext, request: Request, slug: strin
 }
 
 /**
- * Opens the member's Stripe customer portal as POST …/billing/portal does: `{url}`, or the
- * refusal (401; 404 not_found for a non-member or a member who never checked out; 409; 502).
+ * Opens the reader's Stripe customer portal for `slug` as POST …/billing/portal does: `{url}`, or
+ * the refusal (401; 404 not_found for someone with no Customer there, member or not; 409; 502).
+ * A former member with a Customer there opens it too (their receipts and running plan).
  */
 export function portalFor(cf: CloudflareContext, request: Request, slug: string): Promise<Outcome<{ url: string }>> {
   return attempt(async () => {
     const user = await requireReaderUser(cf.reader);
-    const member = billingMember(await openCommunity(cf.env, slug, cf.reader), "member");
-    return openPortal(cf.env, requireStripe(cf.env), member, user, returnOrigin(cf.env, request.url));
+    const found = await loadCommunityAccess(cf.env, slug, cf.reader);
+    if (!found) throw notFound("No such community.");
+    return openPortal(cf.env, found, user, returnOrigin(cf.env, request.url));
   });
 }
 
@@ -89,39 +90,20 @@ export async function upgradeOffer(cf: CloudflareContext, slug: string, tier: st
  * refuse them whatever the tier — the `checkoutRefusal` GET …/pricing answers (api/billing.ts asks
  * `checkoutRefusalOf` the same way): the owner and admins, a live plan to change in the portal,
  * a ban, or a value added later. Null for a signed-out reader, who signs up first. `trialEligible`
- * as GET …/pricing answers it: whether a tier's trial would still be theirs (true signed out).
+ * as GET …/pricing answers it (buyerStandingOf: payments on, no refusal, never subscribed here).
  */
 export async function pricingRefusal(cf: CloudflareContext, slug: string): Promise<{ access: CommunityAccess | null; refusal: CheckoutRefusal | null; trialEligible: boolean }> {
-  if (!cf.user) return { access: null, refusal: null, trialEligible: true };
-  const access = await loadCommunityAccess(cf.env, slug, cf.reader);
-  const [refusal, trialEligible] = access
-    ? await Promise.all([checkoutRefusalOf(cf.env, access.community.id, access.membership, cf.user.id), trialEligibleOf(cf.env, access.community.id, cf.user.id)])
-    : [null, true];
-  return { access, refusal, trialEligible };
+  const access = cf.user ? await loadCommunityAccess(cf.env, slug, cf.reader) : null;
+  const standing = await buyerStandingOf(cf.env, access?.community.id ?? "", access?.membership ?? null, access ? cf.user!.id : null);
+  return { access, refusal: standing.checkoutRefusal, trialEligible: standing.trialEligible };
 }
 
 /**
- * When a past-due plan stops granting its tier: the end of the community's grace (billing
- * settings `graceDays`, default 7) counted from when the subscription was first seen past_due
- * (`past_due_since`) — the rule settle.ts `paidTierSql` and the grace job (domain/jobs/billing-grace.ts)
- * apply. An ISO instant (UTC); the latest over the member's past_due subscriptions in the
- * community; null when none is past due. A row not yet stamped counts from `now` (ms), as settle does.
+ * A member's plan as the Leave question tells it: the tier they pay for (or try), when the paid
+ * period or the trial ends (ISO, UTC), whether it would renew, and whether it is a free trial
+ * (nothing paid yet: the Leave question must not say they paid).
  */
-export async function graceEndOf(env: Env, communityId: string, userId: string, now = Date.now()): Promise<string | null> {
-  const s = schema.subscriptions;
-  const [[row], settings] = await Promise.all([
-    getDb(env)
-      .select({ since: sql<number | null>`max(coalesce(${s.pastDueSince}, ${now}))` })
-      .from(s)
-      .where(and(eq(s.communityId, communityId), eq(s.userId, userId), eq(s.status, "past_due"))),
-    billingSettingsOf(env, communityId),
-  ]);
-  if (row?.since === null || row?.since === undefined) return null;
-  return new Date(Number(row.since) + settings.graceDays * 86_400_000).toISOString();
-}
-
-/** A member's plan as the Leave question tells it: the tier they pay for, when the paid period ends (ISO, UTC), and whether it would renew. */
-export type PaidPlan = { tier: string; periodEnd: string | null; renewing: boolean };
+export type PaidPlan = { tier: string; periodEnd: string | null; renewing: boolean; trialing: boolean };
 
 /**
  * What a member who leaves gives up that they paid for (issue 14 finding 6): their live plan
@@ -132,5 +114,6 @@ export type PaidPlan = { tier: string; periodEnd: string | null; renewing: boole
 export async function paidPlanOf(env: Env, member: MemberAccess): Promise<PaidPlan | null> {
   const sub = (await readMyBilling(env, member)).subscription;
   if (!sub || !planIsLive(sub.status)) return null;
-  return { tier: sub.tier, periodEnd: sub.currentPeriodEnd, renewing: !sub.cancelAtPeriodEnd };
+  const trialing = sub.status === "trialing";
+  return { tier: sub.tier, periodEnd: (trialing ? sub.trialEnd : null) ?? sub.currentPeriodEnd, renewing: !sub.cancelAtPeriodEnd, trialing };
 }

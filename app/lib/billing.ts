@@ -94,6 +94,19 @@ export function amountRefusal(amount: number, currency: string): { code: string;
   return { code: "amount_invalid" };
 }
 
+/**
+ * Why the text an owner typed is not a price in `currency` (`toMinorUnits` gave null), as a code
+ * the page translates: `amount_whole` for a currency shown in whole units (TWD, JPY, HUF …) typed
+ * with a fraction ("4.99" in TWD: the problem is the cents, not the number); `invalid_amount_whole`
+ * for other text in such a currency (its example is a whole amount); else `invalid_amount`.
+ */
+export function typedAmountRefusal(typed: string, currency: string): { code: string } {
+  const rule = currencyRule(currency);
+  if (!rule || rule.displayDecimals !== 0) return { code: "invalid_amount" };
+  const match = TYPED_AMOUNT.exec(typedNumberText(typed));
+  return { code: match?.[2] && Number(match[1].replace(/,/g, "")) + Number(`0.${match[2]}`) > 0 ? "amount_whole" : "invalid_amount_whole" };
+}
+
 /** Minor units → the text an amount field shows ("300" for 30000 TWD, "4.99" for 499 USD). */
 export function majorText(money: Money): string {
   return currencyRule(money.currency) ? String(toMajorUnits(money.amount, money.currency)) : String(money.amount);

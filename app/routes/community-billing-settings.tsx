@@ -13,7 +13,7 @@ import { cloudflareContext } from "../context";
 import { openCommunityPage } from "../lib/community.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { issueLabel, issueText, type FieldIssue } from "../lib/issues";
-import { amountRefusal, majorText, paidTierKeys, toMinorUnits, typedNumberText } from "../lib/billing";
+import { amountRefusal, majorText, paidTierKeys, toMinorUnits, typedAmountRefusal, typedNumberText } from "../lib/billing";
 import { attempt, type Outcome } from "../lib/use-case.server";
 import { currencyRule, SUPPORTED_CURRENCIES } from "../../workers/billing/currency";
 import { publishBilling, readBilling, setPricingPublished } from "../../workers/billing/catalog";
@@ -86,7 +86,7 @@ export async function action({ context, request, params }: Route.ActionArgs) {
         const raw = field(form, `${key}_${interval}`);
         if (!raw) return null;
         const minor = toMinorUnits(raw, currency);
-        if (minor === null && known) issues.push({ path: `${key}_${interval}`, message: "", code: "invalid_amount" });
+        if (minor === null && known) issues.push({ path: `${key}_${interval}`, message: "", currency, ...typedAmountRefusal(raw, currency) });
         return minor;
       };
       const trial = typedNumberText(field(form, `${key}_trialDays`));

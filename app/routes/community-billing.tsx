@@ -5,15 +5,15 @@ import { useTranslation } from "react-i18next";
 import { Form, redirect } from "react-router";
 import type { Route } from "./+types/community-billing";
 import { CommunityHeader } from "../components/community-header";
-import { BillingNotice, CheckoutForm, CheckoutRefusalNotice, PaymentsOffNotice, TierCards } from "../components/billing";
+import { BillingNotice, CheckoutForm, CheckoutRefusalNotice, PaymentsOffNotice, PlanStatusBadge, TierCards } from "../components/billing";
 import { SubmitButton } from "../components/form-bits";
 import { LocalTime, useReaderClock } from "../components/local-time";
 import { Alert, Badge, ButtonLink, Card, Container, LoadError } from "../components/ui";
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openMemberPage } from "../lib/community.server";
-import { backWithError, checkoutChoice, checkoutFor, graceEndOf, paymentsConfigured, portalFor } from "../lib/billing.server";
-import { billingPath, knownStatuses, moneyText, type BillingMe, planIsLive } from "../lib/billing";
+import { backWithError, checkoutChoice, checkoutFor, paymentsConfigured, portalFor } from "../lib/billing.server";
+import { billingPath, moneyText, type BillingMe, planIsLive } from "../lib/billing";
 import { readPricingPage } from "../../workers/billing/catalog";
 import { readMyBilling } from "../../workers/billing/reads";
 import { roleGrantsEveryTier } from "../../workers/billing/checkout";
@@ -24,9 +24,6 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const { answer, member } = await openMemberPage(cf, request, params.slug);
   const [me, pricing] = await Promise.all([attempt(() => readMyBilling(cf.env, member)), attempt(() => readPricingPage(cf.env, params.slug))]);
-  // a past-due plan keeps its tier until the grace ends (issue 14 finding 15): the page says when
-  const graceEnd =
-    me.ok && me.data.subscription?.status === "past_due" ? await attempt(() => graceEndOf(cf.env, member.community.id, member.membership.userId)) : null;
   return {
     ...answer,
     locale: findLocale(request, cf.user),
@@ -37,7 +34,6 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     pricing: pricing.ok ? pricing.data : null,
     // without a Stripe key no checkout or portal can open: no button that would only fail
     paymentsOn: paymentsConfigured(cf.env),
-    graceEnd: graceEnd?.ok ? graceEnd.data : null,
   };
 }
 
@@ -74,28 +70,14 @@ export async function action({ context, request, params }: Route.ActionArgs) {
   return unknownIntent();
 }
 
-/** "Cancels on 3 Jan", "Past due", …: the plan's status in words. */
-function StatusLine({ subscription }: { subscription: NonNullable<BillingMe["subscription"]> }) {
-  const { t } = useTranslation();
-  if (subscription.cancelAtPeriodEnd && subscription.currentPeriodEnd) {
-    return (
-      <Badge tone="warning">
-        {t("billing.status.cancelsOn")} <LocalTime value={subscription.currentPeriodEnd} />
-      </Badge>
-    );
-  }
-  const known = (knownStatuses as readonly string[]).includes(subscription.status);
-  const tone = subscription.status === "active" || subscription.status === "trialing" ? "success" : subscription.status === "past_due" ? "danger" : "neutral";
-  return <Badge tone={tone}>{known ? t(`billing.status.${subscription.status}`) : subscription.status}</Badge>;
-}
-
 /**
  * The plan's dates: when a live plan renews (or its trial ends); for a past-due one, until when
- * the tier holds (`graceEnd`, the end of the community's grace) or since when it lapsed.
+ * the tier holds (`graceEndsAt`, the end of the community's grace) or since when it lapsed.
  */
-function PlanDates({ subscription, graceEnd, tierName }: { subscription: NonNullable<BillingMe["subscription"]>; graceEnd: string | null; tierName: string }) {
+function PlanDates({ subscription, tierName }: { subscription: NonNullable<BillingMe["subscription"]>; tierName: string }) {
   const { t } = useTranslation();
   const { now } = useReaderClock();
+  const graceEnd = subscription.graceEndsAt;
   if (subscription.status === "past_due") {
     if (!graceEnd) return null;
     const lapsed = Date.parse(graceEnd) <= now;
@@ -122,7 +104,7 @@ function PlanDates({ subscription, graceEnd, tierName }: { subscription: NonNull
 
 export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
   const { t } = useTranslation();
-  const { community, viewer, locale, me, meFailed, pricing, staffRole, paymentsOn, graceEnd } = loaderData;
+  const { community, viewer, locale, me, meFailed, pricing, staffRole, paymentsOn } = loaderData;
   const sub = me?.subscription ?? null;
   // an ended plan (cancelled, expired) neither renews nor stands in the way of buying again
   const live = sub !== null && planIsLive(sub.status);
@@ -170,21 +152,24 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                     <div>
                       <dt className="text-sm text-slate-600">{t("billing.statusLabel")}</dt>
                       <dd className="mt-1" data-testid="plan-status">
-                        <StatusLine subscription={sub} />
+                        <PlanStatusBadge plan={sub} />
                       </dd>
                     </div>
-                    <div>
-                      <dt className="text-sm text-slate-600">{t("billing.price")}</dt>
-                      <dd className="mt-1 text-slate-900">
-                        {moneyText(sub, locale)} {t(`billing.per.${sub.interval}`)}
-                        {sub.listAmount !== null ? (
-                          <span className="ml-2 text-sm text-slate-600" data-testid="plan-list-price">
-                            {t("billing.afterDiscount", { price: moneyText({ amount: sub.listAmount, currency: sub.currency }, locale) })}
-                          </span>
-                        ) : null}
-                      </dd>
-                    </div>
-                    <PlanDates subscription={sub} graceEnd={graceEnd} tierName={tierName(sub.tier)} />
+                    {/* an ended plan charges nothing: its old price would read as what they pay */}
+                    {live ? (
+                      <div>
+                        <dt className="text-sm text-slate-600">{t("billing.price")}</dt>
+                        <dd className="mt-1 text-slate-900">
+                          {moneyText(sub, locale)} {t(`billing.per.${sub.interval}`)}
+                          {sub.listAmount !== null ? (
+                            <span className="ml-2 text-sm text-slate-600" data-testid="plan-list-price">
+                              {t("billing.afterDiscount", { price: moneyText({ amount: sub.listAmount, currency: sub.currency }, locale) })}
+                            </span>
+                          ) : null}
+                        </dd>
+                      </div>
+                    ) : null}
+                    <PlanDates subscription={sub} tierName={tierName(sub.tier)} />
                   </>
                 ) : staffRole ? null : (
                   <div>
@@ -193,6 +178,12 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                   </div>
                 )}
               </dl>
+              {staffRole && sub && live && !sub.cancelAtPeriodEnd ? (
+                // made admin (or owner) while paying: the role already opens every space, the plan still charges
+                <Alert tone="warning">
+                  <p data-testid="staff-plan-renews">{t(paymentsOn ? "billing.staffPlanRenews" : "billing.staffPlanRenewsNoPortal", { tier: tierName(sub.tier), role: t(`roles.${staffRole}`) })}</p>
+                </Alert>
+              ) : null}
               {sub?.status === "past_due" ? <Alert tone="warning">{t(paymentsOn ? "billing.pastDueHelp" : "billing.pastDueHelpNoPortal", { tier: tierName(sub.tier) })}</Alert> : null}
               {sub && paymentsOn ? (
                 <Form method="post">

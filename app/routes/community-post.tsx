@@ -12,6 +12,7 @@ import { Alert, Avatar, Badge, ButtonLink, Container, EmptyState, Field, LoadErr
 import { cloudflareContext } from "../context";
 import { findLocale } from "../i18n/locale.server";
 import { openCommunityPage } from "../lib/community.server";
+import { paymentsConfigured } from "../lib/billing.server";
 import { attempt, inCommunity, refuseBadCursor } from "../lib/use-case.server";
 import { notFound } from "../../workers/lib/errors";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
@@ -49,7 +50,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
       const required = String(opened.error.requiredTier ?? "");
       const tiers = await loadTiers(cf, access);
       // the upgrade prompt, with the API's 403 for a post above the member's tier
-      return data({ ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required }, { status: 403 });
+      return data({ ...base, spaces, locked: true as const, tierName: tierLabel(tiers, required) ?? required, paymentsOn: paymentsConfigured(cf.env) }, { status: 403 });
     }
     throw new Response(null, { status: opened.status === 400 ? 404 : opened.status });
   }
@@ -368,7 +369,7 @@ export default function PostPage({ loaderData }: Route.ComponentProps) {
         <title>{t("spaces.lockedTitleGeneric") + " · " + community.name}</title>
         <CommunityHeader community={community} viewer={viewer} />
         <Container size="md">
-          <UpgradePrompt slug={community.slug} tierName={loaderData.tierName} />
+          <UpgradePrompt slug={community.slug} tierName={loaderData.tierName} paymentsOn={loaderData.paymentsOn} />
         </Container>
       </>
     );

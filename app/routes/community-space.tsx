@@ -26,7 +26,7 @@ import { FORM_KEY_FIELD } from "../lib/form-key";
 import { type FeedPost, type PostPage } from "../lib/types";
 import { chatAction, linkedSeq, loadChat, type ChatPage } from "../lib/chat.server";
 import { ChatChannelView } from "../components/chat";
-import { upgradeOffer, type UpgradeOffer } from "../lib/billing.server";
+import { paymentsConfigured, upgradeOffer, type UpgradeOffer } from "../lib/billing.server";
 
 export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
@@ -46,6 +46,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     space: entry.space,
     tierName: null as string | null,
     offer: null as UpgradeOffer | null,
+    // without a Stripe key the upgrade prompt asks the admins instead (nothing can be bought)
+    paymentsOn: paymentsConfigured(cf.env),
     chat: null as ChatPage | null,
   };
   const empty = { posts: [] as FeedPost[], pinned: [] as FeedPost[], nextCursor: null as string | null, cursor: null as string | null, loadFailed: false };
@@ -167,7 +169,7 @@ export default function SpaceFeed({ loaderData }: Route.ComponentProps) {
           </div>
 
           {locked ? (
-            <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} offer={loaderData.offer} />
+            <UpgradePrompt slug={community.slug} tierName={tierText} spaceName={space.name} offer={loaderData.offer} paymentsOn={loaderData.paymentsOn} />
           ) : chat ? (
             // keyed: moving to another chat space, or to a link to another message, starts from that history
             <ChatChannelView key={`${space.id}:${chat.history.focusSeq ?? ""}`} spaceId={space.id} spaceName={space.name} history={chat.history} viewer={chat.viewer} />

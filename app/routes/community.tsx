@@ -285,17 +285,19 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
 
 /**
  * Leave, asked first (issue 14 finding 6): access ends at once; a paying member reads that their
- * plan stops renewing (the departure handler sets it to cancel at period end) and that the period
+ * plan stops renewing (a member on a free trial, that it ends unpaid and is not given again) (the departure handler sets it to cancel at period end) and that the period
  * they paid for is not kept, with the way to their plan page; a private community needs a new
  * invite to come back.
  */
 function LeaveCommunity({ name, slug, invitedOnly, plan, tierName }: { name: string; slug: string; invitedOnly: boolean; plan: PaidPlan | null; tierName: (key: string) => string }) {
   const { t } = useTranslation();
   const formatDay = useFormatDate();
+  // a trial has paid nothing yet: it says so, and that the trial is not given twice
+  const key = plan ? (plan.trialing ? "community.leaveTrial" : "community.leavePaid") : null;
   const paid = plan
     ? plan.periodEnd
-      ? t(plan.renewing ? "community.leavePaid" : "community.leavePaidEnding", { tier: tierName(plan.tier), date: formatDay(plan.periodEnd) })
-      : t("community.leavePaidNoDate", { tier: tierName(plan.tier) })
+      ? t(plan.renewing ? key! : `${key}Ending`, { tier: tierName(plan.tier), date: formatDay(plan.periodEnd) })
+      : t(`${key}NoDate`, { tier: tierName(plan.tier) })
     : null;
   return (
     <ConfirmAction

@@ -311,6 +311,37 @@ describe("portal", () => {
     expectError(await call(`/api/v1/communities/${c.slug}/billing/portal`, { method: "POST", as: member }), 404, "not_found");
   });
 
+  it("stays open to a payer who left, was banned, or is in a private community they no longer see: receipts and the running plan are theirs; they return to /settings/billing", async () => {
+    const c = await pricedCommunity();
+    await call(`/api/v1/communities/${c.slug}`, { method: "PATCH", as: c.owner, body: { visibility: "private" } });
+    const [leaver, banned] = [await addMember(c), await addMember(c)];
+    for (const who of [leaver, banned]) {
+      const started = await checkout(c, who, { tier: "member", interval: "month" });
+      await payAt(started.body.url);
+      await deliverAll((await checkoutAsStored(sessionIdOf(started.body.url))).session.subscription);
+    }
+    expect((await call(`/api/v1/communities/${c.slug}/leave`, { method: "POST", as: leaver })).status).toBeLessThan(300);
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: banned.id, reason: "spam" } })).status).toBe(201);
+    // the community is gone from their view (private, not a member)…
+    expectError(await call(`/api/v1/communities/${c.slug}`, { as: leaver }), 404, "not_found");
+    for (const who of [leaver, banned]) {
+      // …but its billing account is not: the account page lists it, and the portal opens
+      const accounts = await call(`/api/v1/me/billing`, { as: who });
+      expect(accounts.status).toBe(200);
+      expect(accounts.body.items).toEqual([{ community: { id: c.id, slug: c.slug, name: expect.any(String) }, member: false, plan: expect.objectContaining({ tier: "member" }) }]);
+      const portal = await call(`/api/v1/communities/${c.slug}/billing/portal`, { method: "POST", as: who });
+      expect(portal.status).toBe(200);
+      expect(await (await fetch(portal.body.url)).text()).toContain('href="http://localhost/settings/billing"');
+    }
+    // someone who never paid here gets the answer an unknown community gets
+    const stranger = await createUser();
+    for (const slug of [c.slug, "no-such-community-here"]) {
+      expectError(await call(`/api/v1/communities/${slug}/billing/portal`, { method: "POST", as: stranger }), 404, "not_found");
+    }
+    expect((await call(`/api/v1/me/billing`, { as: stranger })).body).toEqual({ items: [] });
+    expectError(await call(`/api/v1/me/billing`), 401, "unauthenticated");
+  });
+
   it("opens the portal for a payer, configured with the community's products, returning to the billing page", async () => {
     const c = await pricedCommunity();
     const member = await addMember(c);

@@ -8,15 +8,15 @@ import { createWorkerApp } from "../../workers/server";
 const formAction = (res: Response) => /form-action ([^;]*)/.exec(res.headers.get("Content-Security-Policy") ?? "")?.[1];
 
 describe("billing pages' CSP", () => {
-  it("allows the stand-in's origin as a form target on billing and pricing pages", async () => {
+  it("allows the stand-in's origin as a form target on billing and pricing pages and the account's Payments page", async () => {
     const standIn = new URL(env.STRIPE_API_BASE).origin;
-    for (const path of ["/c/tea/billing", "/c/tea/billing/success?session_id=cs_1", "/c/tea/billing/cancel", "/c/tea/pricing"]) {
+    for (const path of ["/c/tea/billing", "/c/tea/billing/success?session_id=cs_1", "/c/tea/billing/cancel", "/c/tea/pricing", "/settings/billing"]) {
       expect(formAction(await SELF.fetch(`http://localhost${path}`))).toBe(`'self' ${standIn}`);
     }
   });
 
   it("keeps form-action 'self' on every other page and 'none' on the API", async () => {
-    for (const path of ["/c/tea", "/c/tea/spaces", "/c/billing", "/c/tea/billingx", "/settings/billing"]) {
+    for (const path of ["/c/tea", "/c/tea/spaces", "/c/billing", "/c/tea/billingx", "/settings/billingx", "/settings/data", "/settings/billing/x"]) {
       expect(formAction(await SELF.fetch(`http://localhost${path}`))).toBe("'self'");
     }
     expect(formAction(await SELF.fetch("http://localhost/api/v1/health"))).toBe("'none'");

@@ -8,6 +8,7 @@
 // is offered anything to buy; the cancel page answers a visitor from the pricing page; the success
 // page says a tier that opens no space once; the owner's plan is "every space by role"; a past-due
 // plan says when the tier lapses; full-width digits are prices; checkoutRefusal hides Subscribe.
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createElement as h, type ComponentType } from "react";
 import { renderToString } from "react-dom/server";
@@ -19,7 +20,7 @@ import BillingSuccess from "../../app/routes/community-billing-success";
 import BillingCancel, { loader as cancelLoader } from "../../app/routes/community-billing-cancel";
 import { loader as communityLoader } from "../../app/routes/community";
 import { CheckoutRefusalNotice } from "../../app/components/billing";
-import { graceEndOf, paymentsConfigured, pricingRefusal } from "../../app/lib/billing.server";
+import { paymentsConfigured, pricingRefusal } from "../../app/lib/billing.server";
 import { ORIGIN } from "../helpers";
 import { action as billingAction } from "../../app/routes/community-billing";
 import { loader as spaceLoader } from "../../app/routes/community-space";
@@ -35,11 +36,12 @@ import { loader as planLoader } from "../../app/routes/community-billing";
 import { loader as revenueLoader } from "../../app/routes/community-revenue";
 import { loader as successLoader } from "../../app/routes/community-billing-success";
 import { loader as pricingLoader } from "../../app/routes/community-pricing";
+import AccountBilling, { action as accountBillingAction, loader as accountBillingLoader } from "../../app/routes/settings-billing";
 import { issueLabel, issueText, type FieldIssue } from "../../app/lib/issues";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
-import { checkoutWithCode, deliverAll, makePrice, publishPrices } from "../billing-fixtures";
+import { checkoutAsStored, checkoutWithCode, deliverAll, makePrice, payAt, publishPrices } from "../billing-fixtures";
 
 /** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
 async function storedSubscription(communityId: string, userId: string, row: Partial<typeof schema.subscriptions.$inferInsert> = {}) {
@@ -270,7 +272,7 @@ describe("billing pages", () => {
     /** The text a reader of zh-Hant sees for each issue: label and message, with the currency code the only Latin word allowed. */
     const said = (fields: Record<string, FieldIssue>) =>
       Object.entries(fields).map(([name, issue]) => `${issueLabel(zh, "billingSettings.fieldNames", name)}：${issueText(zh, issue)}`);
-    const noEnglish = (lines: string[]) => lines.forEach((line) => expect(line.replace(/\b(USD|TWD|HUF|ISK|UGX|VIP|Stripe)\b/g, "").match(english), line).toBeNull());
+    const noEnglish = (lines: string[]) => lines.forEach((line) => expect(line.replace(/\b(USD|TWD|JPY|HUF|ISK|UGX|VIP|Stripe)\b/g, "").match(english), line).toBeNull());
 
     // the amount rules the route checks (USD's smallest charge is 0.50): the route's issue lands on the input, naming the currency
     const amount = await refuse({ vip_month: "0.3" });
@@ -293,6 +295,16 @@ describe("billing pages", () => {
     const typed = await refuse({ vip_month: "4,99" });
     expect(typed.vip_month).toMatchObject({ code: "invalid_amount" });
     noEnglish(said(typed));
+    // in a currency of whole units, the refusal never offers "4.99" as its example: cents are the problem
+    const en = createI18n("en").t;
+    for (const [currency, text, code] of [["twd", "4.99", "amount_whole"], ["jpy", "1500.5", "amount_whole"], ["twd", "4,99", "invalid_amount_whole"], ["huf", "abc", "invalid_amount_whole"]]) {
+      const whole = await refuse({ currency, vip_month: text });
+      expect(whole.vip_month, `${currency} ${text}`).toMatchObject({ code, currency });
+      expect(issueText(en, whole.vip_month)).not.toContain("4.99");
+      expect(issueText(zh, whole.vip_month)).not.toContain("4.99");
+      expect(issueText(en, whole.vip_month)).toContain(currency.toUpperCase());
+      noEnglish(said(whole));
+    }
     // a rule this UI does not know yet still reads in zh-Hant, as does a field it has no label for
     expect(issueText(zh, { path: "x", code: "brand_new_rule", message: "Some new rule" })).toBe(zh("validation.invalid"));
     expect(issueLabel(zh, "billingSettings.fieldNames", "tiers.7.colour")).toBe(zh("validation.someField"));
@@ -614,10 +626,11 @@ describe("billing pages after the tester's report (issue 14)", () => {
     const settings = { graceDays: 5, updatedAt: new Date() };
     await db().insert(schema.billingSettings).values({ communityId: c.id, ...settings }).onConflictDoUpdate({ target: schema.billingSettings.communityId, set: settings });
     const ends = new Date(since + 5 * 86_400_000).toISOString();
-    expect(await graceEndOf(env, c.id, member.id)).toBe(ends);
+    // the API says it (GET …/billing/me `graceEndsAt`, settle.ts's rule), and the page shows that
+    expect((await call(`/api/v1/communities/${c.slug}/billing/me`, { as: member })).body.subscription.graceEndsAt).toBe(ends);
     const path = `/c/${c.slug}/billing`;
     const page = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, member)) as Awaited<ReturnType<typeof planLoader>>;
-    expect(page.graceEnd).toBe(ends);
+    expect(page.me?.subscription?.graceEndsAt).toBe(ends);
     const text = pageText(CommunityBilling as ComponentType<never>, path, page);
     expect(text).toContain(say("billing.graceUntil", { tier: "VIP" }));
     expect(text).not.toContain(say("billing.renews"));
@@ -625,8 +638,7 @@ describe("billing pages after the tester's report (issue 14)", () => {
     // an active plan has no grace to tell
     const active = await addMember(c, { paidTier: "vip" });
     await storedSubscription(c.id, active.id);
-    expect(await graceEndOf(env, c.id, active.id)).toBeNull();
-    expect(((await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, active)) as Awaited<ReturnType<typeof planLoader>>).graceEnd).toBeNull();
+    expect(((await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, active)) as Awaited<ReturnType<typeof planLoader>>).me?.subscription?.graceEndsAt).toBeNull();
   });
 
   it("finding 16: full-width digits, commas and points typed with an IME are prices, in the parser and in the owner's form", async () => {
@@ -672,7 +684,7 @@ describe("billing pages after the tester's report (issue 14)", () => {
     const notice = (refusal: string, locale: "en" | "zh-Hant" = "en") =>
       pageText((() => h(CheckoutRefusalNotice, { refusal, role: null })) as ComponentType<never>, "/x", null, locale);
     expect(notice("banned")).toContain(say("billing.refusal.banned"));
-    expect(notice("banned", "zh-Hant")).toContain("你無法在這個社群購買方案。");
+    expect(notice("banned", "zh-Hant")).toContain("你已被這個社群停權，因此無法在這裡購買方案或加入。");
     expect(notice("some_new_reason")).toContain(say("billing.refusal.generic"));
     expect(notice("some_new_reason")).not.toContain("some_new_reason");
     expect(pageText((() => h(CheckoutRefusalNotice, { refusal: "role_grants_every_tier", role: "admin" })) as ComponentType<never>, "/x", null)).toContain(say("billing.staffHasEverything.admin"));
@@ -683,7 +695,7 @@ describe("billing pages after the tester's report (issue 14)", () => {
     const payer = await addMember(c, { paidTier: "vip" });
     await storedSubscription(c.id, payer.id);
     const home = (await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof communityLoader>>;
-    expect(home.paidPlan).toEqual({ tier: "vip", periodEnd: "2027-01-15T04:00:00.000Z", renewing: true });
+    expect(home.paidPlan).toEqual({ tier: "vip", periodEnd: "2027-01-15T04:00:00.000Z", renewing: true, trialing: false });
     const plain = await addMember(c);
     expect(((await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, plain)) as Awaited<ReturnType<typeof communityLoader>>).paidPlan).toBeNull();
     const ending = await addMember(c, { paidTier: "vip" });
@@ -694,5 +706,146 @@ describe("billing pages after the tester's report (issue 14)", () => {
       "You pay for VIP here. Leaving ends that access now, not on Jan 15, 2027 when the period you paid for ends; the plan stops renewing, so you are not charged again.",
     );
     expect(createI18n("zh-Hant").t("community.leaveQuestion", { name: "茶會" })).toBe("要退出「茶會」嗎？你將立即失去其空間的存取權。");
+  });
+});
+
+describe("billing pages after the second tester's report (issue 14)", () => {
+  const say = createI18n("en").t;
+  const trialBadge = say("billing.trialBadge", { count: 14 });
+  /** A published community whose VIP tier has a 14-day trial. */
+  async function trialCommunity() {
+    const c = await makeCommunity();
+    await publishPrices(c, { member: { month: 10000 }, vip: { month: 30000, trialDays: 14 } });
+    expect((await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: true } })).status).toBe(200);
+    return c;
+  }
+  const pricingPath = (c: { slug: string }) => `/c/${c.slug}/pricing`;
+
+  it("a member made admin while paying reads that the role opens every space and the plan still renews, with Manage billing beside it", async () => {
+    const c = await trialCommunity();
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    const path = `/c/${c.slug}/billing`;
+    const before = pageText(CommunityBilling as ComponentType<never>, path, await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, payer));
+    expect(before).not.toContain(say("billing.staffPlanRenews", { tier: "VIP", role: say("roles.admin") }));
+    expect((await call(`/api/v1/communities/${c.slug}/members/${payer.id}`, { method: "PATCH", as: c.owner, body: { role: "admin" } })).status).toBe(200);
+    const page = await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, payer);
+    const text = pageText(CommunityBilling as ComponentType<never>, path, page);
+    expect(text).toContain(say("billing.staffPlanRenews", { tier: "VIP", role: say("roles.admin") }));
+    expect(text).toContain(say("billing.manage"));
+    expect(pageText(CommunityBilling as ComponentType<never>, path, page, "zh-Hant")).toContain("仍會續訂並收費");
+    // once it is set to cancel, there is nothing to warn about
+    await db().update(schema.subscriptions).set({ cancelAtPeriodEnd: true }).where(eq(schema.subscriptions.userId, payer.id));
+    const ending = pageText(CommunityBilling as ComponentType<never>, path, await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, payer));
+    expect(ending).not.toContain(say("billing.staffPlanRenews", { tier: "VIP", role: say("roles.admin") }));
+  });
+
+  it("a cancelled plan shows its status but no price: it charges nothing", async () => {
+    const c = await trialCommunity();
+    const former = await addMember(c);
+    await storedSubscription(c.id, former.id, { status: "canceled", mrr: 0 });
+    const path = `/c/${c.slug}/billing`;
+    const page = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, former)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(page.me?.subscription).toMatchObject({ status: "canceled" });
+    const text = pageText(CommunityBilling as ComponentType<never>, path, page);
+    expect(text).toContain(say("billing.status.canceled"));
+    expect(text).not.toContain(say("billing.price"));
+    // a live plan beside it in another community still shows what it costs (the contrast)
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    expect(pageText(CommunityBilling as ComponentType<never>, path, await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, payer))).toContain(say("billing.price"));
+  });
+
+  it("Leave tells a member on a free trial that nothing was paid and the trial is given once — never that they paid", async () => {
+    const c = await trialCommunity();
+    const trying = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, trying.id, { status: "trialing", mrr: 0, trialEnd: new Date("2026-12-20T04:00:00Z"), currentPeriodEnd: new Date("2026-12-20T04:00:00Z") });
+    const home = (await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, trying)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(home.paidPlan).toEqual({ tier: "vip", periodEnd: "2026-12-20T04:00:00.000Z", renewing: true, trialing: true });
+    const { default: CommunityPage } = await import("../../app/routes/community");
+    const text = pageText(CommunityPage as ComponentType<never>, `/c/${c.slug}`, home);
+    expect(text).toContain("You are trying VIP free until");
+    expect(text).toContain("a trial is given only once here");
+    expect(text).not.toContain("You pay for");
+    expect(pageText(CommunityPage as ComponentType<never>, `/c/${c.slug}`, home, "zh-Hant")).toContain("你正在免費試用 VIP");
+    // a paying member still reads that they pay
+    const payer = await addMember(c, { paidTier: "vip" });
+    await storedSubscription(c.id, payer.id);
+    const paying = (await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(paying.paidPlan).toMatchObject({ trialing: false });
+    expect(pageText(CommunityPage as ComponentType<never>, `/c/${c.slug}`, paying)).toContain("You pay for VIP here");
+  });
+
+  it("a banned user who never joined reads why they cannot buy, and is offered no trial", async () => {
+    const c = await trialCommunity();
+    const stranger = await createUser();
+    // the contrast: before the ban the trial is theirs
+    const before = (await loadPage(pricingLoader as unknown as Loader, pricingPath(c), { slug: c.slug }, stranger)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(before.trialEligible).toBe(true);
+    expect(pageText(CommunityPricing as ComponentType<never>, pricingPath(c), before)).toContain(trialBadge);
+    expect((await call(`/api/v1/communities/${c.slug}/bans`, { as: c.owner, body: { userId: stranger.id, reason: "spam" } })).status).toBe(201);
+    const page = (await loadPage(pricingLoader as unknown as Loader, pricingPath(c), { slug: c.slug }, stranger)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(page).toMatchObject({ checkoutRefusal: "banned", trialEligible: false });
+    const text = pageText(CommunityPricing as ComponentType<never>, pricingPath(c), page);
+    expect(text).toContain(say("billing.refusal.banned"));
+    expect(say("billing.refusal.banned")).toMatch(/banned/);
+    expect(text).not.toContain(trialBadge);
+    const api = await call(`/api/v1/communities/${c.slug}/pricing`, { as: stranger });
+    expect(api.body).toMatchObject({ checkoutRefusal: "banned", trialEligible: false });
+  });
+
+  it("with payments off, the pricing page offers no trial and a locked space asks for the tier from the admins, not 'Upgrade'", async () => {
+    const c = await trialCommunity();
+    const member = await addMember(c);
+    const offPricing = (await withoutStripe(pricingLoader as unknown as Loader, pricingPath(c), { slug: c.slug }, member)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(offPricing.trialEligible).toBe(false);
+    expect(pageText(CommunityPricing as ComponentType<never>, pricingPath(c), offPricing)).not.toContain(trialBadge);
+    const visitor = (await withoutStripe(pricingLoader as unknown as Loader, pricingPath(c), { slug: c.slug }, null)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(pageText(CommunityPricing as ComponentType<never>, pricingPath(c), visitor)).not.toContain(trialBadge);
+    // with payments on, the same member is offered it
+    const on = (await loadPage(pricingLoader as unknown as Loader, pricingPath(c), { slug: c.slug }, member)) as Awaited<ReturnType<typeof pricingLoader>>;
+    expect(pageText(CommunityPricing as ComponentType<never>, pricingPath(c), on)).toContain(trialBadge);
+
+    const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
+    const spaceId = space.body.space.id as string;
+    const spacePath = `/c/${c.slug}/s/${spaceId}`;
+    const { default: SpacePage } = await import("../../app/routes/community-space");
+    const off = (await withoutStripe(spaceLoader as unknown as Loader, spacePath, { slug: c.slug, spaceId }, member)) as { data: unknown };
+    const offText = pageText(SpacePage as ComponentType<never>, spacePath, off.data);
+    expect(offText).toContain(say("spaces.lockedBodyAskAdmin", { tier: "VIP" }));
+    expect(offText).not.toContain(say("spaces.lockedBody", { tier: "VIP" }));
+    expect(offText).not.toContain(say("spaces.upgradeTo", { tier: "VIP" }));
+    const onSpace = (await loadPage(spaceLoader as unknown as Loader, spacePath, { slug: c.slug, spaceId }, member)) as { data: unknown };
+    expect(pageText(SpacePage as ComponentType<never>, spacePath, onSpace.data)).toContain(say("spaces.lockedBody", { tier: "VIP" }));
+  });
+  it("the account's Payments page lists a community the payer left, says so, and its Manage billing opens that community's portal", async () => {
+    const c = await trialCommunity();
+    const payer = await addMember(c);
+    const started = await call(`/api/v1/communities/${c.slug}/checkout`, { as: payer, body: { tier: "member", interval: "month" } });
+    await payAt(started.body.url);
+    await deliverAll((await checkoutAsStored(started.body.url.split("/checkout/")[1])).session.subscription);
+    const path = "/settings/billing";
+    const asMember = (await loadPage(accountBillingLoader as unknown as Loader, path, {}, payer)) as Awaited<ReturnType<typeof accountBillingLoader>>;
+    expect(asMember.accounts).toMatchObject([{ community: { slug: c.slug }, member: true, plan: { tier: "member", status: "active" } }]);
+    expect(pageText(AccountBilling as ComponentType<never>, path, asMember)).not.toContain(say("accountBilling.notMember"));
+
+    expect((await call(`/api/v1/communities/${c.slug}/leave`, { method: "POST", as: payer })).status).toBeLessThan(300);
+    const left = (await loadPage(accountBillingLoader as unknown as Loader, path, {}, payer)) as Awaited<ReturnType<typeof accountBillingLoader>>;
+    expect(left.accounts).toMatchObject([{ community: { slug: c.slug }, member: false }]);
+    const text = pageText(AccountBilling as ComponentType<never>, path, left);
+    expect(text).toContain(say("accountBilling.notMember"));
+    expect(text).toContain(say("billing.manage"));
+    expect(pageText(AccountBilling as ComponentType<never>, path, left, "zh-Hant")).toContain("目前不是成員");
+    const portal = await postForm(accountBillingAction as unknown as Action, path, {}, payer, { intent: "portal", community: c.slug });
+    expect(location(portal)).toMatch(new RegExp(`^${env.STRIPE_API_BASE}/`));
+    // a slug where they have no account comes back to this page with the notice, not an error page
+    const refused = await postForm(accountBillingAction as unknown as Action, path, {}, payer, { intent: "portal", community: "no-such-place" });
+    expect(location(refused)).toBe(`${path}?billing_error=no_customer`);
+
+    // someone with no payments reads what the page is for
+    const none = (await loadPage(accountBillingLoader as unknown as Loader, path, {}, await createUser())) as Awaited<ReturnType<typeof accountBillingLoader>>;
+    expect(pageText(AccountBilling as ComponentType<never>, path, none)).toContain(say("accountBilling.emptyTitle"));
+    // signed out: the sign-in page
+    expect(statusOf(await loadPage(accountBillingLoader as unknown as Loader, path, {}, null))).toBe(302);
   });
 });

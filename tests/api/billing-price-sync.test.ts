@@ -1,6 +1,7 @@
 // Price sync after a save (issue 14 tester findings 12 and 13): the lookup key ends on the Price D1
 // holds active whoever won a race, the loser's Price archived; and a replaced or withdrawn price
-// stops selling — its open checkouts are expired — while a checkout paid before the change is honoured.
+// stops selling — its open checkouts are expired — while a checkout paid before the change is honoured;
+// a price replaced through PATCH …/tiers/:key stops selling at Stripe too (second tester's finding).
 import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
@@ -9,7 +10,8 @@ import { loadCommunityAccess, type MemberAccess } from "../../workers/domain/acc
 import { Reader } from "../../workers/domain/auth/reader";
 import { lookupKeyOf, publishBilling } from "../../workers/billing/catalog";
 import { addMember, db, env, makeCommunity, type TestCommunity } from "../community-fixtures";
-import { call, type TestUser } from "../helpers";
+import { call, ORIGIN, type TestUser } from "../helpers";
+import { createWorkerApp } from "../../workers/server";
 import { checkoutAsStored, deliverAll, payAt, publishPrices, standIn, stripe, subscriptionRow } from "../billing-fixtures";
 
 const activeRow = async (c: TestCommunity, tier: "member" | "vip", interval: "month" | "year") =>
@@ -126,5 +128,62 @@ describe("open checkouts of a replaced or withdrawn price", () => {
     expect(await subscriptionRow(subscriptionId)).toMatchObject({ status: "active", tierKey: "vip", priceId: bought.id, mrr: 30_000 });
     const me = await call(`/api/v1/communities/${c.slug}/billing/me`, { as: buyer });
     expect(me.body).toMatchObject({ tier: "vip", subscription: { status: "active", amount: 30_000, listAmount: null } });
+  });
+});
+
+describe("a price changed through PATCH …/tiers/:key (the older tier route)", () => {
+  const checkout = async (c: TestCommunity, who: TestUser) => {
+    const res = await call(`/api/v1/communities/${c.slug}/checkout`, { as: who, body: { tier: "vip", interval: "month" } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return (res.body.url as string).split("/checkout/")[1];
+  };
+  const patchVip = (c: TestCommunity, amount: number, currency = "twd") =>
+    call(`/api/v1/communities/${c.slug}/tiers/vip`, { method: "PATCH", as: c.owner, body: { prices: [{ interval: "month", amount, currency }] } });
+
+  it("archives the replaced Stripe Price with its D1 row and expires the checkouts open for it, so the old amount no longer sells", async () => {
+    const c = await makeCommunity();
+    await publishPrices(c, { vip: { month: 30_000, year: 300_000 } });
+    const sold = await activeRow(c, "vip", "month");
+    const yearly = await activeRow(c, "vip", "year");
+    const buyer = await addMember(c);
+    const open = await checkout(c, buyer);
+
+    expect((await patchVip(c, 40_000)).status).toBe(200);
+    expect(await stripe.prices.retrieve(sold.stripePriceId!)).toMatchObject({ active: false });
+    expect((await checkoutAsStored(open)).session.status).toBe("expired");
+    // the new amount has no Stripe Price until the owner publishes: nothing sells the old one meanwhile
+    expect(await activeRow(c, "vip", "month")).toMatchObject({ amount: 40_000, stripePriceId: null });
+    const refused = await call(`/api/v1/communities/${c.slug}/checkout`, { as: buyer, body: { tier: "vip", interval: "month" } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("price_not_published");
+    // the interval it did not name keeps selling
+    expect(await stripe.prices.retrieve(yearly.stripePriceId!)).toMatchObject({ active: true });
+  });
+
+  it("the same amount in another letter case is no change: the Price stays on sale and its checkout open", async () => {
+    const c = await makeCommunity();
+    await publishPrices(c, { vip: { month: 30_000 } });
+    const sold = await activeRow(c, "vip", "month");
+    const open = await checkout(c, await addMember(c));
+    expect((await patchVip(c, 30_000, "TWD")).status).toBe(200);
+    expect(await activeRow(c, "vip", "month")).toMatchObject({ id: sold.id, stripePriceId: sold.stripePriceId });
+    expect(await stripe.prices.retrieve(sold.stripePriceId!)).toMatchObject({ active: true });
+    expect((await checkoutAsStored(open)).session.status).toBe("open");
+  });
+
+  it("when Stripe cannot archive the Price, nothing is saved: 502 and the old price still sells", async () => {
+    const c = await makeCommunity();
+    await publishPrices(c, { vip: { month: 30_000 } });
+    const sold = await activeRow(c, "vip", "month");
+    const res = await createWorkerApp().request(
+      `${ORIGIN}/api/v1/communities/${c.slug}/tiers/vip`,
+      { method: "PATCH", headers: { Origin: ORIGIN, Cookie: c.owner.cookie, "Content-Type": "application/json" }, body: JSON.stringify({ prices: [{ interval: "month", amount: 40_000, currency: "twd" }] }) },
+      // a Stripe nobody answers at
+      { ...env, STRIPE_API_BASE: "http://127.0.0.1:9" },
+    );
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("stripe_unavailable");
+    expect(await activeRow(c, "vip", "month")).toMatchObject({ id: sold.id, amount: 30_000 });
+    expect(await stripe.prices.retrieve(sold.stripePriceId!)).toMatchObject({ active: true });
   });
 });

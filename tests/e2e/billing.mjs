@@ -235,6 +235,16 @@ export default async function billingFlow({ browser, ORIGIN, step, shot, expectO
     await pageMember.waitForURL(`${ORIGIN}/`);
   });
 
+  await step("billing: after leaving, the account's Payments page still lists the plan and opens its portal for receipts", async () => {
+    await expectOk(pageMember, await pageMember.goto("/settings/billing"));
+    const card = pageMember.locator('[data-testid="billing-accounts"] li').filter({ hasText: "Pay Club" });
+    await card.getByText("Not a member now").waitFor();
+    await shot(pageMember, "99e-billing-account-payments-mobile");
+    await fitsWidth(pageMember, "the account's Payments page on a phone");
+    await card.getByRole("button", { name: "Manage billing for Pay Club" }).click();
+    await pageMember.getByText("Enclave test billing portal", { exact: false }).first().waitFor();
+  });
+
   await ctxOwner.close();
   await ctxMember.close();
   await ctxVisitor.close();

@@ -143,8 +143,20 @@ function stepper(log) {
 }
 
 const axeFindings = [];
+/** Where a run's time goes (printed at the end): axe runs, screenshots and width checks, count and ms. */
+const spent = { axe: { n: 0, ms: 0 }, shot: { n: 0, ms: 0 }, width: { n: 0, ms: 0 } };
+async function timed(kind, fn) {
+  const started = Date.now();
+  try {
+    return await fn();
+  } finally {
+    spent[kind].n += 1;
+    spent[kind].ms += Date.now() - started;
+  }
+}
+
 async function axe(page, label) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
+  const { violations } = await timed("axe", () => new AxeBuilder({ page }).analyze());
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   for (const v of bad) axeFindings.push(`${label}: [${v.impact}] ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
   assert.equal(bad.length, 0, `axe found serious/critical issues on ${label}:\n${bad.map((v) => `  ${v.id}: ${v.help} → ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`).join("\n")}`);
@@ -154,7 +166,7 @@ async function axe(page, label) {
 async function fitsWidth(page, label) {
   const viewport = page.viewportSize();
   if (!viewport || viewport.width > 375) return;
-  const { scrollWidth, widest } = await page.evaluate(() => {
+  const { scrollWidth, widest } = await timed("width", () => page.evaluate(() => {
     const limit = document.documentElement.clientWidth;
     let widest = "";
     for (const el of document.body.querySelectorAll("*")) {
@@ -162,7 +174,7 @@ async function fitsWidth(page, label) {
       if (r.right > limit + 1 && r.width > 0) widest = `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} right=${Math.round(r.right)}`;
     }
     return { scrollWidth: document.documentElement.scrollWidth, widest };
-  });
+  }));
   assert.ok(scrollWidth <= viewport.width, `${label}: the page is ${scrollWidth} px wide at ${viewport.width} px (${widest})`);
 }
 
@@ -221,7 +233,7 @@ function watch(page, who) {
 // from the top, so the sticky header is not painted into the middle of a full-page capture
 const shot = async (page, name) => {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await timed("shot", () => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true }));
 };
 
 async function expectOk(page, response) {
@@ -390,6 +402,7 @@ try {
 }
 
 if (axeFindings.length) console.log(`axe findings:\n  ${axeFindings.join("\n  ")}`);
+console.log(`time in checks (both lanes summed): ${Object.entries(spent).map(([k, v]) => `${k} ${v.n}× ${(v.ms / 1000).toFixed(1)} s`).join(", ")}`);
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 if (failed > 0) {

@@ -7,6 +7,8 @@ import { tierKeys } from "../lib/vocabulary";
 import { errorResponses, IsoDate } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
+import { listBillingAccounts } from "../billing/accounts";
+import { CommunityRef } from "../domain/schemas/user";
 import { readCheckoutState, readMyBilling, revenueOwner } from "../billing/reads";
 import { CheckoutRefusalField, TrialEligibleField } from "../domain/schemas/billing";
 import { createRouter, requireUser } from "./factory";
@@ -27,6 +29,9 @@ const MySubscription = z
     currentPeriodEnd: IsoDate.nullable(),
     cancelAtPeriodEnd: z.boolean(),
     trialEnd: IsoDate.nullable(),
+    graceEndsAt: IsoDate.nullable().openapi({
+      description: "past_due only: when the plan stops granting its tier — the end of the community's grace days counted from when it first fell past due; null otherwise",
+    }),
   })
   .openapi("MySubscription");
 const MyBilling = z
@@ -72,6 +77,37 @@ billingState.openapi(
     const access = await requireMember(c, c.req.valid("param").slug);
     c.header("Cache-Control", "no-store");
     return c.json(await readMyBilling(c.env, access), 200);
+  },
+);
+
+const BillingAccounts = z
+  .object({
+    items: z.array(
+      z.object({
+        community: CommunityRef,
+        member: z.boolean().openapi({ description: "whether the caller is an active member there now" }),
+        plan: z
+          .object({ tier: z.enum(tierKeys), status: z.string(), currentPeriodEnd: IsoDate.nullable(), cancelAtPeriodEnd: z.boolean(), trialEnd: IsoDate.nullable() })
+          .nullable()
+          .openapi({ description: "the subscription that counts most there (live before ended, higher tier, newest), or null" }),
+      }),
+    ),
+  })
+  .openapi("BillingAccounts");
+
+billingState.openapi(
+  createRoute({
+    method: "get",
+    path: "/me/billing",
+    tags,
+    summary:
+      "Every community where the caller has a billing account (a Stripe Customer), member or not — someone who left, was removed or banned still finds their plan and opens the portal there (POST …/billing/portal) for receipts and cancelling",
+    responses: { 200: jsonResponse(BillingAccounts, "The caller's billing accounts, by community name"), ...errorResponses(401) },
+  }),
+  async (c) => {
+    const user = await requireUser(c);
+    c.header("Cache-Control", "no-store");
+    return c.json(await listBillingAccounts(c.env, user.id), 200);
   },
 );
 

@@ -4,11 +4,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { loadCommunityAccess, type MemberAccess } from "../domain/access";
 import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
-import { checkoutRefusalOf, openBuyer, openPortal, startCheckout, trialEligibleOf } from "../billing/checkout";
+import { buyerStandingOf, openBuyer, openPortal, startCheckout } from "../billing/checkout";
 import { requireStripe } from "../billing/errors";
 import { billingMember, returnOrigin } from "../billing/reads";
 import { errorResponses } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
+import { notFound } from "../lib/errors";
 import { BillingSchema, CheckoutBody, PricingBody, PricingPageSchema, RedirectSchema, UpdateBillingBody } from "../domain/schemas/billing";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireCommunity } from "./guards";
@@ -69,7 +70,7 @@ billing.openapi(
     path: "/communities/{slug}/pricing",
     tags,
     summary:
-      "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content); `checkoutRefusal` says why a signed-in caller cannot buy (the owner and admins, a ban, or a live subscription); `trialEligible` whether a tier's trial would still be theirs (never had a subscription here)",
+      "The public pricing page once the owner published it (also for a private community: name, description, tiers, prices — never content); `checkoutRefusal` says why a signed-in caller cannot buy (the owner and admins, a ban, or a live subscription); `trialEligible` whether checkout would give them a tier's trial (payments configured, no refusal, never had a subscription here)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(PricingPageSchema, "The pricing page"), ...errorResponses(404) },
   }),
@@ -78,10 +79,7 @@ billing.openapi(
     const page = await readPricingPage(c.env, slug);
     const reader = c.get("reader");
     const [access, user] = [await loadCommunityAccess(c.env, slug, reader), await reader.user()];
-    const [checkoutRefusal, trialEligible] =
-      access && user
-        ? await Promise.all([checkoutRefusalOf(c.env, access.community.id, access.membership, user.id), trialEligibleOf(c.env, access.community.id, user.id)])
-        : [null, true];
+    const { checkoutRefusal, trialEligible } = await buyerStandingOf(c.env, access?.community.id ?? "", access?.membership ?? null, access ? (user?.id ?? null) : null);
     // the answer depends on who asks
     c.header("Cache-Control", "private, no-store");
     return c.json({ ...page, checkoutRefusal, trialEligible }, 200);
@@ -125,14 +123,15 @@ billing.openapi(
     method: "post",
     path: "/communities/{slug}/billing/portal",
     tags,
-    summary: "Open the Stripe customer portal for the caller's Customer in this community (cards, invoices, cancel, plan changes within this community); 404 before their first checkout here",
+    summary:
+      "Open the Stripe customer portal for the caller's Customer in this community (cards, invoices, cancel, plan changes within this community): for a member, and for anyone who has a Customer here after leaving, removal or a ban (their receipts and the plan that runs to its period's end stay theirs; they return to /settings/billing); 404 for anyone with no Customer here",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(RedirectSchema, "The portal page"), ...errorResponses(401, 404, 409, 502) },
   }),
   async (c) => {
     const user = await requireUser(c);
-    const access = await requireBillingMember(c, c.req.valid("param").slug, "member");
-    const stripe = requireStripe(c.env);
-    return c.json(await openPortal(c.env, stripe, access, user, appOrigin(c)), 200);
+    const found = await loadCommunityAccess(c.env, c.req.valid("param").slug, c.get("reader"));
+    if (!found) throw notFound("No such community.");
+    return c.json(await openPortal(c.env, found, user, appOrigin(c)), 200);
   },
 );

@@ -157,7 +157,7 @@ communities.openapi(
     tags: ["tiers"],
     summary: "Edit a tier's text, trial and prices (owner); prices are upserted per interval",
     request: { params: SlugTierParam, ...jsonBody(UpdateTierBody) },
-    responses: { 200: jsonResponse(z.object({ tier: TierSchema }), "Updated"), ...errorResponses(400, 401, 403, 404, 415) },
+    responses: { 200: jsonResponse(z.object({ tier: TierSchema }), "Updated"), ...errorResponses(400, 401, 403, 404, 415, 502) },
   }),
   async (c) => {
     const { slug, key } = c.req.valid("param");

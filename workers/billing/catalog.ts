@@ -14,7 +14,7 @@ import { auditInsert } from "../domain/audit";
 import { runBatch, type Statement } from "../domain/communities/batch";
 import { badRequest, DomainError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { stripeMode, type StripeMode } from "./client";
+import { stripeFor, stripeMode, type StripeMode } from "./client";
 import { amountProblem, currencyRule } from "./currency";
 import { viaStripe } from "./errors";
 
@@ -406,6 +406,41 @@ async function expireCheckoutsFor(stripe: Stripe, communityId: string, replaced:
   } catch (err) {
     console.warn("open checkouts not expired", { communityId, message: err instanceof Error ? err.message : String(err) });
   }
+}
+
+/**
+ * A price change made outside publishBilling (PATCH …/tiers/:key and the settings form's tier
+ * route, which write D1 only): `save` archives the D1 rows of `replaced` (their Stripe Price ids),
+ * and Stripe must stop selling them too, or an open checkout (or a lookup by key) still sells the
+ * old amount. So, when payments are configured: the Prices are archived at Stripe first (any
+ * failure: 502 stripe_unavailable, nothing saved, the ones archived put back), then `save` runs
+ * (if it throws, they are made active again), then open checkouts selling them are expired. The
+ * new rows have no Stripe Price until the owner publishes (ADR 037). Without a Stripe key nothing
+ * can be bought anyway: `save` runs alone. Answers what `save` answers.
+ */
+export async function withStripePricesArchived<T>(env: Env, communityId: string, replaced: string[], save: () => Promise<T>): Promise<T> {
+  const stripe = replaced.length > 0 ? stripeFor(env) : null;
+  if (!stripe) return save();
+  const archived: string[] = [];
+  let saved: T;
+  try {
+    for (const id of replaced) {
+      // a Price Stripe does not have (a row written by hand, another account's) sells nothing already
+      const gone = await viaStripe(() =>
+        stripe.prices.update(id, { active: false }).then(
+          () => false,
+          (error: unknown) => ((error as { statusCode?: number; code?: string }).code === "resource_missing" ? true : Promise.reject(error)),
+        ),
+      );
+      if (!gone) archived.push(id);
+    }
+    saved = await save();
+  } catch (err) {
+    await undoStripe(env, stripe, [], archived);
+    throw err;
+  }
+  await expireCheckoutsFor(stripe, communityId, replaced);
+  return saved;
 }
 
 /**

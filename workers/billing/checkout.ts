@@ -10,7 +10,8 @@ import type { SessionUser } from "../domain/auth/reader";
 import { limitCheckout } from "../domain/rate-limits";
 import { badRequest, DomainError, notFound } from "../lib/errors";
 import { billingSettingsOf, paidTierKeys, priceOnSale, type BillingInterval, type PaidTierKey } from "./catalog";
-import { viaStripe } from "./errors";
+import { requireStripe, viaStripe } from "./errors";
+import { stripeMode } from "./client";
 import type { CheckoutRefusal } from "../domain/schemas/billing";
 import { tierKeys } from "../lib/vocabulary";
 
@@ -188,6 +189,22 @@ export async function trialEligibleOf(env: Env, communityId: string, userId: str
   return !had;
 }
 
+/** Why checkout would refuse a caller whatever the tier, and whether it would give them a trial. */
+export type BuyerStanding = { checkoutRefusal: CheckoutRefusal | null; trialEligible: boolean };
+
+/**
+ * What GET …/pricing and the pricing page tell `userId` (null: signed out) with their active
+ * `membership` (or null) in `communityId`: `checkoutRefusal` (checkoutRefusalOf) and
+ * `trialEligible` — true only when checkout would start a trial now: payments configured (a
+ * Stripe key, stripeMode), no refusal (the owner and admins, a ban, a live plan: none of them
+ * can start one, so no page offers it), and no subscription here before (trialEligibleOf).
+ * Three D1 reads at most, at once.
+ */
+export async function buyerStandingOf(env: Env, communityId: string, membership: Membership | null, userId: string | null): Promise<BuyerStanding> {
+  const [checkoutRefusal, hadNone] = await Promise.all([checkoutRefusalOf(env, communityId, membership, userId), trialEligibleOf(env, communityId, userId)]);
+  return { checkoutRefusal, trialEligible: hadNone && checkoutRefusal === null && stripeMode(env) !== null };
+}
+
 /**
  * Opens a Stripe Checkout Session for `tier` and `interval` (subscription mode, the tier's trial,
  * promotion codes per the owner's setting, the member's email prefilled through their Customer,
@@ -265,8 +282,8 @@ export async function startCheckout(
  * a changed catalog gives a new digest, so a new configuration, and older ones are deactivated.
  * @throws 502 stripe_unavailable
  */
-export async function portalConfiguration(env: Env, stripe: Stripe, access: MemberAccess): Promise<string> {
-  const communityId = access.community.id;
+export async function portalConfiguration(env: Env, stripe: Stripe, community: Pick<Community, "id" | "name">): Promise<string> {
+  const communityId = community.id;
   const db = getDb(env);
   const rows = await db
     .select({ product: schema.tiers.stripeProductId, tier: schema.prices.tierKey, price: schema.prices.stripePriceId })
@@ -299,7 +316,7 @@ export async function portalConfiguration(env: Env, stripe: Stripe, access: Memb
   if (current) return current.id;
   const made = await viaStripe(() =>
     stripe.billingPortal.configurations.create(
-      { features, business_profile: { headline: access.community.name.slice(0, 60) }, metadata: { enclave_community: communityId, enclave_catalog: digest } },
+      { features, business_profile: { headline: community.name.slice(0, 60) }, metadata: { enclave_community: communityId, enclave_catalog: digest } },
       { idempotencyKey: `enclave-portal:${communityId}:${digest}` },
     ),
   );
@@ -311,21 +328,23 @@ export async function portalConfiguration(env: Env, stripe: Stripe, access: Memb
 }
 
 /**
- * A customer portal session for the member (cards, invoices, cancel at period end, plan changes
- * within this community), returning to the community's billing page. It opens the member's
- * Customer for this community (ADR 041), so it lists only what they bought here.
- * @throws 404 not_found when the member never checked out here (no Customer for this community); 502 stripe_unavailable
+ * A customer portal session (cards, invoices, cancel at period end, plan changes within this
+ * community) on `user`'s Customer for the community of `found` (ADR 041), so it lists only what
+ * they bought here. An active member returns to the community's plan page; anyone else with a
+ * Customer here — who left, was removed or banned while a plan runs to its period's end, or whose
+ * receipts are all they came for — returns to their account's billing page (/settings/billing),
+ * since the community's pages are no longer theirs.
+ * @throws 404 not_found when the user has no Customer for this community (for a non-member the
+ *   same answer as for a community that does not exist); 409 payments_not_configured; 502 stripe_unavailable
  */
-export async function openPortal(env: Env, stripe: Stripe, access: MemberAccess, user: SessionUser, origin: string): Promise<{ url: string }> {
-  const customer = await customerOf(env, user.id, access.community.id);
-  if (!customer) throw notFound("You have no billing account in this community yet.");
-  const configuration = await portalConfiguration(env, stripe, access);
-  const session = await viaStripe(() =>
-    stripe.billingPortal.sessions.create({
-      customer,
-      configuration,
-      return_url: `${origin}/c/${encodeURIComponent(access.community.slug)}/billing`,
-    }),
-  );
+export async function openPortal(env: Env, found: CommunityAccess, user: SessionUser, origin: string): Promise<{ url: string }> {
+  const member = found.membership !== null;
+  const customer = await customerOf(env, user.id, found.community.id);
+  if (!customer) throw notFound(member ? "You have no billing account in this community yet." : "No such community.");
+  // after the 404: whether payments are configured is not told to someone with no account here
+  const stripe = requireStripe(env);
+  const configuration = await portalConfiguration(env, stripe, found.community);
+  const back = member ? `/c/${encodeURIComponent(found.community.slug)}/billing` : "/settings/billing";
+  const session = await viaStripe(() => stripe.billingPortal.sessions.create({ customer, configuration, return_url: `${origin}${back}` }));
   return { url: session.url };
 }

@@ -7,8 +7,8 @@ import { getDb, schema } from "../db/client";
 import { tierKeys, type TierKey } from "../lib/vocabulary";
 import { forbidden, notFound } from "../lib/errors";
 import { activeMember, effectiveTier, hasRole, type CommunityAccess, type MemberAccess } from "../domain/access";
-import { hasEnded, intervalCharge, rowEnded, SUBSCRIPTION_EXPAND, tierRankSql, type IntervalCharge } from "./settle";
-import { stripeFor } from "./client";
+import { graceEndSql, hasEnded, intervalCharge, rowEnded, SUBSCRIPTION_EXPAND, tierRankSql, type IntervalCharge } from "./settle";
+import { stripeFor, stripeMode } from "./client";
 import { viaStripe } from "./errors";
 import { checkoutRefusalOf } from "./checkout";
 import { settleCompletedCheckout } from "./webhook";
@@ -54,13 +54,15 @@ export type MyBilling = {
     currentPeriodEnd: string | null;
     cancelAtPeriodEnd: boolean;
     trialEnd: string | null;
+    /** past_due only: when it stops granting its tier (the end of the community's grace, settle.ts graceEndSql); else null */
+    graceEndsAt: string | null;
   } | null;
   paidTier: TierKey;
   compTier: TierKey | null;
   tier: TierKey;
   /** why checkout would refuse the caller whatever the tier (owner/admin, or a live plan to manage in the portal), or null */
   checkoutRefusal: CheckoutRefusal | null;
-  /** whether checkout would still give a tier's trial: never had a subscription here (ADR 041) */
+  /** whether checkout would give a tier's trial now: payments configured, no checkoutRefusal, never had a subscription here (ADR 041) */
   trialEligible: boolean;
 };
 
@@ -69,7 +71,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** How long the member's plan waits for Stripe's view of the price before answering from stored rows (ms). */
 export const PLAN_PRICE_TIMEOUT_MS = 3_000;
 
-type PlanRow = { sub: typeof s.$inferSelect; priceAmount: number | null };
+type PlanRow = { sub: typeof s.$inferSelect; priceAmount: number | null; graceEnd: number | null };
 
 /**
  * What a subscription row says one interval costs, when Stripe cannot be asked: the list price
@@ -109,25 +111,25 @@ async function planCharge(env: Env, row: PlanRow): Promise<IntervalCharge> {
 /**
  * The member's plan in the community: a live subscription before an ended one, the higher tier
  * first, then the newest; with their paid, comp and effective tier. `amount` is what they pay
- * per interval after discounts (planCharge: one Stripe read for a plan that has not ended).
- * Throws nothing of its own.
+ * per interval after discounts (planCharge: one Stripe read for a plan that has not ended);
+ * `graceEndsAt` judged at `now` (ms) for a past-due one. Throws nothing of its own.
  */
-export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyBilling> {
+export async function readMyBilling(env: Env, access: MemberAccess, now = Date.now()): Promise<MyBilling> {
   const p = schema.prices;
   const [row] = await getDb(env)
-    .select({ sub: s, priceAmount: p.amount })
+    .select({ sub: s, priceAmount: p.amount, graceEnd: graceEndSql(now) })
     .from(s)
     .leftJoin(p, eq(p.id, s.priceId))
     .where(and(eq(s.communityId, access.community.id), eq(s.userId, access.membership.userId)))
     .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt))
     .limit(1);
   const sub = row?.sub;
-  // the read above is trialEligibleOf's question (any subscription of theirs here, any status): no second read
-  const trialEligible = !row;
   const [checkoutRefusal, charge] = await Promise.all([
     checkoutRefusalOf(env, access.community.id, access.membership, access.membership.userId),
     row ? planCharge(env, row) : null,
   ]);
+  // buyerStandingOf's rule; the read above is trialEligibleOf's question (any subscription of theirs here, any status): no second read
+  const trialEligible = !row && checkoutRefusal === null && stripeMode(env) !== null;
   return {
     subscription:
       sub && charge
@@ -141,6 +143,7 @@ export async function readMyBilling(env: Env, access: MemberAccess): Promise<MyB
             currentPeriodEnd: iso(sub.currentPeriodEnd),
             cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
             trialEnd: iso(sub.trialEnd),
+            graceEndsAt: row.graceEnd === null ? null : iso(new Date(Number(row.graceEnd))),
           }
         : null,
     paidTier: access.membership.paidTier,

@@ -112,6 +112,15 @@ export function grantedTier(communityId: string | SQL, userId: string | SQL, now
       and (g.status in ('active', 'trialing') or (g.status = 'past_due' and coalesce(g.past_due_since, ${now}) + ${graceMs(communityId)} > ${now})))`;
 }
 
+/**
+ * SQL for when a subscriptions row stops granting its tier because it is past due (ms since the
+ * epoch): past_due_since (else `now`, as for a row not yet stamped) plus the community's grace —
+ * the instant `grantedTier` stops counting it at. Null for any other status.
+ */
+export function graceEndSql(now: number): SQL<number | null> {
+  return sql<number | null>`(case when ${s.status} = 'past_due' then coalesce(${s.pastDueSince}, ${now}) + ${graceMs(sql`${s.communityId}`)} end)`;
+}
+
 /** The paid tier a member's subscriptions grant now, written through access-changes (ADR 015). */
 export function paidTierWrite(env: Env, communityId: string, userId: string, now: number, guard?: SQL) {
   return writePaidTier(env, { communityId, userId }, grantedTier(communityId, userId, now), guard);

@@ -1,6 +1,7 @@
 // Tiers and their prices. Prices are upserted per interval; a changed amount or currency drops
 // the Stripe price id because Stripe prices are immutable and checkout must create a new one.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
+import { withStripePricesArchived } from "../../billing/catalog";
 import { getDb, schema } from "../../db/client";
 import { tierKeys, type TierKey } from "../../db/schema";
 import { badRequest, notFound } from "../../lib/errors";
@@ -48,6 +49,14 @@ export async function listTiers(env: Env, communityId: string): Promise<TierView
   }));
 }
 
+/**
+ * The owner's edit of a tier: name, description, trial days, and prices upserted per interval (a
+ * changed amount or currency archives the active row and adds a new one without a Stripe Price;
+ * the archived row's Stripe Price is archived at Stripe too, and open checkouts selling it are
+ * expired: billing/catalog.ts withStripePricesArchived). Answers the tier as it now stands.
+ * @throws 404 not_found for an unknown tier; 400 validation_failed for prices on the free tier;
+ *   502 stripe_unavailable when Stripe could not archive a replaced Price (nothing saved)
+ */
 export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, changes: TierChanges): Promise<TierView> {
   const db = getDb(env);
   const communityId = access.community.id;
@@ -74,13 +83,20 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
   // a changed price is a new row and the old one archived (ADR 037: one active row per tier and
   // interval, kept for its subscribers); the new row has no Stripe price until the owner publishes
   const now = new Date();
+  /** whether an active row for this interval is replaced by `price` (currency codes in any case) */
+  const differs = (price: { amount: number; currency: string }) =>
+    sql`(${schema.prices.amount} <> ${price.amount} or lower(${schema.prices.currency}) <> lower(${price.currency}))`;
+  const replaced: string[] = [];
   for (const price of changes.prices ?? []) {
     const sameSlot = and(eq(schema.prices.communityId, communityId), eq(schema.prices.tierKey, key), eq(schema.prices.interval, price.interval), eq(schema.prices.active, true));
+    // the Stripe Price this replaces, archived at Stripe with the row (withStripePricesArchived)
+    const [sold] = await db.select({ id: schema.prices.stripePriceId }).from(schema.prices).where(and(sameSlot, isNotNull(schema.prices.stripePriceId), differs(price))).limit(1);
+    if (sold?.id) replaced.push(sold.id);
     statements.push(
       db
         .update(schema.prices)
         .set({ active: false, archivedAt: now })
-        .where(and(sameSlot, sql`(${schema.prices.amount} <> ${price.amount} or ${schema.prices.currency} <> ${price.currency})`)),
+        .where(and(sameSlot, differs(price))),
       db.insert(schema.prices).select(
         rowWhere(
           schema.prices,
@@ -101,7 +117,7 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
         data: { ...set, ...(changes.prices ? { prices: changes.prices } : {}) },
       }),
     );
-    await runBatch(db, statements);
+    await withStripePricesArchived(env, communityId, replaced, () => runBatch(db, statements));
   }
   const all = await listTiers(env, communityId);
   const updated = all.find((t) => t.key === key);

@@ -78,10 +78,10 @@ export const CheckoutRefusalField = z.enum(checkoutRefusals).nullable().openapi(
   example: null,
 });
 
-/** Whether checkout would still give the caller a tier's free trial here (billing/checkout.ts trialEligibleOf, ADR 041). */
+/** Whether checkout would give the caller a tier's free trial here now (billing/checkout.ts buyerStandingOf, ADR 041). */
 export const TrialEligibleField = z.boolean().openapi({
   description:
-    "true: the caller never had a subscription in this community (any status, any tier), so a tier's trialDays apply to their checkout; false: checkout starts paid at once. true for a signed-out caller.",
+    "true: payments are configured, checkoutRefusal is null and the caller never had a subscription in this community (any status, any tier), so a tier's trialDays apply to their checkout; false: no trial (checkout starts paid at once, or cannot start). true for a signed-out caller where payments are configured.",
   example: true,
 });
 

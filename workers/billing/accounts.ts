@@ -1,0 +1,70 @@
+// A user's billing accounts across communities (issue 14, second tester's finding): the Stripe
+// Customers they pay through (ADR 041: one per user and community) and the plan each holds, read
+// from their account rather than from a community — so someone who left, was removed or banned
+// still finds their receipts, card and the plan that runs to its period's end, and can open the
+// customer portal for it. What a community's member sees on its plan page is reads.ts.
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { getDb, schema } from "../db/client";
+import type { TierKey } from "../lib/vocabulary";
+import { rowEnded, tierRankSql } from "./settle";
+
+/**
+ * One community the user has a billing account in (GET /me/billing). `member`: whether they are
+ * an active member there now. `plan`: the subscription that counts most there (a live one before
+ * an ended one, the higher tier, the newest; as /billing/me picks), from stored rows (ISO
+ * instants, UTC), or null when the Customer never held one. No amount: an ended plan charges
+ * nothing, and a live one's price after discounts is on the portal and the plan page.
+ */
+export type BillingAccount = {
+  community: { id: string; slug: string; name: string };
+  member: boolean;
+  plan: {
+    tier: TierKey;
+    status: string;
+    currentPeriodEnd: string | null;
+    cancelAtPeriodEnd: boolean;
+    trialEnd: string | null;
+  } | null;
+};
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Every community (not deleted) where `userId` has a Stripe Customer, by community name, with
+ * whether they are a member there and the plan that counts most. Two D1 reads, in one batch.
+ * Throws nothing of its own.
+ */
+export async function listBillingAccounts(env: Env, userId: string): Promise<{ items: BillingAccount[] }> {
+  const db = getDb(env);
+  const bc = schema.billingCustomers;
+  const cm = schema.communities;
+  const m = schema.memberships;
+  const s = schema.subscriptions;
+  const [accounts, plans] = await db.batch([
+    db
+      .selectDistinct({ id: cm.id, slug: cm.slug, name: cm.name, status: m.status })
+      .from(bc)
+      .innerJoin(cm, and(eq(cm.id, bc.communityId), isNull(cm.deletedAt)))
+      .leftJoin(m, and(eq(m.communityId, cm.id), eq(m.userId, userId)))
+      .where(eq(bc.userId, userId))
+      .orderBy(cm.name),
+    db
+      .select()
+      .from(s)
+      .where(and(eq(s.userId, userId), inArray(s.communityId, db.select({ id: bc.communityId }).from(bc).where(eq(bc.userId, userId)))))
+      .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt)),
+  ]);
+  return {
+    items: accounts.map((a) => {
+      // the first row per community is the one that counts most (the order above)
+      const sub = plans.find((p) => p.communityId === a.id);
+      return {
+        community: { id: a.id, slug: a.slug, name: a.name },
+        member: a.status === "active",
+        plan: sub
+          ? { tier: sub.tierKey, status: sub.status, currentPeriodEnd: iso(sub.currentPeriodEnd), cancelAtPeriodEnd: sub.cancelAtPeriodEnd, trialEnd: iso(sub.trialEnd) }
+          : null,
+      };
+    }),
+  };
+}
