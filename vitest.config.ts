@@ -9,6 +9,20 @@ async function passThrough(request: Request): Promise<Response> {
   return fetch(request.url, { method: request.method, headers: [...request.headers], body, redirect: "manual" });
 }
 
+const ALL_TESTS = ["tests/{api,domain,durable-objects}/**/*.test.ts"];
+
+/** Test files that need a runtime and storage of their own (see `projects` below). */
+const ISOLATED = [
+  "tests/durable-objects/**/*.test.ts",
+  "tests/api/{chat,dm,conversations}*.test.ts",
+  ...[
+    "billing-customers", "billing-joining", "billing-webhooks", "boundary-purge", "boundary-rate-limits", "data-rights-contract",
+    "events", "export-jobs", "fanout", "idempotency", "me", "mention-identity", "missed-messages", "notifications",
+    "search-cjk", "search", "unicode", "platform",
+  ].map((name) => `tests/api/${name}.test.ts`),
+  "tests/domain/text.test.ts",
+];
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const searchMigrations = await readD1Migrations("./migrations-search");
@@ -45,10 +59,22 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
-      include: ["tests/{api,domain,durable-objects}/**/*.test.ts"],
       setupFiles: ["./tests/setup.ts"],
       globalSetup: ["./tests/stripe-global-setup.ts"],
       testTimeout: 20_000,
+      // two files at a time (vitest's default here is one: cores − 1 on this 2-core machine); each
+      // waits on workerd and the Stripe stand-in much of the time
+      maxWorkers: 2,
+      // Most files share one runtime and its storage per worker (ADR 043): starting workerd and
+      // transforming the app for each of 81 files was most of the run. Their tests make their own
+      // communities and users and read only those. The files in ISOLATED keep a runtime and
+      // storage of their own: they run jobs over every row (cron, backfill, purge, drains), count
+      // what the whole database holds, or hold Durable Object sockets whose timing a neighbour's
+      // leftovers disturbed when shared.
+      projects: [
+        { extends: true, test: { name: "shared", include: ALL_TESTS, exclude: ISOLATED, isolate: false } },
+        { extends: true, test: { name: "isolated", include: ISOLATED, isolate: true } },
+      ],
     },
   };
 });

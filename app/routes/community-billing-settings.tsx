@@ -238,7 +238,10 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                       </fieldset>
                     );
                   })}
-                  <p className="text-sm text-slate-600">{t("billingSettings.pricesHint")}</p>
+                  <p className="text-sm text-slate-600">
+                    {/* a currency of whole units (TWD, JPY …) is never shown "4.99" as an example */}
+                    {t(currencyRule(currency)?.displayDecimals === 0 ? "billingSettings.pricesHintWhole" : "billingSettings.pricesHint", { currency: currency.toUpperCase() })}
+                  </p>
                   <Checkbox
                     label={t("billingSettings.promotionCodes")}
                     hint={t("billingSettings.promotionCodesHint")}

@@ -21,6 +21,7 @@ import { attempt, inCommunity } from "../lib/use-case.server";
 import { fail, field, textFields, unknownIntent } from "../lib/forms.server";
 import { billingPath, moneyText } from "../lib/billing";
 import { paidPlanOf, paymentsConfigured, type PaidPlan } from "../lib/billing.server";
+import { buyerStandingOf } from "../../workers/billing/checkout";
 import { useFormatDate } from "../components/local-time";
 import { tierKeys, type Tier } from "../lib/types";
 
@@ -37,9 +38,13 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
       canManage,
       // what Leave would end that they paid for; the question is advice, so a failed read only leaves it out
       member && member.role !== "owner" ? paidPlanOf(cf.env, member).catch(() => null) : null,
+      // the plans' trial line only where checkout would give one (payments on, no refusal, none before)
+      buyerStandingOf(cf.env, access.community.id, access.membership, cf.user?.id ?? null)
+        .then((standing) => standing.trialEligible)
+        .catch(() => false),
     ]);
   });
-  const [tiers, members, spaces, canManage, paidPlan] = extra;
+  const [tiers, members, spaces, canManage, paidPlan, trialEligible] = extra;
   return {
     ...answer,
     locale: findLocale(request, cf.user),
@@ -51,6 +56,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
     spaces: spaces.filter((e) => !e.space.archived && (e.space.kind === "discussion" || e.space.kind === "chat")),
     paidPlan,
     paymentsOn: paymentsConfigured(cf.env),
+    trialEligible,
   };
 }
 
@@ -210,7 +216,7 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
                         ))
                       )}
                     </div>
-                    {tier.trialDays > 0 ? <p className="mt-2 text-sm text-emerald-800">{t("community.trial", { count: tier.trialDays })}</p> : null}
+                    {tier.trialDays > 0 && loaderData.trialEligible ? <p className="mt-2 text-sm text-emerald-800">{t("community.trial", { count: tier.trialDays })}</p> : null}
                   </li>
                 ))}
               </ul>

@@ -42,7 +42,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 /** When the plan renews, its trial ends or it ends, in the reader's zone; nothing for an ended plan. */
-function PlanDate({ plan }: { plan: NonNullable<BillingAccount["plan"]> }) {
+function PlanDate({ plan }: { plan: BillingAccount["plan"] }) {
   const { t } = useTranslation();
   if (!planIsLive(plan.status) || !plan.currentPeriodEnd || plan.cancelAtPeriodEnd) return null;
   const trial = plan.status === "trialing" && plan.trialEnd;
@@ -83,17 +83,13 @@ export default function AccountBilling({ loaderData }: Route.ComponentProps) {
                       )}
                     </h2>
                     <div className="flex flex-wrap items-center gap-2">
-                      {account.plan ? (
-                        <>
-                          <span className="text-sm font-medium text-slate-800">{t(`tiers.${account.plan.tier}`)}</span>
-                          <PlanStatusBadge plan={account.plan} />
-                        </>
-                      ) : (
-                        <span className="text-sm text-slate-700">{t("billing.noSubscription")}</span>
-                      )}
+                      <span className="text-sm font-medium text-slate-800">
+                        <Name>{account.plan.tierName ?? t(`tiers.${account.plan.tier}`)}</Name>
+                      </span>
+                      <PlanStatusBadge plan={account.plan} />
                       {account.member ? null : <Badge>{t("accountBilling.notMember")}</Badge>}
                     </div>
-                    {account.plan ? <PlanDate plan={account.plan} /> : null}
+                    <PlanDate plan={account.plan} />
                   </div>
                   {paymentsOn ? (
                     <Form method="post">
@@ -104,9 +100,9 @@ export default function AccountBilling({ loaderData }: Route.ComponentProps) {
                     </Form>
                   ) : null}
                 </div>
-                {!account.member && account.plan && planIsLive(account.plan.status) && !account.plan.cancelAtPeriodEnd ? (
+                {!account.member && planIsLive(account.plan.status) && !account.plan.cancelAtPeriodEnd ? (
                   <p className="mt-3 text-sm text-amber-900" data-testid="renews-after-leaving">
-                    {t("accountBilling.renewsAfterLeaving")}
+                    {t(paymentsOn ? "accountBilling.renewsAfterLeaving" : "accountBilling.renewsAfterLeavingNoPortal")}
                   </p>
                 ) : null}
               </Card>

@@ -519,10 +519,12 @@ export async function startStandIn(opts) {
     );
   }
 
-  /** The prices a portal lets a subscription switch to: the configuration's products, else the same community's. */
+  /** The prices a portal lets a subscription switch to: none when its configuration turns plan changes off; the configuration's products, else the same community's. */
   function switchOptions(/** @type {any} */ portal, /** @type {any} */ sub) {
     const current = sub.items.data[0].price;
     const config = portal.configuration ? o["billing_portal.configuration"][portal.configuration] : null;
+    // a configuration with plan changes turned off offers none, as Stripe's portal does
+    if (config && config.features?.subscription_update?.enabled === false) return [];
     const allowed = config?.features?.subscription_update?.products;
     const candidates = Object.values(o.price).filter((p) => p.active && p.recurring && p.id !== current.id && p.currency === current.currency);
     if (Array.isArray(allowed) && allowed.length > 0) {

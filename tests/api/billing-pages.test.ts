@@ -805,6 +805,18 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     // with payments on, the same member is offered it
     const on = (await loadPage(pricingLoader as unknown as Loader, pricingPath(c), { slug: c.slug }, member)) as Awaited<ReturnType<typeof pricingLoader>>;
     expect(pageText(CommunityPricing as ComponentType<never>, pricingPath(c), on)).toContain(trialBadge);
+    // the community home's plans say the same: a trial line only where checkout would give one
+    const { default: CommunityPage } = await import("../../app/routes/community");
+    const trialLine = say("community.trial", { count: 14 });
+    const homeOff = (await withoutStripe(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, member)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(homeOff.trialEligible).toBe(false);
+    expect(pageText(CommunityPage as ComponentType<never>, `/c/${c.slug}`, homeOff)).not.toContain(trialLine);
+    const homeOn = (await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, member)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(pageText(CommunityPage as ComponentType<never>, `/c/${c.slug}`, homeOn)).toContain(trialLine);
+    const hadOne = await addMember(c);
+    await storedSubscription(c.id, hadOne.id, { status: "canceled", mrr: 0 });
+    const homeUsed = (await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, hadOne)) as Awaited<ReturnType<typeof communityLoader>>;
+    expect(pageText(CommunityPage as ComponentType<never>, `/c/${c.slug}`, homeUsed)).not.toContain(trialLine);
 
     const space = await call(`/api/v1/communities/${c.slug}/spaces`, { as: c.owner, body: { name: "VIP lounge", kind: "discussion", minTier: "vip" } });
     const spaceId = space.body.space.id as string;

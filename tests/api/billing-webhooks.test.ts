@@ -289,6 +289,35 @@ describe("cancellations that follow access", () => {
     expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
   });
 
+  it("keeps a former member's plan cancelling: 'Don't cancel' in the portal after leaving is set back, so no renewal charges them without access; a member who came back may renew", async () => {
+    const { community, member, vip } = await setting();
+    const sub = await subscribe(community, member, "vip", vip);
+    await deliverAll(sub.id);
+    expect((await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST" })).status).toBe(204);
+    await drainEvents();
+    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: true });
+    // what the portal's "Don't cancel" does at Stripe, then its webhook
+    await stripe.subscriptions.update(sub.id, { cancel_at_period_end: false });
+    await deliverAll(sub.id);
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
+    await deliverAll(sub.id);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
+    // the portal a former member opens offers no plan change either (its own configuration)
+    await makePrice(community, "member", 900);
+    const portal = await call(`/api/v1/communities/${community.slug}/billing/portal`, { method: "POST", as: member });
+    expect(portal.status).toBe(200);
+    expect(await (await fetch(portal.body.url)).text()).not.toMatch(/Switch to/);
+    const configs = (await stripe.billingPortal.configurations.list({ active: true, limit: 100 })).data.filter((x) => x.metadata?.enclave_community === community.id);
+    expect(configs.map((x) => [x.metadata?.enclave_portal, x.features.subscription_update.enabled])).toEqual([["former", false]]);
+
+    // back as a member, renewing is theirs to choose
+    await db().update(schema.memberships).set({ status: "active" }).where(and(eq(schema.memberships.communityId, community.id), eq(schema.memberships.userId, member.id)));
+    await stripe.subscriptions.update(sub.id, { cancel_at_period_end: false });
+    await deliverAll(sub.id);
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(false);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: false });
+  });
+
   it("cancels at period end when the payer is banned", async () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);

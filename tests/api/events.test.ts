@@ -89,7 +89,7 @@ describe("a change and its event", () => {
     expect((await call(`/api/v1/posts/${locked.id}/lock`, { as: c.owner, method: "POST" })).status).toBeLessThan(300);
     const refused = await call(`/api/v1/posts/${locked.id}/comments`, { as: c.owner, body: { body: "too late" } });
     expectError(refused, 409, "conflict");
-    const comments = await db().select({ id: e.id }).from(e).where(eq(e.kind, "comment.created"));
+    const comments = await db().select({ id: e.id }).from(e).where(and(eq(e.kind, "comment.created"), eq(e.communityId, c.id)));
     expect(comments).toEqual([]);
   });
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -51,7 +51,6 @@ const lanes = [
     ["dead letters: background work that failed, and trying it again", deadLettersFlow],
     ["chat: two members in one channel, live, offline and back without losing a message", chatFlow],
     ["dm: a conversation started from the member list, live both ways, its unread badge cleared on reading", dmFlow],
-    ["billing: prices, the pricing page, Upgrade through the stand-in's checkout, success and cancel, revenue", billingFlow],
   ],
   [
     ["accounts, communities and invites", coreFlow],
@@ -60,6 +59,7 @@ const lanes = [
     ["mentions: picking one of two namesakes from the suggestion list", mentionsFlow],
     ["redirects from request values", redirectsFlow],
     ["typing and unread: the typing indicator, and an unread badge that clears on reading", typingUnreadFlow],
+    ["billing: prices, the pricing page, Upgrade through the stand-in's checkout, success and cancel, revenue", billingFlow],
   ],
 ];
 
@@ -156,7 +156,9 @@ async function timed(kind, fn) {
 }
 
 async function axe(page, label) {
-  const { violations } = await timed("axe", () => new AxeBuilder({ page }).analyze());
+  // only the violations are wanted: axe then skips building node details for every rule that
+  // passed, which is most of a run's time on a long page
+  const { violations } = await timed("axe", () => new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).analyze());
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   for (const v of bad) axeFindings.push(`${label}: [${v.impact}] ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
   assert.equal(bad.length, 0, `axe found serious/critical issues on ${label}:\n${bad.map((v) => `  ${v.id}: ${v.help} → ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`).join("\n")}`);
@@ -179,11 +181,31 @@ async function fitsWidth(page, label) {
 }
 
 const consoleErrors = [];
-const checkedUrls = new Set();
+const checkedKinds = new Set();
+
+/**
+ * The kind of page a navigation landed on, for axe (ADR 027 addendum): the path with a
+ * community's slug and every id (`pst_…`, `spc_…`, an invite code, a number) as a placeholder,
+ * the query's names without their values, phone or wider, and the page's language. axe runs once
+ * per kind — a post page is the same markup for every post and reader — where it ran once per
+ * visitor, URL and state before, which spent more than half of the run's time in axe (ADR 043);
+ * a flow that opens a new state of a page (a menu, a dialog, an owner's controls) calls `axe` itself.
+ */
+async function pageKind(page) {
+  const url = new URL(page.url());
+  const path = url.pathname
+    .split("/")
+    .map((part, i, parts) => (parts[i - 1] === "c" ? ":slug" : /^[a-z]{2,5}_[a-z2-7]+$|\d|^[A-Za-z0-9-]{20,}$/.test(part) ? ":id" : part))
+    .join("/");
+  const query = [...new Set(url.searchParams.keys())].sort().join("&");
+  const width = (page.viewportSize()?.width ?? 1280) <= 375 ? "phone" : "wide";
+  const lang = await page.evaluate(() => document.documentElement.lang).catch(() => "");
+  return `${path}?${query} ${width} ${lang}`;
+}
 /**
  * Follows a page through a flow: collects console errors (React's minified #418 included), page
- * errors and 4xx/5xx responses the flow did not expect, and after every navigation runs axe and
- * the 375 px width check. `page.expectErrors(re)` lets the next matching console error through
+ * errors and 4xx/5xx responses the flow did not expect, and after every navigation runs the
+ * 375 px width check and axe (once per kind of page: pageKind). `page.expectErrors(re)` lets the next matching console error through
  * (a 404 page the flow asked for).
  */
 function watch(page, who) {
@@ -204,13 +226,16 @@ function watch(page, who) {
   });
   const check = async () => {
     await page.waitForLoadState("load");
+    // hydrated before the flow goes on (the page's modules loaded, nothing in flight): axe's
+    // seconds used to give every page that time; capped, since a polling page is never idle
+    await page.waitForLoadState("networkidle", { timeout: 2_000 }).catch(() => undefined);
     const url = page.url();
     const label = `${who} ${new URL(url).pathname}${new URL(url).search}`;
     await fitsWidth(page, label);
-    // the same URL in the same state is checked once; a page reached again after a change is checked again
-    const key = `${who} ${url} ${await page.evaluate(() => document.body.innerText.length)}`;
-    if (checkedUrls.has(key)) return;
-    checkedUrls.add(key);
+    // each kind of page once per visitor, width and language (pageKind)
+    const key = await pageKind(page);
+    if (checkedKinds.has(key)) return;
+    checkedKinds.add(key);
     await axe(page, label);
   };
   for (const method of ["goto", "reload", "goBack"]) {
@@ -402,6 +427,7 @@ try {
 }
 
 if (axeFindings.length) console.log(`axe findings:\n  ${axeFindings.join("\n  ")}`);
+writeFileSync(join(shots, "axe-kinds.txt"), [...checkedKinds].sort().join("\n") + "\n");
 console.log(`time in checks (both lanes summed): ${Object.entries(spent).map(([k, v]) => `${k} ${v.n}× ${(v.ms / 1000).toFixed(1)} s`).join(", ")}`);
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;

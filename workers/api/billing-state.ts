@@ -87,9 +87,8 @@ const BillingAccounts = z
         community: CommunityRef,
         member: z.boolean().openapi({ description: "whether the caller is an active member there now" }),
         plan: z
-          .object({ tier: z.enum(tierKeys), status: z.string(), currentPeriodEnd: IsoDate.nullable(), cancelAtPeriodEnd: z.boolean(), trialEnd: IsoDate.nullable() })
-          .nullable()
-          .openapi({ description: "the subscription that counts most there (live before ended, higher tier, newest), or null" }),
+          .object({ tier: z.enum(tierKeys), tierName: z.string().nullable(), status: z.string(), currentPeriodEnd: IsoDate.nullable(), cancelAtPeriodEnd: z.boolean(), trialEnd: IsoDate.nullable() })
+          .openapi({ description: "the subscription that counts most there (live before ended, higher tier, newest); tierName is the community's name for the tier" }),
       }),
     ),
   })
@@ -101,7 +100,7 @@ billingState.openapi(
     path: "/me/billing",
     tags,
     summary:
-      "Every community where the caller has a billing account (a Stripe Customer), member or not — someone who left, was removed or banned still finds their plan and opens the portal there (POST …/billing/portal) for receipts and cancelling",
+      "Every community where the caller has a billing account (a Stripe Customer) that held a subscription, member or not — someone who left, was removed or banned still finds their plan and opens the portal there (POST …/billing/portal) for receipts and cancelling",
     responses: { 200: jsonResponse(BillingAccounts, "The caller's billing accounts, by community name"), ...errorResponses(401) },
   }),
   async (c) => {

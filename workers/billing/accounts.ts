@@ -12,26 +12,29 @@ import { rowEnded, tierRankSql } from "./settle";
  * One community the user has a billing account in (GET /me/billing). `member`: whether they are
  * an active member there now. `plan`: the subscription that counts most there (a live one before
  * an ended one, the higher tier, the newest; as /billing/me picks), from stored rows (ISO
- * instants, UTC), or null when the Customer never held one. No amount: an ended plan charges
- * nothing, and a live one's price after discounts is on the portal and the plan page.
+ * instants, UTC). No amount: an ended plan charges nothing, and a live one's price after
+ * discounts is on the portal and the plan page.
  */
 export type BillingAccount = {
   community: { id: string; slug: string; name: string };
   member: boolean;
   plan: {
     tier: TierKey;
+    /** the community's name for the tier (its tiers row), null if it has none */
+    tierName: string | null;
     status: string;
     currentPeriodEnd: string | null;
     cancelAtPeriodEnd: boolean;
     trialEnd: string | null;
-  } | null;
+  };
 };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
- * Every community (not deleted) where `userId` has a Stripe Customer, by community name, with
- * whether they are a member there and the plan that counts most. Two D1 reads, in one batch.
+ * Every community (not deleted) where `userId` has a Stripe Customer that held a subscription, by
+ * community name, with whether they are a member there and the plan that counts most (a checkout
+ * never paid leaves nothing to list). Three D1 reads, in one batch.
  * Throws nothing of its own.
  */
 export async function listBillingAccounts(env: Env, userId: string): Promise<{ items: BillingAccount[] }> {
@@ -40,7 +43,9 @@ export async function listBillingAccounts(env: Env, userId: string): Promise<{ i
   const cm = schema.communities;
   const m = schema.memberships;
   const s = schema.subscriptions;
-  const [accounts, plans] = await db.batch([
+  const t = schema.tiers;
+  const theirs = db.select({ id: bc.communityId }).from(bc).where(eq(bc.userId, userId));
+  const [accounts, plans, names] = await db.batch([
     db
       .selectDistinct({ id: cm.id, slug: cm.slug, name: cm.name, status: m.status })
       .from(bc)
@@ -51,20 +56,24 @@ export async function listBillingAccounts(env: Env, userId: string): Promise<{ i
     db
       .select()
       .from(s)
-      .where(and(eq(s.userId, userId), inArray(s.communityId, db.select({ id: bc.communityId }).from(bc).where(eq(bc.userId, userId)))))
+      .where(and(eq(s.userId, userId), inArray(s.communityId, theirs)))
       .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt)),
+    db.select({ communityId: t.communityId, key: t.key, name: t.name }).from(t).where(inArray(t.communityId, theirs)),
   ]);
   return {
-    items: accounts.map((a) => {
-      // the first row per community is the one that counts most (the order above)
+    items: accounts.flatMap((a) => {
+      // the first row per community is the one that counts most (the order above); a checkout
+      // never paid leaves a Customer with nothing to show, and is not listed
       const sub = plans.find((p) => p.communityId === a.id);
-      return {
-        community: { id: a.id, slug: a.slug, name: a.name },
-        member: a.status === "active",
-        plan: sub
-          ? { tier: sub.tierKey, status: sub.status, currentPeriodEnd: iso(sub.currentPeriodEnd), cancelAtPeriodEnd: sub.cancelAtPeriodEnd, trialEnd: iso(sub.trialEnd) }
-          : null,
-      };
+      if (!sub) return [];
+      const tierName = names.find((n) => n.communityId === a.id && n.key === sub.tierKey)?.name ?? null;
+      return [
+        {
+          community: { id: a.id, slug: a.slug, name: a.name },
+          member: a.status === "active",
+          plan: { tier: sub.tierKey, tierName, status: sub.status, currentPeriodEnd: iso(sub.currentPeriodEnd), cancelAtPeriodEnd: sub.cancelAtPeriodEnd, trialEnd: iso(sub.trialEnd) },
+        },
+      ];
     }),
   };
 }

@@ -282,7 +282,7 @@ export async function startCheckout(
  * a changed catalog gives a new digest, so a new configuration, and older ones are deactivated.
  * @throws 502 stripe_unavailable
  */
-export async function portalConfiguration(env: Env, stripe: Stripe, community: Pick<Community, "id" | "name">): Promise<string> {
+export async function portalConfiguration(env: Env, stripe: Stripe, community: Pick<Community, "id" | "name">, opts: { planChanges: boolean } = { planChanges: true }): Promise<string> {
   const communityId = community.id;
   const db = getDb(env);
   const rows = await db
@@ -297,8 +297,9 @@ export async function portalConfiguration(env: Env, stripe: Stripe, community: P
     invoice_history: { enabled: true },
     payment_method_update: { enabled: true },
     subscription_cancel: { enabled: true, mode: "at_period_end" },
+    // someone who is not a member any more changes no plan: they would pay for a tier they cannot use
     subscription_update:
-      products.length > 0
+      products.length > 0 && opts.planChanges
         ? { enabled: true, default_allowed_updates: ["price"], products, proration_behavior: "create_prorations" }
         : { enabled: false },
   };
@@ -306,17 +307,19 @@ export async function portalConfiguration(env: Env, stripe: Stripe, community: P
     .slice(0, 12)
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("");
+  // members' and former members' configurations are kept apart: opening one never retires the other
+  const variant = opts.planChanges ? "member" : "former";
   const ours: Stripe.BillingPortal.Configuration[] = [];
   await viaStripe(async () => {
     for await (const config of stripe.billingPortal.configurations.list({ active: true, limit: 100 })) {
-      if (config.metadata?.enclave_community === communityId) ours.push(config);
+      if (config.metadata?.enclave_community === communityId && (config.metadata?.enclave_portal ?? "member") === variant) ours.push(config);
     }
   });
   const current = ours.find((c) => c.metadata?.enclave_catalog === digest);
   if (current) return current.id;
   const made = await viaStripe(() =>
     stripe.billingPortal.configurations.create(
-      { features, business_profile: { headline: community.name.slice(0, 60) }, metadata: { enclave_community: communityId, enclave_catalog: digest } },
+      { features, business_profile: { headline: community.name.slice(0, 60) }, metadata: { enclave_community: communityId, enclave_catalog: digest, enclave_portal: variant } },
       { idempotencyKey: `enclave-portal:${communityId}:${digest}` },
     ),
   );
@@ -329,7 +332,7 @@ export async function portalConfiguration(env: Env, stripe: Stripe, community: P
 
 /**
  * A customer portal session (cards, invoices, cancel at period end, plan changes within this
- * community) on `user`'s Customer for the community of `found` (ADR 041), so it lists only what
+ * community — for a member only) on `user`'s Customer for the community of `found` (ADR 041), so it lists only what
  * they bought here. An active member returns to the community's plan page; anyone else with a
  * Customer here — who left, was removed or banned while a plan runs to its period's end, or whose
  * receipts are all they came for — returns to their account's billing page (/settings/billing),
@@ -343,7 +346,7 @@ export async function openPortal(env: Env, found: CommunityAccess, user: Session
   if (!customer) throw notFound(member ? "You have no billing account in this community yet." : "No such community.");
   // after the 404: whether payments are configured is not told to someone with no account here
   const stripe = requireStripe(env);
-  const configuration = await portalConfiguration(env, stripe, found.community);
+  const configuration = await portalConfiguration(env, stripe, found.community, { planChanges: member });
   const back = member ? `/c/${encodeURIComponent(found.community.slug)}/billing` : "/settings/billing";
   const session = await viaStripe(() => stripe.billingPortal.sessions.create({ customer, configuration, return_url: `${origin}${back}` }));
   return { url: session.url };

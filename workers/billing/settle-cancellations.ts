@@ -59,6 +59,29 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
 }
 
 /**
+ * A plan Enclave set to cancel because its member left, was removed or was banned stays set
+ * (ADR 042 addendum): when Stripe reports it renewing again (cancel_at_period_end false — "Don't
+ * cancel" in the portal) while the row Enclave stored says it cancels, and the member is not an
+ * active member of the community (a membership row that is left, removed or banned), it is set to
+ * cancel at period end again, so no one is charged for access they do not have. A new
+ * subscription (no stored row, or one stored renewing) is never touched: buying again from the
+ * pricing page is joining again. Answers the Subscription as it now stands. Throws Stripe's errors.
+ */
+export async function keepDepartedCancelled(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
+  if (sub.cancel_at_period_end || hasEnded(sub)) return sub;
+  const db = getDb(env);
+  const m = schema.memberships;
+  const [row] = await db
+    .select({ communityId: s.communityId, userId: s.userId, status: m.status })
+    .from(s)
+    .innerJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, s.userId)))
+    .where(and(eq(s.id, sub.id), sql`${s.cancelAtPeriodEnd} = 1`))
+    .limit(1);
+  if (!row || row.status === "active") return sub;
+  return stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
+}
+
+/**
  * `sub` cancelled at once in Stripe (the cancelled Subscription), or `sub` itself if it has
  * ended already — so a retry after the cancel went through only settles. Throws Stripe's errors.
  */

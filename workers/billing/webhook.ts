@@ -11,7 +11,7 @@ import { afterAccessCommitted, writeMembershipActivation, type PendingAccessChan
 import { paymentsNotConfigured, requireStripe, viaStripe } from "./errors";
 import { retrieveSubscription, type Settlement } from "./settle";
 import { settleWithSiblings } from "./duplicates";
-import { endNow } from "./settle-cancellations";
+import { endNow, keepDepartedCancelled } from "./settle-cancellations";
 
 type Statement = BatchItem<"sqlite">;
 
@@ -104,8 +104,11 @@ const fromSettlement = (settled: Settlement | null): Effect => settled ?? none;
  */
 async function settleById(env: Env, stripe: Stripe, id: string | null, guard: SQL, checkoutSessionId?: string): Promise<Effect> {
   if (!id) return none;
-  const sub = await retrieveSubscription(stripe, id);
-  return sub ? fromSettlement(await settleWithSiblings(env, stripe, sub, { guard, checkoutSessionId })) : none;
+  const found = await retrieveSubscription(stripe, id);
+  if (!found) return none;
+  // a former member's "Don't cancel" in the portal does not bring back a charge without access
+  const sub = await keepDepartedCancelled(env, stripe, found);
+  return fromSettlement(await settleWithSiblings(env, stripe, sub, { guard, checkoutSessionId }));
 }
 
 /**
