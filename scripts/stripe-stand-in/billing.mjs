@@ -436,10 +436,23 @@ export function billingOn(state, emit) {
 
     /**
      * The parameters of `POST /v1/subscriptions/:id` Enclave and the test portal use:
-     * cancel_at_period_end, items[0][price] (a plan switch, no proration invoice), metadata.
+     * cancel_at_period_end, items[0][price] (a plan switch, no proration invoice), metadata, and
+     * trial_end=now (a trialing subscription starts paying at once: a new period from now, its
+     * invoice paid, as Stripe does: https://docs.stripe.com/billing/subscriptions/trials).
      */
     update(/** @type {any} */ sub, /** @type {any} */ params) {
       const previous = /** @type {Record<string, unknown>} */ ({});
+      let invoice = null;
+      if (params.trial_end === "now" && sub.status === "trialing") {
+        Object.assign(previous, pick(sub, ["status", "items", "trial_end", "latest_invoice"]));
+        const now = nowSeconds();
+        const it = sub.items.data[0];
+        sub.trial_end = now;
+        sub.status = "active";
+        it.current_period_start = now;
+        it.current_period_end = periodEnd(now, it.price.recurring.interval, it.price.recurring.interval_count);
+        invoice = invoiceFor(sub, "subscription_update", true);
+      }
       if (params.cancel_at_period_end !== undefined) {
         previous.cancel_at_period_end = sub.cancel_at_period_end;
         previous.cancel_at = sub.cancel_at;
@@ -460,6 +473,7 @@ export function billingOn(state, emit) {
         sub.metadata = Object.fromEntries(Object.entries({ ...sub.metadata, ...params.metadata }).filter(([, v]) => v !== ""));
       }
       if (Object.keys(previous).length > 0) emit("customer.subscription.updated", sub, previous);
+      if (invoice) emit("invoice.paid", invoice);
       return sub;
     },
   };

@@ -318,6 +318,27 @@ describe("cancellations that follow access", () => {
     expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: false });
   });
 
+  it("ends a free trial when its plan is switched: a Member trial switched to VIP (no trial) pays for VIP from now instead of trying it free", async () => {
+    const { community, member, vip } = await setting(1500);
+    const basic = await makePrice(community, "member", 900);
+    const sub = await subscribe(community, member, "member", basic, { trialDays: 7 });
+    await deliverAll(sub.id);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ status: "trialing", tierKey: "member" });
+    // the portal's switch, then its webhook
+    await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: vip.stripePriceId }] });
+    await deliverAll(sub.id);
+    const paying = await stripe.subscriptions.retrieve(sub.id);
+    expect(paying.status).toBe("active");
+    expect(paying.trial_end).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    await deliverAll(sub.id);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", tierKey: "vip", mrr: 1500 });
+    // a trial left alone stays a trial (the contrast)
+    const other = await addMember(community);
+    const untouched = await subscribe(community, other, "member", basic, { trialDays: 7 });
+    await deliverAll(untouched.id);
+    expect((await stripe.subscriptions.retrieve(untouched.id)).status).toBe("trialing");
+  });
+
   it("cancels at period end when the payer is banned", async () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);

@@ -82,6 +82,26 @@ export async function keepDepartedCancelled(env: Env, stripe: Stripe, sub: Strip
 }
 
 /**
+ * A free trial is for the plan it began on (ADR 042 addendum): when a trialing subscription's
+ * price changes (a switch in the portal — to a tier with a shorter trial or none, or another
+ * interval), the trial ends and the new plan is paid from now (`trial_end: now`), so a Member
+ * trial cannot become a free VIP one. Judged against the row Enclave stored: a trialing row whose
+ * Stripe price differs from the Subscription's. Answers the Subscription as it now stands.
+ * Throws Stripe's errors.
+ */
+export async function endTrialOnPlanChange(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
+  const price = sub.items.data[0]?.price.id;
+  if (sub.status !== "trialing" || !price) return sub;
+  const [row] = await getDb(env)
+    .select({ stripePriceId: s.stripePriceId })
+    .from(s)
+    .where(and(eq(s.id, sub.id), eq(s.status, "trialing")))
+    .limit(1);
+  if (!row || row.stripePriceId === price) return sub;
+  return stripe.subscriptions.update(sub.id, { trial_end: "now", expand: SUBSCRIPTION_EXPAND });
+}
+
+/**
  * `sub` cancelled at once in Stripe (the cancelled Subscription), or `sub` itself if it has
  * ended already — so a retry after the cancel went through only settles. Throws Stripe's errors.
  */
