@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { I18nextProvider, useTranslation } from "react-i18next";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLocation, useRouteLoaderData } from "react-router";
 import type { Route } from "./+types/root";
@@ -42,6 +42,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // a fresh instance per server render (per request); in the browser one per chosen locale
   const i18n = useMemo(() => createI18n(locale), [locale]);
   useTimeZoneCookie();
+  // hydrated: the page's controls answer now (browser tests wait for this mark, not for time)
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   return (
     <html lang={locale}>
       <head>

@@ -155,7 +155,14 @@ async function timed(kind, fn) {
   }
 }
 
+/** The state of each page that axe last checked (its URL and text length): a flow's own `axe` call on the same state is not run twice. */
+const lastAxed = new WeakMap();
+const stateOf = async (page) => `${page.url()} ${await page.evaluate(() => document.body.innerText.length)}`;
+
 async function axe(page, label) {
+  const state = await stateOf(page);
+  if (lastAxed.get(page) === state) return;
+  lastAxed.set(page, state);
   // only the violations are wanted: axe then skips building node details for every rule that
   // passed, which is most of a run's time on a long page
   const { violations } = await timed("axe", () => new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).analyze());
@@ -226,9 +233,9 @@ function watch(page, who) {
   });
   const check = async () => {
     await page.waitForLoadState("load");
-    // hydrated before the flow goes on (the page's modules loaded, nothing in flight): axe's
-    // seconds used to give every page that time; capped, since a polling page is never idle
-    await page.waitForLoadState("networkidle", { timeout: 2_000 }).catch(() => undefined);
+    // hydrated before the flow goes on (app/root.tsx marks <html data-hydrated>): axe's seconds
+    // used to give every page that time; a page without JavaScript never is, so capped
+    await page.waitForSelector("html[data-hydrated]", { state: "attached", timeout: 5_000 }).catch(() => undefined);
     const url = page.url();
     const label = `${who} ${new URL(url).pathname}${new URL(url).search}`;
     await fitsWidth(page, label);
