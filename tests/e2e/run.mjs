@@ -193,9 +193,9 @@ const checkedKinds = new Set();
 /**
  * The kind of page a navigation landed on, for axe (ADR 027 addendum): the path with a
  * community's slug and every id (`pst_…`, `spc_…`, an invite code, a number) as a placeholder,
- * the query's names without their values, phone or wider, and the page's language. axe runs once
- * per kind — a post page is the same markup for every post and reader — where it ran once per
- * visitor, URL and state before, which spent more than half of the run's time in axe (ADR 043);
+ * the query's names without their values, and the page's language. axe runs once per kind — a
+ * post page is the same markup for every post, reader and width (the 375 px check still runs on
+ * every navigation) — where it ran once per visitor, URL and state before, which spent more than half of the run's time in axe (ADR 043);
  * a flow that opens a new state of a page (a menu, a dialog, an owner's controls) calls `axe` itself.
  */
 async function pageKind(page) {
@@ -205,9 +205,8 @@ async function pageKind(page) {
     .map((part, i, parts) => (parts[i - 1] === "c" ? ":slug" : /^[a-z]{2,5}_[a-z2-7]+$|\d|^[A-Za-z0-9-]{20,}$/.test(part) ? ":id" : part))
     .join("/");
   const query = [...new Set(url.searchParams.keys())].sort().join("&");
-  const width = (page.viewportSize()?.width ?? 1280) <= 375 ? "phone" : "wide";
   const lang = await page.evaluate(() => document.documentElement.lang).catch(() => "");
-  return `${path}?${query} ${width} ${lang}`;
+  return `${path}?${query} ${lang}`;
 }
 /**
  * Follows a page through a flow: collects console errors (React's minified #418 included), page
