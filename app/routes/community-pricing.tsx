@@ -99,7 +99,8 @@ export default function CommunityPricing({ loaderData }: Route.ComponentProps) {
             }
           />
         )}
-        {paymentsOn ? <p className="text-sm text-slate-600">{t("pricing.footnote")}</p> : null}
+        {/* how buying works, for someone who can buy or holds a plan (not to a banned reader or the staff) */}
+        {paymentsOn && checkoutRefusal !== "banned" && checkoutRefusal !== "role_grants_every_tier" ? <p className="text-sm text-slate-600">{t("pricing.footnote")}</p> : null}
         {tier !== null ? (
           <p className="text-sm">
             <TextLink to={`/c/${slug}`}>{t("pricing.backToCommunity")}</TextLink>

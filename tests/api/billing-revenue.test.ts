@@ -64,6 +64,20 @@ describe("revenue", () => {
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`), 401, "unauthenticated");
   });
 
+  it("charts this month at the MRR figure: a plan active before its stored trial end counts in both (third tester's 180,000 vs 210,000)", async () => {
+    const community = await makeCommunity();
+    const [early, plain] = [await addMember(community), await addMember(community)];
+    const vip = await makePrice(community, "vip", 1000);
+    const subs = [await subscribe(community, early, "vip", vip), await subscribe(community, plain, "vip", vip)];
+    for (const sub of subs) await deliverAll(sub.id);
+    // Stripe says active, the stored trial end is still ahead (a trial ended early by renewal)
+    await getDb(env).update(schema.subscriptions).set({ trialEnd: new Date(Date.now() + 5 * DAY) }).where(eq(schema.subscriptions.id, subs[0].id));
+    const res = await call(`/api/v1/communities/${community.slug}/revenue`, { as: community.owner });
+    expect(res.body.mrr).toEqual([{ tier: "vip", currency: "usd", amount: 2000 }]);
+    expect(res.body.history[5]).toEqual({ month: thisMonth(), mrr: 2000 });
+    expect(res.body.historyByCurrency[0].history[5].mrr).toBe(2000);
+  });
+
   it("gives a new community a real upgrade rate: members who joined today, three free and one who upgraded", async () => {
     const community = await makeCommunity();
     await addMember(community, { role: "admin" });

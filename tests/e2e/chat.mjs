@@ -236,11 +236,13 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     // a fresh socket that has received nothing, so has sent nothing but the ping on open (ADR 029)
     await pageMing.reload();
     await live(pageMing);
-    const started = Date.now();
     await api(ctxMei, ORIGIN, "DELETE", `/api/v1/communities/${slug}/members/${ming.id}`);
+    // timed from the removal's answer: how long the request itself takes on a busy machine (the
+    // other lane's pages share the server) is not what this measures
+    const started = Date.now();
     await pageMing.locator('[data-connection="revoked"]').waitFor({ state: "attached", timeout: 5_000 });
     const took = Date.now() - started;
-    assert.ok(took < 1_000, `the close reached the page ${took} ms after the removal`);
+    assert.ok(took < 1_000, `the close reached the page ${took} ms after the removal was answered`);
   });
 
   await step("chat: archiving the space closes the page's socket and the page says the space was archived", async () => {

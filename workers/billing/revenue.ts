@@ -47,8 +47,9 @@ const neverPaid = ["incomplete", "incomplete_expired"];
  * that ended this month. History: for each of the last HISTORY_MONTHS months, the sum over rows
  * in `currency` that were paying at the month's end (created, not ended, trial over) of their
  * MRR — the stored `mrr` while a row still pays, else its price row normalised to a month
- * (an ended row's discount is not kept, so past months count list prices for it); the same sums
- * per currency in `historyByCurrency`. Throws nothing of its own.
+ * (an ended row's discount is not kept, so past months count list prices for it); this month's
+ * point is the `mrr` figure's sum in that currency; the same sums per currency in
+ * `historyByCurrency`. Throws nothing of its own.
  */
 export async function readRevenue(env: Env, communityId: string, now = Date.now()): Promise<Revenue> {
   const db = getDb(env);
@@ -106,6 +107,16 @@ export async function readRevenue(env: Env, communityId: string, now = Date.now(
       totals.set(row.currency, series);
     }
   });
+  // this month's point is the MRR figure itself (what pays now, by status), so the chart's last
+  // point and the headline never disagree — a subscription active before its stored trial end
+  // (Stripe ended the trial early) counts in both
+  const last = months.length - 1;
+  for (const series of totals.values()) series[last] = 0;
+  for (const entry of mrr.values()) {
+    const series = totals.get(entry.currency) ?? months.map(() => 0);
+    series[last] += entry.amount;
+    totals.set(entry.currency, series);
+  }
   const seriesOf = (code: string) => months.map((back, i) => ({ month: monthKey(monthStart(now, back)), mrr: totals.get(code)?.[i] ?? 0 }));
   const history = seriesOf(currency);
   const historyByCurrency = [...totals.keys()]
