@@ -11,8 +11,7 @@ export const paymentsNotConfigured = () =>
   new DomainError(
     409,
     "payments_not_configured",
-    // said to members too: what to do is the operator's, and `docs` points there
-    "Payments are not set up on this Enclave yet; its operator turns them on (see docs). Nothing was charged.",
+    "Payments are not configured on this Enclave. The operator sets STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (wrangler secret put, or .dev.vars locally) and forwards Stripe's webhooks to /api/v1/webhooks/stripe.",
     { docs: PAYMENTS_DOCS },
   );
 
