@@ -5,13 +5,12 @@ import type { CloudflareContext } from "../context";
 import { attempt, type Outcome } from "./use-case.server";
 import { safeNext } from "./forms.server";
 import { billingPath, intervals, paidTierKeys, planIsLive, type Interval, type PaidTierKey } from "./billing";
-import { loadCommunityAccess, requireReaderUser, type CommunityAccess, type MemberAccess } from "../../workers/domain/access";
+import { requireReaderUser, type CommunityAccess, type MemberAccess } from "../../workers/domain/access";
 import { readPricingPage } from "../../workers/billing/catalog";
-import { buyerStandingOf, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
+import { buyerStandingIn, openBuyer, openPortal, startCheckout } from "../../workers/billing/checkout";
 import { stripeMode } from "../../workers/billing/client";
 import { requireStripe } from "../../workers/billing/errors";
 import { readMyBilling, returnOrigin } from "../../workers/billing/reads";
-import { notFound } from "../../workers/lib/errors";
 import type { CheckoutRefusal } from "../../workers/domain/schemas/billing";
 
 /**
@@ -43,9 +42,7 @@ export function checkoutFor(cf: CloudflareContext, request: Request, slug: strin
 export function portalFor(cf: CloudflareContext, request: Request, slug: string): Promise<Outcome<{ url: string }>> {
   return attempt(async () => {
     const user = await requireReaderUser(cf.reader);
-    const found = await loadCommunityAccess(cf.env, slug, cf.reader);
-    if (!found) throw notFound("No such community.");
-    return openPortal(cf.env, found, user, returnOrigin(cf.env, request.url));
+    return openPortal(cf.env, slug, cf.reader, user, returnOrigin(cf.env, request.url));
   });
 }
 
@@ -90,12 +87,11 @@ export async function upgradeOffer(cf: CloudflareContext, slug: string, tier: st
  * refuse them whatever the tier — the `checkoutRefusal` GET …/pricing answers (api/billing.ts asks
  * `checkoutRefusalOf` the same way): the owner and admins, a live plan to change in the portal,
  * a ban, or a value added later. Null for a signed-out reader, who signs up first. `trialEligible`
- * as GET …/pricing answers it (buyerStandingOf: payments on, no refusal, never subscribed here).
+ * as GET …/pricing answers it (buyerStandingIn, the same call).
  */
 export async function pricingRefusal(cf: CloudflareContext, slug: string): Promise<{ access: CommunityAccess | null; refusal: CheckoutRefusal | null; trialEligible: boolean }> {
-  const access = cf.user ? await loadCommunityAccess(cf.env, slug, cf.reader) : null;
-  const standing = await buyerStandingOf(cf.env, access?.community.id ?? "", access?.membership ?? null, access ? cf.user!.id : null);
-  return { access, refusal: standing.checkoutRefusal, trialEligible: standing.trialEligible };
+  const standing = await buyerStandingIn(cf.env, slug, cf.reader);
+  return { access: standing.access, refusal: standing.checkoutRefusal, trialEligible: standing.trialEligible };
 }
 
 /**

@@ -291,9 +291,9 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
 
 /**
  * Leave, asked first (issue 14 finding 6): access ends at once; a paying member reads that their
- * plan stops renewing (a member on a free trial, that it ends unpaid and is not given again) (the departure handler sets it to cancel at period end) and that the period
- * they paid for is not kept, with the way to their plan page; a private community needs a new
- * invite to come back.
+ * plan stops renewing (the departure handler sets it to cancel at period end) and that the period
+ * they paid for is not kept, a member on a free trial that it ends unpaid and is not given again,
+ * each with the way to their plan page; a private community needs a new invite to come back.
  */
 function LeaveCommunity({ name, slug, invitedOnly, plan, tierName }: { name: string; slug: string; invitedOnly: boolean; plan: PaidPlan | null; tierName: (key: string) => string }) {
   const { t } = useTranslation();

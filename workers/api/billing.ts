@@ -2,14 +2,13 @@
 // the public pricing page, checkout and the customer portal. The webhook and what it settles,
 // billing/me and the checkout poll live beside this in payhooks' files.
 import { createRoute } from "@hono/zod-openapi";
-import { loadCommunityAccess, type MemberAccess } from "../domain/access";
+import { type MemberAccess } from "../domain/access";
 import { publishBilling, readBilling, readPricingPage, setPricingPublished } from "../billing/catalog";
-import { buyerStandingOf, openBuyer, openPortal, startCheckout } from "../billing/checkout";
+import { buyerStandingIn, openBuyer, openPortal, startCheckout } from "../billing/checkout";
 import { requireStripe } from "../billing/errors";
 import { billingMember, returnOrigin } from "../billing/reads";
 import { errorResponses } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
-import { notFound } from "../lib/errors";
 import { BillingSchema, CheckoutBody, PricingBody, PricingPageSchema, RedirectSchema, UpdateBillingBody } from "../domain/schemas/billing";
 import { createRouter, requireUser, type AppContext } from "./factory";
 import { requireCommunity } from "./guards";
@@ -77,9 +76,7 @@ billing.openapi(
   async (c) => {
     const slug = c.req.valid("param").slug;
     const page = await readPricingPage(c.env, slug);
-    const reader = c.get("reader");
-    const [access, user] = [await loadCommunityAccess(c.env, slug, reader), await reader.user()];
-    const { checkoutRefusal, trialEligible } = await buyerStandingOf(c.env, access?.community.id ?? "", access?.membership ?? null, access ? (user?.id ?? null) : null);
+    const { checkoutRefusal, trialEligible } = await buyerStandingIn(c.env, slug, c.get("reader"));
     // the answer depends on who asks
     c.header("Cache-Control", "private, no-store");
     return c.json({ ...page, checkoutRefusal, trialEligible }, 200);
@@ -130,8 +127,6 @@ billing.openapi(
   }),
   async (c) => {
     const user = await requireUser(c);
-    const found = await loadCommunityAccess(c.env, c.req.valid("param").slug, c.get("reader"));
-    if (!found) throw notFound("No such community.");
-    return c.json(await openPortal(c.env, found, user, appOrigin(c)), 200);
+    return c.json(await openPortal(c.env, c.req.valid("param").slug, c.get("reader"), user, appOrigin(c)), 200);
   },
 );

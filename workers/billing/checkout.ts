@@ -202,7 +202,25 @@ export type BuyerStanding = { checkoutRefusal: CheckoutRefusal | null; trialElig
  */
 export async function buyerStandingOf(env: Env, communityId: string, membership: Membership | null, userId: string | null): Promise<BuyerStanding> {
   const [checkoutRefusal, hadNone] = await Promise.all([checkoutRefusalOf(env, communityId, membership, userId), trialEligibleOf(env, communityId, userId)]);
-  return { checkoutRefusal, trialEligible: hadNone && checkoutRefusal === null && stripeMode(env) !== null };
+  return { checkoutRefusal, trialEligible: trialOffered(env, hadNone, checkoutRefusal) };
+}
+
+/**
+ * The rule `trialEligible` answers by (ADR 042): a trial is offered only where checkout would
+ * start one — payments configured (stripeMode), no `refusal`, and no subscription here before
+ * (`hadNone`, trialEligibleOf's question).
+ */
+export const trialOffered = (env: Env, hadNone: boolean, refusal: CheckoutRefusal | null): boolean => hadNone && refusal === null && stripeMode(env) !== null;
+
+/**
+ * buyerStandingOf for the reader of `slug` (signed in or not), with their place there: what
+ * GET …/pricing and the pricing page answer from. `access` is null for a community that does not
+ * exist (the pricing page's own read answers that 404). Throws nothing of its own.
+ */
+export async function buyerStandingIn(env: Env, slug: string, reader: Reader): Promise<BuyerStanding & { access: CommunityAccess | null }> {
+  const [access, user] = await Promise.all([loadCommunityAccess(env, slug, reader), reader.user()]);
+  const standing = await buyerStandingOf(env, access?.community.id ?? "", access?.membership ?? null, access && user ? user.id : null);
+  return { access, ...standing };
 }
 
 /**
@@ -332,15 +350,17 @@ export async function portalConfiguration(env: Env, stripe: Stripe, community: P
 
 /**
  * A customer portal session (cards, invoices, cancel at period end, plan changes within this
- * community — for a member only) on `user`'s Customer for the community of `found` (ADR 041), so it lists only what
- * they bought here. An active member returns to the community's plan page; anyone else with a
+ * community — for a member only) on `user`'s (the signed-in `reader`'s) Customer for the community
+ * `slug` (ADR 041), so it lists only what they bought here. An active member returns to the community's plan page; anyone else with a
  * Customer here — who left, was removed or banned while a plan runs to its period's end, or whose
  * receipts are all they came for — returns to their account's billing page (/settings/billing),
  * since the community's pages are no longer theirs.
  * @throws 404 not_found when the user has no Customer for this community (for a non-member the
  *   same answer as for a community that does not exist); 409 payments_not_configured; 502 stripe_unavailable
  */
-export async function openPortal(env: Env, found: CommunityAccess, user: SessionUser, origin: string): Promise<{ url: string }> {
+export async function openPortal(env: Env, slug: string, reader: Reader, user: SessionUser, origin: string): Promise<{ url: string }> {
+  const found = await loadCommunityAccess(env, slug, reader);
+  if (!found) throw notFound("No such community.");
   const member = found.membership !== null;
   const customer = await customerOf(env, user.id, found.community.id);
   if (!customer) throw notFound(member ? "You have no billing account in this community yet." : "No such community.");

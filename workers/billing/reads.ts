@@ -8,9 +8,9 @@ import { tierKeys, type TierKey } from "../lib/vocabulary";
 import { forbidden, notFound } from "../lib/errors";
 import { activeMember, effectiveTier, hasRole, type CommunityAccess, type MemberAccess } from "../domain/access";
 import { graceEndSql, hasEnded, intervalCharge, rowEnded, SUBSCRIPTION_EXPAND, tierRankSql, type IntervalCharge } from "./settle";
-import { stripeFor, stripeMode } from "./client";
+import { stripeFor } from "./client";
 import { viaStripe } from "./errors";
-import { checkoutRefusalOf } from "./checkout";
+import { checkoutRefusalOf, trialOffered } from "./checkout";
 import { settleCompletedCheckout } from "./webhook";
 import type { CheckoutRefusal } from "../domain/schemas/billing";
 
@@ -128,8 +128,8 @@ export async function readMyBilling(env: Env, access: MemberAccess, now = Date.n
     checkoutRefusalOf(env, access.community.id, access.membership, access.membership.userId),
     row ? planCharge(env, row) : null,
   ]);
-  // buyerStandingOf's rule; the read above is trialEligibleOf's question (any subscription of theirs here, any status): no second read
-  const trialEligible = !row && checkoutRefusal === null && stripeMode(env) !== null;
+  // the read above is trialEligibleOf's question (any subscription of theirs here, any status): no second read
+  const trialEligible = trialOffered(env, !row, checkoutRefusal);
   return {
     subscription:
       sub && charge

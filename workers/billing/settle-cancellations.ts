@@ -59,46 +59,42 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
 }
 
 /**
- * A plan Enclave set to cancel because its member left, was removed or was banned stays set
- * (ADR 042 addendum): when Stripe reports it renewing again (cancel_at_period_end false — "Don't
- * cancel" in the portal) while the row Enclave stored says it cancels, and the member is not an
- * active member of the community (a membership row that is left, removed or banned), it is set to
- * cancel at period end again, so no one is charged for access they do not have. A new
- * subscription (no stored row, or one stored renewing) is never touched: buying again from the
- * pricing page is joining again. Answers the Subscription as it now stands. Throws Stripe's errors.
+ * The rules a subscription's webhook holds Stripe to before it is settled (ADR 042 addendum),
+ * each judged against the row Enclave stored for it (one D1 read, with the member's status):
+ * - A plan Enclave set to cancel because its member left, was removed or was banned stays set:
+ *   when Stripe reports it renewing again (cancel_at_period_end false — "Don't cancel" in the
+ *   portal) while the stored row says it cancels, and the membership row is not active (left,
+ *   removed, banned), it is set to cancel at period end again, so no one is charged for access
+ *   they do not have. A new subscription (no stored row, or one stored renewing) is never touched:
+ *   buying again from the pricing page is joining again.
+ * - A free trial is for the plan it began on: when a trialing subscription's price differs from
+ *   the stored trialing row's (a switch in the portal — to a tier with a shorter trial or none, or
+ *   another interval), the trial ends and the new plan is paid from now (`trial_end: now`), so a
+ *   Member trial cannot become a free VIP one.
+ * Answers the Subscription as it now stands. Throws Stripe's errors.
  */
-export async function keepDepartedCancelled(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
-  if (sub.cancel_at_period_end || hasEnded(sub)) return sub;
-  const db = getDb(env);
-  const m = schema.memberships;
-  const [row] = await db
-    .select({ communityId: s.communityId, userId: s.userId, status: m.status })
-    .from(s)
-    .innerJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, s.userId)))
-    .where(and(eq(s.id, sub.id), sql`${s.cancelAtPeriodEnd} = 1`))
-    .limit(1);
-  if (!row || row.status === "active") return sub;
-  return stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
-}
-
-/**
- * A free trial is for the plan it began on (ADR 042 addendum): when a trialing subscription's
- * price changes (a switch in the portal — to a tier with a shorter trial or none, or another
- * interval), the trial ends and the new plan is paid from now (`trial_end: now`), so a Member
- * trial cannot become a free VIP one. Judged against the row Enclave stored: a trialing row whose
- * Stripe price differs from the Subscription's. Answers the Subscription as it now stands.
- * Throws Stripe's errors.
- */
-export async function endTrialOnPlanChange(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
+export async function holdToAccessRules(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
+  if (hasEnded(sub)) return sub;
   const price = sub.items.data[0]?.price.id;
-  if (sub.status !== "trialing" || !price) return sub;
-  const [row] = await getDb(env)
-    .select({ stripePriceId: s.stripePriceId })
+  const departedRenewing = !sub.cancel_at_period_end;
+  const trialSwitched = sub.status === "trialing" && price !== undefined;
+  if (!departedRenewing && !trialSwitched) return sub;
+  const m = schema.memberships;
+  const [stored] = await getDb(env)
+    .select({ cancelAtPeriodEnd: s.cancelAtPeriodEnd, status: s.status, stripePriceId: s.stripePriceId, memberStatus: m.status })
     .from(s)
-    .where(and(eq(s.id, sub.id), eq(s.status, "trialing")))
+    .leftJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, s.userId)))
+    .where(eq(s.id, sub.id))
     .limit(1);
-  if (!row || row.stripePriceId === price) return sub;
-  return stripe.subscriptions.update(sub.id, { trial_end: "now", expand: SUBSCRIPTION_EXPAND });
+  if (!stored) return sub;
+  let current = sub;
+  if (departedRenewing && stored.cancelAtPeriodEnd && stored.memberStatus !== null && stored.memberStatus !== "active") {
+    current = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
+  }
+  if (trialSwitched && current.status === "trialing" && stored.status === "trialing" && stored.stripePriceId !== price) {
+    current = await stripe.subscriptions.update(sub.id, { trial_end: "now", expand: SUBSCRIPTION_EXPAND });
+  }
+  return current;
 }
 
 /**

@@ -11,7 +11,7 @@ import { afterAccessCommitted, writeMembershipActivation, type PendingAccessChan
 import { paymentsNotConfigured, requireStripe, viaStripe } from "./errors";
 import { retrieveSubscription, type Settlement } from "./settle";
 import { settleWithSiblings } from "./duplicates";
-import { endNow, endTrialOnPlanChange, keepDepartedCancelled } from "./settle-cancellations";
+import { endNow, holdToAccessRules } from "./settle-cancellations";
 
 type Statement = BatchItem<"sqlite">;
 
@@ -108,7 +108,7 @@ async function settleById(env: Env, stripe: Stripe, id: string | null, guard: SQ
   if (!found) return none;
   // a former member's "Don't cancel" in the portal does not bring back a charge without access,
   // and a plan switched during a trial starts paying
-  const sub = await endTrialOnPlanChange(env, stripe, await keepDepartedCancelled(env, stripe, found));
+  const sub = await holdToAccessRules(env, stripe, found);
   return fromSettlement(await settleWithSiblings(env, stripe, sub, { guard, checkoutSessionId }));
 }
 
