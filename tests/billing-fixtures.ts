@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { expect } from "vitest";
 import { stripeFor } from "../workers/billing/client";
+import { createWorkerApp } from "../workers/server";
 import { getDb, schema } from "../workers/db/client";
 import type { TierKey } from "../workers/lib/vocabulary";
 import { call, ORIGIN, unique, type TestUser } from "./helpers";
@@ -174,4 +175,19 @@ export async function tierChanges(community: TestCommunity, user: TestUser): Pro
     const p = (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as { reason: string; userId: string | null };
     return p.reason === "tier_changed" && p.userId === user.id;
   }).length;
+}
+
+/** The API with other Stripe settings (the bindings are fixed per run; the app takes env per request): status and JSON body (null when empty). */
+export async function callWith(overrides: Partial<Env>, path: string, as: TestUser, init: { method?: string; body?: unknown } = {}) {
+  const res = await createWorkerApp().request(
+    `${ORIGIN}${path}`,
+    {
+      method: init.method ?? "GET",
+      headers: { Origin: ORIGIN, Cookie: as.cookie, ...(init.body ? { "Content-Type": "application/json" } : {}) },
+      body: init.body ? JSON.stringify(init.body) : undefined,
+    },
+    { ...env, ...overrides },
+  );
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
 }

@@ -74,9 +74,19 @@ export function BillingNotice() {
   );
 }
 
-/** "Cancels on 3 Jan", "Past due", …: a plan's status in words (the plan page, the account's billing page). */
-export function PlanStatusBadge({ plan }: { plan: { status: string; cancelAtPeriodEnd: boolean; currentPeriodEnd: string | null } }) {
+/** Whether a plan is a free trial set to cancel: it ends with the trial and charges nothing (so no price is shown for it). */
+export const trialCancelling = (plan: { status: string; cancelAtPeriodEnd: boolean }) => plan.status === "trialing" && plan.cancelAtPeriodEnd;
+
+/** "Cancels on 3 Jan", "Trial ends, nothing charged, on 3 Jan", "Past due", …: a plan's status in words (the plan page, the account's billing page). */
+export function PlanStatusBadge({ plan }: { plan: { status: string; cancelAtPeriodEnd: boolean; currentPeriodEnd: string | null; trialEnd: string | null } }) {
   const { t } = useTranslation();
+  if (trialCancelling(plan) && (plan.trialEnd ?? plan.currentPeriodEnd)) {
+    return (
+      <Badge tone="warning">
+        <span data-testid="trial-cancels">{t("billing.status.trialCancels")}</span> <LocalTime value={(plan.trialEnd ?? plan.currentPeriodEnd)!} />
+      </Badge>
+    );
+  }
   if (plan.cancelAtPeriodEnd && plan.currentPeriodEnd && planIsLive(plan.status)) {
     return (
       <Badge tone="warning">

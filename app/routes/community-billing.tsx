@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Form, redirect } from "react-router";
 import type { Route } from "./+types/community-billing";
 import { CommunityHeader } from "../components/community-header";
-import { BillingNotice, CheckoutForm, CheckoutRefusalNotice, PaymentsOffNotice, PlanStatusBadge, TierCards } from "../components/billing";
+import { BillingNotice, CheckoutForm, CheckoutRefusalNotice, PaymentsOffNotice, PlanStatusBadge, TierCards, trialCancelling } from "../components/billing";
 import { SubmitButton } from "../components/form-bits";
 import { LocalTime, useReaderClock } from "../components/local-time";
 import { Alert, Badge, ButtonLink, Card, Container, LoadError } from "../components/ui";
@@ -155,8 +155,8 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
                         <PlanStatusBadge plan={sub} />
                       </dd>
                     </div>
-                    {/* an ended plan charges nothing: its old price would read as what they pay */}
-                    {live ? (
+                    {/* an ended plan, or a trial set to cancel, charges nothing: its price would read as what they pay */}
+                    {live && !trialCancelling(sub) ? (
                       <div>
                         <dt className="text-sm text-slate-600">{t("billing.price")}</dt>
                         <dd className="mt-1 text-slate-900">

@@ -111,7 +111,7 @@ export default function AccountBilling({ loaderData }: Route.ComponentProps) {
         </ul>
       )}
       {accounts.length > 0 ? (
-        <p className="mt-4 text-sm text-slate-600">{paymentsOn ? t("billing.manageHelp") : t("billing.manageUnavailable")}</p>
+        <p className="mt-4 text-sm text-slate-600">{paymentsOn ? t(accounts.some((a) => !a.member) ? "accountBilling.manageHelp" : "billing.manageHelp") : t("billing.manageUnavailable")}</p>
       ) : null}
     </Container>
   );

@@ -41,7 +41,7 @@ import { issueLabel, issueText, type FieldIssue } from "../../app/lib/issues";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
-import { checkoutAsStored, checkoutWithCode, deliverAll, makePrice, payAt, publishPrices } from "../billing-fixtures";
+import { checkoutAsStored, checkoutWithCode, deliver, deliverAll, lastEvent, makePrice, payAt, publishPrices, stripe } from "../billing-fixtures";
 
 /** A subscription row as the webhook settles it (workers/billing/settle.ts): the pages read only stored rows. */
 async function storedSubscription(communityId: string, userId: string, row: Partial<typeof schema.subscriptions.$inferInsert> = {}) {
@@ -756,6 +756,34 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     expect(pageText(CommunityBilling as ComponentType<never>, path, await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, payer))).toContain(say("billing.price"));
   });
 
+  it("a free trial set to cancel reads 'Trial ends, nothing charged' with its date and no price — not 'Cancels on' with the list price", async () => {
+    const c = await trialCommunity();
+    const trying = await addMember(c);
+    const started = await call(`/api/v1/communities/${c.slug}/checkout`, { as: trying, body: { tier: "vip", interval: "month" } });
+    await payAt(started.body.url);
+    const subId = (await checkoutAsStored(started.body.url.split("/checkout/")[1])).session.subscription;
+    await deliverAll(subId);
+    await stripe.subscriptions.update(subId, { cancel_at_period_end: true });
+    await deliver(await lastEvent(subId, "customer.subscription.updated"));
+    const path = `/c/${c.slug}/billing`;
+    const page = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, trying)) as Awaited<ReturnType<typeof planLoader>>;
+    expect(page.me?.subscription).toMatchObject({ status: "trialing", cancelAtPeriodEnd: true });
+    const text = pageText(CommunityBilling as ComponentType<never>, path, page);
+    expect(text).toContain(say("billing.status.trialCancels"));
+    expect(text).not.toContain(say("billing.status.cancelsOn"));
+    expect(text).not.toContain(say("billing.price"));
+    expect(pageText(CommunityBilling as ComponentType<never>, path, page, "zh-Hant")).toContain("不會扣款");
+    // Settings → Payments says the same
+    const account = await loadPage(accountBillingLoader as unknown as Loader, "/settings/billing", {}, trying);
+    expect(pageText(AccountBilling as ComponentType<never>, "/settings/billing", account)).toContain(say("billing.status.trialCancels"));
+    // a trial that goes on to be paid still shows its price and when the trial ends (the contrast)
+    await stripe.subscriptions.update(subId, { cancel_at_period_end: false });
+    await deliver(await lastEvent(subId, "customer.subscription.updated"));
+    const renewing = pageText(CommunityBilling as ComponentType<never>, path, await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, trying));
+    expect(renewing).toContain(say("billing.price"));
+    expect(renewing).toContain(say("billing.trialEnds"));
+  });
+
   it("Leave tells a member on a free trial that nothing was paid and the trial is given once — never that they paid", async () => {
     const c = await trialCommunity();
     const trying = await addMember(c, { paidTier: "vip" });
@@ -840,6 +868,7 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     const asMember = (await loadPage(accountBillingLoader as unknown as Loader, path, {}, payer)) as Awaited<ReturnType<typeof accountBillingLoader>>;
     expect(asMember.accounts).toMatchObject([{ community: { slug: c.slug }, member: true, plan: { tier: "member", status: "active" } }]);
     expect(pageText(AccountBilling as ComponentType<never>, path, asMember)).not.toContain(say("accountBilling.notMember"));
+    expect(pageText(AccountBilling as ComponentType<never>, path, asMember)).toContain(say("billing.manageHelp"));
 
     expect((await call(`/api/v1/communities/${c.slug}/leave`, { method: "POST", as: payer })).status).toBeLessThan(300);
     const left = (await loadPage(accountBillingLoader as unknown as Loader, path, {}, payer)) as Awaited<ReturnType<typeof accountBillingLoader>>;
@@ -847,6 +876,11 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     const text = pageText(AccountBilling as ComponentType<never>, path, left);
     expect(text).toContain(say("accountBilling.notMember"));
     expect(text).toContain(say("billing.manage"));
+    // a former member's portal cannot switch plans (ADR 042): the help says so
+    expect(text).toContain(say("accountBilling.manageHelp"));
+    expect(text).not.toContain(say("billing.manageHelp"));
+    // read right after leaving: already set to cancel (billing's access listener), never "still renews"
+    expect(text).not.toContain(say("accountBilling.renewsAfterLeaving"));
     expect(pageText(AccountBilling as ComponentType<never>, path, left, "zh-Hant")).toContain("目前不是成員");
     const portal = await postForm(accountBillingAction as unknown as Action, path, {}, payer, { intent: "portal", community: c.slug });
     expect(location(portal)).toMatch(new RegExp(`^${env.STRIPE_API_BASE}/`));

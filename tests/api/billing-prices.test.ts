@@ -3,29 +3,14 @@
 // keep it, amounts checked per currency, Stripe failures and races leaving nothing half-written.
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createWorkerApp } from "../../workers/server";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
-import { publishPrices, stripe } from "../billing-fixtures";
+import { callWith, publishPrices, stripe } from "../billing-fixtures";
 import { call, ORIGIN, type TestUser } from "../helpers";
 import { schema } from "../../workers/db/client";
 
 const activePrices = (communityId: string) =>
   db().select().from(schema.prices).where(and(eq(schema.prices.communityId, communityId), eq(schema.prices.active, true)));
 const pricesOf = (communityId: string) => db().select().from(schema.prices).where(eq(schema.prices.communityId, communityId));
-
-/** The API with other Stripe settings (the bindings are fixed per run; the app takes env per request). */
-async function callWith(overrides: Partial<Env>, path: string, as: TestUser, init: { method?: string; body?: unknown } = {}) {
-  const res = await createWorkerApp().request(
-    `${ORIGIN}${path}`,
-    {
-      method: init.method ?? "GET",
-      headers: { Origin: ORIGIN, Cookie: as.cookie, ...(init.body ? { "Content-Type": "application/json" } : {}) },
-      body: init.body ? JSON.stringify(init.body) : undefined,
-    },
-    { ...env, ...overrides },
-  );
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 describe("billing settings", () => {
   it("answers defaults with configured and the stand-in mode before anything is saved", async () => {

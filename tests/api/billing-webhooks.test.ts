@@ -22,6 +22,7 @@ import {
   makePrice,
   paidTierOf,
   postWebhook,
+  callWith,
   control,
   stripe,
   subscribe,
@@ -39,6 +40,18 @@ async function setting(amount = 1500) {
   const member = await addMember(community);
   const vip = await makePrice(community, "vip", amount);
   return { community, member, vip };
+}
+
+/** setting() with a VIP chat the member has open, whose VIP subscription then failed to renew (past_due, both events delivered). */
+async function pastDueInVipChat() {
+  const { community, member, vip } = await setting();
+  const space = await makeChat(community, { minTier: "vip" });
+  const sub = await subscribe(community, member, "vip", vip);
+  await deliverAll(sub.id);
+  const socket = await connected(space, member);
+  await control(`/_stand-in/subscriptions/${sub.id}/fail`, {});
+  await deliver(await lastEvent(sub.id, "invoice.payment_failed"), await lastEvent(sub.id, "customer.subscription.updated"));
+  return { community, member, sub, socket };
 }
 
 describe("webhook: verification", () => {
@@ -170,13 +183,7 @@ describe("webhook: settling", () => {
   });
 
   it("keeps the tier through the grace days of a failed payment, then the cron downgrades and the chat socket closes", async () => {
-    const { community, member, vip } = await setting();
-    const space = await makeChat(community, { minTier: "vip" });
-    const sub = await subscribe(community, member, "vip", vip);
-    await deliverAll(sub.id);
-    const socket = await connected(space, member);
-    await control(`/_stand-in/subscriptions/${sub.id}/fail`, {});
-    await deliver(await lastEvent(sub.id, "invoice.payment_failed"), await lastEvent(sub.id, "customer.subscription.updated"));
+    const { community, member, sub, socket } = await pastDueInVipChat();
     const pastDue = await subscriptionRow(sub.id);
     expect(pastDue.status).toBe("past_due");
     expect(pastDue.pastDueSince).not.toBeNull();
@@ -208,6 +215,26 @@ describe("webhook: settling", () => {
     expect(recovered.status).toBe("active");
     expect(recovered.pastDueSince).toBeNull();
     expect((await paidTierOf(community, member)).paidTier).toBe("vip");
+  });
+
+  it("applies a change of the owner's grace days at once to a past-due member: lowered to 0 locks now, raised again gives the tier back until the new grace ends", async () => {
+    const { community, member, sub, socket } = await pastDueInVipChat();
+    const grace = (days: number) => call(`/api/v1/communities/${community.slug}/billing`, { method: "PUT", as: community.owner, body: { graceDays: days } });
+    expect((await grace(0)).status).toBe(200);
+    expect((await paidTierOf(community, member)).paidTier).toBe("free");
+    expect((await socket.closed).code).toBe(4403);
+    const lapsed = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
+    expect(lapsed.body).toMatchObject({ tier: "free", subscription: { status: "past_due", tier: "vip" } });
+    expect(Date.parse(lapsed.body.subscription.graceEndsAt)).toBeLessThanOrEqual(Date.now());
+    expect((await grace(5)).status).toBe(200);
+    const back = await call(`/api/v1/communities/${community.slug}/billing/me`, { as: member });
+    expect(back.body).toMatchObject({ tier: "vip", paidTier: "vip", subscription: { status: "past_due" } });
+    const since = (await subscriptionRow(sub.id)).pastDueSince!.getTime();
+    expect(Date.parse(back.body.subscription.graceEndsAt)).toBe(since + 5 * DAY);
+    expect(await tierChanges(community, member)).toBe(3);
+    // the cron agrees: nothing to settle until the new grace ends
+    expect(await settleEndedGrace(env, since + 4 * DAY)).toBe(0);
+    expect(await settleEndedGrace(env, since + 6 * DAY)).toBe(1);
   });
 
   it("cancels at period end: the tier stays until the period ends, then goes", async () => {
@@ -278,11 +305,25 @@ describe("webhook: refunds", () => {
 });
 
 describe("cancellations that follow access", () => {
-  it("cancels at period end when the payer leaves (the spine's delivery), keeping what they paid for", async () => {
+  it("cancels at period end as the payer leaves — before the answer, so the Payments page read next says it will not renew — keeping what they paid for", async () => {
     const { community, member, vip } = await setting();
     const sub = await subscribe(community, member, "vip", vip);
     await deliverAll(sub.id);
     expect((await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST" })).status).toBe(204);
+    // no spine run yet: the access listener did it inside the request
+    expect(await subscriptionRow(sub.id)).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
+    const page = await call("/api/v1/me/billing", { as: member });
+    expect(page.body.items).toMatchObject([{ member: false, plan: { cancelAtPeriodEnd: true } }]);
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
+  });
+
+  it("cancels at period end through the spine when Stripe could not be reached as the payer left", async () => {
+    const { community, member, vip } = await setting();
+    const sub = await subscribe(community, member, "vip", vip);
+    await deliverAll(sub.id);
+    const left = await callWith({ STRIPE_API_BASE: "http://127.0.0.1:9" }, `/api/v1/communities/${community.slug}/leave`, member, { method: "POST" });
+    expect(left.status).toBe(204);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: false });
     await drainEvents();
     const inStripe = await stripe.subscriptions.retrieve(sub.id);
     expect(inStripe).toMatchObject({ status: "active", cancel_at_period_end: true });

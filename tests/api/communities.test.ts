@@ -37,11 +37,11 @@ describe("creating a community", () => {
       { key: "free", rank: 0, name: "Free", description: expect.any(String), prices: [], trialDays: 0 },
       {
         key: "member", rank: 1, name: "Member", description: expect.any(String), trialDays: 0,
-        prices: [{ interval: "month", amount: 500, currency: "USD" }, { interval: "year", amount: 5000, currency: "USD" }],
+        prices: [{ interval: "month", amount: 500, currency: "USD", published: false }, { interval: "year", amount: 5000, currency: "USD", published: false }],
       },
       {
         key: "vip", rank: 2, name: "VIP", description: expect.any(String), trialDays: 0,
-        prices: [{ interval: "month", amount: 1500, currency: "USD" }, { interval: "year", amount: 15000, currency: "USD" }],
+        prices: [{ interval: "month", amount: 1500, currency: "USD", published: false }, { interval: "year", amount: 15000, currency: "USD", published: false }],
       },
     ]);
 
@@ -282,12 +282,12 @@ describe("tiers", () => {
     expectError(await call(`/api/v1/communities/${c.slug}/tiers`, { as: await createUser() }), 404, "not_found");
   });
 
-  it("lets the owner rename a tier, set a trial and upsert prices per interval, stored in upper-case currency", async () => {
+  it("lets the owner rename a tier, set a trial and upsert prices per interval in the community's currency (any case in, upper-case out), not sold until published", async () => {
     const c = await makeCommunity();
     const res = await call(`/api/v1/communities/${c.slug}/tiers/vip`, {
       as: c.owner,
       method: "PATCH",
-      body: { name: "Patron", description: "Front row", trialDays: 14, prices: [{ interval: "month", amount: 2000, currency: "twd" }] },
+      body: { name: "Patron", description: "Front row", trialDays: 14, prices: [{ interval: "month", amount: 2000, currency: "usd" }] },
     });
     expect(res.status).toBe(200);
     expect(res.body.tier).toEqual({
@@ -297,11 +297,26 @@ describe("tiers", () => {
       description: "Front row",
       trialDays: 14,
       prices: [
-        { interval: "month", amount: 2000, currency: "TWD" },
-        { interval: "year", amount: 15000, currency: "USD" },
+        { interval: "month", amount: 2000, currency: "USD", published: false },
+        { interval: "year", amount: 15000, currency: "USD", published: false },
       ],
     });
     expect(await auditActions(c.id)).toContain("tier.update");
+  });
+
+  it("refuses a price in another currency than the community's, or one its currency cannot charge, saving nothing", async () => {
+    const c = await makeCommunity();
+    const patch = (prices: unknown) => call(`/api/v1/communities/${c.slug}/tiers/member`, { as: c.owner, method: "PATCH", body: { name: "Changed", prices } });
+    const other = await patch([{ interval: "month", amount: 2000, currency: "TWD" }]);
+    expectError(other, 400, "validation_failed");
+    expect(other.body.error.issues).toEqual([expect.objectContaining({ path: "prices.0.currency", code: "currency_mismatch", message: expect.stringContaining("USD") })]);
+    const tooSmall = await patch([{ interval: "month", amount: 10, currency: "USD" }]);
+    expectError(tooSmall, 400, "validation_failed");
+    expect(tooSmall.body.error.issues).toEqual([expect.objectContaining({ path: "prices.0.amount", code: "amount_invalid" })]);
+    const tiers = await call(`/api/v1/communities/${c.slug}/tiers`, { as: c.owner });
+    const member = tiers.body.items.find((t: { key: string }) => t.key === "member");
+    expect(member.name).not.toBe("Changed");
+    expect(member.prices.map((p: { currency: string }) => p.currency)).toEqual(["USD", "USD"]);
   });
 
   it("forgets the Stripe price id when the amount changes, since Stripe prices are immutable", async () => {

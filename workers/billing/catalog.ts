@@ -12,6 +12,7 @@ import { isUniqueViolation } from "../db/unique-violation";
 import type { MemberAccess } from "../domain/access";
 import { auditInsert } from "../domain/audit";
 import { runBatch, type Statement } from "../domain/communities/batch";
+import { settleGraceOf } from "../domain/jobs/billing-grace";
 import { badRequest, DomainError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { stripeFor, stripeMode, type StripeMode } from "./client";
@@ -347,6 +348,8 @@ export async function publishBilling(env: Env, stripe: Stripe, access: MemberAcc
     throw err;
   }
   await settleLookupKeys(env, stripe, communityId, slots);
+  // past-due members' tiers follow the new grace now, up or down (not only down at the next cron tick)
+  if (next.graceDays !== current.graceDays) await settleGraceOf(env, communityId);
   await expireCheckoutsFor(stripe, communityId, replacements.flatMap((r) => (r.old?.stripePriceId ? [r.old.stripePriceId] : [])));
   return readBilling(env, communityId);
 }

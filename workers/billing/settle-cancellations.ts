@@ -5,8 +5,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, schema } from "../db/client";
 import { liveSubscriptionStatuses } from "../db/schema";
-import { afterAccessCommitted } from "../domain/access-changes";
-import type { DomainEvent } from "../domain/events/kinds";
+import { afterAccessCommitted, onAccessChanged, type AccessChange } from "../domain/access-changes";
 import { requireStripe } from "./errors";
 import { hasEnded, retrieveSubscription, rowEnded, settlement, SUBSCRIPTION_EXPAND } from "./settle";
 
@@ -24,14 +23,16 @@ export async function settleNow(env: Env, sub: Stripe.Subscription): Promise<voi
 }
 
 /**
- * The spine's handler of `access.changed` for billing: on a departure (left, removed, banned)
- * every renewing subscription of that member in that community is set to cancel at period end
- * in Stripe, then settled. Idempotent (a subscription already set is skipped, so a retry only
- * does what failed); does nothing if the member is active again by the time it runs. Throws
- * Stripe's errors, so the spine retries.
+ * Billing's access listener: on a departure (left, removed, banned) every renewing subscription
+ * of that member in that community is set to cancel at period end in Stripe, then settled — right
+ * after the departure commits (so the Payments page read next already says it will not renew),
+ * with the spine's `access.changed` delivery as the retry. Idempotent (a subscription already set
+ * is skipped, so a retry only does what failed; no Stripe call unless the member has a renewing
+ * row there); does nothing if the member is active again by the time it runs. Throws Stripe's
+ * errors, so the spine retries.
  */
-export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.changed">): Promise<void> {
-  const { reason, communityId, userId } = event.payload;
+export async function cancelOnDeparture(env: Env, change: AccessChange): Promise<void> {
+  const { reason, communityId, userId } = change;
   if (!userId || !departures.has(reason)) return;
   const db = getDb(env);
   const m = schema.memberships;
@@ -57,6 +58,9 @@ export async function cancelOnDeparture(env: Env, event: DomainEvent<"access.cha
     await settleNow(env, updated);
   }
 }
+
+/** Register billing's departure cancellation with the access module (once per isolate, at module load). */
+export const unregisterBillingDeparture = onAccessChanged((env, pending) => cancelOnDeparture(env, pending.change));
 
 /**
  * The rules a subscription's webhook holds Stripe to before it is settled (ADR 042 addendum),

@@ -133,7 +133,7 @@ const listeners = new Set<AccessListener>();
 /**
  * Register a party that must hear of access changes at once (chat's revocation,
  * domain/chat/channels.ts). Register at module load, so that every isolate has it: the registry lives
- * in the isolate's memory. A listener must be idempotent and cheap; what it throws is logged,
+ * in the isolate's memory. A listener must be idempotent, and cheap when the change is not its business (it runs inside the request that made the change); what it throws is logged,
  * never passed on, since the change has committed. Returns the function that unregisters it.
  */
 export function onAccessChanged(listener: AccessListener): () => void {

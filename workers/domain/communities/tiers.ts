@@ -1,7 +1,8 @@
 // Tiers and their prices. Prices are upserted per interval; a changed amount or currency drops
 // the Stripe price id because Stripe prices are immutable and checkout must create a new one.
 import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
-import { withStripePricesArchived } from "../../billing/catalog";
+import { billingSettingsOf, withStripePricesArchived } from "../../billing/catalog";
+import { amountProblem } from "../../billing/currency";
 import { getDb, schema } from "../../db/client";
 import { tierKeys, type TierKey } from "../../db/schema";
 import { badRequest, notFound } from "../../lib/errors";
@@ -11,7 +12,14 @@ import { auditInsert } from "../audit";
 import { runBatch, type Statement } from "./batch";
 import type { ActiveAccess } from "./types";
 
-export type PriceView = { interval: "month" | "year"; amount: number; currency: string };
+/**
+ * A tier's active price for one interval: `amount` in the currency's minor units (billing/currency.ts),
+ * `currency` ISO 4217 upper-case, `published` whether a Stripe Price sells it (a price set through
+ * PATCH …/tiers/:key is not sold until the owner publishes prices from Billing, PUT …/billing).
+ */
+export type PriceView = { interval: "month" | "year"; amount: number; currency: string; published: boolean };
+/** A price as the owner gives it to PATCH …/tiers/:key (currency in any case). */
+export type PriceChange = Omit<PriceView, "published">;
 /** `key` as one of the tier keys (free, supporter, vip); throws 404 not_found for any other, as for an unknown route. */
 export function requireTierKey(key: string): TierKey {
   if (!(tierKeys as readonly string[]).includes(key)) throw notFound("No such tier.");
@@ -24,7 +32,7 @@ export type TierChanges = {
   name?: string;
   description?: string;
   trialDays?: number;
-  prices?: PriceView[];
+  prices?: PriceChange[];
 };
 
 export async function listTiers(env: Env, communityId: string): Promise<TierView[]> {
@@ -45,7 +53,7 @@ export async function listTiers(env: Env, communityId: string): Promise<TierView
     trialDays: t.trialDays,
     prices: prices
       .filter((p) => p.tierKey === t.key)
-      .map((p) => ({ interval: p.interval, amount: p.amount, currency: p.currency })),
+      .map((p) => ({ interval: p.interval, amount: p.amount, currency: p.currency.toUpperCase(), published: p.stripePriceId !== null })),
   }));
 }
 
@@ -54,7 +62,11 @@ export async function listTiers(env: Env, communityId: string): Promise<TierView
  * changed amount or currency archives the active row and adds a new one without a Stripe Price;
  * the archived row's Stripe Price is archived at Stripe too, and open checkouts selling it are
  * expired: billing/catalog.ts withStripePricesArchived). Answers the tier as it now stands.
- * @throws 404 not_found for an unknown tier; 400 validation_failed for prices on the free tier;
+ * Prices are in the community's billing currency (billing_settings, USD until the owner picks
+ * one) and follow its Stripe rules (billing/currency.ts amountProblem); stored lower-case as
+ * billing stores them.
+ * @throws 404 not_found for an unknown tier; 400 validation_failed for prices on the free tier,
+ *   in another currency (`currency_mismatch`) or an amount the currency cannot charge (`amount_invalid`);
  *   502 stripe_unavailable when Stripe could not archive a replaced Price (nothing saved)
  */
 export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, changes: TierChanges): Promise<TierView> {
@@ -69,6 +81,7 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
   if (key === "free" && changes.prices && changes.prices.length > 0) {
     throw badRequest("The free tier has no prices.", { issues: [{ path: "prices", message: "The free tier has no prices", code: "free_tier_unpriced" }] });
   }
+  const prices = await checkedPrices(env, communityId, changes.prices ?? []);
 
   const statements: Statement[] = [];
   const set: { name?: string; description?: string; trialDays?: number } = {};
@@ -87,7 +100,7 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
   const differs = (price: { amount: number; currency: string }) =>
     sql`(${schema.prices.amount} <> ${price.amount} or lower(${schema.prices.currency}) <> lower(${price.currency}))`;
   const replaced: string[] = [];
-  for (const price of changes.prices ?? []) {
+  for (const price of prices) {
     const sameSlot = and(eq(schema.prices.communityId, communityId), eq(schema.prices.tierKey, key), eq(schema.prices.interval, price.interval), eq(schema.prices.active, true));
     // the Stripe Price this replaces, archived at Stripe with the row (withStripePricesArchived)
     const [sold] = await db.select({ id: schema.prices.stripePriceId }).from(schema.prices).where(and(sameSlot, isNotNull(schema.prices.stripePriceId), differs(price))).limit(1);
@@ -123,4 +136,28 @@ export async function updateTier(env: Env, access: ActiveAccess, key: TierKey, c
   const updated = all.find((t) => t.key === key);
   if (!updated) throw notFound("No such tier.");
   return updated;
+}
+
+/**
+ * `prices` with currency codes lower-case, once each is in the community's billing currency and an
+ * amount that currency can charge. @throws 400 validation_failed with `issues` per price.
+ */
+async function checkedPrices(env: Env, communityId: string, prices: PriceChange[]): Promise<PriceChange[]> {
+  if (prices.length === 0) return [];
+  const { currency } = await billingSettingsOf(env, communityId);
+  const issues: Array<{ path: string; message: string; code: string }> = [];
+  prices.forEach((price, i) => {
+    if (price.currency.toLowerCase() !== currency) {
+      issues.push({
+        path: `prices.${i}.currency`,
+        message: `Prices are in the community's currency, ${currency.toUpperCase()}; change the currency under Billing`,
+        code: "currency_mismatch",
+      });
+      return;
+    }
+    const problem = amountProblem(price.amount, currency);
+    if (problem) issues.push({ path: `prices.${i}.amount`, message: problem, code: "amount_invalid" });
+  });
+  if (issues.length > 0) throw badRequest("Some prices cannot be used.", { issues });
+  return prices.map((p) => ({ ...p, currency: p.currency.toLowerCase() }));
 }

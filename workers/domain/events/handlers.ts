@@ -5,7 +5,8 @@
 import { closeArchivedChannel } from "../chat/channels";
 import { sendQueuedMail } from "../../mail/outbox";
 import { deliverAccessChange } from "../access-changes";
-import { cancelOnDeparture } from "../../billing/settle-cancellations";
+// registers billing's access listener (cancelOnDeparture) in every isolate that runs the spine
+import "../../billing/settle-cancellations";
 import { runExportStep } from "../data-rights/export-jobs";
 import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
@@ -66,13 +67,10 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "account.erased": purges.map(purgeHandler),
   "account.purge_continued": [{ name: "purge", run: continuePurge }],
   "export.step": [{ name: "export", run: (env, event) => runExportStep(env, event.payload) }],
-  // the parties registered with onAccessChanged (chat's revoke, issue 12), called directly after
-  // the commit; this is their retry
-  // billing: a payer who leaves, is removed or banned is not charged again (ADR 037)
-  "access.changed": [
-    { name: "listeners", run: deliverAccessChange },
-    { name: "billing", run: cancelOnDeparture },
-  ],
+  // the parties registered with onAccessChanged, called directly after the commit — chat's
+  // revoke (issue 12) and billing's cancellation of a departed payer's renewal (ADR 037,
+  // billing/settle-cancellations.ts) — this is their retry
+  "access.changed": [{ name: "listeners", run: deliverAccessChange }],
 };
 
 /** The handlers of one kind, in the order they run. */

@@ -28,3 +28,23 @@ export async function settleEndedGrace(env: Env, now = Date.now()): Promise<numb
   for (const member of due) await commitAccessWrite(env, paidTierWrite(env, member.communityId, member.userId, now));
   return due.length;
 }
+
+/**
+ * Settle every member of `communityId` who holds a past_due subscription to what their
+ * subscriptions grant at `now` (ms), up or down — run when the owner changes the grace days, so
+ * the tier follows the new grace at once (a lowered grace that has run out locks now; a raised
+ * one that has not run out yet gives the tier back, matching `graceEndsAt` on /billing/me) rather
+ * than only downward at the next cron tick. The write changes only a tier that differs (one
+ * `tier_changed` each, sockets closed on a lock). Returns how many members were looked at.
+ */
+export async function settleGraceOf(env: Env, communityId: string, now = Date.now()): Promise<number> {
+  const s = schema.subscriptions;
+  const m = schema.memberships;
+  const members = await getDb(env)
+    .selectDistinct({ userId: m.userId })
+    .from(s)
+    .innerJoin(m, and(eq(m.communityId, s.communityId), eq(m.userId, s.userId)))
+    .where(and(eq(s.communityId, communityId), eq(s.status, "past_due")));
+  for (const { userId } of members) await commitAccessWrite(env, paidTierWrite(env, communityId, userId, now));
+  return members.length;
+}

@@ -17,7 +17,7 @@ export const BillingSettingsSchema = z
   .object({
     currency: z.string().openapi({ description: "lowercase ISO 4217", example: "twd" }),
     allowPromotionCodes: z.boolean(),
-    graceDays: z.number().int().min(0).max(60).openapi({ description: "days a past-due subscription keeps its tier" }),
+    graceDays: z.number().int().min(0).max(60).openapi({ description: "days a past-due subscription keeps its tier, counted from when it first fell past due; a change applies at once to members already past due (up or down)" }),
     refundPolicy: z.enum(refundPolicies).openapi({ description: "on a refund: revoke the tier (cancel now) or keep it" }),
     pricingPublished: z.boolean(),
   })

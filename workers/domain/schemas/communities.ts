@@ -69,6 +69,7 @@ export const PriceSchema = z
     interval: z.enum(["month", "year"]),
     amount: z.number().int().min(0).max(100_000_000).openapi({ description: "minor units of currency", example: 500 }),
     currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: "USD" }),
+    published: z.boolean().openapi({ description: "whether a Stripe Price sells it; a price set through PATCH …/tiers/:key is not sold until the owner publishes from Billing (PUT …/billing)" }),
   })
   .openapi("Price");
 
@@ -88,7 +89,7 @@ export const UpdateTierBody = TierSchema.pick({ name: true, description: true, t
   .extend({
     prices: z
       .array(
-        PriceSchema.extend({
+        PriceSchema.omit({ published: true }).extend({
           currency: z
             .string()
             .regex(/^[A-Za-z]{3}$/, "An ISO 4217 code of three letters")
