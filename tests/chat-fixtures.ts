@@ -78,7 +78,12 @@ async function openSocketAt(path: string, as: TestUser | null, opts: SocketOptio
       const found = read();
       if (found !== undefined) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(frames).slice(0, 2000)}`);
+      if (left <= 0) {
+        // what came, by type, and the last frames (the first ones are the same ready/here every time)
+        const kinds = frames.reduce<Record<string, number>>((n, f) => ({ ...n, [f.type]: (n[f.type] ?? 0) + 1 }), {});
+        const revs = messages().map((m) => m.rev);
+        throw new Error(`timed out waiting for ${what}; frames by type ${JSON.stringify(kinds)}, ${revs.length} messages (revs ${revs.slice(0, 3).join(",")}…${revs.slice(-3).join(",")}); last: ${JSON.stringify(frames.slice(-3)).slice(-1500)}`);
+      }
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, Math.min(left, 50));

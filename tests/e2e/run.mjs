@@ -73,7 +73,13 @@ const OPERATOR_EMAIL = "operator@e2e.example.com";
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
 mkdirSync(shots, { recursive: true });
-const persist = mkdtempSync(join(tmpdir(), "enclave-e2e-"));
+// `--prepare <dir>`: only build and migrate into <dir>, then exit (scripts/test.sh runs it while the
+// workerd tests run); E2E_PREPARED=<dir> then starts from that build and those D1s
+const prepareIndex = process.argv.indexOf("--prepare");
+const prepareOnly = prepareIndex >= 0;
+const prepared = !prepareOnly && process.env.E2E_PREPARED ? process.env.E2E_PREPARED : null;
+const persist = prepareOnly ? process.argv[prepareIndex + 1] : (prepared ?? mkdtempSync(join(tmpdir(), "enclave-e2e-")));
+if (prepareOnly && !persist) throw new Error("--prepare needs a directory");
 let server = null;
 let browser = null;
 let standIn = null;
@@ -374,12 +380,24 @@ async function restartServer({ hard = false } = {}) {
   await startServer();
 }
 
-try {
+/** The build and fresh, migrated D1s in `persist`: what every run starts from. */
+function prepare() {
   console.log("building…");
   run("npx", ["react-router", "build"]);
   console.log(`migrating a fresh D1 in ${persist}…`);
+  mkdirSync(persist, { recursive: true });
   run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
   run("npx", ["wrangler", "d1", "migrations", "apply", "SEARCH", "--local", "--persist-to", persist]);
+}
+
+if (prepareOnly) {
+  prepare();
+  process.exit(0);
+}
+
+try {
+  if (prepared) console.log(`starting from the build and D1s prepared in ${persist}`);
+  else prepare();
   // E2E_STRIPE_PORT fixes the stand-in's port (engineers sharing a machine); else any free one
   standIn = await startStandIn({
     port: Number(process.env.E2E_STRIPE_PORT ?? 0),
