@@ -12,7 +12,7 @@
 //   messages keep the order they were sent in even when one of them waits on D1 (mentions, images).
 import { DurableObject } from "cloudflare:workers";
 import { answerClose } from "./sockets";
-import { ChatStore, type MessageRow } from "./chat-store";
+import { ChatStore, messageView, type MessageRow } from "./chat-store";
 import {
   CloseCode,
   hereWithout,
@@ -126,6 +126,8 @@ export class ChatChannel extends DurableObject<Env> {
   /** each hidden set's variant key (its ids joined), by the attachment's array: joined once, not per broadcast */
   private readonly hiddenKeys = new WeakMap<string[], string>();
   private pending: ChatMessage[] = [];
+  /** authors whose chat_authors row (D1) this instance has written: a forward writes only new ones */
+  private readonly recordedAuthors = new Set<string>();
   /** MAX_UNREAD_MESSAGES, or CHAT_MAX_UNREAD from env (tests use a small one) */
   private readonly maxUnread: number;
   /**
@@ -457,6 +459,7 @@ export class ChatChannel extends DurableObject<Env> {
   /** Anonymise an erased member's messages here (the spine's purge); returns how many changed. */
   async eraseAuthor(userId: string): Promise<number> {
     const now = Date.now();
+    this.recordedAuthors.delete(userId);
     const changed = this.transaction(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
     this.closeSocketsOf(userId);
     const meta = this.store.readMeta();
@@ -478,7 +481,8 @@ export class ChatChannel extends DurableObject<Env> {
     const meta = this.store.readMeta();
     const inbox = this.inboxForward(rows);
     try {
-      const erased = await forwardOutbox(this.env, { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId }, rows, inbox);
+      const where = { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId, recordedAuthors: this.recordedAuthors };
+      const erased = await forwardOutbox(this.env, where, rows, inbox);
       if (rows.length) this.store.forwarded(rows[rows.length - 1].id);
       this.reads.mirrored(inbox.mirror.reads);
       await this.announceInbox(rows, inbox.mirror);
@@ -778,21 +782,18 @@ export class ChatChannel extends DurableObject<Env> {
     const now = Date.now();
     const limited = this.sendAllowance(identity, now);
     if (limited) return limited;
-    let replySeq: number | null = null;
+    let replied: MessageRow | null = null;
     if (input.replyTo) {
       const named = parseMessageId(input.replyTo);
-      const target = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
-      if (!target) return fail(400, "validation_failed", "The message replied to is not in this channel.", { issues: [{ path: "replyTo", message: "No such message in this channel.", code: "not_found" }] });
-      replySeq = target.seq;
+      replied = named && named.channelId === identity.channelId ? this.store.bySeq(named.seq) : null;
+      if (!replied) return fail(400, "validation_failed", "The message replied to is not in this channel.", { issues: [{ path: "replyTo", message: "No such message in this channel.", code: "not_found" }] });
     }
+    const replySeq = replied?.seq ?? null;
     const composed = await composeMessage(this.env, identity, input, { keepImages: false });
     if (!composed.ok) return composed;
-    // between the await and here another call of this member cannot run (the lane), others can:
-    // the seq is taken now, and a retry of the same client id that raced us finds our row
-    if (input.clientId) {
-      const raced = this.store.byClientId(identity.userId, input.clientId);
-      if (raced) return { ok: true, value: { message: this.store.views(identity.channelId, [raced])[0], created: false, unreachableMentions: [] } };
-    }
+    // between the await and here another call of this member cannot run (every send is in the
+    // member's lane, and only a send stores a client id), others can: the seq is taken now; the
+    // unique index (author_id, client_id) stands behind the lane
     const at = Date.now();
     const row = this.transaction(() => {
       const rev = this.store.nextRev();
@@ -819,7 +820,8 @@ export class ChatChannel extends DurableObject<Env> {
       this.store.enqueue("message.created", { seq: rev, authorId: identity.userId, mentions: composed.value.body.includes("<@") }, at);
       return stored;
     });
-    const message = this.store.views(identity.channelId, [row])[0];
+    // a new message has no reactions yet, and the row it quotes was read above: no query for its view
+    const message = messageView(identity.channelId, row, [], replied);
     this.queueBroadcast([message]);
     this.armOutbox();
     // what you write you have read (ADR 033)

@@ -231,7 +231,8 @@ describe("chat mentions and notifications", () => {
 
     // the same event again changes nothing: read stays read
     await db().update(schema.notifications).set({ readAt: new Date() }).where(eq(schema.notifications.id, first.id));
-    await redeliver("message.created", second.id);
+    // (a space's plain message comes as the forward's chat.activity, subject the space)
+    await redeliver("chat.activity", chat.id);
     const [again] = await notificationsOf(keen);
     expect(again.readAt).not.toBeNull();
 
@@ -248,7 +249,7 @@ describe("chat mentions and notifications", () => {
 });
 
 describe("chat events: one per consequence", () => {
-  it("raises message.created for an author's last plain message of a forward and every mentioning one; notices, mentions and search follow as before", async () => {
+  it("raises message.created for every mentioning message and one chat.activity per forward with each author's last plain one; notices, mentions and search follow as before", async () => {
     const c = await makeCommunity();
     const usual = await addMember(c);
     const keen = await addMember(c);
@@ -263,7 +264,15 @@ describe("chat events: one per consequence", () => {
     await settle(chat);
     const e = schema.domainEvents;
     const created = await db().select({ subjectId: e.subjectId }).from(e).where(and(eq(e.kind, "message.created"), eq(e.communityId, c.id)));
-    expect(created.map((r) => r.subjectId).sort()).toEqual([talkerPlain[1].id, mentioning.id, last.id].sort());
+    expect(created.map((r) => r.subjectId)).toEqual([mentioning.id]);
+    const activity = await db().select({ subjectId: e.subjectId, payload: e.payload }).from(e).where(and(eq(e.kind, "chat.activity"), eq(e.communityId, c.id)));
+    expect(activity).toHaveLength(1);
+    expect(activity[0].subjectId).toBe(chat.id);
+    const payload = (typeof activity[0].payload === "string" ? JSON.parse(activity[0].payload) : activity[0].payload) as { latest: Array<{ seq: number; authorId: string }> };
+    expect(payload.latest).toEqual([
+      { seq: talkerPlain[1].seq, authorId: talker.id },
+      { seq: last.seq, authorId: c.owner.id },
+    ]);
     // keen heard the latest, talker heard the owner, the owner heard talker, usual was mentioned
     const [toKeen] = await notificationsOf(keen);
     expect([toKeen.kind, toKeen.actorId]).toEqual(["new_message", c.owner.id]);
@@ -271,6 +280,24 @@ describe("chat events: one per consequence", () => {
     expect((await notificationsOf(usual)).map((n) => [n.kind, n.subjectId])).toEqual([["mention", mentioning.id]]);
     // search still has every message, the first plain one included
     expect(hitIds(await search(c.slug, "zebrafish", c.owner))).toEqual([ownerPlain[0].id]);
+  });
+
+  it("brings an 'all' notice up to the newest message still there that is not the reader's own, when the newest was deleted before the event ran", async () => {
+    const c = await makeCommunity();
+    const keen = await addMember(c);
+    const talker = await addMember(c);
+    const chat = await makeChat(c, { name: "Lounge" });
+    await setLevel(chat, keen, "all");
+    await setLevel(chat, talker, "all");
+    await send(chat, talker, "from talker");
+    await send(chat, keen, "keen's own");
+    const gone = await send(chat, c.owner, "soon deleted");
+    await runDurableObjectAlarm(channelStub(env, chat.id) as never);
+    expect((await call(`/api/v1/messages/${gone.id}`, { method: "DELETE", as: c.owner })).status).toBeLessThan(300);
+    await drainEvents();
+    // keen: the owner's is gone and their own does not count, so talker's; talker: keen's
+    expect((await notificationsOf(keen)).map((n) => [n.kind, n.actorId])).toEqual([["new_message", talker.id]]);
+    expect((await notificationsOf(talker)).map((n) => [n.kind, n.actorId])).toEqual([["new_message", keen.id]]);
   });
 });
 

@@ -70,6 +70,40 @@ export async function activityOfMessage(env: Env, event: DomainEvent<"message.cr
 }
 
 /**
+ * A space's `chat.activity` (one outbox forward's last plain message of each author): the channel's
+ * "all" notice of each member at that level is brought up to date once, to the newest live message
+ * there that is not their own — the state one activityOfMessage per message would leave, in one
+ * pass. D1: one read of the channel's "all" settings (all most channels cost); when someone is at
+ * "all", one object call per message used (newest first, until everyone has theirs) and the upserts.
+ */
+export async function activityOfChannel(env: Env, event: DomainEvent<"chat.activity">): Promise<void> {
+  const { channelId, latest } = event.payload;
+  const s = schema.chatSettings;
+  const rows = await getDb(env).select({ userId: s.userId }).from(s).where(and(eq(s.spaceId, channelId), eq(s.notify, "all")));
+  if (rows.length === 0) return;
+  const waiting = new Set(rows.map((r) => r.userId));
+  for (const { seq, authorId } of [...latest].sort((a, b) => b.seq - a.seq)) {
+    if (waiting.size === 0) break;
+    // each member's notice takes the newest message not by them: one that only its author still waits for tells nobody
+    if (waiting.size === 1 && waiting.has(authorId)) continue;
+    const loaded = await loadChatMessage(env, messageIdOf(channelId, seq));
+    if (!loaded?.live) continue;
+    const { channel, found } = loaded;
+    const mentioned = new Set(mentionedIds(found.message.body));
+    const told = [...waiting].filter((id) => id !== found.authorId);
+    for (const id of told) waiting.delete(id);
+    await notify(
+      env,
+      "new_message",
+      { type: "space", id: channel.id, communityId: channel.communityId, spaceId: channel.id },
+      found.authorId,
+      told.filter((id) => !mentioned.has(id)),
+      { refreshAt: new Date(found.message.createdAt) },
+    );
+  }
+}
+
+/**
  * A DM tells its other active participants at once (issue 13): one notice per conversation and
  * recipient, brought up to date by each message (its author, its time, unread again), with the
  * direct-messages preference on. The email for what stays unread is missed-messages.ts's. D1: the

@@ -109,10 +109,13 @@ type OutboxKind = (typeof outboxKinds)[number];
 /**
  * Forward outbox rows to the spine: a domain event per row that has a consequence of its own (its
  * id derived from the object and the row, so a forward that runs twice — an alarm may fire twice
- * — writes each event once; of an author's new messages without mentions only the last), one
- * `chat.indexed` for search, and the record that this channel holds each author's messages
- * (export, erasure), in one D1 batch; then wake the consumer. Answers the authors among them who were erased
- * meanwhile. Throws when D1 refuses: the object keeps the rows.
+ * — writes each event once; of an author's new messages without mentions only the last, and in a
+ * space those last ones together as one `chat.activity`), one `chat.indexed` for search, and the
+ * record that this channel holds each author's messages (export, erasure; skipped for those in
+ * `where.recordedAuthors`, which the caller keeps per object instance and this fills once the batch
+ * committed), in one D1 batch; then
+ * wake the consumer. Answers the authors among them who were erased meanwhile. Throws when D1
+ * refuses: the object keeps the rows.
  *
  * `inbox` rides in the same batch (ADR 033): the channel's head and the read positions that moved
  * (inbox.ts inboxMirrorStatements), and the missed-message rows and delayed jobs of new DM
@@ -120,7 +123,7 @@ type OutboxKind = (typeof outboxKinds)[number];
  */
 export async function forwardOutbox(
   env: Env,
-  where: { objectId: string; channelId: string | null; communityId: string | null },
+  where: { objectId: string; channelId: string | null; communityId: string | null; recordedAuthors?: Set<string> },
   rows: Array<{ id: number; kind: string; payload: string }>,
   inbox?: { mirror: InboxMirror; missed: MissedCandidate[] },
 ): Promise<string[]> {
@@ -136,19 +139,24 @@ export async function forwardOutbox(
   // before it raise no event (search and chat_authors still see every row); one deleted within
   // the same forward would tell nobody (the handler skips what is not live), so it is not "last"
   const removed = new Set(parsed.filter(({ row }) => row.kind === "message.removed").map(({ payload }) => payload.seq));
-  const lastPlain = new Map<string, number>();
+  const lastPlain = new Map<string, { rowId: number; seq: number }>();
   for (const { row, payload } of parsed) {
-    if (row.kind === "message.created" && payload.mentions === false && payload.authorId && !removed.has(payload.seq)) lastPlain.set(payload.authorId, row.id);
+    if (row.kind === "message.created" && payload.mentions === false && payload.authorId && !removed.has(payload.seq)) lastPlain.set(payload.authorId, { rowId: row.id, seq: payload.seq });
   }
+  // in a space those last plain messages are one chat.activity event below, not one event each
+  const activity = !isConversationId(channelId) && lastPlain.size > 0;
   const authorsSeen = new Set<string>();
   for (const { row, payload } of parsed) {
     if (!(outboxKinds as readonly string[]).includes(row.kind)) continue;
     const kind = row.kind as OutboxKind;
     if (kind === "message.created" && payload.authorId && !authorsSeen.has(payload.authorId)) {
       authorsSeen.add(payload.authorId);
-      statements.push(db.insert(schema.chatAuthors).values({ channelId, userId: payload.authorId, communityId }).onConflictDoNothing());
+      // an author this object already recorded in D1 since it woke needs no statement (a restart records them once more, harmlessly)
+      if (!where.recordedAuthors?.has(payload.authorId)) {
+        statements.push(db.insert(schema.chatAuthors).values({ channelId, userId: payload.authorId, communityId }).onConflictDoNothing());
+      }
     }
-    if (kind === "message.created" && payload.mentions === false && payload.authorId && lastPlain.get(payload.authorId) !== row.id) continue;
+    if (kind === "message.created" && payload.mentions === false && payload.authorId && (activity || lastPlain.get(payload.authorId)?.rowId !== row.id)) continue;
     const id = await derivedId("evt", `${where.objectId}\n${row.id}`);
     ids.push(id);
     statements.push(
@@ -163,6 +171,12 @@ export async function forwardOutbox(
         { id },
       ).statement,
     );
+  }
+  if (activity) {
+    const id = await derivedId("evt", `${where.objectId}\nactivity\n${rows[0].id}`);
+    ids.push(id);
+    const latest = [...lastPlain].map(([authorId, { seq }]) => ({ seq, authorId })).sort((a, b) => a.seq - b.seq).slice(-100);
+    statements.push(eventInsert(env, { kind: "chat.activity", communityId, subject: { type: "space", id: channelId }, payload: { channelId, latest } }, { id }).statement);
   }
   // search indexes what this forward touched in one go (search/sync.ts syncChatMessages)
   const touched = [...new Set(parsed.filter(({ row }) => (outboxKinds as readonly string[]).includes(row.kind)).map(({ payload }) => payload.seq))];
@@ -179,6 +193,7 @@ export async function forwardOutbox(
   }
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
+  for (const author of authorsSeen) where.recordedAuthors?.add(author);
   await announceEvents(env, ids);
   // an author erased while their message waited here: the purge may have run before this row
   // named the channel, so the object anonymises them itself (forgetErasedAuthors after)

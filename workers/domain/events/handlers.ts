@@ -11,7 +11,7 @@ import { runExportStep } from "../data-rights/export-jobs";
 import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
-import { activityOfMessage, mentionsOfMessage } from "../chat/consequences";
+import { activityOfChannel, activityOfMessage, mentionsOfMessage } from "../chat/consequences";
 import { sendMissedMessages } from "../chat/missed-messages";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncChatMessages, syncSearchDocument } from "../search/sync";
@@ -57,6 +57,8 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   // chat (issue 12, ADR 025): mentions before activity, so a member the message mentions is told once
   // search indexes a forward's messages together (chat.indexed); these tell people
   "message.created": [messageMentions, { name: "activity", run: activityOfMessage }],
+  // a space's plain new messages of one forward, together (kinds.ts)
+  "chat.activity": [{ name: "activity", run: activityOfChannel }],
   "message.updated": [messageMentions],
   "message.removed": [messageMentions],
   // a member's unread DMs and mentions, 15 minutes on (ADR 033)

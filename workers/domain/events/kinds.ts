@@ -74,6 +74,16 @@ export const eventPayloads = {
    */
   "chat.indexed": z.object({ channelId: id, seqs: z.array(z.number().int().min(1)).min(1).max(100) }),
   /**
+   * A space's new messages without mentions that one outbox forward carried, as one event: each
+   * author's last one (`latest`, by seq). Their one consequence is the channel's "all" notice, which
+   * the handler brings up to date once per forward rather than once per author (a busy channel's
+   * forward carries dozens of authors). Messages that mention someone still raise message.created.
+   */
+  "chat.activity": z.object({
+    channelId: id,
+    latest: z.array(z.object({ seq: z.number().int().min(1), authorId: id })).min(1).max(100),
+  }),
+  /**
    * A member's missed-message job for one 15-minute slot (ADR 033): due when the slot's messages
    * are 15 minutes old; emails what of chat_missed is due and still unread, once.
    */
