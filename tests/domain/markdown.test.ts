@@ -422,3 +422,13 @@ describe("Markdown bounds", () => {
     expect(best).toBeLessThan(250);
   });
 });
+
+describe("renderChatMarkdown with the checked parse", () => {
+  it("renders the tokens assertMarkdownWithin answered exactly as it renders the text itself", () => {
+    const texts = ["# Title\n\n---\n\n**bold** and _em_ [link](https://example.com) `code`", "> quote\n> - list\n\n1. one\n2. two", "長い日本語のテキスト 🎉 <script>alert(1)</script>"];
+    for (const text of texts) {
+      const tokens = assertMarkdownWithin(text, { path: "body", maxChars: 4_000, what: "A message" });
+      expect(renderChatMarkdown(text, { tokens })).toBe(renderChatMarkdown(text));
+    }
+  });
+});

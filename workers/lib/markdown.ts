@@ -233,8 +233,10 @@ export function parseWithinBounds(markdown: string): { tokens: Token[] } | Markd
  * `maxChars` counts Unicode code points; `path` names the field in `issues`. Throws DomainError
  * 413 `too_large` (with `maxChars`) past the size, and 400 `markdown_too_deep` (with
  * `issues: [{ path, code: "markdown_too_deep", maximum: MAX_MARKDOWN_DEPTH }]`) past the nesting bound.
+ * Answers the tokens it parsed (markdown-it's), which a renderer of the same text may take once
+ * instead of parsing again (renderChatMarkdown's `tokens`; rendering changes them).
  */
-export function assertMarkdownWithin(markdown: string, opts: { path: string; maxChars: number; what: string }): void {
+export function assertMarkdownWithin(markdown: string, opts: { path: string; maxChars: number; what: string }): Token[] {
   if ([...markdown].length > opts.maxChars) {
     throw new DomainError(413, "too_large", `${opts.what} can be at most ${opts.maxChars.toLocaleString("en")} characters.`, {
       maxChars: opts.maxChars,
@@ -247,6 +249,7 @@ export function assertMarkdownWithin(markdown: string, opts: { path: string; max
       issues: [{ path: opts.path, message, code: "markdown_too_deep", maximum: MAX_MARKDOWN_DEPTH }],
     });
   }
+  return parsed.tokens;
 }
 
 const escapeHtml = (text: string) => md.utils.escapeHtml(text);
@@ -267,7 +270,7 @@ export function plainTextHtml(text: string): string {
  * past the bounds (a row stored before them) or one the renderer fails on comes back as plainTextHtml.
  */
 export function renderMarkdown(markdown: string, options: { mentionNames?: MentionNames } = {}): string {
-  return renderWithin(markdown, options.mentionNames, "renderMarkdown", (tokens) => tokens);
+  return renderWithin(markdown, options.mentionNames, "renderMarkdown", undefined, (tokens) => tokens);
 }
 
 // Chat shows the inline subset: a heading is a paragraph and a rule is nothing (a message is a
@@ -276,10 +279,12 @@ const CHAT_BLOCK_AS_PARAGRAPH: Record<string, string> = { heading_open: "paragra
 
 /**
  * Safe HTML for a chat message: renderMarkdown's parser, bounds and sanitising, with headings
- * shown as paragraphs and thematic breaks dropped. Never throws (the plain-text fallback).
+ * shown as paragraphs and thematic breaks dropped. `tokens`: what assertMarkdownWithin parsed of
+ * exactly this `markdown`, taken instead of parsing again (used up: rendering changes them).
+ * Never throws (the plain-text fallback).
  */
-export function renderChatMarkdown(markdown: string, options: { mentionNames?: MentionNames } = {}): string {
-  return renderWithin(markdown, options.mentionNames, "renderChatMarkdown", (tokens) => {
+export function renderChatMarkdown(markdown: string, options: { mentionNames?: MentionNames; tokens?: Token[] } = {}): string {
+  return renderWithin(markdown, options.mentionNames, "renderChatMarkdown", options.tokens, (tokens) => {
     const kept = tokens.filter((t) => t.type !== "hr");
     for (const t of kept) {
       const as = CHAT_BLOCK_AS_PARAGRAPH[t.type];
@@ -293,8 +298,8 @@ export function renderChatMarkdown(markdown: string, options: { mentionNames?: M
 }
 
 /** Parse within the bounds, `adjust` the tokens, render; the plain-text fallback past the bounds or on failure. */
-function renderWithin(markdown: string, mentionNames: MentionNames | undefined, at: string, adjust: (tokens: Token[]) => Token[]): string {
-  const parsed = parseWithinBounds(markdown);
+function renderWithin(markdown: string, mentionNames: MentionNames | undefined, at: string, tokens: Token[] | undefined, adjust: (tokens: Token[]) => Token[]): string {
+  const parsed = tokens ? { tokens } : parseWithinBounds(markdown);
   if ("reason" in parsed) return plainTextHtml(withMentionNames(markdown, mentionNames ?? new Map()));
   try {
     return md.renderer.render(adjust(parsed.tokens), md.options, { mentionNames } satisfies RenderEnv).trimEnd();

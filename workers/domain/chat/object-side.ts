@@ -5,6 +5,7 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { derivedId } from "../../lib/ids";
+import type { Token } from "markdown-it";
 import { assertMarkdownWithin, excerpt, renderChatMarkdown } from "../../lib/markdown";
 import { DomainError } from "../../lib/errors";
 import { cleanText, hasVisible } from "../../lib/text";
@@ -66,8 +67,9 @@ export async function composeMessage(env: Env, identity: Identity, input: Compos
     return refuse(400, "validation_failed", "A message needs some text or an image.", { issues: [{ path: "body", message: "Write something.", code: "too_small" }] });
   }
   // the bounds every Markdown write meets (413 too_large, 400 markdown_too_deep), as a refusal
+  let tokens: Token[];
   try {
-    assertMarkdownWithin(body, { path: "body", maxChars: MAX_MESSAGE_CHARS, what: "A message" });
+    tokens = assertMarkdownWithin(body, { path: "body", maxChars: MAX_MESSAGE_CHARS, what: "A message" });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     return refuse(error.status, error.code, error.message, error.extra);
@@ -81,7 +83,8 @@ export async function composeMessage(env: Env, identity: Identity, input: Compos
     ok: true,
     value: {
       body: prepared.body,
-      html: renderChatMarkdown(prepared.body, { mentionNames: prepared.names }),
+      // the checked parse serves the render when the mentions left the text as it was (no "@")
+      html: renderChatMarkdown(prepared.body, { mentionNames: prepared.names, tokens: prepared.body === body ? tokens : undefined }),
       excerpt: excerpt(prepared.body, prepared.names, 200),
       images,
       unreachableMentions: prepared.unreachable,
