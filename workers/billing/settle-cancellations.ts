@@ -26,7 +26,7 @@ export async function settleNow(env: Env, sub: Stripe.Subscription): Promise<voi
  * Billing's access listener: on a departure (left, removed, banned) every renewing subscription
  * of that member in that community is set to cancel at period end in Stripe, then settled — right
  * after the departure commits (so the Payments page read next already says it will not renew),
- * with the spine's `access.changed` delivery as the retry. Idempotent (a subscription already set
+ * and as the spine's "billing" handler of `access.changed`, its retry. Idempotent (a subscription already set
  * is skipped, so a retry only does what failed; no Stripe call unless the member has a renewing
  * row there); does nothing if the member is active again by the time it runs. Throws Stripe's
  * errors, so the spine retries.
@@ -59,8 +59,8 @@ export async function cancelOnDeparture(env: Env, change: AccessChange): Promise
   }
 }
 
-/** Register billing's departure cancellation with the access module (once per isolate, at module load). */
-export const unregisterBillingDeparture = onAccessChanged((env, pending) => cancelOnDeparture(env, pending.change));
+/** Register billing's departure cancellation with the access module (once per isolate, at module load); its retry is the spine's "billing" handler. */
+export const unregisterBillingDeparture = onAccessChanged((env, pending) => cancelOnDeparture(env, pending.change), { ownRetry: true });
 
 /**
  * The rules a subscription's webhook holds Stripe to before it is settled (ADR 042 addendum),

@@ -129,16 +129,23 @@ export async function assertCommunityLive(env: Env, communityId: string): Promis
 export type AccessListener = (env: Env, change: PendingAccessChange) => void | Promise<void>;
 
 const listeners = new Set<AccessListener>();
+/** listeners whose retry is a spine handler of their own (billing's), not deliverAccessChange */
+const directOnly = new Set<AccessListener>();
 
 /**
  * Register a party that must hear of access changes at once (chat's revocation,
- * domain/chat/channels.ts). Register at module load, so that every isolate has it: the registry lives
- * in the isolate's memory. A listener must be idempotent, and cheap when the change is not its business (it runs inside the request that made the change); what it throws is logged,
- * never passed on, since the change has committed. Returns the function that unregisters it.
+ * domain/chat/channels.ts; billing's departures, billing/settle-cancellations.ts). Register at module
+ * load, so that every isolate has it: the registry lives in the isolate's memory. A listener must be
+ * idempotent, and cheap when the change is not its business (it runs inside the request that made
+ * the change); what it throws is logged, never passed on, since the change has committed. Its retry
+ * is the spine's `access.changed` "listeners" handler (deliverAccessChange), unless `ownRetry`: then
+ * a handler of its own retries it (so its failures are told apart in dead letters). Returns the
+ * function that unregisters it.
  */
-export function onAccessChanged(listener: AccessListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+export function onAccessChanged(listener: AccessListener, opts: { ownRetry?: boolean } = {}): () => void {
+  const set = opts.ownRetry ? directOnly : listeners;
+  set.add(listener);
+  return () => set.delete(listener);
 }
 
 /**
@@ -150,7 +157,7 @@ export function onAccessChanged(listener: AccessListener): () => void {
 export async function afterAccessCommitted(env: Env, changes: PendingAccessChange[]): Promise<void> {
   if (changes.length === 0) return;
   await announceEvents(env, changes.map((p) => p.eventId));
-  if (listeners.size === 0) return;
+  if (listeners.size === 0 && directOnly.size === 0) return;
   try {
     const e = schema.domainEvents;
     // one bound list, however many (an erasure writes one event per community)
@@ -158,7 +165,7 @@ export async function afterAccessCommitted(env: Env, changes: PendingAccessChang
     const rows = await getDb(env).select({ id: e.id }).from(e).where(sql`${e.id} in (select value from json_each(${ids}))`);
     const committed = new Set(rows.map((r) => r.id));
     for (const pending of changes.filter((p) => committed.has(p.eventId))) {
-      for (const listener of listeners) {
+      for (const listener of [...listeners, ...directOnly]) {
         try {
           await listener(env, pending);
         } catch (error) {

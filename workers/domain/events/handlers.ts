@@ -5,8 +5,7 @@
 import { closeArchivedChannel } from "../chat/channels";
 import { sendQueuedMail } from "../../mail/outbox";
 import { deliverAccessChange } from "../access-changes";
-// registers billing's access listener (cancelOnDeparture) in every isolate that runs the spine
-import "../../billing/settle-cancellations";
+import { cancelOnDeparture } from "../../billing/settle-cancellations";
 import { runExportStep } from "../data-rights/export-jobs";
 import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
@@ -69,10 +68,14 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
   "account.erased": purges.map(purgeHandler),
   "account.purge_continued": [{ name: "purge", run: continuePurge }],
   "export.step": [{ name: "export", run: (env, event) => runExportStep(env, event.payload) }],
-  // the parties registered with onAccessChanged, called directly after the commit — chat's
-  // revoke (issue 12) and billing's cancellation of a departed payer's renewal (ADR 037,
-  // billing/settle-cancellations.ts) — this is their retry
-  "access.changed": [{ name: "listeners", run: deliverAccessChange }],
+  // the parties registered with onAccessChanged (chat's revoke, issue 12), called directly after
+  // the commit; this is their retry
+  // billing: a payer who leaves, is removed or banned is not charged again (ADR 037); also called
+  // directly after the commit (its own listener), this is its retry
+  "access.changed": [
+    { name: "listeners", run: deliverAccessChange },
+    { name: "billing", run: (env, event) => cancelOnDeparture(env, event.payload) },
+  ],
 };
 
 /** The handlers of one kind, in the order they run. */
