@@ -436,8 +436,11 @@ export function billingOn(state, emit) {
 
     /**
      * The parameters of `POST /v1/subscriptions/:id` Enclave and the test portal use:
-     * cancel_at_period_end, items[0][price] (a plan switch, no proration invoice), metadata, and
-     * trial_end=now (a trialing subscription starts paying at once: a new period from now, its
+     * cancel_at_period_end, items[0][price] (a plan switch: no proration invoice — so
+     * `proration_behavior` changes nothing here — except that a switch to another interval starts a
+     * new period from now and is invoiced at once, paid, as Stripe does:
+     * https://docs.stripe.com/billing/subscriptions/billing-cycle#changing-the-billing-cycle), metadata,
+     * and trial_end=now (a trialing subscription starts paying at once: a new period from now, its
      * invoice paid, as Stripe does: https://docs.stripe.com/billing/subscriptions/trials).
      */
     update(/** @type {any} */ sub, /** @type {any} */ params) {
@@ -465,8 +468,16 @@ export function billingOn(state, emit) {
         previous.items = clone(sub.items);
         const it = sub.items.data[0];
         const price = o.price[newPrice];
+        const intervalChanged = it.price.recurring.interval !== price.recurring.interval || it.price.recurring.interval_count !== price.recurring.interval_count;
         it.price = clone(price);
         it.plan = planOf(price);
+        if (intervalChanged && sub.status === "active") {
+          const now = nowSeconds();
+          it.current_period_start = now;
+          it.current_period_end = periodEnd(now, price.recurring.interval, price.recurring.interval_count);
+          if (sub.cancel_at_period_end) sub.cancel_at = it.current_period_end;
+          invoice = invoiceFor(sub, "subscription_update", true);
+        }
       }
       if (params.metadata && typeof params.metadata === "object") {
         previous.metadata = clone(sub.metadata);

@@ -214,8 +214,12 @@ describe("Stripe stand-in", () => {
     const yearly = await stripe.prices.create({ product: product.id, unit_amount: 300_000, currency: "twd", recurring: { interval: "year" } });
     const swapped = await stripe.subscriptions.update(subId, { items: [{ id: sub.items.data[0].id, price: yearly.id }] });
     expect(swapped.items.data[0].price.id).toBe(yearly.id);
+    // another interval: a new period from now, invoiced at once (Stripe's billing-cycle reset)
+    expect(swapped.items.data[0].current_period_end - swapped.items.data[0].current_period_start).toBeGreaterThanOrEqual(365 * 86_400);
     const types = (await eventsOf(customer.id)).map((e) => e.type);
-    expect(types.slice(-2)).toEqual(["customer.subscription.updated", "customer.subscription.updated"]);
+    expect(types.slice(-3)).toEqual(["customer.subscription.updated", "customer.subscription.updated", "invoice.paid"]);
+    const invoice = await stripe.invoices.retrieve(swapped.latest_invoice as string);
+    expect([invoice.billing_reason, invoice.amount_paid]).toEqual(["subscription_update", 300_000]);
   });
 
   it("serves a test portal listing the customer's subscriptions with cancel at period end, switch and back", async () => {

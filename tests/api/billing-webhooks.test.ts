@@ -359,6 +359,38 @@ describe("cancellations that follow access", () => {
     expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: false });
   });
 
+  it("ends a former member's plan at once when a portal page opened before leaving switched it, and refunds what the switch charged", async () => {
+    const { community, member, vip } = await setting(1500);
+    const yearly = await makePrice(community, "vip", 15000, "year");
+    const sub = await subscribe(community, member, "vip", vip);
+    await deliverAll(sub.id);
+    expect((await call(`/api/v1/communities/${community.slug}/leave`, { as: member, method: "POST" })).status).toBe(204);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: true, stripePriceId: vip.stripePriceId });
+    // the switch the old portal page makes after leaving: monthly → yearly, invoiced at once
+    const item = (await stripe.subscriptions.retrieve(sub.id)).items.data[0];
+    const switched = await stripe.subscriptions.update(sub.id, { items: [{ id: item.id, price: yearly.stripePriceId }] });
+    const invoice = await stripe.invoices.retrieve(switched.latest_invoice as string);
+    expect([invoice.billing_reason, invoice.amount_paid]).toEqual(["subscription_update", 15000]);
+    await deliverAll(sub.id);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
+    const payments = await stripe.invoicePayments.list({ invoice: invoice.id });
+    const intent = await stripe.paymentIntents.retrieve(payments.data[0].payment.payment_intent as string);
+    expect((await stripe.charges.retrieve(intent.latest_charge as string)).refunded).toBe(true);
+    await deliverAll(sub.id);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ status: "canceled" });
+    // refunded in full once, however often the events come again
+    expect((await stripe.charges.retrieve(intent.latest_charge as string)).amount_refunded).toBe(15000);
+    // a member switching their own plan is left alone (the contrast)
+    const other = await addMember(community);
+    const theirs = await subscribe(community, other, "vip", vip);
+    await deliverAll(theirs.id);
+    const theirItem = (await stripe.subscriptions.retrieve(theirs.id)).items.data[0];
+    await stripe.subscriptions.update(theirs.id, { items: [{ id: theirItem.id, price: yearly.stripePriceId }] });
+    await deliverAll(theirs.id);
+    expect((await stripe.subscriptions.retrieve(theirs.id)).items.data[0].price.id).toBe(yearly.stripePriceId);
+    expect(await subscriptionRow(theirs.id)).toMatchObject({ interval: "year", cancelAtPeriodEnd: false });
+  });
+
   it("ends a free trial when its plan is switched: a Member trial switched to VIP (no trial) pays for VIP from now instead of trying it free", async () => {
     const { community, member, vip } = await setting(1500);
     const basic = await makePrice(community, "member", 900);

@@ -6,9 +6,8 @@
 import type Stripe from "stripe";
 import type { SQL } from "drizzle-orm";
 import { liveSubscriptionStatuses } from "../db/schema";
-import { enclaveMetadata, hasEnded, retrieveSubscription, settlements, SUBSCRIPTION_EXPAND, type Settled, type Settlement } from "./settle";
+import { enclaveMetadata, hasEnded, idOf, retrieveSubscription, settlements, SUBSCRIPTION_EXPAND, type Settled, type Settlement } from "./settle";
 
-const idOf = (value: string | { id: string } | null | undefined) => (value == null ? null : typeof value === "string" ? value : value.id);
 
 /** Whether a subscription holds (or may regain) its tier and renews: db/schema liveSubscriptionStatuses. */
 export const isLive = (sub: Pick<Stripe.Subscription, "status">) => (liveSubscriptionStatuses as readonly string[]).includes(sub.status);
@@ -36,25 +35,31 @@ async function siblingsOf(stripe: Stripe, sub: Stripe.Subscription, member: { co
 }
 
 /**
- * Refunds in full what a duplicate's latest invoice took (Stripe: `refunds.create` by charge,
- * reason `duplicate`). Idempotent: a charge already refunded is skipped, and the Idempotency-Key
- * (per charge) makes two deliveries racing create one refund. A trial's first invoice took nothing:
- * nothing to refund. Throws Stripe's errors.
+ * Refunds in full what `invoice` took (Stripe: `refunds.create` by charge, with `reason` and
+ * `metadata`). Idempotent: a charge already refunded is skipped, and the Idempotency-Key (`key`
+ * and the charge) makes two deliveries racing create one refund. An invoice that took nothing (a
+ * trial's first) has nothing to refund. Throws Stripe's errors.
  */
-async function refundDuplicate(stripe: Stripe, duplicate: Stripe.Subscription, survivor: Stripe.Subscription): Promise<void> {
-  const invoice = idOf(duplicate.latest_invoice);
-  if (!invoice) return;
+export async function refundInvoice(stripe: Stripe, invoice: string, refund: { reason: "duplicate" | "requested_by_customer"; metadata: Record<string, string>; key: string }): Promise<void> {
   const payments = await stripe.invoicePayments.list({ invoice, limit: 10 });
   for (const payment of payments.data) {
     const paymentIntent = payment.status === "paid" && payment.payment.type === "payment_intent" ? idOf(payment.payment.payment_intent) : null;
     if (!paymentIntent) continue;
     const charge = idOf((await stripe.paymentIntents.retrieve(paymentIntent)).latest_charge);
     if (!charge || (await stripe.charges.retrieve(charge)).refunded) continue;
-    await stripe.refunds.create(
-      { charge, reason: "duplicate", metadata: { enclave_duplicate_of: survivor.id, enclave_subscription: duplicate.id } },
-      { idempotencyKey: `enclave-duplicate-refund:${charge}` },
-    );
+    await stripe.refunds.create({ charge, reason: refund.reason, metadata: refund.metadata }, { idempotencyKey: `${refund.key}:${charge}` });
   }
+}
+
+/** Refunds in full what a duplicate's latest invoice took (refundInvoice, reason `duplicate`). */
+async function refundDuplicate(stripe: Stripe, duplicate: Stripe.Subscription, survivor: Stripe.Subscription): Promise<void> {
+  const invoice = idOf(duplicate.latest_invoice);
+  if (!invoice) return;
+  await refundInvoice(stripe, invoice, {
+    reason: "duplicate",
+    metadata: { enclave_duplicate_of: survivor.id, enclave_subscription: duplicate.id },
+    key: "enclave-duplicate-refund",
+  });
 }
 
 /** The duplicate cancelled at once; one another delivery cancelled a moment ago is taken as it is. Throws Stripe's other errors. */

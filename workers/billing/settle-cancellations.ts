@@ -7,7 +7,8 @@ import { getDb, schema } from "../db/client";
 import { liveSubscriptionStatuses } from "../db/schema";
 import { afterAccessCommitted, onAccessChanged, type AccessChange } from "../domain/access-changes";
 import { requireStripe } from "./errors";
-import { hasEnded, retrieveSubscription, rowEnded, settlement, SUBSCRIPTION_EXPAND } from "./settle";
+import { refundInvoice } from "./duplicates";
+import { hasEnded, idOf, retrieveSubscription, rowEnded, settlement, SUBSCRIPTION_EXPAND } from "./settle";
 
 const s = schema.subscriptions;
 
@@ -75,6 +76,12 @@ export const unregisterBillingDeparture = onAccessChanged((env, pending) => canc
  *   the stored trialing row's (a switch in the portal — to a tier with a shorter trial or none, or
  *   another interval), the trial ends and the new plan is paid from now (`trial_end: now`), so a
  *   Member trial cannot become a free VIP one.
+ * - A former member does not change plans: when the price differs from the stored row's and the
+ *   membership is not active (a portal page opened before leaving, removal or a ban), what the
+ *   switch's invoice took is refunded (a change of interval is invoiced at once) and the
+ *   subscription ends now. Putting the old price back is no remedy: Stripe invoices a change of
+ *   interval at once, so the way back would charge them again; the period they had paid for gave
+ *   them nothing since they left.
  * Answers the Subscription as it now stands. Throws Stripe's errors.
  */
 export async function holdToAccessRules(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
@@ -82,7 +89,9 @@ export async function holdToAccessRules(env: Env, stripe: Stripe, sub: Stripe.Su
   const price = sub.items.data[0]?.price.id;
   const departedRenewing = !sub.cancel_at_period_end;
   const trialSwitched = sub.status === "trialing" && price !== undefined;
-  if (!departedRenewing && !trialSwitched) return sub;
+  // any stored plan may have been switched by someone who left since: the row says (one read)
+  const maybeSwitched = price !== undefined;
+  if (!departedRenewing && !trialSwitched && !maybeSwitched) return sub;
   const m = schema.memberships;
   const [stored] = await getDb(env)
     .select({ cancelAtPeriodEnd: s.cancelAtPeriodEnd, status: s.status, stripePriceId: s.stripePriceId, memberStatus: m.status })
@@ -91,8 +100,21 @@ export async function holdToAccessRules(env: Env, stripe: Stripe, sub: Stripe.Su
     .where(eq(s.id, sub.id))
     .limit(1);
   if (!stored) return sub;
+  const departed = stored.memberStatus !== null && stored.memberStatus !== "active";
   let current = sub;
-  if (departedRenewing && stored.cancelAtPeriodEnd && stored.memberStatus !== null && stored.memberStatus !== "active") {
+  if (departed && stored.stripePriceId && stored.stripePriceId !== price) {
+    // refund first, so a retry after a failed cancel still sees the switch and finishes
+    const invoice = idOf(sub.latest_invoice);
+    if (invoice && (await stripe.invoices.retrieve(invoice)).billing_reason === "subscription_update") {
+      await refundInvoice(stripe, invoice, {
+        reason: "requested_by_customer",
+        metadata: { enclave_subscription: sub.id, enclave_reason: "plan_change_after_leaving" },
+        key: "enclave-departed-switch-refund",
+      });
+    }
+    return endNow(stripe, sub);
+  }
+  if (departedRenewing && stored.cancelAtPeriodEnd && departed) {
     current = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
   }
   if (trialSwitched && current.status === "trialing" && stored.status === "trialing" && stored.stripePriceId !== price) {

@@ -127,7 +127,8 @@ export function paidTierWrite(env: Env, communityId: string, userId: string, now
 }
 
 const ms = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
-const idOf = (value: string | { id: string } | null) => (value === null ? null : typeof value === "string" ? value : value.id);
+/** The id of a Stripe field that is an id or, expanded, the object (null when absent). */
+export const idOf = (value: string | { id: string } | null | undefined) => (value == null ? null : typeof value === "string" ? value : value.id);
 
 /** One subscription to write, as just retrieved from Stripe, and the checkout that made it when known. */
 export type Settled = { sub: Stripe.Subscription; checkoutSessionId?: string | null };

@@ -9,7 +9,7 @@ import { rowWhere } from "../db/insert-select";
 import { DomainError } from "../lib/errors";
 import { afterAccessCommitted, writeMembershipActivation, type PendingAccessChange } from "../domain/access-changes";
 import { paymentsNotConfigured, requireStripe, viaStripe } from "./errors";
-import { retrieveSubscription, type Settlement } from "./settle";
+import { idOf, retrieveSubscription, type Settlement } from "./settle";
 import { settleWithSiblings } from "./duplicates";
 import { endNow, holdToAccessRules } from "./settle-cancellations";
 
@@ -60,7 +60,6 @@ async function processed(env: Env, eventId: string): Promise<boolean> {
   return Boolean(row);
 }
 
-const idOf = (value: string | { id: string } | null | undefined) => (value == null ? null : typeof value === "string" ? value : value.id);
 
 /** The subscription an invoice bills, in the pinned API version (`parent.subscription_details`). */
 const subscriptionOfInvoice = (invoice: Stripe.Invoice) => idOf(invoice.parent?.subscription_details?.subscription);
