@@ -2,7 +2,7 @@
 // member's plan page), the checkout form every Upgrade button is, the refusal notice those forms
 // come back with, and the revenue chart.
 import { useEffect, useRef, useState } from "react";
-import { useTranslation } from "react-i18next";
+import { Trans, useTranslation } from "react-i18next";
 import { Form, useLocation, useSearchParams } from "react-router";
 import { Name } from "./name";
 import { SubmitButton } from "./form-bits";
@@ -80,20 +80,16 @@ export const trialCancelling = (plan: { status: string; cancelAtPeriodEnd: boole
 /** "Cancels on 3 Jan", "Trial ends, nothing charged, on 3 Jan", "Past due", …: a plan's status in words (the plan page, the account's billing page). */
 export function PlanStatusBadge({ plan }: { plan: { status: string; cancelAtPeriodEnd: boolean; currentPeriodEnd: string | null; trialEnd: string | null } }) {
   const { t } = useTranslation();
-  if (trialCancelling(plan) && (plan.trialEnd ?? plan.currentPeriodEnd)) {
-    return (
-      <Badge tone="warning">
-        <span data-testid="trial-cancels">{t("billing.status.trialCancels")}</span> <LocalTime value={(plan.trialEnd ?? plan.currentPeriodEnd)!} />
-      </Badge>
-    );
-  }
-  if (plan.cancelAtPeriodEnd && plan.currentPeriodEnd && planIsLive(plan.status)) {
-    return (
-      <Badge tone="warning">
-        {t("billing.status.cancelsOn")} <LocalTime value={plan.currentPeriodEnd} />
-      </Badge>
-    );
-  }
+  // the date sits inside the sentence where each language puts it (one span: the badge is a flex box, which drops bare spaces)
+  const dated = (key: string, value: string, testId?: string) => (
+    <Badge tone="warning">
+      <span data-testid={testId}>
+        <Trans i18nKey={key} components={{ date: <LocalTime value={value} /> }} />
+      </span>
+    </Badge>
+  );
+  if (trialCancelling(plan) && (plan.trialEnd ?? plan.currentPeriodEnd)) return dated("billing.status.trialCancels", (plan.trialEnd ?? plan.currentPeriodEnd)!, "trial-cancels");
+  if (plan.cancelAtPeriodEnd && plan.currentPeriodEnd && planIsLive(plan.status)) return dated("billing.status.cancelsOn", plan.currentPeriodEnd);
   const known = (knownStatuses as readonly string[]).includes(plan.status);
   const tone = plan.status === "active" || plan.status === "trialing" ? "success" : plan.status === "past_due" ? "danger" : "neutral";
   return <Badge tone={tone}>{known ? t(`billing.status.${plan.status}`) : plan.status}</Badge>;

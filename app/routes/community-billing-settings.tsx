@@ -13,7 +13,7 @@ import { cloudflareContext } from "../context";
 import { openCommunityPage } from "../lib/community.server";
 import { fail, field, requireSignedIn, unknownIntent } from "../lib/forms.server";
 import { issueLabel, issueText, type FieldIssue } from "../lib/issues";
-import { amountRefusal, majorText, paidTierKeys, toMinorUnits, typedAmountRefusal, typedNumberText } from "../lib/billing";
+import { amountRefusal, majorText, moneyText, paidTierKeys, toMinorUnits, typedAmountRefusal, typedNumberText } from "../lib/billing";
 import { attempt, type Outcome } from "../lib/use-case.server";
 import { currencyRule, SUPPORTED_CURRENCIES } from "../../workers/billing/currency";
 import { publishBilling, readBilling, setPricingPublished } from "../../workers/billing/catalog";
@@ -154,7 +154,7 @@ function NotConfigured() {
 }
 
 export default function BillingSettings({ loaderData }: Route.ComponentProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { community, viewer, isOwner, billing, notConfigured, loadFailed, origin } = loaderData;
@@ -168,6 +168,14 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
     if (values) return values[`${key}_${interval}`] ?? "";
     const price = billing?.tiers.find((x) => x.key === key)?.prices[interval];
     return price ? majorText(price) : "";
+  };
+  /** a price set but not on sale (PATCH …/tiers/:key, a new community's defaults) that differs from the one on sale, as a hint under its field */
+  const draftHint = (key: string, interval: "month" | "year") => {
+    const tier = billing?.tiers.find((x) => x.key === key);
+    const draft = tier?.drafts[interval];
+    const sold = tier?.prices[interval];
+    if (!draft || (sold && sold.amount === draft.amount && sold.currency === draft.currency)) return undefined;
+    return t("billingSettings.draftHint", { price: moneyText(draft, i18n.language) });
   };
   const readOnly = !isOwner;
   const pricingUrl = `${origin}/c/${community.slug}/pricing`;
@@ -215,6 +223,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                             inputMode={currencyRule(currency)?.displayDecimals === 0 ? "numeric" : "decimal"}
                             defaultValue={priceValue(key, "month")}
                             placeholder={t("billingSettings.noPrice")}
+                            hint={draftHint(key, "month")}
                             error={formErrors?.fields[`${key}_month`]}
                           />
                           <Field
@@ -223,6 +232,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
                             inputMode={currencyRule(currency)?.displayDecimals === 0 ? "numeric" : "decimal"}
                             defaultValue={priceValue(key, "year")}
                             placeholder={t("billingSettings.noPrice")}
+                            hint={draftHint(key, "year")}
                             error={formErrors?.fields[`${key}_year`]}
                           />
                           <Field

@@ -120,7 +120,7 @@ function TierEditor({ tier, errors }: { tier: Tier; errors: ClientFormErrors | n
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label={t("fields.tierName")} name="name" defaultValue={tier.name} required maxLength={60} error={err("name")} />
-        <Field label={t("fields.trialDays")} name="trialDays" type="number" min={0} max={365} defaultValue={tier.trialDays} error={err("trialDays")} />
+        <Field label={t("fields.trialDays")} name="trialDays" type="number" min={0} max={730} defaultValue={tier.trialDays} error={err("trialDays")} />
       </div>
       <TextareaField label={t("fields.tierDescription")} name="description" rows={2} defaultValue={tier.description} error={err("description")} />
       {tier.key !== "free" ? (

@@ -205,10 +205,13 @@ export default function CommunityHome({ loaderData }: Route.ComponentProps) {
                     </div>
                     {tier.description ? <p className="mt-1 text-sm text-slate-600">{tier.description}</p> : null}
                     <div className="mt-4 space-y-1">
-                      {tier.prices.length === 0 ? (
+                      {tier.key === "free" ? (
                         <p className="text-2xl font-bold text-slate-900">{t("community.free")}</p>
+                      ) : tier.prices.every((p) => !p.published) ? (
+                        // a price Stripe does not have cannot be bought: it is not shown as one
+                        <p className="text-sm text-slate-600">{t("community.notOnSale")}</p>
                       ) : (
-                        tier.prices.map((p) => (
+                        tier.prices.filter((p) => p.published).map((p) => (
                           <p key={p.interval + p.currency} className="text-slate-900">
                             <span className="text-xl font-bold">{moneyText(p, locale)}</span>{" "}
                             <span className="text-sm text-slate-600">{t(`community.per.${p.interval}`)}</span>

@@ -38,7 +38,7 @@ import { loader as successLoader } from "../../app/routes/community-billing-succ
 import { loader as pricingLoader } from "../../app/routes/community-pricing";
 import AccountBilling, { action as accountBillingAction, loader as accountBillingLoader } from "../../app/routes/settings-billing";
 import { issueLabel, issueText, type FieldIssue } from "../../app/lib/issues";
-import { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
+import BillingSettingsPage, { action as settingsAction, loader as settingsLoader } from "../../app/routes/community-billing-settings";
 import { db, env } from "../community-fixtures";
 import { schema } from "../../workers/db/client";
 import { checkoutAsStored, checkoutWithCode, deliver, deliverAll, lastEvent, makePrice, payAt, publishPrices, stripe } from "../billing-fixtures";
@@ -769,19 +769,41 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     const page = (await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, trying)) as Awaited<ReturnType<typeof planLoader>>;
     expect(page.me?.subscription).toMatchObject({ status: "trialing", cancelAtPeriodEnd: true });
     const text = pageText(CommunityBilling as ComponentType<never>, path, page);
-    expect(text).toContain(say("billing.status.trialCancels"));
-    expect(text).not.toContain(say("billing.status.cancelsOn"));
+    // the date inside the sentence, spaced: "Trial ends on Dec 8, 2026, nothing charged"
+    expect(text).toMatch(/Trial ends on [A-Z][a-z]{2} \d{1,2}, \d{4}\s*, nothing charged/);
+    expect(text).not.toContain("Cancels on");
     expect(text).not.toContain(say("billing.price"));
-    expect(pageText(CommunityBilling as ComponentType<never>, path, page, "zh-Hant")).toContain("不會扣款");
+    expect(pageText(CommunityBilling as ComponentType<never>, path, page, "zh-Hant")).toMatch(/試用將於 .{4,30}\s*結束，不會扣款/);
     // Settings → Payments says the same
     const account = await loadPage(accountBillingLoader as unknown as Loader, "/settings/billing", {}, trying);
-    expect(pageText(AccountBilling as ComponentType<never>, "/settings/billing", account)).toContain(say("billing.status.trialCancels"));
+    expect(pageText(AccountBilling as ComponentType<never>, "/settings/billing", account)).toMatch(/Trial ends on \S+ \d{1,2}, \d{4}\s*, nothing charged/);
     // a trial that goes on to be paid still shows its price and when the trial ends (the contrast)
     await stripe.subscriptions.update(subId, { cancel_at_period_end: false });
     await deliver(await lastEvent(subId, "customer.subscription.updated"));
     const renewing = pageText(CommunityBilling as ComponentType<never>, path, await loadPage(planLoader as unknown as Loader, path, { slug: c.slug }, trying));
     expect(renewing).toContain(say("billing.price"));
     expect(renewing).toContain(say("billing.trialEnds"));
+  });
+
+  it("a price set through PATCH /tiers but not published: the home shows no price for it and the owner's Billing page says it waits there", async () => {
+    const c = await trialCommunity();
+    const member = await addMember(c);
+    const home = async () => pageText((await import("../../app/routes/community")).default as ComponentType<never>, `/c/${c.slug}`, await loadPage(communityLoader as unknown as Loader, `/c/${c.slug}`, { slug: c.slug }, member));
+    expect(await home()).toMatch(/TWD\s100/);
+    const patched = await call(`/api/v1/communities/${c.slug}/tiers/member`, { method: "PATCH", as: c.owner, body: { prices: [{ interval: "month", amount: 35000, currency: "TWD" }] } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.tier.prices).toEqual([expect.objectContaining({ interval: "month", amount: 35000, currency: "TWD", published: false })]);
+    const text = await home();
+    expect(text).not.toMatch(/TWD\s350/);
+    expect(text).toContain(say("community.notOnSale"));
+    // VIP, still published, keeps its price (the contrast)
+    expect(text).toMatch(/TWD\s300/);
+    const path = `/c/${c.slug}/settings/billing`;
+    const settings = (await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof settingsLoader>>;
+    expect(settings.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ prices: { month: null }, drafts: { month: { amount: 35000, currency: "twd" } } });
+    const settingsText = pageText(BillingSettingsPage as ComponentType<never>, path, settings);
+    expect(settingsText).toContain(say("billingSettings.draftHint", { price: "TWD 350" }));
+    expect(pageText(BillingSettingsPage as ComponentType<never>, path, settings, "zh-Hant")).toContain("尚未販售");
   });
 
   it("Leave tells a member on a free trial that nothing was paid and the trial is given once — never that they paid", async () => {

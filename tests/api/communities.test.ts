@@ -345,7 +345,7 @@ describe("tiers", () => {
     const c = await makeCommunity();
     const patch = (key: string, body: unknown) => call(`/api/v1/communities/${c.slug}/tiers/${key}`, { as: c.owner, method: "PATCH", body });
     const bad = [
-      { trialDays: 366 },
+      { trialDays: 731 },
       { trialDays: -1 },
       { trialDays: "7" },
       { prices: [{ interval: "month", amount: -1, currency: "USD" }] },

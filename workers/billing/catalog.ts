@@ -41,7 +41,8 @@ export type BillingView = {
   configured: boolean;
   mode: StripeMode;
   settings: BillingSettingsView;
-  tiers: Array<{ key: PaidTierKey; name: string; trialDays: number; prices: IntervalPrices }>;
+  /** `prices`: on sale (in Stripe); `drafts`: active prices Stripe does not have yet (PATCH …/tiers/:key, a new community's defaults) */
+  tiers: Array<{ key: PaidTierKey; name: string; trialDays: number; prices: IntervalPrices; drafts: IntervalPrices }>;
 };
 
 /** What PUT /communities/:slug/billing may change; an amount `null` withdraws that price. */
@@ -68,9 +69,9 @@ function settingsView(row: SettingsRow | undefined): BillingSettingsView {
 /** A price is on sale once Stripe has it: an active row with a Stripe price id. */
 const onSale = (p: PriceRow) => p.active && p.stripePriceId !== null;
 
-function pricesOf(prices: PriceRow[], tier: string): IntervalPrices {
+function pricesOf(prices: PriceRow[], tier: string, which: (p: PriceRow) => boolean = onSale): IntervalPrices {
   const at = (interval: BillingInterval) => {
-    const p = prices.find((x) => x.tierKey === tier && x.interval === interval && onSale(x));
+    const p = prices.find((x) => x.tierKey === tier && x.interval === interval && which(x));
     return p ? { amount: p.amount, currency: p.currency.toLowerCase() } : null;
   };
   return { month: at("month"), year: at("year") };
@@ -96,7 +97,7 @@ export async function readBilling(env: Env, communityId: string): Promise<Billin
     settings: settingsView(settings),
     tiers: tiers
       .filter((t): t is TierRow & { key: PaidTierKey } => (paidTierKeys as readonly string[]).includes(t.key))
-      .map((t) => ({ key: t.key, name: t.name, trialDays: t.trialDays, prices: pricesOf(prices, t.key) })),
+      .map((t) => ({ key: t.key, name: t.name, trialDays: t.trialDays, prices: pricesOf(prices, t.key), drafts: pricesOf(prices, t.key, (p) => p.active && p.stripePriceId === null) })),
   };
 }
 

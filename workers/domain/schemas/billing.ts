@@ -28,7 +28,15 @@ export const BillingSchema = z
     configured: z.boolean(),
     mode: z.enum(["stripe", "stand-in"]).nullable(),
     settings: BillingSettingsSchema,
-    tiers: z.array(z.object({ key: PaidTier, name: z.string(), trialDays: z.number().int(), prices: IntervalPricesSchema })),
+    tiers: z.array(
+      z.object({
+        key: PaidTier,
+        name: z.string(),
+        trialDays: z.number().int(),
+        prices: IntervalPricesSchema.openapi({ description: "on sale: Stripe has these Prices" }),
+        drafts: IntervalPricesSchema.openapi({ description: "set but not on sale: prices Stripe does not have yet (PATCH …/tiers/:key, a new community's defaults); give them in this PUT to sell them" }),
+      }),
+    ),
   })
   .openapi("Billing");
 

@@ -80,7 +80,7 @@ export const TierSchema = z
     name: NameField(60),
     description: z.string().max(1000),
     prices: z.array(PriceSchema),
-    trialDays: z.number().int().min(0).max(365),
+    trialDays: z.number().int().min(0).max(730).openapi({ description: "0–730 (Stripe's limit), as PUT …/billing takes" }),
   })
   .openapi("Tier");
 
