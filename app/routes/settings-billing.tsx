@@ -11,9 +11,9 @@ import { SubmitButton } from "../components/form-bits";
 import { LocalTime } from "../components/local-time";
 import { Name } from "../components/name";
 import { SettingsNav } from "../components/settings-nav";
-import { Badge, Card, Container, EmptyState, LoadError, PageHeader, cx, focusRing } from "../components/ui";
+import { Badge, ButtonLink, Card, Container, EmptyState, LoadError, PageHeader, cx, focusRing } from "../components/ui";
 import { cloudflareContext } from "../context";
-import { attempt } from "../lib/use-case.server";
+import { attempt, refuseBadCursor } from "../lib/use-case.server";
 import { backWithError, paymentsConfigured, portalFor } from "../lib/billing.server";
 import { planIsLive } from "../lib/billing";
 import { field, requireSignedIn, unknownIntent } from "../lib/forms.server";
@@ -25,8 +25,15 @@ const ACCOUNT_BILLING_PATH = "/settings/billing";
 export async function loader({ context, request }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   const user = requireSignedIn(cf, request);
-  const accounts = await attempt(() => listBillingAccounts(cf.env, user.id));
-  return { accounts: accounts.ok ? accounts.data.items : [], loadFailed: !accounts.ok, paymentsOn: paymentsConfigured(cf.env) };
+  const cursor = new URL(request.url).searchParams.get("cursor");
+  const accounts = refuseBadCursor(await attempt(() => listBillingAccounts(cf.env, user.id, { limit: 50, cursor })));
+  return {
+    accounts: accounts.ok ? accounts.data.items : [],
+    nextCursor: accounts.ok ? accounts.data.nextCursor : null,
+    isFirstPage: !cursor,
+    loadFailed: !accounts.ok,
+    paymentsOn: paymentsConfigured(cf.env),
+  };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {
@@ -110,6 +117,22 @@ export default function AccountBilling({ loaderData }: Route.ComponentProps) {
           ))}
         </ul>
       )}
+      {loaderData.nextCursor || !loaderData.isFirstPage ? (
+        <div className="mt-6 flex justify-between">
+          {!loaderData.isFirstPage ? (
+            <ButtonLink to={ACCOUNT_BILLING_PATH} variant="secondary">
+              {t("common.firstPage")}
+            </ButtonLink>
+          ) : (
+            <span />
+          )}
+          {loaderData.nextCursor ? (
+            <ButtonLink to={`${ACCOUNT_BILLING_PATH}?cursor=${encodeURIComponent(loaderData.nextCursor)}`} variant="secondary">
+              {t("common.nextPage")}
+            </ButtonLink>
+          ) : null}
+        </div>
+      ) : null}
       {accounts.length > 0 ? (
         <p className="mt-4 text-sm text-slate-600">{paymentsOn ? t(accounts.some((a) => !a.member) ? "accountBilling.manageHelp" : "billing.manageHelp") : t("billing.manageUnavailable")}</p>
       ) : null}

@@ -806,6 +806,31 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     expect(pageText(BillingSettingsPage as ComponentType<never>, path, settings, "zh-Hant")).toContain("尚未販售");
   });
 
+  it("GET /me/billing pages by ?limit= and ?cursor= like every list, and refuses a bad limit or cursor with 400", async () => {
+    const payer = await createUser();
+    const names = ["Alpha club", "Beta club", "Gamma club"];
+    for (const name of names) {
+      const c = await makeCommunity();
+      await db().update(schema.communities).set({ name }).where(eq(schema.communities.id, c.id));
+      await db().insert(schema.billingCustomers).values({ userId: payer.id, communityId: c.id, stripeCustomerId: `cus_${c.id}`, createdAt: new Date() });
+      await storedSubscription(c.id, payer.id);
+    }
+    const first = await call("/api/v1/me/billing?limit=2", { as: payer });
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((a: { community: { name: string } }) => a.community.name)).toEqual(["Alpha club", "Beta club"]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await call(`/api/v1/me/billing?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`, { as: payer });
+    expect(second.body.items.map((a: { community: { name: string } }) => a.community.name)).toEqual(["Gamma club"]);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await call("/api/v1/me/billing?limit=abc", { as: payer })).status).toBe(400);
+    const badCursor = await call("/api/v1/me/billing?cursor=zzz", { as: payer });
+    expect([badCursor.status, badCursor.body.error.code]).toEqual([400, "validation_failed"]);
+    // the Payments page pages the same way
+    const page = (await loadPage(accountBillingLoader as unknown as Loader, `/settings/billing?cursor=${encodeURIComponent(first.body.nextCursor)}`, {}, payer)) as Awaited<ReturnType<typeof accountBillingLoader>>;
+    expect(page.accounts.map((a) => a.community.name)).toEqual(["Gamma club"]);
+    expect(pageText(AccountBilling as ComponentType<never>, "/settings/billing", page)).toContain(say("common.firstPage"));
+  });
+
   it("Leave tells a member on a free trial that nothing was paid and the trial is given once — never that they paid", async () => {
     const c = await trialCommunity();
     const trying = await addMember(c, { paidTier: "vip" });

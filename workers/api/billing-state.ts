@@ -4,7 +4,7 @@
 // settles it if Stripe says it is complete (ADR 038 addendum: catch-up after a missed webhook).
 import { createRoute, z } from "@hono/zod-openapi";
 import { tierKeys } from "../lib/vocabulary";
-import { errorResponses, IsoDate } from "../domain/schemas/common";
+import { errorResponses, IsoDate, listOf, PageQuery } from "../domain/schemas/common";
 import { SlugParam } from "../domain/schemas/communities";
 import { readRevenue } from "../billing/revenue";
 import { listBillingAccounts } from "../billing/accounts";
@@ -80,9 +80,7 @@ billingState.openapi(
   },
 );
 
-const BillingAccounts = z
-  .object({
-    items: z.array(
+const BillingAccounts = listOf(
       z.object({
         community: CommunityRef,
         member: z.boolean().openapi({ description: "whether the caller is an active member there now" }),
@@ -90,9 +88,7 @@ const BillingAccounts = z
           .object({ tier: z.enum(tierKeys), tierName: z.string().nullable(), status: z.string(), currentPeriodEnd: IsoDate.nullable(), cancelAtPeriodEnd: z.boolean(), trialEnd: IsoDate.nullable() })
           .openapi({ description: "the subscription that counts most there (live before ended, higher tier, newest); tierName is the community's name for the tier" }),
       }),
-    ),
-  })
-  .openapi("BillingAccounts");
+).openapi("BillingAccounts");
 
 billingState.openapi(
   createRoute({
@@ -101,12 +97,13 @@ billingState.openapi(
     tags,
     summary:
       "Every community where the caller has a billing account (a Stripe Customer) that held a subscription, member or not — someone who left, was removed or banned still finds their plan and opens the portal there (POST …/billing/portal) for receipts and cancelling",
-    responses: { 200: jsonResponse(BillingAccounts, "The caller's billing accounts, by community name"), ...errorResponses(401) },
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse(BillingAccounts, "The caller's billing accounts, by community name"), ...errorResponses(400, 401) },
   }),
   async (c) => {
     const user = await requireUser(c);
     c.header("Cache-Control", "no-store");
-    return c.json(await listBillingAccounts(c.env, user.id), 200);
+    return c.json(await listBillingAccounts(c.env, user.id, c.req.valid("query")), 200);
   },
 );
 

@@ -6,6 +6,8 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, schema } from "../db/client";
 import type { TierKey } from "../lib/vocabulary";
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { rowEnded, tierRankSql } from "./settle";
 
 /**
@@ -31,13 +33,31 @@ export type BillingAccount = {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+// the cursor of this list: the last item's [community name, community id] (its order)
+const AccountKey = z.tuple([z.string(), z.string()]);
+
+/**
+ * One page of listAllBillingAccounts: `limit` items after `cursor` (opaque; the last item's name
+ * and id), with `nextCursor` null on the last page. The list is a person's own accounts — one per
+ * community they paid in — so it is read whole and cut here. @throws 400 invalid_cursor
+ */
+export async function listBillingAccounts(env: Env, userId: string, page: { limit: number; cursor?: string | null }): Promise<{ items: BillingAccount[]; nextCursor: string | null }> {
+  const after = decodeCursor(page.cursor, AccountKey);
+  const all = (await listAllBillingAccounts(env, userId)).filter(
+    (a) => !after || a.community.name > after[0] || (a.community.name === after[0] && a.community.id > after[1]),
+  );
+  const items = all.slice(0, page.limit);
+  const last = items.at(-1);
+  return { items, nextCursor: all.length > page.limit && last ? encodeCursor([last.community.name, last.community.id]) : null };
+}
+
 /**
  * Every community (not deleted) where `userId` has a Stripe Customer that held a subscription, by
- * community name, with whether they are a member there and the plan that counts most (a checkout
- * never paid leaves nothing to list). Three D1 reads, in one batch.
+ * community name then id, with whether they are a member there and the plan that counts most (a
+ * checkout never paid leaves nothing to list). Three D1 reads, in one batch.
  * Throws nothing of its own.
  */
-export async function listBillingAccounts(env: Env, userId: string): Promise<{ items: BillingAccount[] }> {
+async function listAllBillingAccounts(env: Env, userId: string): Promise<BillingAccount[]> {
   const db = getDb(env);
   const bc = schema.billingCustomers;
   const cm = schema.communities;
@@ -52,7 +72,7 @@ export async function listBillingAccounts(env: Env, userId: string): Promise<{ i
       .innerJoin(cm, and(eq(cm.id, bc.communityId), isNull(cm.deletedAt)))
       .leftJoin(m, and(eq(m.communityId, cm.id), eq(m.userId, userId)))
       .where(eq(bc.userId, userId))
-      .orderBy(cm.name),
+      .orderBy(cm.name, cm.id),
     db
       .select()
       .from(s)
@@ -60,8 +80,7 @@ export async function listBillingAccounts(env: Env, userId: string): Promise<{ i
       .orderBy(sql`case when ${rowEnded} then 1 else 0 end`, desc(tierRankSql(sql`${s.tierKey}`)), desc(s.createdAt)),
     db.select({ communityId: t.communityId, key: t.key, name: t.name }).from(t).where(inArray(t.communityId, theirs)),
   ]);
-  return {
-    items: accounts.flatMap((a) => {
+  return accounts.flatMap((a) => {
       // the first row per community is the one that counts most (the order above); a checkout
       // never paid leaves a Customer with nothing to show, and is not listed
       const sub = plans.find((p) => p.communityId === a.id);
@@ -74,6 +93,7 @@ export async function listBillingAccounts(env: Env, userId: string): Promise<{ i
           plan: { tier: sub.tierKey, tierName, status: sub.status, currentPeriodEnd: iso(sub.currentPeriodEnd), cancelAtPeriodEnd: sub.cancelAtPeriodEnd, trialEnd: iso(sub.trialEnd) },
         },
       ];
-    }),
-  };
+    })
+    // the cursor compares as JavaScript does: sorted the same way here, not by SQLite's collation
+    .sort((x, y) => (x.community.name < y.community.name ? -1 : x.community.name > y.community.name ? 1 : x.community.id < y.community.id ? -1 : 1));
 }
