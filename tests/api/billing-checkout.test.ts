@@ -338,7 +338,7 @@ describe("portal", () => {
     for (const slug of [c.slug, "no-such-community-here"]) {
       expectError(await call(`/api/v1/communities/${slug}/billing/portal`, { method: "POST", as: stranger }), 404, "not_found");
     }
-    expect((await call(`/api/v1/me/billing`, { as: stranger })).body).toEqual({ items: [] });
+    expect((await call(`/api/v1/me/billing`, { as: stranger })).body).toEqual({ items: [], nextCursor: null });
     expectError(await call(`/api/v1/me/billing`), 401, "unauthenticated");
   });
 

@@ -22,8 +22,9 @@ describe("billing settings", () => {
       mode: "stand-in",
       settings: { currency: "usd", allowPromotionCodes: false, graceDays: 7, refundPolicy: "revoke", pricingPublished: false },
       tiers: [
-        { key: "member", name: expect.any(String), trialDays: 0, prices: { month: null, year: null } },
-        { key: "vip", name: expect.any(String), trialDays: 0, prices: { month: null, year: null } },
+        // a new community's default prices are drafts: nothing is on sale until published
+        { key: "member", name: expect.any(String), trialDays: 0, prices: { month: null, year: null }, drafts: { month: { amount: 500, currency: "usd" }, year: { amount: 5000, currency: "usd" } } },
+        { key: "vip", name: expect.any(String), trialDays: 0, prices: { month: null, year: null }, drafts: { month: { amount: 1500, currency: "usd" }, year: { amount: 15000, currency: "usd" } } },
       ],
     });
   });
