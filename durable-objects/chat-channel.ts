@@ -85,6 +85,15 @@ const FRAME_SPACING_US_PER_SOCKET = 20;
 const MAX_FRAME_SPACING_MS = 40;
 /** Outbox rows forwarded per alarm run (one D1 batch). */
 const OUTBOX_BATCH = 50;
+/**
+ * After this many failed forwards the outbox goes one row at a time, so that one row D1 refuses for
+ * good cannot hold back the rows behind it; a single row refused this many times more for a
+ * constraint (a permanent refusal, not an outage) is dropped and logged (`chat.outbox.dropped`).
+ */
+const OUTBOX_ISOLATE_AFTER = 3;
+const OUTBOX_DROP_AFTER = 6;
+/** D1's answer for a statement that can never succeed as written (a foreign key, a CHECK, NOT NULL). */
+const permanentRefusal = (error: unknown) => /constraint failed|SQLITE_CONSTRAINT/i.test(String(error));
 /** Read positions one forward mirrors into D1 at most (one upsert each in its batch). */
 const READS_BATCH = 100;
 /** A socket's typing frames closer together than this are dropped (ADR 033: clients send one every 3 s). */
@@ -475,7 +484,9 @@ export class ChatChannel extends DurableObject<Env> {
   async alarm(): Promise<void> {
     // whatever is written from now on sets the next alarm itself
     this.outboxArmed = false;
-    const rows = this.store.outbox(OUTBOX_BATCH);
+    const head = this.store.outbox(OUTBOX_BATCH);
+    // a batch that keeps failing goes one row at a time (OUTBOX_ISOLATE_AFTER)
+    const rows = head.length > 1 && head[0].attempts >= OUTBOX_ISOLATE_AFTER ? head.slice(0, 1) : head;
     // read positions that moved need a forward of their own even when no message was written
     if (rows.length === 0 && !this.reads.hasDirty()) return;
     const meta = this.store.readMeta();
@@ -484,12 +495,23 @@ export class ChatChannel extends DurableObject<Env> {
       const where = { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId, recordedAuthors: this.recordedAuthors };
       const erased = await forwardOutbox(this.env, where, rows, inbox);
       if (rows.length) this.store.forwarded(rows[rows.length - 1].id);
+      // the row that held the batch back went through or was dropped: the rest go in batches again
+      if (rows.length < head.length) this.store.resetForwardAttempts();
       this.reads.mirrored(inbox.mirror.reads);
       await this.announceInbox(rows, inbox.mirror);
       for (const userId of erased) await this.eraseAuthor(userId);
       if (erased.length && meta.channelId) await forgetErasedAuthors(this.env, meta.channelId, erased);
       if (this.store.outbox(1).length || this.reads.hasDirty()) await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {
+      const [only] = rows;
+      if (rows.length === 1 && only.attempts + 1 >= OUTBOX_DROP_AFTER && permanentRefusal(error)) {
+        // what D1 refuses for good is dropped, so the rows behind it go on; the log keeps it whole
+        console.error(JSON.stringify({ at: "chat.outbox.dropped", row: only, error: String(error) }));
+        this.store.forwarded(only.id);
+        this.store.resetForwardAttempts();
+        await this.ctx.storage.setAlarm(Date.now());
+        return;
+      }
       // the alarm retries by itself only a few times: keep the rows and try again, backing off
       this.store.failedForward(rows.map((r) => r.id));
       const attempts = Math.min((rows[0]?.attempts ?? 0) + 1, 10);

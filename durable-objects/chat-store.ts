@@ -303,6 +303,10 @@ export class ChatStore {
     this.sql.exec(`DELETE FROM outbox WHERE id <= ?`, upToId);
   }
 
+  resetForwardAttempts(): void {
+    this.sql.exec(`UPDATE outbox SET attempts = 0 WHERE attempts > 0`);
+  }
+
   failedForward(ids: number[]): void {
     this.sql.exec(`UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
   }

@@ -432,3 +432,15 @@ describe("renderChatMarkdown with the checked parse", () => {
     }
   });
 });
+
+describe("renderChatMarkdown of Markdown that renders to nothing", () => {
+  it("shows what was typed rather than a blank message: 4,000 '*', a line of '- - -', a rule alone", () => {
+    for (const text of ["*".repeat(4_000), "- - - - - -", "---", "***\n\n___"]) {
+      const html = renderChatMarkdown(text);
+      expect(html.replace(/<[^>]*>/g, "").trim(), JSON.stringify(text.slice(0, 20))).not.toBe("");
+      expect(html).not.toContain("<hr");
+    }
+    // ordinary Markdown still renders as Markdown (the contrast)
+    expect(renderChatMarkdown("**bold**")).toBe("<p><strong>bold</strong></p>");
+  });
+});

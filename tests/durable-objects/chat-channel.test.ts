@@ -8,6 +8,7 @@ import type { ServerFrame } from "../../durable-objects/protocol";
 import { channelStub } from "../../workers/domain/chat/channels";
 import { schema } from "../../workers/db/client";
 import { png, postUpload } from "../upload-fixtures";
+import { drainEvents } from "../queue-fixtures";
 
 describe("chat channel: live messages", () => {
   it("broadcasts a sent message to every socket in order, acknowledges it to the sender, and stores it", async () => {
@@ -172,6 +173,44 @@ describe("chat channel: live messages", () => {
     // a second run (an alarm may fire twice) writes nothing twice
     await runDurableObjectAlarm(stub as never);
     expect(await ofSpace()).toHaveLength(2);
+  });
+});
+
+describe("chat channel: an outbox row D1 refuses for good", () => {
+  it("a made-up mention token (<@usr_…> of no account) is forwarded like any message: the next mention notifies and search finds it", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const bob = await addMember(c);
+    const ghost = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "ghost <@usr_doesnotexist>" } });
+    expect(ghost.status).toBe(201);
+    const real = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: `after ghost <@${bob.id}> uniqafter` } });
+    expect(real.status).toBe(201);
+    await runDurableObjectAlarm(channelStub(env, space.id) as never);
+    await drainEvents();
+    const outbox = await runInDurableObject(channelStub(env, space.id) as never, async (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
+    expect(outbox).toBe(0);
+    const told = await db().select().from(schema.notifications).where(eq(schema.notifications.userId, bob.id));
+    expect(told.map((n) => n.kind)).toEqual(["mention"]);
+    const found = await call(`/api/v1/communities/${c.slug}/search?q=uniqafter`, { as: c.owner });
+    expect(found.body.items.map((h: { id: string }) => h.id)).toContain(real.body.message.id);
+  });
+
+  it("goes one row at a time after repeated failures and drops a row refused for a constraint, so the rows behind it are forwarded", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const stub = channelStub(env, space.id);
+    expect((await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "first" } })).status).toBe(201);
+    // a row no forward can write (chat_authors needs an account that exists), ahead of a good one
+    await runInDurableObject(stub as never, async (_: unknown, state: DurableObjectState) => {
+      state.storage.sql.exec("DELETE FROM outbox");
+      state.storage.sql.exec("INSERT INTO outbox (kind, payload, created_at) VALUES ('message.created', ?, ?)", JSON.stringify({ seq: 1, authorId: "usr_no_such_account", mentions: false }), Date.now());
+    });
+    const good = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "behind the bad row" } });
+    const left = () => runInDurableObject(stub as never, async (_: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n as number);
+    for (let run = 0; run < 10 && (await left()) > 0; run++) await runDurableObjectAlarm(stub as never);
+    expect(await left()).toBe(0);
+    const events = await db().select().from(schema.domainEvents).where(and(eq(schema.domainEvents.subjectId, space.id), eq(schema.domainEvents.kind, "chat.indexed")));
+    expect(events.some((e) => JSON.stringify(e.payload).includes(`"seqs":[${good.body.message.seq}]`))).toBe(true);
   });
 });
 

@@ -284,6 +284,16 @@ const CHAT_BLOCK_AS_PARAGRAPH: Record<string, string> = { heading_open: "paragra
  * Never throws (the plain-text fallback).
  */
 export function renderChatMarkdown(markdown: string, options: { mentionNames?: MentionNames; tokens?: Token[] } = {}): string {
+  const html = renderChatTokens(markdown, options);
+  // Markdown that renders to nothing visible (a line of "*", "- - -", only a rule) shows as the
+  // characters typed, never as a blank message
+  if (markdown.trim() !== "" && !/[^\s]/.test(html.replace(/<(?!img\b)[^>]*>/gi, "").replace(/&nbsp;/g, " "))) {
+    return plainTextHtml(withMentionNames(markdown, options.mentionNames ?? new Map()));
+  }
+  return html;
+}
+
+function renderChatTokens(markdown: string, options: { mentionNames?: MentionNames; tokens?: Token[] }): string {
   return renderWithin(markdown, options.mentionNames, "renderChatMarkdown", options.tokens, (tokens) => {
     const kept = tokens.filter((t) => t.type !== "hr");
     for (const t of kept) {

@@ -6,7 +6,7 @@
 // slot's messages share it, and a forward that runs twice writes each once). The event is due once
 // every message of its slot is 15 minutes old; its handler mails the rows due and still unread,
 // and settles every due row in the mail's own D1 batch, so a retry finds nothing to send.
-import { and, eq, inArray, isNull, lte } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getDb, schema } from "../../db/client";
 import { derivedId } from "../../lib/ids";
@@ -57,10 +57,21 @@ export async function missedMessageWrites(
     participants = rows.map((r) => r.userId);
   }
   const db = getDb(env);
+  // a mention token names any id a client typed (`<@usr_made_up>`): only accounts that exist get a
+  // row (chat_missed.user_id is a foreign key, and one failing row would fail the whole forward);
+  // whether they may read the channel is the job's check when it runs
+  let known: Set<string> | null = null;
+  if (!dm) {
+    const named = [...new Set(relevant.flatMap((m) => m.mentioned))];
+    const u = schema.users;
+    // one bound list however many were named (D1 binds at most 100 values a statement)
+    const found = named.length ? await db.select({ id: u.id }).from(u).where(and(sql`${u.id} in (select value from json_each(${JSON.stringify(named)}))`, isNull(u.deletedAt))) : [];
+    known = new Set(found.map((r) => r.id));
+  }
   const rows: Array<typeof schema.chatMissed.$inferInsert> = [];
   const jobs = new Map<string, { userId: string; slot: number }>();
   for (const message of relevant) {
-    const recipients = (dm ? participants : [...new Set(message.mentioned)]).filter((id) => id !== message.authorId);
+    const recipients = (dm ? participants : [...new Set(message.mentioned)]).filter((id) => id !== message.authorId && (known === null || known.has(id)));
     for (const userId of recipients) {
       rows.push({ userId, channelId: where.channelId, seq: message.seq, communityId: where.communityId, reason: dm ? "dm" : "mention", dueAt: new Date(message.at + MISSED_AFTER_MS) });
       const slot = slotOf(message.at);
