@@ -31,8 +31,8 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
   const { answer, access } = await openCommunityPage(cf, params.slug);
-  // billing is not a member's to know about: 404, as the API answers (admins read it, the owner writes)
-  if (!answer.viewer?.permissions.includes("community.update")) throw data(null, { status: 404 });
+  // a member lacking the role: 403, as the API answers (admins read it, the owner writes)
+  if (!answer.viewer?.permissions.includes("community.update")) throw data(null, { status: 403 });
   const billing = await attempt(async () => readBilling(cf.env, billingMember(access, "admin").community.id));
   const notConfigured = billing.ok && !billing.data.configured;
   return {
@@ -166,7 +166,9 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
   const currency = values?.currency ?? billing?.settings.currency ?? "twd";
   const priceValue = (key: string, interval: "month" | "year") => {
     if (values) return values[`${key}_${interval}`] ?? "";
-    const price = billing?.tiers.find((x) => x.key === key)?.prices[interval];
+    const tier = billing?.tiers.find((x) => x.key === key);
+    // nothing on sale: a draft (PATCH …/tiers/:key, a new community's defaults) fills the field, and saving publishes it
+    const price = tier?.prices[interval] ?? tier?.drafts[interval];
     return price ? majorText(price) : "";
   };
   /** a price set but not on sale (PATCH …/tiers/:key, a new community's defaults) that differs from the one on sale, as a hint under its field */
@@ -175,6 +177,7 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
     const draft = tier?.drafts[interval];
     const sold = tier?.prices[interval];
     if (!draft || (sold && sold.amount === draft.amount && sold.currency === draft.currency)) return undefined;
+    if (!sold) return t("billingSettings.draftPrefilled");
     return t("billingSettings.draftHint", { price: moneyText(draft, i18n.language) });
   };
   const readOnly = !isOwner;

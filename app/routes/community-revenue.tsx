@@ -19,7 +19,7 @@ export async function loader({ context, request, params }: Route.LoaderArgs) {
   const cf = context.get(cloudflareContext);
   requireSignedIn(cf, request);
   const { answer, access } = await openCommunityPage(cf, params.slug);
-  // the owner's alone, refused as the route refuses (ADR 037): 403 for an admin, 404 for anyone else
+  // the owner's alone, refused as the route refuses (ADR 037): 403 for another member, 404 for anyone else
   await pageRead(async () => revenueOwner(access));
   const revenue = await attempt(() => readRevenue(cf.env, access.community.id));
   return { ...answer, locale: findLocale(request, cf.user), revenue: revenue.ok ? revenue.data : null };

@@ -226,8 +226,8 @@ describe("billing pages", () => {
     expect(vip?.prices).toEqual({ month: { amount: 30000, currency: "twd" }, year: { amount: 300000, currency: "twd" } });
     expect(page.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ trialDays: 7, prices: { month: { amount: 15000, currency: "twd" }, year: null } });
     expect(statusOf(await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, admin, fields))).toBe(403);
-    // a plain member is not told billing exists: the 404 page, as the API answers
-    expect(statusOf(await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, await addMember(c)))).toBe(404);
+    // a plain member lacks the role: the 403 page, as the API answers (API.md)
+    expect(statusOf(await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, await addMember(c)))).toBe(403);
     // a price that is not a number never reaches Stripe: the form names the field
     const bad = (await postForm(settingsAction as unknown as Action, path, { slug: c.slug }, c.owner, { ...fields, vip_month: "three hundred" })) as { data: { errors: { fields: Record<string, unknown> } } };
     expect(Object.keys(bad.data.errors.fields)).toEqual(["vip_month"]);
@@ -250,7 +250,7 @@ describe("billing pages", () => {
     expect(statusOf(await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, await createUser()))).toBe(404);
   });
 
-  it("the revenue page is the owner's: an admin gets the 403 page, a member the 404; the owner sees the stored subscribers", async () => {
+  it("the revenue page is the owner's: an admin and a member get the 403 page; the owner sees the stored subscribers", async () => {
     const c = await makeCommunity();
     const payer = await addMember(c, { paidTier: "vip" });
     await storedSubscription(c.id, payer.id);
@@ -258,7 +258,7 @@ describe("billing pages", () => {
     expect(owner.revenue?.subscribers).toEqual({ active: 1, trialing: 0, pastDue: 0 });
     expect(owner.revenue?.mrr).toEqual([{ tier: "vip", currency: "twd", amount: 30000 }]);
     expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, await addMember(c, { role: "admin" })))).toBe(403);
-    expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, payer))).toBe(404);
+    expect(statusOf(await loadPage(revenueLoader as unknown as Loader, `/c/${c.slug}/revenue`, { slug: c.slug }, payer))).toBe(403);
   });
 
   it("the billing form's refusals name each input and read in zh-Hant with no English: prices, trial days, grace days, refund policy, currency", async () => {
@@ -801,14 +801,17 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     const path = `/c/${c.slug}/settings/billing`;
     const settings = (await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof settingsLoader>>;
     expect(settings.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ prices: { month: null }, drafts: { month: { amount: 35000, currency: "twd" } } });
+    // the draft fills the field, so saving the form publishes it rather than dropping it
     const settingsText = pageText(BillingSettingsPage as ComponentType<never>, path, settings);
-    expect(settingsText).toContain(say("billingSettings.draftHint", { price: "TWD 350" }));
+    expect(settingsText).toContain(say("billingSettings.draftPrefilled"));
+    expect(pageHtml(BillingSettingsPage as ComponentType<never>, path, settings)).toMatch(/name="member_month"[^>]*value="350"|value="350"[^>]*name="member_month"/);
     expect(pageText(BillingSettingsPage as ComponentType<never>, path, settings, "zh-Hant")).toContain("尚未販售");
   });
 
   it("GET /me/billing pages by ?limit= and ?cursor= like every list, and refuses a bad limit or cursor with 400", async () => {
     const payer = await createUser();
-    const names = ["Alpha club", "Beta club", "Gamma club"];
+    // the second page starts after a CJK name: the cursor carries it
+    const names = ["Alpha club", "Beta 創作者實驗室", "Gamma club"];
     for (const name of names) {
       const c = await makeCommunity();
       await db().update(schema.communities).set({ name }).where(eq(schema.communities.id, c.id));
@@ -817,7 +820,7 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     }
     const first = await call("/api/v1/me/billing?limit=2", { as: payer });
     expect(first.status).toBe(200);
-    expect(first.body.items.map((a: { community: { name: string } }) => a.community.name)).toEqual(["Alpha club", "Beta club"]);
+    expect(first.body.items.map((a: { community: { name: string } }) => a.community.name)).toEqual(["Alpha club", "Beta 創作者實驗室"]);
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const second = await call(`/api/v1/me/billing?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`, { as: payer });
     expect(second.body.items.map((a: { community: { name: string } }) => a.community.name)).toEqual(["Gamma club"]);

@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { addMember, db, env, expectError, makeCommunity } from "../community-fixtures";
 import { callWith, publishPrices, stripe } from "../billing-fixtures";
-import { call, ORIGIN, type TestUser } from "../helpers";
+import { call, createUser, ORIGIN, type TestUser } from "../helpers";
 import { schema } from "../../workers/db/client";
 
 const activePrices = (communityId: string) =>
@@ -41,14 +41,23 @@ describe("billing settings", () => {
     expect(JSON.stringify(put.body)).not.toContain("sk_test");
   });
 
-  it("lets admins read but not write, and is 404 to plain members", async () => {
+  it("refuses an unknown key inside a tier with 400 (GET's shape sent back), as at the top level", async () => {
+    const c = await makeCommunity();
+    const res = await call(`/api/v1/communities/${c.slug}/billing`, { method: "PUT", as: c.owner, body: { tiers: [{ key: "member", prices: { month: { amount: 15000 } } }] } });
+    expectError(res, 400, "validation_failed");
+    expect(JSON.stringify(res.body.error.issues)).toContain("prices");
+  });
+
+  it("lets admins read but not write, is 403 to plain members and 404 to outsiders", async () => {
     const c = await makeCommunity();
     const admin = await addMember(c, { role: "admin" });
     const member = await addMember(c);
     expect((await call(`/api/v1/communities/${c.slug}/billing`, { as: admin })).status).toBe(200);
     expectError(await call(`/api/v1/communities/${c.slug}/billing`, { method: "PUT", as: admin, body: { graceDays: 3 } }), 403, "forbidden");
-    expectError(await call(`/api/v1/communities/${c.slug}/billing`, { as: member }), 404, "not_found");
-    expectError(await call(`/api/v1/communities/${c.slug}/billing`, { method: "PUT", as: member, body: { graceDays: 3 } }), 404, "not_found");
+    // a member lacking the role: 403 (API.md); someone outside the community: 404
+    expectError(await call(`/api/v1/communities/${c.slug}/billing`, { as: member }), 403, "forbidden");
+    expectError(await call(`/api/v1/communities/${c.slug}/billing`, { method: "PUT", as: member, body: { graceDays: 3 } }), 403, "forbidden");
+    expectError(await call(`/api/v1/communities/${c.slug}/billing`, { as: await createUser() }), 404, "not_found");
   });
 
   it("saves grace days, refund policy, promotion codes and trial days within their ranges", async () => {

@@ -42,7 +42,7 @@ describe("pricing page", () => {
     const admin = await addMember(c, { role: "admin" });
     const member = await addMember(c);
     expectError(await publish(c, true, admin), 403, "forbidden");
-    expectError(await publish(c, true, member), 404, "not_found");
+    expectError(await publish(c, true, member), 403, "forbidden");
     expectError(await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", body: { published: true } }), 401, "unauthenticated");
     expectError(await call(`/api/v1/communities/${c.slug}/pricing`, { method: "PATCH", as: c.owner, body: { published: "yes" } }), 400, "validation_failed");
     await publish(c, true);

@@ -59,7 +59,7 @@ describe("revenue", () => {
     expect(res.body.history.slice(0, 5).map((h: { mrr: number }) => h.mrr)).toEqual([0, 0, 0, 0, 0]);
 
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: admin }), 403, "forbidden");
-    expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: monthly }), 404, "not_found");
+    expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: monthly }), 403, "forbidden");
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`, { as: await createUser() }), 404, "not_found");
     expectError(await call(`/api/v1/communities/${community.slug}/revenue`), 401, "unauthenticated");
   });

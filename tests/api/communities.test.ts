@@ -31,7 +31,11 @@ describe("creating a community", () => {
     const membership = await membershipRow(id, owner.id);
     expect(membership).toMatchObject({ role: "owner", source: "owner", status: "active", paidTier: "free" });
 
-    const tiers = await call(`/api/v1/communities/${slug}/tiers`);
+    // the default prices are drafts: the owner reads them, a visitor only what is on sale (none yet)
+    const visitorTiers = await call(`/api/v1/communities/${slug}/tiers`);
+    expect(visitorTiers.status).toBe(200);
+    expect(visitorTiers.body.items.map((x: { prices: unknown[] }) => x.prices)).toEqual([[], [], []]);
+    const tiers = await call(`/api/v1/communities/${slug}/tiers`, { as: owner });
     expect(tiers.status).toBe(200);
     expect(tiers.body.items).toEqual([
       { key: "free", rank: 0, name: "Free", description: expect.any(String), prices: [], trialDays: 0 },

@@ -14,6 +14,7 @@ import {
   viewCommunity,
 } from "../domain/communities/manage-community";
 import { listTiers, requireTierKey, updateTier } from "../domain/communities/tiers";
+import { hasRole } from "../domain/access";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
@@ -140,13 +141,13 @@ communities.openapi(
     method: "get",
     path: "/communities/{slug}/tiers",
     tags: ["tiers"],
-    summary: "The community's tiers with their prices",
+    summary: "The community's tiers with their prices: what is on sale, and for the owner and admins also prices set but not published (published: false)",
     request: { params: SlugParam },
     responses: { 200: jsonResponse(z.object({ items: z.array(TierSchema) }), "Tiers by rank"), ...errorResponses(404) },
   }),
   async (c) => {
     const access = await requireCommunity(c, c.req.valid("param").slug);
-    return c.json({ items: await listTiers(c.env, access.community.id) }, 200);
+    return c.json({ items: await listTiers(c.env, access.community.id, { drafts: hasRole(access.role, "admin") }) }, 200);
   },
 );
 

@@ -18,20 +18,22 @@ const s = schema.subscriptions;
 
 /**
  * The caller of `access` as an active member with at least `role` for billing: 404 not_found for
- * anyone who is not an active member, and for a member below admin where admin or owner is asked
- * (billing is not theirs to know about); 403 forbidden for an admin where the owner is needed.
+ * anyone who is not an active member; 403 forbidden for a member below admin where admin or owner
+ * is asked, and for an admin where the owner is needed (API.md: a member lacking a role gets 403).
  */
 export function billingMember(access: CommunityAccess, role: "member" | "admin" | "owner"): MemberAccess {
   const member = activeMember(access);
-  if (!member || (role !== "member" && !hasRole(member.role, "admin"))) throw notFound("No such community.");
+  if (!member) throw notFound("No such community.");
+  // a member lacking the role gets 403 (API.md), as anywhere in the community
+  if (role !== "member" && !hasRole(member.role, "admin")) throw forbidden("Billing is for the community's owner and admins.");
   if (role === "owner" && member.role !== "owner") throw forbidden("Only the owner changes billing.");
   return member;
 }
 
-/** The revenue figures are the owner's: 403 forbidden for an admin, 404 not_found for anyone else. */
+/** The revenue figures are the owner's: 403 forbidden for another member, 404 not_found for anyone else. */
 export function revenueOwner(access: CommunityAccess): CommunityAccess {
-  if (access.role === "admin") throw forbidden("Only the owner sees revenue.");
-  if (access.role !== "owner") throw notFound("No such community.");
+  if (access.role === null) throw notFound("No such community.");
+  if (access.role !== "owner") throw forbidden("Only the owner sees revenue.");
   return access;
 }
 

@@ -35,7 +35,12 @@ export type TierChanges = {
   prices?: PriceChange[];
 };
 
-export async function listTiers(env: Env, communityId: string): Promise<TierView[]> {
+/**
+ * The community's tiers by rank with their active prices. `drafts`: include prices not on sale yet
+ * (no Stripe Price: set through PATCH …/tiers/:key or a new community's defaults) — for the owner
+ * and admins, who set them; everyone else reads only what can be bought.
+ */
+export async function listTiers(env: Env, communityId: string, opts: { drafts: boolean } = { drafts: true }): Promise<TierView[]> {
   const db = getDb(env);
   const [tiers, prices] = await Promise.all([
     db.select().from(schema.tiers).where(eq(schema.tiers.communityId, communityId)).orderBy(asc(schema.tiers.rank)),
@@ -52,7 +57,7 @@ export async function listTiers(env: Env, communityId: string): Promise<TierView
     description: t.description,
     trialDays: t.trialDays,
     prices: prices
-      .filter((p) => p.tierKey === t.key)
+      .filter((p) => p.tierKey === t.key && (opts.drafts || p.stripePriceId !== null))
       .map((p) => ({ interval: p.interval, amount: p.amount, currency: p.currency.toUpperCase(), published: p.stripePriceId !== null })),
   }));
 }

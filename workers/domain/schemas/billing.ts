@@ -58,7 +58,9 @@ export const UpdateBillingBody = BillingSettingsSchema.omit({ pricingPublished: 
           trialDays: z.number().int().min(0).max(730).optional().openapi({ description: "0–730 (Stripe's limit)" }),
           month: Amount.nullable().optional().openapi({ description: "null withdraws the price" }),
           year: Amount.nullable().optional(),
-        }),
+        })
+        // GET …/billing's shape (prices: {month: {amount}}) sent back would otherwise change nothing, silently
+        .strict(),
       )
       .max(2)
       .refine((ts) => new Set(ts.map((t) => t.key)).size === ts.length, { message: "Each tier once" })
