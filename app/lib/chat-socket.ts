@@ -53,6 +53,8 @@ async function fetchHistory(spaceId: string, query: Record<string, string>): Pro
 }
 
 const storageKey = (spaceId: string, userId: string) => `enclave.chat.pending.${userId}.${spaceId}`;
+/** How long another tab's queued message waits before this tab takes it on (it sends its own within this when online). */
+const ADOPT_AFTER_MS = 3_000;
 
 function readStoredPending(key: string): PendingMessage[] {
   try {
@@ -120,6 +122,33 @@ export function useChatChannel({
       /* storage full or refused: the queue still lives in this tab */
     }
   }, [live, spaceId, userId, state.pending]);
+
+  // the member's other tabs share the queue: what another tab queued and did not send (it is
+  // offline, or was closed first) this one takes on after ADOPT_AFTER_MS and sends too. A message
+  // the other tab put on the wire meanwhile reads "sent" or is gone by then, so an online tab's
+  // messages are not sent twice; when both do send one, the channel stores its client id once.
+  // Each tab writes the whole queue it holds, so one tab's write keeps what it took from the other.
+  useEffect(() => {
+    if (!live) return;
+    const key = storageKey(spaceId, userId);
+    let adopt: ReturnType<typeof setTimeout> | null = null;
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== key || event.newValue === null) return;
+      if (adopt) clearTimeout(adopt);
+      adopt = setTimeout(() => {
+        adopt = null;
+        for (const message of readStoredPending(key)) {
+          if (message.status === "sent") continue;
+          dispatch({ type: "queue", message: { ...message, status: message.status === "failed" ? "failed" : "queued" } });
+        }
+      }, ADOPT_AFTER_MS);
+    };
+    window.addEventListener("storage", onStorage);
+    return () => {
+      if (adopt) clearTimeout(adopt);
+      window.removeEventListener("storage", onStorage);
+    };
+  }, [live, spaceId, userId]);
 
   useEffect(() => {
     if (!live) return;

@@ -32,7 +32,7 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
   const ming = { name: "小明", email: `ming-chat-${stamp}@example.com`, password: "ming pass 12345", locale: "zh-Hant" };
   const ctxMei = await browser.newContext({ baseURL: ORIGIN, locale: "en-US", viewport: { width: 1280, height: 900 } });
   const ctxMing = await browser.newContext({ baseURL: ORIGIN, locale: "zh-TW", viewport: { width: 375, height: 812 } });
-  const pageMei = watch(await ctxMei.newPage(), "chat-mei");
+  let pageMei = watch(await ctxMei.newPage(), "chat-mei");
   const pageMing = watch(await ctxMing.newPage(), "chat-ming");
   let path = "";
 
@@ -110,6 +110,29 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
       `once each, in order: ${JSON.stringify(seen)}`,
     );
     assert.deepEqual((await bodies(pageMei)).slice(-2), ["queued one 第一則", "queued two 第二則"], "Mei's page shows them stored, in order");
+  });
+
+  await step("chat: offline, Mei writes in one of two tabs and closes it; back online, her other tab sends it, once", async () => {
+    const second = watch(await ctxMei.newPage(), "chat-mei-second");
+    await expectOk(second, await second.goto(path));
+    await live(second);
+    await ctxMei.setOffline(true);
+    await pageMei.locator('[data-connection="offline"]').waitFor();
+    await composer(pageMei).fill("from the closed tab 關掉的分頁");
+    await composer(pageMei).press("Enter");
+    await pageMei.locator("[data-pending]").first().waitFor();
+    // the other tab takes it on (shown as not sent yet) within a few seconds, then the first tab closes
+    await second.locator("[data-pending]", { hasText: "from the closed tab" }).waitFor({ timeout: 10_000 });
+    await pageMei.close();
+    await ctxMei.setOffline(false);
+    await live(second);
+    await second.locator("[data-pending]").first().waitFor({ state: "detached", timeout: 15_000 });
+    const arrived = pageMing.locator('[role="log"] li[data-seq]', { hasText: "from the closed tab" });
+    await arrived.waitFor();
+    await pageMing.waitForTimeout(500);
+    assert.equal((await bodies(pageMing)).filter((b) => b.startsWith("from the closed tab")).length, 1, "stored once");
+    // Mei carries on in the tab that stayed
+    pageMei = second;
   });
 
   await step("chat: Hsiao-ming's phone speaks Chinese, replies to Mei, and fits 375 px with a long word, emoji and CJK", async () => {
