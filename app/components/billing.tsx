@@ -101,12 +101,13 @@ export function PlanStatusBadge({ plan }: { plan: { status: string; cancelAtPeri
  * space (`role` says which), a live plan is changed in the portal, a banned reader buys nothing; a
  * value this page does not know yet reads as a generic line, never as a code.
  */
-export function CheckoutRefusalNotice({ refusal, role, planLink }: { refusal: string; role: string | null; planLink?: string }) {
+export function CheckoutRefusalNotice({ refusal, role, planLink, onPlanPage = false }: { refusal: string; role: string | null; planLink?: string; onPlanPage?: boolean }) {
   const { t } = useTranslation();
   const text =
     refusal === "role_grants_every_tier"
       ? t(`billing.staffHasEverything.${role === "owner" ? "owner" : "admin"}`)
-      : t(`billing.refusal.${refusal}`, { defaultValue: t("billing.refusal.generic") });
+      : // on the plan page itself Manage billing is right above
+        t(`billing.refusal.${refusal === "manage_in_portal" && onPlanPage ? "manage_in_portal_here" : refusal}`, { defaultValue: t("billing.refusal.generic") });
   return (
     <Alert tone="info">
       <p data-testid={refusal === "role_grants_every_tier" ? "staff-has-everything" : "checkout-refusal"} data-refusal={refusal}>

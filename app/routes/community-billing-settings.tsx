@@ -166,9 +166,10 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
   const currency = values?.currency ?? billing?.settings.currency ?? "twd";
   const priceValue = (key: string, interval: "month" | "year") => {
     if (values) return values[`${key}_${interval}`] ?? "";
-    const tier = billing?.tiers.find((x) => x.key === key);
-    // nothing on sale: a draft (PATCH …/tiers/:key, a new community's defaults) fills the field, and saving publishes it
-    const price = tier?.prices[interval] ?? tier?.drafts[interval];
+    // only what is on sale fills a field: a draft (PATCH …/tiers/:key, a new community's defaults)
+    // may be in another currency than the one chosen here, so it is a hint under the field
+    // (draftHint), and saving without it typed in leaves it unsold
+    const price = billing?.tiers.find((x) => x.key === key)?.prices[interval];
     return price ? majorText(price) : "";
   };
   /** a price set but not on sale (PATCH …/tiers/:key, a new community's defaults) that differs from the one on sale, as a hint under its field */
@@ -177,7 +178,6 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
     const draft = tier?.drafts[interval];
     const sold = tier?.prices[interval];
     if (!draft || (sold && sold.amount === draft.amount && sold.currency === draft.currency)) return undefined;
-    if (!sold) return t("billingSettings.draftPrefilled");
     return t("billingSettings.draftHint", { price: moneyText(draft, i18n.language) });
   };
   const readOnly = !isOwner;

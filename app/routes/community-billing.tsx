@@ -211,7 +211,7 @@ export default function CommunityBilling({ loaderData }: Route.ComponentProps) {
           <div className="mb-4 space-y-3 empty:hidden">
             {!paymentsOn ? <PaymentsOffNotice settingsLink={settingsLink} /> : null}
             {/* with payments off nothing is for sale to anyone: one notice, except the staff's own reason */}
-            {refusal && (paymentsOn || staffRole) ? <CheckoutRefusalNotice refusal={refusal} role={staffRole} /> : null}
+            {refusal && (paymentsOn || staffRole) ? <CheckoutRefusalNotice refusal={refusal} role={staffRole} onPlanPage /> : null}
           </div>
           {pricing ? (
             <TierCards

@@ -66,7 +66,7 @@ export default function AccountBilling({ loaderData }: Route.ComponentProps) {
   return (
     <Container size="md">
       <title>{t("accountBilling.title") + " · " + t("app.name")}</title>
-      <PageHeader title={t("accountBilling.title")} description={t("accountBilling.description")} />
+      <PageHeader title={t("accountBilling.title")} description={t(paymentsOn ? "accountBilling.description" : "accountBilling.descriptionNoPortal")} />
       <SettingsNav />
       <BillingNotice />
       {loadFailed ? (

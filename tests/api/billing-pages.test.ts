@@ -678,7 +678,9 @@ describe("billing pages after the tester's report (issue 14)", () => {
     const plan = (await loadPage(planLoader as unknown as Loader, `/c/${c.slug}/billing`, { slug: c.slug }, payer)) as Awaited<ReturnType<typeof planLoader>>;
     const planText = pageText(CommunityBilling as ComponentType<never>, `/c/${c.slug}/billing`, plan);
     expect(planText).not.toMatch(/Upgrade to/);
-    expect(planText.split(say("billing.refusal.manage_in_portal")).length - 1).toBe(1);
+    // on the plan page itself: Manage billing is "above", not "on your plan page"
+    expect(planText.split(say("billing.refusal.manage_in_portal_here")).length - 1).toBe(1);
+    expect(planText).not.toContain(say("billing.refusal.manage_in_portal"));
 
     // each value in the reader's words; one the server adds later is never shown as its code
     const notice = (refusal: string, locale: "en" | "zh-Hant" = "en") =>
@@ -801,10 +803,10 @@ describe("billing pages after the second tester's report (issue 14)", () => {
     const path = `/c/${c.slug}/settings/billing`;
     const settings = (await loadPage(settingsLoader as unknown as Loader, path, { slug: c.slug }, c.owner)) as Awaited<ReturnType<typeof settingsLoader>>;
     expect(settings.billing?.tiers.find((x) => x.key === "member")).toMatchObject({ prices: { month: null }, drafts: { month: { amount: 35000, currency: "twd" } } });
-    // the draft fills the field, so saving the form publishes it rather than dropping it
+    // the draft is a hint under its field (it may be in another currency than the one chosen): typed in and saved, it is sold
     const settingsText = pageText(BillingSettingsPage as ComponentType<never>, path, settings);
-    expect(settingsText).toContain(say("billingSettings.draftPrefilled"));
-    expect(pageHtml(BillingSettingsPage as ComponentType<never>, path, settings)).toMatch(/name="member_month"[^>]*value="350"|value="350"[^>]*name="member_month"/);
+    expect(settingsText).toContain(say("billingSettings.draftHint", { price: "TWD 350" }));
+    expect(pageHtml(BillingSettingsPage as ComponentType<never>, path, settings)).not.toMatch(/value="350"/);
     expect(pageText(BillingSettingsPage as ComponentType<never>, path, settings, "zh-Hant")).toContain("尚未販售");
   });
 
