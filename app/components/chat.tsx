@@ -106,10 +106,21 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
     return () => document.removeEventListener("visibilitychange", readShown);
   }, [readShown]);
 
+  const olderButton = useRef<HTMLButtonElement>(null);
+  // a keyboard reader keeps their place: the button (disabled while loading, so the page took the
+  // focus) or, once the start is reached and it is gone, the log gets it back after the render
+  const [refocusOlder, setRefocusOlder] = useState(false);
+  useEffect(() => {
+    if (!refocusOlder || chat.loading !== null) return;
+    setRefocusOlder(false);
+    (olderButton.current ?? log.current)?.focus({ preventScroll: true });
+  }, [refocusOlder, chat.loading, state.olderCursor]);
   const loadOlder = async () => {
     const el = log.current;
+    const hadFocus = document.activeElement === olderButton.current;
     if (el) keepOffset.current = el.scrollHeight - el.scrollTop;
     if (!(await chat.loadOlder())) keepOffset.current = null;
+    if (hadFocus) setRefocusOlder(true);
   };
   // newer messages loaded below leave the reader where they were, to read on down
   const loadNewer = () => {
@@ -184,7 +195,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           <div className="mt-auto">
             {state.olderCursor ? (
               <div className="flex justify-center py-2">
-                <Button variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loading !== null}>
+                <Button ref={olderButton} variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loading !== null}>
                   {chat.loading === "older" ? t("chat.loadingOlder") : t("chat.loadOlder")}
                 </Button>
               </div>
@@ -380,12 +391,20 @@ function MessageItem({
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const item = useRef<HTMLLIElement>(null);
+  // closing the editor (Escape, Cancel, Save) returns the focus to the message, not to the page
+  const stopEditing = () => {
+    setEditing(false);
+    requestAnimationFrame(() => item.current?.focus({ preventScroll: true }));
+  };
   const mine = m.author.id === viewer.userId;
   const mayChange = viewer.canWrite && !m.deleted && (mine || viewer.canModerate);
   const path = `/messages/${encodeURIComponent(m.id)}`;
   const react = (emoji: string, on: boolean) => void act(on ? "PUT" : "DELETE", `${path}/reactions/${encodeURIComponent(emoji)}`);
   return (
     <li
+      ref={item}
+      tabIndex={-1}
       id={anchorOf(m)}
       data-seq={m.seq}
       data-linked={linked || undefined}
@@ -428,9 +447,9 @@ function MessageItem({
           ) : editing ? (
             <EditBox
               message={m}
-              onCancel={() => setEditing(false)}
+              onCancel={stopEditing}
               onSave={async (body) => {
-                if (await act("PATCH", path, { body })) setEditing(false);
+                if (await act("PATCH", path, { body })) stopEditing();
               }}
             />
           ) : (

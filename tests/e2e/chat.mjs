@@ -216,6 +216,28 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.deepEqual(after.slice(-3), [79, 80, 81], "the newest, in order, without a gap");
   });
 
+  await step("chat: keyboard focus stays put: Load older messages keeps it, and Escape in the message editor returns it to the message", async () => {
+    await expectOk(pageMei, await pageMei.goto(history.path));
+    await live(pageMei);
+    const older = pageMei.getByRole("button", { name: "Load older messages" });
+    await older.focus();
+    const before = await pageMei.locator('[role="log"] li[data-seq]').count();
+    await pageMei.keyboard.press("Enter");
+    await pageMei.waitForFunction((n) => document.querySelectorAll('[role="log"] li[data-seq]').length > n, before);
+    await pageMei.waitForFunction(() => document.activeElement !== document.body);
+    assert.ok(await pageMei.evaluate(() => document.activeElement?.matches('[role="log"], [role="log"] button')), "the focus is on the button or the log, not the page");
+    // her own newest message: More → Edit, then Escape
+    const mine = pageMei.locator('[role="log"] li[data-seq]', { hasText: "live while reading" });
+    await mine.hover();
+    await mine.locator("summary[aria-label^='More actions']").click();
+    await mine.getByRole("button", { name: "Edit" }).click();
+    await mine.locator("textarea").waitFor();
+    await pageMei.keyboard.press("Escape");
+    await mine.locator("textarea").waitFor({ state: "detached" });
+    await pageMei.waitForFunction(() => document.activeElement?.matches('li[data-seq]') ?? false);
+    assert.match(await pageMei.evaluate(() => document.activeElement?.textContent ?? ""), /live while reading/, "the edited message has the focus");
+  });
+
   await step("chat: a pinned message older than the page shows links to the page around it, where it is highlighted", async () => {
     await api(ctxMei, ORIGIN, "PATCH", `/api/v1/messages/msg_2_${history.id}`, { pinned: true });
     const pin = pageMing.locator('section[aria-labelledby="chat-pinned-heading"] li', { hasText: "history 2" });
