@@ -2,6 +2,7 @@
 // major units, trial days, promotion codes, grace days, refund policy, and the public pricing
 // page's switch. Admins read them; without Stripe keys (or DEV_MODE's stand-in) the page says how
 // to configure payments and that tiers can still be granted by hand.
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { data, Form, redirect, useActionData, useSearchParams } from "react-router";
 import type { Route } from "./+types/community-billing-settings";
@@ -163,7 +164,11 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
   const errors = actionData && !actionData.ok ? actionData.errors : null;
   const publishErrors = values?.section === "publish" ? errors : null;
   const formErrors = values?.section === "publish" ? null : errors;
-  const currency = values?.currency ?? billing?.settings.currency ?? "twd";
+  const savedCurrency = values?.currency ?? billing?.settings.currency ?? "twd";
+  // the labels and hints follow the currency chosen in the form before it is saved: an amount is
+  // typed in the currency it will be charged in (useState keyed by the saved one, reset when it changes)
+  const [chosen, setChosen] = useState({ from: savedCurrency, currency: savedCurrency });
+  const currency = chosen.from === savedCurrency ? chosen.currency : savedCurrency;
   const priceValue = (key: string, interval: "month" | "year") => {
     if (values) return values[`${key}_${interval}`] ?? "";
     // only what is on sale fills a field: a draft (PATCH …/tiers/:key, a new community's defaults)
@@ -206,7 +211,14 @@ export default function BillingSettings({ loaderData }: Route.ComponentProps) {
               <Form method="post" className="space-y-6" noValidate>
                 <fieldset disabled={readOnly} className="space-y-6">
                   <div className="grid gap-4 sm:grid-cols-2">
-                    <SelectField label={t("billingSettings.currency")} name="currency" defaultValue={currency} hint={t("billingSettings.currencyHint")} error={formErrors?.fields.currency}>
+                    <SelectField
+                      label={t("billingSettings.currency")}
+                      name="currency"
+                      value={currency}
+                      onChange={(e) => setChosen({ from: savedCurrency, currency: e.currentTarget.value })}
+                      hint={t("billingSettings.currencyHint")}
+                      error={formErrors?.fields.currency}
+                    >
                       {currencies.map((c) => (
                         <option key={c} value={c}>
                           {c.toUpperCase()}

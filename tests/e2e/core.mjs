@@ -143,6 +143,8 @@ export default async function coreFlow({ browser, ORIGIN, step, axe, shot, expec
     // prices live in the billing settings, synced to the run's Stripe stand-in (ADR 037, 039)
     await expectOk(pageA, await pageA.goto(`/c/${slug}/settings/billing`));
     await pageA.getByLabel("Currency").selectOption("jpy");
+    // the price fields are labelled in the currency just chosen, before saving: 1200 is typed as yen
+    await pageA.getByLabel("Monthly price (JPY)").first().waitFor();
     await pageA.locator('input[name="vip_month"]').fill("1200");
     await pageA.locator('input[name="vip_year"]').fill("12000");
     await Promise.all([pageA.waitForURL(/saved=billing/), pageA.getByRole("button", { name: "Save and publish prices" }).click()]);

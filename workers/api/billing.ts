@@ -36,7 +36,7 @@ billing.openapi(
     tags,
     summary: "Billing settings and prices (owner and admins); `configured` says whether Stripe is set up",
     request: { params: SlugParam },
-    responses: { 200: jsonResponse(BillingSchema, "Settings and the prices on sale"), ...errorResponses(401, 404) },
+    responses: { 200: jsonResponse(BillingSchema, "Settings and the prices on sale"), ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
     const access = await requireBillingMember(c, c.req.valid("param").slug, "admin");

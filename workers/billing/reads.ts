@@ -25,7 +25,7 @@ export function billingMember(access: CommunityAccess, role: "member" | "admin" 
   const member = activeMember(access);
   if (!member) throw notFound("No such community.");
   // a member lacking the role gets 403 (API.md), as anywhere in the community
-  if (role !== "member" && !hasRole(member.role, "admin")) throw forbidden("Billing is for the community's owner and admins.");
+  if (role !== "member" && !hasRole(member.role, "admin")) throw forbidden(role === "owner" ? "Only the owner changes billing." : "Billing is for the community's owner and admins.");
   if (role === "owner" && member.role !== "owner") throw forbidden("Only the owner changes billing.");
   return member;
 }

@@ -69,7 +69,10 @@ export const PriceSchema = z
     interval: z.enum(["month", "year"]),
     amount: z.number().int().min(0).max(100_000_000).openapi({ description: "minor units of currency", example: 500 }),
     currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: "USD" }),
-    published: z.boolean().openapi({ description: "whether a Stripe Price sells it; a price set through PATCH …/tiers/:key is not sold until the owner publishes from Billing (PUT …/billing)" }),
+    published: z.boolean().openapi({
+      description:
+        "whether a Stripe Price sells it. A price changed through PATCH …/tiers/:key replaces the one on sale at once (its Stripe Price is archived, existing subscribers keep it) and is not sold until the owner publishes it from Billing (PUT …/billing): to change a live price without a gap, use PUT …/billing",
+    }),
   })
   .openapi("Price");
 
