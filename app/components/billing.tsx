@@ -88,7 +88,8 @@ export function PlanStatusBadge({ plan }: { plan: { status: string; cancelAtPeri
       </span>
     </Badge>
   );
-  if (trialCancelling(plan) && (plan.trialEnd ?? plan.currentPeriodEnd)) return dated("billing.status.trialCancels", (plan.trialEnd ?? plan.currentPeriodEnd)!, "trial-cancels");
+  const trialEnd = plan.trialEnd ?? plan.currentPeriodEnd;
+  if (trialCancelling(plan) && trialEnd) return dated("billing.status.trialCancels", trialEnd, "trial-cancels");
   if (plan.cancelAtPeriodEnd && plan.currentPeriodEnd && planIsLive(plan.status)) return dated("billing.status.cancelsOn", plan.currentPeriodEnd);
   const known = (knownStatuses as readonly string[]).includes(plan.status);
   const tone = plan.status === "active" || plan.status === "trialing" ? "success" : plan.status === "past_due" ? "danger" : "neutral";

@@ -3,8 +3,8 @@
 import type { CloudflareContext } from "../context";
 import { mentionIdsFor, PICKS_FIELD, readPicks } from "./mentions";
 import type { SpaceEntry, Tier, TierKey } from "./types";
-import { hasRole, type CommunityAccess } from "../../workers/domain/access";
-import { listTiers } from "../../workers/domain/communities/tiers";
+import type { CommunityAccess } from "../../workers/domain/access";
+import { tiersSeenBy } from "../../workers/domain/communities/tiers";
 import { listSpaces } from "../../workers/domain/discussions/spaces";
 import { withUnread } from "../../workers/domain/chat/inbox";
 import { openComment, openPost } from "../../workers/domain/discussions/access";
@@ -21,7 +21,7 @@ export async function loadSpaces(cf: CloudflareContext, access: CommunityAccess)
 
 /** The community's tiers by rank (GET /communities/{slug}/tiers). */
 export async function loadTiers(cf: CloudflareContext, access: CommunityAccess): Promise<Tier[]> {
-  const items = await listTiers(cf.env, access.community.id, { drafts: hasRole(access.role, "admin") });
+  const items = await tiersSeenBy(cf.env, access);
   return [...items].sort((a, b) => a.rank - b.rank);
 }
 

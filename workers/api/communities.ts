@@ -13,8 +13,7 @@ import {
   updateCommunity,
   viewCommunity,
 } from "../domain/communities/manage-community";
-import { listTiers, requireTierKey, updateTier } from "../domain/communities/tiers";
-import { hasRole } from "../domain/access";
+import { requireTierKey, tiersSeenBy, updateTier } from "../domain/communities/tiers";
 import { createRouter, requireUser } from "./factory";
 import { requireCommunity, requireMember, requireRole } from "./guards";
 import { pageRequest, pageResponse } from "../domain/paging";
@@ -147,7 +146,7 @@ communities.openapi(
   }),
   async (c) => {
     const access = await requireCommunity(c, c.req.valid("param").slug);
-    return c.json({ items: await listTiers(c.env, access.community.id, { drafts: hasRole(access.role, "admin") }) }, 200);
+    return c.json({ items: await tiersSeenBy(c.env, access) }, 200);
   },
 );
 

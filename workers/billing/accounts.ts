@@ -71,8 +71,7 @@ async function listAllBillingAccounts(env: Env, userId: string): Promise<Billing
       .from(bc)
       .innerJoin(cm, and(eq(cm.id, bc.communityId), isNull(cm.deletedAt)))
       .leftJoin(m, and(eq(m.communityId, cm.id), eq(m.userId, userId)))
-      .where(eq(bc.userId, userId))
-      .orderBy(cm.name, cm.id),
+      .where(eq(bc.userId, userId)),
     db
       .select()
       .from(s)

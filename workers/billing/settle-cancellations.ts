@@ -85,13 +85,9 @@ export const unregisterBillingDeparture = onAccessChanged((env, pending) => canc
  * Answers the Subscription as it now stands. Throws Stripe's errors.
  */
 export async function holdToAccessRules(env: Env, stripe: Stripe, sub: Stripe.Subscription): Promise<Stripe.Subscription> {
-  if (hasEnded(sub)) return sub;
   const price = sub.items.data[0]?.price.id;
-  const departedRenewing = !sub.cancel_at_period_end;
-  const trialSwitched = sub.status === "trialing" && price !== undefined;
-  // any stored plan may have been switched by someone who left since: the row says (one read)
-  const maybeSwitched = price !== undefined;
-  if (!departedRenewing && !trialSwitched && !maybeSwitched) return sub;
+  // a live subscription always has its item: every rule is judged against the stored row (one read)
+  if (hasEnded(sub) || price === undefined) return sub;
   const m = schema.memberships;
   const [stored] = await getDb(env)
     .select({ cancelAtPeriodEnd: s.cancelAtPeriodEnd, status: s.status, stripePriceId: s.stripePriceId, memberStatus: m.status })
@@ -114,10 +110,10 @@ export async function holdToAccessRules(env: Env, stripe: Stripe, sub: Stripe.Su
     }
     return endNow(stripe, sub);
   }
-  if (departedRenewing && stored.cancelAtPeriodEnd && departed) {
+  if (!sub.cancel_at_period_end && stored.cancelAtPeriodEnd && departed) {
     current = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND });
   }
-  if (trialSwitched && current.status === "trialing" && stored.status === "trialing" && stored.stripePriceId !== price) {
+  if (sub.status === "trialing" && current.status === "trialing" && stored.status === "trialing" && stored.stripePriceId !== price) {
     current = await stripe.subscriptions.update(sub.id, { trial_end: "now", expand: SUBSCRIPTION_EXPAND });
   }
   return current;

@@ -41,51 +41,38 @@ export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<
 }
 
 /**
- * A new message tells the members at level "all" for its channel (who may read it, and whose
- * new-posts preference is on) with one notice per channel — subject the space — brought up to
- * date by each message: its author, its time, unread again. Those the message mentions were told
- * by the mention. D1: one read of the channel's "all" settings, the access checks, the upserts.
+ * A new message in a space (`message.created`, one that mentions someone: plain ones come as
+ * `chat.activity`) brings the channel's "all" notices up to date (allNotices). A DM's goes to its
+ * participants (directMessageNotice).
  */
 export async function activityOfMessage(env: Env, event: DomainEvent<"message.created">): Promise<void> {
   if (isConversationId(event.payload.channelId)) return directMessageNotice(env, event);
-  // most channels have nobody at "all": one read, and no call to the object
-  const s = schema.chatSettings;
-  const rows = await getDb(env)
-    .select({ userId: s.userId })
-    .from(s)
-    .where(and(eq(s.spaceId, event.payload.channelId), eq(s.notify, "all")));
-  if (rows.length === 0) return;
-  const loaded = await loadChatMessage(env, messageOf(event));
-  if (!loaded?.live) return;
-  const { channel, found } = loaded;
-  const mentioned = new Set(mentionedIds(found.message.body));
-  await notify(
-    env,
-    "new_message",
-    { type: "space", id: channel.id, communityId: channel.communityId, spaceId: channel.id },
-    found.authorId,
-    rows.map((r) => r.userId).filter((id) => !mentioned.has(id)),
-    { refreshAt: new Date(found.message.createdAt) },
-  );
+  await allNotices(env, event.payload.channelId, [{ seq: event.payload.seq }]);
+}
+
+/** A space's `chat.activity` (one outbox forward's last plain message of each author): allNotices once for all of them. */
+export async function activityOfChannel(env: Env, event: DomainEvent<"chat.activity">): Promise<void> {
+  await allNotices(env, event.payload.channelId, event.payload.latest);
 }
 
 /**
- * A space's `chat.activity` (one outbox forward's last plain message of each author): the channel's
- * "all" notice of each member at that level is brought up to date once, to the newest live message
- * there that is not their own — the state one activityOfMessage per message would leave, in one
- * pass. D1: one read of the channel's "all" settings (all most channels cost); when someone is at
- * "all", one object call per message used (newest first, until everyone has theirs) and the upserts.
+ * The members at level "all" for the space `channelId` (who may read it, and whose new-posts
+ * preference is on) get one notice per channel — subject the space — brought up to date to the
+ * newest live message of `messages` that is not their own: its author, its time, unread again.
+ * Those a message mentions were told by the mention. `authorId`, when known, saves loading a
+ * message only its author waits for. D1: one read of the channel's "all" settings (all most
+ * channels cost); when someone is at "all", one object call per message used (newest first, until
+ * everyone has theirs), the access checks and the upserts.
  */
-export async function activityOfChannel(env: Env, event: DomainEvent<"chat.activity">): Promise<void> {
-  const { channelId, latest } = event.payload;
+async function allNotices(env: Env, channelId: string, messages: Array<{ seq: number; authorId?: string }>): Promise<void> {
   const s = schema.chatSettings;
   const rows = await getDb(env).select({ userId: s.userId }).from(s).where(and(eq(s.spaceId, channelId), eq(s.notify, "all")));
   if (rows.length === 0) return;
   const waiting = new Set(rows.map((r) => r.userId));
-  for (const { seq, authorId } of [...latest].sort((a, b) => b.seq - a.seq)) {
+  for (const { seq, authorId } of [...messages].sort((a, b) => b.seq - a.seq)) {
     if (waiting.size === 0) break;
     // each member's notice takes the newest message not by them: one that only its author still waits for tells nobody
-    if (waiting.size === 1 && waiting.has(authorId)) continue;
+    if (waiting.size === 1 && authorId !== undefined && waiting.has(authorId)) continue;
     const loaded = await loadChatMessage(env, messageIdOf(channelId, seq));
     if (!loaded?.live) continue;
     const { channel, found } = loaded;

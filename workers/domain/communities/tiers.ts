@@ -11,6 +11,7 @@ import { rowWhere } from "../../db/insert-select";
 import { auditInsert } from "../audit";
 import { runBatch, type Statement } from "./batch";
 import type { ActiveAccess } from "./types";
+import { hasRole, type CommunityAccess } from "../access";
 
 /**
  * A tier's active price for one interval: `amount` in the currency's minor units (billing/currency.ts),
@@ -34,6 +35,9 @@ export type TierChanges = {
   trialDays?: number;
   prices?: PriceChange[];
 };
+
+/** The tiers as the reader of `access` may see them (GET …/tiers, the community pages): drafts for the owner and admins only. */
+export const tiersSeenBy = (env: Env, access: CommunityAccess) => listTiers(env, access.community.id, { drafts: hasRole(access.role, "admin") });
 
 /**
  * The community's tiers by rank with their active prices. `drafts`: include prices not on sale yet
