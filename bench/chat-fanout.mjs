@@ -9,7 +9,8 @@
 //   npm run bench:chat -- --n 100,500 --rates 20,50 --rounds 3 --seconds 10 --systems app,bare,ws,socketio --threads 2 --write
 //   npm run bench:chat -- --n 500 --rates 20 --rounds 1 --systems app --profile
 //                                                       (a V8 CPU profile of the app's isolate over its first
-//                                                        recorded step: bench/.build/app.cpuprofile, top self times printed)
+//                                                        recorded step: bench/.build/app.cpuprofile, top self times printed;
+//                                                        BENCH_PROFILE_SYSTEM=stored (or bare) profiles that floor instead)
 //
 // Systems, each in its own server process so /proc/<pid>/stat gives its CPU time alone:
 //   app      the app built into bench/.build and served by wrangler dev --local (ChatChannel: every
@@ -231,7 +232,7 @@ async function step(name, n, pgid, rate, seconds = SECONDS) {
   const tag = `${runTag}s${++stepNo}`;
   const total = Math.round(rate * seconds);
   await askAll({ cmd: "start", name, tag, expected: total });
-  const profiling = PROFILE && name === "app" && seconds === SECONDS && !profiled ? await startProfile(PORTS.app + 1000).catch((e) => log(`  no profile: ${e.message}`)) : null;
+  const profiling = PROFILE && name === (process.env.BENCH_PROFILE_SYSTEM ?? "app") && seconds === SECONDS && !profiled ? await startProfile(PORTS[name] + 1000).catch((e) => log(`  no profile: ${e.message}`)) : null;
   if (profiling) profiled = true;
   const cpuBefore = cpuOf(pgid);
   const t0 = performance.now();
