@@ -19,6 +19,8 @@ import { Alert, Avatar, Button, cx, focusRing } from "./ui";
 
 /** The counter shows from here on: the last 10% before MAX_MESSAGE_CHARS. */
 const COUNTER_FROM = MAX_MESSAGE_CHARS - 400;
+/** Scrolling up to within this many pixels of the log's top loads older messages. */
+const AUTOLOAD_OLDER_PX = 160;
 /** Slow mode choices offered to moderators, in seconds (the channel takes 0 to 21,600). */
 const SLOW_MODE_CHOICES = [0, 5, 10, 30, 60, 300, 900, 3600];
 export const chatNotifyLevels = ["all", "mentions", "none"] as const satisfies readonly ChatNotifyLevel[];
@@ -48,9 +50,19 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
   // cannot be the signal: a removed member read the old viewer and reconnected into a 403)
   const checkingFrom = useRef<ChatViewer | null>(null);
   const onAccessChanged = useCallback(() => {
-    checkingFrom.current = viewer;
-    void revalidator.revalidate();
-  }, [revalidator, viewer]);
+    // one small read first: a member removed or banned from the channel would otherwise reload into
+    // the generic "not found" page; the page says instead that their access ended
+    void fetch(`${chatChannel(spaceId).apiBase}/messages?limit=1`, { credentials: "same-origin" })
+      .then((res) => res.status === 403 || res.status === 404)
+      .catch(() => false)
+      .then((gone) => {
+        if (gone) setLostAccess(true);
+        else {
+          checkingFrom.current = viewer;
+          void revalidator.revalidate();
+        }
+      });
+  }, [revalidator, viewer, spaceId]);
   const chat = useChatChannel({ spaceId, userId: viewer.userId, history, live: viewer.canWrite, onAccessChanged });
   const { state } = chat;
   const connection: ConnectionState = lostAccess ? "revoked" : chat.connection;
@@ -107,6 +119,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
   }, [readShown]);
 
   const olderButton = useRef<HTMLButtonElement>(null);
+  const lastScrollTop = useRef(0);
   // a keyboard reader keeps their place: the button (disabled while loading, so the page took the
   // focus) or, once the start is reached and it is gone, the log gets it back after the render
   const [refocusOlder, setRefocusOlder] = useState(false);
@@ -188,6 +201,12 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             const el = e.currentTarget;
             nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
             readShown();
+            // scrolling up near the start loads the page before it (the button stays for keyboards)
+            const up = el.scrollTop < lastScrollTop.current;
+            lastScrollTop.current = el.scrollTop;
+            // scrolling on while older messages load: they keep the place scrolled to, not the one left
+            if (chat.loading === "older" && keepOffset.current !== null) keepOffset.current = el.scrollHeight - el.scrollTop;
+            if (up && el.scrollTop < AUTOLOAD_OLDER_PX && state.olderCursor && chat.loading === null) void loadOlder();
           }}
           className={cx("flex max-h-[65vh] min-h-64 flex-col overflow-y-auto overscroll-contain py-2", focusRing)}
         >
@@ -232,7 +251,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           </div>
         )}
         {viewer.canWrite ? <TypingLine typers={chat.typers} /> : null}
-        {viewer.canWrite && connection !== "archived" ? (
+        {viewer.canWrite && connection !== "archived" && connection !== "revoked" ? (
           <Composer
             spaceId={spaceId}
             spaceName={spaceName}
@@ -319,6 +338,11 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
         <p className={cx("flex items-center gap-2 rounded-xl border px-4 py-2 text-sm", tone)}>
           {connection === "connecting" || connection === "reconnecting" || connection === "checking" || connection === "behind" ? <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-current" /> : null}
           {text}
+          {connection === "revoked" ? (
+            <Link to="/" className={cx("ml-auto shrink-0 font-medium underline", focusRing)}>
+              {t("chat.connection.revokedLink")}
+            </Link>
+          ) : null}
         </p>
       ) : null}
     </div>

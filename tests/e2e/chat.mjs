@@ -216,6 +216,29 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.deepEqual(after.slice(-3), [79, 80, 81], "the newest, in order, without a gap");
   });
 
+  await step("chat: scrolling up to the start of the log loads older messages and keeps the one read in place", async () => {
+    await expectOk(pageMei, await pageMei.goto(history.path));
+    await live(pageMei);
+    const rows = pageMei.locator('[role="log"] li[data-seq]');
+    const before = await rows.count();
+    const firstSeq = Number(await rows.first().getAttribute("data-seq"));
+    assert.ok(firstSeq > 1, "the newest page does not start at the first message");
+    await pageMei.locator('[role="log"]').hover();
+    // wheel up in steps, as a reader scrolls (each step a scroll event), and stop once the load
+    // started: a wheel after it would move the view itself
+    const started = () => pageMei.evaluate((n) => document.querySelectorAll('[role="log"] li[data-seq]').length > n || document.body.innerText.includes("Loading older messages…"), before);
+    for (let i = 0; i < 40 && !(await started()); i++) {
+      await pageMei.mouse.wheel(0, -300);
+      await pageMei.waitForTimeout(50);
+    }
+    await pageMei.waitForFunction((n) => document.querySelectorAll('[role="log"] li[data-seq]').length > n, before);
+    assert.equal(Number(await rows.first().getAttribute("data-seq")), 1, "the page before it arrived above");
+    // the message that was first stays on screen rather than the view jumping to the new top
+    const kept = await pageMei.locator(`[role="log"] li[data-seq="${firstSeq}"]`).boundingBox();
+    const log = await pageMei.locator('[role="log"]').boundingBox();
+    assert.ok(kept && log && kept.y + kept.height > log.y && kept.y < log.y + log.height, "the message read before the load is still in view");
+  });
+
   await step("chat: keyboard focus stays put: Load older messages keeps it, and Escape in the message editor returns it to the message", async () => {
     await expectOk(pageMei, await pageMei.goto(history.path));
     await live(pageMei);
@@ -288,6 +311,11 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     await pageMing.locator('[data-connection="revoked"]').waitFor({ state: "attached", timeout: 5_000 });
     const took = Date.now() - started;
     assert.ok(took < 1_000, `the close reached the page ${took} ms after the removal was answered`);
+    // the page says why instead of turning into the generic "not found" page, and offers a way out
+    await pageMing.getByText("你已無法存取這個頻道。").waitFor();
+    assert.equal(await composer(pageMing).count(), 0, "nothing can be sent after the removal");
+    assert.equal(await pageMing.getByRole("link", { name: "回到你的社群" }).count(), 1);
+    assert.equal(await pageMing.getByText("找不到這個頁面").count(), 0);
   });
 
   await step("chat: archiving the space closes the page's socket and the page says the space was archived", async () => {

@@ -273,8 +273,9 @@ export function renderMarkdown(markdown: string, options: { mentionNames?: Menti
   return renderWithin(markdown, options.mentionNames, "renderMarkdown", undefined, (tokens) => tokens);
 }
 
-// Chat shows the inline subset: a heading is a paragraph and a rule is nothing (a message is a
-// line in a conversation, not a document); lists, quotes, code, links and emphasis stay.
+// Chat shows the inline subset: a heading is a paragraph, a rule is nothing and a table is its
+// rows as lines (a message is a line in a conversation, not a document); lists, quotes, code,
+// links and emphasis stay, as Discord and Slack keep them.
 const CHAT_BLOCK_AS_PARAGRAPH: Record<string, string> = { heading_open: "paragraph_open", heading_close: "paragraph_close" };
 
 /**
@@ -293,9 +294,43 @@ export function renderChatMarkdown(markdown: string, options: { mentionNames?: M
   return html;
 }
 
+/**
+ * Each table of `tokens` as one paragraph per row, its cells' inline content joined by " | " (what
+ * was typed, less the delimiter row), so a chat message never draws a grid.
+ */
+function tablesAsRows(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.type === "table_open")) return tokens;
+  const TokenClass = tokens[0].constructor as typeof Token;
+  const block = (type: string, nesting: 1 | -1, level: number) => Object.assign(new TokenClass(type, "p", nesting), { block: true, level });
+  const out: Token[] = [];
+  let row: { level: number; children: Token[]; inline: Token | null } | null = null;
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.type === "table_open") depth++;
+    if (depth === 0) {
+      out.push(t);
+      continue;
+    }
+    if (t.type === "table_close") depth--;
+    else if (t.type === "tr_open") row = { level: t.level, children: [], inline: null };
+    else if (t.type === "inline" && row) {
+      if (row.inline) row.children.push(Object.assign(new TokenClass("text", "", 0), { content: " | " }));
+      else row.inline = t;
+      row.children.push(...(t.children ?? []));
+    } else if (t.type === "tr_close" && row) {
+      if (row.inline) {
+        row.inline.children = row.children;
+        out.push(block("paragraph_open", 1, row.level), row.inline, block("paragraph_close", -1, row.level));
+      }
+      row = null;
+    }
+  }
+  return out;
+}
+
 function renderChatTokens(markdown: string, options: { mentionNames?: MentionNames; tokens?: Token[] }): string {
   return renderWithin(markdown, options.mentionNames, "renderChatMarkdown", options.tokens, (tokens) => {
-    const kept = tokens.filter((t) => t.type !== "hr");
+    const kept = tablesAsRows(tokens.filter((t) => t.type !== "hr"));
     for (const t of kept) {
       const as = CHAT_BLOCK_AS_PARAGRAPH[t.type];
       if (as) {
