@@ -2,6 +2,7 @@
 // special cases, and display through Intl in the reader's locale.
 import { describe, expect, it } from "vitest";
 import { amountProblem, currencyRule, formatAmount, toMajorUnits } from "../../workers/billing/currency";
+import { amountRefusal } from "../../app/lib/billing";
 
 describe("currency table", () => {
   it("JPY is zero-decimal: 500 minor units are ¥500, at least Stripe's ¥50", () => {
@@ -18,6 +19,16 @@ describe("currency table", () => {
     expect(formatAmount(30_000, "twd", "en")).toBe("NT$300");
     expect(amountProblem(30_000, "twd")).toBeNull();
     expect(amountProblem(30_050, "twd")).toBe("TWD prices must be whole TWD (a multiple of 100 minor units).");
+  });
+
+  it("says one largest amount that is itself a valid price: NT$999,999 for TWD (not 999,999.99 or NT$1,000,000), 99,999.990 KWD", () => {
+    expect(amountProblem(99_999_900, "twd")).toBeNull();
+    expect(amountProblem(100_000_000, "twd")).toBe("Stripe's largest TWD amount is NT$999,999.");
+    expect(amountRefusal(100_000_000, "twd")).toEqual({ code: "amount_above_max", maximum: 999_999 });
+    expect(amountProblem(99_999_990, "kwd")).toBeNull();
+    expect(amountRefusal(100_000_000, "kwd")).toEqual({ code: "amount_above_max", maximum: 99_999.99 });
+    // a two-decimal currency keeps Stripe's eight digits
+    expect(amountRefusal(100_000_000, "usd")).toEqual({ code: "amount_above_max", maximum: 999_999.99 });
   });
 
   it("USD is two-decimal: 499 is $4.99, below 50 cents is refused, past 99,999,999 is refused", () => {

@@ -13,7 +13,8 @@
  *   three-decimal currencies (the last digit must be 0), else 1.
  * - `min`: Stripe's minimum charge amount in API minor units, where Stripe lists one
  *   (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts); else one `step`.
- * - `max`: the largest amount Stripe takes: eight digits (99,999,999) for most currencies, twelve for IDR.
+ * - `max`: the largest amount Stripe takes: eight digits (99,999,999) for most currencies, twelve for IDR,
+ *   down to a multiple of `step` (TWD 99,999,900).
  */
 export type CurrencyRule = {
   code: string;
@@ -52,7 +53,9 @@ const ROWS: Row[] = [
 ];
 
 const TABLE: ReadonlyMap<string, CurrencyRule> = new Map(
-  ROWS.map(([code, apiDecimals, displayDecimals, step, min, max]) => [code, { code, apiDecimals, displayDecimals, step, min: min ?? step, max: max ?? EIGHT_DIGITS }]),
+  // the maximum is the largest multiple of the step within Stripe's digits (TWD: 99,999,900, i.e.
+  // NT$999,999 — 99,999,999 would read "NT$1,000,000" in whole units and is not a whole amount)
+  ROWS.map(([code, apiDecimals, displayDecimals, step, min, max]) => [code, { code, apiDecimals, displayDecimals, step, min: min ?? step, max: Math.floor((max ?? EIGHT_DIGITS) / step) * step }]),
 );
 
 /** The lowercase ISO 4217 codes Enclave takes prices in. */
