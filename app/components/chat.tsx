@@ -191,7 +191,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
         <h2 id="chat-messages-heading" className="sr-only">
           {t("chat.messagesHeading", { name: spaceName })}
         </h2>
-        {viewer.canWrite && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
+        {viewer.canWrite && connection !== "revoked" && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
         <div
           ref={log}
           role="log"
@@ -250,7 +250,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             </Button>
           </div>
         )}
-        {viewer.canWrite ? <TypingLine typers={chat.typers} /> : null}
+        {viewer.canWrite && connection !== "revoked" ? <TypingLine typers={chat.typers} /> : null}
         {viewer.canWrite && connection !== "archived" && connection !== "revoked" ? (
           <Composer
             spaceId={spaceId}

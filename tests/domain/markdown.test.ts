@@ -446,12 +446,12 @@ describe("renderChatMarkdown of Markdown that renders to nothing", () => {
 });
 
 describe("renderChatMarkdown of a table", () => {
-  it("shows a table's rows as lines of cells joined by ' | ', never a grid, its inline Markdown kept", () => {
+  it("shows a table as one paragraph, a row a line of cells joined by ' | ', never a grid, its inline Markdown kept", () => {
     const html = renderChatMarkdown("| name | plan |\n| --- | --- |\n| **Mei** | VIP |\n| 小明 | `free` |");
     expect(html).not.toMatch(/<table|<td|<th|<tr|table-scroll/);
-    expect(html).toBe("<p>name | plan</p>\n<p><strong>Mei</strong> | VIP</p>\n<p>小明 | <code>free</code></p>");
+    expect(html).toBe("<p>name | plan<br>\n<strong>Mei</strong> | VIP<br>\n小明 | <code>free</code></p>");
     // a table inside a quote stays in the quote; a post still renders the table (the contrast)
-    expect(renderChatMarkdown("> | a | b |\n> |---|---|\n> | 1 | 2 |")).toBe("<blockquote>\n<p>a | b</p>\n<p>1 | 2</p>\n</blockquote>");
+    expect(renderChatMarkdown("> | a | b |\n> |---|---|\n> | 1 | 2 |")).toBe("<blockquote>\n<p>a | b<br>\n1 | 2</p>\n</blockquote>");
     expect(renderMarkdown("| a | b |\n|---|---|\n| 1 | 2 |")).toContain("<table>");
   });
 

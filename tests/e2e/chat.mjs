@@ -316,6 +316,7 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.equal(await composer(pageMing).count(), 0, "nothing can be sent after the removal");
     assert.equal(await pageMing.getByRole("link", { name: "回到你的社群" }).count(), 1);
     assert.equal(await pageMing.getByText("找不到這個頁面").count(), 0);
+    assert.equal(await pageMing.getByText(/人在這裡/).count(), 0, "no stale 'here' line once the access ended");
   });
 
   await step("chat: archiving the space closes the page's socket and the page says the space was archived", async () => {

@@ -295,34 +295,32 @@ export function renderChatMarkdown(markdown: string, options: { mentionNames?: M
 }
 
 /**
- * Each table of `tokens` as one paragraph per row, its cells' inline content joined by " | " (what
- * was typed, less the delimiter row), so a chat message never draws a grid.
+ * Each table of `tokens` as one paragraph of lines, a row a line, its cells' inline content joined
+ * by " | " (what was typed, less the delimiter row), so a chat message never draws a grid.
  */
 function tablesAsRows(tokens: Token[]): Token[] {
   if (!tokens.some((t) => t.type === "table_open")) return tokens;
   const TokenClass = tokens[0].constructor as typeof Token;
-  const block = (type: string, nesting: 1 | -1, level: number) => Object.assign(new TokenClass(type, "p", nesting), { block: true, level });
+  const token = (type: string, props: Partial<Token>) => Object.assign(new TokenClass(type, type === "text" || type === "hardbreak" ? "" : "p", 0), props);
   const out: Token[] = [];
-  let row: { level: number; children: Token[]; inline: Token | null } | null = null;
-  let depth = 0;
+  let table: { inline: Token | null; children: Token[]; level: number } | null = null;
+  let cellsInRow = 0;
   for (const t of tokens) {
-    if (t.type === "table_open") depth++;
-    if (depth === 0) {
-      out.push(t);
-      continue;
-    }
-    if (t.type === "table_close") depth--;
-    else if (t.type === "tr_open") row = { level: t.level, children: [], inline: null };
-    else if (t.type === "inline" && row) {
-      if (row.inline) row.children.push(Object.assign(new TokenClass("text", "", 0), { content: " | " }));
-      else row.inline = t;
-      row.children.push(...(t.children ?? []));
-    } else if (t.type === "tr_close" && row) {
-      if (row.inline) {
-        row.inline.children = row.children;
-        out.push(block("paragraph_open", 1, row.level), row.inline, block("paragraph_close", -1, row.level));
+    if (t.type === "table_open") table = { inline: null, children: [], level: t.level };
+    else if (!table) out.push(t);
+    else if (t.type === "tr_open") {
+      if (table.children.length > 0) table.children.push(token("hardbreak", {}));
+      cellsInRow = 0;
+    } else if (t.type === "inline") {
+      if (cellsInRow++ > 0) table.children.push(token("text", { content: " | " }));
+      table.children.push(...(t.children ?? []));
+      table.inline ??= t;
+    } else if (t.type === "table_close") {
+      if (table.inline) {
+        table.inline.children = table.children;
+        out.push(token("paragraph_open", { nesting: 1, block: true, level: table.level }), table.inline, token("paragraph_close", { nesting: -1, block: true, level: table.level }));
       }
-      row = null;
+      table = null;
     }
   }
   return out;
