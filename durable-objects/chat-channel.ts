@@ -471,6 +471,8 @@ export class ChatChannel extends DurableObject<Env> {
     this.recordedAuthors.delete(userId);
     const changed = this.transaction(() => this.store.eraseAuthor(userId, () => this.store.nextRev(), now));
     this.closeSocketsOf(userId);
+    // the tombstones reach D1's unread counts (chat_deleted) with the next forward
+    if (changed > 0) this.armOutbox();
     const meta = this.store.readMeta();
     if (changed > 0 && meta.channelId) {
       const rows = this.store.changedAfter(meta.head - changed, changed);
@@ -497,7 +499,7 @@ export class ChatChannel extends DurableObject<Env> {
       if (rows.length) this.store.forwarded(rows[rows.length - 1].id);
       // the row that held the batch back went through or was dropped: the rest go in batches again
       if (rows.length < head.length) this.store.resetForwardAttempts();
-      this.reads.mirrored(inbox.mirror.reads);
+      this.reads.mirrored(inbox.mirror);
       await this.announceInbox(rows, inbox.mirror);
       for (const userId of erased) await this.eraseAuthor(userId);
       if (erased.length && meta.channelId) await forgetErasedAuthors(this.env, meta.channelId, erased);
@@ -535,7 +537,7 @@ export class ChatChannel extends DurableObject<Env> {
     const total = this.reads.messageCount();
     return userIds.slice(0, 100).map((userId) => {
       const p = this.reads.of(userId);
-      return { userId, readSeq: p.readSeq, unread: Math.max(0, total - p.readCount) };
+      return { userId, readSeq: p.readSeq, unread: this.reads.unread(p, total) };
     });
   }
 
@@ -546,7 +548,7 @@ export class ChatChannel extends DurableObject<Env> {
   private moveRead(userId: string, seq: number, from: string | null): { readSeq: number; unread: number } {
     if (!userId) return { readSeq: 0, unread: 0 };
     const { position, moved } = this.reads.advance(userId, seq);
-    const unread = Math.max(0, this.reads.messageCount() - position.readCount);
+    const unread = this.reads.unread(position);
     if (moved) {
       const text = JSON.stringify({ type: "read", seq: position.readSeq, unread } satisfies ServerFrame);
       for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
@@ -698,7 +700,8 @@ export class ChatChannel extends DurableObject<Env> {
     const meta = this.store.readMeta();
     if (!meta.channelId || !meta.communityId) return;
     const where = { communityId: meta.communityId, channelId: meta.channelId };
-    let everyone = rows.some((r) => r.kind === "message.created");
+    // a new message, or one deleted before some had read it: everyone's count may have changed
+    let everyone = rows.some((r) => r.kind === "message.created" || r.kind === "message.removed");
     if (everyone && !isConversationId(meta.channelId)) {
       const wait = this.inboxEveryoneAt + INBOX_EVERYONE_EVERY_MS - Date.now();
       if (wait > 0) {

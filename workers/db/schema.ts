@@ -737,6 +737,22 @@ export const chatReads = sqliteTable(
 );
 
 /**
+ * A deleted chat message (deleted by its author or a moderator, or an erased member's tombstone),
+ * mirrored from the channel object by the outbox forward so unread counts leave it out: unread =
+ * message_count − read_count − chat_hidden past read_seq − these rows past read_seq. A seq only,
+ * no personal data; one row per message, whoever deleted it.
+ */
+export const chatDeleted = sqliteTable(
+  "chat_deleted",
+  {
+    channelId: text("channel_id").notNull(),
+    seq: integer("seq").notNull(),
+    communityId: text("community_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.seq] })],
+);
+
+/**
  * A message a member does not see because they blocked its author (ADR 033 addendum, migration
  * 0011): written by the forward that mirrors the message, one row per blocker, so unread counts
  * leave it out (unread = message_count − read_count − these rows past read_seq). Rows at or below

@@ -208,10 +208,14 @@ export async function sharedDirect(env: Env, communityId: string, a: string, b2:
 export const memberKey = (userIds: string[]) => [...new Set(userIds)].sort().join(",");
 
 /**
- * How many of a channel's messages past `readSeq` were written by someone `userId` blocked
- * (chat_hidden): unread counts leave them out. A correlated count over the table's primary key.
+ * How many of a channel's messages past `readSeq` unread counts leave out for `userId`: those
+ * written by someone they blocked (chat_hidden) and those deleted (chat_deleted, tombstones of a
+ * deletion or an erasure; their chat_hidden rows are gone, so none counts twice). Two correlated
+ * counts over the tables' primary keys.
  */
-export function hiddenUnread(channelId: SQLiteColumn | string, userId: string | SQLiteColumn, readSeq: SQLiteColumn) {
+export function skippedUnread(channelId: SQLiteColumn | string, userId: string | SQLiteColumn, readSeq: SQLiteColumn) {
   const x = schema.chatHidden;
-  return sql<number>`(select count(*) from ${x} where ${x.channelId} = ${channelId} and ${x.userId} = ${userId} and ${x.seq} > coalesce(${readSeq}, 0))`;
+  const d = schema.chatDeleted;
+  return sql<number>`((select count(*) from ${x} where ${x.channelId} = ${channelId} and ${x.userId} = ${userId} and ${x.seq} > coalesce(${readSeq}, 0))
+    + (select count(*) from ${d} where ${d.channelId} = ${channelId} and ${d.seq} > coalesce(${readSeq}, 0)))`;
 }

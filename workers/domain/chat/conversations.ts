@@ -17,7 +17,7 @@ import type { Reader } from "../auth/reader";
 import { sessionTag } from "../auth/sessions";
 import type { Identity } from "./object-side";
 import { channelStub } from "./channels";
-import { assertMayStartDm, hiddenAuthorsOf, hiddenUnread, memberKey } from "./blocks";
+import { assertMayStartDm, hiddenAuthorsOf, skippedUnread, memberKey } from "./blocks";
 
 /** Members a conversation may have, the caller included (ADR 033). */
 export const MAX_CONVERSATION_MEMBERS = 20;
@@ -185,7 +185,7 @@ const ListCursor = z.tuple([z.number().int(), z.string().max(80)]);
  * The caller's conversations in the community, the latest activity first (its last message, else
  * when it was made), 30 a page after the opaque `cursor`, each with its last message and unread
  * count read from chat_heads and chat_reads (which the channel objects mirror: unread =
- * max(0, message_count − read_count − messages of members they blocked: inbox.ts hiddenUnread)),
+ * max(0, message_count − read_count − messages of members they blocked or deleted: blocks.ts skippedUnread)),
  * and `unreadTotal` over all of them. D1: one batch of two
  * reads, then one for the members.
  */
@@ -201,7 +201,7 @@ export async function listConversations(
   const r = schema.chatReads;
   const db = getDb(env);
   const activity = sql<number>`coalesce(${h.lastMessageAt}, ${cv.createdAt})`;
-  const unread = sql<number>`max(0, coalesce(${h.messageCount}, 0) - coalesce(${r.readCount}, 0) - ${hiddenUnread(cv.id, me, r.readSeq)})`;
+  const unread = sql<number>`max(0, coalesce(${h.messageCount}, 0) - coalesce(${r.readCount}, 0) - ${skippedUnread(cv.id, me, r.readSeq)})`;
   const mine = and(eq(cv.communityId, access.community.id), isNull(cm.leftAt));
   const base = () =>
     db

@@ -7,7 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { getDb, schema } from "../../db/client";
 import type { InboxMirror } from "../../../durable-objects/chat-reads";
 import { inChunks, spaceReadersAmong } from "../readable";
-import { hiddenUnread } from "./blocks";
+import { skippedUnread } from "./blocks";
 import { notFound } from "../../lib/errors";
 import type { MemberAccess } from "../access";
 import type { Reader } from "../auth/reader";
@@ -27,7 +27,8 @@ export function presenceStub(env: Env, communityId: string) {
 
 /**
  * The D1 statements one forward adds to its batch (object-side.ts forwardOutbox): one chat_heads
- * upsert, one insert of chat_hidden rows for the blockers of the new messages' authors, and per
+ * upsert, one insert of chat_hidden rows for the blockers of the new messages' authors, one insert
+ * of chat_deleted rows for the messages deleted since the last forward (their chat_hidden rows go), and per
  * moved position one chat_reads upsert and the deletion of its hidden rows it has read past. A position never moves backwards in D1
  * either (max), so a late forward cannot undo a newer one.
  */
@@ -64,6 +65,20 @@ export function inboxMirrorStatements(env: Env, where: { channelId: string; comm
             from json_each(${created}) join ${b} on ${b.communityId} = ${where.communityId} and ${b.blockedId} = json_extract(value, '$[1]')`,
         )
         .onConflictDoNothing(),
+    );
+  }
+  if (mirror.deleted?.length) {
+    // a deleted message is unread to nobody (and no longer hidden from a blocker: it is gone)
+    const seqs = JSON.stringify(mirror.deleted);
+    const d = schema.chatDeleted;
+    const x = schema.chatHidden;
+    statements.push(
+      db
+        .insert(d)
+        // "where true": SQLite reads an upsert's ON CONFLICT after a bare SELECT as a join's ON
+        .select(sql`select ${where.channelId}, value, ${where.communityId} from json_each(${seqs}) where true`)
+        .onConflictDoNothing(),
+      db.delete(x).where(and(eq(x.channelId, where.channelId), sql`${x.seq} in (select value from json_each(${seqs}))`)),
     );
   }
   for (const read of mirror.reads) {
@@ -107,7 +122,7 @@ export async function channelReadersAmong(env: Env, communityId: string, channel
 export type ChannelUnread = { channelId: string; unread: number; lastSeq: number; readSeq: number };
 
 /**
- * `userId`'s unread counts in the channels named (message_count − read_count − hidden, floored at 0; a
+ * `userId`'s unread counts in the channels named (message_count − read_count − hidden − deleted, floored at 0; a
  * channel with no head yet has none). D1: one query per 90 channels.
  */
 export async function unreadIn(env: Env, userId: string, channelIds: string[]): Promise<Map<string, ChannelUnread>> {
@@ -115,7 +130,7 @@ export async function unreadIn(env: Env, userId: string, channelIds: string[]): 
   const r = schema.chatReads;
   const rows = await inChunks(channelIds, (part) =>
     getDb(env)
-      .select({ channelId: h.channelId, messageCount: h.messageCount, lastSeq: h.lastSeq, readCount: r.readCount, readSeq: r.readSeq, hidden: hiddenUnread(h.channelId, userId, r.readSeq) })
+      .select({ channelId: h.channelId, messageCount: h.messageCount, lastSeq: h.lastSeq, readCount: r.readCount, readSeq: r.readSeq, hidden: skippedUnread(h.channelId, userId, r.readSeq) })
       .from(h)
       .leftJoin(r, and(eq(r.channelId, h.channelId), eq(r.userId, userId)))
       .where(inArray(h.channelId, part)),
