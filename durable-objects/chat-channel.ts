@@ -30,7 +30,7 @@ import {
   type ClientFrame,
   type ServerFrame,
 } from "./protocol";
-import { DM_NOT_ALLOWED, composeMessage, forgetErasedAuthors, forwardOutbox, type ChatError, type ComposeInput, type Identity, type Result } from "../workers/domain/chat/object-side";
+import { DM_NOT_ALLOWED, composeMessage, forgetErasedAuthors, forwardOutbox, renderedWithNamesNow, type ChatError, type ComposeInput, type Identity, type Result } from "../workers/domain/chat/object-side";
 import { ReadPositions, type InboxMirror } from "./chat-reads";
 import { announceInboxChange } from "../workers/domain/chat/inbox";
 import type { MissedCandidate } from "../workers/domain/chat/missed-messages";
@@ -479,6 +479,36 @@ export class ChatChannel extends DurableObject<Env> {
       this.queueBroadcast(this.store.views(meta.channelId, rows));
     }
     return changed;
+  }
+
+  /**
+   * A member that message `seq` mentions was renamed or erased (the spine's user.renamed, ADR 017):
+   * its HTML and excerpt are rendered again with the names shown now, under a new rev, and open
+   * pages get it. Idempotent; false when nothing changed (deleted, edited meanwhile, same names).
+   */
+  async refreshMentions(seq: number): Promise<boolean> {
+    const meta = this.store.readMeta();
+    const row = this.store.bySeq(seq);
+    if (!row || row.deleted_at !== null || !meta.channelId || !meta.communityId) return false;
+    const text = await renderedWithNamesNow(this.env, meta.communityId, row.body);
+    if (text.html === row.html && text.excerpt === row.excerpt) return false;
+    const changed = this.transaction(() => {
+      // an edit while the names were read wins: it rendered with the names of its own time
+      const current = this.store.bySeq(seq);
+      if (!current || current.deleted_at !== null || current.body !== row.body) return null;
+      this.store.rerender(seq, this.store.nextRev(), text);
+      return this.store.bySeq(seq);
+    });
+    if (changed && meta.channelId) this.queueBroadcast(this.store.views(meta.channelId, [changed]));
+    return changed !== null;
+  }
+
+  /**
+   * `userId` was renamed: their messages here carry `name` from now on (a page loaded before keeps
+   * the old name until it loads again; new messages already carry it, ADR 033 refresh). Idempotent.
+   */
+  async renameAuthor(userId: string, name: string): Promise<number> {
+    return this.store.renameAuthor(userId, name);
   }
 
   // ---- the alarm: the outbox to the spine -------------------------------------------------------

@@ -201,6 +201,16 @@ export class ChatStore {
     this.sql.exec(`UPDATE messages SET body = ?, html = ?, excerpt = ?, edited_at = ?, rev = ? WHERE seq = ?`, text.body, text.html, text.excerpt, at, rev, seq);
   }
 
+  /** New HTML and excerpt for the same body (mention names changed): a new rev, not an edit. */
+  rerender(seq: number, rev: number, text: { html: string; excerpt: string }): void {
+    this.sql.exec(`UPDATE messages SET html = ?, excerpt = ?, rev = ? WHERE seq = ?`, text.html, text.excerpt, rev, seq);
+  }
+
+  /** `userId`'s messages here are shown as `name` from now on (tombstones of an erasure keep theirs). Returns how many changed. */
+  renameAuthor(userId: string, name: string): number {
+    return this.sql.exec(`UPDATE messages SET author_name = ? WHERE author_id = ? AND author_name NOT IN (?, ?)`, name, userId, name, DELETED_MEMBER_NAME).rowsWritten;
+  }
+
   remove(seq: number, rev: number, at: number): void {
     this.sql.exec(`UPDATE messages SET body = '', html = '', excerpt = '', images = '[]', deleted_at = ?, pinned_at = NULL, rev = ? WHERE seq = ?`, at, rev, seq);
     this.sql.exec(`DELETE FROM reactions WHERE seq = ?`, seq);

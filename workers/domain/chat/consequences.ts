@@ -2,14 +2,14 @@
 // from a channel object's outbox (object-side.ts forwardOutbox) and carry only {channelId, seq};
 // each handler reads the message from the object now, so a late or repeated event acts on what is
 // stored, never on a stale copy. Search indexing is search/sync.ts's "message" subject.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import { mentionedIds } from "../../lib/markdown";
 import { mentionAndNotify } from "../discussions/consequences";
 import type { DomainEvent } from "../events/kinds";
 import { notify } from "../notifications/deliver";
 import { isConversationId, messageIdOf } from "../../../durable-objects/protocol";
-import { loadChatMessage, notifyLevels } from "./channels";
+import { channelStub, loadChatMessage, notifyLevels } from "./channels";
 
 type MessageEvent = DomainEvent<"message.created" | "message.updated" | "message.removed">;
 
@@ -113,4 +113,33 @@ async function directMessageNotice(env: Env, event: DomainEvent<"message.created
     members.map((m) => m.userId),
     { refreshAt: new Date(found.message.createdAt) },
   );
+}
+
+/** Channels renamed in one go per page of chat_authors (one object call each). */
+const RENAME_PAGE = 100;
+
+/**
+ * user.renamed (ADR 017): the member's messages in every channel holding them (chat_authors) carry
+ * their new name, as Discord and Slack show a member's name today on what they wrote before. Runs
+ * on the event's first slice only (`after` ""; the later ones page the mentions); an erased
+ * member's messages are the purge's (tombstones). Idempotent: the spine retries it whole.
+ */
+export async function renameChatAuthor(env: Env, event: DomainEvent<"user.renamed">): Promise<void> {
+  const { userId, after } = event.payload;
+  if (after !== "") return;
+  const db = getDb(env);
+  const [user] = await db.select({ name: schema.users.name, deletedAt: schema.users.deletedAt }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
+  if (!user || user.deletedAt) return;
+  const a = schema.chatAuthors;
+  for (let from = ""; ; ) {
+    const rows = await db
+      .select({ channelId: a.channelId })
+      .from(a)
+      .where(and(eq(a.userId, userId), gt(a.channelId, from)))
+      .orderBy(asc(a.channelId))
+      .limit(RENAME_PAGE);
+    await Promise.all(rows.map((row) => channelStub(env, row.channelId).renameAuthor(userId, user.name)));
+    if (rows.length < RENAME_PAGE) return;
+    from = rows[rows.length - 1].channelId;
+  }
 }

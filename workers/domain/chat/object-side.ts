@@ -10,7 +10,7 @@ import { assertMarkdownWithin, excerpt, renderChatMarkdown } from "../../lib/mar
 import { DomainError } from "../../lib/errors";
 import { cleanText, hasVisible } from "../../lib/text";
 import { MAX_MESSAGE_CHARS, isConversationId, messageIdOf } from "../../../durable-objects/protocol";
-import { prepareMentions } from "../notifications/mentions";
+import { mentionNamesOf, prepareMentions } from "../notifications/mentions";
 import { uploadUrl } from "../uploads/images";
 import { announceEvents, eventInsert } from "../events/emit";
 import type { InboxMirror } from "../../../durable-objects/chat-reads";
@@ -90,6 +90,16 @@ export async function composeMessage(env: Env, identity: Identity, input: Compos
       unreachableMentions: prepared.unreachable,
     },
   };
+}
+
+/**
+ * A stored message's HTML and excerpt rendered again with the names its mention tokens carry now
+ * (notifications/mentions.ts mentionNamesOf: a renamed member's new name, an erased one's
+ * "Deleted member"), as composeMessage renders them. D1: one read of names when the body holds a token.
+ */
+export async function renderedWithNamesNow(env: Env, communityId: string, body: string): Promise<{ html: string; excerpt: string }> {
+  const names = await mentionNamesOf(env, communityId, [body]);
+  return { html: renderChatMarkdown(body, { mentionNames: names }), excerpt: excerpt(body, names, 200) };
 }
 
 /** The uploads named, if every one is the author's and tied to this channel (else null). */

@@ -11,6 +11,8 @@ import { notify, notifyFollowerPage, type Subject } from "../notifications/deliv
 import { excerpt } from "../../lib/markdown";
 import { mentionNamesOf, resolveMentions, storeMentions } from "../notifications/mentions";
 import { syncSearchDocument } from "../search/sync";
+import { channelStub } from "../chat/channels";
+import { parseMessageId } from "../../../durable-objects/protocol";
 import type { Comment, Post } from "./access";
 
 /** How many pages of followers (FOLLOWER_PAGE each) one event handles before handing on. */
@@ -131,9 +133,10 @@ const MENTION_SOURCES_PER_EVENT = 25;
 
 /**
  * A member was renamed or erased: what mentions them is written again with the name shown now —
- * a post's stored excerpt, and the search text of posts, comments and chat messages — MENTION_SOURCES_PER_EVENT
- * sources at a time in mention id order, each slice emitting the next. Rendering needs nothing:
- * it reads names when it renders. For an erased member the mention rows themselves go after the
+ * a post's stored excerpt, a chat message's HTML and excerpt (kept in its channel's object), and
+ * the search text of posts, comments and chat messages — MENTION_SOURCES_PER_EVENT sources at a
+ * time in mention id order, each slice emitting the next. Posts and comments need nothing more:
+ * they read names when they render. For an erased member the mention rows themselves go after the
  * last slice (account-data.ts leaves them for this).
  */
 export async function refreshMentionsOf(env: Env, event: DomainEvent<"user.renamed">): Promise<void> {
@@ -153,6 +156,11 @@ export async function refreshMentionsOf(env: Env, event: DomainEvent<"user.renam
         const names = await mentionNamesOf(env, post.communityId, [post.body]);
         await db.update(schema.posts).set({ excerpt: excerpt(post.body, names) }).where(eq(schema.posts.id, post.id));
       }
+    }
+    if (row.sourceType === "message") {
+      // a chat message's HTML is rendered when written and kept in its channel's object: rendered again there
+      const named = parseMessageId(row.sourceId);
+      if (named) await channelStub(env, named.channelId).refreshMentions(named.seq);
     }
     await syncSearchDocument(env, { type: row.sourceType, id: row.sourceId });
   }

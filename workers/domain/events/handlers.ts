@@ -10,7 +10,7 @@ import { runExportStep } from "../data-rights/export-jobs";
 import { continuePurge, purgeHandler } from "../data-rights/purge";
 import { purges } from "../data-rights/registry";
 import { followerSlice, followersOfPost, mentionsAndRepliesOfComment, mentionsOfPost, refreshMentionsOf } from "../discussions/consequences";
-import { activityOfChannel, activityOfMessage, mentionsOfMessage } from "../chat/consequences";
+import { activityOfChannel, activityOfMessage, mentionsOfMessage, renameChatAuthor } from "../chat/consequences";
 import { sendMissedMessages } from "../chat/missed-messages";
 import { removeSpace } from "../search/index";
 import { restoreThread, syncChatMessages, syncSearchDocument } from "../search/sync";
@@ -52,7 +52,10 @@ const registry: { [K in EventKind]: ReadonlyArray<EventHandler<K>> } = {
     { name: "chat", run: (env, event) => closeArchivedChannel(env, event.payload.spaceId) },
   ],
   "post.followers": [{ name: "followers", run: followerSlice }],
-  "user.renamed": [{ name: "mentions", run: refreshMentionsOf }],
+  "user.renamed": [
+    { name: "mentions", run: refreshMentionsOf },
+    { name: "chat-authors", run: renameChatAuthor },
+  ],
   // chat (issue 12, ADR 025): mentions before activity, so a member the message mentions is told once
   // search indexes a forward's messages together (chat.indexed); these tell people
   "message.created": [messageMentions, { name: "activity", run: activityOfMessage }],
