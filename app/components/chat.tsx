@@ -44,6 +44,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
   // access changed under the socket (a demotion, a removal): what the viewer may do comes from the
   // server again, and the socket reconnects as that — or the page says the access is gone
   const revalidator = useRevalidator();
+  const hydrated = useHydrated();
   const [lostAccess, setLostAccess] = useState(false);
   // the viewer as it was when the socket closed 4403; the decision waits for a viewer loaded after
   // it (revalidate() resolves before a transition commits the new loader data, so its promise
@@ -120,6 +121,29 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
 
   const olderButton = useRef<HTMLButtonElement>(null);
   const lastScrollTop = useRef(0);
+  // live messages that arrived below while the reader is scrolled up: counted, with a way down
+  const [atBottom, setAtBottom] = useState(nearBottom.current);
+  const [seenNewest, setSeenNewest] = useState(newestSeq);
+  useEffect(() => {
+    if (atBottom) setSeenNewest(newestSeq);
+  }, [atBottom, newestSeq]);
+  const unseenBelow = atBottom ? 0 : state.messages.filter((m) => m.seq > seenNewest && !m.deleted && m.author.id !== viewer.userId).length;
+  const toBottom = () => {
+    const el = log.current;
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    nearBottom.current = true;
+    setAtBottom(true);
+  };
+  const section = useRef<HTMLElement>(null);
+  // a chat opens at its newest, as Discord and Slack do: the end of the log and the composer in
+  // view (on a phone the header and description above would push them off the first screen)
+  useEffect(() => {
+    if (linkedSeq !== null) return;
+    const rect = section.current?.getBoundingClientRect();
+    if (rect && rect.bottom > window.innerHeight) window.scrollBy({ top: Math.min(rect.top, rect.bottom - window.innerHeight + 8) });
+    // once, on opening
+  }, []);
   // a keyboard reader keeps their place: the button (disabled while loading, so the page took the
   // focus) or, once the start is reached and it is gone, the log gets it back after the render
   const [refocusOlder, setRefocusOlder] = useState(false);
@@ -181,17 +205,20 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
     composerRef.current?.focus();
   };
 
+  // the access ended or the space was archived: the page says so, and shows none of its messages
+  const gone = connection === "revoked" || connection === "archived";
   return (
-    <div className="space-y-4">
-      <ConnectionBanner connection={connection} canWrite={viewer.canWrite || lostAccess} />
+    <div className="space-y-4" data-connection={hydrated ? connection : "server"}>
+      <ConnectionBanner connection={connection} canWrite={viewer.canWrite || lostAccess} where="top" />
       {chat.notice ? <Alert tone="warning">{t(`apiError.${chat.notice.code}`, { defaultValue: chat.notice.message })}</Alert> : null}
       {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
-      {state.pinned.length > 0 ? <PinnedList pinned={state.pinned} shown={shown} /> : null}
-      <section aria-labelledby="chat-messages-heading" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
+      {!gone && state.pinned.length > 0 ? <PinnedList pinned={state.pinned} shown={shown} /> : null}
+      {gone ? null : (
+      <section ref={section} aria-labelledby="chat-messages-heading" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
         <h2 id="chat-messages-heading" className="sr-only">
           {t("chat.messagesHeading", { name: spaceName })}
         </h2>
-        {viewer.canWrite && connection !== "revoked" && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
+        {viewer.canWrite && connection === "live" && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
         <div
           ref={log}
           role="log"
@@ -200,6 +227,7 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           onScroll={(e) => {
             const el = e.currentTarget;
             nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+            if (nearBottom.current !== atBottom) setAtBottom(nearBottom.current);
             readShown();
             // scrolling up near the start loads the page before it (the button stays for keyboards)
             const up = el.scrollTop < lastScrollTop.current;
@@ -250,8 +278,18 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
             </Button>
           </div>
         )}
-        {viewer.canWrite && connection !== "revoked" ? <TypingLine typers={chat.typers} /> : null}
-        {viewer.canWrite && connection !== "archived" && connection !== "revoked" ? (
+        {atNewest && unseenBelow > 0 ? (
+          <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
+            <span aria-live="polite">{t("chat.newBelow", { count: unseenBelow })}</span>
+            <Button size="sm" onClick={toBottom}>
+              {t("chat.jumpToNewest")}
+            </Button>
+          </div>
+        ) : null}
+        {/* offline, reconnecting…: said by the composer, where the reader is writing */}
+        <ConnectionBanner connection={connection} canWrite={viewer.canWrite} where="composer" />
+        {viewer.canWrite ? <TypingLine typers={chat.typers} /> : null}
+        {viewer.canWrite ? (
           <Composer
             spaceId={spaceId}
             spaceName={spaceName}
@@ -271,8 +309,9 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
           />
         ) : null}
       </section>
+      )}
       {/* a DM has neither a notification level nor slow mode (its viewer carries no level) */}
-      {viewer.canWrite && (viewer.notifyLevel !== null || viewer.canModerate) ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
+      {!gone && viewer.canWrite && (viewer.notifyLevel !== null || viewer.canModerate) ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
     </div>
   );
 }
@@ -313,7 +352,11 @@ function TypingLine({ typers }: { typers: Array<{ userId: string; name: string }
 }
 
 /** "Connecting…", "Reconnecting…", offline: said politely to screen readers, shown while not live. */
-function ConnectionBanner({ connection, canWrite }: { connection: ConnectionState; canWrite: boolean }) {
+/**
+ * The connection said aloud: `where` "top" says the end states (access ended, space archived) above
+ * the channel, "composer" the passing ones (connecting, offline, reconnecting…) by the composer.
+ */
+function ConnectionBanner({ connection, canWrite, where }: { connection: ConnectionState; canWrite: boolean; where: "top" | "composer" }) {
   const { t } = useTranslation();
   const hydrated = useHydrated();
   // the first connection usually takes a moment: say "connecting…" only if it takes longer, so
@@ -324,7 +367,8 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
     return () => clearTimeout(timer);
   }, []);
   // before hydration there is no socket yet: the history is what the page shows
-  const shown = canWrite && hydrated && connection !== "live" && (connection !== "connecting" || patient);
+  const final = connection === "revoked" || connection === "archived";
+  const shown = canWrite && hydrated && connection !== "live" && (connection !== "connecting" || patient) && final === (where === "top");
   const text = !shown ? "" : t(`chat.connection.${connection}`);
   const tone =
     connection === "revoked" || connection === "archived"
@@ -333,9 +377,9 @@ function ConnectionBanner({ connection, canWrite }: { connection: ConnectionStat
         ? "border-amber-200 bg-amber-50 text-amber-900"
         : "border-sky-200 bg-sky-50 text-sky-900";
   return (
-    <div aria-live="polite" aria-atomic="true" data-connection={hydrated ? connection : "server"}>
+    <div aria-live="polite" aria-atomic="true">
       {shown ? (
-        <p className={cx("flex items-center gap-2 rounded-xl border px-4 py-2 text-sm", tone)}>
+        <p className={cx("flex items-center gap-2 border px-4 py-2 text-sm", where === "top" ? "rounded-xl" : "border-x-0 border-b-0", tone)}>
           {connection === "connecting" || connection === "reconnecting" || connection === "checking" || connection === "behind" ? <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-current" /> : null}
           {text}
           {connection === "revoked" ? (

@@ -4,10 +4,15 @@
 import { Fragment, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { cx } from "./ui";
+import { DELETED_MEMBER_NAME } from "../../workers/lib/vocabulary";
 
-/** A user-supplied name in its own <bdi>; long unbroken names wrap instead of widening the page. */
+/**
+ * A user-supplied name in its own <bdi>; long unbroken names wrap instead of widening the page. An
+ * erased account's name (the API's DELETED_MEMBER_NAME) is said in the page's language.
+ */
 export function Name({ children, className }: { children: string; className?: string }) {
-  return <bdi className={cx("[overflow-wrap:anywhere]", className)}>{children}</bdi>;
+  const { t } = useTranslation();
+  return <bdi className={cx("[overflow-wrap:anywhere]", className)}>{children === DELETED_MEMBER_NAME ? t("common.deletedMember") : children}</bdi>;
 }
 
 /**

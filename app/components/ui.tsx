@@ -3,6 +3,7 @@ import { forwardRef, useId, type ComponentPropsWithoutRef, type ReactNode } from
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, type LinkProps } from "react-router";
 import { issueText, type FieldIssue } from "../lib/issues";
+import { DELETED_MEMBER_NAME } from "../../workers/lib/vocabulary";
 
 export function cx(...parts: Array<string | false | null | undefined>) {
   return parts.filter(Boolean).join(" ");
@@ -304,7 +305,8 @@ export function Avatar({ name, src, size = "md" }: { name: string; src?: string 
   return (
     <span
       aria-hidden="true"
-      data-initials={initials(name)}
+      // an erased account has no initials of its own to show
+      data-initials={name === DELETED_MEMBER_NAME ? "?" : initials(name)}
       className={cx(dims, avatarColours[hash % avatarColours.length], "inline-flex shrink-0 items-center justify-center rounded-full font-semibold text-white ring-2 ring-white before:content-[attr(data-initials)]")}
     />
   );

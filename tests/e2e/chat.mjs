@@ -237,6 +237,24 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     const kept = await pageMei.locator(`[role="log"] li[data-seq="${firstSeq}"]`).boundingBox();
     const log = await pageMei.locator('[role="log"]').boundingBox();
     assert.ok(kept && log && kept.y + kept.height > log.y && kept.y < log.y + log.height, "the message read before the load is still in view");
+    // scrolled up, a live message below is counted, with a way down to it
+    await sendMessage(ctxMing, ORIGIN, history.id, "arrived below");
+    await pageMei.getByText("1 new message below.").waitFor();
+    await pageMei.getByRole("button", { name: "Jump to newest" }).click();
+    const below = pageMei.locator('[role="log"] li[data-seq]', { hasText: "arrived below" });
+    await below.waitFor();
+    const shownBelow = await below.boundingBox();
+    const logNow = await pageMei.locator('[role="log"]').boundingBox();
+    assert.ok(shownBelow && logNow && shownBelow.y + shownBelow.height <= logNow.y + logNow.height + 1, "the new message is in view");
+    await pageMei.getByText("1 new message below.").waitFor({ state: "detached" });
+    // a full channel opens at its newest: on the phone the newest message and the composer's Send
+    // are on the first screen, not below the header, the description and a screen of older ones
+    await expectOk(pageMing, await pageMing.goto(history.path));
+    await live(pageMing);
+    const send = await pageMing.getByRole("button", { name: "傳送" }).boundingBox();
+    const newest = await pageMing.locator('[role="log"] li[data-seq]').last().boundingBox();
+    assert.ok(send && send.y >= 0 && send.y + send.height <= 812, `Send is in view on a 375×812 phone (at ${send?.y})`);
+    assert.ok(newest && newest.y >= 0 && newest.y < 812, `the newest message is in view (at ${newest?.y})`);
   });
 
   await step("chat: keyboard focus stays put: Load older messages keeps it, and Escape in the message editor returns it to the message", async () => {
@@ -317,6 +335,7 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     assert.equal(await pageMing.getByRole("link", { name: "回到你的社群" }).count(), 1);
     assert.equal(await pageMing.getByText("找不到這個頁面").count(), 0);
     assert.equal(await pageMing.getByText(/人在這裡/).count(), 0, "no stale 'here' line once the access ended");
+    assert.equal(await pageMing.locator('[role="log"] li[data-seq]').count(), 0, "the channel's messages are no longer shown");
   });
 
   await step("chat: archiving the space closes the page's socket and the page says the space was archived", async () => {
