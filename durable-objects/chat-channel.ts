@@ -562,15 +562,6 @@ export class ChatChannel extends DurableObject<Env> {
     return { ok: true, value: position };
   }
 
-  /** `userIds`' read positions and unread counts here, as the object holds them now (live, ahead of D1). */
-  async readPositions(userIds: string[]): Promise<Array<{ userId: string; readSeq: number; unread: number }>> {
-    const total = this.reads.messageCount();
-    return userIds.slice(0, 100).map((userId) => {
-      const p = this.reads.of(userId);
-      return { userId, readSeq: p.readSeq, unread: this.reads.unread(p, total) };
-    });
-  }
-
   /**
    * Move `userId`'s position to `seq` (never back); when it moved, their sockets here other than
    * `from` hear `{type:"read"}` at once and the outbox forward mirrors it. Answers the position now.

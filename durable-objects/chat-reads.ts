@@ -53,7 +53,8 @@ export class ReadPositions {
    * Unread for a member at `position`: the messages after it less the deleted ones (a tombstone —
    * deleted, or an erased member's — is nothing to read). One count over the deleted messages' index.
    */
-  unread(position: ReadPosition, total = this.messageCount()): number {
+  unread(position: ReadPosition): number {
+    const total = this.messageCount();
     const deleted = Number(this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE deleted_at IS NOT NULL AND seq > ?`, position.readSeq).toArray()[0]?.n ?? 0);
     return Math.max(0, total - position.readCount - deleted);
   }

@@ -370,11 +370,38 @@ export function writeMembershipActivation(env: Env, communityId: string, userId:
   const write = chain(env, activated, change(communityId, "member_joined", { userId }), {
     audit: [audit],
     guarded: [essentialConsentInsertIfChanged(env, userId, communityId, at)],
+    then: [chatReadFromHeadOnJoining(env, communityId, userId, at)],
   });
   if (!joining.inviteCode) return write;
   // the use is spent only if the membership changed, and the audit row chains on the use
   const spend = db.update(i).set({ uses: sql`${i.uses} + 1` }).where(and(eq(i.code, joining.inviteCode), changedJustBefore));
   return { ...write, rest: [spend, ...write.rest] };
+}
+
+/**
+ * A member who joins (or comes back) starts each chat space of the community read up to its
+ * newest message, as Slack and Discord start a newcomer: what was said before is history to read,
+ * not hundreds unread. D1's read positions (chat_reads) from the heads the objects mirrored
+ * (chat_heads), only if this write activated the membership at `at`; a position is never moved
+ * back. The channel object learns the position when the member first reads there.
+ */
+function chatReadFromHeadOnJoining(env: Env, communityId: string, userId: string, at: Date) {
+  const h = schema.chatHeads;
+  const r = schema.chatReads;
+  const s = schema.spaces;
+  const activatedNow = sql`exists (select 1 from ${m} where ${m.communityId} = ${communityId} and ${m.userId} = ${userId} and ${m.status} = 'active' and ${m.joinedAt} = ${at.getTime()})`;
+  return getDb(env)
+    .insert(r)
+    .select(
+      sql`select ${h.channelId}, ${userId}, ${h.lastSeq}, ${h.messageCount}, ${at.getTime()} from ${h}
+        join ${s} on ${s.id} = ${h.channelId} and ${s.kind} = 'chat'
+        where ${h.communityId} = ${communityId} and ${activatedNow}`,
+    )
+    .onConflictDoUpdate({
+      target: [r.channelId, r.userId],
+      set: { readSeq: sql`excluded.read_seq`, readCount: sql`excluded.read_count`, updatedAt: at },
+      setWhere: sql`${r.readSeq} < excluded.read_seq`,
+    });
 }
 
 // ---- bans ------------------------------------------------------------------------------------
