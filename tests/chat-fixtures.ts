@@ -1,11 +1,14 @@
 // Fixtures for the chat tests: real WebSockets through the Worker's socket route (TOOLCHAIN.md:
 // SELF.fetch with Upgrade → 101 → accept), and frames awaited by what they carry.
-import { SELF } from "cloudflare:test";
+import { runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { ChatMessage, ServerFrame } from "../durable-objects/protocol";
 import { makeSpace, type TestSpace } from "./discussion-fixtures";
 import type { TestCommunity } from "./community-fixtures";
-import { ORIGIN, type TestUser } from "./helpers";
+import { call, ORIGIN, type TestUser } from "./helpers";
+import { drainEvents } from "./queue-fixtures";
+import { channelStub } from "../workers/domain/chat/channels";
 
 export const makeChat = (community: TestCommunity, opts: Parameters<typeof makeSpace>[1] = {}) => makeSpace(community, { ...opts, kind: "chat", name: opts.name ?? "Lounge" });
 
@@ -115,3 +118,28 @@ export const isError = (f: ServerFrame): f is Extract<ServerFrame, { type: "erro
 
 let n = 0;
 export const clientId = () => `cid-${Date.now().toString(36)}-${(n++).toString(36)}`;
+
+/**
+ * Send `body` to a chat space or a DM (`dm_…`) over HTTP as `as`, then run the channel's outbox
+ * alarm and drain the spine, so D1 (unread counts, search, notices) has what the message brings.
+ */
+export async function sayForwarded(channel: string, as: TestUser, body: string, extra: Record<string, unknown> = {}) {
+  const route = channel.startsWith("dm_") ? "conversations" : "spaces";
+  const res = await call(`/api/v1/${route}/${channel}/messages`, { as, body: { body, ...extra } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  await forwarded(channel);
+  return res.body.message as ChatMessage;
+}
+
+/** Run `channel`'s outbox alarm and drain the spine. */
+export async function forwarded(channel: string): Promise<void> {
+  await runDurableObjectAlarm(channelStub(env, channel) as never);
+  await drainEvents();
+}
+
+/** `as`'s unread count per channel in the community (GET …/unread), by channel id. */
+export async function unreadCounts(c: TestCommunity, as: TestUser): Promise<Record<string, number>> {
+  const res = await call(`/api/v1/communities/${c.slug}/unread`, { as });
+  expect(res.status).toBe(200);
+  return Object.fromEntries(res.body.items.map((i: { channelId: string; unread: number }) => [i.channelId, i.unread]));
+}

@@ -3,21 +3,12 @@
 // messages that mentioned them, and a renamed member's old name stayed on their own messages and
 // in mentions of them. The spine's user.renamed now renders mentions again inside the objects and
 // renames the author on what they wrote.
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { channelStub } from "../../workers/domain/chat/channels";
-import { makeChat } from "../chat-fixtures";
-import { addMember, env, makeCommunity } from "../community-fixtures";
+import { makeChat, sayForwarded } from "../chat-fixtures";
+import { addMember, makeCommunity } from "../community-fixtures";
 import { call, createUser, PASSWORD, type TestUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
 
-async function say(channel: string, as: TestUser, body: string) {
-  const res = await call(`/api/v1/spaces/${channel}/messages`, { as, body: { body } });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await runDurableObjectAlarm(channelStub(env, channel) as never);
-  await drainEvents();
-  return res.body.message as { id: string; seq: number; html: string };
-}
 const messages = async (channel: string, as: TestUser) =>
   (await call(`/api/v1/spaces/${channel}/messages`, { as })).body.items as Array<{ id: string; html: string; author: { id: string; name: string } }>;
 
@@ -27,7 +18,7 @@ describe("names in chat messages follow the member", () => {
     const space = await makeChat(c);
     const dave = await addMember(c, { user: await createUser({ name: "Tdave Quokkason" }) });
     const cat = await addMember(c);
-    const sent = await say(space.id, cat, `hello <@${dave.id}>, see you`);
+    const sent = await sayForwarded(space.id, cat, `hello <@${dave.id}>, see you`);
     expect(sent.html).toContain("@Tdave Quokkason");
     expect((await call("/api/v1/me", { as: dave, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
     await drainEvents();
@@ -42,8 +33,8 @@ describe("names in chat messages follow the member", () => {
     const c = await makeCommunity();
     const space = await makeChat(c);
     const erin = await addMember(c, { user: await createUser({ name: "Erin Before" }) });
-    const own = await say(space.id, erin, "my first words");
-    const mention = await say(space.id, c.owner, `welcome <@${erin.id}>`);
+    const own = await sayForwarded(space.id, erin, "my first words");
+    const mention = await sayForwarded(space.id, c.owner, `welcome <@${erin.id}>`);
     expect((await call("/api/v1/me", { as: erin, method: "PATCH", body: { name: "Erin After" } })).status).toBe(200);
     await drainEvents();
     const shown = new Map((await messages(space.id, c.owner)).map((m) => [m.id, m]));

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { schema } from "../../workers/db/client";
 import { channelStub } from "../../workers/domain/chat/channels";
 import { DM_NOT_ALLOWED } from "../../workers/domain/chat/object-side";
-import { makeChat } from "../chat-fixtures";
+import { makeChat, sayForwarded, unreadCounts } from "../chat-fixtures";
 import { addMember, db, env, expectError, makeCommunity, type TestCommunity } from "../community-fixtures";
 import { call, PASSWORD, type TestUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
@@ -17,14 +17,7 @@ import { search } from "../search-fixtures";
 
 const start = (c: TestCommunity, as: TestUser, others: TestUser[]) => call(`/api/v1/communities/${c.slug}/conversations`, { as, body: { memberIds: others.map((u) => u.id) } });
 const block = async (c: TestCommunity, as: TestUser, who: TestUser) => expect((await call(`/api/v1/communities/${c.slug}/blocks`, { as, body: { userId: who.id } })).status).toBeLessThan(300);
-async function say(channel: string, as: TestUser, body: string, extra: Record<string, unknown> = {}) {
-  const route = channel.startsWith("dm_") ? "conversations" : "spaces";
-  const res = await call(`/api/v1/${route}/${channel}/messages`, { as, body: { body, ...extra } });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await runDurableObjectAlarm(channelStub(env, channel) as never);
-  await drainEvents();
-  return res.body.message as { id: string; seq: number };
-}
+const say = sayForwarded;
 const later = (minutes: number) => drainEvents({ now: () => Date.now() + minutes * 60_000 });
 const missedMail = (user: TestUser) => db().select().from(schema.outbox).where(and(eq(schema.outbox.userId, user.id), eq(schema.outbox.kind, "missed_messages")));
 
@@ -143,11 +136,7 @@ describe("DM read positions and who is mailed", () => {
     await say(space.id, cat, "cat one");
     await say(group, bob, "bob in the group");
     await say(group, cat, "cat in the group");
-    const unread = async (as: TestUser) => {
-      const res = await call(`/api/v1/communities/${c.slug}/unread`, { as });
-      expect(res.status).toBe(200);
-      return Object.fromEntries(res.body.items.map((i: { channelId: string; unread: number }) => [i.channelId, i.unread]));
-    };
+    const unread = (as: TestUser) => unreadCounts(c, as);
     expect(await unread(c.owner)).toMatchObject({ [space.id]: 1, [group]: 1 });
     // dan, who blocked no one, counts everything
     expect(await unread(dan)).toMatchObject({ [space.id]: 3, [group]: 2 });
