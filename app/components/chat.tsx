@@ -214,101 +214,101 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
       {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
       {!gone && state.pinned.length > 0 ? <PinnedList pinned={state.pinned} shown={shown} /> : null}
       {gone ? null : (
-      <section ref={section} aria-labelledby="chat-messages-heading" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
-        <h2 id="chat-messages-heading" className="sr-only">
-          {t("chat.messagesHeading", { name: spaceName })}
-        </h2>
-        {viewer.canWrite && connection === "live" && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
-        <div
-          ref={log}
-          role="log"
-          aria-label={t("chat.logLabel")}
-          tabIndex={0}
-          onScroll={(e) => {
-            const el = e.currentTarget;
-            nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-            if (nearBottom.current !== atBottom) setAtBottom(nearBottom.current);
-            readShown();
-            // scrolling up near the start loads the page before it (the button stays for keyboards)
-            const up = el.scrollTop < lastScrollTop.current;
-            lastScrollTop.current = el.scrollTop;
-            // scrolling on while older messages load: they keep the place scrolled to, not the one left
-            if (chat.loading === "older" && keepOffset.current !== null) keepOffset.current = el.scrollHeight - el.scrollTop;
-            if (up && el.scrollTop < AUTOLOAD_OLDER_PX && state.olderCursor && chat.loading === null) void loadOlder();
-          }}
-          className={cx("flex max-h-[65vh] min-h-64 flex-col overflow-y-auto overscroll-contain py-2", focusRing)}
-        >
-          {/* a short conversation sits at the bottom, by the composer, as chat reads */}
-          <div className="mt-auto">
-            {state.olderCursor ? (
-              <div className="flex justify-center py-2">
-                <Button ref={olderButton} variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loading !== null}>
-                  {chat.loading === "older" ? t("chat.loadingOlder") : t("chat.loadOlder")}
-                </Button>
-              </div>
-            ) : state.messages.length > 0 ? (
-              <p className="px-4 py-2 text-center text-xs text-slate-600">{t(isConversationId(spaceId) ? "chat.startConversation" : "chat.start")}</p>
-            ) : null}
-            {state.messages.length === 0 && state.pending.length === 0 ? (
-              <p className="px-4 py-10 text-center text-sm text-slate-600">{viewer.canWrite ? t("chat.empty") : t("chat.emptyGuest")}</p>
-            ) : null}
-            <ol className="space-y-0.5">
-              {state.messages.map((m) => (
-                <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} linked={m.seq === linkedSeq} shown={shown} />
-              ))}
-              {state.pending.map((p) => (
-                <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
-              ))}
-            </ol>
-            {atNewest ? null : (
-              <div className="flex justify-center py-2">
-                <Button variant="secondary" size="sm" onClick={loadNewer} disabled={chat.loading !== null}>
-                  {chat.loading === "newer" ? t("chat.loadingNewer") : t("chat.loadNewer")}
-                </Button>
-              </div>
-            )}
-          </div>
-        </div>
-        {atNewest ? null : (
-          // the view is older than the conversation: live messages wait until the reader comes down
-          <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
-            <span aria-live="polite">{sinceLink > 0 ? t("chat.newSinceLink", { count: sinceLink }) : t("chat.olderView")}</span>
-            <Button size="sm" onClick={jumpToNewest} disabled={chat.loading !== null}>
-              {t("chat.jumpToNewest")}
-            </Button>
-          </div>
-        )}
-        {atNewest && unseenBelow > 0 ? (
-          <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
-            <span aria-live="polite">{t("chat.newBelow", { count: unseenBelow })}</span>
-            <Button size="sm" onClick={toBottom}>
-              {t("chat.jumpToNewest")}
-            </Button>
-          </div>
-        ) : null}
-        {/* offline, reconnecting…: said by the composer, where the reader is writing */}
-        <ConnectionBanner connection={connection} canWrite={viewer.canWrite} where="composer" />
-        {viewer.canWrite ? <TypingLine typers={chat.typers} /> : null}
-        {viewer.canWrite ? (
-          <Composer
-            spaceId={spaceId}
-            spaceName={spaceName}
-            areaRef={composerRef}
-            replyTo={replyTo}
-            onCancelReply={() => setReplyTo(null)}
-            slowModeSeconds={state.slowModeSeconds}
-            exempt={viewer.canModerate}
-            onTyping={chat.typing}
-            onSend={(message) => {
-              // what one writes is read at the newest end: go there, so the sent message is seen
-              if (!atNewest) void chat.jumpToNewest();
-              nearBottom.current = true;
-              chat.send({ ...message, replyTo });
-              setReplyTo(null);
+        <section ref={section} aria-labelledby="chat-messages-heading" className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
+          <h2 id="chat-messages-heading" className="sr-only">
+            {t("chat.messagesHeading", { name: spaceName })}
+          </h2>
+          {viewer.canWrite && connection === "live" && chat.here.userIds.length > 0 ? <HereBar count={chat.here.count} names={chat.here.names} /> : null}
+          <div
+            ref={log}
+            role="log"
+            aria-label={t("chat.logLabel")}
+            tabIndex={0}
+            onScroll={(e) => {
+              const el = e.currentTarget;
+              nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+              if (nearBottom.current !== atBottom) setAtBottom(nearBottom.current);
+              readShown();
+              // scrolling up near the start loads the page before it (the button stays for keyboards)
+              const up = el.scrollTop < lastScrollTop.current;
+              lastScrollTop.current = el.scrollTop;
+              // scrolling on while older messages load: they keep the place scrolled to, not the one left
+              if (chat.loading === "older" && keepOffset.current !== null) keepOffset.current = el.scrollHeight - el.scrollTop;
+              if (up && el.scrollTop < AUTOLOAD_OLDER_PX && state.olderCursor && chat.loading === null) void loadOlder();
             }}
-          />
-        ) : null}
-      </section>
+            className={cx("flex max-h-[65vh] min-h-64 flex-col overflow-y-auto overscroll-contain py-2", focusRing)}
+          >
+            {/* a short conversation sits at the bottom, by the composer, as chat reads */}
+            <div className="mt-auto">
+              {state.olderCursor ? (
+                <div className="flex justify-center py-2">
+                  <Button ref={olderButton} variant="secondary" size="sm" onClick={() => void loadOlder()} disabled={chat.loading !== null}>
+                    {chat.loading === "older" ? t("chat.loadingOlder") : t("chat.loadOlder")}
+                  </Button>
+                </div>
+              ) : state.messages.length > 0 ? (
+                <p className="px-4 py-2 text-center text-xs text-slate-600">{t(isConversationId(spaceId) ? "chat.startConversation" : "chat.start")}</p>
+              ) : null}
+              {state.messages.length === 0 && state.pending.length === 0 ? (
+                <p className="px-4 py-10 text-center text-sm text-slate-600">{viewer.canWrite ? t("chat.empty") : t("chat.emptyGuest")}</p>
+              ) : null}
+              <ol className="space-y-0.5">
+                {state.messages.map((m) => (
+                  <MessageItem key={m.id} message={m} viewer={viewer} onReply={reply} act={act} linked={m.seq === linkedSeq} shown={shown} />
+                ))}
+                {state.pending.map((p) => (
+                  <PendingItem key={p.clientId} pending={p} viewer={viewer} now={chat.now} connected={connection === "live"} onRetry={chat.retry} onDiscard={chat.discard} />
+                ))}
+              </ol>
+              {atNewest ? null : (
+                <div className="flex justify-center py-2">
+                  <Button variant="secondary" size="sm" onClick={loadNewer} disabled={chat.loading !== null}>
+                    {chat.loading === "newer" ? t("chat.loadingNewer") : t("chat.loadNewer")}
+                  </Button>
+                </div>
+              )}
+            </div>
+          </div>
+          {atNewest ? null : (
+            // the view is older than the conversation: live messages wait until the reader comes down
+            <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
+              <span aria-live="polite">{sinceLink > 0 ? t("chat.newSinceLink", { count: sinceLink }) : t("chat.olderView")}</span>
+              <Button size="sm" onClick={jumpToNewest} disabled={chat.loading !== null}>
+                {t("chat.jumpToNewest")}
+              </Button>
+            </div>
+          )}
+          {atNewest && unseenBelow > 0 ? (
+            <div className="flex items-center justify-center gap-2 border-t border-slate-200 bg-sky-50 px-3 py-2 text-sm text-sky-900">
+              <span aria-live="polite">{t("chat.newBelow", { count: unseenBelow })}</span>
+              <Button size="sm" onClick={toBottom}>
+                {t("chat.jumpToNewest")}
+              </Button>
+            </div>
+          ) : null}
+          {/* offline, reconnecting…: said by the composer, where the reader is writing */}
+          <ConnectionBanner connection={connection} canWrite={viewer.canWrite} where="composer" />
+          {viewer.canWrite ? <TypingLine typers={chat.typers} /> : null}
+          {viewer.canWrite ? (
+            <Composer
+              spaceId={spaceId}
+              spaceName={spaceName}
+              areaRef={composerRef}
+              replyTo={replyTo}
+              onCancelReply={() => setReplyTo(null)}
+              slowModeSeconds={state.slowModeSeconds}
+              exempt={viewer.canModerate}
+              onTyping={chat.typing}
+              onSend={(message) => {
+                // what one writes is read at the newest end: go there, so the sent message is seen
+                if (!atNewest) void chat.jumpToNewest();
+                nearBottom.current = true;
+                chat.send({ ...message, replyTo });
+                setReplyTo(null);
+              }}
+            />
+          ) : null}
+        </section>
       )}
       {/* a DM has neither a notification level nor slow mode (its viewer carries no level) */}
       {!gone && viewer.canWrite && (viewer.notifyLevel !== null || viewer.canModerate) ? <ChannelSettings viewer={viewer} slowModeSeconds={state.slowModeSeconds} /> : null}
