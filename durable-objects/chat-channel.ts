@@ -35,6 +35,7 @@ import { ReadPositions, type InboxMirror } from "./chat-reads";
 import { announceInboxChange } from "../workers/domain/chat/inbox";
 import type { MissedCandidate } from "../workers/domain/chat/missed-messages";
 import { mentionedIds } from "../workers/lib/markdown";
+import { mentionToken } from "../workers/lib/mention-tokens";
 import { hasRole } from "../workers/domain/access";
 import type { Role } from "../workers/db/schema";
 
@@ -501,6 +502,16 @@ export class ChatChannel extends DurableObject<Env> {
     });
     if (changed && meta.channelId) this.queueBroadcast(this.store.views(meta.channelId, [changed]));
     return changed !== null;
+  }
+
+  /**
+   * `userId` was renamed or erased: every message here that mentions them (their own included) is
+   * rendered again with the names shown now (refreshMentions). Idempotent; answers how many changed.
+   */
+  async refreshMentionsOf(userId: string): Promise<number> {
+    let changed = 0;
+    for (const seq of this.store.mentioning(mentionToken(userId))) if (await this.refreshMentions(seq)) changed++;
+    return changed;
   }
 
   /**

@@ -206,6 +206,11 @@ export class ChatStore {
     this.sql.exec(`UPDATE messages SET html = ?, excerpt = ?, rev = ? WHERE seq = ?`, text.html, text.excerpt, rev, seq);
   }
 
+  /** Seqs of the live messages whose text holds the mention token `token` (`<@usr_…>`). A scan: for a rename or an erasure, not a read path. */
+  mentioning(token: string): number[] {
+    return this.sql.exec<{ seq: number }>(`SELECT seq FROM messages WHERE deleted_at IS NULL AND instr(body, ?) > 0`, token).toArray().map((r) => r.seq);
+  }
+
   /** `userId`'s messages here are shown as `name` from now on (tombstones of an erasure keep theirs). Returns how many changed. */
   renameAuthor(userId: string, name: string): number {
     return this.sql.exec(`UPDATE messages SET author_name = ? WHERE author_id = ? AND author_name NOT IN (?, ?)`, name, userId, name, DELETED_MEMBER_NAME).rowsWritten;

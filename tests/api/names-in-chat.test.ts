@@ -4,7 +4,7 @@
 // in mentions of them. The spine's user.renamed now renders mentions again inside the objects and
 // renames the author on what they wrote.
 import { describe, expect, it } from "vitest";
-import { makeChat, sayForwarded } from "../chat-fixtures";
+import { forwarded, makeChat, sayForwarded } from "../chat-fixtures";
 import { addMember, makeCommunity } from "../community-fixtures";
 import { call, createUser, PASSWORD, type TestUser } from "../helpers";
 import { drainEvents } from "../queue-fixtures";
@@ -42,4 +42,39 @@ describe("names in chat messages follow the member", () => {
     expect(shown.get(mention.id)!.html).toContain("@Erin After");
     expect(shown.get(mention.id)!.html).not.toContain("Erin Before");
   });
+
+  it("an erasure right after the mention (before the message reached the spine) still reaches the mention's HTML", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const gone = await addMember(c, { user: await createUser({ name: "Moana Quickgone" }) });
+    const cat = await addMember(c);
+    // sent, but its outbox not forwarded yet: no mentions row exists when the erasure's event runs
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: cat, body: { body: `ping <@${gone.id}>` } });
+    expect(res.status).toBe(201);
+    expect((await call("/api/v1/me", { as: gone, method: "DELETE", body: { password: PASSWORD } })).status).toBe(204);
+    await drainEvents();
+    await forwarded(space.id);
+    const [shown] = (await messages(space.id, c.owner)).filter((m) => m.id === res.body.message.id);
+    expect(shown.html).not.toContain("Quickgone");
+    expect(shown.html).toContain("@Deleted member");
+  });
+
+  it("a member's mention of themselves, and a mention in a DM, take their new name", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const lee = await addMember(c, { user: await createUser({ name: "Lee Before" }) });
+    const cat = await addMember(c);
+    const self = await sayForwarded(space.id, lee, `note to self <@${lee.id}>`);
+    const dm = (await call(`/api/v1/communities/${c.slug}/conversations`, { as: cat, body: { memberIds: [lee.id] } })).body.conversation.id as string;
+    const inDm = await sayForwarded(dm, cat, `hey <@${lee.id}>`);
+    expect((await call("/api/v1/me", { as: lee, method: "PATCH", body: { name: "Lee After" } })).status).toBe(200);
+    await drainEvents();
+    const [mine] = (await messages(space.id, c.owner)).filter((m) => m.id === self.id);
+    expect(mine.html).toContain("@Lee After");
+    const dmItems = (await call(`/api/v1/conversations/${dm}/messages`, { as: cat })).body.items as Array<{ id: string; html: string }>;
+    const shownDm = dmItems.find((m) => m.id === inDm.id)!;
+    expect(shownDm.html).toContain("@Lee After");
+    expect(shownDm.html).not.toContain("Lee Before");
+  });
 });
+

@@ -24,6 +24,9 @@ const messageOf = (event: MessageEvent) => messageIdOf(event.payload.channelId, 
 export async function mentionsOfMessage(env: Env, event: MessageEvent): Promise<void> {
   // a new message without a mention token has no mentions to store and none to withdraw
   if (event.kind === "message.created" && (event.payload as { mentions?: boolean }).mentions === false) return;
+  // a member renamed or erased between the message's writing and now (before its mentions were
+  // stored, so user.renamed found none to render again): its names as they are now
+  if (event.kind !== "message.removed") await channelStub(env, event.payload.channelId).refreshMentions(event.payload.seq);
   // a DM notifies its participants by the missed-message path (ADR 033), not as a space's mention
   if (isConversationId(event.payload.channelId)) return;
   const loaded = await loadChatMessage(env, messageOf(event));
@@ -119,17 +122,20 @@ async function directMessageNotice(env: Env, event: DomainEvent<"message.created
 const RENAME_PAGE = 100;
 
 /**
- * user.renamed (ADR 017): the member's messages in every channel holding them (chat_authors) carry
- * their new name, as Discord and Slack show a member's name today on what they wrote before. Runs
- * on the event's first slice only (`after` ""; the later ones page the mentions); an erased
- * member's messages are the purge's (tombstones). Idempotent: the spine retries it whole.
+ * user.renamed (ADR 017): in every channel holding the member's messages (chat_authors) those carry
+ * their new name, as Discord and Slack show a member's name today on what they wrote before, and
+ * in those channels and every conversation they were ever in, the messages mentioning them are
+ * rendered again (refreshMentionsOf: a mention of themselves, and DMs, which keep no mentions
+ * rows; a space's mentions by others come through the mentions handler). An erased member's own
+ * messages are the purge's (tombstones). Runs on the event's first slice only (`after` ""; the
+ * later ones page the mentions). Idempotent: the spine retries it whole.
  */
 export async function renameChatAuthor(env: Env, event: DomainEvent<"user.renamed">): Promise<void> {
   const { userId, after } = event.payload;
   if (after !== "") return;
   const db = getDb(env);
   const [user] = await db.select({ name: schema.users.name, deletedAt: schema.users.deletedAt }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
-  if (!user || user.deletedAt) return;
+  if (!user) return;
   const a = schema.chatAuthors;
   for (let from = ""; ; ) {
     const rows = await db
@@ -138,7 +144,25 @@ export async function renameChatAuthor(env: Env, event: DomainEvent<"user.rename
       .where(and(eq(a.userId, userId), gt(a.channelId, from)))
       .orderBy(asc(a.channelId))
       .limit(RENAME_PAGE);
-    await Promise.all(rows.map((row) => channelStub(env, row.channelId).renameAuthor(userId, user.name)));
+    await Promise.all(
+      rows.map(async (row) => {
+        const stub = channelStub(env, row.channelId);
+        if (!user.deletedAt) await stub.renameAuthor(userId, user.name);
+        await stub.refreshMentionsOf(userId);
+      }),
+    );
+    if (rows.length < RENAME_PAGE) break;
+    from = rows[rows.length - 1].channelId;
+  }
+  const cm = schema.conversationMembers;
+  for (let from = ""; ; ) {
+    const rows = await db
+      .select({ channelId: cm.conversationId })
+      .from(cm)
+      .where(and(eq(cm.userId, userId), gt(cm.conversationId, from)))
+      .orderBy(asc(cm.conversationId))
+      .limit(RENAME_PAGE);
+    await Promise.all(rows.map((row) => channelStub(env, row.channelId).refreshMentionsOf(userId)));
     if (rows.length < RENAME_PAGE) return;
     from = rows[rows.length - 1].channelId;
   }
