@@ -137,32 +137,27 @@ export async function renameChatAuthor(env: Env, event: DomainEvent<"user.rename
   const [user] = await db.select({ name: schema.users.name, deletedAt: schema.users.deletedAt }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
   if (!user) return;
   const a = schema.chatAuthors;
-  for (let from = ""; ; ) {
-    const rows = await db
-      .select({ channelId: a.channelId })
-      .from(a)
-      .where(and(eq(a.userId, userId), gt(a.channelId, from)))
-      .orderBy(asc(a.channelId))
-      .limit(RENAME_PAGE);
-    await Promise.all(
-      rows.map(async (row) => {
-        const stub = channelStub(env, row.channelId);
-        if (!user.deletedAt) await stub.renameAuthor(userId, user.name);
-        await stub.refreshMentionsOf(userId);
-      }),
-    );
-    if (rows.length < RENAME_PAGE) break;
-    from = rows[rows.length - 1].channelId;
-  }
   const cm = schema.conversationMembers;
+  await forEachChannel(
+    env,
+    (from) => db.select({ channelId: a.channelId }).from(a).where(and(eq(a.userId, userId), gt(a.channelId, from))).orderBy(asc(a.channelId)).limit(RENAME_PAGE),
+    async (stub) => {
+      if (!user.deletedAt) await stub.renameAuthor(userId, user.name);
+      await stub.refreshMentionsOf(userId);
+    },
+  );
+  await forEachChannel(
+    env,
+    (from) => db.select({ channelId: cm.conversationId }).from(cm).where(and(eq(cm.userId, userId), gt(cm.conversationId, from))).orderBy(asc(cm.conversationId)).limit(RENAME_PAGE),
+    (stub) => stub.refreshMentionsOf(userId),
+  );
+}
+
+/** Runs `each` on the object of every channel `page` lists (RENAME_PAGE at a time, after the id `from`), a page's calls side by side. */
+async function forEachChannel(env: Env, page: (from: string) => Promise<Array<{ channelId: string }>>, each: (stub: ReturnType<typeof channelStub>) => Promise<unknown>): Promise<void> {
   for (let from = ""; ; ) {
-    const rows = await db
-      .select({ channelId: cm.conversationId })
-      .from(cm)
-      .where(and(eq(cm.userId, userId), gt(cm.conversationId, from)))
-      .orderBy(asc(cm.conversationId))
-      .limit(RENAME_PAGE);
-    await Promise.all(rows.map((row) => channelStub(env, row.channelId).refreshMentionsOf(userId)));
+    const rows = await page(from);
+    await Promise.all(rows.map((row) => each(channelStub(env, row.channelId))));
     if (rows.length < RENAME_PAGE) return;
     from = rows[rows.length - 1].channelId;
   }
