@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useFetcher, useRevalidator } from "react-router";
 import { isConversationId, MAX_MESSAGE_CHARS, MAX_MESSAGE_IMAGES, type ChatMessage } from "../../durable-objects/protocol";
 import { useChatChannel, type ConnectionState } from "../lib/chat-socket";
+import { markChannelRead } from "../lib/presence-socket";
 import { chatChannel, type HistoryPage, type PendingMessage } from "../lib/chat-state";
 import { mentionIdsFor, mentionsForEditing, type MentionRef } from "../lib/mentions";
 import { reactionEmojis } from "../lib/types";
@@ -109,8 +110,11 @@ export function ChatChannelView({ spaceId, spaceName, history, viewer }: { space
   const atNewestRef = useRef(state.newerCursor === null);
   atNewestRef.current = state.newerCursor === null;
   const readShown = useCallback(() => {
-    if (atNewestRef.current && nearBottom.current && document.visibilityState === "visible") markRead(newestSeqRef.current);
-  }, [markRead]);
+    if (!atNewestRef.current || !nearBottom.current || document.visibilityState !== "visible") return;
+    markRead(newestSeqRef.current);
+    // the sidebar's badge for this channel clears now, not when the server's count catches up
+    markChannelRead(spaceId);
+  }, [markRead, spaceId]);
   useEffect(() => {
     if (connection === "live") readShown();
   }, [newestSeq, connection, readShown]);
@@ -465,6 +469,18 @@ function MessageItem({
     setEditing(false);
     requestAnimationFrame(() => item.current?.focus({ preventScroll: true }));
   };
+  // the question opens in view with the focus on Cancel (the safe answer); Escape or Cancel gives
+  // the focus back to the message
+  const cancelDelete = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!confirmDelete) return;
+    cancelDelete.current?.scrollIntoView({ block: "nearest" });
+    cancelDelete.current?.focus({ preventScroll: true });
+  }, [confirmDelete]);
+  const stopDeleting = () => {
+    setConfirmDelete(false);
+    requestAnimationFrame(() => item.current?.focus({ preventScroll: true }));
+  };
   const mine = m.author.id === viewer.userId;
   const mayChange = viewer.canWrite && !m.deleted && (mine || viewer.canModerate);
   const path = `/messages/${encodeURIComponent(m.id)}`;
@@ -561,7 +577,14 @@ function MessageItem({
             </div>
           ) : null}
           {confirmDelete ? (
-            <div role="group" aria-label={t("chat.deleteQuestion")} className="mt-1.5 flex flex-wrap items-center gap-2 text-sm text-slate-800">
+            <div
+              role="group"
+              aria-label={t("chat.deleteQuestion")}
+              className="mt-1.5 flex flex-wrap items-center gap-2 text-sm text-slate-800"
+              onKeyDown={(e) => {
+                if (e.key === "Escape") stopDeleting();
+              }}
+            >
               <span>{t("chat.deleteQuestion")}</span>
               <Button
                 variant="danger"
@@ -572,7 +595,7 @@ function MessageItem({
               >
                 {t("chat.delete")}
               </Button>
-              <Button variant="ghost" size="sm" onClick={() => setConfirmDelete(false)}>
+              <Button ref={cancelDelete} variant="ghost" size="sm" onClick={stopDeleting}>
                 {t("common.cancel")}
               </Button>
             </div>

@@ -12,6 +12,7 @@ import { LocalTime, useFormatDate } from "./local-time";
 import { Alert, Avatar, Badge, ButtonLink, TextLink, cx, focusRing } from "./ui";
 import { issueText, type FieldIssue } from "../lib/issues";
 import { scopeFragmentIds } from "../../workers/lib/markdown-ids";
+import { DELETED_MEMBER_NAME } from "../../workers/lib/vocabulary";
 import { addPick, picksInText, PICKS_FIELD, type MentionPick } from "../lib/mentions";
 
 type IconProps = { className?: string };
@@ -86,13 +87,20 @@ export function SmileIcon({ className = "size-4" }: IconProps) {
  * `user-content-<scope>-…`, so its [1] reaches its own note, not the post's (ADR 012).
  */
 export function RichText({ html, size = "md", className, scope }: { html: string; size?: "sm" | "md"; className?: string; scope?: string }) {
+  const { t } = useTranslation();
+  // a mention of an erased account (rendered "@Deleted member" by the server) in the page's language
+  const shown = html.includes(ERASED_MENTION) ? html.replaceAll(ERASED_MENTION, `">@${escapeText(t("common.deletedMember"))}</span>`) : html;
   return (
     <div
       className={cx("rich-text", size === "sm" && "rich-text-sm", className)}
-      dangerouslySetInnerHTML={{ __html: scope ? scopeFragmentIds(html, scope) : html }}
+      dangerouslySetInnerHTML={{ __html: scope ? scopeFragmentIds(shown, scope) : shown }}
     />
   );
 }
+
+/** How the server's Markdown renders a mention of an erased account (workers/lib/markdown.ts, mention rule): the end of its span. */
+const ERASED_MENTION = `">@${DELETED_MEMBER_NAME}</span>`;
+const escapeText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /**
  * A <details> used as a menu opens and closes without JavaScript; once hydrated it also closes on

@@ -37,6 +37,40 @@ function update(store: Store, change: Partial<PresenceSnapshot>) {
   for (const listener of store.listeners) listener();
 }
 
+/**
+ * How long a channel the page itself read to its end counts as read whatever the server says (ms):
+ * the channel's outbox forward mirrors the read into D1 about half a second later, and a count
+ * read before that (the presence socket's first read, an inbox push) would show it unread again.
+ */
+const READ_HERE_HOLD_MS = 5_000;
+/** Channels this page read to their end, and when (ms). */
+const readHere = new Map<string, number>();
+
+/** Counts with the channels this page just read to their end at 0 (READ_HERE_HOLD_MS). */
+function withReadHere(unread: Map<string, number>, total: number): { unread: Map<string, number>; unreadTotal: number } {
+  const now = Date.now();
+  for (const [channelId, at] of readHere) {
+    if (now - at >= READ_HERE_HOLD_MS) readHere.delete(channelId);
+    else {
+      total -= unread.get(channelId) ?? 0;
+      unread.set(channelId, 0);
+    }
+  }
+  return { unread, unreadTotal: Math.max(0, total) };
+}
+
+/**
+ * The chat page showed `channelId` to its newest message: its badge goes to 0 now, in every open
+ * community store, rather than when the server's count catches up (READ_HERE_HOLD_MS).
+ */
+export function markChannelRead(channelId: string): void {
+  readHere.set(channelId, Date.now());
+  for (const store of stores.values()) {
+    if (store.snapshot.unread.get(channelId) === 0) continue;
+    update(store, withReadHere(new Map(store.snapshot.unread), store.snapshot.unreadTotal));
+  }
+}
+
 async function readUnread(slug: string, store: Store) {
   // offline the request could only fail (and the browser logs it): the socket's reopening reads again
   if (!navigator.onLine) return;
@@ -44,7 +78,7 @@ async function readUnread(slug: string, store: Store) {
     const res = await fetch(`/api/v1/communities/${encodeURIComponent(slug)}/unread`, { credentials: "same-origin" });
     if (!res.ok) return;
     const body = (await res.json()) as { items: Array<{ channelId: string; unread: number }>; total: number };
-    update(store, { unread: new Map(body.items.map((i) => [i.channelId, i.unread])), unreadTotal: body.total });
+    update(store, withReadHere(new Map(body.items.map((i) => [i.channelId, i.unread])), body.total));
   } catch {
     /* offline: the counts stay as they were */
   }

@@ -160,6 +160,8 @@ export default async function chatFlow({ browser, ORIGIN, step, shot, expectOk, 
     await hello.hover();
     await hello.getByLabel("More actions for Mei Lin's message").click();
     await hello.getByRole("button", { name: "Delete" }).click();
+    // the question takes the focus, on its safe answer (a keyboard user is not left on the page)
+    await pageMei.waitForFunction(() => document.activeElement?.textContent === "Cancel");
     await hello.getByRole("group", { name: "Delete this message?" }).getByRole("button", { name: "Delete" }).click();
     const onPhone = pageMing.locator('[role="log"] li[data-seq]', { hasText: "Pneumonoultramicroscopic" });
     await onPhone.getByRole("button", { name: "慶祝：1 個回應" }).waitFor();

@@ -64,6 +64,18 @@ export default async function typingUnreadFlow({ browser, ORIGIN, step, shot, ex
     await pageMing.waitForTimeout(1_500);
     await expectOk(pageMing, await pageMing.goto(newsPath));
     assert.equal(await badge(pageMing).count(), 0, "no unread badge after reading");
+    // a new message, then the channel opened by its address (a whole page load): the badge of the
+    // channel being read clears at once, not when the server's count catches up (a fresh tester
+    // saw it stay until a reload: the count read on load raced the read's mirror)
+    await pageMei.locator("#chat-composer").fill("three, opened directly");
+    await pageMei.locator("#chat-composer").press("Enter");
+    await badge(pageMing).filter({ hasText: "1" }).waitFor({ timeout: 15_000 });
+    await expectOk(pageMing, await pageMing.goto(chatPath));
+    await live(pageMing);
+    await pageMing.locator('[role="log"] li[data-seq]', { hasText: "three, opened directly" }).waitFor();
+    await badge(pageMing).waitFor({ state: "detached", timeout: 1_500 });
+    await pageMing.waitForTimeout(2_500);
+    assert.equal(await badge(pageMing).count(), 0, "and it stays cleared once the server's counts are read again");
   });
 
   await ctxMei.close();
