@@ -202,8 +202,10 @@ const checkedKinds = new Set();
 /**
  * The kind of page a navigation landed on, for axe (ADR 027 addendum): the path with a
  * community's slug and every id (`pst_…`, `spc_…`, an invite code, a number) as a placeholder,
- * the query's names without their values, and the page's language. axe runs once per kind — a
- * post page is the same markup for every post, reader and width (the 375 px check still runs on
+ * the query's names without their values. axe runs once per kind — a post page is the same
+ * markup for every post, reader, width and language (its rules read structure, roles, names and
+ * colours, which the zh-Hant and en pages share; 16 kinds were checked twice, once per language,
+ * before the ADR 043 addendum of session 13) (the 375 px check still runs on
  * every navigation) — where it ran once per visitor, URL and state before, which spent more than half of the run's time in axe (ADR 043);
  * a flow that opens a new state of a page (a menu, a dialog, an owner's controls) calls `axe` itself.
  */
@@ -214,8 +216,7 @@ async function pageKind(page) {
     .map((part, i, parts) => (parts[i - 1] === "c" ? ":slug" : /^[a-z]{2,5}_[a-z2-7]+$|\d|^[A-Za-z0-9-]{20,}$/.test(part) ? ":id" : part))
     .join("/");
   const query = [...new Set(url.searchParams.keys())].sort().join("&");
-  const lang = await page.evaluate(() => document.documentElement.lang).catch(() => "");
-  return `${path}?${query} ${lang}`;
+  return `${path}?${query}`;
 }
 /**
  * Follows a page through a flow: collects console errors (React's minified #418 included), page
