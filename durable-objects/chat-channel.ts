@@ -522,6 +522,16 @@ export class ChatChannel extends DurableObject<Env> {
     return this.store.renameAuthor(userId, name);
   }
 
+  /** `userId`'s newest message among the `message.created` rows of a forward, as stored now. */
+  private newestOfAuthorIn(rows: Array<{ kind: string; payload: string }>, userId: string): MessageRow | null {
+    for (let i = rows.length - 1; i >= 0; i--) {
+      if (rows[i].kind !== "message.created") continue;
+      const payload = JSON.parse(rows[i].payload) as { seq: number; authorId?: string };
+      if (payload.authorId === userId) return this.store.bySeq(payload.seq);
+    }
+    return null;
+  }
+
   // ---- the alarm: the outbox to the spine -------------------------------------------------------
 
   async alarm(): Promise<void> {
@@ -536,13 +546,19 @@ export class ChatChannel extends DurableObject<Env> {
     const inbox = this.inboxForward(rows);
     try {
       const where = { objectId: this.ctx.id.toString(), channelId: meta.channelId, communityId: meta.communityId, recordedAuthors: this.recordedAuthors };
-      const erased = await forwardOutbox(this.env, where, rows, inbox);
+      const { erased, names } = await forwardOutbox(this.env, where, rows, inbox);
       if (rows.length) this.store.forwarded(rows[rows.length - 1].id);
       // the row that held the batch back went through or was dropped: the rest go in batches again
       if (rows.length < head.length) this.store.resetForwardAttempts();
       this.reads.mirrored(inbox.mirror);
       await this.announceInbox(rows, inbox.mirror);
       for (const userId of erased) await this.eraseAuthor(userId);
+      // an author renamed since their message here was written (the rename's handler may not have
+      // known this channel yet): checked against their newest message of this forward
+      for (const [userId, name] of names) {
+        const newest = this.newestOfAuthorIn(rows, userId);
+        if (newest && newest.author_name !== name) this.store.renameAuthor(userId, name);
+      }
       if (erased.length && meta.channelId) await forgetErasedAuthors(this.env, meta.channelId, erased);
       if (this.store.outbox(1).length || this.reads.hasDirty()) await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {

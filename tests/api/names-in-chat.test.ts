@@ -76,5 +76,19 @@ describe("names in chat messages follow the member", () => {
     expect(shownDm.html).toContain("@Lee After");
     expect(shownDm.html).not.toContain("Lee Before");
   });
+
+  it("a rename right after sending (before the channel's forward named it as theirs) still reaches the author's name", async () => {
+    const c = await makeCommunity();
+    const space = await makeChat(c);
+    const xav = await addMember(c, { user: await createUser({ name: "Xavier Before" }) });
+    const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: xav, body: { body: `own note <@${xav.id}>` } });
+    expect(res.status).toBe(201);
+    expect((await call("/api/v1/me", { as: xav, method: "PATCH", body: { name: "Xavier After" } })).status).toBe(200);
+    await drainEvents();
+    await forwarded(space.id);
+    const [shown] = (await messages(space.id, c.owner)).filter((m) => m.id === res.body.message.id);
+    expect(shown.author.name).toBe("Xavier After");
+    expect(shown.html).toContain("@Xavier After");
+  });
 });
 

@@ -1,7 +1,7 @@
 // What a ChatChannel object asks of D1 (ADR 024): turning a member's text into a stored message
 // (mentions, images, the same Markdown bounds as posts) and forwarding its outbox to the spine.
 // The object calls these; nothing here holds socket state.
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { getDb, schema } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { derivedId } from "../../lib/ids";
@@ -127,8 +127,8 @@ type OutboxKind = (typeof outboxKinds)[number];
  * record that this channel holds each author's messages (export, erasure; skipped for those in
  * `where.recordedAuthors`, which the caller keeps per object instance and this fills once the batch
  * committed), in one D1 batch; then
- * wake the consumer. Answers the authors among them who were erased meanwhile. Throws when D1
- * refuses: the object keeps the rows.
+ * wake the consumer. Answers the authors among them who were erased meanwhile (`erased`) and the
+ * others' names now (`names`, by user id). Throws when D1 refuses: the object keeps the rows.
  *
  * `inbox` rides in the same batch (ADR 033): the channel's head and the read positions that moved
  * (inbox.ts inboxMirrorStatements), and the missed-message rows and delayed jobs of new DM
@@ -139,7 +139,7 @@ export async function forwardOutbox(
   where: { objectId: string; channelId: string | null; communityId: string | null; recordedAuthors?: Set<string> },
   rows: Array<{ id: number; kind: string; payload: string }>,
   inbox?: { mirror: InboxMirror; missed: MissedCandidate[] },
-): Promise<string[]> {
+): Promise<{ erased: string[]; names: Map<string, string> }> {
   const { channelId, communityId } = where;
   if (!channelId || !communityId) throw new Error("chat object without a channel: nothing was sent here yet");
   const db = getDb(env);
@@ -209,12 +209,14 @@ export async function forwardOutbox(
   for (const author of authorsSeen) where.recordedAuthors?.add(author);
   await announceEvents(env, ids);
   // an author erased while their message waited here: the purge may have run before this row
-  // named the channel, so the object anonymises them itself (forgetErasedAuthors after)
+  // named the channel, so the object anonymises them itself (forgetErasedAuthors after); one
+  // renamed meanwhile: the rename's handler may have run before chat_authors named the channel,
+  // so the object learns the name now (`names`)
   const authors = [...authorsSeen];
-  if (authors.length === 0) return [];
+  if (authors.length === 0) return { erased: [], names: new Map() };
   const u = schema.users;
-  const erased = await db.select({ id: u.id }).from(u).where(and(inArray(u.id, authors), isNotNull(u.deletedAt)));
-  return erased.map((r) => r.id);
+  const found = await db.select({ id: u.id, name: u.name, deletedAt: u.deletedAt }).from(u).where(inArray(u.id, authors));
+  return { erased: found.filter((r) => r.deletedAt !== null).map((r) => r.id), names: new Map(found.filter((r) => r.deletedAt === null).map((r) => [r.id, r.name])) };
 }
 
 /** After the object anonymised erased authors' messages: drop their chat_authors rows for it. */
