@@ -291,6 +291,10 @@ describe("chat channel: bad input and limits", () => {
     const space = await makeChat(c);
     const res = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "字".repeat(4_001) } });
     expectError(res, 413, "too_large");
+    // far over too (200,000 characters, within the request's byte limit): the same 413, not a 400
+    expectError(await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "x".repeat(200_000) } }), 413, "too_large");
+    const mine = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "short" } });
+    expectError(await call(`/api/v1/messages/${mine.body.message.id}`, { as: c.owner, method: "PATCH", body: { body: "x".repeat(200_000) } }), 413, "too_large");
     const ok = await call(`/api/v1/spaces/${space.id}/messages`, { as: c.owner, body: { body: "😀".repeat(4_000) } });
     expect(ok.status).toBe(201);
     const s = await connected(space, c.owner);

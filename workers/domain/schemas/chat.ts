@@ -27,7 +27,8 @@ export const HistorySchema = z.object({
 });
 
 export const SendMessageBody = z.object({
-  body: z.string().max(20_000).openapi({ description: "Markdown (inline subset), at most 4,000 characters (413 beyond)" }),
+  // no schema maximum: past 4,000 characters is 413 too_large however far (composeMessage), within the request's byte limit
+  body: z.string().openapi({ description: "Markdown (inline subset), at most 4,000 characters (413 beyond)" }),
   clientId: z.string().regex(CLIENT_ID_PATTERN).optional().openapi({ description: "the client's id for this message: a resend with the same id is stored once" }),
   replyTo: z.string().max(100).nullish(),
   imageIds: z.array(z.string().max(100)).max(MAX_MESSAGE_IMAGES).optional().openapi({ description: "your uploads for this space (POST /uploads with spaceId)" }),
@@ -38,7 +39,7 @@ export const MessageEnvelope = z.object({ message: ChatMessageSchema });
 export const MessageWriteEnvelope = z.object({ message: ChatMessageSchema, unreachableMentions: z.array(z.string()) });
 
 export const UpdateMessageBody = z
-  .object({ body: z.string().max(20_000).optional(), pinned: z.boolean().optional() })
+  .object({ body: z.string().optional(), pinned: z.boolean().optional() })
   .refine((b) => b.body !== undefined || b.pinned !== undefined, { message: "Give body or pinned." });
 
 export const ChannelSettingsBody = z.object({ slowModeSeconds: z.number().int().min(0).max(21_600) });
