@@ -84,8 +84,7 @@ export async function composeMessage(env: Env, identity: Identity, input: Compos
     value: {
       body: prepared.body,
       // the checked parse serves the render when the mentions left the text as it was (no "@")
-      html: renderChatMarkdown(prepared.body, { mentionNames: prepared.names, tokens: prepared.body === body ? tokens : undefined }),
-      excerpt: excerpt(prepared.body, prepared.names, 200),
+      ...rendered(prepared.body, prepared.names, prepared.body === body ? tokens : undefined),
       images,
       unreachableMentions: prepared.unreachable,
     },
@@ -98,8 +97,12 @@ export async function composeMessage(env: Env, identity: Identity, input: Compos
  * "Deleted member"), as composeMessage renders them. D1: one read of names when the body holds a token.
  */
 export async function renderedWithNamesNow(env: Env, communityId: string, body: string): Promise<{ html: string; excerpt: string }> {
-  const names = await mentionNamesOf(env, communityId, [body]);
-  return { html: renderChatMarkdown(body, { mentionNames: names }), excerpt: excerpt(body, names, 200) };
+  return rendered(body, await mentionNamesOf(env, communityId, [body]));
+}
+
+/** What a message stores beside its body: its HTML and its 200-character excerpt, mentions shown with `names` (`tokens`: the checked parse of exactly `body`). */
+function rendered(body: string, names: Map<string, string>, tokens?: Token[]): { html: string; excerpt: string } {
+  return { html: renderChatMarkdown(body, { mentionNames: names, tokens }), excerpt: excerpt(body, names, 200) };
 }
 
 /** The uploads named, if every one is the author's and tied to this channel (else null). */
